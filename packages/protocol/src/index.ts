@@ -1,0 +1,4 @@
+export * from './stages.ts';
+export * from './limits.ts';
+export * from './wire.ts';
+export { parseBatch, isStageList, cleanText, type ParsedBatch, type ParseResult, type ParseOptions } from './validate.ts';

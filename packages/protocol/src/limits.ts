@@ -1,0 +1,25 @@
+// Limits of the wire format: what one request and one event may hold.
+
+/** Largest request body the collector reads, in bytes. */
+export const MAX_BODY_BYTES = 1_000_000;
+/** Most events one batch may carry. */
+export const MAX_BATCH_EVENTS = 500;
+/** Most events the script puts in one request. */
+export const SDK_BATCH_EVENTS = 50;
+/** Largest body the script puts in one request: well under the 64 KiB keepalive budget. */
+export const SDK_BATCH_BYTES = 48_000;
+/** Longest id, visitor, session, site, type or stage. */
+export const MAX_NAME_LENGTH = 64;
+/** Longest url or referrer; longer ones are cut. */
+export const MAX_URL_LENGTH = 2048;
+/** Longest title, form, field, item text or prop string; longer ones are cut. */
+export const MAX_TEXT_LENGTH = 256;
+/** Most items in one cart event. */
+export const MAX_ITEMS = 100;
+/** Most keys kept in `props`. */
+export const MAX_PROPS = 32;
+/** Most stages a site may declare. */
+export const MAX_STAGES = 20;
+/** Earliest and latest event time accepted (2000-01-01 .. 2100-01-01, ms). */
+export const MIN_TS = 946_684_800_000;
+export const MAX_TS = 4_102_444_800_000;

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_STAGES, parseBatch, cleanText, isStageList, type WireEvent } from './index.ts';
+import { INVALID_BATCHES, INVALID_EVENTS, VALID_BATCH, VALID_EVENTS } from './fixtures.ts';
+
+const stages = DEFAULT_STAGES;
+
+describe('parseBatch', () => {
+  it('accepts every valid fixture event unchanged', () => {
+    const r = parseBatch(structuredClone(VALID_BATCH), { stages });
+    if (!r.ok) throw new Error(r.error);
+    expect(r.rejected).toEqual([]);
+    expect(r.events.map((e) => e.event)).toEqual(
+      VALID_EVENTS.map((e) => (e.items ? { ...e, items: e.items.map((i) => ({ quantity: 1, ...i })) } : e)),
+    );
+  });
+
+  for (const { name, body, error } of INVALID_BATCHES) {
+    it(`refuses a whole batch when ${name} (${error})`, () => {
+      expect(parseBatch(body, { stages })).toEqual({ ok: false, error });
+    });
+  }
+
+  for (const { name, event, error } of INVALID_EVENTS) {
+    it(`rejects one event when ${name} (${error}) and keeps the valid ones`, () => {
+      const r = parseBatch({ ...VALID_BATCH, events: [VALID_EVENTS[0], event, VALID_EVENTS[2]] }, { stages });
+      if (!r.ok) throw new Error(r.error);
+      expect(r.rejected).toEqual([{ index: 1, error }]);
+      expect(r.events.map((e) => e.index)).toEqual([0, 2]);
+    });
+  }
+
+  it('rejects a second event with the same id in one batch', () => {
+    const r = parseBatch({ ...VALID_BATCH, events: [VALID_EVENTS[0], VALID_EVENTS[0]] });
+    expect(r.ok && r.rejected).toEqual([{ index: 1, error: 'duplicate-in-batch' }]);
+  });
+
+  it('drops unknown fields and prototype keys, keeps primitive props', () => {
+    const raw = JSON.parse(
+      '{"id":"e1x","type":"signup","ts":1763899990000,"stage":"awareness","visitor":"v1","session":"s1","url":"https://a.example/","ip":"1.2.3.4","props":{"__proto__":{"admin":true},"constructor":1,"plan":"pro","nested":{"a":1},"n":2}}',
+    );
+    const r = parseBatch({ ...VALID_BATCH, events: [raw] });
+    if (!r.ok) throw new Error(r.error);
+    const ev = r.events[0]!.event as WireEvent & { ip?: string };
+    expect(ev.ip).toBeUndefined();
+    expect(ev.props).toEqual({ plan: 'pro', n: 2 });
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it('cuts long text and strips lone surrogates', () => {
+    const r = parseBatch({ ...VALID_BATCH, events: [{ ...VALID_EVENTS[0], title: 'a\uD800b' + 'x'.repeat(1000) }] });
+    if (!r.ok) throw new Error(r.error);
+    const title = r.events[0]!.event.title!;
+    expect(title.length).toBe(256);
+    expect(title.startsWith('abx')).toBe(true);
+    expect(cleanText('😀😀', 3)).toBe('😀');
+  });
+
+  it('reports dropped counts from the outbox', () => {
+    const r = parseBatch({ ...VALID_BATCH, dropped: 7 });
+    expect(r.ok && r.dropped).toBe(7);
+  });
+});
+
+describe('isStageList', () => {
+  it('accepts ordered distinct names and refuses empty, duplicate or odd lists', () => {
+    expect(isStageList(['discovery', 'reflection', 'decision'])).toBe(true);
+    expect(isStageList([])).toBe(false);
+    expect(isStageList(['a', 'a'])).toBe(false);
+    expect(isStageList(['a b'])).toBe(false);
+    expect(isStageList(Array.from({ length: 21 }, (_, i) => `s${i}`))).toBe(false);
+  });
+});

@@ -1,0 +1,211 @@
+// The one validator of the wire format: turns an untrusted parsed body into clean events or error codes.
+import {
+  MAX_BATCH_EVENTS,
+  MAX_ITEMS,
+  MAX_NAME_LENGTH,
+  MAX_PROPS,
+  MAX_STAGES,
+  MAX_TEXT_LENGTH,
+  MAX_TS,
+  MAX_URL_LENGTH,
+  MIN_TS,
+} from './limits.ts';
+import { WIRE_VERSION, type BatchError, type EventError, type Item, type Rejection, type WireEvent } from './wire.ts';
+
+export interface ParsedBatch {
+  ok: true;
+  site: string;
+  sent_at: number;
+  dropped: number;
+  /** Valid events, each with its index in the batch. */
+  events: Array<{ index: number; event: WireEvent }>;
+  rejected: Rejection[];
+}
+
+export type ParseResult = ParsedBatch | { ok: false; error: BatchError };
+
+export interface ParseOptions {
+  /** The site's ordered stages; an event whose stage is not among them is rejected with `unknown-stage`. */
+  stages?: readonly string[];
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_ .:-]*$/;
+const CURRENCY = /^[A-Za-z]{3}$/;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+class Reject extends Error {
+  constructor(readonly code: EventError) {
+    super(code);
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Drops lone UTF-16 surrogates (they cannot be stored as UTF-8) and cuts to `max` code units. */
+export function cleanText(s: string, max: number): string {
+  const out = s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '').replace(/\0/g, '');
+  if (out.length <= max) return out;
+  // Never cut a surrogate pair in half.
+  const end = /[\uD800-\uDBFF]/.test(out[max - 1] ?? '') ? max - 1 : max;
+  return out.slice(0, end);
+}
+
+function name(v: unknown, code: EventError, pattern = NAME): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_NAME_LENGTH || !pattern.test(v)) throw new Reject(code);
+  return v;
+}
+
+function optText(v: unknown, max = MAX_TEXT_LENGTH): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new Reject('invalid-event');
+  return cleanText(v, max);
+}
+
+function optNumber(v: unknown, min: number, max: number, integer = false): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) throw new Reject('invalid-number');
+  return integer ? Math.round(v) : v;
+}
+
+function url(v: unknown): string {
+  if (typeof v !== 'string') throw new Reject('invalid-url');
+  const s = cleanText(v, MAX_URL_LENGTH);
+  if (!/^https?:\/\/[^\s/]+/i.test(s)) throw new Reject('invalid-url');
+  return s;
+}
+
+function items(v: unknown): Item[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || v.length > MAX_ITEMS) throw new Reject('invalid-items');
+  return v.map((raw): Item => {
+    if (!isRecord(raw)) throw new Reject('invalid-items');
+    const item: Item = {};
+    const id = optText(raw.item_id);
+    const nm = optText(raw.item_name);
+    if (!id && !nm) throw new Reject('invalid-items');
+    if (id) item.item_id = id;
+    if (nm) item.item_name = nm;
+    for (const k of ['item_category', 'item_variant', 'item_brand'] as const) {
+      const t = optText(raw[k]);
+      if (t) item[k] = t;
+    }
+    const price = optNumber(raw.price, 0, 1e9);
+    if (price !== undefined) item.price = price;
+    item.quantity = optNumber(raw.quantity, 1, 1e6, true) ?? 1;
+    return item;
+  });
+}
+
+function props(v: unknown): WireEvent['props'] {
+  if (v === undefined || v === null) return undefined;
+  if (!isRecord(v)) throw new Reject('invalid-event');
+  const out: NonNullable<WireEvent['props']> = {};
+  let n = 0;
+  for (const [k, val] of Object.entries(v)) {
+    if (n >= MAX_PROPS) break;
+    if (FORBIDDEN_KEYS.has(k) || k.length === 0 || k.length > MAX_NAME_LENGTH) continue;
+    if (typeof val === 'string') out[k] = cleanText(val, MAX_TEXT_LENGTH);
+    else if (typeof val === 'number' && Number.isFinite(val)) out[k] = val;
+    else if (typeof val === 'boolean' || val === null) out[k] = val;
+    else continue; // nested objects, arrays, NaN: not kept
+    n++;
+  }
+  return out;
+}
+
+/** Validates one event; throws `Reject` with the first problem found. Unknown fields are dropped. */
+function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEvent {
+  if (!isRecord(raw)) throw new Reject('invalid-event');
+  const ev: WireEvent = {
+    id: name(raw.id, 'invalid-id'),
+    type: name(raw.type, 'invalid-type', EVENT_TYPE),
+    ts: 0,
+    stage: name(raw.stage, 'invalid-stage'),
+    visitor: name(raw.visitor, 'invalid-visitor'),
+    session: name(raw.session, 'invalid-session'),
+    url: url(raw.url),
+  };
+  if (typeof raw.ts !== 'number' || !Number.isFinite(raw.ts) || raw.ts < MIN_TS || raw.ts > MAX_TS) throw new Reject('invalid-ts');
+  ev.ts = Math.round(raw.ts);
+  if (stages && !stages.includes(ev.stage)) throw new Reject('unknown-stage');
+
+  const title = optText(raw.title);
+  if (title !== undefined) ev.title = title;
+  const referrer = optText(raw.referrer, MAX_URL_LENGTH);
+  if (referrer) ev.referrer = referrer;
+  const duration = optNumber(raw.duration_ms, 0, 366 * 864e5, true);
+  if (duration !== undefined) ev.duration_ms = duration;
+  const scroll = optNumber(raw.scroll_pct, 0, 100, true);
+  if (scroll !== undefined) ev.scroll_pct = scroll;
+  const form = optText(raw.form);
+  if (form !== undefined) ev.form = form;
+  const lastField = optText(raw.last_field);
+  if (lastField !== undefined) ev.last_field = lastField;
+  const touched = optNumber(raw.fields_touched, 0, 10_000, true);
+  if (touched !== undefined) ev.fields_touched = touched;
+  const its = items(raw.items);
+  if (its) ev.items = its;
+  const value = optNumber(raw.value, -1e12, 1e12);
+  if (value !== undefined) ev.value = value;
+  if (raw.currency !== undefined && raw.currency !== null) {
+    if (typeof raw.currency !== 'string' || !CURRENCY.test(raw.currency)) throw new Reject('invalid-currency');
+    ev.currency = raw.currency.toUpperCase();
+  }
+  const tx = optText(raw.transaction_id, MAX_NAME_LENGTH * 2);
+  if (tx) ev.transaction_id = tx;
+  const p = props(raw.props);
+  if (p && Object.keys(p).length) ev.props = p;
+  return ev;
+}
+
+/**
+ * Validates a parsed request body. A malformed envelope refuses the whole batch; a bad
+ * event is listed in `rejected` by index and every valid event is kept.
+ *
+ * @example
+ * const r = parseBatch(JSON.parse(body), { stages: site.stages });
+ * if (!r.ok) return c.json({ error: r.error }, 400);
+ */
+export function parseBatch(body: unknown, options: ParseOptions = {}): ParseResult {
+  if (!isRecord(body) || !Array.isArray(body.events)) return { ok: false, error: 'invalid-batch' };
+  if (body.v !== WIRE_VERSION) return { ok: false, error: 'unsupported-version' };
+  if (typeof body.site !== 'string' || body.site.length > MAX_NAME_LENGTH || !NAME.test(body.site))
+    return { ok: false, error: 'invalid-site' };
+  const sentAt = body.sent_at;
+  if (typeof sentAt !== 'number' || !Number.isFinite(sentAt) || sentAt < MIN_TS || sentAt > MAX_TS)
+    return { ok: false, error: 'invalid-sent-at' };
+  if (body.events.length > MAX_BATCH_EVENTS) return { ok: false, error: 'too-many-events' };
+  const dropped =
+    typeof body.dropped === 'number' && Number.isFinite(body.dropped) && body.dropped > 0
+      ? Math.min(Math.round(body.dropped), 1e9)
+      : 0;
+
+  const result: ParsedBatch = { ok: true, site: body.site, sent_at: Math.round(sentAt), dropped, events: [], rejected: [] };
+  const seen = new Set<string>();
+  body.events.forEach((raw, index) => {
+    try {
+      const event = parseEvent(raw, options.stages);
+      if (seen.has(event.id)) throw new Reject('duplicate-in-batch');
+      seen.add(event.id);
+      result.events.push({ index, event });
+    } catch (e) {
+      if (!(e instanceof Reject)) throw e;
+      result.rejected.push({ index, error: e.code });
+    }
+  });
+  return result;
+}
+
+/** Validates a site's declared stage list: 1..MAX_STAGES distinct names. */
+export function isStageList(v: unknown): v is string[] {
+  return (
+    Array.isArray(v) &&
+    v.length > 0 &&
+    v.length <= MAX_STAGES &&
+    v.every((s) => typeof s === 'string' && s.length <= MAX_NAME_LENGTH && NAME.test(s)) &&
+    new Set(v).size === v.length
+  );
+}
+

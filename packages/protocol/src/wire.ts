@@ -1,0 +1,92 @@
+// The wire format: the batch a script posts to `POST /v1/events` and the collector's reply.
+
+export const WIRE_VERSION = 1;
+
+/** One cart line, GA4 item fields. */
+export interface Item {
+  item_id?: string;
+  item_name?: string;
+  item_category?: string;
+  item_variant?: string;
+  item_brand?: string;
+  price?: number;
+  quantity?: number;
+}
+
+/** One event as it travels. Fields past the common ones depend on `type` (see DESIGN.md). */
+export interface WireEvent {
+  /** Client-made UUID; the collector stores each id once per site. */
+  id: string;
+  type: string;
+  /** Client clock (ms since epoch) when the event happened. */
+  ts: number;
+  stage: string;
+  visitor: string;
+  session: string;
+  /** Page URL without query string and fragment, except kept parameters. */
+  url: string;
+  title?: string;
+  referrer?: string;
+  duration_ms?: number;
+  scroll_pct?: number;
+  form?: string;
+  last_field?: string;
+  fields_touched?: number;
+  items?: Item[];
+  value?: number;
+  currency?: string;
+  transaction_id?: string;
+  props?: Record<string, string | number | boolean | null>;
+}
+
+export interface Batch {
+  v: typeof WIRE_VERSION;
+  site: string;
+  /** Client clock when the batch was sent: the collector corrects skew with it. */
+  sent_at: number;
+  events: WireEvent[];
+  /** Events the script's outbox dropped (over its cap) since the last acknowledged batch. */
+  dropped?: number;
+}
+
+export interface Rejection {
+  index: number;
+  error: EventError;
+}
+
+/** `200` reply to a batch. */
+export interface BatchReply {
+  accepted: number;
+  duplicates: number;
+  rejected: Rejection[];
+}
+
+/** `4xx` reply. */
+export interface ErrorReply {
+  error: BatchError | string;
+}
+
+/** Why a whole batch is refused (400). */
+export type BatchError =
+  | 'invalid-json'
+  | 'invalid-batch'
+  | 'unsupported-version'
+  | 'invalid-site'
+  | 'invalid-sent-at'
+  | 'too-many-events';
+
+/** Why one event of a batch is refused (listed in the 200 reply). */
+export type EventError =
+  | 'invalid-event'
+  | 'invalid-id'
+  | 'invalid-type'
+  | 'invalid-ts'
+  | 'invalid-stage'
+  | 'unknown-stage'
+  | 'invalid-visitor'
+  | 'invalid-session'
+  | 'invalid-url'
+  | 'invalid-number'
+  | 'invalid-items'
+  | 'invalid-currency'
+  | 'duplicate-in-batch';
