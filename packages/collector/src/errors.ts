@@ -1,0 +1,27 @@
+// One error type for every refusal: an HTTP status and a code the reply carries as `{ "error": code }`.
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export type ErrorCode =
+  | 'invalid-json'
+  | 'invalid-batch'
+  | 'unsupported-version'
+  | 'invalid-site'
+  | 'invalid-sent-at'
+  | 'too-many-events'
+  | 'unsupported-media-type'
+  | 'payload-too-large'
+  | 'unknown-site'
+  | 'origin-not-allowed'
+  | 'rate-limited'
+  | 'unauthorized'
+  | 'not-found'
+  | 'site-exists'
+  | 'invalid-site-config'
+  | 'invalid-query'
+  | 'method-not-allowed';
+
+/** Throws the refusal; `app.onError` turns it into `{ "error": code }` with `status`. */
+export function fail(status: ContentfulStatusCode, code: ErrorCode, headers?: Record<string, string>): never {
+  throw new HTTPException(status, { res: Response.json({ error: code }, { status, headers }) });
+}

@@ -1,0 +1,15 @@
+// Collector tests run inside workerd (the Workers runtime) against a real local D1, migrated per test file.
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig(async () => ({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: './wrangler.jsonc' },
+      miniflare: {
+        bindings: { TEST_MIGRATIONS: await readD1Migrations('./migrations'), ADMIN_TOKEN: 'test-admin-token' },
+      },
+    }),
+  ],
+  test: { setupFiles: ['./test/apply-migrations.ts'], testTimeout: 60_000 },
+}));
