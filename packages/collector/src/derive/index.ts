@@ -1,9 +1,46 @@
-// Derived data: rebuilds what reports read (stage transitions, ...) for the visitors a batch touched.
+// Derived data: rebuilds what reports read (transitions, page views, carts, purchases) for the visitors a batch touched.
 import type { Site } from '../db/sites.ts';
+import { foldCarts } from './carts.ts';
+import { byEventTime, walkJourney } from './journey.ts';
+import { loadEvents, maxSeq, replaceStatements } from './store.ts';
+import type { StoredEvent, VisitorDerived } from './types.ts';
+
+/** Visitors derived per round: bounds the rows one round holds in memory and writes in one transaction. */
+const VISITORS_PER_ROUND = 200;
+/** Rounds re-run when events of the same visitors landed while we were deriving. */
+const MAX_RETRIES = 3;
+
+/** Everything derived from one visitor's stored events, in any order. */
+export function deriveVisitor(events: StoredEvent[]): VisitorDerived {
+  const sorted = [...events].sort(byEventTime);
+  const journey = walkJourney(sorted);
+  const { carts, purchases } = foldCarts(sorted, journey.transitions, journey.stageAfter, journey.lastPathOfSession);
+  return { transitions: journey.transitions, pageViews: journey.pageViews, carts, purchases };
+}
 
 /**
  * Recomputes the derived rows of these visitors from all their stored events, so the result
  * is the same whatever order their events arrived in. Called by ingestion after each insert.
- * STUB: filled in by the derive/reports work.
  */
-export async function deriveVisitors(_db: D1Database, _site: Site, _visitors: string[]): Promise<void> {}
+export async function deriveVisitors(db: D1Database, site: Pick<Site, 'id' | 'stages'>, visitors: string[]): Promise<void> {
+  const unique = [...new Set(visitors)];
+  for (let i = 0; i < unique.length; i += VISITORS_PER_ROUND) {
+    await deriveRound(db, site, unique.slice(i, i + VISITORS_PER_ROUND));
+  }
+}
+
+async function deriveRound(db: D1Database, site: Pick<Site, 'id' | 'stages'>, visitors: string[]): Promise<void> {
+  for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
+    const events = await loadEvents(db, site.id, visitors);
+    let seen = 0;
+    const derived = new Map<string, VisitorDerived>();
+    for (const [visitor, list] of events) {
+      for (const e of list) seen = Math.max(seen, e.seq);
+      derived.set(visitor, deriveVisitor(list));
+    }
+    await db.batch(replaceStatements(db, site.id, site.stages, derived));
+    // Another batch of the same visitors may have been stored after we read: its own derivation
+    // could have finished before ours and been overwritten by our older view. Re-read until stable.
+    if ((await maxSeq(db, site.id, visitors)) <= seen) return;
+  }
+}

@@ -1,0 +1,96 @@
+// SQL of the derivation: load visitors' events, replace their derived rows, all under D1's 100-parameter limit.
+import { CART_EVENTS } from '@parcours/protocol';
+import type { StoredEvent, VisitorDerived } from './types.ts';
+
+/** D1 allows 100 bound parameters per statement. */
+export const MAX_PARAMS = 100;
+
+const CART_TYPES = CART_EVENTS.map((t) => `'${t}'`).join(',');
+
+/** Splits a list into chunks of at most `size`. */
+export function chunk<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** Every stored event of these visitors, grouped by visitor (one statement per 99 visitors). */
+export async function loadEvents(db: D1Database, site: string, visitors: string[]): Promise<Map<string, StoredEvent[]>> {
+  const byVisitor = new Map<string, StoredEvent[]>(visitors.map((v) => [v, []]));
+  const statements = chunk(visitors, MAX_PARAMS - 1).map((part) =>
+    db
+      .prepare(
+        `SELECT visitor, seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
+                CASE WHEN type IN (${CART_TYPES}) THEN json_extract(data, '$.items') END AS items,
+                CASE WHEN type = 'purchase' THEN json_extract(data, '$.transaction_id') END AS transaction_id
+           FROM events WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`,
+      )
+      .bind(site, ...part),
+  );
+  const results = statements.length === 1 ? [await statements[0]!.all<StoredEvent & { visitor: string }>()] : await db.batch<StoredEvent & { visitor: string }>(statements);
+  for (const r of results) for (const row of r.results) byVisitor.get(row.visitor)?.push(row);
+  return byVisitor;
+}
+
+/** Highest `seq` stored for these visitors: tells whether events arrived while we derived. */
+export async function maxSeq(db: D1Database, site: string, visitors: string[]): Promise<number> {
+  let max = 0;
+  for (const part of chunk(visitors, MAX_PARAMS - 1)) {
+    const row = await db
+      .prepare(`SELECT MAX(seq) AS m FROM events WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`)
+      .bind(site, ...part)
+      .first<{ m: number | null }>();
+    max = Math.max(max, row?.m ?? 0);
+  }
+  return max;
+}
+
+/** Multi-row INSERTs of `rows`, chunked so each statement binds at most MAX_PARAMS values. */
+function inserts(db: D1Database, table: string, columns: string[], rows: unknown[][]): D1PreparedStatement[] {
+  const perStatement = Math.floor(MAX_PARAMS / columns.length);
+  const tuple = `(${columns.map(() => '?').join(',')})`;
+  return chunk(rows, perStatement).map((part) =>
+    db.prepare(`INSERT INTO ${table} (${columns.join(',')}) VALUES ${part.map(() => tuple).join(',')}`).bind(...part.flat()),
+  );
+}
+
+const TABLES = ['transitions', 'page_views', 'carts', 'purchases'] as const;
+
+/** Statements that replace every derived row of these visitors with `derived` (run them in one batch). */
+export function replaceStatements(
+  db: D1Database,
+  site: string,
+  stages: readonly string[],
+  derived: Map<string, VisitorDerived>,
+): D1PreparedStatement[] {
+  const visitors = [...derived.keys()];
+  const out: D1PreparedStatement[] = [];
+  for (const part of chunk(visitors, MAX_PARAMS - 1)) {
+    const marks = part.map(() => '?').join(',');
+    for (const table of TABLES) out.push(db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor IN (${marks})`).bind(site, ...part));
+  }
+  const transitions: unknown[][] = [];
+  const pageViews: unknown[][] = [];
+  const carts: unknown[][] = [];
+  const purchases: unknown[][] = [];
+  for (const [visitor, d] of derived) {
+    for (const t of d.transitions) {
+      const from = t.from_index === null ? null : (stages[t.from_index] ?? String(t.from_index));
+      transitions.push([site, visitor, t.time, t.event_id, from, stages[t.to_index] ?? String(t.to_index), t.from_index, t.to_index, t.since_ms, t.path]);
+    }
+    for (const p of d.pageViews) {
+      pageViews.push([site, visitor, p.session, p.time, p.event_id, p.path, p.stage_index, p.journey_index, p.visible_ms, p.is_entry, p.is_bounce, p.is_exit]);
+    }
+    for (const c of d.carts) {
+      carts.push([site, visitor, c.event_id, c.started_at, c.last_activity, c.checkout_at, c.purchased_at, c.quantity, c.value, c.currency, c.exit_path, c.exit_stage]);
+    }
+    for (const p of d.purchases) purchases.push([site, visitor, p.time, p.event_id, p.value, p.currency, p.nth, p.decision_ms]);
+  }
+  out.push(
+    ...inserts(db, 'transitions', ['site', 'visitor', 'time', 'event_id', 'from_stage', 'to_stage', 'from_index', 'to_index', 'since_ms', 'path'], transitions),
+    ...inserts(db, 'page_views', ['site', 'visitor', 'session', 'time', 'event_id', 'path', 'stage_index', 'journey_index', 'visible_ms', 'is_entry', 'is_bounce', 'is_exit'], pageViews),
+    ...inserts(db, 'carts', ['site', 'visitor', 'event_id', 'started_at', 'last_activity', 'checkout_at', 'purchased_at', 'quantity', 'value', 'currency', 'exit_path', 'exit_stage'], carts),
+    ...inserts(db, 'purchases', ['site', 'visitor', 'time', 'event_id', 'value', 'currency', 'nth', 'decision_ms'], purchases),
+  );
+  return out;
+}

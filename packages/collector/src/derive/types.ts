@@ -1,0 +1,72 @@
+// Shapes shared by the derive steps: a stored event as loaded, and the derived rows written back.
+
+/** One stored event of a visitor, as the derivation reads it. */
+export interface StoredEvent {
+  seq: number;
+  id: string;
+  type: string;
+  stage_index: number;
+  session: string;
+  time: number;
+  path: string;
+  duration_ms: number | null;
+  value: number | null;
+  currency: string | null;
+  /** JSON of `items`, loaded for cart events only. */
+  items: string | null;
+  transaction_id: string | null;
+}
+
+export interface TransitionRow {
+  time: number;
+  event_id: string;
+  session: string;
+  from_index: number | null;
+  to_index: number;
+  since_ms: number | null;
+  path: string;
+}
+
+export interface PageViewRow {
+  session: string;
+  time: number;
+  event_id: string;
+  path: string;
+  stage_index: number;
+  journey_index: number;
+  visible_ms: number | null;
+  is_entry: 0 | 1;
+  is_bounce: 0 | 1;
+  is_exit: 0 | 1;
+}
+
+export interface CartRow {
+  /** The event that opened the cart. */
+  event_id: string;
+  started_at: number;
+  last_activity: number;
+  checkout_at: number | null;
+  purchased_at: number | null;
+  quantity: number;
+  value: number;
+  currency: string | null;
+  exit_path: string | null;
+  exit_stage: number | null;
+}
+
+export interface PurchaseRow {
+  time: number;
+  event_id: string;
+  value: number | null;
+  currency: string | null;
+  nth: number;
+  decision_ms: number | null;
+}
+
+/** Everything derived from one visitor's events. */
+export interface VisitorDerived {
+  transitions: TransitionRow[];
+  pageViews: PageViewRow[];
+  carts: CartRow[];
+  purchases: PurchaseRow[];
+}

@@ -1,0 +1,88 @@
+// The carts report: carts started in the period, how far they got, which are open or abandoned, and where.
+import type { Range } from './query.ts';
+import { cents, rate, type ReportSite } from './sql.ts';
+
+export interface Money {
+  currency: string;
+  value: number;
+}
+
+export interface CartsReport {
+  carts: {
+    started: number;
+    checked_out: number;
+    purchased: number;
+    open: number;
+    abandoned: number;
+    abandonment_rate: number;
+    abandoned_value: Money[];
+  };
+  pages: Array<{ path: string; abandons: number }>;
+}
+
+/** A money amount whose currency is unknown is reported under ISO 4217's "no currency" code. */
+export const NO_CURRENCY = 'XXX';
+
+/**
+ * SQL conditions over `carts` for the period: bound parameters are ?1 site, ?2 from, ?3 to,
+ * ?4 the abandonment threshold (the reference clock, min(to, now), minus `abandon_after`).
+ */
+export const CART_SQL = {
+  started: 'site = ?1 AND started_at >= ?2 AND started_at < ?3',
+  unpaid: '(purchased_at IS NULL OR purchased_at >= ?3) AND quantity > 0',
+  abandoned: '(purchased_at IS NULL OR purchased_at >= ?3) AND quantity > 0 AND last_activity <= ?4',
+};
+
+/** The bound parameters of CART_SQL for a period and an `abandon_after` in minutes. */
+export function cartBinds(site: ReportSite, range: Range, abandonAfterMinutes: number): unknown[] {
+  const reference = Math.min(range.to, range.now);
+  return [site.id, range.from, range.to, reference - abandonAfterMinutes * 60_000];
+}
+
+/**
+ * Carts started in the period, each in its state at the end of the period: purchased, else
+ * abandoned when it still holds items and saw no cart activity for `abandon_after` minutes
+ * before min(to, now), else open while it holds items (an emptied cart is neither).
+ */
+export async function carts(db: D1Database, site: ReportSite, range: Range, abandonAfterMinutes: number): Promise<CartsReport> {
+  const binds = cartBinds(site, range, abandonAfterMinutes);
+  const [totals, values, pages] = await db.batch([
+    db
+      .prepare(
+        `SELECT COUNT(*) AS started,
+                IFNULL(SUM(checkout_at IS NOT NULL AND checkout_at < ?3), 0) AS checked_out,
+                IFNULL(SUM(purchased_at IS NOT NULL AND purchased_at < ?3), 0) AS purchased,
+                IFNULL(SUM(${CART_SQL.unpaid} AND last_activity > ?4), 0) AS open,
+                IFNULL(SUM(${CART_SQL.abandoned}), 0) AS abandoned
+           FROM carts WHERE ${CART_SQL.started}`,
+      )
+      .bind(...binds),
+    db
+      .prepare(
+        `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM carts
+          WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} GROUP BY 1 ORDER BY value DESC, currency`,
+      )
+      .bind(...binds),
+    db
+      .prepare(
+        `SELECT exit_path AS path, COUNT(*) AS abandons FROM carts
+          WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} GROUP BY exit_path ORDER BY abandons DESC, path`,
+      )
+      .bind(...binds),
+  ]);
+  const t = (totals!.results[0] ?? {}) as Record<string, number>;
+  const started = t.started ?? 0;
+  const abandoned = t.abandoned ?? 0;
+  return {
+    carts: {
+      started,
+      checked_out: t.checked_out ?? 0,
+      purchased: t.purchased ?? 0,
+      open: t.open ?? 0,
+      abandoned,
+      abandonment_rate: rate(abandoned, started),
+      abandoned_value: (values!.results as unknown as Money[]).map((m) => ({ currency: m.currency, value: cents(m.value) })),
+    },
+    pages: (pages!.results as Array<{ path: string | null; abandons: number }>).map((p) => ({ path: p.path ?? '', abandons: p.abandons })),
+  };
+}

@@ -1,0 +1,85 @@
+// The KPI report: per-stage traffic and engagement, the decision (conversion, basket, time) and retention.
+import type { Money } from './carts.ts';
+import { NO_CURRENCY } from './carts.ts';
+import type { Range } from './query.ts';
+import { cents, mediansBy, rate, type ReportSite } from './sql.ts';
+
+export interface KpisReport {
+  stages: Array<{ stage: string; views: number; visitors: number; bounce_rate: number; median_visible_ms: number | null; to_next_stage: number }>;
+  decision: { conversion_rate: number; average_basket: Money[]; median_decision_ms: number | null };
+  retention: { repurchase_rate: number };
+}
+
+/**
+ * Per stage (of the pages viewed): views, visitors, bounce rate of sessions entering there,
+ * median visible time, share of its visitors who moved on to a later stage in the period.
+ * Decision: purchasers / active visitors, mean basket per currency, median decision time.
+ * Retention: share of the period's buyers whose purchase was not their first.
+ */
+export async function kpis(db: D1Database, site: ReportSite, range: Range): Promise<KpisReport> {
+  const pv = 'site = ?1 AND time >= ?2 AND time < ?3';
+  const binds = [site.id, range.from, range.to];
+  const [stages, onward, active, baskets, buyers] = await db.batch([
+    db
+      .prepare(
+        `SELECT stage_index, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces
+           FROM page_views WHERE ${pv} GROUP BY stage_index`,
+      )
+      .bind(...binds),
+    db
+      .prepare(
+        `WITH seen AS (SELECT DISTINCT stage_index AS s, visitor FROM page_views WHERE ${pv}),
+              moved AS (SELECT DISTINCT from_index AS s, visitor FROM transitions WHERE ${pv} AND to_index > from_index)
+         SELECT seen.s AS stage_index, COUNT(*) AS n FROM seen JOIN moved ON moved.s = seen.s AND moved.visitor = seen.visitor GROUP BY seen.s`,
+      )
+      .bind(...binds),
+    db
+      .prepare(
+        `SELECT (SELECT COUNT(DISTINCT visitor) FROM page_views WHERE ${pv})
+              + (SELECT COUNT(DISTINCT p.visitor) FROM purchases p WHERE p.site = ?1 AND p.time >= ?2 AND p.time < ?3
+                  AND NOT EXISTS (SELECT 1 FROM page_views v WHERE v.site = ?1 AND v.visitor = p.visitor AND v.time >= ?2 AND v.time < ?3)) AS n`,
+      )
+      .bind(...binds),
+    db
+      .prepare(
+        `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, AVG(value) AS value FROM purchases
+          WHERE ${pv} AND value IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC, currency`,
+      )
+      .bind(...binds),
+    db
+      .prepare(
+        `SELECT COUNT(DISTINCT visitor) AS buyers, COUNT(DISTINCT CASE WHEN nth > 1 THEN visitor END) AS repeat_buyers
+           FROM purchases WHERE ${pv}`,
+      )
+      .bind(...binds),
+  ]);
+  const [visible, decision] = await Promise.all([
+    mediansBy(db, `SELECT stage_index AS g, visible_ms AS d FROM page_views WHERE ${pv}`, binds),
+    mediansBy(db, `SELECT 0 AS g, decision_ms AS d FROM purchases WHERE ${pv}`, binds),
+  ]);
+
+  type StageRow = { stage_index: number; views: number; visitors: number; entries: number; bounces: number };
+  const perStage = new Map((stages!.results as StageRow[]).map((r) => [r.stage_index, r]));
+  const moved = new Map((onward!.results as Array<{ stage_index: number; n: number }>).map((r) => [r.stage_index, r.n]));
+  const b = (buyers!.results[0] ?? {}) as { buyers?: number; repeat_buyers?: number };
+  const activeVisitors = (active!.results[0] as { n?: number } | undefined)?.n ?? 0;
+  return {
+    stages: site.stages.map((stage, k) => {
+      const r = perStage.get(k);
+      return {
+        stage,
+        views: r?.views ?? 0,
+        visitors: r?.visitors ?? 0,
+        bounce_rate: rate(r?.bounces ?? 0, r?.entries ?? 0),
+        median_visible_ms: visible.get(String(k)) ?? null,
+        to_next_stage: rate(moved.get(k) ?? 0, r?.visitors ?? 0),
+      };
+    }),
+    decision: {
+      conversion_rate: rate(b.buyers ?? 0, activeVisitors),
+      average_basket: (baskets!.results as unknown as Money[]).map((m) => ({ currency: m.currency, value: cents(m.value) })),
+      median_decision_ms: decision.get('0') ?? null,
+    },
+    retention: { repurchase_rate: rate(b.repeat_buyers ?? 0, b.buyers ?? 0) },
+  };
+}

@@ -1,0 +1,56 @@
+// Test support for the derive and report tests: send events as the script does, read reports as a user does.
+import { env } from 'cloudflare:workers';
+import type { WireEvent } from '@parcours/protocol';
+import { call } from '../../test/helpers.ts';
+
+export const ORIGIN = 'https://shop.example';
+
+/** An event as a test writes it: the common fields are filled in. */
+export type TestEvent = Partial<WireEvent> & Pick<WireEvent, 'type' | 'ts' | 'stage' | 'visitor' | 'session'> & { path?: string };
+
+let counter = 0;
+
+/** A full wire event from a short description (`path` becomes the url on the test origin). */
+export function wire(e: TestEvent): WireEvent {
+  const { path, ...rest } = e;
+  return { id: `ev-${(++counter).toString().padStart(6, '0')}-${crypto.randomUUID().slice(0, 8)}`, url: `${ORIGIN}${path ?? '/'}`, ...rest };
+}
+
+/** Posts events to `POST /v1/events` in one batch, as the script would, and answers the reply. */
+export async function send(site: string, events: WireEvent[], sentAt = Date.now()): Promise<{ accepted: number; duplicates: number; rejected: unknown[] }> {
+  const res = await call('/v1/events', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN },
+    body: JSON.stringify({ v: 1, site, sent_at: sentAt, events }),
+  });
+  if (res.status !== 200) throw new Error(`POST /v1/events: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** GET a report with the site's read token; answers the response. */
+export function get(site: { id: string; token: string }, report: string, query: Record<string, string | number> = {}): Promise<Response> {
+  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
+  return call(`/v1/sites/${site.id}/${report}${qs ? `?${qs}` : ''}`, { headers: { authorization: `Bearer ${site.token}` } });
+}
+
+/** GET a JSON report, failing the test on any status but 200. */
+export async function report<T = any>(site: { id: string; token: string }, name: string, query: Record<string, string | number> = {}): Promise<T> {
+  const res = await get(site, name, query);
+  if (res.status !== 200) throw new Error(`${name}: ${res.status} ${await res.text()}`);
+  return res.json() as Promise<T>;
+}
+
+/** A body read as UTF-8 (workerd warns on `.text()` for NDJSON). */
+export async function text(res: Response): Promise<string> {
+  return new TextDecoder().decode(await res.arrayBuffer());
+}
+
+/** The transitions stored for a visitor, in event-time order, as (from, to, since_ms) rows. */
+export async function storedTransitions(site: string, visitor: string) {
+  const { results } = await env.DB.prepare(
+    'SELECT from_stage, to_stage, since_ms, event_id FROM transitions WHERE site = ? AND visitor = ? ORDER BY time, event_id',
+  )
+    .bind(site, visitor)
+    .all();
+  return results;
+}
