@@ -1,5 +1,7 @@
-// Test helpers: requests through the worker's own fetch, and site registration through the admin API.
+// Test helpers: requests through the worker's own fetch, site registration through the admin API, batches as the script sends them.
 import { exports } from 'cloudflare:workers';
+import type { WireEvent } from '@parcours/protocol';
+import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 
 export const ADMIN = 'test-admin-token';
 
@@ -8,15 +10,37 @@ export function call(path: string, init?: RequestInit): Promise<Response> {
   return exports.default.fetch(new Request(`http://collector.test${path}`, init));
 }
 
+export interface SiteSetup {
+  id?: string;
+  origins?: string[];
+  stages?: string[];
+  bot_filter?: boolean;
+  visitor_ids?: 'client' | 'cookieless';
+}
+
 /** Registers a site with a unique id and answers its id and read token. */
-export async function registerSite(opts: { id?: string; origins?: string[]; stages?: string[] } = {}) {
+export async function registerSite(opts: SiteSetup = {}) {
   const id = opts.id ?? `site-${crypto.randomUUID().slice(0, 8)}`;
   const res = await call('/v1/admin/sites', {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ id, origins: opts.origins ?? ['https://shop.example'], stages: opts.stages }),
+    body: JSON.stringify({ origins: ['https://shop.example'], ...opts, id }),
   });
   if (res.status !== 201) throw new Error(`register ${id}: ${res.status} ${await res.text()}`);
   const { read_token } = (await res.json()) as { read_token: string };
   return { id, token: read_token };
+}
+
+/** Fresh copies of the fixture events with unique ids (and visitor), so every test stores its own rows. */
+export function freshEvents(n = VALID_EVENTS.length, visitor = `v-${crypto.randomUUID().slice(0, 8)}`): WireEvent[] {
+  return Array.from({ length: n }, (_, i) => ({ ...structuredClone(VALID_EVENTS[i % VALID_EVENTS.length]!), id: crypto.randomUUID(), visitor }));
+}
+
+/** Posts a body to `/v1/events` as the script's fetch does (JSON, from the shop's origin unless told otherwise). */
+export function postEvents(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return call('/v1/events', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: 'https://shop.example', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }

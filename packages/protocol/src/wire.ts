@@ -59,6 +59,8 @@ export interface BatchReply {
   accepted: number;
   duplicates: number;
   rejected: Rejection[];
+  /** Valid events counted but not stored because the sender is a bot or crawler; present only when not 0. */
+  filtered?: number;
 }
 
 /** `4xx` reply. */
@@ -89,4 +91,6 @@ export type EventError =
   | 'invalid-number'
   | 'invalid-items'
   | 'invalid-currency'
-  | 'duplicate-in-batch';
+  | 'duplicate-in-batch'
+  /** Set by the collector, not the validator: the database refused this valid event on its own (the others were kept). */
+  | 'storage-failed';

@@ -1,8 +1,9 @@
-// The admin API: register sites, rotate read tokens.
+// The admin API: register sites, change their options, read their ingestion counters, rotate read tokens.
 import { Hono } from 'hono';
 import { isStageList } from '@parcours/protocol';
 import { newToken, requireAdmin, sha256Hex } from '../auth.ts';
-import { insertSite, setReadTokenHash } from '../db/sites.ts';
+import { getSiteCounts } from '../db/site-stats.ts';
+import { getSite, insertSite, setReadTokenHash, updateSite, type Site, type SiteOptions } from '../db/sites.ts';
 import { fail } from '../errors.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
@@ -12,16 +13,52 @@ admin.use('*', requireAdmin);
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const isOrigin = (o: unknown) => o === '*' || (typeof o === 'string' && /^https?:\/\/[^/\s]+$/.test(o));
 
-admin.post('/sites', async (c) => {
-  const body = await c.req.json().catch(() => fail(400, 'invalid-json'));
-  const { id, origins, stages } = (body ?? {}) as Record<string, unknown>;
-  if (typeof id !== 'string' || !SITE_ID.test(id)) fail(400, 'invalid-site-config');
-  if (!Array.isArray(origins) || !origins.every(isOrigin)) fail(400, 'invalid-site-config');
+/** The options of an admin request body (`origins`, `stages`, `bot_filter`, `visitor_ids`); `400 invalid-site-config` if any is malformed. */
+function readOptions(body: Record<string, unknown>): SiteOptions {
+  const { origins, stages, bot_filter, visitor_ids } = body;
+  if (origins !== undefined && (!Array.isArray(origins) || !origins.every(isOrigin))) fail(400, 'invalid-site-config');
   if (stages !== undefined && !isStageList(stages)) fail(400, 'invalid-site-config');
+  if (bot_filter !== undefined && typeof bot_filter !== 'boolean') fail(400, 'invalid-site-config');
+  if (visitor_ids !== undefined && visitor_ids !== 'client' && visitor_ids !== 'cookieless') fail(400, 'invalid-site-config');
+  return { origins: origins as string[] | undefined, stages, botFilter: bot_filter, visitorIds: visitor_ids };
+}
+
+/** A site as the admin API shows it (never its token hash). */
+function describe(site: Site) {
+  return { id: site.id, origins: site.origins, stages: site.stages, bot_filter: site.botFilter, visitor_ids: site.visitorIds };
+}
+
+async function jsonBody(req: { json(): Promise<unknown> }): Promise<Record<string, unknown>> {
+  const body = await req.json().catch(() => fail(400, 'invalid-json'));
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail(400, 'invalid-site-config');
+  return body as Record<string, unknown>;
+}
+
+admin.post('/sites', async (c) => {
+  const body = await jsonBody(c.req);
+  const id = body.id;
+  if (typeof id !== 'string' || !SITE_ID.test(id)) fail(400, 'invalid-site-config');
+  const opts = readOptions(body);
+  if (!opts.origins) fail(400, 'invalid-site-config');
   const token = newToken();
-  const created = await insertSite(c.env.DB, { id, origins, stages, readTokenHash: await sha256Hex(token) });
+  const created = await insertSite(c.env.DB, { ...opts, id, origins: opts.origins, readTokenHash: await sha256Hex(token) });
   if (!created) fail(409, 'site-exists');
   return c.json({ id, read_token: token }, 201);
+});
+
+admin.get('/sites/:id', async (c) => {
+  const site = await getSite(c.env.DB, c.req.param('id'));
+  if (!site) fail(404, 'not-found');
+  return c.json({ ...describe(site), ingestion: await getSiteCounts(c.env.DB, site.id) });
+});
+
+admin.patch('/sites/:id', async (c) => {
+  const opts = readOptions(await jsonBody(c.req));
+  // Stored events carry their stage's index: changing the list would silently reorder history.
+  if (opts.stages) fail(400, 'invalid-site-config');
+  const site = await updateSite(c.env.DB, c.req.param('id'), opts);
+  if (!site) fail(404, 'not-found');
+  return c.json(describe(site));
 });
 
 admin.post('/sites/:id/token', async (c) => {

@@ -1,4 +1,84 @@
-// Ingestion: `POST /v1/events`. STUB: filled in by the ingestion work.
+// Ingestion: `POST /v1/events` (JSON or sendBeacon's text/plain) and its CORS preflight, answered per site.
 import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { MAX_BODY_BYTES, parseBatch } from '@parcours/protocol';
+import { anySiteAllowsOrigin, getSite } from '../db/sites.ts';
+import { fail } from '../errors.ts';
+import { isBotRequest } from '../ingest/bots.ts';
+import { clientAddress, rateLimitKey } from '../ingest/client-key.ts';
+import { originAllowed, preflightHeaders, replyCorsHeaders } from '../ingest/cors.ts';
+import { readBody } from '../ingest/read-body.ts';
+import { storeBatch } from '../ingest/store-batch.ts';
 
 export const events = new Hono<{ Bindings: Env }>();
+
+/** Seconds a rate-limited client should wait: the limiter's period (wrangler.jsonc `ratelimits`). */
+export const RETRY_AFTER_SECONDS = 10;
+
+const ACCEPTED_TYPES = new Set(['application/json', 'text/plain', '']);
+
+/**
+ * Every reply to a page (refusals included) is readable by it: the script must see a 4xx to drop
+ * what it can never deliver, and a 429's Retry-After to wait. Refusals carry only an error code;
+ * only an allowed origin's POST reaches the database.
+ */
+const readableReplies = createMiddleware(async function readableReplies(c, next) {
+  await next();
+  const origin = c.req.header('origin');
+  if (origin && c.req.method === 'POST') for (const [k, v] of Object.entries(replyCorsHeaders(origin))) c.res.headers.set(k, v);
+});
+
+events.use('/', readableReplies);
+
+events.options('/', async (c) => {
+  const origin = c.req.header('origin');
+  // A preflight carries no body, so no site id: `?site=` names it, else any site that allows the origin will do
+  // (the POST itself is then checked against its own site).
+  const siteId = c.req.query('site');
+  let allowed = false;
+  if (origin) {
+    if (siteId) {
+      const site = await getSite(c.env.DB, siteId);
+      allowed = !!site && originAllowed(site.origins, origin);
+    } else allowed = await anySiteAllowsOrigin(c.env.DB, origin);
+  }
+  if (!origin || !allowed) return c.body(null, 204, { vary: 'Origin' });
+  return c.body(null, 204, preflightHeaders(origin));
+});
+
+events.post('/', async (c) => {
+  const receivedAt = Date.now();
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!ACCEPTED_TYPES.has(type)) fail(415, 'unsupported-media-type');
+
+  const text = await readBody(c.req.raw, MAX_BODY_BYTES);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    fail(400, 'invalid-json');
+  }
+
+  const claimed = typeof body === 'object' && body !== null && 'site' in body ? (body as { site: unknown }).site : undefined;
+  const site = typeof claimed === 'string' && claimed.length <= 64 ? await getSite(c.env.DB, claimed) : null;
+
+  const address = clientAddress(c.req.raw.headers);
+  const { success } = await c.env.INGEST_LIMITER.limit({ key: await rateLimitKey(site?.id ?? '', address) });
+  if (!success) fail(429, 'rate-limited', { 'retry-after': String(RETRY_AFTER_SECONDS) });
+
+  const parsed = parseBatch(body, { stages: site?.stages ?? [] });
+  if (!parsed.ok) fail(400, parsed.error);
+  if (!site) fail(403, 'unknown-site');
+  const origin = c.req.header('origin');
+  if (origin !== undefined && !originAllowed(site.origins, origin)) fail(403, 'origin-not-allowed');
+
+  const reply = await storeBatch(c.env.DB, site, parsed, {
+    receivedAt,
+    address,
+    userAgent: c.req.header('user-agent') ?? '',
+    bot: isBotRequest(c.req.raw.headers),
+  });
+  return c.json(reply);
+});
+
+events.all('/', () => fail(405, 'method-not-allowed'));

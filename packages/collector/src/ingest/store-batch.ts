@@ -1,0 +1,69 @@
+// One validated batch into storage: bot filter, cookieless ids, rows, idempotent insert, counters, then derived data.
+import type { BatchReply, ParsedBatch, Rejection } from '@parcours/protocol';
+import { insertEvents, type EventRow } from '../db/events.ts';
+import { dailySalt } from '../db/salts.ts';
+import { addSiteCounts } from '../db/site-stats.ts';
+import type { Site } from '../db/sites.ts';
+import { deriveVisitors } from '../derive/index.ts';
+import { cookielessVisitor } from './client-key.ts';
+import { toRow } from './to-row.ts';
+
+/** What the collector knows about the request besides its body. Address and User-Agent are used, never stored. */
+export interface BatchContext {
+  receivedAt: number;
+  address: string;
+  userAgent: string;
+  /** The sender looks like a bot or crawler. */
+  bot: boolean;
+}
+
+/** The UTC day (YYYY-MM-DD) of a time in ms. */
+export function utcDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * Stores a batch's valid events once each and answers the reply of `POST /v1/events`.
+ * Bot batches of a filtering site are counted (`filtered`) and not stored.
+ */
+export async function storeBatch(db: D1Database, site: Site, batch: ParsedBatch, ctx: BatchContext): Promise<BatchReply> {
+  const day = utcDay(ctx.receivedAt);
+  const rejected: Rejection[] = [...batch.rejected];
+
+  if (ctx.bot && site.botFilter) {
+    await addSiteCounts(db, site.id, day, { bot_events: batch.events.length, bot_batches: 1 });
+    const reply: BatchReply = { accepted: 0, duplicates: 0, rejected };
+    if (batch.events.length) reply.filtered = batch.events.length;
+    return reply;
+  }
+
+  if (site.visitorIds === 'cookieless' && batch.events.length) {
+    const visitor = await cookielessVisitor(await dailySalt(db, day), site.id, ctx.address, ctx.userAgent);
+    for (const { event } of batch.events) event.visitor = visitor;
+  }
+
+  const rows: EventRow[] = [];
+  const indexes: number[] = [];
+  for (const { index, event } of batch.events) {
+    const row = toRow(event, site.stages, batch.sent_at, ctx.receivedAt);
+    if (row) {
+      rows.push(row);
+      indexes.push(index);
+    } else rejected.push({ index, error: 'invalid-url' });
+  }
+
+  const result = await insertEvents(db, site.id, ctx.receivedAt, rows);
+  const failed = new Set(result.failed);
+  for (const i of result.failed) rejected.push({ index: indexes[i]!, error: 'storage-failed' });
+  rejected.sort((a, b) => a.index - b.index);
+
+  // A resent batch (all duplicates) carries the same `dropped` again: count it only with new events.
+  const dropped = result.inserted > 0 || batch.events.length === 0 ? batch.dropped : 0;
+  await addSiteCounts(db, site.id, day, { dropped, storage_failed: failed.size });
+
+  // Derive even when everything was a duplicate: a resend after a failed derivation repairs it.
+  const visitors = [...new Set(rows.filter((_, i) => !failed.has(i)).map((r) => r.visitor))];
+  if (visitors.length) await deriveVisitors(db, site, visitors);
+
+  return { accepted: result.inserted, duplicates: result.duplicates, rejected };
+}

@@ -1,0 +1,37 @@
+// Turns a validated wire event into the row `events` stores: corrected time, stage index, path and the columns reports group by.
+import type { WireEvent } from '@parcours/protocol';
+import type { EventRow } from '../db/events.ts';
+import { correctTime } from './clock.ts';
+
+/** The url's path, or null if the url does not parse (the validator only checks its scheme and host). */
+export function pathOf(url: string): string | null {
+  try {
+    return new URL(url).pathname || '/';
+  } catch {
+    return null;
+  }
+}
+
+/** The stored row of an event; null when its url has no parsable path. */
+export function toRow(event: WireEvent, stages: readonly string[], sentAt: number, receivedAt: number): EventRow | null {
+  const path = pathOf(event.url);
+  if (path === null) return null;
+  return {
+    id: event.id,
+    type: event.type,
+    stage: event.stage,
+    stage_index: stages.indexOf(event.stage),
+    visitor: event.visitor,
+    session: event.session,
+    time: correctTime(event.ts, sentAt, receivedAt),
+    ts: event.ts,
+    sent_at: sentAt,
+    path,
+    form: event.form ?? null,
+    last_field: event.last_field ?? null,
+    duration_ms: event.duration_ms ?? null,
+    value: event.value ?? null,
+    currency: event.currency ?? null,
+    data: JSON.stringify(event),
+  };
+}

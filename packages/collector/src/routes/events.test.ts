@@ -1,0 +1,254 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { MAX_BODY_BYTES, type BatchReply } from '@parcours/protocol';
+import { INVALID_BATCHES, INVALID_EVENTS } from '@parcours/protocol/fixtures';
+import { call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
+
+interface Row {
+  id: string;
+  type: string;
+  stage: string;
+  stage_index: number;
+  visitor: string;
+  time: number;
+  ts: number;
+  sent_at: number;
+  received_at: number;
+  path: string;
+  form: string | null;
+  last_field: string | null;
+  duration_ms: number | null;
+  value: number | null;
+  currency: string | null;
+  data: string;
+}
+
+async function rows(site: string): Promise<Row[]> {
+  const { results } = await env.DB.prepare('SELECT * FROM events WHERE site = ? ORDER BY seq').bind(site).all<Row>();
+  return results;
+}
+
+const now = () => Date.now();
+
+describe('POST /v1/events', () => {
+  it('stores a valid batch once, with path, stage index and report columns extracted', async () => {
+    const { id } = await registerSite();
+    const events = freshEvents();
+    const res = await postEvents({ v: 1, site: id, sent_at: now(), events });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ accepted: 7, duplicates: 0, rejected: [] });
+    const stored = await rows(id);
+    expect(stored.map((r) => r.id)).toEqual(events.map((e) => e.id));
+    const abandon = stored.find((r) => r.type === 'form_abandon')!;
+    expect(abandon).toMatchObject({ path: '/checkout', stage: 'decision', stage_index: 2, form: 'checkout', last_field: 'email', duration_ms: 1000 });
+    const cart = stored.find((r) => r.type === 'add_to_cart')!;
+    expect(cart).toMatchObject({ path: '/p/mug', value: 12.5, currency: 'EUR', stage_index: 2 });
+    expect(JSON.parse(cart.data).items).toEqual([{ item_id: 'sku-42', item_name: 'Mug', price: 12.5, quantity: 1 }]);
+    expect(stored.find((r) => r.type === 'quote_request')!.path).toBe('/quote');
+  });
+
+  it('counts a resent batch as duplicates and keeps one row per event', async () => {
+    const { id } = await registerSite();
+    const batch = { v: 1, site: id, sent_at: now(), events: freshEvents() };
+    await postEvents(batch);
+    const again = await postEvents(batch);
+    expect(await again.json()).toEqual({ accepted: 0, duplicates: 7, rejected: [] });
+    const half = { ...batch, events: [...batch.events.slice(0, 3), ...freshEvents(2)] };
+    expect(await (await postEvents(half)).json()).toEqual({ accepted: 2, duplicates: 3, rejected: [] });
+    expect((await rows(id)).length).toBe(9);
+  });
+
+  it('keeps the valid events of a partial batch and lists each rejected one by index with its code', async () => {
+    const { id } = await registerSite();
+    const good = freshEvents(3);
+    const bad = INVALID_EVENTS.map((f) => f.event);
+    const events = [good[0], ...bad, good[1], good[2]];
+    const res = await postEvents({ v: 1, site: id, sent_at: now(), events });
+    const reply = (await res.json()) as BatchReply;
+    expect(reply.accepted).toBe(3);
+    expect(reply.rejected).toEqual(INVALID_EVENTS.map((f, i) => ({ index: i + 1, error: f.error })));
+    expect((await rows(id)).map((r) => r.id)).toEqual(good.map((e) => e.id));
+  });
+
+  for (const { name, body, error } of INVALID_BATCHES) {
+    it(`refuses a whole batch when ${name}: 400 ${error}, nothing stored`, async () => {
+      const { id } = await registerSite();
+      const b = body as Record<string, unknown>;
+      // Point the fixture at this test's site unless the site itself is what is wrong.
+      const sent = !Array.isArray(body) && b.site === 'shop' ? { ...b, site: id } : body;
+      const res = await postEvents(sent);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error });
+      expect(await rows(id)).toEqual([]);
+    });
+  }
+
+  it('answers 400 invalid-json for a body that is not JSON or not UTF-8', async () => {
+    for (const body of ['{"v":1,', '', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])]) {
+      const res = await call('/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: 'invalid-json' });
+    }
+  });
+
+  it('accepts the text/plain body of a beacon', async () => {
+    const { id } = await registerSite();
+    const events = freshEvents(2);
+    const res = await call('/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://shop.example' },
+      body: JSON.stringify({ v: 1, site: id, sent_at: now(), events }),
+    });
+    expect(await res.json()).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+  });
+
+  it('refuses other content types with 415', async () => {
+    const { id } = await registerSite();
+    for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml']) {
+      const res = await postEvents({ v: 1, site: id, sent_at: now(), events: freshEvents(1) }, { 'content-type': type });
+      expect(res.status).toBe(415);
+      expect(await res.json()).toEqual({ error: 'unsupported-media-type' });
+    }
+    expect(await rows(id)).toEqual([]);
+  });
+
+  it('refuses a body over the limit with 413 and stores nothing, with or without Content-Length', async () => {
+    const { id } = await registerSite();
+    const events = freshEvents(1);
+    // Valid JSON, one byte over the limit: padding in an ignored field.
+    const head = JSON.stringify({ v: 1, site: id, sent_at: now(), events, pad: '' });
+    const big = head.replace('"pad":""', `"pad":"${'x'.repeat(MAX_BODY_BYTES - head.length + 1)}"`);
+    expect(new TextEncoder().encode(big).byteLength).toBe(MAX_BODY_BYTES + 1);
+
+    const withLength = await postEvents(big);
+    expect(withLength.status).toBe(413);
+    expect(await withLength.json()).toEqual({ error: 'payload-too-large' });
+
+    // Chunked: no Content-Length, the body is a stream of 64 KiB pieces.
+    const bytes = new TextEncoder().encode(big);
+    const stream = new ReadableStream<Uint8Array>({
+      start(ctl) {
+        for (let i = 0; i < bytes.length; i += 65_536) ctl.enqueue(bytes.slice(i, i + 65_536));
+        ctl.close();
+      },
+    });
+    const chunked = await call('/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream });
+    expect(chunked.status).toBe(413);
+
+    // A Content-Length that lies (says small, sends big) is bounded by what is read.
+    const lying = await call('/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '100' },
+      body: new ReadableStream({ start: (ctl) => { ctl.enqueue(bytes); ctl.close(); } }),
+    });
+    expect(lying.status).toBe(413);
+    expect(await rows(id)).toEqual([]);
+
+    // Exactly at the limit is fine.
+    const fits = big.replace('x"', '"');
+    expect((await postEvents(fits)).status).toBe(200);
+    expect((await rows(id)).length).toBe(1);
+  });
+
+  it('answers 403 unknown-site for a site that is not registered', async () => {
+    const res = await postEvents({ v: 1, site: 'nobody-here', sent_at: now(), events: freshEvents(1) });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ error: 'unknown-site' });
+  });
+
+  it('answers 403 origin-not-allowed for a page on another origin and stores nothing; no Origin (server-side) is accepted', async () => {
+    const { id } = await registerSite({ origins: ['https://shop.example'] });
+    const batch = { v: 1, site: id, sent_at: now(), events: freshEvents(1) };
+    const res = await postEvents(batch, { origin: 'https://evil.example' });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ error: 'origin-not-allowed' });
+    expect(await rows(id)).toEqual([]);
+    const server = await call('/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+    expect(await server.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    const any = await registerSite({ origins: ['*'] });
+    const fromAnywhere = await postEvents({ ...batch, site: any.id }, { origin: 'https://anything.example' });
+    expect(fromAnywhere.status).toBe(200);
+  });
+
+  it('answers a preflight with the site origin, POST, content-type and a max age; refuses other origins', async () => {
+    const { id } = await registerSite({ origins: ['https://pre.example'] });
+    const pre = (origin: string, q = '') =>
+      call(`/v1/events${q}`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+    for (const q of ['', `?site=${id}`]) {
+      const ok = await pre('https://pre.example', q);
+      expect(ok.status).toBe(204);
+      expect(ok.headers.get('access-control-allow-origin')).toBe('https://pre.example');
+      expect(ok.headers.get('access-control-allow-methods')).toBe('POST');
+      expect(ok.headers.get('access-control-allow-headers')).toBe('content-type');
+      expect(Number(ok.headers.get('access-control-max-age'))).toBeGreaterThan(0);
+    }
+    const no = await pre('https://evil.example', `?site=${id}`);
+    expect(no.headers.get('access-control-allow-origin')).toBeNull();
+    const elsewhere = await registerSite({ origins: ['https://other.example'] });
+    expect((await pre('https://pre.example', `?site=${elsewhere.id}`)).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('corrects client clock skew from sent_at and the receive time, and keeps the raw values', async () => {
+    const { id } = await registerSite();
+    const skew = 3 * 3600_000; // the client clock is three hours fast
+    const before = now();
+    const sentAt = before + skew;
+    const [a, b] = freshEvents(2);
+    a!.ts = sentAt - 60_000; // a minute before sending, on the client clock
+    b!.ts = sentAt - 1000;
+    await postEvents({ v: 1, site: id, sent_at: sentAt, events: [a, b] });
+    const after = now();
+    const [ra, rb] = await rows(id);
+    expect(ra!.ts).toBe(a!.ts);
+    expect(ra!.sent_at).toBe(sentAt);
+    expect(ra!.received_at).toBeGreaterThanOrEqual(before);
+    expect(ra!.received_at).toBeLessThanOrEqual(after);
+    expect(ra!.time).toBe(ra!.received_at - 60_000);
+    expect(rb!.time - ra!.time).toBe(59_000);
+  });
+
+  it('clamps a corrected time in the future to the receive time and one months back to 30 days, keeping the raw ts', async () => {
+    const { id } = await registerSite();
+    const sentAt = now();
+    const [future, ancient, late] = freshEvents(3);
+    future!.ts = sentAt + 7 * 864e5;
+    ancient!.ts = sentAt - 400 * 864e5;
+    late!.ts = sentAt - 5 * 864e5; // an outbox delivering five days late: kept as is
+    await postEvents({ v: 1, site: id, sent_at: sentAt, events: [future, ancient, late] });
+    const byId = new Map((await rows(id)).map((r) => [r.id, r]));
+    const f = byId.get(future!.id)!;
+    expect(f.time).toBe(f.received_at);
+    expect(f.ts).toBe(future!.ts);
+    const o = byId.get(ancient!.id)!;
+    expect(o.time).toBe(o.received_at - 30 * 864e5);
+    expect(o.ts).toBe(ancient!.ts);
+    const l = byId.get(late!.id)!;
+    expect(l.time).toBe(late!.ts + (l.received_at - sentAt));
+  });
+
+  it('stores all 500 events of a full batch (many statements under the bound-parameter limit)', async () => {
+    const { id } = await registerSite();
+    const events = freshEvents(500);
+    const res = await postEvents({ v: 1, site: id, sent_at: now(), events });
+    expect(await res.json()).toEqual({ accepted: 500, duplicates: 0, rejected: [] });
+    expect((await rows(id)).length).toBe(500);
+    const again = await postEvents({ v: 1, site: id, sent_at: now(), events });
+    expect(await again.json()).toEqual({ accepted: 0, duplicates: 500, rejected: [] });
+  });
+
+  it('answers 405 for other methods', async () => {
+    expect((await call('/v1/events')).status).toBe(405);
+  });
+
+  it('stores no IP address: the client address sent by the edge appears nowhere in the row', async () => {
+    const { id } = await registerSite();
+    await postEvents({ v: 1, site: id, sent_at: now(), events: freshEvents(2) }, { 'cf-connecting-ip': '203.0.113.77' });
+    const stored = await rows(id);
+    expect(stored.length).toBe(2);
+    expect(JSON.stringify(stored)).not.toContain('203.0.113.77');
+  });
+});
