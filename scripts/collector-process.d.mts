@@ -1,0 +1,35 @@
+// Types of collector-process.mjs, for the TypeScript test harness.
+export declare const ROOT: string;
+export declare const COLLECTOR_DIR: string;
+export interface StartOptions {
+  /** Port to listen on; default a free one. */
+  port?: number;
+  /** Local D1 directory; default a fresh temp dir removed on stop. */
+  persistDir?: string;
+  /** Admin token passed as the `ADMIN_TOKEN` var; default random. */
+  adminToken?: string;
+  /** Build the SDK bundle (if missing) and the collector assets first; default true. */
+  build?: boolean;
+  /** How long to wait for `/v1/health`; default 90 000 ms. */
+  timeoutMs?: number;
+  /** Receives each line wrangler prints. */
+  log?: (line: string) => void;
+}
+export interface RunningCollector {
+  url: string;
+  port: number;
+  adminToken: string;
+  persistDir: string;
+  stop(): Promise<void>;
+}
+export interface SiteConfig {
+  id: string;
+  origins: string[];
+  stages?: string[];
+}
+export declare function freePort(): Promise<number>;
+export declare function buildAssets(opts?: { rebuildSdk?: boolean }): void;
+export declare function migrate(persistDir: string): void;
+export declare function startCollector(opts?: StartOptions): Promise<RunningCollector>;
+export declare function registerSite(url: string, adminToken: string, site: SiteConfig): Promise<string | undefined>;
+export declare function rotateToken(url: string, adminToken: string, siteId: string): Promise<string>;

@@ -1,0 +1,159 @@
+// Starts and stops the collector under `wrangler dev` with a migrated local D1: shared by `pnpm dev` and the e2e tests.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const COLLECTOR_DIR = join(ROOT, 'packages', 'collector');
+const SDK_BUNDLE = join(ROOT, 'packages', 'sdk', 'dist', 'parcours.js');
+
+// Wrangler phones home and fetches `request.cf` data by default; local runs must need no network.
+const QUIET_ENV = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_D1_WARNING: 'true' };
+
+/** Asks the kernel for a port nobody listens on (127.0.0.1). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs `pnpm <args>` to completion in `cwd`, throwing with its output when it fails. */
+function pnpmSync(args, cwd) {
+  const r = spawnSync('pnpm', args, { cwd, env: { ...process.env, ...QUIET_ENV }, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`pnpm ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** Builds what the worker serves: the SDK bundle when it is missing (or `rebuildSdk`), then `public/` (script + dashboard). */
+export function buildAssets({ rebuildSdk = false } = {}) {
+  if (rebuildSdk || !existsSync(SDK_BUNDLE)) pnpmSync(['--filter', '@parcours/sdk', 'run', 'build'], ROOT);
+  pnpmSync(['--filter', '@parcours/collector', 'run', 'assets'], ROOT);
+}
+
+/** Applies the D1 migrations to the local database kept under `persistDir`. */
+export function migrate(persistDir) {
+  pnpmSync(['exec', 'wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], COLLECTOR_DIR);
+}
+
+/**
+ * Starts the collector and resolves once `GET /v1/health` answers 200.
+ * Options: `port` (default a free one), `persistDir` (default a fresh temp dir, removed on stop),
+ * `adminToken` (default a random one), `build` (default true: build assets first), `log` (receives wrangler's output lines).
+ * @returns {Promise<{ url: string, port: number, adminToken: string, persistDir: string, stop(): Promise<void> }>}
+ */
+export async function startCollector(opts = {}) {
+  const port = opts.port ?? (await freePort());
+  const inspectorPort = await freePort();
+  const ownDir = !opts.persistDir;
+  const persistDir = opts.persistDir ?? mkdtempSync(join(tmpdir(), 'parcours-d1-'));
+  const adminToken = opts.adminToken ?? `admin-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+  if (opts.build !== false) buildAssets();
+  migrate(persistDir);
+
+  const args = ['exec', 'wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+    '--persist-to', persistDir, '--var', `ADMIN_TOKEN:${adminToken}`, '--show-interactive-dev-session=false', '--log-level', 'info'];
+  // Its own process group: killing pnpm alone leaves workerd holding the port, so stop() signals the whole group.
+  const child = spawn('pnpm', args, { cwd: COLLECTOR_DIR, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...QUIET_ENV } });
+  const output = [];
+  const onData = (buf) => {
+    for (const line of String(buf).split('\n')) {
+      if (!line.trim()) continue;
+      output.push(line);
+      if (output.length > 200) output.shift();
+      opts.log?.(line);
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  let exited = false;
+  const exitedP = new Promise((resolve) => child.on('exit', () => { exited = true; resolve(undefined); }));
+
+  const url = `http://127.0.0.1:${port}`;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    signalGroup(child.pid, 'SIGTERM');
+    const done = await Promise.race([exitedP.then(() => true), sleep(5000).then(() => false)]);
+    if (!done) signalGroup(child.pid, 'SIGKILL');
+    // workerd may outlive wrangler for a moment: wait until nobody answers on the port.
+    for (let i = 0; i < 50 && (await answers(url)); i++) {
+      if (i === 20) signalGroup(child.pid, 'SIGKILL');
+      await sleep(100);
+    }
+    if (ownDir) rmSync(persistDir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  while (true) {
+    if (exited) {
+      await stop();
+      throw new Error(`wrangler dev exited before it was ready:\n${output.join('\n')}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`wrangler dev not ready after ${opts.timeoutMs ?? 90_000} ms:\n${output.join('\n')}`);
+    }
+    try {
+      const res = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  return { url, port, adminToken, persistDir, stop };
+}
+
+function signalGroup(pid, signal) {
+  if (!pid) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
+async function answers(url) {
+  try {
+    await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(500) });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Registers a site through the admin API and returns its read token; `409` (already there) returns `undefined`. */
+export async function registerSite(url, adminToken, site) {
+  const res = await fetch(`${url}/v1/admin/sites`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(site),
+  });
+  if (res.status === 409) return undefined;
+  if (res.status !== 201) throw new Error(`registering site ${site.id}: ${res.status} ${await res.text()}`);
+  return (await res.json()).read_token;
+}
+
+/** Rotates a site's read token and returns the new one. */
+export async function rotateToken(url, adminToken, siteId) {
+  const res = await fetch(`${url}/v1/admin/sites/${encodeURIComponent(siteId)}/token`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  if (res.status !== 200) throw new Error(`rotating token of ${siteId}: ${res.status} ${await res.text()}`);
+  return (await res.json()).read_token;
+}

@@ -1,0 +1,83 @@
+// Serves an example site from a directory on its own origin, filling `{{COLLECTOR}}` and `{{SITE}}` in at serve time.
+import { createServer } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+};
+// Only text files carry placeholders; images go out byte for byte.
+const TEMPLATED = new Set(['.html', '.js', '.mjs', '.css']);
+
+/**
+ * Starts a static server for `dir` on 127.0.0.1.
+ * Options: `port` (default a free one), `collector` (replaces `{{COLLECTOR}}`), `site` (replaces `{{SITE}}`, default `demo`),
+ * `spa` (default false: unknown paths without an extension answer `index.html`, as history routing needs).
+ * Clean URLs: `/blog/x` serves `blog/x.html` or `blog/x/index.html`.
+ * @returns {Promise<{ url: string, port: number, stop(): Promise<void> }>}
+ */
+export function startStaticServer({ dir, port = 0, collector, site = 'demo', spa = false }) {
+  const root = normalize(dir);
+  const fill = (text) => text.replaceAll('{{COLLECTOR}}', collector).replaceAll('{{SITE}}', site);
+
+  const server = createServer(async (req, res) => {
+    try {
+      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      const file = await resolve(root, path, spa);
+      if (!file) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        return;
+      }
+      const ext = extname(file);
+      const body = TEMPLATED.has(ext) ? fill(await readFile(file, 'utf8')) : await readFile(file);
+      // no-store: every test and every `pnpm dev` edit must see the files as they are now.
+      res.writeHead(200, { 'content-type': TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    } catch (err) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
+    }
+  });
+
+  return new Promise((ok, fail) => {
+    server.on('error', fail);
+    server.listen(port, '127.0.0.1', () => {
+      const actual = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
+      ok({
+        url: `http://127.0.0.1:${actual}`,
+        port: actual,
+        stop: () =>
+          new Promise((done) => {
+            server.close(() => done(undefined));
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+async function resolve(root, path, spa) {
+  const target = normalize(join(root, path));
+  if (target !== root && !target.startsWith(root.endsWith(sep) ? root : root + sep)) return undefined;
+  for (const candidate of [target, `${target}.html`, join(target, 'index.html')]) {
+    if (await isFile(candidate)) return candidate;
+  }
+  if (spa && !extname(path)) return join(root, 'index.html');
+  return undefined;
+}
+
+async function isFile(p) {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
