@@ -1,0 +1,196 @@
+// The stage transitions as a Sankey flow: d3-sankey lays out entries and forward moves, backward moves loop underneath.
+import { sankey, sankeyLeft, sankeyLinkHorizontal, type SankeyGraph } from 'd3-sankey';
+import { dataDetails } from '../data-table.ts';
+import { fill, h, s } from '../dom.ts';
+import { count, duration } from '../format.ts';
+import { stageColour } from '../stage-colours.ts';
+import { attachTooltip } from '../tooltip.ts';
+import type { TransitionsReport } from '../types.ts';
+
+type Move = TransitionsReport['transitions'][number];
+/** `entry`: a visitor's first stage; `forward`/`backward` by the site's stage order. */
+export type Direction = 'entry' | 'forward' | 'backward';
+
+interface NodeExtra {
+  id: string;
+  label: string;
+  colour: string;
+  column: number;
+}
+interface LinkExtra {
+  move: Move;
+}
+
+const ENTRY = '\u0000entry';
+const W = 720;
+const MAIN_H = 300;
+const NODE_W = 14;
+
+/** Whether a move goes forward, backward or is an entry, given the site's stage order. */
+export function direction(m: Move, order: string[]): Direction {
+  if (m.from === null) return 'entry';
+  return order.indexOf(m.to) > order.indexOf(m.from) ? 'forward' : 'backward';
+}
+
+/** The move in words, for tooltips and screen readers. */
+export function describeMove(m: Move, dir: Direction): string {
+  const what = dir === 'entry' ? `Entered at ${m.to}` : `${m.from} → ${m.to} (${dir})`;
+  const median = m.median_ms !== null && m.median_ms !== undefined && dir !== 'entry' ? `, median ${duration(m.median_ms)}` : '';
+  return `${what}: ${count(m.count)} moves by ${count(m.visitors)} visitors${median}`;
+}
+
+/** Draws the flow into `root`; `order` is the site's stage list (the funnel's order). */
+export function renderFlow(root: Element, report: TransitionsReport, order: string[]): void {
+  const moves = report.transitions.filter((m) => m.count > 0);
+  if (!moves.length) {
+    fill(root, h('p', { class: 'empty' }, 'No stage changes in this period.'));
+    return;
+  }
+  // Stages the report names but the funnel did not (should not happen) go last, in order of appearance.
+  const stages = [...order];
+  for (const m of moves) for (const st of [m.from, m.to]) if (st !== null && !stages.includes(st)) stages.push(st);
+
+  const laid = moves.filter((m) => direction(m, stages) !== 'backward');
+  const back = moves.filter((m) => direction(m, stages) === 'backward');
+  const hasEntry = laid.some((m) => m.from === null);
+  const used = new Set<string>();
+  for (const m of moves) {
+    used.add(m.to);
+    if (m.from !== null) used.add(m.from);
+  }
+  const nodes: NodeExtra[] = [];
+  if (hasEntry) nodes.push({ id: ENTRY, label: 'Entry', colour: '#8a96a6', column: 0 });
+  stages.forEach((st, i) => {
+    if (used.has(st)) nodes.push({ id: st, label: st, colour: stageColour(i), column: i + (hasEntry ? 1 : 0) });
+  });
+  const columns = Math.max(2, stages.length + (hasEntry ? 1 : 0));
+  const backDepth = back.length ? 28 + 16 * Math.min(6, back.length) : 0;
+  const height = MAIN_H + backDepth;
+
+  const svg = s('svg', { viewBox: `0 0 ${W} ${height}`, role: 'group', 'aria-label': `Stage transitions: ${describeAll(moves, stages)}` });
+  if (laid.length) {
+    const layout = sankey<NodeExtra, LinkExtra>()
+      .nodeId((n) => n.id)
+      .nodeAlign(sankeyLeft)
+      .nodeWidth(NODE_W)
+      .nodePadding(18)
+      .extent([
+        [1, 22],
+        [W - 1, MAIN_H - 4],
+      ]);
+    const graph: SankeyGraph<NodeExtra, LinkExtra> = layout({
+      nodes: nodes.map((n) => ({ ...n })),
+      links: laid.map((m) => ({ source: m.from ?? ENTRY, target: m.to, value: m.count, move: m })),
+    });
+    // One column per stage in the site's order, whatever depth d3 inferred from the links.
+    const kx = (W - 2 - NODE_W) / (columns - 1);
+    for (const n of graph.nodes) {
+      n.x0 = 1 + n.column * kx;
+      n.x1 = n.x0 + NODE_W;
+    }
+    const ky = scale(graph.nodes);
+    const path = sankeyLinkHorizontal<NodeExtra, LinkExtra>();
+    const links = s('g', { class: 'links' });
+    for (const l of graph.links) {
+      const dir = direction(l.move, stages);
+      const el = s('path', { class: `link ${dir}`, d: path(l) ?? '', 'stroke-width': Math.max(1.5, l.width ?? 1), tabindex: 0, 'aria-label': describeMove(l.move, dir) });
+      attachTooltip(el, describeMove(l.move, dir));
+      links.append(el);
+    }
+    svg.append(links);
+    if (back.length) svg.append(backwardArcs(back, graph.nodes, ky));
+    svg.append(nodeMarks(graph.nodes));
+  }
+
+  const legend = h(
+    'ul',
+    { class: 'legend', 'aria-label': 'Legend' },
+    h('li', {}, swatch('forward'), 'Forward move'),
+    h('li', {}, swatch('backward'), 'Backward move (dashed, loops under)'),
+    hasEntry ? h('li', {}, swatch('entry'), 'First stage of a visitor') : null,
+  );
+  const rows = moves.map((m) => ({ m, dir: direction(m, stages) }));
+  fill(
+    root,
+    laid.length ? svg : h('p', { class: 'empty' }, 'Only backward moves in this period; see the table.'),
+    legend,
+    h('p', { class: 'muted', style: 'font-size:.82rem;margin:.4rem 0 0' }, 'Hover or tab to a flow for its counts.'),
+    dataDetails(
+      'transitions',
+      'Moves between stages (entry = a visitor’s first stage)',
+      [
+        { head: 'From', cell: (r) => r.m.from ?? '(entry)' },
+        { head: 'To', cell: (r) => r.m.to },
+        { head: 'Direction', cell: (r) => r.dir },
+        { head: 'Moves', num: true, cell: (r) => count(r.m.count) },
+        { head: 'Visitors', num: true, cell: (r) => count(r.m.visitors) },
+        { head: 'Median time', num: true, cell: (r) => (r.dir === 'entry' ? '–' : duration(r.m.median_ms)) },
+      ],
+      rows,
+    ),
+  );
+}
+
+function describeAll(moves: Move[], stages: string[]): string {
+  const fwd = moves.filter((m) => direction(m, stages) === 'forward').reduce((a, m) => a + m.count, 0);
+  const bwd = moves.filter((m) => direction(m, stages) === 'backward').reduce((a, m) => a + m.count, 0);
+  return `${count(fwd)} forward and ${count(bwd)} backward moves; details in the table below.`;
+}
+
+/** Pixels per move, the same for every node (d3-sankey scales all nodes alike). */
+function scale(nodes: Array<{ value?: number; y0?: number; y1?: number }>): number {
+  for (const n of nodes) if (n.value && n.y0 !== undefined && n.y1 !== undefined) return (n.y1 - n.y0) / n.value;
+  return 1;
+}
+
+type LaidNode = NodeExtra & { x0?: number; x1?: number; y0?: number; y1?: number; value?: number };
+
+function backwardArcs(back: Move[], nodes: LaidNode[], ky: number): SVGElement {
+  const g = s('g', { class: 'links backward-links' });
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  // Widest arcs deepest, so narrow ones stay visible above them.
+  const sorted = [...back].sort((a, b) => b.count - a.count);
+  sorted.forEach((m, i) => {
+    const from = byId.get(m.from ?? '');
+    const to = byId.get(m.to);
+    if (!from || !to || from.x0 === undefined || to.x0 === undefined) return;
+    const width = Math.max(1.5, Math.min(24, m.count * ky));
+    const sx = from.x0 + NODE_W / 2 - 3;
+    const tx = to.x0 + NODE_W / 2 + 3;
+    const sy = (from.y1 ?? MAIN_H) - 2;
+    const ty = (to.y1 ?? MAIN_H) - 2;
+    const depth = MAIN_H + 16 + 16 * Math.min(6, sorted.length - 1 - i);
+    const d = `M${sx},${sy} C${sx},${depth} ${tx},${depth} ${tx},${ty}`;
+    const el = s('path', { class: 'link backward', d, 'stroke-width': width, tabindex: 0, 'aria-label': describeMove(m, 'backward') });
+    attachTooltip(el, describeMove(m, 'backward'));
+    g.append(el);
+  });
+  return g;
+}
+
+function nodeMarks(nodes: LaidNode[]): SVGElement {
+  const g = s('g', { class: 'nodes' });
+  for (const n of nodes) {
+    if (n.x0 === undefined || n.y0 === undefined || n.y1 === undefined || n.x1 === undefined) continue;
+    const right = n.x0 < W / 2;
+    const y = Math.max(12, n.y0 - 6);
+    g.append(
+      s(
+        'g',
+        { class: 'node' },
+        s('rect', { x: n.x0, y: n.y0, width: n.x1 - n.x0, height: Math.max(1, n.y1 - n.y0), fill: n.colour }),
+        s(
+          'text',
+          { x: right ? n.x0 : n.x1, y, 'text-anchor': right ? 'start' : 'end' },
+          s('tspan', { 'font-weight': 600, style: 'text-transform:capitalize' }, n.label),
+          s('tspan', { class: 'count', dx: 5 }, count(n.value ?? 0)),
+        ),
+      ),
+    );
+  }
+  return g;
+}
+
+function swatch(dir: Direction): SVGElement {
+  return s('svg', { width: 28, height: 10, 'aria-hidden': 'true' }, s('line', { x1: 0, y1: 5, x2: 28, y2: 5, class: `link ${dir}`, 'stroke-width': 4, style: 'stroke-opacity:.8' }));
+}

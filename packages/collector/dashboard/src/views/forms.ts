@@ -1,0 +1,60 @@
+// Forms: the abandon rate of each form as a bar, and the fields where people stop.
+import { dataDetails } from '../data-table.ts';
+import { fill, h } from '../dom.ts';
+import { count, percent } from '../format.ts';
+import type { FormsReport } from '../types.ts';
+
+type Form = FormsReport['forms'][number];
+
+/** The fields where people stop, most abandons first: "email (12), phone (3)". */
+export function stopFields(f: Form, max = 3): string {
+  const fields = [...f.last_fields].sort((a, b) => b.abandons - a.abandons);
+  if (!fields.length) return '–';
+  const shown = fields.slice(0, max).map((x) => `${x.field} (${count(x.abandons)})`);
+  return fields.length > max ? `${shown.join(', ')}, +${fields.length - max} more` : shown.join(', ');
+}
+
+/** Draws the forms into `root`, worst abandon rate first. */
+export function renderForms(root: Element, report: FormsReport): void {
+  if (!report.forms.length) {
+    fill(root, h('p', { class: 'empty' }, 'No form was started in this period.'));
+    return;
+  }
+  const forms = [...report.forms].sort((a, b) => b.abandon_rate - a.abandon_rate || b.abandons - a.abandons);
+  const list = h('ul', { class: 'bars' });
+  for (const f of forms) {
+    const label = `${f.form}: ${percent(f.abandon_rate)} abandoned (${count(f.abandons)} of ${count(f.starts)} starts)`;
+    list.append(
+      h(
+        'li',
+        {},
+        h('div', { class: 'bar-head' }, h('span', {}, h('strong', {}, f.form), ' ', h('span', { class: 'path muted' }, f.path)), h('strong', {}, percent(f.abandon_rate))),
+        h('div', { class: 'bar-track', role: 'img', 'aria-label': label, title: label }, h('div', { class: 'bar-fill', style: `width:${(f.abandon_rate * 100).toFixed(2)}%` })),
+        h(
+          'div',
+          { class: 'bar-note' },
+          `${count(f.starts)} started · ${count(f.submits)} submitted · ${count(f.abandons)} abandoned`,
+          f.last_fields.length ? h('span', {}, h('br'), 'People stop at: ', h('strong', {}, stopFields(f))) : null,
+        ),
+      ),
+    );
+  }
+  fill(
+    root,
+    list,
+    dataDetails(
+      'forms',
+      'Forms, highest abandon rate first',
+      [
+        { head: 'Form', cell: (f) => f.form },
+        { head: 'Page', cell: (f) => h('span', { class: 'path' }, f.path) },
+        { head: 'Starts', num: true, cell: (f) => count(f.starts) },
+        { head: 'Submits', num: true, cell: (f) => count(f.submits) },
+        { head: 'Abandons', num: true, cell: (f) => count(f.abandons) },
+        { head: 'Abandon rate', num: true, cell: (f) => percent(f.abandon_rate) },
+        { head: 'Fields where people stop', cell: (f) => stopFields(f, 20) },
+      ],
+      forms,
+    ),
+  );
+}

@@ -1,0 +1,46 @@
+// Why a friction page ranks where it does, in a few words built from its own numbers.
+import { count, percent } from '../format.ts';
+import type { FrictionPage } from '../types.ts';
+
+/** What a page is compared with: the exit rate of all listed pages together, and the site's stages. */
+export interface FrictionContext {
+  siteExitRate: number;
+  stages: string[];
+}
+
+/** The exit rate of all pages together (exits / views), the baseline a page's own rate is judged by. */
+export function siteExitRate(pages: FrictionPage[]): number {
+  const views = pages.reduce((a, p) => a + p.views, 0);
+  return views ? pages.reduce((a, p) => a + p.exits, 0) / views : 0;
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
+/**
+ * A short reason, strongest cause first: "3 carts abandoned here, high exit rate 62%".
+ * Each loss (cart abandon, form abandon, exit) is named with its count; the exit rate is called
+ * high when it is at least 50% or 1.5 times the site's; a late stage is named since losses there cost more.
+ */
+export function frictionReason(p: FrictionPage, ctx: FrictionContext): string {
+  const causes: Array<{ weight: number; text: string }> = [];
+  if (p.cart_abandons > 0) causes.push({ weight: p.cart_abandons * 1.001, text: `${plural(p.cart_abandons, 'cart', 'carts')} abandoned here` });
+  if (p.form_abandons > 0) causes.push({ weight: p.form_abandons, text: plural(p.form_abandons, 'form abandon', 'form abandons') });
+  if (p.exits > 0) {
+    const high = p.exit_rate >= 0.5 || (ctx.siteExitRate > 0 && p.exit_rate >= 1.5 * ctx.siteExitRate);
+    const vs = ctx.siteExitRate > 0 && p.exit_rate >= 1.5 * ctx.siteExitRate ? ` (site ${percent(ctx.siteExitRate)})` : '';
+    causes.push({
+      weight: p.exits * 0.999,
+      text: high ? `high exit rate ${percent(p.exit_rate)}${vs}` : `${plural(p.exits, 'exit', 'exits')} (${percent(p.exit_rate)} of views)`,
+    });
+  }
+  if (!causes.length) return 'no exits or abandons recorded';
+  causes.sort((a, b) => b.weight - a.weight);
+  const parts = causes.map((c) => c.text);
+  const idx = ctx.stages.indexOf(p.stage);
+  if (idx >= 0 && ctx.stages.length > 1 && idx >= Math.ceil((ctx.stages.length - 1) / 2)) parts.push(`late in the journey (${p.stage})`);
+  if (p.views < 5) parts.push(`few views (${count(p.views)})`);
+  const text = parts.join(', ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

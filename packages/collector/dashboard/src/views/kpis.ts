@@ -1,0 +1,116 @@
+// KPI cards per stage with the change against the previous period of the same length, and the table behind them.
+import { dataDetails } from '../data-table.ts';
+import { fill, h } from '../dom.ts';
+import { count, duration, money, percent, rateDelta, relativeDelta, type Delta, type Polarity } from '../format.ts';
+import { stageColour } from '../stage-colours.ts';
+import type { KpisReport, Money } from '../types.ts';
+
+/** One figure on a card: its name, printed value now and before, and the change. */
+export interface Kpi {
+  stage: string;
+  name: string;
+  now: string;
+  before: string;
+  delta: Delta | null;
+}
+
+interface Card {
+  stage: string;
+  colour: string;
+  kpis: Kpi[];
+}
+
+function rateKpi(stage: string, name: string, now: number | null | undefined, before: number | null | undefined, polarity: Polarity): Kpi {
+  return { stage, name, now: percent(now), before: before === undefined ? '–' : percent(before), delta: rateDelta(now, before, polarity) };
+}
+
+function durationKpi(stage: string, name: string, now: number | null | undefined, before: number | null | undefined, polarity: Polarity): Kpi {
+  return { stage, name, now: duration(now), before: duration(before), delta: relativeDelta(now, before, polarity, duration) };
+}
+
+function basketKpis(stage: string, now: Money[], before: Money[] | undefined): Kpi[] {
+  if (!now.length) return [{ stage, name: 'Average basket', now: '–', before: before?.length ? before.map(money).join(' · ') : '–', delta: null }];
+  return now.map((m) => {
+    const prev = before?.find((b) => b.currency === m.currency);
+    return {
+      stage,
+      name: now.length > 1 ? `Average basket (${m.currency})` : 'Average basket',
+      now: money(m),
+      before: prev ? money(prev) : '–',
+      delta: relativeDelta(m.value, prev?.value ?? null, 'up-good', (v) => money({ currency: m.currency, value: v })),
+    };
+  });
+}
+
+/** The cards for a period, compared with `prev` (the previous period of the same length; null if it could not be read). */
+export function kpiCards(now: KpisReport, prev: KpisReport | null): Card[] {
+  const cards: Card[] = now.stages.map((st, i) => {
+    const before = prev?.stages.find((p) => p.stage === st.stage);
+    const kpis: Kpi[] = [{ stage: st.stage, name: 'Visitors', now: count(st.visitors), before: before ? count(before.visitors) : '–', delta: relativeDelta(st.visitors, before?.visitors ?? (prev ? 0 : null), 'up-good') }];
+    // The first stage is where visits land: its bounce rate is the KPI the literature asks of awareness.
+    if (i === 0) kpis.push(rateKpi(st.stage, 'Bounce rate', st.bounce_rate, before?.bounce_rate, 'up-bad'));
+    kpis.push(durationKpi(st.stage, 'Median visible time', st.median_visible_ms, before?.median_visible_ms, 'up-good'));
+    if (i < now.stages.length - 1) kpis.push(rateKpi(st.stage, 'Moved on to a later stage', st.to_next_stage, before?.to_next_stage, 'up-good'));
+    return { stage: st.stage, colour: stageColour(i), kpis };
+  });
+  const stageCard = (name: string): Card => {
+    const found = cards.find((c) => c.stage === name);
+    if (found) return found;
+    const card = { stage: name, colour: '#999999', kpis: [] };
+    cards.push(card);
+    return card;
+  };
+  const d = stageCard('decision');
+  d.kpis.push(
+    rateKpi('decision', 'Conversion rate', now.decision.conversion_rate, prev?.decision.conversion_rate, 'up-good'),
+    ...basketKpis('decision', now.decision.average_basket, prev?.decision.average_basket),
+    durationKpi('decision', 'Decision delay (median)', now.decision.median_decision_ms, prev?.decision.median_decision_ms, 'up-bad'),
+  );
+  stageCard('retention').kpis.push(rateKpi('retention', 'Repurchase rate', now.retention.repurchase_rate, prev?.retention.repurchase_rate, 'up-good'));
+  return cards;
+}
+
+/** Draws the KPI cards into `root`; `periodLabel` names the comparison ("previous 30 days"). */
+export function renderKpis(root: Element, now: KpisReport, prev: KpisReport | null, periodLabel: string): void {
+  const cards = kpiCards(now, prev);
+  const grid = h('div', { class: 'kpi-grid' });
+  for (const c of cards) {
+    grid.append(
+      h(
+        'article',
+        { class: 'kpi-stage', style: `--stage-colour:${c.colour}`, 'aria-label': `${c.stage} stage` },
+        h('h3', {}, c.stage),
+        h(
+          'dl',
+          {},
+          ...c.kpis.map((k) =>
+              h(
+                'div',
+                { class: 'kpi' },
+                h('dt', {}, k.name),
+                h('dd', { class: 'value' }, k.now),
+                h('dd', { class: `delta ${k.delta?.tone ?? 'flat'}`, title: k.delta ? `${k.delta.label} (${periodLabel})` : `no comparison (${periodLabel})` }, k.delta ? k.delta.text : '–', h('span', { class: 'sr-only' }, k.delta ? ` ${k.delta.label}` : ' no comparison')),
+              ),
+            ),
+        ),
+      ),
+    );
+  }
+  fill(
+    root,
+    grid,
+    h('p', { class: 'muted', style: 'font-size:.82rem;margin:.5rem 0 0' }, `Changes compare with the ${periodLabel}. Rates change in percentage points (pts).`),
+    dataDetails(
+      'kpis',
+      `Key figures by stage, this period and the ${periodLabel}`,
+      [
+        { head: 'Stage', cell: (k) => k.stage },
+        { head: 'Measure', cell: (k) => k.name },
+        { head: 'This period', num: true, cell: (k) => k.now },
+        { head: 'Previous period', num: true, cell: (k) => k.before },
+        { head: 'Change', num: true, cell: (k) => k.delta?.text ?? '–' },
+      ],
+      cards.flatMap((c) => c.kpis),
+    ),
+  );
+}
