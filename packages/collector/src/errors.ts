@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'site-exists'
   | 'invalid-site-config'
   | 'invalid-query'
-  | 'method-not-allowed';
+  | 'method-not-allowed'
+  | 'storage-unavailable';
 
 /** Throws the refusal; `app.onError` turns it into `{ "error": code }` with `status`. */
 export function fail(status: ContentfulStatusCode, code: ErrorCode, headers?: Record<string, string>): never {

@@ -5,6 +5,7 @@ import { dailySalt } from '../db/salts.ts';
 import { addSiteCounts } from '../db/site-stats.ts';
 import type { Site } from '../db/sites.ts';
 import { deriveVisitors } from '../derive/index.ts';
+import { fail } from '../errors.ts';
 import { cookielessVisitor } from './client-key.ts';
 import { toRow } from './to-row.ts';
 
@@ -16,6 +17,9 @@ export interface BatchContext {
   /** The sender looks like a bot or crawler. */
   bot: boolean;
 }
+
+/** Seconds a client should wait before resending when the database is unavailable. */
+export const STORAGE_RETRY_AFTER_SECONDS = 30;
 
 /** The UTC day (YYYY-MM-DD) of a time in ms. */
 export function utcDay(ms: number): string {
@@ -52,7 +56,11 @@ export async function storeBatch(db: D1Database, site: Site, batch: ParsedBatch,
     } else rejected.push({ index, error: 'invalid-url' });
   }
 
-  const result = await insertEvents(db, site.id, ctx.receivedAt, rows);
+  // The database refused every row: it is down, not the events at fault. 503 keeps them in the client's outbox.
+  const result = await insertEvents(db, site.id, ctx.receivedAt, rows).catch((e: unknown) => {
+    console.error('insert failed', e instanceof Error ? e.message : e);
+    fail(503, 'storage-unavailable', { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) });
+  });
   const failed = new Set(result.failed);
   for (const i of result.failed) rejected.push({ index: indexes[i]!, error: 'storage-failed' });
   rejected.sort((a, b) => a.index - b.index);

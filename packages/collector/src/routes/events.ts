@@ -76,7 +76,9 @@ events.post('/', async (c) => {
     receivedAt,
     address,
     userAgent: c.req.header('user-agent') ?? '',
-    bot: isBotRequest(c.req.raw.headers),
+    // Bots that matter run the tag in a page, and pages always send Origin (fetch and sendBeacon alike).
+    // Without it the sender is a server (a backend, curl): the site owner's own integration, not filtered.
+    bot: origin !== undefined && isBotRequest(c.req.raw.headers),
   });
   return c.json(reply);
 });

@@ -1,0 +1,54 @@
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
+import { chunkRows, MAX_JSON_PER_STATEMENT, MAX_ROWS_PER_STATEMENT, type EventRow } from './events.ts';
+
+const count = async (site: string) =>
+  (await env.DB.prepare('SELECT count(*) AS n FROM events WHERE site = ?').bind(site).first<{ n: number }>())!.n;
+
+// A real fault in the real database: a trigger that refuses some rows, as a corrupt page or a
+// constraint added later would. Storage of this test file only.
+beforeAll(async () => {
+  await env.DB.prepare(
+    `CREATE TRIGGER refuse_poison BEFORE INSERT ON events WHEN NEW.visitor = 'v-poison' OR NEW.site LIKE 'down-%'
+     BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`,
+  ).run();
+});
+
+describe('insertEvents', () => {
+  it('splits rows into statements of at most 100 rows and 90 000 characters', () => {
+    const row = (data: string): EventRow => ({
+      id: crypto.randomUUID(), type: 'page_view', stage: 'awareness', stage_index: 0, visitor: 'v', session: 's', time: 1, ts: 1,
+      sent_at: 1, path: '/', form: null, last_field: null, duration_ms: null, value: null, currency: null, data,
+    });
+    const small = chunkRows(Array.from({ length: 500 }, () => row('{}')));
+    expect(small.map((c) => c.json.length)).toEqual([100, 100, 100, 100, 100]);
+    const big = chunkRows(Array.from({ length: 10 }, () => row('x'.repeat(30_000))));
+    for (const c of big) expect(c.json.join(',').length).toBeLessThanOrEqual(MAX_JSON_PER_STATEMENT);
+    expect(big.flatMap((c) => c.json).length).toBe(10);
+    expect(MAX_ROWS_PER_STATEMENT).toBeLessThanOrEqual(100);
+  });
+
+  it('keeps every other event when the database refuses one, and reports that one as storage-failed', async () => {
+    const { id } = await registerSite();
+    const events = freshEvents(250);
+    events[130] = { ...events[130]!, visitor: 'v-poison' };
+    const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), events });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ accepted: 249, duplicates: 0, rejected: [{ index: 130, error: 'storage-failed' }] });
+    expect(await count(id)).toBe(249);
+    const stats = await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(((await stats.json()) as { ingestion: { totals: { storage_failed: number } } }).ingestion.totals.storage_failed).toBe(1);
+    // Resending the batch stores nothing twice.
+    expect(await (await postEvents({ v: 1, site: id, sent_at: Date.now(), events })).json()).toMatchObject({ accepted: 0, duplicates: 249 });
+  });
+
+  it('answers 503 with Retry-After, storing nothing, when the database refuses everything, so the client keeps the events', async () => {
+    const { id } = await registerSite({ id: `down-${crypto.randomUUID().slice(0, 8)}` });
+    const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), events: freshEvents(120) });
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ error: 'storage-unavailable' });
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await count(id)).toBe(0);
+  });
+});
