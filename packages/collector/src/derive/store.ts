@@ -45,13 +45,31 @@ export async function maxSeq(db: D1Database, site: string, visitors: string[]): 
   return max;
 }
 
-/** Multi-row INSERTs of `rows`, chunked so each statement binds at most MAX_PARAMS values. */
+/** Most characters of row JSON per statement: well under D1's 100 KB statement limit. */
+export const MAX_JSON_PER_STATEMENT = 90_000;
+
+/**
+ * INSERTs of `rows`, many rows per statement: the rows travel as one bound JSON array unpacked
+ * by json_each, so a statement binds one parameter whatever its row count (D1 allows 100).
+ */
 function inserts(db: D1Database, table: string, columns: string[], rows: unknown[][]): D1PreparedStatement[] {
-  const perStatement = Math.floor(MAX_PARAMS / columns.length);
-  const tuple = `(${columns.map(() => '?').join(',')})`;
-  return chunk(rows, perStatement).map((part) =>
-    db.prepare(`INSERT INTO ${table} (${columns.join(',')}) VALUES ${part.map(() => tuple).join(',')}`).bind(...part.flat()),
-  );
+  const sql = `INSERT INTO ${table} (${columns.join(',')}) SELECT ${columns.map((_, i) => `json_extract(r.value, '$[${i}]')`).join(',')} FROM json_each(?1) AS r`;
+  const out: D1PreparedStatement[] = [];
+  let part: string[] = [];
+  let size = 0;
+  const flush = () => {
+    if (part.length) out.push(db.prepare(sql).bind(`[${part.join(',')}]`));
+    part = [];
+    size = 0;
+  };
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    if (size + json.length > MAX_JSON_PER_STATEMENT) flush();
+    part.push(json);
+    size += json.length + 1;
+  }
+  flush();
+  return out;
 }
 
 const TABLES = ['transitions', 'page_views', 'carts', 'purchases'] as const;
