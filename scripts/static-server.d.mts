@@ -5,6 +5,7 @@ export interface StaticServerOptions {
   collector: string;
   site?: string;
   spa?: boolean;
+  assets?: string;
 }
 export interface RunningStaticServer {
   url: string;

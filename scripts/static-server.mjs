@@ -21,18 +21,20 @@ const TEMPLATED = new Set(['.html', '.js', '.mjs', '.css']);
 /**
  * Starts a static server for `dir` on 127.0.0.1.
  * Options: `port` (default a free one), `collector` (replaces `{{COLLECTOR}}`), `site` (replaces `{{SITE}}`, default `demo`),
- * `spa` (default false: unknown paths without an extension answer `index.html`, as history routing needs).
+ * `spa` (default false: unknown paths without an extension answer `index.html`, as history routing needs),
+ * `assets` (a second directory where files with an extension are looked up when `dir` lacks them: the SPA reuses the shop's CSS, images and store).
  * Clean URLs: `/blog/x` serves `blog/x.html` or `blog/x/index.html`.
  * @returns {Promise<{ url: string, port: number, stop(): Promise<void> }>}
  */
-export function startStaticServer({ dir, port = 0, collector, site = 'demo', spa = false }) {
+export function startStaticServer({ dir, port = 0, collector, site = 'demo', spa = false, assets }) {
   const root = normalize(dir);
+  const fallback = assets ? normalize(assets) : undefined;
   const fill = (text) => text.replaceAll('{{COLLECTOR}}', collector).replaceAll('{{SITE}}', site);
 
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      const file = await resolve(root, path, spa);
+      const file = (await resolve(root, path, spa)) ?? (fallback && extname(path) ? await resolve(fallback, path, false) : undefined);
       if (!file) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;

@@ -12,7 +12,7 @@ export function serveShop(collector: string, site: string): Promise<RunningStati
 
 /** Starts the single-page variant for `site`: every extension-less path answers its `index.html`. */
 export function serveSpa(collector: string, site: string): Promise<RunningStaticServer> {
-  return startStaticServer({ dir: join(ROOT, 'examples', 'spa'), collector, site, spa: true });
+  return startStaticServer({ dir: join(ROOT, 'examples', 'spa'), assets: join(ROOT, 'examples', 'shop'), collector, site, spa: true });
 }
 
 export { startStaticServer };
