@@ -7,7 +7,12 @@ export default defineConfig(async () => ({
     cloudflareTest({
       wrangler: { configPath: './wrangler.jsonc' },
       miniflare: {
-        bindings: { TEST_MIGRATIONS: await readD1Migrations('./migrations'), ADMIN_TOKEN: 'test-admin-token' },
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+          ADMIN_TOKEN: 'test-admin-token',
+          // Generated payloads of the hostile-input suite: a fast slice by default, `HOSTILE_RUNS=10000` for the full run.
+          HOSTILE_RUNS: process.env.HOSTILE_RUNS ?? '300',
+        },
       },
     }),
   ],

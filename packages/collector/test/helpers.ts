@@ -31,9 +31,18 @@ export async function registerSite(opts: SiteSetup = {}) {
   return { id, token: read_token };
 }
 
-/** Fresh copies of the fixture events with unique ids (and visitor), so every test stores its own rows. */
+/**
+ * Fresh copies of the fixture events with unique ids (and visitor), so every test stores its own rows,
+ * happening a second apart in the minute before now (the fixtures' own times are long past).
+ */
 export function freshEvents(n = VALID_EVENTS.length, visitor = `v-${crypto.randomUUID().slice(0, 8)}`): WireEvent[] {
-  return Array.from({ length: n }, (_, i) => ({ ...structuredClone(VALID_EVENTS[i % VALID_EVENTS.length]!), id: crypto.randomUUID(), visitor }));
+  const start = Date.now() - 60_000 - n * 1000;
+  return Array.from({ length: n }, (_, i) => ({
+    ...structuredClone(VALID_EVENTS[i % VALID_EVENTS.length]!),
+    id: crypto.randomUUID(),
+    visitor,
+    ts: start + i * 1000,
+  }));
 }
 
 /** Posts a body to `/v1/events` as the script's fetch does (JSON, from the shop's origin unless told otherwise). */
