@@ -28,9 +28,11 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
       .bind(...binds),
     db
       .prepare(
-        `WITH seen AS (SELECT DISTINCT stage_index AS s, visitor FROM page_views WHERE ${pv}),
-              moved AS (SELECT DISTINCT from_index AS s, visitor FROM transitions WHERE ${pv} AND to_index > from_index)
-         SELECT seen.s AS stage_index, COUNT(*) AS n FROM seen JOIN moved ON moved.s = seen.s AND moved.visitor = seen.visitor GROUP BY seen.s`,
+        `SELECT s AS stage_index, COUNT(*) AS n FROM (
+           SELECT stage_index AS s, visitor FROM page_views WHERE ${pv}
+           INTERSECT
+           SELECT from_index AS s, visitor FROM transitions WHERE ${pv} AND to_index > from_index
+         ) GROUP BY s`,
       )
       .bind(...binds),
     db

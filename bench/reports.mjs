@@ -1,0 +1,159 @@
+// Report latency: each report of the collector over 100k and 1M stored events, the collector's own code on local SQLite.
+// Usage: pnpm --filter @parcours/bench exec node reports.mjs [--smoke] [--sizes=100000,1000000] [--runs=5]
+import { build } from 'esbuild';
+import { cpus, totalmem, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createD1 } from './reports-d1.mjs';
+import { ROW_COLUMNS, shopTraffic, toRow } from './reports-data.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const collector = join(here, '../packages/collector');
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')).map(([k, v]) => [k, v ?? true]));
+const smoke = Boolean(args.smoke);
+const sizes = args.sizes ? String(args.sizes).split(',').map(Number) : smoke ? [5_000] : [100_000, 1_000_000];
+const runs = Number(args.runs ?? (smoke ? 1 : 7));
+const GOAL_MS = 250;
+const SITE = { id: 'shop', stages: ['awareness', 'consideration', 'decision', 'retention', 'advocacy'] };
+
+/** The collector's derive and report modules, bundled (the protocol package uses TypeScript that Node cannot strip). */
+async function loadCollector(dir) {
+  const entry = `
+    export { deriveVisitors } from ${JSON.stringify(join(collector, 'src/derive/index.ts'))};
+    export { funnel } from ${JSON.stringify(join(collector, 'src/reports/funnel.ts'))};
+    export { transitions } from ${JSON.stringify(join(collector, 'src/reports/transitions.ts'))};
+    export { friction } from ${JSON.stringify(join(collector, 'src/reports/friction.ts'))};
+    export { forms } from ${JSON.stringify(join(collector, 'src/reports/forms.ts'))};
+    export { carts } from ${JSON.stringify(join(collector, 'src/reports/carts.ts'))};
+    export { kpis } from ${JSON.stringify(join(collector, 'src/reports/kpis.ts'))};
+    export { exportEvents } from ${JSON.stringify(join(collector, 'src/reports/events.ts'))};`;
+  const out = join(dir, 'collector.mjs');
+  await build({ stdin: { contents: entry, resolveDir: collector, loader: 'ts' }, bundle: true, format: 'esm', platform: 'neutral', outfile: out, logLevel: 'error' });
+  return import(pathToFileURL(out).href);
+}
+
+/** Applies the collector's migrations, in order, as wrangler would. */
+function migrate(db) {
+  const dir = join(collector, 'migrations');
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) db.raw.exec(readFileSync(join(dir, f), 'utf8'));
+  db.raw.prepare('INSERT INTO sites (id, origins, stages, read_token_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(SITE.id, '["*"]', JSON.stringify(SITE.stages), 'x', Date.now());
+}
+
+/** Stores `total` generated events straight into `events`, 100 rows a statement. */
+function fill(db, total, now) {
+  const cols = ROW_COLUMNS.split(',').length + 1;
+  const many = db.raw.prepare(`INSERT INTO events (site, ${ROW_COLUMNS}) VALUES ${Array.from({ length: 100 }, () => `(${Array(cols).fill('?').join(',')})`).join(',')}`);
+  const one = db.raw.prepare(`INSERT INTO events (site, ${ROW_COLUMNS}) VALUES (${Array(cols).fill('?').join(',')})`);
+  db.raw.exec('BEGIN');
+  let rows = [];
+  let n = 0;
+  for (const ev of shopTraffic(total, now)) {
+    if (n++ === total) break;
+    rows.push(SITE.id, ...toRow(ev));
+    if (rows.length === 100 * cols) {
+      many.run(...rows);
+      rows = [];
+    }
+  }
+  for (let i = 0; i < rows.length; i += cols) one.run(...rows.slice(i, i + cols));
+  db.raw.exec('COMMIT');
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function time(fn) {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'parcours-reports-'));
+try {
+  const c = await loadCollector(work);
+  const table = [];
+  for (const size of sizes) {
+    const db = createD1(join(work, `reports-${size}.sqlite`));
+    migrate(db);
+    const now = Date.now();
+    const fillMs = await time(() => fill(db, size, now));
+    const visitors = db.raw.prepare('SELECT DISTINCT visitor FROM events WHERE site = ?').all(SITE.id).map((r) => r.visitor);
+    // Derivation as ingestion runs it, a round of visitors at a time.
+    const deriveMs = await time(async () => {
+      for (let i = 0; i < visitors.length; i += 200) await c.deriveVisitors(db, SITE, visitors.slice(i, i + 200));
+    });
+    const count = (t) => db.raw.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get().n;
+    const shape = { events: count('events'), visitors: visitors.length, page_views: count('page_views'), transitions: count('transitions'), carts: count('carts'), purchases: count('purchases') };
+    console.log(`${size} events: stored in ${(fillMs / 1000).toFixed(1)} s, derived in ${(deriveMs / 1000).toFixed(1)} s`, shape);
+
+    const range = { from: now - 30 * 86_400_000, to: now + 1, now };
+    const reports = {
+      funnel: () => c.funnel(db, SITE, range),
+      transitions: () => c.transitions(db, SITE, range),
+      friction: () => c.friction(db, SITE, range, 30),
+      forms: () => c.forms(db, SITE, range),
+      carts: () => c.carts(db, SITE, range, 30),
+      kpis: () => c.kpis(db, SITE, range),
+      'events (1000 lines)': () => c.exportEvents(db, SITE, range, 0, 1000),
+    };
+    for (const [name, fn] of Object.entries(reports)) {
+      await fn(); // warm: statements prepared, pages cached, as on a collector that has served before
+      const times = [];
+      for (let i = 0; i < runs; i++) times.push(await time(fn));
+      const row = { size, name, median: median(times), min: Math.min(...times), max: Math.max(...times) };
+      table.push(row);
+      console.log(`  ${name.padEnd(20)} median ${row.median.toFixed(1).padStart(7)} ms  (min ${row.min.toFixed(1)}, max ${row.max.toFixed(1)}, ${runs} runs)`);
+    }
+    table.push({ size, shape, fillMs, deriveMs });
+    db.close();
+  }
+  if (!smoke) writeSection(table);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Writes the "Report latency" section of RESULTS.md, leaving every other section as it is. */
+function writeSection(table) {
+  const results = join(here, 'RESULTS.md');
+  const fmt = (n) => n.toLocaleString('en-US');
+  const names = [...new Set(table.filter((r) => r.name).map((r) => r.name))];
+  const header = `| report | ${sizes.map((s) => `${fmt(s)} events`).join(' | ')} | goal (< ${GOAL_MS} ms at 1M) |`;
+  const lines = names.map((name) => {
+    const cells = sizes.map((s) => table.find((r) => r.size === s && r.name === name));
+    const big = cells[cells.length - 1];
+    const verdict = big.median < GOAL_MS ? `met (${(GOAL_MS / big.median).toFixed(1)}x under)` : `missed by ${(big.median - GOAL_MS).toFixed(0)} ms (${(big.median / GOAL_MS).toFixed(2)}x)`;
+    return `| ${name} | ${cells.map((c) => `${c.median.toFixed(1)} ms`).join(' | ')} | ${verdict} |`;
+  });
+  const shapes = table.filter((r) => r.shape).map((r) => `- ${fmt(r.size)} events: ${Object.entries(r.shape).map(([k, v]) => `${fmt(v)} ${k.replace('_', ' ')}`).join(', ')}; stored in ${(r.fillMs / 1000).toFixed(1)} s, derived (deriveVisitors, 200 visitors a round) in ${(r.deriveMs / 1000).toFixed(1)} s.`);
+  const section = [
+    '## Report latency',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} by \`bench/reports.mjs\` (\`pnpm --filter @parcours/bench exec node reports.mjs\`): ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, SQLite ${createD1(':memory:').raw.prepare('SELECT sqlite_version() AS v').get().v}.`,
+    '',
+    'The collector\'s own derive and report code (bundled from `packages/collector/src`) runs against a local SQLite file built',
+    'from the collector\'s migrations, through a D1-shaped adapter over `node:sqlite` (the engine D1 local runs; the workerd',
+    'RPC hop of `wrangler dev`, well under a millisecond a query, is not included). Generated shop traffic (`bench/reports-data.mjs`,',
+    'seeded): visitors over 30 days in 1-4 sessions walking blog → products → cart → checkout, forms, carts, purchases,',
+    `returning customers. Each report asks for the default period (the last 30 days: every event). Median of ${runs} runs after one warm-up run.`,
+    '',
+    header,
+    `| --- | ${sizes.map(() => '---:').join(' | ')} | --- |`,
+    ...lines,
+    '',
+    ...shapes,
+    '',
+  ].join('\n');
+  const before = existsSync(results) ? readFileSync(results, 'utf8') : '# Benchmark results\n\n';
+  const start = before.indexOf('## Report latency');
+  let next;
+  if (start >= 0) {
+    const rest = before.slice(start + 1).search(/^## /m);
+    next = rest >= 0 ? start + 1 + rest : before.length;
+  }
+  const after = start >= 0 ? before.slice(0, start) + section + (next < before.length ? `\n${before.slice(next)}` : '') : `${before.trimEnd()}\n\n${section}`;
+  writeFileSync(results, after);
+  console.log(`wrote the Report latency section of ${results}`);
+}
