@@ -1,0 +1,40 @@
+// Starts headless Chromium the way every browser test of the project does: the system binary, a fresh profile.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { CHROMIUM_PATH } from './machine.ts';
+
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface Browser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/**
+ * Launches Chromium with a fresh user-data-dir. `hosts` are mapped to 127.0.0.1 (so a page and its
+ * collector are different sites, as in production, with no traffic leaving the machine) and
+ * `secureOrigins` are treated as secure contexts (needed for cross-origin isolation and crypto.randomUUID).
+ */
+export async function launch(hosts: string[] = [], secureOrigins: string[] = []): Promise<Browser> {
+  const dir = mkdtempSync(join(tmpdir(), 'parcours-bench-chromium-'));
+  // Plausible and PostHog send nothing when navigator.webdriver is true: present as a person's browser.
+  const args = [...ARGS, '--disable-blink-features=AutomationControlled'];
+  if (hosts.length) args.push(`--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`);
+  if (secureOrigins.length) args.push(`--unsafely-treat-insecure-origin-as-secure=${secureOrigins.join(',')}`);
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args,
+    // A desktop browser's User-Agent: the collector (rightly) counts HeadlessChrome as a bot.
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

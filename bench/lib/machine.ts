@@ -1,0 +1,48 @@
+// Describes the machine a run happened on: what RESULTS.md states beside every figure.
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem, platform, release } from 'node:os';
+import { execFileSync } from 'node:child_process';
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  chromium: string;
+  date: string;
+}
+
+/** Path of the Chromium binary: `CHROMIUM_PATH`, else the distribution's. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function cpuModel(): string {
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    if (line) return line.split(':')[1]!.trim();
+  } catch {
+    // not Linux: fall back to what Node reports
+  }
+  return cpus()[0]?.model ?? 'unknown';
+}
+
+function chromiumVersion(): string {
+  try {
+    return execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8', timeout: 20_000 }).trim();
+  } catch {
+    return 'not found';
+  }
+}
+
+/** Reads CPU model, core count, memory, OS, Node and Chromium versions. */
+export function describeMachine(): Machine {
+  return {
+    cpu: cpuModel(),
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${platform()} ${release()}`,
+    node: process.version,
+    chromium: chromiumVersion(),
+    date: new Date().toISOString(),
+  };
+}
