@@ -43,4 +43,34 @@ describe('admin API', () => {
     const res = await call('/v1/health');
     expect(await res.json()).toEqual({ ok: true });
   });
+
+  it('shows a site with its options and ingestion counters, never its token hash', async () => {
+    const { id } = await registerSite({ stages: ['discovery', 'reflection', 'decision'], visitor_ids: 'cookieless' });
+    const res = await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toEqual({
+      id,
+      origins: ['https://shop.example'],
+      stages: ['discovery', 'reflection', 'decision'],
+      bot_filter: true,
+      visitor_ids: 'cookieless',
+      ingestion: { days: [], totals: { dropped: 0, bot_events: 0, bot_batches: 0, storage_failed: 0 } },
+    });
+    expect((await call('/v1/admin/sites/nope-nope', { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(404);
+  });
+
+  it('changes origins, bot filtering and visitor ids with PATCH, refuses stage changes and bad values', async () => {
+    const { id } = await registerSite();
+    const patch = (body: unknown, site = id) =>
+      call(`/v1/admin/sites/${site}`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(body) });
+    const ok = await patch({ origins: ['https://new.example', '*'], visitor_ids: 'cookieless', bot_filter: false });
+    expect(await ok.json()).toMatchObject({ origins: ['https://new.example', '*'], visitor_ids: 'cookieless', bot_filter: false });
+    for (const bad of [{ stages: ['a', 'b'] }, { visitor_ids: 'ip' }, { bot_filter: 'no' }, { origins: 'https://x.example' }, []]) {
+      const res = await patch(bad);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({ error: 'invalid-site-config' });
+    }
+    expect((await patch({ bot_filter: true }, 'nope-nope')).status).toBe(404);
+    expect((await call(`/v1/admin/sites/${id}`, { method: 'PATCH', body: '{}' })).status).toBe(401);
+  });
 });

@@ -8,6 +8,8 @@ import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 import { call, freshEvents, registerSite } from '../../test/helpers.ts';
 
 const RUNS = Math.max(40, Number((env as unknown as { HOSTILE_RUNS?: string }).HOSTILE_RUNS ?? 300));
+/** Generous time for a generated run: about 25 ms a request here, 100 ms allowed. */
+const GENERATED_TIMEOUT = Math.max(60_000, RUNS * 100);
 
 /** Every code the README documents, by status. */
 const DOCUMENTED: Record<number, string[]> = {
@@ -123,7 +125,7 @@ describe('hostile input, generated', () => {
       }),
       { numRuns: Math.round(RUNS / 2) },
     );
-  });
+  }, GENERATED_TIMEOUT);
 
   it(`answers only documented codes to ${Math.round(RUNS / 4)} batches with hostile envelopes`, async () => {
     const id = await site();
@@ -135,7 +137,7 @@ describe('hostile input, generated', () => {
       }),
       { numRuns: Math.round(RUNS / 4) },
     );
-  });
+  }, GENERATED_TIMEOUT);
 
   it(`answers only documented codes to ${Math.round(RUNS / 4)} arbitrary bodies and content types`, async () => {
     const body = fc.oneof(
@@ -145,7 +147,7 @@ describe('hostile input, generated', () => {
     );
     const type = fc.constantFrom('application/json', 'text/plain;charset=UTF-8', 'text/html', 'application/x-www-form-urlencoded', 'APPLICATION/JSON; charset=latin1', '');
     await fc.assert(fc.asyncProperty(body, type, async (b, t) => void (await send(b, { 'content-type': t }))), { numRuns: Math.round(RUNS / 4) });
-  });
+  }, GENERATED_TIMEOUT);
 });
 
 describe('hostile input, hand-written', () => {
@@ -294,4 +296,4 @@ afterAll(async () => {
   // Every event a reply counted as accepted is stored, and nothing else.
   expect(results.length).toBe(acceptedTotal);
   console.log(`hostile suite: ${requests} requests, ${results.length} rows stored and checked, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
-});
+}, GENERATED_TIMEOUT);
