@@ -23,8 +23,12 @@ interface LinkExtra {
 
 const ENTRY = '\u0000entry';
 const W = 720;
+/** Room above the nodes for their labels. */
+const TOP = 24;
 const MAIN_H = 300;
 const NODE_W = 14;
+/** Room right of the last column for its label. */
+const LABEL_ROOM = 80;
 
 /** Whether a move goes forward, backward or is an entry, given the site's stage order. */
 export function direction(m: Move, order: string[]): Direction {
@@ -50,9 +54,11 @@ export function renderFlow(root: Element, report: TransitionsReport, order: stri
   const stages = [...order];
   for (const m of moves) for (const st of [m.from, m.to]) if (st !== null && !stages.includes(st)) stages.push(st);
 
-  const laid = moves.filter((m) => direction(m, stages) !== 'backward');
+  const entries = moves.filter((m) => m.from === null);
+  // An Entry column only tells something when visitors start at more than one stage; otherwise it eats a column.
+  const hasEntry = new Set(entries.map((m) => m.to)).size > 1;
+  const laid = moves.filter((m) => direction(m, stages) === 'forward' || (hasEntry && m.from === null));
   const back = moves.filter((m) => direction(m, stages) === 'backward');
-  const hasEntry = laid.some((m) => m.from === null);
   const used = new Set<string>();
   for (const m of moves) {
     used.add(m.to);
@@ -67,23 +73,23 @@ export function renderFlow(root: Element, report: TransitionsReport, order: stri
   const backDepth = back.length ? 28 + 16 * Math.min(6, back.length) : 0;
   const height = MAIN_H + backDepth;
 
-  const svg = s('svg', { viewBox: `0 0 ${W} ${height}`, role: 'group', 'aria-label': `Stage transitions: ${describeAll(moves, stages)}` });
+  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${W} ${height}`, role: 'group', 'aria-label': `Stage transitions: ${describeAll(moves, stages)}` });
   if (laid.length) {
     const layout = sankey<NodeExtra, LinkExtra>()
       .nodeId((n) => n.id)
       .nodeAlign(sankeyLeft)
       .nodeWidth(NODE_W)
-      .nodePadding(18)
+      .nodePadding(TOP + 8)
       .extent([
-        [1, 22],
-        [W - 1, MAIN_H - 4],
+        [1, TOP],
+        [W - LABEL_ROOM, MAIN_H - 4],
       ]);
     const graph: SankeyGraph<NodeExtra, LinkExtra> = layout({
       nodes: nodes.map((n) => ({ ...n })),
       links: laid.map((m) => ({ source: m.from ?? ENTRY, target: m.to, value: m.count, move: m })),
     });
     // One column per stage in the site's order, whatever depth d3 inferred from the links.
-    const kx = (W - 2 - NODE_W) / (columns - 1);
+    const kx = (W - LABEL_ROOM - 1 - NODE_W) / (columns - 1);
     for (const n of graph.nodes) {
       n.x0 = 1 + n.column * kx;
       n.x1 = n.x0 + NODE_W;
@@ -99,7 +105,7 @@ export function renderFlow(root: Element, report: TransitionsReport, order: stri
     }
     svg.append(links);
     if (back.length) svg.append(backwardArcs(back, graph.nodes, ky));
-    svg.append(nodeMarks(graph.nodes));
+    svg.append(nodeMarks(graph.nodes, moves));
   }
 
   const legend = h(
@@ -146,7 +152,12 @@ function scale(nodes: Array<{ value?: number; y0?: number; y1?: number }>): numb
 type LaidNode = NodeExtra & { x0?: number; x1?: number; y0?: number; y1?: number; value?: number };
 
 function backwardArcs(back: Move[], nodes: LaidNode[], ky: number): SVGElement {
-  const g = s('g', { class: 'links backward-links' });
+  const g = s(
+    'g',
+    { class: 'links backward-links' },
+    // An arrowhead where a backward move lands: direction must not rest on colour or position alone.
+    s('defs', {}, s('marker', { id: 'flow-back-arrow', viewBox: '0 0 10 10', refX: 5, refY: 5, markerWidth: 11, markerHeight: 11, markerUnits: 'userSpaceOnUse', orient: 'auto' }, s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#d55e00' }))),
+  );
   const byId = new Map(nodes.map((n) => [n.id, n]));
   // Widest arcs deepest, so narrow ones stay visible above them.
   const sorted = [...back].sort((a, b) => b.count - a.count);
@@ -161,32 +172,36 @@ function backwardArcs(back: Move[], nodes: LaidNode[], ky: number): SVGElement {
     const ty = (to.y1 ?? MAIN_H) - 2;
     const depth = MAIN_H + 16 + 16 * Math.min(6, sorted.length - 1 - i);
     const d = `M${sx},${sy} C${sx},${depth} ${tx},${depth} ${tx},${ty}`;
-    const el = s('path', { class: 'link backward', d, 'stroke-width': width, tabindex: 0, 'aria-label': describeMove(m, 'backward') });
+    const el = s('path', { class: 'link backward', d, 'stroke-width': width, tabindex: 0, 'aria-label': describeMove(m, 'backward'), 'marker-end': 'url(#flow-back-arrow)' });
     attachTooltip(el, describeMove(m, 'backward'));
     g.append(el);
   });
   return g;
 }
 
-function nodeMarks(nodes: LaidNode[]): SVGElement {
+/** A stage's node in words: how many started there, came in and moved on. */
+export function describeNode(stage: string, moves: Move[]): string {
+  const sum = (xs: Move[]) => xs.reduce((a, m) => a + m.count, 0);
+  const entered = sum(moves.filter((m) => m.from === null && m.to === stage));
+  const moved = sum(moves.filter((m) => m.from !== null && m.to === stage));
+  const left = sum(moves.filter((m) => m.from === stage));
+  return `${stage}: ${count(entered)} visitors started here, ${count(moved)} moves in from other stages, ${count(left)} moves on to other stages`;
+}
+
+function nodeMarks(nodes: LaidNode[], moves: Move[]): SVGElement {
   const g = s('g', { class: 'nodes' });
   for (const n of nodes) {
     if (n.x0 === undefined || n.y0 === undefined || n.y1 === undefined || n.x1 === undefined) continue;
-    const right = n.x0 < W / 2;
-    const y = Math.max(12, n.y0 - 6);
-    g.append(
-      s(
-        'g',
-        { class: 'node' },
-        s('rect', { x: n.x0, y: n.y0, width: n.x1 - n.x0, height: Math.max(1, n.y1 - n.y0), fill: n.colour }),
-        s(
-          'text',
-          { x: right ? n.x0 : n.x1, y, 'text-anchor': right ? 'start' : 'end' },
-          s('tspan', { 'font-weight': 600, style: 'text-transform:capitalize' }, n.label),
-          s('tspan', { class: 'count', dx: 5 }, count(n.value ?? 0)),
-        ),
-      ),
+    const about = n.id === ENTRY ? `Entry: ${count(n.value ?? 0)} visitors, by the stage they started in` : describeNode(n.id, moves);
+    // The label sits above its node, where no flow passes.
+    const node = s(
+      'g',
+      { class: 'node', tabindex: 0, 'aria-label': about },
+      s('rect', { x: n.x0, y: n.y0, width: n.x1 - n.x0, height: Math.max(2, n.y1 - n.y0), fill: n.colour }),
+      s('text', { x: n.x0, y: n.y0 - 7, 'font-weight': 600, style: 'text-transform:capitalize' }, n.label),
     );
+    attachTooltip(node, about);
+    g.append(node);
   }
   return g;
 }

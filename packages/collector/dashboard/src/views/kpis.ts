@@ -20,11 +20,19 @@ interface Card {
   kpis: Kpi[];
 }
 
-function rateKpi(stage: string, name: string, now: number | null | undefined, before: number | null | undefined, polarity: Polarity): Kpi {
-  return { stage, name, now: percent(now), before: before === undefined ? '–' : percent(before), delta: rateDelta(now, before, polarity) };
+/** Whether the previous period could be read, and whether anything happened in it. */
+type PrevState = 'unread' | 'empty' | 'data';
+
+/** The change shown when the previous period had no data to compare with. */
+const NEW: Delta = { text: 'new', label: 'no data in the previous period', tone: 'flat' };
+
+function rateKpi(stage: string, name: string, now: number | null | undefined, before: number | null | undefined, polarity: Polarity, prev: PrevState): Kpi {
+  if (prev !== 'data') return { stage, name, now: percent(now), before: '–', delta: prev === 'empty' ? NEW : null };
+  return { stage, name, now: percent(now), before: percent(before), delta: rateDelta(now, before, polarity) };
 }
 
-function durationKpi(stage: string, name: string, now: number | null | undefined, before: number | null | undefined, polarity: Polarity): Kpi {
+function durationKpi(stage: string, name: string, now: number | null | undefined, before: number | null | undefined, polarity: Polarity, prev: PrevState): Kpi {
+  if (prev !== 'data') return { stage, name, now: duration(now), before: '–', delta: prev === 'empty' ? NEW : null };
   return { stage, name, now: duration(now), before: duration(before), delta: relativeDelta(now, before, polarity, duration) };
 }
 
@@ -37,20 +45,23 @@ function basketKpis(stage: string, now: Money[], before: Money[] | undefined): K
       name: now.length > 1 ? `Average basket (${m.currency})` : 'Average basket',
       now: money(m),
       before: prev ? money(prev) : '–',
-      delta: relativeDelta(m.value, prev?.value ?? null, 'up-good', (v) => money({ currency: m.currency, value: v })),
+      delta: before ? relativeDelta(m.value, prev?.value ?? null, 'up-good', (v) => money({ currency: m.currency, value: v })) : null,
     };
   });
 }
 
 /** The cards for a period, compared with `prev` (the previous period of the same length; null if it could not be read). */
 export function kpiCards(now: KpisReport, prev: KpisReport | null): Card[] {
+  const site: PrevState = !prev ? 'unread' : prev.stages.some((s) => s.visitors > 0) ? 'data' : 'empty';
   const cards: Card[] = now.stages.map((st, i) => {
     const before = prev?.stages.find((p) => p.stage === st.stage);
-    const kpis: Kpi[] = [{ stage: st.stage, name: 'Visitors', now: count(st.visitors), before: before ? count(before.visitors) : '–', delta: relativeDelta(st.visitors, before?.visitors ?? (prev ? 0 : null), 'up-good') }];
+    // A stage nobody reached before has no rates to compare: its figures are new, not "up from 0%".
+    const state: PrevState = !prev ? 'unread' : before && before.visitors > 0 ? 'data' : 'empty';
+    const kpis: Kpi[] = [{ stage: st.stage, name: 'Visitors', now: count(st.visitors), before: prev ? count(before?.visitors ?? 0) : '–', delta: prev ? relativeDelta(st.visitors, before?.visitors ?? 0, 'up-good') : null }];
     // The first stage is where visits land: its bounce rate is the KPI the literature asks of awareness.
-    if (i === 0) kpis.push(rateKpi(st.stage, 'Bounce rate', st.bounce_rate, before?.bounce_rate, 'up-bad'));
-    kpis.push(durationKpi(st.stage, 'Median visible time', st.median_visible_ms, before?.median_visible_ms, 'up-good'));
-    if (i < now.stages.length - 1) kpis.push(rateKpi(st.stage, 'Moved on to a later stage', st.to_next_stage, before?.to_next_stage, 'up-good'));
+    if (i === 0) kpis.push(rateKpi(st.stage, 'Bounce rate', st.bounce_rate, before?.bounce_rate, 'up-bad', state));
+    kpis.push(durationKpi(st.stage, 'Median visible time', st.median_visible_ms, before?.median_visible_ms, 'up-good', state));
+    if (i < now.stages.length - 1) kpis.push(rateKpi(st.stage, 'Moved on to a later stage', st.to_next_stage, before?.to_next_stage, 'up-good', state));
     return { stage: st.stage, colour: stageColour(i), kpis };
   });
   const stageCard = (name: string): Card => {
@@ -62,11 +73,11 @@ export function kpiCards(now: KpisReport, prev: KpisReport | null): Card[] {
   };
   const d = stageCard('decision');
   d.kpis.push(
-    rateKpi('decision', 'Conversion rate', now.decision.conversion_rate, prev?.decision.conversion_rate, 'up-good'),
-    ...basketKpis('decision', now.decision.average_basket, prev?.decision.average_basket),
-    durationKpi('decision', 'Decision delay (median)', now.decision.median_decision_ms, prev?.decision.median_decision_ms, 'up-bad'),
+    rateKpi('decision', 'Conversion rate', now.decision.conversion_rate, prev?.decision.conversion_rate, 'up-good', site),
+    ...basketKpis('decision', now.decision.average_basket, site === 'unread' ? undefined : prev?.decision.average_basket),
+    durationKpi('decision', 'Decision delay (median)', now.decision.median_decision_ms, prev?.decision.median_decision_ms, 'up-bad', site),
   );
-  stageCard('retention').kpis.push(rateKpi('retention', 'Repurchase rate', now.retention.repurchase_rate, prev?.retention.repurchase_rate, 'up-good'));
+  stageCard('retention').kpis.push(rateKpi('retention', 'Repurchase rate', now.retention.repurchase_rate, prev?.retention.repurchase_rate, 'up-good', site));
   return cards;
 }
 

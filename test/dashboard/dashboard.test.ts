@@ -1,0 +1,278 @@
+// The journey-map dashboard in real Chromium against the real collector: what it shows equals what the reports API answers.
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { registerSite, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
+import { num, openBrowser, rate, readTable, settled, signIn } from './browser.ts';
+import { journeys, postEvents } from './journeys.ts';
+
+type Json = Record<string, any>;
+
+const { url } = sharedCollector();
+const { adminToken } = sharedCollector();
+let site = '';
+let token = '';
+let browser: Awaited<ReturnType<typeof openBrowser>>;
+let page: Page;
+/** The query (`from=…&to=…`) of the page's latest funnel request: the test asks the API the very same question. */
+let lastQuery = '';
+
+/** One report straight from the API, for the range the page last asked for. */
+async function api(report: string, query = lastQuery): Promise<Json> {
+  const res = await fetch(`${url}/v1/sites/${site}/${report}?${query}`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as Json;
+}
+
+/** Close to the API's rate at the page's precision (one decimal of a percent). */
+function expectRate(shown: string, value: number | null): void {
+  if (value === null) return void expect(shown).toBe('–');
+  expect(Math.abs((rate(shown) ?? NaN) - value)).toBeLessThanOrEqual(0.0005 + 1e-9);
+}
+
+beforeAll(async () => {
+  site = uniqueSiteId('dash');
+  token = await registerSite(url, adminToken, { id: site, origins: ['https://shop.example'] });
+  const now = Date.now();
+  // This week, the week before (what the 7-day cards compare with), and two to four weeks ago.
+  // Nothing older: the collector clamps event times to its 30-day delivery horizon.
+  await postEvents(url, site, [
+    ...journeys({ seed: 11, visitors: 30, fromDaysAgo: 6.5, toDaysAgo: 0.3, now }),
+    ...journeys({ seed: 12, visitors: 40, fromDaysAgo: 13, toDaysAgo: 8, now }),
+    ...journeys({ seed: 13, visitors: 30, fromDaysAgo: 27, toDaysAgo: 17, now }),
+  ]);
+  browser = await openBrowser();
+  page = browser.page;
+  page.on('request', (r) => {
+    const m = new RegExp(`/v1/sites/${site}/funnel\\?(.*)$`).exec(r.url());
+    if (m?.[1]) lastQuery = m[1];
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('the journey map', () => {
+  test('signing in with the read token shows the report, with the token kept out of URLs and localStorage', async () => {
+    await page.goto(`${url}/`);
+    expect(await page.isVisible('#signin-form')).toBe(true);
+    expect(await signIn(page, site, token)).toBe('ready');
+    expect(page.url()).not.toContain(token);
+    expect(lastQuery).not.toContain(token);
+    const stored = await page.evaluate(() => ({ local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage) }));
+    expect(stored.local).not.toContain(token);
+    expect(stored.session).toContain(token);
+    // Kept for the browser session: a reload goes straight to the report.
+    await page.reload();
+    expect(await settled(page)).toBe('ready');
+    expect(await page.isVisible('#signin-form')).toBe(false);
+  });
+
+  test('the funnel and the flow show the numbers of the funnel and transitions reports', async () => {
+    const funnel = await api('funnel');
+    const rows = await readTable(page, 'funnel');
+    expect(rows.map((r) => r[0])).toEqual(funnel.stages.map((s: Json) => s.stage));
+    funnel.stages.forEach((s: Json, i: number) => {
+      expect(num(rows[i]![1]!)).toBe(s.visitors);
+      expectRate(rows[i]![2]!, s.rate_from_previous);
+    });
+    expect(funnel.stages[0].visitors).toBeGreaterThan(0);
+
+    const { transitions } = await api('transitions');
+    const moves = await readTable(page, 'transitions');
+    const shown = moves.map((r) => `${r[0]}>${r[1]}:${r[2]}:${num(r[3]!)}:${num(r[4]!)}`).sort();
+    const stages = funnel.stages.map((s: Json) => s.stage);
+    const expected = transitions
+      .filter((t: Json) => t.count > 0)
+      .map((t: Json) => {
+        const dir = t.from === null ? 'entry' : stages.indexOf(t.to) > stages.indexOf(t.from) ? 'forward' : 'backward';
+        return `${t.from ?? '(entry)'}>${t.to}:${dir}:${t.count}:${t.visitors}`;
+      })
+      .sort();
+    expect(shown).toEqual(expected);
+    // Forward and backward moves are both drawn, told apart by class (colour and dash pattern).
+    expect(await page.locator('#flow path.link.forward').count()).toBeGreaterThan(0);
+    expect(await page.locator('#flow path.link.backward').count()).toBe(expected.filter((e: string) => e.includes(':backward:')).length);
+  });
+
+  test('focusing a backward flow shows its count in a tooltip', async () => {
+    const { transitions } = await api('transitions');
+    const link = page.locator('#flow path.link.backward').first();
+    const label = (await link.getAttribute('aria-label')) ?? '';
+    const m = /^(\S+) → (\S+) \(backward\): (\d+) moves/.exec(label);
+    expect(m).not.toBeNull();
+    const t = transitions.find((x: Json) => x.from === m![1] && x.to === m![2]);
+    expect(Number(m![3])).toBe(t.count);
+    await link.focus();
+    expect(await page.isVisible('#tooltip')).toBe(true);
+    expect(await page.textContent('#tooltip')).toContain(`${t.count} moves`);
+  });
+
+  test('friction pages are listed in the API order with their numbers and a reason for each', async () => {
+    const { pages } = await api('friction');
+    const rows = await readTable(page, 'friction');
+    expect(rows.length).toBe(pages.length);
+    pages.forEach((p: Json, i: number) => {
+      const r = rows[i]!;
+      expect(r[1]).toBe(p.path);
+      expect(r[2]).toBe(p.stage);
+      expect([num(r[3]!), num(r[4]!), num(r[5]!), num(r[7]!), num(r[8]!)]).toEqual([p.views, p.visitors, p.exits, p.form_abandons, p.cart_abandons]);
+      expectRate(r[6]!, p.exit_rate);
+      expect(r[10]!.length).toBeGreaterThan(5);
+    });
+    // The reason of the top page names its largest loss with its count.
+    const top = pages[0];
+    const biggest = Math.max(top.cart_abandons, top.form_abandons, top.exits);
+    expect(rows[0]![10]).toContain(String(biggest));
+  });
+
+  test('forms and carts show the numbers of the forms and carts reports', async () => {
+    const { forms } = await api('forms');
+    const rows = await readTable(page, 'forms');
+    expect(rows.length).toBe(forms.length);
+    for (const f of forms) {
+      const r = rows.find((x) => x[0] === f.form && x[1] === f.path)!;
+      expect([num(r[2]!), num(r[3]!), num(r[4]!)]).toEqual([f.starts, f.submits, f.abandons]);
+      expectRate(r[5]!, f.abandon_rate);
+      for (const lf of f.last_fields) expect(r[6]).toContain(`${lf.field} (${lf.abandons})`);
+    }
+    expect(forms.some((f: Json) => f.abandons > 0)).toBe(true);
+
+    const { carts, pages } = await api('carts');
+    const stat = (k: string) => page.textContent(`[data-stat="${k}"] dd`).then((t) => (t ?? '').trim());
+    expect(num(await stat('started'))).toBe(carts.started);
+    expect(num(await stat('checked_out'))).toBe(carts.checked_out);
+    expect(num(await stat('purchased'))).toBe(carts.purchased);
+    expect(num(await stat('open'))).toBe(carts.open);
+    expect(num(await stat('abandoned'))).toBe(carts.abandoned);
+    expectRate(await stat('abandonment_rate'), carts.abandonment_rate);
+    const value = (await page.textContent('[data-stat="abandoned_value"]')) ?? '';
+    for (const m of carts.abandoned_value) expect(value.replace(/,/g, '')).toContain(m.value.toFixed(2));
+    const cartPages = await readTable(page, 'cart-pages');
+    expect(cartPages.map((r) => [r[0], num(r[1]!)]).sort()).toEqual(pages.map((p: Json) => [p.path, p.abandons]).sort());
+    expect(carts.abandoned).toBeGreaterThan(0);
+  });
+
+  test('KPI cards show this period and the previous one of the same length, as the kpis report answers', async () => {
+    await page.check('input[name=preset][value="7"]');
+    expect(await settled(page)).toBe('ready');
+    const now = await api('kpis');
+    const q = new URLSearchParams(lastQuery);
+    const from = Date.parse(q.get('from')!);
+    const to = Date.parse(q.get('to')!);
+    const prevQuery = `from=${new Date(from - (to - from)).toISOString()}&to=${new Date(from).toISOString()}`;
+    const before = await api('kpis', prevQuery);
+    expect(before.stages[0].visitors).toBeGreaterThan(0);
+    const rows = await readTable(page, 'kpis');
+    const cell = (stage: string, measure: string) => rows.find((r) => r[0] === stage && r[1] === measure);
+    for (const s of now.stages) {
+      const prev = before.stages.find((p: Json) => p.stage === s.stage);
+      expect(num(cell(s.stage, 'Visitors')![2]!)).toBe(s.visitors);
+      expect(num(cell(s.stage, 'Visitors')![3]!)).toBe(prev?.visitors ?? 0);
+    }
+    const awareness = now.stages[0];
+    expectRate(cell(awareness.stage, 'Bounce rate')![2]!, awareness.bounce_rate);
+    expectRate(cell(awareness.stage, 'Bounce rate')![3]!, before.stages[0].bounce_rate);
+    expectRate(cell('decision', 'Conversion rate')![2]!, now.decision.conversion_rate);
+    expectRate(cell('decision', 'Conversion rate')![3]!, before.decision.conversion_rate);
+    expectRate(cell('retention', 'Repurchase rate')![2]!, now.retention.repurchase_rate);
+    const basket = cell('decision', 'Average basket')![2]!;
+    expect(basket.replace(/,/g, '')).toContain(now.decision.average_basket[0].value.toFixed(2));
+    // The change column: the conversion rate moved by the difference, in percentage points.
+    const pts = Math.round((now.decision.conversion_rate - before.decision.conversion_rate) * 1000) / 10;
+    const change = cell('decision', 'Conversion rate')![4]!;
+    if (pts === 0) expect(change).toBe('= same');
+    else expect(change).toBe(`${pts > 0 ? '▲' : '▼'} ${Math.abs(pts)} pts`);
+  });
+
+  test('choosing 30 days, then a custom range, changes the numbers to those of that range', async () => {
+    await page.check('input[name=preset][value="7"]');
+    expect(await settled(page)).toBe('ready');
+    const week = num((await readTable(page, 'funnel'))[0]![1]!);
+    await page.check('input[name=preset][value="30"]');
+    expect(await settled(page)).toBe('ready');
+    const month = num((await readTable(page, 'funnel'))[0]![1]!);
+    expect(month).toBeGreaterThan(week);
+    expect(month).toBe((await api('funnel')).stages[0].visitors);
+    expect((await api('carts')).carts.started).toBe(num((await page.textContent('[data-stat="started"] dd')) ?? ''));
+
+    // Custom whole UTC days, 29 to 15 days ago: only the oldest journeys.
+    const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    await page.check('input[name=preset][value="custom"]');
+    await page.fill('#range-from', day(29));
+    await page.fill('#range-to', day(15));
+    await page.click('#range button[type=submit]');
+    expect(await settled(page)).toBe('ready');
+    expect(lastQuery).toContain(`from=${day(29)}T00%3A00%3A00.000Z`);
+    const custom = num((await readTable(page, 'funnel'))[0]![1]!);
+    expect(custom).toBe((await api('funnel')).stages[0].visitors);
+    expect(custom).toBeGreaterThan(0);
+    expect(custom).toBeLessThan(month);
+    expect(await page.textContent('#range-label')).toContain('15 days');
+  });
+
+  test('first render with the data takes under a second', async () => {
+    await page.check('input[name=preset][value="30"]');
+    expect(await settled(page)).toBe('ready');
+    await page.reload();
+    expect(await settled(page)).toBe('ready');
+    const ms = Number(await page.evaluate(() => document.body.dataset.renderMs));
+    expect(ms).toBeGreaterThan(0);
+    expect(ms).toBeLessThan(1000);
+  });
+});
+
+describe('what a person sees when something is wrong', () => {
+  test('a bad token is refused with a message, and is not kept', async () => {
+    const b = await openBrowser();
+    try {
+      await b.page.goto(`${url}/`);
+      expect(await signIn(b.page, site, 'not-the-token')).toBe('signin');
+      expect(await b.page.textContent('#signin-error')).toContain('read token was not accepted');
+      expect(await b.page.evaluate(() => JSON.stringify(sessionStorage))).not.toContain('not-the-token');
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('an unknown site is named as such', async () => {
+    const b = await openBrowser();
+    try {
+      await b.page.goto(`${url}/`);
+      expect(await signIn(b.page, 'no-such-site-here', token)).toBe('signin');
+      expect(await b.page.textContent('#signin-error')).toContain('No site “no-such-site-here”');
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('a site without data yet says so instead of showing empty charts', async () => {
+    const empty = uniqueSiteId('dash-empty');
+    const emptyToken = await registerSite(url, adminToken, { id: empty, origins: ['https://shop.example'] });
+    const b = await openBrowser();
+    try {
+      await b.page.goto(`${url}/`);
+      expect(await signIn(b.page, empty, emptyToken)).toBe('empty');
+      expect(await b.page.textContent('#problem')).toContain('No data yet for this range');
+      expect(await b.page.isVisible('#content')).toBe(false);
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('an unreachable collector is explained, and Retry recovers once it answers again', async () => {
+    const b = await openBrowser();
+    try {
+      await b.page.goto(`${url}/`);
+      await b.page.route('**/v1/sites/**', (route) => route.abort('connectionrefused'));
+      expect(await signIn(b.page, site, token)).toBe('error');
+      expect(await b.page.textContent('#problem')).toContain('The collector cannot be reached');
+      await b.page.unroute('**/v1/sites/**');
+      await b.page.click('#problem button');
+      expect(await settled(b.page)).toBe('ready');
+      expect(await b.page.isVisible('#problem')).toBe(false);
+    } finally {
+      await b.close();
+    }
+  });
+});
