@@ -46,6 +46,8 @@ export function walkJourney(events: StoredEvent[]): Journey {
         to_index: target,
         since_ms: lastMove === null ? null : e.time - lastMove,
         path: e.path,
+        next_ms: null,
+        onward_ms: null,
       });
       current = target;
       lastMove = e.time;
@@ -53,8 +55,23 @@ export function walkJourney(events: StoredEvent[]): Journey {
     if (current !== null) stageAfter.set(e.id, current);
   }
 
+  lookAhead(transitions);
   const { pageViews, lastPathOfSession } = pageViewsOf(events, transitions, stageAfter);
   return { transitions, pageViews, stageAfter, lastPathOfSession };
+}
+
+/** Fills each move's `next_ms` and `onward_ms` by scanning the later moves (few per visitor). */
+function lookAhead(transitions: TransitionRow[]): void {
+  transitions.forEach((t, i) => {
+    for (let j = i + 1; j < transitions.length; j++) {
+      const later = transitions[j]!;
+      if (t.onward_ms === null && later.to_index > t.to_index) t.onward_ms = later.time - t.time;
+      if (later.to_index === t.to_index + 1) {
+        t.next_ms = later.time - t.time;
+        break;
+      }
+    }
+  });
 }
 
 function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageAfter: Map<string, number>) {

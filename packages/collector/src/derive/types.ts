@@ -25,6 +25,10 @@ export interface TransitionRow {
   to_index: number;
   since_ms: number | null;
   path: string;
+  /** ms until the visitor next moved into stage to_index + 1, null if they never did. */
+  next_ms: number | null;
+  /** ms until the visitor next moved into any stage after to_index, null if they never did. */
+  onward_ms: number | null;
 }
 
 export interface PageViewRow {

@@ -2,7 +2,7 @@
 import type { Money } from './carts.ts';
 import { NO_CURRENCY } from './carts.ts';
 import type { Range } from './query.ts';
-import { cents, mediansBy, rate, type ReportSite } from './sql.ts';
+import { cents, mediansAtOffset, mediansBy, rate, type ReportSite } from './sql.ts';
 
 export interface KpisReport {
   stages: Array<{ stage: string; views: number; visitors: number; bounce_rate: number; median_visible_ms: number | null; to_next_stage: number }>;
@@ -12,7 +12,8 @@ export interface KpisReport {
 
 /**
  * Per stage (of the pages viewed): views, visitors, bounce rate of sessions entering there,
- * median visible time, share of its visitors who moved on to a later stage in the period.
+ * median visible time; `to_next_stage`: of the visitors who entered the stage in the period, the
+ * share who moved on to any later stage before the period ended.
  * Decision: purchasers / active visitors, mean basket per currency, median decision time.
  * Retention: share of the period's buyers whose purchase was not their first.
  */
@@ -22,17 +23,16 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
   const [stages, onward, active, baskets, buyers] = await db.batch([
     db
       .prepare(
-        `SELECT stage_index, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces
+        `SELECT stage_index, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces,
+                COUNT(visible_ms) AS timed
            FROM page_views WHERE ${pv} GROUP BY stage_index`,
       )
       .bind(...binds),
     db
       .prepare(
-        `SELECT s AS stage_index, COUNT(*) AS n FROM (
-           SELECT stage_index AS s, visitor FROM page_views WHERE ${pv}
-           INTERSECT
-           SELECT from_index AS s, visitor FROM transitions WHERE ${pv} AND to_index > from_index
-         ) GROUP BY s`,
+        `SELECT k AS stage_index, COUNT(*) AS entered, COUNT(CASE WHEN t + onward_ms < ?3 THEN 1 END) AS onward FROM (
+           SELECT to_index AS k, MIN(time) AS t, onward_ms FROM transitions WHERE ${pv} GROUP BY to_index, visitor
+         ) GROUP BY k`,
       )
       .bind(...binds),
     db
@@ -55,14 +55,23 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
       )
       .bind(...binds),
   ]);
+  type StageRow = { stage_index: number; views: number; visitors: number; entries: number; bounces: number; timed: number };
+  const perStage = new Map((stages!.results as StageRow[]).map((r) => [r.stage_index, r]));
   const [visible, decision] = await Promise.all([
-    mediansBy(db, `SELECT stage_index AS g, visible_ms AS d FROM page_views WHERE ${pv}`, binds),
+    mediansAtOffset(
+      db,
+      [...perStage.values()].map((r) => ({
+        key: String(r.stage_index),
+        n: r.timed,
+        select: `SELECT visible_ms AS d FROM page_views
+                  WHERE site = ?1 AND stage_index = ?4 AND visible_ms IS NOT NULL AND time >= ?2 AND time < ?3 ORDER BY visible_ms`,
+        binds: [...binds, r.stage_index],
+      })),
+    ),
     mediansBy(db, `SELECT 0 AS g, decision_ms AS d FROM purchases WHERE ${pv}`, binds),
   ]);
 
-  type StageRow = { stage_index: number; views: number; visitors: number; entries: number; bounces: number };
-  const perStage = new Map((stages!.results as StageRow[]).map((r) => [r.stage_index, r]));
-  const moved = new Map((onward!.results as Array<{ stage_index: number; n: number }>).map((r) => [r.stage_index, r.n]));
+  const moved = new Map((onward!.results as Array<{ stage_index: number; entered: number; onward: number }>).map((r) => [r.stage_index, r]));
   const b = (buyers!.results[0] ?? {}) as { buyers?: number; repeat_buyers?: number };
   const activeVisitors = (active!.results[0] as { n?: number } | undefined)?.n ?? 0;
   return {
@@ -74,7 +83,7 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
         visitors: r?.visitors ?? 0,
         bounce_rate: rate(r?.bounces ?? 0, r?.entries ?? 0),
         median_visible_ms: visible.get(String(k)) ?? null,
-        to_next_stage: rate(moved.get(k) ?? 0, r?.visitors ?? 0),
+        to_next_stage: rate(moved.get(k)?.onward ?? 0, moved.get(k)?.entered ?? 0),
       };
     }),
     decision: {

@@ -142,16 +142,18 @@ describe('kpis', () => {
     const r = await report(site, 'kpis');
     expect(r.stages).toEqual([
       // awareness pages: A and C on /blog/post, D on /blog/guide. Sessions entering there: A, C, D's 2nd; C and D bounced.
-      // Visible: 8 000, 30 000, 5 000 -> 8 000. Moved on from awareness: A of A, C, D.
+      // Visible: 8 000, 30 000, 5 000 -> 8 000. to_next_stage: of those who entered awareness (A, C, D at T+3600 s),
+      // A moved on to a later stage afterwards: 1 of 3.
       { stage: 'awareness', views: 3, visitors: 3, bounce_rate: 2 / 3, median_visible_ms: 8000, to_next_stage: 1 / 3 },
       // consideration pages: /p/mug (A, B), /pricing, /contact (D), /p/cup (E, G) = 6 views, 5 visitors.
-      // Entries B, D, G; G bounced. Visible: A's mug 25 000, D's contact 35 000 -> 30 000. Moved on: A, B, E, G of 5.
+      // Entries B, D, G; G bounced. Visible: A's mug 25 000, D's contact 35 000 -> 30 000.
+      // Entered consideration: A, B, D, E, G; all but D (who went back to awareness) moved on to decision: 4 of 5.
       { stage: 'consideration', views: 6, visitors: 5, bounce_rate: 1 / 3, median_visible_ms: 30000, to_next_stage: 0.8 },
       // decision pages: /checkout (A, E twice, F), /cart (B) = 5 views, 4 visitors. Entries E (T-5 d), F: both single-page.
-      // Visible: A 45 000, B 9 000 -> 27 000. Moved on: E (to retention and advocacy) of 4.
-      { stage: 'decision', views: 5, visitors: 4, bounce_rate: 1, median_visible_ms: 27000, to_next_stage: 0.25 },
-      // retention: E's /account, entered there, went on (to consideration: backward, not later).
-      { stage: 'retention', views: 1, visitors: 1, bounce_rate: 0, median_visible_ms: null, to_next_stage: 0 },
+      // Visible: A 45 000, B 9 000 -> 27 000. Entered decision: A, B, E (T-5 d), F, G; only E moved on (retention at T): 1 of 5.
+      { stage: 'decision', views: 5, visitors: 4, bounce_rate: 1, median_visible_ms: 27000, to_next_stage: 0.2 },
+      // retention: E's /account, entered there; E later reached advocacy (T+60 s): 1 of 1.
+      { stage: 'retention', views: 1, visitors: 1, bounce_rate: 0, median_visible_ms: null, to_next_stage: 1 },
       { stage: 'advocacy', views: 1, visitors: 1, bounce_rate: 0, median_visible_ms: 8000, to_next_stage: 0 },
     ]);
     expect(r.decision).toEqual({

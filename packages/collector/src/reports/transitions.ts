@@ -1,6 +1,6 @@
 // The transitions report: every (from, to) stage move in the period, with counts, visitors and time spent before it.
 import type { Range } from './query.ts';
-import { mediansBy, type ReportSite } from './sql.ts';
+import { mediansAtOffset, type ReportSite } from './sql.ts';
 
 export interface TransitionsReport {
   transitions: Array<{ from: string | null; to: string; count: number; visitors: number; median_ms: number | null }>;
@@ -12,27 +12,36 @@ export interface TransitionsReport {
  * (null for first stages).
  */
 export async function transitions(db: D1Database, site: ReportSite, range: Range): Promise<TransitionsReport> {
-  const where = 'site = ?1 AND time >= ?2 AND time < ?3';
-  const binds = [site.id, range.from, range.to];
-  const [rows, medians] = await Promise.all([
-    db
-      .prepare(
-        `SELECT from_index, to_index, COUNT(*) AS count, COUNT(DISTINCT visitor) AS visitors
-           FROM transitions WHERE ${where} GROUP BY from_index, to_index
-          ORDER BY count DESC, visitors DESC, from_index IS NOT NULL, from_index, to_index`,
-      )
-      .bind(...binds)
-      .all<{ from_index: number | null; to_index: number; count: number; visitors: number }>(),
-    mediansBy(db, `SELECT IFNULL(from_index, -1) || '>' || to_index AS g, since_ms AS d FROM transitions WHERE ${where}`, binds),
-  ]);
+  const { results } = await db
+    .prepare(
+      `SELECT from_index, to_index, COUNT(*) AS count, COUNT(DISTINCT visitor) AS visitors, COUNT(since_ms) AS timed
+         FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index
+        ORDER BY count DESC, visitors DESC, from_index IS NOT NULL, from_index, to_index`,
+    )
+    .bind(site.id, range.from, range.to)
+    .all<{ from_index: number | null; to_index: number; count: number; visitors: number; timed: number }>();
+  const key = (r: { from_index: number | null; to_index: number }) => `${r.from_index}>${r.to_index}`;
+  // A first stage has no duration (from_index NULL, since_ms NULL): only moves between stages are read.
+  const medians = await mediansAtOffset(
+    db,
+    results
+      .filter((r) => r.from_index !== null)
+      .map((r) => ({
+        key: key(r),
+        n: r.timed,
+        select: `SELECT since_ms AS d FROM transitions
+                  WHERE site = ?1 AND to_index = ?4 AND from_index = ?5 AND since_ms IS NOT NULL AND time >= ?2 AND time < ?3 ORDER BY since_ms`,
+        binds: [site.id, range.from, range.to, r.to_index, r.from_index],
+      })),
+  );
   const name = (i: number) => site.stages[i] ?? String(i);
   return {
-    transitions: rows.results.map((r) => ({
+    transitions: results.map((r) => ({
       from: r.from_index === null ? null : name(r.from_index),
       to: name(r.to_index),
       count: r.count,
       visitors: r.visitors,
-      median_ms: medians.get(`${r.from_index ?? -1}>${r.to_index}`) ?? null,
+      median_ms: medians.get(key(r)) ?? null,
     })),
   };
 }
