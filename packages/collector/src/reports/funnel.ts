@@ -19,7 +19,7 @@ export async function funnel(db: D1Database, site: ReportSite, range: Range): Pr
     .prepare(
       `SELECT k, MAX(total) AS visitors, MAX(n) AS went_on, ${MEDIAN_OF_WINDOW('d')} AS median FROM (
          SELECT k, d, ${MEDIAN_WINDOW_COLUMNS('k', 'd')} FROM (
-           SELECT to_index AS k, CASE WHEN MIN(time) + next_ms < ?3 THEN next_ms END AS d FROM transitions
+           SELECT to_index AS k, CASE WHEN MIN(time) + next_ms < ?3 THEN next_ms END AS d FROM transitions INDEXED BY transitions_site_entry
             WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, visitor
          )
        ) GROUP BY k`,
