@@ -1,0 +1,46 @@
+// Friction reasons: each rank explained from the page's own numbers.
+import { describe, expect, test } from 'vitest';
+import type { FrictionPage } from '../types.ts';
+import { frictionReason, siteExitRate } from './friction-reasons.ts';
+
+const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
+const page = (p: Partial<FrictionPage>): FrictionPage => ({
+  path: '/x',
+  stage: 'awareness',
+  views: 100,
+  visitors: 90,
+  exits: 0,
+  exit_rate: 0,
+  form_abandons: 0,
+  cart_abandons: 0,
+  score: 0,
+  ...p,
+});
+
+describe('frictionReason', () => {
+  test('names the largest loss first, with its count', () => {
+    const r = frictionReason(page({ stage: 'decision', exits: 10, exit_rate: 0.1, form_abandons: 3, cart_abandons: 27 }), { siteExitRate: 0.2, stages: STAGES });
+    expect(r).toBe('27 carts abandoned here, 10 exits (10% of views), 3 form abandons, late in the journey (decision)');
+  });
+
+  test('calls an exit rate high at 50% or more, and compares it with the site when it is 1.5 times the site rate', () => {
+    expect(frictionReason(page({ exits: 62, exit_rate: 0.62 }), { siteExitRate: 0.5, stages: STAGES })).toBe('High exit rate 62%');
+    expect(frictionReason(page({ exits: 45, exit_rate: 0.45 }), { siteExitRate: 0.2, stages: STAGES })).toBe('High exit rate 45% (site 20%)');
+    expect(frictionReason(page({ exits: 25, exit_rate: 0.25 }), { siteExitRate: 0.2, stages: STAGES })).toBe('25 exits (25% of views)');
+  });
+
+  test('says one form abandon in the singular and flags pages seen only a few times', () => {
+    expect(frictionReason(page({ views: 3, form_abandons: 1 }), { siteExitRate: 0, stages: STAGES })).toBe('1 form abandon, few views (3)');
+  });
+
+  test('says so when a page lost nobody', () => {
+    expect(frictionReason(page({}), { siteExitRate: 0.3, stages: STAGES })).toBe('no exits or abandons recorded');
+  });
+});
+
+describe('siteExitRate', () => {
+  test('is all exits over all views, not the mean of the page rates', () => {
+    expect(siteExitRate([page({ views: 90, exits: 9 }), page({ views: 10, exits: 10 })])).toBeCloseTo(0.19);
+    expect(siteExitRate([])).toBe(0);
+  });
+});
