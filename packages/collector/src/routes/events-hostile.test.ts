@@ -84,8 +84,9 @@ const { value: hostileValue } = fc.letrec<{ value: unknown }>((tie) => ({
 /** A fixture event with some fields replaced, removed or added by hostile values. */
 const hostileEvent = fc.oneof(
   fc
-    .tuple(fc.constantFrom(...VALID_EVENTS), fc.array(fc.tuple(hostileKey, hostileValue), { minLength: 1, maxLength: 4 }), fc.uuid())
-    .map(([base, changes, id]) => own([...Object.entries({ ...base, id }), ...changes])),
+    .tuple(fc.constantFrom(...VALID_EVENTS), fc.array(fc.tuple(hostileKey, hostileValue), { minLength: 1, maxLength: 4 }), fc.uuid(), fc.uuid())
+    // A visitor per event, as in real traffic: one visitor holding every generated event would only measure re-derivation.
+    .map(([base, changes, id, visitor]) => own([...Object.entries({ ...base, id, visitor: `h-${visitor.slice(0, 13)}`, ts: Date.now() - 5000 }), ...changes])),
   hostileValue,
 );
 
