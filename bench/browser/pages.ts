@@ -38,7 +38,7 @@ export async function pageFiles(id: BrowserTrackerId, endpoint: string, site: st
         body: page(`<script>window.parcours=window.parcours||function(){(parcours.q=parcours.q||[]).push(arguments)}</script>
 <script src="/parcours.js" data-site="${site}" data-endpoint="${endpoint}"></script>
 <script>window.__bench = {
-  ready: function () { return typeof parcours === 'function' && !parcours.q; },
+  ready: function () { return typeof parcours === 'function' && parcours.l === 1; },
   track: function (name, props) { parcours('track', name, props); },
   drain: function () { return Promise.resolve(parcours('flush')); }
 };</script>`),

@@ -1,0 +1,47 @@
+// The collector's own derivation (src/derive) run in this process over node:sqlite: how long the transitions step takes alone.
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createD1 } from '../reports-d1.mjs';
+import { DEFAULT_STAGES } from './sqlite-direct.ts';
+import type { WireBatch } from './traffic.ts';
+
+const collector = fileURLToPath(new URL('../../packages/collector', import.meta.url));
+
+type Derive = (db: unknown, site: { id: string; stages: string[] }, visitors: string[]) => Promise<unknown>;
+
+/** Bundles the collector's deriveVisitors (as the report bench does: the protocol's TypeScript is not strippable by Node). */
+async function loadDerive(): Promise<{ derive: Derive; cleanup(): void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'parcours-bench-derive-'));
+  const out = join(dir, 'derive.mjs');
+  await build({
+    stdin: { contents: `export { deriveVisitors } from ${JSON.stringify(join(collector, 'src/derive/index.ts'))};`, resolveDir: collector, loader: 'ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    outfile: out,
+    logLevel: 'error',
+  });
+  const mod = (await import(pathToFileURL(out).href)) as { deriveVisitors: Derive };
+  return { derive: mod.deriveVisitors, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Derives, batch by batch, the visitors of `batches` whose events are already stored under `site`
+ * in the SQLite file at `path`, and returns the events per second this step alone sustains.
+ */
+export async function deriveDirect(path: string, site: string, batches: WireBatch[]): Promise<{ eventsPerSecond: number; seconds: number }> {
+  const { derive, cleanup } = await loadDerive();
+  const db = createD1(path) as { close(): void };
+  try {
+    const start = performance.now();
+    for (const b of batches) await derive(db, { id: site, stages: DEFAULT_STAGES }, [...new Set(b.list.map((e) => e.visitor))]);
+    const seconds = (performance.now() - start) / 1000;
+    return { eventsPerSecond: batches.reduce((s, b) => s + b.events, 0) / seconds, seconds };
+  } finally {
+    db.close();
+    cleanup();
+  }
+}

@@ -1,0 +1,49 @@
+// Concurrent clients posting batches to the collector's `POST /v1/events`, counting what it stored.
+import type { WireBatch } from './traffic.ts';
+
+export interface LoadResult {
+  events: number;
+  requests: number;
+  seconds: number;
+  eventsPerSecond: number;
+  /** Events the collector answered as newly stored. */
+  accepted: number;
+  statuses: Record<string, number>;
+  /** Request latency (ms) median and p95. */
+  latencies: number[];
+}
+
+// A browser's User-Agent: a Node client would be counted as a bot and not stored.
+const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
+
+/** Posts every batch with `clients` concurrent senders (each sends its next batch when the previous is answered). */
+export async function postAll(url: string, batches: WireBatch[], clients: number): Promise<LoadResult> {
+  let next = 0;
+  let accepted = 0;
+  const statuses: Record<string, number> = {};
+  const latencies: number[] = [];
+  const start = performance.now();
+  const worker = async () => {
+    while (next < batches.length) {
+      const b = batches[next++]!;
+      const t = performance.now();
+      try {
+        const res = await fetch(`${url}/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, origin: 'https://shop.example', 'cf-connecting-ip': b.address },
+          body: b.body,
+        });
+        const text = await res.text();
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        if (res.status === 200) accepted += (JSON.parse(text) as { accepted: number }).accepted;
+      } catch {
+        statuses.network = (statuses.network ?? 0) + 1;
+      }
+      latencies.push(performance.now() - t);
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, worker));
+  const seconds = (performance.now() - start) / 1000;
+  const events = batches.reduce((s, b) => s + b.events, 0);
+  return { events, requests: batches.length, seconds, eventsPerSecond: accepted / seconds, accepted, statuses, latencies };
+}
