@@ -46,6 +46,17 @@ describe('stage transitions', () => {
     ]);
   });
 
+  it('knows, for each move, when the visitor next reached the following stage and any later stage', () => {
+    const t = deriveVisitor([ev(0, 'page_view', 0), ev(10, 'page_view', 2), ev(30, 'page_view', 1), ev(70, 'page_view', 2), ev(100, 'page_view', 3)]).transitions;
+    expect(t.map((m) => [m.to_index, m.next_ms, m.onward_ms])).toEqual([
+      [0, 30, 10], // stage 1 first reached at 30; a later stage (2) already at 10
+      [2, 90, 90], // stage 3 at 100
+      [1, 40, 40], // back to 1 at 30, stage 2 again at 70
+      [2, 30, 30],
+      [3, null, null],
+    ]);
+  });
+
   it("judges an event against its own session's page", () => {
     expect(moves([ev(0, 'page_view', 1, { session: 'a' }), ev(10, 'page_view', 2, { session: 'b' }), ev(20, 'signup', 1, { session: 'a' })])).toEqual([
       [null, 1, null],
