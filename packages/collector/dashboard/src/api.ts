@@ -17,8 +17,6 @@ export class ApiError extends Error {
   }
 }
 
-export const REPORT_NAMES = ['funnel', 'transitions', 'friction', 'forms', 'carts', 'kpis'] as const;
-
 /** Fetches one report of the signed-in site for a date range; throws ApiError. */
 export async function fetchReport<K extends keyof Reports>(creds: Credentials, report: K, range: DateRange, fetchFn: typeof fetch = fetch): Promise<Reports[K]> {
   const url = `/v1/sites/${encodeURIComponent(creds.site)}/${report}?${rangeQuery(range)}`;
@@ -42,10 +40,4 @@ export async function fetchReport<K extends keyof Reports>(creds: Credentials, r
   // A proxy or dev server in front of a stopped worker answers 502/503/504: the collector is unreachable.
   if (res.status >= 502 && res.status <= 504) throw new ApiError('unreachable', res.status, `the collector answered ${res.status}`);
   throw new ApiError('server', res.status, body.error ?? `HTTP ${res.status}`);
-}
-
-/** Fetches every report the page shows for one range, in parallel. */
-export async function fetchReports(creds: Credentials, range: DateRange, fetchFn: typeof fetch = fetch): Promise<Reports> {
-  const [funnel, transitions, friction, forms, carts, kpis] = await Promise.all(REPORT_NAMES.map((r) => fetchReport(creds, r, range, fetchFn)));
-  return { funnel, transitions, friction, forms, carts, kpis } as Reports;
 }

@@ -1,5 +1,5 @@
 // The journey-map dashboard: sign in with a site's read token, pick a range, draw every report.
-import { ApiError, fetchReport, fetchReports } from './api.ts';
+import { ApiError, fetchReport } from './api.ts';
 import { byId, fill, h } from './dom.ts';
 import { explain } from './problems.ts';
 import { customRange, describeRange, presetRange, previousRange, utcDay, type DateRange } from './range.ts';
@@ -92,21 +92,54 @@ function button(label: string, onClick: () => void): HTMLButtonElement {
   return b;
 }
 
-/** Fetches this range and the previous one, then draws; failures become a message a person understands. */
+/**
+ * Fetches this range's reports and the previous period's KPIs, drawing each section as soon as its
+ * report arrives (the database answers one query at a time, so waiting for all would hold back the first);
+ * failures become a message a person understands.
+ */
 async function load(): Promise<void> {
   if (!creds) return showSignIn();
   const seq = ++loadSeq;
   const c = creds;
   const started = performance.now();
+  let firstDrawn = false;
   setState('loading');
   byId('status').textContent = 'Loading the reports…';
-  const current = fetchReports(c, range);
+  /** Runs a section's drawing if this load is still the latest; the first one uncovers the content. */
+  const draw = (fn: () => void): void => {
+    if (seq !== loadSeq) return;
+    if (!firstDrawn) {
+      firstDrawn = true;
+      document.body.dataset.firstRenderMs = String(Math.round(performance.now() - started));
+      byId('problem').hidden = true;
+      byId('content').hidden = false;
+    }
+    fn();
+  };
+  const get = <K extends keyof Reports>(name: K) => fetchReport(c, name, range);
+  // Issued in the order the page reads: the funnel gives the stage order the flow and friction need.
+  const funnel = get('funnel');
+  const kpis = get('kpis');
+  const transitions = get('transitions');
+  const friction = get('friction');
+  const forms = get('forms');
+  const carts = get('carts');
   // The comparison is a bonus: if the previous period fails, the cards just show no change.
   const previous = fetchReport(c, 'kpis', previousRange(range)).catch((): KpisReport | null => null);
+  const order = funnel.then((f) => f.stages.map((s) => s.stage));
+  const label = periodLabel(range);
+  const jobs = [
+    funnel.then((f) => draw(() => renderFunnel(byId('funnel'), f))),
+    Promise.all([kpis, previous]).then(([k, p]) => draw(() => renderKpis(byId('kpis'), k, p, label))),
+    Promise.all([transitions, order]).then(([t, o]) => draw(() => renderFlow(byId('flow'), t, o))),
+    Promise.all([friction, order]).then(([f, o]) => draw(() => renderFriction(byId('friction'), f, o))),
+    forms.then((f) => draw(() => renderForms(byId('forms'), f))),
+    carts.then((x) => draw(() => renderCarts(byId('carts'), x))),
+  ];
   let reports: Reports;
-  let prev: KpisReport | null;
   try {
-    [reports, prev] = await Promise.all([current, previous]);
+    await Promise.all(jobs);
+    reports = { funnel: await funnel, transitions: await transitions, friction: await friction, forms: await forms, carts: await carts, kpis: await kpis };
   } catch (err) {
     if (seq !== loadSeq) return;
     const e = err instanceof ApiError ? err : new ApiError('server', 0, String(err));
@@ -124,14 +157,12 @@ async function load(): Promise<void> {
     return;
   }
   if (seq !== loadSeq) return;
-  byId('problem').hidden = true;
-  byId('content').hidden = false;
   if (!hasData(reports)) {
     setState('empty');
     byId('status').textContent = '';
     showProblem(
       'No data yet for this range',
-      `Nothing was recorded for “${c.site}” between ${describeRange(range)}.`,
+      `Nothing was recorded for “${c.site}” in ${describeRange(range)}.`,
       'If the script tag was just installed, visit a page of the site and come back in a minute; otherwise try a longer range.',
       range.preset === '90' ? [] : [button('Show the last 90 days', () => setRange(presetRange(90)))],
     );
@@ -139,16 +170,11 @@ async function load(): Promise<void> {
     return;
   }
   byId('problem').setAttribute('role', 'alert');
-  const order = reports.funnel.stages.map((s) => s.stage);
-  renderKpis(byId('kpis'), reports.kpis, prev, periodLabel(range));
-  renderFunnel(byId('funnel'), reports.funnel);
-  renderFlow(byId('flow'), reports.transitions, order);
-  renderFriction(byId('friction'), reports.friction, order);
-  renderForms(byId('forms'), reports.forms);
-  renderCarts(byId('carts'), reports.carts);
+  byId('problem').hidden = true;
+  byId('content').hidden = false;
   const ms = Math.round(performance.now() - started);
   document.body.dataset.renderMs = String(ms);
-  byId('status').textContent = `Updated ${new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} · ${ms} ms`;
+  byId('status').textContent = `Updated ${new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} · first figures in ${document.body.dataset.firstRenderMs} ms, all in ${ms} ms`;
   setState('ready');
 }
 

@@ -165,14 +165,17 @@ function backwardArcs(back: Move[], nodes: LaidNode[], ky: number): SVGElement {
     const from = byId.get(m.from ?? '');
     const to = byId.get(m.to);
     if (!from || !to || from.x0 === undefined || to.x0 === undefined) return;
-    const width = Math.max(1.5, Math.min(24, m.count * ky));
+    // Capped so wide loops do not bury the nodes; the table and the tooltip carry the exact count.
+    const width = Math.max(1.5, Math.min(12, m.count * ky));
     const sx = from.x0 + NODE_W / 2 - 3;
     const tx = to.x0 + NODE_W / 2 + 3;
     const sy = (from.y1 ?? MAIN_H) - 2;
     const ty = (to.y1 ?? MAIN_H) - 2;
     const depth = MAIN_H + 16 + 16 * Math.min(6, sorted.length - 1 - i);
     const d = `M${sx},${sy} C${sx},${depth} ${tx},${depth} ${tx},${ty}`;
-    const el = s('path', { class: 'link backward', d, 'stroke-width': width, tabindex: 0, 'aria-label': describeMove(m, 'backward'), 'marker-end': 'url(#flow-back-arrow)' });
+    // Dashes grow with the stroke, so a thick loop still reads as dashed rather than as a ladder.
+    const dash = `${Math.max(7, width * 1.6).toFixed(1)} ${Math.max(4, width * 0.8).toFixed(1)}`;
+    const el = s('path', { class: 'link backward', d, 'stroke-width': width, style: `stroke-dasharray:${dash}`, tabindex: 0, 'aria-label': describeMove(m, 'backward'), 'marker-end': 'url(#flow-back-arrow)' });
     attachTooltip(el, describeMove(m, 'backward'));
     g.append(el);
   });
