@@ -2,7 +2,12 @@
 // Tracking is left to the Parcours tag and its data- attributes; the few explicit calls are the documented `parcours(...)` API.
 import { PRODUCTS, addToCart, cart, cartCount, cartPayload, cartValue, money, orders, placeOrder, product, removeFromCart, takeLastOrder } from './store.js';
 
-const track = (...args) => window.parcours(...args);
+// The page's own events (cart viewed, checkout begun, purchase) wait for the load event, by which time the async tag
+// has run and counted the page view: they then follow it in the journey instead of being replayed before it.
+const track = (...args) => {
+  if (document.readyState === 'complete') window.parcours(...args);
+  else addEventListener('load', () => window.parcours(...args), { once: true });
+};
 const $ = (sel) => document.querySelector(sel);
 
 function header() {
