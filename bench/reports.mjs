@@ -1,7 +1,7 @@
 // Report latency: each report of the collector over 100k and 1M stored events, the collector's own code on local SQLite.
 // Usage: pnpm --filter @parcours/bench exec node reports.mjs [--smoke] [--sizes=100000,1000000] [--runs=5]
 import { build } from 'esbuild';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -124,14 +124,14 @@ function writeSection(table) {
   const lines = names.map((name) => {
     const cells = sizes.map((s) => table.find((r) => r.size === s && r.name === name));
     const big = cells[cells.length - 1];
-    const verdict = big.median < GOAL_MS ? `met (${(GOAL_MS / big.median).toFixed(1)}x under)` : `missed by ${(big.median - GOAL_MS).toFixed(0)} ms (${(big.median / GOAL_MS).toFixed(2)}x)`;
+    const verdict = sizes[sizes.length - 1] < 1_000_000 ? 'not measured at 1M' : big.median < GOAL_MS ? `met (${(GOAL_MS / big.median).toFixed(1)}x under)` : `missed by ${(big.median - GOAL_MS).toFixed(0)} ms (${(big.median / GOAL_MS).toFixed(2)}x)`;
     return `| ${name} | ${cells.map((c) => `${c.median.toFixed(1)} ms`).join(' | ')} | ${verdict} |`;
   });
   const shapes = table.filter((r) => r.shape).map((r) => `- ${fmt(r.size)} events: ${Object.entries(r.shape).map(([k, v]) => `${fmt(v)} ${k.replace('_', ' ')}`).join(', ')}; stored in ${(r.fillMs / 1000).toFixed(1)} s, derived (deriveVisitors, 200 visitors a round) in ${(r.deriveMs / 1000).toFixed(1)} s.`);
   const section = [
     '## Report latency',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} by \`bench/reports.mjs\` (\`pnpm --filter @parcours/bench exec node reports.mjs\`): ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, SQLite ${createD1(':memory:').raw.prepare('SELECT sqlite_version() AS v').get().v}.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} by \`bench/reports.mjs\` (\`pnpm --filter @parcours/bench exec node reports.mjs\`): ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, SQLite ${createD1(':memory:').raw.prepare('SELECT sqlite_version() AS v').get().v}; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (the machine is shared: a load above the core count slows every figure).`,
     '',
     'The collector\'s own derive and report code (bundled from `packages/collector/src`) runs against a local SQLite file built',
     'from the collector\'s migrations, through a D1-shaped adapter over `node:sqlite` (the engine D1 local runs; the workerd',
