@@ -3,6 +3,7 @@ import { launch } from '../lib/chromium.ts';
 import { startSite, startWireMeter, type StaticFile, type WireMeter } from '../lib/servers.ts';
 import { max, median, quantile } from '../lib/stats.ts';
 import { COLLECTOR_HOST, SITE_HOST, pageFiles, type BrowserTrackerId } from './pages.ts';
+import { profileBelow, type ProfileEntry } from './profile.ts';
 import { countEvents } from './wire-decode.ts';
 
 /** The custom event every tracker sends, with the same properties. */
@@ -41,10 +42,38 @@ export interface BrowserBenchOptions {
   runs: number;
   /** The real collector (for Parcours): its URL and a registered site allowing the bench site's origin. */
   collector?: { url: string; register(origin: string): Promise<string> };
+  /** After the rounds, profile this many Parcours calls in one more page (0: no profile). */
+  profileCalls?: number;
   log(s: string): void;
 }
 
+export interface BrowserResults {
+  runs: BrowserRun[];
+  profile: ProfileEntry[];
+}
+
+/** Ends a profiling visit early: its figures are not a run. */
+class Done extends Error {}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs in the page: `n` calls in a row, each inside a function named `trackFrame`, for the profiler. */
+async function profiledLoop(args: { n: number; name: string }): Promise<void> {
+  const w = window as unknown as { __bench: { track(n: string, p: Record<string, unknown>): void } };
+  const channel = new MessageChannel();
+  const nextTask = () =>
+    new Promise<void>((resolve) => {
+      channel.port1.onmessage = () => resolve();
+      channel.port2.postMessage(0);
+    });
+  function trackFrame(i: number) {
+    w.__bench.track(args.name, { plan: 'team', seats: 12, button: 'add-seat', i });
+  }
+  for (let i = 0; i < args.n; i++) {
+    await nextTask();
+    trackFrame(i);
+  }
+}
 
 /** Runs in the page: `n` calls, each in a task of its own (as real clicks are), timed one by one. */
 async function callLoop(args: { n: number; name: string }): Promise<{ times: number[]; start: number; resolutionUs: number }> {
@@ -82,7 +111,7 @@ function tbt(tasks: Array<{ duration: number }>): number {
 async function oneRun(
   tracker: BrowserTrackerId,
   run: number,
-  opts: BrowserBenchOptions,
+  opts: BrowserBenchOptions & { profile?: (page: import('playwright-core').Page) => Promise<void> },
   files: Map<string, StaticFile>,
   siteUrl: string,
   sink: WireMeter,
@@ -105,6 +134,10 @@ async function oneRun(
     await page.goto(`${pageOrigin}/`, { waitUntil: 'load' });
     await page.waitForFunction(() => (window as unknown as { __bench?: { ready(): boolean } }).__bench?.ready() === true, undefined, { timeout: 15_000 });
     await sleep(300);
+    if (opts.profile) {
+      await opts.profile(page);
+      throw new Done();
+    }
     const before = meter.records.length;
     const t0 = Date.now();
     const loop = await page.evaluate(callLoop, { n: opts.events, name: EVENT_NAME });
@@ -155,12 +188,13 @@ async function oneRun(
  * Runs `runs` rounds; each round loads every tracker once, in turn, in a fresh browser profile, so that
  * machine noise spreads evenly over the trackers.
  */
-export async function runBrowserBench(opts: BrowserBenchOptions): Promise<BrowserRun[]> {
+export async function runBrowserBench(opts: BrowserBenchOptions): Promise<BrowserResults> {
   const files = new Map<string, StaticFile>();
   const site = await startSite(files);
   const sink = await startWireMeter();
   const proxy = opts.collector ? await startWireMeter(opts.collector.url) : undefined;
   const results: BrowserRun[] = [];
+  let profile: ProfileEntry[] = [];
   try {
     const siteId = opts.collector ? await opts.collector.register(`http://${SITE_HOST}:${site.port}`) : 'none';
     const trackers = opts.trackers.filter((t) => t !== 'parcours' || opts.collector);
@@ -180,10 +214,22 @@ export async function runBrowserBench(opts: BrowserBenchOptions): Promise<Browse
         }
       }
     }
+    if (opts.profileCalls && trackers.includes('parcours')) {
+      const n = opts.profileCalls;
+      const profiling = {
+        ...opts,
+        profile: async (page: import('playwright-core').Page) => {
+          profile = await profileBelow(page, 'trackFrame', () => page.evaluate(profiledLoop, { n, name: EVENT_NAME }));
+        },
+      };
+      await oneRun('parcours', 0, profiling, files, site.url, sink, proxy, siteId).catch((e: unknown) => {
+        if (!(e instanceof Done)) opts.log(`browser profile failed (${(e as Error).message.split('\n')[0]})`);
+      });
+    }
   } finally {
     await site.close();
     await sink.close();
     await proxy?.close();
   }
-  return results;
+  return { runs: results, profile };
 }

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerSite, startCollector, type RunningCollector } from '../../scripts/collector-process.mjs';
+import { migrate as migrateD1, registerSite, startCollector, type RunningCollector } from '../../scripts/collector-process.mjs';
 import { median, quantile } from '../lib/stats.ts';
 import { deriveDirect } from './derive-direct.ts';
 import { postAll } from './load-client.ts';
@@ -57,7 +57,8 @@ export interface IngestResults {
 export interface IngestOptions {
   smoke: boolean;
   runs: number;
-  eventsPerRun: number;
+  /** Requests per run: each run posts `batchSize × requestsPerRun` fresh events. */
+  requestsPerRun: number;
   log(s: string): void;
   /** A collector already running (the browser bench's), for the sweep; else one is started. */
   collector?: RunningCollector;
@@ -91,7 +92,7 @@ async function measure(
   const lat: number[] = [];
   const other: Record<string, number> = {};
   for (let r = 0; r < opts.runs; r++) {
-    const batches = makeBatches(SITE, opts.eventsPerRun, cfg.batchSize, seedCounter++);
+    const batches = makeBatches(SITE, cfg.batchSize * opts.requestsPerRun, cfg.batchSize, seedCounter++);
     sql.push(baseline(batches));
     const res = await post(batches);
     col.push(res.eventsPerSecond);
@@ -103,7 +104,7 @@ async function measure(
     ...cfg,
     stored,
     runs: opts.runs,
-    eventsPerRun: opts.eventsPerRun,
+    eventsPerRun: cfg.batchSize * opts.requestsPerRun,
     collectorEps: median(col),
     sqliteEps: median(sql),
     ratio: median(col) / median(sql),
@@ -160,12 +161,11 @@ export async function runIngestBench(opts: IngestOptions): Promise<IngestResults
       if (ownCollector) await c.stop();
     }
 
-    // 3. Stored levels: the D1 file is filled directly between runs of the collector.
+    // 3. Stored levels: a fresh migrated D1 file, filled directly while no collector runs, then served by one.
     const persistDir = join(work, 'd1');
-    let collector = await startCollector({ build: false, persistDir });
-    await register(collector, SITE);
-    await collector.stop();
+    migrateD1(persistDir);
     const file = d1File(persistDir);
+    let registered = false;
     for (const level of levels) {
       const db = open(file);
       const t = performance.now();
@@ -177,8 +177,10 @@ export async function runIngestBench(opts: IngestOptions): Promise<IngestResults
       copyFileSync(file, copy);
       for (const ext of ['-wal', '-shm']) if (existsSync(file + ext)) copyFileSync(file + ext, copy + ext);
       const base = open(copy);
-      collector = await startCollector({ build: false, persistDir });
+      const collector = await startCollector({ build: false, persistDir });
       try {
+        if (!registered) await register(collector, SITE);
+        registered = true;
         results.levels.push(
           await measure(levelConfig, opts, stored, (b) => insertDirect(base, SITE, b).eventsPerSecond, (b) => postAll(collector.url, b, levelConfig.clients)),
         );
@@ -196,7 +198,7 @@ export async function runIngestBench(opts: IngestOptions): Promise<IngestResults
 
 /** Per-batch cost of each stage, sequentially (one client): whole request, request without storage, insert alone, derive alone. */
 async function stageCosts(c: RunningCollector, base: ReturnType<typeof open>, basePath: string, batchSize: number, opts: IngestOptions): Promise<StageCost> {
-  const n = Math.max(batchSize * 10, opts.smoke ? 200 : 2_000);
+  const n = batchSize * (opts.smoke ? 4 : 20);
   const batches = makeBatches(SITE, n, batchSize, seedCounter++);
   const count = batches.length;
   // Events whose stage the site does not know: parsed, validated and rejected one by one; nothing stored.

@@ -1,6 +1,6 @@
 // Describes the machine a run happened on: what RESULTS.md states beside every figure.
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem, platform, release } from 'node:os';
+import { cpus, loadavg, totalmem, platform, release } from 'node:os';
 import { execFileSync } from 'node:child_process';
 
 export interface Machine {
@@ -11,6 +11,8 @@ export interface Machine {
   node: string;
   chromium: string;
   date: string;
+  /** 1-minute load average when the run started: other work on the machine skews every figure. */
+  load: number;
 }
 
 /** Path of the Chromium binary: `CHROMIUM_PATH`, else the distribution's. */
@@ -28,7 +30,7 @@ function cpuModel(): string {
 
 function chromiumVersion(): string {
   try {
-    return execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8', timeout: 20_000 }).trim();
+    return execFileSync(CHROMIUM_PATH, ['--version'], { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return 'not found';
   }
@@ -44,5 +46,6 @@ export function describeMachine(): Machine {
     node: process.version,
     chromium: chromiumVersion(),
     date: new Date().toISOString(),
+    load: loadavg()[0]!,
   };
 }

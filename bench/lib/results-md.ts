@@ -1,0 +1,285 @@
+// Renders RESULTS.md from one run's figures, keeping the "Report latency" section that bench/reports.mjs writes.
+import { existsSync, readFileSync } from 'node:fs';
+import type { BrowserRun } from '../browser/main-thread-bench.ts';
+import type { ProfileEntry } from '../browser/profile.ts';
+import type { IngestResults, IngestRow } from '../ingest/ingest-bench.ts';
+import type { SizeRow } from '../size/size-bench.ts';
+import type { Machine } from './machine.ts';
+import { fmt, median, ratio } from './stats.ts';
+
+export interface AllResults {
+  machine: Machine;
+  smoke: boolean;
+  minutes: number;
+  sizes: SizeRow[];
+  browser: BrowserRun[];
+  browserRuns: number;
+  profile: ProfileEntry[];
+  ingest?: IngestResults;
+  ingestRuns: number;
+}
+
+/** Goals of issue 6. */
+export const GOALS = { trackMedianMs: 0.1, ingestRatio: 0.5 };
+
+const NAMES: Record<string, string> = { none: 'no tracker (control)', parcours: 'Parcours', plausible: 'Plausible', posthog: 'PostHog (array.js)' };
+
+export interface BrowserSummary {
+  tracker: string;
+  runs: number;
+  callMedianMs: number;
+  callP95Ms: number;
+  callMaxMs: number;
+  loadLongTasks: number;
+  loadTbtMs: number;
+  runLongTasks: number;
+  runTbtMs: number;
+  /** Per 1,000 events. */
+  requests: number;
+  bodyBytes: number;
+  requestBytes: number;
+  responseBytes: number;
+  delivered: number;
+  deliveredMs: number;
+}
+
+/** Medians over runs for each tracker; wire figures scaled to 1,000 events. */
+export function summarizeBrowser(runs: BrowserRun[]): BrowserSummary[] {
+  const ids = [...new Set(runs.map((r) => r.tracker))];
+  return ids.map((tracker) => {
+    const rs = runs.filter((r) => r.tracker === tracker);
+    const m = (f: (r: BrowserRun) => number) => median(rs.map(f));
+    const per1000 = (f: (r: BrowserRun) => number) => m((r) => (f(r) * 1000) / r.events);
+    return {
+      tracker,
+      runs: rs.length,
+      callMedianMs: m((r) => r.callMedianMs),
+      callP95Ms: m((r) => r.callP95Ms),
+      callMaxMs: m((r) => r.callMaxMs),
+      loadLongTasks: m((r) => r.loadLongTasks),
+      loadTbtMs: m((r) => r.loadTbtMs),
+      runLongTasks: m((r) => r.runLongTasks),
+      runTbtMs: m((r) => r.runTbtMs),
+      requests: per1000((r) => r.requests),
+      bodyBytes: per1000((r) => r.bodyBytes),
+      requestBytes: per1000((r) => r.requestBytes),
+      responseBytes: per1000((r) => r.responseBytes),
+      delivered: per1000((r) => r.eventsDelivered),
+      deliveredMs: m((r) => r.deliveredMs),
+    };
+  });
+}
+
+const kb = (n: number) => (Number.isFinite(n) ? `${fmt(n)} B` : 'n/a');
+const ms = (n: number, d = 3) => (Number.isFinite(n) ? `${fmt(n, d)} ms` : 'n/a');
+const times = (n: number) => (Number.isFinite(n) ? `${fmt(n, n >= 10 ? 0 : n >= 1 ? 1 : 2)}×` : 'n/a');
+
+function sizeSection(r: AllResults): string[] {
+  const ours = r.sizes.find((s) => s.id === 'parcours');
+  const lines = [
+    '## Script size',
+    '',
+    'Each script as a site serves it (already minified by its publisher; Snowplow bundled and minified by esbuild from its npm',
+    'packages, as a site using npm would), then gzip level 9 and brotli quality 11. "× ours" is the peer\'s gzip size over ours.',
+    '',
+    '| script | source | minified | gzip | brotli | gzip × ours | offline buffer | forms | carts | stages |',
+    '| --- | --- | ---: | ---: | ---: | ---: | --- | --- | --- | --- |',
+  ];
+  for (const s of r.sizes) {
+    lines.push(
+      `| ${s.name} | ${s.source} | ${kb(s.minified)} | ${kb(s.gzip)} | ${kb(s.brotli)} | ${s.id === 'parcours' ? '1×' : times(ratio(s.gzip, ours?.gzip ?? NaN))} | ${s.features.offline} | ${s.features.forms} | ${s.features.carts} | ${s.features.stages} |`,
+    );
+  }
+  lines.push('', 'PostHog and Segment load more code at run time (extensions, destinations): their first script is the floor of their cost.', '');
+  return lines;
+}
+
+function browserSections(r: AllResults): string[] {
+  const sum = summarizeBrowser(r.browser);
+  const ours = sum.find((s) => s.tracker === 'parcours');
+  const lines = [
+    '## Main-thread cost',
+    '',
+    `1,000 \`track()\` calls of one custom event with four properties, each call in a task of its own (as clicks are), timed with`,
+    '`performance.now()` around the call in a cross-origin-isolated page (5 µs clock). Each tracker is loaded by a script tag on the same',
+    'page, in a fresh Chromium profile, in turn within each round, pointed at a local endpoint: the real collector (through the wire',
+    'meter) for Parcours, a sink answering 200 at once for the peers. Long tasks (> 50 ms, `PerformanceObserver` `longtask`) are',
+    'counted from the first call until every event reached the endpoint; total blocking time (TBT) is the sum of their part over 50 ms.',
+    `The control page has no tracker: what the harness and the machine cause alone. Medians of ${r.browserRuns} rounds.`,
+    '',
+    '| tracker | track() median | track() p95 | slowest call | long tasks (calls → delivered) | TBT | long tasks while loading | TBT while loading | × ours (median call) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const s of sum) {
+    lines.push(
+      `| ${NAMES[s.tracker] ?? s.tracker} | ${ms(s.callMedianMs)} | ${ms(s.callP95Ms)} | ${ms(s.callMaxMs, 1)} | ${fmt(s.runLongTasks)} | ${ms(s.runTbtMs, 0)} | ${fmt(s.loadLongTasks)} | ${ms(s.loadTbtMs, 0)} | ${s.tracker === 'none' || s.tracker === 'parcours' ? '' : times(ratio(s.callMedianMs, ours?.callMedianMs ?? NaN))} |`,
+    );
+  }
+  if (r.profile.length) {
+    lines.push(
+      '',
+      'Where the time of a Parcours `track()` call goes (Chromium CPU profile of the calls alone, 50 µs sampling, self time, top entries):',
+      '',
+      '| function | where | self time | share |',
+      '| --- | --- | ---: | ---: |',
+      ...r.profile.map((p) => `| ${p.name} | ${p.where} | ${ms(p.selfMs, 1)} | ${fmt(p.share * 100, 0)} % |`),
+    );
+  }
+  lines.push(
+    '',
+    '## Delivery cost',
+    '',
+    'Every request the page sent from the first call until the last event arrived, counted at the local endpoint, per 1,000 events:',
+    'bodies as sent, and whole requests (HTTP/1.1 request line and headers included: HTTP/2 would compress the headers) and answers.',
+    '',
+    '| tracker | requests | body bytes up | request bytes up | answer bytes down | events delivered | time to deliver | × ours (bytes up) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const s of sum.filter((x) => x.tracker !== 'none')) {
+    lines.push(
+      `| ${NAMES[s.tracker] ?? s.tracker} | ${fmt(s.requests)} | ${kb(s.bodyBytes)} | ${kb(s.requestBytes)} | ${kb(s.responseBytes)} | ${fmt(s.delivered)} | ${ms(s.deliveredMs, 0)} | ${s.tracker === 'parcours' ? '' : times(ratio(s.requestBytes, ours?.requestBytes ?? NaN))} |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+function ingestRow(x: IngestRow): string {
+  const other = Object.entries(x.other).map(([k, v]) => `${k}: ${v}`).join(', ');
+  return `| ${fmt(x.batchSize)} | ${fmt(x.clients)} | ${fmt(x.stored)} | ${fmt(x.collectorEps)} | ${fmt(x.sqliteEps)} | ${fmt(x.ratio, 2)} | ${ms(x.latencyMs, 0)} | ${ms(x.latencyP95Ms, 0)} | ${other || '–'} |`;
+}
+
+function ingestSection(r: AllResults): string[] {
+  const i = r.ingest;
+  if (!i) return ['## Ingestion throughput', '', 'Not measured in this run.', ''];
+  const head = [
+    '| batch | clients | events stored before | collector events/s | SQLite events/s | ratio | request median | request p95 | other answers |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  const lines = [
+    '## Ingestion throughput',
+    '',
+    '`POST /v1/events` through the whole collector under `wrangler dev` (HTTP, JSON, site lookup, rate limiter, validation,',
+    'idempotent multi-row insert, counters, per-visitor derivation of transitions, page views, carts) with concurrent clients, each',
+    'sending its next batch when the previous one is answered. Batches are cut from generated shop journeys (the report bench\'s',
+    'seeded generator: blog, products, carts, checkout forms, purchases), a visitor\'s events together as the script\'s outbox sends',
+    'them. Each batch comes from its own documentation-range client address (only hashed by the collector), so the per-client rate',
+    'limit of 300 requests / 10 s is never the bottleneck; bot filtering is off for the bench site (Node is no browser).',
+    '',
+    'The physical limit: the very same events, rows built the same way, inserted by one process straight into SQLite (`node:sqlite`,',
+    'the collector\'s schema from its migrations, its `json_each` multi-row statement of up to 100 rows, one transaction per batch, WAL,',
+    '`synchronous=NORMAL`), batch after batch, into a file holding as many events as the collector\'s database. No derivation there.',
+    `Medians of ${r.ingestRuns} runs of fresh events each.`,
+    '',
+    '### By batch size and clients',
+    '',
+    ...head,
+    ...i.sweep.map(ingestRow),
+    '',
+    '### With events already stored',
+    '',
+    'The collector\'s D1 SQLite file (under `--persist-to`) is filled directly with generated events while the collector is stopped;',
+    'the derived tables hold only the bench\'s own visitors. Batch 50 (the script\'s batch size), 8 clients.',
+    '',
+    ...head,
+    ...i.levels.map(ingestRow),
+    '',
+  ];
+  if (i.stages.length) {
+    lines.push(
+      '### Where the time goes',
+      '',
+      'One client, mean milliseconds per request: the runtime\'s HTTP path alone (`GET /v1/health`); a batch for an unknown site',
+      '(body, JSON, one D1 read, the rate limiter: refused with 403); a batch whose events are all rejected (plus validation and the',
+      'per-day counters\' D1 write); the whole request; and, in this process over `node:sqlite`, the insert alone and the collector\'s',
+      'own derivation code alone (bundled from `packages/collector/src/derive`).',
+      '',
+      '| batch | health | unknown site | all rejected | whole request | SQLite insert alone | derivation alone | runtime overhead (whole − insert − derive) |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...i.stages.map(
+        (s) =>
+          `| ${s.batchSize} | ${ms(s.healthMs, 1)} | ${ms(s.unknownSiteMs, 1)} | ${ms(s.noStoreMs, 1)} | ${ms(s.wholeMs, 1)} | ${ms(s.insertMs, 1)} | ${ms(s.deriveMs, 1)} | ${ms(s.wholeMs - s.insertMs - s.deriveMs, 1)} |`,
+      ),
+      '',
+    );
+  }
+  return lines;
+}
+
+function verdict(ok: boolean | undefined, text: string): string {
+  if (ok === undefined) return `not measured (${text})`;
+  return ok ? `**met**: ${text}` : `**missed**: ${text}`;
+}
+
+function goalsSection(r: AllResults): string[] {
+  const ours = r.sizes.find((s) => s.id === 'parcours');
+  const pl = r.sizes.find((s) => s.id === 'plausible');
+  const sum = summarizeBrowser(r.browser);
+  const b = sum.find((s) => s.tracker === 'parcours');
+  const ctl = sum.find((s) => s.tracker === 'none');
+  const sdkRow = r.ingest?.sweep.find((x) => x.batchSize === 50 && x.clients === 8);
+  const best = r.ingest?.sweep.reduce<IngestRow | undefined>((a, x) => (!a || x.ratio > a.ratio ? x : a), undefined);
+  const sizeOk = ours && pl && Number.isFinite(ours.gzip) ? ours.gzip < pl.gzip : undefined;
+  const callOk = b ? b.callMedianMs <= GOALS.trackMedianMs : undefined;
+  const ltOk = b && ctl ? b.runLongTasks <= ctl.runLongTasks && b.loadLongTasks <= ctl.loadLongTasks : undefined;
+  const ingOk = sdkRow ? sdkRow.ratio >= GOALS.ingestRatio : undefined;
+  return [
+    '## Goals',
+    '',
+    '| goal | result |',
+    '| --- | --- |',
+    `| script smaller than Plausible's full tracker (gzip) while doing more | ${verdict(
+      sizeOk,
+      ours && pl ? `${fmt(ours.gzip)} B against ${fmt(pl.gzip)} B gzip (${fmt(((ours.gzip - pl.gzip) / pl.gzip) * 100, 0)} %), with an offline outbox, forms, carts and stages that Plausible lacks` : 'script not built',
+    )} |`,
+    `| no \`track()\` call longer than ${GOALS.trackMedianMs} ms median | ${verdict(
+      callOk,
+      b ? `median ${ms(b.callMedianMs)} (${b.callMedianMs > GOALS.trackMedianMs ? `${times(b.callMedianMs / GOALS.trackMedianMs)} the goal` : 'under it'}), p95 ${ms(b.callP95Ms)}` : 'Parcours not run in the browser',
+    )} |`,
+    `| no long task caused by the script | ${verdict(
+      ltOk,
+      b && ctl ? `${fmt(b.loadLongTasks)} while loading and ${fmt(b.runLongTasks)} from the first call to delivery (control page: ${fmt(ctl.loadLongTasks)} and ${fmt(ctl.runLongTasks)})` : 'not run',
+    )} |`,
+    `| ingestion at least half the raw SQLite insert rate | ${verdict(
+      ingOk,
+      sdkRow
+        ? `${fmt(sdkRow.ratio, 2)} at the script's batch of 50 (${fmt(sdkRow.collectorEps)} against ${fmt(sdkRow.sqliteEps)} events/s, ${times(GOALS.ingestRatio / sdkRow.ratio)} short)${best ? `; best ${fmt(best.ratio, 2)} at batch ${best.batchSize} × ${best.clients} clients` : ''}`
+        : 'not run',
+    )} |`,
+    '| every report under 250 ms at 1M events | see "Report latency" below |',
+    '',
+  ];
+}
+
+/** The "## Report latency" section of an existing RESULTS.md (written by bench/reports.mjs), or a placeholder. */
+export function keptReportSection(existing: string | undefined): string {
+  if (existing) {
+    const start = existing.indexOf('## Report latency');
+    if (start >= 0) {
+      const rest = existing.slice(start + 1).search(/^## /m);
+      return existing.slice(start, rest >= 0 ? start + 1 + rest : existing.length).trimEnd() + '\n';
+    }
+  }
+  return '## Report latency\n\nNot measured yet: `pnpm bench` runs `bench/reports.mjs`, which writes this section.\n';
+}
+
+/** The whole RESULTS.md: machine, goals, each benchmark's table, and the kept "Report latency" section. */
+export function renderResults(r: AllResults, existingPath: string): string {
+  const existing = existsSync(existingPath) ? readFileSync(existingPath, 'utf8') : undefined;
+  const m = r.machine;
+  return [
+    '# Benchmark results',
+    '',
+    `Written by \`pnpm bench\` (bench/run.mjs) on ${m.date.slice(0, 16).replace('T', ' ')} UTC in ${fmt(r.minutes, 1)} minutes. Every figure below comes from this`,
+    'one run, ours and the peers side by side; CI runs only a smoke of each benchmark (`pnpm --filter @parcours/bench run smoke`).',
+    '',
+    `Machine: ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; ${m.chromium}. Load average when the run`,
+    `started: ${fmt(m.load, 1)} (the machine is shared: other work inflates the times of every contender alike, the ratios less).`,
+    '',
+    ...goalsSection(r),
+    ...sizeSection(r),
+    ...browserSections(r),
+    ...ingestSection(r),
+    keptReportSection(existing),
+  ].join('\n');
+}

@@ -1,0 +1,143 @@
+// `pnpm bench`: every benchmark in one run, side by side, into RESULTS.md; `--smoke`: a quick pass of each for CI.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { registerSite, startCollector, buildAssets } from '../../scripts/collector-process.mjs';
+import { runBrowserBench, type BrowserRun } from '../browser/main-thread-bench.ts';
+import type { BrowserTrackerId } from '../browser/pages.ts';
+import type { ProfileEntry } from '../browser/profile.ts';
+import { runIngestBench, type IngestResults } from '../ingest/ingest-bench.ts';
+import { SDK_BUNDLE } from '../size/peers.ts';
+import { runSizeBench } from '../size/size-bench.ts';
+import { describeMachine } from './machine.ts';
+import { renderResults, summarizeBrowser, type AllResults } from './results-md.ts';
+
+const BENCH = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = join(BENCH, '..');
+
+export interface RunOptions {
+  smoke: boolean;
+  /** Benchmarks to run: size, browser, ingest, reports (default all). */
+  only: Set<string>;
+  browserRuns: number;
+  ingestRuns: number;
+  events: number;
+}
+
+/** Reads `--smoke`, `--only=a,b`, `--runs=N` (browser and ingestion rounds), `--events=N` (track() calls per round). */
+export function parseArgs(argv: string[]): RunOptions {
+  const args = new Map(argv.map((a) => a.replace(/^--/, '').split('=') as [string, string | undefined]));
+  const smoke = args.has('smoke');
+  const runs = args.get('runs') ? Number(args.get('runs')) : undefined;
+  return {
+    smoke,
+    only: new Set((args.get('only') ?? 'size,browser,ingest,reports').split(',')),
+    browserRuns: runs ?? (smoke ? 1 : 3),
+    ingestRuns: runs ?? (smoke ? 1 : 3),
+    events: Number(args.get('events') ?? (smoke ? 100 : 1000)),
+  };
+}
+
+function log(s: string): void {
+  console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
+}
+
+function pnpm(args: string[], cwd = ROOT): number {
+  const r = spawnSync('pnpm', args, { cwd, stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } });
+  return r.status ?? 1;
+}
+
+/** Runs the benchmarks; in smoke mode, checks each produced figures and returns the failures. */
+export async function main(argv: string[]): Promise<number> {
+  const opts = parseArgs(argv);
+  const started = Date.now();
+  const failures: string[] = [];
+  const machine = describeMachine();
+  log(`${opts.smoke ? 'smoke' : 'full run'}: ${machine.cores} × ${machine.cpu}, load ${machine.load.toFixed(1)}, Node ${machine.node}, ${machine.chromium}`);
+
+  // The script as it is now (CI has just built it; a full run rebuilds it so the figures are of the current source).
+  if (!opts.smoke || !existsSync(SDK_BUNDLE)) {
+    if (pnpm(['--filter', '@parcours/sdk', 'run', 'build']) !== 0) failures.push('sdk build failed');
+  }
+
+  const sizes = opts.only.has('size') ? await runSizeBench(log) : [];
+  if (opts.only.has('size') && !sizes.every((s) => Number.isFinite(s.gzip))) failures.push('size: a script could not be measured');
+
+  let browser: BrowserRun[] = [];
+  let profile: ProfileEntry[] = [];
+  let ingest: IngestResults | undefined;
+  if (opts.only.has('browser') || opts.only.has('ingest')) {
+    if (!existsSync(join(ROOT, 'packages', 'collector', 'public'))) buildAssets();
+    const collector = await startCollector({ build: false });
+    try {
+      if (opts.only.has('browser')) {
+        let n = 0;
+        const trackers: BrowserTrackerId[] = ['none', 'parcours', 'plausible', 'posthog'];
+        const r = await runBrowserBench({
+          trackers,
+          events: opts.events,
+          runs: opts.browserRuns,
+          profileCalls: opts.smoke ? 0 : 300,
+          log,
+          collector: {
+            url: collector.url,
+            register: async (origin) => {
+              const id = `bench-browser-${++n}`;
+              await registerSite(collector.url, collector.adminToken, { id, origins: [origin], bot_filter: false } as never);
+              return id;
+            },
+          },
+        });
+        browser = r.runs;
+        profile = r.profile;
+        for (const t of trackers) {
+          const runs = browser.filter((b) => b.tracker === t);
+          if (!runs.length) failures.push(`browser: ${t} did not run`);
+          else if (t !== 'none' && runs.some((b) => b.eventsDelivered < b.events * 0.9)) failures.push(`browser: ${t} delivered too few events`);
+        }
+        const ours = browser.filter((b) => b.tracker === 'parcours');
+        if (ours.some((b) => b.eventsDelivered < b.events)) failures.push('browser: Parcours lost events');
+      }
+      if (opts.only.has('ingest')) {
+        ingest = await runIngestBench({ smoke: opts.smoke, runs: opts.ingestRuns, requestsPerRun: opts.smoke ? 16 : 48, log, collector });
+        for (const row of [...ingest.sweep, ...ingest.levels]) {
+          if (!(row.collectorEps > 0 && row.sqliteEps > 0)) failures.push(`ingest: batch ${row.batchSize} measured nothing`);
+        }
+      }
+    } catch (e) {
+      failures.push(`browser/ingest: ${(e as Error).message}`);
+    } finally {
+      await collector.stop();
+    }
+  }
+
+  if (opts.only.has('reports')) {
+    // The report-latency bench is its own script (bench/reports.mjs); a full run lets it write its RESULTS.md section.
+    log('reports: bench/reports.mjs');
+    if (pnpm(['exec', 'node', 'reports.mjs', ...(opts.smoke ? ['--smoke'] : [])], BENCH) !== 0) failures.push('reports bench failed');
+  }
+
+  const all: AllResults = {
+    machine,
+    smoke: opts.smoke,
+    minutes: (Date.now() - started) / 60_000,
+    sizes,
+    browser,
+    browserRuns: opts.browserRuns,
+    profile,
+    ingest,
+    ingestRuns: opts.ingestRuns,
+  };
+  mkdirSync(join(BENCH, 'out'), { recursive: true });
+  writeFileSync(join(BENCH, 'out', opts.smoke ? 'smoke.json' : 'latest.json'), JSON.stringify(all, null, 2));
+  if (!opts.smoke && opts.only.size === 4) {
+    writeFileSync(join(BENCH, 'RESULTS.md'), renderResults(all, join(BENCH, 'RESULTS.md')));
+    log('wrote bench/RESULTS.md');
+  }
+  for (const s of summarizeBrowser(browser)) {
+    log(`summary ${s.tracker}: track() median ${s.callMedianMs.toFixed(4)} ms, ${s.requests.toFixed(0)} requests / 1,000 events, ${s.requestBytes.toFixed(0)} B up`);
+  }
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s${failures.length ? `; FAILED: ${failures.join('; ')}` : ''}`);
+  return failures.length ? 1 : 0;
+}
