@@ -145,13 +145,20 @@ async function oneRun(
       const b = (window as unknown as { __bench: { drain?: () => Promise<unknown> } }).__bench;
       if (b.drain) await Promise.race([b.drain(), new Promise((r) => setTimeout(r, 10_000))]);
     });
-    // Wait until every event reached the endpoint (PostHog flushes on a timer), 20 s at most.
+    // Wait until every event reached the endpoint (PostHog flushes on a timer), 20 s at most, or until nothing
+    // more arrived for 5 s (events a tracker lost never come).
     let delivered = 0;
     let deliveredAt = Date.now();
+    let seen = meter.records.length;
+    let quietSince = Date.now();
     for (const deadline = Date.now() + (tracker === 'none' ? 0 : 20_000); Date.now() < deadline; ) {
-      delivered = countEvents(meter.records.slice(before), EVENT_NAME);
-      deliveredAt = Date.now();
-      if (delivered >= opts.events) break;
+      if (meter.records.length !== seen) {
+        seen = meter.records.length;
+        quietSince = Date.now();
+        delivered = countEvents(meter.records.slice(before), EVENT_NAME);
+        deliveredAt = Date.now();
+      }
+      if (delivered >= opts.events || Date.now() - quietSince > 5_000) break;
       await sleep(100);
     }
     await sleep(1000);

@@ -58,7 +58,9 @@ export async function main(argv: string[]): Promise<number> {
 
   // The script as it is now (CI has just built it; a full run rebuilds it so the figures are of the current source).
   if (!opts.smoke || !existsSync(SDK_BUNDLE)) {
-    if (pnpm(['--filter', '@parcours/sdk', 'run', 'build']) !== 0) failures.push('sdk build failed');
+    // The SDK's build also checks its size budget: over budget still leaves the script to measure here.
+    if (pnpm(['--filter', '@parcours/sdk', 'run', 'build']) !== 0) log('the sdk build reported a failure (see above); measuring dist/parcours.js as it is');
+    if (!existsSync(SDK_BUNDLE)) failures.push('sdk build failed: no dist/parcours.js');
   }
 
   const sizes = opts.only.has('size') ? await runSizeBench(log) : [];
@@ -94,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
         for (const t of trackers) {
           const runs = browser.filter((b) => b.tracker === t);
           if (!runs.length) failures.push(`browser: ${t} did not run`);
-          else if (t !== 'none' && runs.some((b) => b.eventsDelivered < b.events * 0.9)) failures.push(`browser: ${t} delivered too few events`);
+          else if (t !== 'none' && runs.some((b) => b.eventsDelivered === 0)) failures.push(`browser: ${t} delivered no event`);
         }
         const ours = browser.filter((b) => b.tracker === 'parcours');
         if (ours.some((b) => b.eventsDelivered < b.events)) failures.push('browser: Parcours lost events');
