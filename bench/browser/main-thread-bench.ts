@@ -147,7 +147,7 @@ async function oneRun(
     });
     // Wait until every event reached the endpoint (PostHog flushes on a timer), 20 s at most, or until nothing
     // more arrived for 5 s (events a tracker lost never come).
-    let delivered = 0;
+    let delivered = countEvents(meter.records.slice(before), EVENT_NAME);
     let deliveredAt = Date.now();
     let seen = meter.records.length;
     let quietSince = Date.now();
