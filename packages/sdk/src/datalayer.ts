@@ -1,0 +1,25 @@
+// Opt-in GA4 bridge: turns dataLayer ecommerce pushes and gtag('event', …) calls into Parcours cart events.
+import { CART_EVENTS } from './names.ts';
+import { guard } from './guard.ts';
+
+type Loose = Record<string, any>;
+
+/**
+ * Reads what `dataLayer` already holds, then every later push: `{ event: 'add_to_cart', ecommerce: {…} }`
+ * (GTM style) and `gtag('event', 'add_to_cart', {…})` (its `arguments` object). Only GA4 ecommerce names count.
+ */
+export function bridgeDataLayer(cart: (type: string, payload: Loose) => void, w: Loose = window): void {
+  const dl: Loose[] = (w.dataLayer = w.dataLayer || []);
+  const read = guard((x: Loose) => {
+    const gtag = x && x[0] === 'event';
+    const name = gtag ? x[1] : x && x.event;
+    const payload = gtag ? x[2] : x && x.ecommerce;
+    if (CART_EVENTS.includes(name) && payload) cart(name, payload);
+  });
+  dl.forEach(read);
+  const push = dl.push;
+  dl.push = function (this: unknown, ...a: Loose[]) {
+    a.forEach(read);
+    return push.apply(this, a);
+  };
+}

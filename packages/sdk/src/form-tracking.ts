@@ -1,0 +1,56 @@
+// Forms: form_start, form_submit and form_abandon from field events, never reading a field's value.
+import { guard, on } from './guard.ts';
+
+type Emit = (type: string, fields: Record<string, unknown>) => void;
+
+/** A form's name: its `id`, else `name`, else its action path, else its position among the page's forms. */
+export function formName(f: HTMLFormElement): string {
+  // Attributes, not properties: a field named `id`, `name` or `action` shadows the form's property.
+  const a = (k: string) => f.getAttribute(k);
+  return a('id') || a('name') || (a('action') && new URL(a('action')!, location.href).pathname) || 'form-' + [].indexOf.call(document.forms, f as never);
+}
+
+/**
+ * Watches every form of the page and returns the function that sends `form_abandon` for every
+ * started, unsubmitted form (page left for good, SPA route change). A form starts at the first
+ * `input` or `change` in one of its fields; `submit` events (real submits, `requestSubmit()`) and
+ * programmatic `form.submit()` end it. Fields and forms inside `[data-parcours-ignore]` are not watched.
+ * `last_field` is the field's `name` or `id`: a field's value is never read.
+ */
+export function watchForms(emit: Emit): () => void {
+  // form → [start time, touched field names, last field]
+  const started = new Map<HTMLFormElement, [number, Set<string>, string?]>();
+  const fields = (e: Event) => {
+    const el = e.target as HTMLInputElement;
+    const touch = e.type != 'focusin';
+    const f = !el.closest?.('[data-parcours-ignore]') && el.form;
+    const n = f && (el.getAttribute('name') || el.id);
+    let s = f && started.get(f);
+    if (f && !s && touch) {
+      started.set(f, (s = [Date.now(), new Set()]));
+      emit('form_start', { form: formName(f) });
+    }
+    if (s && n) s[2] = n;
+    if (s && n && touch) s[1].add(n);
+  };
+  const submitted = guard((f: HTMLFormElement) => {
+    if (f.closest('[data-parcours-ignore]')) return;
+    const s = started.get(f);
+    started.delete(f);
+    emit('form_submit', { form: formName(f), duration_ms: s && Date.now() - s[0] });
+  });
+  for (const t of ['input', 'change', 'focusin']) on(document, t, fields);
+  on(document, 'submit', (e) => submitted(e.target));
+  // form.submit() fires no submit event: catch it at the prototype.
+  const P = HTMLFormElement.prototype;
+  const native = P.submit;
+  P.submit = function (this: HTMLFormElement) {
+    submitted(this);
+    native.call(this);
+  };
+  return () => {
+    for (const [f, [t, touched, last]] of started)
+      emit('form_abandon', { form: formName(f), last_field: last, fields_touched: touched.size, duration_ms: Date.now() - t });
+    started.clear();
+  };
+}

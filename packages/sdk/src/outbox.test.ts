@@ -1,0 +1,60 @@
+import type { WireEvent } from '@parcours/protocol';
+import { VALID_EVENTS } from '@parcours/protocol/fixtures';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { tx } from './idb.ts';
+import { empty, live, OUTBOX_CAP, OUTBOX_MAX_AGE, put, release, waiting } from './outbox.ts';
+
+const event = (id: string, ts = Date.now()): WireEvent => ({ ...VALID_EVENTS[0]!, id, ts });
+const stored = () => tx<WireEvent[]>('readonly', (s) => s.getAll());
+const settle = () => new Promise((r) => setTimeout(r, 50));
+
+describe('outbox', () => {
+  beforeEach(() => empty());
+
+  it('keeps each event in IndexedDB until it is released', async () => {
+    put(event('a', Date.now() - 2));
+    put(event('b', Date.now() - 1));
+    await settle();
+    expect((await stored()).map((e) => e.id).sort()).toEqual(['a', 'b']);
+    expect((await waiting())[0].map((e) => e.id)).toEqual(['a', 'b']);
+    await release(['a']);
+    expect((await stored()).map((e) => e.id)).toEqual(['b']);
+    expect((await waiting())[0].map((e) => e.id)).toEqual(['b']);
+    expect(live().map((e) => e.id)).toEqual(['b']);
+  });
+
+  it('sends what another tab or an earlier page left in the database', async () => {
+    await tx('readwrite', (s) => void s.put(event('earlier', Date.now() - 5), 'earlier'));
+    expect((await waiting())[0].map((e) => e.id)).toEqual(['earlier']);
+    expect(live()).toEqual([]);
+  });
+
+  it('forgets its memory copy once another tab had the event acknowledged', async () => {
+    put(event('shared'));
+    await settle();
+    await tx('readwrite', (s) => void s.delete('shared'));
+    expect((await waiting())[0]).toEqual([]);
+    expect(live()).toEqual([]);
+  });
+
+  it('drops the oldest events past the cap and reports how many until told it was reported', async () => {
+    const now = Date.now();
+    for (let i = 0; i < OUTBOX_CAP + 5; i++) put(event(`c${i}`, now - 10_000 + i));
+    await settle();
+    const [list, lost] = await waiting();
+    expect(lost).toBe(5);
+    expect(list).toHaveLength(OUTBOX_CAP);
+    expect(list[0]!.id).toBe('c5');
+    expect((await stored()).length).toBe(OUTBOX_CAP);
+    await release([], 5);
+    expect((await waiting())[1]).toBe(0);
+  });
+
+  it('drops events older than the age cap', async () => {
+    put(event('old', Date.now() - OUTBOX_MAX_AGE - 1));
+    put(event('new'));
+    const [list, lost] = await waiting();
+    expect(list.map((e) => e.id)).toEqual(['new']);
+    expect(lost).toBe(1);
+  });
+});

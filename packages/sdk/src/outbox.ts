@@ -1,0 +1,57 @@
+// The outbox: every event waits here (IndexedDB, plus this tab's memory) until the collector acknowledges it.
+import type { WireEvent } from '@parcours/protocol';
+import { tx } from './idb.ts';
+
+/** Most events the outbox keeps; past it the oldest are dropped and counted. */
+export const OUTBOX_CAP = 1000;
+/** Oldest event the outbox keeps, ms (7 days). */
+export const OUTBOX_MAX_AGE = 7 * 864e5;
+
+// id → [event, 1 once IndexedDB holds it]. Memory is this tab's copy: what IndexedDB refused (missing, blocked, over
+// quota) is still sent from here, and a beacon can read it synchronously when the page goes away.
+const mem = new Map<string, [WireEvent, 1?]>();
+let lost = 0;
+
+/** An IndexedDB call that never rejects: a missing, refused or full database leaves the memory copy to do the work. */
+const idb = <T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T> | void): Promise<T | void> =>
+  new Promise<T>((ok) => ok(tx(mode, f))).catch(() => {});
+
+/** Queues one event: in memory at once, in IndexedDB in the background. */
+export function put(e: WireEvent): void {
+  const r: [WireEvent, 1?] = [e];
+  mem.set(e.id, r);
+  idb('readwrite', (s) => void s.put(e, e.id)).then((ok) => (r[1] = ok));
+}
+
+/**
+ * Every waiting event, oldest first, and how many were dropped and not yet reported. Events past the
+ * caps (more than OUTBOX_CAP, or older than OUTBOX_MAX_AGE) are dropped here, oldest first.
+ */
+export async function waiting(): Promise<[WireEvent[], number]> {
+  const list = (await idb<WireEvent[]>('readonly', (s) => s.getAll())) || [];
+  const ids = list.map((e) => e.id);
+  // Stored, then gone from the database: another tab had it acknowledged.
+  for (const [id, [e, stored]] of mem) ids.includes(id) || (stored ? mem.delete(id) : list.push(e));
+  list.sort((a, b) => a.ts - b.ts);
+  const old = list.filter((e, i) => Date.now() - e.ts > OUTBOX_MAX_AGE || i < list.length - OUTBOX_CAP);
+  lost += old.length;
+  await release(old.map((e) => e.id));
+  return [list.slice(old.length), lost];
+}
+
+/** Removes events the collector acknowledged (or refused for good); `reported` drops were told to it. */
+export async function release(ids: string[], reported = 0): Promise<void> {
+  lost -= reported;
+  for (const id of ids) mem.delete(id);
+  await idb('readwrite', (s) => void ids.map((id) => s.delete(id)));
+}
+
+/** Events this tab queued that nobody acknowledged yet, in queue order, read synchronously (for a beacon). */
+export const live = (): WireEvent[] => Array.from(mem.values(), (r) => r[0]);
+
+/** Empties the outbox (consent withdrawn). */
+export async function empty(): Promise<void> {
+  mem.clear();
+  lost = 0;
+  await idb('readwrite', (s) => void s.clear());
+}

@@ -1,0 +1,20 @@
+// What to do after a send: keep the events and retry, or let them go; and how long to wait before the next try.
+
+/** First retry delay, ms; doubles at each failure. */
+export const BACKOFF_BASE = 1000;
+/** Longest retry delay, ms (5 minutes). */
+export const BACKOFF_CAP = 300_000;
+
+/**
+ * Whether a reply status means "keep the events and try again": a network error (status 0), 408,
+ * 429, 5xx. Everything else lets them go: 2xx acknowledged them, and any other 4xx will never take
+ * this batch, so retrying it forever would only block the outbox.
+ */
+export const shouldRetry = (status: number): boolean => status < 200 || status > 499 || status == 408 || status == 429;
+
+/** Delay before retry number `n` (0-based): exponential, capped, with jitter in [½, 1] of the step so tabs and visitors spread out. */
+export const backoff = (n: number): number => Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** n) * (0.5 + Math.random() / 2);
+
+/** A `Retry-After` header (seconds or HTTP date) as a delay in ms; 0 when absent, past or unreadable. */
+export const retryAfter = (header: string | null | undefined, now: number): number =>
+  Math.max(0, header ? (+header >= 0 ? +header * 1000 : Date.parse(header) - now) : 0) || 0;

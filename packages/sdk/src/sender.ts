@@ -1,0 +1,80 @@
+// Delivery policy: when to send, one tab at a time, what to keep after each reply, and the beacon when the page goes away.
+import { pack } from './batch.ts';
+import { live, release, waiting } from './outbox.ts';
+import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
+import { beacon, post } from './transport.ts';
+
+/** Delay between queuing an event and sending it, ms: lets a burst travel in one request. */
+export const SEND_DELAY = 1000;
+
+let url = '';
+let site = '';
+let fails = 0;
+let until = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+let busy: Promise<boolean> | undefined;
+let paused = false;
+
+/** Sets where batches go (`{endpoint}/v1/events`) and for which site. */
+export function target(to: string, siteId: string): void {
+  url = to;
+  site = siteId;
+}
+
+const schedule = (ms: number) => {
+  clearTimeout(timer);
+  timer = setTimeout(flush, Math.max(ms, until - Date.now()));
+};
+
+/** Sends soon: after SEND_DELAY, or when the current backoff ends. */
+export const soon = (): void => schedule(SEND_DELAY);
+
+async function drain(): Promise<boolean> {
+  for (;;) {
+    const [list, lost] = await waiting();
+    if (paused || !(list.length || lost)) return !paused;
+    const b = pack(site, list, lost, Date.now());
+    const r = await post(url, b.body);
+    if (paused || shouldRetry(r.status)) {
+      const wait = (r.status === 429 && retryAfter(r.retryAfter, Date.now())) || backoff(fails++);
+      until = Date.now() + wait;
+      paused || schedule(wait);
+      return false;
+    }
+    // Acknowledged (stored, duplicates, or rejected one by one) or refused for good (4xx): it leaves the outbox.
+    fails = until = 0;
+    await release(b.ids, lost);
+  }
+}
+
+/**
+ * Sends now, ignoring backoff, one tab at a time (Web Locks where available). Resolves `true` once
+ * everything waiting was acknowledged or refused for good, `false` if a try failed (kept, retried later).
+ */
+export function flush(): Promise<boolean> {
+  return (busy ||= (navigator.locks ? navigator.locks.request('parcours', drain) : drain())
+    .catch(() => false)
+    .finally(() => (busy = undefined)));
+}
+
+/** Back online: forget the backoff and send at once. */
+export function online(): void {
+  fails = until = 0;
+  flush();
+}
+
+/**
+ * The page is being hidden: beacons this tab's waiting events, newest first (the oldest had their
+ * chance with fetch and are safe in IndexedDB). They stay in the outbox until an acknowledged send:
+ * the collector stores each id once, so a page hidden twice may send an event twice, never store it twice.
+ */
+export function beaconNow(): void {
+  const l = live().reverse();
+  if (!paused && l[0]) beacon(url, pack(site, l, 0, Date.now()).body);
+}
+
+/** Stops sending (consent withdrawn), or starts again with `false`. */
+export function pause(on: boolean): void {
+  paused = on;
+  clearTimeout(timer);
+}

@@ -1,0 +1,54 @@
+import { DEFAULT_STAGES } from '@parcours/protocol';
+import { describe, expect, it } from 'vitest';
+import { globToRegExp, resolveStage } from './stage-rules.ts';
+
+const S = [...DEFAULT_STAGES];
+const rules = { '/blog/*': 'awareness', '/checkout/**': 'decision', '/p/*': 'consideration' };
+
+describe('resolveStage', () => {
+  it('takes the explicit stage first, then the page declaration', () => {
+    expect(resolveStage('add_to_cart', '/blog/x', S, 'advocacy', 'retention', rules)).toBe('advocacy');
+    expect(resolveStage('add_to_cart', '/blog/x', S, undefined, 'retention', rules)).toBe('retention');
+  });
+
+  it('then the URL rules, first match, before the event default', () => {
+    expect(resolveStage('add_to_cart', '/blog/x', S, undefined, undefined, rules)).toBe('awareness');
+    expect(resolveStage('page_view', '/checkout/pay/confirm', S, undefined, undefined, rules)).toBe('decision');
+    expect(resolveStage('page_view', '/p/mug', S, undefined, undefined, { '/p/*': 'consideration', '/p/mug': 'decision' })).toBe('consideration');
+  });
+
+  it('then the event default, then the path heuristics, then the first stage', () => {
+    expect(resolveStage('add_to_cart', '/about', S)).toBe('decision');
+    expect(resolveStage('view_item', '/cart', S)).toBe('consideration');
+    expect(resolveStage('form_start', '/pricing', S)).toBe('consideration');
+    expect(resolveStage('page_view', '/account/orders', S)).toBe('retention');
+    expect(resolveStage('quote_request', '/about', S)).toBe('awareness');
+  });
+
+  it('skips a stage that is not in a custom list and falls back to its first stage', () => {
+    const own = ['discovery', 'reflection', 'decision'];
+    expect(resolveStage('page_view', '/blog/x', own, 'awareness', 'nirvana')).toBe('discovery');
+    expect(resolveStage('add_to_cart', '/about', own)).toBe('decision');
+    expect(resolveStage('page_view', '/x', own, undefined, undefined, { '/x': 'reflection' })).toBe('reflection');
+    expect(resolveStage('page_view', '/pricing', ['a', 'b'])).toBe('a');
+  });
+
+  it('tags a customer retention where rules 3-5 would go before decision, not on explicit or declared stages', () => {
+    expect(resolveStage('page_view', '/blog/x', S, undefined, undefined, rules, true)).toBe('retention');
+    expect(resolveStage('view_item', '/p/mug', S, undefined, undefined, undefined, true)).toBe('retention');
+    expect(resolveStage('add_to_cart', '/p/mug', S, undefined, undefined, undefined, true)).toBe('decision');
+    expect(resolveStage('page_view', '/refer', S, undefined, undefined, undefined, true)).toBe('advocacy');
+    expect(resolveStage('page_view', '/blog', S, 'awareness', undefined, undefined, true)).toBe('awareness');
+    expect(resolveStage('page_view', '/blog', ['a', 'b'], undefined, undefined, undefined, true)).toBe('a');
+  });
+});
+
+describe('globToRegExp', () => {
+  it('matches one segment with * and any depth with **, literally otherwise', () => {
+    expect(globToRegExp('/blog/*').test('/blog/post')).toBe(true);
+    expect(globToRegExp('/blog/*').test('/blog/a/b')).toBe(false);
+    expect(globToRegExp('/blog/**').test('/blog/a/b')).toBe(true);
+    expect(globToRegExp('/a.b').test('/axb')).toBe(false);
+    expect(globToRegExp('/p/*/reviews').test('/p/mug/reviews')).toBe(true);
+  });
+});

@@ -1,0 +1,21 @@
+// Wires the parts together for one page: config, sender, page lifecycle, forms, carts, dataLayer bridge.
+import { watchCartButtons } from './cart-tracking.ts';
+import { bridgeDataLayer } from './datalayer.ts';
+import { watchForms } from './form-tracking.ts';
+import { watchPage } from './lifecycle.ts';
+import { configure, type Options } from './options.ts';
+import { target } from './sender.ts';
+import { emit, run, setConfig } from './tracker.ts';
+
+/** Starts tracking this page with `options`; `replay` runs calls queued before, ahead of the first page view. Sends what earlier pages left in the outbox. */
+export function start(options: Options, replay: () => void): void {
+  const c = configure(options);
+  const abandon = c.forms != 'off' && watchForms(emit);
+  const cart = (type: string, p: object) => run('cart', [type, p]);
+  target(c.endpoint + '/v1/events', c.site);
+  setConfig(c, watchPage(c.spa != 'off', () => abandon && abandon()));
+  watchCartButtons(cart);
+  if (c.datalayer == 'on') bridgeDataLayer(cart);
+  replay();
+  run('page', []);
+}

@@ -1,0 +1,19 @@
+// The script-tag entry: reads its own <script data-…> attributes, starts, replays the stub's queue, replaces window.parcours.
+import { guard } from './guard.ts';
+import type { Options } from './options.ts';
+import { start } from './start.ts';
+import { run } from './tracker.ts';
+
+guard(() => {
+  const w = window as any;
+  const s = (document.currentScript || document.querySelector('script[data-site]')) as HTMLScriptElement | null;
+  const d = s?.dataset;
+  if (!d?.site || w.parcours?.l) return;
+  // dataset names are the camelCased attributes: exactly init()'s options.
+  start({ ...(d as unknown as Options), endpoint: d.endpoint || new URL(s!.src, location.href).origin }, () => {
+    for (const [name, ...args] of (w.parcours?.q || []) as unknown[][]) run(name as string, args);
+    const parcours = (name: string, ...args: unknown[]) => run(name, args);
+    parcours.l = 1; // loaded: a second copy of the tag does nothing
+    w.parcours = parcours;
+  });
+})();

@@ -1,0 +1,2 @@
+// Test setup: an IndexedDB for happy-dom (which has none).
+import 'fake-indexeddb/auto';
