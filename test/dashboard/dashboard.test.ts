@@ -15,6 +15,8 @@ let browser: Awaited<ReturnType<typeof openBrowser>>;
 let page: Page;
 /** The query (`from=…&to=…`) of the page's latest funnel request: the test asks the API the very same question. */
 let lastQuery = '';
+/** Script errors and CSP refusals the page logged: there must be none. */
+const problems: string[] = [];
 
 /** One report straight from the API, for the range the page last asked for. */
 async function api(report: string, query = lastQuery): Promise<Json> {
@@ -42,6 +44,10 @@ beforeAll(async () => {
   ]);
   browser = await openBrowser();
   page = browser.page;
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
   page.on('request', (r) => {
     const m = new RegExp(`/v1/sites/${site}/funnel\\?(.*)$`).exec(r.url());
     if (m?.[1]) lastQuery = m[1];
@@ -54,9 +60,13 @@ afterAll(async () => {
 
 describe('the journey map', () => {
   test('signing in with the read token shows the report, with the token kept out of URLs and localStorage', async () => {
-    await page.goto(`${url}/`);
+    const res = await page.goto(`${url}/`);
+    // A strict CSP guards the token: only this origin's script runs and only this origin is contacted.
+    expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
+    expect(res?.headers()['content-security-policy']).toContain("connect-src 'self'");
     expect(await page.isVisible('#signin-form')).toBe(true);
     expect(await signIn(page, site, token)).toBe('ready');
+    expect(problems).toEqual([]);
     expect(page.url()).not.toContain(token);
     expect(lastQuery).not.toContain(token);
     const stored = await page.evaluate(() => ({ local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage) }));

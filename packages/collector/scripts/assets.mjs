@@ -28,7 +28,30 @@ if (existsSync(`${here}/dashboard/src/main.ts`)) {
 }
 
 // Cache headers (Workers static assets read `_headers`): the script is fetched on every page of every site.
+// The dashboard holds a read token in sessionStorage: a strict CSP keeps any injected script from
+// running or sending it elsewhere (inline style attributes are the dashboard's only inline content).
+const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+const dashboardHeaders = [
+  `  Content-Security-Policy: ${DASHBOARD_CSP}`,
+  '  Referrer-Policy: no-referrer',
+  '  X-Content-Type-Options: nosniff',
+  // Revalidate every time: a new deployment must not pair a new page with an old script.
+  '  Cache-Control: no-cache',
+];
 writeFileSync(
   `${pub}/_headers`,
-  ['/parcours.js', '  Cache-Control: public, max-age=3600, stale-while-revalidate=86400', '  Access-Control-Allow-Origin: *', ''].join('\n'),
+  [
+    '/parcours.js', '  Cache-Control: public, max-age=3600, stale-while-revalidate=86400', '  Access-Control-Allow-Origin: *',
+    ...['/', '/index.html', '/dashboard.js', '/dashboard.css'].flatMap((path) => [path, ...dashboardHeaders]),
+    '',
+  ].join('\n'),
 );
