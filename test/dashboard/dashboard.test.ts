@@ -234,6 +234,34 @@ describe('the journey map', () => {
   });
 });
 
+describe('a site with its own stages', () => {
+  test('is drawn in its own stage order, with the decision figures on its decision card', async () => {
+    const own = uniqueSiteId('dash-stages');
+    const stages = ['discovery', 'reflection', 'decision'];
+    const ownToken = await registerSite(url, adminToken, { id: own, origins: ['https://shop.example'], stages });
+    const rename: Record<string, string> = { awareness: 'discovery', consideration: 'reflection', decision: 'decision' };
+    const events = journeys({ seed: 21, visitors: 25, fromDaysAgo: 5, toDaysAgo: 0.5 })
+      .filter((e) => rename[e.stage])
+      .map((e) => ({ ...e, stage: rename[e.stage]! }));
+    await postEvents(url, own, events);
+    const b = await openBrowser();
+    try {
+      await b.page.goto(`${url}/`);
+      expect(await signIn(b.page, own, ownToken)).toBe('ready');
+      const funnel = await readTable(b.page, 'funnel');
+      expect(funnel.map((r) => r[0])).toEqual(stages);
+      const cards = await b.page.$$eval('.kpi-stage h3', (hs) => hs.map((h) => h.textContent));
+      expect(cards.slice(0, 3)).toEqual(stages);
+      const kpis = await readTable(b.page, 'kpis');
+      expect(kpis.some((r) => r[0] === 'decision' && r[1] === 'Conversion rate')).toBe(true);
+      // Backward moves exist in these journeys (back to comparing) and are drawn as such.
+      expect(await b.page.locator('#flow path.link.backward').count()).toBeGreaterThan(0);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
 describe('what a person sees when something is wrong', () => {
   test('a bad token is refused with a message, and is not kept', async () => {
     const b = await openBrowser();
