@@ -20,7 +20,7 @@ const idb = <T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T
 export function put(e: WireEvent): void {
   const r: [WireEvent, 1?] = [e];
   mem.set(e.id, r);
-  idb('readwrite', (s) => void s.put(e, e.id)).then((ok) => (r[1] = ok));
+  idb('readwrite', (s) => void s.put(e, e.id)).then((ok) => (r[1] = ok as 1 | undefined));
 }
 
 /**

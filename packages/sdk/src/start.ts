@@ -3,7 +3,8 @@ import { watchCartButtons } from './cart-tracking.ts';
 import { bridgeDataLayer } from './datalayer.ts';
 import { watchForms } from './form-tracking.ts';
 import { watchPage } from './lifecycle.ts';
-import { configure, type Options } from './options.ts';
+import type { Options } from './index.ts';
+import { configure } from './options.ts';
 import { target } from './sender.ts';
 import { emit, run, setConfig } from './tracker.ts';
 

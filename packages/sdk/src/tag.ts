@@ -1,6 +1,6 @@
 // The script-tag entry: reads its own <script data-…> attributes, starts, replays the stub's queue, replaces window.parcours.
 import { guard } from './guard.ts';
-import type { Options } from './options.ts';
+import type { Options } from './index.ts';
 import { start } from './start.ts';
 import { run } from './tracker.ts';
 

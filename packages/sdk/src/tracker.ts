@@ -32,9 +32,12 @@ const off = () => (c.respectDnt != 'off' && optedOut()) || store('pco') == '0';
 /** The cleaned URL of the page being shown. */
 export const pageUrl = (): string => here[0]!;
 
-/** A page is shown (first or SPA route): fixes its URL and path for its events, forgets the previous page's stage declaration. */
+/**
+ * A page is shown (first or SPA route): fixes its URL and path for its events and forgets the previous
+ * page's stage declaration (not on the first page: a `stage()` queued before the script loaded is this page's).
+ */
 export function newPage(): void {
-  declared = undefined;
+  if (here[0]) declared = undefined;
   here = [cleanUrl(location.href, c.keepParams), location.pathname];
 }
 

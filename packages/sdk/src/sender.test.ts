@@ -1,0 +1,146 @@
+import { DEFAULT_STAGES, parseBatch, type Batch, type WireEvent } from '@parcours/protocol';
+import { VALID_EVENTS } from '@parcours/protocol/fixtures';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { empty, put, waiting } from './outbox.ts';
+import { flush, online, SEND_DELAY, soon, target } from './sender.ts';
+
+/** A collector stand-in: answers each request with the next scripted status (then 200), recording every body. */
+function fakeCollector(statuses: Array<number | 'network' | [number, string]> = []) {
+  const bodies: Batch[] = [];
+  const fetch = vi.fn(async (_url: string, init: RequestInit) => {
+    const s = statuses.shift() ?? 200;
+    if (s === 'network') throw new TypeError('Failed to fetch');
+    bodies.push(JSON.parse(init.body as string));
+    const [status, retryAfter] = Array.isArray(s) ? s : [s, ''];
+    return new Response(status === 200 ? '{"accepted":1,"duplicates":0,"rejected":[]}' : '{"error":"x"}', {
+      status,
+      headers: retryAfter ? { 'Retry-After': retryAfter } : {},
+    });
+  });
+  vi.stubGlobal('fetch', fetch);
+  const ids = () => bodies.flatMap((b) => b.events.map((e) => e.id));
+  return { fetch, bodies, ids };
+}
+
+let n = 0;
+const queue = (count = 1): string[] =>
+  Array.from({ length: count }, () => {
+    const e: WireEvent = { ...VALID_EVENTS[0]!, id: `s-${++n}`, ts: Date.now() };
+    put(e);
+    return e.id;
+  });
+const pending = async () => (await waiting())[0].map((e) => e.id).sort();
+/** Lets IndexedDB (setImmediate, not faked) and promises run, without moving the fake clock. */
+const idle = async () => {
+  for (let i = 0; i < 30; i++) await new Promise((r) => setImmediate(r));
+};
+/** Moves the fake clock, then lets what the timers started run. */
+const advance = async (ms: number) => {
+  await vi.advanceTimersByTimeAsync(ms);
+  await idle();
+};
+
+describe('sender', () => {
+  beforeEach(async () => {
+    await idle();
+    await empty();
+    target('https://collector.example/v1/events', 'shop');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+  });
+
+  it('sends queued events a moment after they are queued, in a batch the collector accepts, and forgets them once acknowledged', async () => {
+    const c = fakeCollector();
+    const ids = queue(3);
+    soon();
+    await advance(SEND_DELAY - 10);
+    expect(c.fetch).not.toHaveBeenCalled();
+    await advance(20);
+    expect(c.fetch).toHaveBeenCalledTimes(1);
+    const [url, init] = c.fetch.mock.calls[0]!;
+    expect(url).toBe('https://collector.example/v1/events');
+    expect(init).toMatchObject({ method: 'POST', keepalive: true, headers: { 'Content-Type': 'text/plain' } });
+    const parsed = parseBatch(c.bodies[0], { stages: DEFAULT_STAGES });
+    expect(parsed.ok && parsed.events.map((e) => e.event.id)).toEqual(ids);
+    expect(await pending()).toEqual([]);
+  });
+
+  it('splits a backlog into requests of at most 50 events', async () => {
+    const c = fakeCollector();
+    const ids = queue(120);
+    expect(await flush()).toBe(true);
+    expect(c.bodies.map((b) => b.events.length)).toEqual([50, 50, 20]);
+    expect(c.ids().sort()).toEqual(ids.sort());
+  });
+
+  it('keeps the events on 5xx and network errors, retries with growing delays, and delivers each once', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.5); // jitter factor 0.75: waits of 750, 1500, 3000 ms
+    const c = fakeCollector([503, 'network', 500]);
+    const ids = queue(2);
+    expect(await flush()).toBe(false);
+    expect(await pending()).toEqual(ids.sort());
+    await advance(740);
+    expect(c.fetch).toHaveBeenCalledTimes(1);
+    await advance(20);
+    expect(c.fetch).toHaveBeenCalledTimes(2); // the network error
+    await advance(1470);
+    expect(c.fetch).toHaveBeenCalledTimes(2);
+    await advance(40);
+    expect(c.fetch).toHaveBeenCalledTimes(3); // the 500
+    await advance(3010);
+    expect(await pending()).toEqual([]);
+    expect(c.fetch).toHaveBeenCalledTimes(4);
+    expect(c.bodies.at(-1)!.events.map((e) => e.id)).toEqual(ids);
+  });
+
+  it('waits as long as a 429 says in Retry-After', async () => {
+    const c = fakeCollector([[429, '10']]);
+    queue(1);
+    expect(await flush()).toBe(false);
+    await advance(9_900);
+    expect(c.fetch).toHaveBeenCalledTimes(1);
+    await advance(200);
+    expect(c.fetch).toHaveBeenCalledTimes(2);
+    expect(await pending()).toEqual([]);
+  });
+
+  it('drops a batch a 4xx refused and never sends it again', async () => {
+    const c = fakeCollector([400, 403]);
+    const first = queue(1);
+    expect(await flush()).toBe(true);
+    const second = queue(1);
+    expect(await flush()).toBe(true);
+    expect(await pending()).toEqual([]);
+    await advance(600_000);
+    expect(c.ids()).toEqual([...first, ...second]);
+  });
+
+  it('sends again at once when the browser comes back online, whatever the backoff', async () => {
+    const c = fakeCollector(['network', 'network', 'network']);
+    const ids = queue(1);
+    await flush();
+    await advance(1_000);
+    await advance(2_000);
+    expect(c.fetch).toHaveBeenCalledTimes(3);
+    online();
+    await idle();
+    expect(await pending()).toEqual([]);
+    expect(c.fetch).toHaveBeenCalledTimes(4);
+    expect(c.bodies.at(-1)!.events.map((e) => e.id)).toEqual(ids);
+  });
+
+  it('reports events the outbox dropped in the next batch, once', async () => {
+    const c = fakeCollector();
+    put({ ...VALID_EVENTS[0]!, id: 'too-old', ts: Date.now() - 8 * 864e5 });
+    queue(1);
+    await flush();
+    queue(1);
+    await flush();
+    expect(c.bodies.map((b) => b.dropped)).toEqual([1, 0]);
+    expect(c.ids()).not.toContain('too-old');
+  });
+});

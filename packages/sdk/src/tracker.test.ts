@@ -1,0 +1,113 @@
+import type { WireEvent } from '@parcours/protocol';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cart, consent, init, page, stage, track } from './index.ts';
+import { waiting } from './outbox.ts';
+
+const events: WireEvent[] = [];
+addEventListener('parcours:event', (e) => events.push((e as CustomEvent<WireEvent>).detail));
+const last = () => events.at(-1)!;
+const types = () => events.map((e) => e.type);
+
+describe('the tracker through the npm API', () => {
+  beforeAll(() => {
+    vi.stubGlobal('fetch', async () => new Response('{"accepted":0,"duplicates":0,"rejected":[]}'));
+    (window as unknown as { happyDOM: { setURL(u: string): void } }).happyDOM.setURL('https://shop.example/blog/post?q=my+secret&utm_source=news#top');
+    document.title = 'Post';
+    // Calls made before init() are replayed before the first page view.
+    stage('consideration');
+    track('early_event', { a: 1 });
+    init({ site: 'shop', endpoint: 'https://collector.example/', keepParams: 'ref' });
+  });
+  beforeEach(() => {
+    events.length = 0;
+  });
+
+  it('sends the first page view with a clean url, the declared stage and ids that stay the same', () => {
+    init({ site: 'other' }); // a second init is ignored
+    track('ping');
+    const [e] = events;
+    expect(e).toMatchObject({ type: 'ping', stage: 'consideration', url: 'https://shop.example/blog/post?utm_source=news' });
+    expect(e!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(localStorage.getItem('pcv')).toBe(e!.visitor);
+  });
+
+  it('tracks SPA routes as page views, leaving the previous page first, and ignores same-route replaceState', () => {
+    history.pushState({}, '', '/pricing?plan=pro');
+    history.replaceState({ scrolled: 1 }, '', '/pricing?plan=team');
+    expect(types()).toEqual(['page_leave', 'page_view']);
+    expect(events[0]).toMatchObject({ url: 'https://shop.example/blog/post?utm_source=news', stage: 'consideration' });
+    expect(events[0]!.duration_ms).toBeGreaterThanOrEqual(0);
+    expect(events[0]!.scroll_pct).toBeGreaterThanOrEqual(0);
+    expect(events[1]).toMatchObject({ url: 'https://shop.example/pricing', stage: 'consideration', referrer: 'https://shop.example/blog/post?utm_source=news' });
+    location.hash = '#faq';
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+    expect(types()).toEqual(['page_leave', 'page_view', 'page_leave', 'page_view']);
+  });
+
+  it('resolves stages: explicit, page declaration, URL rules, event default, heuristics', () => {
+    history.pushState({}, '', '/guides/start');
+    track('quote_request', { stage: 'decision', plan: 'team', nested: { no: 1 } });
+    expect(last()).toMatchObject({ stage: 'decision', props: { plan: 'team' } });
+    track('newsletter_signup');
+    expect(last().stage).toBe('awareness');
+    (window as unknown as { parcoursConfig: unknown }).parcoursConfig = { rules: { '/guides/*': 'consideration' } };
+    track('newsletter_signup');
+    expect(last().stage).toBe('consideration');
+    cart('add', { items: [{ item_id: 'sku-1', price: 2 }], currency: 'EUR' });
+    expect(last()).toMatchObject({ type: 'add_to_cart', stage: 'consideration' });
+    delete (window as unknown as { parcoursConfig?: unknown }).parcoursConfig;
+    cart('add', { items: [{ item_id: 'sku-1', price: 2 }] });
+    expect(last()).toMatchObject({ type: 'add_to_cart', stage: 'decision', items: [{ item_id: 'sku-1', price: 2 }] });
+    stage('retention');
+    track('x');
+    expect(last().stage).toBe('retention');
+    page();
+    track('x');
+    expect(last().stage).toBe('awareness');
+  });
+
+  it('reads the page declaration from <meta name="parcours:stage">', () => {
+    document.head.innerHTML = '<meta name="parcours:stage" content="decision">';
+    track('x');
+    expect(last().stage).toBe('decision');
+    document.head.innerHTML = '';
+  });
+
+  it('accepts Segment names and, after a purchase, tags early stages retention', () => {
+    history.pushState({}, '', '/blog/after');
+    track('Order Completed', { transaction_id: 'T9', value: 10, currency: 'EUR', items: [{ item_id: 'a', price: 10 }] });
+    expect(last()).toMatchObject({ type: 'purchase', stage: 'decision', transaction_id: 'T9' });
+    track('read');
+    expect(last().stage).toBe('retention');
+  });
+
+  it('sends nothing under Global Privacy Control', () => {
+    Object.defineProperty(navigator, 'globalPrivacyControl', { value: true, configurable: true });
+    track('x');
+    expect(events).toEqual([]);
+    Object.defineProperty(navigator, 'globalPrivacyControl', { value: false, configurable: true });
+    track('x');
+    expect(events).toHaveLength(1);
+  });
+
+  it('stops and empties the outbox when consent is withdrawn, until it is given again', async () => {
+    track('before');
+    consent(false);
+    await new Promise((r) => setTimeout(r, 20));
+    track('during');
+    expect(types()).toEqual(['before']);
+    expect((await waiting())[0]).toEqual([]);
+    consent(true);
+    track('after');
+    expect(types()).toEqual(['before', 'after']);
+  });
+
+  it('never throws into the page, whatever it is called with', () => {
+    expect(() => {
+      track(undefined as never, null as never);
+      cart('add', 'nonsense' as never);
+      (window as unknown as { parcours?: unknown }).parcours;
+      track('big', { n: 10n } as never);
+    }).not.toThrow();
+  });
+});
