@@ -103,6 +103,12 @@ describe('POST /v1/events', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
   });
 
+  it('reads a body sent with no content type as JSON', async () => {
+    const { id } = await registerSite();
+    const res = await call('/v1/events', { method: 'POST', body: new TextEncoder().encode(JSON.stringify({ v: 1, site: id, sent_at: now(), events: freshEvents(1) })) });
+    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+  });
+
   it('refuses other content types with 415', async () => {
     const { id } = await registerSite();
     for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml']) {
