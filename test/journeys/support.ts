@@ -39,7 +39,11 @@ export function expectStoredExactlyOnce(recorded: ReadonlyArray<Record<string, u
   expect(new Set(recordedIds).size, 'the script made each id once').toBe(recordedIds.length);
   const storedIds = stored.map((e) => e.id as string);
   const missing = recordedIds.filter((id) => !storedIds.includes(id));
-  expect(missing.map((id) => recorded.find((e) => e.id === id)?.type), 'events queued by the pages but not stored').toEqual([]);
+  const describe = (id: string) => {
+    const e = recorded.find((r) => r.id === id)!;
+    return `${e.type} ${String(e.url).replace(/^https?:\/\/[^/]+/, '')} visitor ${String(e.visitor).slice(0, 8)}`;
+  };
+  expect(missing.map(describe), 'events queued by the pages but not stored').toEqual([]);
   expect(storedIds.length, 'no event stored twice, none stored that no page made').toBe(recordedIds.length);
   expect(new Set(storedIds)).toEqual(new Set(recordedIds));
 }
