@@ -164,7 +164,7 @@ describe('the built script delivers every event once', () => {
     await typeInto(page, '#card', secrets[2]!);
     await leaveSite(page);
     const recorded = await recordedEvents(v, s.origin);
-    expect(recorded.filter((e) => e.type.toString().startsWith('form_')).map((e) => e.type)).toEqual(['form_start', 'form_abandon']);
+    expect(recorded.filter((e) => String(e.type).startsWith('form_')).map((e) => e.type)).toEqual(['form_start', 'form_abandon']);
     const stored = await expectDeliveredOnce(s, recorded, secrets);
     expect(stored.find((e) => e.type === 'form_abandon')).toMatchObject({ form: 'signup', last_field: 'company', fields_touched: 2 });
     const text = JSON.stringify(stored);
