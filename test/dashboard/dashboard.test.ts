@@ -105,6 +105,24 @@ describe('the journey map', () => {
     expect(await page.locator('#flow path.link.backward').count()).toBe(expected.filter((e: string) => e.includes(':backward:')).length);
   });
 
+  test('hovering a forward flow shows its count in a tooltip', async () => {
+    const { transitions } = await api('transitions');
+    const link = page.locator('#flow path.link.forward').first();
+    const m = /^(\S+) → (\S+) \(forward\): (\d+) moves/.exec((await link.getAttribute('aria-label')) ?? '');
+    expect(m).not.toBeNull();
+    const t = transitions.find((x: Json) => x.from === m![1] && x.to === m![2]);
+    // The band's own middle: the point half-way along its path, where no other mark sits on top.
+    const box = await link.evaluate((el) => {
+      const p = el as SVGPathElement;
+      const pt = p.getPointAtLength(p.getTotalLength() / 2).matrixTransform(p.getScreenCTM()!);
+      return { x: pt.x, y: pt.y };
+    });
+    await page.mouse.move(box.x, box.y);
+    expect(await page.isVisible('#tooltip')).toBe(true);
+    expect(await page.textContent('#tooltip')).toContain(`${m![1]} → ${m![2]} (forward): ${t.count} moves`);
+    await page.mouse.move(0, 0);
+  });
+
   test('focusing a backward flow shows its count in a tooltip', async () => {
     const { transitions } = await api('transitions');
     const link = page.locator('#flow path.link.backward').first();
