@@ -1,5 +1,6 @@
 // The friction report: pages ranked by how many journeys end or stall on them (exits, form and cart abandons).
 import { CART_SQL, cartBinds } from './carts.ts';
+import { periodIsWide } from './plan.ts';
 import type { Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
 
@@ -37,11 +38,12 @@ export function frictionScore(p: Pick<FrictionPage, 'views' | 'exits' | 'form_ab
 
 /** Pages seen or abandoned in the period, highest friction score first. */
 export async function friction(db: D1Database, site: ReportSite, range: Range, abandonAfterMinutes: number): Promise<FrictionReport> {
+  const index = (await periodIsWide(db, site.id, range)) ? 'page_views_site_path' : 'page_views_site_time';
   const [views, formAbandons, cartAbandons] = await db.batch([
     db
       .prepare(
         `SELECT path, stage_index, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
-           FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY path, stage_index`,
+           FROM page_views INDEXED BY ${index} WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY path, stage_index`,
       )
       .bind(site.id, range.from, range.to),
     db

@@ -1,5 +1,6 @@
 // The funnel report: visitors who reached each stage in the period, and how many went on to the next one.
 import type { Range } from './query.ts';
+import { periodIsWide } from './plan.ts';
 import { MEDIAN_OF_WINDOW, MEDIAN_WINDOW_COLUMNS, rate, type ReportSite } from './sql.ts';
 
 export interface FunnelReport {
@@ -15,11 +16,12 @@ export interface FunnelReport {
 export async function funnel(db: D1Database, site: ReportSite, range: Range): Promise<FunnelReport> {
   // Per stage and visitor, the first entry in the period (the bare next_ms comes from that row: SQLite's
   // MIN() rule), whether they went on to the next stage before the period ended, and how long that took.
+  const index = (await periodIsWide(db, site.id, range)) ? 'transitions_site_entry' : 'transitions_site_time';
   const { results } = await db
     .prepare(
       `SELECT k, MAX(total) AS visitors, MAX(n) AS went_on, ${MEDIAN_OF_WINDOW('d')} AS median FROM (
          SELECT k, d, ${MEDIAN_WINDOW_COLUMNS('k', 'd')} FROM (
-           SELECT to_index AS k, CASE WHEN MIN(time) + next_ms < ?3 THEN next_ms END AS d FROM transitions INDEXED BY transitions_site_entry
+           SELECT to_index AS k, CASE WHEN MIN(time) + next_ms < ?3 THEN next_ms END AS d FROM transitions INDEXED BY ${index}
             WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, visitor
          )
        ) GROUP BY k`,

@@ -1,6 +1,7 @@
 // The KPI report: per-stage traffic and engagement, the decision (conversion, basket, time) and retention.
 import type { Money } from './carts.ts';
 import { NO_CURRENCY } from './carts.ts';
+import { periodIsWide } from './plan.ts';
 import type { Range } from './query.ts';
 import { cents, mediansAtOffset, mediansBy, rate, type ReportSite } from './sql.ts';
 
@@ -20,18 +21,23 @@ export interface KpisReport {
 export async function kpis(db: D1Database, site: ReportSite, range: Range): Promise<KpisReport> {
   const pv = 'site = ?1 AND time >= ?2 AND time < ?3';
   const binds = [site.id, range.from, range.to];
+  const wide = await periodIsWide(db, site.id, range);
+  // Wide: per (stage, visitor) in index order, then per stage, no sort. Narrow: the period's rows in time order.
+  const perStageSql = wide
+    ? `SELECT stage_index, SUM(v) AS views, COUNT(*) AS visitors, SUM(e) AS entries, SUM(b) AS bounces, SUM(t) AS timed FROM (
+         SELECT stage_index, visitor, COUNT(*) AS v, SUM(is_entry) AS e, SUM(is_entry AND is_bounce) AS b, COUNT(visible_ms) AS t
+           FROM page_views INDEXED BY page_views_site_stage WHERE ${pv} GROUP BY stage_index, visitor
+       ) GROUP BY stage_index`
+    : `SELECT stage_index, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces,
+              COUNT(visible_ms) AS timed
+         FROM page_views INDEXED BY page_views_site_time WHERE ${pv} GROUP BY stage_index`;
+  const entryIndex = wide ? 'transitions_site_entry' : 'transitions_site_time';
   const [stages, onward, active, baskets, buyers] = await db.batch([
-    db
-      .prepare(
-        `SELECT stage_index, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces,
-                COUNT(visible_ms) AS timed
-           FROM page_views WHERE ${pv} GROUP BY stage_index`,
-      )
-      .bind(...binds),
+    db.prepare(perStageSql).bind(...binds),
     db
       .prepare(
         `SELECT k AS stage_index, COUNT(*) AS entered, COUNT(CASE WHEN t + onward_ms < ?3 THEN 1 END) AS onward FROM (
-           SELECT to_index AS k, MIN(time) AS t, onward_ms FROM transitions INDEXED BY transitions_site_entry WHERE ${pv} GROUP BY to_index, visitor
+           SELECT to_index AS k, MIN(time) AS t, onward_ms FROM transitions INDEXED BY ${entryIndex} WHERE ${pv} GROUP BY to_index, visitor
          ) GROUP BY k`,
       )
       .bind(...binds),

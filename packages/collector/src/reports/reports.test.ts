@@ -97,6 +97,17 @@ describe('friction', () => {
   });
 });
 
+describe('friction, inside from/to', () => {
+  it('counts only the page views and abandons of the period', async () => {
+    const r = await report(site, 'friction', narrow());
+    const byPath = Object.fromEntries(r.pages.map((p: { path: string }) => [p.path, p]));
+    // /checkout without E's T-5 d view: A, E, F. /p/cup without G: E alone. B's cart is still abandoned at `to`.
+    expect(byPath['/checkout']).toMatchObject({ views: 3, visitors: 3, exits: 0 });
+    expect(byPath['/p/cup']).toMatchObject({ views: 1, visitors: 1 });
+    expect(r.pages[0]).toMatchObject({ path: '/cart', cart_abandons: 1, score: 1.2 });
+  });
+});
+
 describe('forms', () => {
   it('counts starts, submits, abandons and the field people stopped at', async () => {
     const r = await report(site, 'forms');

@@ -1,5 +1,6 @@
 // The transitions report: every (from, to) stage move in the period, with counts, visitors and time spent before it.
 import type { Range } from './query.ts';
+import { periodIsWide } from './plan.ts';
 import { mediansAtOffset, type ReportSite } from './sql.ts';
 
 export interface TransitionsReport {
@@ -12,10 +13,11 @@ export interface TransitionsReport {
  * (null for first stages).
  */
 export async function transitions(db: D1Database, site: ReportSite, range: Range): Promise<TransitionsReport> {
+  const index = (await periodIsWide(db, site.id, range)) ? 'transitions_site_pair_visitor' : 'transitions_site_time';
   const { results } = await db
     .prepare(
       `SELECT from_index, to_index, COUNT(*) AS count, COUNT(DISTINCT visitor) AS visitors, COUNT(since_ms) AS timed
-         FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index
+         FROM transitions INDEXED BY ${index} WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index
         ORDER BY count DESC, visitors DESC, from_index IS NOT NULL, from_index, to_index`,
     )
     .bind(site.id, range.from, range.to)
