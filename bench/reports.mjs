@@ -1,5 +1,5 @@
 // Report latency: each report of the collector over 100k and 1M stored events, the collector's own code on local SQLite.
-// Usage: pnpm --filter @parcours/bench exec node reports.mjs [--smoke] [--sizes=100000,1000000] [--runs=5]
+// Usage: pnpm --filter @parcours/bench exec node reports.mjs [--smoke] [--sizes=100000,1000000] [--runs=7] [--keep]
 import { build } from 'esbuild';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -115,7 +115,9 @@ try {
   }
   if (!smoke) writeSection(table);
 } finally {
-  rmSync(work, { recursive: true, force: true });
+  // --keep leaves the SQLite files for a look at query plans (sqlite3 <file> 'EXPLAIN QUERY PLAN ...').
+  if (args.keep) console.log(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
 }
 
 /** Writes the "Report latency" section of RESULTS.md, leaving every other section as it is. */
