@@ -2,7 +2,7 @@
 import { launch } from '../lib/chromium.ts';
 import { startSite, startWireMeter, type StaticFile, type WireMeter } from '../lib/servers.ts';
 import { max, median, quantile } from '../lib/stats.ts';
-import { COLLECTOR_HOST, SITE_HOST, pageFiles, type BrowserTrackerId } from './pages.ts';
+import { COLLECTOR_HOST, SITE_HOST, TRACKER_FILE, pageFiles, type BrowserTrackerId } from './pages.ts';
 import { profileBelow, type ProfileEntry } from './profile.ts';
 import { countEvents } from './wire-decode.ts';
 
@@ -24,6 +24,12 @@ export interface BrowserRun {
   /** Long tasks and blocking time from the first call until every event was delivered. */
   runLongTasks: number;
   runTbtMs: number;
+  /**
+   * Long animation frames (> 50 ms) from page start to delivery in which the tracker's own file ran more than 50 ms:
+   * long tasks the script itself caused, whatever else the machine was doing. And the longest such stretch (ms).
+   */
+  scriptLongFrames: number;
+  scriptLongestMs: number;
   /** What crossed the wire from the first call until every event was delivered. */
   requests: number;
   bodyBytes: number;
@@ -163,6 +169,9 @@ async function oneRun(
     }
     await sleep(1000);
     const longtasks = await page.evaluate(() => (window as unknown as { __longtasks: Array<{ start: number; duration: number }> }).__longtasks);
+    type Frame = { start: number; duration: number; scripts: Array<{ url: string; duration: number }> };
+    const frames = await page.evaluate(() => (window as unknown as { __frames: Frame[] }).__frames);
+    const own = frames.map((f) => f.scripts.filter((s) => s.url.endsWith(TRACKER_FILE[tracker])).reduce((a, s) => a + s.duration, 0));
     const records = meter.records.slice(before);
     const load = longtasks.filter((t) => t.start < loop.start);
     const during = longtasks.filter((t) => t.start >= loop.start);
@@ -178,6 +187,8 @@ async function oneRun(
       loadTbtMs: tbt(load),
       runLongTasks: during.length,
       runTbtMs: tbt(during),
+      scriptLongFrames: own.filter((d) => d > 50).length,
+      scriptLongestMs: own.length ? Math.max(...own) : 0,
       requests: records.length,
       bodyBytes: records.reduce((s, r) => s + r.bodyBytes, 0),
       requestBytes: records.reduce((s, r) => s + r.requestBytes, 0),
@@ -212,7 +223,8 @@ export async function runBrowserBench(opts: BrowserBenchOptions): Promise<Browse
           results.push(r);
           opts.log(
             `browser ${tracker} run ${run}: track() median ${r.callMedianMs.toFixed(4)} ms p95 ${r.callP95Ms.toFixed(4)} ms; ` +
-              `long tasks load ${r.loadLongTasks} run ${r.runLongTasks} (TBT ${r.runTbtMs.toFixed(0)} ms); ` +
+              `long tasks load ${r.loadLongTasks} run ${r.runLongTasks} (TBT ${r.runTbtMs.toFixed(0)} ms), ` +
+              `by the script ${r.scriptLongFrames} (longest ${r.scriptLongestMs.toFixed(0)} ms); ` +
               `${r.requests} requests, ${r.requestBytes} B up, ${r.eventsDelivered}/${r.events} events in ${r.deliveredMs} ms` +
               (r.errors.length ? `; page errors: ${r.errors.slice(0, 3).join(' | ')}` : ''),
           );

@@ -6,15 +6,25 @@ import type { StaticFile } from '../lib/servers.ts';
 
 export type BrowserTrackerId = 'none' | 'parcours' | 'plausible' | 'posthog';
 
+/** The file each tracker's code runs from (script attribution of long frames). */
+export const TRACKER_FILE: Record<BrowserTrackerId, string> = { none: '-', parcours: '/parcours.js', plausible: '/plausible.js', posthog: '/posthog.js' };
+
 /** Host names the browser maps to 127.0.0.1: the site and the collector are different sites, as in production. */
 export const SITE_HOST = 'shop.test';
 export const COLLECTOR_HOST = 'collector.test';
 
-/** Records long tasks from the very start of the page (before any tracker loads). */
+/**
+ * Records long tasks from the very start of the page (before any tracker loads), and long animation frames with
+ * the time each script ran in them: that names the script a long task came from.
+ */
 const OBSERVER = `<script>
-window.__longtasks = [];
+window.__longtasks = []; window.__frames = [];
 try { new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) { __longtasks.push({ start: e.startTime, duration: e.duration }); }); })
   .observe({ type: 'longtask', buffered: true }); } catch (e) {}
+try { new PerformanceObserver(function (l) { l.getEntries().forEach(function (e) {
+  __frames.push({ start: e.startTime, duration: e.duration, scripts: (e.scripts || []).map(function (s) {
+    return { url: s.sourceURL || '', duration: s.duration, invoker: s.invoker || '' }; }) }); }); })
+  .observe({ type: 'long-animation-frame', buffered: true }); } catch (e) {}
 </script>`;
 
 function page(head: string, body = ''): string {

@@ -57,7 +57,7 @@ export interface IngestResults {
 export interface IngestOptions {
   smoke: boolean;
   runs: number;
-  /** Requests per run: each run posts `batchSize × requestsPerRun` fresh events. */
+  /** Requests per run: each run posts `batchSize × requestsPerRun` fresh events (12,000 at most). */
   requestsPerRun: number;
   log(s: string): void;
   /** A collector already running (the browser bench's), for the sweep; else one is started. */
@@ -79,6 +79,11 @@ async function register(c: RunningCollector, id: string): Promise<void> {
 
 let seedCounter = 1000;
 
+/** Events of one run: `requestsPerRun` batches, at most 12,000 events (large batches need fewer requests to measure). */
+function eventsPerRun(cfg: IngestConfig, opts: IngestOptions): number {
+  return Math.min(cfg.batchSize * opts.requestsPerRun, Math.max(12_000, cfg.batchSize * cfg.clients * 2));
+}
+
 /** Runs one configuration `runs` times: the SQLite baseline on `baselineDb`, the collector at `url`, the same events each. */
 async function measure(
   cfg: IngestConfig,
@@ -92,7 +97,7 @@ async function measure(
   const lat: number[] = [];
   const other: Record<string, number> = {};
   for (let r = 0; r < opts.runs; r++) {
-    const batches = makeBatches(SITE, cfg.batchSize * opts.requestsPerRun, cfg.batchSize, seedCounter++);
+    const batches = makeBatches(SITE, eventsPerRun(cfg, opts), cfg.batchSize, seedCounter++);
     sql.push(baseline(batches));
     const res = await post(batches);
     col.push(res.eventsPerSecond);
@@ -104,7 +109,7 @@ async function measure(
     ...cfg,
     stored,
     runs: opts.runs,
-    eventsPerRun: cfg.batchSize * opts.requestsPerRun,
+    eventsPerRun: eventsPerRun(cfg, opts),
     collectorEps: median(col),
     sqliteEps: median(sql),
     ratio: median(col) / median(sql),
