@@ -280,6 +280,38 @@ describe('a site with its own stages', () => {
   });
 });
 
+describe('from the keyboard alone', () => {
+  test('signing in, changing the period and reaching a flow of the chart work without a mouse', async () => {
+    const b = await openBrowser();
+    try {
+      await b.page.goto(`${url}/`);
+      // The site field has focus on arrival; Tab moves to the token, Enter submits.
+      await b.page.keyboard.type(site);
+      await b.page.keyboard.press('Tab');
+      await b.page.keyboard.type(token);
+      await b.page.keyboard.press('Enter');
+      expect(await settled(b.page)).toBe('ready');
+      const month = num((await readTable(b.page, 'funnel'))[0]![1]!);
+      // Arrow keys move within the period presets, as in any radio group: 30 days → 7 days.
+      await b.page.focus('input[name=preset][value="30"]');
+      await b.page.keyboard.press('ArrowLeft');
+      expect(await settled(b.page)).toBe('ready');
+      expect(await b.page.isChecked('input[name=preset][value="7"]')).toBe(true);
+      expect(num((await readTable(b.page, 'funnel'))[0]![1]!)).toBeLessThan(month);
+      // Tabbing onward reaches the flow chart's marks, and the focused one says its count.
+      let label = '';
+      for (let i = 0; i < 60 && !label.includes('moves by'); i++) {
+        await b.page.keyboard.press('Tab');
+        label = await b.page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+      }
+      expect(label).toMatch(/\d+ moves by \d+ visitors/);
+      expect(await b.page.isVisible('#tooltip')).toBe(true);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
 describe('what a person sees when something is wrong', () => {
   test('a bad token is refused with a message, and is not kept', async () => {
     const b = await openBrowser();
