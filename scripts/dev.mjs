@@ -1,15 +1,22 @@
 // `pnpm dev`: the collector under wrangler dev with a persistent local D1, the `demo` site, the example shop and its SPA variant.
-// Flags: `--no-seed` skips the synthetic history, `--verbose` prints wrangler's log.
+// Flags: `--no-seed` skips the synthetic history, `--visitors N` (default 3000), `--verbose` prints wrangler's log,
+// `--no-build` serves the assets as they are, `--ports C,S,P` (collector, shop, SPA; default 8787,8788,8789) and `--state DIR` (default packages/collector/.wrangler/state).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { COLLECTOR_DIR, ROOT, registerSite, rotateToken, startCollector } from './collector-process.mjs';
+import { join, resolve } from 'node:path';
+import { COLLECTOR_DIR, ROOT, buildAssets, registerSite, rotateToken, startCollector } from './collector-process.mjs';
 import { seed } from './seed.mjs';
 import { startStaticServer } from './static-server.mjs';
 
-const PORTS = { collector: 8787, shop: 8788, spa: 8789 };
+function flag(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+const [cPort, sPort, pPort] = flag('ports', '8787,8788,8789').split(',').map(Number);
+const PORTS = { collector: cPort, shop: sPort, spa: pPort };
 const ADMIN_TOKEN = 'dev-admin-token';
 const SITE = 'demo';
-const persistDir = join(COLLECTOR_DIR, '.wrangler', 'state');
+const VISITORS = Number(flag('visitors', '3000'));
+const persistDir = resolve(flag('state', join(COLLECTOR_DIR, '.wrangler', 'state')));
 // What a restart needs to remember: the demo read token (only its hash is in D1) and whether the history was seeded.
 const stateFile = join(persistDir, 'parcours-dev.json');
 const verbose = process.argv.includes('--verbose');
@@ -41,8 +48,20 @@ function readState() {
 
 try {
   mkdirSync(persistDir, { recursive: true });
-  console.log('building the script and the dashboard, starting the collector…');
+  if (!process.argv.includes('--no-build')) {
+    console.log('building the script and the dashboard…');
+    try {
+      buildAssets({ rebuildSdk: true });
+    } catch (err) {
+      // A half-edited SDK must not stop the rest: serve the last bundle when there is one.
+      if (!existsSync(join(ROOT, 'packages', 'sdk', 'dist', 'parcours.js'))) throw err;
+      console.log(`the SDK did not rebuild, serving the last bundle:\n${String(err).slice(0, 1500)}`);
+      buildAssets();
+    }
+  }
+  console.log('starting the collector…');
   const collector = await startCollector({
+    build: false,
     port: PORTS.collector,
     persistDir,
     adminToken: ADMIN_TOKEN,
@@ -67,9 +86,9 @@ try {
   );
 
   if (seedWanted && !state.seeded) {
-    process.stdout.write('seeding 3000 synthetic visitors of the last 30 days (once; --no-seed skips)… ');
+    process.stdout.write(`seeding ${VISITORS} synthetic visitors of the last 30 days (once; --no-seed skips)… `);
     const started = Date.now();
-    const totals = await seed({ url: collectorUrl, site: SITE, origin: shopUrl, visitors: 3000 });
+    const totals = await seed({ url: collectorUrl, site: SITE, origin: shopUrl, visitors: VISITORS });
     console.log(`${totals.accepted} events in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     state.seeded = true;
     writeFileSync(stateFile, JSON.stringify(state, null, 2));

@@ -1,0 +1,106 @@
+// `pnpm dev`: starts everything, prints the URLs and the demo token, seeds once, and Ctrl-C leaves no port held.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ROOT, freePort } from '../scripts/collector-process.mjs';
+
+const state = mkdtempSync(join(tmpdir(), 'parcours-dev-state-'));
+let ports: number[] = [];
+let child: ChildProcess | undefined;
+
+interface Run {
+  child: ChildProcess;
+  out: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `scripts/dev.mjs` (assets as already built by the global setup, a small seed) and waits for its banner. */
+async function startDev(): Promise<Run> {
+  let out = '';
+  child = spawn(process.execPath, ['scripts/dev.mjs', '--no-build', '--visitors', '120', '--ports', ports.join(','), '--state', state], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const c = child;
+  c.stdout!.on('data', (b) => (out += String(b)));
+  c.stderr!.on('data', (b) => (out += String(b)));
+  const exited = new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
+  const deadline = Date.now() + 120_000;
+  while (!/demo read token\s+\S+/.test(out)) {
+    if (c.exitCode !== null || Date.now() > deadline) throw new Error(`pnpm dev did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { child: c, out: () => out, exited };
+}
+
+/** Ctrl-C: SIGINT to the foreground process, as a terminal sends it. */
+async function ctrlC(run: Run): Promise<number | null> {
+  run.child.kill('SIGINT');
+  return run.exited;
+}
+
+const listening = async (port: number) => {
+  try {
+    await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+afterAll(async () => {
+  // Only if a test failed half-way: stop what is left of the run (its process group), then its state.
+  if (child && child.exitCode === null && child.pid) {
+    try {
+      process.kill(-child.pid, 'SIGINT');
+    } catch {}
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  rmSync(state, { recursive: true, force: true });
+});
+
+describe('pnpm dev', () => {
+  let token = '';
+
+  test('starts the collector, the shop and the SPA, seeds the demo site and prints where everything is', async () => {
+    ports = [await freePort(), await freePort(), await freePort()];
+    const run = await startDev();
+    const [collector, shop, spa] = ports.map((p) => `http://127.0.0.1:${p}`);
+    const out = run.out();
+    expect(out).toContain(`shop        ${shop}/`);
+    expect(out).toContain(`shop (SPA)  ${spa}/`);
+    expect(out).toContain(`dashboard   ${collector}/`);
+    expect(out).toMatch(/seeding 120 synthetic visitors/);
+    token = /demo read token\s+(\S+)/.exec(out)![1]!;
+
+    // The shop's pages carry the tag for this collector and the demo site; the SPA answers every route.
+    const home = await (await fetch(`${shop}/`)).text();
+    expect(home).toContain(`<script async src="${collector}/parcours.js" data-site="demo" data-endpoint="${collector}"></script>`);
+    expect(await (await fetch(`${spa}/products/mug`)).text()).toContain('/app.js');
+    expect((await fetch(`${collector}/parcours.js`)).status).toBe(200);
+    expect((await fetch(`${collector}/`)).headers.get('content-type')).toContain('text/html');
+    // The printed token reads the seeded history.
+    const funnel = (await (await fetch(`${collector}/v1/sites/demo/funnel`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      stages: Array<{ visitors: number }>;
+    };
+    expect(funnel.stages[0]!.visitors).toBeGreaterThan(50);
+
+    expect(await ctrlC(run)).toBe(0);
+    for (const p of ports) expect(await listening(p), `port ${p} still answers after Ctrl-C`).toBe(false);
+  });
+
+  test('a restart keeps the data and the token and does not seed twice; Ctrl-C again leaves no port held', async () => {
+    const run = await startDev();
+    expect(run.out()).toContain(`demo read token   ${token}`);
+    expect(run.out()).not.toMatch(/seeding/);
+    const collector = `http://127.0.0.1:${ports[0]}`;
+    const carts = await fetch(`${collector}/v1/sites/demo/carts`, { headers: { authorization: `Bearer ${token}` } });
+    expect(carts.status).toBe(200);
+    expect(((await carts.json()) as { carts: { started: number } }).carts.started).toBeGreaterThan(0);
+    expect(await ctrlC(run)).toBe(0);
+    for (const p of ports) expect(await listening(p)).toBe(false);
+  });
+});
