@@ -68,6 +68,10 @@ function syncRangeForm(): void {
   byId<HTMLInputElement>('range-from').value = utcDay(range.from);
   byId<HTMLInputElement>('range-to').value = utcDay(range.preset === 'custom' ? range.to - 1 : range.to);
   byId('range-label').textContent = describeRange(range);
+  // No custom day past today (UTC): the reports hold nothing there yet.
+  const today = utcDay(Date.now());
+  byId<HTMLInputElement>('range-from').max = today;
+  byId<HTMLInputElement>('range-to').max = today;
 }
 
 function periodLabel(r: DateRange): string {
@@ -213,6 +217,13 @@ function wire(): void {
     if (t.name === 'preset' && t.value !== 'custom') setRange(presetRange(Number(t.value)));
     if (t.name === 'preset' && t.value === 'custom') byId('range-from').focus();
   });
+  // Editing a date means a custom range, even before the Custom button is chosen.
+  for (const id of ['range-from', 'range-to']) {
+    byId(id).addEventListener('input', () => {
+      const custom = form.querySelector<HTMLInputElement>('input[name=preset][value=custom]');
+      if (custom) custom.checked = true;
+    });
+  }
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const r = customRange(byId<HTMLInputElement>('range-from').value, byId<HTMLInputElement>('range-to').value);
