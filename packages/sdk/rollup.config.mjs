@@ -22,5 +22,5 @@ const plugins = (mangleProps) => [
 
 export default [
   { input: 'src/tag.ts', output: { file: 'dist/parcours.js', format: 'iife' }, plugins: plugins(true) },
-  { input: 'src/index.ts', output: { file: 'dist/parcours.mjs', format: 'es' }, external: ['idb-keyval'], plugins: plugins(false) },
+  { input: 'src/index.ts', output: { file: 'dist/parcours.mjs', format: 'es' }, plugins: plugins(false) },
 ];

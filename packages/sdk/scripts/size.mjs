@@ -10,7 +10,7 @@ const AIM = 2670;
  * The ceiling this build enforces until the budget is met: today's size plus a small margin, so that
  * any growth fails CI while the whole test pipeline (which stops at the first failing step) keeps running.
  */
-const CEILING = 4200;
+const CEILING = 4300;
 
 const src = readFileSync(new URL('../dist/parcours.js', import.meta.url));
 const gz = gzipSync(src, { level: 9 }).length;

@@ -35,9 +35,9 @@ describe('declarative cart buttons', () => {
     const calls: unknown[] = [];
     watchCartButtons((action, payload) => calls.push([action, cartFields(payload)]));
     document.body.innerHTML =
-      '<button data-parcours-cart="add" data-item-id="sku-42" data-item-name="Mug" data-price="12.5" data-currency="EUR" data-quantity="2"><span>Add</span></button><button>Other</button>';
+      '<button data-parcours-cart="add" data-item-id="sku-42" data-item-name="Mug" data-item-category="Kitchen" data-price="12.5" data-currency="EUR" data-quantity="2"><span>Add</span></button><button>Other</button>';
     document.querySelector('span')!.click();
     document.querySelectorAll('button')[1]!.click();
-    expect(calls).toEqual([['add', { items: [{ item_id: 'sku-42', item_name: 'Mug', price: 12.5, quantity: 2 }], currency: 'EUR' }]]);
+    expect(calls).toEqual([['add', { items: [{ item_id: 'sku-42', item_name: 'Mug', item_category: 'Kitchen', price: 12.5, quantity: 2 }], currency: 'EUR' }]]);
   });
 });

@@ -8,14 +8,14 @@ export type CartFields = Pick<WireEvent, 'items' | 'value' | 'currency' | 'trans
 const num = (v: unknown): number | undefined => (v === '' || v == null || isNaN(+v!) ? undefined : +v!);
 const str = (v: unknown): string | undefined => (v == null ? undefined : '' + v);
 
-/** GA4 item fields; a cart button's dataset spells the first two `itemId` and `itemName`. */
+/** GA4 item fields; a cart button's dataset spells them camelCased (`data-item-id` is `itemId`). */
 const ITEM_FIELDS = ['item_id', 'item_name', 'item_category', 'item_variant', 'item_brand', 'price', 'quantity'];
 
 /** One GA4 item from GA4 fields or a button's dataset; undefined when it has neither id nor name. */
 function item(i: Loose): Item | undefined {
-  const it: Loose = { item_id: i.itemId, item_name: i.itemName };
+  const it: Loose = {};
   for (const k of ITEM_FIELDS) {
-    const v = i[k] ?? it[k];
+    const v = i[k] ?? i[k.replace(/_(.)/, (_, c: string) => c.toUpperCase())];
     it[k] = v == null ? v : k == 'price' || k == 'quantity' ? num(v) : '' + v;
   }
   return it.item_id || it.item_name ? it : undefined;

@@ -2,7 +2,7 @@ import type { WireEvent } from '@parcours/protocol';
 import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { tx } from './idb.ts';
-import { empty, live, OUTBOX_CAP, OUTBOX_MAX_AGE, put, release, waiting } from './outbox.ts';
+import { empty, live, OUTBOX_CAP, OUTBOX_MAX_AGE, put, release, restore, save, waiting } from './outbox.ts';
 
 const event = (id: string, ts = Date.now()): WireEvent => ({ ...VALID_EVENTS[0]!, id, ts });
 const stored = () => tx<WireEvent[]>('readonly', (s) => s.getAll());
@@ -56,5 +56,20 @@ describe('outbox', () => {
     const [list, lost] = await waiting();
     expect(list.map((e) => e.id)).toEqual(['new']);
     expect(lost).toBe(1);
+  });
+});
+
+describe('outbox copy in localStorage', () => {
+  it('saves the waiting events synchronously, and a later page moves another page\'s copy into its outbox', async () => {
+    await empty();
+    put(event('leave-1'));
+    save();
+    const key = Object.keys(localStorage).find((k) => k.startsWith('pcq'))!;
+    expect(JSON.parse(localStorage[key]).map((e: WireEvent) => e.id)).toEqual(['leave-1']);
+    // What a closed page left: a copy under another key.
+    localStorage.setItem('pcq-closed-page', JSON.stringify([event('closed-1')]));
+    restore();
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('pcq'))).toEqual([]);
+    expect((await waiting())[0].map((e) => e.id).sort()).toEqual(['closed-1', 'leave-1']);
   });
 });

@@ -11,6 +11,8 @@ export const OUTBOX_MAX_AGE = 7 * 864e5;
 // quota) is still sent from here, and a beacon can read it synchronously when the page goes away.
 const mem = new Map<string, [WireEvent, 1?]>();
 let lost = 0;
+// localStorage key of this page's copy of what IndexedDB had not confirmed when the page was last hidden.
+const SAVED = 'pcq' + Math.random();
 
 /** An IndexedDB call that never rejects: a missing, refused or full database leaves the memory copy to do the work. */
 const idb = <T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T> | void): Promise<T | void> =>
@@ -51,7 +53,30 @@ export const live = (): WireEvent[] => Array.from(mem.values(), (r) => r[0]);
 
 /** Empties the outbox (consent withdrawn). */
 export async function empty(): Promise<void> {
+  restore();
   mem.clear();
   lost = 0;
   await idb('readwrite', (s) => void s.clear());
+}
+
+/**
+ * The page is being hidden, perhaps for good: writes this tab's waiting events to localStorage,
+ * which is synchronous, so the events queued just now (`page_leave`, form abandons) survive a tab
+ * closed before their IndexedDB writes completed.
+ */
+export function save(): void {
+  try {
+    localStorage[SAVED] = JSON.stringify(live());
+  } catch {}
+}
+
+/** Moves what other pages saved (see `save`) into the outbox, and forgets every saved copy. */
+export function restore(): void {
+  try {
+    for (const k of Object.keys(localStorage))
+      if (!k.indexOf('pcq')) {
+        if (k != SAVED) for (const e of JSON.parse(localStorage[k])) put(e);
+        localStorage.removeItem(k);
+      }
+  } catch {}
 }

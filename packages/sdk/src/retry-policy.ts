@@ -15,6 +15,9 @@ export const shouldRetry = (status: number): boolean => status < 200 || status >
 /** Delay before retry number `n` (0-based): exponential, capped, with jitter in [½, 1] of the step so tabs and visitors spread out. */
 export const backoff = (n: number): number => Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** n) * (0.5 + Math.random() / 2);
 
-/** A `Retry-After` header (seconds or HTTP date) as a delay in ms; 0 when absent, past or unreadable. */
+/**
+ * A `Retry-After` header as a delay in ms: seconds (what the collector sends) or an HTTP date;
+ * 0 when absent, past or unreadable.
+ */
 export const retryAfter = (header: string | null | undefined, now: number): number =>
-  Math.max(0, header ? (+header >= 0 ? +header * 1000 : Date.parse(header) - now) : 0) || 0;
+  Math.max(0, +header! * 1000 || Date.parse(header!) - now) || 0;

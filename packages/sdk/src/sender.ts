@@ -1,6 +1,6 @@
 // Delivery policy: when to send, one tab at a time, what to keep after each reply, and the beacon when the page goes away.
 import { pack } from './batch.ts';
-import { live, release, waiting } from './outbox.ts';
+import { live, release, save, waiting } from './outbox.ts';
 import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
 import { beacon, post } from './transport.ts';
 
@@ -64,11 +64,12 @@ export function online(): void {
 }
 
 /**
- * The page is being hidden: beacons this tab's waiting events, newest first (the oldest had their
+ * The page is being hidden: saves what IndexedDB has not confirmed (see outbox `save`) and beacons this tab's waiting events, newest first (the oldest had their
  * chance with fetch and are safe in IndexedDB). They stay in the outbox until an acknowledged send:
  * the collector stores each id once, so a page hidden twice may send an event twice, never store it twice.
  */
 export function beaconNow(): void {
+  save();
   const l = live().reverse();
   if (!paused && l[0]) beacon(url, pack(site, l, 0, Date.now()).body);
 }

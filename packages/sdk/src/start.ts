@@ -5,6 +5,7 @@ import { watchForms } from './form-tracking.ts';
 import { watchPage } from './lifecycle.ts';
 import type { Options } from './index.ts';
 import { configure } from './options.ts';
+import { restore } from './outbox.ts';
 import { target } from './sender.ts';
 import { emit, run, setConfig } from './tracker.ts';
 
@@ -19,4 +20,5 @@ export function start(options: Options, replay: () => void): void {
   if (c.datalayer == 'on') bridgeDataLayer(cart);
   replay();
   run('page', []);
+  restore();
 }
