@@ -1,7 +1,7 @@
 // Friction reasons: each rank explained from the page's own numbers.
 import { describe, expect, test } from 'vitest';
 import type { FrictionPage } from '../types.ts';
-import { frictionReason, siteExitRate } from './friction-reasons.ts';
+import { frictionReason, largestLosses, siteExitRate } from './friction-reasons.ts';
 
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
 const page = (p: Partial<FrictionPage>): FrictionPage => ({
@@ -25,7 +25,7 @@ describe('frictionReason', () => {
 
   test('calls an exit rate high at 50% or more, and compares it with the site when it is 1.5 times the site rate', () => {
     expect(frictionReason(page({ exits: 62, exit_rate: 0.62 }), { siteExitRate: 0.5, stages: STAGES })).toBe('High exit rate 62%');
-    expect(frictionReason(page({ exits: 45, exit_rate: 0.45 }), { siteExitRate: 0.2, stages: STAGES })).toBe('High exit rate 45% (site 20%)');
+    expect(frictionReason(page({ exits: 45, exit_rate: 0.45 }), { siteExitRate: 0.2, stages: STAGES })).toBe('High exit rate 45% (all pages: 20%)');
     expect(frictionReason(page({ exits: 25, exit_rate: 0.25 }), { siteExitRate: 0.2, stages: STAGES })).toBe('25 exits (25% of views)');
   });
 
@@ -35,6 +35,15 @@ describe('frictionReason', () => {
 
   test('says so when a page lost nobody', () => {
     expect(frictionReason(page({}), { siteExitRate: 0.3, stages: STAGES })).toBe('no exits or abandons recorded');
+  });
+});
+
+describe('the page with the most of a loss', () => {
+  test('is told so, and only that page', () => {
+    const pages = [page({ path: '/a', exits: 256, exit_rate: 0.4 }), page({ path: '/b', exits: 30, exit_rate: 0.3, form_abandons: 31 })];
+    const ctx = { siteExitRate: 0.35, stages: STAGES, most: largestLosses(pages) };
+    expect(frictionReason(pages[0]!, ctx)).toBe('256 exits (40% of views), the most of any page');
+    expect(frictionReason(pages[1]!, ctx)).toBe('31 form abandons, the most of any page, 30 exits (30% of views)');
   });
 });
 

@@ -2,10 +2,21 @@
 import { count, percent } from '../format.ts';
 import type { FrictionPage } from '../types.ts';
 
-/** What a page is compared with: the exit rate of all listed pages together, and the site's stages. */
+/** What a page is compared with: the exit rate of all listed pages together, the site's stages, the largest losses. */
 export interface FrictionContext {
   siteExitRate: number;
   stages: string[];
+  /** The largest count of each loss on any listed page: the page that has it is told so. */
+  most?: { exits: number; form_abandons: number; cart_abandons: number };
+}
+
+/** The largest exits, form abandons and cart abandons of any page. */
+export function largestLosses(pages: FrictionPage[]): NonNullable<FrictionContext['most']> {
+  return {
+    exits: Math.max(0, ...pages.map((p) => p.exits)),
+    form_abandons: Math.max(0, ...pages.map((p) => p.form_abandons)),
+    cart_abandons: Math.max(0, ...pages.map((p) => p.cart_abandons)),
+  };
 }
 
 /** The exit rate of all pages together (exits / views), the baseline a page's own rate is judged by. */
@@ -21,18 +32,22 @@ function plural(n: number, one: string, many: string): string {
 /**
  * A short reason, strongest cause first: "3 carts abandoned here, high exit rate 62%".
  * Each loss (cart abandon, form abandon, exit) is named with its count; the exit rate is called
- * high when it is at least 50% or 1.5 times the site's; a late stage is named since losses there cost more.
+ * high when it is at least 50% or 1.5 times that of all pages; the page with the most of a loss is told so;
+ * a late stage is named since losses there cost more.
  */
 export function frictionReason(p: FrictionPage, ctx: FrictionContext): string {
   const causes: Array<{ weight: number; text: string }> = [];
-  if (p.cart_abandons > 0) causes.push({ weight: p.cart_abandons * 1.001, text: `${plural(p.cart_abandons, 'cart', 'carts')} abandoned here` });
-  if (p.form_abandons > 0) causes.push({ weight: p.form_abandons, text: plural(p.form_abandons, 'form abandon', 'form abandons') });
+  const most = (kind: keyof NonNullable<FrictionContext['most']>) => (ctx.most && p[kind] > 0 && p[kind] === ctx.most[kind] ? ', the most of any page' : '');
+  if (p.cart_abandons > 0) causes.push({ weight: p.cart_abandons * 1.001, text: `${plural(p.cart_abandons, 'cart', 'carts')} abandoned here${most('cart_abandons')}` });
+  if (p.form_abandons > 0) causes.push({ weight: p.form_abandons, text: `${plural(p.form_abandons, 'form abandon', 'form abandons')}${most('form_abandons')}` });
   if (p.exits > 0) {
     const high = p.exit_rate >= 0.5 || (ctx.siteExitRate > 0 && p.exit_rate >= 1.5 * ctx.siteExitRate);
-    const vs = ctx.siteExitRate > 0 && p.exit_rate >= 1.5 * ctx.siteExitRate ? ` (site ${percent(ctx.siteExitRate)})` : '';
+    const vs = ctx.siteExitRate > 0 && p.exit_rate >= 1.5 * ctx.siteExitRate ? ` (all pages: ${percent(ctx.siteExitRate)})` : '';
     causes.push({
       weight: p.exits * 0.999,
-      text: high ? `high exit rate ${percent(p.exit_rate)}${vs}` : `${plural(p.exits, 'exit', 'exits')} (${percent(p.exit_rate)} of views)`,
+      text: high
+        ? `high exit rate ${percent(p.exit_rate)}${vs}${most('exits') ? `, ${plural(p.exits, 'exit', 'exits')}${most('exits')}` : ''}`
+        : `${plural(p.exits, 'exit', 'exits')} (${percent(p.exit_rate)} of views)${most('exits')}`,
     });
   }
   if (!causes.length) return 'no exits or abandons recorded';

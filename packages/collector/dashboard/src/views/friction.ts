@@ -4,7 +4,7 @@ import { table } from '../data-table.ts';
 import { count, percent } from '../format.ts';
 import { stageColour } from '../stage-colours.ts';
 import type { FrictionReport } from '../types.ts';
-import { frictionReason, siteExitRate } from './friction-reasons.ts';
+import { frictionReason, largestLosses, siteExitRate } from './friction-reasons.ts';
 
 /** Pages shown before "Show all". */
 export const FRICTION_FIRST = 10;
@@ -16,7 +16,7 @@ export function renderFriction(root: Element, report: FrictionReport, stages: st
     fill(root, h('p', { class: 'empty' }, 'No page views in this period, so no friction to rank.'));
     return;
   }
-  const ctx = { siteExitRate: siteExitRate(pages), stages };
+  const ctx = { siteExitRate: siteExitRate(pages), stages, most: largestLosses(pages) };
   const maxScore = Math.max(...pages.map((p) => p.score), 0) || 1;
   const rows = pages.map((p, i) => ({ p, rank: i + 1 }));
   const t = table(
