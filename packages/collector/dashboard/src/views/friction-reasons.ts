@@ -30,7 +30,7 @@ function plural(n: number, one: string, many: string): string {
 }
 
 /**
- * A short reason, strongest cause first: "3 carts abandoned here, high exit rate 62%".
+ * A short reason, strongest cause first: "3 carts abandoned here; high exit rate 62%".
  * Each loss (cart abandon, form abandon, exit) is named with its count; the exit rate is called
  * high when it is at least 50% or 1.5 times that of all pages; the page with the most of a loss is told so;
  * a late stage is named since losses there cost more.
@@ -56,6 +56,7 @@ export function frictionReason(p: FrictionPage, ctx: FrictionContext): string {
   const idx = ctx.stages.indexOf(p.stage);
   if (idx >= 0 && ctx.stages.length > 1 && idx >= Math.ceil((ctx.stages.length - 1) / 2)) parts.push(`late in the journey (${p.stage})`);
   if (p.views < 5) parts.push(`few views (${count(p.views)})`);
-  const text = parts.join(', ');
+  // Semicolons between causes: a cause may carry its own comma ("…, the most of any page").
+  const text = parts.join('; ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
