@@ -30,6 +30,8 @@ export interface BrowserRun {
    */
   scriptLongFrames: number;
   scriptLongestMs: number;
+  /** What started the script's longest stretch (the frame's invoker: a callback, a timer, the script's evaluation). */
+  scriptLongestInvoker: string;
   /** What crossed the wire from the first call until every event was delivered. */
   requests: number;
   bodyBytes: number;
@@ -169,9 +171,12 @@ async function oneRun(
     }
     await sleep(1000);
     const longtasks = await page.evaluate(() => (window as unknown as { __longtasks: Array<{ start: number; duration: number }> }).__longtasks);
-    type Frame = { start: number; duration: number; scripts: Array<{ url: string; duration: number }> };
+    type Frame = { start: number; duration: number; scripts: Array<{ url: string; duration: number; invoker: string }> };
     const frames = await page.evaluate(() => (window as unknown as { __frames: Frame[] }).__frames);
-    const own = frames.map((f) => f.scripts.filter((s) => s.url.endsWith(TRACKER_FILE[tracker])).reduce((a, s) => a + s.duration, 0));
+    const ownScripts = frames.map((f) => f.scripts.filter((s) => s.url.endsWith(TRACKER_FILE[tracker])));
+    const own = ownScripts.map((ss) => ss.reduce((a, s) => a + s.duration, 0));
+    const longest = own.indexOf(Math.max(0, ...own));
+    const invoker = longest >= 0 ? [...ownScripts[longest]!].sort((a, b) => b.duration - a.duration)[0]?.invoker ?? '' : '';
     const records = meter.records.slice(before);
     const load = longtasks.filter((t) => t.start < loop.start);
     const during = longtasks.filter((t) => t.start >= loop.start);
@@ -189,6 +194,7 @@ async function oneRun(
       runTbtMs: tbt(during),
       scriptLongFrames: own.filter((d) => d > 50).length,
       scriptLongestMs: own.length ? Math.max(...own) : 0,
+      scriptLongestInvoker: invoker,
       requests: records.length,
       bodyBytes: records.reduce((s, r) => s + r.bodyBytes, 0),
       requestBytes: records.reduce((s, r) => s + r.requestBytes, 0),
@@ -224,7 +230,7 @@ export async function runBrowserBench(opts: BrowserBenchOptions): Promise<Browse
           opts.log(
             `browser ${tracker} run ${run}: track() median ${r.callMedianMs.toFixed(4)} ms p95 ${r.callP95Ms.toFixed(4)} ms; ` +
               `long tasks load ${r.loadLongTasks} run ${r.runLongTasks} (TBT ${r.runTbtMs.toFixed(0)} ms), ` +
-              `by the script ${r.scriptLongFrames} (longest ${r.scriptLongestMs.toFixed(0)} ms); ` +
+              `by the script ${r.scriptLongFrames} (longest ${r.scriptLongestMs.toFixed(0)} ms${r.scriptLongestInvoker ? `: ${r.scriptLongestInvoker}` : ''}); ` +
               `${r.requests} requests, ${r.requestBytes} B up, ${r.eventsDelivered}/${r.events} events in ${r.deliveredMs} ms` +
               (r.errors.length ? `; page errors: ${r.errors.slice(0, 3).join(' | ')}` : ''),
           );

@@ -7,7 +7,7 @@ import { keptReportSection, renderResults, summarizeBrowser, type AllResults } f
 
 const run = (tracker: BrowserRun['tracker'], callMedianMs: number, delivered: number, requestBytes: number): BrowserRun => ({
   tracker, run: 1, events: 1000, callMedianMs, callP95Ms: callMedianMs * 2, callMaxMs: 1, timerResolutionUs: 5,
-  loadLongTasks: 0, loadTbtMs: 0, runLongTasks: 0, runTbtMs: 0, scriptLongFrames: 0, scriptLongestMs: 3, requests: 10, bodyBytes: requestBytes / 2, requestBytes,
+  loadLongTasks: 0, loadTbtMs: 0, runLongTasks: 0, runTbtMs: 0, scriptLongFrames: 0, scriptLongestMs: 3, scriptLongestInvoker: '', requests: 10, bodyBytes: requestBytes / 2, requestBytes,
   responseBytes: 100, eventsDelivered: delivered, deliveredMs: 100, errors: [],
 });
 

@@ -139,7 +139,9 @@ function browserSections(r: AllResults): string[] {
     '',
     'Every request the page sent from the first call until the last event arrived (or 20 s passed), counted at the local endpoint,',
     'per 1,000 events that arrived: bodies as sent, and whole requests (HTTP/1.1 request line and headers included: HTTP/2 would',
-    'compress the headers) and answers. "Delivered" is the share of the 1,000 calls whose event reached the endpoint.',
+    'compress the headers) and answers. "Delivered" is the share of the 1,000 calls whose event reached the endpoint. Plausible',
+    'sends one keepalive `fetch` per event; in a burst Chromium refuses those past its in-flight keepalive budget',
+    '(`net::ERR_INSUFFICIENT_RESOURCES`) and Plausible keeps no queue to retry them: the events are lost.',
     '',
     '| tracker | requests | body bytes up | request bytes up | answer bytes down | delivered | time to deliver | × ours (bytes up) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -281,14 +283,15 @@ function goalNotes(r: AllResults): string[] {
     notes.push(
       `- **track() time**: median ${ms(b.callMedianMs)}, ${fmt(b.callMedianMs - GOALS.trackMedianMs, 3)} ms over the goal. ` +
         (top ? `Inside the calls the CPU profile finds most self time in ${top}. ` : '') +
-        'The call does its work synchronously (stage rules, event object, id, outbox write); the goal needs the storage and ' +
-        'serialisation work moved out of the call (queue in memory, write to IndexedDB in the next idle period).',
+        '`setItem`/`getItem` are Web Storage (localStorage) calls and `getRandomValues` the crypto random source of ids, all ' +
+        'synchronous on the main thread: doing them once per page or per batch instead of once per call is what the goal needs.',
     );
   }
   if (b && b.scriptLongFrames > 0) {
     notes.push(
       `- **Long tasks**: in ${fmt(b.scriptLongFrames)} long frame(s) (median of rounds) the script's own callbacks ran over 50 ms ` +
-        `(longest ${ms(b.scriptLongestMs, 0)}), on a machine whose load was ${fmt(r.machine.load, 1)} on ${r.machine.cores} cores.`,
+        `(longest ${ms(b.scriptLongestMs, 0)}), on a machine whose load was ${fmt(r.machine.load, 1)} on ${r.machine.cores} cores. ` +
+        `Started by: ${[...new Set(r.browser.filter((x) => x.tracker === 'parcours' && x.scriptLongFrames > 0).map((x) => x.scriptLongestInvoker || 'unnamed'))].join('; ') || 'unnamed'}.`,
     );
   }
   const st = r.ingest?.stages.find((x) => x.batchSize === 50) ?? r.ingest?.stages[0];
