@@ -138,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
     if (pnpm(['exec', 'node', 'reports.mjs', ...(opts.smoke ? ['--smoke'] : [])], BENCH) !== 0) failures.push('reports bench failed');
   }
 
-  for (const s of summarizeBrowser(browser)) {
+  for (const s of summarizeBrowser(browser).filter((x) => x.tracker !== 'none')) {
     log(`summary ${s.tracker}: track() median ${s.callMedianMs.toFixed(4)} ms, ${s.requests.toFixed(0)} requests / 1,000 events, ${s.requestBytes.toFixed(0)} B up`);
   }
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s${failures.length ? `; FAILED: ${failures.join('; ')}` : ''}`);
