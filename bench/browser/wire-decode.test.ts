@@ -1,3 +1,4 @@
+// Counting events in request bodies whatever the tracker's encoding.
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { countEvents, decodeBody } from './wire-decode.ts';

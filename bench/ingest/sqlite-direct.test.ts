@@ -1,3 +1,4 @@
+// Ingestion traffic and the SQLite baseline, against a real SQLite file with the collector's migrations.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

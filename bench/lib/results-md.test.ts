@@ -1,3 +1,4 @@
+// RESULTS.md rendering: kept sections, per-event scaling, goal verdicts.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// Summary statistics used by every benchmark table.
 import { describe, expect, it } from 'vitest';
 import { fmt, median, quantile, ratio } from './stats.ts';
 

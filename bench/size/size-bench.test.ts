@@ -1,3 +1,4 @@
+// Byte counting and the Snowplow site bundle of the size benchmark.
 import { describe, expect, it } from 'vitest';
 import { bundle, SNOWPLOW_ENTRY } from './peers.ts';
 import { measureBytes } from './size-bench.ts';
