@@ -1,13 +1,14 @@
 // Builds the worker's static assets into public/: the script (from the SDK build) and the dashboard.
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const pub = `${here}/public`;
 const sdk = `${here}/../sdk/dist/parcours.js`;
 
-rmSync(pub, { recursive: true, force: true });
+// Files are overwritten in place, never the folder removed: a running `wrangler dev` serving
+// public/ would answer 404 until restarted if the folder vanished under it.
 mkdirSync(pub, { recursive: true });
 
 if (!existsSync(sdk)) throw new Error('packages/sdk/dist/parcours.js is missing: run `pnpm --filter @parcours/sdk build` first');
