@@ -152,6 +152,15 @@ function browserSections(r: AllResults): string[] {
       `| ${NAMES[s.tracker] ?? s.tracker} | ${fmt(s.requests)} | ${kb(s.bodyBytes)} | ${kb(s.requestBytes)} | ${kb(s.responseBytes)} | ${fmt(s.delivered * 100, 1)} % | ${ms(s.deliveredMs, 0)} | ${s.tracker === 'parcours' ? '' : times(ratio(s.requestBytes, ours?.requestBytes ?? NaN))} |`,
     );
   }
+  const ph = sum.find((x) => x.tracker === 'posthog');
+  if (ours && ph && ph.bodyBytes < ours.bodyBytes) {
+    lines.push(
+      '',
+      `Parcours sends its batches as plain JSON, ${fmt(ours.bodyBytes / 1000)} B of body per event; PostHog gzips its batches in the browser, ` +
+        `${fmt(ph.bodyBytes / 1000)} B per event (${times(ours.bodyBytes / ph.bodyBytes)} less). Compressing batches, ` +
+        'or not repeating visitor, session and url in every event of a batch, would close most of the gap.',
+    );
+  }
   lines.push('');
   return lines;
 }
@@ -308,6 +317,13 @@ function goalNotes(r: AllResults): string[] {
         `costs milliseconds in the local simulator, and workerd and D1 share the 2 cores, so more clients queue instead of adding throughput. ` +
         `Larger batches amortise it (see the batch-size table). What would help the collector: fewer round trips per request ` +
         '(cache the site row in the isolate for a few seconds, put the counters update in the insert batch, derive in one batch).',
+    );
+  }
+  const refused = [...(r.ingest?.sweep ?? []), ...(r.ingest?.levels ?? [])].filter((x) => Object.keys(x.other).length);
+  if (refused.length) {
+    notes.push(
+      `- **Refused batches**: ${refused.map((x) => `${Object.entries(x.other).map(([k, v]) => `${v} × ${k}`).join(', ')} at batch ${x.batchSize}, ${fmt(x.stored)} stored`).join('; ')} ` +
+        '(503 is `storage-unavailable`: D1 refused the insert, the script keeps those events and sends them again). They count as not stored in events/s.',
     );
   }
   return notes.length ? ['What holds the missed goals back:', '', ...notes, ''] : [];
