@@ -97,7 +97,7 @@ export const TRACKERS: Tracker[] = [
     name: 'PostHog (array.js)',
     source: `posthog-js@${version('posthog-js')} dist/array.js`,
     features: {
-      offline: 'in memory only: retry queue lost on reload',
+      offline: 'in memory: retried while the page lives, not kept across reloads',
       forms: 'autocapture of submits and changes (no abandonment)',
       carts: 'no: custom events only',
       stages: 'no',
@@ -109,7 +109,7 @@ export const TRACKERS: Tracker[] = [
     name: 'PostHog (array.full.js)',
     source: `posthog-js@${version('posthog-js')} dist/array.full.js`,
     features: {
-      offline: 'in memory only: retry queue lost on reload',
+      offline: 'in memory: retried while the page lives, not kept across reloads',
       forms: 'autocapture of submits and changes (no abandonment)',
       carts: 'no: custom events only',
       stages: 'no',
