@@ -18,6 +18,8 @@ export interface StartOptions {
 export interface RunningCollector {
   url: string;
   port: number;
+  /** The worker's DevTools inspector (CPU profiles of the worker: bench/ingest). */
+  inspectorPort: number;
   adminToken: string;
   persistDir: string;
   stop(): Promise<void>;

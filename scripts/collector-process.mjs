@@ -51,7 +51,7 @@ export function migrate(persistDir) {
  * Starts the collector and resolves once `GET /v1/health` answers 200.
  * Options: `port` (default a free one), `persistDir` (default a fresh temp dir, removed on stop),
  * `adminToken` (default a random one), `build` (default true: build assets first), `log` (receives wrangler's output lines).
- * @returns {Promise<{ url: string, port: number, adminToken: string, persistDir: string, stop(): Promise<void> }>}
+ * @returns {Promise<{ url: string, port: number, inspectorPort: number, adminToken: string, persistDir: string, stop(): Promise<void> }>}
  */
 export async function startCollector(opts = {}) {
   const port = opts.port ?? (await freePort());
@@ -114,7 +114,7 @@ export async function startCollector(opts = {}) {
     }
     await sleep(200);
   }
-  return { url, port, adminToken, persistDir, stop };
+  return { url, port, inspectorPort, adminToken, persistDir, stop };
 }
 
 function signalGroup(pid, signal) {
