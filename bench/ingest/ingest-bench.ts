@@ -9,6 +9,7 @@ import { deriveDirect } from './derive-direct.ts';
 import { postAll } from './load-client.ts';
 import { countEvents, insertDirect, migrate, open, prefill } from './sqlite-direct.ts';
 import { makeBatches, type WireBatch } from './traffic.ts';
+import { profileWorker, type WorkerProfile } from './worker-profile.ts';
 
 const MIGRATIONS = fileURLToPath(new URL('../../packages/collector/migrations', import.meta.url));
 const SITE = 'bench';
@@ -52,6 +53,8 @@ export interface IngestResults {
   sweep: IngestRow[];
   levels: IngestRow[];
   stages: StageCost[];
+  /** The worker's CPU profile while one client posts batches of 50. */
+  workerProfile?: WorkerProfile;
 }
 
 export interface IngestOptions {
@@ -161,12 +164,21 @@ export async function runIngestBench(opts: IngestOptions): Promise<IngestResults
       }
       // 2. What each stage costs, per batch of the sizes measured.
       for (const batchSize of opts.smoke ? [50] : [10, 50, 500]) results.stages.push(await stageCosts(c, base, join(work, 'sweep.sqlite'), batchSize, opts));
+      // 3. Where the worker's own time goes, from its CPU profile (DevTools inspector of wrangler dev).
+      try {
+        const batches = makeBatches(SITE, 50 * (opts.smoke ? 8 : 40), 50, seedCounter++);
+        results.workerProfile = await profileWorker(c.inspectorPort, () => postAll(c.url, batches, 1));
+        const p = results.workerProfile;
+        opts.log(`ingest worker profile: busy ${(p.busyShare * 100).toFixed(0)} % of ${p.wallMs.toFixed(0)} ms; top ${p.top.slice(0, 3).map((e) => `${e.name} ${e.selfMs.toFixed(0)} ms`).join(', ')}`);
+      } catch (e) {
+        opts.log(`ingest worker profile: not taken (${(e as Error).message})`);
+      }
       base.close();
     } finally {
       if (ownCollector) await c.stop();
     }
 
-    // 3. Stored levels: a fresh migrated D1 file, filled directly while no collector runs, then served by one.
+    // 4. Stored levels: a fresh migrated D1 file, filled directly while no collector runs, then served by one.
     const persistDir = join(work, 'd1');
     migrateD1(persistDir);
     const file = d1File(persistDir);

@@ -224,6 +224,21 @@ function ingestSection(r: AllResults): string[] {
       '',
     );
   }
+  const wp = i.workerProfile;
+  if (wp) {
+    lines.push(
+      '### The worker\'s CPU profile',
+      '',
+      `One client posting batches of 50 for ${ms(wp.wallMs, 0)}, the worker profiled through \`wrangler dev\`'s DevTools inspector`,
+      `(100 µs sampling). Its isolate was busy ${fmt(wp.busyShare * 100, 0)} % of the time. Top self time ("worker" is the collector's`,
+      'own bundle; "runtime" workerd\'s built-in modules, e.g. the D1 client; "native" the engine and host calls):',
+      '',
+      '| function | where | self time | share |',
+      '| --- | --- | ---: | ---: |',
+      ...wp.top.map((e) => `| ${e.name} | ${e.where} | ${ms(e.selfMs, 1)} | ${fmt(e.share * 100, 0)} % |`),
+      '',
+    );
+  }
   return lines;
 }
 
@@ -315,6 +330,10 @@ function goalNotes(r: AllResults): string[] {
         `A bare \`GET /v1/health\` already takes ${ms(st.healthMs, 1)} through \`wrangler dev\`, and a batch refused after one D1 read and the rate limiter ` +
         `${ms(st.unknownSiteMs, 1)}: each of the request's D1 round trips (site, limiter, insert batch, counters, derivation's read, write and check) ` +
         `costs milliseconds in the local simulator, and workerd and D1 share the 2 cores, so more clients queue instead of adding throughput. ` +
+        (r.ingest?.workerProfile
+          ? `The worker's CPU profile shows its isolate busy ${fmt(r.ingest.workerProfile.busyShare * 100, 0)} % of the time with one client: ` +
+            `the time is spent computing (request handling, D1 client serialisation, tracing), not waiting. `
+          : '') +
         `Larger batches amortise it (see the batch-size table). What would help the collector: fewer round trips per request ` +
         '(cache the site row in the isolate for a few seconds, put the counters update in the insert batch, derive in one batch).',
     );
