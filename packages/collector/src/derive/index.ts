@@ -2,7 +2,7 @@
 import type { Site } from '../db/sites.ts';
 import { foldCarts } from './carts.ts';
 import { byEventTime, walkJourney } from './journey.ts';
-import { loadEvents, maxSeq, replaceStatements } from './store.ts';
+import { loadEvents, maxSeqStatements, replaceStatements } from './store.ts';
 import type { StoredEvent, VisitorDerived } from './types.ts';
 
 /** Visitors derived per round: bounds the rows one round holds in memory and writes in one transaction. */
@@ -38,9 +38,12 @@ async function deriveRound(db: D1Database, site: Pick<Site, 'id' | 'stages'>, vi
       for (const e of list) seen = Math.max(seen, e.seq);
       derived.set(visitor, deriveVisitor(list));
     }
-    await db.batch(replaceStatements(db, site.id, site.stages, derived));
     // Another batch of the same visitors may have been stored after we read: its own derivation
-    // could have finished before ours and been overwritten by our older view. Re-read until stable.
-    if ((await maxSeq(db, site.id, visitors)) <= seen) return;
+    // could have finished before ours and been overwritten by our older view. The highest seq,
+    // read in the same transaction right after our writes, tells; then we derive again.
+    const checks = maxSeqStatements(db, site.id, visitors);
+    const results = await db.batch<{ m: number | null }>([...replaceStatements(db, site.id, site.stages, derived), ...checks]);
+    const latest = Math.max(0, ...results.slice(results.length - checks.length).map((r) => r.results[0]?.m ?? 0));
+    if (latest <= seen) return;
   }
 }

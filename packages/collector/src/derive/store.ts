@@ -32,17 +32,11 @@ export async function loadEvents(db: D1Database, site: string, visitors: string[
   return byVisitor;
 }
 
-/** Highest `seq` stored for these visitors: tells whether events arrived while we derived. */
-export async function maxSeq(db: D1Database, site: string, visitors: string[]): Promise<number> {
-  let max = 0;
-  for (const part of chunk(visitors, MAX_PARAMS - 1)) {
-    const row = await db
-      .prepare(`SELECT MAX(seq) AS m FROM events WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`)
-      .bind(site, ...part)
-      .first<{ m: number | null }>();
-    max = Math.max(max, row?.m ?? 0);
-  }
-  return max;
+/** Statements reading the highest `seq` stored for these visitors: tells whether events arrived while we derived. */
+export function maxSeqStatements(db: D1Database, site: string, visitors: string[]): D1PreparedStatement[] {
+  return chunk(visitors, MAX_PARAMS - 1).map((part) =>
+    db.prepare(`SELECT MAX(seq) AS m FROM events WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`).bind(site, ...part),
+  );
 }
 
 /** Most characters of row JSON per statement: well under D1's 100 KB statement limit. */
