@@ -11,6 +11,8 @@ export interface WorkerProfile {
   wallMs: number;
   /** Share of the wall time the worker's isolate was not idle. */
   busyShare: number;
+  /** Share of the busy time by kind: the collector's code, workerd's D1 client, other runtime modules, engine/host. */
+  kinds: Record<string, number>;
   top: WorkerProfileEntry[];
 }
 
@@ -74,9 +76,16 @@ export async function profileWorker(inspectorPort: number, run: () => Promise<un
       e.selfMs += dt;
       self.set(key, e);
     });
-    const entries = [...self.values()].sort((a, b) => b.selfMs - a.selfMs).slice(0, top);
-    for (const e of entries) e.share = total ? e.selfMs / total : 0;
-    return { wallMs, busyShare: total ? Math.min(1, (total - idle) / wallMs) : 0, top: entries };
+    const all = [...self.values()];
+    const busy = total - idle;
+    const kinds: Record<string, number> = {};
+    for (const e of all) {
+      const kind = e.where === 'worker' ? 'collector code' : e.where.includes('d1-api') ? 'D1 client (runtime)' : e.where.startsWith('runtime') ? 'other runtime modules' : 'engine and host (native, GC)';
+      kinds[kind] = (kinds[kind] ?? 0) + (busy ? e.selfMs / busy : 0);
+    }
+    const entries = all.sort((a, b) => b.selfMs - a.selfMs).slice(0, top);
+    for (const e of entries) e.share = busy ? e.selfMs / busy : 0;
+    return { wallMs, busyShare: total ? Math.min(1, busy / wallMs) : 0, kinds, top: entries };
   } finally {
     ws.close();
   }

@@ -230,8 +230,10 @@ function ingestSection(r: AllResults): string[] {
       '### The worker\'s CPU profile',
       '',
       `One client posting batches of 50 for ${ms(wp.wallMs, 0)}, the worker profiled through \`wrangler dev\`'s DevTools inspector`,
-      `(100 µs sampling). Its isolate was busy ${fmt(wp.busyShare * 100, 0)} % of the time. Top self time ("worker" is the collector's`,
-      'own bundle; "runtime" workerd\'s built-in modules, e.g. the D1 client; "native" the engine and host calls):',
+      `(100 µs sampling). Its isolate was busy ${fmt(wp.busyShare * 100, 0)} % of the time; of that busy time: ` +
+        `${Object.entries(wp.kinds ?? {}).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v * 100, 0)} %`).join(', ')}.`,
+      'Top self time, as a share of the busy time ("worker" is the collector\'s own bundle; "runtime" workerd\'s built-in modules, e.g.',
+      'the D1 client; "native" the engine and host calls):',
       '',
       '| function | where | self time | share |',
       '| --- | --- | ---: | ---: |',
@@ -331,8 +333,9 @@ function goalNotes(r: AllResults): string[] {
         `${ms(st.unknownSiteMs, 1)}: each of the request's D1 round trips (site, limiter, insert batch, counters, derivation's read, write and check) ` +
         `costs milliseconds in the local simulator, and workerd and D1 share the 2 cores, so more clients queue instead of adding throughput. ` +
         (r.ingest?.workerProfile
-          ? `The worker's CPU profile shows its isolate busy ${fmt(r.ingest.workerProfile.busyShare * 100, 0)} % of the time with one client: ` +
-            `the time is spent computing (request handling, D1 client serialisation, tracing), not waiting. `
+          ? `The worker's CPU profile shows its isolate busy ${fmt(r.ingest.workerProfile.busyShare * 100, 0)} % of the time with one client ` +
+            `(${Object.entries(r.ingest.workerProfile.kinds ?? {}).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v * 100, 0)} %`).join(', ')}): ` +
+            'the request spends its time computing in the isolate, much of it in the D1 client and the runtime, not waiting. '
           : '') +
         `Larger batches amortise it (see the batch-size table). What would help the collector: fewer round trips per request ` +
         '(cache the site row in the isolate for a few seconds, put the counters update in the insert batch, derive in one batch).',
