@@ -59,10 +59,13 @@ document.addEventListener('click', (e) => {
     removeFromCart(p.id, 1);
   }
 });
-document.addEventListener('shop:cart', () => {
+const refresh = () => {
   badge();
   if ($('#cart-root')) renderCart();
-});
+};
+document.addEventListener('shop:cart', refresh);
+// Another tab of the shop changed the cart: show it here too.
+addEventListener('storage', (e) => e.key === 'shop-cart' && refresh());
 
 function itemAttrs(p) {
   return `data-item-id="${p.id}" data-item-name="${p.name}" data-price="${p.price}" data-currency="EUR"`;
