@@ -329,15 +329,16 @@ function goalNotes(r: AllResults): string[] {
       `- **Ingestion**: ${fmt(row.ratio, 2)} of the raw SQLite rate at batch 50, ${times(GOALS.ingestRatio / row.ratio)} short of 0.5. ` +
         `Per request of ${st.batchSize} events (one client): ${ms(st.wholeMs, 1)} in all, of which the insert itself takes ${ms(st.insertMs, 1)} ` +
         `and the derivation ${ms(st.deriveMs, 1)} when run straight on SQLite; ${ms(overhead, 1)} (${fmt((overhead / st.wholeMs) * 100, 0)} %) is the runtime around them. ` +
-        `A bare \`GET /v1/health\` already takes ${ms(st.healthMs, 1)} through \`wrangler dev\`, and a batch refused after one D1 read and the rate limiter ` +
-        `${ms(st.unknownSiteMs, 1)}: each of the request's D1 round trips (site, limiter, insert batch, counters, derivation's read, write and check) ` +
-        `costs milliseconds in the local simulator, and workerd and D1 share the 2 cores, so more clients queue instead of adding throughput. ` +
+        `A bare \`GET /v1/health\` already takes ${ms(st.healthMs, 1)} through \`wrangler dev\`, and a batch refused after one D1 read and the ` +
+        `rate limiter ${ms(st.unknownSiteMs, 1)}. ` +
         (r.ingest?.workerProfile
           ? `The worker's CPU profile shows its isolate busy ${fmt(r.ingest.workerProfile.busyShare * 100, 0)} % of the time with one client ` +
             `(${Object.entries(r.ingest.workerProfile.kinds ?? {}).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v * 100, 0)} %`).join(', ')}): ` +
-            'the request spends its time computing in the isolate, much of it in the D1 client and the runtime, not waiting. '
-          : '') +
-        `Larger batches amortise it (see the batch-size table). What would help the collector: fewer round trips per request ` +
+            'the request computes rather than waits, much of it in the D1 client marshalling statements and results (`toJson`), once per D1 call ' +
+            '(site, insert batch, counters, derivation\'s read, write and check). '
+          : 'Each of the request\'s D1 calls (site, insert batch, counters, derivation\'s read, write and check) costs milliseconds. ') +
+        `workerd and the D1 simulator share the ${r.machine.cores} cores, so more clients queue instead of adding throughput; larger batches ` +
+        'amortise the per-request part (see the batch-size table). What would help the collector: fewer D1 calls per request ' +
         '(cache the site row in the isolate for a few seconds, put the counters update in the insert batch, derive in one batch).',
     );
   }
