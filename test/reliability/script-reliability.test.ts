@@ -1,0 +1,212 @@
+// The built script under flaps, tab closes, five tabs, a tiny quota, an outage and refusals: nothing lost, nothing stored twice, no page error.
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, test } from 'vitest';
+import { flushed, load, openSdkSite, type SdkSite } from '../sdk/support.ts';
+import { countFigures, writeResults, type Figures } from './figures.ts';
+import { openVisitor, type RelVisitor } from './visitor.ts';
+
+const FULL = process.env.RELIABILITY_FULL === '1';
+/** The issue's sizes with RELIABILITY_FULL=1, a fast slice of each in CI. */
+const SIZE = FULL
+  ? { flaps: 500, flapEvents: 5_000, closes: 200, tabEvents: 400, quotaEvents: 1_000, downMs: 60_000, downEvents: 500, refusals: 5, refusedEvents: 200 }
+  : { flaps: 20, flapEvents: 200, closes: 10, tabEvents: 40, quotaEvents: 100, downMs: 5_000, downEvents: 50, refusals: 3, refusedEvents: 60 };
+const TIMEOUT = FULL ? 900_000 : 120_000;
+
+const results: Figures[] = [];
+afterAll(() => {
+  console.table(results.map(({ errorSamples: _, ...f }) => f));
+  if (FULL && results.length > 0) {
+    writeResults(
+      fileURLToPath(new URL('./RESULTS.md', import.meta.url)),
+      results,
+      SCENARIOS,
+      `Total ${(results.reduce((a, f) => a + f.durationMs, 0) / 1000).toFixed(0)} s of scenarios.`,
+    );
+  }
+});
+
+const SCENARIOS = [
+  `flaps: one tab, ${SIZE.flaps} offline/online flaps (Playwright \`setOffline\`), ${SIZE.flapEvents} events queued half while offline, half while online`,
+  `tab closes: ${SIZE.closes} tabs opened one after another, each queues 5 events, its send is held in flight by the proxy (never answered), and the tab is closed (pagehide, beacon); a last visit sends what is left`,
+  `five tabs: one visitor, five tabs of the site at once, ${SIZE.tabEvents} events each, queued interleaved`,
+  `tiny quota: \`Storage.overrideQuotaForOrigin\` at 1 KiB, ${SIZE.quotaEvents} events of 2 KB each`,
+  `collector down: every connection dropped for ${SIZE.downMs / 1000} s while ${SIZE.downEvents} events are queued, then back; delivery waited for without calling \`flush()\``,
+  `429 and 500: ${SIZE.refusals} answers 429 (Retry-After: 1) then ${SIZE.refusals} answers 500 while ${SIZE.refusedEvents} events are queued; delivery waited for without \`flush()\``,
+];
+
+/** Runs one scenario on its own site (own proxy, own rate-limit budget) and visitor; checks the figures a user would. */
+async function scenario(name: string, body: (s: SdkSite, v: RelVisitor) => Promise<void>, deliveryMs = 30_000): Promise<Figures> {
+  const s = await openSdkSite(`rel-${name.replace(/\W+/g, '-')}`);
+  const v = await openVisitor();
+  const started = Date.now();
+  try {
+    await body(s, v);
+    s.proxy.clear();
+    const f = await countFigures(name, s, v, started, deliveryMs);
+    results.push(f);
+    return f;
+  } finally {
+    await v.dispose();
+    await s.stop();
+  }
+}
+
+function expectClean(f: Figures): void {
+  expect(f.generated, 'events were generated').toBeGreaterThan(0);
+  expect(f.duplicatesStored, 'ids stored twice').toBe(0);
+  expect(f.unexpectedStored, 'stored rows nobody generated').toBe(0);
+  expect(f.lost, 'events lost beyond what the outbox cap reported').toBeLessThanOrEqual(f.dropped);
+  expect(f.stored + f.lost).toBe(f.generated);
+  expect(f.pageErrors, `errors thrown into the page: ${f.errorSamples.join(' | ')}`).toBe(0);
+}
+
+/** Queues `n` custom events in the page in one go (the script is called as a site would call it). */
+const trackMany = (page: Page, type: string, n: number, from = 0, pad = '') =>
+  page.evaluate(
+    ([t, count, start, p]) => {
+      const w = window as unknown as { parcours(...a: unknown[]): void };
+      for (let i = 0; i < (count as number); i++) w.parcours('track', t, { i: (start as number) + i, ...(p ? { pad: p } : {}) });
+    },
+    [type, n, from, pad] as const,
+  );
+
+/** Leaves the site the way a person does: the page is hidden for good (pagehide, beacon). */
+const leave = (page: Page) => page.goto('about:blank');
+
+describe('the built script loses nothing, stores nothing twice and never breaks the page', () => {
+  test(`${SIZE.flaps} offline/online flaps while ${SIZE.flapEvents} events are queued`, { timeout: TIMEOUT }, async () => {
+    const f = await scenario('flaps', async (s, v) => {
+      const page = await v.context.newPage();
+      await load(page, s);
+      const per = Math.ceil(SIZE.flapEvents / SIZE.flaps / 2);
+      let made = 0;
+      for (let i = 0; i < SIZE.flaps; i++) {
+        await v.context.setOffline(true);
+        await trackMany(page, 'flap_offline', per, made);
+        made += per;
+        await page.waitForTimeout(50 + Math.random() * 250);
+        await v.context.setOffline(false);
+        await trackMany(page, 'flap_online', per, made);
+        made += per;
+        await page.waitForTimeout(50 + Math.random() * 250);
+      }
+      await flushed(page);
+      await leave(page);
+    });
+    expectClean(f);
+    expect(f.generated).toBeGreaterThanOrEqual(SIZE.flapEvents);
+  });
+
+  test(`${SIZE.closes} tabs closed with a request in flight`, { timeout: TIMEOUT }, async () => {
+    const f = await scenario('tab closes', async (s, v) => {
+      for (let i = 0; i < SIZE.closes; i++) {
+        const page = await v.context.newPage();
+        await load(page, s);
+        await trackMany(page, 'before_close', 5, i * 5);
+        const before = s.proxy.requests.length;
+        s.proxy.fault('hang', 1);
+        // Not awaited: the send is in flight (held by the proxy) when the tab closes.
+        await page.evaluate(() => void (window as unknown as { parcours(n: string): Promise<boolean> }).parcours('flush'));
+        await expect.poll(() => s.proxy.requests.length, { timeout: 10_000, interval: 20 }).toBeGreaterThan(before);
+        await page.close({ runBeforeUnload: true });
+        s.proxy.clear();
+      }
+      const last = await v.context.newPage();
+      await load(last, s);
+      await flushed(last);
+      await leave(last);
+      expect(s.proxy.requests.filter((r) => r.outcome === 'hang').length, 'a request was in flight at every close').toBeGreaterThanOrEqual(SIZE.closes);
+    });
+    expectClean(f);
+  });
+
+  test(`five tabs of one visitor at once, ${SIZE.tabEvents} events each`, { timeout: TIMEOUT }, async () => {
+    const f = await scenario('five tabs', async (s, v) => {
+      const tabs = await Promise.all(Array.from({ length: 5 }, () => v.context.newPage()));
+      await Promise.all(tabs.map((t, i) => load(t, s, i === 0 ? '/' : `/tab-${i}`)));
+      const step = 10;
+      for (let k = 0; k < SIZE.tabEvents; k += step) {
+        await Promise.all(tabs.map((t, i) => trackMany(t, `tab_${i}`, step, k)));
+        await tabs[0]!.waitForTimeout(Math.random() * 200);
+      }
+      await Promise.all(tabs.map((t) => flushed(t)));
+      await Promise.all(tabs.map((t) => leave(t)));
+    });
+    expectClean(f);
+    expect(f.generated).toBeGreaterThanOrEqual(5 * SIZE.tabEvents);
+  });
+
+  test(`IndexedDB quota forced tiny, ${SIZE.quotaEvents} events`, { timeout: TIMEOUT }, async () => {
+    const f = await scenario('tiny quota', async (s, v) => {
+      const page = await v.context.newPage();
+      await page.goto(`${s.origin}/__rel-blank.txt`);
+      const cdp = await v.context.newCDPSession(page);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: s.origin, quotaSize: 1024 });
+      await load(page, s);
+      for (let k = 0; k < SIZE.quotaEvents; k += 50) {
+        await trackMany(page, 'tiny_quota', 50, k, 'x'.repeat(2000));
+        await page.waitForTimeout(100);
+      }
+      await flushed(page);
+      await leave(page);
+    });
+    expectClean(f);
+    expect(f.generated).toBeGreaterThanOrEqual(SIZE.quotaEvents);
+  });
+
+  test(`the collector down for ${SIZE.downMs / 1000} s then back`, { timeout: TIMEOUT }, async () => {
+    let downAt = 0;
+    const f = await scenario(
+      'collector down then back',
+      async (s, v) => {
+        const page = await v.context.newPage();
+        await load(page, s);
+        await flushed(page);
+        s.proxy.fault('drop');
+        downAt = Date.now();
+        const rounds = 10;
+        for (let k = 0; k < rounds; k++) {
+          await trackMany(page, 'while_down', Math.ceil(SIZE.downEvents / rounds), k * 1000);
+          await page.waitForTimeout(SIZE.downMs / rounds);
+        }
+        s.proxy.clear();
+        // No flush(): the script's own retries must find the collector back (backoff steps end at 5 min).
+        const pending = await v.read(s.origin);
+        await expect
+          .poll(() => new Set(s.proxy.deliveredIds()).size >= new Set(pending.ids).size, { timeout: FULL ? 120_000 : 30_000, interval: 250 })
+          .toBe(true);
+        await leave(page);
+      },
+      FULL ? 120_000 : 30_000,
+    );
+    expect(downAt).toBeGreaterThan(0);
+    expectClean(f);
+  });
+
+  test(`the collector answering 429 and 500`, { timeout: TIMEOUT }, async () => {
+    const f = await scenario('429 then 500', async (s, v) => {
+      const page = await v.context.newPage();
+      await load(page, s);
+      await flushed(page);
+      const start = s.proxy.requests.length;
+      s.proxy.fault({ status: 429, retryAfter: '1' }, SIZE.refusals);
+      await trackMany(page, 'refused', SIZE.refusedEvents / 2, 0);
+      await expect.poll(() => s.proxy.requests.length - start, { timeout: 30_000, interval: 100 }).toBeGreaterThanOrEqual(SIZE.refusals);
+      s.proxy.fault({ status: 500 }, SIZE.refusals);
+      await trackMany(page, 'refused', SIZE.refusedEvents / 2, SIZE.refusedEvents / 2);
+      await expect.poll(() => s.proxy.requests.length - start, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(2 * SIZE.refusals);
+      const pending = await v.read(s.origin);
+      await expect
+        .poll(() => new Set(s.proxy.deliveredIds()).size >= new Set(pending.ids).size, { timeout: 60_000, interval: 250 })
+        .toBe(true);
+      // Each 429 was waited out as its Retry-After said before the next try.
+      const tries = s.proxy.requests.slice(start);
+      tries.forEach((r, i) => {
+        if (r.outcome === 429 && tries[i + 1]) expect(tries[i + 1]!.at - r.at).toBeGreaterThanOrEqual(900);
+      });
+      await leave(page);
+    });
+    expectClean(f);
+  });
+});
