@@ -1,64 +1,7 @@
-// The reports API's answers as the dashboard reads them (DESIGN.md, "The reports API").
+// The reports API's answers as the dashboard reads them: the shapes are defined once, in @parcours/protocol.
+import type { CartsReport, FormsReport, FrictionReport, FunnelReport, KpisReport, TransitionsReport } from '@parcours/protocol';
 
-export interface Money {
-  currency: string;
-  value: number;
-}
-
-export interface FunnelReport {
-  stages: Array<{ stage: string; visitors: number; rate_from_previous: number | null; median_ms_from_previous: number | null }>;
-}
-
-export interface TransitionsReport {
-  transitions: Array<{ from: string | null; to: string; count: number; visitors: number; median_ms: number | null }>;
-}
-
-export interface FrictionPage {
-  path: string;
-  stage: string;
-  views: number;
-  visitors: number;
-  exits: number;
-  exit_rate: number;
-  form_abandons: number;
-  cart_abandons: number;
-  score: number;
-}
-
-export interface FrictionReport {
-  pages: FrictionPage[];
-}
-
-export interface FormsReport {
-  forms: Array<{
-    form: string;
-    path: string;
-    starts: number;
-    submits: number;
-    abandons: number;
-    abandon_rate: number;
-    last_fields: Array<{ field: string; abandons: number }>;
-  }>;
-}
-
-export interface CartsReport {
-  carts: {
-    started: number;
-    checked_out: number;
-    purchased: number;
-    open: number;
-    abandoned: number;
-    abandonment_rate: number;
-    abandoned_value: Money[];
-  };
-  pages: Array<{ path: string; abandons: number }>;
-}
-
-export interface KpisReport {
-  stages: Array<{ stage: string; views: number; visitors: number; bounce_rate: number; median_visible_ms: number | null; to_next_stage: number }>;
-  decision: { conversion_rate: number; average_basket: Money[]; median_decision_ms: number | null };
-  retention: { repurchase_rate: number };
-}
+export type { CartsReport, FormsReport, FrictionPage, FrictionReport, FunnelReport, KpisReport, Money, TransitionsReport } from '@parcours/protocol';
 
 /** Every report the page shows, for one period. */
 export interface Reports {

@@ -1,24 +1,7 @@
 // The carts report: carts started in the period, how far they got, which are open or abandoned, and where.
+import type { CartsReport, Money } from '@parcours/protocol';
 import type { Range } from './query.ts';
 import { cents, rate, type ReportSite } from './sql.ts';
-
-export interface Money {
-  currency: string;
-  value: number;
-}
-
-export interface CartsReport {
-  carts: {
-    started: number;
-    checked_out: number;
-    purchased: number;
-    open: number;
-    abandoned: number;
-    abandonment_rate: number;
-    abandoned_value: Money[];
-  };
-  pages: Array<{ path: string; abandons: number }>;
-}
 
 /** A money amount whose currency is unknown is reported under ISO 4217's "no currency" code. */
 export const NO_CURRENCY = 'XXX';

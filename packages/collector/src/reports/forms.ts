@@ -1,18 +1,7 @@
 // The forms report: per form and page, starts, submits, abandons, and the fields people stopped at.
+import type { FormsReport } from '@parcours/protocol';
 import type { Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
-
-export interface FormsReport {
-  forms: Array<{
-    form: string;
-    path: string;
-    starts: number;
-    submits: number;
-    abandons: number;
-    abandon_rate: number;
-    last_fields: Array<{ field: string; abandons: number }>;
-  }>;
-}
 
 /** Most last fields listed per form. */
 export const MAX_LAST_FIELDS = 10;

@@ -1,24 +1,9 @@
 // The friction report: pages ranked by how many journeys end or stall on them (exits, form and cart abandons).
+import type { FrictionPage, FrictionReport } from '@parcours/protocol';
 import { CART_SQL, cartBinds } from './carts.ts';
 import { periodIsWide } from './plan.ts';
 import type { Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
-
-export interface FrictionPage {
-  path: string;
-  stage: string;
-  views: number;
-  visitors: number;
-  exits: number;
-  exit_rate: number;
-  form_abandons: number;
-  cart_abandons: number;
-  score: number;
-}
-
-export interface FrictionReport {
-  pages: FrictionPage[];
-}
 
 /** Most pages listed. */
 export const MAX_FRICTION_PAGES = 100;

@@ -1,11 +1,8 @@
 // The funnel report: visitors who reached each stage in the period, and how many went on to the next one.
+import type { FunnelReport } from '@parcours/protocol';
 import { periodIsWide } from './plan.ts';
 import type { Range } from './query.ts';
 import { groupMedians, rate, type ReportSite } from './sql.ts';
-
-export interface FunnelReport {
-  stages: Array<{ stage: string; visitors: number; rate_from_previous: number | null; median_ms_from_previous: number | null }>;
-}
 
 /**
  * Stage k's `visitors` entered k in the period (a transition into k); `rate_from_previous` is

@@ -1,15 +1,9 @@
 // The KPI report: per-stage traffic and engagement, the decision (conversion, basket, time) and retention.
-import type { Money } from './carts.ts';
+import type { KpisReport, Money } from '@parcours/protocol';
 import { NO_CURRENCY } from './carts.ts';
 import { periodIsWide } from './plan.ts';
 import type { Range } from './query.ts';
 import { cents, mediansAtOffset, mediansBy, rate, type ReportSite } from './sql.ts';
-
-export interface KpisReport {
-  stages: Array<{ stage: string; views: number; visitors: number; bounce_rate: number; median_visible_ms: number | null; to_next_stage: number }>;
-  decision: { conversion_rate: number; average_basket: Money[]; median_decision_ms: number | null };
-  retention: { repurchase_rate: number };
-}
 
 /**
  * Per stage (of the pages viewed): views, visitors, bounce rate of sessions entering there,

@@ -1,11 +1,8 @@
 // The transitions report: every (from, to) stage move in the period, with counts, visitors and time spent before it.
+import type { TransitionsReport } from '@parcours/protocol';
 import type { Range } from './query.ts';
 import { periodIsWide } from './plan.ts';
 import { mediansAtOffset, type ReportSite } from './sql.ts';
-
-export interface TransitionsReport {
-  transitions: Array<{ from: string | null; to: string; count: number; visitors: number; median_ms: number | null }>;
-}
 
 /**
  * Moves whose time lies in the period, grouped by (from, to), most frequent first; `from` is null

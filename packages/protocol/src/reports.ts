@@ -1,0 +1,62 @@
+// The reports API's answers (`GET /v1/sites/{site}/{report}`): the one definition the collector answers and the dashboard reads.
+
+/** Money is a list of these, one per currency. */
+export interface Money {
+  currency: string;
+  value: number;
+}
+
+export interface FunnelReport {
+  stages: Array<{ stage: string; visitors: number; rate_from_previous: number | null; median_ms_from_previous: number | null }>;
+}
+
+export interface TransitionsReport {
+  transitions: Array<{ from: string | null; to: string; count: number; visitors: number; median_ms: number | null }>;
+}
+
+export interface FrictionPage {
+  path: string;
+  stage: string;
+  views: number;
+  visitors: number;
+  exits: number;
+  exit_rate: number;
+  form_abandons: number;
+  cart_abandons: number;
+  score: number;
+}
+
+export interface FrictionReport {
+  pages: FrictionPage[];
+}
+
+export interface FormsReport {
+  forms: Array<{
+    form: string;
+    path: string;
+    starts: number;
+    submits: number;
+    abandons: number;
+    abandon_rate: number;
+    last_fields: Array<{ field: string; abandons: number }>;
+  }>;
+}
+
+export interface CartsReport {
+  carts: {
+    started: number;
+    checked_out: number;
+    purchased: number;
+    open: number;
+    abandoned: number;
+    abandonment_rate: number;
+    abandoned_value: Money[];
+  };
+  pages: Array<{ path: string; abandons: number }>;
+}
+
+export interface KpisReport {
+  stages: Array<{ stage: string; views: number; visitors: number; bounce_rate: number; median_visible_ms: number | null; to_next_stage: number }>;
+  decision: { conversion_rate: number; average_basket: Money[]; median_decision_ms: number | null };
+  retention: { repurchase_rate: number };
+}
