@@ -4,11 +4,9 @@ import { store } from './local-store.ts';
 /** Minutes without an event after which the next event opens a new session. */
 export const SESSION_IDLE_MS = 30 * 60_000;
 
-/** A random UUID (v4), made with getRandomValues: randomUUID exists only on https pages. */
-export const uuid = (): string =>
-  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
-    (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16),
-  );
+/** A random UUID (v4) from one getRandomValues call (randomUUID exists only on https pages). */
+export const uuid = (r = crypto.getRandomValues(new Uint8Array(36))): string =>
+  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c, i) => (+c ^ (r[i]! & (15 >> (+c / 4)))).toString(16));
 
 /** The visitor id, made once and kept. */
 export function visitorId(): string {

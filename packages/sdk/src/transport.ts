@@ -22,11 +22,8 @@ export const post: Post = (url, body) =>
     () => ({ status: 0 }),
   );
 
-/** Queues `body` with `navigator.sendBeacon` (a string goes as text/plain): the browser delivers it even after the tab closes. */
-export const beacon: Beacon = (url, body) => {
-  try {
-    return navigator.sendBeacon(url, body);
-  } catch {
-    return false;
-  }
-};
+/**
+ * Queues `body` with `navigator.sendBeacon` (a string goes as text/plain): the browser delivers it even after the tab closes.
+ * Callers run inside the page listeners' guard, so a throwing sendBeacon (bad URL) reaches no page code.
+ */
+export const beacon: Beacon = (url, body) => navigator.sendBeacon(url, body);
