@@ -2,19 +2,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchProfile } from '../harness/browser.ts';
 
 /** A browser with a profile of its own; `close()` also removes the profile. */
 export async function openBrowser(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'parcours-dash-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1280, height: 900 },
-  });
+  const context = await launchProfile(dir);
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Flags for headless Chromium on these machines (TOOLCHAIN.md): no sandbox as root, no background traffic. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 // Headless Chromium says "HeadlessChrome" and the collector rightly drops bots: the scripted visitors present as a desktop Chrome.
 export const VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
 const RECORD_PREFIX = '__e2e_parcours:';
@@ -22,6 +23,17 @@ const RECORDER = `(() => {
     try { seen.push(e.detail); localStorage.setItem(key, JSON.stringify(seen)); } catch {}
   });
 })();`;
+
+/** Headless Chromium on the profile folder `dir` (kept: reopen it to be the same person), 1280×900. */
+export function launchProfile(dir: string, opts: { args?: string[]; userAgent?: string } = {}): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...(opts.args ?? [])],
+    userAgent: opts.userAgent,
+    viewport: { width: 1280, height: 900 },
+  });
+}
 
 export interface Visitor {
   /** The browser profile: reopening it is the same person coming back (same localStorage and IndexedDB). */
@@ -46,13 +58,10 @@ export async function newVisitor(): Promise<Visitor> {
       return context;
     },
     async open() {
-      context = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM_PATH,
-        headless: true,
+      context = await launchProfile(profile, {
         // The switch, not only the context option: beacons sent while a page unloads carry the browser-wide User-Agent.
-        args: [...ARGS, `--user-agent=${VISITOR_UA}`],
+        args: [`--user-agent=${VISITOR_UA}`],
         userAgent: VISITOR_UA,
-        viewport: { width: 1280, height: 900 },
       });
       await context.addInitScript(RECORDER);
       return context;
