@@ -21,6 +21,6 @@ const plugins = (mangleProps) => [
 ];
 
 export default [
-  { input: 'src/tag.ts', output: { file: 'dist/parcours.js', format: 'iife' }, plugins: plugins(true) },
+  { input: 'src/tag.ts', output: { file: 'dist/parcours.js', format: 'iife', strict: false }, plugins: plugins(true) },
   { input: 'src/index.ts', output: { file: 'dist/parcours.mjs', format: 'es' }, plugins: plugins(false) },
 ];

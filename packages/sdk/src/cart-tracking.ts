@@ -25,7 +25,7 @@ function item(i: Loose): Item | undefined {
  * The cart fields of a GA4 payload (`items`, `value`, `currency`, `transaction_id`); numbers given as
  * strings become numbers, a currency that is not ISO 4217 is left out. A cart's value is computed by the collector from its items.
  */
-export function cartFields(p: Loose = {}): CartFields {
+export function cartFields(p: Loose): CartFields {
   const items = ((p.items || []) as Loose[]).map(item).filter(Boolean) as Item[];
   const currency = ('' + (p.currency || '')).toUpperCase();
   return {

@@ -4,8 +4,9 @@ const mem: Record<string, string> = {};
 /** Reads `key`, or writes `value` to it and returns it. Never throws (private modes, blocked storage). */
 export function store(key: string, value?: string): string | undefined {
   try {
-    if (value === undefined) return localStorage.getItem(key) ?? mem[key];
-    localStorage.setItem(key, value);
+    // Index access: our keys (pc*) never collide with Storage's own members.
+    if (value === undefined) return localStorage[key] ?? mem[key];
+    localStorage[key] = value;
   } catch {}
   return value === undefined ? mem[key] : (mem[key] = value);
 }

@@ -45,7 +45,7 @@ export function newPage(): void {
  * Queues an event of `type` with its extra fields; `stage` is the explicit stage (rule 1). Every
  * queued event is announced as `window` CustomEvent `parcours:event` (detail: the event).
  */
-export function emit(type: string, fields: Loose = {}, stage?: string): void {
+export function emit(type: string, fields?: Loose, stage?: string): void {
   if (off()) return;
   const now = Date.now();
   const e: WireEvent = {
