@@ -14,10 +14,11 @@ const ITEM_FIELDS = ['item_id', 'item_name', 'item_category', 'item_variant', 'i
 /** One GA4 item from GA4 fields or a button's dataset; undefined when it has neither id nor name. */
 function item(i: Loose): Item | undefined {
   const it: Loose = {};
-  for (const k of ITEM_FIELDS) {
+  ITEM_FIELDS.map((k, n) => {
     const v = i[k] ?? i[k.replace(/_(.)/, (_, c: string) => c.toUpperCase())];
-    it[k] = v == null ? v : k == 'price' || k == 'quantity' ? num(v) : '' + v;
-  }
+    // The last two fields (price, quantity) are numbers, the others strings.
+    it[k] = v == null ? v : n > 4 ? num(v) : '' + v;
+  });
   return it.item_id || it.item_name ? it : undefined;
 }
 
