@@ -7,10 +7,10 @@ const BUDGET = 3500;
 /** Plausible's tracker, the size we aim at. */
 const AIM = 2670;
 /**
- * The ceiling this build enforces until the budget is met: today's size plus a small margin, so that
- * any growth fails CI while the whole test pipeline (which stops at the first failing step) keeps running.
+ * The ceiling this build enforces while the budget is not met: the size after the last size pass
+ * (4,241 B) plus 20 B, so any growth fails CI. Lower it with every cut; replace it by BUDGET once the tag fits.
  */
-const CEILING = 4300;
+const CEILING = 4261;
 
 const src = readFileSync(new URL('../dist/parcours.js', import.meta.url));
 const gz = gzipSync(src, { level: 9 }).length;
