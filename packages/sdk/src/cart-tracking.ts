@@ -40,7 +40,7 @@ export function cartFields(p: Loose): CartFields {
 /** Sends `cart(action, payload)` for clicks on `[data-parcours-cart]` buttons, the item read from their data- attributes. */
 export function watchCartButtons(cart: (action: string, payload: Loose) => void): void {
   on(document, 'click', (e: Event) => {
-    const d = ((e.target as Element).closest?.('[data-parcours-cart]') as HTMLElement | null)?.dataset;
+    const d = ((e.target as Element).closest('[data-parcours-cart]') as HTMLElement | null)?.dataset;
     if (d) cart(d.parcoursCart!, { items: [d], value: d.value, currency: d.currency, transaction_id: d.transactionId });
   });
 }

@@ -11,9 +11,10 @@ type Loose = Record<string, any>;
 export function bridgeDataLayer(cart: (type: string, payload: Loose) => void, w: Loose = window): void {
   const dl: Loose[] = (w.dataLayer = w.dataLayer || []);
   const read = guard((x: Loose) => {
-    const gtag = x && x[0] === 'event';
-    const name = gtag ? x[1] : x && x.event;
-    const payload = gtag ? x[2] : x && x.ecommerce;
+    // A null or primitive push throws here, inside the guard: nothing to bridge.
+    const gtag = x[0] === 'event';
+    const name = gtag ? x[1] : x.event;
+    const payload = gtag ? x[2] : x.ecommerce;
     if (CART_EVENTS.includes(name) && payload) cart(name, payload);
   });
   dl.forEach(read);

@@ -23,7 +23,7 @@ export function watchForms(emit: Emit): () => void {
   const fields = (e: Event) => {
     const el = e.target as HTMLInputElement;
     const touch = e.type != 'focusin';
-    const f = !el.closest?.('[data-parcours-ignore]') && el.form;
+    const f = !el.closest('[data-parcours-ignore]') && el.form;
     const n = f && (el.getAttribute('name') || el.id);
     let s = f && started.get(f);
     if (f && !s && touch) {

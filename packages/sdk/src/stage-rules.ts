@@ -3,7 +3,7 @@ import { eventStage, pathStage } from './names.ts';
 
 /** Turns a path glob into a regular expression: `*` matches within one path segment, `**` across segments. */
 export const globToRegExp = (glob: string): RegExp =>
-  RegExp('^' + glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*\*?/g, (m) => (m[1] ? '.*' : '[^/]*')) + '$');
+  RegExp('^' + glob.replace(/[^\w*]/g, '\\$&').replace(/\*\*?/g, (m) => (m[1] ? '.*' : '[^/]*')) + '$');
 
 /**
  * Resolves the stage of an event of `type` on `path` for the ordered `stages`: `explicit` (rule 1),
