@@ -1,6 +1,6 @@
 import type { WireEvent } from '@parcours/protocol';
 import { VALID_EVENTS } from '@parcours/protocol/fixtures';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { tx } from './idb.ts';
 import { empty, live, OUTBOX_CAP, OUTBOX_MAX_AGE, put, release, restore, save, waiting } from './outbox.ts';
 
@@ -56,6 +56,17 @@ describe('outbox', () => {
     const [list, lost] = await waiting();
     expect(list.map((e) => e.id)).toEqual(['new']);
     expect(lost).toBe(1);
+  });
+
+  it('keeps the unreported drop count where the next page of the site finds it, not in the closing tab', async () => {
+    put(event('stale', Date.now() - OUTBOX_MAX_AGE - 1));
+    expect((await waiting())[1]).toBe(1);
+    // A later page of the site is a new copy of the script: nothing of this tab's memory survives.
+    vi.resetModules();
+    const next = await import('./outbox.ts');
+    expect((await next.waiting())[1]).toBe(1);
+    await next.release([], 1);
+    expect((await waiting())[1]).toBe(0);
   });
 });
 

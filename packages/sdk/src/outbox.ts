@@ -1,6 +1,7 @@
 // The outbox: every event waits here (IndexedDB, plus this tab's memory) until the collector acknowledges it.
 import type { WireEvent } from '@parcours/protocol';
 import { tx } from './idb.ts';
+import { store } from './local-store.ts';
 
 /** Most events the outbox keeps; past it the oldest are dropped and counted. */
 export const OUTBOX_CAP = 1000;
@@ -10,9 +11,14 @@ export const OUTBOX_MAX_AGE = 7 * 864e5;
 // id → [event, 1 once IndexedDB holds it]. Memory is this tab's copy: what IndexedDB refused (missing, blocked, over
 // quota) is still sent from here, and a beacon can read it synchronously when the page goes away.
 const mem = new Map<string, [WireEvent, 1?]>();
-let lost = 0;
 // localStorage key of this page's copy of what IndexedDB had not confirmed when the page was last hidden.
 const SAVED = 'pcq' + Math.random();
+
+/**
+ * Adds `n` to the count of dropped events not yet reported and answers it. Kept in localStorage, not in
+ * this tab's memory: a tab that closes before an acknowledged send must not take the count with it.
+ */
+const lostBy = (n: number): number => +store('pcl', '' + (+(store('pcl') || 0) + n))!;
 
 /** An IndexedDB call that never rejects: a missing, refused or full database leaves the memory copy to do the work. */
 const idb = <T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T> | void): Promise<T | void> =>
@@ -36,14 +42,13 @@ export async function waiting(): Promise<[WireEvent[], number]> {
   for (const [id, [e, stored]] of mem) ids.includes(id) || (stored ? mem.delete(id) : list.push(e));
   list.sort((a, b) => a.ts - b.ts);
   const old = list.filter((e, i) => Date.now() - e.ts > OUTBOX_MAX_AGE || i < list.length - OUTBOX_CAP);
-  lost += old.length;
   await release(old.map((e) => e.id));
-  return [list.slice(old.length), lost];
+  return [list.slice(old.length), lostBy(old.length)];
 }
 
 /** Removes events the collector acknowledged (or refused for good); `reported` drops were told to it. */
 export async function release(ids: string[], reported = 0): Promise<void> {
-  lost -= reported;
+  lostBy(-reported);
   for (const id of ids) mem.delete(id);
   await idb('readwrite', (s) => void ids.map((id) => s.delete(id)));
 }
@@ -55,7 +60,7 @@ export const live = (): WireEvent[] => Array.from(mem.values(), (r) => r[0]);
 export async function empty(): Promise<void> {
   restore();
   mem.clear();
-  lost = 0;
+  store('pcl', '0');
   await idb('readwrite', (s) => void s.clear());
 }
 
