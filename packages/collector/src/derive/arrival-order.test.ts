@@ -124,7 +124,9 @@ describe('derivation is independent of arrival order', () => {
               if (e === null) expect(t.since_ms).toBeNull();
               else expect(Math.abs((t.since_ms as number) - e)).toBeLessThan(1_000);
             });
-            expect(actual.length).toBeGreaterThan(0);
+            // Not a vacuous comparison: a page view always gives the visitor a first stage (a journey of only
+            // page_leave events rightly has none).
+            if (steps.some((s) => s.type === 'page_view')) expect(actual.length).toBeGreaterThan(0);
           },
         ),
         { numRuns: 25 },
