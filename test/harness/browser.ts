@@ -35,6 +35,11 @@ export function launchProfile(dir: string, opts: { args?: string[]; userAgent?: 
   });
 }
 
+/** Chromium on `dir` presenting as a desktop Chrome, so the collector does not drop it as a bot. */
+export const launchAsVisitor = (dir: string): Promise<BrowserContext> =>
+  // The switch, not only the context option: beacons sent while a page unloads carry the browser-wide User-Agent.
+  launchProfile(dir, { args: [`--user-agent=${VISITOR_UA}`], userAgent: VISITOR_UA });
+
 export interface Visitor {
   /** The browser profile: reopening it is the same person coming back (same localStorage and IndexedDB). */
   profile: string;
@@ -58,11 +63,7 @@ export async function newVisitor(): Promise<Visitor> {
       return context;
     },
     async open() {
-      context = await launchProfile(profile, {
-        // The switch, not only the context option: beacons sent while a page unloads carry the browser-wide User-Agent.
-        args: [`--user-agent=${VISITOR_UA}`],
-        userAgent: VISITOR_UA,
-      });
+      context = await launchAsVisitor(profile);
       await context.addInitScript(RECORDER);
       return context;
     },

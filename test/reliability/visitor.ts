@@ -2,10 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM_PATH, VISITOR_UA } from '../harness/browser.ts';
-
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchAsVisitor } from '../harness/browser.ts';
 const IDS_PREFIX = '__rel_ids:';
 const ERRORS_PREFIX = '__rel_errors:';
 
@@ -44,13 +42,7 @@ export interface RelVisitor {
 /** Opens a new visitor: a fresh profile presenting as a desktop Chrome (the collector drops HeadlessChrome as a bot). */
 export async function openVisitor(): Promise<RelVisitor> {
   const profile = mkdtempSync(join(tmpdir(), 'parcours-rel-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...ARGS, `--user-agent=${VISITOR_UA}`],
-    userAgent: VISITOR_UA,
-    viewport: { width: 1280, height: 900 },
-  });
+  const context = await launchAsVisitor(profile);
   await context.addInitScript(RECORDER);
   const pageErrors: string[] = [];
   const watch = (p: Page) => p.on('pageerror', (e) => pageErrors.push(String(e.stack ?? e)));
