@@ -14,12 +14,12 @@ describe('cartFields', () => {
     ).toEqual({
       items: [{ item_id: '42', item_name: 'Mug', item_category: 'Kitchen', price: 12.5, quantity: 2 }],
       value: 25,
-      currency: 'EUR',
+      currency: 'eur',
       transaction_id: '1001',
     });
   });
 
-  it('leaves out a currency that is not ISO 4217 and a value that is not a number', () => {
+  it('leaves out a currency that is not three letters (ISO 4217) and a value that is not a number', () => {
     expect(cartFields({ value: 'lots', currency: 'euros' })).toEqual({});
   });
 

@@ -8,9 +8,9 @@ export const OUTBOX_CAP = 1000;
 /** Oldest event the outbox keeps, ms (7 days). */
 export const OUTBOX_MAX_AGE = 7 * 864e5;
 
-// id → [event, 1 once IndexedDB holds it]. Memory is this tab's copy: what IndexedDB refused (missing, blocked, over
-// quota) is still sent from here, and a beacon can read it synchronously when the page goes away.
-const mem = new Map<string, [WireEvent, 1?]>();
+// id → [event, its id once IndexedDB holds it]. Memory is this tab's copy: what IndexedDB refused (missing, blocked,
+// over quota) is still sent from here, and a beacon can read it synchronously when the page goes away.
+const mem = new Map<string, [WireEvent, string?]>();
 // localStorage key of this page's copy of what IndexedDB had not confirmed when the page was last hidden.
 const SAVED = 'pcq' + Math.random();
 
@@ -18,17 +18,13 @@ const SAVED = 'pcq' + Math.random();
  * Adds `n` to the count of dropped events not yet reported and answers it. Kept in localStorage, not in
  * this tab's memory: a tab that closes before an acknowledged send must not take the count with it.
  */
-const lostBy = (n: number): number => +store('pcl', '' + (+(store('pcl') || 0) + n))!;
-
-/** An IndexedDB call that never rejects: a missing, refused or full database leaves the memory copy to do the work. */
-const idb = <T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T> | void): Promise<T | void> =>
-  new Promise<T>((ok) => ok(tx(mode, f))).catch(() => {});
+const lostBy = (n: number): number => +store('pcl', '' + (~~store('pcl')! + n))!;
 
 /** Queues one event: in memory at once, in IndexedDB in the background. */
 export function put(e: WireEvent): void {
-  const r: [WireEvent, 1?] = [e];
+  const r: [WireEvent, string?] = [e];
   mem.set(e.id, r);
-  idb('readwrite', (s) => void s.put(e, e.id)).then((ok) => (r[1] = ok as 1 | undefined));
+  tx('readwrite', (s) => s.put(e, e.id)).then((key) => (r[1] = key as string));
 }
 
 /**
@@ -36,7 +32,7 @@ export function put(e: WireEvent): void {
  * caps (more than OUTBOX_CAP, or older than OUTBOX_MAX_AGE) are dropped here, oldest first.
  */
 export async function waiting(): Promise<[WireEvent[], number]> {
-  const list = (await idb<WireEvent[]>('readonly', (s) => s.getAll())) || [];
+  const list = (await tx<WireEvent[]>('readonly', (s) => s.getAll())) || [];
   const ids = list.map((e) => e.id);
   // Stored, then gone from the database: another tab had it acknowledged.
   for (const [id, [e, stored]] of mem) ids.includes(id) || (stored ? mem.delete(id) : list.push(e));
@@ -50,7 +46,7 @@ export async function waiting(): Promise<[WireEvent[], number]> {
 export async function release(ids: string[], reported = 0): Promise<void> {
   lostBy(-reported);
   for (const id of ids) mem.delete(id);
-  await idb('readwrite', (s) => void ids.map((id) => s.delete(id)));
+  await tx('readwrite', (s) => void ids.map((id) => s.delete(id)));
 }
 
 /** Events this tab queued that nobody acknowledged yet, in queue order, read synchronously (for a beacon). */
@@ -61,7 +57,7 @@ export async function empty(): Promise<void> {
   restore();
   mem.clear();
   store('pcl', '0');
-  await idb('readwrite', (s) => void s.clear());
+  await tx('readwrite', (s) => void s.clear());
 }
 
 /**
@@ -69,19 +65,15 @@ export async function empty(): Promise<void> {
  * which is synchronous, so the events queued just now (`page_leave`, form abandons) survive a tab
  * closed before their IndexedDB writes completed.
  */
-export function save(): void {
-  try {
-    localStorage[SAVED] = JSON.stringify(live());
-  } catch {}
-}
+export const save = (): void => void store(SAVED, JSON.stringify(live()));
 
 /** Moves what other pages saved (see `save`) into the outbox, and forgets every saved copy. */
 export function restore(): void {
   try {
     for (const k of Object.keys(localStorage))
       if (!k.indexOf('pcq')) {
-        if (k != SAVED) for (const e of JSON.parse(localStorage[k])) put(e);
-        localStorage.removeItem(k);
+        if (k != SAVED) JSON.parse(localStorage[k]).map(put);
+        delete localStorage[k];
       }
   } catch {}
 }

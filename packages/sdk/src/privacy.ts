@@ -1,7 +1,4 @@
 // Privacy signals the browser sends: Do Not Track and Global Privacy Control.
 
 /** Whether the browser asks not to be tracked (Do Not Track or Global Privacy Control). */
-export const optedOut = (): boolean => {
-  const n = navigator as Navigator & { globalPrivacyControl?: boolean };
-  return n.doNotTrack == '1' || !!n.globalPrivacyControl;
-};
+export const optedOut = (): boolean => navigator.doNotTrack == '1' || !!(navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;

@@ -36,7 +36,7 @@ async function drain(): Promise<boolean> {
     const b = pack(site, list, lost, Date.now());
     const r = await post(url, b.body);
     if (paused || shouldRetry(r.status)) {
-      const wait = (r.status === 429 && retryAfter(r.retryAfter, Date.now())) || backoff(fails++);
+      const wait = (r.status == 429 && retryAfter(r.headers!.get('Retry-After'), Date.now())) || backoff(fails++);
       until = Date.now() + wait;
       paused || schedule(wait);
       return false;
