@@ -1,8 +1,11 @@
 // Report latency: each report of the collector over 100k and 1M stored events, the collector's own code on local SQLite.
-// Usage: pnpm --filter @parcours/bench exec node reports.mjs [--smoke] [--sizes=100000,1000000] [--runs=7] [--keep]
+// Usage: pnpm --filter @parcours/bench exec node reports.mjs [--smoke] [--sizes=100000,1000000] [--runs=7] [--keep] [--db=DIR [--rederive]] [--no-write]
+// --db=DIR keeps the built SQLite files in DIR and reuses them on the next run (building 1M takes minutes): migrations added
+// since are applied and every visitor re-derived; --rederive re-derives even when no migration was added.
+// --no-write prints the figures without touching RESULTS.md.
 import { build } from 'esbuild';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createD1 } from './reports-d1.mjs';
@@ -33,11 +36,19 @@ async function loadCollector(dir) {
   return import(pathToFileURL(out).href);
 }
 
-/** Applies the collector's migrations, in order, as wrangler would. */
+/** Applies the collector's migrations not applied yet, in order, as wrangler would; answers how many it applied. */
 function migrate(db) {
   const dir = join(collector, 'migrations');
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) db.raw.exec(readFileSync(join(dir, f), 'utf8'));
-  db.raw.prepare('INSERT INTO sites (id, origins, stages, read_token_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(SITE.id, '["*"]', JSON.stringify(SITE.stages), 'x', Date.now());
+  db.raw.exec('CREATE TABLE IF NOT EXISTS bench_migrations (name TEXT PRIMARY KEY)');
+  const done = new Set(db.raw.prepare('SELECT name FROM bench_migrations').all().map((r) => r.name));
+  let applied = 0;
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+    if (done.has(f)) continue;
+    db.raw.exec(readFileSync(join(dir, f), 'utf8'));
+    db.raw.prepare('INSERT INTO bench_migrations (name) VALUES (?)').run(f);
+    applied++;
+  }
+  return applied;
 }
 
 /** Stores `total` generated events straight into `events`, 100 rows a statement. */
@@ -72,21 +83,32 @@ async function time(fn) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'parcours-reports-'));
+const keepDir = args.db ? String(args.db) : null;
+if (keepDir) mkdirSync(keepDir, { recursive: true });
 try {
   const c = await loadCollector(work);
   const table = [];
   for (const size of sizes) {
-    const db = createD1(join(work, `reports-${size}.sqlite`));
-    migrate(db);
+    const db = createD1(join(keepDir ?? work, `reports-${size}.sqlite`));
+    const reused = db.raw.prepare("SELECT 1 FROM sqlite_master WHERE name = 'bench_meta'").get();
+    const added = migrate(db);
+    if (!reused) {
+      db.raw.exec('CREATE TABLE bench_meta (now INTEGER, fill_ms REAL, derive_ms REAL)');
+      db.raw.prepare('INSERT INTO sites (id, origins, stages, read_token_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(SITE.id, '["*"]', JSON.stringify(SITE.stages), 'x', Date.now());
+    }
     // Building is not what is measured: a large page cache while filling and deriving, SQLite's default while timing.
     db.raw.exec('PRAGMA cache_size = -1000000');
-    const now = Date.now();
-    const fillMs = await time(() => fill(db, size, now));
+    const meta = reused ? db.raw.prepare('SELECT now, fill_ms AS fillMs, derive_ms AS deriveMs FROM bench_meta').get() : null;
+    if (reused && !meta) throw new Error(`${keepDir}: reports-${size}.sqlite was left half built; delete it`);
+    const now = meta?.now ?? Date.now();
+    const fillMs = meta ? meta.fillMs : await time(() => fill(db, size, now));
     const visitors = db.raw.prepare('SELECT DISTINCT visitor FROM events WHERE site = ?').all(SITE.id).map((r) => r.visitor);
     // Derivation as ingestion runs it, a round of visitors at a time.
-    const deriveMs = await time(async () => {
+    const deriveMs = meta && !added && !args.rederive ? meta.deriveMs : await time(async () => {
       for (let i = 0; i < visitors.length; i += 200) await c.deriveVisitors(db, SITE, visitors.slice(i, i + 200));
     });
+    db.raw.exec('DELETE FROM bench_meta');
+    db.raw.prepare('INSERT INTO bench_meta (now, fill_ms, derive_ms) VALUES (?, ?, ?)').run(now, fillMs, deriveMs);
     const count = (t) => db.raw.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get().n;
     const shape = { events: count('events'), visitors: visitors.length, page_views: count('page_views'), transitions: count('transitions'), carts: count('carts'), purchases: count('purchases') };
     console.log(`${size} events: stored in ${(fillMs / 1000).toFixed(1)} s, derived in ${(deriveMs / 1000).toFixed(1)} s`, shape);
@@ -113,7 +135,7 @@ try {
     table.push({ size, shape, fillMs, deriveMs });
     db.close();
   }
-  if (!smoke) writeSection(table);
+  if (!smoke && !args['no-write']) writeSection(table);
 } finally {
   // --keep leaves the SQLite files for a look at query plans (sqlite3 <file> 'EXPLAIN QUERY PLAN ...').
   if (args.keep) console.log(`kept ${work}`);

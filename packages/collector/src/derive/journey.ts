@@ -26,6 +26,7 @@ export function walkJourney(events: StoredEvent[]): Journey {
   const pageStage = new Map<string, number>();
   let current: number | null = null;
   let lastMove: number | null = null;
+  const lastEntry = new Map<number, number>();
 
   for (const e of events) {
     let target: number | null = null;
@@ -48,7 +49,9 @@ export function walkJourney(events: StoredEvent[]): Journey {
         path: e.path,
         next_ms: null,
         onward_ms: null,
+        prev_entry: lastEntry.get(target) ?? null,
       });
+      lastEntry.set(target, e.time);
       current = target;
       lastMove = e.time;
     }
@@ -76,6 +79,9 @@ function lookAhead(transitions: TransitionRow[]): void {
 
 function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageAfter: Map<string, number>) {
   const bySession = new Map<string, { views: PageViewRow[]; open: PageViewRow | null }>();
+  // The visitor's previous page view, overall and per page stage: events come in (time, id) order.
+  let lastView: number | null = null;
+  const lastStageView = new Map<number, number>();
   for (const e of events) {
     let s = bySession.get(e.session);
     if (!s) bySession.set(e.session, (s = { views: [], open: null }));
@@ -91,7 +97,11 @@ function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageA
         is_entry: s.views.length === 0 ? 1 : 0,
         is_bounce: 0,
         is_exit: 0,
+        prev_view: lastView,
+        prev_stage_view: lastStageView.get(e.stage_index) ?? null,
       };
+      lastView = e.time;
+      lastStageView.set(e.stage_index, e.time);
       s.views.push(row);
       s.open = row;
     } else if (e.type === 'page_leave' && s.open && e.duration_ms !== null) {

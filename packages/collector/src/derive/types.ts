@@ -29,6 +29,8 @@ export interface TransitionRow {
   next_ms: number | null;
   /** ms until the visitor next moved into any stage after to_index, null if they never did. */
   onward_ms: number | null;
+  /** Time of the visitor's previous move into to_index, null for the first: counts visitors without grouping. */
+  prev_entry: number | null;
 }
 
 export interface PageViewRow {
@@ -42,6 +44,10 @@ export interface PageViewRow {
   is_entry: 0 | 1;
   is_bounce: 0 | 1;
   is_exit: 0 | 1;
+  /** Time of the visitor's previous page view, null for the first. */
+  prev_view: number | null;
+  /** Time of the visitor's previous page view of the same stage_index, null for the first. */
+  prev_stage_view: number | null;
 }
 
 export interface CartRow {

@@ -1,9 +1,8 @@
 // The KPI report: per-stage traffic and engagement, the decision (conversion, basket, time) and retention.
 import type { KpisReport, Money } from '@parcours/protocol';
 import { NO_CURRENCY } from './carts.ts';
-import { periodIsWide } from './plan.ts';
 import type { Range } from './query.ts';
-import { cents, mediansAtOffset, mediansBy, rate, type ReportSite } from './sql.ts';
+import { cents, FIRST_ENTRY_IN_PERIOD, mediansAtOffset, mediansBy, rate, stagePositions, type ReportSite } from './sql.ts';
 
 /**
  * Per stage (of the pages viewed): views, visitors, bounce rate of sessions entering there,
@@ -15,35 +14,33 @@ import { cents, mediansAtOffset, mediansBy, rate, type ReportSite } from './sql.
 export async function kpis(db: D1Database, site: ReportSite, range: Range): Promise<KpisReport> {
   const pv = 'site = ?1 AND time >= ?2 AND time < ?3';
   const binds = [site.id, range.from, range.to];
-  const wide = await periodIsWide(db, site.id, range);
-  // Wide: per (stage, visitor) in index order, then per stage, no sort. Narrow: the period's rows in time order.
-  const perStageSql = wide
-    ? `SELECT stage_index, SUM(v) AS views, COUNT(*) AS visitors, SUM(e) AS entries, SUM(b) AS bounces, SUM(t) AS timed FROM (
-         SELECT stage_index, visitor, COUNT(*) AS v, SUM(is_entry) AS e, SUM(is_entry AND is_bounce) AS b, COUNT(visible_ms) AS t
-           FROM page_views INDEXED BY page_views_site_stage WHERE ${pv} GROUP BY stage_index, visitor
-       ) GROUP BY stage_index`
-    : `SELECT stage_index, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces,
-              COUNT(visible_ms) AS timed
-         FROM page_views INDEXED BY page_views_site_time WHERE ${pv} GROUP BY stage_index`;
-  const entryIndex = wide ? 'transitions_site_entry' : 'transitions_site_time';
-  // Wide: the primary key (site, visitor, time) gives the visitors in order, counted without a temporary sort.
-  const activeSql = wide
-    ? `SELECT COUNT(*) FROM (SELECT visitor FROM page_views INDEXED BY sqlite_autoindex_page_views_1 WHERE ${pv} GROUP BY visitor)`
-    : `SELECT COUNT(DISTINCT visitor) FROM page_views INDEXED BY page_views_site_time WHERE ${pv}`;
-  const [stages, onward, active, baskets, buyers] = await db.batch([
-    db.prepare(perStageSql).bind(...binds),
+  const [stages, onward, purchasesOnly, baskets, buyers] = await db.batch([
+    // One pass over the period's page views, stage by stage in index order (no sort). A visitor counts once per stage
+    // on their first view of it in the period (previous view of that stage before the period), and once in all on
+    // their first view of any page (the conversion denominator): exact distinct counts without grouping by visitor.
     db
       .prepare(
-        `SELECT k AS stage_index, COUNT(*) AS entered, COUNT(CASE WHEN t + onward_ms < ?3 THEN 1 END) AS onward FROM (
-           SELECT to_index AS k, MIN(time) AS t, onward_ms FROM transitions INDEXED BY ${entryIndex} WHERE ${pv} GROUP BY to_index, visitor
-         ) GROUP BY k`,
+        `SELECT stage_index, COUNT(*) AS views, COUNT(CASE WHEN prev_stage_view IS NULL OR prev_stage_view < ?2 THEN 1 END) AS visitors,
+                COUNT(CASE WHEN prev_view IS NULL OR prev_view < ?2 THEN 1 END) AS active,
+                SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces, COUNT(visible_ms) AS timed
+           FROM page_views INDEXED BY page_views_site_stage WHERE site = ?1 AND ${stagePositions('stage_index', site)} AND time >= ?2 AND time < ?3
+          GROUP BY stage_index`,
       )
       .bind(...binds),
+    // The visitors' first entries into each stage in the period, and those followed by any later stage before its end.
     db
       .prepare(
-        `SELECT (${activeSql})
-              + (SELECT COUNT(DISTINCT p.visitor) FROM purchases p WHERE p.site = ?1 AND p.time >= ?2 AND p.time < ?3
-                  AND NOT EXISTS (SELECT 1 FROM page_views v WHERE v.site = ?1 AND v.visitor = p.visitor AND v.time >= ?2 AND v.time < ?3)) AS n`,
+        `SELECT to_index AS stage_index, COUNT(*) AS entered, COUNT(CASE WHEN time + onward_ms < ?3 THEN 1 END) AS onward
+           FROM transitions INDEXED BY transitions_site_entry
+          WHERE site = ?1 AND ${stagePositions('to_index', site)} AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD}
+          GROUP BY to_index`,
+      )
+      .bind(...binds),
+    // Active visitors who bought in the period without a page view in it (few: one look-up per purchase).
+    db
+      .prepare(
+        `SELECT COUNT(DISTINCT p.visitor) AS n FROM purchases p WHERE p.site = ?1 AND p.time >= ?2 AND p.time < ?3
+            AND NOT EXISTS (SELECT 1 FROM page_views v WHERE v.site = ?1 AND v.visitor = p.visitor AND v.time >= ?2 AND v.time < ?3)`,
       )
       .bind(...binds),
     db
@@ -59,7 +56,7 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
       )
       .bind(...binds),
   ]);
-  type StageRow = { stage_index: number; views: number; visitors: number; entries: number; bounces: number; timed: number };
+  type StageRow = { stage_index: number; views: number; visitors: number; active: number; entries: number; bounces: number; timed: number };
   const perStage = new Map((stages!.results as StageRow[]).map((r) => [r.stage_index, r]));
   const [visible, decision] = await Promise.all([
     mediansAtOffset(
@@ -78,7 +75,8 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
 
   const moved = new Map((onward!.results as Array<{ stage_index: number; entered: number; onward: number }>).map((r) => [r.stage_index, r]));
   const b = (buyers!.results[0] ?? {}) as { buyers?: number; repeat_buyers?: number };
-  const activeVisitors = (active!.results[0] as { n?: number } | undefined)?.n ?? 0;
+  const viewers = [...perStage.values()].reduce((sum, r) => sum + r.active, 0);
+  const activeVisitors = viewers + ((purchasesOnly!.results[0] as { n?: number } | undefined)?.n ?? 0);
   return {
     stages: site.stages.map((stage, k) => {
       const r = perStage.get(k);

@@ -137,6 +137,18 @@ export async function groupMedians(db: D1Database, inner: string, binds: unknown
   return out;
 }
 
+/**
+ * A move that is its visitor's first entry into its stage within the period: its previous entry
+ * into that stage (`prev_entry`) lies before the period, or there is none. Counting these rows
+ * counts the visitors who entered, with no grouping by visitor. Binds: ?2 = from.
+ */
+export const FIRST_ENTRY_IN_PERIOD = '(prev_entry IS NULL OR prev_entry < ?2)';
+
+/** `column IN (0, 1, ...)` over a site's stage positions: lets SQLite seek each stage's time range in an index. */
+export function stagePositions(column: string, site: ReportSite): string {
+  return `${column} IN (${site.stages.map((_, k) => k).join(',')})`;
+}
+
 /** The site a report reads: its id and ordered stage names. */
 export interface ReportSite {
   id: string;
