@@ -1,0 +1,106 @@
+// funnel and kpis count visitors from each row's previous row of its kind: the same numbers as grouping by visitor, any period.
+import { env } from 'cloudflare:workers';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { FunnelReport, KpisReport, WireEvent } from '@parcours/protocol';
+import { registerSite } from '../../test/helpers.ts';
+import { report, send, wire } from './test-support.ts';
+
+const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
+const HOUR = 3_600_000;
+const start = Date.now() - 10 * 24 * HOUR;
+let site: { id: string; token: string };
+
+/** A seeded history: 40 visitors coming back over ten days, moving between stages both ways, some buying. */
+function history(): WireEvent[] {
+  const rnd = fc.sample(fc.array(fc.nat({ max: 999 }), { minLength: 4000, maxLength: 4000 }), { numRuns: 1, seed: 7 })[0]!;
+  let i = 0;
+  const next = (n: number) => rnd[i++ % rnd.length]! % n;
+  const out: WireEvent[] = [];
+  for (let v = 0; v < 40; v++) {
+    let t = start + next(48) * HOUR;
+    for (let s = 0, sessions = 1 + next(3); s < sessions; s++) {
+      for (let e = 0, n = 1 + next(6); e < n; e++) {
+        const stage = STAGES[next(5)]!;
+        const type = next(10) === 0 ? 'purchase' : 'page_view';
+        out.push(wire({ visitor: `d${v}`, session: `d${v}-${s}`, ts: (t += 1 + next(20) * 60_000), type, stage, path: `/${stage}/${next(3)}`, ...(type === 'purchase' ? { value: 10, currency: 'EUR', transaction_id: `t${v}-${s}-${e}` } : {}) }));
+      }
+      t += (1 + next(72)) * HOUR;
+    }
+  }
+  return out;
+}
+
+const median = (xs: number[]) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round((s[Math.floor((s.length - 1) / 2)]! + s[Math.floor(s.length / 2)]!) / 2);
+};
+const rate = (a: number, b: number) => (b > 0 ? a / b : 0);
+
+/** The funnel and kpis numbers REPORTS.md defines, computed the plain way: grouping the period's rows by visitor. */
+async function reference(from: number, to: number) {
+  const q = <T>(sql: string) => env.DB.prepare(sql).bind(site.id, from, to).all<T>().then((r) => r.results);
+  const firsts = await q<{ k: number; next: number | null; onward: number | null }>(
+    `SELECT to_index AS k, CASE WHEN MIN(time) + next_ms < ?3 THEN next_ms END AS next, CASE WHEN MIN(time) + onward_ms < ?3 THEN 1 END AS onward
+       FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, visitor`,
+  );
+  const viewers = await q<{ k: number; n: number }>(
+    'SELECT stage_index AS k, COUNT(DISTINCT visitor) AS n FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY stage_index',
+  );
+  const [active] = await q<{ n: number }>(
+    `SELECT COUNT(*) AS n FROM (SELECT visitor FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3
+       UNION SELECT visitor FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3)`,
+  );
+  const [buyers] = await q<{ n: number }>('SELECT COUNT(DISTINCT visitor) AS n FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3');
+  const of = (k: number) => firsts.filter((r) => r.k === k);
+  return {
+    funnel: STAGES.map((stage, k) => {
+      const prev = of(k - 1).map((r) => r.next).filter((d): d is number => d !== null);
+      return {
+        stage,
+        visitors: of(k).length,
+        rate_from_previous: k === 0 ? null : rate(prev.length, of(k - 1).length),
+        median_ms_from_previous: k === 0 ? null : median(prev),
+      };
+    }),
+    kpis: STAGES.map((stage, k) => ({
+      stage,
+      visitors: viewers.find((r) => r.k === k)?.n ?? 0,
+      to_next_stage: rate(of(k).filter((r) => r.onward).length, of(k).length),
+    })),
+    conversion_rate: rate(buyers?.n ?? 0, active?.n ?? 0),
+  };
+}
+
+beforeAll(async () => {
+  site = await registerSite();
+  const events = history();
+  // Out of order: later batches first, as an offline outbox may deliver.
+  const batches = Array.from({ length: Math.ceil(events.length / 25) }, (_, i) => events.slice(i * 25, (i + 1) * 25)).reverse();
+  for (const batch of batches) expect((await send(site.id, batch)).accepted).toBe(batch.length);
+});
+
+describe('distinct visitors without grouping by visitor', () => {
+  it('the funnel and kpis give the numbers of grouping by visitor, for any period', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 11 * 24 }), fc.integer({ min: 1, max: 11 * 24 }), async (fromHour, hours) => {
+        const from = start + fromHour * HOUR - 1_234;
+        const to = from + hours * HOUR;
+        const query = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+        const want = await reference(from, to);
+        const funnel = await report<FunnelReport>(site, 'funnel', query);
+        const kpis = await report<KpisReport>(site, 'kpis', query);
+        expect(funnel.stages).toEqual(want.funnel);
+        expect(kpis.stages.map(({ stage, visitors, to_next_stage }) => ({ stage, visitors, to_next_stage }))).toEqual(want.kpis);
+        expect(kpis.decision.conversion_rate).toBe(want.conversion_rate);
+      }),
+      { numRuns: 40 },
+    );
+    // Not vacuous: over the whole history, visitors came back (fewer visitors than entries) and moved on.
+    const all = await reference(start - HOUR, Date.now());
+    const [rows] = (await env.DB.prepare('SELECT COUNT(*) AS n FROM transitions WHERE site = ?').bind(site.id).all<{ n: number }>()).results;
+    expect(all.funnel.reduce((a, s) => a + s.visitors, 0)).toBeLessThan(rows!.n);
+    expect(all.funnel.some((s) => (s.rate_from_previous ?? 0) > 0)).toBe(true);
+  });
+});
