@@ -3,10 +3,10 @@ import type { BatchReply, ParsedBatch, Rejection } from '@parcours/protocol';
 import { insertEvents, type EventRow } from '../db/events.ts';
 import { dailySalt } from '../db/salts.ts';
 import { addSiteCounts } from '../db/site-stats.ts';
-import type { Site } from '../db/sites.ts';
 import { deriveVisitors } from '../derive/index.ts';
 import { fail } from '../errors.ts';
 import { cookielessVisitor } from './client-key.ts';
+import type { IngestSite } from './site-cache.ts';
 import { toRow } from './to-row.ts';
 
 /** What the collector knows about the request besides its body. Address and User-Agent are used, never stored. */
@@ -30,7 +30,7 @@ export function utcDay(ms: number): string {
  * Stores a batch's valid events once each and answers the reply of `POST /v1/events`.
  * Bot batches of a filtering site are counted (`filtered`) and not stored.
  */
-export async function storeBatch(db: D1Database, site: Site, batch: ParsedBatch, ctx: BatchContext): Promise<BatchReply> {
+export async function storeBatch(db: D1Database, site: IngestSite, batch: ParsedBatch, ctx: BatchContext): Promise<BatchReply> {
   const day = utcDay(ctx.receivedAt);
   const rejected: Rejection[] = [...batch.rejected];
 

@@ -5,6 +5,7 @@ import { newToken, requireAdmin, sha256Hex } from '../auth.ts';
 import { getSiteCounts } from '../db/site-stats.ts';
 import { getSite, insertSite, setReadTokenHash, updateSite, type Site, type SiteOptions } from '../db/sites.ts';
 import { fail } from '../errors.ts';
+import { forgetSite } from '../ingest/site-cache.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
 
@@ -42,6 +43,7 @@ admin.post('/sites', async (c) => {
   if (!opts.origins) fail(400, 'invalid-site-config');
   const token = newToken();
   const created = await insertSite(c.env.DB, { ...opts, id, origins: opts.origins, readTokenHash: await sha256Hex(token) });
+  forgetSite(id); // none kept for an unknown id; after a write, always forget (ingest/site-cache.ts)
   if (!created) fail(409, 'site-exists');
   return c.json({ id, read_token: token }, 201);
 });
@@ -57,12 +59,17 @@ admin.patch('/sites/:id', async (c) => {
   // Stored events carry their stage's index: changing the list would silently reorder history.
   if (opts.stages) fail(400, 'invalid-site-config');
   const site = await updateSite(c.env.DB, c.req.param('id'), opts);
+  // Ingestion keeps site rows a few seconds (ingest/site-cache.ts): this isolate sees the change at once.
+  forgetSite(c.req.param('id'));
   if (!site) fail(404, 'not-found');
   return c.json(describe(site));
 });
 
 admin.post('/sites/:id/token', async (c) => {
   const token = newToken();
-  if (!(await setReadTokenHash(c.env.DB, c.req.param('id'), await sha256Hex(token)))) fail(404, 'not-found');
+  const rotated = await setReadTokenHash(c.env.DB, c.req.param('id'), await sha256Hex(token));
+  // The ingestion cache holds no token hash; forgetting the site anyway keeps every admin write visible here at once.
+  forgetSite(c.req.param('id'));
+  if (!rotated) fail(404, 'not-found');
   return c.json({ id: c.req.param('id'), read_token: token });
 });

@@ -8,6 +8,7 @@ import { isBotRequest } from '../ingest/bots.ts';
 import { clientAddress, rateLimitKey } from '../ingest/client-key.ts';
 import { originAllowed, preflightHeaders, replyCorsHeaders } from '../ingest/cors.ts';
 import { readBody } from '../ingest/read-body.ts';
+import { cachedSite, freshSite } from '../ingest/site-cache.ts';
 import { storeBatch } from '../ingest/store-batch.ts';
 
 export const events = new Hono<{ Bindings: Env }>();
@@ -60,7 +61,7 @@ events.post('/', async (c) => {
   }
 
   const claimed = typeof body === 'object' && body !== null && 'site' in body ? (body as { site: unknown }).site : undefined;
-  const site = typeof claimed === 'string' && claimed.length <= 64 ? await getSite(c.env.DB, claimed) : null;
+  let site = typeof claimed === 'string' && claimed.length <= 64 ? await cachedSite(c.env.DB, claimed) : null;
 
   const address = clientAddress(c.req.raw.headers);
   const { success } = await c.env.INGEST_LIMITER.limit({ key: await rateLimitKey(site?.id ?? '', address) });
@@ -70,16 +71,18 @@ events.post('/', async (c) => {
   if (!parsed.ok) fail(400, parsed.error);
   if (!site) fail(403, 'unknown-site');
   const origin = c.req.header('origin');
+  // Bots that matter run the tag in a page, and pages always send Origin (fetch and sendBeacon alike).
+  // Without it the sender is a server (a backend, curl): the site owner's own integration, not filtered.
+  const bot = origin !== undefined && isBotRequest(c.req.raw.headers);
+  // Refusing or filtering throws the events away (the script drops what a 4xx refused): that must rest on the
+  // site's current row, never on a cached one, so an origin just added or a filter just switched off counts at once.
+  if ((origin !== undefined && !originAllowed(site.origins, origin)) || (bot && site.botFilter)) {
+    site = await freshSite(c.env.DB, site.id);
+    if (!site) fail(403, 'unknown-site');
+  }
   if (origin !== undefined && !originAllowed(site.origins, origin)) fail(403, 'origin-not-allowed');
 
-  const reply = await storeBatch(c.env.DB, site, parsed, {
-    receivedAt,
-    address,
-    userAgent: c.req.header('user-agent') ?? '',
-    // Bots that matter run the tag in a page, and pages always send Origin (fetch and sendBeacon alike).
-    // Without it the sender is a server (a backend, curl): the site owner's own integration, not filtered.
-    bot: origin !== undefined && isBotRequest(c.req.raw.headers),
-  });
+  const reply = await storeBatch(c.env.DB, site, parsed, { receivedAt, address, userAgent: c.req.header('user-agent') ?? '', bot });
   return c.json(reply);
 });
 
