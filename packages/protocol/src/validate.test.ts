@@ -29,6 +29,35 @@ describe('parseBatch', () => {
     });
   }
 
+  it('reads cart fields the way GA4 does: numbers in strings, ids as text, and leaves out what it cannot read, keeping the event', () => {
+    const raw = {
+      ...VALID_EVENTS[1],
+      items: [
+        { item_id: 42, item_name: 'Mug', price: '12.50', quantity: '2', item_brand: { no: 1 }, extra: 'x' },
+        { price: 3 },
+        'not an item',
+        { item_name: 'Filter', price: 'free', quantity: 0 },
+      ],
+      value: '25',
+      currency: 'eur',
+      transaction_id: 1001,
+    };
+    const r = parseBatch({ ...VALID_BATCH, events: [raw, { ...VALID_EVENTS[1], id: 'lenient-2', items: 'mug', value: 1e300, currency: 'euros' }] }, { stages });
+    if (!r.ok) throw new Error(r.error);
+    expect(r.rejected).toEqual([]);
+    const [a, b] = r.events.map((e) => e.event);
+    expect(a).toMatchObject({
+      items: [{ item_id: '42', item_name: 'Mug', price: 12.5, quantity: 2 }, { item_name: 'Filter', quantity: 1 }],
+      value: 25,
+      currency: 'EUR',
+      transaction_id: '1001',
+    });
+    expect(a!.items![0]).not.toHaveProperty('item_brand');
+    expect(b).not.toHaveProperty('items');
+    expect(b).not.toHaveProperty('value');
+    expect(b).not.toHaveProperty('currency');
+  });
+
   it('rejects a second event with the same id in one batch', () => {
     const r = parseBatch({ ...VALID_BATCH, events: [VALID_EVENTS[0], VALID_EVENTS[0]] });
     expect(r.ok && r.rejected).toEqual([{ index: 1, error: 'duplicate-in-batch' }]);

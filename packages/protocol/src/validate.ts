@@ -76,26 +76,42 @@ function url(v: unknown): string {
   return s;
 }
 
+/**
+ * A cart amount read the way GA4 reads it: a finite number, or a string holding one (tag managers and
+ * data- attributes send "12.50"); undefined when it cannot be read or is out of [min, max].
+ */
+function amount(v: unknown, min: number, max: number): number | undefined {
+  const n = typeof v === 'string' && v.trim() ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) && n >= min && n <= max ? n : undefined;
+}
+
+/** A cart text (item id, name, …, transaction id): a string, or a finite number written out (item id 42 is "42"). */
+function cartText(v: unknown, max = MAX_TEXT_LENGTH): string | undefined {
+  const t = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
+  return typeof t === 'string' ? cleanText(t, max) || undefined : undefined;
+}
+
+/**
+ * The cart lines: GA4 fields only, read leniently (see `amount`, `cartText`). A line with neither id nor
+ * name, or that is not an object, is left out, and so are lines past MAX_ITEMS; undefined when none is left.
+ */
 function items(v: unknown): Item[] | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.length > MAX_ITEMS) throw new Reject('invalid-items');
-  return v.map((raw): Item => {
-    if (!isRecord(raw)) throw new Reject('invalid-items');
+  if (!Array.isArray(v)) return undefined;
+  const out: Item[] = [];
+  for (const raw of v.slice(0, MAX_ITEMS)) {
+    if (!isRecord(raw)) continue;
     const item: Item = {};
-    const id = optText(raw.item_id);
-    const nm = optText(raw.item_name);
-    if (!id && !nm) throw new Reject('invalid-items');
-    if (id) item.item_id = id;
-    if (nm) item.item_name = nm;
-    for (const k of ['item_category', 'item_variant', 'item_brand'] as const) {
-      const t = optText(raw[k]);
+    for (const k of ['item_id', 'item_name', 'item_category', 'item_variant', 'item_brand'] as const) {
+      const t = cartText(raw[k]);
       if (t) item[k] = t;
     }
-    const price = optNumber(raw.price, 0, 1e9);
+    if (!item.item_id && !item.item_name) continue;
+    const price = amount(raw.price, 0, 1e9);
     if (price !== undefined) item.price = price;
-    item.quantity = optNumber(raw.quantity, 1, 1e6, true) ?? 1;
-    return item;
-  });
+    item.quantity = Math.round(amount(raw.quantity, 1, 1e6) ?? 1);
+    out.push(item);
+  }
+  return out.length ? out : undefined;
 }
 
 function props(v: unknown): WireEvent['props'] {
@@ -145,15 +161,13 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
   if (lastField !== undefined) ev.last_field = lastField;
   const touched = optNumber(raw.fields_touched, 0, 10_000, true);
   if (touched !== undefined) ev.fields_touched = touched;
+  // Cart fields are read leniently, as GA4 reads them: what cannot be read is left out and the event is kept.
   const its = items(raw.items);
   if (its) ev.items = its;
-  const value = optNumber(raw.value, -1e12, 1e12);
+  const value = amount(raw.value, -1e12, 1e12);
   if (value !== undefined) ev.value = value;
-  if (raw.currency !== undefined && raw.currency !== null) {
-    if (typeof raw.currency !== 'string' || !CURRENCY.test(raw.currency)) throw new Reject('invalid-currency');
-    ev.currency = raw.currency.toUpperCase();
-  }
-  const tx = optText(raw.transaction_id, MAX_NAME_LENGTH * 2);
+  if (typeof raw.currency === 'string' && CURRENCY.test(raw.currency)) ev.currency = raw.currency.toUpperCase();
+  const tx = cartText(raw.transaction_id, MAX_NAME_LENGTH * 2);
   if (tx) ev.transaction_id = tx;
   const p = props(raw.props);
   if (p && Object.keys(p).length) ev.props = p;

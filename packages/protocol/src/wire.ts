@@ -89,8 +89,6 @@ export type EventError =
   | 'invalid-session'
   | 'invalid-url'
   | 'invalid-number'
-  | 'invalid-items'
-  | 'invalid-currency'
   | 'duplicate-in-batch'
   /** Set by the collector, not the validator: the database refused this valid event on its own (the others were kept). */
   | 'storage-failed';

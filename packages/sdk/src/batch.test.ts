@@ -9,34 +9,34 @@ const size = (s: string) => new TextEncoder().encode(s).length;
 describe('pack', () => {
   it('makes a batch the collector accepts whole, reporting drops', () => {
     const b = pack('shop', VALID_EVENTS, 3, VALID_EVENTS[0]!.ts + 10_000);
-    const r = parseBatch(JSON.parse(b.body), { stages: DEFAULT_STAGES });
+    const r = parseBatch(JSON.parse(b[0]), { stages: DEFAULT_STAGES });
     if (!r.ok) throw new Error(r.error);
     expect(r.rejected).toEqual([]);
     expect(r.events.map((e) => e.event.id)).toEqual(VALID_EVENTS.map((e) => e.id));
     expect(r.dropped).toBe(3);
-    expect(b.ids).toEqual(VALID_EVENTS.map((e) => e.id));
+    expect(b[1]).toEqual(VALID_EVENTS.map((e) => e.id));
   });
 
   it('puts at most 50 events in a request, oldest first', () => {
     const list = Array.from({ length: 120 }, (_, i) => event(i));
     const b = pack('shop', list, 0, Date.now());
-    expect(JSON.parse(b.body).events).toHaveLength(SDK_BATCH_EVENTS);
-    expect(b.ids).toEqual(list.slice(0, 50).map((e) => e.id));
+    expect(JSON.parse(b[0]).events).toHaveLength(SDK_BATCH_EVENTS);
+    expect(b[1]).toEqual(list.slice(0, 50).map((e) => e.id));
   });
 
   it('stays under the byte limit with large multi-byte events', () => {
     const list = Array.from({ length: 50 }, (_, i) => event(i, { title: 'é€😀'.repeat(1000) }));
     const b = pack('shop', list, 0, Date.now());
-    expect(size(b.body)).toBeLessThanOrEqual(SDK_BATCH_BYTES);
-    expect(JSON.parse(b.body).events.length).toBe(b.ids.length);
-    expect(b.ids.length).toBeGreaterThan(0);
-    expect(b.ids.length).toBeLessThan(50);
+    expect(size(b[0])).toBeLessThanOrEqual(SDK_BATCH_BYTES);
+    expect(JSON.parse(b[0]).events.length).toBe(b[1].length);
+    expect(b[1].length).toBeGreaterThan(0);
+    expect(b[1].length).toBeLessThan(50);
   });
 
   it('lets an event too large to ever fit leave the outbox, counted as dropped', () => {
     const b = pack('shop', [event(0, { title: 'x'.repeat(SDK_BATCH_BYTES) }), event(1)], 2, Date.now());
-    const body = JSON.parse(b.body);
-    expect(b.ids).toEqual(['e-0', 'e-1']);
+    const body = JSON.parse(b[0]);
+    expect(b[1]).toEqual(['e-0', 'e-1']);
     expect(body.events.map((e: WireEvent) => e.id)).toEqual(['e-1']);
     expect(body.dropped).toBe(3);
   });

@@ -2,10 +2,7 @@
 import { SDK_BATCH_BYTES, SDK_BATCH_EVENTS, type WireEvent } from '@parcours/protocol';
 
 /** One request: its JSON body, and the ids it carries (to remove once acknowledged). */
-export interface Packed {
-  body: string;
-  ids: string[];
-}
+export type Packed = [body: string, ids: string[]];
 
 /**
  * Takes events from the front of `list` while they fit. An event too large to ever fit alone is
@@ -29,5 +26,5 @@ export function pack(site: string, list: readonly WireEvent[], dropped: number, 
     }
     ids.push(e.id);
   }
-  return { body: `{"v":1,"site":${JSON.stringify(site)},"sent_at":${now},"dropped":${dropped},"events":[${out}]}`, ids };
+  return [`{"v":1,"site":${JSON.stringify(site)},"sent_at":${now},"dropped":${dropped},"events":[${out}]}`, ids];
 }

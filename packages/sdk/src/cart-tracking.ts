@@ -1,38 +1,20 @@
 // Carts: the fields of cart events from GA4-style payloads, and the declarative cart buttons.
-import type { Item, WireEvent } from '@parcours/protocol';
+import type { WireEvent } from '@parcours/protocol';
 import { on } from './guard.ts';
 
 type Loose = Record<string, any>;
-export type CartFields = Pick<WireEvent, 'items' | 'value' | 'currency' | 'transaction_id'>;
-
-const num = (v: unknown): number | undefined => (v === '' || v == null || isNaN(v as number) ? undefined : +v);
-const str = (v: unknown): string | undefined => (v == null ? undefined : '' + v);
-
-/** GA4 item fields: five texts, then two numbers. */
-const ITEM_FIELDS = 'item_id item_name item_category item_variant item_brand price quantity'.split(' ');
-
-/** One GA4 item, only its GA4 fields; undefined when it has neither id nor name (the collector would refuse the event). */
-function item(i: Loose): Item | undefined {
-  const it: Loose = {};
-  ITEM_FIELDS.map((k, n) => (it[k] = (n > 4 ? num : str)(i[k])));
-  return it.item_id || it.item_name ? it : undefined;
-}
 
 /**
- * The cart fields of a GA4 payload (`items`, `value`, `currency`, `transaction_id`); numbers given as
- * strings become numbers, a currency that is not three letters (ISO 4217) is left out; the collector
- * upper-cases it. A cart's value is computed by the collector from its items.
+ * The cart fields of a GA4 payload (`items`, `value`, `currency`, `transaction_id`), as given: the
+ * collector reads them as GA4 does (`"12.50"` is 12.5, what it cannot read is left out), so the script
+ * carries no copy of those rules.
  */
-export function cartFields(p: Loose): CartFields {
-  const items = ((p.items || []) as Loose[]).map(item).filter(Boolean) as Item[];
-  const currency = str(p.currency);
-  return {
-    items: items[0] ? items : undefined,
-    value: num(p.value),
-    currency: /^[a-z]{3}$/i.test(currency!) ? currency : undefined,
-    transaction_id: str(p.transaction_id),
-  };
-}
+export const cartFields = (p: Loose): Pick<WireEvent, 'items' | 'value' | 'currency' | 'transaction_id'> => ({
+  items: p.items,
+  value: p.value,
+  currency: p.currency,
+  transaction_id: p.transaction_id,
+});
 
 /**
  * Sends `cart(action, payload)` for clicks on `[data-parcours-cart]` buttons: their data- attributes,

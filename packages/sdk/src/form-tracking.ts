@@ -3,6 +3,9 @@ import { guard, on } from './guard.ts';
 
 type Emit = (type: string, fields: Record<string, unknown>) => void;
 
+/** Fields and forms inside it are not watched. */
+const IGNORE = '[data-parcours-ignore]';
+
 /** A form's name: its `id`, else `name`, else its action path, else its position among the page's forms. */
 export function formName(f: HTMLFormElement): string {
   // Attributes, not properties: a field named `id`, `name` or `action` shadows the form's property.
@@ -13,33 +16,35 @@ export function formName(f: HTMLFormElement): string {
 /**
  * Watches every form of the page and returns the function that sends `form_abandon` for every
  * started, unsubmitted form (page left for good, SPA route change). A form starts at the first
- * `input` or `change` in one of its fields; `submit` events (real submits, `requestSubmit()`) and
+ * `input` in one of its fields; `submit` events (real submits, `requestSubmit()`) and
  * programmatic `form.submit()` end it. Fields and forms inside `[data-parcours-ignore]` are not watched.
- * `last_field` is the field's `name` or `id`: a field's value is never read.
+ * `last_field` is the field's `name` or `id`, `fields_touched` counts the fields typed in (named or not): a field's value is never read.
  */
 export function watchForms(emit: Emit): () => void {
-  // form → [start time, touched field names, last field]
-  const started = new Map<HTMLFormElement, [number, Set<string>, string?]>();
+  // form → [start time, fields typed in, last field touched]
+  const started = new Map<HTMLFormElement, [number, Set<Element>, string?]>();
   const fields = (e: Event) => {
     const el = e.target as HTMLInputElement;
-    const touch = e.type != 'focusin';
-    const f = !el.closest('[data-parcours-ignore]') && el.form;
-    const n = f && (el.getAttribute('name') || el.id);
+    const f = !el.closest(IGNORE) && el.form;
+    const n = el.name || el.id;
     let s = f && started.get(f);
-    if (f && !s && touch) {
-      started.set(f, (s = [Date.now(), new Set()]));
-      emit('form_start', { form: formName(f) });
+    if (f && e.type != 'focusin') {
+      if (!s) {
+        started.set(f, (s = [Date.now(), new Set()]));
+        emit('form_start', { form: formName(f) });
+      }
+      s[1].add(el);
     }
     if (s && n) s[2] = n;
-    if (s && n && touch) s[1].add(n);
   };
   const submitted = guard((f: HTMLFormElement) => {
-    if (f.closest('[data-parcours-ignore]')) return;
+    if (f.closest(IGNORE)) return;
     const s = started.get(f);
     started.delete(f);
     emit('form_submit', { form: formName(f), duration_ms: s && Date.now() - s[0] });
   });
-  for (const t of ['input', 'change', 'focusin']) on(document, t, fields);
+  // `input` fires for every kind of field (text, select, checkbox, radio, file), so `change` adds nothing.
+  for (const t of ['input', 'focusin']) on(document, t, fields);
   on(document, 'submit', (e) => submitted(e.target));
   // form.submit() fires no submit event: catch it at the prototype.
   const P = HTMLFormElement.prototype;

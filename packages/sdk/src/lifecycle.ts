@@ -13,7 +13,7 @@ type Loose = Record<string, any>;
  * `replaceState`, `popstate` or `hashchange` change the route (path or hash, not the query).
  */
 export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) => void {
-  const now = () => performance.now();
+  // Visible time: `shown` ms counted until `since`, the last time the page became visible.
   let shown = 0;
   let since = 0;
   let scroll = 0;
@@ -22,40 +22,34 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   let previous = cleanUrl(document.referrer, []);
 
   const where = () => location.pathname + location.hash;
-  const visible = () => document.visibilityState == 'visible';
   const measure = () => {
-    const h = document.documentElement.scrollHeight;
-    scroll = Math.max(scroll, Math.min(100, Math.round(((scrollY + innerHeight) / h) * 100) || 100));
-  };
-  const view = (p: Loose = {}) => {
-    left = shown = scroll = 0;
-    since = now();
-    route = where();
-    newPage();
-    measure();
-    emit('page_view', { title: p.title || document.title, referrer: previous || undefined }, p.stage);
-    previous = pageUrl();
+    scroll = Math.max(scroll, Math.min(100, Math.round(((scrollY + innerHeight) / document.documentElement.scrollHeight) * 100) || 100));
   };
   const leave = () => {
     if (left) return;
     left = 1;
     leaving();
     measure();
-    emit('page_leave', { duration_ms: Math.round(shown + (visible() ? now() - since : 0)), scroll_pct: scroll });
+    emit('page_leave', { duration_ms: shown + (document.hidden ? 0 : Date.now() - since), scroll_pct: scroll });
   };
-  const page = (p?: Loose) => {
+  const page = (p: Loose = {}) => {
     leave();
-    view(p);
+    left = shown = scroll = 0;
+    since = Date.now();
+    route = where();
+    newPage();
+    measure();
+    emit('page_view', { title: p.title || document.title, referrer: previous || undefined }, p.stage);
+    previous = pageUrl();
   };
   const routed = guard(() => where() != route && page());
 
   on(window, 'scroll', measure);
   on(document, 'visibilitychange', () => {
-    if (visible()) since = now();
-    else {
-      shown += now() - since;
+    if (document.hidden) {
+      shown += Date.now() - since;
       beaconNow();
-    }
+    } else since = Date.now();
   });
   on(window, 'pagehide', () => {
     leave();

@@ -63,9 +63,13 @@ export async function empty(): Promise<void> {
 /**
  * The page is being hidden, perhaps for good: writes this tab's waiting events to localStorage,
  * which is synchronous, so the events queued just now (`page_leave`, form abandons) survive a tab
- * closed before their IndexedDB writes completed.
+ * closed before their IndexedDB writes completed. Answers them (see `live`).
  */
-export const save = (): void => void store(SAVED, JSON.stringify(live()));
+export function save(): WireEvent[] {
+  const l = live();
+  store(SAVED, JSON.stringify(l));
+  return l;
+}
 
 /** Moves what other pages saved (see `save`) into the outbox, and forgets every saved copy. */
 export function restore(): void {

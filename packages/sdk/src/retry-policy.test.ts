@@ -18,11 +18,11 @@ describe('retry policy', () => {
     r.mockRestore();
   });
 
-  it('reads Retry-After as seconds or as an HTTP date', () => {
-    const now = Date.parse('2026-11-23T10:00:00Z');
-    expect(retryAfter('10', now)).toBe(10_000);
-    expect(retryAfter('Mon, 23 Nov 2026 10:00:30 GMT', now)).toBe(30_000);
-    expect(retryAfter(null, now)).toBe(0);
-    expect(retryAfter('soon', now)).toBe(0);
+  it('reads Retry-After in seconds, and anything else as no advice', () => {
+    expect(retryAfter('10')).toBe(10_000);
+    expect(retryAfter('0.5')).toBe(500);
+    expect(retryAfter(null)).toBe(0);
+    expect(retryAfter('soon')).toBe(0);
+    expect(retryAfter('Mon, 23 Nov 2026 10:00:30 GMT')).toBe(0);
   });
 });

@@ -16,8 +16,7 @@ export const shouldRetry = (status: number): boolean => status < 200 || status >
 export const backoff = (n: number): number => Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** n) * (0.5 + Math.random() / 2);
 
 /**
- * A `Retry-After` header as a delay in ms: seconds (what the collector sends) or an HTTP date;
- * 0 when absent, past or unreadable.
+ * A `Retry-After` header as a delay in ms: its seconds, the form the collector (and the rate limiters in
+ * front of collectors) send; 0 when absent or unreadable, and the backoff applies. (An HTTP date reads as 0.)
  */
-export const retryAfter = (header: string | null | undefined, now: number): number =>
-  Math.max(0, +header! * 1000 || Date.parse(header!) - now) || 0;
+export const retryAfter = (header: string | null | undefined): number => +header! * 1000 || 0;

@@ -33,17 +33,17 @@ async function drain(): Promise<boolean> {
   for (;;) {
     const [list, lost] = await waiting();
     if (paused || !(list.length || lost)) return !paused;
-    const b = pack(site, list, lost, Date.now());
-    const r = await post(url, b.body);
+    const [body, ids] = pack(site, list, lost, Date.now());
+    const r = await post(url, body);
     if (paused || shouldRetry(r.status)) {
-      const wait = (r.status == 429 && retryAfter(r.headers!.get('Retry-After'), Date.now())) || backoff(fails++);
+      const wait = (r.status == 429 && retryAfter(r.headers!.get('Retry-After'))) || backoff(fails++);
       until = Date.now() + wait;
       paused || schedule(wait);
       return false;
     }
     // Acknowledged (stored, duplicates, or rejected one by one) or refused for good (4xx): it leaves the outbox.
     fails = until = 0;
-    await release(b.ids, lost);
+    await release(ids, lost);
   }
 }
 
@@ -69,9 +69,8 @@ export function online(): void {
  * the collector stores each id once, so a page hidden twice may send an event twice, never store it twice.
  */
 export function beaconNow(): void {
-  save();
-  const l = live().reverse();
-  if (!paused && l[0]) beacon(url, pack(site, l, 0, Date.now()).body);
+  const l = save();
+  if (!paused && l[0]) beacon(url, pack(site, l.reverse(), 0, Date.now())[0]);
 }
 
 /** Stops sending (consent withdrawn), or starts again with `false`. */

@@ -6,7 +6,8 @@ import { run } from './tracker.ts';
 
 guard(() => {
   const w = window as any;
-  const s = (document.currentScript || document.querySelector('script[data-site]')) as HTMLScriptElement | null;
+  // Read while the script runs: later, currentScript is another script or null.
+  const s = document.currentScript as HTMLScriptElement | null;
   const d = s?.dataset;
   if (!d?.site || w.parcours?.l) return;
   // dataset names are the camelCased attributes: exactly init()'s options.

@@ -48,47 +48,52 @@ export function newPage(): void {
 export function emit(type: string, fields?: Loose, stage?: string): void {
   if (off()) return;
   const now = Date.now();
-  const e: WireEvent = {
-    id: uuid(),
-    type,
-    ts: now,
-    stage: resolveStage(
+  // Through JSON once: what it cannot hold (functions, symbols) is gone, what it refuses (cycles, bigint) throws here,
+  // inside the call's guard, instead of in every later send; and IndexedDB can store the copy.
+  const e: WireEvent = JSON.parse(
+    JSON.stringify({
+      id: uuid(),
       type,
-      here[1]!,
-      c.stages,
-      stage,
-      declared || document.querySelector<HTMLMetaElement>('meta[name="parcours:stage"]')?.content,
-      c.rules || (window as Loose).parcoursConfig?.rules,
-      store('pcc') == '1',
-    ),
-    visitor: visitorId(),
-    session: sessionId(now),
-    url: here[0]!,
-    ...fields,
-  };
+      ts: now,
+      stage: resolveStage(
+        type,
+        here[1]!,
+        c.stages,
+        stage,
+        declared || document.querySelector<HTMLMetaElement>('meta[name="parcours:stage"]')?.content,
+        c.rules || (window as Loose).parcoursConfig?.rules,
+        store('pcc') == '1',
+      ),
+      visitor: visitorId(),
+      session: sessionId(now),
+      url: here[0]!,
+      ...fields,
+    }),
+  );
   if (type == 'purchase') store('pcc', '1');
   put(e);
   soon();
   dispatchEvent(new CustomEvent('parcours:event', { detail: e }));
 }
 
-/** Runs a public call by name (`track`, `page`, `stage`, `cart`, `consent`, `flush`); unknown names are ignored, nothing throws. */
-export const run = guard((name: string, [a, p]: any[]): unknown => {
-  p ||= {};
-  const ct = cartType(a);
-  if (name == 'cart' || (name == 'track' && ct)) return emit(ct || a, cartFields(p), p.stage);
-  if (name == 'track') {
-    // Custom event props: primitives only (JSON keeps them; a function or symbol would vanish, a bigint throw here, not later).
-    const props: Loose = {};
-    for (const k in p) if (k != 'stage' && /^(st|bo|nu)/.test(typeof p[k])) props[k] = p[k];
-    return emit(a, { props }, p.stage);
-  }
-  if (name == 'page') return route(a);
-  if (name == 'stage') declared = a;
-  if (name == 'flush') return off() ? Promise.resolve(false) : flush();
-  if (name == 'consent') {
+const calls: Record<string, (a: any, p: Loose) => unknown> = {
+  cart: (a, p) => emit(cartType(a) || a, cartFields(p), p.stage),
+  track(a, p) {
+    if (cartType(a)) return calls.cart!(a, p);
+    // Custom props: the collector keeps primitives (see emit for what JSON drops).
+    const { stage, ...props } = p;
+    emit(a, { props }, stage);
+  },
+  page: (a) => route(a),
+  stage: (a) => (declared = a),
+  // Nothing is queued while tracking is off, so a flush then has nothing to send.
+  flush,
+  consent(a) {
     store('pco', a === false ? '0' : '1');
     pause(a === false);
     if (a === false) return empty();
-  }
-});
+  },
+};
+
+/** Runs a public call by name (`track`, `page`, `stage`, `cart`, `consent`, `flush`); unknown names are ignored, nothing throws. */
+export const run = guard((name: string, [a, p]: any[]): unknown => calls[name]!(a, p || {}));
