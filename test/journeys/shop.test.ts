@@ -47,10 +47,10 @@ async function addToCart(page: Page, n = 1): Promise<void> {
 async function thirtyMinutesLater(v: Visitor): Promise<void> {
   const page = await v.context.newPage();
   await page.goto(`${s.shop}/__e2e-no-tracking.txt`);
-  // ids.ts keeps "session-id last-activity-ms" under `pcs`: move the last activity 31 minutes back.
+  // ids.ts keeps "visitor session last-activity-ms" under `pcs`: move the last activity 31 minutes back.
   await page.evaluate(() => {
-    const [id] = (localStorage.getItem('pcs') ?? '').split(' ');
-    localStorage.setItem('pcs', `${id} ${Date.now() - 31 * 60_000}`);
+    const [visitor, id] = (localStorage.getItem('pcs') ?? '').split(' ');
+    localStorage.setItem('pcs', `${visitor} ${id} ${Date.now() - 31 * 60_000}`);
   });
   await page.close();
 }

@@ -1,20 +1,8 @@
-// Carts: the fields of cart events from GA4-style payloads, and the declarative cart buttons.
-import type { WireEvent } from '@parcours/protocol';
+// Carts: the declarative cart buttons. A cart payload (GA4 style) goes to the collector as given: it reads its
+// cart fields as GA4 does (`"12.50"` is 12.5, what it cannot read is left out), so the script carries no copy of those rules.
 import { on } from './guard.ts';
 
 type Loose = Record<string, any>;
-
-/**
- * The cart fields of a GA4 payload (`items`, `value`, `currency`, `transaction_id`), as given: the
- * collector reads them as GA4 does (`"12.50"` is 12.5, what it cannot read is left out), so the script
- * carries no copy of those rules.
- */
-export const cartFields = (p: Loose): Pick<WireEvent, 'items' | 'value' | 'currency' | 'transaction_id'> => ({
-  items: p.items,
-  value: p.value,
-  currency: p.currency,
-  transaction_id: p.transaction_id,
-});
 
 /**
  * Sends `cart(action, payload)` for clicks on `[data-parcours-cart]` buttons: their data- attributes,

@@ -1,4 +1,4 @@
-// Event, visitor and session ids: random UUIDs, visitor kept in localStorage, session ends after 30 idle minutes.
+// Event, visitor and session ids: random UUIDs; the visitor and the session (ended after 30 idle minutes) kept in localStorage.
 import { store } from './local-store.ts';
 
 /** Minutes without an event after which the next event opens a new session. */
@@ -8,15 +8,13 @@ export const SESSION_IDLE_MS = 30 * 60_000;
 export const uuid = (r = crypto.getRandomValues(new Uint8Array(36))): string =>
   '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c, i) => (+c ^ (r[i]! & (15 >> (+c / 4)))).toString(16));
 
-/** The visitor id, made once and kept. */
-export function visitorId(): string {
-  return store('pcv') || store('pcv', uuid())!;
-}
-
-/** The session id at `now`: the current one unless 30 minutes passed since the last event; marks `now` as activity. */
-export function sessionId(now: number): string {
-  const [id, last] = (store('pcs') || '').split(' ');
-  const s = id && now - +last! < SESSION_IDLE_MS ? id : uuid();
-  store('pcs', s + ' ' + now);
-  return s;
+/**
+ * The visitor id (made once, kept) and the session id at `now` (a new one after SESSION_IDLE_MS without
+ * an event); marks `now` as activity. One localStorage key, `pcs`, holds "visitor session last-activity".
+ */
+export function ids(now: number): string[] {
+  const [visitor, session, last] = (store('pcs') || '').split(' ');
+  const i = [visitor || uuid(), session && now - +last! < SESSION_IDLE_MS ? session : uuid()];
+  store('pcs', i.join(' ') + ' ' + now);
+  return i;
 }

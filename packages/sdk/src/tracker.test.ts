@@ -28,7 +28,7 @@ describe('the tracker through the npm API', () => {
     const [e] = events;
     expect(e).toMatchObject({ type: 'ping', stage: 'consideration', url: 'https://shop.example/blog/post?utm_source=news' });
     expect(e!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(localStorage.getItem('pcv')).toBe(e!.visitor);
+    expect(localStorage.getItem('pcs')!.split(' ').slice(0, 2)).toEqual([e!.visitor, e!.session]);
   });
 
   it('tracks SPA routes as page views, leaving the previous page first, and ignores same-route replaceState', () => {
@@ -90,7 +90,7 @@ describe('the tracker through the npm API', () => {
     expect(events).toHaveLength(1);
   });
 
-  it('stops and empties the outbox when consent is withdrawn, until it is given again', async () => {
+  it('stops, empties the outbox and forgets the visitor when consent is withdrawn, until it is given again', async () => {
     track('before');
     consent(false);
     await new Promise((r) => setTimeout(r, 20));
@@ -100,6 +100,7 @@ describe('the tracker through the npm API', () => {
     consent(true);
     track('after');
     expect(types()).toEqual(['before', 'after']);
+    expect(events[1]!.visitor).not.toBe(events[0]!.visitor);
   });
 
   it('never throws into the page, whatever it is called with', () => {

@@ -1,8 +1,7 @@
 // The tracker: builds each event (ids, stage, clean url), puts it in the outbox, and runs the public calls.
 import type { WireEvent } from '@parcours/protocol';
-import { cartFields } from './cart-tracking.ts';
 import { guard } from './guard.ts';
-import { sessionId, uuid, visitorId } from './ids.ts';
+import { ids, uuid } from './ids.ts';
 import { store } from './local-store.ts';
 import { cartType } from './names.ts';
 import type { Config } from './options.ts';
@@ -48,10 +47,13 @@ export function newPage(): void {
 export function emit(type: string, fields?: Loose, stage?: string): void {
   if (off()) return;
   const now = Date.now();
+  const [visitor, session] = ids(now);
   // Through JSON once: what it cannot hold (functions, symbols) is gone, what it refuses (cycles, bigint) throws here,
-  // inside the call's guard, instead of in every later send; and IndexedDB can store the copy.
+  // inside the call's guard, instead of in every later send; and IndexedDB can store the copy. The extra fields come
+  // first, so that no payload key can replace an event's own fields; the collector keeps only the fields it knows.
   const e: WireEvent = JSON.parse(
     JSON.stringify({
+      ...fields,
       id: uuid(),
       type,
       ts: now,
@@ -64,10 +66,9 @@ export function emit(type: string, fields?: Loose, stage?: string): void {
         c.rules || (window as Loose).parcoursConfig?.rules,
         store('pcc') == '1',
       ),
-      visitor: visitorId(),
-      session: sessionId(now),
+      visitor,
+      session,
       url: here[0]!,
-      ...fields,
     }),
   );
   if (type == 'purchase') store('pcc', '1');
@@ -77,7 +78,8 @@ export function emit(type: string, fields?: Loose, stage?: string): void {
 }
 
 const calls: Record<string, (a: any, p: Loose) => unknown> = {
-  cart: (a, p) => emit(cartType(a) || a, cartFields(p), p.stage),
+  // A GA4 payload goes as it is: the collector reads its cart fields (see cart-tracking) and leaves the rest.
+  cart: (a, p) => emit(cartType(a) || a, p, p.stage),
   track(a, p) {
     if (cartType(a)) return calls.cart!(a, p);
     // Custom props: the collector keeps primitives (see emit for what JSON drops).
@@ -91,7 +93,10 @@ const calls: Record<string, (a: any, p: Loose) => unknown> = {
   consent(a) {
     store('pco', a === false ? '0' : '1');
     pause(a === false);
-    if (a === false) return empty();
+    if (a === false) {
+      store('pcs', ''); // forget the visitor: consent given again starts a new one
+      return empty();
+    }
   },
 };
 
