@@ -68,6 +68,27 @@ function inserts(db: D1Database, table: string, columns: string[], rows: unknown
 
 const TABLES = ['transitions', 'page_views', 'carts', 'purchases'] as const;
 
+/** Rollup hour of a page view: page_view_hours is keyed by it (migration 0031). */
+export const HOUR_MS = 3_600_000;
+
+/**
+ * Adds (`sign` 1) or subtracts (-1) these visitors' stored page views to page_view_hours. Run with -1 before their
+ * page views are deleted and with 1 after the new ones are inserted, in the same batch: the rollup then always
+ * equals the sum of page_views, whatever order batches arrive and re-derive in.
+ */
+function pageViewHours(db: D1Database, site: string, visitors: string[], sign: 1 | -1): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO page_view_hours (site, stage_index, hour, views, entries, bounces, timed)
+       SELECT site, stage_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_entry),
+              ${sign} * SUM(is_entry AND is_bounce), ${sign} * COUNT(visible_ms)
+         FROM page_views WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3
+       ON CONFLICT (site, stage_index, hour) DO UPDATE SET views = views + excluded.views, entries = entries + excluded.entries,
+          bounces = bounces + excluded.bounces, timed = timed + excluded.timed`,
+    )
+    .bind(site, ...visitors);
+}
+
 /** Statements that replace every derived row of these visitors with `derived` (run them in one batch). */
 export function replaceStatements(
   db: D1Database,
@@ -76,8 +97,9 @@ export function replaceStatements(
   derived: Map<string, VisitorDerived>,
 ): D1PreparedStatement[] {
   const visitors = [...derived.keys()];
-  const out: D1PreparedStatement[] = [];
-  for (const part of chunk(visitors, MAX_PARAMS - 1)) {
+  const parts = chunk(visitors, MAX_PARAMS - 1);
+  const out: D1PreparedStatement[] = parts.map((part) => pageViewHours(db, site, part, -1));
+  for (const part of parts) {
     const marks = part.map(() => '?').join(',');
     for (const table of TABLES) out.push(db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor IN (${marks})`).bind(site, ...part));
   }
@@ -103,6 +125,7 @@ export function replaceStatements(
     ...inserts(db, 'page_views', ['site', 'visitor', 'session', 'time', 'event_id', 'path', 'stage_index', 'journey_index', 'visible_ms', 'is_entry', 'is_bounce', 'is_exit', 'prev_view', 'prev_stage_view'], pageViews),
     ...inserts(db, 'carts', ['site', 'visitor', 'event_id', 'started_at', 'last_activity', 'checkout_at', 'purchased_at', 'quantity', 'value', 'currency', 'exit_path', 'exit_stage'], carts),
     ...inserts(db, 'purchases', ['site', 'visitor', 'time', 'event_id', 'value', 'currency', 'nth', 'decision_ms'], purchases),
+    ...parts.map((part) => pageViewHours(db, site, part, 1)),
   );
   return out;
 }

@@ -1,4 +1,5 @@
-// funnel and kpis count visitors from each row's previous row of its kind: the same numbers as grouping by visitor, any period.
+// funnel and kpis count visitors from each row's previous row of its kind, and page views from hourly rollups: the numbers
+// of grouping the period's rows by visitor, for any period.
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -45,8 +46,9 @@ async function reference(from: number, to: number) {
     `SELECT to_index AS k, CASE WHEN MIN(time) + next_ms < ?3 THEN next_ms END AS next, CASE WHEN MIN(time) + onward_ms < ?3 THEN 1 END AS onward
        FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, visitor`,
   );
-  const viewers = await q<{ k: number; n: number }>(
-    'SELECT stage_index AS k, COUNT(DISTINCT visitor) AS n FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY stage_index',
+  const viewers = await q<{ k: number; n: number; views: number; entries: number; bounces: number }>(
+    `SELECT stage_index AS k, COUNT(DISTINCT visitor) AS n, COUNT(*) AS views, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces
+       FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY stage_index`,
   );
   const [active] = await q<{ n: number }>(
     `SELECT COUNT(*) AS n FROM (SELECT visitor FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3
@@ -64,11 +66,16 @@ async function reference(from: number, to: number) {
         median_ms_from_previous: k === 0 ? null : median(prev),
       };
     }),
-    kpis: STAGES.map((stage, k) => ({
-      stage,
-      visitors: viewers.find((r) => r.k === k)?.n ?? 0,
-      to_next_stage: rate(of(k).filter((r) => r.onward).length, of(k).length),
-    })),
+    kpis: STAGES.map((stage, k) => {
+      const v = viewers.find((r) => r.k === k);
+      return {
+        stage,
+        views: v?.views ?? 0,
+        visitors: v?.n ?? 0,
+        bounce_rate: rate(v?.bounces ?? 0, v?.entries ?? 0),
+        to_next_stage: rate(of(k).filter((r) => r.onward).length, of(k).length),
+      };
+    }),
     conversion_rate: rate(buyers?.n ?? 0, active?.n ?? 0),
   };
 }
@@ -82,20 +89,21 @@ beforeAll(async () => {
 });
 
 describe('distinct visitors without grouping by visitor', () => {
-  it('the funnel and kpis give the numbers of grouping by visitor, for any period', async () => {
+  it('the funnel and kpis give the numbers of grouping the period\'s rows by visitor, for any period', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 11 * 24 }), fc.integer({ min: 1, max: 11 * 24 }), async (fromHour, hours) => {
-        const from = start + fromHour * HOUR - 1_234;
-        const to = from + hours * HOUR;
+      // Periods from a few minutes (inside one hour of the rollup) to the whole history, at any millisecond.
+      fc.asyncProperty(fc.integer({ min: 0, max: 11 * 24 * 60 }), fc.integer({ min: 1, max: 11 * 24 * 60 }), fc.nat({ max: 59_999 }), async (fromMinute, minutes, ms) => {
+        const from = start + fromMinute * 60_000 - ms;
+        const to = from + minutes * 60_000;
         const query = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
         const want = await reference(from, to);
         const funnel = await report<FunnelReport>(site, 'funnel', query);
         const kpis = await report<KpisReport>(site, 'kpis', query);
         expect(funnel.stages).toEqual(want.funnel);
-        expect(kpis.stages.map(({ stage, visitors, to_next_stage }) => ({ stage, visitors, to_next_stage }))).toEqual(want.kpis);
+        expect(kpis.stages.map(({ stage, views, visitors, bounce_rate, to_next_stage }) => ({ stage, views, visitors, bounce_rate, to_next_stage }))).toEqual(want.kpis);
         expect(kpis.decision.conversion_rate).toBe(want.conversion_rate);
       }),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
     // Not vacuous: over the whole history, visitors came back (fewer visitors than entries) and moved on.
     const all = await reference(start - HOUR, Date.now());

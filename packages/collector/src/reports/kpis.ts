@@ -1,6 +1,7 @@
 // The KPI report: per-stage traffic and engagement, the decision (conversion, basket, time) and retention.
 import type { KpisReport, Money } from '@parcours/protocol';
 import { NO_CURRENCY } from './carts.ts';
+import { pageViewStats } from './page-view-stats.ts';
 import type { Range } from './query.ts';
 import { cents, FIRST_ENTRY_IN_PERIOD, mediansAtOffset, mediansBy, rate, stagePositions, type ReportSite } from './sql.ts';
 
@@ -14,60 +15,49 @@ import { cents, FIRST_ENTRY_IN_PERIOD, mediansAtOffset, mediansBy, rate, stagePo
 export async function kpis(db: D1Database, site: ReportSite, range: Range): Promise<KpisReport> {
   const pv = 'site = ?1 AND time >= ?2 AND time < ?3';
   const binds = [site.id, range.from, range.to];
-  const [stages, onward, purchasesOnly, baskets, buyers] = await db.batch([
-    // One pass over the period's page views, stage by stage in index order (no sort). A visitor counts once per stage
-    // on their first view of it in the period (previous view of that stage before the period), and once in all on
-    // their first view of any page (the conversion denominator): exact distinct counts without grouping by visitor.
-    db
-      .prepare(
-        `SELECT stage_index, COUNT(*) AS views, COUNT(CASE WHEN prev_stage_view IS NULL OR prev_stage_view < ?2 THEN 1 END) AS visitors,
-                COUNT(CASE WHEN prev_view IS NULL OR prev_view < ?2 THEN 1 END) AS active,
-                SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces, COUNT(visible_ms) AS timed
-           FROM page_views INDEXED BY page_views_site_stage WHERE site = ?1 AND ${stagePositions('stage_index', site)} AND time >= ?2 AND time < ?3
-          GROUP BY stage_index`,
-      )
-      .bind(...binds),
-    // The visitors' first entries into each stage in the period, and those followed by any later stage before its end.
-    db
-      .prepare(
-        `SELECT to_index AS stage_index, COUNT(*) AS entered, COUNT(CASE WHEN time + onward_ms < ?3 THEN 1 END) AS onward
-           FROM transitions INDEXED BY transitions_site_entry
-          WHERE site = ?1 AND ${stagePositions('to_index', site)} AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD}
-          GROUP BY to_index`,
-      )
-      .bind(...binds),
-    // Active visitors who bought in the period without a page view in it (few: one look-up per purchase).
-    db
-      .prepare(
-        `SELECT COUNT(DISTINCT p.visitor) AS n FROM purchases p WHERE p.site = ?1 AND p.time >= ?2 AND p.time < ?3
-            AND NOT EXISTS (SELECT 1 FROM page_views v WHERE v.site = ?1 AND v.visitor = p.visitor AND v.time >= ?2 AND v.time < ?3)`,
-      )
-      .bind(...binds),
-    db
-      .prepare(
-        `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, AVG(value) AS value FROM purchases
-          WHERE ${pv} AND value IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC, currency`,
-      )
-      .bind(...binds),
-    db
-      .prepare(
-        `SELECT COUNT(DISTINCT visitor) AS buyers, COUNT(DISTINCT CASE WHEN nth > 1 THEN visitor END) AS repeat_buyers
-           FROM purchases WHERE ${pv}`,
-      )
-      .bind(...binds),
+  const [{ stages: perStage, viewers }, [onward, purchasesOnly, baskets, buyers]] = await Promise.all([
+    pageViewStats(db, site, range),
+    db.batch([
+      // The visitors' first entries into each stage in the period, and those followed by any later stage before its end.
+      db
+        .prepare(
+          `SELECT to_index AS stage_index, COUNT(*) AS entered, COUNT(CASE WHEN time + onward_ms < ?3 THEN 1 END) AS onward
+             FROM transitions INDEXED BY transitions_site_entry
+            WHERE site = ?1 AND ${stagePositions('to_index', site)} AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD}
+            GROUP BY to_index`,
+        )
+        .bind(...binds),
+      // Active visitors who bought in the period without a page view in it (few: one look-up per purchase).
+      db
+        .prepare(
+          `SELECT COUNT(DISTINCT p.visitor) AS n FROM purchases p WHERE p.site = ?1 AND p.time >= ?2 AND p.time < ?3
+              AND NOT EXISTS (SELECT 1 FROM page_views v WHERE v.site = ?1 AND v.visitor = p.visitor AND v.time >= ?2 AND v.time < ?3)`,
+        )
+        .bind(...binds),
+      db
+        .prepare(
+          `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, AVG(value) AS value FROM purchases
+            WHERE ${pv} AND value IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC, currency`,
+        )
+        .bind(...binds),
+      db
+        .prepare(
+          `SELECT COUNT(DISTINCT visitor) AS buyers, COUNT(DISTINCT CASE WHEN nth > 1 THEN visitor END) AS repeat_buyers
+             FROM purchases WHERE ${pv}`,
+        )
+        .bind(...binds),
+    ]),
   ]);
-  type StageRow = { stage_index: number; views: number; visitors: number; active: number; entries: number; bounces: number; timed: number };
-  const perStage = new Map((stages!.results as StageRow[]).map((r) => [r.stage_index, r]));
   const [visible, decision] = await Promise.all([
     mediansAtOffset(
       db,
-      [...perStage.values()].map((r) => ({
-        key: String(r.stage_index),
+      [...perStage].map(([k, r]) => ({
+        key: String(k),
         n: r.timed,
         // INDEXED BY: without statistics SQLite would take the time index and sort; this one is already in order.
         select: `SELECT visible_ms AS d FROM page_views INDEXED BY page_views_site_visible
                   WHERE site = ?1 AND stage_index = ?4 AND visible_ms IS NOT NULL AND time >= ?2 AND time < ?3 ORDER BY visible_ms`,
-        binds: [...binds, r.stage_index],
+        binds: [...binds, k],
       })),
     ),
     mediansBy(db, `SELECT 0 AS g, decision_ms AS d FROM purchases WHERE ${pv}`, binds),
@@ -75,7 +65,6 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
 
   const moved = new Map((onward!.results as Array<{ stage_index: number; entered: number; onward: number }>).map((r) => [r.stage_index, r]));
   const b = (buyers!.results[0] ?? {}) as { buyers?: number; repeat_buyers?: number };
-  const viewers = [...perStage.values()].reduce((sum, r) => sum + r.active, 0);
   const activeVisitors = viewers + ((purchasesOnly!.results[0] as { n?: number } | undefined)?.n ?? 0);
   return {
     stages: site.stages.map((stage, k) => {

@@ -1,0 +1,62 @@
+// page_view_hours always equals the hourly sums of page_views, however batches arrive, repeat and re-derive.
+import { env } from 'cloudflare:workers';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerSite } from '../../test/helpers.ts';
+import { send, wire } from '../reports/test-support.ts';
+
+const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
+const HOUR = 3_600_000;
+
+const event = fc.record({
+  visitor: fc.constantFrom('a', 'b', 'c'),
+  type: fc.constantFrom('page_view', 'page_view', 'page_leave', 'add_to_cart'),
+  stage: fc.constantFrom(...STAGES),
+  session: fc.constantFrom('s1', 's2'),
+  // Spread over a few hours so that views move between hours as earlier events arrive.
+  at: fc.integer({ min: 0, max: 5 * HOUR }),
+});
+
+describe('page_view_hours', () => {
+  let site: { id: string; token: string };
+  beforeAll(async () => {
+    site = await registerSite();
+  });
+
+  let run = 0;
+  it('equals the hourly sums of page_views after shuffled, split and resent batches', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 40 }), fc.array(fc.nat(), { maxLength: 5 }), fc.boolean(), async (list, cuts, resend) => {
+        const start = Date.now() - 2 * 86_400_000;
+        const prefix = `h${++run}-`;
+        const events = list.map((e) =>
+          wire({ visitor: prefix + e.visitor, session: prefix + e.visitor + e.session, ts: start + e.at, type: e.type, stage: e.stage, path: `/${e.stage}`, ...(e.type === 'page_leave' ? { duration_ms: 1000 } : {}) }),
+        );
+        const points = [...new Set(cuts.map((c) => c % events.length).filter((c) => c > 0))].sort((a, b) => a - b);
+        const batches = [...points, events.length].map((p, i, all) => events.slice(i ? all[i - 1] : 0, p));
+        batches.reverse();
+        if (resend) batches.push(batches[0]!);
+        for (const batch of batches) await send(site.id, batch);
+
+        const rollup = await env.DB.prepare(
+          'SELECT stage_index, hour, views, entries, bounces, timed FROM page_view_hours WHERE site = ? AND views <> 0 ORDER BY stage_index, hour',
+        )
+          .bind(site.id)
+          .all();
+        const sums = await env.DB.prepare(
+          `SELECT stage_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS views, SUM(is_entry) AS entries,
+                  SUM(is_entry AND is_bounce) AS bounces, COUNT(visible_ms) AS timed
+             FROM page_views WHERE site = ? GROUP BY 1, 2 ORDER BY 1, 2`,
+        )
+          .bind(site.id)
+          .all();
+        expect(rollup.results).toEqual(sums.results);
+        // Nothing negative left behind by a subtraction, and not vacuous once a page view was sent.
+        const [neg] = (await env.DB.prepare('SELECT COUNT(*) AS n FROM page_view_hours WHERE site = ? AND (views < 0 OR entries < 0 OR bounces < 0 OR timed < 0)').bind(site.id).all<{ n: number }>()).results;
+        expect(neg!.n).toBe(0);
+        if (list.some((e) => e.type === 'page_view')) expect(sums.results.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 20 },
+    );
+  });
+});
