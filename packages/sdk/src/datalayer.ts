@@ -12,9 +12,7 @@ export function bridgeDataLayer(cart: (type: string, payload: Loose) => void, w:
   const dl: Loose[] = (w.dataLayer = w.dataLayer || []);
   const read = guard((x: Loose) => {
     // A null or primitive push throws here, inside the guard: nothing to bridge.
-    const gtag = x[0] === 'event';
-    const name = gtag ? x[1] : x.event;
-    const payload = gtag ? x[2] : x.ecommerce;
+    const [, name, payload] = x[0] == 'event' ? x : [, x.event, x.ecommerce];
     if (CART_EVENTS.includes(name) && payload) cart(name, payload);
   });
   dl.forEach(read);

@@ -1,7 +1,7 @@
 // The page's life: page views (SPA routes included), visible time, scroll depth, page_leave, and the beacon when the page goes away.
 import { guard, on } from './guard.ts';
 import { beaconNow, online } from './sender.ts';
-import { emit, newPage, pageUrl } from './tracker.ts';
+import { emit, newPage } from './tracker.ts';
 import { cleanUrl } from './url-clean.ts';
 
 type Loose = Record<string, any>;
@@ -37,10 +37,10 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
     left = shown = scroll = 0;
     since = Date.now();
     route = where();
-    newPage();
+    const url = newPage();
     measure();
     emit('page_view', { title: p.title || document.title, referrer: previous || undefined }, p.stage);
-    previous = pageUrl();
+    previous = url;
   };
   const routed = guard(() => where() != route && page());
 

@@ -1,6 +1,7 @@
 // Delivery policy: when to send, one tab at a time, what to keep after each reply, and the beacon when the page goes away.
 import { pack } from './batch.ts';
 import { live, release, save, waiting } from './outbox.ts';
+import { withdrawn } from './privacy.ts';
 import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
 import { beacon, post } from './transport.ts';
 
@@ -13,7 +14,6 @@ let fails = 0;
 let until = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let busy: Promise<boolean> | undefined;
-let paused = false;
 
 /** Sets where batches go (`{endpoint}/v1/events`) and for which site. */
 export function target(to: string, siteId: string): void {
@@ -32,13 +32,15 @@ export const soon = (): void => schedule(SEND_DELAY);
 async function drain(): Promise<boolean> {
   for (;;) {
     const [list, lost] = await waiting();
-    if (paused || !(list.length || lost)) return !paused;
+    // Consent withdrawn: nothing leaves, not even what was read before the outbox was emptied.
+    if (withdrawn()) return false;
+    if (!(list.length || lost)) return true;
     const [body, ids] = pack(site, list, lost, Date.now());
     const r = await post(url, body);
-    if (paused || shouldRetry(r.status)) {
+    if (shouldRetry(r.status)) {
       const wait = (r.status == 429 && retryAfter(r.headers!.get('Retry-After'))) || backoff(fails++);
       until = Date.now() + wait;
-      paused || schedule(wait);
+      schedule(wait);
       return false;
     }
     // Acknowledged (stored, duplicates, or rejected one by one) or refused for good (4xx): it leaves the outbox.
@@ -67,14 +69,9 @@ export function online(): void {
  * The page is being hidden: saves what IndexedDB has not confirmed (see outbox `save`) and beacons this tab's waiting events, newest first (the oldest had their
  * chance with fetch and are safe in IndexedDB). They stay in the outbox until an acknowledged send:
  * the collector stores each id once, so a page hidden twice may send an event twice, never store it twice.
+ * (Consent withdrawn leaves nothing in this tab's memory to beacon.)
  */
 export function beaconNow(): void {
   const l = save();
-  if (!paused && l[0]) beacon(url, pack(site, l.reverse(), 0, Date.now())[0]);
-}
-
-/** Stops sending (consent withdrawn), or starts again with `false`. */
-export function pause(on: boolean): void {
-  paused = on;
-  clearTimeout(timer);
+  if (l[0]) beacon(url, pack(site, l.reverse(), 0, Date.now())[0]);
 }

@@ -6,8 +6,8 @@ import { store } from './local-store.ts';
 import { cartType } from './names.ts';
 import type { Config } from './options.ts';
 import { empty, put } from './outbox.ts';
-import { optedOut } from './privacy.ts';
-import { flush, pause, soon } from './sender.ts';
+import { optedOut, withdrawn } from './privacy.ts';
+import { flush, soon } from './sender.ts';
 import { resolveStage } from './stage-rules.ts';
 import { cleanUrl } from './url-clean.ts';
 
@@ -17,27 +17,24 @@ let c: Config;
 let declared: string | undefined;
 // The page being shown: its cleaned URL and its path for stage rules, fixed when it is shown.
 let here: string[] = [];
-let route: (props?: Loose) => void = () => {};
 
 /** Sets the configuration every event is built with, and what `page()` does (the lifecycle's route change). */
 export const setConfig = (config: Config, page: (props?: Loose) => void): void => {
   c = config;
-  route = page;
+  calls.page = page;
 };
 
 /** Whether nothing may be sent: Do Not Track / GPC (unless `respectDnt` is `off`) or consent withdrawn. */
-const off = () => (c.respectDnt != 'off' && optedOut()) || store('pco') == '0';
-
-/** The cleaned URL of the page being shown. */
-export const pageUrl = (): string => here[0]!;
+const off = () => (c.respectDnt != 'off' && optedOut()) || withdrawn();
 
 /**
  * A page is shown (first or SPA route): fixes its URL and path for its events and forgets the previous
  * page's stage declaration (not on the first page: a `stage()` queued before the script loaded is this page's).
+ * Answers the page's cleaned URL.
  */
-export function newPage(): void {
+export function newPage(): string {
   if (here[0]) declared = undefined;
-  here = [cleanUrl(location.href, c.keepParams), location.pathname];
+  return (here = [cleanUrl(location.href, c.keepParams), location.pathname])[0]!;
 }
 
 /**
@@ -78,27 +75,26 @@ export function emit(type: string, fields?: Loose, stage?: string): void {
 }
 
 const calls: Record<string, (a: any, p: Loose) => unknown> = {
-  // A GA4 payload goes as it is: the collector reads its cart fields (see cart-tracking) and leaves the rest.
-  cart: (a, p) => emit(cartType(a) || a, p, p.stage),
+  // A GA4 or Segment ecommerce name is a cart step; its payload goes as it is: the collector reads its cart fields as
+  // GA4 does and leaves the rest. Other events keep their props (the collector keeps primitives; see emit for JSON).
   track(a, p) {
-    if (cartType(a)) return calls.cart!(a, p);
-    // Custom props: the collector keeps primitives (see emit for what JSON drops).
+    const t = cartType(a);
     const { stage, ...props } = p;
-    emit(a, { props }, stage);
+    emit(t || a, t ? p : { props }, stage);
   },
-  page: (a) => route(a),
   stage: (a) => (declared = a),
   // Nothing is queued while tracking is off, so a flush then has nothing to send.
   flush,
   consent(a) {
     store('pco', a === false ? '0' : '1');
-    pause(a === false);
     if (a === false) {
       store('pcs', ''); // forget the visitor: consent given again starts a new one
       return empty();
     }
   },
 };
+// `cart('add', payload)` is `track('add_to_cart', payload)`; an action it does not know is a custom event.
+calls.cart = calls.track!;
 
 /** Runs a public call by name (`track`, `page`, `stage`, `cart`, `consent`, `flush`); unknown names are ignored, nothing throws. */
 export const run = guard((name: string, [a, p]: any[]): unknown => calls[name]!(a, p || {}));
