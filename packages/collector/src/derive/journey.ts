@@ -82,6 +82,7 @@ function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageA
   // The visitor's previous page view, overall and per page stage: events come in (time, id) order.
   let lastView: number | null = null;
   const lastStageView = new Map<number, number>();
+  const lastPathView = new Map<string, number>();
   for (const e of events) {
     let s = bySession.get(e.session);
     if (!s) bySession.set(e.session, (s = { views: [], open: null }));
@@ -99,9 +100,11 @@ function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageA
         is_exit: 0,
         prev_view: lastView,
         prev_stage_view: lastStageView.get(e.stage_index) ?? null,
+        prev_path_view: lastPathView.get(`${e.stage_index} ${e.path}`) ?? null,
       };
       lastView = e.time;
       lastStageView.set(e.stage_index, e.time);
+      lastPathView.set(`${e.stage_index} ${e.path}`, e.time);
       s.views.push(row);
       s.open = row;
     } else if (e.type === 'page_leave' && s.open && e.duration_ms !== null) {

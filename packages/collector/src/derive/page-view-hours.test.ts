@@ -1,4 +1,4 @@
-// page_view_hours always equals the hourly sums of page_views, however batches arrive, repeat and re-derive.
+// page_view_hours and page_days always equal the hourly and daily sums of page_views, however batches arrive and repeat.
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,21 +13,21 @@ const event = fc.record({
   type: fc.constantFrom('page_view', 'page_view', 'page_leave', 'add_to_cart'),
   stage: fc.constantFrom(...STAGES),
   session: fc.constantFrom('s1', 's2'),
-  // Spread over a few hours so that views move between hours as earlier events arrive.
+  // Over a few hours around midnight UTC: views move between hours and days as earlier events arrive.
   at: fc.integer({ min: 0, max: 5 * HOUR }),
 });
 
-describe('page_view_hours', () => {
+describe('page_view_hours and page_days', () => {
   let site: { id: string; token: string };
   beforeAll(async () => {
     site = await registerSite();
   });
 
   let run = 0;
-  it('equals the hourly sums of page_views after shuffled, split and resent batches', async () => {
+  it('equal the hourly and daily sums of page_views after shuffled, split and resent batches', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 40 }), fc.array(fc.nat(), { maxLength: 5 }), fc.boolean(), async (list, cuts, resend) => {
-        const start = Date.now() - 2 * 86_400_000;
+        const start = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000 - 2 * HOUR;
         const prefix = `h${++run}-`;
         const events = list.map((e) =>
           wire({ visitor: prefix + e.visitor, session: prefix + e.visitor + e.session, ts: start + e.at, type: e.type, stage: e.stage, path: `/${e.stage}`, ...(e.type === 'page_leave' ? { duration_ms: 1000 } : {}) }),
@@ -51,9 +51,22 @@ describe('page_view_hours', () => {
           .bind(site.id)
           .all();
         expect(rollup.results).toEqual(sums.results);
+        const days = await env.DB.prepare('SELECT path, stage_index, day, views, exits, first_views FROM page_days WHERE site = ? AND views <> 0 ORDER BY 1, 2, 3')
+          .bind(site.id)
+          .all();
+        const daySums = await env.DB.prepare(
+          `SELECT path, stage_index, CAST(time / 86400000 AS INTEGER) AS day, COUNT(*) AS views, SUM(is_exit) AS exits,
+                  COUNT(*) - COUNT(prev_path_view) AS first_views
+             FROM page_views WHERE site = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+        )
+          .bind(site.id)
+          .all();
+        expect(days.results).toEqual(daySums.results);
         // Nothing negative left behind by a subtraction, and not vacuous once a page view was sent.
         const [neg] = (await env.DB.prepare('SELECT COUNT(*) AS n FROM page_view_hours WHERE site = ? AND (views < 0 OR entries < 0 OR bounces < 0 OR timed < 0)').bind(site.id).all<{ n: number }>()).results;
         expect(neg!.n).toBe(0);
+        const [negDays] = (await env.DB.prepare('SELECT COUNT(*) AS n FROM page_days WHERE site = ? AND (views < 0 OR exits < 0 OR first_views < 0)').bind(site.id).all<{ n: number }>()).results;
+        expect(negDays!.n).toBe(0);
         if (list.some((e) => e.type === 'page_view')) expect(sums.results.length).toBeGreaterThan(0);
       }),
       { numRuns: 20 },

@@ -1,4 +1,4 @@
-// Each derived row's "previous row of its kind" (prev_view, prev_stage_view, prev_entry) equals what the raw events say.
+// Each derived row's "previous row of its kind" (prev_view, prev_stage_view, prev_path_view, prev_entry) equals the raw events.
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -18,16 +18,18 @@ const steps = (minGap: number) =>
       type: fc.constantFrom('page_view', 'page_view', 'page_view', 'page_leave', 'add_to_cart', 'newsletter_signup'),
       stage: fc.constantFrom(...STAGES),
       session: fc.constantFrom('s1', 's2', 's3'),
+      // Few pages, some declared under two stages: views of the same page repeat, with and without the same stage.
+      page: fc.constantFrom('home', 'mug', 'cart'),
       gap: fc.integer({ min: minGap, max: minGap + 90_000 }),
     }),
     { minLength: 1, maxLength: 30 },
   );
 
-type Step = { type: string; stage: string; session: string; gap: number };
+type Step = { type: string; stage: string; session: string; page: string; gap: number };
 
 function toWire(visitor: string, list: Step[], start: number): WireEvent[] {
   let t = start;
-  return list.map((s) => wire({ visitor, session: s.session, ts: (t += s.gap), type: s.type, stage: s.stage, path: `/${s.stage}` }));
+  return list.map((s) => wire({ visitor, session: s.session, ts: (t += s.gap), type: s.type, stage: s.stage, path: `/${s.page}` }));
 }
 
 const toStored = (e: WireEvent, seq: number): StoredEvent => ({
@@ -46,7 +48,7 @@ const toStored = (e: WireEvent, seq: number): StoredEvent => ({
 });
 
 describe('previous rows of the same kind', () => {
-  it('point at the visitor\'s previous page view, previous view of the same stage and previous move into the same stage', () => {
+  it('point at the visitor\'s previous page view, of the same stage, of the same page, and previous move into the same stage', () => {
     fc.assert(
       fc.property(steps(0), (list) => {
         const events = toWire('v', list, 1_763_000_000_000).map(toStored);
@@ -59,6 +61,7 @@ describe('previous rows of the same kind', () => {
           const before = views.slice(0, i);
           expect(p.prev_view).toBe(before.at(-1)?.time ?? null);
           expect(p.prev_stage_view).toBe(before.filter((e) => e.stage_index === p.stage_index).at(-1)?.time ?? null);
+          expect(p.prev_path_view).toBe(before.filter((e) => e.stage_index === p.stage_index && e.path === p.path).at(-1)?.time ?? null);
         }
         derived.transitions.forEach((t, i) => {
           expect(t.prev_entry).toBe(derived.transitions.slice(0, i).filter((e) => e.to_index === t.to_index).at(-1)?.time ?? null);
@@ -88,14 +91,15 @@ describe('previous rows of the same kind', () => {
           for (const batch of order) await send(site.id, batch);
 
           const views = await env.DB.prepare(
-            `SELECT prev_view, prev_stage_view,
+            `SELECT prev_view, prev_stage_view, prev_path_view,
                     LAG(time) OVER (ORDER BY time, event_id) AS want_view,
-                    LAG(time) OVER (PARTITION BY stage_index ORDER BY time, event_id) AS want_stage_view
+                    LAG(time) OVER (PARTITION BY stage_index ORDER BY time, event_id) AS want_stage_view,
+                    LAG(time) OVER (PARTITION BY path, stage_index ORDER BY time, event_id) AS want_path_view
                FROM page_views WHERE site = ? AND visitor = ?`,
           )
             .bind(site.id, visitor)
             .all<Record<string, number | null>>();
-          for (const r of views.results) expect([r.prev_view, r.prev_stage_view]).toEqual([r.want_view, r.want_stage_view]);
+          for (const r of views.results) expect([r.prev_view, r.prev_stage_view, r.prev_path_view]).toEqual([r.want_view, r.want_stage_view, r.want_path_view]);
           expect(views.results.length).toBe(list.filter((s) => s.type === 'page_view').length);
 
           const moves = await env.DB.prepare(

@@ -70,6 +70,8 @@ const TABLES = ['transitions', 'page_views', 'carts', 'purchases'] as const;
 
 /** Rollup hour of a page view: page_view_hours is keyed by it (migration 0031). */
 export const HOUR_MS = 3_600_000;
+/** Rollup day of a page view: page_days is keyed by it (migration 0032). */
+export const DAY_MS = 86_400_000;
 
 /**
  * Adds (`sign` 1) or subtracts (-1) these visitors' stored page views to page_view_hours. Run with -1 before their
@@ -89,6 +91,20 @@ function pageViewHours(db: D1Database, site: string, visitors: string[], sign: 1
     .bind(site, ...visitors);
 }
 
+/** Adds (1) or subtracts (-1) these visitors' stored page views to page_days, as pageViewHours does. */
+function pageDays(db: D1Database, site: string, visitors: string[], sign: 1 | -1): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO page_days (site, path, stage_index, day, views, exits, first_views)
+       SELECT site, path, stage_index, CAST(time / ${DAY_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_exit),
+              ${sign} * (COUNT(*) - COUNT(prev_path_view))
+         FROM page_views WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3, 4
+       ON CONFLICT (site, path, stage_index, day) DO UPDATE SET views = views + excluded.views, exits = exits + excluded.exits,
+          first_views = first_views + excluded.first_views`,
+    )
+    .bind(site, ...visitors);
+}
+
 /** Statements that replace every derived row of these visitors with `derived` (run them in one batch). */
 export function replaceStatements(
   db: D1Database,
@@ -98,7 +114,7 @@ export function replaceStatements(
 ): D1PreparedStatement[] {
   const visitors = [...derived.keys()];
   const parts = chunk(visitors, MAX_PARAMS - 1);
-  const out: D1PreparedStatement[] = parts.map((part) => pageViewHours(db, site, part, -1));
+  const out: D1PreparedStatement[] = parts.flatMap((part) => [pageViewHours(db, site, part, -1), pageDays(db, site, part, -1)]);
   for (const part of parts) {
     const marks = part.map(() => '?').join(',');
     for (const table of TABLES) out.push(db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor IN (${marks})`).bind(site, ...part));
@@ -113,7 +129,7 @@ export function replaceStatements(
       transitions.push([site, visitor, t.time, t.event_id, from, stages[t.to_index] ?? String(t.to_index), t.from_index, t.to_index, t.since_ms, t.path, t.next_ms, t.onward_ms, t.prev_entry]);
     }
     for (const p of d.pageViews) {
-      pageViews.push([site, visitor, p.session, p.time, p.event_id, p.path, p.stage_index, p.journey_index, p.visible_ms, p.is_entry, p.is_bounce, p.is_exit, p.prev_view, p.prev_stage_view]);
+      pageViews.push([site, visitor, p.session, p.time, p.event_id, p.path, p.stage_index, p.journey_index, p.visible_ms, p.is_entry, p.is_bounce, p.is_exit, p.prev_view, p.prev_stage_view, p.prev_path_view]);
     }
     for (const c of d.carts) {
       carts.push([site, visitor, c.event_id, c.started_at, c.last_activity, c.checkout_at, c.purchased_at, c.quantity, c.value, c.currency, c.exit_path, c.exit_stage]);
@@ -122,10 +138,10 @@ export function replaceStatements(
   }
   out.push(
     ...inserts(db, 'transitions', ['site', 'visitor', 'time', 'event_id', 'from_stage', 'to_stage', 'from_index', 'to_index', 'since_ms', 'path', 'next_ms', 'onward_ms', 'prev_entry'], transitions),
-    ...inserts(db, 'page_views', ['site', 'visitor', 'session', 'time', 'event_id', 'path', 'stage_index', 'journey_index', 'visible_ms', 'is_entry', 'is_bounce', 'is_exit', 'prev_view', 'prev_stage_view'], pageViews),
+    ...inserts(db, 'page_views', ['site', 'visitor', 'session', 'time', 'event_id', 'path', 'stage_index', 'journey_index', 'visible_ms', 'is_entry', 'is_bounce', 'is_exit', 'prev_view', 'prev_stage_view', 'prev_path_view'], pageViews),
     ...inserts(db, 'carts', ['site', 'visitor', 'event_id', 'started_at', 'last_activity', 'checkout_at', 'purchased_at', 'quantity', 'value', 'currency', 'exit_path', 'exit_stage'], carts),
     ...inserts(db, 'purchases', ['site', 'visitor', 'time', 'event_id', 'value', 'currency', 'nth', 'decision_ms'], purchases),
-    ...parts.map((part) => pageViewHours(db, site, part, 1)),
+    ...parts.flatMap((part) => [pageViewHours(db, site, part, 1), pageDays(db, site, part, 1)]),
   );
   return out;
 }

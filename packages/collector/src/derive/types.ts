@@ -48,6 +48,8 @@ export interface PageViewRow {
   prev_view: number | null;
   /** Time of the visitor's previous page view of the same stage_index, null for the first. */
   prev_stage_view: number | null;
+  /** Time of the visitor's previous view of the same (path, stage_index), null for the first. */
+  prev_path_view: number | null;
 }
 
 export interface CartRow {

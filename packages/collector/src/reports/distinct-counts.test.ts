@@ -1,9 +1,9 @@
-// funnel and kpis count visitors from each row's previous row of its kind, and page views from hourly rollups: the numbers
-// of grouping the period's rows by visitor, for any period.
+// funnel, kpis and friction count visitors from each row's previous row of its kind, and page views from rollups: the
+// numbers of grouping the period's rows by visitor, for any period.
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { FunnelReport, KpisReport, WireEvent } from '@parcours/protocol';
+import type { FrictionReport, FunnelReport, KpisReport, WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
 import { report, send, wire } from './test-support.ts';
 
@@ -54,6 +54,10 @@ async function reference(from: number, to: number) {
     `SELECT COUNT(*) AS n FROM (SELECT visitor FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3
        UNION SELECT visitor FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3)`,
   );
+  const pages = await q<{ path: string; stage: number; views: number; visitors: number; exits: number }>(
+    `SELECT path, stage_index AS stage, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
+       FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY path, stage_index ORDER BY path, stage_index`,
+  );
   const [buyers] = await q<{ n: number }>('SELECT COUNT(DISTINCT visitor) AS n FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3');
   const of = (k: number) => firsts.filter((r) => r.k === k);
   return {
@@ -77,6 +81,7 @@ async function reference(from: number, to: number) {
       };
     }),
     conversion_rate: rate(buyers?.n ?? 0, active?.n ?? 0),
+    pages: pages.map((p) => ({ ...p, stage: STAGES[p.stage]! })),
   };
 }
 
@@ -89,7 +94,7 @@ beforeAll(async () => {
 });
 
 describe('distinct visitors without grouping by visitor', () => {
-  it('the funnel and kpis give the numbers of grouping the period\'s rows by visitor, for any period', async () => {
+  it('the funnel, kpis and friction give the numbers of grouping the period\'s rows by visitor, for any period', async () => {
     await fc.assert(
       // Periods from a few minutes (inside one hour of the rollup) to the whole history, at any millisecond.
       fc.asyncProperty(fc.integer({ min: 0, max: 11 * 24 * 60 }), fc.integer({ min: 1, max: 11 * 24 * 60 }), fc.nat({ max: 59_999 }), async (fromMinute, minutes, ms) => {
@@ -102,6 +107,10 @@ describe('distinct visitors without grouping by visitor', () => {
         expect(funnel.stages).toEqual(want.funnel);
         expect(kpis.stages.map(({ stage, views, visitors, bounce_rate, to_next_stage }) => ({ stage, views, visitors, bounce_rate, to_next_stage }))).toEqual(want.kpis);
         expect(kpis.decision.conversion_rate).toBe(want.conversion_rate);
+        const friction = await report<FrictionReport>(site, 'friction', query);
+        const pages = friction.pages.map(({ path, stage, views, visitors, exits }) => ({ path, stage, views, visitors, exits }));
+        pages.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage)));
+        expect(pages).toEqual(want.pages);
       }),
       { numRuns: 60 },
     );

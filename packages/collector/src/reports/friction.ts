@@ -1,7 +1,7 @@
 // The friction report: pages ranked by how many journeys end or stall on them (exits, form and cart abandons).
 import type { FrictionPage, FrictionReport } from '@parcours/protocol';
 import { CART_SQL, cartBinds } from './carts.ts';
-import { periodIsWide } from './plan.ts';
+import { pathViews } from './path-views.ts';
 import type { Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
 
@@ -23,26 +23,22 @@ export function frictionScore(p: Pick<FrictionPage, 'views' | 'exits' | 'form_ab
 
 /** Pages seen or abandoned in the period, highest friction score first. */
 export async function friction(db: D1Database, site: ReportSite, range: Range, abandonAfterMinutes: number): Promise<FrictionReport> {
-  const index = (await periodIsWide(db, site.id, range)) ? 'page_views_site_path' : 'page_views_site_time';
-  const [views, formAbandons, cartAbandons] = await db.batch([
-    db
-      .prepare(
-        `SELECT path, stage_index, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
-           FROM page_views INDEXED BY ${index} WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY path, stage_index`,
-      )
-      .bind(site.id, range.from, range.to),
-    db
-      .prepare(
-        `SELECT path, stage_index, COUNT(*) AS n FROM events
-          WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL GROUP BY path, stage_index`,
-      )
-      .bind(site.id, range.from, range.to),
-    db
-      .prepare(
-        `SELECT exit_path AS path, exit_stage AS stage_index, COUNT(*) AS n FROM carts
-          WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path IS NOT NULL GROUP BY exit_path, exit_stage`,
-      )
-      .bind(...cartBinds(site, range, abandonAfterMinutes)),
+  const [views, [formAbandons, cartAbandons]] = await Promise.all([
+    pathViews(db, site.id, range),
+    db.batch([
+      db
+        .prepare(
+          `SELECT path, stage_index, COUNT(*) AS n FROM events
+            WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL GROUP BY path, stage_index`,
+        )
+        .bind(site.id, range.from, range.to),
+      db
+        .prepare(
+          `SELECT exit_path AS path, exit_stage AS stage_index, COUNT(*) AS n FROM carts
+            WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path IS NOT NULL GROUP BY exit_path, exit_stage`,
+        )
+        .bind(...cartBinds(site, range, abandonAfterMinutes)),
+    ]),
   ]);
   type Row = { path: string; stage_index: number; views?: number; visitors?: number; exits?: number; n?: number };
   const pages = new Map<string, FrictionPage & { stage_index: number }>();
@@ -55,7 +51,7 @@ export async function friction(db: D1Database, site: ReportSite, range: Range, a
     }
     return p;
   };
-  for (const r of views!.results as Row[]) Object.assign(page(r), { views: r.views, visitors: r.visitors, exits: r.exits });
+  for (const r of views) Object.assign(page(r), { views: r.views, visitors: r.visitors, exits: r.exits });
   for (const r of formAbandons!.results as Row[]) page(r).form_abandons = r.n ?? 0;
   for (const r of cartAbandons!.results as Row[]) page(r).cart_abandons = r.n ?? 0;
 
