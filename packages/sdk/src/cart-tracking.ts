@@ -9,7 +9,7 @@ type Loose = Record<string, any>;
  * snake_cased (`data-item-id` is `item_id`), are both the item and the payload (`data-value`, `data-currency`, …).
  */
 export function watchCartButtons(cart: (action: string, payload: Loose) => void): void {
-  on(document, 'click', (e: Event) => {
+  on('click', (e: Event) => {
     const d = ((e.target as Element).closest('[data-parcours-cart]') as HTMLElement | null)?.dataset;
     const p: Loose = {};
     for (const k in d) p[k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())] = d[k];

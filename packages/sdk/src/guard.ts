@@ -9,6 +9,8 @@ export const guard =
     } catch {}
   };
 
-/** Listens to `type` on `target` (capture: a page's stopPropagation cannot hide it) with a guarded handler. */
-export const on = (target: EventTarget, type: string, f: (e: any) => unknown): void =>
-  target.addEventListener(type, guard(f), true);
+/**
+ * Listens to `type` on `window` in the capture phase with a guarded handler: every event of the page passes
+ * there first (`visibilitychange` too, it bubbles), and a page's stopPropagation cannot hide it.
+ */
+export const on = (type: string, f: (e: any) => unknown): void => addEventListener(type, guard(f), true);

@@ -6,7 +6,8 @@ export const SESSION_IDLE_MS = 30 * 60_000;
 
 /** A random UUID (v4) from one getRandomValues call (randomUUID exists only on https pages). */
 export const uuid = (r = crypto.getRandomValues(new Uint8Array(36))): string =>
-  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c, i) => (+c ^ (r[i]! & (15 >> (+c / 4)))).toString(16));
+  // Each 0, 1 and 8 of the template becomes a random hex digit (8 keeps the variant bits); the 4 stays: version 4.
+  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c: any, i) => (c ^ (r[i]! & (15 >> (c / 4)))).toString(16));
 
 /**
  * The visitor id (made once, kept) and the session id at `now` (a new one after SESSION_IDLE_MS without

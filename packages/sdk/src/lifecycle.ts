@@ -44,18 +44,18 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   };
   const routed = guard(() => where() != route && page());
 
-  on(window, 'scroll', measure);
-  on(document, 'visibilitychange', () => {
+  on('scroll', measure);
+  on('visibilitychange', () => {
     if (document.hidden) {
       shown += Date.now() - since;
       beaconNow();
     } else since = Date.now();
   });
-  on(window, 'pagehide', () => {
+  on('pagehide', () => {
     leave();
     beaconNow();
   });
-  on(window, 'online', online);
+  on('online', online);
 
   if (spa) {
     for (const k of ['pushState', 'replaceState'] as const) {
@@ -65,8 +65,8 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
         routed();
       };
     }
-    on(window, 'popstate', routed);
-    on(window, 'hashchange', routed);
+    on('popstate', routed);
+    on('hashchange', routed);
   }
   return page;
 }
