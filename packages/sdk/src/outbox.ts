@@ -74,7 +74,8 @@ export function save(): WireEvent[] {
 /** Moves what other pages saved (see `save`) into the outbox, and forgets every saved copy. */
 export function restore(): void {
   try {
-    for (const k of Object.keys(localStorage))
+    // Storage's own methods are enumerable too, but none starts with pcq.
+    for (const k in localStorage)
       if (!k.indexOf('pcq')) {
         if (k != SAVED) JSON.parse(localStorage[k]).map(put);
         delete localStorage[k];

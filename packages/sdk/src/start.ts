@@ -12,10 +12,10 @@ import { emit, run, setConfig } from './tracker.ts';
 /** Starts tracking this page with `options`; `replay` runs calls queued before, ahead of the first page view. Sends what earlier pages left in the outbox. */
 export function start(options: Options, replay: () => void): void {
   const c = configure(options);
-  const abandon = c.forms != 'off' && watchForms(emit);
+  const abandon = c.forms != 'off' ? watchForms(emit) : () => {};
   const cart = (type: string, p: object) => run('cart', [type, p]);
   target(c.endpoint + '/v1/events', c.site);
-  setConfig(c, watchPage(c.spa != 'off', () => abandon && abandon()));
+  setConfig(c, watchPage(c.spa != 'off', abandon));
   watchCartButtons(cart);
   if (c.datalayer == 'on') bridgeDataLayer(cart);
   replay();
