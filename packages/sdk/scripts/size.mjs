@@ -8,9 +8,9 @@ const BUDGET = 3500;
 const AIM = 2670;
 /**
  * The ceiling this build enforces while the budget is not met: the size after the last size pass
- * (4,224 B) plus 20 B, so any growth fails CI. Lower it with every cut; replace it by BUDGET once the tag fits.
+ * (3,714 B) plus 20 B, so any growth fails CI. Lower it with every cut; replace it by BUDGET once the tag fits.
  */
-const CEILING = 4244;
+const CEILING = 3734;
 
 const src = readFileSync(new URL('../dist/parcours.js', import.meta.url));
 const gz = gzipSync(src, { level: 9 }).length;

@@ -15,7 +15,7 @@ export const tx = <T = void>(mode: IDBTransactionMode, f: (s: IDBObjectStore) =>
     ok(
       use(mode, (s) => {
         const r = f(s);
-        return promisifyRequest(s.transaction).then(() => r && r.result);
+        return promisifyRequest(s.transaction).then(() => (r as IDBRequest<T> | undefined)?.result);
       }),
     ),
   ).catch(() => undefined);

@@ -5,7 +5,7 @@ import { tx } from './idb.ts';
 import { empty, live, OUTBOX_CAP, OUTBOX_MAX_AGE, put, release, restore, save, waiting } from './outbox.ts';
 
 const event = (id: string, ts = Date.now()): WireEvent => ({ ...VALID_EVENTS[0]!, id, ts });
-const stored = () => tx<WireEvent[]>('readonly', (s) => s.getAll());
+const stored = async () => (await tx<WireEvent[]>('readonly', (s) => s.getAll()))!;
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
 describe('outbox', () => {
