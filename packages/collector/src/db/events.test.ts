@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
-import { chunkRows, MAX_JSON_PER_STATEMENT, MAX_ROWS_PER_STATEMENT, type EventRow } from './events.ts';
+import { chunkRows, MAX_JSON_PER_STATEMENT, MAX_ROWS_PER_STATEMENT, type EventRow } from './insert-sql.ts';
 
 const count = async (site: string) =>
   (await env.DB.prepare('SELECT count(*) AS n FROM events WHERE site = ?').bind(site).first<{ n: number }>())!.n;
@@ -33,14 +33,18 @@ describe('insertEvents', () => {
     const { id } = await registerSite();
     const events = freshEvents(250);
     events[130] = { ...events[130]!, visitor: 'v-poison' };
-    const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), events });
+    const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 5, events });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accepted: 249, duplicates: 0, rejected: [{ index: 130, error: 'storage-failed' }] });
     expect(await count(id)).toBe(249);
-    const stats = await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-    expect(((await stats.json()) as { ingestion: { totals: { storage_failed: number } } }).ingestion.totals.storage_failed).toBe(1);
-    // Resending the batch stores nothing twice.
-    expect(await (await postEvents({ v: 1, site: id, sent_at: Date.now(), events })).json()).toMatchObject({ accepted: 0, duplicates: 249 });
+    const totals = async () =>
+      ((await (await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+        ingestion: { totals: { storage_failed: number; dropped: number } };
+      }).ingestion.totals;
+    expect(await totals()).toMatchObject({ storage_failed: 1, dropped: 5 });
+    // Resending the batch stores nothing twice, and counts its drops no more.
+    expect(await (await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 5, events })).json()).toMatchObject({ accepted: 0, duplicates: 249 });
+    expect((await totals()).dropped).toBe(5);
   });
 
   it('answers 503 with Retry-After, storing nothing, when the database refuses everything, so the client keeps the events', async () => {

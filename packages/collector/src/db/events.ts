@@ -1,25 +1,8 @@
 // Stores validated events: each id once per site, many rows per statement, one bad row never costs the others.
 
-/** One event as stored in `events` (the site and receive time are per batch). */
-export interface EventRow {
-  id: string;
-  type: string;
-  stage: string;
-  stage_index: number;
-  visitor: string;
-  session: string;
-  time: number;
-  ts: number;
-  sent_at: number;
-  path: string;
-  form: string | null;
-  last_field: string | null;
-  duration_ms: number | null;
-  value: number | null;
-  currency: string | null;
-  /** The validated event as JSON. */
-  data: string;
-}
+import { chunkParam, chunkRows, INSERT_SQL, type EventRow } from './insert-sql.ts';
+
+export { chunkRows, MAX_JSON_PER_STATEMENT, MAX_ROWS_PER_STATEMENT, type EventRow } from './insert-sql.ts';
 
 export interface InsertResult {
   /** Rows newly stored. */
@@ -30,55 +13,20 @@ export interface InsertResult {
   failed: number[];
 }
 
-/** Most rows in one statement. */
-export const MAX_ROWS_PER_STATEMENT = 100;
-/** Most characters of row JSON in one statement: far below D1's 100 KB statement limit and 2 MB value limit. */
-export const MAX_JSON_PER_STATEMENT = 90_000;
-
-// The rows travel as ONE bound JSON parameter (plus site and receive time) and are unpacked by json_each,
-// so a statement uses 3 bound parameters whatever the number of rows: D1's limit of 100 bound
-// parameters per statement would otherwise allow only 5 rows of 18 columns. `WHERE true` is SQLite's
-// required disambiguation between a SELECT's join and the upsert clause.
-const INSERT_SQL = `INSERT INTO events (site, id, type, stage, stage_index, visitor, session, time, ts, sent_at, received_at,
-  path, form, last_field, duration_ms, value, currency, data)
-SELECT ?1, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]'),
-  json_extract(r.value, '$[3]'), json_extract(r.value, '$[4]'), json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]'),
-  json_extract(r.value, '$[7]'), json_extract(r.value, '$[8]'), ?2, json_extract(r.value, '$[9]'), json_extract(r.value, '$[10]'),
-  json_extract(r.value, '$[11]'), json_extract(r.value, '$[12]'), json_extract(r.value, '$[13]'), json_extract(r.value, '$[14]'),
-  json_extract(r.value, '$[15]')
-FROM json_each(?3) AS r WHERE true
-ON CONFLICT (site, id) DO NOTHING`;
-
 /** Single-row failures in a row, with nothing stored, that mean an outage rather than bad rows. */
 const OUTAGE_AFTER = 5;
 
-function pack(row: EventRow): unknown[] {
-  return [
-    row.id, row.type, row.stage, row.stage_index, row.visitor, row.session, row.time, row.ts, row.sent_at,
-    row.path, row.form, row.last_field, row.duration_ms, row.value, row.currency, row.data,
-  ];
-}
-
-/** Splits rows into statements' worth: at most MAX_ROWS_PER_STATEMENT rows and MAX_JSON_PER_STATEMENT characters each. */
-export function chunkRows(rows: EventRow[]): Array<{ start: number; json: string[] }> {
-  const chunks: Array<{ start: number; json: string[] }> = [];
-  let current: { start: number; json: string[] } | undefined;
-  let size = 0;
-  rows.forEach((row, i) => {
-    const json = JSON.stringify(pack(row));
-    if (!current || current.json.length >= MAX_ROWS_PER_STATEMENT || (size + json.length > MAX_JSON_PER_STATEMENT && current.json.length > 0)) {
-      current = { start: i, json: [] };
-      chunks.push(current);
-      size = 0;
-    }
-    current.json.push(json);
-    size += json.length + 1;
-  });
-  return chunks;
-}
-
 function statement(db: D1Database, site: string, receivedAt: number, json: string[]): D1PreparedStatement {
-  return db.prepare(INSERT_SQL).bind(site, receivedAt, `[${json.join(',')}]`);
+  return db.prepare(INSERT_SQL).bind(site, receivedAt, chunkParam(json));
+}
+
+/**
+ * The statements storing these rows (one per chunk), for the caller to run in one `batch()` with
+ * others: one transaction, so if it fails nothing of it is stored and `insertEvents` can take over.
+ * Their `meta.changes` add up to the rows newly stored.
+ */
+export function insertStatements(db: D1Database, site: string, receivedAt: number, rows: EventRow[]): D1PreparedStatement[] {
+  return chunkRows(rows).map((c) => statement(db, site, receivedAt, c.json));
 }
 
 /**

@@ -23,6 +23,21 @@ export async function addSiteCounts(db: D1Database, site: string, day: string, c
     .run();
 }
 
+/**
+ * A statement adding `dropped` to a site's `day` row only if one of these event ids is not stored yet.
+ * Run in the same batch right before the insert of those events (one transaction), it is true exactly
+ * when that insert stores something: a batch's drops count once, never again when it is resent.
+ */
+export function addDroppedIfNewStatement(db: D1Database, site: string, day: string, dropped: number, ids: string[]): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO site_stats (site, day, dropped) SELECT ?1, ?2, ?3
+       WHERE EXISTS (SELECT 1 FROM json_each(?4) AS j WHERE NOT EXISTS (SELECT 1 FROM events AS e WHERE e.site = ?1 AND e.id = j.value))
+       ON CONFLICT (site, day) DO UPDATE SET dropped = dropped + excluded.dropped`,
+    )
+    .bind(site, day, dropped, JSON.stringify(ids));
+}
+
 /** A site's counters per day (oldest first) and their totals. */
 export async function getSiteCounts(db: D1Database, site: string): Promise<{ days: Array<SiteCounts & { day: string }>; totals: SiteCounts }> {
   const { results } = await db

@@ -76,6 +76,16 @@ describe('dropped events reported by the outbox', () => {
     expect(stats.totals.dropped).toBe(15);
     expect(stats.days.map((d) => d.day)).toEqual([utcDay(Date.now())]);
   });
+
+  it('counts the drops of a batch that brings one new event among resent ones, and those of a batch with no events', async () => {
+    const { id } = await registerSite();
+    const events = freshEvents(3);
+    await postEvents({ v: 1, site: id, sent_at: Date.now(), events: events.slice(0, 2) });
+    const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 4, events });
+    expect(await res.json()).toEqual({ accepted: 1, duplicates: 2, rejected: [] });
+    await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 2, events: [] });
+    expect((await ingestion(id)).totals.dropped).toBe(6);
+  });
 });
 
 describe('cookieless visitor ids', () => {

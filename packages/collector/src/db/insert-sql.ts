@@ -1,0 +1,81 @@
+// The events insert as plain data (statement, row packing, chunk bounds), free of Workers types: the collector and the bench's SQLite baseline share it.
+
+/** One event as stored in `events` (the site and receive time are per batch). */
+export interface EventRow {
+  id: string;
+  type: string;
+  stage: string;
+  stage_index: number;
+  visitor: string;
+  session: string;
+  time: number;
+  ts: number;
+  sent_at: number;
+  path: string;
+  form: string | null;
+  last_field: string | null;
+  duration_ms: number | null;
+  value: number | null;
+  currency: string | null;
+  /** The validated event as JSON. */
+  data: string;
+}
+
+/** Most rows in one statement. */
+export const MAX_ROWS_PER_STATEMENT = 100;
+/** Most characters of row JSON in one statement: far below D1's 100 KB statement limit and 2 MB value limit. */
+export const MAX_JSON_PER_STATEMENT = 90_000;
+
+/**
+ * Inserts the rows packed in `?3` under site `?1` and receive time `?2`, each (site, id) once.
+ * The rows travel as ONE bound JSON parameter unpacked by json_each, so a statement uses 3 bound
+ * parameters whatever the number of rows: D1's limit of 100 bound parameters per statement would
+ * otherwise allow only 5 rows of 18 columns. `WHERE true` is SQLite's required disambiguation
+ * between a SELECT's join and the upsert clause.
+ */
+export const INSERT_SQL = `INSERT INTO events (site, id, type, stage, stage_index, visitor, session, time, ts, sent_at, received_at,
+  path, form, last_field, duration_ms, value, currency, data)
+SELECT ?1, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]'),
+  json_extract(r.value, '$[3]'), json_extract(r.value, '$[4]'), json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]'),
+  json_extract(r.value, '$[7]'), json_extract(r.value, '$[8]'), ?2, json_extract(r.value, '$[9]'), json_extract(r.value, '$[10]'),
+  json_extract(r.value, '$[11]'), json_extract(r.value, '$[12]'), json_extract(r.value, '$[13]'), json_extract(r.value, '$[14]'),
+  json_extract(r.value, '$[15]')
+FROM json_each(?3) AS r WHERE true
+ON CONFLICT (site, id) DO NOTHING`;
+
+/** A row as the JSON array INSERT_SQL unpacks (its columns in order, site and receive time apart). */
+export function packRow(row: EventRow): string {
+  return JSON.stringify([
+    row.id, row.type, row.stage, row.stage_index, row.visitor, row.session, row.time, row.ts, row.sent_at,
+    row.path, row.form, row.last_field, row.duration_ms, row.value, row.currency, row.data,
+  ]);
+}
+
+/** Rows of one statement: where they start in the given rows, and each packed. */
+export interface RowChunk {
+  start: number;
+  json: string[];
+}
+
+/** Splits rows into statements' worth: at most MAX_ROWS_PER_STATEMENT rows and MAX_JSON_PER_STATEMENT characters each. */
+export function chunkRows(rows: EventRow[]): RowChunk[] {
+  const chunks: RowChunk[] = [];
+  let current: RowChunk | undefined;
+  let size = 0;
+  rows.forEach((row, i) => {
+    const json = packRow(row);
+    if (!current || current.json.length >= MAX_ROWS_PER_STATEMENT || (size + json.length > MAX_JSON_PER_STATEMENT && current.json.length > 0)) {
+      current = { start: i, json: [] };
+      chunks.push(current);
+      size = 0;
+    }
+    current.json.push(json);
+    size += json.length + 1;
+  });
+  return chunks;
+}
+
+/** The `?3` parameter of INSERT_SQL for a chunk's packed rows. */
+export function chunkParam(json: string[]): string {
+  return `[${json.join(',')}]`;
+}
