@@ -4,15 +4,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DEFAULT_STAGES } from '@parcours/protocol';
 import { createD1 } from '../reports-d1.mjs';
-import { DEFAULT_STAGES } from './sqlite-direct.ts';
 import type { WireBatch } from './traffic.ts';
 
 const collector = fileURLToPath(new URL('../../packages/collector', import.meta.url));
 
-type Derive = (db: unknown, site: { id: string; stages: string[] }, visitors: string[]) => Promise<unknown>;
+type Derive = (db: unknown, site: { id: string; stages: readonly string[] }, visitors: string[]) => Promise<unknown>;
 
-/** Bundles the collector's deriveVisitors (as the report bench does: the protocol's TypeScript is not strippable by Node). */
+/** Bundles the collector's deriveVisitors (as the report bench does): its D1 types stay out of the bench's own type check. */
 async function loadDerive(): Promise<{ derive: Derive; cleanup(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'parcours-bench-derive-'));
   const out = join(dir, 'derive.mjs');

@@ -2,24 +2,11 @@
 import { DatabaseSync } from 'node:sqlite';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
+import { chunkParam, chunkRows, INSERT_SQL } from '../../packages/collector/src/db/insert-sql.ts';
+import { toRow } from '../../packages/collector/src/ingest/to-row.ts';
 import { ROW_COLUMNS, shopTraffic, toRow as generatedRow } from '../reports-data.mjs';
-import type { BenchEvent, WireBatch } from './traffic.ts';
-
-/** The collector's statement (packages/collector/src/db/events.ts, INSERT_SQL): rows as one JSON parameter unpacked by json_each. */
-const INSERT_SQL = `INSERT INTO events (site, id, type, stage, stage_index, visitor, session, time, ts, sent_at, received_at,
-  path, form, last_field, duration_ms, value, currency, data)
-SELECT ?1, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]'),
-  json_extract(r.value, '$[3]'), json_extract(r.value, '$[4]'), json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]'),
-  json_extract(r.value, '$[7]'), json_extract(r.value, '$[8]'), ?2, json_extract(r.value, '$[9]'), json_extract(r.value, '$[10]'),
-  json_extract(r.value, '$[11]'), json_extract(r.value, '$[12]'), json_extract(r.value, '$[13]'), json_extract(r.value, '$[14]'),
-  json_extract(r.value, '$[15]')
-FROM json_each(?3) AS r WHERE true
-ON CONFLICT (site, id) DO NOTHING`;
-/** The collector's chunking: at most 100 rows and 90,000 characters of row JSON per statement. */
-const MAX_ROWS = 100;
-const MAX_JSON = 90_000;
-
-export const DEFAULT_STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
+import type { WireBatch } from './traffic.ts';
 
 /** Opens a SQLite file as the collector's D1 leaves it (WAL), with the common durable setting synchronous=NORMAL. */
 export function open(path: string): DatabaseSync {
@@ -33,20 +20,10 @@ export function migrate(db: DatabaseSync, migrationsDir: string): void {
   for (const f of readdirSync(migrationsDir).filter((f) => f.endsWith('.sql')).sort()) db.exec(readFileSync(join(migrationsDir, f), 'utf8'));
 }
 
-/** The packed row of a wire event, in the collector's column order (see packages/collector/src/ingest/to-row.ts). */
-function pack(e: BenchEvent, sentAt: number, receivedAt: number): string {
-  const time = Math.min(receivedAt, Math.max(receivedAt - 30 * 864e5, e.ts + (receivedAt - sentAt)));
-  const num = (v: unknown) => (typeof v === 'number' ? v : null);
-  const str = (v: unknown) => (typeof v === 'string' ? v : null);
-  return JSON.stringify([
-    e.id, e.type, e.stage, DEFAULT_STAGES.indexOf(e.stage), e.visitor, e.session, time, e.ts, sentAt, new URL(e.url).pathname,
-    str(e.form), str(e.last_field), num(e.duration_ms), num(e.value), str(e.currency), JSON.stringify(e),
-  ]);
-}
-
 /**
- * Inserts the batches' events the way the collector does (rows packed, chunked, one transaction per
- * batch, `ON CONFLICT DO NOTHING`), one batch after another, and returns events stored per second.
+ * Inserts the batches' events the way the collector does (its own row building, packing, chunking and
+ * statement; one transaction per batch, `ON CONFLICT DO NOTHING`), one batch after another, and
+ * returns events stored per second.
  * Rows go under `site`: the collector's own run can post the very same events under its site id.
  */
 export function insertDirect(db: DatabaseSync, site: string, batches: WireBatch[]): { eventsPerSecond: number; inserted: number; seconds: number } {
@@ -56,22 +33,10 @@ export function insertDirect(db: DatabaseSync, site: string, batches: WireBatch[
   for (const b of batches) {
     const receivedAt = Date.now();
     const sentAt = (JSON.parse(b.body) as { sent_at: number }).sent_at;
+    // The collector's own row building and chunking; its events are valid as generated, so none is dropped.
+    const rows = b.list.map((e) => toRow(e as unknown as WireEvent, DEFAULT_STAGES, sentAt, receivedAt)!);
     db.exec('BEGIN');
-    let chunk: string[] = [];
-    let size = 0;
-    const flush = () => {
-      if (!chunk.length) return;
-      inserted += Number(stmt.run(site, receivedAt, `[${chunk.join(',')}]`).changes);
-      chunk = [];
-      size = 0;
-    };
-    for (const e of b.list) {
-      const row = pack(e, sentAt, receivedAt);
-      if (chunk.length >= MAX_ROWS || size + row.length > MAX_JSON) flush();
-      chunk.push(row);
-      size += row.length + 1;
-    }
-    flush();
+    for (const chunk of chunkRows(rows)) inserted += Number(stmt.run(site, receivedAt, chunkParam(chunk.json)).changes);
     db.exec('COMMIT');
   }
   const seconds = (performance.now() - start) / 1000;

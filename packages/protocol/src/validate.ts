@@ -34,9 +34,12 @@ const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_ .:-]*$/;
 const CURRENCY = /^[A-Za-z]{3}$/;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+// A plain field, not a parameter property: Node's type stripping (the bench imports this package) refuses those.
 class Reject extends Error {
-  constructor(readonly code: EventError) {
+  readonly code: EventError;
+  constructor(code: EventError) {
     super(code);
+    this.code = code;
   }
 }
 

@@ -1,6 +1,6 @@
 // Turns a validated wire event into the row `events` stores: corrected time, stage index, path and the columns reports group by.
 import type { WireEvent } from '@parcours/protocol';
-import type { EventRow } from '../db/events.ts';
+import type { EventRow } from '../db/insert-sql.ts';
 import { correctTime } from './clock.ts';
 
 /** The url's path, or null if the url does not parse (the validator only checks its scheme and host). */
