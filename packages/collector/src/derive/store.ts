@@ -35,7 +35,11 @@ export async function loadEvents(db: D1Database, site: string, visitors: string[
 /** Statements reading the highest `seq` stored for these visitors: tells whether events arrived while we derived. */
 export function maxSeqStatements(db: D1Database, site: string, visitors: string[]): D1PreparedStatement[] {
   return chunk(visitors, MAX_PARAMS - 1).map((part) =>
-    db.prepare(`SELECT MAX(seq) AS m FROM events WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`).bind(site, ...part),
+    // INDEXED BY: without statistics SQLite answers MAX(seq) by walking the export index (site, seq) backwards until
+    // one of these visitors shows up: fast for visitors who just posted, half the table for one not seen lately.
+    db
+      .prepare(`SELECT MAX(seq) AS m FROM events INDEXED BY events_site_visitor_time WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`)
+      .bind(site, ...part),
   );
 }
 
@@ -74,7 +78,8 @@ export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 
 /**
- * Adds (`sign` 1) or subtracts (-1) these visitors' stored page views to page_view_hours. Run with -1 before their
+ * Adds (`sign` 1) or subtracts (-1) these visitors' stored page views to page_view_hours. INDEXED BY the primary key
+ * (site, visitor, ...): without statistics SQLite would scan a site-wide index instead (300 ms a batch at 1M events). Run with -1 before their
  * page views are deleted and with 1 after the new ones are inserted, in the same batch: the rollup then always
  * equals the sum of page_views, whatever order batches arrive and re-derive in.
  */
@@ -84,7 +89,7 @@ function pageViewHours(db: D1Database, site: string, visitors: string[], sign: 1
       `INSERT INTO page_view_hours (site, stage_index, hour, views, entries, bounces, timed)
        SELECT site, stage_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_entry),
               ${sign} * SUM(is_entry AND is_bounce), ${sign} * COUNT(visible_ms)
-         FROM page_views WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3
+         FROM page_views INDEXED BY sqlite_autoindex_page_views_1 WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3
        ON CONFLICT (site, stage_index, hour) DO UPDATE SET views = views + excluded.views, entries = entries + excluded.entries,
           bounces = bounces + excluded.bounces, timed = timed + excluded.timed`,
     )
@@ -98,7 +103,7 @@ function pageDays(db: D1Database, site: string, visitors: string[], sign: 1 | -1
       `INSERT INTO page_days (site, path, stage_index, day, views, exits, first_views)
        SELECT site, path, stage_index, CAST(time / ${DAY_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_exit),
               ${sign} * (COUNT(*) - COUNT(prev_path_view))
-         FROM page_views WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3, 4
+         FROM page_views INDEXED BY sqlite_autoindex_page_views_1 WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3, 4
        ON CONFLICT (site, path, stage_index, day) DO UPDATE SET views = views + excluded.views, exits = exits + excluded.exits,
           first_views = first_views + excluded.first_views`,
     )
