@@ -1,7 +1,8 @@
 // The funnel report: visitors who reached each stage in the period, and how many went on to the next one.
 import type { FunnelReport } from '@parcours/protocol';
 import type { Range } from './query.ts';
-import { FIRST_ENTRY_IN_PERIOD, mediansAtOffset, rate, stagePositions, type ReportSite } from './sql.ts';
+import { firstEntries } from './first-entries.ts';
+import { FIRST_ENTRY_IN_PERIOD, mediansAtOffset, rate, type ReportSite } from './sql.ts';
 
 /**
  * Stage k's `visitors` entered k in the period (a transition into k); `rate_from_previous` is
@@ -11,28 +12,19 @@ import { FIRST_ENTRY_IN_PERIOD, mediansAtOffset, rate, stagePositions, type Repo
  */
 export async function funnel(db: D1Database, site: ReportSite, range: Range): Promise<FunnelReport> {
   const binds = [site.id, range.from, range.to];
-  // One pass over the period's moves, stage by stage in index order: first entries, and those whose next
-  // stage followed before the period ended (next_ms is the time from that move to the visitor's next entry into k+1).
-  const { results } = await db
-    .prepare(
-      `SELECT to_index AS k, COUNT(*) AS entered, COUNT(CASE WHEN time + next_ms < ?3 THEN 1 END) AS went_on
-         FROM transitions INDEXED BY transitions_site_entry
-        WHERE site = ?1 AND ${stagePositions('to_index', site)} AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD}
-        GROUP BY to_index`,
-    )
-    .bind(...binds)
-    .all<{ k: number; entered: number; went_on: number }>();
-  const perStage = new Map(results.map((r) => [r.k, r]));
+  // First entries into each stage in the period, and those whose next stage followed before the period ended
+  // (next_ms: the time from that move to the visitor's next entry into k+1).
+  const perStage = await firstEntries(db, site, range, 'next_ms');
   // The median of next_ms over those who went on, read at an offset of an index in next_ms order (nothing sorted).
   const medians = await mediansAtOffset(
     db,
-    results.map((r) => ({
-      key: String(r.k),
-      n: r.went_on,
+    [...perStage].map(([k, r]) => ({
+      key: String(k),
+      n: r.reached,
       select: `SELECT next_ms AS d FROM transitions INDEXED BY transitions_site_next
                 WHERE site = ?1 AND to_index = ?4 AND next_ms IS NOT NULL AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD}
                   AND time + next_ms < ?3 ORDER BY next_ms`,
-      binds: [...binds, r.k],
+      binds: [...binds, k],
     })),
   );
   return {
@@ -41,7 +33,7 @@ export async function funnel(db: D1Database, site: ReportSite, range: Range): Pr
       return {
         stage,
         visitors: perStage.get(k)?.entered ?? 0,
-        rate_from_previous: k === 0 ? null : rate(prev?.went_on ?? 0, prev?.entered ?? 0),
+        rate_from_previous: k === 0 ? null : rate(prev?.reached ?? 0, prev?.entered ?? 0),
         median_ms_from_previous: k === 0 ? null : (medians.get(String(k - 1)) ?? null),
       };
     }),

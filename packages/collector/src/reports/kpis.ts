@@ -1,9 +1,10 @@
 // The KPI report: per-stage traffic and engagement, the decision (conversion, basket, time) and retention.
 import type { KpisReport, Money } from '@parcours/protocol';
 import { NO_CURRENCY } from './carts.ts';
+import { firstEntries } from './first-entries.ts';
 import { pageViewStats } from './page-view-stats.ts';
 import type { Range } from './query.ts';
-import { cents, FIRST_ENTRY_IN_PERIOD, mediansAtOffset, mediansBy, rate, stagePositions, type ReportSite } from './sql.ts';
+import { cents, mediansAtOffset, rate, type ReportSite } from './sql.ts';
 
 /**
  * Per stage (of the pages viewed): views, visitors, bounce rate of sessions entering there,
@@ -15,18 +16,11 @@ import { cents, FIRST_ENTRY_IN_PERIOD, mediansAtOffset, mediansBy, rate, stagePo
 export async function kpis(db: D1Database, site: ReportSite, range: Range): Promise<KpisReport> {
   const pv = 'site = ?1 AND time >= ?2 AND time < ?3';
   const binds = [site.id, range.from, range.to];
-  const [{ stages: perStage, viewers }, [onward, purchasesOnly, baskets, buyers]] = await Promise.all([
+  const [{ stages: perStage, viewers }, moved, [purchasesOnly, baskets, buyers]] = await Promise.all([
     pageViewStats(db, site, range),
+    // The visitors' first entries into each stage in the period, and those followed by any later stage before its end.
+    firstEntries(db, site, range, 'onward_ms'),
     db.batch([
-      // The visitors' first entries into each stage in the period, and those followed by any later stage before its end.
-      db
-        .prepare(
-          `SELECT to_index AS stage_index, COUNT(*) AS entered, COUNT(CASE WHEN time + onward_ms < ?3 THEN 1 END) AS onward
-             FROM transitions INDEXED BY transitions_site_entry
-            WHERE site = ?1 AND ${stagePositions('to_index', site)} AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD}
-            GROUP BY to_index`,
-        )
-        .bind(...binds),
       // Active visitors who bought in the period without a page view in it (few: one look-up per purchase).
       db
         .prepare(
@@ -42,29 +36,33 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
         .bind(...binds),
       db
         .prepare(
-          `SELECT COUNT(DISTINCT visitor) AS buyers, COUNT(DISTINCT CASE WHEN nth > 1 THEN visitor END) AS repeat_buyers
+          `SELECT COUNT(DISTINCT visitor) AS buyers, COUNT(DISTINCT CASE WHEN nth > 1 THEN visitor END) AS repeat_buyers,
+                  COUNT(decision_ms) AS timed
              FROM purchases WHERE ${pv}`,
         )
         .bind(...binds),
     ]),
   ]);
-  const [visible, decision] = await Promise.all([
-    mediansAtOffset(
-      db,
-      [...perStage].map(([k, r]) => ({
-        key: String(k),
-        n: r.timed,
-        // INDEXED BY: without statistics SQLite would take the time index and sort; this one is already in order.
-        select: `SELECT visible_ms AS d FROM page_views INDEXED BY page_views_site_visible
-                  WHERE site = ?1 AND stage_index = ?4 AND visible_ms IS NOT NULL AND time >= ?2 AND time < ?3 ORDER BY visible_ms`,
-        binds: [...binds, k],
-      })),
-    ),
-    mediansBy(db, `SELECT 0 AS g, decision_ms AS d FROM purchases WHERE ${pv}`, binds),
+  const b = (buyers!.results[0] ?? {}) as { buyers?: number; repeat_buyers?: number; timed?: number };
+  // Medians read at an offset of indexes in value order: visible time per page stage, and decision time.
+  const medians = await mediansAtOffset(db, [
+    ...[...perStage].map(([k, r]) => ({
+      key: String(k),
+      n: r.timed,
+      // INDEXED BY: without statistics SQLite would take the time index and sort; this one is already in order.
+      select: `SELECT visible_ms AS d FROM page_views INDEXED BY page_views_site_visible
+                WHERE site = ?1 AND stage_index = ?4 AND visible_ms IS NOT NULL AND time >= ?2 AND time < ?3 ORDER BY visible_ms`,
+      binds: [...binds, k],
+    })),
+    {
+      key: 'decision',
+      n: b.timed ?? 0,
+      select: `SELECT decision_ms AS d FROM purchases INDEXED BY purchases_site_decision
+                WHERE site = ?1 AND decision_ms IS NOT NULL AND time >= ?2 AND time < ?3 ORDER BY decision_ms`,
+      binds,
+    },
   ]);
 
-  const moved = new Map((onward!.results as Array<{ stage_index: number; entered: number; onward: number }>).map((r) => [r.stage_index, r]));
-  const b = (buyers!.results[0] ?? {}) as { buyers?: number; repeat_buyers?: number };
   const activeVisitors = viewers + ((purchasesOnly!.results[0] as { n?: number } | undefined)?.n ?? 0);
   return {
     stages: site.stages.map((stage, k) => {
@@ -74,14 +72,14 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
         views: r?.views ?? 0,
         visitors: r?.visitors ?? 0,
         bounce_rate: rate(r?.bounces ?? 0, r?.entries ?? 0),
-        median_visible_ms: visible.get(String(k)) ?? null,
-        to_next_stage: rate(moved.get(k)?.onward ?? 0, moved.get(k)?.entered ?? 0),
+        median_visible_ms: medians.get(String(k)) ?? null,
+        to_next_stage: rate(moved.get(k)?.reached ?? 0, moved.get(k)?.entered ?? 0),
       };
     }),
     decision: {
       conversion_rate: rate(b.buyers ?? 0, activeVisitors),
       average_basket: (baskets!.results as unknown as Money[]).map((m) => ({ currency: m.currency, value: cents(m.value) })),
-      median_decision_ms: decision.get('0') ?? null,
+      median_decision_ms: medians.get('decision') ?? null,
     },
     retention: { repurchase_rate: rate(b.repeat_buyers ?? 0, b.buyers ?? 0) },
   };

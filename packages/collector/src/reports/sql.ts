@@ -12,24 +12,6 @@ export function cents(value: number): number {
 }
 
 /**
- * Median of `d` per group `g` over the rows of `inner` (a SELECT yielding columns `g` and `d`),
- * computed in SQLite so only one row per group leaves the database. The median of an even
- * count is the mean of the two middle values, rounded to a whole number.
- */
-export async function mediansBy(db: D1Database, inner: string, binds: unknown[]): Promise<Map<string, number>> {
-  const { results } = await db
-    .prepare(
-      `SELECT g, AVG(d) AS m FROM (
-         SELECT g, d, ROW_NUMBER() OVER (PARTITION BY g ORDER BY d) AS rn, COUNT(*) OVER (PARTITION BY g) AS n
-           FROM (${inner}) WHERE d IS NOT NULL
-       ) WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY g`,
-    )
-    .bind(...binds)
-    .all<{ g: string | number; m: number }>();
-  return new Map(results.map((r) => [String(r.g), Math.round(r.m)]));
-}
-
-/**
  * Select-list of a median over a window: `value`'s median within `partition`, for rows grouped by
  * the same columns. Rows whose value is NULL sort first (SQLite), so the middle of the non-null
  * values sits after them. Use with `ROW_NUMBER() OVER (PARTITION BY p ORDER BY value) AS rn`,
