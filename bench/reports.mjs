@@ -115,23 +115,29 @@ try {
     console.log(`${size} events: stored in ${(fillMs / 1000).toFixed(1)} s, derived in ${(deriveMs / 1000).toFixed(1)} s`, shape);
 
     db.raw.exec('PRAGMA cache_size = -2000');
-    const range = { from: now - 30 * 86_400_000, to: now + 1, now };
-    const reports = {
-      funnel: () => c.funnel(db, SITE, range),
-      transitions: () => c.transitions(db, SITE, range),
-      friction: () => c.friction(db, SITE, range, 30),
-      forms: () => c.forms(db, SITE, range),
-      carts: () => c.carts(db, SITE, range, 30),
-      kpis: () => c.kpis(db, SITE, range),
-      'events (1000 lines)': () => c.exportEvents(db, SITE, range, 0, 1000),
-    };
-    for (const [name, fn] of Object.entries(reports)) {
-      await fn(); // warm: statements prepared, pages cached, as on a collector that has served before
-      const times = [];
-      for (let i = 0; i < runs; i++) times.push(await time(fn));
-      const row = { size, name, median: median(times), min: Math.min(...times), max: Math.max(...times) };
-      table.push(row);
-      console.log(`  ${name.padEnd(20)} median ${row.median.toFixed(1).padStart(7)} ms  (min ${row.min.toFixed(1)}, max ${row.max.toFixed(1)}, ${runs} runs)`);
+    // The default period (the last 30 days: the whole generated history) at every size; at the largest, also the last
+    // 10 days, a period that covers only part of the history (the reports then read the period's rows in time order).
+    const periods = size === sizes[sizes.length - 1] && !smoke ? [30, 10] : [30];
+    for (const days of periods) {
+      const range = { from: now - days * 86_400_000, to: now + 1, now };
+      const reports = {
+        funnel: () => c.funnel(db, SITE, range),
+        transitions: () => c.transitions(db, SITE, range),
+        friction: () => c.friction(db, SITE, range, 30),
+        forms: () => c.forms(db, SITE, range),
+        carts: () => c.carts(db, SITE, range, 30),
+        kpis: () => c.kpis(db, SITE, range),
+        'events (1000 lines)': () => c.exportEvents(db, SITE, range, 0, 1000),
+      };
+      if (days !== 30) console.log(`  last ${days} days:`);
+      for (const [name, fn] of Object.entries(reports)) {
+        await fn(); // warm: statements prepared, pages cached, as on a collector that has served before
+        const times = [];
+        for (let i = 0; i < runs; i++) times.push(await time(fn));
+        const row = { size, days, name, median: median(times), min: Math.min(...times), max: Math.max(...times) };
+        table.push(row);
+        console.log(`  ${name.padEnd(20)} median ${row.median.toFixed(1).padStart(7)} ms  (min ${row.min.toFixed(1)}, max ${row.max.toFixed(1)}, ${runs} runs)`);
+      }
     }
     table.push({ size, shape, fillMs, deriveMs });
     db.close();
@@ -143,22 +149,12 @@ try {
   else rmSync(work, { recursive: true, force: true });
 }
 
-/** What holds back the reports that miss the goal at 1M (measured by timing each of their statements alone). */
+/** Names the reports that miss the goal at 1M (default period) and by how much; the why is profiled by hand into RESULTS.md. */
 function missNote(table) {
-  const missed = table.filter((r) => r.name && r.size >= 1_000_000 && r.median >= GOAL_MS).map((r) => r.name);
-  if (!missed.length) return [];
-  return [
-    `Missed at 1M: ${missed.join(', ')}. What holds them back, timing their statements one by one on the 1M file: every`,
-    'number they give is exact (distinct visitors, medians over any period), so each needs one pass over the period\'s rows of a',
-    'derived table, in an index already in group order (no sort): `kpis` reads the page views once per stage and visitor (~410k',
-    'rows, about 270 ms), the transitions once per stage entered and visitor for `to_next_stage` (~280k rows, about 210 ms) and',
-    'the visitors in primary-key order for the conversion denominator (about 110 ms); `funnel` reads the transitions twice (counts',
-    'with a two-digit histogram of the durations, then only the values of the bucket holding the median: about 150 ms each).',
-    'SQLite spends 0.5-0.7 µs a row here. What would meet the goal: daily rollup tables for the additive counts, and',
-    'approximate distinct counts (HyperLogLog sketches per day, as GA4 and ClickHouse-based tools do) for visitors, trading exactness',
-    'for reading a few thousand rows.',
-    '',
-  ];
+  if (!table.some((r) => r.name && r.size >= 1_000_000)) return [];
+  const missed = table.filter((r) => r.name && r.days === 30 && r.size >= 1_000_000 && r.median >= GOAL_MS);
+  if (!missed.length) return ['Every report meets the goal at 1M events (default period).', ''];
+  return [`Missed at 1M: ${missed.map((r) => `${r.name} by ${(r.median - GOAL_MS).toFixed(0)} ms`).join(', ')}.`, ''];
 }
 
 /** Writes the "Report latency" section of RESULTS.md, leaving every other section as it is. */
@@ -166,12 +162,15 @@ function writeSection(table) {
   const results = join(here, 'RESULTS.md');
   const fmt = (n) => n.toLocaleString('en-US');
   const names = [...new Set(table.filter((r) => r.name).map((r) => r.name))];
-  const header = `| report | ${sizes.map((s) => `${fmt(s)} events`).join(' | ')} | goal (< ${GOAL_MS} ms at 1M) |`;
+  const largest = sizes[sizes.length - 1];
+  const extra = [...new Set(table.filter((r) => r.name && r.days !== 30).map((r) => r.days))];
+  const header = `| report | ${sizes.map((s) => `${fmt(s)} events`).join(' | ')} | goal (< ${GOAL_MS} ms at 1M) |${extra.map((d) => ` ${fmt(largest)} events, last ${d} days |`).join('')}`;
   const lines = names.map((name) => {
-    const cells = sizes.map((s) => table.find((r) => r.size === s && r.name === name));
+    const cells = sizes.map((s) => table.find((r) => r.size === s && r.days === 30 && r.name === name));
     const big = cells[cells.length - 1];
-    const verdict = sizes[sizes.length - 1] < 1_000_000 ? 'not measured at 1M' : big.median < GOAL_MS ? `met (${(GOAL_MS / big.median).toFixed(1)}x under)` : `missed by ${(big.median - GOAL_MS).toFixed(0)} ms (${(big.median / GOAL_MS).toFixed(2)}x)`;
-    return `| ${name} | ${cells.map((c) => `${c.median.toFixed(1)} ms`).join(' | ')} | ${verdict} |`;
+    const verdict = largest < 1_000_000 ? 'not measured at 1M' : big.median < GOAL_MS ? `met (${(GOAL_MS / big.median).toFixed(1)}x under)` : `missed by ${(big.median - GOAL_MS).toFixed(0)} ms (${(big.median / GOAL_MS).toFixed(2)}x)`;
+    const more = extra.map((d) => ` ${table.find((r) => r.size === largest && r.days === d && r.name === name).median.toFixed(1)} ms |`).join('');
+    return `| ${name} | ${cells.map((c) => `${c.median.toFixed(1)} ms`).join(' | ')} | ${verdict} |${more}`;
   });
   const shapes = table.filter((r) => r.shape).map((r) => `- ${fmt(r.size)} events: ${Object.entries(r.shape).map(([k, v]) => `${fmt(v)} ${k.replace('_', ' ')}`).join(', ')}; stored in ${(r.fillMs / 1000).toFixed(1)} s, derived (deriveVisitors, 200 visitors a round, 1 GB page cache while building) in ${(r.deriveMs / 1000).toFixed(1)} s.`);
   const section = [
@@ -183,10 +182,19 @@ function writeSection(table) {
     'from the collector\'s migrations, through a D1-shaped adapter over `node:sqlite` (the engine D1 local runs; the workerd',
     'RPC hop of `wrangler dev`, well under a millisecond a query, is not included). Generated shop traffic (`bench/reports-data.mjs`,',
     'seeded): visitors over 30 days in 1-4 sessions walking blog → products → cart → checkout, forms, carts, purchases,',
-    `returning customers. Each report asks for the default period (the last 30 days: every event), with SQLite's default page cache. Median of ${runs} runs after one warm-up run.`,
+    `returning customers. Each report asks for the default period (the last 30 days: every event) and, at ${fmt(largest)} events, also for the last 10`,
+    'days (part of the history: the reports then read the period\'s rows in time order instead of rollups and first-row index ranges),',
+    `with SQLite's default page cache. Median of ${runs} runs after one warm-up run.`,
+    '',
+    'What the reports read (REPORTS.md "Speed"): every number stays exact. Distinct visitors are counted on each visitor\'s first',
+    'row of the period, the one whose previous row of its kind (`prev_view`, `prev_stage_view`, `prev_path_view`, `prev_entry`,',
+    'kept by deriveVisitors) lies before the period, so nothing is grouped by visitor; for a period starting early in the history',
+    'those rows are index ranges (no previous row, or one before the period). Additive page-view counts come from rollups kept by',
+    'deriveVisitors in the same transaction as the rows (`page_view_hours` per stage and hour, `page_days` per page and day) plus',
+    'the period\'s partial first and last hour or day; medians are read at an offset of indexes in value order.',
     '',
     header,
-    `| --- | ${sizes.map(() => '---:').join(' | ')} | --- |`,
+    `| --- | ${sizes.map(() => '---:').join(' | ')} | --- |${extra.map(() => ' ---: |').join('')}`,
     ...lines,
     '',
     ...shapes,
@@ -201,6 +209,18 @@ function writeSection(table) {
     next = rest >= 0 ? start + 1 + rest : before.length;
   }
   const after = start >= 0 ? before.slice(0, start) + section + (next < before.length ? `\n${before.slice(next)}` : '') : `${before.trimEnd()}\n\n${section}`;
-  writeFileSync(results, after);
+  writeFileSync(results, withGoalRow(after, table));
   console.log(`wrote the Report latency section of ${results}`);
+}
+
+/** The goals table's reports row (written as "see below" by the full run) with this run's verdict at 1M. */
+function withGoalRow(md, table) {
+  const big = table.filter((r) => r.name && r.days === 30 && r.size >= 1_000_000);
+  if (!big.length) return md;
+  const slowest = big.reduce((a, b) => (b.median > a.median ? b : a));
+  const missed = big.filter((r) => r.median >= GOAL_MS);
+  const verdict = missed.length
+    ? `**missed**: ${missed.map((r) => `${r.name} ${r.median.toFixed(0)} ms`).join(', ')} at 1M (see "Report latency" below)`
+    : `**met**: slowest ${slowest.name} at ${slowest.median.toFixed(0)} ms at 1M, every report exact (see "Report latency" below)`;
+  return md.replace(/^\| every report under 250 ms at 1M events \|.*$/m, `| every report under ${GOAL_MS} ms at 1M events | ${verdict} |`);
 }
