@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate as migrateD1, registerSite, startCollector, type RunningCollector } from '../../scripts/collector-process.mjs';
 import { median, quantile } from '../lib/stats.ts';
+import { listenerGroup, withGroupCpu } from './collector-cpu.ts';
 import { deriveDirect } from './derive-direct.ts';
 import { postAll } from './load-client.ts';
 import { countEvents, insertDirect, migrate, open, prefill } from './sqlite-direct.ts';
@@ -47,6 +48,11 @@ export interface StageCost {
   noStoreMs: number;
   insertMs: number;
   deriveMs: number;
+  /**
+   * The same, as CPU milliseconds per request: the collector's processes (workerd, wrangler dev) read from /proc
+   * for the first four (NaN where unknown), this process for the last two. The machine's load moves these far less.
+   */
+  cpu?: { healthMs: number; unknownSiteMs: number; noStoreMs: number; wholeMs: number; insertMs: number; deriveMs: number };
 }
 
 export interface IngestResults {
@@ -220,28 +226,43 @@ async function stageCosts(c: RunningCollector, base: ReturnType<typeof open>, ba
   const count = batches.length;
   // Events whose stage the site does not know: parsed, validated and rejected one by one; nothing stored.
   const rejected = batches.map((b) => ({ ...b, body: b.body.replaceAll('"stage":"', '"stage":"x') }));
-  const noStore = await postAll(c.url, rejected, 1);
-  const unknown = await postAll(c.url, batches.map((b) => ({ ...b, body: b.body.replace(`"site":"${SITE}"`, '"site":"nobody-here"') })), 1);
+  const group = listenerGroup(c.port);
+  const noStore = await withGroupCpu(group, () => postAll(c.url, rejected, 1));
+  const unknown = await withGroupCpu(group, () => postAll(c.url, batches.map((b) => ({ ...b, body: b.body.replace(`"site":"${SITE}"`, '"site":"nobody-here"') })), 1));
   const healthStart = performance.now();
-  for (let i = 0; i < count; i++) await (await fetch(`${c.url}/v1/health`)).arrayBuffer();
+  const health = await withGroupCpu(group, async () => {
+    for (let i = 0; i < count; i++) await (await fetch(`${c.url}/v1/health`)).arrayBuffer();
+  });
   const healthMs = (performance.now() - healthStart) / count;
-  const whole = await postAll(c.url, batches, 1);
+  const whole = await withGroupCpu(group, () => postAll(c.url, batches, 1));
   const baseSite = `${SITE}-stages-${batchSize}`;
+  const cpu = process.cpuUsage();
   const insert = insertDirect(base, baseSite, batches);
+  const insertCpu = process.cpuUsage(cpu);
   const derive = await deriveDirect(basePath, baseSite, batches);
   const row: StageCost = {
     batchSize,
     healthMs,
-    unknownSiteMs: (unknown.seconds * 1000) / count,
-    wholeMs: (whole.seconds * 1000) / count,
-    noStoreMs: (noStore.seconds * 1000) / count,
+    unknownSiteMs: (unknown.result.seconds * 1000) / count,
+    wholeMs: (whole.result.seconds * 1000) / count,
+    noStoreMs: (noStore.result.seconds * 1000) / count,
     insertMs: (insert.seconds * 1000) / count,
     deriveMs: (derive.seconds * 1000) / count,
+    cpu: {
+      healthMs: health.cpuMs / count,
+      unknownSiteMs: unknown.cpuMs / count,
+      noStoreMs: noStore.cpuMs / count,
+      wholeMs: whole.cpuMs / count,
+      insertMs: (insertCpu.user + insertCpu.system) / 1000 / count,
+      deriveMs: derive.cpuMs / count,
+    },
   };
   opts.log(
     `ingest stages, batch ${batchSize}: health ${row.healthMs.toFixed(1)} ms, unknown site ${row.unknownSiteMs.toFixed(1)} ms, ` +
       `whole ${row.wholeMs.toFixed(1)} ms, without storage ${row.noStoreMs.toFixed(1)} ms, ` +
-      `insert ${row.insertMs.toFixed(1)} ms, derive ${row.deriveMs.toFixed(1)} ms per batch`,
+      `insert ${row.insertMs.toFixed(1)} ms, derive ${row.deriveMs.toFixed(1)} ms per batch; ` +
+      `CPU: health ${row.cpu!.healthMs.toFixed(1)}, unknown ${row.cpu!.unknownSiteMs.toFixed(1)}, without storage ${row.cpu!.noStoreMs.toFixed(1)}, ` +
+      `whole ${row.cpu!.wholeMs.toFixed(1)}, insert ${row.cpu!.insertMs.toFixed(1)}, derive ${row.cpu!.deriveMs.toFixed(1)} ms`,
   );
   return row;
 }

@@ -1,0 +1,38 @@
+// The collector CPU reading, tried on this very process: it listens on a port and burns CPU on purpose.
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { cpuBetween, listenerGroup, readGroupCpu, withGroupCpu } from './collector-cpu.ts';
+
+const ownGroup = () => Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[2]);
+const linux = process.platform === 'linux';
+
+describe.runIf(linux)('CPU time of the process group listening on a port', () => {
+  it('finds the group of whoever listens on the port', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      expect(listenerGroup((server.address() as AddressInfo).port)).toBe(ownGroup());
+    } finally {
+      server.close();
+    }
+  });
+
+  it('counts the CPU the group spends, this process included', async () => {
+    const { cpuMs } = await withGroupCpu(ownGroup(), async () => {
+      const end = performance.now() + 200;
+      let x = 0;
+      while (performance.now() < end) x += Math.sqrt(x + 1);
+      return x;
+    });
+    expect(cpuMs).toBeGreaterThanOrEqual(100);
+    expect(cpuMs).toBeLessThan(5_000);
+  });
+
+  it('answers NaN when a process of the group ended between the readings', () => {
+    const before = new Map([['1', 10], ['2', 20]]);
+    expect(cpuBetween(before, new Map([['1', 15]]))).toBeNaN();
+    expect(cpuBetween(before, new Map([['1', 15], ['2', 25], ['3', 5]]))).toBe(15);
+    expect(readGroupCpu(ownGroup()).has(String(process.pid))).toBe(true);
+  });
+});
