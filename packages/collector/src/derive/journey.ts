@@ -27,6 +27,7 @@ export function walkJourney(events: StoredEvent[]): Journey {
   let current: number | null = null;
   let lastMove: number | null = null;
   const lastEntry = new Map<number, number>();
+  const lastPair = new Map<string, number>();
 
   for (const e of events) {
     let target: number | null = null;
@@ -50,8 +51,10 @@ export function walkJourney(events: StoredEvent[]): Journey {
         next_ms: null,
         onward_ms: null,
         prev_entry: lastEntry.get(target) ?? null,
+        prev_pair: lastPair.get(`${current} ${target}`) ?? null,
       });
       lastEntry.set(target, e.time);
+      lastPair.set(`${current} ${target}`, e.time);
       current = target;
       lastMove = e.time;
     }

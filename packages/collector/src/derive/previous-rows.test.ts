@@ -1,4 +1,5 @@
-// Each derived row's "previous row of its kind" (prev_view, prev_stage_view, prev_path_view, prev_entry) equals the raw events.
+// Each derived row's "previous row of its kind" (prev_view, prev_stage_view, prev_path_view, prev_entry, prev_pair) equals
+// what the raw events say.
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -48,7 +49,7 @@ const toStored = (e: WireEvent, seq: number): StoredEvent => ({
 });
 
 describe('previous rows of the same kind', () => {
-  it('point at the visitor\'s previous page view, of the same stage, of the same page, and previous move into the same stage', () => {
+  it('point at the visitor\'s previous page view (any, same stage, same page) and previous move (into the stage, same pair)', () => {
     fc.assert(
       fc.property(steps(0), (list) => {
         const events = toWire('v', list, 1_763_000_000_000).map(toStored);
@@ -65,6 +66,7 @@ describe('previous rows of the same kind', () => {
         }
         derived.transitions.forEach((t, i) => {
           expect(t.prev_entry).toBe(derived.transitions.slice(0, i).filter((e) => e.to_index === t.to_index).at(-1)?.time ?? null);
+          expect(t.prev_pair).toBe(derived.transitions.slice(0, i).filter((e) => e.to_index === t.to_index && e.from_index === t.from_index).at(-1)?.time ?? null);
         });
         // Not vacuous: every page view is a derived row.
         expect(derived.pageViews.length).toBe(views.length);
@@ -103,11 +105,13 @@ describe('previous rows of the same kind', () => {
           expect(views.results.length).toBe(list.filter((s) => s.type === 'page_view').length);
 
           const moves = await env.DB.prepare(
-            `SELECT prev_entry, LAG(time) OVER (PARTITION BY to_index ORDER BY time, event_id) AS want FROM transitions WHERE site = ? AND visitor = ?`,
+            `SELECT prev_entry, prev_pair, LAG(time) OVER (PARTITION BY to_index ORDER BY time, event_id) AS want,
+                    LAG(time) OVER (PARTITION BY from_index, to_index ORDER BY time, event_id) AS want_pair
+               FROM transitions WHERE site = ? AND visitor = ?`,
           )
             .bind(site.id, visitor)
             .all<Record<string, number | null>>();
-          for (const r of moves.results) expect(r.prev_entry).toBe(r.want);
+          for (const r of moves.results) expect([r.prev_entry, r.prev_pair]).toEqual([r.want, r.want_pair]);
         }),
         { numRuns: 20 },
       );

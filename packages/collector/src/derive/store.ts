@@ -131,7 +131,7 @@ export function replaceStatements(
   for (const [visitor, d] of derived) {
     for (const t of d.transitions) {
       const from = t.from_index === null ? null : (stages[t.from_index] ?? String(t.from_index));
-      transitions.push([site, visitor, t.time, t.event_id, from, stages[t.to_index] ?? String(t.to_index), t.from_index, t.to_index, t.since_ms, t.path, t.next_ms, t.onward_ms, t.prev_entry]);
+      transitions.push([site, visitor, t.time, t.event_id, from, stages[t.to_index] ?? String(t.to_index), t.from_index, t.to_index, t.since_ms, t.path, t.next_ms, t.onward_ms, t.prev_entry, t.prev_pair]);
     }
     for (const p of d.pageViews) {
       pageViews.push([site, visitor, p.session, p.time, p.event_id, p.path, p.stage_index, p.journey_index, p.visible_ms, p.is_entry, p.is_bounce, p.is_exit, p.prev_view, p.prev_stage_view, p.prev_path_view]);
@@ -142,7 +142,7 @@ export function replaceStatements(
     for (const p of d.purchases) purchases.push([site, visitor, p.time, p.event_id, p.value, p.currency, p.nth, p.decision_ms]);
   }
   out.push(
-    ...inserts(db, 'transitions', ['site', 'visitor', 'time', 'event_id', 'from_stage', 'to_stage', 'from_index', 'to_index', 'since_ms', 'path', 'next_ms', 'onward_ms', 'prev_entry'], transitions),
+    ...inserts(db, 'transitions', ['site', 'visitor', 'time', 'event_id', 'from_stage', 'to_stage', 'from_index', 'to_index', 'since_ms', 'path', 'next_ms', 'onward_ms', 'prev_entry', 'prev_pair'], transitions),
     ...inserts(db, 'page_views', ['site', 'visitor', 'session', 'time', 'event_id', 'path', 'stage_index', 'journey_index', 'visible_ms', 'is_entry', 'is_bounce', 'is_exit', 'prev_view', 'prev_stage_view', 'prev_path_view'], pageViews),
     ...inserts(db, 'carts', ['site', 'visitor', 'event_id', 'started_at', 'last_activity', 'checkout_at', 'purchased_at', 'quantity', 'value', 'currency', 'exit_path', 'exit_stage'], carts),
     ...inserts(db, 'purchases', ['site', 'visitor', 'time', 'event_id', 'value', 'currency', 'nth', 'decision_ms'], purchases),

@@ -31,6 +31,8 @@ export interface TransitionRow {
   onward_ms: number | null;
   /** Time of the visitor's previous move into to_index, null for the first: counts visitors without grouping. */
   prev_entry: number | null;
+  /** Time of the visitor's previous move from from_index to to_index, null for the first. */
+  prev_pair: number | null;
 }
 
 export interface PageViewRow {

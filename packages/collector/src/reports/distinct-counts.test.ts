@@ -1,9 +1,9 @@
-// funnel, kpis and friction count visitors from each row's previous row of its kind, and page views from rollups: the
+// funnel, kpis, friction and transitions count visitors from each row's previous row of its kind, and page views from rollups: the
 // numbers of grouping the period's rows by visitor, for any period.
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { FrictionReport, FunnelReport, KpisReport, WireEvent } from '@parcours/protocol';
+import type { FrictionReport, FunnelReport, KpisReport, TransitionsReport, WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
 import { report, send, wire } from './test-support.ts';
 
@@ -58,6 +58,21 @@ async function reference(from: number, to: number) {
     `SELECT path, stage_index AS stage, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
        FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY path, stage_index ORDER BY path, stage_index`,
   );
+  const moves = await q<{ f: number | null; k: number; visitor: string; since: number | null }>(
+    'SELECT from_index AS f, to_index AS k, visitor, since_ms AS since FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3',
+  );
+  const pairs = new Map<string, { from: string | null; to: string; count: number; visitors: Set<string>; since: number[]; f: number | null; k: number }>();
+  for (const m of moves) {
+    const key = `${m.f} ${m.k}`;
+    const p = pairs.get(key) ?? { from: m.f === null ? null : STAGES[m.f]!, to: STAGES[m.k]!, count: 0, visitors: new Set<string>(), since: [], f: m.f, k: m.k };
+    p.count++;
+    p.visitors.add(m.visitor);
+    if (m.since !== null) p.since.push(m.since);
+    pairs.set(key, p);
+  }
+  const transitions = [...pairs.values()]
+    .sort((a, b) => b.count - a.count || b.visitors.size - a.visitors.size || Number(a.f !== null) - Number(b.f !== null) || (a.f ?? 0) - (b.f ?? 0) || a.k - b.k)
+    .map((p) => ({ from: p.from, to: p.to, count: p.count, visitors: p.visitors.size, median_ms: p.f === null ? null : median(p.since) }));
   const [buyers] = await q<{ n: number }>('SELECT COUNT(DISTINCT visitor) AS n FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3');
   const of = (k: number) => firsts.filter((r) => r.k === k);
   return {
@@ -82,6 +97,7 @@ async function reference(from: number, to: number) {
     }),
     conversion_rate: rate(buyers?.n ?? 0, active?.n ?? 0),
     pages: pages.map((p) => ({ ...p, stage: STAGES[p.stage]! })),
+    transitions,
   };
 }
 
@@ -94,7 +110,7 @@ beforeAll(async () => {
 });
 
 describe('distinct visitors without grouping by visitor', () => {
-  it('the funnel, kpis and friction give the numbers of grouping the period\'s rows by visitor, for any period', async () => {
+  it('the funnel, kpis, friction and transitions give the numbers of grouping the period\'s rows by visitor, for any period', async () => {
     await fc.assert(
       // Periods from a few minutes (inside one hour of the rollup) to the whole history, at any millisecond.
       fc.asyncProperty(fc.integer({ min: 0, max: 11 * 24 * 60 }), fc.integer({ min: 1, max: 11 * 24 * 60 }), fc.nat({ max: 59_999 }), async (fromMinute, minutes, ms) => {
@@ -111,6 +127,7 @@ describe('distinct visitors without grouping by visitor', () => {
         const pages = friction.pages.map(({ path, stage, views, visitors, exits }) => ({ path, stage, views, visitors, exits }));
         pages.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage)));
         expect(pages).toEqual(want.pages);
+        expect((await report<TransitionsReport>(site, 'transitions', query)).transitions).toEqual(want.transitions);
       }),
       { numRuns: 60 },
     );
