@@ -71,6 +71,18 @@ describe('sender', () => {
     expect(await pending()).toEqual([]);
   });
 
+  it('sends a steady stream of events a moment after its first one, not once it stops', async () => {
+    const c = fakeCollector();
+    for (let i = 0; i < 6; i++) {
+      queue(1);
+      soon();
+      await advance(400);
+    }
+    // 2.4 s of events, one every 400 ms: the first batch left 1 s after the first event, the next 1 s after the next one.
+    expect(c.fetch).toHaveBeenCalledTimes(2);
+    expect(c.bodies[0]!.events).toHaveLength(3);
+  });
+
   it('splits a backlog into requests of at most 50 events', async () => {
     const c = fakeCollector();
     const ids = queue(120);

@@ -23,11 +23,17 @@ export function target(to: string, siteId: string): void {
 
 const schedule = (ms: number) => {
   clearTimeout(timer);
-  timer = setTimeout(flush, Math.max(ms, until - Date.now()));
+  timer = setTimeout(() => {
+    timer = undefined;
+    flush();
+  }, Math.max(ms, until - Date.now()));
 };
 
-/** Sends soon: after SEND_DELAY, or when the current backoff ends. */
-export const soon = (): void => schedule(SEND_DELAY);
+/**
+ * Sends soon: SEND_DELAY after the first event of a burst (not after the last: a steady stream of events
+ * must not hold them back), or when the current backoff ends. One timer a burst, not one per event.
+ */
+export const soon = (): void => void (timer || schedule(SEND_DELAY));
 
 async function drain(): Promise<boolean> {
   for (;;) {
