@@ -27,7 +27,7 @@ export async function firstEntries(db: D1Database, site: ReportSite, range: Rang
          SELECT to_index, COUNT(*), ${reached} FROM transitions INDEXED BY transitions_site_first
           WHERE site = ?1 AND ${inStages} AND prev_entry < ?2 AND time >= ?2 AND time < ?3 GROUP BY to_index
        ) GROUP BY k`
-    : `SELECT to_index AS k, COUNT(*) AS entered, ${reached} AS reached FROM transitions INDEXED BY transitions_site_entry
+    : `SELECT to_index AS k, COUNT(*) AS entered, ${reached} AS reached FROM transitions INDEXED BY transitions_site_time
         WHERE site = ?1 AND ${inStages} AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD} GROUP BY to_index`;
   const { results } = await db.prepare(sql).bind(site.id, range.from, range.to).all<StageEntries & { k: number }>();
   return new Map(results.map((r) => [r.k, { entered: r.entered, reached: r.reached }]));

@@ -44,7 +44,7 @@ export async function pageViewStats(db: D1Database, site: ReportSite, range: Ran
                    + (SELECT COUNT(*) FROM page_views INDEXED BY page_views_site_first WHERE site = ?1 AND prev_view < ?2 AND time >= ?2 AND time < ?3)`
     : `SELECT stage_index AS k, COUNT(CASE WHEN prev_stage_view IS NULL OR prev_stage_view < ?2 THEN 1 END) AS visitors,
               COUNT(CASE WHEN prev_view IS NULL OR prev_view < ?2 THEN 1 END) AS viewers
-         FROM page_views INDEXED BY page_views_site_stage WHERE site = ?1 AND ${inStages} AND time >= ?2 AND time < ?3 GROUP BY stage_index`;
+         FROM page_views INDEXED BY page_views_site_time WHERE site = ?1 AND ${inStages} AND time >= ?2 AND time < ?3 GROUP BY stage_index`;
   const binds = [site.id, range.from, range.to, firstHour, endHour, firstHour * HOUR_MS, endHour * HOUR_MS];
   const [counts, first] = await db.batch([
     db
@@ -53,10 +53,10 @@ export async function pageViewStats(db: D1Database, site: ReportSite, range: Ran
            SELECT stage_index AS k, views, entries, bounces, timed FROM page_view_hours
             WHERE site = ?1 AND ${inStages} AND hour >= ?4 AND hour < ?5
            UNION ALL
-           SELECT stage_index, 1, is_entry, is_entry AND is_bounce, visible_ms IS NOT NULL FROM page_views INDEXED BY page_views_site_stage
+           SELECT stage_index, 1, is_entry, is_entry AND is_bounce, visible_ms IS NOT NULL FROM page_views INDEXED BY page_views_site_time
             WHERE site = ?1 AND ${inStages} AND time >= ?2 AND time < MIN(?3, ?6)
            UNION ALL
-           SELECT stage_index, 1, is_entry, is_entry AND is_bounce, visible_ms IS NOT NULL FROM page_views INDEXED BY page_views_site_stage
+           SELECT stage_index, 1, is_entry, is_entry AND is_bounce, visible_ms IS NOT NULL FROM page_views INDEXED BY page_views_site_time
             WHERE site = ?1 AND ${inStages} AND time >= MAX(?2, ?7) AND time < ?3
          ) GROUP BY k`,
       )
