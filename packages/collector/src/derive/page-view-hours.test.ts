@@ -39,13 +39,14 @@ describe('page_view_hours and page_days', () => {
         for (const batch of batches) await send(site.id, batch);
 
         const rollup = await env.DB.prepare(
-          'SELECT stage_index, hour, views, entries, bounces, timed FROM page_view_hours WHERE site = ? AND views <> 0 ORDER BY stage_index, hour',
+          'SELECT stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views FROM page_view_hours WHERE site = ? AND views <> 0 ORDER BY stage_index, hour',
         )
           .bind(site.id)
           .all();
         const sums = await env.DB.prepare(
           `SELECT stage_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS views, SUM(is_entry) AS entries,
-                  SUM(is_entry AND is_bounce) AS bounces, COUNT(visible_ms) AS timed
+                  SUM(is_entry AND is_bounce) AS bounces, COUNT(visible_ms) AS timed,
+                  COUNT(*) - COUNT(prev_stage_view) AS first_stage_views, COUNT(*) - COUNT(prev_view) AS first_views
              FROM page_views WHERE site = ? GROUP BY 1, 2 ORDER BY 1, 2`,
         )
           .bind(site.id)
@@ -63,7 +64,7 @@ describe('page_view_hours and page_days', () => {
           .all();
         expect(days.results).toEqual(daySums.results);
         // Nothing negative left behind by a subtraction, and not vacuous once a page view was sent.
-        const [neg] = (await env.DB.prepare('SELECT COUNT(*) AS n FROM page_view_hours WHERE site = ? AND (views < 0 OR entries < 0 OR bounces < 0 OR timed < 0)').bind(site.id).all<{ n: number }>()).results;
+        const [neg] = (await env.DB.prepare('SELECT COUNT(*) AS n FROM page_view_hours WHERE site = ? AND (views < 0 OR entries < 0 OR bounces < 0 OR timed < 0 OR first_stage_views < 0 OR first_views < 0)').bind(site.id).all<{ n: number }>()).results;
         expect(neg!.n).toBe(0);
         const [negDays] = (await env.DB.prepare('SELECT COUNT(*) AS n FROM page_days WHERE site = ? AND (views < 0 OR exits < 0 OR first_views < 0)').bind(site.id).all<{ n: number }>()).results;
         expect(negDays!.n).toBe(0);

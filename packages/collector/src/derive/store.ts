@@ -86,12 +86,14 @@ export const DAY_MS = 86_400_000;
 function pageViewHours(db: D1Database, site: string, visitors: string[], sign: 1 | -1): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO page_view_hours (site, stage_index, hour, views, entries, bounces, timed)
+      `INSERT INTO page_view_hours (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views)
        SELECT site, stage_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_entry),
-              ${sign} * SUM(is_entry AND is_bounce), ${sign} * COUNT(visible_ms)
+              ${sign} * SUM(is_entry AND is_bounce), ${sign} * COUNT(visible_ms), ${sign} * (COUNT(*) - COUNT(prev_stage_view)),
+              ${sign} * (COUNT(*) - COUNT(prev_view))
          FROM page_views INDEXED BY sqlite_autoindex_page_views_1 WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3
        ON CONFLICT (site, stage_index, hour) DO UPDATE SET views = views + excluded.views, entries = entries + excluded.entries,
-          bounces = bounces + excluded.bounces, timed = timed + excluded.timed`,
+          bounces = bounces + excluded.bounces, timed = timed + excluded.timed,
+          first_stage_views = first_stage_views + excluded.first_stage_views, first_views = first_views + excluded.first_views`,
     )
     .bind(site, ...visitors);
 }
