@@ -129,6 +129,9 @@ export function foldCarts(
         currency: e.currency ?? open.row.currency,
         nth: purchases.length + 1,
         decision_ms: since === null ? null : e.time - since,
+        // Filled by deriveVisitor from the page views.
+        view_before: null,
+        view_after: null,
       });
       entered.clear();
       lastPurchase = e.time;

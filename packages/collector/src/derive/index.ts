@@ -15,6 +15,14 @@ export function deriveVisitor(events: StoredEvent[]): VisitorDerived {
   const sorted = [...events].sort(byEventTime);
   const journey = walkJourney(sorted);
   const { carts, purchases } = foldCarts(sorted, journey.transitions, journey.stageAfter, journey.lastPathOfSession);
+  // Each purchase's nearest page views: kpis tell from them whether the buyer viewed a page in a period.
+  const views = journey.pageViews.map((p) => p.time).sort((a, b) => a - b);
+  for (const p of purchases) {
+    let i = 0;
+    while (i < views.length && views[i]! <= p.time) i++;
+    p.view_before = i > 0 ? views[i - 1]! : null;
+    p.view_after = i < views.length ? views[i]! : null;
+  }
   return { transitions: journey.transitions, pageViews: journey.pageViews, carts, purchases };
 }
 

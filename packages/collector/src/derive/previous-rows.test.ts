@@ -1,5 +1,5 @@
-// Each derived row's "previous row of its kind" (prev_view, prev_stage_view, prev_path_view, prev_entry, prev_pair) equals
-// what the raw events say.
+// Each derived row's "previous row of its kind" (prev_view, prev_stage_view, prev_path_view, prev_entry, prev_pair), and each
+// purchase's nearest page views (view_before, view_after), equal what the raw events say.
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy
 const steps = (minGap: number) =>
   fc.array(
     fc.record({
-      type: fc.constantFrom('page_view', 'page_view', 'page_view', 'page_leave', 'add_to_cart', 'newsletter_signup'),
+      type: fc.constantFrom('page_view', 'page_view', 'page_view', 'page_leave', 'add_to_cart', 'newsletter_signup', 'purchase'),
       stage: fc.constantFrom(...STAGES),
       session: fc.constantFrom('s1', 's2', 's3'),
       // Few pages, some declared under two stages: views of the same page repeat, with and without the same stage.
@@ -30,7 +30,9 @@ type Step = { type: string; stage: string; session: string; page: string; gap: n
 
 function toWire(visitor: string, list: Step[], start: number): WireEvent[] {
   let t = start;
-  return list.map((s) => wire({ visitor, session: s.session, ts: (t += s.gap), type: s.type, stage: s.stage, path: `/${s.page}` }));
+  return list.map((s, i) =>
+    wire({ visitor, session: s.session, ts: (t += s.gap), type: s.type, stage: s.stage, path: `/${s.page}`, ...(s.type === 'purchase' ? { transaction_id: `t${i}`, value: 5 } : {}) }),
+  );
 }
 
 const toStored = (e: WireEvent, seq: number): StoredEvent => ({
@@ -45,7 +47,7 @@ const toStored = (e: WireEvent, seq: number): StoredEvent => ({
   value: null,
   currency: null,
   items: null,
-  transaction_id: null,
+  transaction_id: e.transaction_id ?? null,
 });
 
 describe('previous rows of the same kind', () => {
@@ -68,6 +70,11 @@ describe('previous rows of the same kind', () => {
           expect(t.prev_entry).toBe(derived.transitions.slice(0, i).filter((e) => e.to_index === t.to_index).at(-1)?.time ?? null);
           expect(t.prev_pair).toBe(derived.transitions.slice(0, i).filter((e) => e.to_index === t.to_index && e.from_index === t.from_index).at(-1)?.time ?? null);
         });
+        // Each purchase's nearest page views: the last at or before it, the first after it.
+        for (const p of derived.purchases) {
+          expect(p.view_before).toBe(views.filter((e) => e.time <= p.time).at(-1)?.time ?? null);
+          expect(p.view_after).toBe(views.find((e) => e.time > p.time)?.time ?? null);
+        }
         // Not vacuous: every page view is a derived row.
         expect(derived.pageViews.length).toBe(views.length);
       }),
@@ -112,6 +119,16 @@ describe('previous rows of the same kind', () => {
             .bind(site.id, visitor)
             .all<Record<string, number | null>>();
           for (const r of moves.results) expect([r.prev_entry, r.prev_pair]).toEqual([r.want, r.want_pair]);
+
+          const buys = await env.DB.prepare(
+            `SELECT view_before, view_after,
+                    (SELECT MAX(v.time) FROM page_views v WHERE v.site = p.site AND v.visitor = p.visitor AND v.time <= p.time) AS want_before,
+                    (SELECT MIN(v.time) FROM page_views v WHERE v.site = p.site AND v.visitor = p.visitor AND v.time > p.time) AS want_after
+               FROM purchases p WHERE site = ? AND visitor = ?`,
+          )
+            .bind(site.id, visitor)
+            .all<Record<string, number | null>>();
+          for (const r of buys.results) expect([r.view_before, r.view_after]).toEqual([r.want_before, r.want_after]);
         }),
         { numRuns: 20 },
       );

@@ -141,13 +141,13 @@ export function replaceStatements(
     for (const c of d.carts) {
       carts.push([site, visitor, c.event_id, c.started_at, c.last_activity, c.checkout_at, c.purchased_at, c.quantity, c.value, c.currency, c.exit_path, c.exit_stage]);
     }
-    for (const p of d.purchases) purchases.push([site, visitor, p.time, p.event_id, p.value, p.currency, p.nth, p.decision_ms]);
+    for (const p of d.purchases) purchases.push([site, visitor, p.time, p.event_id, p.value, p.currency, p.nth, p.decision_ms, p.view_before, p.view_after]);
   }
   out.push(
     ...inserts(db, 'transitions', ['site', 'visitor', 'time', 'event_id', 'from_stage', 'to_stage', 'from_index', 'to_index', 'since_ms', 'path', 'next_ms', 'onward_ms', 'prev_entry', 'prev_pair'], transitions),
     ...inserts(db, 'page_views', ['site', 'visitor', 'session', 'time', 'event_id', 'path', 'stage_index', 'journey_index', 'visible_ms', 'is_entry', 'is_bounce', 'is_exit', 'prev_view', 'prev_stage_view', 'prev_path_view'], pageViews),
     ...inserts(db, 'carts', ['site', 'visitor', 'event_id', 'started_at', 'last_activity', 'checkout_at', 'purchased_at', 'quantity', 'value', 'currency', 'exit_path', 'exit_stage'], carts),
-    ...inserts(db, 'purchases', ['site', 'visitor', 'time', 'event_id', 'value', 'currency', 'nth', 'decision_ms'], purchases),
+    ...inserts(db, 'purchases', ['site', 'visitor', 'time', 'event_id', 'value', 'currency', 'nth', 'decision_ms', 'view_before', 'view_after'], purchases),
     ...parts.flatMap((part) => [pageViewHours(db, site, part, 1), pageDays(db, site, part, 1)]),
   );
   return out;

@@ -75,6 +75,9 @@ export interface PurchaseRow {
   currency: string | null;
   nth: number;
   decision_ms: number | null;
+  /** Time of the visitor's last page view at or before the purchase, and of their first one after it (null: none). */
+  view_before: number | null;
+  view_after: number | null;
 }
 
 /** Everything derived from one visitor's events. */

@@ -21,13 +21,12 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
     // The visitors' first entries into each stage in the period, and those followed by any later stage before its end.
     firstEntries(db, site, range, 'onward_ms'),
     db.batch([
-      // Active visitors who bought in the period without a page view in it: one look-up per buyer, in visitor order.
+      // Active visitors who bought in the period without a page view in it: a buyer viewed a page in the period exactly
+      // when the last view at or before one of their purchases in it, or the first view after, lies in the period.
       db
         .prepare(
-          `SELECT COUNT(*) AS n FROM (
-             SELECT DISTINCT visitor FROM purchases INDEXED BY sqlite_autoindex_purchases_1 WHERE ${pv}
-           ) p WHERE NOT EXISTS (SELECT 1 FROM page_views v INDEXED BY sqlite_autoindex_page_views_1
-                                  WHERE v.site = ?1 AND v.visitor = p.visitor AND v.time >= ?2 AND v.time < ?3)`,
+          `SELECT COUNT(DISTINCT visitor) AS n FROM purchases INDEXED BY purchases_site_time
+            WHERE ${pv} AND (view_before IS NULL OR view_before < ?2) AND (view_after IS NULL OR view_after >= ?3)`,
         )
         .bind(...binds),
       db
