@@ -98,6 +98,20 @@ function pageViewHours(db: D1Database, site: string, visitors: string[], sign: 1
     .bind(site, ...visitors);
 }
 
+/** Adds (1) or subtracts (-1) these visitors' first entries into each stage to entry_hours, as pageViewHours does. */
+function entryHours(db: D1Database, site: string, visitors: string[], sign: 1 | -1): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO entry_hours (site, to_index, hour, entered, nexts, onwards)
+       SELECT site, to_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * COUNT(next_ms), ${sign} * COUNT(onward_ms)
+         FROM transitions INDEXED BY sqlite_autoindex_transitions_1
+        WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) AND prev_entry IS NULL GROUP BY 1, 2, 3
+       ON CONFLICT (site, to_index, hour) DO UPDATE SET entered = entered + excluded.entered, nexts = nexts + excluded.nexts,
+          onwards = onwards + excluded.onwards`,
+    )
+    .bind(site, ...visitors);
+}
+
 /** Adds (1) or subtracts (-1) these visitors' stored page views to page_days, as pageViewHours does. */
 function pageDays(db: D1Database, site: string, visitors: string[], sign: 1 | -1): D1PreparedStatement {
   return db
@@ -121,7 +135,8 @@ export function replaceStatements(
 ): D1PreparedStatement[] {
   const visitors = [...derived.keys()];
   const parts = chunk(visitors, MAX_PARAMS - 1);
-  const out: D1PreparedStatement[] = parts.flatMap((part) => [pageViewHours(db, site, part, -1), pageDays(db, site, part, -1)]);
+  const rollups = (part: string[], sign: 1 | -1) => [pageViewHours(db, site, part, sign), pageDays(db, site, part, sign), entryHours(db, site, part, sign)];
+  const out: D1PreparedStatement[] = parts.flatMap((part) => rollups(part, -1));
   for (const part of parts) {
     const marks = part.map(() => '?').join(',');
     for (const table of TABLES) out.push(db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor IN (${marks})`).bind(site, ...part));
@@ -148,7 +163,7 @@ export function replaceStatements(
     ...inserts(db, 'page_views', ['site', 'visitor', 'session', 'time', 'event_id', 'path', 'stage_index', 'journey_index', 'visible_ms', 'is_entry', 'is_bounce', 'is_exit', 'prev_view', 'prev_stage_view', 'prev_path_view'], pageViews),
     ...inserts(db, 'carts', ['site', 'visitor', 'event_id', 'started_at', 'last_activity', 'checkout_at', 'purchased_at', 'quantity', 'value', 'currency', 'exit_path', 'exit_stage'], carts),
     ...inserts(db, 'purchases', ['site', 'visitor', 'time', 'event_id', 'value', 'currency', 'nth', 'decision_ms', 'view_before', 'view_after'], purchases),
-    ...parts.flatMap((part) => [pageViewHours(db, site, part, 1), pageDays(db, site, part, 1)]),
+    ...parts.flatMap((part) => rollups(part, 1)),
   );
   return out;
 }
