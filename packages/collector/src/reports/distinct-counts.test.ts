@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FrictionReport, FunnelReport, KpisReport, TransitionsReport, WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
+import { firstEntries } from './first-entries.ts';
 import { report, send, wire } from './test-support.ts';
 
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
@@ -128,6 +129,13 @@ describe('distinct visitors without grouping by visitor', () => {
         pages.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage)));
         expect(pages).toEqual(want.pages);
         expect((await report<TransitionsReport>(site, 'transitions', query)).transitions).toEqual(want.transitions);
+        // The three readings of first entries agree (the rollup one, taken above for wide periods, and the index ranges).
+        const range = { from, to, now: Date.now() };
+        for (const lookAhead of ['next_ms', 'onward_ms'] as const) {
+          expect(await firstEntries(env.DB, { id: site.id, stages: STAGES }, range, lookAhead, -1)).toEqual(
+            await firstEntries(env.DB, { id: site.id, stages: STAGES }, range, lookAhead),
+          );
+        }
       }),
       { numRuns: 60 },
     );

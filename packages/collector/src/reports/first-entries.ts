@@ -4,6 +4,9 @@ import { periodIsWide } from './plan.ts';
 import type { Range } from './query.ts';
 import { FIRST_ENTRY_IN_PERIOD, stagePositions, type ReportSite } from './sql.ts';
 
+/** Moves after a period's end up to which the rollup reading stays cheap (their visitors' entries are checked one by one). */
+export const MAX_MOVES_AFTER = 1000;
+
 /** Per stage: visitors who entered it in the period, and of them those who went on (see `firstEntries`). */
 export interface StageEntries {
   entered: number;
@@ -14,29 +17,38 @@ export interface StageEntries {
  * Per stage k, the visitors who entered k in the period (each counted on their first entry in it)
  * and, of them, those whose `lookAhead` (next_ms: the next stage; onward_ms: any later stage)
  * came after that entry and before the period ended. Exact, by one of three readings:
- * - the period covers most of the history and ends after the site's last move (no look-ahead can
- *   fall after it): first entries ever from entry_hours for the whole hours, from transitions for
- *   the partial first and last hours, plus the entries whose previous one came before the period;
+ * - the period covers most of the history and few moves come after its end: first entries ever
+ *   from entry_hours for the whole hours, from transitions for the partial first and last hours,
+ *   plus the entries whose previous one came before the period, minus the first entries whose
+ *   look-ahead landed after the period (only the visitors who moved then are read);
  * - the period covers most of the history: the first entries ever by index range, plus the same;
  * - otherwise: the period's moves in time order.
  */
-export async function firstEntries(db: D1Database, site: ReportSite, range: Range, lookAhead: 'next_ms' | 'onward_ms'): Promise<Map<number, StageEntries>> {
+export async function firstEntries(
+  db: D1Database,
+  site: ReportSite,
+  range: Range,
+  lookAhead: 'next_ms' | 'onward_ms',
+  maxMovesAfter = MAX_MOVES_AFTER,
+): Promise<Map<number, StageEntries>> {
   const inStages = stagePositions('to_index', site);
   const reached = `COUNT(CASE WHEN time + ${lookAhead} < ?3 THEN 1 END)`;
   const binds: unknown[] = [site.id, range.from, range.to];
   let sql: string;
-  const last = await db
-    .prepare('SELECT MAX(time) AS t FROM transitions INDEXED BY transitions_site_time WHERE site = ?1')
-    .bind(site.id)
-    .first<{ t: number | null }>();
+  // How many moves come at or after the period's end (capped): look-aheads can only land there.
+  const after = await db
+    .prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM transitions INDEXED BY transitions_site_time WHERE site = ?1 AND time >= ?2 LIMIT ${maxMovesAfter + 1})`)
+    .bind(site.id, range.to)
+    .first<{ n: number }>();
   // Moves whose previous entry came before the period: the first of the period among the others (few when it starts early).
   const straddling = `SELECT to_index, COUNT(*), ${reached} FROM transitions INDEXED BY transitions_site_first
                        WHERE site = ?1 AND ${inStages} AND prev_entry < ?2 AND time >= ?2 AND time < ?3 GROUP BY to_index`;
   if (!(await periodIsWide(db, site.id, range))) {
     sql = `SELECT to_index AS k, COUNT(*) AS entered, ${reached} AS reached FROM transitions INDEXED BY transitions_site_time
             WHERE site = ?1 AND ${inStages} AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD} GROUP BY to_index`;
-  } else if (last?.t != null && range.to > last.t) {
-    // Every look-ahead ends at a later move, so before the period's end: a first entry ever reached further when it has one.
+  } else if ((after?.n ?? 0) <= maxMovesAfter) {
+    // A look-ahead ends at a later move of the visitor: a first entry ever in the period reached further before its end
+    // when it has one, except when that move came at or after the end: those, of the few visitors moving then, are taken off.
     const firstHour = Math.ceil(range.from / HOUR_MS);
     const endHour = Math.max(firstHour, Math.floor(range.to / HOUR_MS));
     const rollup = lookAhead === 'next_ms' ? 'nexts' : 'onwards';
@@ -47,6 +59,10 @@ export async function firstEntries(db: D1Database, site: ReportSite, range: Rang
              UNION ALL ${partial} AND time >= ?2 AND time < MIN(?3, ?6) GROUP BY to_index
              UNION ALL ${partial} AND time >= MAX(?2, ?7) AND time < ?3 GROUP BY to_index
              UNION ALL ${straddling}
+             UNION ALL
+             SELECT to_index, 0, -COUNT(*) FROM transitions INDEXED BY sqlite_autoindex_transitions_1
+              WHERE site = ?1 AND visitor IN (SELECT visitor FROM transitions INDEXED BY transitions_site_time WHERE site = ?1 AND time >= ?3)
+                AND ${inStages} AND prev_entry IS NULL AND time >= ?2 AND time < ?3 AND time + ${lookAhead} >= ?3 GROUP BY to_index
            ) GROUP BY k`;
     binds.push(firstHour, endHour, firstHour * HOUR_MS, endHour * HOUR_MS);
   } else {
