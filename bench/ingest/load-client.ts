@@ -16,16 +16,38 @@ export interface LoadResult {
 // A browser's User-Agent: a Node client would be counted as a bot and not stored.
 const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
 
-/** Posts every batch with `clients` concurrent senders (each sends its next batch when the previous is answered). */
+/** The visitors of a batch. */
+const visitorsOf = (b: WireBatch) => new Set(b.list.map((e) => e.visitor));
+
+/**
+ * Posts every batch with `clients` concurrent senders (each sends its next batch when the previous is answered).
+ * A visitor's batches go one after another, never two at once, as its browser's outbox sends them (one batch in
+ * flight, Web Locks across tabs): a sender takes the first waiting batch none of whose visitors is in flight.
+ */
 export async function postAll(url: string, batches: WireBatch[], clients: number): Promise<LoadResult> {
-  let next = 0;
+  const waiting = batches.map((b) => ({ b, visitors: visitorsOf(b) }));
+  const inFlight = new Set<string>();
+  let wake: Array<() => void> = [];
   let accepted = 0;
   const statuses: Record<string, number> = {};
   const latencies: number[] = [];
   const start = performance.now();
+  const take = async (): Promise<{ b: WireBatch; visitors: Set<string> } | undefined> => {
+    for (;;) {
+      if (!waiting.length) return undefined;
+      const i = waiting.findIndex((w) => ![...w.visitors].some((v) => inFlight.has(v)));
+      if (i >= 0) {
+        const item = waiting.splice(i, 1)[0]!;
+        // Marked here, before any await: no other sender can take one of these visitors meanwhile.
+        for (const v of item.visitors) inFlight.add(v);
+        return item;
+      }
+      await new Promise<void>((resolve) => wake.push(resolve));
+    }
+  };
   const worker = async () => {
-    while (next < batches.length) {
-      const b = batches[next++]!;
+    for (let item = await take(); item; item = await take()) {
+      const { b, visitors } = item;
       const t = performance.now();
       try {
         const res = await fetch(`${url}/v1/events`, {
@@ -40,6 +62,10 @@ export async function postAll(url: string, batches: WireBatch[], clients: number
         statuses.network = (statuses.network ?? 0) + 1;
       }
       latencies.push(performance.now() - t);
+      for (const v of visitors) inFlight.delete(v);
+      const woken = wake;
+      wake = [];
+      for (const w of woken) w();
     }
   };
   await Promise.all(Array.from({ length: clients }, worker));
