@@ -1,4 +1,4 @@
-// page_view_hours, page_days and entry_hours always equal the sums of the rows they roll up, however batches arrive and repeat.
+// page_view_hours, page_days, entry_hours and pair_hours always equal the sums of the rows they roll up, however batches arrive and repeat.
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,14 +17,14 @@ const event = fc.record({
   at: fc.integer({ min: 0, max: 5 * HOUR }),
 });
 
-describe('page_view_hours, page_days and entry_hours', () => {
+describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
   let site: { id: string; token: string };
   beforeAll(async () => {
     site = await registerSite();
   });
 
   let run = 0;
-  it('equal the hourly and daily sums of page_views and first entries after shuffled, split and resent batches', async () => {
+  it('equal the hourly and daily sums of page_views and transitions after shuffled, split and resent batches', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 40 }), fc.array(fc.nat(), { maxLength: 5 }), fc.boolean(), async (list, cuts, resend) => {
         const start = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000 - 2 * HOUR;
@@ -73,6 +73,17 @@ describe('page_view_hours, page_days and entry_hours', () => {
           .bind(site.id)
           .all();
         expect(entries.results).toEqual(entrySums.results);
+        const pairs = await env.DB.prepare('SELECT to_index, from_index, hour, moves, first_moves FROM pair_hours WHERE site = ? AND moves <> 0 ORDER BY 1, 2, 3')
+          .bind(site.id)
+          .all();
+        const pairSums = await env.DB.prepare(
+          `SELECT to_index, IFNULL(from_index, -1) AS from_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS moves,
+                  COUNT(*) - COUNT(prev_pair) AS first_moves
+             FROM transitions WHERE site = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+        )
+          .bind(site.id)
+          .all();
+        expect(pairs.results).toEqual(pairSums.results);
         // Nothing negative left behind by a subtraction, and not vacuous once a page view was sent.
         const [neg] = (await env.DB.prepare('SELECT COUNT(*) AS n FROM page_view_hours WHERE site = ? AND (views < 0 OR entries < 0 OR bounces < 0 OR timed < 0 OR first_stage_views < 0 OR first_views < 0)').bind(site.id).all<{ n: number }>()).results;
         expect(neg!.n).toBe(0);
@@ -80,6 +91,8 @@ describe('page_view_hours, page_days and entry_hours', () => {
         expect(negDays!.n).toBe(0);
         const [negEntries] = (await env.DB.prepare('SELECT COUNT(*) AS n FROM entry_hours WHERE site = ? AND (entered < 0 OR nexts < 0 OR onwards < 0)').bind(site.id).all<{ n: number }>()).results;
         expect(negEntries!.n).toBe(0);
+        const [negPairs] = (await env.DB.prepare('SELECT COUNT(*) AS n FROM pair_hours WHERE site = ? AND (moves < 0 OR first_moves < 0)').bind(site.id).all<{ n: number }>()).results;
+        expect(negPairs!.n).toBe(0);
         if (list.some((e) => e.type === 'page_view')) expect(sums.results.length).toBeGreaterThan(0);
       }),
       { numRuns: 20 },

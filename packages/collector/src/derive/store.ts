@@ -112,6 +112,19 @@ function entryHours(db: D1Database, site: string, visitors: string[], sign: 1 | 
     .bind(site, ...visitors);
 }
 
+/** Adds (1) or subtracts (-1) these visitors' moves to pair_hours (from NULL as -1), as pageViewHours does. */
+function pairHours(db: D1Database, site: string, visitors: string[], sign: 1 | -1): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO pair_hours (site, to_index, from_index, hour, moves, first_moves)
+       SELECT site, to_index, IFNULL(from_index, -1), CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * (COUNT(*) - COUNT(prev_pair))
+         FROM transitions INDEXED BY sqlite_autoindex_transitions_1
+        WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3, 4
+       ON CONFLICT (site, to_index, from_index, hour) DO UPDATE SET moves = moves + excluded.moves, first_moves = first_moves + excluded.first_moves`,
+    )
+    .bind(site, ...visitors);
+}
+
 /** Adds (1) or subtracts (-1) these visitors' stored page views to page_days, as pageViewHours does. */
 function pageDays(db: D1Database, site: string, visitors: string[], sign: 1 | -1): D1PreparedStatement {
   return db
@@ -135,7 +148,7 @@ export function replaceStatements(
 ): D1PreparedStatement[] {
   const visitors = [...derived.keys()];
   const parts = chunk(visitors, MAX_PARAMS - 1);
-  const rollups = (part: string[], sign: 1 | -1) => [pageViewHours(db, site, part, sign), pageDays(db, site, part, sign), entryHours(db, site, part, sign)];
+  const rollups = (part: string[], sign: 1 | -1) => [pageViewHours(db, site, part, sign), pageDays(db, site, part, sign), entryHours(db, site, part, sign), pairHours(db, site, part, sign)];
   const out: D1PreparedStatement[] = parts.flatMap((part) => rollups(part, -1));
   for (const part of parts) {
     const marks = part.map(() => '?').join(',');

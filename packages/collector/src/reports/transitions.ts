@@ -1,5 +1,6 @@
 // The transitions report: every (from, to) stage move in the period, with counts, visitors and time spent before it.
 import type { TransitionsReport } from '@parcours/protocol';
+import { HOUR_MS } from '../derive/store.ts';
 import type { Range } from './query.ts';
 import { periodIsWide } from './plan.ts';
 import { mediansAtOffset, stagePositions, type ReportSite } from './sql.ts';
@@ -14,25 +15,29 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
   const pair = `site = ?1 AND ${stagePositions('to_index', site)} AND ${stagePositions('from_index', site)}`;
   // A visitor counts once per pair, on their first move of that pair in the period: the one whose previous move of
   // the pair (prev_pair) is NULL or before the period.
-  const sql = (await periodIsWide(db, site.id, range))
-    ? // Wide: the first moves of each pair ever (prev_pair NULL) by time range per pair; the others, few, read whole.
-      // A move from NULL (a visitor's first stage) is always its pair's first.
-      `SELECT to_index, from_index, SUM(n) AS count, SUM(v) AS visitors FROM (
-         SELECT to_index, from_index, COUNT(*) AS n, COUNT(*) AS v FROM transitions INDEXED BY transitions_site_pair_first
-          WHERE ${pair} AND prev_pair IS NULL AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index
+  const firstHour = Math.ceil(range.from / HOUR_MS);
+  const endHour = Math.max(firstHour, Math.floor(range.to / HOUR_MS));
+  const partial = `SELECT to_index, IFNULL(from_index, -1), 1, prev_pair IS NULL FROM transitions INDEXED BY transitions_site_time
+                    WHERE site = ?1 AND ${stagePositions('to_index', site)}`;
+  const wide = await periodIsWide(db, site.id, range);
+  const sql = wide
+    ? // Wide: pair_hours for the whole hours (moves, and first moves of their pair ever), the moves of the partial first
+      // and last hours, and the moves whose previous one of the pair came before the period (a move from NULL, a
+      // visitor's first stage, never has one).
+      `SELECT to_index, NULLIF(f, -1) AS from_index, SUM(n) AS count, SUM(v) AS visitors FROM (
+         SELECT to_index, from_index AS f, moves AS n, first_moves AS v FROM pair_hours
+          WHERE site = ?1 AND ${stagePositions('to_index', site)} AND hour >= ?4 AND hour < ?5
+         UNION ALL ${partial} AND time >= ?2 AND time < MIN(?3, ?6)
+         UNION ALL ${partial} AND time >= MAX(?2, ?7) AND time < ?3
          UNION ALL
-         SELECT to_index, NULL, COUNT(*), COUNT(*) FROM transitions INDEXED BY transitions_site_pair_first
-          WHERE site = ?1 AND ${stagePositions('to_index', site)} AND from_index IS NULL AND prev_pair IS NULL AND time >= ?2 AND time < ?3
-          GROUP BY to_index
-         UNION ALL
-         SELECT to_index, from_index, COUNT(*), COUNT(CASE WHEN prev_pair < ?2 THEN 1 END) FROM transitions INDEXED BY transitions_site_pair_first
-          WHERE ${pair} AND prev_pair IS NOT NULL AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index
-       ) GROUP BY to_index, from_index ${order}`
+         SELECT to_index, from_index, 0, 1 FROM transitions INDEXED BY transitions_site_pair_first
+          WHERE ${pair} AND prev_pair < ?2 AND time >= ?2 AND time < ?3
+       ) GROUP BY to_index, f HAVING SUM(n) > 0 ORDER BY count DESC, visitors DESC, f <> -1, f, to_index`
     : `SELECT to_index, from_index, COUNT(*) AS count, COUNT(CASE WHEN prev_pair IS NULL OR prev_pair < ?2 THEN 1 END) AS visitors
          FROM transitions INDEXED BY transitions_site_time WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index ${order}`;
   const { results } = await db
     .prepare(sql)
-    .bind(site.id, range.from, range.to)
+    .bind(site.id, range.from, range.to, ...(wide ? [firstHour, endHour, firstHour * HOUR_MS, endHour * HOUR_MS] : []))
     .all<{ from_index: number | null; to_index: number; count: number; visitors: number }>();
   const key = (r: { from_index: number | null; to_index: number }) => `${r.from_index}>${r.to_index}`;
   // A first stage has no duration (from_index NULL, since_ms NULL): only moves between stages are read.
