@@ -47,8 +47,9 @@ export async function firstEntries(
     sql = `SELECT to_index AS k, COUNT(*) AS entered, ${reached} AS reached FROM transitions INDEXED BY transitions_site_time
             WHERE site = ?1 AND ${inStages} AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD} GROUP BY to_index`;
   } else if ((after?.n ?? 0) <= maxMovesAfter) {
-    // A look-ahead ends at a later move of the visitor: a first entry ever in the period reached further before its end
-    // when it has one, except when that move came at or after the end: those, of the few visitors moving then, are taken off.
+    // A look-ahead ends at a later move of the visitor: a first entry ever in the rollup's whole hours reached further
+    // before the period's end when it has one, except when that move came at or after the end: those, of the few
+    // visitors moving then, are taken off (the partial hours count their own).
     const firstHour = Math.ceil(range.from / HOUR_MS);
     const endHour = Math.max(firstHour, Math.floor(range.to / HOUR_MS));
     const rollup = lookAhead === 'next_ms' ? 'nexts' : 'onwards';
@@ -62,7 +63,7 @@ export async function firstEntries(
              UNION ALL
              SELECT to_index, 0, -COUNT(*) FROM transitions INDEXED BY sqlite_autoindex_transitions_1
               WHERE site = ?1 AND visitor IN (SELECT visitor FROM transitions INDEXED BY transitions_site_time WHERE site = ?1 AND time >= ?3)
-                AND ${inStages} AND prev_entry IS NULL AND time >= ?2 AND time < ?3 AND time + ${lookAhead} >= ?3 GROUP BY to_index
+                AND ${inStages} AND prev_entry IS NULL AND time >= ?6 AND time < ?7 AND time + ${lookAhead} >= ?3 GROUP BY to_index
            ) GROUP BY k`;
     binds.push(firstHour, endHour, firstHour * HOUR_MS, endHour * HOUR_MS);
   } else {
