@@ -9,16 +9,15 @@ export interface Config extends Options {
   keepParams: string[];
 }
 
-const list = (v: readonly string[] | string | undefined): string[] =>
-  ('' + (v || '')).split(',').map((s) => s.trim()).filter(Boolean);
+// Names without blanks or commas: an array joins with commas, so both forms read alike; none gives null.
+const list = (v: readonly string[] | string | undefined): string[] | null => ('' + (v || '')).match(/[^\s,]+/g);
 
 /** Applies the defaults to `o`. */
 export function configure(o: Options): Config {
-  const stages = list(o.stages);
   return {
     ...o,
     endpoint: (o.endpoint || location.origin).replace(/\/+$/, ''),
-    stages: stages[0] ? stages : STAGES,
-    keepParams: list(o.keepParams),
+    stages: list(o.stages) || STAGES,
+    keepParams: list(o.keepParams) || [],
   };
 }
