@@ -12,7 +12,7 @@ export function watchCartButtons(cart: (action: string, payload: Loose) => void)
   on('click', (e: Event) => {
     const d = ((e.target as Element).closest('[data-parcours-cart]') as HTMLElement | null)?.dataset;
     const p: Loose = {};
-    for (const k in d) p[k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())] = d[k];
+    for (const k in d) p[k.replace(/[A-Z]/g, '_$&').toLowerCase()] = d[k];
     if (d) cart(d.parcoursCart!, { ...p, items: [p] });
   });
 }
