@@ -12,8 +12,8 @@ guard(() => {
   if (!d?.site || w.parcours?.l) return;
   // dataset names are the camelCased attributes: exactly init()'s options.
   start({ ...(d as unknown as Options), endpoint: d.endpoint || new URL(s!.src).origin }, () => {
-    for (const [name, ...args] of (w.parcours?.q || []) as unknown[][]) run(name as string, args);
     const parcours = (name: string, ...args: unknown[]) => run(name, args);
+    for (const a of w.parcours?.q || []) parcours(...(a as [string]));
     parcours.l = 1; // loaded: a second copy of the tag does nothing
     w.parcours = parcours;
   });
