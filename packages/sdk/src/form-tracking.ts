@@ -10,7 +10,7 @@ const IGNORE = '[data-parcours-ignore]';
 export function formName(f: HTMLFormElement): string {
   // Attributes, not properties: a field named `id`, `name` or `action` shadows the form's property.
   const a = (k: string) => f.getAttribute(k);
-  return a('id') || a('name') || (a('action') && new URL(a('action')!, location.href).pathname) || 'form-' + [].indexOf.call(document.forms, f as never);
+  return a('id') || a('name') || (a('action') && new URL(a('action')!, location.href).pathname) || 'form-' + [...document.forms].indexOf(f);
 }
 
 /**
