@@ -26,5 +26,5 @@ export function resolveStage(
   if (s) return s;
   for (const g in rules) s ||= globToRegExp(g).test(path) && ok(rules[g]);
   s = s || ok(eventStage(type)) || ok(pathStage(path)) || stages[0]!;
-  return customer && stages.indexOf(s) < stages.indexOf('decision') && stages.includes('retention') ? 'retention' : s;
+  return (customer && stages.indexOf(s) < stages.indexOf('decision') && ok('retention')) || s;
 }
