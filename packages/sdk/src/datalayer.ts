@@ -1,6 +1,6 @@
 // Opt-in GA4 bridge: turns dataLayer ecommerce pushes and gtag('event', …) calls into Parcours cart events.
 import { CART_EVENTS } from './names.ts';
-import { guard } from './guard.ts';
+import { after, guard } from './guard.ts';
 
 type Loose = Record<string, any>;
 
@@ -16,9 +16,5 @@ export function bridgeDataLayer(cart: (type: string, payload: Loose) => void, w:
     if (CART_EVENTS.includes(name) && payload) cart(name, payload);
   });
   dl.forEach(read);
-  const push = dl.push;
-  dl.push = function (this: unknown, ...a: Loose[]) {
-    a.forEach(read);
-    return push.apply(this, a);
-  };
+  after(dl, 'push', (_, a) => a.forEach(read));
 }

@@ -1,5 +1,5 @@
 // Forms: form_start, form_submit and form_abandon from field events, never reading a field's value.
-import { guard, on } from './guard.ts';
+import { after, on } from './guard.ts';
 
 type Emit = (type: string, fields: Record<string, unknown>) => void;
 
@@ -37,22 +37,17 @@ export function watchForms(emit: Emit): () => void {
     }
     if (s && n) s[2] = n;
   };
-  const submitted = guard((f: HTMLFormElement) => {
+  const submitted = (f: HTMLFormElement) => {
     if (f.closest(IGNORE)) return;
     const s = started.get(f);
     started.delete(f);
     emit('form_submit', { form: formName(f), duration_ms: s && Date.now() - s[0] });
-  });
+  };
   // `input` fires for every kind of field (text, select, checkbox, radio, file), so `change` adds nothing.
   for (const t of ['input', 'focusin']) on(t, fields);
   on('submit', (e) => submitted(e.target));
   // form.submit() fires no submit event: catch it at the prototype.
-  const P = HTMLFormElement.prototype;
-  const native = P.submit;
-  P.submit = function (this: HTMLFormElement) {
-    submitted(this);
-    native.call(this);
-  };
+  after(HTMLFormElement.prototype, 'submit', submitted);
   return () => {
     for (const [f, [t, touched, last]] of started)
       emit('form_abandon', { form: formName(f), last_field: last, fields_touched: touched.size, duration_ms: Date.now() - t });

@@ -1,5 +1,5 @@
 // The page's life: page views (SPA routes included), visible time, scroll depth, page_leave, and the beacon when the page goes away.
-import { guard, on } from './guard.ts';
+import { after, on } from './guard.ts';
 import { beaconNow, online } from './sender.ts';
 import { emit, newPage } from './tracker.ts';
 import { cleanUrl } from './url-clean.ts';
@@ -42,7 +42,7 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
     emit('page_view', { title: p.title || document.title, referrer: previous || undefined }, p.stage);
     previous = url;
   };
-  const routed = guard(() => where() != route && page());
+  const routed = () => where() != route && page();
 
   on('scroll', measure);
   on('visibilitychange', () => {
@@ -58,13 +58,7 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   on('online', online);
 
   if (spa) {
-    for (const k of ['pushState', 'replaceState'] as const) {
-      const native = history[k];
-      history[k] = function (this: History, ...a: Parameters<History['pushState']>) {
-        native.apply(this, a);
-        routed();
-      };
-    }
+    for (const k of ['pushState', 'replaceState']) after(history, k, routed);
     on('popstate', routed);
     on('hashchange', routed);
   }
