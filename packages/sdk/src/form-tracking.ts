@@ -44,7 +44,7 @@ export function watchForms(emit: Emit): () => void {
     emit('form_submit', { form: formName(f), duration_ms: s && Date.now() - s[0] });
   };
   // `input` fires for every kind of field (text, select, checkbox, radio, file), so `change` adds nothing.
-  for (const t of ['input', 'focusin']) on(t, fields);
+  on('input focusin', fields);
   on('submit', (e) => submitted(e.target));
   // form.submit() fires no submit event: catch it at the prototype.
   after(HTMLFormElement.prototype, 'submit', submitted);

@@ -58,9 +58,8 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   on('online', online);
 
   if (spa) {
-    for (const k of ['pushState', 'replaceState']) after(history, k, routed);
-    on('popstate', routed);
-    on('hashchange', routed);
+    after(history, 'pushState replaceState', routed);
+    on('popstate hashchange', routed);
   }
   return page;
 }
