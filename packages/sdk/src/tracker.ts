@@ -61,7 +61,7 @@ export function emit(type: string, fields?: Loose, stage?: string): void {
         stage,
         declared || document.querySelector<HTMLMetaElement>('meta[name="parcours:stage"]')?.content,
         c.rules || (window as Loose).parcoursConfig?.rules,
-        store('pcc') == '1',
+        store('pcc'), // '1' once purchased
       ),
       visitor,
       session,
