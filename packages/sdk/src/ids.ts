@@ -16,7 +16,8 @@ export const uuid = (r = crypto.getRandomValues(new Uint8Array(36))): string =>
  */
 export function ids(now: number): [string, string, number] {
   const [visitor, session, last] = (store('pcs') || '').split(' ');
-  const i: [string, string, number] = [visitor || uuid(), session && now - +last! < SESSION_IDLE_MS ? session : uuid(), now];
+  // Nothing stored (or forgotten): no last activity, NaN, so a new session.
+  const i: [string, string, number] = [visitor || uuid(), now - +last! < SESSION_IDLE_MS ? session! : uuid(), now];
   store('pcs', i.join(' '));
   return i;
 }
