@@ -25,17 +25,17 @@ export function watchForms(emit: Emit): () => void {
   const started = new Map<HTMLFormElement, [number, Set<Element>, string?]>();
   const fields = (e: Event) => {
     const el = e.target as HTMLInputElement;
-    const f = !el.closest(IGNORE) && el.form;
-    const n = el.name || el.id;
-    let s = f && started.get(f);
-    if (f && e.type != 'focusin') {
+    const f = el.form;
+    if (!f || el.closest(IGNORE)) return;
+    let s = started.get(f);
+    if (e.type == 'input') {
       if (!s) {
         started.set(f, (s = [Date.now(), new Set()]));
         emit('form_start', { form: formName(f) });
       }
       s[1].add(el);
     }
-    if (s && n) s[2] = n;
+    if (s) s[2] = el.name || el.id || s[2];
   };
   const submitted = (f: HTMLFormElement) => {
     if (f.closest(IGNORE)) return;
