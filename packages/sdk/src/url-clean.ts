@@ -7,5 +7,5 @@
 export function cleanUrl(href: string, keep: readonly string[]): string {
   const [base, query = ''] = href.split('#')[0]!.split('?');
   const kept = query.split('&').filter((p) => /^utm_/.test(p) || keep.includes(p.split('=')[0]!));
-  return base + (kept[0] ? '?' + kept.join('&') : '');
+  return kept[0] ? base + '?' + kept.join('&') : base!;
 }
