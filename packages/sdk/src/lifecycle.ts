@@ -13,15 +13,15 @@ type Loose = Record<string, any>;
  * `replaceState`, `popstate` or `hashchange` change the route (path or hash, not the query).
  */
 export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) => void {
-  // Visible time: `shown` ms counted until `since`, the last time the page became visible.
+  // Visible time: the ms of the visible stretches so far, less the start of the current one (while visible).
   let shown = 0;
-  let since = 0;
   let scroll = 0;
   let left = 1;
   let route = '';
   let previous = cleanUrl(document.referrer, []);
 
   const where = () => location.pathname + location.hash;
+  const visible = () => (document.hidden ? 0 : Date.now());
   const measure = () => {
     scroll = Math.max(scroll, Math.min(100, Math.round(((scrollY + innerHeight) / document.documentElement.scrollHeight) * 100) || 100));
   };
@@ -30,12 +30,12 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
     left = 1;
     leaving();
     measure();
-    emit('page_leave', { duration_ms: shown + (document.hidden ? 0 : Date.now() - since), scroll_pct: scroll });
+    emit('page_leave', { duration_ms: shown + visible(), scroll_pct: scroll });
   };
   const page = (p: Loose = {}) => {
     leave();
-    left = shown = scroll = 0;
-    since = Date.now();
+    left = scroll = 0;
+    shown = -visible();
     route = where();
     const url = newPage();
     measure();
@@ -47,9 +47,9 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   on('scroll', measure);
   on('visibilitychange', () => {
     if (document.hidden) {
-      shown += Date.now() - since;
+      shown += Date.now();
       beaconNow();
-    } else since = Date.now();
+    } else shown -= Date.now();
   });
   on('pagehide', () => {
     leave();
