@@ -49,8 +49,9 @@ export function watchForms(emit: Emit): () => void {
   // form.submit() fires no submit event: catch it at the prototype.
   after(HTMLFormElement.prototype, 'submit', submitted);
   return () => {
-    for (const [f, [t, touched, last]] of started)
+    for (const [f, [t, touched, last]] of started) {
+      started.delete(f);
       emit('form_abandon', { form: formName(f), last_field: last, fields_touched: touched.size, duration_ms: Date.now() - t });
-    started.clear();
+    }
   };
 }
