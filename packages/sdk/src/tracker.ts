@@ -41,7 +41,7 @@ export function newPage(): string {
  * Queues an event of `type` with its extra fields; `stage` is the explicit stage (rule 1). Every
  * queued event is announced as `window` CustomEvent `parcours:event` (detail: the event).
  */
-export function emit(type: string, fields?: Loose, stage?: string): void {
+export const emit = (type: string, fields?: Loose, stage?: string): void => {
   if (off()) return;
   const now = Date.now();
   const [visitor, session] = ids(now);
@@ -72,7 +72,7 @@ export function emit(type: string, fields?: Loose, stage?: string): void {
   put(e);
   soon();
   dispatchEvent(new CustomEvent('parcours:event', { detail: e }));
-}
+};
 
 const calls: Record<string, (a: any, p: Loose) => unknown> = {
   // A GA4 or Segment ecommerce name is a cart step; its payload goes as it is: the collector reads its cart fields as
