@@ -19,7 +19,7 @@ export function resolveStage(
   explicit?: unknown,
   page?: unknown,
   rules?: Record<string, string> | null,
-  customer?: unknown,
+  customer?: string | boolean,
 ): string {
   const ok = (s: unknown) => stages.includes(s as string) && (s as string);
   let s = ok(explicit) || ok(page);
