@@ -37,7 +37,7 @@ const call = (name: string, args: unknown[]): unknown => (started ? run(name, ar
 export const init = guard((options: Options): void => {
   if (started || !options?.site) return;
   started = true;
-  start(options, () => {
+  start(options, location.origin, () => {
     for (const [name, args] of queue.splice(0)) run(name, args);
   });
 });

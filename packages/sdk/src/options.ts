@@ -12,11 +12,11 @@ export interface Config extends Options {
 // Names without blanks or commas: an array joins with commas, so both forms read alike; none gives null.
 const list = (v: readonly string[] | string | undefined): string[] | null => ('' + (v || '')).match(/[^\s,]+/g);
 
-/** Applies the defaults to `o`. */
-export function configure(o: Options): Config {
+/** Applies the defaults to `o`; `origin` is the default endpoint. */
+export function configure(o: Options, origin: string): Config {
   return {
     ...o,
-    endpoint: (o.endpoint || location.origin).replace(/\/+$/, ''),
+    endpoint: (o.endpoint || origin).replace(/\/+$/, ''),
     stages: list(o.stages) || STAGES,
     keepParams: list(o.keepParams) || [],
   };

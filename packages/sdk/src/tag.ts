@@ -10,8 +10,8 @@ guard(() => {
   const s = document.currentScript as HTMLScriptElement | null;
   const d = s?.dataset;
   if (!d?.site || w.parcours?.l) return;
-  // dataset names are the camelCased attributes: exactly init()'s options.
-  start({ ...(d as unknown as Options), endpoint: d.endpoint || new URL(s!.src).origin }, () => {
+  // dataset names are the camelCased attributes: exactly init()'s options. The endpoint defaults to the script's origin.
+  start(d as unknown as Options, new URL(s!.src).origin, () => {
     const parcours = (name: string, ...args: unknown[]) => run(name, args);
     for (const a of w.parcours?.q || []) parcours(...(a as [string]));
     parcours.l = 1; // loaded: a second copy of the tag does nothing
