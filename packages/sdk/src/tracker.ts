@@ -74,14 +74,18 @@ export const emit = (type: string, fields?: Loose, stage?: string): void => {
   dispatchEvent(new CustomEvent('parcours:event', { detail: e }));
 };
 
+// A GA4 or Segment ecommerce name is a cart step; its payload goes as it is: the collector reads its cart fields as
+// GA4 does and leaves the rest. Other events keep their props (the collector keeps primitives; see emit for JSON).
+const track = (a: string, p: Loose) => {
+  const t = cartType(a);
+  const { stage, ...props } = p;
+  emit(t || a, t ? p : { props }, stage);
+};
+
 const calls: Record<string, (a: any, p: Loose) => unknown> = {
-  // A GA4 or Segment ecommerce name is a cart step; its payload goes as it is: the collector reads its cart fields as
-  // GA4 does and leaves the rest. Other events keep their props (the collector keeps primitives; see emit for JSON).
-  track(a, p) {
-    const t = cartType(a);
-    const { stage, ...props } = p;
-    emit(t || a, t ? p : { props }, stage);
-  },
+  track,
+  // `cart('add', payload)` is `track('add_to_cart', payload)`; an action it does not know is a custom event.
+  cart: track,
   stage: (a) => (declared = a),
   // Nothing is queued while tracking is off, so a flush then has nothing to send.
   flush,
@@ -93,8 +97,6 @@ const calls: Record<string, (a: any, p: Loose) => unknown> = {
     }
   },
 };
-// `cart('add', payload)` is `track('add_to_cart', payload)`; an action it does not know is a custom event.
-calls.cart = calls.track!;
 
 /** Runs a public call by name (`track`, `page`, `stage`, `cart`, `consent`, `flush`); unknown names are ignored, nothing throws. */
 export const run = guard((name: string, [a, p]: any[]): unknown => calls[name]!(a, p || {}));
