@@ -9,8 +9,9 @@ export interface Config extends Options {
   keepParams: string[];
 }
 
-// Names without blanks or commas: an array joins with commas, so both forms read alike; none gives null.
-const list = (v: readonly string[] | string | undefined): string[] | null => ('' + (v || '')).match(/[^\s,]+/g);
+// Names without blanks or commas: [v].join() joins an array with commas and reads undefined as empty, so both forms read
+// alike; none gives null.
+const list = (v: readonly string[] | string | undefined): string[] | null => [v].join().match(/[^\s,]+/g);
 
 /** Applies the defaults to `o`; `origin` is the default endpoint. */
 export function configure(o: Options, origin: string): Config {
