@@ -12,9 +12,8 @@ guard(() => {
   if (!d?.site || w.parcours?.l) return;
   // dataset names are the camelCased attributes: exactly init()'s options. The endpoint defaults to the script's origin.
   start(d as unknown as Options, new URL(s!.src).origin, () => {
-    const parcours = (name: string, ...args: unknown[]) => run(name, args);
-    for (const a of w.parcours?.q || []) parcours(...(a as [string]));
-    parcours.l = 1; // loaded: a second copy of the tag does nothing
-    w.parcours = parcours;
+    for (const a of w.parcours?.q || []) run(...(a as [string]));
+    // run is window.parcours('name', …) itself; l: loaded, a second copy of the tag does nothing.
+    (w.parcours = run as any).l = 1;
   });
 })();

@@ -98,5 +98,5 @@ const calls: Record<string, (a: any, p: Loose) => unknown> = {
   },
 };
 
-/** Runs a public call by name (`track`, `page`, `stage`, `cart`, `consent`, `flush`); unknown names are ignored, nothing throws. */
-export const run = guard((name: string, [a, p]: any[]): unknown => calls[name]!(a, p || {}));
+/** Runs a public call by name with its arguments, as `window.parcours(name, …)` (`track`, `page`, `stage`, `cart`, `consent`, `flush`); unknown names are ignored, nothing throws. */
+export const run = guard((name: string, a?: any, p?: any): unknown => calls[name]!(a, p || {}));
