@@ -9,8 +9,9 @@ const IGNORE = '[data-parcours-ignore]';
 /** A form's name: its `id`, else `name`, else its action path, else its position among the page's forms. */
 export function formName(f: HTMLFormElement): string {
   // Attributes, not properties: a field named `id`, `name` or `action` shadows the form's property.
+  // URL reads its base as a string: `location` is its href.
   const a = (k: string) => f.getAttribute(k);
-  return a('id') || a('name') || (a('action') && new URL(a('action')!, location.href).pathname) || 'form-' + [...document.forms].indexOf(f);
+  return a('id') || a('name') || (a('action') && new URL(a('action')!, location as never).pathname) || 'form-' + [...document.forms].indexOf(f);
 }
 
 /**
