@@ -14,9 +14,8 @@ import { cleanUrl } from './url-clean.ts';
 type Loose = Record<string, any>;
 
 let c: Config;
-let declared: string | undefined;
-// The page being shown: its cleaned URL and its path for stage rules, fixed when it is shown.
-let here: string[] = [];
+// The page being shown: its cleaned URL and its path for stage rules, fixed when it is shown, and its stage() declaration.
+let here: [string?, string?, string?] = [];
 
 /** Sets the configuration every event is built with, and what `page()` does (the lifecycle's route change). */
 export const setConfig = (config: Config, page: (props?: Loose) => void): void => {
@@ -33,8 +32,7 @@ const off = () => (c.respectDnt != 'off' && optedOut()) || withdrawn();
  * Answers the page's cleaned URL.
  */
 export function newPage(): string {
-  if (here[0]) declared = undefined;
-  return (here = [cleanUrl(location.href, c.keepParams), location.pathname])[0]!;
+  return (here = [cleanUrl(location.href, c.keepParams), location.pathname, here[0] ? '' : here[2]])[0]!;
 }
 
 /**
@@ -59,7 +57,7 @@ export const emit = (type: string, fields?: Loose, stage?: string): void => {
         here[1]!,
         c.stages,
         stage,
-        declared || document.querySelector<HTMLMetaElement>('meta[name="parcours:stage"]')?.content,
+        here[2] || document.querySelector<HTMLMetaElement>('meta[name="parcours:stage"]')?.content,
         c.rules || (window as Loose).parcoursConfig?.rules,
         store('pcc'), // '1' once purchased
       ),
@@ -86,7 +84,7 @@ const calls: Record<string, (a: any, p: Loose) => unknown> = {
   track,
   // `cart('add', payload)` is `track('add_to_cart', payload)`; an action it does not know is a custom event.
   cart: track,
-  stage: (a) => (declared = a),
+  stage: (a) => (here[2] = a),
   // Nothing is queued while tracking is off, so a flush then has nothing to send.
   flush,
   consent(a) {
