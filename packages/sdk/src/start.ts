@@ -16,11 +16,10 @@ import { emit, run, setConfig } from './tracker.ts';
 export function start(options: Options, origin: string, replay: () => void): void {
   const c = configure(options, origin);
   const abandon = c.forms != 'off' ? watchForms(emit) : () => {};
-  const cart = (type: string, p: object) => run('cart', type, p);
   target(c.endpoint + '/v1/events', c.site);
   setConfig(c, watchPage(c.spa != 'off', abandon));
-  watchCartButtons(cart);
-  if (c.datalayer == 'on') bridgeDataLayer(cart);
+  watchCartButtons(run);
+  if (c.datalayer == 'on') bridgeDataLayer(run);
   replay();
   run('page');
   restore();
