@@ -18,7 +18,7 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   let scroll = 0;
   let left = 1;
   let route = '';
-  let previous = cleanUrl(document.referrer, []);
+  let previous = cleanUrl(document.referrer);
 
   const where = () => location.pathname + location.hash;
   const visible = () => (document.hidden ? 0 : Date.now());

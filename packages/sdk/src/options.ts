@@ -2,11 +2,11 @@
 import type { Options } from './index.ts';
 import { STAGES } from './names.ts';
 
-/** Options after defaults: lists split, endpoint without a trailing slash. Switches stay strings, compared where used. */
-export interface Config extends Options {
+/** Options after defaults: lists split (no kept parameters: null), endpoint without a trailing slash. Switches stay strings, compared where used. */
+export interface Config extends Omit<Options, 'keepParams'> {
   endpoint: string;
   stages: string[];
-  keepParams: string[];
+  keepParams: string[] | null;
 }
 
 // Names without blanks or commas: [v].join() joins an array with commas and reads undefined as empty, so both forms read
@@ -19,6 +19,6 @@ export function configure(o: Options, origin: string): Config {
     ...o,
     endpoint: (o.endpoint || origin).replace(/\/+$/, ''),
     stages: list(o.stages) || STAGES,
-    keepParams: list(o.keepParams) || [],
+    keepParams: list(o.keepParams),
   };
 }
