@@ -88,8 +88,8 @@ const calls: Record<string, (a: any, p: Loose) => unknown> = {
   // Nothing is queued while tracking is off, so a flush then has nothing to send.
   flush,
   consent(a) {
-    store('pco', a === false ? '0' : '1');
-    if (a === false) {
+    // store() answers what it wrote: withdrawn when that is '0'.
+    if (store('pco', a === false ? '0' : '1') == '0') {
       store('pcs', ''); // forget the visitor: consent given again starts a new one
       return empty();
     }
