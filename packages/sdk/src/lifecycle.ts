@@ -17,7 +17,8 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   let shown = 0;
   let scroll = 0;
   let left = 1;
-  let route = '';
+  // Undefined until the first page: never equal to a route (a path is never empty).
+  let route: string;
   let previous = cleanUrl(document.referrer);
 
   const where = () => location.pathname + location.hash;
