@@ -16,6 +16,6 @@ export function bridgeDataLayer(run: (call: 'cart', type: string, payload: Loose
     const [, name, payload] = (x[0] == 'event' ? x : [, x.event, x.ecommerce]) as any[];
     if (CART_EVENTS.includes(name) && payload) run('cart', name, payload);
   });
-  dl.forEach(read);
-  after(dl, 'push', (_, a) => a.forEach(read));
+  dl.map(read);
+  after(dl, 'push', (_, a) => a.map(read));
 }
