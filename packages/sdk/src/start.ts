@@ -9,16 +9,18 @@ import { restore } from './outbox.ts';
 import { target } from './sender.ts';
 import { emit, run, setConfig } from './tracker.ts';
 
-/** Starts tracking this page with `options`; `replay` runs calls queued before, ahead of the first page view. Sends what earlier pages left in the outbox. */
-export function start(options: Options, replay: () => void): void {
-  const c = configure(options);
+/**
+ * Starts tracking this page with `options` (`origin`: the default endpoint); `replay` runs calls queued before, ahead of
+ * the first page view. Sends what earlier pages left in the outbox.
+ */
+export function start(options: Options, origin: string, replay: () => void): void {
+  const c = configure(options, origin);
   const abandon = c.forms != 'off' ? watchForms(emit) : () => {};
-  const cart = (type: string, p: object) => run('cart', [type, p]);
   target(c.endpoint + '/v1/events', c.site);
   setConfig(c, watchPage(c.spa != 'off', abandon));
-  watchCartButtons(cart);
-  if (c.datalayer == 'on') bridgeDataLayer(cart);
+  watchCartButtons(run);
+  if (c.datalayer == 'on') bridgeDataLayer(run);
   replay();
-  run('page', []);
+  run('page');
   restore();
 }
