@@ -5,17 +5,17 @@ import { createStore, promisifyRequest } from 'idb-keyval';
 const use = createStore('parcours', 'outbox');
 
 /**
- * Runs `f` on the store in a transaction of `mode`; resolves with its request's result once the
+ * Runs `f` on the store (it answers its request, or an array of them) in a transaction of `mode`; resolves with its request's result once the
  * transaction completed (a write is durable then), or `undefined` when IndexedDB is missing, refused
  * or full: it never rejects, so the outbox's memory copy does the work then.
  */
-export const tx = <T = void>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T> | void): Promise<T | undefined> =>
-  // In a promise executor: without IndexedDB, idb-keyval throws synchronously.
-  new Promise<T | undefined>((ok) =>
-    ok(
-      use(mode, (s) => {
-        const r = f(s);
-        return promisifyRequest(s.transaction).then(() => r && r.result);
-      }),
-    ),
-  ).catch(() => undefined);
+export async function tx<T = void>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T> | IDBRequest[]): Promise<T | undefined> {
+  // An async function: without IndexedDB, idb-keyval throws synchronously, and the catch takes that too.
+  try {
+    return await use(mode, (s) => {
+      const r = f(s);
+      // Several requests (an array) answer nothing: their result is undefined.
+      return promisifyRequest(s.transaction).then(() => (r as IDBRequest<T>).result);
+    });
+  } catch {}
+}

@@ -46,7 +46,7 @@ export async function waiting(): Promise<[WireEvent[], number]> {
 export async function release(ids: string[], reported = 0): Promise<void> {
   lostBy(-reported);
   for (const id of ids) mem.delete(id);
-  await tx('readwrite', (s) => void ids.map((id) => s.delete(id)));
+  await tx('readwrite', (s) => ids.map((id) => s.delete(id)));
 }
 
 /** Events this tab queued that nobody acknowledged yet, in queue order, read synchronously (for a beacon). */
@@ -57,7 +57,7 @@ export async function empty(): Promise<void> {
   restore();
   mem.clear();
   store('pcl', '0');
-  await tx('readwrite', (s) => void s.clear());
+  await tx('readwrite', (s) => s.clear());
 }
 
 /**
