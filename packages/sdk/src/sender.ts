@@ -54,7 +54,7 @@ async function drain(): Promise<boolean> {
  * everything waiting was acknowledged or refused for good, `false` if a try failed (kept, retried later).
  */
 export function flush(): Promise<boolean> {
-  return (busy ||= (navigator.locks ? navigator.locks.request('parcours', drain) : drain())
+  return (busy ||= (navigator.locks?.request('parcours', drain) || drain())
     .catch(() => false)
     .finally(() => (busy = undefined)));
 }
