@@ -33,9 +33,8 @@ export function put(e: WireEvent): void {
  */
 export async function waiting(): Promise<[WireEvent[], number]> {
   const list = (await tx<WireEvent[]>('readonly', (s) => s.getAll())) || [];
-  const ids = list.map((e) => e.id);
   // Stored, then gone from the database: another tab had it acknowledged.
-  for (const [id, [e, stored]] of mem) ids.includes(id) || (stored ? mem.delete(id) : list.push(e));
+  for (const [id, [e, stored]] of mem) list.some((d) => d.id == id) || (stored ? mem.delete(id) : list.push(e));
   list.sort((a, b) => a.ts - b.ts);
   const old = list.filter((e, i) => Date.now() - e.ts > OUTBOX_MAX_AGE || i < list.length - OUTBOX_CAP);
   await release(old.map((e) => e.id));
