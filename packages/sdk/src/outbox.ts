@@ -44,7 +44,7 @@ export async function waiting(): Promise<[WireEvent[], number]> {
 /** Removes events the collector acknowledged (or refused for good); `reported` drops were told to it. */
 export async function release(ids: string[], reported = 0): Promise<void> {
   lostBy(-reported);
-  for (const id of ids) mem.delete(id);
+  ids.map((id) => mem.delete(id));
   await tx('readwrite', (s) => ids.map((id) => s.delete(id)));
 }
 
