@@ -34,7 +34,7 @@ async function drain(): Promise<boolean> {
     const [list, lost] = await waiting();
     // Consent withdrawn: nothing leaves, not even what was read before the outbox was emptied.
     if (withdrawn()) return false;
-    if (!(list.length || lost)) return true;
+    if (!list[0] && !lost) return true;
     const [body, ids] = pack(site, list, lost, Date.now());
     const r = await post(url, body);
     if (shouldRetry(r.status)) {
