@@ -11,7 +11,6 @@ export const SEND_DELAY = 1000;
 let url = '';
 let site = '';
 let fails = 0;
-let until = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let busy: Promise<boolean> | undefined;
 
@@ -23,28 +22,32 @@ export function target(to: string, siteId: string): void {
 
 const schedule = (ms: number) => {
   clearTimeout(timer);
-  timer = setTimeout(flush, Math.max(ms, until - Date.now()));
+  timer = setTimeout(flush, ms);
 };
 
-/** Sends soon: after SEND_DELAY, or when the current backoff ends. */
-export const soon = (): void => schedule(SEND_DELAY);
+/** Sends soon: after SEND_DELAY; during a backoff (`fails` > 0, its timer set), when it ends. */
+export const soon = (): void => void (fails || schedule(SEND_DELAY));
 
 async function drain(): Promise<boolean> {
   for (;;) {
     const [list, lost] = await waiting();
     // Consent withdrawn: nothing leaves, not even what was read before the outbox was emptied.
-    if (withdrawn()) return false;
-    if (!list[0] && !lost) return true;
+    const off = withdrawn();
+    if (off || (!list[0] && !lost)) {
+      // Nothing to retry: the backoff ends, so the next event is sent SEND_DELAY after it is queued.
+      fails = 0;
+      return !off;
+    }
     const [body, ids] = pack(site, list, lost, Date.now());
     const r = await post(url, body);
     if (shouldRetry(r.status)) {
-      const wait = (r.status == 429 && retryAfter(r.headers!.get('Retry-After'))) || backoff(fails++);
-      until = Date.now() + wait;
-      schedule(wait);
+      // Every failure counts, a 429 waited out too: `fails` is the backoff's step and says a backoff is on.
+      schedule((r.status == 429 && retryAfter(r.headers!.get('Retry-After'))) || backoff(fails));
+      fails++;
       return false;
     }
     // Acknowledged (stored, duplicates, or rejected one by one) or refused for good (4xx): it leaves the outbox.
-    fails = until = 0;
+    fails = 0;
     await release(ids, lost);
   }
 }
@@ -61,7 +64,7 @@ export function flush(): Promise<boolean> {
 
 /** Back online: forget the backoff and send at once. */
 export function online(): void {
-  fails = until = 0;
+  fails = 0;
   flush();
 }
 
