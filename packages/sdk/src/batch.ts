@@ -6,9 +6,9 @@ export type Packed = [body: string, ids: string[]];
 
 /**
  * Takes events from the front of `list` while they fit. An event too large to ever fit alone is
- * listed in `ids` without being sent (so it leaves the outbox) and counted as dropped.
+ * listed in `ids` without being sent (so it leaves the outbox) and counted as dropped. `sent_at` is now.
  */
-export function pack(site: string, list: readonly WireEvent[], dropped: number, now: number): Packed {
+export function pack(site: string, list: readonly WireEvent[], dropped: number): Packed {
   const out: string[] = [];
   const ids: string[] = [];
   // The envelope: a site id is at most 64 characters, so 200 bytes hold the rest of the body.
@@ -26,5 +26,5 @@ export function pack(site: string, list: readonly WireEvent[], dropped: number, 
     }
     ids.push(e.id);
   }
-  return [`{"v":1,"site":${JSON.stringify(site)},"sent_at":${now},"dropped":${dropped},"events":[${out}]}`, ids];
+  return [`{"v":1,"site":${JSON.stringify(site)},"sent_at":${Date.now()},"dropped":${dropped},"events":[${out}]}`, ids];
 }

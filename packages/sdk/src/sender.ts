@@ -38,7 +38,7 @@ async function drain(): Promise<boolean> {
       fails = 0;
       return !off;
     }
-    const [body, ids] = pack(site, list, lost, Date.now());
+    const [body, ids] = pack(site, list, lost);
     const r = await post(url, body);
     if (shouldRetry(r.status)) {
       // Every failure counts, a 429 waited out too: `fails` is the backoff's step and says a backoff is on.
@@ -76,5 +76,5 @@ export function online(): void {
  */
 export function beaconNow(): void {
   const l = save();
-  if (l[0]) beacon(url, pack(site, l.reverse(), 0, Date.now())[0]);
+  if (l[0]) beacon(url, pack(site, l.reverse(), 0)[0]);
 }
