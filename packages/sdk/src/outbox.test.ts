@@ -74,7 +74,7 @@ describe('outbox copy in localStorage', () => {
   it('saves the waiting events synchronously, and a later page moves another page\'s copy into its outbox', async () => {
     await empty();
     put(event('leave-1'));
-    save();
+    save(live());
     const key = Object.keys(localStorage).find((k) => k.startsWith('pcq'))!;
     expect(JSON.parse(localStorage[key]).map((e: WireEvent) => e.id)).toEqual(['leave-1']);
     // What a closed page left: a copy under another key.

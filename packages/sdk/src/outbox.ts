@@ -60,15 +60,11 @@ export async function empty(): Promise<void> {
 }
 
 /**
- * The page is being hidden, perhaps for good: writes this tab's waiting events to localStorage,
- * which is synchronous, so the events queued just now (`page_leave`, form abandons) survive a tab
- * closed before their IndexedDB writes completed. Answers them (see `live`).
+ * The page is being hidden, perhaps for good: writes `l`, this tab's waiting events (see `live`), to
+ * localStorage, which is synchronous, so the events queued just now (`page_leave`, form abandons)
+ * survive a tab closed before their IndexedDB writes completed.
  */
-export function save(): WireEvent[] {
-  const l = live();
-  store(SAVED, JSON.stringify(l));
-  return l;
-}
+export const save = (l: WireEvent[]): void => void store(SAVED, JSON.stringify(l));
 
 /** Moves what other pages saved (see `save`) into the outbox, and forgets every saved copy. */
 export function restore(): void {

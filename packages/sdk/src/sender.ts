@@ -69,12 +69,13 @@ export function online(): void {
 }
 
 /**
- * The page is being hidden: saves what IndexedDB has not confirmed (see outbox `save`) and beacons this tab's waiting events, newest first (the oldest had their
+ * The page is being hidden: saves this tab's waiting events (see outbox `save`) and beacons them, newest first (the oldest had their
  * chance with fetch and are safe in IndexedDB). They stay in the outbox until an acknowledged send:
  * the collector stores each id once, so a page hidden twice may send an event twice, never store it twice.
  * (Consent withdrawn leaves nothing in this tab's memory to beacon.)
  */
 export function beaconNow(): void {
-  const l = save();
+  const l = live();
+  save(l);
   if (l[0]) beacon(url, pack(site, l.reverse(), 0)[0]);
 }
