@@ -1,4 +1,5 @@
 // What to do after a send: keep the events and retry, or let them go; and how long to wait before the next try.
+import type { Reply } from './transport.ts';
 
 /** First retry delay, ms; doubles at each failure. */
 export const BACKOFF_BASE = 1000;
@@ -17,7 +18,8 @@ export const shouldRetry = (status: number): boolean => /^(0|5|408|429)/.test(st
 export const backoff = (n: number): number => Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** n) * (0.5 + Math.random() / 2);
 
 /**
- * A `Retry-After` header as a delay in ms: its seconds, the form the collector (and the rate limiters in
- * front of collectors) send; 0 when absent or unreadable, and the backoff applies. (An HTTP date reads as 0.)
+ * The delay in ms before trying again after `r`, failure number `n` (0-based): a 429's `Retry-After` in
+ * seconds, the form the collector (and the rate limiters in front of collectors) send; else, when it is
+ * absent or unreadable (an HTTP date reads as none), the backoff.
  */
-export const retryAfter = (header: string | null | undefined): number => +header! * 1000 || 0;
+export const retryDelay = (r: Reply, n: number): number => (r.status == 429 && +r.headers!.get('Retry-After')! * 1000) || backoff(n);

@@ -2,7 +2,7 @@
 import { pack } from './batch.ts';
 import { live, release, save, waiting } from './outbox.ts';
 import { withdrawn } from './privacy.ts';
-import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
+import { retryDelay, shouldRetry } from './retry-policy.ts';
 import { beacon, post } from './transport.ts';
 
 /** Delay between queuing an event and sending it, ms: lets a burst travel in one request. */
@@ -41,9 +41,8 @@ async function drain(): Promise<boolean> {
     const [body, ids] = pack(site, list, lost);
     const r = await post(url, body);
     if (shouldRetry(r.status)) {
-      // Every failure counts, a 429 waited out too: `fails` is the backoff's step and says a backoff is on.
-      schedule((r.status == 429 && retryAfter(r.headers!.get('Retry-After'))) || backoff(fails));
-      fails++;
+      // Every failure counts, a 429 waited out too: `fails` is the backoff's step and says that a backoff is on.
+      schedule(retryDelay(r, fails++));
       return false;
     }
     // Acknowledged (stored, duplicates, or rejected one by one) or refused for good (4xx): it leaves the outbox.
