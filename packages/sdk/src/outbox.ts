@@ -42,21 +42,21 @@ export async function waiting(): Promise<[WireEvent[], number]> {
 }
 
 /** Removes events the collector acknowledged (or refused for good); `reported` drops were told to it. */
-export async function release(ids: string[], reported = 0): Promise<void> {
+export function release(ids: string[], reported = 0): Promise<void> {
   lostBy(-reported);
   ids.map((id) => mem.delete(id));
-  await tx('readwrite', (s) => ids.map((id) => s.delete(id)));
+  return tx('readwrite', (s) => ids.map((id) => s.delete(id)));
 }
 
 /** Events this tab queued that nobody acknowledged yet, in queue order, read synchronously (for a beacon). */
 export const live = (): WireEvent[] => Array.from(mem.values(), (r) => r[0]);
 
 /** Empties the outbox (consent withdrawn). */
-export async function empty(): Promise<void> {
+export function empty(): Promise<void> {
   restore();
   mem.clear();
   store('pcl', '0');
-  await tx('readwrite', (s) => s.clear());
+  return tx('readwrite', (s) => s.clear());
 }
 
 /**
