@@ -8,8 +8,8 @@ import { beacon, post } from './transport.ts';
 /** Delay between queuing an event and sending it, ms: lets a burst travel in one request. */
 export const SEND_DELAY = 1000;
 
-let url = '';
-let site = '';
+let url: string;
+let site: string;
 let fails = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let busy: Promise<boolean> | undefined;
