@@ -12,10 +12,11 @@ const use = createStore('parcours', 'outbox');
 export async function tx<T = void>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T> | IDBRequest[]): Promise<T | undefined> {
   // An async function: without IndexedDB, idb-keyval throws synchronously, and the catch takes that too.
   try {
-    return await use(mode, (s) => {
+    return await use(mode, async (s) => {
       const r = f(s);
+      await promisifyRequest(s.transaction);
       // Several requests (an array) answer nothing: their result is undefined.
-      return promisifyRequest(s.transaction).then(() => (r as IDBRequest<T>).result);
+      return (r as IDBRequest<T>).result;
     });
   } catch {}
 }
