@@ -9,7 +9,7 @@ const use = createStore('parcours', 'outbox');
  * transaction completed (a write is durable then), or `undefined` when IndexedDB is missing, refused
  * or full: it never rejects, so the outbox's memory copy does the work then.
  */
-export async function tx<T = void>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T> | IDBRequest[]): Promise<T | undefined> {
+export const tx = async <T = void>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T> | IDBRequest[]): Promise<T | undefined> => {
   // An async function: without IndexedDB, idb-keyval throws synchronously, and the catch takes that too.
   try {
     return await use(mode, async (s) => {
@@ -19,4 +19,4 @@ export async function tx<T = void>(mode: IDBTransactionMode, f: (s: IDBObjectSto
       return (r as IDBRequest<T>).result;
     });
   } catch {}
-}
+};

@@ -55,11 +55,10 @@ async function drain(): Promise<boolean> {
  * Sends now, ignoring backoff, one tab at a time (Web Locks where available). Resolves `true` once
  * everything waiting was acknowledged or refused for good, `false` if a try failed (kept, retried later).
  */
-export function flush(): Promise<boolean> {
-  return (busy ||= (navigator.locks?.request('parcours', drain) || drain())
+export const flush = (): Promise<boolean> =>
+  (busy ||= (navigator.locks?.request('parcours', drain) || drain())
     .catch(() => false)
     .finally(() => (busy = undefined)));
-}
 
 /** Back online: forget the backoff and send at once. */
 export function online(): void {
