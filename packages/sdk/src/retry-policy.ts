@@ -18,8 +18,7 @@ export const shouldRetry = (status: number): boolean => /^(0|5|408|429)/.test(st
 export const backoff = (n: number): number => Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** n) * (0.5 + Math.random() / 2);
 
 /**
- * The delay in ms before trying again after `r`, failure number `n` (0-based): a 429's `Retry-After` in
- * seconds, the form the collector (and the rate limiters in front of collectors) send; else, when it is
- * absent or unreadable (an HTTP date reads as none), the backoff.
+ * The delay in ms a reply asks for: a 429's `Retry-After` in seconds, the form the collector (and the rate
+ * limiters in front of collectors) send; 0 when absent or unreadable (an HTTP date reads as 0), and the backoff applies.
  */
-export const retryDelay = (r: Reply, n: number): number => (r.status == 429 && +r.headers!.get('Retry-After')! * 1000) || backoff(n);
+export const retryAfter = (r: Reply): number => (r.status == 429 && +r.headers!.get('Retry-After')! * 1000) || 0;

@@ -155,6 +155,18 @@ describe('sender', () => {
     expect(c.bodies[1]!.events.map((e) => e.id)).toEqual(ids);
   });
 
+  it('backs off from the first step after a 429 that was waited out as its Retry-After says', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const c = fakeCollector([[429, '10'], 500]);
+    queue(1);
+    expect(await flush()).toBe(false);
+    await advance(10_010);
+    expect(c.fetch).toHaveBeenCalledTimes(2);
+    await advance(1_010);
+    expect(c.fetch).toHaveBeenCalledTimes(3);
+    expect(await pending()).toEqual([]);
+  });
+
   it('drops a batch a 4xx refused and never sends it again', async () => {
     const c = fakeCollector([400, 403]);
     const first = queue(1);

@@ -2,7 +2,7 @@
 import { pack } from './batch.ts';
 import { live, release, save, waiting } from './outbox.ts';
 import { withdrawn } from './privacy.ts';
-import { retryDelay, shouldRetry } from './retry-policy.ts';
+import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
 import { beacon, post } from './transport.ts';
 
 /** Delay between queuing an event and sending it, ms: lets a burst travel in one request. */
@@ -10,7 +10,10 @@ export const SEND_DELAY = 1000;
 
 let url: string;
 let site: string;
+// Failed tries in a row (the backoff's step; a 429 waited out as its Retry-After says is not counted).
 let fails = 0;
+// A retry is scheduled: events queued meanwhile wait for it.
+let held = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let busy: Promise<boolean> | undefined;
 
@@ -25,8 +28,8 @@ const schedule = (ms: number) => {
   timer = setTimeout(flush, ms);
 };
 
-/** Sends soon: after SEND_DELAY; during a backoff (`fails` > 0, its timer set), when it ends. */
-export const soon = (): void => void (fails || schedule(SEND_DELAY));
+/** Sends soon: after SEND_DELAY, or when the retry scheduled after a failed try is due. */
+export const soon = (): void => void (held || schedule(SEND_DELAY));
 
 async function drain(): Promise<boolean> {
   for (;;) {
@@ -34,19 +37,19 @@ async function drain(): Promise<boolean> {
     // Consent withdrawn: nothing leaves, not even what was read before the outbox was emptied.
     const off = withdrawn();
     if (off || (!list[0] && !lost)) {
-      // Nothing to retry: the backoff ends, so the next event is sent SEND_DELAY after it is queued.
-      fails = 0;
+      // Nothing to retry: the next event is sent SEND_DELAY after it is queued.
+      held = 0;
       return !off;
     }
     const [body, ids] = pack(site, list, lost);
     const r = await post(url, body);
     if (shouldRetry(r.status)) {
-      // Every failure counts, a 429 waited out too: `fails` is the backoff's step and says that a backoff is on.
-      schedule(retryDelay(r, fails++));
+      held = 1;
+      schedule(retryAfter(r) || backoff(fails++));
       return false;
     }
     // Acknowledged (stored, duplicates, or rejected one by one) or refused for good (4xx): it leaves the outbox.
-    fails = 0;
+    fails = held = 0;
     await release(ids, lost);
   }
 }
@@ -62,7 +65,7 @@ export const flush = (): Promise<boolean> =>
 
 /** Back online: forget the backoff and send at once. */
 export function online(): void {
-  fails = 0;
+  fails = held = 0;
   flush();
 }
 
