@@ -24,7 +24,7 @@ const lostBy = (n: number): number => +store('pcl', '' + (~~store('pcl')! + n))!
 export function put(e: WireEvent): void {
   const r: [WireEvent, string?] = [e];
   mem.set(e.id, r);
-  tx('readwrite', (s) => s.put(e, e.id)).then((key) => (r[1] = key as string));
+  tx((s) => s.put(e, e.id)).then((key) => (r[1] = key as string));
 }
 
 /**
@@ -32,7 +32,7 @@ export function put(e: WireEvent): void {
  * caps (more than OUTBOX_CAP, or older than OUTBOX_MAX_AGE) are dropped here, oldest first.
  */
 export async function waiting(): Promise<[WireEvent[], number]> {
-  const list = (await tx<WireEvent[]>('readonly', (s) => s.getAll())) || [];
+  const list = (await tx<WireEvent[]>((s) => s.getAll())) || [];
   // Stored, then gone from the database: another tab had it acknowledged.
   for (const [id, [e, stored]] of mem) list.some((d) => d.id == id) || (stored ? mem.delete(id) : list.push(e));
   list.sort((a, b) => a.ts - b.ts);
@@ -45,7 +45,7 @@ export async function waiting(): Promise<[WireEvent[], number]> {
 export function release(ids: string[], reported = 0): Promise<void> {
   lostBy(-reported);
   ids.map((id) => mem.delete(id));
-  return tx('readwrite', (s) => ids.map((id) => s.delete(id)));
+  return tx((s) => ids.map((id) => s.delete(id)));
 }
 
 /** Events this tab queued that nobody acknowledged yet, in queue order, read synchronously (for a beacon). */
@@ -56,7 +56,7 @@ export function empty(): Promise<void> {
   restore();
   mem.clear();
   store('pcl', '0');
-  return tx('readwrite', (s) => s.clear());
+  return tx((s) => s.clear());
 }
 
 /**
