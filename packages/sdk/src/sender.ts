@@ -12,7 +12,7 @@ let url: string;
 let site: string;
 // Failed tries in a row (the backoff's step; a 429 waited out as its Retry-After says is not counted).
 let fails = 0;
-// A retry is scheduled: events queued meanwhile wait for it.
+// A retry is scheduled and not yet started: events queued meanwhile wait for it.
 let held = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 let busy: Promise<boolean> | undefined;
@@ -32,15 +32,13 @@ const schedule = (ms: number) => {
 export const soon = (): void => void (held || schedule(SEND_DELAY));
 
 async function drain(): Promise<boolean> {
+  // The retry is under way (or, by flush, ahead of its time): events queued from now are scheduled again.
+  held = 0;
   for (;;) {
     const [list, lost] = await waiting();
     // Consent withdrawn: nothing leaves, not even what was read before the outbox was emptied.
-    const off = withdrawn();
-    if (off || (!list[0] && !lost)) {
-      // Nothing to retry: the next event is sent SEND_DELAY after it is queued.
-      held = 0;
-      return !off;
-    }
+    if (withdrawn()) return false;
+    if (!list[0] && !lost) return true;
     const [body, ids] = pack(site, list, lost);
     const r = await post(url, body);
     if (shouldRetry(r.status)) {
@@ -49,7 +47,7 @@ async function drain(): Promise<boolean> {
       return false;
     }
     // Acknowledged (stored, duplicates, or rejected one by one) or refused for good (4xx): it leaves the outbox.
-    fails = held = 0;
+    fails = 0;
     await release(ids, lost);
   }
 }
@@ -65,7 +63,7 @@ export const flush = (): Promise<boolean> =>
 
 /** Back online: forget the backoff and send at once. */
 export function online(): void {
-  fails = held = 0;
+  fails = 0;
   flush();
 }
 
