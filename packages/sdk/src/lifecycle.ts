@@ -37,8 +37,8 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
     leave();
     left = scroll = 0;
     shown = -visible();
+    const url = newPage(!route);
     route = where();
-    const url = newPage();
     measure();
     emit('page_view', { title: p.title || document.title, referrer: previous || undefined }, p.stage);
     previous = url;

@@ -17,22 +17,27 @@ let c: Config;
 // The page being shown: its cleaned URL and its path for stage rules, fixed when it is shown, and its stage() declaration.
 let here: [string?, string?, string?] = [];
 
-/** Sets the configuration every event is built with, and what `page()` does (the lifecycle's route change). */
+/**
+ * Sets the configuration every event is built with and what `page()` does (the lifecycle's route change), and
+ * fixes the page being shown: calls queued before the script started, and what dataLayer already holds, run
+ * before the first page view and need its URL.
+ */
 export const setConfig = (config: Config, page: (props?: Loose) => void): void => {
   c = config;
   calls.page = page;
+  newPage(1);
 };
 
 /** Whether nothing may be sent: Do Not Track / GPC (unless `respectDnt` is `off`) or consent withdrawn. */
 const off = () => (c.respectDnt != 'off' && optedOut()) || withdrawn();
 
 /**
- * A page is shown (first or SPA route): fixes its URL and path for its events and forgets the previous
- * page's stage declaration (not on the first page: a `stage()` queued before the script loaded is this page's).
+ * A page is shown (first or SPA route): fixes its URL and path for its events and, unless `keep`, forgets the
+ * previous page's stage declaration (the first page view keeps a `stage()` queued before the script loaded).
  * Answers the page's cleaned URL.
  */
-export function newPage(): string {
-  return (here = [cleanUrl(location.href, c.keepParams), location.pathname, here[0] ? '' : here[2]])[0]!;
+export function newPage(keep?: unknown): string {
+  return (here = [cleanUrl(location.href, c.keepParams), location.pathname, keep ? here[2] : ''])[0]!;
 }
 
 /**
