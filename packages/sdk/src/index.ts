@@ -21,8 +21,6 @@ export interface Options {
   respectDnt?: 'on' | 'off';
   /** Query parameters kept in `url` besides `utm_*`, array or comma-separated. Default none. */
   keepParams?: readonly string[] | string;
-  /** URL stage rules (path glob → stage); `window.parcoursConfig.rules` is read too. */
-  rules?: Record<string, string>;
 }
 
 

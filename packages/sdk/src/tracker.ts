@@ -63,7 +63,7 @@ export const emit = (type: string, fields?: Loose, stage?: string): void => {
         c.stages,
         stage,
         here[2] || document.querySelector<HTMLMetaElement>('meta[name="parcours:stage"]')?.content,
-        c.rules || (window as Loose).parcoursConfig?.rules,
+        (window as Loose).parcoursConfig?.rules,
         store('pcc'), // '1' once purchased
       ),
       visitor,
