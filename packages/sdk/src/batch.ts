@@ -6,9 +6,9 @@ export type Packed = [body: string, ids: string[]];
 
 /**
  * Takes events from the front of `list` while they fit. An event too large to ever fit alone is
- * listed in `ids` without being sent (so it leaves the outbox) and counted as dropped.
+ * listed in `ids` without being sent (so it leaves the outbox) and counted as dropped. `sent_at` is now.
  */
-export function pack(site: string, list: readonly WireEvent[], dropped: number, now: number): Packed {
+export function pack(site: string, list: readonly WireEvent[], dropped: number): Packed {
   const out: string[] = [];
   const ids: string[] = [];
   // The envelope: a site id is at most 64 characters, so 200 bytes hold the rest of the body.
@@ -16,7 +16,8 @@ export function pack(site: string, list: readonly WireEvent[], dropped: number, 
   for (const e of list) {
     const j = JSON.stringify(e);
     const n = new Blob([j]).size + 1;
-    if (out.length >= SDK_BATCH_EVENTS) break;
+    // Full: an event string is never empty.
+    if (out[SDK_BATCH_EVENTS - 1]) break;
     if (size + n > SDK_BATCH_BYTES) {
       if (out[0]) break;
       dropped++;
@@ -26,5 +27,5 @@ export function pack(site: string, list: readonly WireEvent[], dropped: number, 
     }
     ids.push(e.id);
   }
-  return [`{"v":1,"site":${JSON.stringify(site)},"sent_at":${now},"dropped":${dropped},"events":[${out}]}`, ids];
+  return [`{"v":1,"site":${JSON.stringify(site)},"sent_at":${Date.now()},"dropped":${dropped},"events":[${out}]}`, ids];
 }

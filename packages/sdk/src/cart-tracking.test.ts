@@ -13,7 +13,7 @@ function stored(fields: object): WireEvent {
 describe('declarative cart buttons', () => {
   it('send the action and the item of their data- attributes when clicked, which the collector reads as numbers and text', () => {
     const calls: Array<[string, Record<string, unknown>]> = [];
-    watchCartButtons((action, payload) => calls.push([action, payload]));
+    watchCartButtons((_, action, payload) => calls.push([action, payload]));
     document.body.innerHTML =
       '<button data-parcours-cart="add" data-item-id="sku-42" data-item-name="Mug" data-item-category="Kitchen" data-price="12.5" data-currency="EUR" data-quantity="2"><span>Add</span></button><button>Other</button>';
     document.querySelector('span')!.click();

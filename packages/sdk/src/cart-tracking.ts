@@ -5,14 +5,14 @@ import { on } from './guard.ts';
 type Loose = Record<string, any>;
 
 /**
- * Sends `cart(action, payload)` for clicks on `[data-parcours-cart]` buttons: their data- attributes,
+ * Runs the public call `cart(action, payload)` (`run`: the tracker's run) for clicks on `[data-parcours-cart]` buttons: their data- attributes,
  * snake_cased (`data-item-id` is `item_id`), are both the item and the payload (`data-value`, `data-currency`, …).
  */
-export function watchCartButtons(cart: (action: string, payload: Loose) => void): void {
+export function watchCartButtons(run: (call: 'cart', action: string, payload: Loose) => void): void {
   on('click', (e: Event) => {
     const d = ((e.target as Element).closest('[data-parcours-cart]') as HTMLElement | null)?.dataset;
     const p: Loose = {};
-    for (const k in d) p[k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())] = d[k];
-    if (d) cart(d.parcoursCart!, { ...p, items: [p] });
+    for (const k in d) p[k.replace(/[A-Z]/g, '_$&').toLowerCase()] = d[k];
+    if (d) run('cart', d.parcoursCart!, { ...p, items: [p] });
   });
 }

@@ -5,7 +5,7 @@ describe('GA4 dataLayer bridge', () => {
   it('turns earlier and later ecommerce pushes and gtag calls into cart events, and ignores the rest', () => {
     const w: Record<string, any> = { dataLayer: [{ event: 'view_item', ecommerce: { items: [{ item_id: 'a' }] } }, { event: 'gtm.js' }] };
     const calls: unknown[] = [];
-    bridgeDataLayer((type, payload) => calls.push([type, payload]), w);
+    bridgeDataLayer((_, type, payload) => calls.push([type, payload]), w);
     function gtag(..._args: unknown[]) {
       // eslint-disable-next-line prefer-rest-params
       w.dataLayer.push(arguments);

@@ -1,24 +1,21 @@
 // Opt-in GA4 bridge: turns dataLayer ecommerce pushes and gtag('event', …) calls into Parcours cart events.
 import { CART_EVENTS } from './names.ts';
-import { guard } from './guard.ts';
+import { after, guard } from './guard.ts';
 
 type Loose = Record<string, any>;
 
 /**
  * Reads what `dataLayer` already holds, then every later push: `{ event: 'add_to_cart', ecommerce: {…} }`
- * (GTM style) and `gtag('event', 'add_to_cart', {…})` (its `arguments` object). Only GA4 ecommerce names count.
+ * (GTM style) and `gtag('event', 'add_to_cart', {…})` (its `arguments` object). Only GA4 ecommerce names count,
+ * each as the public call `cart(type, payload)` through `run` (the tracker's run).
  */
-export function bridgeDataLayer(cart: (type: string, payload: Loose) => void, w: Loose = window): void {
+export function bridgeDataLayer(run: (call: 'cart', type: string, payload: Loose) => void, w: Loose = window): void {
   const dl: Loose[] = (w.dataLayer = w.dataLayer || []);
   const read = guard((x: Loose) => {
     // A null or primitive push throws here, inside the guard: nothing to bridge.
     const [, name, payload] = (x[0] == 'event' ? x : [, x.event, x.ecommerce]) as any[];
-    if (CART_EVENTS.includes(name) && payload) cart(name, payload);
+    if (CART_EVENTS.includes(name) && payload) run('cart', name, payload);
   });
-  dl.forEach(read);
-  const push = dl.push;
-  dl.push = function (this: unknown, ...a: Loose[]) {
-    a.forEach(read);
-    return push.apply(this, a);
-  };
+  dl.map(read);
+  after(dl, 'push', (_, a) => a.map(read));
 }

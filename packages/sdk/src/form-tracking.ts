@@ -1,5 +1,5 @@
 // Forms: form_start, form_submit and form_abandon from field events, never reading a field's value.
-import { guard, on } from './guard.ts';
+import { after, on } from './guard.ts';
 
 type Emit = (type: string, fields: Record<string, unknown>) => void;
 
@@ -9,8 +9,9 @@ const IGNORE = '[data-parcours-ignore]';
 /** A form's name: its `id`, else `name`, else its action path, else its position among the page's forms. */
 export function formName(f: HTMLFormElement): string {
   // Attributes, not properties: a field named `id`, `name` or `action` shadows the form's property.
+  // URL reads its base as a string: `location` is its href.
   const a = (k: string) => f.getAttribute(k);
-  return a('id') || a('name') || (a('action') && new URL(a('action')!, location.href).pathname) || 'form-' + [].indexOf.call(document.forms, f as never);
+  return a('id') || a('name') || (a('action') && new URL(a('action')!, location as never).pathname) || 'form-' + [...document.forms].indexOf(f);
 }
 
 /**
@@ -25,37 +26,33 @@ export function watchForms(emit: Emit): () => void {
   const started = new Map<HTMLFormElement, [number, Set<Element>, string?]>();
   const fields = (e: Event) => {
     const el = e.target as HTMLInputElement;
-    const f = !el.closest(IGNORE) && el.form;
-    const n = el.name || el.id;
-    let s = f && started.get(f);
-    if (f && e.type != 'focusin') {
+    const f = el.form;
+    if (!f || el.closest(IGNORE)) return;
+    let s = started.get(f);
+    if (e.type == 'input') {
       if (!s) {
         started.set(f, (s = [Date.now(), new Set()]));
         emit('form_start', { form: formName(f) });
       }
       s[1].add(el);
     }
-    if (s && n) s[2] = n;
+    if (s) s[2] = el.name || el.id || s[2];
   };
-  const submitted = guard((f: HTMLFormElement) => {
+  const submitted = (f: HTMLFormElement) => {
     if (f.closest(IGNORE)) return;
     const s = started.get(f);
     started.delete(f);
     emit('form_submit', { form: formName(f), duration_ms: s && Date.now() - s[0] });
-  });
+  };
   // `input` fires for every kind of field (text, select, checkbox, radio, file), so `change` adds nothing.
-  for (const t of ['input', 'focusin']) on(t, fields);
+  on('input focusin', fields);
   on('submit', (e) => submitted(e.target));
   // form.submit() fires no submit event: catch it at the prototype.
-  const P = HTMLFormElement.prototype;
-  const native = P.submit;
-  P.submit = function (this: HTMLFormElement) {
-    submitted(this);
-    native.call(this);
-  };
+  after(HTMLFormElement.prototype, 'submit', submitted);
   return () => {
-    for (const [f, [t, touched, last]] of started)
+    for (const [f, [t, touched, last]] of started) {
+      started.delete(f);
       emit('form_abandon', { form: formName(f), last_field: last, fields_touched: touched.size, duration_ms: Date.now() - t });
-    started.clear();
+    }
   };
 }

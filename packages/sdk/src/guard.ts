@@ -10,7 +10,24 @@ export const guard =
   };
 
 /**
- * Listens to `type` on `window` in the capture phase with a guarded handler: every event of the page passes
- * there first (`visibilitychange` too, it bubbles), and a page's stopPropagation cannot hide it.
+ * Listens to `types` (space-separated) on `window` in the capture phase with a guarded handler: every event of the page
+ * passes there first (`visibilitychange` too, it bubbles), and a page's stopPropagation cannot hide it.
  */
-export const on = (type: string, f: (e: any) => unknown): void => addEventListener(type, guard(f), true);
+export const on = (types: string, f: (e: any) => unknown): void => {
+  for (const t of types.split(' ')) addEventListener(t, guard(f), true);
+};
+
+/**
+ * Replaces the page's methods `o[k]` (`keys` space-separated) by ones that run as before, then `f` (guarded) with
+ * their `this` and arguments: for the calls that fire no event (`history.pushState`, `form.submit()`, `dataLayer.push`).
+ */
+export const after = (o: any, keys: string, f: (self: any, a: any[]) => unknown): void => {
+  for (const k of keys.split(' ')) {
+    const native = o[k];
+    o[k] = function (this: unknown, ...a: unknown[]) {
+      const r = native.apply(this, a);
+      guard(f)(this, a);
+      return r;
+    };
+  }
+};

@@ -11,11 +11,13 @@ export const uuid = (r = crypto.getRandomValues(new Uint8Array(36))): string =>
 
 /**
  * The visitor id (made once, kept) and the session id at `now` (a new one after SESSION_IDLE_MS without
- * an event); marks `now` as activity. One localStorage key, `pcs`, holds "visitor session last-activity".
+ * an event); marks `now` as activity. One localStorage key, `pcs`, holds "visitor session last-activity":
+ * the answer, joined.
  */
-export function ids(now: number): string[] {
+export function ids(now: number): [string, string, number] {
   const [visitor, session, last] = (store('pcs') || '').split(' ');
-  const i = [visitor || uuid(), session && now - +last! < SESSION_IDLE_MS ? session : uuid()];
-  store('pcs', i.join(' ') + ' ' + now);
+  // Nothing stored (or forgotten): no last activity, NaN, so a new session.
+  const i: [string, string, number] = [visitor || uuid(), now - +last! < SESSION_IDLE_MS ? session! : uuid(), now];
+  store('pcs', i.join(' '));
   return i;
 }

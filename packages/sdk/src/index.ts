@@ -21,14 +21,12 @@ export interface Options {
   respectDnt?: 'on' | 'off';
   /** Query parameters kept in `url` besides `utm_*`, array or comma-separated. Default none. */
   keepParams?: readonly string[] | string;
-  /** URL stage rules (path glob → stage); `window.parcoursConfig.rules` is read too. */
-  rules?: Record<string, string>;
 }
 
 
 let started = false;
 const queue: Array<[string, unknown[]]> = [];
-const call = (name: string, args: unknown[]): unknown => (started ? run(name, args) : void queue.push([name, args]));
+const call = (name: string, args: unknown[]): unknown => (started ? run(name, ...args) : void queue.push([name, args]));
 
 /**
  * Starts tracking with the tag's options, camelCased; calls made before it are replayed. A second call is ignored.
@@ -37,8 +35,8 @@ const call = (name: string, args: unknown[]): unknown => (started ? run(name, ar
 export const init = guard((options: Options): void => {
   if (started || !options?.site) return;
   started = true;
-  start(options, () => {
-    for (const [name, args] of queue.splice(0)) run(name, args);
+  start(options, location.origin, () => {
+    for (const [name, args] of queue.splice(0)) run(name, ...args);
   });
 });
 
@@ -77,4 +75,4 @@ export const consent = (granted: boolean): void => void call('consent', [granted
  * try failed (the events are kept and retried) or before `init()`.
  * @example await flush()
  */
-export const flush = (): Promise<boolean> => Promise.resolve(started ? (run('flush', []) as Promise<boolean>) : false);
+export const flush = (): Promise<boolean> => Promise.resolve(started ? (run('flush') as Promise<boolean>) : false);

@@ -1,5 +1,5 @@
 // The page's life: page views (SPA routes included), visible time, scroll depth, page_leave, and the beacon when the page goes away.
-import { guard, on } from './guard.ts';
+import { after, on } from './guard.ts';
 import { beaconNow, online } from './sender.ts';
 import { emit, newPage } from './tracker.ts';
 import { cleanUrl } from './url-clean.ts';
@@ -13,15 +13,16 @@ type Loose = Record<string, any>;
  * `replaceState`, `popstate` or `hashchange` change the route (path or hash, not the query).
  */
 export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) => void {
-  // Visible time: `shown` ms counted until `since`, the last time the page became visible.
+  // Visible time: the ms of the visible stretches so far, less the start of the current one (while visible).
   let shown = 0;
-  let since = 0;
   let scroll = 0;
   let left = 1;
-  let route = '';
-  let previous = cleanUrl(document.referrer, []);
+  // Undefined until the first page: never equal to a route (a path is never empty).
+  let route: string;
+  let previous = cleanUrl(document.referrer);
 
   const where = () => location.pathname + location.hash;
+  const visible = () => (document.hidden ? 0 : Date.now());
   const measure = () => {
     scroll = Math.max(scroll, Math.min(100, Math.round(((scrollY + innerHeight) / document.documentElement.scrollHeight) * 100) || 100));
   };
@@ -30,26 +31,26 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
     left = 1;
     leaving();
     measure();
-    emit('page_leave', { duration_ms: shown + (document.hidden ? 0 : Date.now() - since), scroll_pct: scroll });
+    emit('page_leave', { duration_ms: shown + visible(), scroll_pct: scroll });
   };
   const page = (p: Loose = {}) => {
     leave();
-    left = shown = scroll = 0;
-    since = Date.now();
+    left = scroll = 0;
+    shown = -visible();
+    const url = newPage(!route);
     route = where();
-    const url = newPage();
     measure();
     emit('page_view', { title: p.title || document.title, referrer: previous || undefined }, p.stage);
     previous = url;
   };
-  const routed = guard(() => where() != route && page());
+  const routed = () => where() != route && page();
 
   on('scroll', measure);
   on('visibilitychange', () => {
     if (document.hidden) {
-      shown += Date.now() - since;
+      shown += Date.now();
       beaconNow();
-    } else since = Date.now();
+    } else shown -= Date.now();
   });
   on('pagehide', () => {
     leave();
@@ -58,15 +59,8 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   on('online', online);
 
   if (spa) {
-    for (const k of ['pushState', 'replaceState'] as const) {
-      const native = history[k];
-      history[k] = function (this: History, ...a: Parameters<History['pushState']>) {
-        native.apply(this, a);
-        routed();
-      };
-    }
-    on('popstate', routed);
-    on('hashchange', routed);
+    after(history, 'pushState replaceState', routed);
+    on('popstate hashchange', routed);
   }
   return page;
 }

@@ -20,8 +20,9 @@ export const CART_EVENTS = NAMES.slice(0, 7);
 export const cartType = (name: string): string | undefined => CART_EVENTS[NAMES.indexOf(name) % 7];
 
 /** The stage an event type carries by itself (protocol EVENT_DEFAULT_STAGE, rule 4). */
+// (STAGES[9] is undefined: not a cart event.)
 export const eventStage = (type: string): string | undefined =>
-  CART_EVENTS.includes(type) ? STAGES[type == 'view_item' ? 1 : 2] : undefined;
+  STAGES[CART_EVENTS.includes(type) ? (type == 'view_item' ? 1 : 2) : 9];
 
 // Protocol PATH_HEURISTICS as one expression: the n-th group that matches names the n-th default stage.
 const HEURISTICS = /^\/(?:(blog|guides?)|(products?|pricing|compare|reviews)|(cart|basket|checkout)|(account|orders|support)|(refer|invite))(?:\/|$)/;

@@ -2,23 +2,23 @@
 import type { Options } from './index.ts';
 import { STAGES } from './names.ts';
 
-/** Options after defaults: lists split, endpoint without a trailing slash. Switches stay strings, compared where used. */
-export interface Config extends Options {
+/** Options after defaults: lists split (no kept parameters: null), endpoint without a trailing slash. Switches stay strings, compared where used. */
+export interface Config extends Omit<Options, 'keepParams'> {
   endpoint: string;
   stages: string[];
-  keepParams: string[];
+  keepParams: string[] | null;
 }
 
-const list = (v: readonly string[] | string | undefined): string[] =>
-  ('' + (v || '')).split(',').map((s) => s.trim()).filter(Boolean);
+// Names without blanks or commas: [v].join() joins an array with commas and reads undefined as empty, so both forms read
+// alike; none gives null.
+const list = (v: readonly string[] | string | undefined): string[] | null => [v].join().match(/[^\s,]+/g);
 
-/** Applies the defaults to `o`. */
-export function configure(o: Options): Config {
-  const stages = list(o.stages);
+/** Applies the defaults to `o`; `origin` is the default endpoint. */
+export function configure(o: Options, origin: string): Config {
   return {
     ...o,
-    endpoint: (o.endpoint || location.origin).replace(/\/+$/, ''),
-    stages: stages[0] ? stages : STAGES,
+    endpoint: (o.endpoint || origin).replace(/\/+$/, ''),
+    stages: list(o.stages) || STAGES,
     keepParams: list(o.keepParams),
   };
 }

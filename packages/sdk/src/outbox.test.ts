@@ -5,7 +5,7 @@ import { tx } from './idb.ts';
 import { empty, live, OUTBOX_CAP, OUTBOX_MAX_AGE, put, release, restore, save, waiting } from './outbox.ts';
 
 const event = (id: string, ts = Date.now()): WireEvent => ({ ...VALID_EVENTS[0]!, id, ts });
-const stored = async () => (await tx<WireEvent[]>('readonly', (s) => s.getAll()))!;
+const stored = async () => (await tx<WireEvent[]>((s) => s.getAll()))!;
 const settle = () => new Promise((r) => setTimeout(r, 50));
 
 describe('outbox', () => {
@@ -24,7 +24,7 @@ describe('outbox', () => {
   });
 
   it('sends what another tab or an earlier page left in the database', async () => {
-    await tx('readwrite', (s) => void s.put(event('earlier', Date.now() - 5), 'earlier'));
+    await tx((s) => s.put(event('earlier', Date.now() - 5), 'earlier'));
     expect((await waiting())[0].map((e) => e.id)).toEqual(['earlier']);
     expect(live()).toEqual([]);
   });
@@ -32,7 +32,7 @@ describe('outbox', () => {
   it('forgets its memory copy once another tab had the event acknowledged', async () => {
     put(event('shared'));
     await settle();
-    await tx('readwrite', (s) => void s.delete('shared'));
+    await tx((s) => s.delete('shared'));
     expect((await waiting())[0]).toEqual([]);
     expect(live()).toEqual([]);
   });
@@ -74,7 +74,7 @@ describe('outbox copy in localStorage', () => {
   it('saves the waiting events synchronously, and a later page moves another page\'s copy into its outbox', async () => {
     await empty();
     put(event('leave-1'));
-    save();
+    save(live());
     const key = Object.keys(localStorage).find((k) => k.startsWith('pcq'))!;
     expect(JSON.parse(localStorage[key]).map((e: WireEvent) => e.id)).toEqual(['leave-1']);
     // What a closed page left: a copy under another key.

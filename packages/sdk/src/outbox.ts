@@ -18,13 +18,14 @@ const SAVED = 'pcq' + Math.random();
  * Adds `n` to the count of dropped events not yet reported and answers it. Kept in localStorage, not in
  * this tab's memory: a tab that closes before an acknowledged send must not take the count with it.
  */
-const lostBy = (n: number): number => +store('pcl', '' + (~~store('pcl')! + n))!;
+// A number goes in as it is: localStorage keeps it as text (read back as a number by ~~), and store() answers it.
+const lostBy = (n: number): number => store('pcl', (~~store('pcl')! + n) as unknown as string) as unknown as number;
 
 /** Queues one event: in memory at once, in IndexedDB in the background. */
 export function put(e: WireEvent): void {
   const r: [WireEvent, string?] = [e];
   mem.set(e.id, r);
-  tx('readwrite', (s) => s.put(e, e.id)).then((key) => (r[1] = key as string));
+  tx((s) => s.put(e, e.id)).then((key) => (r[1] = key as string));
 }
 
 /**
@@ -32,10 +33,9 @@ export function put(e: WireEvent): void {
  * caps (more than OUTBOX_CAP, or older than OUTBOX_MAX_AGE) are dropped here, oldest first.
  */
 export async function waiting(): Promise<[WireEvent[], number]> {
-  const list = (await tx<WireEvent[]>('readonly', (s) => s.getAll())) || [];
-  const ids = list.map((e) => e.id);
+  const list = (await tx<WireEvent[]>((s) => s.getAll())) || [];
   // Stored, then gone from the database: another tab had it acknowledged.
-  for (const [id, [e, stored]] of mem) ids.includes(id) || (stored ? mem.delete(id) : list.push(e));
+  for (const [id, [e, stored]] of mem) list.some((d) => d.id == id) || (stored ? mem.delete(id) : list.push(e));
   list.sort((a, b) => a.ts - b.ts);
   const old = list.filter((e, i) => Date.now() - e.ts > OUTBOX_MAX_AGE || i < list.length - OUTBOX_CAP);
   await release(old.map((e) => e.id));
@@ -43,33 +43,29 @@ export async function waiting(): Promise<[WireEvent[], number]> {
 }
 
 /** Removes events the collector acknowledged (or refused for good); `reported` drops were told to it. */
-export async function release(ids: string[], reported = 0): Promise<void> {
+export function release(ids: string[], reported = 0): Promise<void> {
   lostBy(-reported);
-  for (const id of ids) mem.delete(id);
-  await tx('readwrite', (s) => void ids.map((id) => s.delete(id)));
+  ids.map((id) => mem.delete(id));
+  return tx((s) => ids.map((id) => s.delete(id)));
 }
 
 /** Events this tab queued that nobody acknowledged yet, in queue order, read synchronously (for a beacon). */
 export const live = (): WireEvent[] => Array.from(mem.values(), (r) => r[0]);
 
 /** Empties the outbox (consent withdrawn). */
-export async function empty(): Promise<void> {
+export function empty(): Promise<void> {
   restore();
   mem.clear();
   store('pcl', '0');
-  await tx('readwrite', (s) => void s.clear());
+  return tx((s) => s.clear());
 }
 
 /**
- * The page is being hidden, perhaps for good: writes this tab's waiting events to localStorage,
- * which is synchronous, so the events queued just now (`page_leave`, form abandons) survive a tab
- * closed before their IndexedDB writes completed. Answers them (see `live`).
+ * The page is being hidden, perhaps for good: writes `l`, this tab's waiting events (see `live`), to
+ * localStorage, which is synchronous, so the events queued just now (`page_leave`, form abandons)
+ * survive a tab closed before their IndexedDB writes completed.
  */
-export function save(): WireEvent[] {
-  const l = live();
-  store(SAVED, JSON.stringify(l));
-  return l;
-}
+export const save = (l: WireEvent[]): void => void store(SAVED, JSON.stringify(l));
 
 /** Moves what other pages saved (see `save`) into the outbox, and forgets every saved copy. */
 export function restore(): void {

@@ -18,11 +18,14 @@ describe('retry policy', () => {
     r.mockRestore();
   });
 
-  it('reads Retry-After in seconds, and anything else as no advice', () => {
-    expect(retryAfter('10')).toBe(10_000);
-    expect(retryAfter('0.5')).toBe(500);
-    expect(retryAfter(null)).toBe(0);
-    expect(retryAfter('soon')).toBe(0);
-    expect(retryAfter('Mon, 23 Nov 2026 10:00:30 GMT')).toBe(0);
+  it('reads a 429\'s Retry-After in seconds, and anything else as no advice', () => {
+    const reply = (status: number, after?: string) => new Response(null, { status, headers: after ? { 'Retry-After': after } : {} });
+    expect(retryAfter(reply(429, '10'))).toBe(10_000);
+    expect(retryAfter(reply(429, '0.5'))).toBe(500);
+    expect(retryAfter(reply(429))).toBe(0);
+    expect(retryAfter(reply(429, 'soon'))).toBe(0);
+    expect(retryAfter(reply(429, 'Mon, 23 Nov 2026 10:00:30 GMT'))).toBe(0);
+    expect(retryAfter(reply(503, '10'))).toBe(0);
+    expect(retryAfter({ status: 0 })).toBe(0);
   });
 });

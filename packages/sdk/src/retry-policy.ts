@@ -1,4 +1,5 @@
 // What to do after a send: keep the events and retry, or let them go; and how long to wait before the next try.
+import type { Reply } from './transport.ts';
 
 /** First retry delay, ms; doubles at each failure. */
 export const BACKOFF_BASE = 1000;
@@ -8,15 +9,16 @@ export const BACKOFF_CAP = 300_000;
 /**
  * Whether a reply status means "keep the events and try again": a network error (status 0), 408,
  * 429, 5xx. Everything else lets them go: 2xx acknowledged them, and any other 4xx will never take
- * this batch, so retrying it forever would only block the outbox.
+ * this batch, so retrying it forever would only block the outbox. Read by its digits (`test` makes the
+ * number a string): a response's status is 200 to 599, and 0 is the transport's network error.
  */
-export const shouldRetry = (status: number): boolean => status < 200 || status > 499 || status == 408 || status == 429;
+export const shouldRetry = (status: number): boolean => /^(0|5|408|429)/.test(status as any);
 
 /** Delay before retry number `n` (0-based): exponential, capped, with jitter in [½, 1] of the step so tabs and visitors spread out. */
-export const backoff = (n: number): number => Math.min(BACKOFF_CAP, BACKOFF_BASE * 2 ** n) * (0.5 + Math.random() / 2);
+export const backoff = (n: number): number => Math.min(BACKOFF_CAP / 2, (BACKOFF_BASE / 2) * 2 ** n) * (1 + Math.random());
 
 /**
- * A `Retry-After` header as a delay in ms: its seconds, the form the collector (and the rate limiters in
- * front of collectors) send; 0 when absent or unreadable, and the backoff applies. (An HTTP date reads as 0.)
+ * The delay in ms a reply asks for: a 429's `Retry-After` in seconds, the form the collector (and the rate
+ * limiters in front of collectors) send; 0 when absent or unreadable (an HTTP date reads as 0), and the backoff applies.
  */
-export const retryAfter = (header: string | null | undefined): number => +header! * 1000 || 0;
+export const retryAfter = (r: Reply): number => (r.status == 429 && +r.headers!.get('Retry-After')! * 1000) || 0;

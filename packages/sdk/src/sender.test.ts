@@ -1,6 +1,7 @@
 import { DEFAULT_STAGES, parseBatch, type Batch, type WireEvent } from '@parcours/protocol';
 import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { store } from './local-store.ts';
 import { empty, put, waiting } from './outbox.ts';
 import { flush, online, SEND_DELAY, soon, target } from './sender.ts';
 
@@ -119,6 +120,62 @@ describe('sender', () => {
     expect(c.fetch).toHaveBeenCalledTimes(1);
     await advance(200);
     expect(c.fetch).toHaveBeenCalledTimes(2);
+    expect(await pending()).toEqual([]);
+  });
+
+  it('holds an event queued during a backoff until the backoff ends', async () => {
+    const c = fakeCollector([[429, '10']]);
+    queue(1);
+    expect(await flush()).toBe(false);
+    queue(1);
+    soon();
+    await advance(9_900);
+    expect(c.fetch).toHaveBeenCalledTimes(1);
+    await advance(200);
+    expect(c.fetch).toHaveBeenCalledTimes(2);
+    expect(c.bodies[1]!.events).toHaveLength(2);
+    expect(await pending()).toEqual([]);
+  });
+
+  it('sends an event a moment after it is queued once a backoff ended with nothing left to send', async () => {
+    const c = fakeCollector([[429, '10']]);
+    queue(1);
+    expect(await flush()).toBe(false);
+    // Another tab had it acknowledged meanwhile.
+    await empty();
+    await advance(10_100);
+    expect(c.fetch).toHaveBeenCalledTimes(1);
+    const ids = queue(1);
+    soon();
+    await advance(SEND_DELAY + 10);
+    expect(c.fetch).toHaveBeenCalledTimes(2);
+    expect(c.bodies[1]!.events.map((e) => e.id)).toEqual(ids);
+  });
+
+  it('sends an event a moment after it is queued once consent, withdrawn during a backoff, is given again', async () => {
+    const c = fakeCollector([500]);
+    queue(1);
+    expect(await flush()).toBe(false);
+    store('pco', '0');
+    await empty();
+    await advance(1_000);
+    store('pco', '1');
+    const ids = queue(1);
+    soon();
+    await advance(SEND_DELAY + 10);
+    expect(c.fetch).toHaveBeenCalledTimes(2);
+    expect(c.bodies[1]!.events.map((e) => e.id)).toEqual(ids);
+  });
+
+  it('backs off from the first step after a 429 that was waited out as its Retry-After says', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const c = fakeCollector([[429, '10'], 500]);
+    queue(1);
+    expect(await flush()).toBe(false);
+    await advance(10_010);
+    expect(c.fetch).toHaveBeenCalledTimes(2);
+    await advance(1_010);
+    expect(c.fetch).toHaveBeenCalledTimes(3);
     expect(await pending()).toEqual([]);
   });
 

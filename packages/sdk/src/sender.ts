@@ -8,10 +8,11 @@ import { beacon, post } from './transport.ts';
 /** Delay between queuing an event and sending it, ms: lets a burst travel in one request. */
 export const SEND_DELAY = 1000;
 
-let url = '';
-let site = '';
+let url: string;
+let site: string;
+// Failed tries in a row (the backoff's step; a 429 waited out as its Retry-After says is not counted).
 let fails = 0;
-let until = 0;
+// The next send (after SEND_DELAY, or a retry), while it is pending: events queued meanwhile go with it.
 let timer: ReturnType<typeof setTimeout> | undefined;
 let busy: Promise<boolean> | undefined;
 
@@ -26,12 +27,12 @@ const schedule = (ms: number) => {
   timer = setTimeout(() => {
     timer = undefined;
     flush();
-  }, Math.max(ms, until - Date.now()));
+  }, ms);
 };
 
 /**
  * Sends soon: SEND_DELAY after the first event of a burst (not after the last: a steady stream of events
- * must not hold them back), or when the current backoff ends. One timer a burst, not one per event.
+ * must not hold them back), or with the retry already scheduled. One timer a burst, not one per event.
  */
 export const soon = (): void => void (timer || schedule(SEND_DELAY));
 
@@ -40,17 +41,15 @@ async function drain(): Promise<boolean> {
     const [list, lost] = await waiting();
     // Consent withdrawn: nothing leaves, not even what was read before the outbox was emptied.
     if (withdrawn()) return false;
-    if (!(list.length || lost)) return true;
-    const [body, ids] = pack(site, list, lost, Date.now());
+    if (!list[0] && !lost) return true;
+    const [body, ids] = pack(site, list, lost);
     const r = await post(url, body);
     if (shouldRetry(r.status)) {
-      const wait = (r.status == 429 && retryAfter(r.headers!.get('Retry-After'))) || backoff(fails++);
-      until = Date.now() + wait;
-      schedule(wait);
+      schedule(retryAfter(r) || backoff(fails++));
       return false;
     }
     // Acknowledged (stored, duplicates, or rejected one by one) or refused for good (4xx): it leaves the outbox.
-    fails = until = 0;
+    fails = 0;
     await release(ids, lost);
   }
 }
@@ -59,25 +58,25 @@ async function drain(): Promise<boolean> {
  * Sends now, ignoring backoff, one tab at a time (Web Locks where available). Resolves `true` once
  * everything waiting was acknowledged or refused for good, `false` if a try failed (kept, retried later).
  */
-export function flush(): Promise<boolean> {
-  return (busy ||= (navigator.locks ? navigator.locks.request('parcours', drain) : drain())
+export const flush = (): Promise<boolean> =>
+  (busy ||= (navigator.locks?.request('parcours', drain) || drain())
     .catch(() => false)
     .finally(() => (busy = undefined)));
-}
 
 /** Back online: forget the backoff and send at once. */
 export function online(): void {
-  fails = until = 0;
+  fails = 0;
   flush();
 }
 
 /**
- * The page is being hidden: saves what IndexedDB has not confirmed (see outbox `save`) and beacons this tab's waiting events, newest first (the oldest had their
+ * The page is being hidden: saves this tab's waiting events (see outbox `save`) and beacons them, newest first (the oldest had their
  * chance with fetch and are safe in IndexedDB). They stay in the outbox until an acknowledged send:
  * the collector stores each id once, so a page hidden twice may send an event twice, never store it twice.
  * (Consent withdrawn leaves nothing in this tab's memory to beacon.)
  */
 export function beaconNow(): void {
-  const l = save();
-  if (l[0]) beacon(url, pack(site, l.reverse(), 0, Date.now())[0]);
+  const l = live();
+  save(l);
+  if (l[0]) beacon(url, pack(site, l.reverse(), 0)[0]);
 }

@@ -19,12 +19,12 @@ export function resolveStage(
   explicit?: unknown,
   page?: unknown,
   rules?: Record<string, string> | null,
-  customer?: boolean,
+  customer?: string | boolean,
 ): string {
   const ok = (s: unknown) => stages.includes(s as string) && (s as string);
   let s = ok(explicit) || ok(page);
   if (s) return s;
   for (const g in rules) s ||= globToRegExp(g).test(path) && ok(rules[g]);
   s = s || ok(eventStage(type)) || ok(pathStage(path)) || stages[0]!;
-  return customer && stages.indexOf(s) < stages.indexOf('decision') && stages.includes('retention') ? 'retention' : s;
+  return (customer && stages.indexOf(s) < stages.indexOf('decision') && ok('retention')) || s;
 }

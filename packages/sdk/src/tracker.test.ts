@@ -4,6 +4,7 @@ import { cart, consent, init, page, stage, track } from './index.ts';
 import { waiting } from './outbox.ts';
 
 const events: WireEvent[] = [];
+let replayed: WireEvent[] = [];
 addEventListener('parcours:event', (e) => events.push((e as CustomEvent<WireEvent>).detail));
 const last = () => events.at(-1)!;
 const types = () => events.map((e) => e.type);
@@ -17,9 +18,17 @@ describe('the tracker through the npm API', () => {
     stage('consideration');
     track('early_event', { a: 1 });
     init({ site: 'shop', endpoint: 'https://collector.example/', keepParams: 'ref' });
+    replayed = [...events];
   });
   beforeEach(() => {
     events.length = 0;
+  });
+
+  it('sends calls queued before it started ahead of the first page view, with the page\'s url and declared stage', () => {
+    expect(replayed.map((e) => [e.type, e.url, e.stage])).toEqual([
+      ['early_event', 'https://shop.example/blog/post?utm_source=news', 'consideration'],
+      ['page_view', 'https://shop.example/blog/post?utm_source=news', 'consideration'],
+    ]);
   });
 
   it('sends the first page view with a clean url, the declared stage and ids that stay the same', () => {

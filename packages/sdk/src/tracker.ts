@@ -14,34 +14,37 @@ import { cleanUrl } from './url-clean.ts';
 type Loose = Record<string, any>;
 
 let c: Config;
-let declared: string | undefined;
-// The page being shown: its cleaned URL and its path for stage rules, fixed when it is shown.
-let here: string[] = [];
+// The page being shown: its cleaned URL and its path for stage rules, fixed when it is shown, and its stage() declaration.
+let here: [string?, string?, string?] = [];
 
-/** Sets the configuration every event is built with, and what `page()` does (the lifecycle's route change). */
+/**
+ * Sets the configuration every event is built with and what `page()` does (the lifecycle's route change), and
+ * fixes the page being shown: calls queued before the script started, and what dataLayer already holds, run
+ * before the first page view and need its URL.
+ */
 export const setConfig = (config: Config, page: (props?: Loose) => void): void => {
   c = config;
   calls.page = page;
+  newPage(1);
 };
 
 /** Whether nothing may be sent: Do Not Track / GPC (unless `respectDnt` is `off`) or consent withdrawn. */
 const off = () => (c.respectDnt != 'off' && optedOut()) || withdrawn();
 
 /**
- * A page is shown (first or SPA route): fixes its URL and path for its events and forgets the previous
- * page's stage declaration (not on the first page: a `stage()` queued before the script loaded is this page's).
+ * A page is shown (first or SPA route): fixes its URL and path for its events and, unless `keep`, forgets the
+ * previous page's stage declaration (the first page view keeps a `stage()` queued before the script loaded).
  * Answers the page's cleaned URL.
  */
-export function newPage(): string {
-  if (here[0]) declared = undefined;
-  return (here = [cleanUrl(location.href, c.keepParams), location.pathname])[0]!;
+export function newPage(keep?: unknown): string {
+  return (here = [cleanUrl(location.href, c.keepParams), location.pathname, keep ? here[2] : ''])[0]!;
 }
 
 /**
  * Queues an event of `type` with its extra fields; `stage` is the explicit stage (rule 1). Every
  * queued event is announced as `window` CustomEvent `parcours:event` (detail: the event).
  */
-export function emit(type: string, fields?: Loose, stage?: string): void {
+export const emit = (type: string, fields?: Loose, stage?: string): void => {
   if (off()) return;
   const now = Date.now();
   const [visitor, session] = ids(now);
@@ -59,9 +62,9 @@ export function emit(type: string, fields?: Loose, stage?: string): void {
         here[1]!,
         c.stages,
         stage,
-        declared || document.querySelector<HTMLMetaElement>('meta[name="parcours:stage"]')?.content,
-        c.rules || (window as Loose).parcoursConfig?.rules,
-        store('pcc') == '1',
+        here[2] || document.querySelector<HTMLMetaElement>('meta[name="parcours:stage"]')?.content,
+        (window as Loose).parcoursConfig?.rules,
+        store('pcc'), // '1' once purchased
       ),
       visitor,
       session,
@@ -72,29 +75,31 @@ export function emit(type: string, fields?: Loose, stage?: string): void {
   put(e);
   soon();
   dispatchEvent(new CustomEvent('parcours:event', { detail: e }));
-}
+};
+
+// A GA4 or Segment ecommerce name is a cart step; its payload goes as it is: the collector reads its cart fields as
+// GA4 does and leaves the rest. Other events keep their props (the collector keeps primitives; see emit for JSON).
+const track = (a: string, p: Loose) => {
+  const t = cartType(a);
+  const { stage, ...props } = p;
+  emit(t || a, t ? p : { props }, stage);
+};
 
 const calls: Record<string, (a: any, p: Loose) => unknown> = {
-  // A GA4 or Segment ecommerce name is a cart step; its payload goes as it is: the collector reads its cart fields as
-  // GA4 does and leaves the rest. Other events keep their props (the collector keeps primitives; see emit for JSON).
-  track(a, p) {
-    const t = cartType(a);
-    const { stage, ...props } = p;
-    emit(t || a, t ? p : { props }, stage);
-  },
-  stage: (a) => (declared = a),
+  track,
+  // `cart('add', payload)` is `track('add_to_cart', payload)`; an action it does not know is a custom event.
+  cart: track,
+  stage: (a) => (here[2] = a),
   // Nothing is queued while tracking is off, so a flush then has nothing to send.
   flush,
   consent(a) {
-    store('pco', a === false ? '0' : '1');
-    if (a === false) {
+    // store() answers what it wrote: withdrawn when that is '0'.
+    if (store('pco', a === false ? '0' : '1') == '0') {
       store('pcs', ''); // forget the visitor: consent given again starts a new one
       return empty();
     }
   },
 };
-// `cart('add', payload)` is `track('add_to_cart', payload)`; an action it does not know is a custom event.
-calls.cart = calls.track!;
 
-/** Runs a public call by name (`track`, `page`, `stage`, `cart`, `consent`, `flush`); unknown names are ignored, nothing throws. */
-export const run = guard((name: string, [a, p]: any[]): unknown => calls[name]!(a, p || {}));
+/** Runs a public call by name with its arguments, as `window.parcours(name, …)` (`track`, `page`, `stage`, `cart`, `consent`, `flush`); unknown names are ignored, nothing throws. */
+export const run = guard((name: string, a?: any, p?: any): unknown => calls[name]!(a, p || {}));

@@ -3,16 +3,14 @@
 /** A send's outcome: the collector's response, or status 0 for a network error. */
 export type Reply = Pick<Response, 'status'> & { headers?: Headers };
 
-/** How long a request may hang before it counts as a network error (and frees the flush lock). */
-const TIMEOUT = 15_000;
-
 /**
  * POSTs `body` with `keepalive`, so a request started just before the page goes away still
  * completes. A string body goes as `text/plain;charset=UTF-8`: a "simple" request, so no CORS
- * preflight. Never rejects.
+ * preflight. Never rejects. No timeout of its own: a request that hangs is ended by the browser's
+ * network timeouts; meanwhile this tab holds the send lock and other tabs' sends wait (nothing is lost).
  */
 export const post = (url: string, body: string): Promise<Reply> =>
-  fetch(url, { method: 'POST', body, keepalive: true, signal: AbortSignal.timeout(TIMEOUT) }).catch(() => ({ status: 0 }));
+  fetch(url, { method: 'POST', body, keepalive: true }).catch(() => ({ status: 0 }));
 
 /**
  * Queues `body` with `navigator.sendBeacon` (a string goes as text/plain): the browser delivers it even after the tab closes.
