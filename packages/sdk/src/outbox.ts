@@ -17,8 +17,8 @@ const SAVED = 'pcq' + Math.random();
 /**
  * Adds `n` to the count of dropped events not yet reported and answers it. Kept in localStorage, not in
  * this tab's memory: a tab that closes before an acknowledged send must not take the count with it.
+ * The number goes in as it is: localStorage keeps it as text (read back by `~~`), and store() answers it.
  */
-// A number goes in as it is: localStorage keeps it as text (read back as a number by ~~), and store() answers it.
 const lostBy = (n: number): number => store('pcl', (~~store('pcl')! + n) as unknown as string) as unknown as number;
 
 /** Queues one event: in memory at once, in IndexedDB in the background. */
