@@ -300,6 +300,14 @@ function goalsSection(r: AllResults): string[] {
   ];
 }
 
+/** The built tag's code at a profile location `parcours.js:1:N` (its names are minified), as a short quote; else nothing. */
+function codeAt(where: string): string {
+  const at = /parcours\.js:1:(\d+)/.exec(where);
+  const file = new URL('../../packages/sdk/dist/parcours.js', import.meta.url);
+  if (!at || !existsSync(file)) return '';
+  return `: \`${readFileSync(file, 'utf8').slice(+at[1]!, +at[1]! + 48).replace(/`/g, "'")}…\``;
+}
+
 /** What holds each missed goal back, from this run's own figures (profile, stage costs). */
 function goalNotes(r: AllResults): string[] {
   const notes: string[] = [];
@@ -309,17 +317,17 @@ function goalNotes(r: AllResults): string[] {
     notes.push(
       `- **Size**: ${fmt(ours.gzip - pl.gzip)} B gzip over Plausible's full tracker (${fmt(ours.gzip)} against ${fmt(pl.gzip)} B). ` +
         `Parcours carries what Plausible does not: an IndexedDB outbox with retries and beacons, form abandonment with the last field, ` +
-        `cart events and declarative cart buttons, stage rules; idb-keyval alone costs about 540 B gzip (TOOLCHAIN.md).`,
+        `cart events and declarative cart buttons, stage rules; what each part costs is in packages/sdk/README.md ("What it costs").`,
     );
   }
   const b = summarizeBrowser(r.browser).find((s) => s.tracker === 'parcours');
   if (b && b.callMedianMs > GOALS.trackMedianMs) {
-    const top = r.profile.slice(0, 4).map((p) => `${p.name} (${p.where}, ${fmt(p.share * 100, 0)} %)`).join(', ');
+    const top = r.profile.slice(0, 4).map((p) => `${p.name} (${p.where}${codeAt(p.where)}, ${fmt(p.share * 100, 0)} %)`).join(', ');
     notes.push(
       `- **track() time**: median ${ms(b.callMedianMs)}, ${fmt(b.callMedianMs - GOALS.trackMedianMs, 3)} ms over the goal. ` +
         (top ? `Inside the calls the CPU profile finds most self time in ${top}. ` : '') +
-        '`setItem`/`getItem` are Web Storage (localStorage) calls and `getRandomValues` the crypto random source of ids, all ' +
-        'synchronous on the main thread: doing them once per page or per batch instead of once per call is what the goal needs.',
+        'Web Storage (localStorage) calls count in the self time of the function that makes them: they and ' +
+        '`getRandomValues` (the ids) are synchronous on the main thread, once or more per call.',
     );
   }
   if (b && b.scriptLongFrames > 0) {
