@@ -36,7 +36,10 @@ describe('parseBatch', () => {
         { item_id: 42, item_name: 'Mug', price: '12.50', quantity: '2', item_brand: { no: 1 }, extra: 'x' },
         { price: 3 },
         'not an item',
-        { item_name: 'Filter', price: 'free', quantity: 0 },
+        { item_name: 'Filter', price: 'free' },
+        { item_id: 'x', quantity: 0 },
+        { item_id: 'y', price: '0x10', quantity: ' 3 ' },
+        { item_id: '   ', item_name: ' Kettle ' },
       ],
       value: '25',
       currency: 'eur',
@@ -47,7 +50,12 @@ describe('parseBatch', () => {
     expect(r.rejected).toEqual([]);
     const [a, b] = r.events.map((e) => e.event);
     expect(a).toMatchObject({
-      items: [{ item_id: '42', item_name: 'Mug', price: 12.5, quantity: 2 }, { item_name: 'Filter', quantity: 1 }],
+      items: [
+        { item_id: '42', item_name: 'Mug', price: 12.5, quantity: 2 },
+        { item_name: 'Filter', quantity: 1 },
+        { item_id: 'y', quantity: 3 },
+        { item_name: 'Kettle', quantity: 1 },
+      ],
       value: 25,
       currency: 'EUR',
       transaction_id: '1001',

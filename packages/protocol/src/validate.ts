@@ -32,6 +32,7 @@ export interface ParseOptions {
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_ .:-]*$/;
 const CURRENCY = /^[A-Za-z]{3}$/;
+const DECIMAL = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 // A plain field, not a parameter property: Node's type stripping (the bench imports this package) refuses those.
@@ -84,19 +85,21 @@ function url(v: unknown): string {
  * data- attributes send "12.50"); undefined when it cannot be read or is out of [min, max].
  */
 function amount(v: unknown, min: number, max: number): number | undefined {
-  const n = typeof v === 'string' && v.trim() ? Number(v) : v;
+  // Decimal notation only: Number() would also read "0x10", "0b11" or "" (0).
+  const n = typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v;
   return typeof n === 'number' && Number.isFinite(n) && n >= min && n <= max ? n : undefined;
 }
 
 /** A cart text (item id, name, …, transaction id): a string, or a finite number written out (item id 42 is "42"). */
 function cartText(v: unknown, max = MAX_TEXT_LENGTH): string | undefined {
   const t = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
-  return typeof t === 'string' ? cleanText(t, max) || undefined : undefined;
+  return typeof t === 'string' ? cleanText(t.trim(), max) || undefined : undefined;
 }
 
 /**
  * The cart lines: GA4 fields only, read leniently (see `amount`, `cartText`). A line with neither id nor
- * name, or that is not an object, is left out, and so are lines past MAX_ITEMS; undefined when none is left.
+ * name, with a quantity that cannot be read, or that is not an object, is left out, and so are lines past
+ * MAX_ITEMS; undefined when none is left.
  */
 function items(v: unknown): Item[] | undefined {
   if (!Array.isArray(v)) return undefined;
@@ -111,7 +114,10 @@ function items(v: unknown): Item[] | undefined {
     if (!item.item_id && !item.item_name) continue;
     const price = amount(raw.price, 0, 1e9);
     if (price !== undefined) item.price = price;
-    item.quantity = Math.round(amount(raw.quantity, 1, 1e6) ?? 1);
+    // No quantity is one; a quantity that cannot be read (0, "two") leaves the line out rather than guess its value.
+    const quantity = raw.quantity == null ? 1 : amount(raw.quantity, 1, 1e6);
+    if (quantity === undefined) continue;
+    item.quantity = Math.round(quantity);
     out.push(item);
   }
   return out.length ? out : undefined;
