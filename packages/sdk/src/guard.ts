@@ -14,7 +14,8 @@ export const guard =
  * passes there first (`visibilitychange` too, it bubbles), and a page's stopPropagation cannot hide it.
  */
 export const on = (types: string, f: (e: any) => unknown): void => {
-  for (const t of types.split(' ')) addEventListener(t, guard(f), true);
+  const g = guard(f);
+  for (const t of types.split(' ')) addEventListener(t, g, true);
 };
 
 /**
@@ -22,11 +23,12 @@ export const on = (types: string, f: (e: any) => unknown): void => {
  * their `this` and arguments: for the calls that fire no event (`history.pushState`, `form.submit()`, `dataLayer.push`).
  */
 export const after = (o: any, keys: string, f: (self: any, a: any[]) => unknown): void => {
+  const g = guard(f);
   for (const k of keys.split(' ')) {
     const native = o[k];
     o[k] = function (this: unknown, ...a: unknown[]) {
       const r = native.apply(this, a);
-      guard(f)(this, a);
+      g(this, a);
       return r;
     };
   }
