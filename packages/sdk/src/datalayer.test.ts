@@ -1,11 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { bridgeDataLayer } from './datalayer.ts';
 
 describe('GA4 dataLayer bridge', () => {
+  // The page's own dataLayer, as the bridge reads it: a fresh one for each test.
+  const w = window as unknown as Record<string, any>;
+  afterEach(() => delete w.dataLayer);
+
   it('turns earlier and later ecommerce pushes and gtag calls into cart events, and ignores the rest', () => {
-    const w: Record<string, any> = { dataLayer: [{ event: 'view_item', ecommerce: { items: [{ item_id: 'a' }] } }, { event: 'gtm.js' }] };
+    w.dataLayer = [{ event: 'view_item', ecommerce: { items: [{ item_id: 'a' }] } }, { event: 'gtm.js' }];
     const calls: unknown[] = [];
-    bridgeDataLayer((_, type, payload) => calls.push([type, payload]), w);
+    bridgeDataLayer((_, type, payload) => calls.push([type, payload]));
     function gtag(..._args: unknown[]) {
       // eslint-disable-next-line prefer-rest-params
       w.dataLayer.push(arguments);
@@ -24,10 +28,9 @@ describe('GA4 dataLayer bridge', () => {
   });
 
   it('never lets a malformed push break the page', () => {
-    const w: Record<string, any> = {};
     bridgeDataLayer(() => {
       throw new Error('boom');
-    }, w);
+    });
     expect(() => w.dataLayer.push(null, { event: 'purchase', ecommerce: {} }, { get event() { throw new Error('x'); } })).not.toThrow();
     expect(w.dataLayer).toHaveLength(3);
   });

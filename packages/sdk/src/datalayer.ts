@@ -9,7 +9,8 @@ type Loose = Record<string, any>;
  * (GTM style) and `gtag('event', 'add_to_cart', {…})` (its `arguments` object). Only GA4 ecommerce names count,
  * each as the public call `cart(type, payload)` through `run` (the tracker's run).
  */
-export function bridgeDataLayer(run: (call: 'cart', type: string, payload: Loose) => void, w: Loose = window): void {
+export function bridgeDataLayer(run: (call: 'cart', type: string, payload: Loose) => void): void {
+  const w = window as Loose;
   const dl: Loose[] = (w.dataLayer = w.dataLayer || []);
   const read = guard((x: Loose) => {
     // A null or primitive push throws here, inside the guard: nothing to bridge.
