@@ -1,15 +1,16 @@
 // The tracker: builds each event (ids, stage, clean url), puts it in the outbox, and runs the public calls.
 import type { WireEvent } from '@parcours/protocol';
+// Imports in the order that compresses the tag best (scripts/size.mjs; the order sets the modules' order in the IIFE).
+import { empty, put } from './outbox.ts';
 import { guard } from './guard.ts';
-import { ids, uuid } from './ids.ts';
-import { store } from './local-store.ts';
+import { cleanUrl } from './url-clean.ts';
 import { cartType } from './names.ts';
 import type { Config } from './options.ts';
-import { empty, put } from './outbox.ts';
-import { optedOut, withdrawn } from './privacy.ts';
-import { flush, soon } from './sender.ts';
 import { resolveStage } from './stage-rules.ts';
-import { cleanUrl } from './url-clean.ts';
+import { optedOut, withdrawn } from './privacy.ts';
+import { store } from './local-store.ts';
+import { ids, uuid } from './ids.ts';
+import { flush, soon } from './sender.ts';
 
 type Loose = Record<string, any>;
 
