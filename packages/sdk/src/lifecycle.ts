@@ -1,5 +1,7 @@
-// The page's life: page views (SPA routes included), visible time, scroll depth, page_leave, and the beacon when the page goes away.
+// The page's life: page views (SPA routes and back/forward cache restores included), visible time, scroll depth,
+// page_leave, and the send when the page goes away.
 import { after, on } from './guard.ts';
+import { pause } from './idb.ts';
 import { beaconNow, online } from './sender.ts';
 import { emit, newPage } from './tracker.ts';
 import { cleanUrl } from './url-clean.ts';
@@ -53,8 +55,16 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
     } else shown -= Date.now();
   });
   on('pagehide', () => {
+    pause(true);
     leave();
     beaconNow();
+  });
+  // Back from the back/forward cache: the same document shown again is a new page view (its page_leave went on pagehide).
+  on('pageshow', (e: PageTransitionEvent) => {
+    if (e.persisted) {
+      pause(false);
+      page();
+    }
   });
   on('online', online);
 

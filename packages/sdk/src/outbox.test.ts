@@ -37,6 +37,19 @@ describe('outbox', () => {
     expect(live()).toEqual([]);
   });
 
+  it('still sends its memory copy of stored events when the database cannot be read', async () => {
+    put(event('kept'));
+    await settle();
+    const lost = vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(() => {
+      throw new DOMException('Connection to Indexed Database server lost', 'InvalidStateError');
+    });
+    try {
+      expect((await waiting())[0].map((e) => e.id)).toEqual(['kept']);
+    } finally {
+      lost.mockRestore();
+    }
+  });
+
   it('drops the oldest events past the cap and reports how many until told it was reported', async () => {
     const now = Date.now();
     for (let i = 0; i < OUTBOX_CAP + 5; i++) put(event(`c${i}`, now - 10_000 + i));

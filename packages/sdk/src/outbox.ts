@@ -33,9 +33,10 @@ export function put(e: WireEvent): void {
  * caps (more than OUTBOX_CAP, or older than OUTBOX_MAX_AGE) are dropped here, oldest first.
  */
 export async function waiting(): Promise<[WireEvent[], number]> {
-  const list = (await tx<WireEvent[]>((s) => s.getAll())) || [];
-  // Stored, then gone from the database: another tab had it acknowledged.
-  for (const [id, [e, stored]] of mem) list.some((d) => d.id == id) || (stored ? mem.delete(id) : list.push(e));
+  const read = await tx<WireEvent[]>((s) => s.getAll());
+  const list = read || [];
+  // Stored, then gone from the database (read): another tab had it acknowledged. Unread, memory is all there is.
+  for (const [id, [e, stored]] of mem) list.some((d) => d.id == id) || (read && stored ? mem.delete(id) : list.push(e));
   list.sort((a, b) => a.ts - b.ts);
   const old = list.filter((e, i) => Date.now() - e.ts > OUTBOX_MAX_AGE || i < list.length - OUTBOX_CAP);
   await release(old.map((e) => e.id));
