@@ -6,6 +6,8 @@ export interface StaticServerOptions {
   site?: string;
   spa?: boolean;
   assets?: string;
+  /** HTML put first in every page's `<head>`. */
+  head?: string;
 }
 export interface RunningStaticServer {
   url: string;

@@ -22,14 +22,16 @@ const TEMPLATED = new Set(['.html', '.js', '.mjs', '.css']);
  * Starts a static server for `dir` on 127.0.0.1.
  * Options: `port` (default a free one), `collector` (replaces `{{COLLECTOR}}`), `site` (replaces `{{SITE}}`, default `demo`),
  * `spa` (default false: unknown paths without an extension answer `index.html`, as history routing needs),
- * `assets` (a second directory where files with an extension are looked up when `dir` lacks them: the SPA reuses the shop's CSS, images and store).
+ * `assets` (a second directory where files with an extension are looked up when `dir` lacks them: the SPA reuses the shop's CSS, images and store),
+ * `head` (HTML put first in every page's `<head>`, before any of its scripts: the tests' event recorder).
  * Clean URLs: `/blog/x` serves `blog/x.html` or `blog/x/index.html`.
  * @returns {Promise<{ url: string, port: number, stop(): Promise<void> }>}
  */
-export function startStaticServer({ dir, port = 0, collector, site = 'demo', spa = false, assets }) {
+export function startStaticServer({ dir, port = 0, collector, site = 'demo', spa = false, assets, head = '' }) {
   const root = normalize(dir);
   const fallback = assets ? normalize(assets) : undefined;
   const fill = (text) => text.replaceAll('{{COLLECTOR}}', collector).replaceAll('{{SITE}}', site);
+  const withHead = (html) => (head ? html.replace(/<head>/i, (tag) => tag + head) : html);
 
   const server = createServer(async (req, res) => {
     try {
@@ -40,9 +42,11 @@ export function startStaticServer({ dir, port = 0, collector, site = 'demo', spa
         return;
       }
       const ext = extname(file);
-      const body = TEMPLATED.has(ext) ? fill(await readFile(file, 'utf8')) : await readFile(file);
-      // no-store: every test and every `pnpm dev` edit must see the files as they are now.
-      res.writeHead(200, { 'content-type': TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+      const text = TEMPLATED.has(ext) ? fill(await readFile(file, 'utf8')) : undefined;
+      const body = text === undefined ? await readFile(file) : ext === '.html' ? withHead(text) : text;
+      // no-cache: every test and every `pnpm dev` edit sees the files as they are now (revalidated on each load), and,
+      // unlike no-store, the pages stay eligible for the back/forward cache, as a real shop's pages are.
+      res.writeHead(200, { 'content-type': TYPES[ext] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (err) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));

@@ -1,14 +1,20 @@
 // Real Chromium for the dashboard tests: headless, a fresh profile per context, the page's tables read back as text.
+// The dashboard is what a person sees, not the tag: one engine is enough here, the tag's tests run in all three.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
-import { launchProfile } from '../harness/browser.ts';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../harness/engines.ts';
 
 /** A browser with a profile of its own; `close()` also removes the profile. */
 export async function openBrowser(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'parcours-dash-'));
-  const context = await launchProfile(dir);
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,

@@ -1,109 +1,140 @@
-// Real Chromium for the journeys: a visitor is a persistent profile (reopen it to "come back"), every queued event is recorded.
+// Scripted visitors in any engine: a visitor is a browser profile (reopen it to "come back"); every event the script
+// queues and every error thrown in its pages is recorded in the page's own storage, for the test to read afterwards.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { launch, type Browser, type Engine, type LaunchOptions, type Tab } from './engines.ts';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Flags for headless Chromium on these machines (TOOLCHAIN.md): no sandbox as root, no background traffic. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-// Headless Chromium says "HeadlessChrome" and the collector rightly drops bots: the scripted visitors present as a desktop Chrome.
-export const VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
-const RECORD_PREFIX = '__e2e_parcours:';
+export { ENGINES, type Engine, type Tab } from './engines.ts';
+
+const EVENTS_PREFIX = '__e2e_events:';
+const ERRORS_PREFIX = '__e2e_errors:';
 
 /**
- * Records each `parcours:event` the script dispatches in the page's own localStorage, one key per document, written
- * synchronously: it survives tab closes and pagehide, where a message to the test process could be lost.
+ * Put first in every test page's `<head>` by the static server (so in every engine, before the script): records each
+ * `parcours:event` the script dispatches, and every error thrown or promise rejected in the page, in the page's own
+ * localStorage, written synchronously so that a closing tab's last events survive. Events go in chunks of 100 keys, so
+ * 5,000 events do not rewrite one growing array 5,000 times. `window.__e2eRecorded` holds this document's events,
+ * `window.__e2eRestored` counts its restores from the back/forward cache.
  */
-const RECORDER = `(() => {
-  const key = ${JSON.stringify(RECORD_PREFIX)} + Date.now() + '-' + Math.random().toString(36).slice(2);
-  const seen = [];
-  window.__e2eRecorded = seen;
+export const RECORDER = `<script>(() => {
+  const doc = Date.now() + '-' + Math.random().toString(36).slice(2);
+  const seen = (window.__e2eRecorded = []);
+  let chunk = [], n = 0;
+  const errors = [];
+  const save = (k, v) => { try { localStorage.setItem(k, JSON.stringify(v)); } catch {} };
   addEventListener('parcours:event', (e) => {
-    try { seen.push(e.detail); localStorage.setItem(key, JSON.stringify(seen)); } catch {}
+    seen.push(e.detail);
+    chunk.push(e.detail);
+    save(${JSON.stringify(EVENTS_PREFIX)} + doc + ':' + n, chunk);
+    if (chunk.length === 100) { chunk = []; n++; }
   });
-})();`;
-
-/** Headless Chromium on the profile folder `dir` (kept: reopen it to be the same person), 1280×900. */
-export function launchProfile(dir: string, opts: { args?: string[]; userAgent?: string } = {}): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: [...CHROMIUM_ARGS, ...(opts.args ?? [])],
-    userAgent: opts.userAgent,
-    viewport: { width: 1280, height: 900 },
-  });
-}
-
-/** Chromium on `dir` presenting as a desktop Chrome, so the collector does not drop it as a bot. */
-export const launchAsVisitor = (dir: string): Promise<BrowserContext> =>
-  // The switch, not only the context option: beacons sent while a page unloads carry the browser-wide User-Agent.
-  launchProfile(dir, { args: [`--user-agent=${VISITOR_UA}`], userAgent: VISITOR_UA });
+  const note = (kind, what) => { errors.push(kind + ': ' + String(what).slice(0, 300)); save(${JSON.stringify(ERRORS_PREFIX)} + doc, errors); };
+  addEventListener('error', (e) => note('error', e.message));
+  addEventListener('unhandledrejection', (e) => note('unhandledrejection', e.reason && (e.reason.stack || e.reason)));
+  addEventListener('pageshow', (e) => { if (e.persisted) window.__e2eRestored = (window.__e2eRestored || 0) + 1; });
+})();</script>`;
 
 export interface Visitor {
-  /** The browser profile: reopening it is the same person coming back (same localStorage and IndexedDB). */
-  profile: string;
-  context: BrowserContext;
-  /** Opens the browser on the profile (again). */
-  open(): Promise<BrowserContext>;
-  /** Closes the browser (every tab), keeping the profile. */
+  engine: Engine;
+  /** The browser, while open. */
+  browser: Browser;
+  newTab(): Promise<Tab>;
+  /** Closes the browser (every tab), keeping the profile where the engine can (`browser.persistent`). */
   close(): Promise<void>;
+  /**
+   * The same person coming back later: relaunches the browser on the profile; where the engine's automation cannot keep a
+   * profile (WebKit), every tab is closed and the same browser session goes on, which keeps its storage just the same.
+   */
+  reopen(): Promise<void>;
   /** Closes and deletes the profile. */
   dispose(): Promise<void>;
 }
 
-/** A new visitor: a fresh Chromium profile, opened. */
-export async function newVisitor(): Promise<Visitor> {
-  const profile = mkdtempSync(join(tmpdir(), 'parcours-visitor-'));
-  let context: BrowserContext | undefined;
+/** A new visitor in `engine`: a fresh profile, opened. */
+export async function newVisitor(engine: Engine, opts: Omit<LaunchOptions, 'profile'> = {}): Promise<Visitor> {
+  const profile = mkdtempSync(join(tmpdir(), `parcours-${engine}-`));
+  let browser: Browser | undefined = await launch(engine, { ...opts, profile });
+  const tabs = new Set<Tab>();
   const v: Visitor = {
-    profile,
-    get context() {
-      if (!context) throw new Error('visitor browser is closed');
-      return context;
+    engine,
+    get browser() {
+      if (!browser) throw new Error('visitor browser is closed');
+      return browser;
     },
-    async open() {
-      context = await launchAsVisitor(profile);
-      await context.addInitScript(RECORDER);
-      return context;
+    async newTab() {
+      const tab = await v.browser.newTab();
+      const close = tab.close.bind(tab);
+      tab.close = async () => {
+        tabs.delete(tab);
+        await close();
+      };
+      tabs.add(tab);
+      return tab;
     },
     async close() {
-      const c = context;
-      context = undefined;
-      if (c) await c.close();
+      const b = browser;
+      browser = undefined;
+      tabs.clear();
+      if (b) await b.close();
+    },
+    async reopen() {
+      if (browser && !browser.persistent) {
+        for (const t of [...tabs]) await t.close();
+        return;
+      }
+      await v.close();
+      browser = await launch(engine, { ...opts, profile });
     },
     async dispose() {
       await v.close();
       rmSync(profile, { recursive: true, force: true });
     },
   };
-  await v.open();
   return v;
 }
 
-/** Every event the script queued in this visitor's pages on `origin` (read from the profile's localStorage). */
-export async function recordedEvents(v: Visitor, origin: string): Promise<Array<Record<string, unknown>>> {
-  const page = await v.context.newPage();
+/** Reads a same-origin page that runs no tracking (a 404 of the static server), whose storage is the site's. */
+async function readStorage<T>(v: Visitor, origin: string, fn: (prefixes: [string, string]) => T): Promise<Awaited<T>> {
+  const tab = await v.newTab();
   try {
-    // A page of the same origin that runs no tracking: a 404 of the static server.
-    await page.goto(`${origin}/__e2e-read-records.txt`);
-    return await page.evaluate((prefix) => {
-      const out: unknown[] = [];
-      for (let i = 0; i < localStorage.length; i++) {
-        const k = localStorage.key(i)!;
-        if (k.startsWith(prefix)) out.push(...(JSON.parse(localStorage.getItem(k)!) as unknown[]));
-      }
-      return out as Array<Record<string, unknown>>;
-    }, RECORD_PREFIX);
+    await tab.goto(`${origin}/__e2e-read-records.txt`);
+    return await tab.evaluate(fn, [EVENTS_PREFIX, ERRORS_PREFIX] as [string, string]);
   } finally {
-    await page.close();
+    await tab.close();
   }
 }
 
-/** Waits until the script has sent everything it queued (its outbox in IndexedDB is empty), or throws after `timeoutMs`. */
-export async function waitForOutboxEmpty(page: Page, timeoutMs = 20_000): Promise<void> {
-  await page.waitForFunction(() => (window as unknown as { parcours?: unknown }).parcours !== undefined, undefined, { timeout: timeoutMs });
-  const done = await page.evaluate(
+/** Every event the script queued in this visitor's pages on `origin`. */
+export function recordedEvents(v: Visitor, origin: string): Promise<Array<Record<string, unknown>>> {
+  return readStorage(v, origin, ([events]) => {
+    const out: unknown[] = [];
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i)!;
+      if (k.startsWith(events)) out.push(...(JSON.parse(localStorage.getItem(k)!) as unknown[]));
+    }
+    return out as Array<Record<string, unknown>>;
+  });
+}
+
+/** Every error thrown or promise rejection left unhandled in this visitor's pages on `origin`. */
+export function pageErrors(v: Visitor, origin: string): Promise<string[]> {
+  return readStorage(v, origin, ([, errors]) => {
+    const out: string[] = [];
+    for (let i = 0; i < localStorage.length; i++) {
+      const k = localStorage.key(i)!;
+      if (k.startsWith(errors)) out.push(...(JSON.parse(localStorage.getItem(k)!) as string[]));
+    }
+    return out;
+  });
+}
+
+type ParcoursWindow = { parcours?: ((name: string, ...a: unknown[]) => unknown) & { l?: number }; __e2eRecorded?: Array<{ type: string }> };
+
+/** Waits until the script has sent everything it queued (its `flush()` resolves true), or throws after `timeoutMs`. */
+export async function waitForOutboxEmpty(tab: Tab, timeoutMs = 20_000): Promise<void> {
+  await tab.waitFor(() => (window as unknown as ParcoursWindow).parcours?.l === 1, undefined, timeoutMs);
+  const done = await tab.evaluate(
     (ms) =>
       Promise.race([
         (window as unknown as { parcours: (name: string) => Promise<boolean> }).parcours('flush'),
@@ -115,34 +146,32 @@ export async function waitForOutboxEmpty(page: Page, timeoutMs = 20_000): Promis
 }
 
 /** Leaves the site the way a person does: to another site, so the page is hidden for good (pagehide, beacon). */
-export async function leaveSite(page: Page): Promise<void> {
-  await page.goto('about:blank');
-}
-
-/** Types into a field key by key, as a person does (input events per key). */
-export async function typeInto(page: Page, selector: string, text: string): Promise<void> {
-  await page.click(selector);
-  await page.keyboard.type(text, { delay: 5 });
+export async function leaveSite(tab: Tab): Promise<void> {
+  await tab.goto('about:blank');
 }
 
 /** Waits until this document's script has queued `count` events of `type` (the page view: the script has started). */
-export async function tracked(page: Page, type: string, count = 1, timeoutMs = 15_000): Promise<void> {
-  await page.waitForFunction(
-    ([t, n]) => ((window as unknown as { __e2eRecorded?: Array<{ type: string }> }).__e2eRecorded ?? []).filter((e) => e.type === t).length >= (n as number),
-    [type, count] as const,
-    { timeout: timeoutMs },
+export async function tracked(tab: Tab, type: string, count = 1, timeoutMs = 15_000): Promise<void> {
+  await tab.waitFor(
+    ([t, n]) => ((window as unknown as ParcoursWindow).__e2eRecorded ?? []).filter((e) => e.type === t).length >= n,
+    [type, count] as [string, number],
+    timeoutMs,
   );
 }
 
-/** Opens `url` in `page` and waits for the script's page view. */
-export async function visit(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await tracked(page, 'page_view');
+/** Opens `url` in `tab` and waits for the script's page view. */
+export async function visit(tab: Tab, url: string): Promise<void> {
+  await tab.goto(url);
+  await tracked(tab, 'page_view');
 }
 
-/** Clicks a link (a real navigation) and waits for the next page's page view. */
-export async function follow(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForEvent('framenavigated', { predicate: (f) => f === page.mainFrame() }), page.click(selector)]);
-  await page.waitForLoadState('load');
-  await tracked(page, 'page_view');
+/** Clicks a link (a real navigation) and waits for the next page (its URL matching `next`, when given) and its page view. */
+export async function follow(tab: Tab, selector: string, next: RegExp | string = ''): Promise<void> {
+  const before = await tab.url();
+  await tab.click(selector);
+  await tab.waitFor(
+    ([prev, want]) => location.href !== prev && new RegExp(want).test(location.href) && document.readyState === 'complete',
+    [before, typeof next === 'string' ? next : next.source] as [string, string],
+  );
+  await tracked(tab, 'page_view');
 }

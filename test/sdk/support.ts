@@ -1,11 +1,11 @@
 // What the SDK's browser tests share: a site on the shared collector behind a fault proxy, its test page, and the exactly-once check.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { exportEvents, registerSite, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { startStaticServer } from '../harness/static-server.ts';
+import type { Tab } from '../harness/browser.ts';
 
 export interface SdkSite {
   site: string;
@@ -38,18 +38,18 @@ export async function openSdkSite(prefix: string): Promise<SdkSite> {
 }
 
 /** Opens `path` of the test page and waits until the script has started. */
-export async function load(page: Page, s: SdkSite, path = '/'): Promise<void> {
-  await page.goto(s.origin + path);
-  await page.waitForFunction(() => (window as unknown as { parcours?: { l?: number } }).parcours?.l === 1);
+export async function load(tab: Tab, s: SdkSite, path = '/'): Promise<void> {
+  await tab.goto(s.origin + path);
+  await tab.waitFor(() => (window as unknown as { parcours?: { l?: number } }).parcours?.l === 1);
 }
 
 /** Queues a custom event in the page. */
-export const track = (page: Page, type: string, props: Record<string, unknown> = {}) =>
-  page.evaluate(([t, p]) => (window as unknown as { parcours(...a: unknown[]): void }).parcours('track', t, p), [type, props] as const);
+export const track = (tab: Tab, type: string, props: Record<string, unknown> = {}) =>
+  tab.evaluate(([t, p]) => (window as unknown as { parcours(...a: unknown[]): void }).parcours('track', t, p), [type, props] as [string, Record<string, unknown>]);
 
 /** Resolves once the script reports everything it queued acknowledged. */
-export const flushed = (page: Page) =>
-  expect.poll(() => page.evaluate(() => (window as unknown as { parcours(n: string): Promise<boolean> }).parcours('flush')), { timeout: 30_000 }).toBe(true);
+export const flushed = (tab: Tab) =>
+  expect.poll(() => tab.evaluate(() => (window as unknown as { parcours(n: string): Promise<boolean> }).parcours('flush')), { timeout: 30_000 }).toBe(true);
 
 /**
  * Every recorded event is stored exactly once and nothing else of these visitors is stored; no

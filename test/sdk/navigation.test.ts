@@ -1,0 +1,112 @@
+// Moving through a site in every engine with the back/forward cache on, while the collector flaps: every event stored
+// once, the outbox empty on the last page, pages restored from the cache counted again.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ENGINES, leaveSite, newVisitor, pageErrors, recordedEvents, tracked, type Tab, type Visitor } from '../harness/browser.ts';
+import { registerSite, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
+import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
+import { serveShop, type RunningStaticServer } from '../harness/static-server.ts';
+import { expectDeliveredOnce, type SdkSite } from './support.ts';
+
+const PAGES = ['/', '/products/mug', '/products/beans', '/blog/brewing-guide', '/cart', '/newsletter', '/quote', '/account/'];
+
+/** The example shop for a new site, its script talking to the collector through a fault proxy. */
+async function openShopBehindProxy(): Promise<SdkSite> {
+  const { url, adminToken } = sharedCollector();
+  const proxy: FaultProxy = await startFaultProxy(url);
+  const site = uniqueSiteId('nav');
+  const shop: RunningStaticServer = await serveShop(proxy.url, site);
+  const token = await registerSite(url, adminToken, { id: site, origins: [shop.url] });
+  return {
+    site,
+    token,
+    collector: url,
+    origin: shop.url,
+    proxy,
+    async stop() {
+      await shop.stop();
+      await proxy.stop();
+    },
+  };
+}
+
+/** Flaps the collector: every `ms`, the proxy alternates between dropping event requests and passing them, until stopped. */
+function flap(proxy: FaultProxy, ms = 700): () => void {
+  let down = false;
+  const t = setInterval(() => {
+    down = !down;
+    if (down) proxy.fault('drop');
+    else proxy.clear();
+  }, ms);
+  return () => {
+    clearInterval(t);
+    proxy.clear();
+  };
+}
+
+/** `parcours('flush')` resolved true within `ms`: the outbox is empty and everything acknowledged. */
+const flushesWithin = (tab: Tab, ms: number) =>
+  tab.evaluate(
+    (limit) =>
+      Promise.race([
+        (window as unknown as { parcours(n: string): Promise<boolean> }).parcours('flush'),
+        new Promise<boolean>((r) => setTimeout(() => r(false), limit)),
+      ]),
+    ms,
+  );
+
+for (const engine of ENGINES) {
+  describe(`${engine}: moving through the shop with the back/forward cache on`, () => {
+    let s: SdkSite;
+    const visitors: Visitor[] = [];
+    beforeAll(async () => {
+      s = await openShopBehindProxy();
+    });
+    afterAll(async () => {
+      for (const v of visitors) await v.dispose();
+      await s?.stop();
+    });
+
+    test('eight pages while the collector flaps: every event stored once, the outbox empty on the last page within seconds', async () => {
+      const v = await newVisitor(engine);
+      visitors.push(v);
+      const tab = await v.newTab();
+      const stop = flap(s.proxy);
+      try {
+        for (const path of PAGES) {
+          await tab.goto(s.origin + path);
+          await tracked(tab, 'page_view');
+          await new Promise((r) => setTimeout(r, 400));
+        }
+      } finally {
+        stop();
+      }
+      // The last page stays open and visible: its own sends, not a beacon on hide, must empty the outbox.
+      let empty = false;
+      for (let i = 0; i < 5 && !empty; i++) empty = await flushesWithin(tab, 3_000);
+      expect(empty, 'the outbox emptied on the last page').toBe(true);
+      const recorded = await recordedEvents(v, s.origin);
+      expect(recorded.filter((e) => e.type === 'page_view')).toHaveLength(PAGES.length);
+      await expectDeliveredOnce(s, recorded);
+      expect(await pageErrors(v, s.origin)).toEqual([]);
+    });
+
+    test('a page restored from the back/forward cache is a new page view, its earlier page_leave already sent', async () => {
+      const v = await newVisitor(engine);
+      visitors.push(v);
+      const tab = await v.newTab();
+      await tab.goto(`${s.origin}/products/mug`);
+      await tracked(tab, 'page_view');
+      await tab.goto(`${s.origin}/products/beans`);
+      await tracked(tab, 'page_view');
+      await tab.back();
+      await tab.waitFor(() => (window as unknown as { __e2eRestored?: number }).__e2eRestored === 1, undefined, 10_000);
+      await tracked(tab, 'page_view', 2);
+      expect(await flushesWithin(tab, 10_000)).toBe(true);
+      await leaveSite(tab);
+      const recorded = await recordedEvents(v, s.origin);
+      const mug = recorded.filter((e) => String(e.url).endsWith('/products/mug'));
+      expect(mug.map((e) => e.type)).toEqual(['page_view', 'page_leave', 'page_view', 'page_leave']);
+      await expectDeliveredOnce(s, recorded);
+    });
+  });
+}
