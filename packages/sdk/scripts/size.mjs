@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 /** The tag's budget, gzip bytes (level 9): every byte is paid by every page view of every site. */
-const BUDGET = 3650;
+const BUDGET = 3700;
 /** Plausible's full tracker, the size we aim at. */
 const AIM = 2670;
 

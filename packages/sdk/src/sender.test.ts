@@ -3,7 +3,7 @@ import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { store } from './local-store.ts';
 import { empty, put, waiting } from './outbox.ts';
-import { flush, online, SEND_DELAY, soon, target } from './sender.ts';
+import { beaconNow, flush, online, SEND_DELAY, soon, target } from './sender.ts';
 
 /** A collector stand-in: answers each request with the next scripted status (then 200), recording every body. */
 function fakeCollector(statuses: Array<number | 'network' | [number, string]> = []) {
@@ -213,5 +213,30 @@ describe('sender', () => {
     await flush();
     expect(c.bodies.map((b) => b.dropped)).toEqual([1, 0]);
     expect(c.ids()).not.toContain('too-old');
+  });
+  it('on hide, sends the waiting events by keepalive fetch and lets them go once the collector acknowledges them', async () => {
+    const c = fakeCollector();
+    const sendBeacon = vi.fn(() => true);
+    vi.stubGlobal('navigator', Object.assign(Object.create(navigator), { sendBeacon }));
+    const ids = queue(2);
+    beaconNow();
+    await idle();
+    expect(c.fetch.mock.calls[0]![1]).toMatchObject({ method: 'POST', keepalive: true });
+    expect(c.ids().sort()).toEqual(ids.sort());
+    expect(sendBeacon).not.toHaveBeenCalled();
+    expect(await pending()).toEqual([]);
+  });
+
+  it('on hide, falls back to a beacon when the keepalive fetch fails, and keeps the events until acknowledged', async () => {
+    fakeCollector(['network']);
+    const sendBeacon = vi.fn((_url: string, _body: string) => true);
+    vi.stubGlobal('navigator', Object.assign(Object.create(navigator), { sendBeacon }));
+    const ids = queue(2);
+    beaconNow();
+    await idle();
+    expect(sendBeacon).toHaveBeenCalledTimes(1);
+    const parsed = parseBatch(JSON.parse(sendBeacon.mock.calls[0]![1]), { stages: DEFAULT_STAGES });
+    expect(parsed.ok && parsed.events.map((e) => e.event.id).sort()).toEqual(ids.sort());
+    expect(await pending()).toEqual(ids.sort());
   });
 });

@@ -70,13 +70,18 @@ export function online(): void {
 }
 
 /**
- * The page is being hidden: saves this tab's waiting events (see outbox `save`) and beacons them, newest first (the oldest had their
- * chance with fetch and are safe in IndexedDB). They stay in the outbox until an acknowledged send:
- * the collector stores each id once, so a page hidden twice may send an event twice, never store it twice.
- * (Consent withdrawn leaves nothing in this tab's memory to beacon.)
+ * The page is being hidden (perhaps for good): saves this tab's waiting events (see outbox `save`) and sends them,
+ * newest first (the oldest had their chance and are safe in IndexedDB), by a keepalive fetch, which outlives the
+ * page and, when the page lives on (a tab put in the background), brings an acknowledgement that lets them go; a
+ * network error falls back to a beacon. Unacknowledged, they stay in the outbox: the collector stores each id once,
+ * so a page hidden twice may send an event twice, never store it twice.
+ * (Consent withdrawn leaves nothing in this tab's memory to send.)
  */
 export function beaconNow(): void {
   const l = live();
   save(l);
-  if (l[0]) beacon(url, pack(site, l.reverse(), 0)[0]);
+  if (l[0]) {
+    const [body, ids] = pack(site, l.reverse(), 0);
+    post(url, body).then((r) => void (r.status ? shouldRetry(r.status) || release(ids) : beacon(url, body)));
+  }
 }
