@@ -61,7 +61,7 @@ export interface Browser {
   /** Whether closing and relaunching on the same profile keeps storage (WebKit's automation sessions are ephemeral). */
   persistent: boolean;
   newTab(): Promise<Tab>;
-  /** Cuts the network the way the browser's own offline switch does (navigator.onLine, `offline`); Chromium only. */
+  /** Cuts the network the way the browser's own offline switch does (navigator.onLine, `offline`); not WebKit. */
   setOffline?(offline: boolean): Promise<void>;
   /** Quota of the origin forced to `bytes` (Chromium only). */
   overrideQuota?(tab: Tab, origin: string, bytes: number): Promise<void>;
@@ -175,10 +175,23 @@ async function launchFirefox(opts: LaunchOptions): Promise<Browser> {
       ...(opts.noBfcache ? { 'browser.sessionhistory.max_total_viewers': 0 } : {}),
     },
   });
+  const pages = new Set<PuppeteerPage>();
+  let offline = false;
   return {
     engine: 'firefox',
     persistent: true,
-    newTab: async () => firefoxTab(await browser.newPage()),
+    async newTab() {
+      const page = await browser.newPage();
+      pages.add(page);
+      page.once('close', () => pages.delete(page));
+      if (offline) await page.setOfflineMode(true);
+      return firefoxTab(page);
+    },
+    // WebDriver BiDi sets offline per tab: every open tab, and the ones opened while offline.
+    async setOffline(value) {
+      offline = value;
+      for (const page of pages) await page.setOfflineMode(value);
+    },
     async close() {
       await browser.close().catch(() => {});
       rmSync(home, { recursive: true, force: true });
