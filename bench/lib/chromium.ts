@@ -27,6 +27,8 @@ export async function launch(hosts: string[] = [], secureOrigins: string[] = [])
     executablePath: CHROMIUM_PATH,
     headless: true,
     args,
+    // Playwright switches the back/forward cache off; visitors have it on.
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
     // A desktop browser's User-Agent: the collector (rightly) counts HeadlessChrome as a bot.
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
   });

@@ -13,6 +13,8 @@ export async function openBrowser(): Promise<{ context: BrowserContext; page: Pa
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: CHROMIUM_ARGS,
+    // Playwright switches the back/forward cache off; people have it on.
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
     viewport: { width: 1280, height: 900 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
