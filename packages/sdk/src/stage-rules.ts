@@ -25,6 +25,6 @@ export function resolveStage(
   let s = ok(explicit) || ok(page);
   if (s) return s;
   for (const g in rules) s ||= globToRegExp(g).test(path) && ok(rules[g]);
-  s = s || ok(eventStage(type)) || ok(pathStage(path)) || stages[0]!;
+  s = s || (FEATURE_CARTS && ok(eventStage(type))) || ok(pathStage(path)) || stages[0]!;
   return (customer && stages.indexOf(s) < stages.indexOf('decision') && ok('retention')) || s;
 }

@@ -1,6 +1,6 @@
 import type { WireEvent } from '@parcours/protocol';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cart, consent, init, page, stage, track } from './index.ts';
+import { cart, consent, identify, init, page, stage, track } from './index.ts';
 import { waiting } from './outbox.ts';
 
 const events: WireEvent[] = [];
@@ -88,6 +88,22 @@ describe('the tracker through the npm API', () => {
     expect(last()).toMatchObject({ type: 'purchase', stage: 'decision', transaction_id: 'T9' });
     track('read');
     expect(last().stage).toBe('retention');
+  });
+
+  it('sends the customer reference with cart events only, refuses contact data, and forgets it on identify(null)', () => {
+    identify('c_10042');
+    cart('add', { items: [{ item_id: 'a' }], customer: 'spoofed' });
+    expect(last()).toMatchObject({ type: 'add_to_cart', customer: 'c_10042' });
+    track('quote_request');
+    expect(last()).not.toHaveProperty('customer');
+    identify('ada@example.com');
+    identify('+44 20 7946 0958');
+    identify('x'.repeat(65));
+    cart('view', {});
+    expect(last()).toMatchObject({ type: 'view_cart', customer: 'c_10042' });
+    identify(null);
+    cart('view', {});
+    expect(last()).not.toHaveProperty('customer');
   });
 
   it('sends nothing under Global Privacy Control', () => {
