@@ -53,7 +53,7 @@ describe('the tracker through the npm API', () => {
     expect(types()).toEqual(['page_leave', 'page_view', 'page_leave', 'page_view']);
   });
 
-  it('resolves stages: explicit, page declaration, URL rules, event default, heuristics', () => {
+  it('resolves stages: explicit, commerce acts, page declaration, URL rules, view_item, heuristics', () => {
     history.pushState({}, '', '/guides/start');
     track('quote_request', { stage: 'decision', plan: 'team', nested: { no: 1 } });
     expect(last()).toMatchObject({ stage: 'decision', props: { plan: 'team' } });
@@ -63,7 +63,12 @@ describe('the tracker through the npm API', () => {
     track('newsletter_signup');
     expect(last().stage).toBe('consideration');
     cart('add', { items: [{ item_id: 'sku-1', price: 2 }], currency: 'EUR' });
+    // A commerce act is decision over page declarations and URL rules; only an explicit stage overrides it.
+    expect(last()).toMatchObject({ type: 'add_to_cart', stage: 'decision' });
+    cart('add', { items: [{ item_id: 'sku-1', price: 2 }], stage: 'consideration' });
     expect(last()).toMatchObject({ type: 'add_to_cart', stage: 'consideration' });
+    cart('view_item', { items: [{ item_id: 'sku-1' }] });
+    expect(last()).toMatchObject({ type: 'view_item', stage: 'consideration' });
     delete (window as unknown as { parcoursConfig?: unknown }).parcoursConfig;
     cart('add', { items: [{ item_id: 'sku-1', price: 2 }] });
     expect(last()).toMatchObject({ type: 'add_to_cart', stage: 'decision', items: [{ item_id: 'sku-1', price: 2 }] });
