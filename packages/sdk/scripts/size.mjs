@@ -11,7 +11,7 @@ const PLAUSIBLE = 2670;
  * it is not there yet (see the SDK README, "What it costs"), so its budget holds it where it is and the build prints
  * how far it is from the aim.
  */
-const BUDGET = { 'parcours.core.js': 2900 };
+const BUDGET = { 'parcours.core.js': 2950 };
 const DEFAULT_BUDGET = 4096;
 const AIM = { 'parcours.core.js': PLAUSIBLE - 1 };
 

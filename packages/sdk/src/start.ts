@@ -1,15 +1,13 @@
 // Wires the parts together for one page: config, sender, page lifecycle, and the features this variant carries (forms,
 // carts with the dataLayer bridge).
-// The imports' order sets the modules' order in the tag; this one compresses best (scripts/size.mjs), by a few bytes.
-import { configure } from './options.ts';
 import { watchCartButtons } from './cart-tracking.ts';
-import { watchPage } from './lifecycle.ts';
-import { emit, run, setConfig } from './tracker.ts';
-import type { Options } from './index.ts';
 import { bridgeDataLayer } from './datalayer.ts';
 import { watchForms } from './form-tracking.ts';
+import { watchPage } from './lifecycle.ts';
+import { configure, type Options } from './options.ts';
 import { restore } from './outbox.ts';
 import { target } from './sender.ts';
+import { emit, run, setConfig } from './tracker.ts';
 
 /**
  * Starts tracking this page with `options` (`origin`: the default endpoint); `replay` runs calls queued before, ahead of
