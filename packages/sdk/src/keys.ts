@@ -1,4 +1,4 @@
-// Every localStorage key the script uses, in one place (the README lists them under "Privacy"). All start with `pc`.
+// Every storage key the script uses, in one place (the README lists them under "Privacy"). All start with `pc`.
 
 /** "visitor session last-activity" (ids.ts). */
 export const IDS_KEY = 'pcs';
@@ -10,5 +10,7 @@ export const CONSENT_KEY = 'pco';
 export const DROPPED_KEY = 'pcl';
 /** The customer reference of `identify()` (customer.ts, carts). */
 export const CUSTOMER_KEY = 'pci';
+/** sessionStorage: this tab's last page view (url, stage, time), for a quick back (friction.ts). */
+export const QUICK_BACK_KEY = 'pcb';
 /** Prefix of each page's copy of its waiting events, written when it is hidden (outbox.ts). */
 export const SAVED_PREFIX = 'pcq';

@@ -47,10 +47,11 @@ export function newPage(keepStage?: boolean): string {
 }
 
 /**
- * Queues an event of `type` with its extra fields; `stage` is the explicit stage (rule 1). Every
- * queued event is announced as `window` CustomEvent `parcours:event` (detail: the event).
+ * Queues an event of `type` with its extra fields; `stage` is the explicit stage (rule 1), `url` the page's own
+ * unless given (a quick back is about the page left). Every queued event is announced as `window` CustomEvent
+ * `parcours:event` (detail: the event).
  */
-export const emit = (type: string, fields?: Loose, stage?: string): void => {
+export const emit = (type: string, fields?: Loose, stage?: string, url = pageUrl): void => {
   if (off()) return;
   const now = Date.now();
   const [visitor, session] = ids(now);
@@ -74,7 +75,7 @@ export const emit = (type: string, fields?: Loose, stage?: string): void => {
       ),
       visitor,
       session,
-      url: pageUrl,
+      url,
     }),
   );
   if (FEATURE_CARTS && type == 'purchase') store(PURCHASED_KEY, '1');
