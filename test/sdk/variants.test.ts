@@ -21,6 +21,17 @@ describe('chromium: every variant of the tag', () => {
     await s?.stop();
   });
 
+  test('the collector serves every variant, cacheable and readable from any origin', async () => {
+    for (const { file } of variants) {
+      const res = await fetch(`${s.collector}/${file}`);
+      expect(res.status, file).toBe(200);
+      expect(res.headers.get('content-type'), file).toMatch(/javascript/);
+      expect(res.headers.get('access-control-allow-origin'), file).toBe('*');
+      expect(res.headers.get('cache-control'), file).toMatch(/max-age=3600/);
+      expect((await res.text()).length, file).toBeGreaterThan(4000);
+    }
+  });
+
   test.each(variants)('$file does the features it names and ignores the others', async ({ file, features }) => {
     const has = (f: string) => features.includes(f);
     const v = await newVisitor('chromium');
