@@ -84,6 +84,10 @@ describe('friction', () => {
     click(document.getElementById('scroller')!);
     dispatchEvent(new Event('scroll'));
     await vi.advanceTimersByTimeAsync(DEAD_MS);
+    // A link opening a tab: the page is hidden meanwhile.
+    click(document.getElementById('dead')!);
+    dispatchEvent(new Event('visibilitychange'));
+    await vi.advanceTimersByTimeAsync(DEAD_MS);
     expect(of('dead_click').map((s) => s.fields)).toEqual([{ target: 'dead' }]);
   });
 
@@ -146,6 +150,10 @@ describe('friction', () => {
     view('https://shop.example/');
     view('https://shop.example/p/read');
     vi.advanceTimersByTime(QUICK_BACK_MS + 1);
+    cached('pageshow');
+    // Back from another site to this very page: no quick back.
+    view(location.href);
+    vi.advanceTimersByTime(1000);
     cached('pageshow');
     expect(of('quick_back')).toEqual([{ type: 'quick_back', fields: { duration_ms: 2000 }, stage: 'consideration', url: 'https://shop.example/p/bounce' }]);
   });

@@ -82,8 +82,8 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
     if (clicks >= RAGE_CLICKS) send('rage_click', { target: seriesTarget, clicks });
     clicks = 0;
   };
-  // The last click, for error clicks (cleared once an error is reported for it); when the page last scrolled or was
-  // hidden, and whether a click is being watched, for dead clicks.
+  // The last click, for error clicks (cleared once an error is reported for it); when the page last scrolled or its
+  // visibility changed, and whether a click is being watched, for dead clicks.
   let lastClickAt = 0;
   let lastClickTarget = '';
   let lastScroll = 0;
@@ -157,10 +157,12 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
   });
   const cameBack = () => {
     const [url, stage, ts] = JSON.parse(sessionStorage.getItem(QUICK_BACK_KEY) || '[]');
-    if (url) quickBack({ url, stage, ts });
+    // This page's own view: the visitor went to another site and came back, which is no quick back of this site's page.
+    if (url && url.split('?')[0] != location.origin + location.pathname) quickBack({ url, stage, ts });
   };
   on('pageshow', (e: PageTransitionEvent) => e.persisted && cameBack());
-  on('pagehide', () => (lastHidden = Date.now()));
+  // Hidden, or shown again, meanwhile: a click that opened a tab or navigated was not dead.
+  on('pagehide visibilitychange', () => (lastHidden = Date.now()));
   // A single-page app: back through history within QUICK_BACK_MS of a route's page view (this listener runs before
   // the lifecycle's, so `shown` is still the route being left).
   if (spa) on('popstate', () => quickBack(shown));
