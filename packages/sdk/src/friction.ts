@@ -92,7 +92,9 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
 
   on('click', (e: MouseEvent) => {
     const clicked = e.target as Element;
-    const element = clicked.closest(ACTIONABLE) || clicked;
+    // A click inside a link or button is on the link or button.
+    const actionable = clicked.closest(ACTIONABLE);
+    const element = actionable || clicked;
     const target = targetName(element);
     const at = (lastClickAt = Date.now());
     lastClickTarget = target;
@@ -104,7 +106,7 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
       seriesTimer = setTimeout(endSeries, RAGE_MS);
     }
     // Dead clicks: one watched at a time, on what looks actionable; every DOM change ends the watch.
-    if (watching || element.closest(FIELDS) || !(element.closest(ACTIONABLE) || getComputedStyle(element).cursor == 'pointer')) return;
+    if (watching || element.closest(FIELDS) || !(actionable || getComputedStyle(element).cursor == 'pointer')) return;
     watching = true;
     const href = location.href;
     let changed = false;
