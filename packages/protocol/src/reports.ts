@@ -14,6 +14,13 @@ export interface TransitionsReport {
   transitions: Array<{ from: string | null; to: string; count: number; visitors: number; median_ms: number | null }>;
 }
 
+/** One element or field of a page that friction events name: what kind, which (`target`, or `field` for field errors), how often. */
+export interface FrictionTarget {
+  kind: 'rage_click' | 'dead_click' | 'error_click' | 'field_error';
+  target: string;
+  count: number;
+}
+
 export interface FrictionPage {
   path: string;
   stage: string;
@@ -23,7 +30,14 @@ export interface FrictionPage {
   exit_rate: number;
   form_abandons: number;
   cart_abandons: number;
+  rage_clicks: number;
+  dead_clicks: number;
+  error_clicks: number;
+  quick_backs: number;
+  field_errors: number;
   score: number;
+  /** The page's most frequent targets, most events first. */
+  targets: FrictionTarget[];
 }
 
 export interface FrictionReport {

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
 import { DAY, shopJourneys } from './journeys.fixture.ts';
-import { get, report, send, text } from './test-support.ts';
+import { get, report, send, text, wire } from './test-support.ts';
 
 const now = Date.now();
 const T = now - 2 * DAY;
@@ -73,26 +73,29 @@ describe('transitions', () => {
   });
 });
 
+/** A page without friction signals. */
+const noSignals = { rage_clicks: 0, dead_clicks: 0, error_clicks: 0, quick_backs: 0, field_errors: 0, targets: [] };
+
 describe('friction', () => {
   it('ranks pages by exits, form and cart abandons, weighted by stage', async () => {
     const r = await report(site, 'friction');
     expect(r.pages).toEqual([
       // B's last page: 1 exit + 1 abandoned cart = 2 losses on 1 view: 2 x min(1, 2/1) x 3/5 = 1.2
-      { path: '/cart', stage: 'decision', views: 1, visitors: 1, exits: 1, exit_rate: 1, form_abandons: 0, cart_abandons: 1, score: 1.2 },
+      { path: '/cart', stage: 'decision', views: 1, visitors: 1, exits: 1, exit_rate: 1, form_abandons: 0, cart_abandons: 1, ...noSignals, score: 1.2 },
       // E's last page after buying earlier in the visit: 1 x 1 x 5/5
-      { path: '/refer', stage: 'advocacy', views: 1, visitors: 1, exits: 1, exit_rate: 1, form_abandons: 0, cart_abandons: 0, score: 1 },
+      { path: '/refer', stage: 'advocacy', views: 1, visitors: 1, exits: 1, exit_rate: 1, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 1 },
       // D: exit + quote form abandoned = 2 losses, 1 view: 2 x 1 x 2/5 = 0.8
-      { path: '/contact', stage: 'consideration', views: 1, visitors: 1, exits: 1, exit_rate: 1, form_abandons: 1, cart_abandons: 0, score: 0.8 },
+      { path: '/contact', stage: 'consideration', views: 1, visitors: 1, exits: 1, exit_rate: 1, form_abandons: 1, cart_abandons: 0, ...noSignals, score: 0.8 },
       // D's second visit bounced: 1 x 1 x 1/5
-      { path: '/blog/guide', stage: 'awareness', views: 1, visitors: 1, exits: 1, exit_rate: 1, form_abandons: 0, cart_abandons: 0, score: 0.2 },
+      { path: '/blog/guide', stage: 'awareness', views: 1, visitors: 1, exits: 1, exit_rate: 1, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0.2 },
       // A went on, C left: 1 loss on 2 views: 1 x 1/2 x 1/5 = 0.1
-      { path: '/blog/post', stage: 'awareness', views: 2, visitors: 2, exits: 1, exit_rate: 0.5, form_abandons: 0, cart_abandons: 0, score: 0.1 },
+      { path: '/blog/post', stage: 'awareness', views: 2, visitors: 2, exits: 1, exit_rate: 0.5, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0.1 },
       // No losses: purchases follow every /checkout view (A, E twice, F); then by views, then path.
-      { path: '/checkout', stage: 'decision', views: 4, visitors: 3, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, score: 0 },
-      { path: '/p/cup', stage: 'consideration', views: 2, visitors: 2, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, score: 0 },
-      { path: '/p/mug', stage: 'consideration', views: 2, visitors: 2, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, score: 0 },
-      { path: '/account', stage: 'retention', views: 1, visitors: 1, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, score: 0 },
-      { path: '/pricing', stage: 'consideration', views: 1, visitors: 1, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, score: 0 },
+      { path: '/checkout', stage: 'decision', views: 4, visitors: 3, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0 },
+      { path: '/p/cup', stage: 'consideration', views: 2, visitors: 2, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0 },
+      { path: '/p/mug', stage: 'consideration', views: 2, visitors: 2, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0 },
+      { path: '/account', stage: 'retention', views: 1, visitors: 1, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0 },
+      { path: '/pricing', stage: 'consideration', views: 1, visitors: 1, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0 },
     ]);
   });
 });
@@ -105,6 +108,50 @@ describe('friction, inside from/to', () => {
     expect(byPath['/checkout']).toMatchObject({ views: 3, visitors: 3, exits: 0 });
     expect(byPath['/p/cup']).toMatchObject({ views: 1, visitors: 1 });
     expect(r.pages[0]).toMatchObject({ path: '/cart', cart_abandons: 1, score: 1.2 });
+  });
+});
+
+describe('friction signals', () => {
+  it('counts rage, dead and error clicks, quick backs and field errors per page, in its score, with its top targets', async () => {
+    const own = await registerSite();
+    const at = Date.now() - 60_000;
+    const common = { visitor: 'fv', session: 'fs' };
+    const on = (path: string, stage: string, type: string, i: number, extra: Record<string, unknown> = {}) =>
+      wire({ ...common, path, stage, type, ts: at + i * 1000, ...extra } as never);
+    const events = [
+      on('/p/grinder', 'consideration', 'page_view', 0),
+      on('/p/grinder', 'consideration', 'rage_click', 1, { target: 'compare', clicks: 4 }),
+      on('/p/grinder', 'consideration', 'rage_click', 2, { target: 'compare', clicks: 3 }),
+      on('/p/grinder', 'consideration', 'dead_click', 3, { target: 'compare' }),
+      on('/p/grinder', 'consideration', 'error_click', 4, { target: 'zoom', error: 'TypeError app.js:12' }),
+      on('/sale', 'awareness', 'page_view', 5),
+      on('/sale', 'awareness', 'quick_back', 7, { duration_ms: 1800 }),
+      on('/checkout', 'decision', 'page_view', 8),
+      on('/checkout', 'decision', 'field_error', 9, { form: 'checkout', field: 'coupon' }),
+      on('/checkout', 'decision', 'field_error', 10, { form: 'checkout', field: 'coupon' }),
+      on('/checkout', 'decision', 'purchase', 11, { value: 10, currency: 'EUR', items: [{ item_id: 'a', price: 10 }] }),
+    ];
+    expect(await send(own.id, events)).toMatchObject({ accepted: events.length, rejected: [] });
+    const r = await report(own, 'friction');
+    const byPath = Object.fromEntries(r.pages.map((p: { path: string }) => [p.path, p]));
+    // 2 rage + 1 dead + 1 error = 4 half losses = 2 losses on 1 view: 2 x min(1, 2/1) x 2/5 = 0.8
+    expect(byPath['/p/grinder']).toMatchObject({
+      rage_clicks: 2,
+      dead_clicks: 1,
+      error_clicks: 1,
+      quick_backs: 0,
+      field_errors: 0,
+      score: 0.8,
+      targets: [
+        { kind: 'rage_click', target: 'compare', count: 2 },
+        { kind: 'dead_click', target: 'compare', count: 1 },
+        { kind: 'error_click', target: 'zoom', count: 1 },
+      ],
+    });
+    // The quick back is a loss of the page left; no target.
+    expect(byPath['/sale']).toMatchObject({ quick_backs: 1, targets: [] });
+    // 2 field errors = 1 loss on 1 view (no exit: a purchase followed): 1 x 1 x 3/5 = 0.6
+    expect(byPath['/checkout']).toMatchObject({ field_errors: 2, exits: 0, score: 0.6, targets: [{ kind: 'field_error', target: 'coupon', count: 2 }] });
   });
 });
 

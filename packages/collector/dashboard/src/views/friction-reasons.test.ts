@@ -13,11 +13,35 @@ const page = (p: Partial<FrictionPage>): FrictionPage => ({
   exit_rate: 0,
   form_abandons: 0,
   cart_abandons: 0,
+  rage_clicks: 0,
+  dead_clicks: 0,
+  error_clicks: 0,
+  quick_backs: 0,
+  field_errors: 0,
   score: 0,
+  targets: [],
   ...p,
 });
 
 describe('frictionReason', () => {
+  test('names friction signals with their count and top target, weighted as in the score', () => {
+    const r = frictionReason(
+      page({
+        exits: 1,
+        exit_rate: 0.01,
+        rage_clicks: 4,
+        dead_clicks: 1,
+        quick_backs: 2,
+        targets: [
+          { kind: 'rage_click', target: 'compare', count: 4 },
+          { kind: 'dead_click', target: 'compare', count: 1 },
+        ],
+      }),
+      { siteExitRate: 0.2, stages: STAGES },
+    );
+    expect(r).toBe('4 rage clicks on compare; 2 quick backs; 1 exit (1% of views); 1 dead click on compare');
+  });
+
   test('names the largest loss first, with its count', () => {
     const r = frictionReason(page({ stage: 'decision', exits: 10, exit_rate: 0.1, form_abandons: 3, cart_abandons: 27 }), { siteExitRate: 0.2, stages: STAGES });
     expect(r).toBe('27 carts abandoned here; 10 exits (10% of views); 3 form abandons; late in the journey (decision)');

@@ -29,9 +29,19 @@ function plural(n: number, one: string, many: string): string {
   return `${count(n)} ${n === 1 ? one : many}`;
 }
 
+/** The friction signals a page counts: its field, the target kind it names, the words for one and many. */
+const SIGNALS = [
+  ['rage_clicks', 'rage_click', 'rage click', 'rage clicks'],
+  ['dead_clicks', 'dead_click', 'dead click', 'dead clicks'],
+  ['error_clicks', 'error_click', 'click followed by an error', 'clicks followed by an error'],
+  ['field_errors', 'field_error', 'field error', 'field errors'],
+  ['quick_backs', '', 'quick back', 'quick backs'],
+] as const;
+
 /**
- * A short reason, strongest cause first: "3 carts abandoned here; high exit rate 62%".
- * Each loss (cart abandon, form abandon, exit) is named with its count; the exit rate is called
+ * A short reason, strongest cause first: "3 carts abandoned here; high exit rate 62%; 4 rage clicks on compare".
+ * Each loss (cart abandon, form abandon, exit) and friction signal is named with its count (a signal with its top
+ * target); the exit rate is called
  * high when it is at least 50% or 1.5 times that of all pages; the page with the most of a loss is told so;
  * a late stage is named since losses there cost more.
  */
@@ -49,6 +59,14 @@ export function frictionReason(p: FrictionPage, ctx: FrictionContext): string {
         ? `high exit rate ${percent(p.exit_rate)}${vs}${most('exits') ? `, ${plural(p.exits, 'exit', 'exits')}${most('exits')}` : ''}`
         : `${plural(p.exits, 'exit', 'exits')} (${percent(p.exit_rate)} of views)${most('exits')}`,
     });
+  }
+  // Friction signals, weighted as in the score (a quick back like an exit, a click or field that fails half), each with
+  // the element or field it happened on most.
+  for (const [field, kind, one, many] of SIGNALS) {
+    const n = p[field] ?? 0;
+    if (!n) continue;
+    const target = p.targets?.find((t) => t.kind === kind)?.target;
+    causes.push({ weight: kind ? n / 2 : n, text: `${plural(n, one, many)}${target ? ` on ${target}` : ''}` });
   }
   if (!causes.length) return 'no exits or abandons recorded';
   causes.sort((a, b) => b.weight - a.weight);
