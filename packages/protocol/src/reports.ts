@@ -53,7 +53,21 @@ export interface FormsReport {
     abandons: number;
     abandon_rate: number;
     last_fields: Array<{ field: string; abandons: number }>;
+    /**
+     * Per field, from the `fields` of the form's events (sent by the script's forms with friction): median time from
+     * first focus to first input, refocuses and validation errors in total, and the abandons that ended at it.
+     */
+    fields: FormField[];
   }>;
+}
+
+export interface FormField {
+  field: string;
+  /** Median over the form events that give it; null when none does (never typed in). */
+  hesitation_ms: number | null;
+  refocuses: number;
+  errors: number;
+  abandons: number;
 }
 
 export interface CartsReport {

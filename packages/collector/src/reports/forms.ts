@@ -1,10 +1,20 @@
 // The forms report: per form and page, starts, submits, abandons, and the fields people stopped at.
-import type { FormsReport } from '@parcours/protocol';
+import type { FormField, FormsReport } from '@parcours/protocol';
 import type { Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
 
 /** Most last fields listed per form. */
 export const MAX_LAST_FIELDS = 10;
+/** Most fields listed per form in `fields`. */
+export const MAX_FORM_FIELDS = 20;
+
+/** The median of `values` (sorted here), or null for none. */
+function median(values: number[]): number | null {
+  if (!values.length) return null;
+  values.sort((a, b) => a - b);
+  const mid = values.length >> 1;
+  return values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
+}
 
 /**
  * Form events in the period grouped by (form, path), most abandoned first. `abandon_rate` is
@@ -12,7 +22,7 @@ export const MAX_LAST_FIELDS = 10;
  */
 export async function forms(db: D1Database, site: ReportSite, range: Range): Promise<FormsReport> {
   const where = `site = ?1 AND time >= ?2 AND time < ?3 AND form IS NOT NULL`;
-  const [counts, fields] = await db.batch([
+  const [counts, fields, perField] = await db.batch([
     db
       .prepare(
         `SELECT form, path, SUM(type = 'form_start') AS starts, SUM(type = 'form_submit') AS submits, SUM(type = 'form_abandon') AS abandons
@@ -27,7 +37,29 @@ export async function forms(db: D1Database, site: ReportSite, range: Range): Pro
           GROUP BY form, path, last_field ORDER BY abandons DESC, field`,
       )
       .bind(site.id, range.from, range.to),
+    // Each field entry of the form events' `fields` (the script's forms with friction), one row per entry.
+    db
+      .prepare(
+        // (json_each has its own `path` and `type` columns: the event's are qualified.)
+        `SELECT e.form, e.path, json_extract(f.value, '$.field') AS field, json_extract(f.value, '$.hesitation_ms') AS hesitation,
+                json_extract(f.value, '$.refocuses') AS refocuses, json_extract(f.value, '$.errors') AS errors
+           FROM events AS e, json_each(e.data, '$.fields') AS f
+          WHERE e.site = ?1 AND e.type IN ('form_submit', 'form_abandon') AND e.time >= ?2 AND e.time < ?3 AND e.form IS NOT NULL`,
+      )
+      .bind(site.id, range.from, range.to),
   ]);
+  type FieldRow = { form: string; path: string; field: string; hesitation: number | null; refocuses: number | null; errors: number | null };
+  const byField = new Map<string, Map<string, { hesitations: number[]; refocuses: number; errors: number }>>();
+  for (const r of perField!.results as FieldRow[]) {
+    const key = JSON.stringify([r.form, r.path]);
+    const form = byField.get(key) ?? new Map();
+    byField.set(key, form);
+    const f = form.get(r.field) ?? { hesitations: [], refocuses: 0, errors: 0 };
+    form.set(r.field, f);
+    if (r.hesitation != null) f.hesitations.push(r.hesitation);
+    f.refocuses += r.refocuses ?? 0;
+    f.errors += r.errors ?? 0;
+  }
   const lastFields = new Map<string, Array<{ field: string; abandons: number }>>();
   for (const f of fields!.results as Array<{ form: string; path: string; field: string; abandons: number }>) {
     const key = JSON.stringify([f.form, f.path]);
@@ -35,6 +67,14 @@ export async function forms(db: D1Database, site: ReportSite, range: Range): Pro
     if (list.length < MAX_LAST_FIELDS) list.push({ field: f.field, abandons: f.abandons });
     lastFields.set(key, list);
   }
+  /** A form's fields, most abandons first, then most errors, then longest hesitation, then name. */
+  const formFields = (key: string): FormField[] => {
+    const abandonsAt = new Map((lastFields.get(key) ?? []).map((l) => [l.field, l.abandons]));
+    return [...(byField.get(key) ?? [])]
+      .map(([field, f]) => ({ field, hesitation_ms: median(f.hesitations), refocuses: f.refocuses, errors: f.errors, abandons: abandonsAt.get(field) ?? 0 }))
+      .sort((a, b) => b.abandons - a.abandons || b.errors - a.errors || (b.hesitation_ms ?? -1) - (a.hesitation_ms ?? -1) || (a.field < b.field ? -1 : 1))
+      .slice(0, MAX_FORM_FIELDS);
+  };
   return {
     forms: (counts!.results as Array<{ form: string; path: string; starts: number; submits: number; abandons: number }>).map((f) => ({
       form: f.form,
@@ -44,6 +84,7 @@ export async function forms(db: D1Database, site: ReportSite, range: Range): Pro
       abandons: f.abandons,
       abandon_rate: rate(f.abandons, f.submits + f.abandons),
       last_fields: lastFields.get(JSON.stringify([f.form, f.path])) ?? [],
+      fields: formFields(JSON.stringify([f.form, f.path])),
     })),
   };
 }

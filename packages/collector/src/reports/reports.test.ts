@@ -160,9 +160,28 @@ describe('forms', () => {
     const r = await report(site, 'forms');
     expect(r.forms).toEqual([
       // D started the quote form and left at email: 1 abandon / (0 submits + 1 abandon).
-      { form: 'quote', path: '/contact', starts: 1, submits: 0, abandons: 1, abandon_rate: 1, last_fields: [{ field: 'email', abandons: 1 }] },
+      { form: 'quote', path: '/contact', starts: 1, submits: 0, abandons: 1, abandon_rate: 1, last_fields: [{ field: 'email', abandons: 1 }], fields: [] },
       // A submitted checkout: 0 / (1 + 0).
-      { form: 'checkout', path: '/checkout', starts: 1, submits: 1, abandons: 0, abandon_rate: 0, last_fields: [] },
+      { form: 'checkout', path: '/checkout', starts: 1, submits: 1, abandons: 0, abandon_rate: 0, last_fields: [], fields: [] },
+    ]);
+  });
+
+  it('gives each field its median hesitation, refocuses, errors and the abandons that ended at it', async () => {
+    const own = await registerSite();
+    const at = Date.now() - 60_000;
+    const form = (visitor: string, type: string, i: number, extra: Record<string, unknown>) =>
+      wire({ visitor, session: `s-${visitor}`, path: '/checkout', stage: 'decision', type, ts: at + i * 1000, form: 'checkout', ...extra } as never);
+    const events = [
+      form('a', 'form_abandon', 0, { last_field: 'coupon', fields: [{ field: 'email', hesitation_ms: 1000, refocuses: 0, errors: 0 }, { field: 'coupon', hesitation_ms: 4000, refocuses: 2, errors: 1 }] }),
+      form('b', 'form_abandon', 1, { last_field: 'coupon', fields: [{ field: 'coupon', hesitation_ms: 6000, refocuses: 1, errors: 2 }] }),
+      form('c', 'form_submit', 2, { fields: [{ field: 'email', hesitation_ms: 3000, refocuses: 1, errors: 0 }, { field: 'coupon', refocuses: 0, errors: 0 }] }),
+    ];
+    expect(await send(own.id, events)).toMatchObject({ accepted: 3, rejected: [] });
+    const r = await report(own, 'forms');
+    expect(r.forms[0].fields).toEqual([
+      // Two abandons ended at the coupon: hesitations 4 000 and 6 000 (c never typed in it), 3 refocuses, 3 errors.
+      { field: 'coupon', hesitation_ms: 5000, refocuses: 3, errors: 3, abandons: 2 },
+      { field: 'email', hesitation_ms: 2000, refocuses: 1, errors: 0, abandons: 0 },
     ]);
   });
 });

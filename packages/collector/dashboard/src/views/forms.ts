@@ -1,10 +1,11 @@
 // Forms: the abandon rate of each form as a bar, and the fields where people stop.
 import { dataDetails } from '../data-table.ts';
 import { fill, h } from '../dom.ts';
-import { count, percent } from '../format.ts';
+import { count, duration, percent } from '../format.ts';
 import type { FormsReport } from '../types.ts';
 
 type Form = FormsReport['forms'][number];
+type FormField = Form['fields'][number];
 
 /** The fields where people stop, most abandons first: "email (12), phone (3)". */
 export function stopFields(f: Form, max = 3): string {
@@ -12,6 +13,26 @@ export function stopFields(f: Form, max = 3): string {
   if (!fields.length) return '–';
   const shown = fields.slice(0, max).map((x) => `${x.field} (${count(x.abandons)})`);
   return fields.length > max ? `${shown.join(', ')}, +${fields.length - max} more` : shown.join(', ');
+}
+
+/**
+ * Which field makes people stop and think, come back, or fail (from the per-field figures the script's forms with
+ * friction send): "Hesitate longest at coupon (5 s) · fail at coupon (3 errors) · come back to card (2 times)"; empty
+ * when the form has none.
+ */
+export function fieldNote(f: Form): string {
+  const fields = f.fields ?? [];
+  // The field with the highest `value`, if any is above 0.
+  const most = (value: (x: FormField) => number) => fields.reduce<FormField | undefined>((best, x) => (value(x) > (best ? value(best) : 0) ? x : best), undefined);
+  const parts: string[] = [];
+  const slow = most((x) => x.hesitation_ms ?? 0);
+  if (slow) parts.push(`hesitate longest at ${slow.field} (${duration(slow.hesitation_ms)})`);
+  const failing = most((x) => x.errors);
+  if (failing) parts.push(`fail at ${failing.field} (${count(failing.errors)} ${failing.errors === 1 ? 'error' : 'errors'})`);
+  const back = most((x) => x.refocuses);
+  if (back) parts.push(`come back to ${back.field} (${count(back.refocuses)} ${back.refocuses === 1 ? 'time' : 'times'})`);
+  const text = parts.join(' · ');
+  return text && text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Draws the forms into `root`, worst abandon rate first. */
@@ -35,6 +56,7 @@ export function renderForms(root: Element, report: FormsReport): void {
           { class: 'bar-note' },
           `${count(f.starts)} started · ${count(f.submits)} submitted · ${count(f.abandons)} abandoned`,
           f.last_fields.length ? h('span', {}, h('br'), 'People stop at: ', h('strong', {}, stopFields(f))) : null,
+          fieldNote(f) ? h('span', {}, h('br'), fieldNote(f)) : null,
         ),
       ),
     );
