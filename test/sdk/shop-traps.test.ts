@@ -1,9 +1,9 @@
 // The example shop's friction traps, with the built script in Chromium against the real collector: a button that does
 // nothing (rage and dead clicks), a coupon field that rejects every code (a field error), a sale page people come
-// straight back from (a quick back). Each stored with its target, page and stage.
+// straight back from (a quick back). Each stored with its target, page and stage, and counted so in the friction report.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { follow, leaveSite, newVisitor, pageErrors, recordedEvents, tracked, visit, type Visitor } from '../harness/browser.ts';
-import { registerSite, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
+import { registerSite, report, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
 import { serveShop, type RunningStaticServer } from '../harness/static-server.ts';
 import { expectDeliveredOnce, flushed, type SdkSite } from './support.ts';
 
@@ -63,5 +63,20 @@ describe('chromium: the example shop\'s friction traps', () => {
       ['field_error', '/checkout/', 'decision', 'coupon'],
     ]);
     expect(stored.find((e) => e.type === 'field_error')).toMatchObject({ form: 'checkout' });
+
+    // And in the friction report, on the right page and stage, with their targets.
+    const { pages } = await report<{ pages: Array<Record<string, unknown>> }>(s.collector, s.site, s.token, 'friction');
+    const row = (p: string) => pages.find((x) => x.path === p);
+    expect(row('/sale')).toMatchObject({ stage: 'awareness', quick_backs: 1 });
+    expect(row('/products/grinder')).toMatchObject({
+      stage: 'consideration',
+      rage_clicks: 1,
+      dead_clicks: 1,
+      targets: [
+        { kind: 'dead_click', target: 'compare', count: 1 },
+        { kind: 'rage_click', target: 'compare', count: 1 },
+      ],
+    });
+    expect(row('/checkout/')).toMatchObject({ stage: 'decision', field_errors: 1, targets: [{ kind: 'field_error', target: 'coupon', count: 1 }] });
   });
 });
