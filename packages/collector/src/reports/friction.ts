@@ -1,6 +1,6 @@
 // The friction report: pages ranked by how many journeys end or stall on them (exits, form and cart abandons) and by
 // the friction signals the script captures on them (rage, dead and error clicks, quick backs, field errors).
-import type { FrictionPage, FrictionReport, FrictionTarget } from '@parcours/protocol';
+import { FRICTION_EVENTS, type FrictionPage, type FrictionReport, type FrictionTarget } from '@parcours/protocol';
 import { CART_SQL, cartBinds } from './carts.ts';
 import { pathViews } from './path-views.ts';
 import type { Range } from './query.ts';
@@ -11,15 +11,15 @@ export const MAX_FRICTION_PAGES = 100;
 /** Most targets listed per page. */
 export const MAX_FRICTION_TARGETS = 10;
 
-/** Each friction signal's event type and the page field that counts it. */
+/** Each friction signal's event type (protocol FRICTION_EVENTS) and the page field that counts it. */
 const SIGNALS = {
   rage_click: 'rage_clicks',
   dead_click: 'dead_clicks',
   error_click: 'error_clicks',
   quick_back: 'quick_backs',
   field_error: 'field_errors',
-} as const;
-const SIGNAL_TYPES = Object.keys(SIGNALS).map((t) => `'${t}'`).join(',');
+} as const satisfies Record<(typeof FRICTION_EVENTS)[number], keyof FrictionPage>;
+const SIGNAL_TYPES = FRICTION_EVENTS.map((t) => `'${t}'`).join(',');
 
 type Counts = Pick<FrictionPage, 'views' | 'exits' | 'form_abandons' | 'cart_abandons'> &
   Partial<Pick<FrictionPage, 'rage_clicks' | 'dead_clicks' | 'error_clicks' | 'quick_backs' | 'field_errors'>>;
