@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STAGES, parseBatch, cleanText, isStageList, type WireEvent } from './index.ts';
+import { CLICK_ID_PARAMS, DEFAULT_STAGES, parseBatch, cleanText, isStageList, type WireEvent } from './index.ts';
 import { INVALID_BATCHES, INVALID_EVENTS, VALID_BATCH, VALID_EVENTS } from './fixtures.ts';
 
 const stages = DEFAULT_STAGES;
@@ -90,6 +90,21 @@ describe('parseBatch', () => {
     expect(title.length).toBe(256);
     expect(title.startsWith('abx')).toBe(true);
     expect(cleanText('😀😀', 3)).toBe('😀');
+  });
+
+  it("keeps a page view's click-id parameter name and drops any other value, or one on another event, keeping the event", () => {
+    const events = [
+      ...CLICK_ID_PARAMS.map((click_id, i) => ({ ...VALID_EVENTS[0], id: `click-${i}`, click_id })),
+      { ...VALID_EVENTS[0], id: 'click-value', click_id: 'Cj0KCQiA-value' },
+      { ...VALID_EVENTS[0], id: 'click-proto', click_id: '__proto__' },
+      { ...VALID_EVENTS[0], id: 'click-number', click_id: 1 },
+      { ...VALID_EVENTS[2], id: 'click-form', click_id: 'gclid' },
+    ];
+    const r = parseBatch({ ...VALID_BATCH, events }, { stages });
+    if (!r.ok) throw new Error(r.error);
+    expect(r.rejected).toEqual([]);
+    expect(r.events.map((e) => e.event.click_id)).toEqual([...CLICK_ID_PARAMS, undefined, undefined, undefined, undefined]);
+    expect(CLICK_ID_PARAMS).toEqual(['gclid', 'gbraid', 'wbraid', 'msclkid', 'fbclid', 'ttclid', 'li_fat_id']);
   });
 
   it('reports dropped counts from the outbox', () => {

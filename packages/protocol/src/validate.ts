@@ -10,6 +10,7 @@ import {
   MAX_URL_LENGTH,
   MIN_TS,
 } from './limits.ts';
+import { CLICK_ID_CHANNELS } from './dimensions.ts';
 import { WIRE_VERSION, type BatchError, type EventError, type Item, type Rejection, type WireEvent } from './wire.ts';
 
 export interface ParsedBatch {
@@ -160,6 +161,8 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
   if (title !== undefined) ev.title = title;
   const referrer = optText(raw.referrer, MAX_URL_LENGTH);
   if (referrer) ev.referrer = referrer;
+  // A page view's click-id parameter name; any other value (or on another event) is dropped, the event kept.
+  if (ev.type === 'page_view' && typeof raw.click_id === 'string' && Object.hasOwn(CLICK_ID_CHANNELS, raw.click_id)) ev.click_id = raw.click_id as WireEvent['click_id'];
   const duration = optNumber(raw.duration_ms, 0, 366 * 864e5, true);
   if (duration !== undefined) ev.duration_ms = duration;
   const scroll = optNumber(raw.scroll_pct, 0, 100, true);

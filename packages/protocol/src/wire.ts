@@ -1,4 +1,5 @@
 // The wire format: the batch a script posts to `POST /v1/events` and the collector's reply.
+import type { ClickIdParam } from './dimensions.ts';
 
 export const WIRE_VERSION = 1;
 
@@ -27,6 +28,8 @@ export interface WireEvent {
   url: string;
   title?: string;
   referrer?: string;
+  /** page_view: the name (never the value) of a click-id parameter the landing URL carried (`gclid`, `fbclid`, …). */
+  click_id?: ClickIdParam;
   duration_ms?: number;
   scroll_pct?: number;
   form?: string;
