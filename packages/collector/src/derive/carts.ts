@@ -80,7 +80,7 @@ export function foldCarts(
     }
     if (!open && OPENS.has(e.type)) {
       open = {
-        row: { event_id: e.id, started_at: e.time, last_activity: e.time, checkout_at: null, purchased_at: null, quantity: 0, value: 0, currency: null, exit_path: null, exit_stage: null },
+        row: { event_id: e.id, session: e.session, started_at: e.time, last_activity: e.time, checkout_at: null, purchased_at: null, quantity: 0, value: 0, currency: null, exit_path: null, exit_stage: null },
         lines: new Map(),
         lastSession: e.session,
       };
@@ -125,6 +125,7 @@ export function foldCarts(
       purchases.push({
         time: e.time,
         event_id: e.id,
+        session: e.session,
         value: purchaseValue(e),
         currency: e.currency ?? open.row.currency,
         nth: purchases.length + 1,

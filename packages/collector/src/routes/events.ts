@@ -82,7 +82,11 @@ events.post('/', async (c) => {
   }
   if (origin !== undefined && !originAllowed(site.origins, origin)) fail(403, 'origin-not-allowed');
 
-  const reply = await storeBatch(c.env.DB, site, parsed, { receivedAt, address, userAgent: c.req.header('user-agent') ?? '', bot });
+  const reply = await storeBatch(c.env.DB, site, parsed, { receivedAt, address, userAgent: c.req.header('user-agent') ?? '',
+    // The edge's country of the client (request.cf, Cloudflare's): the session keeps it, never the address.
+    country: (c.req.raw.cf as { country?: unknown } | undefined)?.country as string | undefined ?? null,
+    bot,
+  });
   return c.json(reply);
 });
 
