@@ -1,5 +1,6 @@
 // The carts report: carts started in the period, how far they got, which are open or abandoned, and where.
 import type { CartsReport, Money } from '@parcours/protocol';
+import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
 import { cents, rate, type ReportSite } from './sql.ts';
 
@@ -29,6 +30,8 @@ export function cartBinds(site: ReportSite, range: Range, abandonAfterMinutes: n
  */
 export async function carts(db: D1Database, site: ReportSite, range: Range, abandonAfterMinutes: number): Promise<CartsReport> {
   const binds = cartBinds(site, range, abandonAfterMinutes);
+  // A cart belongs to the session that opened it.
+  const started = `${CART_SQL.started}${sessionCondition(site.id, range.filter)}`;
   const [totals, values, pages] = await db.batch([
     db
       .prepare(
@@ -37,33 +40,32 @@ export async function carts(db: D1Database, site: ReportSite, range: Range, aban
                 IFNULL(SUM(purchased_at IS NOT NULL AND purchased_at < ?3), 0) AS purchased,
                 IFNULL(SUM(${CART_SQL.unpaid} AND last_activity > ?4), 0) AS open,
                 IFNULL(SUM(${CART_SQL.abandoned}), 0) AS abandoned
-           FROM carts WHERE ${CART_SQL.started}`,
+           FROM carts WHERE ${started}`,
       )
       .bind(...binds),
     db
       .prepare(
         `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM carts
-          WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} GROUP BY 1 ORDER BY value DESC, currency`,
+          WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY 1 ORDER BY value DESC, currency`,
       )
       .bind(...binds),
     db
       .prepare(
         `SELECT exit_path AS path, COUNT(*) AS abandons FROM carts
-          WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} GROUP BY exit_path ORDER BY abandons DESC, path`,
+          WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY exit_path ORDER BY abandons DESC, path`,
       )
       .bind(...binds),
   ]);
   const t = (totals!.results[0] ?? {}) as Record<string, number>;
-  const started = t.started ?? 0;
   const abandoned = t.abandoned ?? 0;
   return {
     carts: {
-      started,
+      started: t.started ?? 0,
       checked_out: t.checked_out ?? 0,
       purchased: t.purchased ?? 0,
       open: t.open ?? 0,
       abandoned,
-      abandonment_rate: rate(abandoned, started),
+      abandonment_rate: rate(abandoned, t.started ?? 0),
       abandoned_value: (values!.results as unknown as Money[]).map((m) => ({ currency: m.currency, value: cents(m.value) })),
     },
     pages: (pages!.results as Array<{ path: string | null; abandons: number }>).map((p) => ({ path: p.path ?? '', abandons: p.abandons })),

@@ -1,4 +1,5 @@
 // The events export: stored events as NDJSON lines (as received plus `received_at`), oldest first, paged by cursor.
+import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
 import type { ReportSite } from './sql.ts';
 
@@ -14,7 +15,7 @@ export async function exportEvents(db: D1Database, site: ReportSite, range: Rang
   const { results } = await db
     .prepare(
       `SELECT seq, json_set(data, '$.received_at', received_at) AS line FROM events
-        WHERE site = ?1 AND seq > ?2 AND time >= ?3 AND time < ?4 ORDER BY seq LIMIT ?5`,
+        WHERE site = ?1 AND seq > ?2 AND time >= ?3 AND time < ?4${sessionCondition(site.id, range.filter)} ORDER BY seq LIMIT ?5`,
     )
     .bind(site.id, cursor, range.from, range.to, limit + 1)
     .all<{ seq: number; line: string }>();

@@ -1,5 +1,6 @@
 // The forms report: per form and page, starts, submits, abandons, and the fields people stopped at.
 import type { FormsReport } from '@parcours/protocol';
+import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
 
@@ -11,7 +12,7 @@ export const MAX_LAST_FIELDS = 10;
  * abandons / (submits + abandons): of the forms that ended, the share left unsubmitted.
  */
 export async function forms(db: D1Database, site: ReportSite, range: Range): Promise<FormsReport> {
-  const where = `site = ?1 AND time >= ?2 AND time < ?3 AND form IS NOT NULL`;
+  const where = `site = ?1 AND time >= ?2 AND time < ?3 AND form IS NOT NULL${sessionCondition(site.id, range.filter)}`;
   const [counts, fields] = await db.batch([
     db
       .prepare(

@@ -1,6 +1,7 @@
 // The friction report: pages ranked by how many journeys end or stall on them (exits, form and cart abandons).
 import type { FrictionPage, FrictionReport } from '@parcours/protocol';
 import { CART_SQL, cartBinds } from './carts.ts';
+import { sessionCondition } from './filter.ts';
 import { pathViews } from './path-views.ts';
 import type { Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
@@ -23,19 +24,20 @@ export function frictionScore(p: Pick<FrictionPage, 'views' | 'exits' | 'form_ab
 
 /** Pages seen or abandoned in the period, highest friction score first. */
 export async function friction(db: D1Database, site: ReportSite, range: Range, abandonAfterMinutes: number): Promise<FrictionReport> {
+  const filtered = sessionCondition(site.id, range.filter);
   const [views, [formAbandons, cartAbandons]] = await Promise.all([
     pathViews(db, site.id, range),
     db.batch([
       db
         .prepare(
           `SELECT path, stage_index, COUNT(*) AS n FROM events
-            WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL GROUP BY path, stage_index`,
+            WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL${filtered} GROUP BY path, stage_index`,
         )
         .bind(site.id, range.from, range.to),
       db
         .prepare(
           `SELECT exit_path AS path, exit_stage AS stage_index, COUNT(*) AS n FROM carts
-            WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path IS NOT NULL GROUP BY exit_path, exit_stage`,
+            WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path IS NOT NULL${filtered} GROUP BY exit_path, exit_stage`,
         )
         .bind(...cartBinds(site, range, abandonAfterMinutes)),
     ]),

@@ -1,5 +1,6 @@
 // Page views of a period per page (path and stage): views, distinct visitors, exits, for the friction report.
 import { DAY_MS } from '../derive/store.ts';
+import { sessionCondition } from './filter.ts';
 import { periodIsWide } from './plan.ts';
 import type { Range } from './query.ts';
 
@@ -23,6 +24,18 @@ export interface PathViews {
  */
 export async function pathViews(db: D1Database, site: string, range: Range): Promise<PathViews[]> {
   const binds = [site, range.from, range.to];
+  const filtered = sessionCondition(site, range.filter);
+  if (filtered) {
+    // The previous-view columns count over all of a visitor's sessions: with a filter, distinct visitors are counted.
+    const { results } = await db
+      .prepare(
+        `SELECT path, stage_index, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
+           FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered} GROUP BY path, stage_index`,
+      )
+      .bind(...binds)
+      .all<PathViews>();
+    return results;
+  }
   if (!(await periodIsWide(db, site, range))) {
     const { results } = await db
       .prepare(

@@ -1,4 +1,5 @@
 // Report query parameters: the time range (`from`/`to`), `abandon_after`, export paging; invalid values are refused.
+import type { SessionFilter } from './filter.ts';
 
 /** A report's time window on event time: `from` inclusive, `to` exclusive, ms since epoch. */
 export interface Range {
@@ -6,6 +7,8 @@ export interface Range {
   to: number;
   /** The clock the report reads "now" from (carts: time since last activity). */
   now: number;
+  /** The sessions whose rows the report keeps (`?channel=email`); absent: every session. */
+  filter?: SessionFilter;
 }
 
 const DAY = 86_400_000;

@@ -2,6 +2,7 @@
 import type { TransitionsReport } from '@parcours/protocol';
 import { HOUR_MS } from '../derive/store.ts';
 import type { Range } from './query.ts';
+import { sessionCondition } from './filter.ts';
 import { periodIsWide } from './plan.ts';
 import { mediansAtOffset, stagePositions, type ReportSite } from './sql.ts';
 
@@ -19,7 +20,9 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
   const endHour = Math.max(firstHour, Math.floor(range.to / HOUR_MS));
   const partial = `SELECT to_index, IFNULL(from_index, -1), 1, prev_pair IS NULL FROM transitions INDEXED BY transitions_site_time
                     WHERE site = ?1 AND ${stagePositions('to_index', site)}`;
-  const wide = await periodIsWide(db, site.id, range);
+  // With a filter the previous-move columns (over all sessions) cannot count visitors: the period's matching moves are grouped.
+  const filtered = sessionCondition(site.id, range.filter);
+  const wide = !filtered && (await periodIsWide(db, site.id, range));
   const sql = wide
     ? // Wide: pair_hours for the whole hours (moves, and first moves of their pair ever), the moves of the partial first
       // and last hours, and the moves whose previous one of the pair came before the period (a move from NULL, a
@@ -33,7 +36,10 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
          SELECT to_index, from_index, 0, 1 FROM transitions INDEXED BY transitions_site_pair_first
           WHERE ${pair} AND prev_pair < ?2 AND time >= ?2 AND time < ?3
        ) GROUP BY to_index, f HAVING SUM(n) > 0 ORDER BY count DESC, visitors DESC, f <> -1, f, to_index`
-    : `SELECT to_index, from_index, COUNT(*) AS count, COUNT(CASE WHEN prev_pair IS NULL OR prev_pair < ?2 THEN 1 END) AS visitors
+    : filtered
+      ? `SELECT to_index, from_index, COUNT(*) AS count, COUNT(DISTINCT visitor) AS visitors
+           FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered} GROUP BY to_index, from_index ${order}`
+      : `SELECT to_index, from_index, COUNT(*) AS count, COUNT(CASE WHEN prev_pair IS NULL OR prev_pair < ?2 THEN 1 END) AS visitors
          FROM transitions INDEXED BY transitions_site_time WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index ${order}`;
   const { results } = await db
     .prepare(sql)
@@ -51,7 +57,7 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
         n: r.count,
         // INDEXED BY: without statistics SQLite would take the time index and sort; this one is already in order.
         select: `SELECT since_ms AS d FROM transitions INDEXED BY transitions_site_pair
-                  WHERE site = ?1 AND to_index = ?4 AND from_index = ?5 AND since_ms IS NOT NULL AND time >= ?2 AND time < ?3 ORDER BY since_ms`,
+                  WHERE site = ?1 AND to_index = ?4 AND from_index = ?5 AND since_ms IS NOT NULL AND time >= ?2 AND time < ?3${filtered} ORDER BY since_ms`,
         binds: [site.id, range.from, range.to, r.to_index, r.from_index],
       })),
   );
