@@ -1,11 +1,13 @@
-// Builds the tag's IIFE (dist/parcours.js) and the npm ESM (dist/parcours.mjs), both minified.
+// Builds every variant of the tag (IIFE, dist/parcours*.js, see variants.mjs) and the npm ESM (dist/parcours.mjs, every
+// feature), all minified. A variant is the same source with its missing features' FEATURE_* constants set to false.
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import esbuild from 'rollup-plugin-esbuild';
+import { defines, FEATURES, VARIANTS } from './variants.mjs';
 
-const plugins = () => [
+const plugins = (features) => [
   resolve({ extensions: ['.ts', '.js'] }),
-  esbuild({ target: 'es2020' }),
+  esbuild({ target: 'es2020', define: defines(features) }),
   terser({
     ecma: 2020,
     toplevel: true,
@@ -14,6 +16,10 @@ const plugins = () => [
 ];
 
 export default [
-  { input: 'src/tag.ts', output: { file: 'dist/parcours.js', format: 'iife', strict: false }, plugins: plugins() },
-  { input: 'src/index.ts', output: { file: 'dist/parcours.mjs', format: 'es' }, plugins: plugins() },
+  ...VARIANTS.map(({ file, features }) => ({
+    input: 'src/tag.ts',
+    output: { file: `dist/${file}`, format: 'iife', strict: false },
+    plugins: plugins(features),
+  })),
+  { input: 'src/index.ts', output: { file: 'dist/parcours.mjs', format: 'es' }, plugins: plugins(FEATURES) },
 ];

@@ -1,18 +1,22 @@
-// Builds the worker's static assets into public/: the script (from the SDK build) and the dashboard.
+// Builds the worker's static assets into public/: every variant of the script (from the SDK build) and the dashboard.
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { VARIANTS } from '../../sdk/variants.mjs';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const pub = `${here}/public`;
-const sdk = `${here}/../sdk/dist/parcours.js`;
+const sdk = `${here}/../sdk/dist`;
 
 // Files are overwritten in place, never the folder removed: a running `wrangler dev` serving
 // public/ would answer 404 until restarted if the folder vanished under it.
 mkdirSync(pub, { recursive: true });
 
-if (!existsSync(sdk)) throw new Error('packages/sdk/dist/parcours.js is missing: run `pnpm --filter @parcours/sdk build` first');
-cpSync(sdk, `${pub}/parcours.js`);
+// /parcours.js has every feature, /parcours.core.js none, /parcours.forms.carts.js … what they name (DESIGN.md).
+for (const { file } of VARIANTS) {
+  if (!existsSync(`${sdk}/${file}`)) throw new Error(`packages/sdk/dist/${file} is missing: run \`pnpm --filter @parcours/sdk build\` first`);
+  cpSync(`${sdk}/${file}`, `${pub}/${file}`);
+}
 
 // The dashboard: static files as they are, its entry bundled and minified.
 if (existsSync(`${here}/dashboard/static`)) cpSync(`${here}/dashboard/static`, pub, { recursive: true });
@@ -51,7 +55,7 @@ const dashboardHeaders = [
 writeFileSync(
   `${pub}/_headers`,
   [
-    '/parcours.js', '  Cache-Control: public, max-age=3600, stale-while-revalidate=86400', '  Access-Control-Allow-Origin: *',
+    ...VARIANTS.flatMap(({ file }) => [`/${file}`, '  Cache-Control: public, max-age=3600, stale-while-revalidate=86400', '  Access-Control-Allow-Origin: *']),
     ...['/', '/index.html', '/dashboard.js', '/dashboard.css'].flatMap((path) => [path, ...dashboardHeaders]),
     '',
   ].join('\n'),

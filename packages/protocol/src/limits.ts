@@ -23,3 +23,12 @@ export const MAX_STAGES = 20;
 /** Earliest and latest event time accepted (2000-01-01 .. 2100-01-01, ms). */
 export const MIN_TS = 946_684_800_000;
 export const MAX_TS = 4_102_444_800_000;
+
+/** Longest customer reference (`identify(ref)`, sent as `customer` with cart events). */
+export const MAX_CUSTOMER_LENGTH = 64;
+/**
+ * A customer reference that looks like contact data, refused by the script and dropped by the collector: anything
+ * with an `@` (an email address), or 7 to 15 digits with only `+`, blanks, dots, dashes or parentheses around them
+ * (a phone number). A reference is a key into the shop's own records: `c_1234567`, not `1234567`.
+ */
+export const CONTACT_LIKE = /@|^\+?(?:[\s().-]*\d){7,15}[\s().-]*$/;

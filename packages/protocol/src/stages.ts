@@ -45,9 +45,10 @@ export const SEGMENT_ALIASES: Record<string, CartEventType> = {
 };
 
 /**
- * The stage an event type carries by itself (rule 4 of the stage order), as a
- * stage *name*: `decision` and `consideration` exist in the default list; a
- * site with its own list that lacks them falls through to the next rule.
+ * The stage an event type carries by itself, as a stage *name*: `decision` for a
+ * commerce act (rule 2 of the stage order: over page declarations and URL rules,
+ * only an explicit stage overrides it), `consideration` for `view_item` (rule 5,
+ * after them). A site with its own list that lacks them falls through to the next rule.
  */
 export const EVENT_DEFAULT_STAGE: Record<string, string> = {
   view_item: 'consideration',
@@ -59,7 +60,7 @@ export const EVENT_DEFAULT_STAGE: Record<string, string> = {
   purchase: 'decision',
 };
 
-/** Built-in path heuristics (rule 5): first path segment prefix → stage. */
+/** Built-in path heuristics (rule 6): first path segment prefix → stage. */
 export const PATH_HEURISTICS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/(blog|guides?)(\/|$)/, 'awareness'],
   [/^\/(products?|pricing|compare|reviews)(\/|$)/, 'consideration'],

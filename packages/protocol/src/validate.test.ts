@@ -66,6 +66,29 @@ describe('parseBatch', () => {
     expect(b).not.toHaveProperty('currency');
   });
 
+  it('keeps an opaque customer reference on cart events only, and leaves out one that looks like contact data', () => {
+    const cart = (id: string, customer: unknown, type = 'add_to_cart') => ({ ...VALID_EVENTS[1], id, type, customer });
+    const r = parseBatch(
+      {
+        ...VALID_BATCH,
+        events: [
+          cart('c1', 'c_1234567'),
+          cart('c2', 'ada@example.com', 'purchase'),
+          cart('c3', '+33 6 12 34 56 78'),
+          cart('c4', '(555) 123-4567'),
+          cart('c5', 'x'.repeat(65)),
+          cart('c6', 'cust-42', 'page_view'),
+          cart('c7', 'cust-42', 'purchase'),
+          cart('c8', 1234),
+        ],
+      },
+      { stages },
+    );
+    if (!r.ok) throw new Error(r.error);
+    expect(r.rejected).toEqual([]);
+    expect(r.events.map((e) => e.event.customer)).toEqual(['c_1234567', undefined, undefined, undefined, undefined, undefined, 'cust-42', '1234']);
+  });
+
   it('rejects a second event with the same id in one batch', () => {
     const r = parseBatch({ ...VALID_BATCH, events: [VALID_EVENTS[0], VALID_EVENTS[0]] });
     expect(r.ok && r.rejected).toEqual([{ index: 1, error: 'duplicate-in-batch' }]);

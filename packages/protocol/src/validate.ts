@@ -1,6 +1,8 @@
 // The one validator of the wire format: turns an untrusted parsed body into clean events or error codes.
 import {
+  CONTACT_LIKE,
   MAX_BATCH_EVENTS,
+  MAX_CUSTOMER_LENGTH,
   MAX_ITEMS,
   MAX_NAME_LENGTH,
   MAX_PROPS,
@@ -11,6 +13,7 @@ import {
   MIN_TS,
 } from './limits.ts';
 import { CLICK_ID_CHANNELS } from './dimensions.ts';
+import { CART_EVENTS } from './stages.ts';
 import { WIRE_VERSION, type BatchError, type EventError, type Item, type Rejection, type WireEvent } from './wire.ts';
 
 export interface ParsedBatch {
@@ -181,6 +184,10 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
   if (typeof raw.currency === 'string' && CURRENCY.test(raw.currency)) ev.currency = raw.currency.toUpperCase();
   const tx = cartText(raw.transaction_id, MAX_NAME_LENGTH * 2);
   if (tx) ev.transaction_id = tx;
+  // A customer reference travels with cart events only; one that looks like an email address or a phone number is
+  // contact data, never stored: left out, the event kept (as the script refuses it in identify()).
+  const customer = (CART_EVENTS as readonly string[]).includes(ev.type) ? cartText(raw.customer, MAX_CUSTOMER_LENGTH + 1) : undefined;
+  if (customer && customer.length <= MAX_CUSTOMER_LENGTH && !CONTACT_LIKE.test(customer)) ev.customer = customer;
   const p = props(raw.props);
   if (p && Object.keys(p).length) ev.props = p;
   return ev;

@@ -39,6 +39,8 @@ export interface WireEvent {
   value?: number;
   currency?: string;
   transaction_id?: string;
+  /** Cart events only: the page's opaque customer reference (`identify(ref)`), never contact data (see CONTACT_LIKE). */
+  customer?: string;
   props?: Record<string, string | number | boolean | null>;
 }
 

@@ -36,7 +36,7 @@ describe('outbox storage', () => {
     });
     await expect(tx((s) => s.put('z', 'z'))).resolves.toBeUndefined();
     lost.mockRestore();
-    expect(await tx<string>((s) => s.put('z', 'z'))).toBe('z');
+    expect(await tx<IDBValidKey>((s) => s.put('z', 'z'))).toBe('z');
     expect(open).toHaveBeenCalledTimes(1);
   });
 

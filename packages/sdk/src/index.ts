@@ -65,6 +65,13 @@ export const stage = (name: string): void => void call('stage', [name]);
 export const cart = (action: string, payload?: Record<string, unknown>): void => void call('cart', [action, payload]);
 
 /**
+ * Sets an opaque customer reference sent with cart events (at most 64 characters; one that looks like an email address
+ * or a phone number is refused), or forgets it (`null`).
+ * @example identify('c_10042')
+ */
+export const identify = (ref: string | null): void => void call('identify', [ref]);
+
+/**
  * Records the visitor's choice: `false` stops sending, empties the outbox and forgets the ids; `true` resumes.
  * @example consent(false)
  */

@@ -25,15 +25,17 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
 
   const where = () => location.pathname + location.hash;
   const visible = () => (document.hidden ? 0 : Date.now());
-  const measure = () => {
-    scroll = Math.max(scroll, Math.min(100, Math.round(((scrollY + innerHeight) / document.documentElement.scrollHeight) * 100) || 100));
-  };
+  // On scroll only the deepest offset is kept (no layout read while scrolling); the page's height is read once, at leave.
+  const measure = () => (scroll = Math.max(scroll, scrollY));
   const leave = () => {
     if (left) return;
     left = 1;
     leaving();
-    measure();
-    emit('page_leave', { duration_ms: shown + visible(), scroll_pct: scroll });
+    emit('page_leave', {
+      duration_ms: shown + visible(),
+      // 0–100: the deepest point seen, in percent of the page's height (a page shorter than the window is 100).
+      scroll_pct: Math.min(100, Math.round(((scroll + innerHeight) / document.documentElement.scrollHeight) * 100)),
+    });
   };
   const page = (p: Loose = {}) => {
     leave();

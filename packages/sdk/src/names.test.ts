@@ -1,6 +1,7 @@
 import { CART_ACTIONS, CART_EVENTS, DEFAULT_STAGES, EVENT_DEFAULT_STAGE, PATH_HEURISTICS, SEGMENT_ALIASES } from '@parcours/protocol';
 import { describe, expect, it } from 'vitest';
-import { cartType, CART_EVENTS as SDK_CART_EVENTS, eventStage, pathStage, STAGES } from './names.ts';
+import { cartType } from './cart-names.ts';
+import { CART_EVENTS as SDK_CART_EVENTS, eventStage, pathStage, STAGES } from './names.ts';
 
 describe('the compact tables', () => {
   it('hold the protocol default stages and GA4 cart events in order', () => {

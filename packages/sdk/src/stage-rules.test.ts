@@ -6,18 +6,28 @@ const S = [...DEFAULT_STAGES];
 const rules = { '/blog/*': 'awareness', '/checkout/**': 'decision', '/p/*': 'consideration' };
 
 describe('resolveStage', () => {
-  it('takes the explicit stage first, then the page declaration', () => {
+  it('takes the explicit stage first, then decision for a commerce act, then the page declaration', () => {
     expect(resolveStage('add_to_cart', '/blog/x', S, 'advocacy', 'retention', rules)).toBe('advocacy');
-    expect(resolveStage('add_to_cart', '/blog/x', S, undefined, 'retention', rules)).toBe('retention');
+    expect(resolveStage('add_to_cart', '/blog/x', S, undefined, 'retention', rules)).toBe('decision');
+    expect(resolveStage('quote_request', '/blog/x', S, undefined, 'retention', rules)).toBe('retention');
+    expect(resolveStage('view_item', '/blog/x', S, undefined, 'retention', rules)).toBe('retention');
   });
 
-  it('then the URL rules, first match, before the event default', () => {
-    expect(resolveStage('add_to_cart', '/blog/x', S, undefined, undefined, rules)).toBe('awareness');
+  it('keeps every commerce act at decision over page declarations and URL rules', () => {
+    const books = { '/books/*': 'consideration' };
+    for (const t of ['add_to_cart', 'remove_from_cart', 'view_cart', 'begin_checkout', 'add_payment_info', 'purchase']) {
+      expect(resolveStage(t, '/books/dune', S, undefined, undefined, books), t).toBe('decision');
+      expect(resolveStage(t, '/books/dune', S, undefined, 'awareness', books), t).toBe('decision');
+    }
+  });
+
+  it('then the URL rules, first match, before view_item and the heuristics', () => {
+    expect(resolveStage('view_item', '/blog/x', S, undefined, undefined, rules)).toBe('awareness');
     expect(resolveStage('page_view', '/checkout/pay/confirm', S, undefined, undefined, rules)).toBe('decision');
     expect(resolveStage('page_view', '/p/mug', S, undefined, undefined, { '/p/*': 'consideration', '/p/mug': 'decision' })).toBe('consideration');
   });
 
-  it('then the event default, then the path heuristics, then the first stage', () => {
+  it('then view_item as consideration, then the path heuristics, then the first stage', () => {
     expect(resolveStage('add_to_cart', '/about', S)).toBe('decision');
     expect(resolveStage('view_item', '/cart', S)).toBe('consideration');
     expect(resolveStage('form_start', '/pricing', S)).toBe('consideration');
@@ -29,6 +39,9 @@ describe('resolveStage', () => {
     const own = ['discovery', 'reflection', 'decision'];
     expect(resolveStage('page_view', '/blog/x', own, 'awareness', 'nirvana')).toBe('discovery');
     expect(resolveStage('add_to_cart', '/about', own)).toBe('decision');
+    // Without a stage named decision, a commerce act takes the page's stage like any event.
+    expect(resolveStage('add_to_cart', '/x', ['look', 'buy'], undefined, 'look')).toBe('look');
+    expect(resolveStage('add_to_cart', '/x', ['look', 'buy'], undefined, undefined, { '/x': 'buy' })).toBe('buy');
     expect(resolveStage('page_view', '/x', own, undefined, undefined, { '/x': 'reflection' })).toBe('reflection');
     expect(resolveStage('page_view', '/pricing', ['a', 'b'])).toBe('a');
   });

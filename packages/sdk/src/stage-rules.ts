@@ -1,16 +1,21 @@
-// Which stage an event gets: the five rules of DESIGN.md, first match wins, for any ordered stage list.
+// Which stage an event gets: the rules of DESIGN.md, first match wins, for any ordered stage list.
 import { eventStage, pathStage } from './names.ts';
 
 /** Turns a path glob into a regular expression: `*` matches within one path segment, `**` across segments. */
 export const globToRegExp = (glob: string): RegExp =>
-  RegExp('^' + glob.replace(/[^\w*]/g, '\\$&').replace(/\*\*?/g, (m) => (m[1] ? '.*' : '[^/]*')) + '$');
+  RegExp('^' + glob.replace(/[^\w*]/g, '\\$&').replace(/\*\*?/g, (stars) => (stars[1] ? '.*' : '[^/]*')) + '$');
 
 /**
- * Resolves the stage of an event of `type` on `path` for the ordered `stages`: `explicit` (rule 1),
- * the page's declaration `page` (2), URL `rules` (3, glob → stage, first match), the event's default (4),
- * path heuristics (5), else the first stage. A name not in `stages` is skipped (the collector would refuse it).
- * For a `customer` (purchased before), a stage before `decision` from rules 3–5 becomes `retention`.
- * @example resolveStage('add_to_cart', '/p/mug', DEFAULT_STAGES) // 'decision'
+ * Resolves the stage of an event of `type` on `path` for the ordered `stages`:
+ * 1. `explicit`, the stage given on the call;
+ * 2. `decision` for a commerce act (a cart event other than `view_item`), whatever the page says;
+ * 3. `page`, the page's declaration (`stage()` or its meta tag);
+ * 4. the URL `rules` (glob → stage, first match);
+ * 5. `consideration` for `view_item`;
+ * 6. the path heuristics, else the first stage.
+ * A name not in `stages` is skipped (the collector would refuse it), so a list without `decision` skips rule 2. For a
+ * `customer` (purchased before), a stage before `decision` from rules 3–6 becomes `retention`.
+ * @example resolveStage('add_to_cart', '/p/mug', DEFAULT_STAGES, undefined, 'consideration') // 'decision'
  */
 export function resolveStage(
   type: string,
@@ -21,10 +26,15 @@ export function resolveStage(
   rules?: Record<string, string> | null,
   customer?: string | boolean,
 ): string {
-  const ok = (s: unknown) => stages.includes(s as string) && (s as string);
-  let s = ok(explicit) || ok(page);
-  if (s) return s;
-  for (const g in rules) s ||= globToRegExp(g).test(path) && ok(rules[g]);
-  s = s || ok(eventStage(type)) || ok(pathStage(path)) || stages[0]!;
-  return (customer && stages.indexOf(s) < stages.indexOf('decision') && ok('retention')) || s;
+  const known = (stage: unknown): string | false => stages.includes(stage as string) && (stage as string);
+  if (known(explicit)) return explicit as string;
+  // The stage a cart event carries by itself: `decision` for a commerce act (rule 2), `consideration` for view_item (5).
+  const own = FEATURE_CARTS && eventStage(type);
+  if (own == 'decision' && known(own)) return own;
+  let found = known(page);
+  for (const glob in rules) found ||= globToRegExp(glob).test(path) && known(rules[glob]);
+  if (FEATURE_CARTS) found ||= known(own);
+  const stage = found || known(pathStage(path)) || stages[0]!;
+  // Only cart events make a customer: without carts there is none.
+  return (FEATURE_CARTS && customer && stages.indexOf(stage) < stages.indexOf('decision') && known('retention')) || stage;
 }

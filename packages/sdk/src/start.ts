@@ -1,4 +1,5 @@
-// Wires the parts together for one page: config, sender, page lifecycle, forms, carts, dataLayer bridge.
+// Wires the parts together for one page: config, sender, page lifecycle, and the features this variant carries (forms,
+// carts with the dataLayer bridge).
 // The imports' order sets the modules' order in the tag; this one compresses best (scripts/size.mjs), by a few bytes.
 import { configure } from './options.ts';
 import { watchCartButtons } from './cart-tracking.ts';
@@ -15,12 +16,14 @@ import { target } from './sender.ts';
  * the first page view. Sends what earlier pages left in the outbox.
  */
 export function start(options: Options, origin: string, replay: () => void): void {
-  const c = configure(options, origin);
-  const abandon = c.forms != 'off' ? watchForms(emit) : () => {};
-  target(c.endpoint + '/v1/events', c.site);
-  setConfig(c, watchPage(c.spa != 'off', abandon));
-  watchCartButtons(run);
-  if (c.datalayer == 'on') bridgeDataLayer(run);
+  const config = configure(options, origin);
+  const abandonForms = FEATURE_FORMS && config.forms != 'off' ? watchForms(emit) : () => {};
+  target(config.endpoint + '/v1/events', config.site);
+  setConfig(config, watchPage(config.spa != 'off', abandonForms));
+  if (FEATURE_CARTS) {
+    watchCartButtons(run);
+    if (config.datalayer == 'on') bridgeDataLayer(run);
+  }
   replay();
   run('page');
   restore();

@@ -1,6 +1,6 @@
 import type { WireEvent } from '@parcours/protocol';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cart, consent, init, page, stage, track } from './index.ts';
+import { cart, consent, identify, init, page, stage, track } from './index.ts';
 import { waiting } from './outbox.ts';
 
 const events: WireEvent[] = [];
@@ -53,7 +53,7 @@ describe('the tracker through the npm API', () => {
     expect(types()).toEqual(['page_leave', 'page_view', 'page_leave', 'page_view']);
   });
 
-  it('resolves stages: explicit, page declaration, URL rules, event default, heuristics', () => {
+  it('resolves stages: explicit, commerce acts, page declaration, URL rules, view_item, heuristics', () => {
     history.pushState({}, '', '/guides/start');
     track('quote_request', { stage: 'decision', plan: 'team', nested: { no: 1 } });
     expect(last()).toMatchObject({ stage: 'decision', props: { plan: 'team' } });
@@ -63,7 +63,12 @@ describe('the tracker through the npm API', () => {
     track('newsletter_signup');
     expect(last().stage).toBe('consideration');
     cart('add', { items: [{ item_id: 'sku-1', price: 2 }], currency: 'EUR' });
+    // A commerce act is decision over page declarations and URL rules; only an explicit stage overrides it.
+    expect(last()).toMatchObject({ type: 'add_to_cart', stage: 'decision' });
+    cart('add', { items: [{ item_id: 'sku-1', price: 2 }], stage: 'consideration' });
     expect(last()).toMatchObject({ type: 'add_to_cart', stage: 'consideration' });
+    cart('view_item', { items: [{ item_id: 'sku-1' }] });
+    expect(last()).toMatchObject({ type: 'view_item', stage: 'consideration' });
     delete (window as unknown as { parcoursConfig?: unknown }).parcoursConfig;
     cart('add', { items: [{ item_id: 'sku-1', price: 2 }] });
     expect(last()).toMatchObject({ type: 'add_to_cart', stage: 'decision', items: [{ item_id: 'sku-1', price: 2 }] });
@@ -88,6 +93,22 @@ describe('the tracker through the npm API', () => {
     expect(last()).toMatchObject({ type: 'purchase', stage: 'decision', transaction_id: 'T9' });
     track('read');
     expect(last().stage).toBe('retention');
+  });
+
+  it('sends the customer reference with cart events only, refuses contact data, and forgets it on identify(null)', () => {
+    identify('c_10042');
+    cart('add', { items: [{ item_id: 'a' }], customer: 'spoofed' });
+    expect(last()).toMatchObject({ type: 'add_to_cart', customer: 'c_10042' });
+    track('quote_request');
+    expect(last()).not.toHaveProperty('customer');
+    identify('ada@example.com');
+    identify('+44 20 7946 0958');
+    identify('x'.repeat(65));
+    cart('view', {});
+    expect(last()).toMatchObject({ type: 'view_cart', customer: 'c_10042' });
+    identify(null);
+    cart('view', {});
+    expect(last()).not.toHaveProperty('customer');
   });
 
   it('sends nothing under Global Privacy Control', () => {

@@ -4,7 +4,8 @@ import type { WireEvent } from '@parcours/protocol';
 import { empty, put } from './outbox.ts';
 import { guard } from './guard.ts';
 import { cleanUrl } from './url-clean.ts';
-import { cartType } from './names.ts';
+import { cartType } from './cart-names.ts';
+import { customerRef, identify } from './customer.ts';
 import type { Config } from './options.ts';
 import { resolveStage } from './stage-rules.ts';
 import { optedOut, withdrawn } from './privacy.ts';
@@ -65,31 +66,33 @@ export const emit = (type: string, fields?: Loose, stage?: string): void => {
         stage,
         here[2] || document.querySelector<HTMLMetaElement>('meta[name="parcours:stage"]')?.content,
         (window as Loose).parcoursConfig?.rules,
-        store('pcc'), // '1' once purchased
+        FEATURE_CARTS && store('pcc'), // '1' once purchased
       ),
       visitor,
       session,
       url: here[0]!,
     }),
   );
-  if (type == 'purchase') store('pcc', '1');
+  if (FEATURE_CARTS && type == 'purchase') store('pcc', '1');
   put(e);
   soon();
   dispatchEvent(new CustomEvent('parcours:event', { detail: e }));
 };
 
-// A GA4 or Segment ecommerce name is a cart step; its payload goes as it is: the collector reads its cart fields as
-// GA4 does and leaves the rest. Other events keep their props (the collector keeps primitives; see emit for JSON).
-const track = (a: string, p: Loose) => {
-  const t = cartType(a);
+/**
+ * `track(name, props)`. With the carts feature, a GA4 or Segment ecommerce name is a cart step: its payload goes as it
+ * is (the collector reads its cart fields as GA4 does and leaves the rest), with the customer reference. Other events,
+ * and every event without the carts feature, keep their props (the collector keeps primitives; see emit).
+ */
+function track(name: string, p: Loose): void {
   const { stage, ...props } = p;
-  emit(t || a, t ? p : { props }, stage);
-};
+  const cartEvent = FEATURE_CARTS && cartType(name);
+  if (cartEvent) emit(cartEvent, { ...p, customer: customerRef() }, stage);
+  else emit(name, { props }, stage);
+}
 
 const calls: Record<string, (a: any, p: Loose) => unknown> = {
   track,
-  // `cart('add', payload)` is `track('add_to_cart', payload)`; an action it does not know is a custom event.
-  cart: track,
   stage: (a) => (here[2] = a),
   // Nothing is queued while tracking is off, so a flush then has nothing to send.
   flush,
@@ -97,10 +100,17 @@ const calls: Record<string, (a: any, p: Loose) => unknown> = {
     // store() answers what it wrote: withdrawn when that is '0'.
     if (store('pco', a === false ? '0' : '1') == '0') {
       store('pcs', ''); // forget the visitor: consent given again starts a new one
+      if (FEATURE_CARTS) identify(null);
       return empty();
     }
   },
 };
+if (FEATURE_CARTS) {
+  // `cart('add', payload)` is `track('add_to_cart', payload)`; an action it does not know is a custom event.
+  calls.cart = track;
+  calls.identify = identify;
+}
 
-/** Runs a public call by name with its arguments, as `window.parcours(name, …)` (`track`, `page`, `stage`, `cart`, `consent`, `flush`); unknown names are ignored, nothing throws. */
+/** Runs a public call by name with its arguments, as `window.parcours(name, …)` (`track`, `page`, `stage`, `cart`, `identify`, `consent`, `flush`); unknown names, and calls to a feature
+ * this variant lacks, are ignored; nothing throws. */
 export const run = guard((name: string, a?: any, p?: any): unknown => calls[name]!(a, p || {}));

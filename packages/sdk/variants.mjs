@@ -1,0 +1,28 @@
+// The tag's variants (DESIGN.md "The script tag"): the core, plus every combination of the features in their fixed
+// order. One list for the build (rollup.config.mjs), the size check (scripts/size.mjs) and the collector's assets.
+
+/** The optional features, in the order their names appear in a variant's file name. */
+export const FEATURES = ['forms', 'carts', 'friction'];
+
+/**
+ * Every variant: its file in dist/ and the features it carries. `parcours.js` has them all, `parcours.core.js` none;
+ * the others name what they add to the core.
+ * @type {Array<{ file: string, features: string[] }>}
+ */
+export const VARIANTS = [
+  [],
+  ['forms'],
+  ['carts'],
+  ['friction'],
+  ['forms', 'carts'],
+  ['forms', 'friction'],
+  ['carts', 'friction'],
+  ['forms', 'carts', 'friction'],
+].map((features) => ({
+  file: features.length == FEATURES.length ? 'parcours.js' : `parcours.${features.join('.') || 'core'}.js`,
+  features,
+}));
+
+/** The esbuild `define` of a build with `features`: each FEATURE_* constant (src/features.ts) `true` or `false`. */
+export const defines = (features) =>
+  Object.fromEntries(FEATURES.map((f) => [`FEATURE_${f.toUpperCase()}`, String(features.includes(f))]));
