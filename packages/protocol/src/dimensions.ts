@@ -41,7 +41,18 @@ export const DEVICES = ['desktop', 'mobile', 'tablet', 'other'] as const;
 export type Device = (typeof DEVICES)[number];
 
 /** Every session dimension: report filters (`?channel=email`) and `breakdown?by=` take these names. */
-export const DIMENSIONS = ['channel', 'source', 'medium', 'campaign', 'referrer', 'landing', 'device', 'browser', 'os', 'country'] as const;
+export const DIMENSIONS = [
+  'channel',
+  'source',
+  'medium',
+  'campaign',
+  'referrer',
+  'landing',
+  'device',
+  'browser',
+  'os',
+  'country',
+] as const;
 
 export type Dimension = (typeof DIMENSIONS)[number];
 

@@ -40,7 +40,11 @@ const CASES: Array<[string, Partial<Traffic>, Channel]> = [
   ['utm_medium=referral', { utmSource: 'partner', utmMedium: 'referral' }, 'referral'],
   ['utm_medium=sms (no channel of ours)', { utmSource: 'crm', utmMedium: 'sms' }, 'other'],
   ['utm_source alone, unknown', { utmSource: 'partner' }, 'other'],
-  ['utm tags win over the referrer', { referrerHost: 'www.google.com', utmSource: 'newsletter', utmMedium: 'email' }, 'email'],
+  [
+    'utm tags win over the referrer',
+    { referrerHost: 'www.google.com', utmSource: 'newsletter', utmMedium: 'email' },
+    'email',
+  ],
   ['a click id from Google Ads', { clickId: 'gclid' }, 'paid_search'],
   ['a click id on a search referral', { referrerHost: 'www.google.com', clickId: 'gbraid' }, 'paid_search'],
   ['a Microsoft Ads click id', { referrerHost: 'www.bing.com', clickId: 'msclkid' }, 'paid_search'],
@@ -58,12 +62,26 @@ describe('classifyChannel', () => {
 
   it('makes every click id paid, search or social as DESIGN.md lists', () => {
     expect(CLICK_ID_PARAMS.map((clickId) => classifyChannel({ ...none, clickId }))).toEqual([
-      'paid_search', 'paid_search', 'paid_search', 'paid_search', 'paid_social', 'paid_social', 'paid_social',
+      'paid_search',
+      'paid_search',
+      'paid_search',
+      'paid_search',
+      'paid_social',
+      'paid_social',
+      'paid_social',
     ]);
   });
 
   it('classifies hosts from the list, not a handful of patterns', () => {
-    const search = ['www.google.de', 'search.yahoo.co.jp', 'www.baidu.com', 'search.brave.com', 'www.qwant.com', 'search.seznam.cz', 'search.naver.com'];
+    const search = [
+      'www.google.de',
+      'search.yahoo.co.jp',
+      'www.baidu.com',
+      'search.brave.com',
+      'www.qwant.com',
+      'search.seznam.cz',
+      'search.naver.com',
+    ];
     expect(search.map(hostKind)).toEqual(search.map(() => 'search'));
     expect(hostKind('example.invalid')).toBe('unknown');
   });

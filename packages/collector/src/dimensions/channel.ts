@@ -10,7 +10,8 @@ export type SourceKind = 'search' | 'social' | 'email' | 'paid' | 'unknown';
  * taken from Snowplow's referer-parser, kept up to date with Ghost's releases) classifies hosts.
  * It lacks a few networks GA4 counts as social or video; those are added here.
  */
-const EXTRA_SOCIAL = /(^|\.)(youtube\.com|youtu\.be|tiktok\.com|pinterest\.[a-z.]+|pin\.it|threads\.net|bsky\.app|mastodon\.social|quora\.com|vk\.com|twitch\.tv|vimeo\.com|snapchat\.com|whatsapp\.com|t\.me|discord\.com|tumblr\.com)$/;
+const EXTRA_SOCIAL =
+  /(^|\.)(youtube\.com|youtu\.be|tiktok\.com|pinterest\.[a-z.]+|pin\.it|threads\.net|bsky\.app|mastodon\.social|quora\.com|vk\.com|twitch\.tv|vimeo\.com|snapchat\.com|whatsapp\.com|t\.me|discord\.com|tumblr\.com)$/;
 
 const parser = new ReferrerParser({});
 
@@ -111,7 +112,8 @@ export function classifyChannel(t: Traffic): Channel {
   if (DISPLAY_MEDIUMS.has(medium) || (!medium && kind === 'paid')) return 'display';
   if (kind === 'social' || SOCIAL_MEDIUMS.has(medium) || medium.includes('video')) return 'organic_social';
   if (kind === 'search' || medium === 'organic') return 'organic_search';
-  if (EMAIL.has(medium) || EMAIL.has((t.utmSource ?? '').toLowerCase()) || (!medium && kind === 'email')) return 'email';
+  if (EMAIL.has(medium) || EMAIL.has((t.utmSource ?? '').toLowerCase()) || (!medium && kind === 'email'))
+    return 'email';
   if (medium === 'affiliate') return 'affiliate';
   if (medium === 'referral' || medium === 'app' || medium === 'link' || (!medium && t.referrerHost)) return 'referral';
   return 'other';

@@ -35,10 +35,19 @@ function money(rows: Amounts[]): Money[] {
  * value; `conversion_rate` purchasing visitors over visitors; `abandoned_carts` as the carts report
  * counts them, for carts opened in a session of that value. Most visitors first, at most `limit` rows.
  */
-export async function breakdown(db: D1Database, site: ReportSite, range: Range, by: Dimension, limit: number, abandonAfterMinutes: number): Promise<BreakdownReport> {
+export async function breakdown(
+  db: D1Database,
+  site: ReportSite,
+  range: Range,
+  by: Dimension,
+  limit: number,
+  abandonAfterMinutes: number,
+): Promise<BreakdownReport> {
   const col = `s.${DIMENSION_COLUMNS[by]}`;
-  const join = (alias: string) => `JOIN ${SESSIONS.table} s ON s.site = ${alias}.site AND s.visitor = ${alias}.visitor AND s.session = ${alias}.session`;
-  const period = (alias: string) => `${alias}.site = ?1 AND ${alias}.time >= ?2 AND ${alias}.time < ?3${sessionCondition(site.id, range.filter, `${alias}.`)}`;
+  const join = (alias: string) =>
+    `JOIN ${SESSIONS.table} s ON s.site = ${alias}.site AND s.visitor = ${alias}.visitor AND s.session = ${alias}.session`;
+  const period = (alias: string) =>
+    `${alias}.site = ?1 AND ${alias}.time >= ?2 AND ${alias}.time < ?3${sessionCondition(site.id, range.filter, `${alias}.`)}`;
   const binds = [site.id, range.from, range.to];
   const [views, entries, lastTouch, firstTouch, buyers, carts] = await db.batch([
     db
@@ -72,7 +81,9 @@ export async function breakdown(db: D1Database, site: ReportSite, range: Range, 
       )
       .bind(...binds),
     db
-      .prepare(`SELECT ${col} AS value, COUNT(DISTINCT u.visitor) AS n FROM purchases u ${join('u')} WHERE ${period('u')} GROUP BY 1`)
+      .prepare(
+        `SELECT ${col} AS value, COUNT(DISTINCT u.visitor) AS n FROM purchases u ${join('u')} WHERE ${period('u')} GROUP BY 1`,
+      )
       .bind(...binds),
     db
       .prepare(
@@ -104,15 +115,25 @@ export async function breakdown(db: D1Database, site: ReportSite, range: Range, 
     }
     return r;
   };
-  for (const v of views!.results as Array<{ value: string; visitors: number; sessions: number }>) Object.assign(row(v.value), { visitors: v.visitors, sessions: v.sessions });
-  for (const e of entries!.results as Array<{ value: string; k: number; n: number }>) row(e.value).entered[site.stages[e.k]!] = e.n;
-  for (const [value, list] of byValue(lastTouch!.results as Amounts[])) Object.assign(row(value), { purchases: list.reduce((a, r) => a + r.n, 0), revenue: money(list) });
-  for (const [value, list] of byValue(firstTouch!.results as Amounts[])) Object.assign(row(value), { first_touch_purchases: list.reduce((a, r) => a + r.n, 0), first_touch_revenue: money(list) });
+  for (const v of views!.results as Array<{ value: string; visitors: number; sessions: number }>)
+    Object.assign(row(v.value), { visitors: v.visitors, sessions: v.sessions });
+  for (const e of entries!.results as Array<{ value: string; k: number; n: number }>)
+    row(e.value).entered[site.stages[e.k]!] = e.n;
+  for (const [value, list] of byValue(lastTouch!.results as Amounts[]))
+    Object.assign(row(value), { purchases: list.reduce((a, r) => a + r.n, 0), revenue: money(list) });
+  for (const [value, list] of byValue(firstTouch!.results as Amounts[]))
+    Object.assign(row(value), {
+      first_touch_purchases: list.reduce((a, r) => a + r.n, 0),
+      first_touch_revenue: money(list),
+    });
   for (const b of buyers!.results as Counted[]) row(b.value).buyers = b.n;
   for (const c of carts!.results as Counted[]) row(c.value).abandoned_carts = c.n;
 
   const out = [...rows.values()]
     .map(({ buyers: b, ...r }) => ({ ...r, conversion_rate: rate(b, r.visitors) }))
-    .sort((a, b) => b.visitors - a.visitors || b.purchases - a.purchases || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    .sort(
+      (a, b) =>
+        b.visitors - a.visitors || b.purchases - a.purchases || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0),
+    );
   return { by, rows: out.slice(0, limit) };
 }

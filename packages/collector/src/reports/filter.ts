@@ -22,7 +22,8 @@ const isDimension = (name: string): name is Dimension => (DIMENSIONS as readonly
 
 /** Checks one dimension value as a filter or `breakdown` would name it; throws QueryError when malformed. */
 export function checkValue(dimension: Dimension, value: string): string {
-  if (!value || value.length > MAX_DIMENSION_VALUE || CONTROL.test(value)) throw new QueryError(`bad ${dimension} value`);
+  if (!value || value.length > MAX_DIMENSION_VALUE || CONTROL.test(value))
+    throw new QueryError(`bad ${dimension} value`);
   const closed = CLOSED[dimension];
   if (closed && !closed.includes(value)) throw new QueryError(`unknown ${dimension} ${value}`);
   if (dimension === 'country' && !COUNTRY.test(value)) throw new QueryError(`bad country ${value}`);
@@ -62,6 +63,8 @@ export function sqlText(v: string): string {
  */
 export function sessionCondition(site: string, filter: SessionFilter | undefined, alias = ''): string {
   if (!filter?.length) return '';
-  const where = filter.map((f) => `${DIMENSION_COLUMNS[f.dimension]} IN (${f.values.map(sqlText).join(', ')})`).join(' AND ');
+  const where = filter
+    .map((f) => `${DIMENSION_COLUMNS[f.dimension]} IN (${f.values.map(sqlText).join(', ')})`)
+    .join(' AND ');
   return ` AND (${alias}visitor, ${alias}session) IN (SELECT visitor, session FROM ${SESSIONS.table} WHERE site = ${sqlText(site)} AND ${where})`;
 }

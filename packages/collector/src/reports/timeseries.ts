@@ -25,7 +25,13 @@ export const MAX_POINTS = 2_500;
  * it in the interval; `purchases` and `revenue` made in it; `abandoned_carts`: carts opened in it
  * that the carts report counts abandoned at the end of the period.
  */
-export async function timeseries(db: D1Database, site: ReportSite, range: Range, interval: Interval, abandonAfterMinutes: number): Promise<TimeseriesReport> {
+export async function timeseries(
+  db: D1Database,
+  site: ReportSite,
+  range: Range,
+  interval: Interval,
+  abandonAfterMinutes: number,
+): Promise<TimeseriesReport> {
   const { width, origin } = INTERVAL[interval];
   const first = Math.floor((range.from - origin) / width);
   const last = Math.floor((range.to - 1 - origin) / width);
@@ -42,13 +48,19 @@ export async function timeseries(db: D1Database, site: ReportSite, range: Range,
       )
       .bind(...binds),
     db
-      .prepare(`SELECT ${bucket('time')} AS b, to_index AS k, COUNT(DISTINCT visitor) AS n FROM transitions WHERE ${period} AND ${stagePositions('to_index', site)} GROUP BY 1, 2`)
+      .prepare(
+        `SELECT ${bucket('time')} AS b, to_index AS k, COUNT(DISTINCT visitor) AS n FROM transitions WHERE ${period} AND ${stagePositions('to_index', site)} GROUP BY 1, 2`,
+      )
       .bind(...binds),
     db
-      .prepare(`SELECT ${bucket('time')} AS b, IFNULL(currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n, SUM(value) AS amount FROM purchases WHERE ${period} GROUP BY 1, 2`)
+      .prepare(
+        `SELECT ${bucket('time')} AS b, IFNULL(currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n, SUM(value) AS amount FROM purchases WHERE ${period} GROUP BY 1, 2`,
+      )
       .bind(...binds),
     db
-      .prepare(`SELECT ${bucket('started_at')} AS b, COUNT(*) AS n FROM carts WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}${cond} GROUP BY 1`)
+      .prepare(
+        `SELECT ${bucket('started_at')} AS b, COUNT(*) AS n FROM carts WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}${cond} GROUP BY 1`,
+      )
       .bind(...cartBinds(site, range, abandonAfterMinutes)),
   ]);
 
@@ -87,6 +99,9 @@ export async function timeseries(db: D1Database, site: ReportSite, range: Range,
   }
   return {
     interval,
-    points: points.map(({ money, ...p }) => ({ ...p, revenue: money.sort((a, b) => b.value - a.value || (a.currency < b.currency ? -1 : 1)) })),
+    points: points.map(({ money, ...p }) => ({
+      ...p,
+      revenue: money.sort((a, b) => b.value - a.value || (a.currency < b.currency ? -1 : 1)),
+    })),
   };
 }
