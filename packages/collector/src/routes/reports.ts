@@ -9,55 +9,50 @@ import { forms } from '../reports/forms.ts';
 import { friction } from '../reports/friction.ts';
 import { funnel } from '../reports/funnel.ts';
 import { kpis } from '../reports/kpis.ts';
-import {
-  DEFAULT_ABANDON_MINUTES,
-  DEFAULT_EXPORT_LIMIT,
-  MAX_EXPORT_LIMIT,
-  parsePositive,
-  parseRange,
-  QueryError,
-  type Range,
-} from '../reports/query.ts';
+import { DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT, parseReportQuery, QueryError, type QuerySpec, type ReportQuery } from '../reports/query.ts';
 import { transitions } from '../reports/transitions.ts';
 
 export const reports = new Hono<{ Bindings: Env; Variables: { site: Site } }>();
 
-/** At most a year of inactivity before a cart counts as abandoned. */
-const MAX_ABANDON_MINUTES = 525_600;
-
-type JsonReport = (db: D1Database, site: Site, range: Range, params: URLSearchParams) => Promise<unknown>;
-
-const abandonAfter = (params: URLSearchParams) => parsePositive(params, 'abandon_after', DEFAULT_ABANDON_MINUTES, MAX_ABANDON_MINUTES);
+/** A JSON report: the query parameters it reads, and how it runs. */
+interface JsonReport {
+  spec: QuerySpec;
+  run: (db: D1Database, site: Site, q: ReportQuery) => Promise<unknown>;
+}
 
 const JSON_REPORTS: Record<string, JsonReport> = {
-  funnel: (db, site, range) => funnel(db, site, range),
-  transitions: (db, site, range) => transitions(db, site, range),
-  friction: (db, site, range, params) => friction(db, site, range, abandonAfter(params)),
-  forms: (db, site, range) => forms(db, site, range),
-  carts: (db, site, range, params) => carts(db, site, range, abandonAfter(params)),
-  kpis: (db, site, range) => kpis(db, site, range),
+  funnel: { spec: {}, run: (db, site, q) => funnel(db, site, q.range) },
+  transitions: { spec: {}, run: (db, site, q) => transitions(db, site, q.range) },
+  friction: { spec: { abandonAfter: true }, run: (db, site, q) => friction(db, site, q.range, q.abandonAfter) },
+  forms: { spec: {}, run: (db, site, q) => forms(db, site, q.range) },
+  carts: { spec: { abandonAfter: true }, run: (db, site, q) => carts(db, site, q.range, q.abandonAfter) },
+  kpis: { spec: {}, run: (db, site, q) => kpis(db, site, q.range) },
 };
+
+const EXPORT_SPEC: QuerySpec = { limit: { fallback: DEFAULT_EXPORT_LIMIT, max: MAX_EXPORT_LIMIT }, cursor: true };
 
 reports.use('/:site/*', requireReadToken);
 
-reports.get('/:site/:report', async (c) => {
-  const name = c.req.param('report');
-  const params = new URL(c.req.url).searchParams;
-  const report = Object.hasOwn(JSON_REPORTS, name) ? JSON_REPORTS[name] : undefined;
-  if (!report && name !== 'events') fail(404, 'not-found');
+/** The parsed query string, or `400 invalid-query`. */
+function query(url: string, spec: QuerySpec): ReportQuery {
   try {
-    const range = parseRange(params);
-    if (report) return c.json(await report(c.env.DB, c.var.site, range, params));
-
-    const cursorParam = params.get('cursor') ?? '0';
-    if (!/^\d{1,15}$/.test(cursorParam)) throw new QueryError('bad cursor');
-    const limit = Math.floor(parsePositive(params, 'limit', DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT));
-    const page = await exportEvents(c.env.DB, c.var.site, range, Number(cursorParam), limit);
-    const headers: Record<string, string> = { 'content-type': 'application/x-ndjson; charset=utf-8' };
-    if (page.next) headers['x-next-cursor'] = page.next;
-    return c.body(page.lines.map((l) => `${l}\n`).join(''), 200, headers);
+    return parseReportQuery(new URL(url).searchParams, spec);
   } catch (e) {
     if (e instanceof QueryError) fail(400, 'invalid-query');
     throw e;
   }
+}
+
+reports.get('/:site/:report', async (c) => {
+  const name = c.req.param('report');
+  const report = Object.hasOwn(JSON_REPORTS, name) ? JSON_REPORTS[name] : undefined;
+  if (report) return c.json(await report.run(c.env.DB, c.var.site, query(c.req.url, report.spec)));
+  if (name !== 'events') fail(404, 'not-found');
+
+  const q = query(c.req.url, EXPORT_SPEC);
+  if (q.cursor !== null && !/^\d{1,15}$/.test(q.cursor)) fail(400, 'invalid-query');
+  const page = await exportEvents(c.env.DB, c.var.site, q.range, Number(q.cursor ?? 0), q.limit);
+  const headers: Record<string, string> = { 'content-type': 'application/x-ndjson; charset=utf-8' };
+  if (page.next) headers['x-next-cursor'] = page.next;
+  return c.body(page.lines.map((l) => `${l}\n`).join(''), 200, headers);
 });
