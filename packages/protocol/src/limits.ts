@@ -4,6 +4,11 @@
 export const MAX_BODY_BYTES = 1_000_000;
 /** Most events one batch may carry. */
 export const MAX_BATCH_EVENTS = 500;
+/**
+ * Most events the script's outbox keeps (past it the oldest are dropped and counted), and so the most
+ * drops one batch may report in `dropped`: a larger count is clamped to it.
+ */
+export const OUTBOX_CAP = 1000;
 /** Most events the script puts in one request. */
 export const SDK_BATCH_EVENTS = 50;
 /** Largest body the script puts in one request: well under the 64 KiB keepalive budget. */

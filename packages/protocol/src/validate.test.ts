@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STAGES, parseBatch, cleanText, isStageList, type WireEvent } from './index.ts';
+import { DEFAULT_STAGES, OUTBOX_CAP, parseBatch, cleanText, isStageList, type WireEvent } from './index.ts';
 import { INVALID_BATCHES, INVALID_EVENTS, VALID_BATCH, VALID_EVENTS } from './fixtures.ts';
 
 const stages = DEFAULT_STAGES;
@@ -95,6 +95,14 @@ describe('parseBatch', () => {
   it('reports dropped counts from the outbox', () => {
     const r = parseBatch({ ...VALID_BATCH, dropped: 7 });
     expect(r.ok && r.dropped).toBe(7);
+  });
+
+  it('clamps a dropped count to what the outbox can drop, and reads a bad one as 0, keeping the events', () => {
+    for (const [sent, read] of [[1e9, OUTBOX_CAP], [OUTBOX_CAP + 1, OUTBOX_CAP], [OUTBOX_CAP, OUTBOX_CAP], [2.6, 3], [-5, 0], ['9', 0], [null, 0]] as const) {
+      const r = parseBatch({ ...VALID_BATCH, dropped: sent });
+      expect(r.ok && r.dropped, String(sent)).toBe(read);
+      expect(r.ok && r.events.length).toBe(VALID_BATCH.events.length);
+    }
   });
 });
 

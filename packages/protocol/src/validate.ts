@@ -9,6 +9,7 @@ import {
   MAX_TS,
   MAX_URL_LENGTH,
   MIN_TS,
+  OUTBOX_CAP,
 } from './limits.ts';
 import { WIRE_VERSION, type BatchError, type EventError, type Item, type Rejection, type WireEvent } from './wire.ts';
 
@@ -200,9 +201,10 @@ export function parseBatch(body: unknown, options: ParseOptions = {}): ParseResu
   if (typeof sentAt !== 'number' || !Number.isFinite(sentAt) || sentAt < MIN_TS || sentAt > MAX_TS)
     return { ok: false, error: 'invalid-sent-at' };
   if (body.events.length > MAX_BATCH_EVENTS) return { ok: false, error: 'too-many-events' };
+  // Clamped, not refused: a 400 would make the script drop the batch's real events along with a bad count.
   const dropped =
     typeof body.dropped === 'number' && Number.isFinite(body.dropped) && body.dropped > 0
-      ? Math.min(Math.round(body.dropped), 1e9)
+      ? Math.min(Math.round(body.dropped), OUTBOX_CAP)
       : 0;
 
   const result: ParsedBatch = { ok: true, site: body.site, sent_at: Math.round(sentAt), dropped, events: [], rejected: [] };
