@@ -21,6 +21,12 @@ export const MAX_URL_LENGTH = 2048;
 export const MAX_TEXT_LENGTH = 256;
 /** Most items in one cart event. */
 export const MAX_ITEMS = 100;
+/** Largest item `price`; amounts are never negative (`invalid-amount`). */
+export const MAX_PRICE = 1e9;
+/** Largest event `value` (a purchase, a cart, a refund). */
+export const MAX_VALUE = 1e12;
+/** Largest item `quantity`: a whole number from 1. */
+export const MAX_QUANTITY = 1e6;
 /** Most keys kept in `props`. */
 export const MAX_PROPS = 32;
 /** Most stages a site may declare. */

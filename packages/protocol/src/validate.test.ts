@@ -37,7 +37,6 @@ describe('parseBatch', () => {
         { price: 3 },
         'not an item',
         { item_name: 'Filter', price: 'free' },
-        { item_id: 'x', quantity: 0 },
         { item_id: 'y', price: '0x10', quantity: ' 3 ' },
         { item_id: '   ', item_name: ' Kettle ' },
       ],
@@ -45,7 +44,7 @@ describe('parseBatch', () => {
       currency: 'eur',
       transaction_id: 1001,
     };
-    const r = parseBatch({ ...VALID_BATCH, events: [raw, { ...VALID_EVENTS[1], id: 'lenient-2', items: 'mug', value: 1e300, currency: 'euros' }] }, { stages });
+    const r = parseBatch({ ...VALID_BATCH, events: [raw, { ...VALID_EVENTS[1], id: 'lenient-2', items: 'mug', value: 'lots', currency: 'euros' }] }, { stages });
     if (!r.ok) throw new Error(r.error);
     expect(r.rejected).toEqual([]);
     const [a, b] = r.events.map((e) => e.event);
@@ -64,6 +63,21 @@ describe('parseBatch', () => {
     expect(b).not.toHaveProperty('items');
     expect(b).not.toHaveProperty('value');
     expect(b).not.toHaveProperty('currency');
+  });
+
+  it('accepts amounts of 0 and up, and a refund with a positive value; rejects negative amounts and partial quantities', () => {
+    const refund = { ...VALID_EVENTS[5], id: 'refund-1', type: 'refund', value: '25', items: undefined };
+    const free = { ...VALID_EVENTS[1], id: 'free-1', items: [{ item_id: 'gift', price: 0, quantity: '3' }], value: 0 };
+    const r = parseBatch(
+      { ...VALID_BATCH, events: [refund, free, { ...refund, id: 'refund-2', value: -25 }, { ...free, id: 'free-2', items: [{ item_id: 'gift', quantity: 2.5 }] }] },
+      { stages },
+    );
+    if (!r.ok) throw new Error(r.error);
+    expect(r.rejected).toEqual([{ index: 2, error: 'invalid-amount' }, { index: 3, error: 'invalid-amount' }]);
+    expect(r.events.map((e) => e.event)).toMatchObject([
+      { type: 'refund', value: 25 },
+      { items: [{ item_id: 'gift', price: 0, quantity: 3 }], value: 0 },
+    ]);
   });
 
   it('rejects a second event with the same id in one batch', () => {

@@ -3,11 +3,14 @@ import {
   MAX_BATCH_EVENTS,
   MAX_ITEMS,
   MAX_NAME_LENGTH,
+  MAX_PRICE,
   MAX_PROPS,
+  MAX_QUANTITY,
   MAX_STAGES,
   MAX_TEXT_LENGTH,
   MAX_TS,
   MAX_URL_LENGTH,
+  MAX_VALUE,
   MIN_TS,
   OUTBOX_CAP,
 } from './limits.ts';
@@ -34,6 +37,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_ .:-]*$/;
 const CURRENCY = /^[A-Za-z]{3}$/;
 const DECIMAL = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
+/** GA4's event for money given back. */
+const REFUND = 'refund';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 // A plain field, not a parameter property: Node's type stripping (the bench imports this package) refuses those.
@@ -82,13 +87,17 @@ function url(v: unknown): string {
 }
 
 /**
- * A cart amount read the way GA4 reads it: a finite number, or a string holding one (tag managers and
- * data- attributes send "12.50"); undefined when it cannot be read or is out of [min, max].
+ * A cart amount read the way GA4 reads it: a number, or a string holding one in decimal notation
+ * (tag managers and data- attributes send "12.50"); undefined when absent or unreadable ("", "free",
+ * an object: left out, the event kept). A readable amount outside [min, max] (a negative price or
+ * value, Infinity), or not a whole number when `integer`, rejects the event: `invalid-amount`.
  */
-function amount(v: unknown, min: number, max: number): number | undefined {
+function amount(v: unknown, min: number, max: number, integer = false): number | undefined {
   // Decimal notation only: Number() would also read "0x10", "0b11" or "" (0).
   const n = typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v;
-  return typeof n === 'number' && Number.isFinite(n) && n >= min && n <= max ? n : undefined;
+  if (typeof n !== 'number') return undefined;
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) throw new Reject('invalid-amount');
+  return n;
 }
 
 /** A cart text (item id, name, …, transaction id): a string, or a finite number written out (item id 42 is "42"). */
@@ -113,12 +122,12 @@ function items(v: unknown): Item[] | undefined {
       if (t) item[k] = t;
     }
     if (!item.item_id && !item.item_name) continue;
-    const price = amount(raw.price, 0, 1e9);
+    const price = amount(raw.price, 0, MAX_PRICE);
     if (price !== undefined) item.price = price;
-    // No quantity is one; a quantity that cannot be read (0, "two") leaves the line out rather than guess its value.
-    const quantity = raw.quantity == null ? 1 : amount(raw.quantity, 1, 1e6);
+    // No quantity is one; a quantity that cannot be read ("two") leaves the line out rather than guess its value.
+    const quantity = raw.quantity == null ? 1 : amount(raw.quantity, 1, MAX_QUANTITY, true);
     if (quantity === undefined) continue;
-    item.quantity = Math.round(quantity);
+    item.quantity = quantity;
     out.push(item);
   }
   return out.length ? out : undefined;
@@ -174,8 +183,10 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
   // Cart fields are read leniently, as GA4 reads them: what cannot be read is left out and the event is kept.
   const its = items(raw.items);
   if (its) ev.items = its;
-  const value = amount(raw.value, -1e12, 1e12);
+  const value = amount(raw.value, 0, MAX_VALUE);
   if (value !== undefined) ev.value = value;
+  // A refund says how much went back: GA4's `refund`, always a positive amount (never a negative purchase).
+  if (ev.type === REFUND && !(value! > 0)) throw new Reject('invalid-amount');
   if (typeof raw.currency === 'string' && CURRENCY.test(raw.currency)) ev.currency = raw.currency.toUpperCase();
   const tx = cartText(raw.transaction_id, MAX_NAME_LENGTH * 2);
   if (tx) ev.transaction_id = tx;

@@ -32,7 +32,7 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
       db
         .prepare(
           `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, AVG(value) AS value FROM purchases
-            WHERE ${pv} AND value IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC, currency`,
+            WHERE ${pv} AND value >= 0 GROUP BY 1 ORDER BY COUNT(*) DESC, currency`,
         )
         .bind(...binds),
       db

@@ -21,7 +21,7 @@ const DOCUMENTED: Record<number, string[]> = {
 };
 const EVENT_ERRORS = new Set([
   'invalid-event', 'invalid-id', 'invalid-type', 'invalid-ts', 'invalid-stage', 'unknown-stage', 'invalid-visitor',
-  'invalid-session', 'invalid-url', 'invalid-number', 'duplicate-in-batch', 'storage-failed',
+  'invalid-session', 'invalid-url', 'invalid-number', 'invalid-amount', 'duplicate-in-batch', 'storage-failed',
 ]);
 
 const statuses = new Map<number, number>();
@@ -288,7 +288,7 @@ afterAll(async () => {
     expect(r.ts as number).toBeGreaterThanOrEqual(MIN_TS);
     expect(r.ts as number).toBeLessThanOrEqual(MAX_TS);
     expect(String(r.path).startsWith('/')).toBe(true);
-    expect(r.value === null || Number.isFinite(r.value)).toBe(true);
+    expect(r.value === null || (Number.isFinite(r.value) && (r.value as number) >= 0)).toBe(true);
     expect(r.currency === null || /^[A-Z]{3}$/.test(String(r.currency))).toBe(true);
     const data = JSON.parse(String(r.data));
     expect(data.id).toBe(r.id);
