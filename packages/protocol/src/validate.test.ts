@@ -106,6 +106,26 @@ describe('parseBatch', () => {
     expect(cleanText('😀😀', 3)).toBe('😀');
   });
 
+  it('removes control and format characters from every text it stores, prop keys included, and keeps ZWJ and ZWNJ', () => {
+    const dirty = 'a\u202Eb\u200Bc\u001B[31md\u0000e\tf\ng\u2066h\uFEFFi\u00ADj\u0085k\uD800l';
+    const raw = JSON.parse(JSON.stringify({
+      ...VALID_EVENTS[1],
+      title: dirty, referrer: `https://r.example/${dirty}`, form: dirty, last_field: dirty, url: `https://shop.example/${dirty}`,
+      items: [{ item_id: dirty, item_name: `\u200B ${dirty} \u200B`, price: 1 }], transaction_id: dirty,
+      props: { [`k\u202E${dirty}`]: dirty, ['__pro\u200Bto__']: 'x', ['\u200B']: 'y' },
+    }));
+    const r = parseBatch({ ...VALID_BATCH, events: [raw] }, { stages });
+    if (!r.ok) throw new Error(r.error);
+    const clean = 'abc[31mdefghijkl';
+    expect(r.events[0]!.event).toMatchObject({
+      title: clean, referrer: `https://r.example/${clean}`, form: clean, last_field: clean, url: `https://shop.example/${clean}`,
+      items: [{ item_id: clean, item_name: clean }], transaction_id: clean,
+    });
+    expect(r.events[0]!.event.props).toEqual({ [`k${clean}`]: clean });
+    expect(JSON.stringify(r.events[0]!.event)).not.toMatch(/[\p{Cc}\p{Cf}]/u);
+    expect(cleanText('👨\u200D👩\u200D👧 خانه\u200Cها', 100)).toBe('👨\u200D👩\u200D👧 خانه\u200Cها');
+  });
+
   it('reports dropped counts from the outbox', () => {
     const r = parseBatch({ ...VALID_BATCH, dropped: 7 });
     expect(r.ok && r.dropped).toBe(7);

@@ -53,13 +53,30 @@ class Reject extends Error {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Drops lone UTF-16 surrogates (they cannot be stored as UTF-8) and cuts to `max` code units. */
+/**
+ * Control and format characters (Unicode Cc, Cf) and lone surrogates (Cs: they cannot be stored as UTF-8):
+ * NUL, ESC and the other C0/C1 controls, tabs and newlines, bidi overrides (U+202E) and isolates, zero-width
+ * spaces (U+200B), BOMs, soft hyphens. They render as nothing or reorder what follows: in a form name or a
+ * title they would make two identical-looking rows, or a dashboard cell that reads backwards. Kept: ZWNJ and
+ * ZWJ (U+200C, U+200D), part of the spelling of Persian, Hindi and other scripts and of emoji sequences.
+ */
+const CONTROL = /(?![\u200C\u200D])[\p{Cc}\p{Cf}\p{Cs}]/gu;
+
+/** Removes control and format characters and lone surrogates (see CONTROL). */
+export function stripControls(s: string): string {
+  return s.replace(CONTROL, '');
+}
+
+/** Cuts to `max` UTF-16 code units, never between the halves of a surrogate pair. */
+function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const end = /[\uD800-\uDBFF]/.test(s[max - 1] ?? '') ? max - 1 : max;
+  return s.slice(0, end);
+}
+
+/** A text as stored: control and format characters and lone surrogates removed (see CONTROL), cut to `max` code units. */
 export function cleanText(s: string, max: number): string {
-  const out = s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '').replace(/\0/g, '');
-  if (out.length <= max) return out;
-  // Never cut a surrogate pair in half.
-  const end = /[\uD800-\uDBFF]/.test(out[max - 1] ?? '') ? max - 1 : max;
-  return out.slice(0, end);
+  return cut(stripControls(s), max);
 }
 
 function name(v: unknown, code: EventError, pattern = NAME): string {
@@ -103,7 +120,7 @@ function amount(v: unknown, min: number, max: number, integer = false): number |
 /** A cart text (item id, name, …, transaction id): a string, or a finite number written out (item id 42 is "42"). */
 function cartText(v: unknown, max = MAX_TEXT_LENGTH): string | undefined {
   const t = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
-  return typeof t === 'string' ? cleanText(t.trim(), max) || undefined : undefined;
+  return typeof t === 'string' ? cut(stripControls(t).trim(), max) || undefined : undefined;
 }
 
 /**
@@ -138,9 +155,11 @@ function props(v: unknown): WireEvent['props'] {
   if (!isRecord(v)) throw new Reject('invalid-event');
   const out: NonNullable<WireEvent['props']> = {};
   let n = 0;
-  for (const [k, val] of Object.entries(v)) {
+  for (const [raw, val] of Object.entries(v)) {
     if (n >= MAX_PROPS) break;
-    if (FORBIDDEN_KEYS.has(k) || k.length === 0 || k.length > MAX_NAME_LENGTH) continue;
+    // Keys are texts too; checked after cleaning, or "__pro\u200Bto__" would become the key that sets a prototype.
+    const k = stripControls(raw);
+    if (FORBIDDEN_KEYS.has(k) || k.length === 0 || k.length > MAX_NAME_LENGTH || Object.hasOwn(out, k)) continue;
     if (typeof val === 'string') out[k] = cleanText(val, MAX_TEXT_LENGTH);
     else if (typeof val === 'number' && Number.isFinite(val)) out[k] = val;
     else if (typeof val === 'boolean' || val === null) out[k] = val;
