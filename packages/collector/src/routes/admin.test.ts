@@ -29,6 +29,31 @@ describe('admin API', () => {
     }
   });
 
+  it('refuses an origin that is not a plain scheme://host[:port] with 400, on registration and on change', async () => {
+    const { id } = await registerSite();
+    const bad = [
+      'https://*.example', 'http://a.example?x#y', 'https://user@host.example', 'https://user:pw@host.example', 'https://shop.example/',
+      'https://shop.example/path', 'https://shop.example#x', 'ftp://shop.example', 'null', 'shop.example', 'https://', 'https://shop.example:99999',
+      'https://shop example', 'https://[zz::1]', 'https://shop.example:', ' https://shop.example', 'https://shop.example\n', 42, '',
+    ];
+    for (const origin of bad) {
+      const body = JSON.stringify({ id: `bad-${crypto.randomUUID().slice(0, 8)}`, origins: [origin] });
+      const created = await call('/v1/admin/sites', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body });
+      expect(created.status, JSON.stringify(origin)).toBe(400);
+      expect(await created.json()).toEqual({ error: 'invalid-site-config' });
+      const patched = await call(`/v1/admin/sites/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ origins: ['https://ok.example', origin] }) });
+      expect(patched.status, JSON.stringify(origin)).toBe(400);
+    }
+    const shown = await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(((await shown.json()) as { origins: string[] }).origins).toEqual(['https://shop.example']);
+  });
+
+  it('stores origins as browsers send them: lower-case host, no default port', async () => {
+    const { id } = await registerSite({ origins: ['https://Shop.Example:443', 'http://127.0.0.1:8788', 'http://[::1]:8080', 'https://shop.example', '*'] });
+    const shown = await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(((await shown.json()) as { origins: string[] }).origins).toEqual(['https://shop.example', 'http://127.0.0.1:8788', 'http://[::1]:8080', '*']);
+  });
+
   it('rotates the read token: the old one stops working, the new one reads', async () => {
     const { id, token } = await registerSite();
     const rotated = await call(`/v1/admin/sites/${id}/token`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
