@@ -14,7 +14,7 @@ const GENERATED_TIMEOUT = Math.max(60_000, RUNS * 100);
 /** Every code the README documents, by status. */
 const DOCUMENTED: Record<number, string[]> = {
   400: ['invalid-json', 'invalid-batch', 'unsupported-version', 'invalid-site', 'invalid-sent-at', 'too-many-events'],
-  403: ['unknown-site', 'origin-not-allowed'],
+  403: ['forbidden'],
   413: ['payload-too-large'],
   415: ['unsupported-media-type'],
   429: ['rate-limited'],
