@@ -52,7 +52,11 @@ reports.get('/:site/:report', async (c) => {
   const q = query(c.req.url, EXPORT_SPEC);
   if (q.cursor !== null && !/^\d{1,15}$/.test(q.cursor)) fail(400, 'invalid-query');
   const page = await exportEvents(c.env.DB, c.var.site, q.range, Number(q.cursor ?? 0), q.limit);
-  const headers: Record<string, string> = { 'content-type': 'application/x-ndjson; charset=utf-8' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-ndjson; charset=utf-8',
+    // A download, never a page: opened in a browser tab, stored texts must not be rendered.
+    'content-disposition': `attachment; filename="${c.var.site.id}-events.ndjson"`,
+  };
   if (page.next) headers['x-next-cursor'] = page.next;
   return c.body(page.lines.map((l) => `${l}\n`).join(''), 200, headers);
 });
