@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'rate-limited'
   | 'unauthorized'
+  | 'admin-disabled'
   | 'not-found'
   | 'site-exists'
   | 'invalid-site-config'

@@ -1,5 +1,8 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
+import { app } from '../app.ts';
+import { MIN_ADMIN_TOKEN_LENGTH } from '../auth.ts';
 
 describe('admin API', () => {
   it('registers a site once and answers 409 for the same id again', async () => {
@@ -19,6 +22,25 @@ describe('admin API', () => {
       const res = await call('/v1/admin/sites', { method: 'POST', headers: { authorization }, body: '{"id":"x","origins":[]}' });
       expect(res.status).toBe(401);
     }
+  });
+
+  it('runs only with an admin token of 32 characters or more: 403 admin-disabled otherwise, whatever the request bears', async () => {
+    /** GET an unknown site with `token` as both the configured admin token and the bearer. */
+    const ask = (configured: Partial<Env>, bearer: string | undefined) =>
+      app.request('/v1/admin/sites/nobody-here', { headers: { authorization: `Bearer ${bearer}` } }, { ...env, ...configured });
+    const short = 'x'.repeat(MIN_ADMIN_TOKEN_LENGTH - 1);
+    const long = 'x'.repeat(MIN_ADMIN_TOKEN_LENGTH);
+    for (const [configured, bearer] of [[{ ADMIN_TOKEN: short }, short], [{ ADMIN_TOKEN: 'dev-admin-token' }, 'dev-admin-token'], [{ ADMIN_TOKEN: undefined }, 'anything'], [{ ADMIN_TOKEN: '' }, '']] as const) {
+      const res = await ask(configured, bearer);
+      expect(res.status, JSON.stringify(configured)).toBe(403);
+      expect(await res.json()).toEqual({ error: 'admin-disabled' });
+    }
+    // Admitted: the site is simply not there.
+    expect((await ask({ ADMIN_TOKEN: long }, long)).status).toBe(404);
+    expect((await ask({ ADMIN_TOKEN: long }, short)).status).toBe(401);
+    // Local development (`pnpm dev`, the end-to-end tests) keeps its short token.
+    expect((await ask({ ADMIN_TOKEN: 'dev-admin-token', PARCOURS_LOCAL_DEV: 'true' }, 'dev-admin-token')).status).toBe(404);
+    expect((await ask({ ADMIN_TOKEN: 'dev-admin-token', PARCOURS_LOCAL_DEV: '1' }, 'dev-admin-token')).status).toBe(403);
   });
 
   it('refuses a bad stage list or origin with 400 invalid-site-config', async () => {
