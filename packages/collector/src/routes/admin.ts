@@ -6,10 +6,11 @@ import { getSiteCounts } from '../db/site-stats.ts';
 import { getSite, insertSite, setReadTokenHash, updateSite, type Site, type SiteOptions } from '../db/sites.ts';
 import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
+import { limitAdmin } from '../rate-limit.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
 
-admin.use('*', requireAdmin);
+admin.use('*', limitAdmin, requireAdmin);
 
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 /** What an origin may be written as: scheme and host (letters, digits, dots, hyphens, or an IPv6 literal), an optional port. */

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { requireReadToken } from '../auth.ts';
 import type { Site } from '../db/sites.ts';
 import { fail } from '../errors.ts';
+import { limitReports } from '../rate-limit.ts';
 import { carts } from '../reports/carts.ts';
 import { exportEvents } from '../reports/events.ts';
 import { forms } from '../reports/forms.ts';
@@ -31,7 +32,7 @@ const JSON_REPORTS: Record<string, JsonReport> = {
 
 const EXPORT_SPEC: QuerySpec = { limit: { fallback: DEFAULT_EXPORT_LIMIT, max: MAX_EXPORT_LIMIT }, cursor: true };
 
-reports.use('/:site/*', requireReadToken);
+reports.use('/:site/*', limitReports, requireReadToken);
 
 /** The parsed query string, or `400 invalid-query`. */
 function query(url: string, spec: QuerySpec): ReportQuery {
