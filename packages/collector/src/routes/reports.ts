@@ -5,7 +5,7 @@ import type { Site } from '../db/sites.ts';
 import { fail } from '../errors.ts';
 import { limitReports } from '../rate-limit.ts';
 import { carts } from '../reports/carts.ts';
-import { exportEvents } from '../reports/events.ts';
+import { CursorError, exportEvents } from '../reports/events.ts';
 import { forms } from '../reports/forms.ts';
 import { friction } from '../reports/friction.ts';
 import { funnel } from '../reports/funnel.ts';
@@ -51,8 +51,10 @@ reports.get('/:site/:report', async (c) => {
   if (name !== 'events') fail(404, 'not-found');
 
   const q = query(c.req.url, EXPORT_SPEC);
-  if (q.cursor !== null && !/^\d{1,15}$/.test(q.cursor)) fail(400, 'invalid-query');
-  const page = await exportEvents(c.env.DB, c.var.site, q.range, Number(q.cursor ?? 0), q.limit);
+  const page = await exportEvents(c.env.DB, c.var.site, q.range, q.cursor, q.limit).catch((e: unknown) => {
+    if (e instanceof CursorError) fail(400, 'invalid-query');
+    throw e;
+  });
   const headers: Record<string, string> = {
     'content-type': 'application/x-ndjson; charset=utf-8',
     // A download, never a page: opened in a browser tab, stored texts must not be rendered.
