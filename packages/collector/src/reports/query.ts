@@ -15,6 +15,9 @@ export const DEFAULT_ABANDON_MINUTES = 30;
 /** At most a year of inactivity before a cart counts as abandoned. */
 export const MAX_ABANDON_MINUTES = 525_600;
 export const DEFAULT_EXPORT_LIMIT = 1000;
+/** The lists of `friction` (pages), `forms` (forms) and `carts` (pages): `limit` rows by default, at most MAX_LIST_LIMIT. */
+export const DEFAULT_LIST_LIMIT = 100;
+export const MAX_LIST_LIMIT = 1000;
 export const MAX_EXPORT_LIMIT = 10_000;
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(Z|[+-](\d{2}):?(\d{2}))?)?$/;

@@ -10,7 +10,7 @@ import { forms } from '../reports/forms.ts';
 import { friction } from '../reports/friction.ts';
 import { funnel } from '../reports/funnel.ts';
 import { kpis } from '../reports/kpis.ts';
-import { DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT, parseReportQuery, QueryError, type QuerySpec, type ReportQuery } from '../reports/query.ts';
+import { DEFAULT_EXPORT_LIMIT, DEFAULT_LIST_LIMIT, MAX_EXPORT_LIMIT, MAX_LIST_LIMIT, parseReportQuery, QueryError, type QuerySpec, type ReportQuery } from '../reports/query.ts';
 import { transitions } from '../reports/transitions.ts';
 
 export const reports = new Hono<{ Bindings: Env; Variables: { site: Site } }>();
@@ -21,12 +21,15 @@ interface JsonReport {
   run: (db: D1Database, site: Site, q: ReportQuery) => Promise<unknown>;
 }
 
+/** The reports whose main list is cut at `limit` (the others are bounded by the site's stage list). */
+const LIST: QuerySpec['limit'] = { fallback: DEFAULT_LIST_LIMIT, max: MAX_LIST_LIMIT };
+
 const JSON_REPORTS: Record<string, JsonReport> = {
   funnel: { spec: {}, run: (db, site, q) => funnel(db, site, q.range) },
   transitions: { spec: {}, run: (db, site, q) => transitions(db, site, q.range) },
-  friction: { spec: { abandonAfter: true }, run: (db, site, q) => friction(db, site, q.range, q.abandonAfter) },
-  forms: { spec: {}, run: (db, site, q) => forms(db, site, q.range) },
-  carts: { spec: { abandonAfter: true }, run: (db, site, q) => carts(db, site, q.range, q.abandonAfter) },
+  friction: { spec: { abandonAfter: true, limit: LIST }, run: (db, site, q) => friction(db, site, q.range, q.abandonAfter, q.limit) },
+  forms: { spec: { limit: LIST }, run: (db, site, q) => forms(db, site, q.range, q.limit) },
+  carts: { spec: { abandonAfter: true, limit: LIST }, run: (db, site, q) => carts(db, site, q.range, q.abandonAfter, q.limit) },
   kpis: { spec: {}, run: (db, site, q) => kpis(db, site, q.range) },
 };
 
