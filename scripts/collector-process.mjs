@@ -63,7 +63,9 @@ export async function startCollector(opts = {}) {
   migrate(persistDir);
 
   const args = ['exec', 'wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', persistDir, '--var', `ADMIN_TOKEN:${adminToken}`, '--show-interactive-dev-session=false', '--log-level', 'info'];
+    '--persist-to', persistDir, '--var', `ADMIN_TOKEN:${adminToken}`,
+    // Local only: lets the admin API take a token under 32 characters (`dev-admin-token`); see the collector's auth.ts.
+    '--var', 'PARCOURS_LOCAL_DEV:true', '--show-interactive-dev-session=false', '--log-level', 'info'];
   // Its own process group: killing pnpm alone leaves workerd holding the port, so stop() signals the whole group.
   const child = spawn('pnpm', args, { cwd: COLLECTOR_DIR, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...QUIET_ENV } });
   const output = [];

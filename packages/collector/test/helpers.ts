@@ -3,7 +3,7 @@ import { exports } from 'cloudflare:workers';
 import type { WireEvent } from '@parcours/protocol';
 import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 
-export const ADMIN = 'test-admin-token';
+export const ADMIN = 'test-admin-token-at-least-32-characters';
 
 /** A request to the worker under test, as a client would send it. */
 export function call(path: string, init?: RequestInit): Promise<Response> {

@@ -94,6 +94,8 @@ export type EventError =
   | 'invalid-session'
   | 'invalid-url'
   | 'invalid-number'
+  /** A negative `value` or `price`, a quantity not a whole number from 1, an amount over its limit, a `refund` without a positive `value`. */
+  | 'invalid-amount'
   | 'duplicate-in-batch'
   /** Set by the collector, not the validator: the database refused this valid event on its own (the others were kept). */
   | 'storage-failed';

@@ -43,8 +43,9 @@ function settle(cart: OpenCart): void {
   cart.row.value = Math.round(value * 100) / 100;
 }
 
+/** A purchase's value: its `value`, else its items' sum. A negative value (stored before amounts were checked) is not one. */
 function purchaseValue(e: StoredEvent): number | null {
-  if (e.value !== null) return e.value;
+  if (e.value !== null && e.value >= 0) return e.value;
   const items = parseItems(e.items);
   return items.length ? items.reduce((s, i) => s + (i.price ?? 0) * (i.quantity ?? 1), 0) : null;
 }

@@ -61,7 +61,7 @@ describe('the ingestion site cache', () => {
     expect((await admin(id, 'PATCH', { origins: ['https://shop.example'] })).status).toBe(200);
     const res = await postEvents(batch(id), { origin: 'https://old.example' });
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: 'origin-not-allowed' });
+    expect(await res.json()).toEqual({ error: 'forbidden' });
   });
 
   it('lets no rotated token read, even right after ingestion has cached the site', async () => {

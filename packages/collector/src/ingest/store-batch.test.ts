@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
+import { OUTBOX_CAP } from '@parcours/protocol';
 import { utcDay } from './store-batch.ts';
 
 const HEADLESS = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0.0.0 Safari/537.36';
@@ -85,6 +86,17 @@ describe('dropped events reported by the outbox', () => {
     expect(await res.json()).toEqual({ accepted: 1, duplicates: 2, rejected: [] });
     await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 2, events: [] });
     expect((await ingestion(id)).totals.dropped).toBe(6);
+  });
+});
+
+describe('dropped counts over the outbox cap', () => {
+  it(`counts at most OUTBOX_CAP (${OUTBOX_CAP}) drops for a batch claiming more, and keeps its events`, async () => {
+    const { id } = await registerSite();
+    const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 1e9, events: freshEvents(2) });
+    expect(await res.json()).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+    expect((await ingestion(id)).totals.dropped).toBe(OUTBOX_CAP);
+    expect((await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: OUTBOX_CAP + 1, events: [] })).status).toBe(200);
+    expect((await ingestion(id)).totals.dropped).toBe(2 * OUTBOX_CAP);
   });
 });
 

@@ -1,8 +1,8 @@
 // The carts report: carts started in the period, how far they got, which are open or abandoned, and where.
 import type { CartsReport, Money } from '@parcours/protocol';
 import { sessionCondition } from './filter.ts';
-import type { Range } from './query.ts';
-import { cents, rate, type ReportSite } from './sql.ts';
+import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
+import { cents, MAX_CURRENCIES, rate, type ReportSite } from './sql.ts';
 
 /** A money amount whose currency is unknown is reported under ISO 4217's "no currency" code. */
 export const NO_CURRENCY = 'XXX';
@@ -26,9 +26,10 @@ export function cartBinds(site: ReportSite, range: Range, abandonAfterMinutes: n
 /**
  * Carts started in the period, each in its state at the end of the period: purchased, else
  * abandoned when it still holds items and saw no cart activity for `abandon_after` minutes
- * before min(to, now), else open while it holds items (an emptied cart is neither).
+ * before min(to, now), else open while it holds items (an emptied cart is neither). `pages`: the
+ * `limit` exit pages with most abandons; `abandoned_value`: the MAX_CURRENCIES largest currencies.
  */
-export async function carts(db: D1Database, site: ReportSite, range: Range, abandonAfterMinutes: number): Promise<CartsReport> {
+export async function carts(db: D1Database, site: ReportSite, range: Range, abandonAfterMinutes: number, limit = DEFAULT_LIST_LIMIT): Promise<CartsReport> {
   const binds = cartBinds(site, range, abandonAfterMinutes);
   // A cart belongs to the session that opened it.
   const started = `${CART_SQL.started}${sessionCondition(site.id, range.filter)}`;
@@ -46,15 +47,15 @@ export async function carts(db: D1Database, site: ReportSite, range: Range, aban
     db
       .prepare(
         `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM carts
-          WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY 1 ORDER BY value DESC, currency`,
+          WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY 1 ORDER BY value DESC, currency LIMIT ?5`,
       )
-      .bind(...binds),
+      .bind(...binds, MAX_CURRENCIES),
     db
       .prepare(
         `SELECT exit_path AS path, COUNT(*) AS abandons FROM carts
-          WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY exit_path ORDER BY abandons DESC, path`,
+          WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY exit_path ORDER BY abandons DESC, path LIMIT ?5`,
       )
-      .bind(...binds),
+      .bind(...binds, limit),
   ]);
   const t = (totals!.results[0] ?? {}) as Record<string, number>;
   const abandoned = t.abandoned ?? 0;

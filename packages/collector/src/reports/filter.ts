@@ -7,9 +7,6 @@ import { QueryError } from './query.ts';
 /** Dimensions a report keeps, each with the values any of which a session must have; all of them at once. */
 export type SessionFilter = ReadonlyArray<{ dimension: Dimension; values: readonly string[] }>;
 
-/** Query parameters reports read that are not dimensions. */
-export const REPORT_PARAMS = new Set(['from', 'to', 'abandon_after', 'limit', 'cursor', 'by', 'interval']);
-
 /** Most values one dimension may list: keeps a filtered statement far below D1's 100 KB. */
 export const MAX_FILTER_VALUES = 20;
 
@@ -31,16 +28,16 @@ export function checkValue(dimension: Dimension, value: string): string {
 }
 
 /**
- * The filter of a report's query: every parameter that is not one of REPORT_PARAMS must be a
- * dimension, its value a comma-separated list of values. An unknown dimension, a parameter given
- * twice, an empty or over-long value, control characters, a channel or device not in its list or a
- * country not two capital letters throw QueryError (`400 invalid-query`). Undefined without filters.
+ * The filter of a report's query: every parameter named after a dimension, its value a
+ * comma-separated list of values (parseReportQuery refuses any other parameter the report does not
+ * read, an unknown dimension included). A dimension given twice, an empty or over-long value,
+ * control characters, a channel or device not in its list or a country not two capital letters
+ * throw QueryError (`400 invalid-query`). Undefined without filters.
  */
 export function parseFilter(params: URLSearchParams): SessionFilter | undefined {
   const out: Array<{ dimension: Dimension; values: string[] }> = [];
   for (const name of new Set(params.keys())) {
-    if (REPORT_PARAMS.has(name)) continue;
-    if (!isDimension(name)) throw new QueryError(`unknown dimension ${name}`);
+    if (!isDimension(name)) continue;
     const all = params.getAll(name);
     if (all.length > 1) throw new QueryError(`${name} given ${all.length} times`);
     const values = [...new Set(all[0]!.split(',').map((v) => checkValue(name, v)))];

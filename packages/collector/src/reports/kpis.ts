@@ -5,13 +5,13 @@ import { firstEntries } from './first-entries.ts';
 import { sessionCondition } from './filter.ts';
 import { pageViewStats } from './page-view-stats.ts';
 import type { Range } from './query.ts';
-import { cents, mediansAtOffset, rate, type ReportSite } from './sql.ts';
+import { cents, MAX_CURRENCIES, mediansAtOffset, rate, type ReportSite } from './sql.ts';
 
 /**
  * Per stage (of the pages viewed): views, visitors, bounce rate of sessions entering there,
  * median visible time; `to_next_stage`: of the visitors who entered the stage in the period, the
  * share who moved on to any later stage before the period ended.
- * Decision: purchasers / active visitors, mean basket per currency, median decision time.
+ * Decision: purchasers / active visitors, mean basket per currency (the MAX_CURRENCIES most bought in), median decision time.
  * Retention: share of the period's buyers whose purchase was not their first.
  */
 export async function kpis(db: D1Database, site: ReportSite, range: Range): Promise<KpisReport> {
@@ -38,9 +38,9 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
       db
         .prepare(
           `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, AVG(value) AS value FROM purchases
-            WHERE ${pv} AND value IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC, currency`,
+            WHERE ${pv} AND value >= 0 GROUP BY 1 ORDER BY COUNT(*) DESC, currency LIMIT ?4`,
         )
-        .bind(...binds),
+        .bind(...binds, MAX_CURRENCIES),
       db
         .prepare(
           `SELECT COUNT(DISTINCT visitor) AS buyers, COUNT(DISTINCT CASE WHEN nth > 1 THEN visitor END) AS repeat_buyers,

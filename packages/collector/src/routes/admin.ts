@@ -6,22 +6,40 @@ import { getSiteCounts } from '../db/site-stats.ts';
 import { getSite, insertSite, setReadTokenHash, updateSite, type Site, type SiteOptions } from '../db/sites.ts';
 import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
+import { limitAdmin } from '../rate-limit.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
 
-admin.use('*', requireAdmin);
+admin.use('*', limitAdmin, requireAdmin);
 
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
-const isOrigin = (o: unknown) => o === '*' || (typeof o === 'string' && /^https?:\/\/[^/\s]+$/.test(o));
+/** What an origin may be written as: scheme and host (letters, digits, dots, hyphens, or an IPv6 literal), an optional port. */
+const PLAIN_ORIGIN = /^https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * An origin as browsers send it in `Origin` (lower-case host, no default port), or `*` for any; null when
+ * it is not a plain `scheme://host[:port]`: a wildcard host, user info, a path (even `/`), a query or a
+ * fragment could never equal a browser's `Origin` header and would only hide a mistake.
+ */
+export function normalOrigin(o: unknown): string | null {
+  if (o === '*') return o;
+  if (typeof o !== 'string' || o.length > 300 || !PLAIN_ORIGIN.test(o)) return null;
+  try {
+    return new URL(o).origin;
+  } catch {
+    return null; // a port over 65535, an IPv6 literal that is not one
+  }
+}
 
 /** The options of an admin request body (`origins`, `stages`, `bot_filter`, `visitor_ids`); `400 invalid-site-config` if any is malformed. */
 function readOptions(body: Record<string, unknown>): SiteOptions {
   const { origins, stages, bot_filter, visitor_ids } = body;
-  if (origins !== undefined && (!Array.isArray(origins) || !origins.every(isOrigin))) fail(400, 'invalid-site-config');
+  const normal = origins === undefined ? undefined : Array.isArray(origins) ? origins.map(normalOrigin) : [null];
+  if (normal?.includes(null)) fail(400, 'invalid-site-config');
   if (stages !== undefined && !isStageList(stages)) fail(400, 'invalid-site-config');
   if (bot_filter !== undefined && typeof bot_filter !== 'boolean') fail(400, 'invalid-site-config');
   if (visitor_ids !== undefined && visitor_ids !== 'client' && visitor_ids !== 'cookieless') fail(400, 'invalid-site-config');
-  return { origins: origins as string[] | undefined, stages, botFilter: bot_filter, visitorIds: visitor_ids };
+  return { origins: normal && [...new Set(normal as string[])], stages, botFilter: bot_filter, visitorIds: visitor_ids };
 }
 
 /** A site as the admin API shows it (never its token hash). */

@@ -14,14 +14,14 @@ const GENERATED_TIMEOUT = Math.max(60_000, RUNS * 100);
 /** Every code the README documents, by status. */
 const DOCUMENTED: Record<number, string[]> = {
   400: ['invalid-json', 'invalid-batch', 'unsupported-version', 'invalid-site', 'invalid-sent-at', 'too-many-events'],
-  403: ['unknown-site', 'origin-not-allowed'],
+  403: ['forbidden'],
   413: ['payload-too-large'],
   415: ['unsupported-media-type'],
   429: ['rate-limited'],
 };
 const EVENT_ERRORS = new Set([
   'invalid-event', 'invalid-id', 'invalid-type', 'invalid-ts', 'invalid-stage', 'unknown-stage', 'invalid-visitor',
-  'invalid-session', 'invalid-url', 'invalid-number', 'duplicate-in-batch', 'storage-failed',
+  'invalid-session', 'invalid-url', 'invalid-number', 'invalid-amount', 'duplicate-in-batch', 'storage-failed',
 ]);
 
 const statuses = new Map<number, number>();
@@ -186,6 +186,17 @@ describe('hostile input, hand-written', () => {
     expect(JSON.parse(row!.data).title).toBe('abcd');
   });
 
+  it('strips control and format characters (bidi overrides, zero-width spaces, ESC) from every stored text', async () => {
+    const id = await site();
+    const [e] = freshEvents(1);
+    const dirty = 'check\u202Eout\u200B\u001B[2J\u2067\u00AD';
+    const { json } = await send(batch(id, [{ ...e, title: dirty, form: dirty, last_field: dirty, url: `https://shop.example/${dirty}`, props: { [dirty]: dirty } }]));
+    expect(json.accepted).toBe(1);
+    const row = await env.DB.prepare('SELECT form, last_field, path, data FROM events WHERE id = ?').bind(e!.id).first<{ form: string; last_field: string; path: string; data: string }>();
+    expect(row).toMatchObject({ form: 'checkout[2J', last_field: 'checkout[2J', path: '/checkout[2J' });
+    expect(JSON.parse(row!.data)).toMatchObject({ title: 'checkout[2J', props: { 'checkout[2J': 'checkout[2J' } });
+  });
+
   it('drops __proto__ and constructor keys at every level without polluting prototypes', async () => {
     const id = await site();
     const [e] = freshEvents(1);
@@ -269,11 +280,17 @@ afterAll(async () => {
   const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
   const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
   const forbidden = new Set(['__proto__', 'constructor', 'prototype']);
+  // Control and format characters (ZWJ and ZWNJ excepted: see cleanText).
+  const controls = /(?![\u200C\u200D])[\p{Cc}\p{Cf}]/u;
   const checkText = (v: unknown): void => {
-    if (typeof v === 'string') expect(lone.test(v)).toBe(false);
+    if (typeof v === 'string') {
+      expect(lone.test(v)).toBe(false);
+      expect(controls.test(v), JSON.stringify(v)).toBe(false);
+    }
     else if (Array.isArray(v)) v.forEach(checkText);
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
       expect(forbidden.has(k)).toBe(false);
+      expect(controls.test(k), JSON.stringify(k)).toBe(false);
       checkText(x);
     }
   };
@@ -288,7 +305,7 @@ afterAll(async () => {
     expect(r.ts as number).toBeGreaterThanOrEqual(MIN_TS);
     expect(r.ts as number).toBeLessThanOrEqual(MAX_TS);
     expect(String(r.path).startsWith('/')).toBe(true);
-    expect(r.value === null || Number.isFinite(r.value)).toBe(true);
+    expect(r.value === null || (Number.isFinite(r.value) && (r.value as number) >= 0)).toBe(true);
     expect(r.currency === null || /^[A-Z]{3}$/.test(String(r.currency))).toBe(true);
     const data = JSON.parse(String(r.data));
     expect(data.id).toBe(r.id);

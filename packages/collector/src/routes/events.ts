@@ -19,14 +19,23 @@ export const RETRY_AFTER_SECONDS = 10;
 const ACCEPTED_TYPES = new Set(['application/json', 'text/plain', '']);
 
 /**
- * Every reply to a page (refusals included) is readable by it: the script must see a 4xx to drop
- * what it can never deliver, and a 429's Retry-After to wait. Refusals carry only an error code;
- * only an allowed origin's POST reaches the database.
+ * The one refusal for a site that is not registered and for a page whose origin the site does not
+ * list: same status, same code, and no CORS headers, so a page elsewhere cannot read it and learns
+ * neither which site ids exist nor which origins a site allows. Its browser sees a network error.
+ */
+function refuseSite(): never {
+  fail(403, 'forbidden');
+}
+
+/**
+ * Every other reply to a page (refusals included) is readable by it: the script must see a 4xx to
+ * drop what it can never deliver, and a 429's Retry-After to wait. Refusals carry only an error code;
+ * only an allowed origin's POST reaches the database. A 403 is only ever `refuseSite`: not readable.
  */
 const readableReplies = createMiddleware(async function readableReplies(c, next) {
   await next();
   const origin = c.req.header('origin');
-  if (origin && c.req.method === 'POST') for (const [k, v] of Object.entries(replyCorsHeaders(origin))) c.res.headers.set(k, v);
+  if (origin && c.req.method === 'POST' && c.res.status !== 403) for (const [k, v] of Object.entries(replyCorsHeaders(origin))) c.res.headers.set(k, v);
 });
 
 events.use('/', readableReplies);
@@ -69,7 +78,7 @@ events.post('/', async (c) => {
 
   const parsed = parseBatch(body, { stages: site?.stages ?? [] });
   if (!parsed.ok) fail(400, parsed.error);
-  if (!site) fail(403, 'unknown-site');
+  if (!site) refuseSite();
   const origin = c.req.header('origin');
   // Bots that matter run the tag in a page, and pages always send Origin (fetch and sendBeacon alike).
   // Without it the sender is a server (a backend, curl): the site owner's own integration, not filtered.
@@ -78,9 +87,9 @@ events.post('/', async (c) => {
   // site's current row, never on a cached one, so an origin just added or a filter just switched off counts at once.
   if ((origin !== undefined && !originAllowed(site.origins, origin)) || (bot && site.botFilter)) {
     site = await freshSite(c.env.DB, site.id);
-    if (!site) fail(403, 'unknown-site');
+    if (!site) refuseSite();
   }
-  if (origin !== undefined && !originAllowed(site.origins, origin)) fail(403, 'origin-not-allowed');
+  if (origin !== undefined && !originAllowed(site.origins, origin)) refuseSite();
 
   const reply = await storeBatch(c.env.DB, site, parsed, { receivedAt, address, userAgent: c.req.header('user-agent') ?? '',
     // The edge's country of the client (request.cf, Cloudflare's): the session keeps it, never the address.
