@@ -14,6 +14,7 @@ const DOCUMENTED: Record<number, string[]> = {
   400: ['invalid-json', 'invalid-query', 'invalid-site-config'],
   401: ['unauthorized'],
   404: ['not-found'],
+  405: ['method-not-allowed'],
   409: ['site-exists'],
   429: ['rate-limited'],
 };
@@ -33,7 +34,8 @@ async function ask(path: string, init: RequestInit = {}): Promise<{ status: numb
   statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
   const text = new TextDecoder().decode(await res.arrayBuffer());
   expect(res.status, `${init.method ?? 'GET'} ${path.slice(0, 200)}: ${text.slice(0, 200)}`).toBeLessThan(500);
-  expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  // A path whose `..` segments climb out of /v1/ is not an API path any more (the dashboard's assets answer it).
+  if (new URL(path, 'http://collector.test').pathname.startsWith('/v1/')) expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   if (res.status >= 400) {
     const body = JSON.parse(text) as { error: string };
     expect(DOCUMENTED[res.status], `status ${res.status} for ${path.slice(0, 200)}`).toBeDefined();
@@ -124,9 +126,10 @@ describe('hostile input, reports and export', () => {
   it(`answers ${Math.round(RUNS / 2)} generated paths and tokens with a documented refusal, never a report of another site`, async () => {
     await fc.assert(
       fc.asyncProperty(segment, fc.oneof(fc.constantFrom(...REPORTS), segment), authorization, queryString, async (id, report, auth, qs) => {
-        const { status } = await ask(`/v1/sites/${id}/${report}?${qs}`, { headers: { authorization: auth } });
-        // None of these tokens is a read token: no report is ever answered.
-        expect([400, 401, 404]).toContain(status);
+        const path = `/v1/sites/${id}/${report}?${qs}`;
+        const { status } = await ask(path, { headers: { authorization: auth } });
+        // None of these tokens is a read token: no report is ever answered. `/v1/sites/../events` is GET /v1/events.
+        expect(new URL(path, 'http://collector.test').pathname === '/v1/events' ? [405] : [400, 401, 404]).toContain(status);
       }),
       { numRuns: Math.round(RUNS / 2) },
     );
