@@ -1,11 +1,14 @@
-// Every list of every report is cut in SQL at a documented length: friction pages, forms and their last fields, cart pages, money lists.
-import { DEFAULT_STAGES } from '@parcours/protocol';
+// Every list of every report is cut in SQL at a documented length: friction pages, forms and their last fields, cart pages, money lists,
+// breakdown rows, timeseries points.
+import { DEFAULT_STAGES, type BreakdownReport, type BreakdownRow, type TimeseriesReport } from '@parcours/protocol';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
+import { DEFAULT_BREAKDOWN_ROWS, MAX_BREAKDOWN_ROWS } from './breakdown.ts';
 import { frictionScore } from './friction.ts';
 import { MAX_LAST_FIELDS } from './forms.ts';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './query.ts';
 import { MAX_CURRENCIES } from './sql.ts';
+import { MAX_POINTS } from './timeseries.ts';
 import { get, report, send, wire, type TestEvent } from './test-support.ts';
 
 const now = Date.now();
@@ -96,10 +99,57 @@ describe('bounded report lists', () => {
     expect(kpis.decision.average_basket[0]).toEqual({ currency: CURRENCIES[0], value: 10 });
   });
 
+  it('breakdown: 50 rows by default, `limit` of them when asked (at most 1,000), ranked in SQL; money lists hold the 20 largest currencies', async () => {
+    const all = (await report<BreakdownReport>(site, 'breakdown', { by: 'landing', limit: MAX_BREAKDOWN_ROWS })).rows;
+    // Landing pages: 150 viewed pages, /old, the 120 cart pages, /form (form abandons only) and /thanks (purchases only).
+    expect(all).toHaveLength(150 + 1 + 120 + 1 + 1);
+    const order = (a: BreakdownRow, b: BreakdownRow) => b.visitors - a.visitors || b.purchases - a.purchases || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0);
+    expect([...all].sort(order)).toEqual(all);
+    expect(all[0]!.visitors).toBe(3);
+    expect((await report<BreakdownReport>(site, 'breakdown', { by: 'landing' })).rows).toEqual(all.slice(0, DEFAULT_BREAKDOWN_ROWS));
+    expect((await report<BreakdownReport>(site, 'breakdown', { by: 'landing', limit: 7 })).rows).toEqual(all.slice(0, 7));
+    // 25 purchases, one per currency, values 10 to 34: the 20 largest are listed, every purchase is counted.
+    const largest = CURRENCIES.map((currency, i) => ({ currency, value: 10 + i })).reverse().slice(0, MAX_CURRENCIES);
+    const thanks = all.find((r) => r.value === '/thanks')!;
+    expect(thanks).toMatchObject({ visitors: 0, purchases: 25, first_touch_purchases: 25, conversion_rate: 0 });
+    expect(thanks.revenue).toEqual(largest);
+    expect(thanks.first_touch_revenue).toEqual(largest);
+    const direct = (await report<BreakdownReport>(site, 'breakdown', { by: 'channel' })).rows;
+    expect(direct).toHaveLength(1);
+    expect(direct[0]).toMatchObject({ value: 'direct', purchases: 25, abandoned_carts: 120 });
+    expect(direct[0]!.revenue).toEqual(largest);
+  });
+
+  it('timeseries: at most 2,500 points, each money list the 20 largest currencies', async () => {
+    const r = await report<TimeseriesReport>(site, 'timeseries', { interval: 'hour' });
+    expect(r.points.reduce((n, p) => n + p.purchases, 0)).toBe(25);
+    const hour = r.points.find((p) => p.purchases > 0)!;
+    expect(hour.purchases).toBe(25);
+    expect(hour.revenue).toEqual(CURRENCIES.map((currency, i) => ({ currency, value: 10 + i })).reverse().slice(0, MAX_CURRENCIES));
+    const from = Date.UTC(2026, 0, 1);
+    const span = (points: number) => ({ interval: 'hour', from: new Date(from).toISOString(), to: new Date(from + points * HOUR).toISOString() });
+    expect((await report<TimeseriesReport>(site, 'timeseries', span(MAX_POINTS))).points).toHaveLength(MAX_POINTS);
+    const over = await get(site, 'timeseries', span(MAX_POINTS + 1));
+    expect(over.status).toBe(400);
+    expect(await over.json()).toEqual({ error: 'invalid-query' });
+  });
+
   it('refuses a limit of 0 or over 1,000, and a limit on reports bounded by the stage list', async () => {
-    for (const [name, limit] of [['friction', '0'], ['forms', '1001'], ['carts', '2.5'], ['transitions', '5'], ['funnel', '5'], ['kpis', '5']] as const) {
-      const res = await get(site, name, { limit });
-      expect(res.status, `${name} ${limit}`).toBe(400);
+    const cases: Array<[string, Record<string, string>]> = [
+      ['friction', { limit: '0' }],
+      ['forms', { limit: '1001' }],
+      ['carts', { limit: '2.5' }],
+      ['transitions', { limit: '5' }],
+      ['funnel', { limit: '5' }],
+      ['kpis', { limit: '5' }],
+      ['breakdown', { by: 'channel', limit: '0' }],
+      ['breakdown', { by: 'channel', limit: String(MAX_BREAKDOWN_ROWS + 1) }],
+      ['breakdown', { by: 'channel', limit: '2.5' }],
+      ['timeseries', { interval: 'day', limit: '5' }],
+    ];
+    for (const [name, query] of cases) {
+      const res = await get(site, name, query);
+      expect(res.status, `${name} ${JSON.stringify(query)}`).toBe(400);
       expect(await res.json()).toEqual({ error: 'invalid-query' });
     }
   });

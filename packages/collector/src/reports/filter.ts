@@ -53,15 +53,20 @@ export function sqlText(v: string): string {
 }
 
 /**
+ * ` AND <the session matches>` for a WHERE clause over `sessions` (its columns unprefixed), or '' without a
+ * filter. Values are inlined as literals (checked by parseFilter: no control characters, at most 200
+ * characters each) so that the condition joins any report statement without renumbering its bound parameters.
+ */
+export function filterWhere(filter: SessionFilter | undefined): string {
+  if (!filter?.length) return '';
+  return ` AND ${filter.map((f) => `${DIMENSION_COLUMNS[f.dimension]} IN (${f.values.map(sqlText).join(', ')})`).join(' AND ')}`;
+}
+
+/**
  * ` AND <the row's session matches>` for a WHERE clause over a table with `visitor` and `session`
- * columns (`alias.` prefixed), or '' without a filter. Values are inlined as literals (checked by
- * parseFilter: no control characters, at most 200 characters each) so that the condition joins any
- * report statement without renumbering its bound parameters.
+ * columns (`alias.` prefixed), or '' without a filter (see filterWhere).
  */
 export function sessionCondition(site: string, filter: SessionFilter | undefined, alias = ''): string {
   if (!filter?.length) return '';
-  const where = filter
-    .map((f) => `${DIMENSION_COLUMNS[f.dimension]} IN (${f.values.map(sqlText).join(', ')})`)
-    .join(' AND ');
-  return ` AND (${alias}visitor, ${alias}session) IN (SELECT visitor, session FROM ${SESSIONS.table} WHERE site = ${sqlText(site)} AND ${where})`;
+  return ` AND (${alias}visitor, ${alias}session) IN (SELECT visitor, session FROM ${SESSIONS.table} WHERE site = ${sqlText(site)}${filterWhere(filter)})`;
 }

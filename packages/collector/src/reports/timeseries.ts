@@ -3,7 +3,7 @@ import type { Interval, Money, TimeseriesPoint, TimeseriesReport } from '@parcou
 import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
 import { sessionCondition } from './filter.ts';
 import { QueryError, type Range } from './query.ts';
-import { cents, stagePositions, type ReportSite } from './sql.ts';
+import { cents, MAX_CURRENCIES, stagePositions, type ReportSite } from './sql.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -15,15 +15,16 @@ const INTERVAL: Record<Interval, { width: number; origin: number }> = {
   week: { width: 7 * DAY, origin: 4 * DAY },
 };
 
-/** Most points one answer holds (a year by day, a quarter by hour). */
+/** Most points one answer holds (a year by day, a quarter by hour): more is `400 invalid-query`. */
 export const MAX_POINTS = 2_500;
 
 /**
  * One point per interval that overlaps the period, from the one holding `from`, empty ones as
  * zeros; each counts only the period's rows (a filter applies first). `visitors`, `sessions` and
  * `page_views` from the page views in the interval; `entered`: per stage, the visitors who entered
- * it in the interval; `purchases` and `revenue` made in it; `abandoned_carts`: carts opened in it
- * that the carts report counts abandoned at the end of the period.
+ * it in the interval; `purchases` and `revenue` made in it (the MAX_CURRENCIES largest currencies);
+ * `abandoned_carts`: carts opened in it that the carts report counts abandoned at the end of the period.
+ * Throws QueryError when the period holds more than MAX_POINTS intervals.
  */
 export async function timeseries(
   db: D1Database,
@@ -54,7 +55,14 @@ export async function timeseries(
       .bind(...binds),
     db
       .prepare(
-        `SELECT ${bucket('time')} AS b, IFNULL(currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n, SUM(value) AS amount FROM purchases WHERE ${period} GROUP BY 1, 2`,
+        // Per interval, its purchases (`total`) and the MAX_CURRENCIES currencies of largest amount; a negative amount
+        // stored before amounts were checked is no amount (as in kpis).
+        `SELECT b, currency, amount, total FROM (
+           SELECT b, currency, amount, SUM(n) OVER (PARTITION BY b) AS total,
+                  ROW_NUMBER() OVER (PARTITION BY b ORDER BY amount IS NULL, amount DESC, currency) AS rc FROM (
+             SELECT ${bucket('time')} AS b, IFNULL(currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n,
+                    SUM(CASE WHEN value >= 0 THEN value END) AS amount FROM purchases WHERE ${period} GROUP BY 1, 2))
+         WHERE rc <= ${MAX_CURRENCIES}`,
       )
       .bind(...binds),
     db
@@ -87,10 +95,10 @@ export async function timeseries(
     const p = at(e.b);
     if (p) p.entered[site.stages[e.k]!] = e.n;
   }
-  for (const u of purchases!.results as Array<{ b: number; currency: string; n: number; amount: number | null }>) {
+  for (const u of purchases!.results as Array<{ b: number; currency: string; amount: number | null; total: number }>) {
     const p = at(u.b);
     if (!p) continue;
-    p.purchases += u.n;
+    p.purchases = u.total;
     if (u.amount !== null) p.money.push({ currency: u.currency, value: cents(u.amount) });
   }
   for (const c of carts!.results as Array<{ b: number; n: number }>) {

@@ -4,7 +4,7 @@ import { requireReadToken } from '../auth.ts';
 import type { Site } from '../db/sites.ts';
 import { fail } from '../errors.ts';
 import { limitReports } from '../rate-limit.ts';
-import { breakdown, DEFAULT_BREAKDOWN_ROWS } from '../reports/breakdown.ts';
+import { breakdown, DEFAULT_BREAKDOWN_ROWS, MAX_BREAKDOWN_ROWS } from '../reports/breakdown.ts';
 import { carts } from '../reports/carts.ts';
 import { CursorError, exportEvents } from '../reports/events.ts';
 import { forms } from '../reports/forms.ts';
@@ -34,9 +34,6 @@ interface JsonReport {
 
 /** The reports whose main list is cut at `limit` (the others are bounded by the site's stage list). */
 const LIST: QuerySpec['limit'] = { fallback: DEFAULT_LIST_LIMIT, max: MAX_LIST_LIMIT };
-
-/** Most rows `breakdown` lists. */
-const MAX_BREAKDOWN_ROWS = 1000;
 
 const JSON_REPORTS: Record<string, JsonReport> = {
   funnel: { spec: {}, run: (db, site, q) => funnel(db, site, q.range) },
