@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isStageList } from '@parcours/protocol';
+import { CHANNELS, DEVICES, DIMENSIONS, INTERVALS, isStageList } from '@parcours/protocol';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 
 const RUNS = Math.max(40, Number((env as unknown as { HOSTILE_RUNS?: string }).HOSTILE_RUNS ?? 300));
@@ -18,7 +18,16 @@ const DOCUMENTED: Record<number, string[]> = {
   409: ['site-exists'],
   429: ['rate-limited'],
 };
-const REPORTS = ['funnel', 'transitions', 'friction', 'forms', 'carts', 'kpis', 'events'];
+const REPORTS = ['funnel', 'transitions', 'friction', 'forms', 'carts', 'kpis', 'breakdown', 'timeseries', 'events'];
+/** The parameter a report cannot run without (the generated query strings come with a valid one and without). */
+const REQUIRED: Record<string, 'by' | 'interval'> = { breakdown: 'by', timeseries: 'interval' };
+/** Valid values of the required parameters. */
+const required = fc.record({ by: fc.constantFrom(...DIMENSIONS), interval: fc.constantFrom(...INTERVALS) });
+/** `?` and the query string as sent: the report's required parameter first, when given and the report has one. */
+function withRequired(report: string, qs: string, values: { by: string; interval: string } | null): string {
+  const name = REQUIRED[report];
+  return `?${values && name ? `${name}=${values[name]}&` : ''}${qs}`;
+}
 
 const statuses = new Map<number, number>();
 let requests = 0;
@@ -59,12 +68,21 @@ const NASTY = [
   '\uD800', '😀', '<script>', '__proto__', 'constructor', 'toString', '../../admin', 'a'.repeat(5000), 'MA', 'AAAAAAAA', '=', '&', '#',
 ];
 const hostileText = fc.oneof(fc.constantFrom(...NASTY), fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 12 }), fc.integer().map(String));
-const queryKey = fc.oneof(fc.constantFrom('from', 'to', 'limit', 'cursor', 'abandon_after', 'site', 'form', '__proto__', 'constructor', ''), fc.string({ maxLength: 8 }));
+const queryKey = fc.oneof(
+  fc.constantFrom('from', 'to', 'limit', 'cursor', 'abandon_after', 'by', 'interval', 'site', 'form', '__proto__', 'constructor', ''),
+  fc.constantFrom(...DIMENSIONS),
+  fc.string({ maxLength: 8 }),
+);
+/** Values a report may accept (dimension names, channels, devices, countries, intervals), alone or listed, as well as hostile ones. */
+const queryValue = fc.oneof(
+  hostileText,
+  fc.constantFrom(...DIMENSIONS, ...CHANNELS, ...DEVICES, ...INTERVALS, 'FR', 'XX', '(direct)', '(none)', 'google.com', "l'été", '/p?a=1', 'email,direct', 'a,,b', ','),
+);
 /** A query string: parameters built by URLSearchParams, or raw text put after the `?` as it came. */
 const queryString = fc.oneof(
-  fc.array(fc.tuple(queryKey, hostileText), { maxLength: 4 }).map((pairs) => new URLSearchParams(pairs).toString()),
+  fc.array(fc.tuple(queryKey, queryValue), { maxLength: 4 }).map((pairs) => new URLSearchParams(pairs).toString()),
   fc.string({ unit: 'binary', maxLength: 60 }).map((s) => encodeURI(s.replace(/[\uD800-\uDFFF]/g, ''))),
-  fc.constantFrom('limit=1&limit=2', 'from&to', '=&=&', '%', 'cursor=%FF', 'limit=%31', 'a=1'.repeat(500)),
+  fc.constantFrom('limit=1&limit=2', 'from&to', '=&=&', '%', 'cursor=%FF', 'limit=%31', 'a=1'.repeat(500), 'channel=email&channel=direct', 'by=channel&by=device', 'country=fr', 'interval=hour&from=2000-01-01'),
 );
 /** A path segment: the site id or report name as a client may write it, escaped so it stays one segment. */
 const segment = fc.oneof(fc.constantFrom('shop', '..', '.', '%2F', 'nobody-here', '__proto__', 'a'.repeat(300)), fc.string({ maxLength: 20 })).map((s) =>
@@ -115,8 +133,8 @@ beforeAll(async () => {
 describe('hostile input, reports and export', () => {
   it(`answers ${RUNS} generated query strings of every report with 200 or a documented refusal`, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...REPORTS), queryString, async (report, qs) => {
-        const { status } = await ask(`/v1/sites/${site.id}/${report}?${qs}`, { headers: { authorization: `Bearer ${site.token}` } });
+      fc.asyncProperty(fc.constantFrom(...REPORTS), queryString, fc.option(required), async (report, qs, values) => {
+        const { status } = await ask(`/v1/sites/${site.id}/${report}${withRequired(report, qs, values)}`, { headers: { authorization: `Bearer ${site.token}` } });
         expect([200, 400]).toContain(status);
       }),
       { numRuns: RUNS },
@@ -206,6 +224,7 @@ afterAll(async () => {
     expect([0, 1]).toContain(r.bot_filter);
     expect(['client', 'cookieless']).toContain(r.visitor_ids);
   }
-  for (const report of REPORTS) expect((await ask(`/v1/sites/${site.id}/${report}`, { headers: { authorization: `Bearer ${site.token}` } })).status).toBe(200);
+  for (const report of REPORTS)
+    expect((await ask(`/v1/sites/${site.id}/${report}${withRequired(report, '', { by: 'channel', interval: 'day' })}`, { headers: { authorization: `Bearer ${site.token}` } })).status).toBe(200);
   console.log(`api hostile suite: ${requests} requests, ${created.length} sites registered, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
 }, GENERATED_TIMEOUT);
