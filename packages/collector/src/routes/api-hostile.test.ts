@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS, DEVICES, DIMENSIONS, INTERVALS, isStageList } from '@parcours/protocol';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
+import { MAX_FILTER_BYTES, MAX_FILTER_VALUES, sqlText } from '../reports/filter.ts';
 
 const RUNS = Math.max(40, Number((env as unknown as { HOSTILE_RUNS?: string }).HOSTILE_RUNS ?? 300));
 const GENERATED_TIMEOUT = Math.max(60_000, RUNS * 100);
@@ -152,6 +153,38 @@ describe('hostile input, reports and export', () => {
       { numRuns: Math.round(RUNS / 2) },
     );
   }, GENERATED_TIMEOUT);
+
+  it('answers the largest filter a query may hold on every report, and a larger one with 400, never a statement D1 refuses', async () => {
+    const utf8 = new TextEncoder();
+    const cost = (v: string) => utf8.encode(sqlText(v)).length + 2;
+    /** Every channel and device, three countries, then values of up to 200 3-byte characters and quotes, to `budget` bytes. */
+    const filter = (budget: number) => {
+      const q: Record<string, string[]> = { channel: [...CHANNELS], device: [...DEVICES], country: ['FR', 'DE', 'US'] };
+      let left = budget - Object.values(q).flat().reduce((n, v) => n + cost(v), 0);
+      for (const d of ['source', 'medium', 'campaign', 'referrer', 'landing', 'browser', 'os'])
+        for (let j = 0; j < MAX_FILTER_VALUES && left >= cost(`${j}'x`); j++) {
+          let v = `${j}'`;
+          while (v.length < 200 && cost(`${v}界`) <= left) v += '界';
+          while (v.length < 200 && cost(`${v}'`) <= left) v += "'";
+          while (v.length < 200 && cost(`${v}x`) <= left) v += 'x';
+          q[d] = [...(q[d] ?? []), v];
+          left -= cost(v);
+        }
+      const total = Object.values(q).flat().reduce((n, v) => n + cost(v), 0);
+      return { total, query: Object.entries(q).map(([d, values]) => `${d}=${encodeURIComponent(values.join(','))}`).join('&') };
+    };
+    const largest = filter(MAX_FILTER_BYTES);
+    const over = filter(MAX_FILTER_BYTES + 40);
+    expect(largest.total).toBeLessThanOrEqual(MAX_FILTER_BYTES);
+    expect(largest.total).toBeGreaterThan(MAX_FILTER_BYTES - 10);
+    expect(over.total).toBeGreaterThan(MAX_FILTER_BYTES);
+    const auth = { headers: { authorization: `Bearer ${site.token}` } };
+    for (const report of REPORTS) {
+      const values = { by: 'landing', interval: 'day' };
+      expect((await ask(`/v1/sites/${site.id}/${report}${withRequired(report, largest.query, values)}`, auth)).status, report).toBe(200);
+      expect((await ask(`/v1/sites/${site.id}/${report}${withRequired(report, over.query, values)}`, auth)).status, report).toBe(400);
+    }
+  });
 
   it('refuses hostile export cursors with 400 and pages through to the end with the cursors it gave', async () => {
     for (const cursor of ['', '0', '-1', 'AAAA', 'x'.repeat(401), '%FF', '____', 'bm9wZQ', btoa('\xff\xfe'), '1e999']) {
