@@ -84,7 +84,7 @@ export function parseCount(params: URLSearchParams, name: string, fallback: numb
 
 /** What a report reads from its query string besides the period. */
 export interface QuerySpec {
-  /** Reads `abandon_after` (minutes, default 30, at most 525,600). */
+  /** Reads `abandon_after` (minutes, default the site's own, 30 unless set, at most 525,600). */
   abandonAfter?: boolean;
   /** Reads `limit`: its default and largest value. */
   limit?: { fallback: number; max: number };
@@ -103,8 +103,9 @@ export interface ReportQuery {
 /**
  * Parses and checks a report's whole query string: `from`/`to`, then only the parameters `spec`
  * names. An unknown parameter, a repeated one or a malformed value throws QueryError (`400 invalid-query`).
+ * `abandonAfter` is the site's default (admin `abandon_after`), used when the query gives none.
  */
-export function parseReportQuery(params: URLSearchParams, spec: QuerySpec, now = Date.now()): ReportQuery {
+export function parseReportQuery(params: URLSearchParams, spec: QuerySpec, now = Date.now(), abandonAfter = DEFAULT_ABANDON_MINUTES): ReportQuery {
   const known = new Set(['from', 'to']);
   if (spec.abandonAfter) known.add('abandon_after');
   if (spec.limit) known.add('limit');
@@ -112,7 +113,7 @@ export function parseReportQuery(params: URLSearchParams, spec: QuerySpec, now =
   for (const name of params.keys()) if (!known.has(name)) throw new QueryError(`unknown parameter ${name}`);
   return {
     range: parseRange(params, now),
-    abandonAfter: spec.abandonAfter ? parsePositive(params, 'abandon_after', DEFAULT_ABANDON_MINUTES, MAX_ABANDON_MINUTES) : DEFAULT_ABANDON_MINUTES,
+    abandonAfter: spec.abandonAfter ? parsePositive(params, 'abandon_after', abandonAfter, MAX_ABANDON_MINUTES) : abandonAfter,
     limit: spec.limit ? parseCount(params, 'limit', spec.limit.fallback, spec.limit.max) : 0,
     cursor: spec.cursor ? single(params, 'cursor') : null,
   };

@@ -17,7 +17,7 @@ const DOCUMENTED: Record<number, string[]> = {
   403: ['forbidden'],
   413: ['payload-too-large'],
   415: ['unsupported-media-type'],
-  429: ['rate-limited'],
+  429: ['rate-limited', 'quota-exceeded'],
 };
 const EVENT_ERRORS = new Set([
   'invalid-event', 'invalid-id', 'invalid-type', 'invalid-ts', 'invalid-stage', 'unknown-stage', 'invalid-visitor',

@@ -37,10 +37,10 @@ const EXPORT_SPEC: QuerySpec = { limit: { fallback: DEFAULT_EXPORT_LIMIT, max: M
 
 reports.use('/:site/*', limitReports, requireReadToken);
 
-/** The parsed query string, or `400 invalid-query`. */
-function query(url: string, spec: QuerySpec): ReportQuery {
+/** The parsed query string (the site's own `abandon_after` by default), or `400 invalid-query`. */
+function query(url: string, spec: QuerySpec, site: Site): ReportQuery {
   try {
-    return parseReportQuery(new URL(url).searchParams, spec);
+    return parseReportQuery(new URL(url).searchParams, spec, Date.now(), site.abandonAfter);
   } catch (e) {
     if (e instanceof QueryError) fail(400, 'invalid-query');
     throw e;
@@ -50,10 +50,10 @@ function query(url: string, spec: QuerySpec): ReportQuery {
 reports.get('/:site/:report', async (c) => {
   const name = c.req.param('report');
   const report = Object.hasOwn(JSON_REPORTS, name) ? JSON_REPORTS[name] : undefined;
-  if (report) return c.json(await report.run(c.env.DB, c.var.site, query(c.req.url, report.spec)));
+  if (report) return c.json(await report.run(c.env.DB, c.var.site, query(c.req.url, report.spec, c.var.site)));
   if (name !== 'events') fail(404, 'not-found');
 
-  const q = query(c.req.url, EXPORT_SPEC);
+  const q = query(c.req.url, EXPORT_SPEC, c.var.site);
   const page = await exportEvents(c.env.DB, c.var.site, q.range, q.cursor, q.limit).catch((e: unknown) => {
     if (e instanceof CursorError) fail(400, 'invalid-query');
     throw e;
