@@ -29,6 +29,8 @@ export interface Site {
   origins: string[];
   stages: string[];
   readTokenHash: string;
+  /** Hex SHA-256 of the ingest key; null until one is issued (sites registered before ingest keys). */
+  ingestKeyHash: string | null;
   /** Batches sent by bots and crawlers (by User-Agent) are counted, not stored. Default true. */
   botFilter: boolean;
   /** Default 'client'. */
@@ -60,6 +62,7 @@ interface SiteRow {
   origins: string;
   stages: string;
   read_token_hash: string;
+  ingest_key_hash: string | null;
   bot_filter: number;
   visitor_ids: string;
   retention_days: number | null;
@@ -71,7 +74,7 @@ interface SiteRow {
 }
 
 const COLUMNS =
-  'id, origins, stages, read_token_hash, bot_filter, visitor_ids, retention_days, abandon_after, require_ingest_key, quota_events_per_day, quota_bytes_per_day, quota_events_per_visitor_per_day';
+  'id, origins, stages, read_token_hash, ingest_key_hash, bot_filter, visitor_ids, retention_days, abandon_after, require_ingest_key, quota_events_per_day, quota_bytes_per_day, quota_events_per_visitor_per_day';
 
 function toSite(row: SiteRow): Site {
   return {
@@ -79,6 +82,7 @@ function toSite(row: SiteRow): Site {
     origins: JSON.parse(row.origins),
     stages: JSON.parse(row.stages),
     readTokenHash: row.read_token_hash,
+    ingestKeyHash: row.ingest_key_hash,
     botFilter: row.bot_filter !== 0,
     visitorIds: row.visitor_ids === 'cookieless' ? 'cookieless' : 'client',
     retentionDays: row.retention_days,
@@ -99,19 +103,23 @@ export async function getSite(db: D1Database, id: string): Promise<Site | null> 
 }
 
 /** Registers a site; false when the id is taken. */
-export async function insertSite(db: D1Database, site: SiteOptions & { id: string; origins: string[]; readTokenHash: string }): Promise<boolean> {
+export async function insertSite(
+  db: D1Database,
+  site: SiteOptions & { id: string; origins: string[]; readTokenHash: string; ingestKeyHash: string },
+): Promise<boolean> {
   const quota = { ...DEFAULT_QUOTA, ...site.quota };
   const r = await db
     .prepare(
-      `INSERT INTO sites (id, origins, stages, read_token_hash, created_at, bot_filter, visitor_ids, retention_days, abandon_after,
-                          require_ingest_key, quota_events_per_day, quota_bytes_per_day, quota_events_per_visitor_per_day)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO sites (id, origins, stages, read_token_hash, ingest_key_hash, created_at, bot_filter, visitor_ids, retention_days,
+                          abandon_after, require_ingest_key, quota_events_per_day, quota_bytes_per_day, quota_events_per_visitor_per_day)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     )
     .bind(
       site.id,
       JSON.stringify(site.origins),
       JSON.stringify(site.stages ?? DEFAULT_STAGES),
       site.readTokenHash,
+      site.ingestKeyHash,
       Date.now(),
       site.botFilter === false ? 0 : 1,
       site.visitorIds ?? 'client',
@@ -159,6 +167,12 @@ export async function updateSite(db: D1Database, id: string, opts: Omit<SiteOpti
 /** Replaces a site's read token hash; false when the site does not exist. */
 export async function setReadTokenHash(db: D1Database, id: string, hash: string): Promise<boolean> {
   const r = await db.prepare('UPDATE sites SET read_token_hash = ? WHERE id = ?').bind(hash, id).run();
+  return r.meta.changes === 1;
+}
+
+/** Replaces a site's ingest key hash; false when the site does not exist. */
+export async function setIngestKeyHash(db: D1Database, id: string, hash: string): Promise<boolean> {
+  const r = await db.prepare('UPDATE sites SET ingest_key_hash = ? WHERE id = ?').bind(hash, id).run();
   return r.meta.changes === 1;
 }
 

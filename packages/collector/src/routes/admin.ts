@@ -1,9 +1,9 @@
-// The admin API: register sites, change their options, read their ingestion counters, rotate read tokens.
+// The admin API: register sites, change their options, read their ingestion counters, rotate read tokens and ingest keys.
 import { Hono } from 'hono';
 import { isStageList } from '@parcours/protocol';
 import { newToken, requireAdmin, sha256Hex } from '../auth.ts';
 import { getSiteCounts } from '../db/site-stats.ts';
-import { getSite, insertSite, setReadTokenHash, updateSite, type Quota, type Site, type SiteOptions } from '../db/sites.ts';
+import { getSite, insertSite, setIngestKeyHash, setReadTokenHash, updateSite, type Quota, type Site, type SiteOptions } from '../db/sites.ts';
 import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
 import { limitAdmin } from '../rate-limit.ts';
@@ -106,10 +106,11 @@ admin.post('/sites', async (c) => {
   const opts = readOptions(body);
   if (!opts.origins) fail(400, 'invalid-site-config');
   const token = newToken();
-  const created = await insertSite(c.env.DB, { ...opts, id, origins: opts.origins, readTokenHash: await sha256Hex(token) });
+  const ingestKey = newToken();
+  const created = await insertSite(c.env.DB, { ...opts, id, origins: opts.origins, readTokenHash: await sha256Hex(token), ingestKeyHash: await sha256Hex(ingestKey) });
   forgetSite(id); // none kept for an unknown id; after a write, always forget (ingest/site-cache.ts)
   if (!created) fail(409, 'site-exists');
-  return c.json({ id, read_token: token }, 201);
+  return c.json({ id, read_token: token, ingest_key: ingestKey }, 201);
 });
 
 admin.get('/sites/:id', async (c) => {
@@ -136,4 +137,14 @@ admin.post('/sites/:id/token', async (c) => {
   forgetSite(c.req.param('id'));
   if (!rotated) fail(404, 'not-found');
   return c.json({ id: c.req.param('id'), read_token: token });
+});
+
+/** A new ingest key (for senders without Origin, `x-parcours-key`): the old one stops working. */
+admin.post('/sites/:id/ingest-key', async (c) => {
+  const key = newToken();
+  const rotated = await setIngestKeyHash(c.env.DB, c.req.param('id'), await sha256Hex(key));
+  // Ingestion caches the hash for a few seconds: this isolate refuses the old key at once, others within 5 s.
+  forgetSite(c.req.param('id'));
+  if (!rotated) fail(404, 'not-found');
+  return c.json({ id: c.req.param('id'), ingest_key: key });
 });
