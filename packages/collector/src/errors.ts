@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'payload-too-large'
   | 'forbidden'
   | 'rate-limited'
+  | 'quota-exceeded'
   | 'unauthorized'
   | 'admin-disabled'
   | 'not-found'

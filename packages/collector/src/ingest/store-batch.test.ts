@@ -21,7 +21,7 @@ async function ingestion(site: string) {
 
 describe('bot and crawler traffic', () => {
   it('counts batches from crawlers and headless browsers as filtered and stores none of their events', async () => {
-    const { id } = await registerSite();
+    const { id, ingestKey } = await registerSite();
     const agents = [HEADLESS, 'Googlebot/2.1 (+http://www.google.com/bot.html)', 'curl/8.5.0', 'python-requests/2.32'];
     for (const ua of agents) {
       const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), events: [...freshEvents(3), 'junk'] }, { 'user-agent': ua });
@@ -36,7 +36,7 @@ describe('bot and crawler traffic', () => {
     // A server-side sender (no Origin header: curl, a backend) is not a page running the tag: stored.
     const server = await call('/v1/events', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'curl/8.5.0' },
+      headers: { 'content-type': 'application/json', 'user-agent': 'curl/8.5.0', 'x-parcours-key': ingestKey },
       body: JSON.stringify({ v: 1, site: id, sent_at: Date.now(), events: freshEvents(1) }),
     });
     expect(await server.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });

@@ -97,7 +97,7 @@ function oneOf<T extends string>(params: URLSearchParams, name: string, allowed:
 
 /** What a report reads from its query string besides the period and the dimension filters. */
 export interface QuerySpec {
-  /** Reads `abandon_after` (minutes, default 30, at most 525,600). */
+  /** Reads `abandon_after` (minutes, default the site's own, 30 unless set, at most 525,600). */
   abandonAfter?: boolean;
   /** Reads `limit`: its default and largest value. */
   limit?: { fallback: number; max: number };
@@ -127,9 +127,10 @@ const isDimension = (name: string): boolean => (DIMENSIONS as readonly string[])
 /**
  * Parses and checks a report's whole query string: `from`/`to`, the dimension filters (any report,
  * see parseFilter), then only the parameters `spec` names. An unknown parameter, a repeated one or a
- * malformed value throws QueryError (`400 invalid-query`).
+ * malformed value throws QueryError (`400 invalid-query`). `abandonAfter` is the site's default (admin
+ * `abandon_after`), used when the query gives none.
  */
-export function parseReportQuery(params: URLSearchParams, spec: QuerySpec, now = Date.now()): ReportQuery {
+export function parseReportQuery(params: URLSearchParams, spec: QuerySpec, now = Date.now(), abandonAfter = DEFAULT_ABANDON_MINUTES): ReportQuery {
   const known = new Set(['from', 'to']);
   if (spec.abandonAfter) known.add('abandon_after');
   if (spec.limit) known.add('limit');
@@ -140,7 +141,7 @@ export function parseReportQuery(params: URLSearchParams, spec: QuerySpec, now =
   const filter = parseFilter(params);
   return {
     range: { ...parseRange(params, now), ...(filter ? { filter } : {}) },
-    abandonAfter: spec.abandonAfter ? parsePositive(params, 'abandon_after', DEFAULT_ABANDON_MINUTES, MAX_ABANDON_MINUTES) : DEFAULT_ABANDON_MINUTES,
+    abandonAfter: spec.abandonAfter ? parsePositive(params, 'abandon_after', abandonAfter, MAX_ABANDON_MINUTES) : abandonAfter,
     limit: spec.limit ? parseCount(params, 'limit', spec.limit.fallback, spec.limit.max) : 0,
     cursor: spec.cursor ? single(params, 'cursor') : null,
     by: spec.by ? oneOf(params, 'by', DIMENSIONS) : null,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { app } from '../app.ts';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../auth.ts';
+import { DEFAULT_QUOTA } from '../db/sites.ts';
 
 describe('admin API', () => {
   it('registers a site once and answers 409 for the same id again', async () => {
@@ -101,7 +102,11 @@ describe('admin API', () => {
       stages: ['discovery', 'reflection', 'decision'],
       bot_filter: true,
       visitor_ids: 'cookieless',
-      ingestion: { days: [], totals: { dropped: 0, bot_events: 0, bot_batches: 0, storage_failed: 0 } },
+      retention_days: null,
+      abandon_after: 30,
+      require_ingest_key: true,
+      quota: DEFAULT_QUOTA,
+      ingestion: { days: [], totals: { events: 0, bytes: 0, dropped: 0, bot_events: 0, bot_batches: 0, storage_failed: 0, quota_events: 0, quota_batches: 0 } },
     });
     expect((await call('/v1/admin/sites/nope-nope', { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(404);
   });

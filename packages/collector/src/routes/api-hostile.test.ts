@@ -105,7 +105,8 @@ const { value: hostileValue } = fc.letrec<{ value: unknown }>((tie) => ({
     fc.array(fc.tuple(fc.oneof(hostileText, fc.constantFrom('__proto__', 'constructor')), tie('value')), { maxLength: 3 }).map(own),
   ),
 }));
-const OPTION_KEYS = ['id', 'origins', 'stages', 'bot_filter', 'visitor_ids', '__proto__', 'constructor'];
+const OPTION_KEYS = ['id', 'origins', 'stages', 'bot_filter', 'visitor_ids', 'retention_days', 'abandon_after', 'require_ingest_key', 'quota', '__proto__', 'constructor'];
+const QUOTA_KEYS = ['events_per_day', 'bytes_per_day', 'events_per_visitor_per_day', '__proto__', 'x'];
 /** A plausible admin body with some fields replaced by hostile values. */
 const adminBody = fc.oneof(
   fc
@@ -115,6 +116,14 @@ const adminBody = fc.oneof(
         stages: fc.constantFrom(undefined, ['a', 'b'], ['a', 'a'], []),
         bot_filter: fc.constantFrom(undefined, true, false, 'no'),
         visitor_ids: fc.constantFrom(undefined, 'client', 'cookieless', 'ip'),
+        retention_days: fc.constantFrom(undefined, null, 1, 400, 0, -1, 1.5, '30'),
+        abandon_after: fc.constantFrom(undefined, 0.05, 30, 525_600, 0, 525_601, '30'),
+        require_ingest_key: fc.constantFrom(undefined, true, false, 'false', 0),
+        quota: fc.oneof(
+          fc.constant(undefined),
+          fc.array(fc.tuple(fc.constantFrom(...QUOTA_KEYS), fc.oneof(fc.constantFrom(0, 1, 1e9, 1e12, 1e13, -1, 0.5), hostileValue)), { maxLength: 3 }).map(own),
+          hostileValue,
+        ),
       }),
       fc.array(fc.tuple(fc.oneof(fc.constantFrom(...OPTION_KEYS), hostileText), hostileValue), { maxLength: 3 }),
     )
@@ -248,7 +257,7 @@ describe('hostile input, admin API', () => {
 
 // Whatever was sent, every site row is one ingestion and the reports can trust, and the shared site still reports.
 afterAll(async () => {
-  const { results } = await env.DB.prepare('SELECT id, origins, stages, bot_filter, visitor_ids FROM sites').all<Record<string, string | number>>();
+  const { results } = await env.DB.prepare('SELECT * FROM sites').all<Record<string, string | number | null>>();
   for (const r of results) {
     expect(String(r.id)).toMatch(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/);
     const origins = JSON.parse(String(r.origins)) as unknown[];
@@ -256,6 +265,11 @@ afterAll(async () => {
     expect(isStageList(JSON.parse(String(r.stages)))).toBe(true);
     expect([0, 1]).toContain(r.bot_filter);
     expect(['client', 'cookieless']).toContain(r.visitor_ids);
+    expect([0, 1]).toContain(r.require_ingest_key);
+    expect(r.retention_days === null || (Number.isInteger(r.retention_days) && (r.retention_days as number) >= 1)).toBe(true);
+    expect((r.abandon_after as number) > 0 && (r.abandon_after as number) <= 525_600).toBe(true);
+    for (const k of ['quota_events_per_day', 'quota_bytes_per_day', 'quota_events_per_visitor_per_day'])
+      expect(Number.isSafeInteger(r[k]) && (r[k] as number) >= 0 && (r[k] as number) <= 1e12, `${k} ${r[k]}`).toBe(true);
   }
   for (const report of REPORTS)
     expect((await ask(`/v1/sites/${site.id}/${report}${withRequired(report, '', { by: 'channel', interval: 'day' })}`, { headers: { authorization: `Bearer ${site.token}` } })).status).toBe(200);

@@ -59,10 +59,10 @@ function invalidQuery(e: unknown): never {
   throw e;
 }
 
-/** The parsed query string (dimension filters in `range.filter`), or `400 invalid-query`. */
-function query(url: string, spec: QuerySpec): ReportQuery {
+/** The parsed query string (dimension filters in `range.filter`; the site's own `abandon_after` by default), or `400 invalid-query`. */
+function query(url: string, spec: QuerySpec, site: Site): ReportQuery {
   try {
-    return parseReportQuery(new URL(url).searchParams, spec);
+    return parseReportQuery(new URL(url).searchParams, spec, Date.now(), site.abandonAfter);
   } catch (e) {
     invalidQuery(e);
   }
@@ -71,10 +71,10 @@ function query(url: string, spec: QuerySpec): ReportQuery {
 reports.get('/:site/:report', async (c) => {
   const name = c.req.param('report');
   const report = Object.hasOwn(JSON_REPORTS, name) ? JSON_REPORTS[name] : undefined;
-  if (report) return c.json(await report.run(c.env.DB, c.var.site, query(c.req.url, report.spec)).catch(invalidQuery));
+  if (report) return c.json(await report.run(c.env.DB, c.var.site, query(c.req.url, report.spec, c.var.site)).catch(invalidQuery));
   if (name !== 'events') fail(404, 'not-found');
 
-  const q = query(c.req.url, EXPORT_SPEC);
+  const q = query(c.req.url, EXPORT_SPEC, c.var.site);
   const page = await exportEvents(c.env.DB, c.var.site, q.range, q.cursor, q.limit).catch(invalidQuery);
   const headers: Record<string, string> = {
     'content-type': 'application/x-ndjson; charset=utf-8',
