@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createD1 } from './reports-d1.mjs';
-import { ROW_COLUMNS, shopTraffic, toRow } from './reports-data.mjs';
+import { storeEvents } from './ingest/sqlite-direct.ts';
+import { shopEvents } from './lib/shop-traffic.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const collector = join(here, '../packages/collector');
@@ -51,24 +52,9 @@ function migrate(db) {
   return applied;
 }
 
-/** Stores `total` generated events straight into `events`, 100 rows a statement. */
+/** Stores `total` generated events (seed 42) straight into `events`, with the collector's own rows and statement. */
 function fill(db, total, now) {
-  const cols = ROW_COLUMNS.split(',').length + 1;
-  const many = db.raw.prepare(`INSERT INTO events (site, ${ROW_COLUMNS}) VALUES ${Array.from({ length: 100 }, () => `(${Array(cols).fill('?').join(',')})`).join(',')}`);
-  const one = db.raw.prepare(`INSERT INTO events (site, ${ROW_COLUMNS}) VALUES (${Array(cols).fill('?').join(',')})`);
-  db.raw.exec('BEGIN');
-  let rows = [];
-  let n = 0;
-  for (const ev of shopTraffic(total, now)) {
-    if (n++ === total) break;
-    rows.push(SITE.id, ...toRow(ev));
-    if (rows.length === 100 * cols) {
-      many.run(...rows);
-      rows = [];
-    }
-  }
-  for (let i = 0; i < rows.length; i += cols) one.run(...rows.slice(i, i + cols));
-  db.raw.exec('COMMIT');
+  storeEvents(db.raw, SITE.id, shopEvents(total, 42, now), SITE.stages, now);
 }
 
 const median = (xs) => {
@@ -180,8 +166,8 @@ function writeSection(table) {
     '',
     'The collector\'s own derive and report code (bundled from `packages/collector/src`) runs against a local SQLite file built',
     'from the collector\'s migrations, through a D1-shaped adapter over `node:sqlite` (the engine D1 local runs; the workerd',
-    'RPC hop of `wrangler dev`, well under a millisecond a query, is not included). Generated shop traffic (`bench/reports-data.mjs`,',
-    'seeded): visitors over 30 days in 1-4 sessions walking blog → products → cart → checkout, forms, carts, purchases,',
+    'RPC hop of `wrangler dev`, well under a millisecond a query, is not included). Generated shop traffic (`bench/lib/shop-traffic.ts`,',
+    'seeded, 300 products): visitors over 30 days in 1-4 sessions walking blog → products → cart → checkout, forms, carts, purchases,',
     `returning customers. Each report asks for the default period (the last 30 days: every event) and, at ${fmt(largest)} events, also for the last 10`,
     'days (the last third of the history: many visitors\' first rows of the period are not their first ever, read by index range of the',
     'rows whose previous one came before the period; a period preceded by more than 8 times its length of history is read row by row),',

@@ -5,10 +5,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { VARIANTS } from '../packages/sdk/variants.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const COLLECTOR_DIR = join(ROOT, 'packages', 'collector');
-const SDK_BUNDLE = join(ROOT, 'packages', 'sdk', 'dist', 'parcours.js');
+// Every variant of the tag the collector serves (a dist/ built before the variants existed holds only parcours.js).
+const SDK_BUNDLES = VARIANTS.map(({ file }) => join(ROOT, 'packages', 'sdk', 'dist', file));
 
 // Wrangler phones home and fetches `request.cf` data by default; local runs must need no network.
 const QUIET_ENV = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_D1_WARNING: 'true' };
@@ -38,7 +40,7 @@ function pnpmSync(args, cwd) {
  * Only the bundler runs here: the size budget is the SDK's own test step, and an over-budget script must still be testable.
  */
 export function buildAssets({ rebuildSdk = false } = {}) {
-  if (rebuildSdk || !existsSync(SDK_BUNDLE)) pnpmSync(['exec', 'rollup', '-c'], join(ROOT, 'packages', 'sdk'));
+  if (rebuildSdk || !SDK_BUNDLES.every((file) => existsSync(file))) pnpmSync(['exec', 'rollup', '-c'], join(ROOT, 'packages', 'sdk'));
   pnpmSync(['--filter', '@parcours/collector', 'run', 'assets'], ROOT);
 }
 

@@ -3,8 +3,8 @@
 // `--no-build` serves the assets as they are, `--ports C,S,P` (collector, shop, SPA; default 8787,8788,8789) and `--state DIR` (default packages/collector/.wrangler/state).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { seedSite } from '@parcours/traffic';
 import { COLLECTOR_DIR, ROOT, buildAssets, registerSite, rotateToken, startCollector } from './collector-process.mjs';
-import { seed } from './seed.mjs';
 import { startStaticServer } from './static-server.mjs';
 
 function flag(name, fallback) {
@@ -88,7 +88,7 @@ try {
   if (seedWanted && !state.seeded) {
     process.stdout.write(`seeding ${VISITORS} synthetic visitors of the last 30 days (once; --no-seed skips)… `);
     const started = Date.now();
-    const totals = await seed({ url: collectorUrl, site: SITE, origin: shopUrl, visitors: VISITORS });
+    const totals = await seedSite({ url: collectorUrl, site: SITE, origin: shopUrl, visitors: VISITORS });
     console.log(`${totals.accepted} events in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     state.seeded = true;
     writeFileSync(stateFile, JSON.stringify(state, null, 2));

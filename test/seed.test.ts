@@ -1,6 +1,7 @@
-// The seeded history: deterministic, all of it stored through the real ingestion endpoint, realistic, and counted right.
+// The seeded history (`@parcours/traffic`, as `scripts/seed.mjs` and `pnpm dev` post it): deterministic, realistic,
+// all of it stored through the real ingestion endpoint, and counted right.
+import { createCatalogue, generateJourneys, journeys, seedSite } from '@parcours/traffic';
 import { describe, expect, test } from 'vitest';
-import { generateJourneys, seed } from '../scripts/seed.mjs';
 import { exportEvents, registerSite, report, sharedCollector, uniqueSiteId } from './harness/collector.ts';
 
 const ORIGIN = 'http://shop.example.test';
@@ -37,17 +38,33 @@ describe('the seed generator', () => {
     expect([...purchasesPerVisitor.values()].some((n) => n > 1)).toBe(true);
   });
 
+  test('a time window, an event total and a large catalogue shape the same model', () => {
+    const now = Date.UTC(2026, 10, 20);
+    const week = generateJourneys({ origin: ORIGIN, visitors: 300, seed: 5, now, fromDaysAgo: 13, toDaysAgo: 8 });
+    const firsts = week.filter((j) => j.events.length).map((j) => j.events[0]!.ts);
+    expect(Math.min(...firsts)).toBeGreaterThanOrEqual(now - 13 * DAY);
+    expect(Math.max(...firsts)).toBeLessThan(now - 8 * DAY + 60_000);
+    expect(week.flatMap((j) => j.events).every((e) => e.url.startsWith(`${ORIGIN}/`) && e.ts < now)).toBe(true);
+
+    const catalogue = createCatalogue({ products: 300, posts: 80 });
+    const events = [...journeys({ events: 20_000, seed: 9, now, catalogue })].flatMap((j) => j.events);
+    expect(events).toHaveLength(20_000);
+    expect(new Set(events.map((e) => e.id)).size).toBe(20_000);
+    const paths = new Set(events.filter((e) => e.type === 'page_view').map((e) => new URL(e.url).pathname));
+    expect([...paths].filter((p) => p.startsWith('/products/p-')).length).toBeGreaterThan(250);
+    expect([...paths].filter((p) => p.startsWith('/blog/post-')).length).toBeGreaterThan(60);
+  });
+
   test('seeding posts every event through POST /v1/events once; seeding again stores nothing twice', async () => {
     const { url, adminToken } = sharedCollector();
     const site = uniqueSiteId('seed');
     const token = await registerSite(url, adminToken, { id: site, origins: [ORIGIN] });
     const now = Date.now();
-    const journeys = generateJourneys({ origin: ORIGIN, visitors: 200, seed: 3, now });
-    const generated = journeys.flatMap((j) => j.events);
+    const generated = generateJourneys({ origin: ORIGIN, visitors: 200, seed: 3, now }).flatMap((j) => j.events);
 
-    const first = await seed({ url, site, origin: ORIGIN, visitors: 200, seed: 3, now });
-    expect(first).toMatchObject({ visitors: 200, events: generated.length, accepted: generated.length, duplicates: 0, rejected: 0 });
-    const again = await seed({ url, site, origin: ORIGIN, visitors: 200, seed: 3, now });
+    const first = await seedSite({ url, site, origin: ORIGIN, visitors: 200, seed: 3, now });
+    expect(first).toMatchObject({ visitors: 200, events: generated.length, accepted: generated.length, duplicates: 0, rejected: 0, filtered: 0 });
+    const again = await seedSite({ url, site, origin: ORIGIN, visitors: 200, seed: 3, now });
     expect(again).toMatchObject({ accepted: 0, duplicates: generated.length, rejected: 0 });
 
     const stored = await exportEvents(url, site, token);

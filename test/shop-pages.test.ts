@@ -1,10 +1,14 @@
 // The example shop renders: every page screenshotted in Chromium (desktop and phone), key elements visible, nothing broken.
-import { mkdirSync } from 'node:fs';
+// Chromium only, on purpose: this is about what a person sees of the demo shop (layout at two screen sizes, images,
+// screenshots, failed requests), which needs Playwright's viewport, screenshot and network events; the tag on these
+// pages is tested in every engine by journeys/ and sdk/.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../scripts/collector-process.mjs';
-import { newVisitor, tracked, visit, type Visitor } from './harness/browser.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, VISITOR_UA } from './harness/engines.ts';
 import { openShopSite, type ShopSite } from './journeys/support.ts';
 
 // Kept after the run (gitignored) so a person can look at them; CI can publish the folder.
@@ -23,8 +27,23 @@ const PAGES: Array<{ path: string; name: string; visible: string[] }> = [
 ];
 
 let s: ShopSite;
-let v: Visitor;
+let profile: string;
+let context: BrowserContext;
 const problems: string[] = [];
+
+/** Waits until the page's script has queued `count` events of `type` (the recorder put in every page counts them). */
+async function tracked(page: Page, type: string, count = 1): Promise<void> {
+  await page.waitForFunction(
+    ([t, n]) => ((window as unknown as { __e2eRecorded?: Array<{ type: string }> }).__e2eRecorded ?? []).filter((e) => e.type === t).length >= n,
+    [type, count] as [string, number],
+  );
+}
+
+/** Opens `url` and waits for the script's page view. */
+async function visit(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await tracked(page, 'page_view');
+}
 
 /** Distinct colours in a screenshot, counted by the browser itself (no image library needed). */
 async function distinctColours(page: Page, png: Buffer): Promise<number> {
@@ -52,14 +71,22 @@ async function distinctColours(page: Page, png: Buffer): Promise<number> {
 beforeAll(async () => {
   mkdirSync(OUT, { recursive: true });
   s = await openShopSite('pages');
-  v = await newVisitor();
-  v.context.on('page', (p) => {
+  profile = mkdtempSync(join(tmpdir(), 'parcours-pages-'));
+  // A desktop Chrome as far as the collector can tell (headless Chromium says HeadlessChrome, dropped as a bot).
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [...CHROMIUM_ARGS, `--user-agent=${VISITOR_UA}`],
+    userAgent: VISITOR_UA,
+    viewport: { width: 1280, height: 900 },
+  });
+  context.on('page', (p) => {
     p.on('pageerror', (e) => problems.push(`${p.url()}: ${e.message}`));
     // Event deliveries cut short by the next navigation are the script's business (and tested in the journeys).
     p.on('requestfailed', (r) => r.url().includes('/v1/events') || problems.push(`${r.url()}: ${r.failure()?.errorText}`));
   });
   // Something in the cart and one order, so the cart, checkout and account pages show their full content.
-  const page = await v.context.newPage();
+  const page = await context.newPage();
   await visit(page, `${s.shop}/products/beans`);
   await page.click('#add-to-cart');
   await tracked(page, 'add_to_cart');
@@ -68,14 +95,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await v?.dispose();
+  await context?.close().catch(() => {});
+  if (profile) rmSync(profile, { recursive: true, force: true });
   await s?.stop();
 });
 
 describe('the shop renders', () => {
   for (const { path, name, visible } of PAGES) {
     test(`${name} (${path}) shows its content on desktop and on a phone`, async () => {
-      const page = await v.context.newPage();
+      const page = await context.newPage();
       try {
         for (const [device, size] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
           await page.setViewportSize(size);

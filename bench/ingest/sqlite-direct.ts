@@ -1,11 +1,11 @@
 // Straight into SQLite in this one process: the physical limit the collector is measured against, and the prefill of stored events.
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
 import { chunkParam, chunkRows, INSERT_SQL } from '../../packages/collector/src/db/insert-sql.ts';
 import { toRow } from '../../packages/collector/src/ingest/to-row.ts';
-import { ROW_COLUMNS, shopTraffic, toRow as generatedRow } from '../reports-data.mjs';
+import { shopEvents } from '../lib/shop-traffic.ts';
 import type { WireBatch } from './traffic.ts';
 
 /** Opens a SQLite file as the collector's D1 leaves it (WAL), with the common durable setting synchronous=NORMAL. */
@@ -33,14 +33,41 @@ export function insertDirect(db: DatabaseSync, site: string, batches: WireBatch[
   for (const b of batches) {
     const receivedAt = Date.now();
     const sentAt = (JSON.parse(b.body) as { sent_at: number }).sent_at;
-    // The collector's own row building and chunking; its events are valid as generated, so none is dropped.
-    const rows = b.list.map((e) => toRow(e as unknown as WireEvent, DEFAULT_STAGES, sentAt, receivedAt)!);
     db.exec('BEGIN');
-    for (const chunk of chunkRows(rows)) inserted += Number(stmt.run(site, receivedAt, chunkParam(chunk.json)).changes);
+    inserted += insertRows(stmt, site, b.list, DEFAULT_STAGES, sentAt, receivedAt);
     db.exec('COMMIT');
   }
   const seconds = (performance.now() - start) / 1000;
   return { eventsPerSecond: inserted / seconds, inserted, seconds };
+}
+
+/** The collector's own row building and chunking, then its statement; its events are valid as generated, so none is dropped. */
+function insertRows(stmt: StatementSync, site: string, events: WireEvent[], stages: readonly string[], sentAt: number, receivedAt: number): number {
+  const rows = events.map((e) => toRow(e, stages, sentAt, receivedAt)!);
+  let inserted = 0;
+  for (const chunk of chunkRows(rows)) inserted += Number(stmt.run(site, receivedAt, chunkParam(chunk.json)).changes);
+  return inserted;
+}
+
+/**
+ * Stores events under `site` as the collector would have received them at `now` (sent then too: their times stay
+ * their `ts`), with its own rows and statement, in one transaction; answers how many were new.
+ */
+export function storeEvents(db: DatabaseSync, site: string, events: Iterable<WireEvent>, stages: readonly string[], now: number): number {
+  const stmt = db.prepare(INSERT_SQL);
+  let inserted = 0;
+  let slice: WireEvent[] = [];
+  db.exec('BEGIN');
+  for (const e of events) {
+    slice.push(e);
+    if (slice.length === 1000) {
+      inserted += insertRows(stmt, site, slice, stages, now, now);
+      slice = [];
+    }
+  }
+  inserted += insertRows(stmt, site, slice, stages, now, now);
+  db.exec('COMMIT');
+  return inserted;
 }
 
 /** Number of events stored (all sites). */
@@ -49,31 +76,16 @@ export function countEvents(db: DatabaseSync): number {
 }
 
 /**
- * Adds generated shop events to `events` until `site` holds `target` of them (100 rows a statement,
- * one transaction): far faster than posting them. Derived tables are not filled (see RESULTS.md).
+ * Adds generated shop events to `events` until `site` holds `target` of them (`storeEvents`: one
+ * transaction): far faster than posting them. Derived tables are not filled (see RESULTS.md).
  */
 export function prefill(db: DatabaseSync, site: string, target: number, seed: number, now = Date.now()): number {
   const have = Number((db.prepare('SELECT COUNT(*) AS n FROM events WHERE site = ?').get(site) as { n: number }).n);
   const need = target - have;
   if (need <= 0) return 0;
-  const cols = ROW_COLUMNS.split(',').length + 1;
-  const many = db.prepare(`INSERT OR IGNORE INTO events (site, ${ROW_COLUMNS}) VALUES ${Array.from({ length: 100 }, () => `(${Array(cols).fill('?').join(',')})`).join(',')}`);
-  const one = db.prepare(`INSERT OR IGNORE INTO events (site, ${ROW_COLUMNS}) VALUES (${Array(cols).fill('?').join(',')})`);
   // Not measured: no need to wait for the disk.
   db.exec('PRAGMA synchronous = OFF');
-  db.exec('BEGIN');
-  let params: unknown[] = [];
-  let n = 0;
-  for (const ev of shopTraffic(need, now, seed) as Iterable<unknown>) {
-    if (n++ >= need) break;
-    params.push(site, ...(generatedRow(ev as Parameters<typeof generatedRow>[0]) as unknown[]));
-    if (params.length === 100 * cols) {
-      many.run(...(params as never[]));
-      params = [];
-    }
-  }
-  for (let i = 0; i < params.length; i += cols) one.run(...(params.slice(i, i + cols) as never[]));
-  db.exec('COMMIT');
+  storeEvents(db, site, shopEvents(need, seed, now), DEFAULT_STAGES, now);
   db.exec('PRAGMA synchronous = NORMAL');
   return need;
 }

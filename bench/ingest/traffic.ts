@@ -1,25 +1,15 @@
 // Realistic ingestion traffic: journeys of shop visitors cut into batches as the script's outbox would send them.
-import { shopTraffic } from '../reports-data.mjs';
+import type { WireEvent } from '@parcours/protocol';
+import { shopEvents } from '../lib/shop-traffic.ts';
 
 export interface WireBatch {
   /** The request body (`{ v, site, sent_at, events }`). */
   body: string;
   events: number;
   /** Wire events, for the SQLite baseline. */
-  list: BenchEvent[];
+  list: WireEvent[];
   /** The sender's address as Cloudflare would report it: one per visitor, so the per-client rate limit sees many clients. */
   address: string;
-}
-
-export interface BenchEvent {
-  id: string;
-  type: string;
-  ts: number;
-  stage: string;
-  visitor: string;
-  session: string;
-  url: string;
-  [k: string]: unknown;
 }
 
 /** A documentation-range address (RFC 5737) derived from a visitor id: only hashed by the collector, never contacted. */
@@ -30,21 +20,19 @@ function addressOf(visitor: string): string {
 }
 
 /**
- * `total` events of generated shop journeys (blog → products → cart → checkout, forms, purchases;
- * the report bench's generator, seeded), cut in order into batches of `batchSize`: a visitor's
- * events arrive together, as the script's outbox sends them, a batch holding one or a few visitors.
+ * `total` events of generated shop journeys (`shopEvents`, seeded: the report bench's traffic), cut in order
+ * into batches of `batchSize`: a visitor's events arrive together, as the script's outbox sends them, a batch
+ * holding one or a few visitors.
  */
 export function makeBatches(site: string, total: number, batchSize: number, seed: number, now = Date.now()): WireBatch[] {
   const batches: WireBatch[] = [];
-  let list: BenchEvent[] = [];
+  let list: WireEvent[] = [];
   const push = () => {
     if (!list.length) return;
     batches.push({ body: JSON.stringify({ v: 1, site, sent_at: now, events: list }), events: list.length, list, address: addressOf(list[0]!.visitor) });
     list = [];
   };
-  let n = 0;
-  for (const { e } of shopTraffic(total, now, seed) as Iterable<{ e: BenchEvent }>) {
-    if (n++ >= total) break;
+  for (const e of shopEvents(total, seed, now)) {
     list.push(e);
     if (list.length === batchSize) push();
   }

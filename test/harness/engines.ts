@@ -153,7 +153,13 @@ function chromiumTab(page: Page): Tab {
     // A restore from the back/forward cache fires no load event, which goBack() would wait for: go back from the page.
     back: async () => void (await page.evaluate(() => history.back())),
     url: async () => page.url(),
-    close: () => page.close({ runBeforeUnload: true }),
+    // With runBeforeUnload, Playwright's close resolves before the page is gone: wait for it, or a context-wide call
+    // right after (setOffline) meets the closing page and fails ("Target page, context or browser has been closed").
+    async close() {
+      const gone = new Promise<void>((r) => page.once('close', () => r()));
+      await page.close({ runBeforeUnload: true });
+      await Promise.race([gone, sleep(10_000)]);
+    },
   };
 }
 

@@ -1,11 +1,13 @@
-// Counts one scenario's figures (generated, stored, duplicates, lost, dropped, page errors) and writes the results table.
-import { writeFileSync } from 'node:fs';
+// Counts one scenario's figures (generated, stored, duplicates, lost, dropped, page errors) and writes the results file.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { ALL_ENGINES, type Engine } from '../harness/engines.ts';
 import { exportEvents } from '../harness/collector.ts';
 import type { SdkSite } from '../sdk/support.ts';
-import type { RelVisitor } from './visitor.ts';
+import { readRecords, type Visitor } from './visitor.ts';
 
 export interface Figures {
+  engine: Engine;
   scenario: string;
   /** Event ids the script announced (`parcours:event`), each made once. */
   generated: number;
@@ -21,7 +23,7 @@ export interface Figures {
   lost: number;
   /** Events the outbox cap dropped, as the script reported them in `dropped`. */
   dropped: number;
-  /** Errors thrown into the page: Playwright's `pageerror` plus the page's own `error`/`unhandledrejection` listeners. */
+  /** Errors thrown into the page and promise rejections left unhandled, as the page's own listeners saw them. */
   pageErrors: number;
   /** Event requests the proxy received (faulted ones included). */
   requests: number;
@@ -29,18 +31,26 @@ export interface Figures {
   errorSamples: string[];
 }
 
+/** A scenario an engine cannot run, and why. */
+export interface Skipped {
+  engine: Engine;
+  scenario: string;
+  reason: string;
+}
+
 /**
  * Waits (up to `timeoutMs`) until every generated id is stored, then counts the figures: nothing here throws on a bad
  * figure, the test asserts them so a failing run still reports what it saw.
  */
 export async function countFigures(
+  engine: Engine,
   scenario: string,
   s: SdkSite,
-  v: RelVisitor,
+  v: Visitor,
   startedAt: number,
   timeoutMs = 30_000,
 ): Promise<Figures> {
-  const { ids, inPageErrors } = await v.read(s.origin);
+  const { ids, errors } = await readRecords(v, s.origin);
   const generated = new Set(ids);
   let rows: Array<Record<string, unknown>> = [];
   const deadline = Date.now() + timeoutMs;
@@ -54,8 +64,8 @@ export async function countFigures(
   for (const r of rows) storedCount.set(r.id as string, (storedCount.get(r.id as string) ?? 0) + 1);
   const receivedCount = new Map<string, number>();
   for (const id of s.proxy.sentIds()) receivedCount.set(id, (receivedCount.get(id) ?? 0) + 1);
-  const errors = [...v.pageErrors, ...inPageErrors];
   return {
+    engine,
     scenario,
     generated: generated.size + (ids.length - generated.size), // a repeated id would be a bug of its own: count every announcement
     stored: [...generated].filter((id) => storedCount.has(id)).length,
@@ -64,7 +74,7 @@ export async function countFigures(
     unexpectedStored: [...storedCount.keys()].filter((id) => !generated.has(id)).length,
     lost: [...generated].filter((id) => !storedCount.has(id)).length,
     dropped: reportedDropped(s),
-    pageErrors: Math.max(v.pageErrors.length, inPageErrors.length),
+    pageErrors: errors.length,
     requests: s.proxy.requests.length,
     durationMs: Date.now() - startedAt,
     errorSamples: errors.slice(0, 5),
@@ -90,39 +100,97 @@ function reportedDropped(s: SdkSite): number {
   return total;
 }
 
-/** Writes the "Reliability of the script" results file: the table of every scenario plus how it was run. */
-export function writeResults(path: string, rows: Figures[], sizes: string[], note: string): void {
-  const head = '| scenario | generated | stored | duplicates received | duplicates stored | lost | dropped (reported) | page errors | requests | duration |';
-  const rule = '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |';
-  const line = (f: Figures) =>
-    `| ${f.scenario} | ${f.generated} | ${f.stored} | ${f.duplicatesReceived} | ${f.duplicatesStored} | ${f.lost} | ${f.dropped} | ${f.pageErrors} | ${f.requests} | ${(f.durationMs / 1000).toFixed(1)} s |`;
+/** One engine's full run, as kept in the results file so a run of another engine does not erase it. */
+interface EngineRun {
+  date: string;
+  machine: string;
+  note: string;
+  rows: Figures[];
+  skipped: Skipped[];
+}
+
+const DATA = /<!-- figures (\{[\s\S]*?\}) -->/;
+const FINDINGS = '\n## Findings';
+
+/**
+ * Writes the "Reliability of the script" results file: a table of every scenario with a column per engine, each
+ * engine's detailed figures and how it was run. The engines of this run replace their own figures; the others' stay
+ * (kept as JSON in a comment at the end), and so does the hand-written "Findings" section.
+ */
+export function writeResults(path: string, rows: Figures[], skipped: Skipped[], sizes: string[], note: string): void {
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  let runs: Partial<Record<Engine, EngineRun>> = {};
+  try {
+    runs = JSON.parse(DATA.exec(old)?.[1] ?? '{}') as typeof runs;
+  } catch {
+    runs = {};
+  }
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other jobs`;
+  for (const engine of new Set([...rows, ...skipped].map((r) => r.engine))) {
+    runs[engine] = {
+      date: new Date().toISOString(),
+      machine,
+      note,
+      rows: rows.filter((r) => r.engine === engine).map((f) => ({ ...f, errorSamples: [] })),
+      skipped: skipped.filter((r) => r.engine === engine),
+    };
+  }
+  const engines = ALL_ENGINES.filter((e) => runs[e]);
+  const scenarios = [...new Set(engines.flatMap((e) => [...runs[e]!.rows, ...runs[e]!.skipped].map((r) => r.scenario)))];
+  const n = (x: number) => x.toLocaleString('en-US');
+  const cell = (e: Engine, scenario: string) => {
+    const f = runs[e]!.rows.find((r) => r.scenario === scenario);
+    if (f) return `${n(f.generated)} / ${n(f.stored)} / ${n(f.lost)} ≤ ${n(f.dropped)} / ${f.duplicatesStored} / ${f.pageErrors}`;
+    const skip = runs[e]!.skipped.find((r) => r.scenario === scenario);
+    return skip ? `skipped: ${skip.reason}` : 'not run';
+  };
+  const summary = [
+    `| scenario | ${engines.join(' | ')} |`,
+    `| --- |${engines.map(() => ' ---: |').join('')}`,
+    ...scenarios.map((sc) => `| ${sc} | ${engines.map((e) => cell(e, sc)).join(' | ')} |`),
+  ].join('\n');
+  const detail = (e: Engine) => {
+    const r = runs[e]!;
+    const line = (f: Figures) =>
+      `| ${f.scenario} | ${f.generated} | ${f.stored} | ${f.duplicatesReceived} | ${f.duplicatesStored} | ${f.lost} | ${f.dropped} | ${f.pageErrors} | ${f.requests} | ${(f.durationMs / 1000).toFixed(1)} s |`;
+    return `### ${e}
+
+| scenario | generated | stored | duplicates received | duplicates stored | lost | dropped (reported) | page errors | requests | duration |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${r.rows.map(line).join('\n')}
+${r.skipped.map((k) => `\nSkipped: ${k.scenario}: ${k.reason}.`).join('')}
+Run ${r.date} on ${r.machine}. ${r.note}`;
+  };
+  const findings = old.includes(FINDINGS) ? old.slice(old.indexOf(FINDINGS) + 1).replace(DATA, '').trimEnd() + '\n' : '';
   const text = `# Reliability of the script
 
-The built script (\`packages/sdk/dist/parcours.js\`) in real headless Chromium, against the real collector under
-\`wrangler dev\` (local D1), through a recording fault proxy. "Generated" is every id the script announced
-(\`parcours:event\`), "stored" the distinct ones the collector's events export holds, "duplicates received" the ids the
-proxy saw in more than one request (resends after a lost answer, beacons: allowed), "duplicates stored" ids stored
-twice, "lost" generated ids never stored, "dropped" what the outbox cap reported in \`dropped\`, "page errors"
-Playwright's \`pageerror\` plus the page's own \`error\` / \`unhandledrejection\` listeners.
+The built script (\`packages/sdk/dist/parcours.js\`) in real browsers, Chromium, Firefox ESR and WebKitGTK (Safari's
+engine), each with its back/forward cache on, against the real collector under \`wrangler dev\` (local D1), through a
+recording fault proxy. "Generated" is every id the script announced (\`parcours:event\`), "stored" the distinct ones
+the collector's events export holds, "duplicates received" the ids the proxy saw in more than one request (resends
+after a lost answer, beacons: allowed), "duplicates stored" ids stored twice, "lost" generated ids never stored,
+"dropped" what the outbox cap reported in \`dropped\`, "page errors" every error thrown into a page and every promise
+rejection left unhandled, as the page's own listeners saw them.
 
-Run: \`pnpm --filter @parcours/e2e run reliability\` (the sizes below; \`RELIABILITY_FULL=1\`). The CI slice of each
-scenario runs in \`npm test\` with the same assertions.
+Run: \`pnpm --filter @parcours/e2e run reliability\` (the sizes below; \`RELIABILITY_FULL=1\`; \`PARCOURS_ENGINES=firefox\`
+for one engine, whose figures then replace only its own). The CI slice of each scenario runs in \`npm test\` with the
+same assertions.
 
 ## Figures
 
-${head}
-${rule}
-${rows.map(line).join('\n')}
+Each cell: generated / stored / lost ≤ dropped (reported) / stored twice / page errors.
+
+${summary}
 
 ## Scenarios
 
 ${sizes.map((s) => `- ${s}`).join('\n')}
 
-## Run
+## Figures per engine
 
-- Date: ${new Date().toISOString()}
-- Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other jobs
-- ${note}
+${engines.map(detail).join('\n\n')}
+${findings ? `\n${findings}` : ''}
+<!-- figures ${JSON.stringify(runs)} -->
 `;
   writeFileSync(path, text);
 }

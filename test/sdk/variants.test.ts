@@ -1,5 +1,6 @@
 // Every variant of the tag, built, in Chromium against the real collector: the core sends page views and track() and
-// ignores the calls of the features it lacks without an error; each feature variant does its features.
+// ignores the calls of the features it lacks without an error; each feature variant does its features (friction: a
+// rage click; its other signals are in friction.test.ts).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { leaveSite, newVisitor, pageErrors, recordedEvents, type Visitor } from '../harness/browser.ts';
 import { expectDeliveredOnce, flushed, load, openSdkSite, track, type SdkSite } from './support.ts';
@@ -20,6 +21,17 @@ describe('chromium: every variant of the tag', () => {
     await s?.stop();
   });
 
+  test('the collector serves every variant, cacheable and readable from any origin', async () => {
+    for (const { file } of variants) {
+      const res = await fetch(`${s.collector}/${file}`);
+      expect(res.status, file).toBe(200);
+      expect(res.headers.get('content-type'), file).toMatch(/javascript/);
+      expect(res.headers.get('access-control-allow-origin'), file).toBe('*');
+      expect(res.headers.get('cache-control'), file).toMatch(/max-age=3600/);
+      expect((await res.text()).length, file).toBeGreaterThan(4000);
+    }
+  });
+
   test.each(variants)('$file does the features it names and ignores the others', async ({ file, features }) => {
     const has = (f: string) => features.includes(f);
     const v = await newVisitor('chromium');
@@ -36,6 +48,7 @@ describe('chromium: every variant of the tag', () => {
       p('identify', 'c_10042');
       p('cart', 'view', { items: [{ item_id: 'sku-1', price: 3 }], currency: 'EUR' });
     });
+    for (let i = 0; i < 3; i++) await tab.click('#dead');
     await tab.click('#add');
     await tab.type('#email', 'ada@example.com');
     await flushed(tab);
@@ -59,6 +72,8 @@ describe('chromium: every variant of the tag', () => {
 
     const forms = recorded.filter((e) => String(e.type).startsWith('form_')).map((e) => e.type);
     expect(forms).toEqual(has('forms') ? ['form_start', 'form_abandon'] : []);
+
+    expect(recorded.filter((e) => e.type === 'rage_click').map((e) => [e.target, e.clicks])).toEqual(has('friction') ? [['dead', 3]] : []);
 
     const stored = await expectDeliveredOnce(s, recorded, ['ada@example.com']);
     if (has('carts')) expect(stored.find((e) => e.type === 'add_to_cart')).toMatchObject({ customer: 'c_10042', items: [{ item_id: 'sku-42', price: 12.5 }] });

@@ -135,6 +135,11 @@ const pages = {
       ? lines.map((l) => `<li>${l.qty} × ${l.name} <span>${money(l.price * l.qty)}</span></li>`).join('') + `<li class="sum">Total <span>${money(cartValue(lines))}</span></li>`
       : '<li>Your cart is empty.</li>';
     if (lines.length) track('cart', 'checkout', cartPayload(lines));
+    // The demo's coupon field rejects every code, as a shop's validation would mark a wrong one.
+    $('#apply-coupon').addEventListener('click', () => {
+      $('#coupon').setAttribute('aria-invalid', 'true');
+      $('#coupon-error').hidden = false;
+    });
     form.addEventListener('submit', (e) => {
       // The shop handles the order itself: form values never go into a URL (query strings end up in referrers and logs).
       e.preventDefault();

@@ -35,6 +35,12 @@ export const MAX_STAGES = 20;
 export const MIN_TS = 946_684_800_000;
 export const MAX_TS = 4_102_444_800_000;
 
+/** Longest `target` of a friction event (the element's name, never its text). */
+export const MAX_TARGET_LENGTH = 80;
+/** Longest `error` of an `error_click` (`"TypeError app.js:12"`: name, script file, line; never the message). */
+export const MAX_ERROR_LENGTH = 128;
+/** Most entries in the per-field `fields` of `form_abandon` and `form_submit`. */
+export const MAX_FIELDS = 20;
 /** Longest customer reference (`identify(ref)`, sent as `customer` with cart events). */
 export const MAX_CUSTOMER_LENGTH = 64;
 /**

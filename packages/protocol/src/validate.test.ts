@@ -103,6 +103,46 @@ describe('parseBatch', () => {
     ]);
   });
 
+  it('keeps friction events with their target, clicks, error and field, cut to their limits', () => {
+    const base = { ...VALID_EVENTS[0], title: undefined, referrer: undefined };
+    const events = [
+      { ...base, id: 'f1', type: 'rage_click', target: 'button.buy', clicks: 7 },
+      { ...base, id: 'f2', type: 'dead_click', target: 'x'.repeat(200) },
+      { ...base, id: 'f3', type: 'error_click', target: 'checkout', error: 'TypeError app.js:12' },
+      { ...base, id: 'f4', type: 'quick_back', duration_ms: 1800 },
+      { ...base, id: 'f5', type: 'field_error', form: 'checkout', field: 'coupon' },
+    ];
+    const r = parseBatch({ ...VALID_BATCH, events }, { stages });
+    if (!r.ok) throw new Error(r.error);
+    expect(r.rejected).toEqual([]);
+    const [rage, dead, error, back, field] = r.events.map((e) => e.event);
+    expect(rage).toMatchObject({ type: 'rage_click', target: 'button.buy', clicks: 7 });
+    expect(dead!.target).toHaveLength(80);
+    expect(error).toMatchObject({ target: 'checkout', error: 'TypeError app.js:12' });
+    expect(back).toMatchObject({ type: 'quick_back', duration_ms: 1800 });
+    expect(field).toMatchObject({ form: 'checkout', field: 'coupon' });
+    const bad = parseBatch({ ...VALID_BATCH, events: [{ ...base, id: 'f6', type: 'rage_click', clicks: 'many' }] }, { stages });
+    expect(bad.ok && bad.rejected).toEqual([{ index: 0, error: 'invalid-number' }]);
+  });
+
+  it('keeps at most 20 per-field entries on form events, leaving out those without a field name', () => {
+    const fields = [
+      { field: 'email', hesitation_ms: 1200.4, refocuses: 2, errors: 1 },
+      { field: 'coupon' },
+      { hesitation_ms: 5 },
+      'zip',
+      ...Array.from({ length: 30 }, (_, i) => ({ field: `f${i}`, refocuses: 0, errors: 0 })),
+    ];
+    const r = parseBatch({ ...VALID_BATCH, events: [{ ...VALID_EVENTS[3], fields }] }, { stages });
+    if (!r.ok) throw new Error(r.error);
+    const kept = r.events[0]!.event.fields!;
+    expect(kept.slice(0, 2)).toEqual([
+      { field: 'email', hesitation_ms: 1200, refocuses: 2, errors: 1 },
+      { field: 'coupon', refocuses: 0, errors: 0 },
+    ]);
+    expect(kept).toHaveLength(18);
+  });
+
   it('rejects a second event with the same id in one batch', () => {
     const r = parseBatch({ ...VALID_BATCH, events: [VALID_EVENTS[0], VALID_EVENTS[0]] });
     expect(r.ok && r.rejected).toEqual([{ index: 1, error: 'duplicate-in-batch' }]);

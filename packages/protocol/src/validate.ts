@@ -3,6 +3,9 @@ import {
   CONTACT_LIKE,
   MAX_BATCH_EVENTS,
   MAX_CUSTOMER_LENGTH,
+  MAX_ERROR_LENGTH,
+  MAX_FIELDS,
+  MAX_TARGET_LENGTH,
   MAX_ITEMS,
   MAX_NAME_LENGTH,
   MAX_PRICE,
@@ -18,7 +21,7 @@ import {
 } from './limits.ts';
 import { CLICK_ID_CHANNELS } from './dimensions.ts';
 import { CART_EVENTS } from './stages.ts';
-import { WIRE_VERSION, type BatchError, type EventError, type Item, type Rejection, type WireEvent } from './wire.ts';
+import { WIRE_VERSION, type BatchError, type EventError, type FieldStats, type Item, type Rejection, type WireEvent } from './wire.ts';
 
 export interface ParsedBatch {
   ok: true;
@@ -154,6 +157,28 @@ function items(v: unknown): Item[] | undefined {
   return out.length ? out : undefined;
 }
 
+/**
+ * The per-field `fields` of a form event, the first MAX_FIELDS: an entry that is not an object or has no field name is
+ * left out; its counts are numbers ≥ 0 (absent: 0; another type rejects the event, as for every number); undefined
+ * when no entry is left.
+ */
+function fieldStats(v: unknown): FieldStats[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: FieldStats[] = [];
+  for (const raw of v.slice(0, MAX_FIELDS)) {
+    if (!isRecord(raw) || typeof raw.field !== 'string' || !raw.field.trim()) continue;
+    const entry: FieldStats = {
+      field: cleanText(raw.field, MAX_TEXT_LENGTH),
+      refocuses: optNumber(raw.refocuses, 0, 1e6, true) ?? 0,
+      errors: optNumber(raw.errors, 0, 1e6, true) ?? 0,
+    };
+    const hesitation = optNumber(raw.hesitation_ms, 0, 366 * 864e5, true);
+    if (hesitation !== undefined) entry.hesitation_ms = hesitation;
+    out.push(entry);
+  }
+  return out.length ? out : undefined;
+}
+
 function props(v: unknown): WireEvent['props'] {
   if (v === undefined || v === null) return undefined;
   if (!isRecord(v)) throw new Reject('invalid-event');
@@ -205,6 +230,16 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
   if (lastField !== undefined) ev.last_field = lastField;
   const touched = optNumber(raw.fields_touched, 0, 10_000, true);
   if (touched !== undefined) ev.fields_touched = touched;
+  const fields = fieldStats(raw.fields);
+  if (fields) ev.fields = fields;
+  const target = optText(raw.target, MAX_TARGET_LENGTH);
+  if (target) ev.target = target;
+  const clicks = optNumber(raw.clicks, 1, 1e6, true);
+  if (clicks !== undefined) ev.clicks = clicks;
+  const error = optText(raw.error, MAX_ERROR_LENGTH);
+  if (error) ev.error = error;
+  const field = optText(raw.field);
+  if (field) ev.field = field;
   // Cart fields are read leniently, as GA4 reads them: what cannot be read is left out and the event is kept.
   const its = items(raw.items);
   if (its) ev.items = its;

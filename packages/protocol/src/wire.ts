@@ -14,6 +14,18 @@ export interface Item {
   quantity?: number;
 }
 
+/** One field of a form, in `fields`. */
+export interface FieldStats {
+  /** The field's `name` or `id`. */
+  field: string;
+  /** Time from its first focus to its first input, ms; absent when never typed in. */
+  hesitation_ms?: number;
+  /** Times it was focused again after the first. */
+  refocuses: number;
+  /** Times it failed validation (`field_error`). */
+  errors: number;
+}
+
 /** One event as it travels. Fields past the common ones depend on `type` (see DESIGN.md). */
 export interface WireEvent {
   /** Client-made UUID; the collector stores each id once per site. */
@@ -35,6 +47,16 @@ export interface WireEvent {
   form?: string;
   last_field?: string;
   fields_touched?: number;
+  /** `form_abandon`, `form_submit`: per field touched (at most MAX_FIELDS), how people stopped, came back, failed. */
+  fields?: FieldStats[];
+  /** Friction events: the element, by `data-parcours-name`, `id`, `name` or tag path (`button.buy`); never its text. */
+  target?: string;
+  /** `rage_click`: how many clicks. */
+  clicks?: number;
+  /** `error_click`: the error's name, script file name and line (`"TypeError app.js:12"`), never its message. */
+  error?: string;
+  /** `field_error`: the field's `name` or `id`. */
+  field?: string;
   items?: Item[];
   value?: number;
   currency?: string;

@@ -16,8 +16,7 @@ export function pack(site: string, list: readonly WireEvent[], dropped: number):
   for (const e of list) {
     const j = JSON.stringify(e);
     const n = new Blob([j]).size + 1;
-    // Full: an event string is never empty.
-    if (out[SDK_BATCH_EVENTS - 1]) break;
+    if (out.length == SDK_BATCH_EVENTS) break;
     if (size + n > SDK_BATCH_BYTES) {
       if (out[0]) break;
       dropped++;

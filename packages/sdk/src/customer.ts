@@ -1,10 +1,8 @@
 // The carts feature's customer reference (identify()): an opaque key into the shop's own records, sent with cart events
 // so that an abandoned cart can be matched to them. Never contact data: an email address or phone number is refused.
 import { CONTACT_LIKE, MAX_CUSTOMER_LENGTH } from '@parcours/protocol';
+import { CUSTOMER_KEY } from './keys.ts';
 import { store } from './local-store.ts';
-
-/** localStorage key of the reference, kept across pages. */
-const CUSTOMER_KEY = 'pci';
 
 /**
  * Sets the visitor's customer reference (a string of at most 64 characters that does not look like an email address

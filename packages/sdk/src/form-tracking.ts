@@ -1,17 +1,55 @@
-// Forms: form_start, form_submit and form_abandon from field events, never reading a field's value.
+// Forms: form_start, form_submit and form_abandon from field events, never reading a field's value; with the friction
+// feature too, each form event carries its fields' hesitation, refocuses and validation errors.
+import { fieldName, formName, IGNORE } from './form-name.ts';
 import { after, on } from './guard.ts';
+
+export { formName } from './form-name.ts';
 
 type Emit = (type: string, fields: Record<string, unknown>) => void;
 
-/** Fields and forms inside it are not watched. */
-const IGNORE = '[data-parcours-ignore]';
+/** Most fields listed in a form event's `fields` (protocol MAX_FIELDS). */
+const MAX_FIELDS = 20;
 
-/** A form's name: its `id`, else `name`, else its action path, else its position among the page's forms. */
-export function formName(f: HTMLFormElement): string {
-  // Attributes, not properties: a field named `id`, `name` or `action` shadows the form's property.
-  // URL reads its base as a string: `location` is its href.
-  const a = (k: string) => f.getAttribute(k);
-  return a('id') || a('name') || (a('action') && new URL(a('action')!, location as never).pathname) || 'form-' + [...document.forms].indexOf(f);
+/** A started form: when, the fields typed in, the last field focused or typed in. */
+interface Started {
+  at: number;
+  typed: Set<Element>;
+  lastField?: string;
+}
+
+/** Friction: one field of a form, from its first focus. */
+interface FieldStats {
+  focusedAt: number;
+  hesitation?: number;
+  refocuses: number;
+  errors: number;
+}
+
+const started = new Map<HTMLFormElement, Started>();
+// Friction: each form's fields by name, from the first focus of one of them (before the form starts).
+const fieldsOf = new Map<HTMLFormElement, Map<string, FieldStats>>();
+
+/** The watched field of an event, with its form and name; undefined for anything else. */
+function fieldOf(target: EventTarget | null): [HTMLInputElement, HTMLFormElement, string] | undefined {
+  const field = target as HTMLInputElement;
+  const form = field?.form;
+  if (form && !field.closest(IGNORE)) return [field, form, fieldName(field)];
+}
+
+/** Friction: counts a validation error of `field` (a field_error) in its form's `fields`. */
+export function countFieldError(field: Element): void {
+  const [, form, name] = fieldOf(field) || [];
+  const stats = form && fieldsOf.get(form)?.get(name!);
+  if (stats) stats.errors++;
+}
+
+/** The `fields` of a form event (friction only), and forgets them. */
+function takeFields(form: HTMLFormElement) {
+  if (!FEATURE_FRICTION) return;
+  const fields = fieldsOf.get(form);
+  fieldsOf.delete(form);
+  if (fields)
+    return [...fields].slice(0, MAX_FIELDS).map(([field, s]) => ({ field, hesitation_ms: s.hesitation, refocuses: s.refocuses, errors: s.errors }));
 }
 
 /**
@@ -22,37 +60,51 @@ export function formName(f: HTMLFormElement): string {
  * `last_field` is the field's `name` or `id`, `fields_touched` counts the fields typed in (named or not): a field's value is never read.
  */
 export function watchForms(emit: Emit): () => void {
-  // form → [start time, fields typed in, last field touched]
-  const started = new Map<HTMLFormElement, [number, Set<Element>, string?]>();
-  const fields = (e: Event) => {
-    const el = e.target as HTMLInputElement;
-    const f = el.form;
-    if (!f || el.closest(IGNORE)) return;
-    let s = started.get(f);
+  const fieldEvent = (e: Event) => {
+    const [field, form, name] = fieldOf(e.target) || [];
+    if (!form) return;
+    const now = Date.now();
+    let state = started.get(form);
     if (e.type == 'input') {
-      if (!s) {
-        started.set(f, (s = [Date.now(), new Set()]));
-        emit('form_start', { form: formName(f) });
+      if (!state) {
+        started.set(form, (state = { at: now, typed: new Set() }));
+        emit('form_start', { form: formName(form) });
       }
-      s[1].add(el);
+      state.typed.add(field!);
     }
-    if (s) s[2] = el.name || el.id || s[2];
+    if (state) state.lastField = name || state.lastField;
+    // Per field: fields people fill in, not the buttons of the form.
+    if (FEATURE_FRICTION && name && !/^(submit|button|reset|image)$/.test(field!.type)) {
+      const fields = fieldsOf.get(form) || new Map<string, FieldStats>();
+      fieldsOf.set(form, fields);
+      const stats = fields.get(name);
+      // Typed in without a focus first (a script, an autofill): no hesitation.
+      if (!stats) fields.set(name, { focusedAt: now, hesitation: e.type == 'input' ? 0 : undefined, refocuses: 0, errors: 0 });
+      else if (e.type == 'input') stats.hesitation ??= now - stats.focusedAt;
+      else stats.refocuses++;
+    }
   };
-  const submitted = (f: HTMLFormElement) => {
-    if (f.closest(IGNORE)) return;
-    const s = started.get(f);
-    started.delete(f);
-    emit('form_submit', { form: formName(f), duration_ms: s && Date.now() - s[0] });
+  const submitted = (form: HTMLFormElement) => {
+    if (form.closest(IGNORE)) return;
+    const state = started.get(form);
+    started.delete(form);
+    emit('form_submit', { form: formName(form), duration_ms: state && Date.now() - state.at, fields: takeFields(form) });
   };
   // `input` fires for every kind of field (text, select, checkbox, radio, file), so `change` adds nothing.
-  on('input focusin', fields);
+  on('input focusin', fieldEvent);
   on('submit', (e) => submitted(e.target));
   // form.submit() fires no submit event: catch it at the prototype.
   after(HTMLFormElement.prototype, 'submit', submitted);
   return () => {
-    for (const [f, [t, touched, last]] of started) {
-      started.delete(f);
-      emit('form_abandon', { form: formName(f), last_field: last, fields_touched: touched.size, duration_ms: Date.now() - t });
+    for (const [form, state] of started) {
+      started.delete(form);
+      emit('form_abandon', {
+        form: formName(form),
+        last_field: state.lastField,
+        fields_touched: state.typed.size,
+        duration_ms: Date.now() - state.at,
+        fields: takeFields(form),
+      });
     }
   };
 }

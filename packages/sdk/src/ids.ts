@@ -1,4 +1,5 @@
 // Event, visitor and session ids: random UUIDs; the visitor and the session (ended after 30 idle minutes) kept in localStorage.
+import { IDS_KEY } from './keys.ts';
 import { store } from './local-store.ts';
 
 /** Minutes without an event after which the next event opens a new session. */
@@ -11,13 +12,13 @@ export const uuid = (r = crypto.getRandomValues(new Uint8Array(36))): string =>
 
 /**
  * The visitor id (made once, kept) and the session id at `now` (a new one after SESSION_IDLE_MS without
- * an event); marks `now` as activity. One localStorage key, `pcs`, holds "visitor session last-activity":
+ * an event); marks `now` as activity. One localStorage key, IDS_KEY, holds "visitor session last-activity":
  * the answer, joined.
  */
 export function ids(now: number): [string, string, number] {
-  const [visitor, session, last] = (store('pcs') || '').split(' ');
+  const [visitor, session, last] = (store(IDS_KEY) || '').split(' ');
   // Nothing stored (or forgotten): no last activity, NaN, so a new session.
-  const i: [string, string, number] = [visitor || uuid(), now - +last! < SESSION_IDLE_MS ? session! : uuid(), now];
-  store('pcs', i.join(' '));
-  return i;
+  const current: [string, string, number] = [visitor || uuid(), now - Number(last) < SESSION_IDLE_MS ? session! : uuid(), now];
+  store(IDS_KEY, current.join(' '));
+  return current;
 }

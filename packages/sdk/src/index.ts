@@ -1,28 +1,10 @@
 // The npm entry: init() then the same calls as the tag's parcours('name', …), as named exports.
 import { guard } from './guard.ts';
+import type { Options } from './options.ts';
 import { start } from './start.ts';
 import { run } from './tracker.ts';
 
-/** Options of `init()`; each has the `data-` attribute of the same name (kebab-case) on the tag. */
-export interface Options {
-  /** Site id registered on the collector. Required. */
-  site: string;
-  /** Collector base URL. Default: the script's own origin (tag), `location.origin` (npm). */
-  endpoint?: string;
-  /** Ordered stage list, array or comma-separated. Default: the five of DESIGN.md. */
-  stages?: readonly string[] | string;
-  /** `auto` tracks history navigation as page views, `off` does not. Default `auto`. */
-  spa?: 'auto' | 'off';
-  /** `auto` captures every form, `off` none. Default `auto`. */
-  forms?: 'auto' | 'off';
-  /** `on` reads GA4 ecommerce `dataLayer` pushes and `gtag('event', …)` calls. Default `off`. */
-  datalayer?: 'on' | 'off';
-  /** `on` sends nothing when Do Not Track or Global Privacy Control is set. Default `on`. */
-  respectDnt?: 'on' | 'off';
-  /** Query parameters kept in `url` besides `utm_*`, array or comma-separated. Default none. */
-  keepParams?: readonly string[] | string;
-}
-
+export type { Options } from './options.ts';
 
 let started = false;
 const queue: Array<[string, unknown[]]> = [];

@@ -15,46 +15,50 @@ type Loose = Record<string, any>;
  * `replaceState`, `popstate` or `hashchange` change the route (path or hash, not the query).
  */
 export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) => void {
-  // Visible time: the ms of the visible stretches so far, less the start of the current one (while visible).
-  let shown = 0;
-  let scroll = 0;
-  let left = 1;
+  // Visible time of the page: the stretches that ended, and the start of the current one (0 while hidden).
+  let visibleMs = 0;
+  let visibleSince = 0;
+  // The deepest scroll offset seen, px. On scroll only this is kept (no layout read while scrolling); the page's
+  // height is read once, at leave.
+  let deepest = 0;
+  let left = true;
   // Undefined until the first page: never equal to a route (a path is never empty).
   let route: string;
-  let previous = cleanUrl(document.referrer);
+  let referrer = cleanUrl(document.referrer);
 
   const where = () => location.pathname + location.hash;
-  const visible = () => (document.hidden ? 0 : Date.now());
-  // On scroll only the deepest offset is kept (no layout read while scrolling); the page's height is read once, at leave.
-  const measure = () => (scroll = Math.max(scroll, scrollY));
+  const visibleTime = () => visibleMs + (visibleSince && Date.now() - visibleSince);
+  const measure = () => (deepest = Math.max(deepest, scrollY));
   const leave = () => {
     if (left) return;
-    left = 1;
+    left = true;
     leaving();
     emit('page_leave', {
-      duration_ms: shown + visible(),
+      duration_ms: visibleTime(),
       // 0–100: the deepest point seen, in percent of the page's height (a page shorter than the window is 100).
-      scroll_pct: Math.min(100, Math.round(((scroll + innerHeight) / document.documentElement.scrollHeight) * 100)),
+      scroll_pct: Math.min(100, Math.round(((deepest + innerHeight) / document.documentElement.scrollHeight) * 100)),
     });
   };
-  const page = (p: Loose = {}) => {
+  const page = (props: Loose = {}) => {
     leave();
-    left = scroll = 0;
-    shown = -visible();
+    left = false;
+    deepest = visibleMs = 0;
+    visibleSince = document.hidden ? 0 : Date.now();
     const url = newPage(!route);
     route = where();
     measure();
-    emit('page_view', { title: p.title || document.title, referrer: previous || undefined }, p.stage);
-    previous = url;
+    emit('page_view', { title: props.title || document.title, referrer: referrer || undefined }, props.stage);
+    referrer = url;
   };
   const routed = () => where() != route && page();
 
   on('scroll', measure);
   on('visibilitychange', () => {
     if (document.hidden) {
-      shown += Date.now();
+      visibleMs = visibleTime();
+      visibleSince = 0;
       beaconNow();
-    } else shown -= Date.now();
+    } else visibleSince = Date.now();
   });
   on('pagehide', () => {
     pause(true);

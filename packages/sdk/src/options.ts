@@ -1,6 +1,25 @@
 // The script's options after DESIGN.md's defaults (the tag's data- attributes or init()'s camelCased object).
-import type { Options } from './index.ts';
 import { STAGES } from './names.ts';
+
+/** Options of `init()`; each has the `data-` attribute of the same name (kebab-case) on the tag. */
+export interface Options {
+  /** Site id registered on the collector. Required. */
+  site: string;
+  /** Collector base URL. Default: the script's own origin (tag), `location.origin` (npm). */
+  endpoint?: string;
+  /** Ordered stage list, array or comma-separated. Default: the five of DESIGN.md. */
+  stages?: readonly string[] | string;
+  /** `auto` tracks history navigation as page views, `off` does not. Default `auto`. */
+  spa?: 'auto' | 'off';
+  /** `auto` captures every form, `off` none. Default `auto`. */
+  forms?: 'auto' | 'off';
+  /** `on` reads GA4 ecommerce `dataLayer` pushes and `gtag('event', …)` calls. Default `off`. */
+  datalayer?: 'on' | 'off';
+  /** `on` sends nothing when Do Not Track or Global Privacy Control is set. Default `on`. */
+  respectDnt?: 'on' | 'off';
+  /** Query parameters kept in `url` besides `utm_*`, array or comma-separated. Default none. */
+  keepParams?: readonly string[] | string;
+}
 
 /** Options after defaults: lists split (no kept parameters: null), endpoint without a trailing slash. Switches stay strings, compared where used. */
 export interface Config extends Omit<Options, 'keepParams'> {
@@ -9,16 +28,15 @@ export interface Config extends Omit<Options, 'keepParams'> {
   keepParams: string[] | null;
 }
 
-// Names without blanks or commas: [v].join() joins an array with commas and reads undefined as empty, so both forms read
-// alike; none gives null.
-const list = (v: readonly string[] | string | undefined): string[] | null => [v].join().match(/[^\s,]+/g);
+/** The names in `value`, an array or a comma-separated string (String() joins an array with commas); none: null. */
+const list = (value: readonly string[] | string | undefined): string[] | null => String(value ?? '').match(/[^\s,]+/g);
 
-/** Applies the defaults to `o`; `origin` is the default endpoint. */
-export function configure(o: Options, origin: string): Config {
+/** Applies the defaults to `options`; `origin` is the default endpoint. */
+export function configure(options: Options, origin: string): Config {
   return {
-    ...o,
-    endpoint: (o.endpoint || origin).replace(/\/+$/, ''),
-    stages: list(o.stages) || STAGES,
-    keepParams: list(o.keepParams),
+    ...options,
+    endpoint: (options.endpoint || origin).replace(/\/+$/, ''),
+    stages: list(options.stages) || STAGES,
+    keepParams: list(options.keepParams),
   };
 }

@@ -1,6 +1,7 @@
 // The outbox: every event waits here (IndexedDB, plus this tab's memory) until the collector acknowledges it.
 import type { WireEvent } from '@parcours/protocol';
 import { tx } from './idb.ts';
+import { DROPPED_KEY, SAVED_PREFIX } from './keys.ts';
 import { store } from './local-store.ts';
 
 /** Most events the outbox keeps; past it the oldest are dropped and counted. */
@@ -12,14 +13,17 @@ export const OUTBOX_MAX_AGE = 7 * 864e5;
 // over quota) is still sent from here, and a beacon can read it synchronously when the page goes away.
 const mem = new Map<string, [WireEvent, string?]>();
 // localStorage key of this page's copy of what IndexedDB had not confirmed when the page was last hidden.
-const SAVED = 'pcq' + Math.random();
+const SAVED = SAVED_PREFIX + Math.random();
 
 /**
  * Adds `n` to the count of dropped events not yet reported and answers it. Kept in localStorage, not in
  * this tab's memory: a tab that closes before an acknowledged send must not take the count with it.
- * The number goes in as it is: localStorage keeps it as text (read back by `~~`), and store() answers it.
  */
-const lostBy = (n: number): number => store('pcl', (~~store('pcl')! + n) as unknown as string) as unknown as number;
+function lostBy(n: number): number {
+  const lost = (Number(store(DROPPED_KEY)) || 0) + n;
+  store(DROPPED_KEY, String(lost));
+  return lost;
+}
 
 /** Queues one event: in memory at once, in IndexedDB in the background. */
 export function put(e: WireEvent): void {
@@ -36,7 +40,11 @@ export async function waiting(): Promise<[WireEvent[], number]> {
   const read = await tx<WireEvent[]>((s) => s.getAll());
   const list = read || [];
   // Stored, then gone from the database (read): another tab had it acknowledged. Unread, memory is all there is.
-  for (const [id, [e, stored]] of mem) list.some((d) => d.id == id) || (read && stored ? mem.delete(id) : list.push(e));
+  for (const [id, [event, stored]] of mem) {
+    if (list.some((e) => e.id == id)) continue;
+    if (read && stored) mem.delete(id);
+    else list.push(event);
+  }
   list.sort((a, b) => a.ts - b.ts);
   const old = list.filter((e, i) => Date.now() - e.ts > OUTBOX_MAX_AGE || i < list.length - OUTBOX_CAP);
   await release(old.map((e) => e.id));
@@ -57,7 +65,7 @@ export const live = (): WireEvent[] => Array.from(mem.values(), (r) => r[0]);
 export function empty(): Promise<void> {
   restore();
   mem.clear();
-  store('pcl', '0');
+  store(DROPPED_KEY, '0');
   return tx((s) => s.clear());
 }
 
@@ -71,11 +79,11 @@ export const save = (l: WireEvent[]): void => void store(SAVED, JSON.stringify(l
 /** Moves what other pages saved (see `save`) into the outbox, and forgets every saved copy. */
 export function restore(): void {
   try {
-    // Storage's own methods are enumerable too, but none starts with pcq.
-    for (const k in localStorage)
-      if (!k.indexOf('pcq')) {
-        if (k != SAVED) JSON.parse(localStorage[k]).map(put);
-        delete localStorage[k];
+    // Storage's own methods are enumerable too, but none starts with the prefix.
+    for (const key in localStorage)
+      if (key.startsWith(SAVED_PREFIX)) {
+        if (key != SAVED) JSON.parse(localStorage[key]).map(put);
+        delete localStorage[key];
       }
   } catch {}
 }

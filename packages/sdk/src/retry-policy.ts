@@ -9,10 +9,9 @@ export const BACKOFF_CAP = 300_000;
 /**
  * Whether a reply status means "keep the events and try again": a network error (status 0), 408,
  * 429, 5xx. Everything else lets them go: 2xx acknowledged them, and any other 4xx will never take
- * this batch, so retrying it forever would only block the outbox. Read by its digits (`test` makes the
- * number a string): a response's status is 200 to 599, and 0 is the transport's network error.
+ * this batch, so retrying it forever would only block the outbox.
  */
-export const shouldRetry = (status: number): boolean => /^(0|5|408|429)/.test(status as any);
+export const shouldRetry = (status: number): boolean => status == 0 || status == 408 || status == 429 || status >= 500;
 
 /** Delay before retry number `n` (0-based): exponential, capped, with jitter in [½, 1] of the step so tabs and visitors spread out. */
 export const backoff = (n: number): number => Math.min(BACKOFF_CAP / 2, (BACKOFF_BASE / 2) * 2 ** n) * (1 + Math.random());

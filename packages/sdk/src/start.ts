@@ -1,15 +1,14 @@
 // Wires the parts together for one page: config, sender, page lifecycle, and the features this variant carries (forms,
-// carts with the dataLayer bridge).
-// The imports' order sets the modules' order in the tag; this one compresses best (scripts/size.mjs), by a few bytes.
-import { configure } from './options.ts';
+// carts with the dataLayer bridge, friction).
 import { watchCartButtons } from './cart-tracking.ts';
-import { watchPage } from './lifecycle.ts';
-import { emit, run, setConfig } from './tracker.ts';
-import type { Options } from './index.ts';
 import { bridgeDataLayer } from './datalayer.ts';
 import { watchForms } from './form-tracking.ts';
+import { watchFriction } from './friction.ts';
+import { watchPage } from './lifecycle.ts';
+import { configure, type Options } from './options.ts';
 import { restore } from './outbox.ts';
 import { target } from './sender.ts';
+import { emit, run, setConfig } from './tracker.ts';
 
 /**
  * Starts tracking this page with `options` (`origin`: the default endpoint); `replay` runs calls queued before, ahead of
@@ -19,12 +18,16 @@ export function start(options: Options, origin: string, replay: () => void): voi
   const config = configure(options, origin);
   const abandonForms = FEATURE_FORMS && config.forms != 'off' ? watchForms(emit) : () => {};
   target(config.endpoint + '/v1/events', config.site);
+  // Before the page lifecycle: friction's popstate listener must see the route being left.
+  const cameBack = FEATURE_FRICTION ? watchFriction(emit, config.spa != 'off') : () => {};
   setConfig(config, watchPage(config.spa != 'off', abandonForms));
   if (FEATURE_CARTS) {
     watchCartButtons(run);
     if (config.datalayer == 'on') bridgeDataLayer(run);
   }
   replay();
+  // A quick back of the page left for this one, before this page's view replaces it.
+  cameBack();
   run('page');
   restore();
 }

@@ -6,6 +6,6 @@
  */
 export function cleanUrl(href: string, keep?: readonly string[] | null): string {
   const [base, query = ''] = href.split('#')[0]!.split('?');
-  const kept = query.split('&').filter((p) => !p.indexOf('utm_') || keep?.includes(p.split('=')[0]!));
+  const kept = query.split('&').filter((param) => param.startsWith('utm_') || keep?.includes(param.split('=')[0]!));
   return kept[0] ? base + '?' + kept.join('&') : base!;
 }

@@ -3,24 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES, type BatchReply } from '@parcours/protocol';
 import { INVALID_BATCHES, INVALID_EVENTS } from '@parcours/protocol/fixtures';
 import { call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
+import type { EventRow } from '../db/insert-sql.ts';
 
-interface Row {
-  id: string;
-  type: string;
-  stage: string;
-  stage_index: number;
-  visitor: string;
-  time: number;
-  ts: number;
-  sent_at: number;
+interface Row extends EventRow {
   received_at: number;
-  path: string;
-  form: string | null;
-  last_field: string | null;
-  duration_ms: number | null;
-  value: number | null;
-  currency: string | null;
-  data: string;
 }
 
 async function rows(site: string): Promise<Row[]> {

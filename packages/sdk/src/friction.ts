@@ -1,0 +1,173 @@
+// Friction without session replay (the friction feature): rage, dead and error clicks, quick backs and field errors.
+// Never reads a value or an element's text; one capturing listener per event type, a MutationObserver only for the
+// moments after a click (and one filtered to aria-invalid), no layout read on scroll; at most FRICTION_PER_MINUTE
+// events of each kind a minute, whatever the page does.
+import { fieldName, formName, IGNORE } from './form-name.ts';
+import { countFieldError } from './form-tracking.ts';
+import { on } from './guard.ts';
+import { QUICK_BACK_KEY } from './keys.ts';
+
+type Emit = (type: string, fields: Record<string, unknown>, stage?: string, url?: string) => void;
+/** A page as its page_view was sent: url, stage, time. */
+type ShownPage = { url: string; stage: string; ts: number };
+
+/** Most events of each kind per minute: a page firing 10,000 clicks a second, or throwing in a loop, sends no more. */
+export const FRICTION_PER_MINUTE = 10;
+/** A rage click: at least RAGE_CLICKS clicks within RAGE_MS of the first, and RAGE_PX of it. */
+export const RAGE_CLICKS = 3;
+export const RAGE_MS = 1000;
+export const RAGE_PX = 30;
+/** A dead click: nothing happened (no navigation, no DOM change, no scroll) within DEAD_MS of it. */
+export const DEAD_MS = 2500;
+/** An error click: an uncaught error or unhandled rejection within ERROR_MS after a click. */
+export const ERROR_MS = 1000;
+/** A quick back: the visitor went back within QUICK_BACK_MS of landing. */
+export const QUICK_BACK_MS = 5000;
+
+/** What looks actionable by itself; anything else only with `cursor: pointer`. */
+const ACTIONABLE = 'a[href],button,[role=button],input[type=submit],input[type=button]';
+/** Clicked to type or choose, not to act: never a dead click. */
+const FIELDS = 'input,select,textarea,label';
+
+/**
+ * An element's name in `target`: its `data-parcours-name`, else `id`, else `name`, else its tag and up to two class
+ * names (`button.buy`), at most 80 characters (protocol MAX_TARGET_LENGTH). Never its text.
+ */
+export function targetName(element: Element): string {
+  const attribute = (name: string) => element.getAttribute(name);
+  const path = [element.localName, ...[...element.classList].slice(0, 2)].join('.');
+  return (attribute('data-parcours-name') || attribute('id') || attribute('name') || path).slice(0, 80);
+}
+
+/** The error of an `error` or `unhandledrejection` event as `"TypeError app.js:12"`: name, script file, line. */
+export function describeError(e: ErrorEvent & PromiseRejectionEvent): string {
+  const error = e.error || e.reason;
+  const name = typeof error?.name == 'string' ? error.name.slice(0, 40) : 'Error';
+  // An error event names its script; a rejection only in its stack, whose first frame ends in `app.js:12:5` (or
+  // `app.js:12:5)`). The message is cut out first: it may hold what was typed, and never leaves the page.
+  const frame = /([^/\s()@]+?)(?:[?#][^:\s]*)?:(\d+):\d+\)?$/m.exec(String(error?.stack).replace(String(error?.message), ''));
+  const file = e.filename ? e.filename.replace(/[?#].*/, '').split('/').pop() + ':' + e.lineno : frame && frame[1] + ':' + frame[2];
+  return file ? name + ' ' + file : name;
+}
+
+/**
+ * Watches the page for friction and sends it with `emit` (its 3rd and 4th arguments: the stage and url of a page left,
+ * for a quick back); `spa` says whether history routes are pages. Called before the page lifecycle starts (so that its
+ * popstate listener sees the route being left), it returns what to run before the first page view: the quick back of
+ * a page left for this one.
+ */
+export function watchFriction(emit: Emit, spa: boolean): () => void {
+  // How many events of each kind were sent in the current minute, and when it started.
+  let counts: Record<string, number> = {};
+  let minute = 0;
+  const send: Emit = (type, fields, stage, url) => {
+    const now = Date.now();
+    if (now - minute > 60_000) {
+      minute = now;
+      counts = {};
+    }
+    counts[type] = (counts[type] || 0) + 1;
+    if (counts[type] <= FRICTION_PER_MINUTE) emit(type, fields, stage, url);
+  };
+
+  // The click series (rage clicks): where and when it started, on what, how many clicks; sent when its RAGE_MS are
+  // over or the next series starts (one timer at a time, however many clicks).
+  let seriesX = 0;
+  let seriesY = 0;
+  let seriesAt = 0;
+  let seriesTarget = '';
+  let clicks = 0;
+  let seriesTimer: ReturnType<typeof setTimeout>;
+  const endSeries = () => {
+    if (clicks >= RAGE_CLICKS) send('rage_click', { target: seriesTarget, clicks });
+    clicks = 0;
+  };
+  // The last click, for error clicks (cleared once an error is reported for it); when the page last scrolled or its
+  // visibility changed, and whether a click is being watched, for dead clicks.
+  let lastClickAt = 0;
+  let lastClickTarget = '';
+  let lastScroll = 0;
+  let lastHidden = 0;
+  let watching = false;
+
+  on('click', (e: MouseEvent) => {
+    const clicked = e.target as Element;
+    // A click inside a link or button is on the link or button.
+    const actionable = clicked.closest(ACTIONABLE);
+    const element = actionable || clicked;
+    const target = targetName(element);
+    const at = (lastClickAt = Date.now());
+    lastClickTarget = target;
+    if (at - seriesAt < RAGE_MS && Math.hypot(e.clientX - seriesX, e.clientY - seriesY) <= RAGE_PX) clicks++;
+    else {
+      endSeries();
+      [seriesX, seriesY, seriesAt, seriesTarget, clicks] = [e.clientX, e.clientY, at, target, 1];
+      clearTimeout(seriesTimer);
+      seriesTimer = setTimeout(endSeries, RAGE_MS);
+    }
+    // Dead clicks: one watched at a time, on what looks actionable; every DOM change ends the watch.
+    if (watching || element.closest(FIELDS) || !(actionable || getComputedStyle(element).cursor == 'pointer')) return;
+    watching = true;
+    const href = location.href;
+    let changed = false;
+    const observer = new MutationObserver(() => (changed = true));
+    observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    setTimeout(() => {
+      observer.disconnect();
+      watching = false;
+      if (!changed && location.href == href && lastScroll < at && lastHidden < at) send('dead_click', { target });
+    }, DEAD_MS);
+  });
+  on('scroll', () => (lastScroll = Date.now()));
+
+  // Error clicks: errors of the page's scripts, not a resource that failed to load (its target is the element).
+  on('error unhandledrejection', (e: ErrorEvent & PromiseRejectionEvent) => {
+    if (!(e.target instanceof Element) && Date.now() - lastClickAt < ERROR_MS) {
+      lastClickAt = 0;
+      send('error_click', { target: lastClickTarget, error: describeError(e) });
+    }
+  });
+
+  // Field errors: the browser's validation (`invalid`), or a script setting aria-invalid="true" on a field typed in.
+  const typed = new WeakSet<EventTarget>();
+  const fieldError = (field: Element) => {
+    if (field.closest(IGNORE)) return;
+    const form = (field as HTMLInputElement).form;
+    send('field_error', { form: form ? formName(form) : undefined, field: fieldName(field) || targetName(field) });
+    if (FEATURE_FORMS) countFieldError(field);
+  };
+  on('input', (e) => typed.add(e.target));
+  on('invalid', (e) => fieldError(e.target));
+  new MutationObserver((records) => {
+    for (const { target, oldValue } of records)
+      if (typed.has(target) && oldValue != 'true' && (target as Element).getAttribute('aria-invalid') == 'true') fieldError(target as Element);
+  }).observe(document, { subtree: true, attributeFilter: ['aria-invalid'], attributeOldValue: true });
+
+  // Quick backs. Each page view is remembered in sessionStorage (this tab's, kept across its pages): when a page is
+  // shown by a back navigation (or restored from the back/forward cache) within QUICK_BACK_MS of the last page's view,
+  // that page was left quickly, back to this one: quick_back, with its url and stage. (Written at the page view, not
+  // when the page is hidden: Chromium restores the previous page before the page left fires pagehide.)
+  let shown: ShownPage | undefined;
+  const quickBack = (page?: ShownPage) => {
+    const stayed = page && Date.now() - page.ts;
+    if (stayed! < QUICK_BACK_MS) send('quick_back', { duration_ms: stayed }, page!.stage, page!.url);
+  };
+  on('parcours:event', ({ detail }: CustomEvent<ShownPage & { type: string }>) => {
+    if (detail.type != 'page_view') return;
+    shown = detail;
+    sessionStorage.setItem(QUICK_BACK_KEY, JSON.stringify([detail.url, detail.stage, detail.ts]));
+  });
+  const cameBack = () => {
+    const [url, stage, ts] = JSON.parse(sessionStorage.getItem(QUICK_BACK_KEY) || '[]');
+    // This page's own view: the visitor went to another site and came back, which is no quick back of this site's page.
+    if (url && url.split('?')[0] != location.origin + location.pathname) quickBack({ url, stage, ts });
+  };
+  on('pageshow', (e: PageTransitionEvent) => e.persisted && cameBack());
+  // Hidden, or shown again, meanwhile: a click that opened a tab or navigated was not dead.
+  on('pagehide visibilitychange', () => (lastHidden = Date.now()));
+  // A single-page app: back through history within QUICK_BACK_MS of a route's page view (this listener runs before
+  // the lifecycle's, so `shown` is still the route being left).
+  if (spa) on('popstate', () => quickBack(shown));
+  const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+  return () => navigation?.type == 'back_forward' && cameBack();
+}
