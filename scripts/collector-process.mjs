@@ -155,6 +155,19 @@ export async function registerSite(url, adminToken, site) {
   return (await res.json()).read_token;
 }
 
+/** Quotas as high as the admin API allows: for benchmarks and tests that send more than a real site's day. */
+export const UNLIMITED_QUOTA = { events_per_day: 1e9, bytes_per_day: 1e12, events_per_visitor_per_day: 1e9 };
+
+/** Issues a new ingest key for a site (what a sender without `Origin` must send as `x-parcours-key`) and returns it. */
+export async function rotateIngestKey(url, adminToken, siteId) {
+  const res = await fetch(`${url}/v1/admin/sites/${encodeURIComponent(siteId)}/ingest-key`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  if (res.status !== 200) throw new Error(`rotating the ingest key of ${siteId}: ${res.status} ${await res.text()}`);
+  return (await res.json()).ingest_key;
+}
+
 /** Rotates a site's read token and returns the new one. */
 export async function rotateToken(url, adminToken, siteId) {
   const res = await fetch(`${url}/v1/admin/sites/${encodeURIComponent(siteId)}/token`, {
