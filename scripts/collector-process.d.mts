@@ -28,10 +28,15 @@ export interface SiteConfig {
   id: string;
   origins: string[];
   stages?: string[];
+  bot_filter?: boolean;
+  quota?: { events_per_day?: number; bytes_per_day?: number; events_per_visitor_per_day?: number };
 }
+/** Quotas as high as the admin API allows: for benchmarks and tests that send more than a real site's day. */
+export declare const UNLIMITED_QUOTA: { events_per_day: number; bytes_per_day: number; events_per_visitor_per_day: number };
 export declare function freePort(): Promise<number>;
 export declare function buildAssets(opts?: { rebuildSdk?: boolean }): void;
 export declare function migrate(persistDir: string): void;
 export declare function startCollector(opts?: StartOptions): Promise<RunningCollector>;
 export declare function registerSite(url: string, adminToken: string, site: SiteConfig): Promise<string | undefined>;
 export declare function rotateToken(url: string, adminToken: string, siteId: string): Promise<string>;
+export declare function rotateIngestKey(url: string, adminToken: string, siteId: string): Promise<string>;

@@ -65,7 +65,9 @@ export async function startCollector(opts = {}) {
   migrate(persistDir);
 
   const args = ['exec', 'wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', persistDir, '--var', `ADMIN_TOKEN:${adminToken}`, '--show-interactive-dev-session=false', '--log-level', 'info'];
+    '--persist-to', persistDir, '--var', `ADMIN_TOKEN:${adminToken}`,
+    // Local only: lets the admin API take a token under 32 characters (`dev-admin-token`); see the collector's auth.ts.
+    '--var', 'PARCOURS_LOCAL_DEV:true', '--show-interactive-dev-session=false', '--log-level', 'info'];
   // Its own process group: killing pnpm alone leaves workerd holding the port, so stop() signals the whole group.
   const child = spawn('pnpm', args, { cwd: COLLECTOR_DIR, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...QUIET_ENV } });
   const output = [];
@@ -151,6 +153,19 @@ export async function registerSite(url, adminToken, site) {
   if (res.status === 409) return undefined;
   if (res.status !== 201) throw new Error(`registering site ${site.id}: ${res.status} ${await res.text()}`);
   return (await res.json()).read_token;
+}
+
+/** Quotas as high as the admin API allows: for benchmarks and tests that send more than a real site's day. */
+export const UNLIMITED_QUOTA = { events_per_day: 1e9, bytes_per_day: 1e12, events_per_visitor_per_day: 1e9 };
+
+/** Issues a new ingest key for a site (what a sender without `Origin` must send as `x-parcours-key`) and returns it. */
+export async function rotateIngestKey(url, adminToken, siteId) {
+  const res = await fetch(`${url}/v1/admin/sites/${encodeURIComponent(siteId)}/ingest-key`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  if (res.status !== 200) throw new Error(`rotating the ingest key of ${siteId}: ${res.status} ${await res.text()}`);
+  return (await res.json()).ingest_key;
 }
 
 /** Rotates a site's read token and returns the new one. */

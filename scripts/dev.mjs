@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { seedSite } from '@parcours/traffic';
-import { COLLECTOR_DIR, ROOT, buildAssets, registerSite, rotateToken, startCollector } from './collector-process.mjs';
+import { COLLECTOR_DIR, ROOT, buildAssets, registerSite, rotateIngestKey, rotateToken, startCollector } from './collector-process.mjs';
 import { startStaticServer } from './static-server.mjs';
 
 function flag(name, fallback) {
@@ -17,7 +17,8 @@ const ADMIN_TOKEN = 'dev-admin-token';
 const SITE = 'demo';
 const VISITORS = Number(flag('visitors', '3000'));
 const persistDir = resolve(flag('state', join(COLLECTOR_DIR, '.wrangler', 'state')));
-// What a restart needs to remember: the demo read token (only its hash is in D1) and whether the history was seeded.
+// What a restart needs to remember: the demo read token and ingest key (only their hashes are in D1) and whether the
+// history was seeded.
 const stateFile = join(persistDir, 'parcours-dev.json');
 const verbose = process.argv.includes('--verbose');
 const seedWanted = !process.argv.includes('--no-seed');
@@ -74,10 +75,16 @@ try {
   const origins = [PORTS.shop, PORTS.spa].flatMap((p) => [`http://127.0.0.1:${p}`, `http://localhost:${p}`]);
   const state = readState();
   let token = await registerSite(collectorUrl, ADMIN_TOKEN, { id: SITE, origins });
-  if (token) state.seeded = false;
+  if (token) {
+    // A new local database: what the state file remembers of an older one is void.
+    state.seeded = false;
+    state.ingestKey = undefined;
+  }
   // Registered on an earlier run: reuse the token we saved then, or mint a new one when it was lost.
   token ??= state.readToken ?? (await rotateToken(collectorUrl, ADMIN_TOKEN, SITE));
   state.readToken = token;
+  // Server-side senders (no Origin header, such as curl) need the site's ingest key; only its hash is in D1.
+  state.ingestKey ??= await rotateIngestKey(collectorUrl, ADMIN_TOKEN, SITE);
   writeFileSync(stateFile, JSON.stringify(state, null, 2));
 
   running.push(await startStaticServer({ dir: join(ROOT, 'examples', 'shop'), port: PORTS.shop, collector: collectorUrl, site: SITE }));
@@ -103,6 +110,7 @@ try {
     collector   ${collectorUrl}/v1/health
 
     demo read token   ${token}
+    demo ingest key   ${state.ingestKey}   (x-parcours-key, for senders without Origin such as curl)
     admin token       ${ADMIN_TOKEN}   (local only)
     local database    ${persistDir.replace(ROOT, '').replace(/^\//, '')}   (kept across restarts)
 `);

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { migrate as migrateD1, registerSite, startCollector, type RunningCollector } from '../../scripts/collector-process.mjs';
+import { migrate as migrateD1, registerSite, startCollector, UNLIMITED_QUOTA, type RunningCollector } from '../../scripts/collector-process.mjs';
 import { median, quantile } from '../lib/stats.ts';
 import { listenerGroup, withGroupCpu } from './collector-cpu.ts';
 import { deriveDirect } from './derive-direct.ts';
@@ -83,7 +83,7 @@ export function d1File(persistDir: string): string {
 
 async function register(c: RunningCollector, id: string): Promise<void> {
   // Bot filtering off: Node's fetch is not a browser, and every event must be stored.
-  await registerSite(c.url, c.adminToken, { id, origins: ['*'], bot_filter: false } as never);
+  await registerSite(c.url, c.adminToken, { id, origins: ['*'], bot_filter: false, quota: UNLIMITED_QUOTA });
 }
 
 let seedCounter = 1000;

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { registerSite, startCollector, buildAssets } from '../../scripts/collector-process.mjs';
+import { registerSite, startCollector, buildAssets, UNLIMITED_QUOTA } from '../../scripts/collector-process.mjs';
 import { runBrowserBench, type BrowserRun } from '../browser/main-thread-bench.ts';
 import type { BrowserTrackerId } from '../browser/pages.ts';
 import type { ProfileEntry } from '../browser/profile.ts';
@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
             url: collector.url,
             register: async (origin) => {
               const id = `bench-browser-${++n}`;
-              await registerSite(collector.url, collector.adminToken, { id, origins: [origin], bot_filter: false } as never);
+              await registerSite(collector.url, collector.adminToken, { id, origins: [origin], bot_filter: false, quota: UNLIMITED_QUOTA });
               return id;
             },
           },

@@ -9,7 +9,7 @@ export default defineConfig(async () => ({
       miniflare: {
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
-          ADMIN_TOKEN: 'test-admin-token',
+          ADMIN_TOKEN: 'test-admin-token-at-least-32-characters',
           // Generated payloads of the hostile-input suite: a fast slice by default, `HOSTILE_RUNS=10000` for the full run.
           HOSTILE_RUNS: process.env.HOSTILE_RUNS ?? '300',
         },

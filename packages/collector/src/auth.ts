@@ -28,10 +28,30 @@ function bearer(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
-/** Admits requests bearing the admin token; `401 unauthorized` otherwise (and always when none is configured). */
+/** Shortest admin token the admin API runs with: 32 characters (`openssl rand -base64 32` gives 44). */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+/**
+ * The configured admin token, or null when the admin API is off: no token, or one shorter than
+ * MIN_ADMIN_TOKEN_LENGTH, which a guesser could find. A short token is allowed only where the var
+ * PARCOURS_LOCAL_DEV is "true": `wrangler dev` as scripts/collector-process.mjs starts it for
+ * `pnpm dev` and the end-to-end tests (`dev-admin-token`); nothing deploys that var.
+ */
+export function adminToken(env: Pick<Env, 'ADMIN_TOKEN' | 'PARCOURS_LOCAL_DEV'>): string | null {
+  const token = env.ADMIN_TOKEN;
+  if (!token) return null;
+  return token.length >= MIN_ADMIN_TOKEN_LENGTH || env.PARCOURS_LOCAL_DEV === 'true' ? token : null;
+}
+
+/**
+ * Admits requests bearing the admin token; `401 unauthorized` otherwise. With no usable token
+ * configured (see adminToken), every admin call is `403 admin-disabled`, whatever it bears.
+ */
 export const requireAdmin = createMiddleware<{ Bindings: Env }>(async function requireAdmin(c, next) {
+  const expected = adminToken(c.env);
+  if (expected === null) fail(403, 'admin-disabled');
   const token = bearer(c.req.header('authorization'));
-  if (!token || !c.env.ADMIN_TOKEN || !(await secretsEqual(token, c.env.ADMIN_TOKEN))) fail(401, 'unauthorized');
+  if (!token || !(await secretsEqual(token, expected))) fail(401, 'unauthorized');
   await next();
 });
 

@@ -2,4 +2,9 @@
 interface Env {
   /** Bearer token of the admin API (`wrangler secret put ADMIN_TOKEN`; `--var ADMIN_TOKEN:...` locally). */
   ADMIN_TOKEN?: string;
+  /**
+   * "true" only under local `wrangler dev` (`--var PARCOURS_LOCAL_DEV:true`, scripts/collector-process.mjs): lets
+   * the admin API run with a token shorter than 32 characters (`dev-admin-token`). Never set it in production.
+   */
+  PARCOURS_LOCAL_DEV?: string;
 }

@@ -3,7 +3,7 @@ import { exports } from 'cloudflare:workers';
 import type { WireEvent } from '@parcours/protocol';
 import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 
-export const ADMIN = 'test-admin-token';
+export const ADMIN = 'test-admin-token-at-least-32-characters';
 
 /** A request to the worker under test, as a client would send it. */
 export function call(path: string, init?: RequestInit): Promise<Response> {
@@ -16,9 +16,10 @@ export interface SiteSetup {
   stages?: string[];
   bot_filter?: boolean;
   visitor_ids?: 'client' | 'cookieless';
+  require_ingest_key?: boolean;
 }
 
-/** Registers a site with a unique id and answers its id and read token. */
+/** Registers a site with a unique id and answers its id, read token and ingest key. */
 export async function registerSite(opts: SiteSetup = {}) {
   const id = opts.id ?? `site-${crypto.randomUUID().slice(0, 8)}`;
   const res = await call('/v1/admin/sites', {
@@ -27,8 +28,8 @@ export async function registerSite(opts: SiteSetup = {}) {
     body: JSON.stringify({ origins: ['https://shop.example'], ...opts, id }),
   });
   if (res.status !== 201) throw new Error(`register ${id}: ${res.status} ${await res.text()}`);
-  const { read_token } = (await res.json()) as { read_token: string };
-  return { id, token: read_token };
+  const { read_token, ingest_key } = (await res.json()) as { read_token: string; ingest_key: string };
+  return { id, token: read_token, ingestKey: ingest_key };
 }
 
 /**

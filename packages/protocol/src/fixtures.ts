@@ -42,4 +42,11 @@ export const INVALID_EVENTS: Array<{ name: string; event: unknown; error: EventE
   { name: 'visitor an object', event: { ...VALID_EVENTS[0], visitor: { id: 1 } }, error: 'invalid-visitor' },
   { name: 'url not http', event: { ...VALID_EVENTS[0], url: 'javascript:alert(1)' }, error: 'invalid-url' },
   { name: 'duration as a string', event: { ...VALID_EVENTS[0], duration_ms: '1200' }, error: 'invalid-number' },
+  { name: 'negative value', event: { ...VALID_EVENTS[5], value: -25 }, error: 'invalid-amount' },
+  { name: 'negative value as a string', event: { ...VALID_EVENTS[5], value: '-25' }, error: 'invalid-amount' },
+  { name: 'negative price', event: { ...VALID_EVENTS[1], items: [{ item_id: 'sku-42', price: -12.5, quantity: 1 }] }, error: 'invalid-amount' },
+  { name: 'fractional quantity', event: { ...VALID_EVENTS[1], items: [{ item_id: 'sku-42', price: 12.5, quantity: 1.5 }] }, error: 'invalid-amount' },
+  { name: 'zero quantity', event: { ...VALID_EVENTS[1], items: [{ item_id: 'sku-42', price: 12.5, quantity: 0 }] }, error: 'invalid-amount' },
+  { name: 'refund without a value', event: { ...VALID_EVENTS[5], type: 'refund', value: undefined }, error: 'invalid-amount' },
+  { name: 'refund of 0', event: { ...VALID_EVENTS[5], type: 'refund', value: 0 }, error: 'invalid-amount' },
 ];

@@ -1,5 +1,6 @@
 export * from './stages.ts';
 export * from './limits.ts';
 export * from './wire.ts';
-export { parseBatch, isStageList, cleanText, type ParsedBatch, type ParseResult, type ParseOptions } from './validate.ts';
+export * from './dimensions.ts';
+export { parseBatch, isStageList, cleanText, stripControls, type ParsedBatch, type ParseResult, type ParseOptions } from './validate.ts';
 export type * from './reports.ts';

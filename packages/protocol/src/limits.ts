@@ -4,6 +4,11 @@
 export const MAX_BODY_BYTES = 1_000_000;
 /** Most events one batch may carry. */
 export const MAX_BATCH_EVENTS = 500;
+/**
+ * Most events the script's outbox keeps (past it the oldest are dropped and counted), and so the most
+ * drops one batch may report in `dropped`: a larger count is clamped to it.
+ */
+export const OUTBOX_CAP = 1000;
 /** Most events the script puts in one request. */
 export const SDK_BATCH_EVENTS = 50;
 /** Largest body the script puts in one request: well under the 64 KiB keepalive budget. */
@@ -16,6 +21,12 @@ export const MAX_URL_LENGTH = 2048;
 export const MAX_TEXT_LENGTH = 256;
 /** Most items in one cart event. */
 export const MAX_ITEMS = 100;
+/** Largest item `price`; amounts are never negative (`invalid-amount`). */
+export const MAX_PRICE = 1e9;
+/** Largest event `value` (a purchase, a cart, a refund). */
+export const MAX_VALUE = 1e12;
+/** Largest item `quantity`: a whole number from 1. */
+export const MAX_QUANTITY = 1e6;
 /** Most keys kept in `props`. */
 export const MAX_PROPS = 32;
 /** Most stages a site may declare. */

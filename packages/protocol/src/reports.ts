@@ -88,3 +88,42 @@ export interface KpisReport {
   decision: { conversion_rate: number; average_basket: Money[]; median_decision_ms: number | null };
   retention: { repurchase_rate: number };
 }
+
+/** Dimension of `breakdown?by=`, one row per value (see DESIGN.md "Dimensions"). */
+export interface BreakdownRow {
+  value: string;
+  visitors: number;
+  sessions: number;
+  /** Per stage of the site: visitors who entered it in the period in a session of this value. */
+  entered: Record<string, number>;
+  /** Purchases of sessions of this value (last touch) and their value per currency. */
+  purchases: number;
+  revenue: Money[];
+  /** Purchases whose visitor's first session has this value (first touch). */
+  first_touch_purchases: number;
+  first_touch_revenue: Money[];
+  conversion_rate: number;
+  abandoned_carts: number;
+}
+
+export interface BreakdownReport {
+  by: string;
+  rows: BreakdownRow[];
+}
+
+export interface TimeseriesPoint {
+  /** ISO start of the interval (UTC). */
+  t: string;
+  visitors: number;
+  sessions: number;
+  page_views: number;
+  entered: Record<string, number>;
+  purchases: number;
+  revenue: Money[];
+  abandoned_carts: number;
+}
+
+export interface TimeseriesReport {
+  interval: 'hour' | 'day' | 'week';
+  points: TimeseriesPoint[];
+}

@@ -8,13 +8,18 @@ import {
   MAX_TARGET_LENGTH,
   MAX_ITEMS,
   MAX_NAME_LENGTH,
+  MAX_PRICE,
   MAX_PROPS,
+  MAX_QUANTITY,
   MAX_STAGES,
   MAX_TEXT_LENGTH,
   MAX_TS,
   MAX_URL_LENGTH,
+  MAX_VALUE,
   MIN_TS,
+  OUTBOX_CAP,
 } from './limits.ts';
+import { CLICK_ID_CHANNELS } from './dimensions.ts';
 import { CART_EVENTS } from './stages.ts';
 import { WIRE_VERSION, type BatchError, type EventError, type FieldStats, type Item, type Rejection, type WireEvent } from './wire.ts';
 
@@ -39,6 +44,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_ .:-]*$/;
 const CURRENCY = /^[A-Za-z]{3}$/;
 const DECIMAL = /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i;
+/** GA4's event for money given back. */
+const REFUND = 'refund';
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 // A plain field, not a parameter property: Node's type stripping (the bench imports this package) refuses those.
@@ -53,13 +60,30 @@ class Reject extends Error {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Drops lone UTF-16 surrogates (they cannot be stored as UTF-8) and cuts to `max` code units. */
+/**
+ * Control and format characters (Unicode Cc, Cf) and lone surrogates (Cs: they cannot be stored as UTF-8):
+ * NUL, ESC and the other C0/C1 controls, tabs and newlines, bidi overrides (U+202E) and isolates, zero-width
+ * spaces (U+200B), BOMs, soft hyphens. They render as nothing or reorder what follows: in a form name or a
+ * title they would make two identical-looking rows, or a dashboard cell that reads backwards. Kept: ZWNJ and
+ * ZWJ (U+200C, U+200D), part of the spelling of Persian, Hindi and other scripts and of emoji sequences.
+ */
+const CONTROL = /(?![\u200C\u200D])[\p{Cc}\p{Cf}\p{Cs}]/gu;
+
+/** Removes control and format characters and lone surrogates (see CONTROL). */
+export function stripControls(s: string): string {
+  return s.replace(CONTROL, '');
+}
+
+/** Cuts to `max` UTF-16 code units, never between the halves of a surrogate pair. */
+function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const end = /[\uD800-\uDBFF]/.test(s[max - 1] ?? '') ? max - 1 : max;
+  return s.slice(0, end);
+}
+
+/** A text as stored: control and format characters and lone surrogates removed (see CONTROL), cut to `max` code units. */
 export function cleanText(s: string, max: number): string {
-  const out = s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '').replace(/\0/g, '');
-  if (out.length <= max) return out;
-  // Never cut a surrogate pair in half.
-  const end = /[\uD800-\uDBFF]/.test(out[max - 1] ?? '') ? max - 1 : max;
-  return out.slice(0, end);
+  return cut(stripControls(s), max);
 }
 
 function name(v: unknown, code: EventError, pattern = NAME): string {
@@ -87,19 +111,23 @@ function url(v: unknown): string {
 }
 
 /**
- * A cart amount read the way GA4 reads it: a finite number, or a string holding one (tag managers and
- * data- attributes send "12.50"); undefined when it cannot be read or is out of [min, max].
+ * A cart amount read the way GA4 reads it: a number, or a string holding one in decimal notation
+ * (tag managers and data- attributes send "12.50"); undefined when absent or unreadable ("", "free",
+ * an object: left out, the event kept). A readable amount outside [min, max] (a negative price or
+ * value, Infinity), or not a whole number when `integer`, rejects the event: `invalid-amount`.
  */
-function amount(v: unknown, min: number, max: number): number | undefined {
+function amount(v: unknown, min: number, max: number, integer = false): number | undefined {
   // Decimal notation only: Number() would also read "0x10", "0b11" or "" (0).
   const n = typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v;
-  return typeof n === 'number' && Number.isFinite(n) && n >= min && n <= max ? n : undefined;
+  if (typeof n !== 'number') return undefined;
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) throw new Reject('invalid-amount');
+  return n;
 }
 
 /** A cart text (item id, name, …, transaction id): a string, or a finite number written out (item id 42 is "42"). */
 function cartText(v: unknown, max = MAX_TEXT_LENGTH): string | undefined {
   const t = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
-  return typeof t === 'string' ? cleanText(t.trim(), max) || undefined : undefined;
+  return typeof t === 'string' ? cut(stripControls(t).trim(), max) || undefined : undefined;
 }
 
 /**
@@ -118,12 +146,12 @@ function items(v: unknown): Item[] | undefined {
       if (t) item[k] = t;
     }
     if (!item.item_id && !item.item_name) continue;
-    const price = amount(raw.price, 0, 1e9);
+    const price = amount(raw.price, 0, MAX_PRICE);
     if (price !== undefined) item.price = price;
-    // No quantity is one; a quantity that cannot be read (0, "two") leaves the line out rather than guess its value.
-    const quantity = raw.quantity == null ? 1 : amount(raw.quantity, 1, 1e6);
+    // No quantity is one; a quantity that cannot be read ("two") leaves the line out rather than guess its value.
+    const quantity = raw.quantity == null ? 1 : amount(raw.quantity, 1, MAX_QUANTITY, true);
     if (quantity === undefined) continue;
-    item.quantity = Math.round(quantity);
+    item.quantity = quantity;
     out.push(item);
   }
   return out.length ? out : undefined;
@@ -156,9 +184,11 @@ function props(v: unknown): WireEvent['props'] {
   if (!isRecord(v)) throw new Reject('invalid-event');
   const out: NonNullable<WireEvent['props']> = {};
   let n = 0;
-  for (const [k, val] of Object.entries(v)) {
+  for (const [raw, val] of Object.entries(v)) {
     if (n >= MAX_PROPS) break;
-    if (FORBIDDEN_KEYS.has(k) || k.length === 0 || k.length > MAX_NAME_LENGTH) continue;
+    // Keys are texts too; checked after cleaning, or "__pro\u200Bto__" would become the key that sets a prototype.
+    const k = stripControls(raw);
+    if (FORBIDDEN_KEYS.has(k) || k.length === 0 || k.length > MAX_NAME_LENGTH || Object.hasOwn(out, k)) continue;
     if (typeof val === 'string') out[k] = cleanText(val, MAX_TEXT_LENGTH);
     else if (typeof val === 'number' && Number.isFinite(val)) out[k] = val;
     else if (typeof val === 'boolean' || val === null) out[k] = val;
@@ -188,6 +218,8 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
   if (title !== undefined) ev.title = title;
   const referrer = optText(raw.referrer, MAX_URL_LENGTH);
   if (referrer) ev.referrer = referrer;
+  // A page view's click-id parameter name; any other value (or on another event) is dropped, the event kept.
+  if (ev.type === 'page_view' && typeof raw.click_id === 'string' && Object.hasOwn(CLICK_ID_CHANNELS, raw.click_id)) ev.click_id = raw.click_id as WireEvent['click_id'];
   const duration = optNumber(raw.duration_ms, 0, 366 * 864e5, true);
   if (duration !== undefined) ev.duration_ms = duration;
   const scroll = optNumber(raw.scroll_pct, 0, 100, true);
@@ -211,8 +243,10 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
   // Cart fields are read leniently, as GA4 reads them: what cannot be read is left out and the event is kept.
   const its = items(raw.items);
   if (its) ev.items = its;
-  const value = amount(raw.value, -1e12, 1e12);
+  const value = amount(raw.value, 0, MAX_VALUE);
   if (value !== undefined) ev.value = value;
+  // A refund says how much went back: GA4's `refund`, always a positive amount (never a negative purchase).
+  if (ev.type === REFUND && !(value! > 0)) throw new Reject('invalid-amount');
   if (typeof raw.currency === 'string' && CURRENCY.test(raw.currency)) ev.currency = raw.currency.toUpperCase();
   const tx = cartText(raw.transaction_id, MAX_NAME_LENGTH * 2);
   if (tx) ev.transaction_id = tx;
@@ -242,9 +276,10 @@ export function parseBatch(body: unknown, options: ParseOptions = {}): ParseResu
   if (typeof sentAt !== 'number' || !Number.isFinite(sentAt) || sentAt < MIN_TS || sentAt > MAX_TS)
     return { ok: false, error: 'invalid-sent-at' };
   if (body.events.length > MAX_BATCH_EVENTS) return { ok: false, error: 'too-many-events' };
+  // Clamped, not refused: a 400 would make the script drop the batch's real events along with a bad count.
   const dropped =
     typeof body.dropped === 'number' && Number.isFinite(body.dropped) && body.dropped > 0
-      ? Math.min(Math.round(body.dropped), 1e9)
+      ? Math.min(Math.round(body.dropped), OUTBOX_CAP)
       : 0;
 
   const result: ParsedBatch = { ok: true, site: body.site, sent_at: Math.round(sentAt), dropped, events: [], rejected: [] };

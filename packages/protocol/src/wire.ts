@@ -1,4 +1,5 @@
 // The wire format: the batch a script posts to `POST /v1/events` and the collector's reply.
+import type { ClickIdParam } from './dimensions.ts';
 
 export const WIRE_VERSION = 1;
 
@@ -39,6 +40,8 @@ export interface WireEvent {
   url: string;
   title?: string;
   referrer?: string;
+  /** page_view: the name (never the value) of a click-id parameter the landing URL carried (`gclid`, `fbclid`, …). */
+  click_id?: ClickIdParam;
   duration_ms?: number;
   scroll_pct?: number;
   form?: string;
@@ -113,6 +116,8 @@ export type EventError =
   | 'invalid-session'
   | 'invalid-url'
   | 'invalid-number'
+  /** A negative `value` or `price`, a quantity not a whole number from 1, an amount over its limit, a `refund` without a positive `value`. */
+  | 'invalid-amount'
   | 'duplicate-in-batch'
   /** Set by the collector, not the validator: the database refused this valid event on its own (the others were kept). */
   | 'storage-failed';

@@ -1,26 +1,37 @@
-// Per-site daily counters of events that are not stored: dropped by the outbox, sent by bots, refused by the database.
+// Per-site daily counters: events and bytes stored (for the quotas), and events not stored: dropped by the outbox, sent by bots, refused by the database or a quota.
 
 export interface SiteCounts {
+  /** Events stored that day, and the bytes of their stored JSON: what the daily quotas count. */
+  events: number;
+  bytes: number;
   dropped: number;
   bot_events: number;
   bot_batches: number;
   storage_failed: number;
+  /** Valid events refused because the site or the visitor was over a daily quota, and the batches they came in. */
+  quota_events: number;
+  quota_batches: number;
 }
 
-export const NO_COUNTS: SiteCounts = { dropped: 0, bot_events: 0, bot_batches: 0, storage_failed: 0 };
+export const NO_COUNTS: SiteCounts = { events: 0, bytes: 0, dropped: 0, bot_events: 0, bot_batches: 0, storage_failed: 0, quota_events: 0, quota_batches: 0 };
+
+const COUNTERS = Object.keys(NO_COUNTS) as Array<keyof SiteCounts>;
+
+/** A statement adding counts to a site's row of `day` (YYYY-MM-DD), or null when all are zero. */
+export function siteCountsStatement(db: D1Database, site: string, day: string, counts: Partial<SiteCounts>): D1PreparedStatement | null {
+  const c = { ...NO_COUNTS, ...counts };
+  if (COUNTERS.every((k) => !c[k])) return null;
+  return db
+    .prepare(
+      `INSERT INTO site_stats (site, day, ${COUNTERS.join(', ')}) VALUES (?, ?, ${COUNTERS.map(() => '?').join(', ')})
+       ON CONFLICT (site, day) DO UPDATE SET ${COUNTERS.map((k) => `${k} = ${k} + excluded.${k}`).join(', ')}`,
+    )
+    .bind(site, day, ...COUNTERS.map((k) => c[k]));
+}
 
 /** Adds counts to a site's row of `day` (YYYY-MM-DD); does nothing when all are zero. */
 export async function addSiteCounts(db: D1Database, site: string, day: string, counts: Partial<SiteCounts>): Promise<void> {
-  const c = { ...NO_COUNTS, ...counts };
-  if (!c.dropped && !c.bot_events && !c.bot_batches && !c.storage_failed) return;
-  await db
-    .prepare(
-      `INSERT INTO site_stats (site, day, dropped, bot_events, bot_batches, storage_failed) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (site, day) DO UPDATE SET dropped = dropped + excluded.dropped, bot_events = bot_events + excluded.bot_events,
-         bot_batches = bot_batches + excluded.bot_batches, storage_failed = storage_failed + excluded.storage_failed`,
-    )
-    .bind(site, day, c.dropped, c.bot_events, c.bot_batches, c.storage_failed)
-    .run();
+  await siteCountsStatement(db, site, day, counts)?.run();
 }
 
 /**
@@ -41,10 +52,10 @@ export function addDroppedIfNewStatement(db: D1Database, site: string, day: stri
 /** A site's counters per day (oldest first) and their totals. */
 export async function getSiteCounts(db: D1Database, site: string): Promise<{ days: Array<SiteCounts & { day: string }>; totals: SiteCounts }> {
   const { results } = await db
-    .prepare('SELECT day, dropped, bot_events, bot_batches, storage_failed FROM site_stats WHERE site = ? ORDER BY day')
+    .prepare(`SELECT day, ${COUNTERS.join(', ')} FROM site_stats WHERE site = ? ORDER BY day`)
     .bind(site)
     .all<SiteCounts & { day: string }>();
   const totals = { ...NO_COUNTS };
-  for (const d of results) for (const k of Object.keys(totals) as Array<keyof SiteCounts>) totals[k] += d[k];
+  for (const d of results) for (const k of COUNTERS) totals[k] += d[k];
   return { days: results, totals };
 }

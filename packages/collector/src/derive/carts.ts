@@ -43,8 +43,9 @@ function settle(cart: OpenCart): void {
   cart.row.value = Math.round(value * 100) / 100;
 }
 
+/** A purchase's value: its `value`, else its items' sum. A negative value (stored before amounts were checked) is not one. */
 function purchaseValue(e: StoredEvent): number | null {
-  if (e.value !== null) return e.value;
+  if (e.value !== null && e.value >= 0) return e.value;
   const items = parseItems(e.items);
   return items.length ? items.reduce((s, i) => s + (i.price ?? 0) * (i.quantity ?? 1), 0) : null;
 }
@@ -80,7 +81,7 @@ export function foldCarts(
     }
     if (!open && OPENS.has(e.type)) {
       open = {
-        row: { event_id: e.id, started_at: e.time, last_activity: e.time, checkout_at: null, purchased_at: null, quantity: 0, value: 0, currency: null, exit_path: null, exit_stage: null },
+        row: { event_id: e.id, session: e.session, started_at: e.time, last_activity: e.time, checkout_at: null, purchased_at: null, quantity: 0, value: 0, currency: null, exit_path: null, exit_stage: null },
         lines: new Map(),
         lastSession: e.session,
       };
@@ -125,6 +126,7 @@ export function foldCarts(
       purchases.push({
         time: e.time,
         event_id: e.id,
+        session: e.session,
         value: purchaseValue(e),
         currency: e.currency ?? open.row.currency,
         nth: purchases.length + 1,

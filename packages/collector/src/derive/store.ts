@@ -1,5 +1,6 @@
 // SQL of the derivation: load visitors' events, replace their derived rows, all under D1's 100-parameter limit.
 import { CART_EVENTS } from '@parcours/protocol';
+import { DERIVED, type DerivedTable } from '../db/schema.ts';
 import type { StoredEvent, VisitorDerived } from './types.ts';
 
 /** D1 allows 100 bound parameters per statement. */
@@ -70,7 +71,7 @@ function inserts(db: D1Database, table: string, columns: string[], rows: unknown
   return out;
 }
 
-const TABLES = ['transitions', 'page_views', 'carts', 'purchases'] as const;
+const TABLES = Object.keys(DERIVED) as DerivedTable[];
 
 /** Rollup hour of a page view: page_view_hours is keyed by it (migration 0031). */
 export const HOUR_MS = 3_600_000;
@@ -154,28 +155,21 @@ export function replaceStatements(
     const marks = part.map(() => '?').join(',');
     for (const table of TABLES) out.push(db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor IN (${marks})`).bind(site, ...part));
   }
-  const transitions: unknown[][] = [];
-  const pageViews: unknown[][] = [];
-  const carts: unknown[][] = [];
-  const purchases: unknown[][] = [];
+  const rows: Record<DerivedTable, unknown[][]> = { transitions: [], page_views: [], carts: [], purchases: [] };
+  // Each row as the JSON array of its table's columns (schema.ts), site and visitor first.
+  const add = (table: DerivedTable, visitor: string, row: object) =>
+    rows[table].push(DERIVED[table].map((c) => (c === 'site' ? site : c === 'visitor' ? visitor : ((row as Record<string, unknown>)[c] ?? null))));
   for (const [visitor, d] of derived) {
     for (const t of d.transitions) {
-      const from = t.from_index === null ? null : (stages[t.from_index] ?? String(t.from_index));
-      transitions.push([site, visitor, t.time, t.event_id, from, stages[t.to_index] ?? String(t.to_index), t.from_index, t.to_index, t.since_ms, t.path, t.next_ms, t.onward_ms, t.prev_entry, t.prev_pair]);
+      const from_stage = t.from_index === null ? null : (stages[t.from_index] ?? String(t.from_index));
+      add('transitions', visitor, { ...t, from_stage, to_stage: stages[t.to_index] ?? String(t.to_index) });
     }
-    for (const p of d.pageViews) {
-      pageViews.push([site, visitor, p.session, p.time, p.event_id, p.path, p.stage_index, p.journey_index, p.visible_ms, p.is_entry, p.is_bounce, p.is_exit, p.prev_view, p.prev_stage_view, p.prev_path_view]);
-    }
-    for (const c of d.carts) {
-      carts.push([site, visitor, c.event_id, c.started_at, c.last_activity, c.checkout_at, c.purchased_at, c.quantity, c.value, c.currency, c.exit_path, c.exit_stage]);
-    }
-    for (const p of d.purchases) purchases.push([site, visitor, p.time, p.event_id, p.value, p.currency, p.nth, p.decision_ms, p.view_before, p.view_after]);
+    for (const p of d.pageViews) add('page_views', visitor, p);
+    for (const c of d.carts) add('carts', visitor, c);
+    for (const p of d.purchases) add('purchases', visitor, p);
   }
   out.push(
-    ...inserts(db, 'transitions', ['site', 'visitor', 'time', 'event_id', 'from_stage', 'to_stage', 'from_index', 'to_index', 'since_ms', 'path', 'next_ms', 'onward_ms', 'prev_entry', 'prev_pair'], transitions),
-    ...inserts(db, 'page_views', ['site', 'visitor', 'session', 'time', 'event_id', 'path', 'stage_index', 'journey_index', 'visible_ms', 'is_entry', 'is_bounce', 'is_exit', 'prev_view', 'prev_stage_view', 'prev_path_view'], pageViews),
-    ...inserts(db, 'carts', ['site', 'visitor', 'event_id', 'started_at', 'last_activity', 'checkout_at', 'purchased_at', 'quantity', 'value', 'currency', 'exit_path', 'exit_stage'], carts),
-    ...inserts(db, 'purchases', ['site', 'visitor', 'time', 'event_id', 'value', 'currency', 'nth', 'decision_ms', 'view_before', 'view_after'], purchases),
+    ...TABLES.flatMap((table) => inserts(db, table, [...DERIVED[table]], rows[table])),
     ...parts.flatMap((part) => rollups(part, 1)),
   );
   return out;

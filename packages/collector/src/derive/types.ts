@@ -57,6 +57,8 @@ export interface PageViewRow {
 export interface CartRow {
   /** The event that opened the cart. */
   event_id: string;
+  /** That event's session: a filter on dimensions keeps the carts of the sessions that opened them. */
+  session: string;
   started_at: number;
   last_activity: number;
   checkout_at: number | null;
@@ -71,6 +73,8 @@ export interface CartRow {
 export interface PurchaseRow {
   time: number;
   event_id: string;
+  /** The purchase event's session: last-touch attribution and filters read its dimensions. */
+  session: string;
   value: number | null;
   currency: string | null;
   nth: number;

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
+import { OUTBOX_CAP } from '@parcours/protocol';
 import { utcDay } from './store-batch.ts';
 
 const HEADLESS = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0.0.0 Safari/537.36';
@@ -20,7 +21,7 @@ async function ingestion(site: string) {
 
 describe('bot and crawler traffic', () => {
   it('counts batches from crawlers and headless browsers as filtered and stores none of their events', async () => {
-    const { id } = await registerSite();
+    const { id, ingestKey } = await registerSite();
     const agents = [HEADLESS, 'Googlebot/2.1 (+http://www.google.com/bot.html)', 'curl/8.5.0', 'python-requests/2.32'];
     for (const ua of agents) {
       const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), events: [...freshEvents(3), 'junk'] }, { 'user-agent': ua });
@@ -35,7 +36,7 @@ describe('bot and crawler traffic', () => {
     // A server-side sender (no Origin header: curl, a backend) is not a page running the tag: stored.
     const server = await call('/v1/events', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'curl/8.5.0' },
+      headers: { 'content-type': 'application/json', 'user-agent': 'curl/8.5.0', 'x-parcours-key': ingestKey },
       body: JSON.stringify({ v: 1, site: id, sent_at: Date.now(), events: freshEvents(1) }),
     });
     expect(await server.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
@@ -85,6 +86,17 @@ describe('dropped events reported by the outbox', () => {
     expect(await res.json()).toEqual({ accepted: 1, duplicates: 2, rejected: [] });
     await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 2, events: [] });
     expect((await ingestion(id)).totals.dropped).toBe(6);
+  });
+});
+
+describe('dropped counts over the outbox cap', () => {
+  it(`counts at most OUTBOX_CAP (${OUTBOX_CAP}) drops for a batch claiming more, and keeps its events`, async () => {
+    const { id } = await registerSite();
+    const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 1e9, events: freshEvents(2) });
+    expect(await res.json()).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+    expect((await ingestion(id)).totals.dropped).toBe(OUTBOX_CAP);
+    expect((await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: OUTBOX_CAP + 1, events: [] })).status).toBe(200);
+    expect((await ingestion(id)).totals.dropped).toBe(2 * OUTBOX_CAP);
   });
 });
 

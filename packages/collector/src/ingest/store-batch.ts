@@ -1,12 +1,16 @@
-// One validated batch into storage: bot filter, cookieless ids, rows, then insert, counters and derived data, in as few D1 calls as it takes.
-import type { BatchReply, ParsedBatch, Rejection } from '@parcours/protocol';
+// One validated batch into storage: bot filter, cookieless ids, rows, quotas, then insert, counters and derived data, in as few D1 calls as it takes.
+import type { BatchReply, ParsedBatch, Rejection, WireEvent } from '@parcours/protocol';
 import { insertEvents, insertStatements, type EventRow } from '../db/events.ts';
 import { withLeadingStatements } from '../db/leading-statements.ts';
 import { dailySalt } from '../db/salts.ts';
-import { addDroppedIfNewStatement, addSiteCounts } from '../db/site-stats.ts';
+import { sessionOpeners, upsertSessionStatements } from '../db/sessions.ts';
+import { addDroppedIfNewStatement, addSiteCounts, siteCountsStatement } from '../db/site-stats.ts';
+import { addUsageStatements, readUsage, type CountedRow } from '../db/usage.ts';
 import { deriveVisitors } from '../derive/index.ts';
+import { sessionDimensions } from '../dimensions/session-dimensions.ts';
 import { fail } from '../errors.ts';
 import { cookielessVisitor } from './client-key.ts';
+import { fitQuota, secondsToNextUtcDay } from './quota.ts';
 import type { IngestSite } from './site-cache.ts';
 import { toRow } from './to-row.ts';
 
@@ -15,6 +19,8 @@ export interface BatchContext {
   receivedAt: number;
   address: string;
   userAgent: string;
+  /** `request.cf.country`, null when the edge does not say. */
+  country?: string | null;
   /** The sender looks like a bot or crawler. */
   bot: boolean;
 }
@@ -27,9 +33,15 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+const utf8 = new TextEncoder();
+
 /**
  * Stores a batch's valid events once each and answers the reply of `POST /v1/events`.
- * Bot batches of a filtering site are counted (`filtered`) and not stored.
+ * Bot batches of a filtering site are counted (`filtered`) and not stored. Past a daily quota
+ * (site events or bytes, or one visitor's events) the events that still fit are stored, the others
+ * counted in the site's `quota_events`, and the answer is `429 quota-exceeded` with Retry-After the
+ * seconds to the next UTC day: the script keeps the whole batch and resends it then, when the events
+ * stored now are duplicates and the others fit a new day's quota.
  */
 export async function storeBatch(db: D1Database, site: IngestSite, batch: ParsedBatch, ctx: BatchContext): Promise<BatchReply> {
   const day = utcDay(ctx.receivedAt);
@@ -47,28 +59,52 @@ export async function storeBatch(db: D1Database, site: IngestSite, batch: Parsed
     for (const { event } of batch.events) event.visitor = visitor;
   }
 
-  const rows: EventRow[] = [];
-  const indexes: number[] = [];
+  const valid: EventRow[] = [];
+  const validIndexes: number[] = [];
+  const validEvents: WireEvent[] = [];
   for (const { index, event } of batch.events) {
     const row = toRow(event, site.stages, batch.sent_at, ctx.receivedAt);
     if (row) {
-      rows.push(row);
-      indexes.push(index);
+      valid.push(row);
+      validIndexes.push(index);
+      validEvents.push(event);
     } else rejected.push({ index, error: 'invalid-url' });
   }
 
-  if (rows.length === 0) {
+  if (valid.length === 0) {
     // Nothing to store. A batch of no events at all still carries the outbox's drop count.
     await addSiteCounts(db, site.id, day, { dropped: batch.events.length === 0 ? batch.dropped : 0 });
     return { accepted: 0, duplicates: 0, rejected: rejected.sort((a, b) => a.index - b.index) };
   }
 
+  // The quotas: one read of the day's usage (a primary-key lookup of the site and of the batch's visitors).
+  const counted: CountedRow[] = valid.map((r) => ({ id: r.id, visitor: r.visitor, bytes: utf8.encode(r.data).length }));
+  const usage = await readUsage(db, site.id, day, [...new Set(valid.map((r) => r.visitor))]);
+  const { fits, over } = fitQuota(counted, usage, site.quota);
+  const rows = valid.filter((_, i) => fits[i]);
+  const indexes = validIndexes.filter((_, i) => fits[i]);
+  const fittingEvents = validEvents.filter((_, i) => fits[i]);
+  const stored = rows.map((row, i) => ({ ...row, event: fittingEvents[i]! }));
+  const quotaCounts = { quota_events: over, quota_batches: over ? 1 : 0 };
+  const overQuota = (): never => fail(429, 'quota-exceeded', { 'retry-after': String(secondsToNextUtcDay(ctx.receivedAt)) });
+  if (rows.length === 0) {
+    // Nothing fits: the drop count rides with the batch when it is resent.
+    await addSiteCounts(db, site.id, day, quotaCounts);
+    overQuota();
+  }
+
   // The insert (and the drop count, when there is one) rides in front of derivation's first read, in
   // the same batch: one transaction and one round trip fewer, and derivation sees the new rows.
   // Derive even when everything was a duplicate: a resend after a failed derivation repairs it.
-  const leading = insertStatements(db, site.id, ctx.receivedAt, rows);
-  if (batch.dropped) leading.unshift(addDroppedIfNewStatement(db, site.id, day, batch.dropped, rows.map((r) => r.id)));
-  const carried = withLeadingStatements(db, leading);
+  // Counters first: the usage and drop statements count only ids not stored yet, so they must run before the insert.
+  // The sessions' dimensions ride after the insert in the same transaction: stored exactly when their events are.
+  const counters = addUsageStatements(db, site.id, day, counted.filter((_, i) => fits[i]));
+  if (batch.dropped) counters.push(addDroppedIfNewStatement(db, site.id, day, batch.dropped, rows.map((r) => r.id)));
+  const refused = siteCountsStatement(db, site.id, day, quotaCounts);
+  if (refused) counters.push(refused);
+  const inserts = insertStatements(db, site.id, ctx.receivedAt, rows);
+  const sessions = sessionStatements(db, site.id, stored, ctx);
+  const carried = withLeadingStatements(db, [...counters, ...inserts, ...sessions]);
   const derivation = await deriveVisitors(carried.db, site, [...new Set(rows.map((r) => r.visitor))]).then(
     () => ({ ok: true as const }),
     (error: unknown) => ({ ok: false as const, error }),
@@ -76,11 +112,34 @@ export async function storeBatch(db: D1Database, site: IngestSite, batch: Parsed
   const results = await carried.results().catch(() => null);
   if (results) {
     if (!derivation.ok) throw derivation.error;
-    const inserted = results.slice(batch.dropped ? 1 : 0).reduce((n, r) => n + r.meta.changes, 0);
+    const inserted = results.slice(counters.length, counters.length + inserts.length).reduce((n, r) => n + r.meta.changes, 0);
+    if (over) overQuota();
     return { accepted: inserted, duplicates: rows.length - inserted, rejected: rejected.sort((a, b) => a.index - b.index) };
   }
   // That batch failed, so nothing of it was stored: store the rows apart, where one bad row costs only itself.
-  return storeApart(db, site, day, batch, rows, indexes, rejected, ctx.receivedAt);
+  const reply = await storeApart(db, site, day, batch, rows, counted.filter((_, i) => fits[i]), indexes, rejected, ctx.receivedAt, sessions);
+  if (over) {
+    await addSiteCounts(db, site.id, day, quotaCounts);
+    overQuota();
+  }
+  return reply;
+}
+
+/**
+ * The upserts of the dimensions of the batch's sessions: per session, its first page view here (else first
+ * event) with this request's User-Agent families and country. The stored row keeps the first across batches.
+ */
+function sessionStatements(db: D1Database, site: string, stored: Array<EventRow & { event: WireEvent }>, ctx: BatchContext): D1PreparedStatement[] {
+  const request = { userAgent: ctx.userAgent, country: ctx.country ?? null };
+  const candidates = sessionOpeners(stored).map((e) => ({
+    visitor: e.visitor,
+    session: e.session,
+    started_at: e.time,
+    first_event: e.id,
+    from_view: e.type === 'page_view' ? (1 as const) : (0 as const),
+    ...sessionDimensions(e.event, e.path, request),
+  }));
+  return upsertSessionStatements(db, site, candidates);
 }
 
 /** The careful way, after a failed batch: insert (chunk by chunk, row by row if need be), counters, then derivation. */
@@ -90,10 +149,15 @@ async function storeApart(
   day: string,
   batch: ParsedBatch,
   rows: EventRow[],
+  counted: CountedRow[],
   indexes: number[],
   rejected: Rejection[],
   receivedAt: number,
+  sessions: D1PreparedStatement[],
 ): Promise<BatchReply> {
+  // Usage before the insert (it counts only ids not stored yet); out of a transaction now, so a row the database
+  // then refuses still counts: the quota errs on the side of the database.
+  await db.batch(addUsageStatements(db, site.id, day, counted)).catch(() => {});
   // The database refused every row: it is down, not the events at fault. 503 keeps them in the client's outbox.
   const result = await insertEvents(db, site.id, receivedAt, rows).catch((e: unknown) => {
     console.error('insert failed', e instanceof Error ? e.message : e);
@@ -106,6 +170,8 @@ async function storeApart(
   // A resent batch (all duplicates) carries the same `dropped` again: count it only with new events.
   await addSiteCounts(db, site.id, day, { dropped: result.inserted > 0 ? batch.dropped : 0, storage_failed: failed.size });
 
+  // Dimensions of the sessions of the rows stored (a session's candidate from a refused row is a rare approximation).
+  if (result.inserted + result.duplicates > 0 && sessions.length) await db.batch(sessions);
   const visitors = [...new Set(rows.filter((_, i) => !failed.has(i)).map((r) => r.visitor))];
   if (visitors.length) await deriveVisitors(db, site, visitors);
 

@@ -1,7 +1,8 @@
 // The carts report: carts started in the period, how far they got, which are open or abandoned, and where.
 import type { CartsReport, Money } from '@parcours/protocol';
-import type { Range } from './query.ts';
-import { cents, rate, type ReportSite } from './sql.ts';
+import { sessionCondition } from './filter.ts';
+import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
+import { cents, MAX_CURRENCIES, rate, type ReportSite } from './sql.ts';
 
 /** A money amount whose currency is unknown is reported under ISO 4217's "no currency" code. */
 export const NO_CURRENCY = 'XXX';
@@ -25,10 +26,13 @@ export function cartBinds(site: ReportSite, range: Range, abandonAfterMinutes: n
 /**
  * Carts started in the period, each in its state at the end of the period: purchased, else
  * abandoned when it still holds items and saw no cart activity for `abandon_after` minutes
- * before min(to, now), else open while it holds items (an emptied cart is neither).
+ * before min(to, now), else open while it holds items (an emptied cart is neither). `pages`: the
+ * `limit` exit pages with most abandons; `abandoned_value`: the MAX_CURRENCIES largest currencies.
  */
-export async function carts(db: D1Database, site: ReportSite, range: Range, abandonAfterMinutes: number): Promise<CartsReport> {
+export async function carts(db: D1Database, site: ReportSite, range: Range, abandonAfterMinutes: number, limit = DEFAULT_LIST_LIMIT): Promise<CartsReport> {
   const binds = cartBinds(site, range, abandonAfterMinutes);
+  // A cart belongs to the session that opened it.
+  const started = `${CART_SQL.started}${sessionCondition(site.id, range.filter)}`;
   const [totals, values, pages] = await db.batch([
     db
       .prepare(
@@ -37,33 +41,32 @@ export async function carts(db: D1Database, site: ReportSite, range: Range, aban
                 IFNULL(SUM(purchased_at IS NOT NULL AND purchased_at < ?3), 0) AS purchased,
                 IFNULL(SUM(${CART_SQL.unpaid} AND last_activity > ?4), 0) AS open,
                 IFNULL(SUM(${CART_SQL.abandoned}), 0) AS abandoned
-           FROM carts WHERE ${CART_SQL.started}`,
+           FROM carts WHERE ${started}`,
       )
       .bind(...binds),
     db
       .prepare(
         `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM carts
-          WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} GROUP BY 1 ORDER BY value DESC, currency`,
+          WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY 1 ORDER BY value DESC, currency LIMIT ?5`,
       )
-      .bind(...binds),
+      .bind(...binds, MAX_CURRENCIES),
     db
       .prepare(
         `SELECT exit_path AS path, COUNT(*) AS abandons FROM carts
-          WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} GROUP BY exit_path ORDER BY abandons DESC, path`,
+          WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY exit_path ORDER BY abandons DESC, path LIMIT ?5`,
       )
-      .bind(...binds),
+      .bind(...binds, limit),
   ]);
   const t = (totals!.results[0] ?? {}) as Record<string, number>;
-  const started = t.started ?? 0;
   const abandoned = t.abandoned ?? 0;
   return {
     carts: {
-      started,
+      started: t.started ?? 0,
       checked_out: t.checked_out ?? 0,
       purchased: t.purchased ?? 0,
       open: t.open ?? 0,
       abandoned,
-      abandonment_rate: rate(abandoned, started),
+      abandonment_rate: rate(abandoned, t.started ?? 0),
       abandoned_value: (values!.results as unknown as Money[]).map((m) => ({ currency: m.currency, value: cents(m.value) })),
     },
     pages: (pages!.results as Array<{ path: string | null; abandons: number }>).map((p) => ({ path: p.path ?? '', abandons: p.abandons })),

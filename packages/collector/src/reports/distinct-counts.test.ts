@@ -4,14 +4,44 @@ import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FrictionReport, FunnelReport, KpisReport, TransitionsReport, WireEvent } from '@parcours/protocol';
-import { registerSite } from '../../test/helpers.ts';
+import { call, registerSite } from '../../test/helpers.ts';
 import { firstEntries } from './first-entries.ts';
-import { report, send, wire } from './test-support.ts';
+import { ORIGIN, report, wire } from './test-support.ts';
 
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
 const HOUR = 3_600_000;
 const start = Date.now() - 10 * 24 * HOUR;
 let site: { id: string; token: string };
+
+/** Where sessions come from in the seeded history. */
+const TRAFFIC: Array<{ query: string; referrer?: string; click_id?: 'gclid' | 'fbclid' }> = [
+  { query: '' },
+  { query: '', referrer: 'https://www.google.com/' },
+  { query: '', referrer: 'https://l.facebook.com/', click_id: 'fbclid' },
+  { query: '?utm_source=newsletter&utm_medium=email&utm_campaign=spring' },
+  { query: '?utm_source=google&utm_medium=cpc&utm_campaign=brand', click_id: 'gclid' },
+  { query: '', referrer: 'https://blog.example.org/post' },
+];
+/** Browsers and edge countries batches come from: each session takes those of the batch holding its first page view. */
+const UAS = [
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+];
+const COUNTRIES = ['FR', 'DE', undefined];
+
+/** Posts a batch with a User-Agent and an edge country, as a browser through Cloudflare would. */
+async function sendFrom(events: WireEvent[], i: number) {
+  const country = COUNTRIES[i % COUNTRIES.length];
+  const res = await call('/v1/events', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: ORIGIN, 'user-agent': UAS[i % UAS.length]! },
+    body: JSON.stringify({ v: 1, site: site.id, sent_at: Date.now(), events }),
+    ...(country ? { cf: { country } } : {}),
+  } as RequestInit);
+  expect(res.status).toBe(200);
+  return (await res.json()) as { accepted: number };
+}
 
 /** A seeded history: 40 visitors coming back over ten days, moving between stages both ways, some buying. */
 function history(): WireEvent[] {
@@ -25,7 +55,9 @@ function history(): WireEvent[] {
       for (let e = 0, n = 1 + next(6); e < n; e++) {
         const stage = STAGES[next(5)]!;
         const type = next(10) === 0 ? 'purchase' : 'page_view';
-        out.push(wire({ visitor: `d${v}`, session: `d${v}-${s}`, ts: (t += 1 + next(20) * 60_000), type, stage, path: `/${stage}/${next(3)}`, ...(type === 'purchase' ? { value: 10, currency: 'EUR', transaction_id: `t${v}-${s}-${e}` } : {}) }));
+        // A session's first event says where it came from: its channel, source and campaign vary.
+        const traffic = e === 0 ? TRAFFIC[next(TRAFFIC.length)]! : { query: '' };
+        out.push(wire({ visitor: `d${v}`, session: `d${v}-${s}`, ts: (t += 1 + next(20) * 60_000), type, stage, path: `/${stage}/${next(3)}${traffic.query}`, ...(traffic.referrer ? { referrer: traffic.referrer } : {}), ...(traffic.click_id ? { click_id: traffic.click_id } : {}), ...(type === 'purchase' ? { value: 10, currency: 'EUR', transaction_id: `t${v}-${s}-${e}` } : {}) }));
       }
       t += (1 + next(72)) * HOUR;
     }
@@ -40,27 +72,40 @@ const median = (xs: number[]) => {
 };
 const rate = (a: number, b: number) => (b > 0 ? a / b : 0);
 
-/** The funnel and kpis numbers REPORTS.md defines, computed the plain way: grouping the period's rows by visitor. */
-async function reference(from: number, to: number) {
-  const q = <T>(sql: string) => env.DB.prepare(sql).bind(site.id, from, to).all<T>().then((r) => r.results);
+/** A filter as a report query (`{ channel: 'email,direct' }`) and as dimension -> values. */
+type Filter = Record<string, string[]>;
+
+/**
+ * The funnel and kpis numbers REPORTS.md defines, computed the plain way: grouping the period's rows by visitor,
+ * keeping with a filter only the rows of the sessions whose dimensions match (an EXISTS on `sessions`, per table).
+ */
+async function reference(from: number, to: number, filter: Filter = {}) {
+  const keep = (table: string) =>
+    Object.keys(filter).length
+      ? ` AND EXISTS (SELECT 1 FROM sessions x WHERE x.site = ${table}.site AND x.visitor = ${table}.visitor AND x.session = ${table}.session AND ${Object.entries(filter)
+          .map(([d, vs]) => `x.${d} IN (${vs.map((v) => `'${v}'`).join(',')})`)
+          .join(' AND ')})`
+      : '';
+  const q = <T>(sql: string) =>
+    env.DB.prepare(sql.replace(/\{keep:(\w+)\}/g, (_, t: string) => keep(t))).bind(site.id, from, to).all<T>().then((r) => r.results);
   const firsts = await q<{ k: number; next: number | null; onward: number | null }>(
     `SELECT to_index AS k, CASE WHEN MIN(time) + next_ms < ?3 THEN next_ms END AS next, CASE WHEN MIN(time) + onward_ms < ?3 THEN 1 END AS onward
-       FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, visitor`,
+       FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:transitions} GROUP BY to_index, visitor`,
   );
   const viewers = await q<{ k: number; n: number; views: number; entries: number; bounces: number }>(
     `SELECT stage_index AS k, COUNT(DISTINCT visitor) AS n, COUNT(*) AS views, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces
-       FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY stage_index`,
+       FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:page_views} GROUP BY stage_index`,
   );
   const [active] = await q<{ n: number }>(
-    `SELECT COUNT(*) AS n FROM (SELECT visitor FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3
-       UNION SELECT visitor FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3)`,
+    `SELECT COUNT(*) AS n FROM (SELECT visitor FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:page_views}
+       UNION SELECT visitor FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:purchases})`,
   );
   const pages = await q<{ path: string; stage: number; views: number; visitors: number; exits: number }>(
     `SELECT path, stage_index AS stage, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
-       FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY path, stage_index ORDER BY path, stage_index`,
+       FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:page_views} GROUP BY path, stage_index ORDER BY path, stage_index`,
   );
   const moves = await q<{ f: number | null; k: number; visitor: string; since: number | null }>(
-    'SELECT from_index AS f, to_index AS k, visitor, since_ms AS since FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3',
+    'SELECT from_index AS f, to_index AS k, visitor, since_ms AS since FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:transitions}',
   );
   const pairs = new Map<string, { from: string | null; to: string; count: number; visitors: Set<string>; since: number[]; f: number | null; k: number }>();
   for (const m of moves) {
@@ -74,7 +119,7 @@ async function reference(from: number, to: number) {
   const transitions = [...pairs.values()]
     .sort((a, b) => b.count - a.count || b.visitors.size - a.visitors.size || Number(a.f !== null) - Number(b.f !== null) || (a.f ?? 0) - (b.f ?? 0) || a.k - b.k)
     .map((p) => ({ from: p.from, to: p.to, count: p.count, visitors: p.visitors.size, median_ms: p.f === null ? null : median(p.since) }));
-  const [buyers] = await q<{ n: number }>('SELECT COUNT(DISTINCT visitor) AS n FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3');
+  const [buyers] = await q<{ n: number }>('SELECT COUNT(DISTINCT visitor) AS n FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:purchases}');
   const of = (k: number) => firsts.filter((r) => r.k === k);
   return {
     funnel: STAGES.map((stage, k) => {
@@ -102,12 +147,29 @@ async function reference(from: number, to: number) {
   };
 }
 
+/** The reports of a period (with a filter, when given) equal the reference numbers. */
+async function expectReportsEqualReference(from: number, to: number, filter: Filter = {}) {
+  const query = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...Object.fromEntries(Object.entries(filter).map(([d, vs]) => [d, vs.join(',')])) };
+  const want = await reference(from, to, filter);
+  const funnel = await report<FunnelReport>(site, 'funnel', query);
+  const kpis = await report<KpisReport>(site, 'kpis', query);
+  expect(funnel.stages).toEqual(want.funnel);
+  expect(kpis.stages.map(({ stage, views, visitors, bounce_rate, to_next_stage }) => ({ stage, views, visitors, bounce_rate, to_next_stage }))).toEqual(want.kpis);
+  expect(kpis.decision.conversion_rate).toBe(want.conversion_rate);
+  const friction = await report<FrictionReport>(site, 'friction', query);
+  const pages = friction.pages.map(({ path, stage, views, visitors, exits }) => ({ path, stage, views, visitors, exits }));
+  pages.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage)));
+  expect(pages).toEqual(want.pages);
+  expect((await report<TransitionsReport>(site, 'transitions', query)).transitions).toEqual(want.transitions);
+  return want;
+}
+
 beforeAll(async () => {
   site = await registerSite();
   const events = history();
   // Out of order: later batches first, as an offline outbox may deliver.
   const batches = Array.from({ length: Math.ceil(events.length / 25) }, (_, i) => events.slice(i * 25, (i + 1) * 25)).reverse();
-  for (const batch of batches) expect((await send(site.id, batch)).accepted).toBe(batch.length);
+  for (const [i, batch] of batches.entries()) expect((await sendFrom(batch, i)).accepted).toBe(batch.length);
 });
 
 describe('distinct visitors without grouping by visitor', () => {
@@ -117,18 +179,7 @@ describe('distinct visitors without grouping by visitor', () => {
       fc.asyncProperty(fc.integer({ min: 0, max: 11 * 24 * 60 }), fc.integer({ min: 1, max: 11 * 24 * 60 }), fc.nat({ max: 59_999 }), async (fromMinute, minutes, ms) => {
         const from = start + fromMinute * 60_000 - ms;
         const to = from + minutes * 60_000;
-        const query = { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
-        const want = await reference(from, to);
-        const funnel = await report<FunnelReport>(site, 'funnel', query);
-        const kpis = await report<KpisReport>(site, 'kpis', query);
-        expect(funnel.stages).toEqual(want.funnel);
-        expect(kpis.stages.map(({ stage, views, visitors, bounce_rate, to_next_stage }) => ({ stage, views, visitors, bounce_rate, to_next_stage }))).toEqual(want.kpis);
-        expect(kpis.decision.conversion_rate).toBe(want.conversion_rate);
-        const friction = await report<FrictionReport>(site, 'friction', query);
-        const pages = friction.pages.map(({ path, stage, views, visitors, exits }) => ({ path, stage, views, visitors, exits }));
-        pages.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage)));
-        expect(pages).toEqual(want.pages);
-        expect((await report<TransitionsReport>(site, 'transitions', query)).transitions).toEqual(want.transitions);
+        await expectReportsEqualReference(from, to);
         // The three readings of first entries agree (the rollup one, taken above for wide periods, and the index ranges).
         const range = { from, to, now: Date.now() };
         for (const lookAhead of ['next_ms', 'onward_ms'] as const) {
@@ -144,5 +195,28 @@ describe('distinct visitors without grouping by visitor', () => {
     const [rows] = (await env.DB.prepare('SELECT COUNT(*) AS n FROM transitions WHERE site = ?').bind(site.id).all<{ n: number }>()).results;
     expect(all.funnel.reduce((a, s) => a + s.visitors, 0)).toBeLessThan(rows!.n);
     expect(all.funnel.some((s) => (s.rate_from_previous ?? 0) > 0)).toBe(true);
+  });
+
+  it('with any filter on dimensions, give the reference numbers over the rows of the matching sessions only, for any period', async () => {
+    const values = async (d: string) =>
+      (await env.DB.prepare(`SELECT DISTINCT ${d} AS v FROM sessions WHERE site = ? ORDER BY 1`).bind(site.id).all<{ v: string }>()).results.map((r) => r.v);
+    const present: Record<string, string[]> = {};
+    for (const d of ['channel', 'device', 'country', 'source', 'browser']) present[d] = await values(d);
+    // Not vacuous: the history's sessions differ in each dimension filtered on.
+    for (const d of ['channel', 'device', 'country']) expect(present[d]!.length).toBeGreaterThan(1);
+    const filters = fc
+      .uniqueArray(fc.constantFrom('channel', 'device', 'country', 'source', 'browser'), { minLength: 1, maxLength: 2 })
+      .chain((dims) => fc.tuple(...dims.map((d) => fc.subarray([...present[d]!, ...(d === 'country' ? ['JP'] : d === 'source' ? ['nobody.example'] : [])], { minLength: 1 }).map((vs) => [d, vs] as const))))
+      .map((entries) => Object.fromEntries(entries) as Filter);
+    let nonEmpty = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 11 * 24 * 60 }), fc.integer({ min: 1, max: 11 * 24 * 60 }), fc.nat({ max: 59_999 }), filters, async (fromMinute, minutes, ms, filter) => {
+        const from = start + fromMinute * 60_000 - ms;
+        const want = await expectReportsEqualReference(from, from + minutes * 60_000, filter);
+        if (want.funnel.some((s) => s.visitors > 0)) nonEmpty++;
+      }),
+      { numRuns: 40 },
+    );
+    expect(nonEmpty).toBeGreaterThan(10);
   });
 });

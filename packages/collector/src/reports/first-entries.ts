@@ -1,6 +1,7 @@
 // The visitors' first entries into each stage in a period, and how many of them reached further before it ended.
 import { HOUR_MS } from '../derive/store.ts';
 import { periodIsWide } from './plan.ts';
+import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
 import { FIRST_ENTRY_IN_PERIOD, stagePositions, type ReportSite } from './sql.ts';
 
@@ -34,6 +35,7 @@ export async function firstEntries(
   const inStages = stagePositions('to_index', site);
   const reached = `COUNT(CASE WHEN time + ${lookAhead} < ?3 THEN 1 END)`;
   const binds: unknown[] = [site.id, range.from, range.to];
+  if (range.filter) return filteredFirstEntries(db, site, range, lookAhead);
   let sql: string;
   // How many moves come at or after the period's end (capped): look-aheads can only land there.
   const after = await db
@@ -75,4 +77,32 @@ export async function firstEntries(
   }
   const { results } = await db.prepare(sql).bind(...binds).all<StageEntries & { k: number }>();
   return new Map(results.map((r) => [r.k, { entered: r.entered, reached: r.reached }]));
+}
+
+/**
+ * First entries with a session filter: the previous-entry columns count over all of a visitor's sessions, so
+ * the matching sessions' moves of the period are grouped by visitor instead, the first of each in (time, event id) order.
+ */
+async function filteredFirstEntries(db: D1Database, site: ReportSite, range: Range, lookAhead: 'next_ms' | 'onward_ms'): Promise<Map<number, StageEntries>> {
+  const { results } = await db
+    .prepare(
+      `SELECT to_index AS k, COUNT(*) AS entered, COUNT(CASE WHEN time + d < ?3 THEN 1 END) AS reached FROM (
+         SELECT to_index, time, ${lookAhead} AS d, ROW_NUMBER() OVER (PARTITION BY visitor, to_index ORDER BY time, event_id) AS rn
+           FROM transitions WHERE site = ?1 AND ${stagePositions('to_index', site)} AND time >= ?2 AND time < ?3${sessionCondition(site.id, range.filter)}
+       ) WHERE rn = 1 GROUP BY to_index`,
+    )
+    .bind(site.id, range.from, range.to)
+    .all<StageEntries & { k: number }>();
+  return new Map(results.map((r) => [r.k, { entered: r.entered, reached: r.reached }]));
+}
+
+/**
+ * The look-ahead (`next_ms`) of each visitor's first entry into stage ?4 among the matching sessions' moves of the
+ * period, when it lands before the period's end, in order: the funnel's median with a filter. Binds ?1 site, ?2 from, ?3 to, ?4 stage.
+ */
+export function filteredNextSelect(site: string, range: Range): string {
+  return `SELECT d FROM (
+            SELECT next_ms AS d, time, ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY time, event_id) AS rn
+              FROM transitions WHERE site = ?1 AND to_index = ?4 AND time >= ?2 AND time < ?3${sessionCondition(site, range.filter)}
+          ) WHERE rn = 1 AND d IS NOT NULL AND time + d < ?3 ORDER BY d`;
 }

@@ -2,23 +2,15 @@
 // the friction signals the script captures on them (rage, dead and error clicks, quick backs, field errors).
 import { FRICTION_EVENTS, type FrictionPage, type FrictionReport, type FrictionTarget } from '@parcours/protocol';
 import { CART_SQL, cartBinds } from './carts.ts';
-import { pathViews } from './path-views.ts';
-import type { Range } from './query.ts';
+import { sessionCondition } from './filter.ts';
+import { pathViewDayBinds, pathViewRows } from './path-views.ts';
+import { periodIsWide } from './plan.ts';
+import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
 
-/** Most pages listed. */
-export const MAX_FRICTION_PAGES = 100;
 /** Most targets listed per page. */
 export const MAX_FRICTION_TARGETS = 10;
 
-/** Each friction signal's event type (protocol FRICTION_EVENTS) and the page field that counts it. */
-const SIGNALS = {
-  rage_click: 'rage_clicks',
-  dead_click: 'dead_clicks',
-  error_click: 'error_clicks',
-  quick_back: 'quick_backs',
-  field_error: 'field_errors',
-} as const satisfies Record<(typeof FRICTION_EVENTS)[number], keyof FrictionPage>;
 const SIGNAL_TYPES = FRICTION_EVENTS.map((t) => `'${t}'`).join(',');
 
 type Counts = Pick<FrictionPage, 'views' | 'exits' | 'form_abandons' | 'cart_abandons'> &
@@ -30,7 +22,8 @@ type Counts = Pick<FrictionPage, 'views' | 'exits' | 'form_abandons' | 'cart_aba
  * and depth = (stage position + 1) / stage count. A quick back leaves the page, like an exit; a click or field that
  * fails hurts without ending the visit: half a loss. Losses alone favour busy pages, the loss rate alone favours pages
  * seen twice; their product ranks by both. Depth weighs a loss near the purchase above one on a blog post, where
- * leaving is normal.
+ * leaving is normal. The report computes it in SQL (FRICTION_SCORE_SQL) to rank and cut there; this is the same
+ * arithmetic, in the same order, for tests and readers.
  */
 export function frictionScore(p: Counts, stageIndex: number, stageCount: number): number {
   const hurts = (p.rage_clicks ?? 0) + (p.dead_clicks ?? 0) + (p.error_clicks ?? 0) + (p.field_errors ?? 0);
@@ -39,79 +32,106 @@ export function frictionScore(p: Counts, stageIndex: number, stageCount: number)
   return Math.round(losses * Math.min(1, losses / Math.max(1, p.views)) * depth * 1000) / 1000;
 }
 
-/** Pages seen or abandoned in the period, highest friction score first. */
-export async function friction(db: D1Database, site: ReportSite, range: Range, abandonAfterMinutes: number): Promise<FrictionReport> {
-  const [views, [formAbandons, cartAbandons, signals]] = await Promise.all([
-    pathViews(db, site.id, range),
-    db.batch([
-      db
+/** frictionScore over a row's sums; ?9 is the stage count. SQLite's ROUND of a positive number is Math.round. */
+const LOSSES =
+  '(exits + form_abandons + cart_abandons + quick_backs + (rage_clicks + dead_clicks + error_clicks + field_errors) / 2.0)';
+const FRICTION_SCORE_SQL = `ROUND(${LOSSES} * MIN(1.0, ${LOSSES} * 1.0 / MAX(1, views)) * ((stage_index + 1) * 1.0 / MAX(1, ?9)) * 1000) / 1000.0`;
+
+type PageRow = Omit<FrictionPage, 'stage' | 'exit_rate' | 'targets'> & { stage_index: number };
+type TargetRow = { path: string; stage_index: number; kind: FrictionTarget['kind']; target: string; count: number };
+
+/**
+ * Pages seen, abandoned or stalled on in the period, highest friction score first (then views, then path), at most
+ * `limit` of them, each with its MAX_FRICTION_TARGETS most frequent targets. Every page of the period is grouped and
+ * scored inside the database and only the `limit` best leave it (a site with 40,000 paths used to send them all to the
+ * Worker); the targets are then read for those pages only.
+ */
+export async function friction(
+  db: D1Database,
+  site: ReportSite,
+  range: Range,
+  abandonAfterMinutes: number,
+  limit = DEFAULT_LIST_LIMIT,
+): Promise<FrictionReport> {
+  // A filter keeps the rows of the matching sessions: their page views, form abandons, signals and the carts they opened.
+  const filtered = sessionCondition(site.id, range.filter);
+  const wide = !filtered && (await periodIsWide(db, site.id, range));
+  const [, , , threshold] = cartBinds(site, range, abandonAfterMinutes);
+  const { results: pages } = await db
+    .prepare(
+      `SELECT path, stage_index, views, visitors, exits, form_abandons, cart_abandons, rage_clicks, dead_clicks, error_clicks,
+              quick_backs, field_errors, ${FRICTION_SCORE_SQL} AS score FROM (
+         SELECT path, stage_index, SUM(views) AS views, SUM(visitors) AS visitors, SUM(exits) AS exits,
+                SUM(form_abandons) AS form_abandons, SUM(cart_abandons) AS cart_abandons, SUM(rage_clicks) AS rage_clicks,
+                SUM(dead_clicks) AS dead_clicks, SUM(error_clicks) AS error_clicks, SUM(quick_backs) AS quick_backs,
+                SUM(field_errors) AS field_errors FROM (
+           SELECT path, stage_index, views, visitors, exits, 0 AS form_abandons, 0 AS cart_abandons, 0 AS rage_clicks,
+                  0 AS dead_clicks, 0 AS error_clicks, 0 AS quick_backs, 0 AS field_errors FROM (${pathViewRows(wide, filtered)})
+           UNION ALL
+           SELECT path, stage_index, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM events
+            WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL${filtered}
+           UNION ALL
+           SELECT exit_path, exit_stage, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 FROM carts
+            WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path IS NOT NULL${filtered}
+           UNION ALL
+           SELECT path, stage_index, 0, 0, 0, 0, 0, type = 'rage_click', type = 'dead_click', type = 'error_click',
+                  type = 'quick_back', type = 'field_error' FROM events
+            WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND time >= ?2 AND time < ?3${filtered}
+         ) GROUP BY path, stage_index
+           HAVING SUM(views) > 0 OR SUM(form_abandons) > 0 OR SUM(cart_abandons) > 0 OR SUM(rage_clicks) > 0
+               OR SUM(dead_clicks) > 0 OR SUM(error_clicks) > 0 OR SUM(quick_backs) > 0 OR SUM(field_errors) > 0
+       ) ORDER BY score DESC, views DESC, path, stage_index LIMIT ?10`,
+    )
+    .bind(site.id, range.from, range.to, threshold, ...pathViewDayBinds(range), site.stages.length, limit)
+    .all<PageRow>();
+
+  // The listed pages' top targets (a field error's target is its field; a quick back has none), ranked in SQL.
+  const listed = JSON.stringify(pages.map((p) => [p.path, p.stage_index]));
+  const { results: targets } = pages.length
+    ? await db
         .prepare(
-          `SELECT path, stage_index, COUNT(*) AS n FROM events
-            WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL GROUP BY path, stage_index`,
+          `SELECT path, stage_index, kind, target, count FROM (
+             SELECT path, stage_index, kind, target, count,
+                    ROW_NUMBER() OVER (PARTITION BY path, stage_index ORDER BY count DESC, kind, target) AS rn FROM (
+               SELECT path, stage_index, type AS kind,
+                      COALESCE(json_extract(data, '$.target'), json_extract(data, '$.field')) AS target, COUNT(*) AS count
+                 FROM events
+                WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND type != 'quick_back' AND time >= ?2 AND time < ?3${filtered}
+                  AND path IN (SELECT value ->> 0 FROM json_each(?4))
+                GROUP BY path, stage_index, kind, target HAVING target IS NOT NULL))
+            WHERE rn <= ?5 AND (path, stage_index) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?4))`,
         )
-        .bind(site.id, range.from, range.to),
-      db
-        .prepare(
-          `SELECT exit_path AS path, exit_stage AS stage_index, COUNT(*) AS n FROM carts
-            WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path IS NOT NULL GROUP BY exit_path, exit_stage`,
-        )
-        .bind(...cartBinds(site, range, abandonAfterMinutes)),
-      // Friction signals by page, kind and target (a field error's target is its field; a quick back has none).
-      db
-        .prepare(
-          `SELECT path, stage_index, type, COALESCE(json_extract(data, '$.target'), json_extract(data, '$.field')) AS target, COUNT(*) AS n
-             FROM events WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND time >= ?2 AND time < ?3
-            GROUP BY path, stage_index, type, target`,
-        )
-        .bind(site.id, range.from, range.to),
-    ]),
-  ]);
-  type Row = { path: string; stage_index: number; views?: number; visitors?: number; exits?: number; n?: number; type?: keyof typeof SIGNALS; target?: string | null };
-  const pages = new Map<string, FrictionPage & { stage_index: number }>();
-  const page = (r: Row) => {
-    const key = JSON.stringify([r.path, r.stage_index]);
-    let p = pages.get(key);
-    if (!p) {
-      p = {
-        path: r.path,
-        stage: site.stages[r.stage_index] ?? String(r.stage_index),
-        stage_index: r.stage_index,
-        views: 0,
-        visitors: 0,
-        exits: 0,
-        exit_rate: 0,
-        form_abandons: 0,
-        cart_abandons: 0,
-        rage_clicks: 0,
-        dead_clicks: 0,
-        error_clicks: 0,
-        quick_backs: 0,
-        field_errors: 0,
-        score: 0,
-        targets: [],
-      };
-      pages.set(key, p);
-    }
-    return p;
-  };
-  for (const r of views) Object.assign(page(r), { views: r.views, visitors: r.visitors, exits: r.exits });
-  for (const r of formAbandons!.results as Row[]) page(r).form_abandons = r.n ?? 0;
-  for (const r of cartAbandons!.results as Row[]) page(r).cart_abandons = r.n ?? 0;
-  for (const r of signals!.results as Row[]) {
-    const p = page(r);
-    p[SIGNALS[r.type!]] += r.n ?? 0;
-    if (r.target && r.type != 'quick_back') p.targets.push({ kind: r.type as FrictionTarget['kind'], target: r.target, count: r.n ?? 0 });
+        .bind(site.id, range.from, range.to, listed, MAX_FRICTION_TARGETS)
+        .all<TargetRow>()
+    : { results: [] as TargetRow[] };
+  const targetsOf = new Map<string, FrictionTarget[]>();
+  for (const t of targets) {
+    const key = JSON.stringify([t.path, t.stage_index]);
+    const list = targetsOf.get(key) ?? [];
+    list.push({ kind: t.kind, target: t.target, count: t.count });
+    targetsOf.set(key, list);
   }
 
-  const out: FrictionPage[] = [];
-  for (const { stage_index, ...p } of pages.values()) {
-    p.exit_rate = rate(p.exits, p.views);
-    p.score = frictionScore(p, stage_index, site.stages.length);
-    p.targets = p.targets
-      .sort((a, b) => b.count - a.count || (a.kind + a.target < b.kind + b.target ? -1 : 1))
-      .slice(0, MAX_FRICTION_TARGETS);
-    out.push(p);
-  }
-  out.sort((a, b) => b.score - a.score || b.views - a.views || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { pages: out.slice(0, MAX_FRICTION_PAGES) };
+  return {
+    pages: pages.map(({ stage_index, ...p }) => ({
+      path: p.path,
+      stage: site.stages[stage_index] ?? String(stage_index),
+      views: p.views,
+      visitors: p.visitors,
+      exits: p.exits,
+      exit_rate: rate(p.exits, p.views),
+      form_abandons: p.form_abandons,
+      cart_abandons: p.cart_abandons,
+      rage_clicks: p.rage_clicks,
+      dead_clicks: p.dead_clicks,
+      error_clicks: p.error_clicks,
+      quick_backs: p.quick_backs,
+      field_errors: p.field_errors,
+      score: p.score,
+      // In the SQL's order: most frequent first, then by kind and target.
+      targets: (targetsOf.get(JSON.stringify([p.path, stage_index])) ?? []).sort(
+        (a, b) => b.count - a.count || a.kind.localeCompare(b.kind) || (a.target < b.target ? -1 : a.target > b.target ? 1 : 0),
+      ),
+    })),
+  };
 }

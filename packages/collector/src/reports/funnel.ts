@@ -1,7 +1,7 @@
 // The funnel report: visitors who reached each stage in the period, and how many went on to the next one.
 import type { FunnelReport } from '@parcours/protocol';
 import type { Range } from './query.ts';
-import { firstEntries } from './first-entries.ts';
+import { filteredNextSelect, firstEntries } from './first-entries.ts';
 import { FIRST_ENTRY_IN_PERIOD, mediansAtOffset, rate, type ReportSite } from './sql.ts';
 
 /**
@@ -21,7 +21,9 @@ export async function funnel(db: D1Database, site: ReportSite, range: Range): Pr
     [...perStage].map(([k, r]) => ({
       key: String(k),
       n: r.reached,
-      select: `SELECT next_ms AS d FROM transitions INDEXED BY transitions_site_next
+      select: range.filter
+        ? filteredNextSelect(site.id, range)
+        : `SELECT next_ms AS d FROM transitions INDEXED BY transitions_site_next
                 WHERE site = ?1 AND to_index = ?4 AND next_ms IS NOT NULL AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD}
                   AND time + next_ms < ?3 ORDER BY next_ms`,
       binds: [...binds, k],

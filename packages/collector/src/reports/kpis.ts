@@ -2,19 +2,21 @@
 import type { KpisReport, Money } from '@parcours/protocol';
 import { NO_CURRENCY } from './carts.ts';
 import { firstEntries } from './first-entries.ts';
+import { sessionCondition } from './filter.ts';
 import { pageViewStats } from './page-view-stats.ts';
 import type { Range } from './query.ts';
-import { cents, mediansAtOffset, rate, type ReportSite } from './sql.ts';
+import { cents, MAX_CURRENCIES, mediansAtOffset, rate, type ReportSite } from './sql.ts';
 
 /**
  * Per stage (of the pages viewed): views, visitors, bounce rate of sessions entering there,
  * median visible time; `to_next_stage`: of the visitors who entered the stage in the period, the
  * share who moved on to any later stage before the period ended.
- * Decision: purchasers / active visitors, mean basket per currency, median decision time.
+ * Decision: purchasers / active visitors, mean basket per currency (the MAX_CURRENCIES most bought in), median decision time.
  * Retention: share of the period's buyers whose purchase was not their first.
  */
 export async function kpis(db: D1Database, site: ReportSite, range: Range): Promise<KpisReport> {
-  const pv = 'site = ?1 AND time >= ?2 AND time < ?3';
+  const filtered = sessionCondition(site.id, range.filter);
+  const pv = `site = ?1 AND time >= ?2 AND time < ?3${filtered}`;
   const binds = [site.id, range.from, range.to];
   const [{ stages: perStage, viewers }, moved, [purchasesOnly, baskets, buyers]] = await Promise.all([
     pageViewStats(db, site, range),
@@ -25,16 +27,20 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
       // when the last view at or before one of their purchases in it, or the first view after, lies in the period.
       db
         .prepare(
-          `SELECT COUNT(DISTINCT visitor) AS n FROM purchases INDEXED BY purchases_site_time
+          filtered
+            ? // The nearest page views may lie in other sessions: with a filter, the matching page views of the period are read.
+              `SELECT COUNT(DISTINCT visitor) AS n FROM purchases WHERE ${pv}
+                AND visitor NOT IN (SELECT visitor FROM page_views WHERE ${pv})`
+            : `SELECT COUNT(DISTINCT visitor) AS n FROM purchases INDEXED BY purchases_site_time
             WHERE ${pv} AND (view_before IS NULL OR view_before < ?2) AND (view_after IS NULL OR view_after >= ?3)`,
         )
         .bind(...binds),
       db
         .prepare(
           `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, AVG(value) AS value FROM purchases
-            WHERE ${pv} AND value IS NOT NULL GROUP BY 1 ORDER BY COUNT(*) DESC, currency`,
+            WHERE ${pv} AND value >= 0 GROUP BY 1 ORDER BY COUNT(*) DESC, currency LIMIT ?4`,
         )
-        .bind(...binds),
+        .bind(...binds, MAX_CURRENCIES),
       db
         .prepare(
           `SELECT COUNT(DISTINCT visitor) AS buyers, COUNT(DISTINCT CASE WHEN nth > 1 THEN visitor END) AS repeat_buyers,
@@ -52,14 +58,14 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
       n: r.timed,
       // INDEXED BY: without statistics SQLite would take the time index and sort; this one is already in order.
       select: `SELECT visible_ms AS d FROM page_views INDEXED BY page_views_site_visible
-                WHERE site = ?1 AND stage_index = ?4 AND visible_ms IS NOT NULL AND time >= ?2 AND time < ?3 ORDER BY visible_ms`,
+                WHERE site = ?1 AND stage_index = ?4 AND visible_ms IS NOT NULL AND time >= ?2 AND time < ?3${filtered} ORDER BY visible_ms`,
       binds: [...binds, k],
     })),
     {
       key: 'decision',
       n: b.timed ?? 0,
       select: `SELECT decision_ms AS d FROM purchases INDEXED BY purchases_site_decision
-                WHERE site = ?1 AND decision_ms IS NOT NULL AND time >= ?2 AND time < ?3 ORDER BY decision_ms`,
+                WHERE site = ?1 AND decision_ms IS NOT NULL AND time >= ?2 AND time < ?3${filtered} ORDER BY decision_ms`,
       binds,
     },
   ]);

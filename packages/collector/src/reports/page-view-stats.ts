@@ -1,5 +1,6 @@
 // Page views of a period per page stage (views, visitors, entries, bounces, visible times) and the distinct viewers.
 import { HOUR_MS } from '../derive/store.ts';
+import { sessionCondition } from './filter.ts';
 import { periodIsWide } from './plan.ts';
 import type { Range } from './query.ts';
 import { stagePositions, type ReportSite } from './sql.ts';
@@ -32,7 +33,22 @@ export async function pageViewStats(db: D1Database, site: ReportSite, range: Ran
   const inStages = stagePositions('stage_index', site);
   const binds = [site.id, range.from, range.to];
   let rows: Row[];
-  if (!(await periodIsWide(db, site.id, range))) {
+  const filtered = sessionCondition(site.id, range.filter);
+  if (filtered) {
+    // The previous-view columns count over all of a visitor's sessions: with a filter, distinct visitors are counted.
+    const where = `site = ?1 AND ${inStages} AND time >= ?2 AND time < ?3${filtered}`;
+    rows = (
+      await db
+        .prepare(
+          `SELECT stage_index AS k, COUNT(*) AS views, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces,
+                  COUNT(visible_ms) AS timed, COUNT(DISTINCT visitor) AS visitors, 0 AS viewers
+             FROM page_views WHERE ${where} GROUP BY stage_index
+           UNION ALL SELECT -1, 0, 0, 0, 0, 0, COUNT(DISTINCT visitor) FROM page_views WHERE ${where}`,
+        )
+        .bind(...binds)
+        .all<Row>()
+    ).results;
+  } else if (!(await periodIsWide(db, site.id, range))) {
     rows = (
       await db
         .prepare(

@@ -6,6 +6,12 @@ export function rate(numerator: number, denominator: number): number {
   return Math.min(1, Math.max(0, numerator / denominator));
 }
 
+/**
+ * Most currencies a money list holds (`abandoned_value`, `average_basket`): the largest first. A shop
+ * sells in a handful; any three letters are a valid currency code, so an unbounded list could be 17,576 long.
+ */
+export const MAX_CURRENCIES = 20;
+
 /** Money rounded to cents. */
 export function cents(value: number): number {
   return Math.round(value * 100) / 100;

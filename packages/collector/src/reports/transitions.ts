@@ -2,13 +2,15 @@
 import type { TransitionsReport } from '@parcours/protocol';
 import { HOUR_MS } from '../derive/store.ts';
 import type { Range } from './query.ts';
+import { sessionCondition } from './filter.ts';
 import { periodIsWide } from './plan.ts';
 import { mediansAtOffset, stagePositions, type ReportSite } from './sql.ts';
 
 /**
  * Moves whose time lies in the period, grouped by (from, to), most frequent first; `from` is null
  * for a visitor's first stage, `median_ms` is the median time spent in `from` before the move
- * (null for first stages).
+ * (null for first stages). Bounded by the site's stages: at most n × (n + 1) pairs for n stages (420 for
+ * the most a site may declare, MAX_STAGES = 20), the LIMIT of both readings.
  */
 export async function transitions(db: D1Database, site: ReportSite, range: Range): Promise<TransitionsReport> {
   const order = 'ORDER BY count DESC, visitors DESC, from_index IS NOT NULL, from_index, to_index';
@@ -19,7 +21,10 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
   const endHour = Math.max(firstHour, Math.floor(range.to / HOUR_MS));
   const partial = `SELECT to_index, IFNULL(from_index, -1), 1, prev_pair IS NULL FROM transitions INDEXED BY transitions_site_time
                     WHERE site = ?1 AND ${stagePositions('to_index', site)}`;
-  const wide = await periodIsWide(db, site.id, range);
+  // With a filter the previous-move columns (over all sessions) cannot count visitors: the period's matching moves are grouped.
+  const filtered = sessionCondition(site.id, range.filter);
+  const wide = !filtered && (await periodIsWide(db, site.id, range));
+  const pairs = site.stages.length * (site.stages.length + 1);
   const sql = wide
     ? // Wide: pair_hours for the whole hours (moves, and first moves of their pair ever), the moves of the partial first
       // and last hours, and the moves whose previous one of the pair came before the period (a move from NULL, a
@@ -32,9 +37,12 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
          UNION ALL
          SELECT to_index, from_index, 0, 1 FROM transitions INDEXED BY transitions_site_pair_first
           WHERE ${pair} AND prev_pair < ?2 AND time >= ?2 AND time < ?3
-       ) GROUP BY to_index, f HAVING SUM(n) > 0 ORDER BY count DESC, visitors DESC, f <> -1, f, to_index`
-    : `SELECT to_index, from_index, COUNT(*) AS count, COUNT(CASE WHEN prev_pair IS NULL OR prev_pair < ?2 THEN 1 END) AS visitors
-         FROM transitions INDEXED BY transitions_site_time WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index ${order}`;
+       ) GROUP BY to_index, f HAVING SUM(n) > 0 ORDER BY count DESC, visitors DESC, f <> -1, f, to_index LIMIT ${pairs}`
+    : filtered
+      ? `SELECT to_index, from_index, COUNT(*) AS count, COUNT(DISTINCT visitor) AS visitors
+           FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered} GROUP BY to_index, from_index ${order} LIMIT ${pairs}`
+      : `SELECT to_index, from_index, COUNT(*) AS count, COUNT(CASE WHEN prev_pair IS NULL OR prev_pair < ?2 THEN 1 END) AS visitors
+         FROM transitions INDEXED BY transitions_site_time WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index ${order} LIMIT ${pairs}`;
   const { results } = await db
     .prepare(sql)
     .bind(site.id, range.from, range.to, ...(wide ? [firstHour, endHour, firstHour * HOUR_MS, endHour * HOUR_MS] : []))
@@ -51,7 +59,7 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
         n: r.count,
         // INDEXED BY: without statistics SQLite would take the time index and sort; this one is already in order.
         select: `SELECT since_ms AS d FROM transitions INDEXED BY transitions_site_pair
-                  WHERE site = ?1 AND to_index = ?4 AND from_index = ?5 AND since_ms IS NOT NULL AND time >= ?2 AND time < ?3 ORDER BY since_ms`,
+                  WHERE site = ?1 AND to_index = ?4 AND from_index = ?5 AND since_ms IS NOT NULL AND time >= ?2 AND time < ?3${filtered} ORDER BY since_ms`,
         binds: [site.id, range.from, range.to, r.to_index, r.from_index],
       })),
   );

@@ -1,32 +1,96 @@
-// The admin API: register sites, change their options, read their ingestion counters, rotate read tokens.
+// The admin API: register sites, change their options, read their ingestion counters, rotate read tokens and ingest keys.
 import { Hono } from 'hono';
 import { isStageList } from '@parcours/protocol';
 import { newToken, requireAdmin, sha256Hex } from '../auth.ts';
 import { getSiteCounts } from '../db/site-stats.ts';
-import { getSite, insertSite, setReadTokenHash, updateSite, type Site, type SiteOptions } from '../db/sites.ts';
+import { getSite, insertSite, setIngestKeyHash, setReadTokenHash, updateSite, type Quota, type Site, type SiteOptions } from '../db/sites.ts';
 import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
+import { limitAdmin } from '../rate-limit.ts';
+import { MAX_ABANDON_MINUTES } from '../reports/query.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
 
-admin.use('*', requireAdmin);
+admin.use('*', limitAdmin, requireAdmin);
 
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
-const isOrigin = (o: unknown) => o === '*' || (typeof o === 'string' && /^https?:\/\/[^/\s]+$/.test(o));
+/** What an origin may be written as: scheme and host (letters, digits, dots, hyphens, or an IPv6 literal), an optional port. */
+const PLAIN_ORIGIN = /^https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
-/** The options of an admin request body (`origins`, `stages`, `bot_filter`, `visitor_ids`); `400 invalid-site-config` if any is malformed. */
+/**
+ * An origin as browsers send it in `Origin` (lower-case host, no default port), or `*` for any; null when
+ * it is not a plain `scheme://host[:port]`: a wildcard host, user info, a path (even `/`), a query or a
+ * fragment could never equal a browser's `Origin` header and would only hide a mistake.
+ */
+export function normalOrigin(o: unknown): string | null {
+  if (o === '*') return o;
+  if (typeof o !== 'string' || o.length > 300 || !PLAIN_ORIGIN.test(o)) return null;
+  try {
+    return new URL(o).origin;
+  } catch {
+    return null; // a port over 65535, an IPv6 literal that is not one
+  }
+}
+
+/** Longest retention that may be set: 100 years. */
+export const MAX_RETENTION_DAYS = 36_500;
+/** Largest value of each quota (0 stops ingestion of the site: every valid event is over it). */
+export const MAX_QUOTA: Quota = { events_per_day: 1e9, bytes_per_day: 1e12, events_per_visitor_per_day: 1e9 };
+
+const isWhole = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+
+/** A `quota` object: any of its three keys, each a whole number from 0 to its maximum; anything else is refused. */
+function readQuota(v: unknown): Partial<Quota> | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(400, 'invalid-site-config');
+  const out: Partial<Quota> = {};
+  for (const [k, n] of Object.entries(v)) {
+    if (!Object.hasOwn(MAX_QUOTA, k) || !isWhole(n, 0, MAX_QUOTA[k as keyof Quota])) fail(400, 'invalid-site-config');
+    out[k as keyof Quota] = n;
+  }
+  return out;
+}
+
+/**
+ * The options of an admin request body (`origins`, `stages`, `bot_filter`, `visitor_ids`, `retention_days`,
+ * `abandon_after`, `require_ingest_key`, `quota`); `400 invalid-site-config` if any is malformed.
+ */
 function readOptions(body: Record<string, unknown>): SiteOptions {
-  const { origins, stages, bot_filter, visitor_ids } = body;
-  if (origins !== undefined && (!Array.isArray(origins) || !origins.every(isOrigin))) fail(400, 'invalid-site-config');
+  const { origins, stages, bot_filter, visitor_ids, retention_days, abandon_after, require_ingest_key, quota } = body;
+  const normal = origins === undefined ? undefined : Array.isArray(origins) ? origins.map(normalOrigin) : [null];
+  if (normal?.includes(null)) fail(400, 'invalid-site-config');
   if (stages !== undefined && !isStageList(stages)) fail(400, 'invalid-site-config');
   if (bot_filter !== undefined && typeof bot_filter !== 'boolean') fail(400, 'invalid-site-config');
   if (visitor_ids !== undefined && visitor_ids !== 'client' && visitor_ids !== 'cookieless') fail(400, 'invalid-site-config');
-  return { origins: origins as string[] | undefined, stages, botFilter: bot_filter, visitorIds: visitor_ids };
+  if (retention_days !== undefined && retention_days !== null && !isWhole(retention_days, 1, MAX_RETENTION_DAYS)) fail(400, 'invalid-site-config');
+  if (abandon_after !== undefined && !(typeof abandon_after === 'number' && abandon_after > 0 && abandon_after <= MAX_ABANDON_MINUTES))
+    fail(400, 'invalid-site-config');
+  if (require_ingest_key !== undefined && typeof require_ingest_key !== 'boolean') fail(400, 'invalid-site-config');
+  return {
+    origins: normal && [...new Set(normal as string[])],
+    stages,
+    botFilter: bot_filter,
+    visitorIds: visitor_ids,
+    retentionDays: retention_days as number | null | undefined,
+    abandonAfter: abandon_after,
+    requireIngestKey: require_ingest_key,
+    quota: readQuota(quota),
+  };
 }
 
 /** A site as the admin API shows it (never its token hash). */
 function describe(site: Site) {
-  return { id: site.id, origins: site.origins, stages: site.stages, bot_filter: site.botFilter, visitor_ids: site.visitorIds };
+  return {
+    id: site.id,
+    origins: site.origins,
+    stages: site.stages,
+    bot_filter: site.botFilter,
+    visitor_ids: site.visitorIds,
+    retention_days: site.retentionDays,
+    abandon_after: site.abandonAfter,
+    require_ingest_key: site.requireIngestKey,
+    quota: site.quota,
+  };
 }
 
 async function jsonBody(req: { json(): Promise<unknown> }): Promise<Record<string, unknown>> {
@@ -42,10 +106,11 @@ admin.post('/sites', async (c) => {
   const opts = readOptions(body);
   if (!opts.origins) fail(400, 'invalid-site-config');
   const token = newToken();
-  const created = await insertSite(c.env.DB, { ...opts, id, origins: opts.origins, readTokenHash: await sha256Hex(token) });
+  const ingestKey = newToken();
+  const created = await insertSite(c.env.DB, { ...opts, id, origins: opts.origins, readTokenHash: await sha256Hex(token), ingestKeyHash: await sha256Hex(ingestKey) });
   forgetSite(id); // none kept for an unknown id; after a write, always forget (ingest/site-cache.ts)
   if (!created) fail(409, 'site-exists');
-  return c.json({ id, read_token: token }, 201);
+  return c.json({ id, read_token: token, ingest_key: ingestKey }, 201);
 });
 
 admin.get('/sites/:id', async (c) => {
@@ -72,4 +137,14 @@ admin.post('/sites/:id/token', async (c) => {
   forgetSite(c.req.param('id'));
   if (!rotated) fail(404, 'not-found');
   return c.json({ id: c.req.param('id'), read_token: token });
+});
+
+/** A new ingest key (for senders without Origin, `x-parcours-key`): the old one stops working. */
+admin.post('/sites/:id/ingest-key', async (c) => {
+  const key = newToken();
+  const rotated = await setIngestKeyHash(c.env.DB, c.req.param('id'), await sha256Hex(key));
+  // Ingestion caches the hash for a few seconds: this isolate refuses the old key at once, others within 5 s.
+  forgetSite(c.req.param('id'));
+  if (!rotated) fail(404, 'not-found');
+  return c.json({ id: c.req.param('id'), ingest_key: key });
 });

@@ -14,14 +14,14 @@ const GENERATED_TIMEOUT = Math.max(60_000, RUNS * 100);
 /** Every code the README documents, by status. */
 const DOCUMENTED: Record<number, string[]> = {
   400: ['invalid-json', 'invalid-batch', 'unsupported-version', 'invalid-site', 'invalid-sent-at', 'too-many-events'],
-  403: ['unknown-site', 'origin-not-allowed'],
+  403: ['forbidden'],
   413: ['payload-too-large'],
   415: ['unsupported-media-type'],
-  429: ['rate-limited'],
+  429: ['rate-limited', 'quota-exceeded'],
 };
 const EVENT_ERRORS = new Set([
   'invalid-event', 'invalid-id', 'invalid-type', 'invalid-ts', 'invalid-stage', 'unknown-stage', 'invalid-visitor',
-  'invalid-session', 'invalid-url', 'invalid-number', 'duplicate-in-batch', 'storage-failed',
+  'invalid-session', 'invalid-url', 'invalid-number', 'invalid-amount', 'duplicate-in-batch', 'storage-failed',
 ]);
 
 const statuses = new Map<number, number>();
@@ -92,11 +92,16 @@ const hostileEvent = fc.oneof(
 
 // Sites of this file: their stored rows are checked against the schema at the end.
 const sites: string[] = [];
+/** Each site's ingest key: the hand-written cases post as a server would, without Origin. */
+const keys = new Map<string, string>();
 async function site(): Promise<string> {
-  const { id } = await registerSite({ origins: ['https://shop.example'] });
+  const { id, ingestKey } = await registerSite({ origins: ['https://shop.example'] });
   sites.push(id);
+  keys.set(id, ingestKey);
   return id;
 }
+/** The header of a server sending to `id`. */
+const asServer = (id: string) => ({ 'x-parcours-key': keys.get(id)! });
 
 describe('hostile input, generated', () => {
   it(`keeps every valid event of ${Math.round(RUNS / 2)} mixed batches and never answers 5xx`, async () => {
@@ -132,9 +137,10 @@ describe('hostile input, generated', () => {
     const id = await site();
     const envelope = fc.array(fc.tuple(fc.constantFrom('v', 'site', 'sent_at', 'events', 'dropped', '__proto__', 'constructor'), hostileValue), { minLength: 1, maxLength: 3 });
     await fc.assert(
-      fc.asyncProperty(envelope, fc.constantFrom(undefined, 'https://shop.example', 'https://evil.example', 'null'), async (changes, origin) => {
+      fc.asyncProperty(envelope, fc.constantFrom(undefined, 'key', 'wrong-key', 'https://shop.example', 'https://evil.example', 'null'), async (changes, sender) => {
         const body = own([...Object.entries({ v: 1, site: id, sent_at: Date.now(), events: freshEvents(2) }), ...changes]);
-        await send(JSON.stringify(body), origin ? { origin } : {});
+        const headers: Record<string, string> = sender === 'key' ? asServer(id) : sender === 'wrong-key' ? { 'x-parcours-key': 'x'.repeat(43) } : sender ? { origin: sender } : {};
+        await send(JSON.stringify(body), headers);
       }),
       { numRuns: Math.round(RUNS / 4) },
     );
@@ -157,21 +163,21 @@ describe('hostile input, hand-written', () => {
   it('refuses bodies over the limit, with and without Content-Length', async () => {
     const id = await site();
     const big = batch(id, freshEvents(1), { pad: 'x'.repeat(MAX_BODY_BYTES) });
-    expect((await send(big)).status).toBe(413);
+    expect((await send(big, asServer(id))).status).toBe(413);
     const bytes = new TextEncoder().encode(big);
     const stream = new ReadableStream({ pull: (c) => { c.enqueue(bytes); c.close(); } });
-    expect((await send(stream)).status).toBe(413);
+    expect((await send(stream, asServer(id))).status).toBe(413);
   });
 
   it('answers deep nesting with 400 or by dropping the nested props, never 5xx', async () => {
     const id = await site();
     const deep = '['.repeat(400_000) + ']'.repeat(400_000);
-    expect((await send(deep)).json).toEqual({ error: 'invalid-batch' });
+    expect((await send(deep, asServer(id))).json).toEqual({ error: 'invalid-batch' });
     const deepObject = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
-    expect((await send(deepObject)).status).toBe(400);
+    expect((await send(deepObject, asServer(id))).status).toBe(400);
     const [e] = freshEvents(1);
     const nestedProps = JSON.stringify({ v: 1, site: id, sent_at: Date.now(), events: [{ ...e, props: { plan: 'pro' } }] }).replace('"plan":"pro"', `"plan":"pro","deep":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`);
-    const { json } = await send(nestedProps);
+    const { json } = await send(nestedProps, asServer(id));
     expect(json.accepted).toBe(1);
     const row = await env.DB.prepare('SELECT data FROM events WHERE id = ?').bind(e!.id).first<{ data: string }>();
     expect(JSON.parse(row!.data).props).toEqual({ plan: 'pro' });
@@ -181,9 +187,20 @@ describe('hostile input, hand-written', () => {
     const id = await site();
     const [e] = freshEvents(1);
     const body = batch(id, [{ ...e, title: 'X' }]).replace('"title":"X"', '"title":"a\\ud800b\\udfffc\\u0000d"');
-    expect((await send(body)).json.accepted).toBe(1);
+    expect((await send(body, asServer(id))).json.accepted).toBe(1);
     const row = await env.DB.prepare('SELECT data FROM events WHERE id = ?').bind(e!.id).first<{ data: string }>();
     expect(JSON.parse(row!.data).title).toBe('abcd');
+  });
+
+  it('strips control and format characters (bidi overrides, zero-width spaces, ESC) from every stored text', async () => {
+    const id = await site();
+    const [e] = freshEvents(1);
+    const dirty = 'check\u202Eout\u200B\u001B[2J\u2067\u00AD';
+    const { json } = await send(batch(id, [{ ...e, title: dirty, form: dirty, last_field: dirty, url: `https://shop.example/${dirty}`, props: { [dirty]: dirty } }]), asServer(id));
+    expect(json.accepted).toBe(1);
+    const row = await env.DB.prepare('SELECT form, last_field, path, data FROM events WHERE id = ?').bind(e!.id).first<{ form: string; last_field: string; path: string; data: string }>();
+    expect(row).toMatchObject({ form: 'checkout[2J', last_field: 'checkout[2J', path: '/checkout[2J' });
+    expect(JSON.parse(row!.data)).toMatchObject({ title: 'checkout[2J', props: { 'checkout[2J': 'checkout[2J' } });
   });
 
   it('drops __proto__ and constructor keys at every level without polluting prototypes', async () => {
@@ -193,7 +210,7 @@ describe('hostile input, hand-written', () => {
       .replace('"x":1', '"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}')
       .replace('"ok":1', '"ok":1,"__proto__":{"polluted":true},"constructor":"c"')
       .replace('"visitor"', '"__proto__":{"polluted":true},"visitor"');
-    const { json } = await send(text);
+    const { json } = await send(text, asServer(id));
     expect(json.accepted).toBe(1);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const row = await env.DB.prepare('SELECT data FROM events WHERE id = ?').bind(e!.id).first<{ data: string }>();
@@ -205,7 +222,7 @@ describe('hostile input, hand-written', () => {
     const id = await site();
     const [a, b, c, d, ok] = freshEvents(5);
     const events = [{ ...a, ts: String(a!.ts) }, { ...b, scroll_pct: '50' }, { ...c, value: '12.5' }, { ...d, duration_ms: 1e400 }, ok];
-    const { json } = await send(batch(id, events).replace('"duration_ms":null', '"duration_ms":1e400'));
+    const { json } = await send(batch(id, events).replace('"duration_ms":null', '"duration_ms":1e400'), asServer(id));
     expect(json.rejected).toEqual([
       { index: 0, error: 'invalid-ts' },
       { index: 1, error: 'invalid-number' },
@@ -215,7 +232,7 @@ describe('hostile input, hand-written', () => {
     const row = await env.DB.prepare('SELECT data FROM events WHERE id = ?').bind(c!.id).first<{ data: string }>();
     expect(JSON.parse(row!.data).value).toBe(12.5);
     // NaN is not JSON at all.
-    expect((await send(batch(id, [ok]).replace(/"ts":\d+/, '"ts":NaN'))).json).toEqual({ error: 'invalid-json' });
+    expect((await send(batch(id, [ok]).replace(/"ts":\d+/, '"ts":NaN'), asServer(id))).json).toEqual({ error: 'invalid-json' });
   });
 
   it('keeps timestamps years off the receive time, clamped into the last 30 days, raw ts kept', async () => {
@@ -223,7 +240,7 @@ describe('hostile input, hand-written', () => {
     const [past, future] = freshEvents(2);
     past!.ts = Date.now() - 10 * 365 * 864e5;
     future!.ts = Date.now() + 50 * 365 * 864e5;
-    expect((await send(batch(id, [past, future]))).json.accepted).toBe(2);
+    expect((await send(batch(id, [past, future]), asServer(id))).json.accepted).toBe(2);
     const { results } = await env.DB.prepare('SELECT ts, time, received_at FROM events WHERE id IN (?, ?)').bind(past!.id, future!.id).all<{ ts: number; time: number; received_at: number }>();
     for (const r of results) {
       expect(r.time).toBeLessThanOrEqual(r.received_at);
@@ -236,7 +253,7 @@ describe('hostile input, hand-written', () => {
     const id = await site();
     const [a, b] = freshEvents(2);
     const sql = "'); DROP TABLE events; --\"";
-    const { json } = await send(batch(id, [{ ...a, form: sql, last_field: sql, title: sql, props: { q: sql } }, { ...b, visitor: sql }]));
+    const { json } = await send(batch(id, [{ ...a, form: sql, last_field: sql, title: sql, props: { q: sql } }, { ...b, visitor: sql }]), asServer(id));
     expect(json).toMatchObject({ accepted: 1, rejected: [{ index: 1, error: 'invalid-visitor' }] });
     const row = await env.DB.prepare('SELECT form, last_field, data FROM events WHERE id = ?').bind(a!.id).first<{ form: string; last_field: string; data: string }>();
     expect(row).toMatchObject({ form: sql, last_field: sql });
@@ -247,7 +264,7 @@ describe('hostile input, hand-written', () => {
   it('cuts very long strings to the documented lengths', async () => {
     const id = await site();
     const [e] = freshEvents(1);
-    const { json } = await send(batch(id, [{ ...e, title: 't'.repeat(500_000), form: 'f'.repeat(10_000), url: `https://shop.example/${'p'.repeat(5000)}` }]));
+    const { json } = await send(batch(id, [{ ...e, title: 't'.repeat(500_000), form: 'f'.repeat(10_000), url: `https://shop.example/${'p'.repeat(5000)}` }]), asServer(id));
     expect(json.accepted).toBe(1);
     const row = await env.DB.prepare('SELECT form, path, data FROM events WHERE id = ?').bind(e!.id).first<{ form: string; path: string; data: string }>();
     expect(row!.form.length).toBe(256);
@@ -257,8 +274,8 @@ describe('hostile input, hand-written', () => {
 
   it('refuses a batch one event over the limit and stores all of a batch at the limit (needing far more than 100 bound parameters)', async () => {
     const id = await site();
-    expect((await send(batch(id, freshEvents(501)))).json).toEqual({ error: 'too-many-events' });
-    expect((await send(batch(id, freshEvents(500)))).json).toEqual({ accepted: 500, duplicates: 0, rejected: [] });
+    expect((await send(batch(id, freshEvents(501)), asServer(id))).json).toEqual({ error: 'too-many-events' });
+    expect((await send(batch(id, freshEvents(500)), asServer(id))).json).toEqual({ accepted: 500, duplicates: 0, rejected: [] });
   });
 });
 
@@ -269,11 +286,17 @@ afterAll(async () => {
   const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
   const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
   const forbidden = new Set(['__proto__', 'constructor', 'prototype']);
+  // Control and format characters (ZWJ and ZWNJ excepted: see cleanText).
+  const controls = /(?![\u200C\u200D])[\p{Cc}\p{Cf}]/u;
   const checkText = (v: unknown): void => {
-    if (typeof v === 'string') expect(lone.test(v)).toBe(false);
+    if (typeof v === 'string') {
+      expect(lone.test(v)).toBe(false);
+      expect(controls.test(v), JSON.stringify(v)).toBe(false);
+    }
     else if (Array.isArray(v)) v.forEach(checkText);
     else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
       expect(forbidden.has(k)).toBe(false);
+      expect(controls.test(k), JSON.stringify(k)).toBe(false);
       checkText(x);
     }
   };
@@ -288,7 +311,7 @@ afterAll(async () => {
     expect(r.ts as number).toBeGreaterThanOrEqual(MIN_TS);
     expect(r.ts as number).toBeLessThanOrEqual(MAX_TS);
     expect(String(r.path).startsWith('/')).toBe(true);
-    expect(r.value === null || Number.isFinite(r.value)).toBe(true);
+    expect(r.value === null || (Number.isFinite(r.value) && (r.value as number) >= 0)).toBe(true);
     expect(r.currency === null || /^[A-Z]{3}$/.test(String(r.currency))).toBe(true);
     const data = JSON.parse(String(r.data));
     expect(data.id).toBe(r.id);

@@ -90,8 +90,8 @@ describe('POST /v1/events', () => {
   });
 
   it('reads a body sent with no content type as JSON', async () => {
-    const { id } = await registerSite();
-    const res = await call('/v1/events', { method: 'POST', body: new TextEncoder().encode(JSON.stringify({ v: 1, site: id, sent_at: now(), events: freshEvents(1) })) });
+    const { id, ingestKey } = await registerSite();
+    const res = await call('/v1/events', { method: 'POST', headers: { 'x-parcours-key': ingestKey }, body: new TextEncoder().encode(JSON.stringify({ v: 1, site: id, sent_at: now(), events: freshEvents(1) })) });
     expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
   });
 
@@ -143,20 +143,19 @@ describe('POST /v1/events', () => {
     expect((await rows(id)).length).toBe(1);
   });
 
-  it('answers 403 unknown-site for a site that is not registered', async () => {
-    const res = await postEvents({ v: 1, site: 'nobody-here', sent_at: now(), events: freshEvents(1) });
-    expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: 'unknown-site' });
-  });
-
-  it('answers 403 origin-not-allowed for a page on another origin and stores nothing; no Origin (server-side) is accepted', async () => {
-    const { id } = await registerSite({ origins: ['https://shop.example'] });
+  it('answers an unknown site and a disallowed origin with the same 403 forbidden, without CORS headers, and stores nothing', async () => {
+    const { id, ingestKey } = await registerSite({ origins: ['https://shop.example'] });
     const batch = { v: 1, site: id, sent_at: now(), events: freshEvents(1) };
-    const res = await postEvents(batch, { origin: 'https://evil.example' });
-    expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: 'origin-not-allowed' });
+    const unknown = await postEvents({ ...batch, site: 'nobody-here' }, { origin: 'https://evil.example' });
+    const otherOrigin = await postEvents(batch, { origin: 'https://evil.example' });
+    const unknownFromServer = await call('/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...batch, site: 'nobody-here' }) });
+    for (const res of [unknown, otherOrigin, unknownFromServer]) {
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({ error: 'forbidden' });
+      expect([...res.headers.keys()].filter((k) => k.startsWith('access-control-'))).toEqual([]);
+    }
     expect(await rows(id)).toEqual([]);
-    const server = await call('/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch) });
+    const server = await call('/v1/events', { method: 'POST', headers: { 'content-type': 'application/json', 'x-parcours-key': ingestKey }, body: JSON.stringify(batch) });
     expect(await server.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     const any = await registerSite({ origins: ['*'] });
     const fromAnywhere = await postEvents({ ...batch, site: any.id }, { origin: 'https://anything.example' });

@@ -2,13 +2,14 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { MAX_BODY_BYTES, parseBatch } from '@parcours/protocol';
+import { secretsEqual, sha256Hex } from '../auth.ts';
 import { anySiteAllowsOrigin, getSite } from '../db/sites.ts';
 import { fail } from '../errors.ts';
 import { isBotRequest } from '../ingest/bots.ts';
 import { clientAddress, rateLimitKey } from '../ingest/client-key.ts';
 import { originAllowed, preflightHeaders, replyCorsHeaders } from '../ingest/cors.ts';
 import { readBody } from '../ingest/read-body.ts';
-import { cachedSite, freshSite } from '../ingest/site-cache.ts';
+import { cachedSite, freshSite, type IngestSite } from '../ingest/site-cache.ts';
 import { storeBatch } from '../ingest/store-batch.ts';
 
 export const events = new Hono<{ Bindings: Env }>();
@@ -19,14 +20,37 @@ export const RETRY_AFTER_SECONDS = 10;
 const ACCEPTED_TYPES = new Set(['application/json', 'text/plain', '']);
 
 /**
- * Every reply to a page (refusals included) is readable by it: the script must see a 4xx to drop
- * what it can never deliver, and a 429's Retry-After to wait. Refusals carry only an error code;
- * only an allowed origin's POST reaches the database.
+ * The one refusal for a site that is not registered and for a page whose origin the site does not
+ * list: same status, same code, and no CORS headers, so a page elsewhere cannot read it and learns
+ * neither which site ids exist nor which origins a site allows. Its browser sees a network error.
  */
+function refuseSite(): never {
+  fail(403, 'forbidden');
+}
+
+/**
+ * Every other reply to a page (refusals included) is readable by it: the script must see a 4xx to
+ * drop what it can never deliver, and a 429's Retry-After to wait. Refusals carry only an error code;
+ * only an allowed origin's POST reaches the database. A 403 is only ever `refuseSite`: not readable.
+ */
+/** The header a sender without Origin (a server) carries the site's ingest key in. */
+export const INGEST_KEY_HEADER = 'x-parcours-key';
+
+/**
+ * Whether the request may send to the site: a page (it sends Origin) from an origin the site lists; a
+ * sender without Origin with the site's ingest key, unless the site switched that off. The key is
+ * compared as the read token is: hashed, in constant time.
+ */
+async function senderAllowed(site: IngestSite, origin: string | undefined, keyHash: string | null): Promise<boolean> {
+  if (origin !== undefined) return originAllowed(site.origins, origin);
+  if (!site.requireIngestKey) return true;
+  return keyHash !== null && site.ingestKeyHash !== null && (await secretsEqual(keyHash, site.ingestKeyHash));
+}
+
 const readableReplies = createMiddleware(async function readableReplies(c, next) {
   await next();
   const origin = c.req.header('origin');
-  if (origin && c.req.method === 'POST') for (const [k, v] of Object.entries(replyCorsHeaders(origin))) c.res.headers.set(k, v);
+  if (origin && c.req.method === 'POST' && c.res.status !== 403) for (const [k, v] of Object.entries(replyCorsHeaders(origin))) c.res.headers.set(k, v);
 });
 
 events.use('/', readableReplies);
@@ -69,20 +93,28 @@ events.post('/', async (c) => {
 
   const parsed = parseBatch(body, { stages: site?.stages ?? [] });
   if (!parsed.ok) fail(400, parsed.error);
-  if (!site) fail(403, 'unknown-site');
+  if (!site) refuseSite();
   const origin = c.req.header('origin');
+  const key = origin === undefined ? c.req.header(INGEST_KEY_HEADER) : undefined;
+  const keyHash = key ? await sha256Hex(key) : null;
   // Bots that matter run the tag in a page, and pages always send Origin (fetch and sendBeacon alike).
   // Without it the sender is a server (a backend, curl): the site owner's own integration, not filtered.
   const bot = origin !== undefined && isBotRequest(c.req.raw.headers);
   // Refusing or filtering throws the events away (the script drops what a 4xx refused): that must rest on the
   // site's current row, never on a cached one, so an origin just added or a filter just switched off counts at once.
-  if ((origin !== undefined && !originAllowed(site.origins, origin)) || (bot && site.botFilter)) {
+  // A key just issued counts at once the same way (a key just rotated away may still pass here for those seconds).
+  if (!(await senderAllowed(site, origin, keyHash)) || (bot && site.botFilter)) {
     site = await freshSite(c.env.DB, site.id);
-    if (!site) fail(403, 'unknown-site');
+    if (!site) refuseSite();
   }
-  if (origin !== undefined && !originAllowed(site.origins, origin)) fail(403, 'origin-not-allowed');
+  // A server without the key is refused like a page from an unlisted origin: it learns nothing of the site.
+  if (!(await senderAllowed(site, origin, keyHash))) refuseSite();
 
-  const reply = await storeBatch(c.env.DB, site, parsed, { receivedAt, address, userAgent: c.req.header('user-agent') ?? '', bot });
+  const reply = await storeBatch(c.env.DB, site, parsed, { receivedAt, address, userAgent: c.req.header('user-agent') ?? '',
+    // The edge's country of the client (request.cf, Cloudflare's): the session keeps it, never the address.
+    country: (c.req.raw.cf as { country?: unknown } | undefined)?.country as string | undefined ?? null,
+    bot,
+  });
   return c.json(reply);
 });
 

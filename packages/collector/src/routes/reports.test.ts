@@ -1,6 +1,6 @@
 // The reports API surface: tokens, query validation, unknown reports, an empty site answering zeros.
 import { describe, expect, it } from 'vitest';
-import { call, registerSite } from '../../test/helpers.ts';
+import { call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { get, report, text } from '../reports/test-support.ts';
 
 const REPORTS = ['funnel', 'transitions', 'friction', 'forms', 'carts', 'kpis'];
@@ -69,12 +69,72 @@ describe('reports API', () => {
       ['events', { limit: '0' }],
       ['events', { limit: '1000000' }],
       ['events', { cursor: 'abc' }],
+      // limit=0.5 used to floor to 0 and answer 500; every other malformed number is refused the same way.
+      ['events', { limit: '0.5' }],
+      ['events', { limit: '1.0' }],
+      ['events', { limit: '1e3' }],
+      ['events', { limit: '-1' }],
+      ['events', { limit: ' 5' }],
+      ['events', { limit: '0x10' }],
+      ['events', { limit: '10001' }],
+      ['events', { limit: '9'.repeat(400) }],
+      ['carts', { abandon_after: '0' }],
+      ['carts', { abandon_after: '1e3' }],
+      ['carts', { abandon_after: 'Infinity' }],
+      ['carts', { abandon_after: '525601' }],
+      ['friction', { abandon_after: 'NaN' }],
+      ['funnel', { from: '2026-02-30' }],
+      ['funnel', { from: '2026-11-01T24:00' }],
+      ['funnel', { to: '2026-11-01T10:00+25:00' }],
+      ['funnel', { from: '+275760-09-13' }],
+      ['kpis', { from: '2026-11-01T10:00:00ZZ' }],
+      // A parameter the report does not read is a mistake to point out, not to ignore.
+      ['funnel', { abandon_after: '30' }],
+      ['kpis', { limit: '10' }],
+      ['transitions', { cursor: '1' }],
+      ['events', { abandon_after: '30' }],
+      ['forms', { form: 'checkout' }],
     ];
     for (const [name, query] of bad) {
       const res = await get(site, name, query);
       expect(res.status, `${name} ${JSON.stringify(query)}`).toBe(400);
       expect(await res.json()).toEqual({ error: 'invalid-query' });
     }
+  });
+
+  it('answers a fractional export limit with 400 invalid-query on a site with events (it floored to 0 and answered 500)', async () => {
+    const site = await registerSite();
+    expect((await postEvents({ v: 1, site: site.id, sent_at: Date.now(), events: freshEvents(2) })).status).toBe(200);
+    const res = await get(site, 'events', { limit: '0.5' });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'invalid-query' });
+    expect((await text(await get(site, 'events', { limit: '1' }))).split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('answers 400 invalid-query for a parameter given twice', async () => {
+    const site = await registerSite();
+    for (const qs of ['limit=1&limit=2', 'from=2026-11-01&from=2026-11-02', 'abandon_after=5&abandon_after=6']) {
+      const name = qs.startsWith('abandon') ? 'carts' : 'events';
+      const res = await call(`/v1/sites/${site.id}/${name}?${qs}`, { headers: { authorization: `Bearer ${site.token}` } });
+      expect(res.status, qs).toBe(400);
+      expect(await res.json()).toEqual({ error: 'invalid-query' });
+    }
+  });
+
+  it('accepts the documented forms: limit 1 to 10,000, abandon_after in fractions of a minute, dates with or without offsets', async () => {
+    const site = await registerSite();
+    const ok: Array<[string, Record<string, string>]> = [
+      ['events', { limit: '1' }],
+      ['events', { limit: '10000' }],
+      ['carts', { abandon_after: '0.05' }],
+      ['carts', { abandon_after: '525600' }],
+      ['friction', { abandon_after: '1' }],
+      ['funnel', { from: '2028-02-29', to: '2028-03-01' }],
+      ['funnel', { from: '2026-11-01T10:00+0200' }],
+      ['funnel', { from: '2026-11-01 10:00:00.5' }],
+      ['funnel', { from: '', to: '' }],
+    ];
+    for (const [name, query] of ok) expect((await get(site, name, query)).status, `${name} ${JSON.stringify(query)}`).toBe(200);
   });
 
   it('accepts ISO dates, date-times and offsets', async () => {

@@ -3,61 +3,84 @@ import { Hono } from 'hono';
 import { requireReadToken } from '../auth.ts';
 import type { Site } from '../db/sites.ts';
 import { fail } from '../errors.ts';
+import { limitReports } from '../rate-limit.ts';
+import { breakdown, DEFAULT_BREAKDOWN_ROWS, MAX_BREAKDOWN_ROWS } from '../reports/breakdown.ts';
 import { carts } from '../reports/carts.ts';
-import { exportEvents } from '../reports/events.ts';
+import { CursorError, exportEvents } from '../reports/events.ts';
 import { forms } from '../reports/forms.ts';
 import { friction } from '../reports/friction.ts';
 import { funnel } from '../reports/funnel.ts';
 import { kpis } from '../reports/kpis.ts';
 import {
-  DEFAULT_ABANDON_MINUTES,
   DEFAULT_EXPORT_LIMIT,
+  DEFAULT_LIST_LIMIT,
   MAX_EXPORT_LIMIT,
-  parsePositive,
-  parseRange,
+  MAX_LIST_LIMIT,
+  parseReportQuery,
   QueryError,
-  type Range,
+  type QuerySpec,
+  type ReportQuery,
 } from '../reports/query.ts';
+import { timeseries } from '../reports/timeseries.ts';
 import { transitions } from '../reports/transitions.ts';
 
 export const reports = new Hono<{ Bindings: Env; Variables: { site: Site } }>();
 
-/** At most a year of inactivity before a cart counts as abandoned. */
-const MAX_ABANDON_MINUTES = 525_600;
+/** A JSON report: the query parameters it reads (besides the period and the dimension filters every report takes), and how it runs. */
+interface JsonReport {
+  spec: QuerySpec;
+  run: (db: D1Database, site: Site, q: ReportQuery) => Promise<unknown>;
+}
 
-type JsonReport = (db: D1Database, site: Site, range: Range, params: URLSearchParams) => Promise<unknown>;
-
-const abandonAfter = (params: URLSearchParams) => parsePositive(params, 'abandon_after', DEFAULT_ABANDON_MINUTES, MAX_ABANDON_MINUTES);
+/** The reports whose main list is cut at `limit` (the others are bounded by the site's stage list). */
+const LIST: QuerySpec['limit'] = { fallback: DEFAULT_LIST_LIMIT, max: MAX_LIST_LIMIT };
 
 const JSON_REPORTS: Record<string, JsonReport> = {
-  funnel: (db, site, range) => funnel(db, site, range),
-  transitions: (db, site, range) => transitions(db, site, range),
-  friction: (db, site, range, params) => friction(db, site, range, abandonAfter(params)),
-  forms: (db, site, range) => forms(db, site, range),
-  carts: (db, site, range, params) => carts(db, site, range, abandonAfter(params)),
-  kpis: (db, site, range) => kpis(db, site, range),
+  funnel: { spec: {}, run: (db, site, q) => funnel(db, site, q.range) },
+  transitions: { spec: {}, run: (db, site, q) => transitions(db, site, q.range) },
+  friction: { spec: { abandonAfter: true, limit: LIST }, run: (db, site, q) => friction(db, site, q.range, q.abandonAfter, q.limit) },
+  forms: { spec: { limit: LIST }, run: (db, site, q) => forms(db, site, q.range, q.limit) },
+  carts: { spec: { abandonAfter: true, limit: LIST }, run: (db, site, q) => carts(db, site, q.range, q.abandonAfter, q.limit) },
+  kpis: { spec: {}, run: (db, site, q) => kpis(db, site, q.range) },
+  breakdown: {
+    spec: { by: true, abandonAfter: true, limit: { fallback: DEFAULT_BREAKDOWN_ROWS, max: MAX_BREAKDOWN_ROWS } },
+    run: (db, site, q) => breakdown(db, site, q.range, q.by!, q.limit, q.abandonAfter),
+  },
+  timeseries: { spec: { interval: true, abandonAfter: true }, run: (db, site, q) => timeseries(db, site, q.range, q.interval!, q.abandonAfter) },
 };
 
-reports.use('/:site/*', requireReadToken);
+const EXPORT_SPEC: QuerySpec = { limit: { fallback: DEFAULT_EXPORT_LIMIT, max: MAX_EXPORT_LIMIT }, cursor: true };
+
+reports.use('/:site/*', limitReports, requireReadToken);
+
+/** `400 invalid-query` for a query refused once read (a timeseries of too many points, a cursor this site did not give). */
+function invalidQuery(e: unknown): never {
+  if (e instanceof QueryError || e instanceof CursorError) fail(400, 'invalid-query');
+  throw e;
+}
+
+/** The parsed query string (dimension filters in `range.filter`; the site's own `abandon_after` by default), or `400 invalid-query`. */
+function query(url: string, spec: QuerySpec, site: Site): ReportQuery {
+  try {
+    return parseReportQuery(new URL(url).searchParams, spec, Date.now(), site.abandonAfter);
+  } catch (e) {
+    invalidQuery(e);
+  }
+}
 
 reports.get('/:site/:report', async (c) => {
   const name = c.req.param('report');
-  const params = new URL(c.req.url).searchParams;
   const report = Object.hasOwn(JSON_REPORTS, name) ? JSON_REPORTS[name] : undefined;
-  if (!report && name !== 'events') fail(404, 'not-found');
-  try {
-    const range = parseRange(params);
-    if (report) return c.json(await report(c.env.DB, c.var.site, range, params));
+  if (report) return c.json(await report.run(c.env.DB, c.var.site, query(c.req.url, report.spec, c.var.site)).catch(invalidQuery));
+  if (name !== 'events') fail(404, 'not-found');
 
-    const cursorParam = params.get('cursor') ?? '0';
-    if (!/^\d{1,15}$/.test(cursorParam)) throw new QueryError('bad cursor');
-    const limit = Math.floor(parsePositive(params, 'limit', DEFAULT_EXPORT_LIMIT, MAX_EXPORT_LIMIT));
-    const page = await exportEvents(c.env.DB, c.var.site, range, Number(cursorParam), limit);
-    const headers: Record<string, string> = { 'content-type': 'application/x-ndjson; charset=utf-8' };
-    if (page.next) headers['x-next-cursor'] = page.next;
-    return c.body(page.lines.map((l) => `${l}\n`).join(''), 200, headers);
-  } catch (e) {
-    if (e instanceof QueryError) fail(400, 'invalid-query');
-    throw e;
-  }
+  const q = query(c.req.url, EXPORT_SPEC, c.var.site);
+  const page = await exportEvents(c.env.DB, c.var.site, q.range, q.cursor, q.limit).catch(invalidQuery);
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-ndjson; charset=utf-8',
+    // A download, never a page: opened in a browser tab, stored texts must not be rendered.
+    'content-disposition': `attachment; filename="${c.var.site.id}-events.ndjson"`,
+  };
+  if (page.next) headers['x-next-cursor'] = page.next;
+  return c.body(page.lines.map((l) => `${l}\n`).join(''), 200, headers);
 });

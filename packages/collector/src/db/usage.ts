@@ -1,0 +1,64 @@
+// What a site and its visitors stored today, for the daily quotas: read before a batch, added in the batch's own transaction.
+
+/** A site's usage of the day: events and bytes stored, and events of each visitor asked about. */
+export interface Usage {
+  events: number;
+  bytes: number;
+  visitors: Map<string, number>;
+}
+
+/** One stored row as the usage counts it. */
+export interface CountedRow {
+  id: string;
+  visitor: string;
+  /** UTF-8 length of the event's stored JSON. */
+  bytes: number;
+}
+
+/** Entries per usage statement: [id, bytes, visitor] of up to 64 + 64 characters each, well under D1's 100 KB. */
+const ENTRIES_PER_STATEMENT = 200;
+
+/** The site's usage of `day` (YYYY-MM-DD) and that of these visitors, in one round trip. */
+export async function readUsage(db: D1Database, site: string, day: string, visitors: string[]): Promise<Usage> {
+  const [totals, perVisitor] = await db.batch<Record<string, unknown>>([
+    db.prepare('SELECT events, bytes FROM site_stats WHERE site = ?1 AND day = ?2').bind(site, day),
+    db
+      .prepare('SELECT visitor, events FROM visitor_days WHERE site = ?1 AND day = ?2 AND visitor IN (SELECT value FROM json_each(?3))')
+      .bind(site, day, JSON.stringify(visitors)),
+  ]);
+  const t = (totals!.results[0] ?? {}) as { events?: number; bytes?: number };
+  const map = new Map<string, number>();
+  for (const r of perVisitor!.results as Array<{ visitor: string; events: number }>) map.set(r.visitor, r.events);
+  return { events: t.events ?? 0, bytes: t.bytes ?? 0, visitors: map };
+}
+
+/**
+ * The statements adding these rows to the usage of `day`, counting only rows whose id the site has not
+ * stored yet: run in the same batch right before their insert (one transaction), they add exactly what it
+ * stores, so a resent batch is not counted twice. The first deletes the site's per-visitor counts of
+ * earlier days (only today's are read): a seek that finds nothing but on a site's first batch of a day.
+ */
+export function addUsageStatements(db: D1Database, site: string, day: string, rows: CountedRow[]): D1PreparedStatement[] {
+  const out = [db.prepare('DELETE FROM visitor_days WHERE site = ?1 AND day < ?2').bind(site, day)];
+  const isNew = `NOT EXISTS (SELECT 1 FROM events AS e WHERE e.site = ?1 AND e.id = json_extract(j.value, '$[0]'))`;
+  for (let i = 0; i < rows.length; i += ENTRIES_PER_STATEMENT) {
+    const json = JSON.stringify(rows.slice(i, i + ENTRIES_PER_STATEMENT).map((r) => [r.id, r.bytes, r.visitor]));
+    out.push(
+      db
+        .prepare(
+          `INSERT INTO site_stats (site, day, events, bytes)
+           SELECT ?1, ?2, COUNT(*), IFNULL(SUM(json_extract(j.value, '$[1]')), 0) FROM json_each(?3) AS j WHERE ${isNew}
+           ON CONFLICT (site, day) DO UPDATE SET events = events + excluded.events, bytes = bytes + excluded.bytes`,
+        )
+        .bind(site, day, json),
+      db
+        .prepare(
+          `INSERT INTO visitor_days (site, day, visitor, events)
+           SELECT ?1, ?2, json_extract(j.value, '$[2]') AS visitor, COUNT(*) FROM json_each(?3) AS j WHERE ${isNew} GROUP BY visitor
+           ON CONFLICT (site, day, visitor) DO UPDATE SET events = events + excluded.events`,
+        )
+        .bind(site, day, json),
+    );
+  }
+  return out;
+}

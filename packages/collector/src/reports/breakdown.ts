@@ -1,0 +1,148 @@
+// The breakdown report: one row per value of a session dimension, with visitors, stage entries, purchases (last and first touch) and abandoned carts.
+import type { BreakdownReport, BreakdownRow, Dimension, Money } from '@parcours/protocol';
+import { DIMENSION_COLUMNS, SESSIONS } from '../db/schema.ts';
+import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
+import { filterWhere } from './filter.ts';
+import type { Range } from './query.ts';
+import { cents, MAX_CURRENCIES, rate, stagePositions, type ReportSite } from './sql.ts';
+
+/** Rows listed when `limit` is not given. */
+export const DEFAULT_BREAKDOWN_ROWS = 50;
+/** Most rows `limit` may ask for. */
+export const MAX_BREAKDOWN_ROWS = 1000;
+
+/** One row of the statement: a part of the row of dimension value `value`, ranked `pos`. */
+type Part = {
+  pos: number;
+  value: string;
+  kind: 'views' | 'entered' | 'last' | 'last_money' | 'first' | 'first_money' | 'carts';
+  /** The stage position (`entered`) or the currency (`*_money`). */
+  k: number | string | null;
+  n: number;
+  /** `sessions` (`views`), buyers (`last`), an amount (`*_money`). */
+  m: number | null;
+};
+
+/**
+ * Per value of `by` among the sessions of the period (a filter applies first): `visitors` and
+ * `sessions` with a page view in the period; `entered`, per stage, the visitors who entered it in
+ * the period in a session of that value; `purchases` and `revenue` of the purchases made in such a
+ * session (last touch), `first_touch_*` of the purchases whose visitor's first session has that
+ * value; `conversion_rate` purchasing visitors over visitors; `abandoned_carts` as the carts report
+ * counts them, for carts opened in a session of that value. Most visitors first (then purchases,
+ * then value), at most `limit` rows; each money list holds the MAX_CURRENCIES largest currencies.
+ *
+ * One statement, cut in SQL: every part is grouped by value once (materialized), the values are ranked
+ * and only the parts of the first `limit` leave the database (a `landing` or `campaign` breakdown can
+ * have as many values as sessions). The session filter's values appear once, in `sess`, so the
+ * statement stays within D1's size whatever the filter.
+ */
+export async function breakdown(
+  db: D1Database,
+  site: ReportSite,
+  range: Range,
+  by: Dimension,
+  limit: number,
+  abandonAfterMinutes: number,
+): Promise<BreakdownReport> {
+  // The period's kept sessions with their value of `by`; inlined into each join (a primary-key lookup), never copied.
+  const sess = `sess AS NOT MATERIALIZED (SELECT visitor, session, ${DIMENSION_COLUMNS[by]} AS dim FROM ${SESSIONS.table}
+                 WHERE site = ?1${filterWhere(range.filter)})`;
+  const join = (alias: string) => `JOIN sess s ON s.visitor = ${alias}.visitor AND s.session = ${alias}.session`;
+  const period = (alias: string) => `${alias}.site = ?1 AND ${alias}.time >= ?2 AND ${alias}.time < ?3`;
+  // A negative amount stored before amounts were checked is no amount (as in kpis).
+  const amount = (alias: string) => `SUM(CASE WHEN ${alias}.value >= 0 THEN ${alias}.value END)`;
+  // The MAX_CURRENCIES largest amounts of each value, from rows (dim, currency, n, amount).
+  const money = (part: string) =>
+    `SELECT dim, currency, amount FROM (
+       SELECT dim, currency, amount, ROW_NUMBER() OVER (PARTITION BY dim ORDER BY amount DESC, currency) AS rc FROM ${part} WHERE amount IS NOT NULL
+     ) WHERE rc <= ${MAX_CURRENCIES}`;
+  const sql = `WITH ${sess},
+    views AS MATERIALIZED (
+      SELECT s.dim, COUNT(DISTINCT p.visitor) AS visitors, COUNT(DISTINCT p.visitor || ' ' || p.session) AS sessions
+        FROM page_views p ${join('p')} WHERE ${period('p')} GROUP BY 1),
+    entries AS MATERIALIZED (
+      SELECT s.dim, t.to_index AS k, COUNT(DISTINCT t.visitor) AS n
+        FROM transitions t ${join('t')} WHERE ${period('t')} AND ${stagePositions('t.to_index', site)} GROUP BY 1, 2),
+    last_touch AS MATERIALIZED (
+      SELECT s.dim, IFNULL(u.currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n, ${amount('u')} AS amount
+        FROM purchases u ${join('u')} WHERE ${period('u')} GROUP BY 1, 2),
+    buyers AS (
+      SELECT s.dim, COUNT(*) AS n, COUNT(DISTINCT u.visitor) AS visitors FROM purchases u ${join('u')} WHERE ${period('u')} GROUP BY 1),
+    -- First touch: the dimension of each buyer's first session (earliest start, then session id), whatever the filter.
+    firsts AS MATERIALIZED (
+      SELECT visitor, dim FROM (
+        SELECT visitor, ${DIMENSION_COLUMNS[by]} AS dim, ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY started_at, session) AS rn
+          FROM ${SESSIONS.table} WHERE site = ?1 AND visitor IN (SELECT u.visitor FROM purchases u ${join('u')} WHERE ${period('u')})
+      ) WHERE rn = 1),
+    first_touch AS MATERIALIZED (
+      SELECT f.dim, IFNULL(u.currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n, ${amount('u')} AS amount
+        FROM purchases u ${join('u')} JOIN firsts f ON f.visitor = u.visitor WHERE ${period('u')} GROUP BY 1, 2),
+    carted AS MATERIALIZED (
+      SELECT s.dim, COUNT(*) AS n
+        FROM (SELECT visitor, session FROM carts WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}) c ${join('c')} GROUP BY 1),
+    top AS MATERIALIZED (
+      SELECT dim, ROW_NUMBER() OVER (ORDER BY SUM(visitors) DESC, SUM(purchases) DESC, dim) AS pos FROM (
+        SELECT dim, visitors, 0 AS purchases FROM views
+        UNION ALL SELECT dim, 0, n FROM last_touch
+        UNION ALL SELECT dim, 0, 0 FROM entries
+        UNION ALL SELECT dim, 0, 0 FROM first_touch
+        UNION ALL SELECT dim, 0, 0 FROM carted
+      ) GROUP BY dim ORDER BY pos LIMIT ?5)
+    -- D1 allows five terms per compound SELECT; a subquery starts its own count.
+    SELECT * FROM (
+      SELECT t.pos, t.dim AS value, 'views' AS kind, NULL AS k, v.visitors AS n, v.sessions AS m FROM top t JOIN views v ON v.dim = t.dim
+      UNION ALL SELECT t.pos, t.dim, 'entered', e.k, e.n, NULL FROM top t JOIN entries e ON e.dim = t.dim
+      UNION ALL SELECT t.pos, t.dim, 'last', NULL, b.n, b.visitors FROM top t JOIN buyers b ON b.dim = t.dim
+      UNION ALL SELECT t.pos, t.dim, 'carts', NULL, c.n, NULL FROM top t JOIN carted c ON c.dim = t.dim)
+    UNION ALL SELECT * FROM (
+      SELECT t.pos, t.dim, 'last_money', l.currency, 0, l.amount FROM top t JOIN (${money('last_touch')}) l ON l.dim = t.dim
+      UNION ALL SELECT t.pos, t.dim, 'first', NULL, SUM(f.n), NULL FROM top t JOIN first_touch f ON f.dim = t.dim GROUP BY t.dim
+      UNION ALL SELECT t.pos, t.dim, 'first_money', f.currency, 0, f.amount FROM top t JOIN (${money('first_touch')}) f ON f.dim = t.dim)
+    ORDER BY 1`;
+  const { results } = await db
+    .prepare(sql)
+    .bind(...cartBinds(site, range, abandonAfterMinutes), limit)
+    .all<Part>();
+
+  const rows = new Map<number, BreakdownRow & { buyers: number }>();
+  for (const p of results) {
+    let r = rows.get(p.pos);
+    if (!r) {
+      r = {
+        value: p.value,
+        visitors: 0,
+        sessions: 0,
+        entered: Object.fromEntries(site.stages.map((s) => [s, 0])),
+        purchases: 0,
+        revenue: [],
+        first_touch_purchases: 0,
+        first_touch_revenue: [],
+        conversion_rate: 0,
+        abandoned_carts: 0,
+        buyers: 0,
+      };
+      rows.set(p.pos, r);
+    }
+    const money = (): Money => ({ currency: String(p.k), value: cents(p.m ?? 0) });
+    if (p.kind === 'views') Object.assign(r, { visitors: p.n, sessions: p.m ?? 0 });
+    else if (p.kind === 'entered') r.entered[site.stages[Number(p.k)]!] = p.n;
+    else if (p.kind === 'last') Object.assign(r, { purchases: p.n, buyers: p.m ?? 0 });
+    else if (p.kind === 'last_money') r.revenue.push(money());
+    else if (p.kind === 'first') r.first_touch_purchases = p.n;
+    else if (p.kind === 'first_money') r.first_touch_revenue.push(money());
+    else r.abandoned_carts = p.n;
+  }
+  const byAmount = (a: Money, b: Money) => b.value - a.value || (a.currency < b.currency ? -1 : 1);
+  return {
+    by,
+    rows: [...rows.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, { buyers, ...r }]) => ({
+        ...r,
+        revenue: r.revenue.sort(byAmount),
+        first_touch_revenue: r.first_touch_revenue.sort(byAmount),
+        conversion_rate: rate(buyers, r.visitors),
+      })),
+  };
+}

@@ -1,0 +1,115 @@
+// The timeseries report: per hour, day or week of the period (UTC), visitors, sessions, page views, stage entries, purchases and abandoned carts.
+import type { Interval, Money, TimeseriesPoint, TimeseriesReport } from '@parcours/protocol';
+import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
+import { sessionCondition } from './filter.ts';
+import { QueryError, type Range } from './query.ts';
+import { cents, MAX_CURRENCIES, stagePositions, type ReportSite } from './sql.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Width of each interval, and where intervals start: ISO weeks start on Monday, and 1970-01-05 was one. */
+const INTERVAL: Record<Interval, { width: number; origin: number }> = {
+  hour: { width: HOUR, origin: 0 },
+  day: { width: DAY, origin: 0 },
+  week: { width: 7 * DAY, origin: 4 * DAY },
+};
+
+/** Most points one answer holds (a year by day, a quarter by hour): more is `400 invalid-query`. */
+export const MAX_POINTS = 2_500;
+
+/**
+ * One point per interval that overlaps the period, from the one holding `from`, empty ones as
+ * zeros; each counts only the period's rows (a filter applies first). `visitors`, `sessions` and
+ * `page_views` from the page views in the interval; `entered`: per stage, the visitors who entered
+ * it in the interval; `purchases` and `revenue` made in it (the MAX_CURRENCIES largest currencies);
+ * `abandoned_carts`: carts opened in it that the carts report counts abandoned at the end of the period.
+ * Throws QueryError when the period holds more than MAX_POINTS intervals.
+ */
+export async function timeseries(
+  db: D1Database,
+  site: ReportSite,
+  range: Range,
+  interval: Interval,
+  abandonAfterMinutes: number,
+): Promise<TimeseriesReport> {
+  const { width, origin } = INTERVAL[interval];
+  const first = Math.floor((range.from - origin) / width);
+  const last = Math.floor((range.to - 1 - origin) / width);
+  if (last - first + 1 > MAX_POINTS) throw new QueryError('too many points');
+  const bucket = (column: string) => `(${column} - ${origin}) / ${width}`;
+  const cond = sessionCondition(site.id, range.filter);
+  const period = `site = ?1 AND time >= ?2 AND time < ?3${cond}`;
+  const binds = [site.id, range.from, range.to];
+  const [views, entries, purchases, carts] = await db.batch([
+    db
+      .prepare(
+        `SELECT ${bucket('time')} AS b, COUNT(*) AS page_views, COUNT(DISTINCT visitor) AS visitors, COUNT(DISTINCT visitor || ' ' || session) AS sessions
+           FROM page_views WHERE ${period} GROUP BY 1`,
+      )
+      .bind(...binds),
+    db
+      .prepare(
+        `SELECT ${bucket('time')} AS b, to_index AS k, COUNT(DISTINCT visitor) AS n FROM transitions WHERE ${period} AND ${stagePositions('to_index', site)} GROUP BY 1, 2`,
+      )
+      .bind(...binds),
+    db
+      .prepare(
+        // Per interval, its purchases (`total`) and the MAX_CURRENCIES currencies of largest amount; a negative amount
+        // stored before amounts were checked is no amount (as in kpis).
+        `SELECT b, currency, amount, total FROM (
+           SELECT b, currency, amount, SUM(n) OVER (PARTITION BY b) AS total,
+                  ROW_NUMBER() OVER (PARTITION BY b ORDER BY amount IS NULL, amount DESC, currency) AS rc FROM (
+             SELECT ${bucket('time')} AS b, IFNULL(currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n,
+                    SUM(CASE WHEN value >= 0 THEN value END) AS amount FROM purchases WHERE ${period} GROUP BY 1, 2))
+         WHERE rc <= ${MAX_CURRENCIES}`,
+      )
+      .bind(...binds),
+    db
+      .prepare(
+        `SELECT ${bucket('started_at')} AS b, COUNT(*) AS n FROM carts WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}${cond} GROUP BY 1`,
+      )
+      .bind(...cartBinds(site, range, abandonAfterMinutes)),
+  ]);
+
+  const points: Array<TimeseriesPoint & { money: Money[] }> = [];
+  for (let b = first; b <= last; b++) {
+    points.push({
+      t: new Date(b * width + origin).toISOString(),
+      visitors: 0,
+      sessions: 0,
+      page_views: 0,
+      entered: Object.fromEntries(site.stages.map((s) => [s, 0])),
+      purchases: 0,
+      revenue: [],
+      abandoned_carts: 0,
+      money: [],
+    });
+  }
+  const at = (b: number) => points[b - first];
+  for (const v of views!.results as Array<{ b: number; page_views: number; visitors: number; sessions: number }>) {
+    const p = at(v.b);
+    if (p) Object.assign(p, { page_views: v.page_views, visitors: v.visitors, sessions: v.sessions });
+  }
+  for (const e of entries!.results as Array<{ b: number; k: number; n: number }>) {
+    const p = at(e.b);
+    if (p) p.entered[site.stages[e.k]!] = e.n;
+  }
+  for (const u of purchases!.results as Array<{ b: number; currency: string; amount: number | null; total: number }>) {
+    const p = at(u.b);
+    if (!p) continue;
+    p.purchases = u.total;
+    if (u.amount !== null) p.money.push({ currency: u.currency, value: cents(u.amount) });
+  }
+  for (const c of carts!.results as Array<{ b: number; n: number }>) {
+    const p = at(c.b);
+    if (p) p.abandoned_carts = c.n;
+  }
+  return {
+    interval,
+    points: points.map(({ money, ...p }) => ({
+      ...p,
+      revenue: money.sort((a, b) => b.value - a.value || (a.currency < b.currency ? -1 : 1)),
+    })),
+  };
+}
