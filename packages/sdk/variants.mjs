@@ -1,4 +1,4 @@
-// The tag's variants (DESIGN.md "The script tag"): the core, plus every combination of the features in their fixed
+// The tag's variants (docs/PROTOCOL.md "Variants"): the core, plus every combination of the features in their fixed
 // order. One list for the build (rollup.config.mjs), the size check (scripts/size.mjs) and the collector's assets.
 
 /** The optional features, in the order their names appear in a variant's file name. */

@@ -2,7 +2,7 @@
 // once, the outbox empty on the last page, pages restored from the cache counted again.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ENGINES, leaveSite, newVisitor, pageErrors, recordedEvents, tracked, type Tab, type Visitor } from '../harness/browser.ts';
-import { registerSite, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
+import { registerSite, report, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { serveShop, type RunningStaticServer } from '../harness/static-server.ts';
 import { expectDeliveredOnce, type SdkSite } from './support.ts';
@@ -88,6 +88,27 @@ for (const engine of ENGINES) {
       expect(recorded.filter((e) => e.type === 'page_view')).toHaveLength(PAGES.length);
       await expectDeliveredOnce(s, recorded);
       expect(await pageErrors(v, s.origin)).toEqual([]);
+    });
+
+    test('a landing from an ad sends the click id by name only; the session is paid search in every report', async () => {
+      const v = await newVisitor(engine);
+      visitors.push(v);
+      const tab = await v.newTab();
+      const clickValue = 'Cj0KCQiA-zq-secret-click-value';
+      await tab.goto(`${s.origin}/products/mug?utm_source=google&utm_medium=cpc&utm_campaign=spring&gclid=${clickValue}`);
+      await tracked(tab, 'page_view');
+      expect(await flushesWithin(tab, 10_000)).toBe(true);
+      await leaveSite(tab);
+      const recorded = await recordedEvents(v, s.origin);
+      const [view] = recorded.filter((e) => e.type === 'page_view');
+      expect(view).toMatchObject({ click_id: 'gclid' });
+      expect(String(view!.url)).toBe(`${s.origin}/products/mug?utm_source=google&utm_medium=cpc&utm_campaign=spring`);
+      await expectDeliveredOnce(s, recorded, [clickValue]);
+      type Breakdown = { rows: Array<{ value: string; visitors: number }> };
+      const byChannel = await report<Breakdown>(s.collector, s.site, s.token, 'breakdown', { by: 'channel' });
+      expect(byChannel.rows.find((r) => r.value === 'paid_search')?.visitors).toBeGreaterThanOrEqual(1);
+      const campaigns = await report<Breakdown>(s.collector, s.site, s.token, 'breakdown', { by: 'campaign', channel: 'paid_search' });
+      expect(campaigns.rows.map((r) => r.value)).toContain('spring');
     });
 
     test('a page restored from the back/forward cache is a new page view, its earlier page_leave already sent', async () => {

@@ -12,11 +12,11 @@ const PLAUSIBLE = 2670;
  * and the build prints how far each is from its aim (see the SDK README, "What it costs").
  */
 const BUDGET = {
-  'parcours.core.js': 2950,
-  'parcours.friction.js': 4250,
-  'parcours.forms.friction.js': 4700,
-  'parcours.carts.friction.js': 4800,
-  'parcours.js': 5250,
+  'parcours.core.js': 3050,
+  'parcours.friction.js': 4300,
+  'parcours.forms.friction.js': 4800,
+  'parcours.carts.friction.js': 4850,
+  'parcours.js': 5350,
 };
 const DEFAULT_BUDGET = 4096;
 const AIM = { 'parcours.core.js': PLAUSIBLE - 1 };

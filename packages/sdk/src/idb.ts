@@ -1,21 +1,13 @@
-// The outbox's IndexedDB access: its own database `parcours` with one store `outbox`.
+// The outbox's IndexedDB access, through idb-keyval: its own database `parcours` with one store `outbox`.
+import { createStore } from 'idb-keyval';
 
 /** Longest an open plus one transaction may take, ms; past it the transaction is abandoned and memory does the work. */
 export const TX_DEADLINE = 3000;
 
-const DATABASE = 'parcours';
-const STORE = 'outbox';
-
-// The connection, opened on first use and again after any failure. (idb-keyval's createStore did this and little more:
-// its own code costs the tag 57 B gzip more than these lines, now that deadlines and reopening are handled here.)
-let connection: Promise<IDBDatabase> | undefined;
-const open = (): Promise<IDBDatabase> =>
-  (connection ||= new Promise((ok, fail) => {
-    const request = indexedDB.open(DATABASE);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE);
-    request.onsuccess = () => ok(request.result);
-    request.onerror = fail;
-  }));
+// idb-keyval's custom store: opens the database on first use (again after Safari closes it), no default store bundled.
+// After any failure a new one is made, so the next use opens the database anew.
+const open = () => createStore('parcours', 'outbox');
+let use = open();
 // Set while the page is hidden for good (pagehide): a page frozen in the back/forward cache must hold no transaction.
 let paused: unknown;
 // Transactions under way: aborted when the page is hidden (see `pause`).
@@ -34,21 +26,19 @@ export const tx = <T = void>(f: (s: IDBObjectStore) => IDBRequest<T> | IDBReques
   let t: IDBTransaction | undefined;
   return new Promise<T>((ok, fail) => {
     setTimeout(fail, TX_DEADLINE);
-    open()
-      .then((db) => {
-        // Checked once the database is open: the page may have been hidden meanwhile.
-        if (paused) throw 0;
-        running.add((t = db.transaction(STORE, 'readwrite')));
-        const r = f(t.objectStore(STORE));
-        // Several requests (an array) answer nothing: their result is undefined.
-        t.oncomplete = () => ok((r as IDBRequest<T>).result);
-        t.onerror = t.onabort = fail;
-      })
-      .catch(fail);
+    use('readwrite', (store) => {
+      // Checked once the database is open: the page may have been hidden meanwhile. (The empty transaction ends by itself.)
+      if (paused) throw 0;
+      running.add((t = store.transaction));
+      const r = f(store);
+      // Several requests (an array) answer nothing: their result is undefined.
+      t.oncomplete = () => ok((r as IDBRequest<T>).result);
+      t.onerror = t.onabort = fail;
+    }).catch(fail);
   })
     .catch(() => {
       abort(t);
-      connection = undefined;
+      use = open();
     })
     .finally(() => running.delete(t!)) as Promise<T | undefined>;
 };

@@ -4,7 +4,7 @@ import { after, on } from './guard.ts';
 import { pause } from './idb.ts';
 import { beaconNow, online } from './sender.ts';
 import { emit, newPage } from './tracker.ts';
-import { cleanUrl } from './url-clean.ts';
+import { cleanUrl, clickId } from './url-clean.ts';
 
 type Loose = Record<string, any>;
 
@@ -47,7 +47,7 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
     const url = newPage(!route);
     route = where();
     measure();
-    emit('page_view', { title: props.title || document.title, referrer: referrer || undefined }, props.stage);
+    emit('page_view', { title: props.title || document.title, referrer: referrer || undefined, click_id: clickId(location.search) }, props.stage);
     referrer = url;
   };
   const routed = () => where() != route && page();

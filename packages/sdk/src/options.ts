@@ -1,4 +1,4 @@
-// The script's options after DESIGN.md's defaults (the tag's data- attributes or init()'s camelCased object).
+// The script's options after docs/PROTOCOL.md's defaults (the tag's data- attributes or init()'s camelCased object).
 import { STAGES } from './names.ts';
 
 /** Options of `init()`; each has the `data-` attribute of the same name (kebab-case) on the tag. */
@@ -7,7 +7,7 @@ export interface Options {
   site: string;
   /** Collector base URL. Default: the script's own origin (tag), `location.origin` (npm). */
   endpoint?: string;
-  /** Ordered stage list, array or comma-separated. Default: the five of DESIGN.md. */
+  /** Ordered stage list, array or comma-separated. Default: the five of docs/PROTOCOL.md. */
   stages?: readonly string[] | string;
   /** `auto` tracks history navigation as page views, `off` does not. Default `auto`. */
   spa?: 'auto' | 'off';

@@ -1,4 +1,4 @@
-// Which stage an event gets: the rules of DESIGN.md, first match wins, for any ordered stage list.
+// Which stage an event gets: the rules of docs/PROTOCOL.md, first match wins, for any ordered stage list.
 import { eventStage, pathStage } from './names.ts';
 
 /** Turns a path glob into a regular expression: `*` matches within one path segment, `**` across segments. */
