@@ -12,7 +12,7 @@ const sdk = `${here}/../sdk/dist`;
 // public/ would answer 404 until restarted if the folder vanished under it.
 mkdirSync(pub, { recursive: true });
 
-// /parcours.js has every feature, /parcours.core.js none, /parcours.forms.carts.js … what they name (DESIGN.md).
+// /parcours.js has every feature, /parcours.core.js none, /parcours.forms.carts.js … what they name (docs/PROTOCOL.md).
 for (const { file } of VARIANTS) {
   if (!existsSync(`${sdk}/${file}`)) throw new Error(`packages/sdk/dist/${file} is missing: run \`pnpm --filter @parcours/sdk build\` first`);
   cpSync(`${sdk}/${file}`, `${pub}/${file}`);

@@ -89,7 +89,7 @@ export interface KpisReport {
   retention: { repurchase_rate: number };
 }
 
-/** Dimension of `breakdown?by=`, one row per value (see DESIGN.md "Dimensions"). */
+/** Dimension of `breakdown?by=`, one row per value (see docs/PROTOCOL.md "Dimensions and filters"). */
 export interface BreakdownRow {
   value: string;
   visitors: number;

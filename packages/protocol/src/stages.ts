@@ -9,7 +9,7 @@ export const FORM_START = 'form_start';
 export const FORM_SUBMIT = 'form_submit';
 export const FORM_ABANDON = 'form_abandon';
 
-/** Friction signals (DESIGN.md "Events"): they carry `target`, `clicks`, `error`, `form` and `field` as they apply. */
+/** Friction signals (docs/PROTOCOL.md "Events"): they carry `target`, `clicks`, `error`, `form` and `field` as they apply. */
 export const FRICTION_EVENTS = ['rage_click', 'dead_click', 'error_click', 'quick_back', 'field_error'] as const;
 
 /** GA4 recommended ecommerce event names, in funnel order. */

@@ -26,7 +26,7 @@ export interface FieldStats {
   errors: number;
 }
 
-/** One event as it travels. Fields past the common ones depend on `type` (see DESIGN.md). */
+/** One event as it travels. Fields past the common ones depend on `type` (see docs/PROTOCOL.md "Events"). */
 export interface WireEvent {
   /** Client-made UUID; the collector stores each id once per site. */
   id: string;

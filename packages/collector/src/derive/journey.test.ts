@@ -1,4 +1,4 @@
-// The stage rules of DESIGN.md "Transitions", and what a visitor's page views and carts are derived to.
+// The stage rules of docs/PROTOCOL.md "Transitions", and what a visitor's page views and carts are derived to.
 import { describe, expect, it } from 'vitest';
 import { deriveVisitor } from './index.ts';
 import type { StoredEvent } from './types.ts';

@@ -1,4 +1,4 @@
-// Channel classification, table by table: GA4's default channel rules on DESIGN.md's channels, with the referrer list.
+// Channel classification, table by table: GA4's default channel rules on docs/PROTOCOL.md's channels, with the referrer list.
 import { describe, expect, it } from 'vitest';
 import { CLICK_ID_PARAMS, type Channel } from '@parcours/protocol';
 import { classifyChannel, hostKind, type Traffic } from './channel.ts';
@@ -60,7 +60,7 @@ describe('classifyChannel', () => {
     });
   }
 
-  it('makes every click id paid, search or social as DESIGN.md lists', () => {
+  it('makes every click id paid, search or social as docs/PROTOCOL.md lists', () => {
     expect(CLICK_ID_PARAMS.map((clickId) => classifyChannel({ ...none, clickId }))).toEqual([
       'paid_search',
       'paid_search',

@@ -92,7 +92,7 @@ const EMAIL = new Set(['email', 'e-mail', 'e_mail', 'e mail', 'newsletter']);
 const DISPLAY_MEDIUMS = new Set(['display', 'banner', 'expandable', 'interstitial', 'cpm']);
 
 /**
- * The channel, GA4's default channel rules in their order, on the values DESIGN.md lists: a click
+ * The channel, GA4's default channel rules in their order, on the values docs/PROTOCOL.md lists: a click
  * id makes the session paid; with no utm_* and no referrer it is direct; the source (utm_source,
  * else the referrer's host) is matched against the referrer list, the medium (utm_medium, else
  * what the list says of the host) against GA4's patterns. GA4's shopping, video, audio, SMS and

@@ -33,7 +33,7 @@ function hostOf(url: string | undefined): string | null {
 const bare = (host: string) => host.replace(/^www\./, '');
 
 /**
- * The dimensions DESIGN.md defines, for the session `event` opens (its first page view): `source`
+ * The dimensions docs/PROTOCOL.md defines, for the session `event` opens (its first page view): `source`
  * is utm_source, else the referrer's host without `www.`, else `(direct)`; a referrer on the page's
  * own site is no source; device, browser and OS come from the User-Agent, the country from the edge.
  */

@@ -14,7 +14,7 @@ export const MAX_USER_AGENT = 512;
 
 const UNKNOWN: UserAgentFamilies = { device: 'other', browser: 'other', os: 'other' };
 
-/** bowser's names where DESIGN.md names the family more briefly. */
+/** bowser's names where docs/PROTOCOL.md names the family more briefly. */
 const BROWSER_NAMES: Record<string, string> = {
   'Microsoft Edge': 'Edge',
   'Samsung Internet for Android': 'Samsung Internet',
