@@ -1,14 +1,19 @@
 // Collector tests run inside workerd (the Workers runtime) against a real local D1, migrated per test file.
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Paths from this file, not from the working directory: knip and the root scripts load it from elsewhere.
+const here = (path: string) => resolve(dirname(fileURLToPath(import.meta.url)), path);
 
 export default defineConfig(async () => ({
   plugins: [
     cloudflareTest({
-      wrangler: { configPath: './wrangler.jsonc' },
+      wrangler: { configPath: here('./wrangler.jsonc') },
       miniflare: {
         bindings: {
-          TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+          TEST_MIGRATIONS: await readD1Migrations(here('./migrations')),
           ADMIN_TOKEN: 'test-admin-token-at-least-32-characters',
           // Generated payloads of the hostile-input suite: a fast slice by default, `HOSTILE_RUNS=10000` for the full run.
           HOSTILE_RUNS: process.env.HOSTILE_RUNS ?? '300',
