@@ -1,4 +1,4 @@
-// Small SQL helpers the reports share: medians computed inside SQLite, rates that are never NaN, money rounding.
+// Small SQL helpers the reports share: medians read from ordered indexes, rates that are never NaN, money rounding.
 
 /** A numerator over a denominator as a fraction in [0, 1]; 0 when the denominator is 0. */
 export function rate(numerator: number, denominator: number): number {
@@ -16,19 +16,6 @@ export const MAX_CURRENCIES = 20;
 export function cents(value: number): number {
   return Math.round(value * 100) / 100;
 }
-
-/**
- * Select-list of a median over a window: `value`'s median within `partition`, for rows grouped by
- * the same columns. Rows whose value is NULL sort first (SQLite), so the middle of the non-null
- * values sits after them. Use with `ROW_NUMBER() OVER (PARTITION BY p ORDER BY value) AS rn`,
- * `COUNT(value) OVER (PARTITION BY p) AS n` and `COUNT(*) OVER (PARTITION BY p) AS total`.
- */
-export const MEDIAN_OF_WINDOW = (value: string) =>
-  `AVG(CASE WHEN ${value} IS NOT NULL AND rn - (total - n) IN ((n + 1) / 2, (n + 2) / 2) THEN ${value} END)`;
-
-/** The window columns MEDIAN_OF_WINDOW reads, for `value` within `partition`. */
-export const MEDIAN_WINDOW_COLUMNS = (partition: string, value: string) =>
-  `ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${value}) AS rn, COUNT(${value}) OVER (PARTITION BY ${partition}) AS n, COUNT(*) OVER (PARTITION BY ${partition}) AS total`;
 
 /** One group's median to read from an index ordered by the value: `select` yields the value ordered ascending. */
 export interface OffsetMedian {
@@ -55,73 +42,6 @@ export async function mediansAtOffset(db: D1Database, groups: OffsetMedian[]): P
     const values = results[i]!.results.map((r) => r.d);
     if (values.length) out.set(g.key, Math.round(values.reduce((a, b) => a + b, 0) / values.length));
   });
-  return out;
-}
-
-/** Per group: rows, rows with a value, and the exact median of the values (null when none). */
-export interface GroupMedian {
-  total: number;
-  n: number;
-  median: number | null;
-}
-
-/** Two significant digits of a non-negative integer, ordered like the integer: 15 234 -> 515, 9 -> 109. */
-const BUCKET = (v: string) => `CASE WHEN ${v} IS NULL THEN NULL ELSE length(${v}) * 100 + CAST(substr(${v}, 1, 2) AS INTEGER) END`;
-
-/**
- * Counts and exact medians per group over `inner` (a SELECT yielding integer `g` and a
- * non-negative integer or NULL `d`), without sorting every row: a first pass counts the values
- * per two-significant-digit bucket, a second reads only the values of the bucket that holds
- * the middle. Two scans of `inner` instead of a window sort of all of its rows.
- */
-export async function groupMedians(db: D1Database, inner: string, binds: unknown[]): Promise<Map<number, GroupMedian>> {
-  const { results: buckets } = await db
-    .prepare(`SELECT g, ${BUCKET('d')} AS b, COUNT(*) AS c, MIN(d) AS lo, MAX(d) AS hi FROM (${inner}) GROUP BY g, b ORDER BY g, b`)
-    .bind(...binds)
-    .all<{ g: number; b: number | null; c: number; lo: number | null; hi: number | null }>();
-  const groups = new Map<number, { total: number; n: number; buckets: typeof buckets }>();
-  for (const row of buckets) {
-    const group = groups.get(row.g) ?? { total: 0, n: 0, buckets: [] };
-    group.total += row.c;
-    if (row.b !== null) {
-      group.n += row.c;
-      group.buckets.push(row);
-    }
-    groups.set(row.g, group);
-  }
-  // The 1-based ranks of the middle value(s) among a group's sorted values, and the bucket each falls in.
-  const wanted: Array<{ g: number; rank: number; bucket: (typeof buckets)[number]; before: number }> = [];
-  for (const [g, group] of groups) {
-    if (!group.n) continue;
-    for (const rank of new Set([Math.floor((group.n + 1) / 2), Math.floor((group.n + 2) / 2)])) {
-      let before = 0;
-      for (const bucket of group.buckets) {
-        if (rank <= before + bucket.c) {
-          wanted.push({ g, rank, bucket, before });
-          break;
-        }
-        before += bucket.c;
-      }
-    }
-  }
-  const exact = wanted.filter((w) => w.bucket.lo !== w.bucket.hi);
-  let values: Array<{ g: number; d: number }> = [];
-  if (exact.length) {
-    // Group keys and bounds come from the database as integers: inlined, they spare the 100-parameter limit.
-    const ranges = [...new Set(exact.map((w) => `(g = ${Math.trunc(w.g)} AND d BETWEEN ${Math.trunc(w.bucket.lo!)} AND ${Math.trunc(w.bucket.hi!)})`))];
-    values = (await db.prepare(`SELECT g, d FROM (${inner}) WHERE ${ranges.join(' OR ')} ORDER BY g, d`).bind(...binds).all<{ g: number; d: number }>()).results;
-  }
-  const middle = new Map<number, number[]>();
-  for (const w of wanted) {
-    const inBucket = values.filter((x) => x.g === w.g && x.d >= w.bucket.lo! && x.d <= w.bucket.hi!);
-    const v = w.bucket.lo === w.bucket.hi ? w.bucket.lo! : inBucket[w.rank - w.before - 1]!.d;
-    middle.set(w.g, [...(middle.get(w.g) ?? []), v]);
-  }
-  const out = new Map<number, GroupMedian>();
-  for (const [g, group] of groups) {
-    const m = middle.get(g);
-    out.set(g, { total: group.total, n: group.n, median: m?.length ? Math.round(m.reduce((a, b) => a + b, 0) / m.length) : null });
-  }
   return out;
 }
 
