@@ -1,7 +1,7 @@
 // Headers every API reply carries, whatever the route and whether it succeeds or refuses.
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../test/helpers.ts';
-import { get } from './reports/test-support.ts';
+import { get } from '../test/test-support.ts';
 
 describe('API reply headers', () => {
   it('marks every reply nosniff and no-store: ingestion, reports, export, admin, health, refusals', async () => {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
-import { send, wire } from '../reports/test-support.ts';
+import { send, wire } from '../../test/test-support.ts';
 import { deriveVisitor } from './index.ts';
 import { byEventTime } from './journey.ts';
 import type { StoredEvent } from './types.ts';

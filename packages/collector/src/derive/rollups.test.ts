@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
-import { send, wire } from '../reports/test-support.ts';
+import { send, wire } from '../../test/test-support.ts';
 
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
 const HOUR = 3_600_000;

@@ -3,7 +3,7 @@ import { exports, env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
-import { ORIGIN, wire } from '../reports/test-support.ts';
+import { ORIGIN, wire } from '../../test/test-support.ts';
 
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { DEFAULT_QUOTA } from '../db/sites.ts';
-import { report, wire } from '../reports/test-support.ts';
+import { report, wire } from '../../test/test-support.ts';
 import { fitQuota, secondsToNextUtcDay } from './quota.ts';
 
 const admin = (path: string, method = 'GET', body?: unknown) =>

@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
-import { report, send, wire } from './test-support.ts';
+import { report, send, wire } from '../../test/test-support.ts';
 
 const visitor = () => `v-${crypto.randomUUID().slice(0, 8)}`;
 

@@ -9,7 +9,7 @@ import { MAX_LAST_FIELDS } from './forms.ts';
 import { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './query.ts';
 import { MAX_CURRENCIES } from './sql.ts';
 import { MAX_POINTS } from './timeseries.ts';
-import { get, report, send, wire, type TestEvent } from './test-support.ts';
+import { get, report, send, wire, type TestEvent } from '../../test/test-support.ts';
 
 const now = Date.now();
 const HOUR = 3_600_000;

@@ -11,7 +11,7 @@ import type {
   WireEvent,
 } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
-import { get, ORIGIN, report, text, wire, type TestEvent } from './test-support.ts';
+import { get, ORIGIN, report, text, wire, type TestEvent } from '../../test/test-support.ts';
 
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { FrictionReport, FunnelReport, KpisReport, TransitionsReport, WireEvent } from '@parcours/protocol';
 import { call, registerSite } from '../../test/helpers.ts';
 import { firstEntries } from './first-entries.ts';
-import { ORIGIN, report, wire } from './test-support.ts';
+import { ORIGIN, report, wire } from '../../test/test-support.ts';
 
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
 const HOUR = 3_600_000;

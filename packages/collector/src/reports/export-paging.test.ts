@@ -4,7 +4,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { freshEvents, registerSite } from '../../test/helpers.ts';
 import { exportEvents } from './events.ts';
-import { get, send, text, wire } from './test-support.ts';
+import { get, send, text, wire } from '../../test/test-support.ts';
 
 const WIDE = () => ({ from: new Date(Date.now() - 40 * 86_400_000).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString() });
 

@@ -1,8 +1,8 @@
-// Every report on the hand-built shop history (journeys.fixture.ts), numbers worked out by hand below.
+// Every report on the hand-built shop history (test/journeys.fixture.ts), numbers worked out by hand below.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
-import { DAY, shopJourneys } from './journeys.fixture.ts';
-import { get, report, send, text, wire } from './test-support.ts';
+import { DAY, shopJourneys } from '../../test/journeys.fixture.ts';
+import { get, report, send, text, wire } from '../../test/test-support.ts';
 
 const now = Date.now();
 const T = now - 2 * DAY;

@@ -1,7 +1,7 @@
 // The reports API surface: tokens, query validation, unknown reports, an empty site answering zeros.
 import { describe, expect, it } from 'vitest';
 import { call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
-import { get, report, text } from '../reports/test-support.ts';
+import { get, report, text } from '../../test/test-support.ts';
 
 const REPORTS = ['funnel', 'transitions', 'friction', 'forms', 'carts', 'kpis'];
 

@@ -1,7 +1,7 @@
 // Test support for the derive and report tests: send events as the script does, read reports as a user does.
 import { env } from 'cloudflare:workers';
 import type { WireEvent } from '@parcours/protocol';
-import { call } from '../../test/helpers.ts';
+import { call } from './helpers.ts';
 
 export const ORIGIN = 'https://shop.example';
 

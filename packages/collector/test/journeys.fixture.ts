@@ -2,8 +2,8 @@
 import type { WireEvent } from '@parcours/protocol';
 import { wire, type TestEvent } from './test-support.ts';
 
-export const S = 1000;
-export const MIN = 60 * S;
+const S = 1000;
+const MIN = 60 * S;
 export const DAY = 86_400_000;
 
 /**
