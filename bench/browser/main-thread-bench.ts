@@ -7,7 +7,7 @@ import { profileBelow, type ProfileEntry } from './profile.ts';
 import { countEvents } from './wire-decode.ts';
 
 /** The custom event every tracker sends, with the same properties. */
-export const EVENT_NAME = 'bench_click';
+const EVENT_NAME = 'bench_click';
 
 export interface BrowserRun {
   tracker: BrowserTrackerId;

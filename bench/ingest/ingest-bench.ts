@@ -15,7 +15,7 @@ import { profileWorker, type WorkerProfile } from './worker-profile.ts';
 const MIGRATIONS = fileURLToPath(new URL('../../packages/collector/migrations', import.meta.url));
 const SITE = 'bench';
 
-export interface IngestConfig {
+interface IngestConfig {
   batchSize: number;
   clients: number;
 }
@@ -35,7 +35,7 @@ export interface IngestRow extends IngestConfig {
   other: Record<string, number>;
 }
 
-export interface StageCost {
+interface StageCost {
   batchSize: number;
   /**
    * Mean ms per request, one client: `GET /v1/health` (the runtime's HTTP path alone); a batch for an unknown site
@@ -74,7 +74,7 @@ export interface IngestOptions {
 }
 
 /** The D1 SQLite file wrangler keeps under `--persist-to`. */
-export function d1File(persistDir: string): string {
+function d1File(persistDir: string): string {
   const dir = join(persistDir, 'v3', 'd1', 'miniflare-D1DatabaseObject');
   const f = readdirSync(dir).find((n) => n.endsWith('.sqlite') && n !== 'metadata.sqlite');
   if (!f) throw new Error(`no D1 file under ${dir}`);

@@ -1,5 +1,5 @@
 // A CPU profile of the collector's worker under load, through wrangler dev's DevTools inspector: where its isolate spends the time.
-export interface WorkerProfileEntry {
+interface WorkerProfileEntry {
   name: string;
   /** `worker` (the collector's bundle), `runtime` (workerd's built-in modules such as the D1 client) or `native`. */
   where: string;

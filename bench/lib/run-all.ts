@@ -16,7 +16,7 @@ import { renderResults, summarizeBrowser, type AllResults } from './results-md.t
 const BENCH = fileURLToPath(new URL('..', import.meta.url));
 const ROOT = join(BENCH, '..');
 
-export interface RunOptions {
+interface RunOptions {
   smoke: boolean;
   /** Benchmarks to run: size, browser, ingest, reports (default all). */
   only: Set<string>;
@@ -26,7 +26,7 @@ export interface RunOptions {
 }
 
 /** Reads `--smoke`, `--only=a,b`, `--runs=N` (browser and ingestion rounds), `--events=N` (track() calls per round). */
-export function parseArgs(argv: string[]): RunOptions {
+function parseArgs(argv: string[]): RunOptions {
   const args = new Map(argv.map((a) => a.replace(/^--/, '').split('=') as [string, string | undefined]));
   const smoke = args.has('smoke');
   const runs = args.get('runs') ? Number(args.get('runs')) : undefined;

@@ -131,20 +131,6 @@ export function pageErrors(v: Visitor, origin: string): Promise<string[]> {
 
 type ParcoursWindow = { parcours?: ((name: string, ...a: unknown[]) => unknown) & { l?: number }; __e2eRecorded?: Array<{ type: string }> };
 
-/** Waits until the script has sent everything it queued (its `flush()` resolves true), or throws after `timeoutMs`. */
-export async function waitForOutboxEmpty(tab: Tab, timeoutMs = 20_000): Promise<void> {
-  await tab.waitFor(() => (window as unknown as ParcoursWindow).parcours?.l === 1, undefined, timeoutMs);
-  const done = await tab.evaluate(
-    (ms) =>
-      Promise.race([
-        (window as unknown as { parcours: (name: string) => Promise<boolean> }).parcours('flush'),
-        new Promise<boolean>((r) => setTimeout(() => r(false), ms)),
-      ]),
-    timeoutMs,
-  );
-  if (!done) throw new Error('the script did not deliver its outbox in time');
-}
-
 /** Leaves the site the way a person does: to another site, so the page is hidden for good (pagehide, beacon). */
 export async function leaveSite(tab: Tab): Promise<void> {
   await tab.goto('about:blank');

@@ -1,20 +1,8 @@
-// Test access to a running collector: start/stop it, register sites, read reports and the events export.
+// Test access to a running collector: register sites, read reports and the events export.
 import { inject } from 'vitest';
-import {
-  startCollector as startProcess,
-  registerSite as registerProcess,
-  UNLIMITED_QUOTA,
-  type RunningCollector,
-  type SiteConfig,
-  type StartOptions,
-} from '../../scripts/collector-process.mjs';
+import { registerSite as registerProcess, UNLIMITED_QUOTA, type SiteConfig } from '../../scripts/collector-process.mjs';
 
-export type { RunningCollector, SiteConfig, StartOptions };
-
-/** Starts a collector of its own on a free port with a fresh local D1 (assets are built by the global setup). */
-export function startCollector(opts: StartOptions = {}): Promise<RunningCollector> {
-  return startProcess({ build: false, ...opts });
-}
+export type { SiteConfig };
 
 /** The collector the global setup started for the whole run: sites registered on it with unique ids keep tests apart. */
 export function sharedCollector(): { url: string; adminToken: string } {
@@ -52,11 +40,6 @@ export async function exportEvents(url: string, site: string, readToken: string)
     if (!cursor) return out;
   }
   throw new Error('events export did not end after 10 000 pages');
-}
-
-/** The raw text of the export, for searching it for values that must never be stored. */
-export async function exportText(url: string, site: string, readToken: string): Promise<string> {
-  return (await exportEvents(url, site, readToken)).map((e) => JSON.stringify(e)).join('\n');
 }
 
 // Reports default to the last 30 days; tests ask for a range that surely holds what they just did.

@@ -3,7 +3,7 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 import type { AddressInfo, Socket } from 'node:net';
 
 /** One `POST /v1/events` the browser made through the proxy, faulted or forwarded. */
-export interface RecordedRequest {
+interface RecordedRequest {
   body: string;
   contentType: string;
   origin: string | undefined;
@@ -14,7 +14,7 @@ export interface RecordedRequest {
 }
 
 /** A fault for the next `times` event requests (default: until `clear()`). */
-export type Fault = { status: number; retryAfter?: string } | 'hang' | 'drop';
+type Fault = { status: number; retryAfter?: string } | 'hang' | 'drop';
 
 export interface FaultProxy {
   /** The proxy's origin: use it as the script's `data-endpoint`. */

@@ -37,7 +37,7 @@ export const MIN_ADMIN_TOKEN_LENGTH = 32;
  * PARCOURS_LOCAL_DEV is "true": `wrangler dev` as scripts/collector-process.mjs starts it for
  * `pnpm dev` and the end-to-end tests (`dev-admin-token`); nothing deploys that var.
  */
-export function adminToken(env: Pick<Env, 'ADMIN_TOKEN' | 'PARCOURS_LOCAL_DEV'>): string | null {
+function adminToken(env: Pick<Env, 'ADMIN_TOKEN' | 'PARCOURS_LOCAL_DEV'>): string | null {
   const token = env.ADMIN_TOKEN;
   if (!token) return null;
   return token.length >= MIN_ADMIN_TOKEN_LENGTH || env.PARCOURS_LOCAL_DEV === 'true' ? token : null;

@@ -9,7 +9,7 @@ import { clientAddress, rateLimitKey } from './ingest/client-key.ts';
  * past the limit, `429 rate-limited` with `Retry-After: retryAfterSeconds` (the binding's period).
  * It runs before authentication: a flood of bad tokens costs database reads too.
  */
-export function limitRequests(
+function limitRequests(
   name: string,
   limiter: (env: Env) => RateLimit,
   scope: (c: Context<{ Bindings: Env }>) => string,

@@ -14,13 +14,13 @@ type ShownPage = { url: string; stage: string; ts: number };
 /** Most events of each kind per minute: a page firing 10,000 clicks a second, or throwing in a loop, sends no more. */
 export const FRICTION_PER_MINUTE = 10;
 /** A rage click: at least RAGE_CLICKS clicks within RAGE_MS of the first, and RAGE_PX of it. */
-export const RAGE_CLICKS = 3;
+const RAGE_CLICKS = 3;
 export const RAGE_MS = 1000;
-export const RAGE_PX = 30;
+const RAGE_PX = 30;
 /** A dead click: nothing happened (no navigation, no DOM change, no scroll) within DEAD_MS of it. */
 export const DEAD_MS = 2500;
 /** An error click: an uncaught error or unhandled rejection within ERROR_MS after a click. */
-export const ERROR_MS = 1000;
+const ERROR_MS = 1000;
 /** A quick back: the visitor went back within QUICK_BACK_MS of landing. */
 export const QUICK_BACK_MS = 5000;
 

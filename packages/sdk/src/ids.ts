@@ -3,7 +3,7 @@ import { IDS_KEY } from './keys.ts';
 import { store } from './local-store.ts';
 
 /** Minutes without an event after which the next event opens a new session. */
-export const SESSION_IDLE_MS = 30 * 60_000;
+const SESSION_IDLE_MS = 30 * 60_000;
 
 /** A random UUID (v4) from one getRandomValues call (randomUUID exists only on https pages). */
 export const uuid = (r = crypto.getRandomValues(new Uint8Array(36))): string =>

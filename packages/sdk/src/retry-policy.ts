@@ -2,7 +2,7 @@
 import type { Reply } from './transport.ts';
 
 /** First retry delay, ms; doubles at each failure. */
-export const BACKOFF_BASE = 1000;
+const BACKOFF_BASE = 1000;
 /** Longest retry delay, ms (5 minutes). */
 export const BACKOFF_CAP = 300_000;
 

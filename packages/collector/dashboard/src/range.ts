@@ -10,8 +10,6 @@ export interface DateRange {
   preset: string;
 }
 
-export const PRESETS = ['7', '30', '90'] as const;
-
 /** The last `days` days up to `now`. */
 export function presetRange(days: number, now = Date.now()): DateRange {
   return { from: now - days * DAY, to: now, preset: String(days) };

@@ -2,7 +2,7 @@
 
 import { chunkParam, chunkRows, INSERT_SQL, type EventRow } from './insert-sql.ts';
 
-export { chunkRows, MAX_JSON_PER_STATEMENT, MAX_ROWS_PER_STATEMENT, type EventRow } from './insert-sql.ts';
+export type { EventRow } from './insert-sql.ts';
 
 export interface InsertResult {
   /** Rows newly stored. */

@@ -44,7 +44,7 @@ FROM json_each(?3) AS r WHERE true
 ON CONFLICT (site, id) DO NOTHING`;
 
 /** A row as the JSON array INSERT_SQL unpacks (its columns in order, site and receive time apart). */
-export function packRow(row: EventRow): string {
+function packRow(row: EventRow): string {
   return JSON.stringify([
     row.id, row.type, row.stage, row.stage_index, row.visitor, row.session, row.time, row.ts, row.sent_at,
     row.path, row.form, row.last_field, row.duration_ms, row.value, row.currency, row.data,

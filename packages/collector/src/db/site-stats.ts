@@ -13,7 +13,7 @@ export interface SiteCounts {
   quota_batches: number;
 }
 
-export const NO_COUNTS: SiteCounts = { events: 0, bytes: 0, dropped: 0, bot_events: 0, bot_batches: 0, storage_failed: 0, quota_events: 0, quota_batches: 0 };
+const NO_COUNTS: SiteCounts = { events: 0, bytes: 0, dropped: 0, bot_events: 0, bot_batches: 0, storage_failed: 0, quota_events: 0, quota_batches: 0 };
 
 const COUNTERS = Object.keys(NO_COUNTS) as Array<keyof SiteCounts>;
 

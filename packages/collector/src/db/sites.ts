@@ -2,7 +2,7 @@
 import { DEFAULT_STAGES } from '@parcours/protocol';
 
 /** Where a stored event's visitor id comes from: the script's own id, or a daily salted hash made by the collector. */
-export type VisitorIds = 'client' | 'cookieless';
+type VisitorIds = 'client' | 'cookieless';
 
 /** A site's daily quotas, per UTC day. */
 export interface Quota {
@@ -22,7 +22,7 @@ export interface Quota {
 export const DEFAULT_QUOTA: Quota = { events_per_day: 50_000, bytes_per_day: 25_000_000, events_per_visitor_per_day: 1_000 };
 
 /** Default minutes without cart activity before a cart counts as abandoned. */
-export const DEFAULT_ABANDON_AFTER = 30;
+const DEFAULT_ABANDON_AFTER = 30;
 
 export interface Site {
   id: string;

@@ -1,10 +1,11 @@
 // SQL of the derivation: load visitors' events, replace their derived rows, all under D1's 100-parameter limit.
 import { CART_EVENTS } from '@parcours/protocol';
+import { MAX_JSON_PER_STATEMENT } from '../db/insert-sql.ts';
 import { DERIVED, type DerivedTable } from '../db/schema.ts';
 import type { StoredEvent, VisitorDerived } from './types.ts';
 
 /** D1 allows 100 bound parameters per statement. */
-export const MAX_PARAMS = 100;
+const MAX_PARAMS = 100;
 
 const CART_TYPES = CART_EVENTS.map((t) => `'${t}'`).join(',');
 
@@ -43,9 +44,6 @@ export function maxSeqStatements(db: D1Database, site: string, visitors: string[
       .bind(site, ...part),
   );
 }
-
-/** Most characters of row JSON per statement: well under D1's 100 KB statement limit. */
-export const MAX_JSON_PER_STATEMENT = 90_000;
 
 /**
  * INSERTs of `rows`, many rows per statement: the rows travel as one bound JSON array unpacked

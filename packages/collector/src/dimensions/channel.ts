@@ -59,7 +59,7 @@ export function hostKind(host: string): SourceKind {
 }
 
 /** What a utm_source names: a known source name (`google`, `Facebook`), else a host written as the source. */
-export function sourceKind(source: string): SourceKind {
+function sourceKind(source: string): SourceKind {
   const name = source.toLowerCase();
   const key = `s:${name}`;
   const known = memo.get(key);

@@ -15,7 +15,7 @@ export interface RequestTraits {
 export const MAX_DIMENSION_VALUE = 200;
 
 /** Dimension values are shown and filtered by: no control or format characters, at most 200 characters. */
-export function dimensionText(v: string): string {
+function dimensionText(v: string): string {
   return cleanText(v.replace(/[\p{Cc}\p{Cf}]/gu, '').trim(), MAX_DIMENSION_VALUE);
 }
 

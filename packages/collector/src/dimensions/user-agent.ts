@@ -10,7 +10,7 @@ export interface UserAgentFamilies {
 }
 
 /** Longer User-Agents are cut before parsing: real ones stay far below, and a 100 KB one must not cost the regexes. */
-export const MAX_USER_AGENT = 512;
+const MAX_USER_AGENT = 512;
 
 const UNKNOWN: UserAgentFamilies = { device: 'other', browser: 'other', os: 'other' };
 

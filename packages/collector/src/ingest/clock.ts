@@ -1,7 +1,7 @@
 // Event time on the collector's clock: the client's clock offset, measured when its batch arrived, taken out of `ts`.
 
 /** How far back a corrected event time may lie: an offline outbox delivers days late, not months. */
-export const MAX_EVENT_AGE_MS = 30 * 24 * 3600 * 1000;
+const MAX_EVENT_AGE_MS = 30 * 24 * 3600 * 1000;
 
 /**
  * `ts + (receivedAt - sentAt)`, clamped into `[receivedAt - MAX_EVENT_AGE_MS, receivedAt]`:

@@ -1,7 +1,7 @@
 // CORS for ingestion: an origin is allowed when the site lists it (or "*"); allowed origins get their own origin back.
 
 /** Seconds a browser may cache a preflight answer. */
-export const PREFLIGHT_MAX_AGE = 86_400;
+const PREFLIGHT_MAX_AGE = 86_400;
 
 /** Whether a page on `origin` may send this site's events. */
 export function originAllowed(origins: readonly string[], origin: string): boolean {

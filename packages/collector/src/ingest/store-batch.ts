@@ -26,7 +26,7 @@ export interface BatchContext {
 }
 
 /** Seconds a client should wait before resending when the database is unavailable. */
-export const STORAGE_RETRY_AFTER_SECONDS = 30;
+const STORAGE_RETRY_AFTER_SECONDS = 30;
 
 /** The UTC day (YYYY-MM-DD) of a time in ms. */
 export function utcDay(ms: number): string {

@@ -4,7 +4,7 @@ import type { EventRow } from '../db/insert-sql.ts';
 import { correctTime } from './clock.ts';
 
 /** The url's path, or null if the url does not parse (the validator only checks its scheme and host). */
-export function pathOf(url: string): string | null {
+function pathOf(url: string): string | null {
   try {
     return new URL(url).pathname || '/';
   } catch {

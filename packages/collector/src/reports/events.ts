@@ -4,7 +4,7 @@ import type { Range } from './query.ts';
 import type { ReportSite } from './sql.ts';
 
 /** Most bytes of NDJSON one export page holds (lines and newlines); a single larger line still makes a page alone. */
-export const EXPORT_PAGE_BYTES = 5_000_000;
+const EXPORT_PAGE_BYTES = 5_000_000;
 
 export interface EventsPage {
   /** One JSON document per event, without the trailing newline. */
@@ -33,7 +33,7 @@ function fromBase64Url(s: string): string {
  * own site (it names one of the site's events), it says nothing the page did not show: never the
  * global insertion number, which would tell how much every other site stores.
  */
-export const cursorAfter = (eventId: string): string => toBase64Url(eventId);
+const cursorAfter = (eventId: string): string => toBase64Url(eventId);
 
 /**
  * Events of the period stored after the cursor's event (insertion order), at most `limit` of them and

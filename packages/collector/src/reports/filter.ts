@@ -26,7 +26,7 @@ const utf8 = new TextEncoder();
 const isDimension = (name: string): name is Dimension => (DIMENSIONS as readonly string[]).includes(name);
 
 /** Checks one dimension value as a filter or `breakdown` would name it; throws QueryError when malformed. */
-export function checkValue(dimension: Dimension, value: string): string {
+function checkValue(dimension: Dimension, value: string): string {
   if (!value || value.length > MAX_DIMENSION_VALUE || CONTROL.test(value))
     throw new QueryError(`bad ${dimension} value`);
   const closed = CLOSED[dimension];

@@ -6,7 +6,7 @@ import type { Range } from './query.ts';
 import { FIRST_ENTRY_IN_PERIOD, stagePositions, type ReportSite } from './sql.ts';
 
 /** Moves after a period's end up to which the rollup reading stays cheap (their visitors' entries are checked one by one). */
-export const MAX_MOVES_AFTER = 1000;
+const MAX_MOVES_AFTER = 1000;
 
 /** Per stage: visitors who entered it in the period, and of them those who went on (see `firstEntries`). */
 export interface StageEntries {

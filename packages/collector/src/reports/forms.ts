@@ -7,7 +7,7 @@ import { rate, type ReportSite } from './sql.ts';
 /** Most last fields listed per form. */
 export const MAX_LAST_FIELDS = 10;
 /** Most fields listed per form in `fields`. */
-export const MAX_FORM_FIELDS = 20;
+const MAX_FORM_FIELDS = 20;
 
 /** The median of `values` (sorted here), or null for none. */
 function median(values: number[]): number | null {

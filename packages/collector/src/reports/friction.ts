@@ -9,7 +9,7 @@ import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
 
 /** Most targets listed per page. */
-export const MAX_FRICTION_TARGETS = 10;
+const MAX_FRICTION_TARGETS = 10;
 
 const SIGNAL_TYPES = FRICTION_EVENTS.map((t) => `'${t}'`).join(',');
 

@@ -1,7 +1,7 @@
 // How a report reads a period: from rollups and first-row index ranges, or the period's rows in time order.
 
 /** How much longer than the period the history before it may be for the rollup reading. */
-export const HISTORY_BEFORE_FACTOR = 8;
+const HISTORY_BEFORE_FACTOR = 8;
 
 /**
  * Whether a report should read the period from the rollups and first-row index ranges (true) or

@@ -15,8 +15,8 @@ export interface Range {
 
 const DAY = 86_400_000;
 /** Default window when `from` / `to` are missing. */
-export const DEFAULT_DAYS = 30;
-export const DEFAULT_ABANDON_MINUTES = 30;
+const DEFAULT_DAYS = 30;
+const DEFAULT_ABANDON_MINUTES = 30;
 /** At most a year of inactivity before a cart counts as abandoned. */
 export const MAX_ABANDON_MINUTES = 525_600;
 export const DEFAULT_EXPORT_LIMIT = 1000;
@@ -58,7 +58,7 @@ function single(params: URLSearchParams, name: string): string | null {
 }
 
 /** Parses `from` / `to` (ISO 8601, UTC unless an offset is given); missing ones default to the last 30 days. */
-export function parseRange(params: URLSearchParams, now = Date.now()): Range {
+function parseRange(params: URLSearchParams, now = Date.now()): Range {
   const toParam = single(params, 'to');
   const fromParam = single(params, 'from');
   const to = toParam ? isoTime(toParam, true) : now;
@@ -68,7 +68,7 @@ export function parseRange(params: URLSearchParams, now = Date.now()): Range {
 }
 
 /** A positive number parameter (decimals allowed) up to `max`, or its default when absent. */
-export function parsePositive(params: URLSearchParams, name: string, fallback: number, max: number): number {
+function parsePositive(params: URLSearchParams, name: string, fallback: number, max: number): number {
   const v = single(params, name);
   if (v === null) return fallback;
   if (!DECIMAL.test(v)) throw new QueryError(`${name} must be a positive number`);
@@ -78,7 +78,7 @@ export function parsePositive(params: URLSearchParams, name: string, fallback: n
 }
 
 /** A positive integer parameter from 1 to `max`, or its default when absent. */
-export function parseCount(params: URLSearchParams, name: string, fallback: number, max: number): number {
+function parseCount(params: URLSearchParams, name: string, fallback: number, max: number): number {
   const v = single(params, name);
   if (v === null) return fallback;
   if (!INTEGER.test(v)) throw new QueryError(`${name} must be a positive integer`);

@@ -22,7 +22,7 @@ const PLAIN_ORIGIN = /^https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,
  * it is not a plain `scheme://host[:port]`: a wildcard host, user info, a path (even `/`), a query or a
  * fragment could never equal a browser's `Origin` header and would only hide a mistake.
  */
-export function normalOrigin(o: unknown): string | null {
+function normalOrigin(o: unknown): string | null {
   if (o === '*') return o;
   if (typeof o !== 'string' || o.length > 300 || !PLAIN_ORIGIN.test(o)) return null;
   try {
@@ -33,9 +33,9 @@ export function normalOrigin(o: unknown): string | null {
 }
 
 /** Longest retention that may be set: 100 years. */
-export const MAX_RETENTION_DAYS = 36_500;
+const MAX_RETENTION_DAYS = 36_500;
 /** Largest value of each quota (0 stops ingestion of the site: every valid event is over it). */
-export const MAX_QUOTA: Quota = { events_per_day: 1e9, bytes_per_day: 1e12, events_per_visitor_per_day: 1e9 };
+const MAX_QUOTA: Quota = { events_per_day: 1e9, bytes_per_day: 1e12, events_per_visitor_per_day: 1e9 };
 
 const isWhole = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 

@@ -15,7 +15,7 @@ import { storeBatch } from '../ingest/store-batch.ts';
 export const events = new Hono<{ Bindings: Env }>();
 
 /** Seconds a rate-limited client should wait: the limiter's period (wrangler.jsonc `ratelimits`). */
-export const RETRY_AFTER_SECONDS = 10;
+const RETRY_AFTER_SECONDS = 10;
 
 const ACCEPTED_TYPES = new Set(['application/json', 'text/plain', '']);
 
@@ -34,7 +34,7 @@ function refuseSite(): never {
  * only an allowed origin's POST reaches the database. A 403 is only ever `refuseSite`: not readable.
  */
 /** The header a sender without Origin (a server) carries the site's ingest key in. */
-export const INGEST_KEY_HEADER = 'x-parcours-key';
+const INGEST_KEY_HEADER = 'x-parcours-key';
 
 /**
  * Whether the request may send to the site: a page (it sends Origin) from an origin the site lists; a

@@ -9,7 +9,7 @@ import type { TransitionsReport } from '../types.ts';
 
 type Move = TransitionsReport['transitions'][number];
 /** `entry`: a visitor's first stage; `forward`/`backward` by the site's stage order. */
-export type Direction = 'entry' | 'forward' | 'backward';
+type Direction = 'entry' | 'forward' | 'backward';
 
 interface NodeExtra {
   id: string;
@@ -31,13 +31,13 @@ const NODE_W = 14;
 const LABEL_ROOM = 80;
 
 /** Whether a move goes forward, backward or is an entry, given the site's stage order. */
-export function direction(m: Move, order: string[]): Direction {
+function direction(m: Move, order: string[]): Direction {
   if (m.from === null) return 'entry';
   return order.indexOf(m.to) > order.indexOf(m.from) ? 'forward' : 'backward';
 }
 
 /** The move in words, for tooltips and screen readers. */
-export function describeMove(m: Move, dir: Direction): string {
+function describeMove(m: Move, dir: Direction): string {
   const what = dir === 'entry' ? `Entered at ${m.to}` : `${m.from} → ${m.to} (${dir})`;
   const median = m.median_ms !== null && m.median_ms !== undefined && dir !== 'entry' ? `, median ${duration(m.median_ms)}` : '';
   return `${what}: ${count(m.count)} moves by ${count(m.visitors)} visitors${median}`;
@@ -183,7 +183,7 @@ function backwardArcs(back: Move[], nodes: LaidNode[], ky: number): SVGElement {
 }
 
 /** A stage's node in words: how many started there, came in and moved on. */
-export function describeNode(stage: string, moves: Move[]): string {
+function describeNode(stage: string, moves: Move[]): string {
   const sum = (xs: Move[]) => xs.reduce((a, m) => a + m.count, 0);
   const entered = sum(moves.filter((m) => m.from === null && m.to === stage));
   const moved = sum(moves.filter((m) => m.from !== null && m.to === stage));

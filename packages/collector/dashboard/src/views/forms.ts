@@ -8,7 +8,7 @@ type Form = FormsReport['forms'][number];
 type FormField = Form['fields'][number];
 
 /** The fields where people stop, most abandons first: "email (12), phone (3)". */
-export function stopFields(f: Form, max = 3): string {
+function stopFields(f: Form, max = 3): string {
   const fields = [...f.last_fields].sort((a, b) => b.abandons - a.abandons);
   if (!fields.length) return '–';
   const shown = fields.slice(0, max).map((x) => `${x.field} (${count(x.abandons)})`);

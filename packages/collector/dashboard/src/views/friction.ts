@@ -7,7 +7,7 @@ import type { FrictionReport } from '../types.ts';
 import { frictionReason, largestLosses, siteExitRate } from './friction-reasons.ts';
 
 /** Pages shown before "Show all". */
-export const FRICTION_FIRST = 10;
+const FRICTION_FIRST = 10;
 
 /** Draws the ranked friction table into `root`; `stages` is the site's stage order. */
 export function renderFriction(root: Element, report: FrictionReport, stages: string[]): void {

@@ -6,7 +6,7 @@ import { stageColour } from '../stage-colours.ts';
 import type { KpisReport, Money } from '../types.ts';
 
 /** One figure on a card: its name, printed value now and before, and the change. */
-export interface Kpi {
+interface Kpi {
   stage: string;
   name: string;
   now: string;
