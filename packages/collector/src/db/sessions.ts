@@ -1,4 +1,5 @@
 // Sessions' dimensions into D1: one candidate per session of a batch, kept when it ranks before the stored one.
+import { PAGE_VIEW } from '@parcours/protocol';
 import { chunk } from '../derive/store.ts';
 import { SESSIONS, type SessionRow } from './schema.ts';
 
@@ -40,8 +41,8 @@ export interface Rankable {
 
 /** Whether `a` ranks before `b` as the event fixing its session's dimensions: a page view, then the earliest, then the lowest id. */
 function ranksBefore(a: Rankable, b: Rankable): boolean {
-  const av = a.type === 'page_view' ? 1 : 0;
-  const bv = b.type === 'page_view' ? 1 : 0;
+  const av = a.type === PAGE_VIEW ? 1 : 0;
+  const bv = b.type === PAGE_VIEW ? 1 : 0;
   return av > bv || (av === bv && (a.time < b.time || (a.time === b.time && a.id < b.id)));
 }
 

@@ -1,4 +1,5 @@
 // A visitor's journey from their events: stage transitions and page views (visible time, entries, bounces, exits).
+import { PAGE_LEAVE, PAGE_VIEW } from '@parcours/protocol';
 import type { PageViewRow, StoredEvent, TransitionRow } from './types.ts';
 
 /** Event-time order, ties broken by id, so the order never depends on arrival. */
@@ -31,10 +32,10 @@ export function walkJourney(events: StoredEvent[]): Journey {
 
   for (const e of events) {
     let target: number | null = null;
-    if (e.type === 'page_view') {
+    if (e.type === PAGE_VIEW) {
       pageStage.set(e.session, e.stage_index);
       target = e.stage_index;
-    } else if (e.type !== 'page_leave') {
+    } else if (e.type !== PAGE_LEAVE) {
       // An event on a page of its own stage only inherits it; with no page seen in the session, its stage is all we know.
       const page = pageStage.get(e.session);
       if (page === undefined || page !== e.stage_index) target = e.stage_index;
@@ -89,7 +90,7 @@ function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageA
   for (const e of events) {
     let s = bySession.get(e.session);
     if (!s) bySession.set(e.session, (s = { views: [], open: null }));
-    if (e.type === 'page_view') {
+    if (e.type === PAGE_VIEW) {
       const row: PageViewRow = {
         session: e.session,
         time: e.time,
@@ -110,7 +111,7 @@ function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageA
       lastPathView.set(`${e.stage_index} ${e.path}`, e.time);
       s.views.push(row);
       s.open = row;
-    } else if (e.type === 'page_leave' && s.open && e.duration_ms !== null) {
+    } else if (e.type === PAGE_LEAVE && s.open && e.duration_ms !== null) {
       // The first leave after a view closes it (an SPA may send one per route).
       s.open.visible_ms = e.duration_ms;
       s.open = null;

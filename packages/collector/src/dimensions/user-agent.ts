@@ -1,6 +1,6 @@
 // Device class, browser and OS families from a User-Agent, read with bowser (MIT); the User-Agent itself is never stored.
 import Bowser from 'bowser';
-import type { Device } from '@parcours/protocol';
+import { DEVICES, type Device } from '@parcours/protocol';
 
 /** What the dimensions keep of a User-Agent. */
 export interface UserAgentFamilies {
@@ -33,7 +33,7 @@ export function userAgentFamilies(userAgent: string | null | undefined): UserAge
     const type = r.platform.type;
     const browser = r.browser.name ? (BROWSER_NAMES[r.browser.name] ?? r.browser.name) : 'other';
     return {
-      device: type === 'desktop' || type === 'mobile' || type === 'tablet' ? type : 'other',
+      device: DEVICES.includes(type as Device) ? (type as Device) : 'other',
       browser,
       os: r.os.name || 'other',
     };

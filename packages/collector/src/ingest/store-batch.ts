@@ -1,5 +1,5 @@
 // One validated batch into storage: bot filter, cookieless ids, rows, quotas, then insert, counters and derived data, in as few D1 calls as it takes.
-import type { BatchReply, ParsedBatch, Rejection, WireEvent } from '@parcours/protocol';
+import { PAGE_VIEW, type BatchReply, type ParsedBatch, type Rejection, type WireEvent } from '@parcours/protocol';
 import { insertEvents, insertStatements, type EventRow } from '../db/events.ts';
 import { withLeadingStatements } from '../db/leading-statements.ts';
 import { dailySalt } from '../db/salts.ts';
@@ -136,7 +136,7 @@ function sessionStatements(db: D1Database, site: string, stored: Array<EventRow 
     session: e.session,
     started_at: e.time,
     first_event: e.id,
-    from_view: e.type === 'page_view' ? (1 as const) : (0 as const),
+    from_view: e.type === PAGE_VIEW ? (1 as const) : (0 as const),
     ...sessionDimensions(e.event, e.path, request),
   }));
   return upsertSessionStatements(db, site, candidates);

@@ -1,5 +1,5 @@
 // The forms report: per form and page, starts, submits, abandons, and the fields people stopped at.
-import type { FormField, FormsReport } from '@parcours/protocol';
+import { FORM_ABANDON, FORM_START, FORM_SUBMIT, type FormField, type FormsReport } from '@parcours/protocol';
 import { sessionCondition } from './filter.ts';
 import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
@@ -8,6 +8,9 @@ import { rate, type ReportSite } from './sql.ts';
 export const MAX_LAST_FIELDS = 10;
 /** Most fields listed per form in `fields`. */
 const MAX_FORM_FIELDS = 20;
+
+/** The form events' types as an SQL list. */
+const FORM_TYPES = [FORM_START, FORM_SUBMIT, FORM_ABANDON].map((t) => `'${t}'`).join(', ');
 
 /** The median of `values` (sorted here), or null for none. */
 function median(values: number[]): number | null {
@@ -27,7 +30,7 @@ function median(values: number[]): number | null {
 export async function forms(db: D1Database, site: ReportSite, range: Range, limit = DEFAULT_LIST_LIMIT): Promise<FormsReport> {
   const where = `site = ?1 AND time >= ?2 AND time < ?3 AND form IS NOT NULL${sessionCondition(site.id, range.filter)}`;
   const top = `SELECT form, path, SUM(type = 'form_start') AS starts, SUM(type = 'form_submit') AS submits, SUM(type = 'form_abandon') AS abandons
-                 FROM events WHERE type IN ('form_start', 'form_submit', 'form_abandon') AND ${where}
+                 FROM events WHERE type IN (${FORM_TYPES}) AND ${where}
                 GROUP BY form, path ORDER BY abandons DESC, starts DESC, form, path LIMIT ?4`;
   const [counts, fields, perField] = await db.batch([
     db.prepare(top).bind(site.id, range.from, range.to, limit),
