@@ -94,7 +94,7 @@ function reportedDropped(s: SdkSite): number {
       continue;
     }
     const fresh = (body.events ?? []).filter((e) => !seen.has(e.id));
-    fresh.forEach((e) => seen.add(e.id));
+    for (const e of fresh) seen.add(e.id);
     if (fresh.length > 0 && typeof body.dropped === 'number') total += body.dropped;
   }
   return total;

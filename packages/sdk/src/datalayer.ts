@@ -14,7 +14,7 @@ export function bridgeDataLayer(run: (call: 'cart', type: string, payload: Loose
   const dl: Loose[] = (w.dataLayer = w.dataLayer || []);
   const read = guard((x: Loose) => {
     // A null or primitive push throws here, inside the guard: nothing to bridge.
-    const [, name, payload] = (x[0] == 'event' ? x : [, x.event, x.ecommerce]) as any[];
+    const [, name, payload] = (x[0] == 'event' ? x : [undefined, x.event, x.ecommerce]) as any[];
     if (CART_EVENTS.includes(name) && payload) run('cart', name, payload);
   });
   dl.map(read);
