@@ -118,6 +118,24 @@ function suite(engine: Engine) {
     await expectDeliveredOnce(s, recorded);
   });
 
+  test('a backlog of large events leaves in full batches one after another, every one acknowledged', async () => {
+    const v = await person();
+    const tab = await v.newTab();
+    await load(tab, s);
+    await flushed(tab);
+    const at = s.proxy.requests.length;
+    // 100 events of 2 KB: five batches near the 48 KB limit, more than the 64 KiB a page may have in keepalive flight.
+    await tab.evaluate(() => {
+      for (let i = 0; i < 100; i++) (window as unknown as { parcours(...a: unknown[]): void }).parcours('track', 'large', { i, pad: 'x'.repeat(2000) });
+    });
+    await flushed(tab);
+    expect(s.proxy.requests.slice(at).filter((r) => r.outcome === 200).length).toBeGreaterThanOrEqual(4);
+    await leaveSite(tab);
+    const recorded = await done(v);
+    expect(recorded.filter((e) => e.type === 'large')).toHaveLength(100);
+    await expectDeliveredOnce(s, recorded);
+  });
+
   test('two tabs sending at once neither lose nor multiply events', async () => {
     const v = await person();
     const [a, b] = [await v.newTab(), await v.newTab()];

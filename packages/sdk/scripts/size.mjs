@@ -12,7 +12,7 @@ const PLAUSIBLE = 2670;
  * and the build prints how far each is from its aim (see the SDK README, "What it costs").
  */
 const BUDGET = {
-  'parcours.core.js': 3050,
+  'parcours.core.js': 3075,
   'parcours.friction.js': 4300,
   'parcours.forms.friction.js': 4800,
   'parcours.carts.friction.js': 4850,
