@@ -19,12 +19,18 @@ function createStatement(cache, db, sql, params = []) {
     },
     async run() {
       const r = prepared().run(...params);
-      return { results: [], success: true, meta: { changes: Number(r.changes), last_row_id: Number(r.lastInsertRowid) } };
+      return {
+        results: [],
+        success: true,
+        meta: { changes: Number(r.changes), last_row_id: Number(r.lastInsertRowid) },
+      };
     },
     /** Synchronous run, used by batch() inside one transaction. */
     exec() {
       const s = prepared();
-      return s.columns().length ? { results: s.all(...params), success: true, meta: {} } : (s.run(...params), { results: [], success: true, meta: {} });
+      return s.columns().length
+        ? { results: s.all(...params), success: true, meta: {} }
+        : (s.run(...params), { results: [], success: true, meta: {} });
     },
   };
   return stmt;

@@ -32,7 +32,11 @@ export interface SiteConfig {
   quota?: { events_per_day?: number; bytes_per_day?: number; events_per_visitor_per_day?: number };
 }
 /** Quotas as high as the admin API allows: for benchmarks and tests that send more than a real site's day. */
-export declare const UNLIMITED_QUOTA: { events_per_day: number; bytes_per_day: number; events_per_visitor_per_day: number };
+export declare const UNLIMITED_QUOTA: {
+  events_per_day: number;
+  bytes_per_day: number;
+  events_per_visitor_per_day: number;
+};
 export declare function freePort(): Promise<number>;
 export declare function buildAssets(opts?: { rebuildSdk?: boolean }): void;
 export declare function migrate(persistDir: string): void;

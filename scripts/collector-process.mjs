@@ -40,13 +40,17 @@ function pnpmSync(args, cwd) {
  * Only the bundler runs here: the size budget is the SDK's own test step, and an over-budget script must still be testable.
  */
 export function buildAssets({ rebuildSdk = false } = {}) {
-  if (rebuildSdk || !SDK_BUNDLES.every((file) => existsSync(file))) pnpmSync(['exec', 'rollup', '-c'], join(ROOT, 'packages', 'sdk'));
+  if (rebuildSdk || !SDK_BUNDLES.every((file) => existsSync(file)))
+    pnpmSync(['exec', 'rollup', '-c'], join(ROOT, 'packages', 'sdk'));
   pnpmSync(['--filter', '@parcours/collector', 'run', 'assets'], ROOT);
 }
 
 /** Applies the D1 migrations to the local database kept under `persistDir`. */
 export function migrate(persistDir) {
-  pnpmSync(['exec', 'wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir], COLLECTOR_DIR);
+  pnpmSync(
+    ['exec', 'wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir],
+    COLLECTOR_DIR,
+  );
 }
 
 /**
@@ -64,12 +68,34 @@ export async function startCollector(opts = {}) {
   if (opts.build !== false) buildAssets();
   migrate(persistDir);
 
-  const args = ['exec', 'wrangler', 'dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-    '--persist-to', persistDir, '--var', `ADMIN_TOKEN:${adminToken}`,
+  const args = [
+    'exec',
+    'wrangler',
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(inspectorPort),
+    '--persist-to',
+    persistDir,
+    '--var',
+    `ADMIN_TOKEN:${adminToken}`,
     // Local only: lets the admin API take a token under 32 characters (`dev-admin-token`); see the collector's auth.ts.
-    '--var', 'PARCOURS_LOCAL_DEV:true', '--show-interactive-dev-session=false', '--log-level', 'info'];
+    '--var',
+    'PARCOURS_LOCAL_DEV:true',
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    'info',
+  ];
   // Its own process group: killing pnpm alone leaves workerd holding the port, so stop() signals the whole group.
-  const child = spawn('pnpm', args, { cwd: COLLECTOR_DIR, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...QUIET_ENV } });
+  const child = spawn('pnpm', args, {
+    cwd: COLLECTOR_DIR,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...QUIET_ENV },
+  });
   const output = [];
   const onData = (buf) => {
     for (const line of String(buf).split('\n')) {
@@ -82,7 +108,12 @@ export async function startCollector(opts = {}) {
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   let exited = false;
-  const exitedP = new Promise((resolve) => child.on('exit', () => { exited = true; resolve(undefined); }));
+  const exitedP = new Promise((resolve) =>
+    child.on('exit', () => {
+      exited = true;
+      resolve(undefined);
+    }),
+  );
 
   const url = `http://127.0.0.1:${port}`;
   let stopped = false;

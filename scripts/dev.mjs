@@ -4,7 +4,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { seedSite } from '@parcours/traffic';
-import { COLLECTOR_DIR, ROOT, buildAssets, registerSite, rotateIngestKey, rotateToken, startCollector } from './collector-process.mjs';
+import {
+  COLLECTOR_DIR,
+  ROOT,
+  buildAssets,
+  registerSite,
+  rotateIngestKey,
+  rotateToken,
+  startCollector,
+} from './collector-process.mjs';
 import { startStaticServer } from './static-server.mjs';
 
 function flag(name, fallback) {
@@ -87,9 +95,23 @@ try {
   state.ingestKey ??= await rotateIngestKey(collectorUrl, ADMIN_TOKEN, SITE);
   writeFileSync(stateFile, JSON.stringify(state, null, 2));
 
-  running.push(await startStaticServer({ dir: join(ROOT, 'examples', 'shop'), port: PORTS.shop, collector: collectorUrl, site: SITE }));
   running.push(
-    await startStaticServer({ dir: join(ROOT, 'examples', 'spa'), assets: join(ROOT, 'examples', 'shop'), port: PORTS.spa, collector: collectorUrl, site: SITE, spa: true }),
+    await startStaticServer({
+      dir: join(ROOT, 'examples', 'shop'),
+      port: PORTS.shop,
+      collector: collectorUrl,
+      site: SITE,
+    }),
+  );
+  running.push(
+    await startStaticServer({
+      dir: join(ROOT, 'examples', 'spa'),
+      assets: join(ROOT, 'examples', 'shop'),
+      port: PORTS.spa,
+      collector: collectorUrl,
+      site: SITE,
+      spa: true,
+    }),
   );
 
   if (seedWanted && !state.seeded) {
@@ -114,7 +136,8 @@ try {
     admin token       ${ADMIN_TOKEN}   (local only)
     local database    ${persistDir.replace(ROOT, '').replace(/^\//, '')}   (kept across restarts)
 `);
-  if (!existsSync(join(COLLECTOR_DIR, 'public', 'parcours.js'))) console.log('  warning: the script was not built: the shop will not track anything');
+  if (!existsSync(join(COLLECTOR_DIR, 'public', 'parcours.js')))
+    console.log('  warning: the script was not built: the shop will not track anything');
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
   await stopAll(1);

@@ -36,7 +36,9 @@ export function startStaticServer({ dir, port = 0, collector, site = 'demo', spa
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-      const file = (await resolve(root, path, spa)) ?? (fallback && extname(path) ? await resolve(fallback, path, false) : undefined);
+      const file =
+        (await resolve(root, path, spa)) ??
+        (fallback && extname(path) ? await resolve(fallback, path, false) : undefined);
       if (!file) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;

@@ -19,11 +19,15 @@ interface Run {
 /** Starts `scripts/dev.mjs` (assets as already built by the global setup, a small seed) and waits for its banner. */
 async function startDev(): Promise<Run> {
   let out = '';
-  child = spawn(process.execPath, ['scripts/dev.mjs', '--no-build', '--visitors', '120', '--ports', ports.join(','), '--state', state], {
-    cwd: ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  child = spawn(
+    process.execPath,
+    ['scripts/dev.mjs', '--no-build', '--visitors', '120', '--ports', ports.join(','), '--state', state],
+    {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const c = child;
   c.stdout!.on('data', (b) => (out += String(b)));
   c.stderr!.on('data', (b) => (out += String(b)));
@@ -78,12 +82,16 @@ describe('pnpm dev', () => {
 
     // The shop's pages carry the tag for this collector and the demo site; the SPA answers every route.
     const home = await (await fetch(`${shop}/`)).text();
-    expect(home).toContain(`<script async src="${collector}/parcours.js" data-site="demo" data-endpoint="${collector}"></script>`);
+    expect(home).toContain(
+      `<script async src="${collector}/parcours.js" data-site="demo" data-endpoint="${collector}"></script>`,
+    );
     expect(await (await fetch(`${spa}/products/mug`)).text()).toContain('/app.js');
     expect((await fetch(`${collector}/parcours.js`)).status).toBe(200);
     expect((await fetch(`${collector}/`)).headers.get('content-type')).toContain('text/html');
     // The printed token reads the seeded history.
-    const funnel = (await (await fetch(`${collector}/v1/sites/demo/funnel`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+    const funnel = (await (
+      await fetch(`${collector}/v1/sites/demo/funnel`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as {
       stages: Array<{ visitors: number }>;
     };
     expect(funnel.stages[0]!.visitors).toBeGreaterThan(50);

@@ -22,8 +22,10 @@ describe('the seed generator', () => {
     expect(Math.min(...ts)).toBeGreaterThan(now - 30 * DAY);
     expect(Math.max(...ts)).toBeLessThan(now);
     expect(new Set(ts.map((t) => Math.floor((now - t) / DAY))).size).toBeGreaterThanOrEqual(28);
-    for (const stage of ['awareness', 'consideration', 'decision', 'retention', 'advocacy']) expect(events.some((e) => e.stage === stage)).toBe(true);
-    const count = (type: string, form?: string) => events.filter((e) => e.type === type && (!form || e.form === form)).length;
+    for (const stage of ['awareness', 'consideration', 'decision', 'retention', 'advocacy'])
+      expect(events.some((e) => e.stage === stage)).toBe(true);
+    const count = (type: string, form?: string) =>
+      events.filter((e) => e.type === type && (!form || e.form === form)).length;
     // Checkout forms: between a fifth and two thirds abandoned; carts: most abandoned, as in real shops (about 70 %).
     const checkoutAbandon = count('form_abandon', 'checkout') / count('form_start', 'checkout');
     expect(checkoutAbandon).toBeGreaterThan(0.2);
@@ -34,7 +36,8 @@ describe('the seed generator', () => {
     expect(1 - buyers / carters).toBeLessThan(0.85);
     // Some customers come back and buy again.
     const purchasesPerVisitor = new Map<string, number>();
-    for (const e of events) if (e.type === 'purchase') purchasesPerVisitor.set(e.visitor, (purchasesPerVisitor.get(e.visitor) ?? 0) + 1);
+    for (const e of events)
+      if (e.type === 'purchase') purchasesPerVisitor.set(e.visitor, (purchasesPerVisitor.get(e.visitor) ?? 0) + 1);
     expect([...purchasesPerVisitor.values()].some((n) => n > 1)).toBe(true);
   });
 
@@ -63,7 +66,14 @@ describe('the seed generator', () => {
     const generated = generateJourneys({ origin: ORIGIN, visitors: 200, seed: 3, now }).flatMap((j) => j.events);
 
     const first = await seedSite({ url, site, origin: ORIGIN, visitors: 200, seed: 3, now });
-    expect(first).toMatchObject({ visitors: 200, events: generated.length, accepted: generated.length, duplicates: 0, rejected: 0, filtered: 0 });
+    expect(first).toMatchObject({
+      visitors: 200,
+      events: generated.length,
+      accepted: generated.length,
+      duplicates: 0,
+      rejected: 0,
+      filtered: 0,
+    });
     const again = await seedSite({ url, site, origin: ORIGIN, visitors: 200, seed: 3, now });
     expect(again).toMatchObject({ accepted: 0, duplicates: generated.length, rejected: 0 });
 
@@ -73,11 +83,17 @@ describe('the seed generator', () => {
     // The reports count what was generated: purchases, and checkout abandons by last field.
     const carts = await report<{ carts: { purchased: number } }>(url, site, token, 'carts');
     expect(carts.carts.purchased).toBe(generated.filter((e) => e.type === 'purchase').length);
-    const forms = await report<{ forms: Array<{ form: string; starts: number; last_fields: Array<{ field: string; abandons: number }> }> }>(url, site, token, 'forms');
+    const forms = await report<{
+      forms: Array<{ form: string; starts: number; last_fields: Array<{ field: string; abandons: number }> }>;
+    }>(url, site, token, 'forms');
     const checkout = forms.forms.find((f) => f.form === 'checkout');
     expect(checkout?.starts).toBe(generated.filter((e) => e.type === 'form_start' && e.form === 'checkout').length);
     const byField = new Map<string, number>();
-    for (const e of generated) if (e.type === 'form_abandon' && e.form === 'checkout') byField.set(String(e.last_field), (byField.get(String(e.last_field)) ?? 0) + 1);
-    expect(Object.fromEntries((checkout?.last_fields ?? []).map((f) => [f.field, f.abandons]))).toEqual(Object.fromEntries(byField));
+    for (const e of generated)
+      if (e.type === 'form_abandon' && e.form === 'checkout')
+        byField.set(String(e.last_field), (byField.get(String(e.last_field)) ?? 0) + 1);
+    expect(Object.fromEntries((checkout?.last_fields ?? []).map((f) => [f.field, f.abandons]))).toEqual(
+      Object.fromEntries(byField),
+    );
   });
 });

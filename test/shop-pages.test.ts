@@ -17,10 +17,18 @@ const OUT = join(ROOT, 'test-results', 'shop-screenshots');
 const PAGES: Array<{ path: string; name: string; visible: string[] }> = [
   { path: '/', name: 'home', visible: ['h1', '.hero img', '.card img'] },
   { path: '/blog/brewing-guide', name: 'blog', visible: ['article.post h1', 'aside.cta'] },
-  { path: '/products/', name: 'products', visible: ['#product-grid .card', '#product-grid button[data-parcours-cart="add"]'] },
+  {
+    path: '/products/',
+    name: 'products',
+    visible: ['#product-grid .card', '#product-grid button[data-parcours-cart="add"]'],
+  },
   { path: '/products/grinder', name: 'product', visible: ['.product img', '#add-to-cart', '.price'] },
   { path: '/cart', name: 'cart', visible: ['table.cart', '#cart-total', '#to-checkout'] },
-  { path: '/checkout/', name: 'checkout', visible: ['#checkout [name="email"]', '#checkout [name="card"]', '#pay', '#summary li'] },
+  {
+    path: '/checkout/',
+    name: 'checkout',
+    visible: ['#checkout [name="email"]', '#checkout [name="card"]', '#pay', '#summary li'],
+  },
   { path: '/account/', name: 'account', visible: ['#orders li', '#refer'] },
   { path: '/newsletter', name: 'newsletter', visible: ['#newsletter [name="email"]'] },
   { path: '/quote', name: 'quote', visible: ['#quote [name="company"]', '#quote textarea'] },
@@ -34,7 +42,10 @@ const problems: string[] = [];
 /** Waits until the page's script has queued `count` events of `type` (the recorder put in every page counts them). */
 async function tracked(page: Page, type: string, count = 1): Promise<void> {
   await page.waitForFunction(
-    ([t, n]) => ((window as unknown as { __e2eRecorded?: Array<{ type: string }> }).__e2eRecorded ?? []).filter((e) => e.type === t).length >= n,
+    ([t, n]) =>
+      ((window as unknown as { __e2eRecorded?: Array<{ type: string }> }).__e2eRecorded ?? []).filter(
+        (e) => e.type === t,
+      ).length >= n,
     [type, count] as [string, number],
   );
 }
@@ -83,14 +94,29 @@ beforeAll(async () => {
   context.on('page', (p) => {
     p.on('pageerror', (e) => problems.push(`${p.url()}: ${e.message}`));
     // Event deliveries cut short by the next navigation are the script's business (and tested in the journeys).
-    p.on('requestfailed', (r) => r.url().includes('/v1/events') || problems.push(`${r.url()}: ${r.failure()?.errorText}`));
+    p.on(
+      'requestfailed',
+      (r) => r.url().includes('/v1/events') || problems.push(`${r.url()}: ${r.failure()?.errorText}`),
+    );
   });
   // Something in the cart and one order, so the cart, checkout and account pages show their full content.
   const page = await context.newPage();
   await visit(page, `${s.shop}/products/beans`);
   await page.click('#add-to-cart');
   await tracked(page, 'add_to_cart');
-  await page.evaluate(() => localStorage.setItem('shop-orders', JSON.stringify([{ id: 'ord-demo-1', at: Date.now(), lines: [{ id: 'sku-mug', name: 'Stoneware mug', price: 12.5, qty: 2 }], value: 25 }])));
+  await page.evaluate(() =>
+    localStorage.setItem(
+      'shop-orders',
+      JSON.stringify([
+        {
+          id: 'ord-demo-1',
+          at: Date.now(),
+          lines: [{ id: 'sku-mug', name: 'Stoneware mug', price: 12.5, qty: 2 }],
+          value: 25,
+        },
+      ]),
+    ),
+  );
   await page.close();
 });
 
@@ -105,14 +131,20 @@ describe('the shop renders', () => {
     test(`${name} (${path}) shows its content on desktop and on a phone`, async () => {
       const page = await context.newPage();
       try {
-        for (const [device, size] of [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]] as const) {
+        for (const [device, size] of [
+          ['desktop', { width: 1280, height: 900 }],
+          ['phone', { width: 390, height: 844 }],
+        ] as const) {
           await page.setViewportSize(size);
           await visit(page, `${s.shop}${path}`);
           await page.waitForLoadState('networkidle');
-          for (const sel of visible) await expect.poll(() => page.locator(sel).first().isVisible(), { message: `${sel} visible` }).toBe(true);
+          for (const sel of visible)
+            await expect.poll(() => page.locator(sel).first().isVisible(), { message: `${sel} visible` }).toBe(true);
           await expect(page.locator('header#site-header .brand').isVisible()).resolves.toBe(true);
           // Every image actually decoded (a broken src has naturalWidth 0).
-          const broken = await page.$$eval('img', (imgs) => imgs.filter((i) => !(i as HTMLImageElement).naturalWidth).map((i) => (i as HTMLImageElement).src));
+          const broken = await page.$$eval('img', (imgs) =>
+            imgs.filter((i) => !(i as HTMLImageElement).naturalWidth).map((i) => (i as HTMLImageElement).src),
+          );
           expect(broken).toEqual([]);
           // Nothing wider than the screen (a phone would scroll sideways).
           expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth + 1)).toBe(true);

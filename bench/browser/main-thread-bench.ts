@@ -84,7 +84,10 @@ async function profiledLoop(args: { n: number; name: string }): Promise<void> {
 }
 
 /** Runs in the page: `n` calls, each in a task of its own (as real clicks are), timed one by one. */
-async function callLoop(args: { n: number; name: string }): Promise<{ times: number[]; start: number; resolutionUs: number }> {
+async function callLoop(args: {
+  n: number;
+  name: string;
+}): Promise<{ times: number[]; start: number; resolutionUs: number }> {
   const w = window as unknown as { __bench: { track(n: string, p: Record<string, unknown>): void } };
   const channel = new MessageChannel();
   const nextTask = () =>
@@ -140,7 +143,11 @@ async function oneRun(
     const page = await browser.context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${pageOrigin}/`, { waitUntil: 'load' });
-    await page.waitForFunction(() => (window as unknown as { __bench?: { ready(): boolean } }).__bench?.ready() === true, undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => (window as unknown as { __bench?: { ready(): boolean } }).__bench?.ready() === true,
+      undefined,
+      { timeout: 15_000 },
+    );
     await sleep(300);
     if (opts.profile) {
       await opts.profile(page);
@@ -170,13 +177,20 @@ async function oneRun(
       await sleep(100);
     }
     await sleep(1000);
-    const longtasks = await page.evaluate(() => (window as unknown as { __longtasks: Array<{ start: number; duration: number }> }).__longtasks);
-    type Frame = { start: number; duration: number; scripts: Array<{ url: string; duration: number; invoker: string }> };
+    const longtasks = await page.evaluate(
+      () => (window as unknown as { __longtasks: Array<{ start: number; duration: number }> }).__longtasks,
+    );
+    type Frame = {
+      start: number;
+      duration: number;
+      scripts: Array<{ url: string; duration: number; invoker: string }>;
+    };
     const frames = await page.evaluate(() => (window as unknown as { __frames: Frame[] }).__frames);
     const ownScripts = frames.map((f) => f.scripts.filter((s) => s.url.endsWith(TRACKER_FILE[tracker])));
     const own = ownScripts.map((ss) => ss.reduce((a, s) => a + s.duration, 0));
     const longest = own.indexOf(Math.max(0, ...own));
-    const invoker = longest >= 0 ? [...ownScripts[longest]!].sort((a, b) => b.duration - a.duration)[0]?.invoker ?? '' : '';
+    const invoker =
+      longest >= 0 ? ([...ownScripts[longest]!].sort((a, b) => b.duration - a.duration)[0]?.invoker ?? '') : '';
     const records = meter.records.slice(before);
     const load = longtasks.filter((t) => t.start < loop.start);
     const during = longtasks.filter((t) => t.start >= loop.start);

@@ -7,7 +7,12 @@ import type { StaticFile } from '../lib/servers.ts';
 export type BrowserTrackerId = 'none' | 'parcours' | 'plausible' | 'posthog';
 
 /** The file each tracker's code runs from (script attribution of long frames). */
-export const TRACKER_FILE: Record<BrowserTrackerId, string> = { none: '-', parcours: '/parcours.js', plausible: '/plausible.js', posthog: '/posthog.js' };
+export const TRACKER_FILE: Record<BrowserTrackerId, string> = {
+  none: '-',
+  parcours: '/parcours.js',
+  plausible: '/plausible.js',
+  posthog: '/posthog.js',
+};
 
 /** Host names the browser maps to 127.0.0.1: the site and the collector are different sites, as in production. */
 export const SITE_HOST = 'shop.test';
@@ -34,12 +39,19 @@ function page(head: string, body = ''): string {
 }
 
 /** Files the site serves for one tracker: the page at `/` and its script(s). `endpoint` is the wire meter's URL. */
-export async function pageFiles(id: BrowserTrackerId, endpoint: string, site: string): Promise<Map<string, StaticFile>> {
+export async function pageFiles(
+  id: BrowserTrackerId,
+  endpoint: string,
+  site: string,
+): Promise<Map<string, StaticFile>> {
   const files = new Map<string, StaticFile>();
   const js = (body: string | Buffer): StaticFile => ({ type: 'text/javascript; charset=utf-8', body });
   switch (id) {
     case 'none':
-      files.set('/', { type: 'text/html', body: page(`<script>window.__bench = { ready: function () { return true; }, track: function () {} };</script>`) });
+      files.set('/', {
+        type: 'text/html',
+        body: page(`<script>window.__bench = { ready: function () { return true; }, track: function () {} };</script>`),
+      });
       break;
     case 'parcours':
       files.set('/parcours.js', js(await readFile(SDK_BUNDLE)));

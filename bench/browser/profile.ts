@@ -26,7 +26,12 @@ interface CpuProfile {
  * Profiles `run` (which must call the tracker from a function named `frame`) and returns the functions
  * that took the most self time below that frame, i.e. inside the tracker's calls.
  */
-export async function profileBelow(page: Page, frame: string, run: () => Promise<unknown>, top = 8): Promise<ProfileEntry[]> {
+export async function profileBelow(
+  page: Page,
+  frame: string,
+  run: () => Promise<unknown>,
+  top = 8,
+): Promise<ProfileEntry[]> {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 50 });

@@ -30,9 +30,21 @@ describe.runIf(linux)('CPU time of the process group listening on a port', () =>
   });
 
   it('answers NaN when a process of the group ended between the readings', () => {
-    const before = new Map([['1', 10], ['2', 20]]);
+    const before = new Map([
+      ['1', 10],
+      ['2', 20],
+    ]);
     expect(cpuBetween(before, new Map([['1', 15]]))).toBeNaN();
-    expect(cpuBetween(before, new Map([['1', 15], ['2', 25], ['3', 5]]))).toBe(15);
+    expect(
+      cpuBetween(
+        before,
+        new Map([
+          ['1', 15],
+          ['2', 25],
+          ['3', 5],
+        ]),
+      ),
+    ).toBe(15);
     expect(readGroupCpu(ownGroup()).has(String(process.pid))).toBe(true);
   });
 });

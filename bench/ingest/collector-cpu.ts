@@ -75,7 +75,10 @@ export function cpuBetween(before: CpuReading, after: CpuReading): number {
 }
 
 /** Runs `work` and answers its result with the CPU milliseconds the group used meanwhile (NaN when unknown). */
-export async function withGroupCpu<T>(pgid: number | undefined, work: () => Promise<T>): Promise<{ result: T; cpuMs: number }> {
+export async function withGroupCpu<T>(
+  pgid: number | undefined,
+  work: () => Promise<T>,
+): Promise<{ result: T; cpuMs: number }> {
   if (pgid === undefined) return { result: await work(), cpuMs: Number.NaN };
   const before = readGroupCpu(pgid);
   const result = await work();

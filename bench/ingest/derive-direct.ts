@@ -17,7 +17,11 @@ async function loadDerive(): Promise<{ derive: Derive; cleanup(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'parcours-bench-derive-'));
   const out = join(dir, 'derive.mjs');
   await build({
-    stdin: { contents: `export { deriveVisitors } from ${JSON.stringify(join(collector, 'src/derive/index.ts'))};`, resolveDir: collector, loader: 'ts' },
+    stdin: {
+      contents: `export { deriveVisitors } from ${JSON.stringify(join(collector, 'src/derive/index.ts'))};`,
+      resolveDir: collector,
+      loader: 'ts',
+    },
     bundle: true,
     format: 'esm',
     platform: 'neutral',
@@ -32,16 +36,25 @@ async function loadDerive(): Promise<{ derive: Derive; cleanup(): void }> {
  * Derives, batch by batch, the visitors of `batches` whose events are already stored under `site`
  * in the SQLite file at `path`, and returns the events per second this step alone sustains.
  */
-export async function deriveDirect(path: string, site: string, batches: WireBatch[]): Promise<{ eventsPerSecond: number; seconds: number; cpuMs: number }> {
+export async function deriveDirect(
+  path: string,
+  site: string,
+  batches: WireBatch[],
+): Promise<{ eventsPerSecond: number; seconds: number; cpuMs: number }> {
   const { derive, cleanup } = await loadDerive();
   const db = createD1(path) as { close(): void };
   try {
     const start = performance.now();
     const cpu = process.cpuUsage();
-    for (const b of batches) await derive(db, { id: site, stages: DEFAULT_STAGES }, [...new Set(b.list.map((e) => e.visitor))]);
+    for (const b of batches)
+      await derive(db, { id: site, stages: DEFAULT_STAGES }, [...new Set(b.list.map((e) => e.visitor))]);
     const seconds = (performance.now() - start) / 1000;
     const used = process.cpuUsage(cpu);
-    return { eventsPerSecond: batches.reduce((s, b) => s + b.events, 0) / seconds, seconds, cpuMs: (used.user + used.system) / 1000 };
+    return {
+      eventsPerSecond: batches.reduce((s, b) => s + b.events, 0) / seconds,
+      seconds,
+      cpuMs: (used.user + used.system) / 1000,
+    };
   } finally {
     db.close();
     cleanup();

@@ -3,7 +3,13 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { migrate as migrateD1, registerSite, startCollector, UNLIMITED_QUOTA, type RunningCollector } from '../../scripts/collector-process.mjs';
+import {
+  migrate as migrateD1,
+  registerSite,
+  startCollector,
+  UNLIMITED_QUOTA,
+  type RunningCollector,
+} from '../../scripts/collector-process.mjs';
 import { median, quantile } from '../lib/stats.ts';
 import { listenerGroup, withGroupCpu } from './collector-cpu.ts';
 import { deriveDirect } from './derive-direct.ts';
@@ -52,7 +58,14 @@ interface StageCost {
    * The same, as CPU milliseconds per request: the collector's processes (workerd, wrangler dev) read from /proc
    * for the first four (NaN where unknown), this process for the last two. The machine's load moves these far less.
    */
-  cpu?: { healthMs: number; unknownSiteMs: number; noStoreMs: number; wholeMs: number; insertMs: number; deriveMs: number };
+  cpu?: {
+    healthMs: number;
+    unknownSiteMs: number;
+    noStoreMs: number;
+    wholeMs: number;
+    insertMs: number;
+    deriveMs: number;
+  };
 }
 
 export interface IngestResults {
@@ -112,7 +125,8 @@ async function measure(
     col.push(res.eventsPerSecond);
     lat.push(...res.latencies);
     for (const [k, v] of Object.entries(res.statuses)) if (k !== '200') other[k] = (other[k] ?? 0) + v;
-    if (res.accepted !== res.events) opts.log(`  warning: collector stored ${res.accepted} of ${res.events} events (${JSON.stringify(res.statuses)})`);
+    if (res.accepted !== res.events)
+      opts.log(`  warning: collector stored ${res.accepted} of ${res.events} events (${JSON.stringify(res.statuses)})`);
   }
   const row: IngestRow = {
     ...cfg,
@@ -165,17 +179,29 @@ export async function runIngestBench(opts: IngestOptions): Promise<IngestResults
       migrate(base, MIGRATIONS);
       for (const cfg of sweepConfigs) {
         results.sweep.push(
-          await measure(cfg, opts, countEvents(base), (b) => insertDirect(base, SITE, b).eventsPerSecond, (b) => postAll(c.url, b, cfg.clients)),
+          await measure(
+            cfg,
+            opts,
+            countEvents(base),
+            (b) => insertDirect(base, SITE, b).eventsPerSecond,
+            (b) => postAll(c.url, b, cfg.clients),
+          ),
         );
       }
       // 2. What each stage costs, per batch of the sizes measured.
-      for (const batchSize of opts.smoke ? [50] : [10, 50, 500]) results.stages.push(await stageCosts(c, base, join(work, 'sweep.sqlite'), batchSize, opts));
+      for (const batchSize of opts.smoke ? [50] : [10, 50, 500])
+        results.stages.push(await stageCosts(c, base, join(work, 'sweep.sqlite'), batchSize, opts));
       // 3. Where the worker's own time goes, from its CPU profile (DevTools inspector of wrangler dev).
       try {
         const batches = makeBatches(SITE, 50 * (opts.smoke ? 8 : 40), 50, seedCounter++);
         results.workerProfile = await profileWorker(c.inspectorPort, () => postAll(c.url, batches, 1));
         const p = results.workerProfile;
-        opts.log(`ingest worker profile: busy ${(p.busyShare * 100).toFixed(0)} % of ${p.wallMs.toFixed(0)} ms; top ${p.top.slice(0, 3).map((e) => `${e.name} ${e.selfMs.toFixed(0)} ms`).join(', ')}`);
+        opts.log(
+          `ingest worker profile: busy ${(p.busyShare * 100).toFixed(0)} % of ${p.wallMs.toFixed(0)} ms; top ${p.top
+            .slice(0, 3)
+            .map((e) => `${e.name} ${e.selfMs.toFixed(0)} ms`)
+            .join(', ')}`,
+        );
       } catch (e) {
         opts.log(`ingest worker profile: not taken (${(e as Error).message})`);
       }
@@ -195,7 +221,9 @@ export async function runIngestBench(opts: IngestOptions): Promise<IngestResults
       const added = prefill(db, SITE, level, 7 + level);
       const stored = countEvents(db);
       db.close();
-      opts.log(`ingest prefill: +${added} events in ${((performance.now() - t) / 1000).toFixed(1)} s, ${stored} stored`);
+      opts.log(
+        `ingest prefill: +${added} events in ${((performance.now() - t) / 1000).toFixed(1)} s, ${stored} stored`,
+      );
       const copy = join(work, 'level-copy.sqlite');
       copyFileSync(file, copy);
       for (const ext of ['-wal', '-shm']) if (existsSync(file + ext)) copyFileSync(file + ext, copy + ext);
@@ -205,7 +233,13 @@ export async function runIngestBench(opts: IngestOptions): Promise<IngestResults
         if (!registered) await register(collector, SITE);
         registered = true;
         results.levels.push(
-          await measure(levelConfig, opts, stored, (b) => insertDirect(base, SITE, b).eventsPerSecond, (b) => postAll(collector.url, b, levelConfig.clients)),
+          await measure(
+            levelConfig,
+            opts,
+            stored,
+            (b) => insertDirect(base, SITE, b).eventsPerSecond,
+            (b) => postAll(collector.url, b, levelConfig.clients),
+          ),
         );
       } finally {
         await collector.stop();
@@ -220,7 +254,13 @@ export async function runIngestBench(opts: IngestOptions): Promise<IngestResults
 }
 
 /** Per-batch cost of each stage, sequentially (one client): whole request, request without storage, insert alone, derive alone. */
-async function stageCosts(c: RunningCollector, base: ReturnType<typeof open>, basePath: string, batchSize: number, opts: IngestOptions): Promise<StageCost> {
+async function stageCosts(
+  c: RunningCollector,
+  base: ReturnType<typeof open>,
+  basePath: string,
+  batchSize: number,
+  opts: IngestOptions,
+): Promise<StageCost> {
   const n = batchSize * (opts.smoke ? 4 : 20);
   const batches = makeBatches(SITE, n, batchSize, seedCounter++);
   const count = batches.length;
@@ -228,7 +268,13 @@ async function stageCosts(c: RunningCollector, base: ReturnType<typeof open>, ba
   const rejected = batches.map((b) => ({ ...b, body: b.body.replaceAll('"stage":"', '"stage":"x') }));
   const group = listenerGroup(c.port);
   const noStore = await withGroupCpu(group, () => postAll(c.url, rejected, 1));
-  const unknown = await withGroupCpu(group, () => postAll(c.url, batches.map((b) => ({ ...b, body: b.body.replace(`"site":"${SITE}"`, '"site":"nobody-here"') })), 1));
+  const unknown = await withGroupCpu(group, () =>
+    postAll(
+      c.url,
+      batches.map((b) => ({ ...b, body: b.body.replace(`"site":"${SITE}"`, '"site":"nobody-here"') })),
+      1,
+    ),
+  );
   const healthStart = performance.now();
   const health = await withGroupCpu(group, async () => {
     for (let i = 0; i < count; i++) await (await fetch(`${c.url}/v1/health`)).arrayBuffer();

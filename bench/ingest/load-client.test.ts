@@ -25,7 +25,9 @@ describe('the ingestion load client', () => {
         setTimeout(() => {
           for (const v of visitors) inFlight.set(v, inFlight.get(v)! - 1);
           open--;
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ accepted: events.length, duplicates: 0, rejected: [] }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ accepted: events.length, duplicates: 0, rejected: [] }));
         }, 5);
       });
     });

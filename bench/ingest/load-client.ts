@@ -14,7 +14,8 @@ export interface LoadResult {
 }
 
 // A browser's User-Agent: a Node client would be counted as a bot and not stored.
-const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
+const USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
 
 /** The visitors of a batch. */
 const visitorsOf = (b: WireBatch) => new Set(b.list.map((e) => e.visitor));
@@ -52,7 +53,12 @@ export async function postAll(url: string, batches: WireBatch[], clients: number
       try {
         const res = await fetch(`${url}/v1/events`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, origin: 'https://shop.example', 'cf-connecting-ip': b.address },
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': USER_AGENT,
+            origin: 'https://shop.example',
+            'cf-connecting-ip': b.address,
+          },
           body: b.body,
         });
         const text = await res.text();
@@ -71,5 +77,13 @@ export async function postAll(url: string, batches: WireBatch[], clients: number
   await Promise.all(Array.from({ length: clients }, worker));
   const seconds = (performance.now() - start) / 1000;
   const events = batches.reduce((s, b) => s + b.events, 0);
-  return { events, requests: batches.length, seconds, eventsPerSecond: accepted / seconds, accepted, statuses, latencies };
+  return {
+    events,
+    requests: batches.length,
+    seconds,
+    eventsPerSecond: accepted / seconds,
+    accepted,
+    statuses,
+    latencies,
+  };
 }

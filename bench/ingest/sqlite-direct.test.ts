@@ -24,13 +24,15 @@ describe('ingestion traffic and the SQLite baseline', () => {
     expect(body.events).toHaveLength(50);
   });
 
-  it('stores each event once with the collector\'s statement, even when a batch is sent twice', () => {
+  it("stores each event once with the collector's statement, even when a batch is sent twice", () => {
     const db = open(join(dir, 'a.sqlite'));
     migrate(db, MIGRATIONS);
     const batches = makeBatches('shop', 450, 200, 2);
     expect(insertDirect(db, 'shop', batches).inserted).toBe(450);
     expect(insertDirect(db, 'shop', batches).inserted).toBe(0);
-    const row = db.prepare("SELECT path, stage_index, data FROM events WHERE site = 'shop' AND type = 'page_view' LIMIT 1").get() as { path: string; stage_index: number; data: string };
+    const row = db
+      .prepare("SELECT path, stage_index, data FROM events WHERE site = 'shop' AND type = 'page_view' LIMIT 1")
+      .get() as { path: string; stage_index: number; data: string };
     expect(row.path.startsWith('/')).toBe(true);
     expect(row.stage_index).toBeGreaterThanOrEqual(0);
     expect(JSON.parse(row.data).type).toBe('page_view');

@@ -17,7 +17,10 @@ export function open(path: string): DatabaseSync {
 
 /** Applies the collector's migrations in order to a fresh SQLite file. */
 export function migrate(db: DatabaseSync, migrationsDir: string): void {
-  for (const f of readdirSync(migrationsDir).filter((f) => f.endsWith('.sql')).sort()) db.exec(readFileSync(join(migrationsDir, f), 'utf8'));
+  for (const f of readdirSync(migrationsDir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort())
+    db.exec(readFileSync(join(migrationsDir, f), 'utf8'));
 }
 
 /**
@@ -26,7 +29,11 @@ export function migrate(db: DatabaseSync, migrationsDir: string): void {
  * returns events stored per second.
  * Rows go under `site`: the collector's own run can post the very same events under its site id.
  */
-export function insertDirect(db: DatabaseSync, site: string, batches: WireBatch[]): { eventsPerSecond: number; inserted: number; seconds: number } {
+export function insertDirect(
+  db: DatabaseSync,
+  site: string,
+  batches: WireBatch[],
+): { eventsPerSecond: number; inserted: number; seconds: number } {
   const stmt = db.prepare(INSERT_SQL);
   let inserted = 0;
   const start = performance.now();
@@ -42,7 +49,14 @@ export function insertDirect(db: DatabaseSync, site: string, batches: WireBatch[
 }
 
 /** The collector's own row building and chunking, then its statement; its events are valid as generated, so none is dropped. */
-function insertRows(stmt: StatementSync, site: string, events: WireEvent[], stages: readonly string[], sentAt: number, receivedAt: number): number {
+function insertRows(
+  stmt: StatementSync,
+  site: string,
+  events: WireEvent[],
+  stages: readonly string[],
+  sentAt: number,
+  receivedAt: number,
+): number {
   const rows = events.map((e) => toRow(e, stages, sentAt, receivedAt)!);
   let inserted = 0;
   for (const chunk of chunkRows(rows)) inserted += Number(stmt.run(site, receivedAt, chunkParam(chunk.json)).changes);
@@ -53,7 +67,13 @@ function insertRows(stmt: StatementSync, site: string, events: WireEvent[], stag
  * Stores events under `site` as the collector would have received them at `now` (sent then too: their times stay
  * their `ts`), with its own rows and statement, in one transaction; answers how many were new.
  */
-export function storeEvents(db: DatabaseSync, site: string, events: Iterable<WireEvent>, stages: readonly string[], now: number): number {
+export function storeEvents(
+  db: DatabaseSync,
+  site: string,
+  events: Iterable<WireEvent>,
+  stages: readonly string[],
+  now: number,
+): number {
   const stmt = db.prepare(INSERT_SQL);
   let inserted = 0;
   let slice: WireEvent[] = [];

@@ -24,12 +24,23 @@ function addressOf(visitor: string): string {
  * into batches of `batchSize`: a visitor's events arrive together, as the script's outbox sends them, a batch
  * holding one or a few visitors.
  */
-export function makeBatches(site: string, total: number, batchSize: number, seed: number, now = Date.now()): WireBatch[] {
+export function makeBatches(
+  site: string,
+  total: number,
+  batchSize: number,
+  seed: number,
+  now = Date.now(),
+): WireBatch[] {
   const batches: WireBatch[] = [];
   let list: WireEvent[] = [];
   const push = () => {
     if (!list.length) return;
-    batches.push({ body: JSON.stringify({ v: 1, site, sent_at: now, events: list }), events: list.length, list, address: addressOf(list[0]!.visitor) });
+    batches.push({
+      body: JSON.stringify({ v: 1, site, sent_at: now, events: list }),
+      events: list.length,
+      list,
+      address: addressOf(list[0]!.visitor),
+    });
     list = [];
   };
   for (const e of shopEvents(total, seed, now)) {

@@ -26,8 +26,14 @@ interface CpuProfile {
 const DEVTOOLS_ORIGIN = 'https://devtools.devprod.cloudflare.dev';
 
 /** Profiles the worker while `run` runs (100 µs sampling) and returns its busy share and the top self-time functions. */
-export async function profileWorker(inspectorPort: number, run: () => Promise<unknown>, top = 10): Promise<WorkerProfile> {
-  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+export async function profileWorker(
+  inspectorPort: number,
+  run: () => Promise<unknown>,
+  top = 10,
+): Promise<WorkerProfile> {
+  const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as Array<{
+    webSocketDebuggerUrl: string;
+  }>;
   const url = targets[0]?.webSocketDebuggerUrl;
   if (!url) throw new Error('no inspector target');
   // Node's WebSocket takes headers as an extension of the standard constructor.
@@ -69,7 +75,11 @@ export async function profileWorker(inspectorPort: number, run: () => Promise<un
         idle += dt;
         return;
       }
-      const where = !file ? 'native' : file.startsWith('cloudflare-internal:') || file.startsWith('node:') ? `runtime (${file})` : 'worker';
+      const where = !file
+        ? 'native'
+        : file.startsWith('cloudflare-internal:') || file.startsWith('node:')
+          ? `runtime (${file})`
+          : 'worker';
       const name = functionName || '(anonymous)';
       const key = `${name}|${where}`;
       const e = self.get(key) ?? { name, where, selfMs: 0, share: 0 };
@@ -80,7 +90,14 @@ export async function profileWorker(inspectorPort: number, run: () => Promise<un
     const busy = total - idle;
     const kinds: Record<string, number> = {};
     for (const e of all) {
-      const kind = e.where === 'worker' ? 'collector code' : e.where.includes('d1-api') ? 'D1 client (runtime)' : e.where.startsWith('runtime') ? 'other runtime modules' : 'engine and host (native, GC)';
+      const kind =
+        e.where === 'worker'
+          ? 'collector code'
+          : e.where.includes('d1-api')
+            ? 'D1 client (runtime)'
+            : e.where.startsWith('runtime')
+              ? 'other runtime modules'
+              : 'engine and host (native, GC)';
       kinds[kind] = (kinds[kind] ?? 0) + (busy ? e.selfMs / busy : 0);
     }
     const entries = all.sort((a, b) => b.selfMs - a.selfMs).slice(0, top);

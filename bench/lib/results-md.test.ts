@@ -6,24 +6,78 @@ import { describe, expect, it } from 'vitest';
 import type { BrowserRun } from '../browser/main-thread-bench.ts';
 import { keptReportSection, renderResults, summarizeBrowser, type AllResults } from './results-md.ts';
 
-const run = (tracker: BrowserRun['tracker'], callMedianMs: number, delivered: number, requestBytes: number): BrowserRun => ({
-  tracker, run: 1, events: 1000, callMedianMs, callP95Ms: callMedianMs * 2, callMaxMs: 1, timerResolutionUs: 5,
-  loadLongTasks: 0, loadTbtMs: 0, runLongTasks: 0, runTbtMs: 0, scriptLongFrames: 0, scriptLongestMs: 3, scriptLongestInvoker: '', requests: 10, bodyBytes: requestBytes / 2, requestBytes,
-  responseBytes: 100, eventsDelivered: delivered, deliveredMs: 100, errors: [],
+const run = (
+  tracker: BrowserRun['tracker'],
+  callMedianMs: number,
+  delivered: number,
+  requestBytes: number,
+): BrowserRun => ({
+  tracker,
+  run: 1,
+  events: 1000,
+  callMedianMs,
+  callP95Ms: callMedianMs * 2,
+  callMaxMs: 1,
+  timerResolutionUs: 5,
+  loadLongTasks: 0,
+  loadTbtMs: 0,
+  runLongTasks: 0,
+  runTbtMs: 0,
+  scriptLongFrames: 0,
+  scriptLongestMs: 3,
+  scriptLongestInvoker: '',
+  requests: 10,
+  bodyBytes: requestBytes / 2,
+  requestBytes,
+  responseBytes: 100,
+  eventsDelivered: delivered,
+  deliveredMs: 100,
+  errors: [],
 });
 
 const results = (browser: BrowserRun[]): AllResults => ({
-  machine: { cpu: 'Test CPU', cores: 2, memoryGiB: 24, os: 'linux', node: 'v24', chromium: 'Chromium 1', date: '2026-11-23T10:00:00.000Z', load: 1 },
-  smoke: false, minutes: 1, browserRuns: 1, ingestRuns: 1, profile: [], browser,
+  machine: {
+    cpu: 'Test CPU',
+    cores: 2,
+    memoryGiB: 24,
+    os: 'linux',
+    node: 'v24',
+    chromium: 'Chromium 1',
+    date: '2026-11-23T10:00:00.000Z',
+    load: 1,
+  },
+  smoke: false,
+  minutes: 1,
+  browserRuns: 1,
+  ingestRuns: 1,
+  profile: [],
+  browser,
   sizes: [
-    { id: 'parcours', name: 'Parcours', source: 'x', minified: 8000, gzip: 2000, brotli: 1800, features: { offline: 'yes', forms: 'yes', carts: 'yes', stages: 'yes' } },
-    { id: 'plausible', name: 'Plausible', source: 'y', minified: 6434, gzip: 2670, brotli: 2355, features: { offline: 'no', forms: 'no', carts: 'no', stages: 'no' } },
+    {
+      id: 'parcours',
+      name: 'Parcours',
+      source: 'x',
+      minified: 8000,
+      gzip: 2000,
+      brotli: 1800,
+      features: { offline: 'yes', forms: 'yes', carts: 'yes', stages: 'yes' },
+    },
+    {
+      id: 'plausible',
+      name: 'Plausible',
+      source: 'y',
+      minified: 6434,
+      gzip: 2670,
+      brotli: 2355,
+      features: { offline: 'no', forms: 'no', carts: 'no', stages: 'no' },
+    },
   ],
 });
 
 describe('RESULTS.md', () => {
   it('keeps the report-latency section another script wrote, and only that section', () => {
-    const existing = '# Benchmark results\n\n## Script size\nold\n\n## Report latency\n\n| report | 1M |\n| funnel | 12 ms |\n\n## Later\nx\n';
+    const existing =
+      '# Benchmark results\n\n## Script size\nold\n\n## Report latency\n\n| report | 1M |\n| funnel | 12 ms |\n\n## Later\nx\n';
     expect(keptReportSection(existing)).toBe('## Report latency\n\n| report | 1M |\n| funnel | 12 ms |\n');
     expect(keptReportSection(undefined)).toContain('Not measured yet');
   });
@@ -38,8 +92,13 @@ describe('RESULTS.md', () => {
     const dir = mkdtempSync(join(tmpdir(), 'results-md-'));
     const path = join(dir, 'RESULTS.md');
     writeFileSync(path, '## Report latency\n\nkept\n');
-    const md = renderResults(results([run('none', 0, 0, 0), run('parcours', 0.25, 1000, 300_000), run('plausible', 0.5, 1000, 700_000)]), path);
-    expect(md).toContain("| script smaller than Plausible's full tracker (gzip) while doing more | **met**: 2,000 B against 2,670 B gzip");
+    const md = renderResults(
+      results([run('none', 0, 0, 0), run('parcours', 0.25, 1000, 300_000), run('plausible', 0.5, 1000, 700_000)]),
+      path,
+    );
+    expect(md).toContain(
+      "| script smaller than Plausible's full tracker (gzip) while doing more | **met**: 2,000 B against 2,670 B gzip",
+    );
     expect(md).toContain('**missed**: median 0.250 ms (2.5× the goal)');
     expect(md).toContain('2 × Test CPU, 24 GiB');
     expect(md.trimEnd().endsWith('## Report latency\n\nkept')).toBe(true);

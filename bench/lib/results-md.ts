@@ -22,7 +22,12 @@ export interface AllResults {
 /** Goals of issue 6. */
 const GOALS = { trackMedianMs: 0.1, ingestRatio: 0.5 };
 
-const NAMES: Record<string, string> = { none: 'no tracker (control)', parcours: 'Parcours', plausible: 'Plausible', posthog: 'PostHog (array.js)' };
+const NAMES: Record<string, string> = {
+  none: 'no tracker (control)',
+  parcours: 'Parcours',
+  plausible: 'Plausible',
+  posthog: 'PostHog (array.js)',
+};
 
 export interface BrowserSummary {
   tracker: string;
@@ -52,7 +57,8 @@ export function summarizeBrowser(runs: BrowserRun[]): BrowserSummary[] {
     const rs = runs.filter((r) => r.tracker === tracker);
     const m = (f: (r: BrowserRun) => number) => median(rs.map(f));
     // Per event that arrived: a tracker that loses events must not look cheaper for it.
-    const per1000 = (f: (r: BrowserRun) => number) => m((r) => (r.eventsDelivered ? (f(r) * 1000) / r.eventsDelivered : NaN));
+    const per1000 = (f: (r: BrowserRun) => number) =>
+      m((r) => (r.eventsDelivered ? (f(r) * 1000) / r.eventsDelivered : NaN));
     return {
       tracker,
       runs: rs.length,
@@ -95,7 +101,11 @@ function sizeSection(r: AllResults): string[] {
       `| ${s.name} | ${s.source} | ${kb(s.minified)} | ${kb(s.gzip)} | ${kb(s.brotli)} | ${s.id === 'parcours' ? '1×' : times(ratio(s.gzip, ours?.gzip ?? NaN))} | ${s.features.offline} | ${s.features.forms} | ${s.features.carts} | ${s.features.stages} |`,
     );
   }
-  lines.push('', 'PostHog and Segment load more code at run time (extensions, destinations): their first script is the floor of their cost.', '');
+  lines.push(
+    '',
+    'PostHog and Segment load more code at run time (extensions, destinations): their first script is the floor of their cost.',
+    '',
+  );
   return lines;
 }
 
@@ -111,7 +121,7 @@ function browserSections(r: AllResults): string[] {
     'meter) for Parcours, a sink answering 200 at once for the peers. Long tasks (> 50 ms, `PerformanceObserver` `longtask`) are',
     'counted from the first call until every event reached the endpoint; total blocking time (TBT) is the sum of their part over 50 ms.',
     'The control page has no tracker: what the harness and the machine cause alone. "Caused by the script" counts long animation',
-    'frames (`long-animation-frame` entries, which name the scripts that ran in them) in which the tracker\'s own file ran more than',
+    "frames (`long-animation-frame` entries, which name the scripts that ran in them) in which the tracker's own file ran more than",
     '50 ms, from page start to delivery: its loading, timers, storage and network callbacks (the calls themselves are timed apart).',
     'All durations are wall-clock: on a loaded machine a task or frame also counts time the OS gave to other processes, which the',
     `control page's own long tasks show. Medians of ${r.browserRuns} rounds.`,
@@ -166,7 +176,9 @@ function browserSections(r: AllResults): string[] {
 }
 
 function ingestRow(x: IngestRow): string {
-  const other = Object.entries(x.other).map(([k, v]) => `${k}: ${v}`).join(', ');
+  const other = Object.entries(x.other)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
   return `| ${fmt(x.batchSize)} | ${fmt(x.clients)} | ${fmt(x.stored)} | ${fmt(x.collectorEps)} | ${fmt(x.sqliteEps)} | ${fmt(x.ratio, 2)} | ${ms(x.latencyMs, 0)} | ${ms(x.latencyP95Ms, 0)} | ${other || '–'} |`;
 }
 
@@ -182,15 +194,15 @@ function ingestSection(r: AllResults): string[] {
     '',
     '`POST /v1/events` through the whole collector under `wrangler dev` (HTTP, JSON, site lookup, rate limiter, validation,',
     'idempotent multi-row insert, counters, per-visitor derivation of transitions, page views, carts) with concurrent clients, each',
-    'sending its next batch when the previous one is answered. Batches are cut from generated shop journeys (the report bench\'s',
-    'seeded generator: blog, products, carts, checkout forms, purchases), a visitor\'s events together as the script\'s outbox sends',
-    'them, and a visitor\'s batches one after another, never two at once, as its browser sends them (one batch in flight); other',
-    'visitors\' batches go side by side. Each batch comes from its own documentation-range client address (only hashed by the collector), so the per-client rate',
+    "sending its next batch when the previous one is answered. Batches are cut from generated shop journeys (the report bench's",
+    "seeded generator: blog, products, carts, checkout forms, purchases), a visitor's events together as the script's outbox sends",
+    "them, and a visitor's batches one after another, never two at once, as its browser sends them (one batch in flight); other",
+    "visitors' batches go side by side. Each batch comes from its own documentation-range client address (only hashed by the collector), so the per-client rate",
     'limit of 300 requests / 10 s is never the bottleneck; bot filtering is off for the bench site (Node is no browser).',
     '',
     'The physical limit: the very same events, rows built the same way, inserted by one process straight into SQLite (`node:sqlite`,',
-    'the collector\'s schema from its migrations, its `json_each` multi-row statement of up to 100 rows, one transaction per batch, WAL,',
-    '`synchronous=NORMAL`), batch after batch, into a file holding as many events as the collector\'s database. No derivation there.',
+    "the collector's schema from its migrations, its `json_each` multi-row statement of up to 100 rows, one transaction per batch, WAL,",
+    "`synchronous=NORMAL`), batch after batch, into a file holding as many events as the collector's database. No derivation there.",
     `Medians of ${r.ingestRuns} runs of fresh events each.`,
     '',
     '### By batch size and clients',
@@ -200,8 +212,8 @@ function ingestSection(r: AllResults): string[] {
     '',
     '### With events already stored',
     '',
-    'The collector\'s D1 SQLite file (under `--persist-to`) is filled directly with generated events while the collector is stopped;',
-    'the derived tables hold only the bench\'s own visitors. Batch 50 (the script\'s batch size), 8 clients.',
+    "The collector's D1 SQLite file (under `--persist-to`) is filled directly with generated events while the collector is stopped;",
+    "the derived tables hold only the bench's own visitors. Batch 50 (the script's batch size), 8 clients.",
     '',
     ...head,
     ...i.levels.map(ingestRow),
@@ -211,11 +223,11 @@ function ingestSection(r: AllResults): string[] {
     lines.push(
       '### Where the time goes',
       '',
-      'One client, mean milliseconds per request: the runtime\'s HTTP path alone (`GET /v1/health`); a batch for an unknown site',
+      "One client, mean milliseconds per request: the runtime's HTTP path alone (`GET /v1/health`); a batch for an unknown site",
       '(body, JSON, one D1 read, the rate limiter: refused with 403); a batch whose events are all rejected (plus validation, nothing',
-      'stored); the whole request; and, in this process over `node:sqlite`, the insert alone and the collector\'s own derivation code',
-      'alone (bundled from `packages/collector/src/derive`). Wall time first, then CPU time: the collector\'s processes (`wrangler dev`\'s',
-      'node and workerd, read from /proc) for the requests, this process for SQLite. CPU time is what the shared machine\'s load moves least.',
+      "stored); the whole request; and, in this process over `node:sqlite`, the insert alone and the collector's own derivation code",
+      "alone (bundled from `packages/collector/src/derive`). Wall time first, then CPU time: the collector's processes (`wrangler dev`'s",
+      "node and workerd, read from /proc) for the requests, this process for SQLite. CPU time is what the shared machine's load moves least.",
       '',
       '| batch | health | unknown site | all rejected | whole request | SQLite insert alone | derivation alone | runtime overhead (whole − insert − derive) |',
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -235,11 +247,14 @@ function ingestSection(r: AllResults): string[] {
   const wp = i.workerProfile;
   if (wp) {
     lines.push(
-      '### The worker\'s CPU profile',
+      "### The worker's CPU profile",
       '',
       `One client posting batches of 50 for ${ms(wp.wallMs, 0)}, the worker profiled through \`wrangler dev\`'s DevTools inspector`,
       `(100 µs sampling). Its isolate was busy ${fmt(wp.busyShare * 100, 0)} % of the time; of that busy time: ` +
-        `${Object.entries(wp.kinds ?? {}).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v * 100, 0)} %`).join(', ')}.`,
+        `${Object.entries(wp.kinds ?? {})
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `${k} ${fmt(v * 100, 0)} %`)
+          .join(', ')}.`,
       'Top self time, as a share of the busy time ("worker" is the collector\'s own bundle; "runtime" workerd\'s built-in modules, e.g.',
       'the D1 client; "native" the engine and host calls):',
       '',
@@ -276,11 +291,15 @@ function goalsSection(r: AllResults): string[] {
     '| --- | --- |',
     `| script smaller than Plausible's full tracker (gzip) while doing more | ${verdict(
       sizeOk,
-      ours && pl ? `${fmt(ours.gzip)} B against ${fmt(pl.gzip)} B gzip (${fmt(((ours.gzip - pl.gzip) / pl.gzip) * 100, 0)} %), with an offline outbox, forms, carts and stages that Plausible lacks` : 'script not built',
+      ours && pl
+        ? `${fmt(ours.gzip)} B against ${fmt(pl.gzip)} B gzip (${fmt(((ours.gzip - pl.gzip) / pl.gzip) * 100, 0)} %), with an offline outbox, forms, carts and stages that Plausible lacks`
+        : 'script not built',
     )} |`,
     `| no \`track()\` call longer than ${GOALS.trackMedianMs} ms median | ${verdict(
       callOk,
-      b ? `median ${ms(b.callMedianMs)} (${b.callMedianMs > GOALS.trackMedianMs ? `${times(b.callMedianMs / GOALS.trackMedianMs)} the goal` : 'under it'}), p95 ${ms(b.callP95Ms)}` : 'Parcours not run in the browser',
+      b
+        ? `median ${ms(b.callMedianMs)} (${b.callMedianMs > GOALS.trackMedianMs ? `${times(b.callMedianMs / GOALS.trackMedianMs)} the goal` : 'under it'}), p95 ${ms(b.callP95Ms)}`
+        : 'Parcours not run in the browser',
     )} |`,
     `| no long task caused by the script | ${verdict(
       ltOk,
@@ -305,7 +324,9 @@ function codeAt(where: string): string {
   const at = /parcours\.js:1:(\d+)/.exec(where);
   const file = new URL('../../packages/sdk/dist/parcours.js', import.meta.url);
   if (!at || !existsSync(file)) return '';
-  return `: \`${readFileSync(file, 'utf8').slice(+at[1]!, +at[1]! + 48).replace(/`/g, "'")}…\``;
+  return `: \`${readFileSync(file, 'utf8')
+    .slice(+at[1]!, +at[1]! + 48)
+    .replace(/`/g, "'")}…\``;
 }
 
 /** What holds each missed goal back, from this run's own figures (profile, stage costs). */
@@ -322,7 +343,10 @@ function goalNotes(r: AllResults): string[] {
   }
   const b = summarizeBrowser(r.browser).find((s) => s.tracker === 'parcours');
   if (b && b.callMedianMs > GOALS.trackMedianMs) {
-    const top = r.profile.slice(0, 4).map((p) => `${p.name} (${p.where}${codeAt(p.where)}, ${fmt(p.share * 100, 0)} %)`).join(', ');
+    const top = r.profile
+      .slice(0, 4)
+      .map((p) => `${p.name} (${p.where}${codeAt(p.where)}, ${fmt(p.share * 100, 0)} %)`)
+      .join(', ');
     notes.push(
       `- **track() time**: median ${ms(b.callMedianMs)}, ${fmt(b.callMedianMs - GOALS.trackMedianMs, 3)} ms over the goal. ` +
         (top ? `Inside the calls the CPU profile finds most self time in ${top}. ` : '') +
@@ -341,7 +365,10 @@ function goalNotes(r: AllResults): string[] {
   const row = r.ingest?.sweep.find((x) => x.batchSize === 50 && x.clients === 8);
   if (st && row && row.ratio < GOALS.ingestRatio) {
     const kinds = r.ingest?.workerProfile
-      ? Object.entries(r.ingest.workerProfile.kinds ?? {}).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${fmt(v * 100, 0)} %`).join(', ')
+      ? Object.entries(r.ingest.workerProfile.kinds ?? {})
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => `${k} ${fmt(v * 100, 0)} %`)
+          .join(', ')
       : '';
     const c = st.cpu && Number.isFinite(st.cpu.wholeMs) && Number.isFinite(st.cpu.noStoreMs) ? st.cpu : undefined;
     notes.push(
@@ -357,14 +384,23 @@ function goalNotes(r: AllResults): string[] {
             `${ms(c.insertMs + c.deriveMs, 1)} for the same insert (${ms(c.insertMs, 1)}) and derivation (${ms(c.deriveMs, 1)}) straight on SQLite. `
           : `Per request of ${st.batchSize} events (one client): ${ms(st.wholeMs, 1)} in all, ${ms(st.noStoreMs, 1)} for a batch whose events are all ` +
             `rejected (nothing stored), against ${ms(st.insertMs, 1)} for the insert and ${ms(st.deriveMs, 1)} for the derivation straight on SQLite. `) +
-        (kinds ? `The worker's CPU profile shows its isolate busy ${fmt(r.ingest!.workerProfile!.busyShare * 100, 0)} % of the time with one client (${kinds}). ` : '') +
+        (kinds
+          ? `The worker's CPU profile shows its isolate busy ${fmt(r.ingest!.workerProfile!.busyShare * 100, 0)} % of the time with one client (${kinds}). `
+          : '') +
         `workerd and the D1 simulator share the ${r.machine.cores} cores with the clients, so more clients queue instead of adding throughput.`,
     );
   }
   const refused = [...(r.ingest?.sweep ?? []), ...(r.ingest?.levels ?? [])].filter((x) => Object.keys(x.other).length);
   if (refused.length) {
     notes.push(
-      `- **Refused batches**: ${refused.map((x) => `${Object.entries(x.other).map(([k, v]) => `${v} × ${k}`).join(', ')} at batch ${x.batchSize}, ${fmt(x.stored)} stored`).join('; ')} ` +
+      `- **Refused batches**: ${refused
+        .map(
+          (x) =>
+            `${Object.entries(x.other)
+              .map(([k, v]) => `${v} × ${k}`)
+              .join(', ')} at batch ${x.batchSize}, ${fmt(x.stored)} stored`,
+        )
+        .join('; ')} ` +
         '(503 is `storage-unavailable`: D1 refused the insert, the script keeps those events and sends them again). They count as not stored in events/s.',
     );
   }

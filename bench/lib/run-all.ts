@@ -44,7 +44,11 @@ function log(s: string): void {
 }
 
 function pnpm(args: string[], cwd = ROOT): number {
-  const r = spawnSync('pnpm', args, { cwd, stdio: 'inherit', env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } });
+  const r = spawnSync('pnpm', args, {
+    cwd,
+    stdio: 'inherit',
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
+  });
   return r.status ?? 1;
 }
 
@@ -54,17 +58,21 @@ export async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   const failures: string[] = [];
   const machine = describeMachine();
-  log(`${opts.smoke ? 'smoke' : 'full run'}: ${machine.cores} × ${machine.cpu}, load ${machine.load.toFixed(1)}, Node ${machine.node}, ${machine.chromium}`);
+  log(
+    `${opts.smoke ? 'smoke' : 'full run'}: ${machine.cores} × ${machine.cpu}, load ${machine.load.toFixed(1)}, Node ${machine.node}, ${machine.chromium}`,
+  );
 
   // The script as it is now (CI has just built it; a full run rebuilds it so the figures are of the current source).
   if (!opts.smoke || !existsSync(SDK_BUNDLE)) {
     // The SDK's build also checks its size budget: over budget still leaves the script to measure here.
-    if (pnpm(['--filter', '@parcours/sdk', 'run', 'build']) !== 0) log('the sdk build reported a failure (see above); measuring dist/parcours.js as it is');
+    if (pnpm(['--filter', '@parcours/sdk', 'run', 'build']) !== 0)
+      log('the sdk build reported a failure (see above); measuring dist/parcours.js as it is');
     if (!existsSync(SDK_BUNDLE)) failures.push('sdk build failed: no dist/parcours.js');
   }
 
   const sizes = opts.only.has('size') ? await runSizeBench(log) : [];
-  if (opts.only.has('size') && !sizes.every((s) => Number.isFinite(s.gzip))) failures.push('size: a script could not be measured');
+  if (opts.only.has('size') && !sizes.every((s) => Number.isFinite(s.gzip)))
+    failures.push('size: a script could not be measured');
 
   let browser: BrowserRun[] = [];
   let profile: ProfileEntry[] = [];
@@ -86,7 +94,12 @@ export async function main(argv: string[]): Promise<number> {
             url: collector.url,
             register: async (origin) => {
               const id = `bench-browser-${++n}`;
-              await registerSite(collector.url, collector.adminToken, { id, origins: [origin], bot_filter: false, quota: UNLIMITED_QUOTA });
+              await registerSite(collector.url, collector.adminToken, {
+                id,
+                origins: [origin],
+                bot_filter: false,
+                quota: UNLIMITED_QUOTA,
+              });
               return id;
             },
           },
@@ -96,15 +109,23 @@ export async function main(argv: string[]): Promise<number> {
         for (const t of trackers) {
           const runs = browser.filter((b) => b.tracker === t);
           if (!runs.length) failures.push(`browser: ${t} did not run`);
-          else if (t !== 'none' && runs.some((b) => b.eventsDelivered === 0)) failures.push(`browser: ${t} delivered no event`);
+          else if (t !== 'none' && runs.some((b) => b.eventsDelivered === 0))
+            failures.push(`browser: ${t} delivered no event`);
         }
         const ours = browser.filter((b) => b.tracker === 'parcours');
         if (ours.some((b) => b.eventsDelivered < b.events)) failures.push('browser: Parcours lost events');
       }
       if (opts.only.has('ingest')) {
-        ingest = await runIngestBench({ smoke: opts.smoke, runs: opts.ingestRuns, requestsPerRun: opts.smoke ? 16 : 48, log, collector });
+        ingest = await runIngestBench({
+          smoke: opts.smoke,
+          runs: opts.ingestRuns,
+          requestsPerRun: opts.smoke ? 16 : 48,
+          log,
+          collector,
+        });
         for (const row of [...ingest.sweep, ...ingest.levels]) {
-          if (!(row.collectorEps > 0 && row.sqliteEps > 0)) failures.push(`ingest: batch ${row.batchSize} measured nothing`);
+          if (!(row.collectorEps > 0 && row.sqliteEps > 0))
+            failures.push(`ingest: batch ${row.batchSize} measured nothing`);
         }
       }
     } catch (e) {
@@ -135,12 +156,17 @@ export async function main(argv: string[]): Promise<number> {
     // The report-latency bench is its own script (bench/reports.mjs), run last: a full run lets it replace its own
     // section of the RESULTS.md just written (the other sections stay).
     log('reports: bench/reports.mjs');
-    if (pnpm(['exec', 'node', 'reports.mjs', ...(opts.smoke ? ['--smoke'] : [])], BENCH) !== 0) failures.push('reports bench failed');
+    if (pnpm(['exec', 'node', 'reports.mjs', ...(opts.smoke ? ['--smoke'] : [])], BENCH) !== 0)
+      failures.push('reports bench failed');
   }
 
   for (const s of summarizeBrowser(browser).filter((x) => x.tracker !== 'none')) {
-    log(`summary ${s.tracker}: track() median ${s.callMedianMs.toFixed(4)} ms, ${s.requests.toFixed(0)} requests / 1,000 events, ${s.requestBytes.toFixed(0)} B up`);
+    log(
+      `summary ${s.tracker}: track() median ${s.callMedianMs.toFixed(4)} ms, ${s.requests.toFixed(0)} requests / 1,000 events, ${s.requestBytes.toFixed(0)} B up`,
+    );
   }
-  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s${failures.length ? `; FAILED: ${failures.join('; ')}` : ''}`);
+  log(
+    `done in ${((Date.now() - started) / 1000).toFixed(0)} s${failures.length ? `; FAILED: ${failures.join('; ')}` : ''}`,
+  );
   return failures.length ? 1 : 0;
 }

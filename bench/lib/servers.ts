@@ -1,6 +1,13 @@
 // Local HTTP servers of the browser benchmarks: the site that serves the test page, and the wire meter
 // that counts every request a tracker sends (answering it itself, or passing it on to the real collector).
-import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  Agent,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface Running {
@@ -82,7 +89,8 @@ export interface WireMeter extends Running {
 
 function headBytes(firstLine: string, rawHeaders: string[]): number {
   let n = Buffer.byteLength(firstLine) + 2 + 2;
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) n += Buffer.byteLength(`${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`);
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2)
+    n += Buffer.byteLength(`${rawHeaders[i]}: ${rawHeaders[i + 1]}\r\n`);
   return n;
 }
 
@@ -137,21 +145,44 @@ export async function startWireMeter(upstream?: string): Promise<WireMeter> {
           record.responseBytes = sendCounted(res, 204, corsHeaders(req), Buffer.alloc(0));
         } else {
           record.status = 200;
-          record.responseBytes = sendCounted(res, 200, { ...corsHeaders(req), 'content-type': 'application/json' }, Buffer.from('{"status":1}'));
+          record.responseBytes = sendCounted(
+            res,
+            200,
+            { ...corsHeaders(req), 'content-type': 'application/json' },
+            Buffer.from('{"status":1}'),
+          );
         }
         return;
       }
       const headers = { ...req.headers, host: up.host };
-      const answer = await new Promise<{ status: number; rawHeaders: string[]; body: Buffer; headers: IncomingMessage['headers'] }>((resolve, reject) => {
-        const r = httpRequest({ hostname: up.hostname, port: up.port, path, method: req.method, headers, agent }, (ur) => {
-          readAll(ur).then((b) => resolve({ status: ur.statusCode ?? 502, rawHeaders: ur.rawHeaders, body: b, headers: ur.headers }), reject);
-        });
+      const answer = await new Promise<{
+        status: number;
+        rawHeaders: string[];
+        body: Buffer;
+        headers: IncomingMessage['headers'];
+      }>((resolve, reject) => {
+        const r = httpRequest(
+          { hostname: up.hostname, port: up.port, path, method: req.method, headers, agent },
+          (ur) => {
+            readAll(ur).then(
+              (b) => resolve({ status: ur.statusCode ?? 502, rawHeaders: ur.rawHeaders, body: b, headers: ur.headers }),
+              reject,
+            );
+          },
+        );
         r.on('error', reject);
         r.end(body);
       });
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(answer.headers)) {
-        if (v === undefined || k === 'transfer-encoding' || k === 'connection' || k === 'keep-alive' || k === 'content-length') continue;
+        if (
+          v === undefined ||
+          k === 'transfer-encoding' ||
+          k === 'connection' ||
+          k === 'keep-alive' ||
+          k === 'content-length'
+        )
+          continue;
         out[k] = Array.isArray(v) ? v.join(', ') : v;
       }
       record.status = answer.status;

@@ -19,7 +19,10 @@ export function measureBytes(text: string): { minified: number; gzip: number; br
     minified: buf.length,
     gzip: gzipSync(buf, { level: 9 }).length,
     brotli: brotliCompressSync(buf, {
-      params: { [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: buf.length },
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+        [constants.BROTLI_PARAM_SIZE_HINT]: buf.length,
+      },
     }).length,
   };
 }
@@ -34,7 +37,15 @@ export async function runSizeBench(log: (s: string) => void): Promise<SizeRow[]>
       log(`size ${t.id}: ${bytes.minified} B min, ${bytes.gzip} B gzip, ${bytes.brotli} B brotli`);
     } catch (e) {
       log(`size ${t.id}: not measured (${(e as Error).message.split('\n')[0]})`);
-      rows.push({ id: t.id, name: t.name, source: t.source, features: t.features, minified: NaN, gzip: NaN, brotli: NaN });
+      rows.push({
+        id: t.id,
+        name: t.name,
+        source: t.source,
+        features: t.features,
+        minified: NaN,
+        gzip: NaN,
+        brotli: NaN,
+      });
     }
   }
   return rows;

@@ -1,9 +1,23 @@
 // The shop as a single-page app: history routing, views rendered in place, the same cart store as the multi-page shop.
-import { PRODUCTS, addToCart, cart, cartCount, cartPayload, cartValue, money, orders, placeOrder, product, removeFromCart, takeLastOrder } from '/js/store.js';
+import {
+  PRODUCTS,
+  addToCart,
+  cart,
+  cartCount,
+  cartPayload,
+  cartValue,
+  money,
+  orders,
+  placeOrder,
+  product,
+  removeFromCart,
+  takeLastOrder,
+} from '/js/store.js';
 
 const track = (...args) => window.parcours(...args);
 const view = document.getElementById('view');
-const itemAttrs = (p) => `data-item-id="${p.id}" data-item-name="${p.name}" data-price="${p.price}" data-currency="EUR"`;
+const itemAttrs = (p) =>
+  `data-item-id="${p.id}" data-item-name="${p.name}" data-price="${p.price}" data-currency="EUR"`;
 
 const ROUTES = {
   '/': () => {
@@ -22,7 +36,9 @@ const ROUTES = {
   '/products/': () => {
     document.title = 'Shop · Kettle & Crema';
     view.innerHTML = `<h1>The shop</h1><div class="grid">${PRODUCTS.map(
-      (p) => `<article class="card"><a href="/products/${p.slug}"><img src="/img/${p.slug}.svg" alt="${p.name}" width="320" height="220"></a>
+      (
+        p,
+      ) => `<article class="card"><a href="/products/${p.slug}"><img src="/img/${p.slug}.svg" alt="${p.name}" width="320" height="220"></a>
         <h2><a href="/products/${p.slug}">${p.name}</a></h2><p>${p.blurb}</p><p class="price">${money(p.price)}</p>
         <button data-parcours-cart="add" ${itemAttrs(p)}>Add to cart</button></article>`,
     ).join('')}</div>`;
@@ -97,7 +113,10 @@ function renderCart() {
   view.innerHTML = `<h1>Your cart</h1><div id="cart-root">${
     lines.length
       ? `<table class="cart"><tbody>${lines
-          .map((l) => `<tr><td>${l.name}</td><td class="qty">${l.qty}</td><td>${money(l.price * l.qty)}</td><td><button class="link remove-line" data-id="${l.id}">Remove</button></td></tr>`)
+          .map(
+            (l) =>
+              `<tr><td>${l.name}</td><td class="qty">${l.qty}</td><td>${money(l.price * l.qty)}</td><td><button class="link remove-line" data-id="${l.id}">Remove</button></td></tr>`,
+          )
           .join('')}</tbody></table><p class="total">Total <strong>${money(cartValue(lines))}</strong></p>
         <p class="actions"><a class="button" id="to-checkout" href="/checkout/">Checkout</a></p>`
       : '<p class="empty">Your cart is empty.</p>'

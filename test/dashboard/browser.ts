@@ -42,13 +42,17 @@ export async function signIn(page: Page, site: string, token: string): Promise<s
   await page.fill('#signin-site', site);
   await page.fill('#signin-token', token);
   await page.click('#signin-form button[type=submit]');
-  await page.waitForFunction(() => document.body.dataset.state !== 'signin' || !document.getElementById('signin-error')?.hidden);
+  await page.waitForFunction(
+    () => document.body.dataset.state !== 'signin' || !document.getElementById('signin-error')?.hidden,
+  );
   return settled(page);
 }
 
 /** The body rows of the table `data-table="key"`, as trimmed cell texts (hidden rows included). */
 export function readTable(page: Page, key: string): Promise<string[][]> {
-  return page.$$eval(`table[data-table="${key}"] tbody tr`, (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())));
+  return page.$$eval(`table[data-table="${key}"] tbody tr`, (rows) =>
+    rows.map((r) => [...r.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())),
+  );
 }
 
 /** A count as printed on the page (`1,234`) as a number. */

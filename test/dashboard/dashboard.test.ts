@@ -21,7 +21,9 @@ const problems: string[] = [];
 
 /** One report straight from the API, for the range the page last asked for. */
 async function api(report: string, query = lastQuery): Promise<Json> {
-  const res = await fetch(`${url}/v1/sites/${site}/${report}?${query}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${url}/v1/sites/${site}/${report}?${query}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as Json;
 }
@@ -76,7 +78,10 @@ describe('the journey map', () => {
     expect(problems).toEqual([]);
     expect(page.url()).not.toContain(token);
     expect(lastQuery).not.toContain(token);
-    const stored = await page.evaluate(() => ({ local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage) }));
+    const stored = await page.evaluate(() => ({
+      local: JSON.stringify(localStorage),
+      session: JSON.stringify(sessionStorage),
+    }));
     expect(stored.local).not.toContain(token);
     expect(stored.session).toContain(token);
     // Kept for the browser session: a reload goes straight to the report.
@@ -109,7 +114,9 @@ describe('the journey map', () => {
     expect(shown).toEqual(expected);
     // Forward and backward moves are both drawn, told apart by class (colour and dash pattern).
     expect(await page.locator('#flow path.link.forward').count()).toBeGreaterThan(0);
-    expect(await page.locator('#flow path.link.backward').count()).toBe(expected.filter((e: string) => e.includes(':backward:')).length);
+    expect(await page.locator('#flow path.link.backward').count()).toBe(
+      expected.filter((e: string) => e.includes(':backward:')).length,
+    );
   });
 
   test('hovering a forward flow shows its count in a tooltip', async () => {
@@ -121,7 +128,8 @@ describe('the journey map', () => {
       for (const el of els) {
         const p = el as SVGPathElement;
         const pt = p.getPointAtLength(p.getTotalLength() / 2).matrixTransform(p.getScreenCTM()!);
-        if (document.elementFromPoint(pt.x, pt.y) === el) return { x: pt.x, y: pt.y, label: el.getAttribute('aria-label') ?? '' };
+        if (document.elementFromPoint(pt.x, pt.y) === el)
+          return { x: pt.x, y: pt.y, label: el.getAttribute('aria-label') ?? '' };
       }
       return null;
     });
@@ -156,7 +164,13 @@ describe('the journey map', () => {
       const r = rows[i]!;
       expect(r[1]).toBe(p.path);
       expect(r[2]).toBe(p.stage);
-      expect([num(r[3]!), num(r[4]!), num(r[5]!), num(r[7]!), num(r[8]!)]).toEqual([p.views, p.visitors, p.exits, p.form_abandons, p.cart_abandons]);
+      expect([num(r[3]!), num(r[4]!), num(r[5]!), num(r[7]!), num(r[8]!)]).toEqual([
+        p.views,
+        p.visitors,
+        p.exits,
+        p.form_abandons,
+        p.cart_abandons,
+      ]);
       expectRate(r[6]!, p.exit_rate);
       expect(r[10]!.length).toBeGreaterThan(5);
     });
@@ -192,7 +206,9 @@ describe('the journey map', () => {
     const value = (await page.textContent('[data-stat="abandoned_value"]')) ?? '';
     for (const m of carts.abandoned_value) expect(value.replace(/,/g, '')).toContain(m.value.toFixed(2));
     const cartPages = await readTable(page, 'cart-pages');
-    expect(cartPages.map((r) => [r[0], num(r[1]!)]).sort()).toEqual(pages.map((p: Json) => [p.path, p.abandons]).sort());
+    expect(cartPages.map((r) => [r[0], num(r[1]!)]).sort()).toEqual(
+      pages.map((p: Json) => [p.path, p.abandons]).sort(),
+    );
     expect(carts.abandoned).toBeGreaterThan(0);
   });
 
@@ -259,7 +275,10 @@ describe('the journey map', () => {
     expect(await settled(page)).toBe('ready');
     await page.reload();
     expect(await settled(page)).toBe('ready');
-    const [first, all] = await page.evaluate(() => [Number(document.body.dataset.firstRenderMs), Number(document.body.dataset.renderMs)]);
+    const [first, all] = await page.evaluate(() => [
+      Number(document.body.dataset.firstRenderMs),
+      Number(document.body.dataset.renderMs),
+    ]);
     expect(first).toBeGreaterThan(0);
     expect(first).toBeLessThan(1000);
     expect(all).toBeGreaterThanOrEqual(first!);
@@ -272,7 +291,11 @@ describe('a site with its own stages', () => {
     const own = uniqueSiteId('dash-stages');
     const stages = ['discovery', 'reflection', 'decision'];
     const ownToken = await registerSite(url, adminToken, { id: own, origins: [ORIGIN], stages });
-    const rename: Record<string, string> = { awareness: 'discovery', consideration: 'reflection', decision: 'decision' };
+    const rename: Record<string, string> = {
+      awareness: 'discovery',
+      consideration: 'reflection',
+      decision: 'decision',
+    };
     const journeys = generateJourneys({ seed: 21, visitors: 25, fromDaysAgo: 5, toDaysAgo: 0.5 }).map((j) => ({
       ...j,
       events: j.events.filter((e) => rename[e.stage]).map((e) => ({ ...e, stage: rename[e.stage]! })),
@@ -294,9 +317,13 @@ describe('a site with its own stages', () => {
       const kpis = await readTable(b.page, 'kpis');
       expect(kpis.some((r) => r[0] === 'decision' && r[1] === 'Conversion rate')).toBe(true);
       // Backward moves exist in these journeys (from the cart back to comparing) and each is drawn as such.
-      const res = await fetch(`${url}/v1/sites/${own}/transitions?${query}`, { headers: { authorization: `Bearer ${ownToken}` } });
+      const res = await fetch(`${url}/v1/sites/${own}/transitions?${query}`, {
+        headers: { authorization: `Bearer ${ownToken}` },
+      });
       const { transitions } = (await res.json()) as Json;
-      const backward = transitions.filter((t: Json) => t.from !== null && t.count > 0 && stages.indexOf(t.to) < stages.indexOf(t.from));
+      const backward = transitions.filter(
+        (t: Json) => t.from !== null && t.count > 0 && stages.indexOf(t.to) < stages.indexOf(t.from),
+      );
       expect(backward.length).toBeGreaterThan(0);
       expect(await b.page.locator('#flow path.link.backward').count()).toBe(backward.length);
     } finally {

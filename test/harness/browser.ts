@@ -129,7 +129,10 @@ export function pageErrors(v: Visitor, origin: string): Promise<string[]> {
   });
 }
 
-type ParcoursWindow = { parcours?: ((name: string, ...a: unknown[]) => unknown) & { l?: number }; __e2eRecorded?: Array<{ type: string }> };
+type ParcoursWindow = {
+  parcours?: ((name: string, ...a: unknown[]) => unknown) & { l?: number };
+  __e2eRecorded?: Array<{ type: string }>;
+};
 
 /** Leaves the site the way a person does: to another site, so the page is hidden for good (pagehide, beacon). */
 export async function leaveSite(tab: Tab): Promise<void> {
@@ -156,7 +159,8 @@ export async function follow(tab: Tab, selector: string, next: RegExp | string =
   const before = await tab.url();
   await tab.click(selector);
   await tab.waitFor(
-    ([prev, want]) => location.href !== prev && new RegExp(want).test(location.href) && document.readyState === 'complete',
+    ([prev, want]) =>
+      location.href !== prev && new RegExp(want).test(location.href) && document.readyState === 'complete',
     [before, typeof next === 'string' ? next : next.source] as [string, string],
   );
   await tracked(tab, 'page_view');

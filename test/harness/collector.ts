@@ -25,7 +25,11 @@ export function uniqueSiteId(prefix: string): string {
 }
 
 /** Every stored event of a site, oldest first, paging through the NDJSON export by `x-next-cursor`. */
-export async function exportEvents(url: string, site: string, readToken: string): Promise<Array<Record<string, unknown>>> {
+export async function exportEvents(
+  url: string,
+  site: string,
+  readToken: string,
+): Promise<Array<Record<string, unknown>>> {
   const out: Array<Record<string, unknown>> = [];
   let cursor: string | null = null;
   for (let page = 0; page < 10_000; page++) {
@@ -35,7 +39,8 @@ export async function exportEvents(url: string, site: string, readToken: string)
       headers: { authorization: `Bearer ${readToken}` },
     });
     if (res.status !== 200) throw new Error(`events export: ${res.status} ${await res.text()}`);
-    for (const line of (await res.text()).split('\n')) if (line.trim()) out.push(JSON.parse(line) as Record<string, unknown>);
+    for (const line of (await res.text()).split('\n'))
+      if (line.trim()) out.push(JSON.parse(line) as Record<string, unknown>);
     cursor = res.headers.get('x-next-cursor');
     if (!cursor) return out;
   }
@@ -43,7 +48,10 @@ export async function exportEvents(url: string, site: string, readToken: string)
 }
 
 // Reports default to the last 30 days; tests ask for a range that surely holds what they just did.
-const WIDE_RANGE = { from: new Date(Date.now() - 40 * 86_400_000).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString() };
+const WIDE_RANGE = {
+  from: new Date(Date.now() - 40 * 86_400_000).toISOString(),
+  to: new Date(Date.now() + 86_400_000).toISOString(),
+};
 
 /** One report as JSON (`funnel`, `transitions`, `friction`, `forms`, `carts`, `kpis`); `query` adds parameters. */
 export async function report<T = Record<string, unknown>>(
@@ -55,7 +63,9 @@ export async function report<T = Record<string, unknown>>(
 ): Promise<T> {
   const q = new URLSearchParams({ ...WIDE_RANGE, to: new Date(Date.now() + 86_400_000).toISOString() });
   for (const [k, v] of Object.entries(query)) q.set(k, String(v));
-  const res = await fetch(`${url}/v1/sites/${encodeURIComponent(site)}/${name}?${q}`, { headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${url}/v1/sites/${encodeURIComponent(site)}/${name}?${q}`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   if (res.status !== 200) throw new Error(`report ${name}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }

@@ -14,8 +14,8 @@ export type Engine = 'chromium' | 'firefox' | 'webkit';
 export const ALL_ENGINES: readonly Engine[] = ['chromium', 'firefox', 'webkit'];
 
 /** The engines this run covers: `PARCOURS_ENGINES=chromium,webkit` narrows it; all three by default. */
-export const ENGINES: readonly Engine[] = (process.env.PARCOURS_ENGINES?.split(',') ?? ALL_ENGINES).filter((e): e is Engine =>
-  ALL_ENGINES.includes(e as Engine),
+export const ENGINES: readonly Engine[] = (process.env.PARCOURS_ENGINES?.split(',') ?? ALL_ENGINES).filter(
+  (e): e is Engine => ALL_ENGINES.includes(e as Engine),
 );
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -24,9 +24,18 @@ const WEBKIT_DRIVER_PATH = process.env.WEBKIT_DRIVER_PATH ?? '/usr/bin/WebKitWeb
 const MINIBROWSER_PATH = process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
 /** Flags for headless Chromium on these machines: no sandbox as root, no background traffic. */
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 // Headless Chromium says "HeadlessChrome" and the collector rightly drops bots: the scripted visitors present as a desktop Chrome.
-export const VISITOR_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
+export const VISITOR_UA =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
 
 export interface LaunchOptions {
   /** A profile folder to keep (reopen it to be the same person); a fresh temporary one by default. Not WebKit: see `Browser.persistent`. */
@@ -81,7 +90,8 @@ async function poll(check: () => Promise<unknown>, timeoutMs: number, what: stri
     } catch (err) {
       last = err;
     }
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > end)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await sleep(100);
   }
 }
@@ -217,10 +227,15 @@ function firefoxTab(page: PuppeteerPage): Tab {
         return;
       }
       await page.evaluate((to) => void (location.href = to), target);
-      await poll(() => page.evaluate((to) => location.href === to && document.readyState === 'complete', target), 30_000, `load of ${url}`);
+      await poll(
+        () => page.evaluate((to) => location.href === to && document.readyState === 'complete', target),
+        30_000,
+        `load of ${url}`,
+      );
     },
     evaluate: (fn, arg) => page.evaluate(fn as never, arg) as never,
-    waitFor: (fn, arg, timeoutMs = 15_000) => poll(() => page.evaluate(fn as never, arg), timeoutMs, source(fn as never).slice(0, 80)),
+    waitFor: (fn, arg, timeoutMs = 15_000) =>
+      poll(() => page.evaluate(fn as never, arg), timeoutMs, source(fn as never).slice(0, 80)),
     click: (selector) => page.click(selector),
     async type(selector, text) {
       await page.click(selector);
@@ -239,7 +254,9 @@ let display: Promise<string> | undefined;
 function xDisplay(): Promise<string> {
   display ??= new Promise((resolve, reject) => {
     // -displayfd: Xvfb picks a free display and writes its number to fd 3 once it accepts clients.
-    const x = spawn('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1280x900x24'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    const x = spawn('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '1280x900x24'], {
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+    });
     let out = '';
     x.stdio[3]!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -300,20 +317,27 @@ async function launchWebKit(opts: LaunchOptions): Promise<Browser> {
   };
 }
 
-function webkitTab(driver: WebDriver, handle: string, home: string, serial: <T>(f: () => Promise<T>) => Promise<T>): Tab {
+function webkitTab(
+  driver: WebDriver,
+  handle: string,
+  home: string,
+  serial: <T>(f: () => Promise<T>) => Promise<T>,
+): Tab {
   const on = <T>(f: () => Promise<T>) =>
     serial(async () => {
       await driver.switchTo().window(handle);
       return f();
     });
   // executeScript awaits a returned promise (WebKitWebDriver), so async page functions work as elsewhere.
-  const run = (fn: (...a: never[]) => unknown, arg: unknown) => on(() => driver.executeScript(`return ${source(fn)}(arguments[0])`, arg));
+  const run = (fn: (...a: never[]) => unknown, arg: unknown) =>
+    on(() => driver.executeScript(`return ${source(fn)}(arguments[0])`, arg));
   return {
     async goto(url) {
       await on(() => driver.get(url));
     },
     evaluate: (fn, arg) => run(fn as never, arg) as never,
-    waitFor: (fn, arg, timeoutMs = 15_000) => poll(() => run(fn as never, arg), timeoutMs, source(fn as never).slice(0, 80)),
+    waitFor: (fn, arg, timeoutMs = 15_000) =>
+      poll(() => run(fn as never, arg), timeoutMs, source(fn as never).slice(0, 80)),
     click: (selector) => on(async () => (await driver.findElement(By.css(selector))).click()),
     type: (selector, text) =>
       on(async () => {

@@ -33,7 +33,8 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-const isEvents = (req: IncomingMessage) => req.method === 'POST' && new URL(req.url ?? '/', 'http://x').pathname === '/v1/events';
+const isEvents = (req: IncomingMessage) =>
+  req.method === 'POST' && new URL(req.url ?? '/', 'http://x').pathname === '/v1/events';
 const idsOf = (body: string): string[] => {
   try {
     return (JSON.parse(body) as { events?: Array<{ id: string }> }).events?.map((e) => e.id) ?? [];
@@ -53,7 +54,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, rec?: RecordedRequest) => {
     const up = request(
-      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: { ...req.headers, host: to.host } },
+      {
+        host: to.hostname,
+        port: to.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: to.host },
+      },
       (r) => {
         if (rec) rec.outcome = r.statusCode ?? 0;
         res.writeHead(r.statusCode ?? 502, r.headers);
@@ -92,8 +99,14 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       }
       rec.outcome = fault.status;
       // The page must be able to read the refusal (and its Retry-After), as it can the collector's.
-      const cors = req.headers.origin ? { 'access-control-allow-origin': req.headers.origin, 'access-control-expose-headers': 'retry-after' } : {};
-      res.writeHead(fault.status, { 'content-type': 'application/json', ...cors, ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}) });
+      const cors = req.headers.origin
+        ? { 'access-control-allow-origin': req.headers.origin, 'access-control-expose-headers': 'retry-after' }
+        : {};
+      res.writeHead(fault.status, {
+        'content-type': 'application/json',
+        ...cors,
+        ...(fault.retryAfter ? { 'retry-after': fault.retryAfter } : {}),
+      });
       res.end(JSON.stringify({ error: 'injected-fault' }));
     });
   });

@@ -14,7 +14,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     console.warn(`e2e: the SDK did not rebuild, testing the existing dist/parcours.js\n${String(err).slice(0, 2000)}`);
     buildAssets({ rebuildSdk: false });
   }
-  const collector = await startCollector({ build: false, log: process.env.PARCOURS_COLLECTOR_LOG ? (l) => console.log(`[collector] ${l}`) : undefined });
+  const collector = await startCollector({
+    build: false,
+    log: process.env.PARCOURS_COLLECTOR_LOG ? (l) => console.log(`[collector] ${l}`) : undefined,
+  });
   project.provide('collectorUrl', collector.url);
   project.provide('adminToken', collector.adminToken);
   return () => collector.stop();

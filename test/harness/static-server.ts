@@ -8,7 +8,8 @@ import { RECORDER } from './browser.ts';
 export type { RunningStaticServer };
 
 /** Serves `dir` for `site` with the recorder in every page (see `scripts/static-server.mjs` for the options). */
-export const startStaticServer = (opts: Parameters<typeof startServer>[0]): Promise<RunningStaticServer> => startServer({ head: RECORDER, ...opts });
+export const startStaticServer = (opts: Parameters<typeof startServer>[0]): Promise<RunningStaticServer> =>
+  startServer({ head: RECORDER, ...opts });
 
 /** Starts the multi-page shop for `site` talking to the collector at `collector`. */
 export function serveShop(collector: string, site: string): Promise<RunningStaticServer> {
@@ -17,5 +18,11 @@ export function serveShop(collector: string, site: string): Promise<RunningStati
 
 /** Starts the single-page variant for `site`: every extension-less path answers its `index.html`. */
 export function serveSpa(collector: string, site: string): Promise<RunningStaticServer> {
-  return startStaticServer({ dir: join(ROOT, 'examples', 'spa'), assets: join(ROOT, 'examples', 'shop'), collector, site, spa: true });
+  return startStaticServer({
+    dir: join(ROOT, 'examples', 'spa'),
+    assets: join(ROOT, 'examples', 'shop'),
+    collector,
+    site,
+    spa: true,
+  });
 }

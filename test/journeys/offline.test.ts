@@ -1,8 +1,27 @@
 // Losing nothing, in each engine: a visitor offline who closes the tab and comes back, two tabs at once, twenty offline/online flaps.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { report } from '../harness/collector.ts';
-import { ENGINES, follow, leaveSite, newVisitor, pageErrors, recordedEvents, tracked, visit, type Visitor } from '../harness/browser.ts';
-import { expectStoredExactlyOnce, offlineAtProxy, openShopSite, setOffline, sleep, textOf, waitForStored, type ShopSite } from './support.ts';
+import {
+  ENGINES,
+  follow,
+  leaveSite,
+  newVisitor,
+  pageErrors,
+  recordedEvents,
+  tracked,
+  visit,
+  type Visitor,
+} from '../harness/browser.ts';
+import {
+  expectStoredExactlyOnce,
+  offlineAtProxy,
+  openShopSite,
+  setOffline,
+  sleep,
+  textOf,
+  waitForStored,
+  type ShopSite,
+} from './support.ts';
 
 for (const engine of ENGINES) {
   // Offline is the browser's own switch in Chromium; in Firefox, whose switch is per tab, and in WebKit, whose driver has
@@ -127,7 +146,12 @@ for (const engine of ENGINES) {
 
     test('the three carts are abandoned with everything they held: 12.50 + 188 + 640 euros', async () => {
       // abandon_after 0.05 minutes: three seconds after each cart's last activity, it counts as abandoned.
-      const carts = async () => (await report<{ carts: Record<string, unknown> }>(s.collector, s.site, s.token, 'carts', { abandon_after: 0.05 })).carts;
+      const carts = async () =>
+        (
+          await report<{ carts: Record<string, unknown> }>(s.collector, s.site, s.token, 'carts', {
+            abandon_after: 0.05,
+          })
+        ).carts;
       await expect.poll(carts, { timeout: 15_000 }).toEqual({
         started: 3,
         checked_out: 0,
@@ -140,7 +164,12 @@ for (const engine of ENGINES) {
     });
 
     test('the funnel: all three compared and decided; the visitor who came back to the home page entered awareness', async () => {
-      const r = await report<{ stages: Array<{ stage: string; visitors: number }> }>(s.collector, s.site, s.token, 'funnel');
+      const r = await report<{ stages: Array<{ stage: string; visitors: number }> }>(
+        s.collector,
+        s.site,
+        s.token,
+        'funnel',
+      );
       expect(r.stages.map(({ stage, visitors }) => ({ stage, visitors }))).toEqual([
         // The offline visitor's return to the home page is a backward move into awareness: they entered it.
         { stage: 'awareness', visitors: 1 },

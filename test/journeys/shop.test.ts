@@ -1,8 +1,30 @@
 // Four scripted visitors walk the multi-page shop in each engine; the reports must match what they did, exactly.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { report } from '../harness/collector.ts';
-import { ENGINES, follow as followLink, leaveSite, newVisitor, pageErrors, recordedEvents, tracked, visit as openPage, type Tab, type Visitor } from '../harness/browser.ts';
-import { countOf, expectNoneStored, expectStoredExactlyOnce, goBack, openShopSite, sleep, sortBy, textOf, waitForStored, type ShopSite } from './support.ts';
+import {
+  ENGINES,
+  follow as followLink,
+  leaveSite,
+  newVisitor,
+  pageErrors,
+  recordedEvents,
+  tracked,
+  visit as openPage,
+  type Tab,
+  type Visitor,
+} from '../harness/browser.ts';
+import {
+  countOf,
+  expectNoneStored,
+  expectStoredExactlyOnce,
+  goBack,
+  openShopSite,
+  sleep,
+  sortBy,
+  textOf,
+  waitForStored,
+  type ShopSite,
+} from './support.ts';
 
 // Distinctive values: if any of them shows up in the stored data, a field value leaked.
 const CHECKOUT = {
@@ -188,8 +210,15 @@ for (const engine of ENGINES) {
     });
 
     test('the funnel counts who reached each stage', async () => {
-      const r = await report<{ stages: Array<{ stage: string; visitors: number; rate_from_previous: number | null }> }>(s.collector, s.site, s.token, 'funnel');
-      expect(r.stages.map(({ stage, visitors, rate_from_previous }) => ({ stage, visitors, rate_from_previous }))).toEqual([
+      const r = await report<{ stages: Array<{ stage: string; visitors: number; rate_from_previous: number | null }> }>(
+        s.collector,
+        s.site,
+        s.token,
+        'funnel',
+      );
+      expect(
+        r.stages.map(({ stage, visitors, rate_from_previous }) => ({ stage, visitors, rate_from_previous })),
+      ).toEqual([
         // reader and comparer start in awareness; the buyer and the customer land on product pages
         { stage: 'awareness', visitors: 2, rate_from_previous: null },
         // the comparer moves on from awareness, the reader does not: 1 of 2
@@ -203,7 +232,9 @@ for (const engine of ENGINES) {
     });
 
     test('the transitions are each stage change the visitors made, backward moves included', async () => {
-      const r = await report<{ transitions: Array<{ from: string | null; to: string; count: number; visitors: number }> }>(s.collector, s.site, s.token, 'transitions');
+      const r = await report<{
+        transitions: Array<{ from: string | null; to: string; count: number; visitors: number }>;
+      }>(s.collector, s.site, s.token, 'transitions');
       const got = sortBy(
         r.transitions.map(({ from, to, count, visitors }) => ({ from, to, count, visitors })),
         (t) => `${t.from}>${t.to}`,
@@ -230,7 +261,15 @@ for (const engine of ENGINES) {
     test('the forms report shows the checkout abandoned once, at the email field', async () => {
       const r = await report<{ forms: Array<Record<string, unknown>> }>(s.collector, s.site, s.token, 'forms');
       expect(r.forms).toHaveLength(1);
-      expect(r.forms[0]).toMatchObject({ form: 'checkout', path: '/checkout/', starts: 4, submits: 3, abandons: 1, abandon_rate: 0.25, last_fields: [{ field: 'email', abandons: 1 }] });
+      expect(r.forms[0]).toMatchObject({
+        form: 'checkout',
+        path: '/checkout/',
+        starts: 4,
+        submits: 3,
+        abandons: 1,
+        abandon_rate: 0.25,
+        last_fields: [{ field: 'email', abandons: 1 }],
+      });
       // The full tag describes each field touched (forms with friction): the one abandoned at carries the abandon.
       const fields = r.forms[0]!.fields as Array<{ field: string; abandons: number }>;
       expect(fields.find((f) => f.field === 'email')).toMatchObject({ abandons: 1 });
@@ -239,26 +278,65 @@ for (const engine of ENGINES) {
 
     test('carts: four started and checked out, three purchased, the comparer’s open until abandon_after passes', async () => {
       const open = await report<{ carts: Record<string, unknown> }>(s.collector, s.site, s.token, 'carts');
-      expect(open.carts).toEqual({ started: 4, checked_out: 4, purchased: 3, open: 1, abandoned: 0, abandonment_rate: 0, abandoned_value: [] });
-      // abandon_after is in minutes: 0.05 is three seconds, long past since the comparer left.
-      const carts = () => report<{ carts: Record<string, unknown>; pages: unknown[] }>(s.collector, s.site, s.token, 'carts', { abandon_after: 0.05 });
-      await expect.poll(async () => (await carts()).carts, { timeout: 15_000 }).toEqual({
+      expect(open.carts).toEqual({
         started: 4,
         checked_out: 4,
         purchased: 3,
-        open: 0,
-        abandoned: 1,
-        abandonment_rate: 0.25,
-        abandoned_value: [{ currency: 'EUR', value: 59 }], // the kettle
+        open: 1,
+        abandoned: 0,
+        abandonment_rate: 0,
+        abandoned_value: [],
       });
+      // abandon_after is in minutes: 0.05 is three seconds, long past since the comparer left.
+      const carts = () =>
+        report<{ carts: Record<string, unknown>; pages: unknown[] }>(s.collector, s.site, s.token, 'carts', {
+          abandon_after: 0.05,
+        });
+      await expect
+        .poll(async () => (await carts()).carts, { timeout: 15_000 })
+        .toEqual({
+          started: 4,
+          checked_out: 4,
+          purchased: 3,
+          open: 0,
+          abandoned: 1,
+          abandonment_rate: 0.25,
+          abandoned_value: [{ currency: 'EUR', value: 59 }], // the kettle
+        });
       expect((await carts()).pages).toEqual([{ path: '/checkout/', abandons: 1 }]);
     });
 
     test('friction: the checkout page, where the comparer left form and cart, ranks first; every page is counted', async () => {
-      const r = await report<{ pages: Array<Record<string, unknown>> }>(s.collector, s.site, s.token, 'friction', { abandon_after: 0.05 });
-      const rows = r.pages.map(({ path, stage, views, visitors, exits, form_abandons, cart_abandons }) => ({ path, stage, views, visitors, exits, form_abandons, cart_abandons }));
-      expect(rows[0]).toEqual({ path: '/checkout/', stage: 'decision', views: 4, visitors: 3, exits: 1, form_abandons: 1, cart_abandons: 1 });
-      const row = (path: string, stage: string, views: number, visitors: number, exits = 0) => ({ path, stage, views, visitors, exits, form_abandons: 0, cart_abandons: 0 });
+      const r = await report<{ pages: Array<Record<string, unknown>> }>(s.collector, s.site, s.token, 'friction', {
+        abandon_after: 0.05,
+      });
+      const rows = r.pages.map(({ path, stage, views, visitors, exits, form_abandons, cart_abandons }) => ({
+        path,
+        stage,
+        views,
+        visitors,
+        exits,
+        form_abandons,
+        cart_abandons,
+      }));
+      expect(rows[0]).toEqual({
+        path: '/checkout/',
+        stage: 'decision',
+        views: 4,
+        visitors: 3,
+        exits: 1,
+        form_abandons: 1,
+        cart_abandons: 1,
+      });
+      const row = (path: string, stage: string, views: number, visitors: number, exits = 0) => ({
+        path,
+        stage,
+        views,
+        visitors,
+        exits,
+        form_abandons: 0,
+        cart_abandons: 0,
+      });
       expect(sortBy(rows, (p) => `${p?.path} ${p?.stage}`)).toEqual(
         sortBy(
           [
@@ -283,7 +361,12 @@ for (const engine of ENGINES) {
     });
 
     test('KPIs: half of the visitors bought, and one of the two customers bought again', async () => {
-      const r = await report<{ decision: { conversion_rate: number }; retention: { repurchase_rate: number } }>(s.collector, s.site, s.token, 'kpis');
+      const r = await report<{ decision: { conversion_rate: number }; retention: { repurchase_rate: number } }>(
+        s.collector,
+        s.site,
+        s.token,
+        'kpis',
+      );
       expect(r.decision.conversion_rate).toBe(0.5);
       expect(r.retention.repurchase_rate).toBe(0.5);
     });

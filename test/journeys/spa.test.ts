@@ -1,10 +1,37 @@
 // The single-page shop in each engine: history routes are page views, a route change abandons a started form, one document does it all.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { report } from '../harness/collector.ts';
-import { ENGINES, leaveSite, newVisitor, pageErrors, recordedEvents, tracked, visit, type Tab, type Visitor } from '../harness/browser.ts';
-import { expectNoneStored, expectStoredExactlyOnce, openShopSite, sortBy, textOf, waitForStored, type ShopSite } from './support.ts';
+import {
+  ENGINES,
+  leaveSite,
+  newVisitor,
+  pageErrors,
+  recordedEvents,
+  tracked,
+  visit,
+  type Tab,
+  type Visitor,
+} from '../harness/browser.ts';
+import {
+  expectNoneStored,
+  expectStoredExactlyOnce,
+  openShopSite,
+  sortBy,
+  textOf,
+  waitForStored,
+  type ShopSite,
+} from './support.ts';
 
-const TYPED = { name: 'Zqspa Secretname', email: 'zq-spa-secret-71@example.test', address: '71 Zqspa Lane', postcode: 'ZQSPA-71', city: 'Zqspaville', card: '5500 1234 8888 9999', expiry: 'zq-spa-exp', cvc: 'zq-spa-cvc' };
+const TYPED = {
+  name: 'Zqspa Secretname',
+  email: 'zq-spa-secret-71@example.test',
+  address: '71 Zqspa Lane',
+  postcode: 'ZQSPA-71',
+  city: 'Zqspaville',
+  card: '5500 1234 8888 9999',
+  expiry: 'zq-spa-exp',
+  cvc: 'zq-spa-cvc',
+};
 
 /** Waits until the tab is at `url` (a route of the app: no load to wait for). */
 const atUrl = (tab: Tab, url: string) => tab.waitFor((u) => location.href === u, url);
@@ -90,8 +117,18 @@ for (const engine of ENGINES) {
     });
 
     test('transitions follow the routes, including the move back from checkout to the product list', async () => {
-      const r = await report<{ transitions: Array<{ from: string | null; to: string; count: number }> }>(s.collector, s.site, s.token, 'transitions');
-      expect(sortBy(r.transitions.map(({ from, to, count }) => ({ from, to, count })), (t) => `${t.from}>${t.to}`)).toEqual(
+      const r = await report<{ transitions: Array<{ from: string | null; to: string; count: number }> }>(
+        s.collector,
+        s.site,
+        s.token,
+        'transitions',
+      );
+      expect(
+        sortBy(
+          r.transitions.map(({ from, to, count }) => ({ from, to, count })),
+          (t) => `${t.from}>${t.to}`,
+        ),
+      ).toEqual(
         sortBy(
           [
             { from: null, to: 'awareness', count: 1 },
@@ -107,15 +144,33 @@ for (const engine of ENGINES) {
     test('the first checkout form counts as abandoned at the email field when the route changed', async () => {
       const r = await report<{ forms: Array<Record<string, unknown>> }>(s.collector, s.site, s.token, 'forms');
       expect(r.forms).toHaveLength(1);
-      expect(r.forms[0]).toMatchObject({ form: 'checkout', path: '/checkout/', starts: 2, submits: 1, abandons: 1, abandon_rate: 0.5, last_fields: [{ field: 'email', abandons: 1 }] });
+      expect(r.forms[0]).toMatchObject({
+        form: 'checkout',
+        path: '/checkout/',
+        starts: 2,
+        submits: 1,
+        abandons: 1,
+        abandon_rate: 0.5,
+        last_fields: [{ field: 'email', abandons: 1 }],
+      });
       // The full tag describes each field touched (forms with friction): the one abandoned at carries the abandon.
       const fields = r.forms[0]!.fields as Array<{ field: string; abandons: number }>;
       expect(fields.find((f) => f.field === 'email')).toMatchObject({ abandons: 1 });
     });
 
     test('one cart, checked out and purchased with both items: nothing abandoned', async () => {
-      const r = await report<{ carts: Record<string, unknown> }>(s.collector, s.site, s.token, 'carts', { abandon_after: 0.05 });
-      expect(r.carts).toEqual({ started: 1, checked_out: 1, purchased: 1, open: 0, abandoned: 0, abandonment_rate: 0, abandoned_value: [] });
+      const r = await report<{ carts: Record<string, unknown> }>(s.collector, s.site, s.token, 'carts', {
+        abandon_after: 0.05,
+      });
+      expect(r.carts).toEqual({
+        started: 1,
+        checked_out: 1,
+        purchased: 1,
+        open: 0,
+        abandoned: 0,
+        abandonment_rate: 0,
+        abandoned_value: [],
+      });
       const purchase = stored.find((e) => e.type === 'purchase');
       expect(purchase?.value).toBe(71.5);
     });

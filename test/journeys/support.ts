@@ -56,7 +56,8 @@ export const offlineAtProxy = (v: Visitor): boolean => v.engine !== 'chromium';
 export async function setOffline(v: Visitor, s: { proxy?: FaultProxy }, offline: boolean): Promise<void> {
   await v.browser.setOffline?.(offline);
   if (!offlineAtProxy(v)) return;
-  if (!s.proxy) throw new Error(`offline in ${v.engine} needs the site behind a fault proxy (openShopSite(…, { proxy: true }))`);
+  if (!s.proxy)
+    throw new Error(`offline in ${v.engine} needs the site behind a fault proxy (openShopSite(…, { proxy: true }))`);
   if (offline) s.proxy.fault('drop');
   else s.proxy.clear();
 }
@@ -67,27 +68,30 @@ export async function setOffline(v: Visitor, s: { proxy?: FaultProxy }, offline:
  */
 export async function goBack(tab: Tab, expectedUrl: string): Promise<void> {
   await tab.back();
-  await tab.waitFor(
-    (want) => {
-      const w = window as unknown as { __e2eRestored?: number; __e2eRecorded?: Array<{ type: string }> };
-      const views = (w.__e2eRecorded ?? []).filter((e) => e.type === 'page_view').length;
-      return location.href === want && document.readyState === 'complete' && views >= 1 + (w.__e2eRestored ?? 0);
-    },
-    expectedUrl,
-  );
+  await tab.waitFor((want) => {
+    const w = window as unknown as { __e2eRestored?: number; __e2eRecorded?: Array<{ type: string }> };
+    const views = (w.__e2eRecorded ?? []).filter((e) => e.type === 'page_view').length;
+    return location.href === want && document.readyState === 'complete' && views >= 1 + (w.__e2eRestored ?? 0);
+  }, expectedUrl);
 }
 
 /** The text of the first element matching `selector` in the tab's page (null when there is none). */
-export const textOf = (tab: Tab, selector: string): Promise<string | null> => tab.evaluate((sel) => document.querySelector(sel)?.textContent ?? null, selector);
+export const textOf = (tab: Tab, selector: string): Promise<string | null> =>
+  tab.evaluate((sel) => document.querySelector(sel)?.textContent ?? null, selector);
 
 /** How many elements match `selector` in the tab's page. */
-export const countOf = (tab: Tab, selector: string): Promise<number> => tab.evaluate((sel) => document.querySelectorAll(sel).length, selector);
+export const countOf = (tab: Tab, selector: string): Promise<number> =>
+  tab.evaluate((sel) => document.querySelectorAll(sel).length, selector);
 
 /** Waits `ms` milliseconds (the test process's clock, not the page's). */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Polls the events export until every id in `ids` is stored (or `timeoutMs` passes), then returns the export. */
-export async function waitForStored(s: ShopSite, ids: readonly string[], timeoutMs = 30_000): Promise<Array<Record<string, unknown>>> {
+export async function waitForStored(
+  s: ShopSite,
+  ids: readonly string[],
+  timeoutMs = 30_000,
+): Promise<Array<Record<string, unknown>>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const stored = await exportEvents(s.collector, s.site, s.token);
@@ -99,7 +103,10 @@ export async function waitForStored(s: ShopSite, ids: readonly string[], timeout
 }
 
 /** Every event the pages queued is stored exactly once, and nothing else is stored. */
-export function expectStoredExactlyOnce(recorded: ReadonlyArray<Record<string, unknown>>, stored: ReadonlyArray<Record<string, unknown>>): void {
+export function expectStoredExactlyOnce(
+  recorded: ReadonlyArray<Record<string, unknown>>,
+  stored: ReadonlyArray<Record<string, unknown>>,
+): void {
   const recordedIds = recorded.map((e) => e.id as string);
   expect(new Set(recordedIds).size, 'the script made each id once').toBe(recordedIds.length);
   const storedIds = stored.map((e) => e.id as string);
@@ -115,7 +122,10 @@ export function expectStoredExactlyOnce(recorded: ReadonlyArray<Record<string, u
 
 /** None of the typed values appears anywhere in the stored data (export lines as text, whitespace-insensitive too). */
 export function expectNoneStored(stored: ReadonlyArray<Record<string, unknown>>, typed: readonly string[]): void {
-  const text = stored.map((e) => JSON.stringify(e)).join('\n').toLowerCase();
+  const text = stored
+    .map((e) => JSON.stringify(e))
+    .join('\n')
+    .toLowerCase();
   for (const value of typed) {
     expect(text.includes(value.toLowerCase()), `typed value ${value} stored`).toBe(false);
     const compact = value.replace(/\s+/g, '').toLowerCase();

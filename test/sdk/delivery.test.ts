@@ -1,7 +1,16 @@
 // The built script in Chromium, Firefox and WebKit against the real collector (through the fault proxy): nothing lost,
 // nothing stored twice, nothing thrown into the page.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ENGINES, leaveSite, newVisitor, pageErrors, recordedEvents, type Engine, type Tab, type Visitor } from '../harness/browser.ts';
+import {
+  ENGINES,
+  leaveSite,
+  newVisitor,
+  pageErrors,
+  recordedEvents,
+  type Engine,
+  type Tab,
+  type Visitor,
+} from '../harness/browser.ts';
 import { expectDeliveredOnce, flushed, load, openSdkSite, track, type SdkSite } from './support.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,26 +42,29 @@ function suite(engine: Engine) {
   });
 
   // WebKitWebDriver has no offline switch: the next test's lost requests cover a lost network there.
-  test.skipIf(engine === 'webkit')('offline, events wait in the outbox; back online, they are sent at once', async () => {
-    const v = await person();
-    const offline = v.browser.setOffline!;
-    const tab = await v.newTab();
-    await load(tab, s);
-    await flushed(tab);
-    const before = s.proxy.requests.length;
-    await offline(true);
-    for (let i = 0; i < 5; i++) await track(tab, 'offline_click', { i });
-    await sleep(2500); // past the send delay and a first retry
-    expect(s.proxy.requests.length, 'nothing got out while offline').toBe(before);
-    await offline(false);
-    // The online event sends at once: well before the backoff would have.
-    await expect.poll(() => s.proxy.requests.length, { timeout: 1_500, interval: 100 }).toBeGreaterThan(before);
-    await flushed(tab);
-    await leaveSite(tab);
-    const recorded = await done(v);
-    expect(recorded.filter((e) => e.type === 'offline_click')).toHaveLength(5);
-    await expectDeliveredOnce(s, recorded);
-  });
+  test.skipIf(engine === 'webkit')(
+    'offline, events wait in the outbox; back online, they are sent at once',
+    async () => {
+      const v = await person();
+      const offline = v.browser.setOffline!;
+      const tab = await v.newTab();
+      await load(tab, s);
+      await flushed(tab);
+      const before = s.proxy.requests.length;
+      await offline(true);
+      for (let i = 0; i < 5; i++) await track(tab, 'offline_click', { i });
+      await sleep(2500); // past the send delay and a first retry
+      expect(s.proxy.requests.length, 'nothing got out while offline').toBe(before);
+      await offline(false);
+      // The online event sends at once: well before the backoff would have.
+      await expect.poll(() => s.proxy.requests.length, { timeout: 1_500, interval: 100 }).toBeGreaterThan(before);
+      await flushed(tab);
+      await leaveSite(tab);
+      const recorded = await done(v);
+      expect(recorded.filter((e) => e.type === 'offline_click')).toHaveLength(5);
+      await expectDeliveredOnce(s, recorded);
+    },
+  );
 
   test('requests lost on the way keep the events; once requests get through, they are delivered', async () => {
     const v = await person();
@@ -62,7 +74,9 @@ function suite(engine: Engine) {
     s.proxy.fault('drop');
     const at = s.proxy.requests.length;
     for (let i = 0; i < 5; i++) await track(tab, 'lost_click', { i });
-    await expect.poll(() => s.proxy.requests.slice(at).some((r) => r.outcome === 'drop'), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => s.proxy.requests.slice(at).some((r) => r.outcome === 'drop'), { timeout: 10_000 })
+      .toBe(true);
     s.proxy.clear();
     await flushed(tab);
     await leaveSite(tab);
@@ -79,16 +93,28 @@ function suite(engine: Engine) {
     s.proxy.fault({ status: 503 }, 2);
     const start = s.proxy.requests.length;
     await track(tab, 'during_outage');
-    await expect.poll(() => s.proxy.requests.slice(start).filter((r) => r.outcome === 200).length, { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(() => s.proxy.requests.slice(start).filter((r) => r.outcome === 200).length, { timeout: 20_000 })
+      .toBe(1);
     const tries = s.proxy.requests.slice(start);
     expect(tries.map((r) => r.outcome)).toEqual([503, 503, 200]);
     // The same event in every try: kept, not lost, not duplicated.
-    expect(new Set(tries.map((r) => JSON.parse(r.body).events.map((e: { id: string }) => e.id).join()))).toHaveProperty('size', 1);
+    expect(
+      new Set(
+        tries.map((r) =>
+          JSON.parse(r.body)
+            .events.map((e: { id: string }) => e.id)
+            .join(),
+        ),
+      ),
+    ).toHaveProperty('size', 1);
 
     s.proxy.fault({ status: 429, retryAfter: '3' }, 1);
     const at = s.proxy.requests.length;
     await track(tab, 'rate_limited');
-    await expect.poll(() => s.proxy.requests.slice(at).filter((r) => r.outcome === 200).length, { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(() => s.proxy.requests.slice(at).filter((r) => r.outcome === 200).length, { timeout: 20_000 })
+      .toBe(1);
     const [limited, next] = s.proxy.requests.slice(at);
     expect(limited!.outcome).toBe(429);
     expect(next!.at - limited!.at).toBeGreaterThanOrEqual(2900);
@@ -126,7 +152,11 @@ function suite(engine: Engine) {
     const at = s.proxy.requests.length;
     // 100 events of 2 KB: five batches near the 48 KB limit, more than the 64 KiB a page may have in keepalive flight.
     await tab.evaluate(() => {
-      for (let i = 0; i < 100; i++) (window as unknown as { parcours(...a: unknown[]): void }).parcours('track', 'large', { i, pad: 'x'.repeat(2000) });
+      for (let i = 0; i < 100; i++)
+        (window as unknown as { parcours(...a: unknown[]): void }).parcours('track', 'large', {
+          i,
+          pad: 'x'.repeat(2000),
+        });
     });
     await flushed(tab);
     expect(s.proxy.requests.slice(at).filter((r) => r.outcome === 200).length).toBeGreaterThanOrEqual(4);
@@ -149,18 +179,21 @@ function suite(engine: Engine) {
   });
 
   // Only Chromium's driver sets a storage quota; the page without IndexedDB covers the memory path in every engine.
-  test.skipIf(engine !== 'chromium')('with IndexedDB over quota, events are kept in memory and still delivered', async () => {
-    const v = await person();
-    const overrideQuota = v.browser.overrideQuota!;
-    const tab = await v.newTab();
-    await tab.goto(`${s.origin}/__blank.txt`);
-    await overrideQuota(tab, s.origin, 0);
-    await load(tab, s);
-    for (let i = 0; i < 5; i++) await track(tab, 'no_quota', { i, pad: 'x'.repeat(2000) });
-    await flushed(tab);
-    await leaveSite(tab);
-    await expectDeliveredOnce(s, await done(v));
-  });
+  test.skipIf(engine !== 'chromium')(
+    'with IndexedDB over quota, events are kept in memory and still delivered',
+    async () => {
+      const v = await person();
+      const overrideQuota = v.browser.overrideQuota!;
+      const tab = await v.newTab();
+      await tab.goto(`${s.origin}/__blank.txt`);
+      await overrideQuota(tab, s.origin, 0);
+      await load(tab, s);
+      for (let i = 0; i < 5; i++) await track(tab, 'no_quota', { i, pad: 'x'.repeat(2000) });
+      await flushed(tab);
+      await leaveSite(tab);
+      await expectDeliveredOnce(s, await done(v));
+    },
+  );
 
   test('without IndexedDB at all, events are kept in memory and still delivered', async () => {
     const v = await person();
@@ -210,9 +243,16 @@ function suite(engine: Engine) {
     await tab.type('#card', secrets[2]!);
     await leaveSite(tab);
     const recorded = await done(v);
-    expect(recorded.filter((e) => String(e.type).startsWith('form_')).map((e) => e.type)).toEqual(['form_start', 'form_abandon']);
+    expect(recorded.filter((e) => String(e.type).startsWith('form_')).map((e) => e.type)).toEqual([
+      'form_start',
+      'form_abandon',
+    ]);
     const stored = await expectDeliveredOnce(s, recorded, secrets);
-    expect(stored.find((e) => e.type === 'form_abandon')).toMatchObject({ form: 'signup', last_field: 'company', fields_touched: 2 });
+    expect(stored.find((e) => e.type === 'form_abandon')).toMatchObject({
+      form: 'signup',
+      last_field: 'company',
+      fields_touched: 2,
+    });
     const text = JSON.stringify(stored);
     for (const secret of secrets) expect(text.includes(secret)).toBe(false);
   });

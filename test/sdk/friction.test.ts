@@ -2,7 +2,16 @@
 // back, field errors with per-field figures; a page that floods clicks and throws gets a bounded number of events and
 // no error of the script's own.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { follow, leaveSite, newVisitor, pageErrors, recordedEvents, tracked, type Tab, type Visitor } from '../harness/browser.ts';
+import {
+  follow,
+  leaveSite,
+  newVisitor,
+  pageErrors,
+  recordedEvents,
+  tracked,
+  type Tab,
+  type Visitor,
+} from '../harness/browser.ts';
 import { expectDeliveredOnce, flushed, load, openSdkSite, type SdkSite } from './support.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,13 +54,18 @@ describe('chromium: friction, captured by the built script', () => {
 
     expect(of(recorded, 'rage_click').map((e) => [e.target, e.clicks, e.stage])).toEqual([['dead', 4, 'awareness']]);
     expect(of(recorded, 'dead_click').map((e) => e.target)).toEqual(['dead']);
-    expect(of(recorded, 'error_click').map((e) => [e.target, e.error])).toEqual([['boom', expect.stringMatching(/^TypeError friction\.html:\d+$/)]]);
+    expect(of(recorded, 'error_click').map((e) => [e.target, e.error])).toEqual([
+      ['boom', expect.stringMatching(/^TypeError friction\.html:\d+$/)],
+    ]);
     expect(of(recorded, 'field_error').map((e) => [e.form, e.field])).toEqual([
       ['checkout', 'coupon'],
       ['checkout', 'email'],
     ]);
     const stored = await expectDeliveredOnce(s, recorded, ['SPRING-SALE', 'not-an-email']);
-    expect(stored.find((e) => e.type === 'error_click')).toMatchObject({ target: 'boom', error: expect.stringMatching(/^TypeError /) });
+    expect(stored.find((e) => e.type === 'error_click')).toMatchObject({
+      target: 'boom',
+      error: expect.stringMatching(/^TypeError /),
+    });
     const abandon = stored.find((e) => e.type === 'form_abandon') as { fields: Array<Record<string, number | string>> };
     expect(abandon.fields.map((f) => [f.field, f.errors])).toEqual([
       ['coupon', 1],
@@ -95,7 +109,8 @@ describe('chromium: friction, captured by the built script', () => {
         if (++n % 500 === 0) throw new RangeError('page bug');
       });
       // Series of three clicks, each far from the one before: 3,333 rage clicks' worth, and 20 errors.
-      for (let i = 0; i < 10_000; i++) button.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: (Math.floor(i / 3) % 2) * 500 }));
+      for (let i = 0; i < 10_000; i++)
+        button.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: (Math.floor(i / 3) % 2) * 500 }));
       return (window as unknown as { parcours(...a: unknown[]): void }).parcours('track', 'after_flood');
     });
     await sleep(3000);

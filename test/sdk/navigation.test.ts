@@ -1,13 +1,31 @@
 // Moving through a site in every engine with the back/forward cache on, while the collector flaps: every event stored
 // once, the outbox empty on the last page, pages restored from the cache counted again.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ENGINES, leaveSite, newVisitor, pageErrors, recordedEvents, tracked, type Tab, type Visitor } from '../harness/browser.ts';
+import {
+  ENGINES,
+  leaveSite,
+  newVisitor,
+  pageErrors,
+  recordedEvents,
+  tracked,
+  type Tab,
+  type Visitor,
+} from '../harness/browser.ts';
 import { registerSite, report, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { serveShop, type RunningStaticServer } from '../harness/static-server.ts';
 import { expectDeliveredOnce, type SdkSite } from './support.ts';
 
-const PAGES = ['/', '/products/mug', '/products/beans', '/blog/brewing-guide', '/cart', '/newsletter', '/quote', '/account/'];
+const PAGES = [
+  '/',
+  '/products/mug',
+  '/products/beans',
+  '/blog/brewing-guide',
+  '/cart',
+  '/newsletter',
+  '/quote',
+  '/account/',
+];
 
 /** The example shop for a new site, its script talking to the collector through a fault proxy. */
 async function openShopBehindProxy(): Promise<SdkSite> {
@@ -95,7 +113,9 @@ for (const engine of ENGINES) {
       visitors.push(v);
       const tab = await v.newTab();
       const clickValue = 'Cj0KCQiA-zq-secret-click-value';
-      await tab.goto(`${s.origin}/products/mug?utm_source=google&utm_medium=cpc&utm_campaign=spring&gclid=${clickValue}`);
+      await tab.goto(
+        `${s.origin}/products/mug?utm_source=google&utm_medium=cpc&utm_campaign=spring&gclid=${clickValue}`,
+      );
       await tracked(tab, 'page_view');
       expect(await flushesWithin(tab, 10_000)).toBe(true);
       await leaveSite(tab);
@@ -107,7 +127,10 @@ for (const engine of ENGINES) {
       type Breakdown = { rows: Array<{ value: string; visitors: number }> };
       const byChannel = await report<Breakdown>(s.collector, s.site, s.token, 'breakdown', { by: 'channel' });
       expect(byChannel.rows.find((r) => r.value === 'paid_search')?.visitors).toBeGreaterThanOrEqual(1);
-      const campaigns = await report<Breakdown>(s.collector, s.site, s.token, 'breakdown', { by: 'campaign', channel: 'paid_search' });
+      const campaigns = await report<Breakdown>(s.collector, s.site, s.token, 'breakdown', {
+        by: 'campaign',
+        channel: 'paid_search',
+      });
       expect(campaigns.rows.map((r) => r.value)).toContain('spring');
     });
 

@@ -2,7 +2,16 @@
 // nothing (rage and dead clicks), a coupon field that rejects every code (a field error), a sale page people come
 // straight back from (a quick back). Each stored with its target, page and stage, and counted so in the friction report.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { follow, leaveSite, newVisitor, pageErrors, recordedEvents, tracked, visit, type Visitor } from '../harness/browser.ts';
+import {
+  follow,
+  leaveSite,
+  newVisitor,
+  pageErrors,
+  recordedEvents,
+  tracked,
+  visit,
+  type Visitor,
+} from '../harness/browser.ts';
 import { registerSite, report, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
 import { serveShop, type RunningStaticServer } from '../harness/static-server.ts';
 import { expectDeliveredOnce, flushed, type SdkSite } from './support.ts';
@@ -10,7 +19,7 @@ import { expectDeliveredOnce, flushed, type SdkSite } from './support.ts';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const path = (e: Record<string, unknown>) => new URL(e.url as string).pathname;
 
-describe('chromium: the example shop\'s friction traps', () => {
+describe("chromium: the example shop's friction traps", () => {
   let s: SdkSite;
   let shop: RunningStaticServer;
   let v: Visitor;
@@ -77,6 +86,10 @@ describe('chromium: the example shop\'s friction traps', () => {
         { kind: 'rage_click', target: 'compare', count: 1 },
       ],
     });
-    expect(row('/checkout/')).toMatchObject({ stage: 'decision', field_errors: 1, targets: [{ kind: 'field_error', target: 'coupon', count: 1 }] });
+    expect(row('/checkout/')).toMatchObject({
+      stage: 'decision',
+      field_errors: 1,
+      targets: [{ kind: 'field_error', target: 'coupon', count: 1 }],
+    });
   });
 });

@@ -22,7 +22,12 @@ export async function openSdkSite(prefix: string): Promise<SdkSite> {
   const { url, adminToken } = sharedCollector();
   const proxy = await startFaultProxy(url);
   const site = uniqueSiteId(prefix);
-  const pages = await startStaticServer({ dir: join(fileURLToPath(new URL('.', import.meta.url)), 'pages'), collector: proxy.url, site, spa: true });
+  const pages = await startStaticServer({
+    dir: join(fileURLToPath(new URL('.', import.meta.url)), 'pages'),
+    collector: proxy.url,
+    site,
+    spa: true,
+  });
   const token = await registerSite(url, adminToken, { id: site, origins: [pages.url] });
   return {
     site,
@@ -45,17 +50,29 @@ export async function load(tab: Tab, s: SdkSite, path = '/'): Promise<void> {
 
 /** Queues a custom event in the page. */
 export const track = (tab: Tab, type: string, props: Record<string, unknown> = {}) =>
-  tab.evaluate(([t, p]) => (window as unknown as { parcours(...a: unknown[]): void }).parcours('track', t, p), [type, props] as [string, Record<string, unknown>]);
+  tab.evaluate(([t, p]) => (window as unknown as { parcours(...a: unknown[]): void }).parcours('track', t, p), [
+    type,
+    props,
+  ] as [string, Record<string, unknown>]);
 
 /** Resolves once the script reports everything it queued acknowledged. */
 export const flushed = (tab: Tab) =>
-  expect.poll(() => tab.evaluate(() => (window as unknown as { parcours(n: string): Promise<boolean> }).parcours('flush')), { timeout: 30_000 }).toBe(true);
+  expect
+    .poll(
+      () => tab.evaluate(() => (window as unknown as { parcours(n: string): Promise<boolean> }).parcours('flush')),
+      { timeout: 30_000 },
+    )
+    .toBe(true);
 
 /**
  * Every recorded event is stored exactly once and nothing else of these visitors is stored; no
  * request body the browser sent holds any of `secrets`. Returns the stored events.
  */
-export async function expectDeliveredOnce(s: SdkSite, recorded: ReadonlyArray<Record<string, unknown>>, secrets: readonly string[] = []) {
+export async function expectDeliveredOnce(
+  s: SdkSite,
+  recorded: ReadonlyArray<Record<string, unknown>>,
+  secrets: readonly string[] = [],
+) {
   const ids = recorded.map((e) => e.id as string);
   expect(new Set(ids).size, 'each id made once').toBe(ids.length);
   const visitors = new Set(recorded.map((e) => e.visitor));

@@ -40,7 +40,9 @@ describe('chromium: every variant of the tag', () => {
     const name = file.replace(/^parcours\.|\.?js$/g, '');
     await load(tab, s, `/variant.html${name ? `?v=${name}` : ''}`);
     // The script that runs is the one asked for.
-    expect(await tab.evaluate(() => [...document.scripts].map((e) => e.src).find((src) => /parcours/.test(src)))).toMatch(new RegExp(`/${file.replace(/\./g, '\\.')}$`));
+    expect(
+      await tab.evaluate(() => [...document.scripts].map((e) => e.src).find((src) => /parcours/.test(src))),
+    ).toMatch(new RegExp(`/${file.replace(/\./g, '\\.')}$`));
 
     await track(tab, 'ping', { n: 1 });
     await tab.evaluate(() => {
@@ -73,9 +75,15 @@ describe('chromium: every variant of the tag', () => {
     const forms = recorded.filter((e) => String(e.type).startsWith('form_')).map((e) => e.type);
     expect(forms).toEqual(has('forms') ? ['form_start', 'form_abandon'] : []);
 
-    expect(recorded.filter((e) => e.type === 'rage_click').map((e) => [e.target, e.clicks])).toEqual(has('friction') ? [['dead', 3]] : []);
+    expect(recorded.filter((e) => e.type === 'rage_click').map((e) => [e.target, e.clicks])).toEqual(
+      has('friction') ? [['dead', 3]] : [],
+    );
 
     const stored = await expectDeliveredOnce(s, recorded, ['ada@example.com']);
-    if (has('carts')) expect(stored.find((e) => e.type === 'add_to_cart')).toMatchObject({ customer: 'c_10042', items: [{ item_id: 'sku-42', price: 12.5 }] });
+    if (has('carts'))
+      expect(stored.find((e) => e.type === 'add_to_cart')).toMatchObject({
+        customer: 'c_10042',
+        items: [{ item_id: 'sku-42', price: 12.5 }],
+      });
   });
 });

@@ -1,6 +1,19 @@
 // The multi-page shop's behaviour: header and cart badge, add-to-cart, cart page, checkout, confirmation, account, forms.
 // Tracking is left to the Parcours tag and its data- attributes; the few explicit calls are the documented `parcours(...)` API.
-import { PRODUCTS, addToCart, cart, cartCount, cartPayload, cartValue, money, orders, placeOrder, product, removeFromCart, takeLastOrder } from './store.js';
+import {
+  PRODUCTS,
+  addToCart,
+  cart,
+  cartCount,
+  cartPayload,
+  cartValue,
+  money,
+  orders,
+  placeOrder,
+  product,
+  removeFromCart,
+  takeLastOrder,
+} from './store.js';
 
 // The page's own events (cart viewed, checkout begun, purchase) wait for the load event, by which time the async tag
 // has run and counted the page view: they then follow it in the journey instead of being replayed before it.
@@ -22,7 +35,8 @@ function header() {
       <a href="/account/">Account</a>
       <a class="cart-link" href="/cart">Cart <span id="cart-count" class="badge">0</span></a>
     </nav>`;
-  for (const a of el.querySelectorAll('nav a')) if (a.getAttribute('href') === location.pathname) a.classList.add('current');
+  for (const a of el.querySelectorAll('nav a'))
+    if (a.getAttribute('href') === location.pathname) a.classList.add('current');
   badge();
 }
 
@@ -33,7 +47,8 @@ function badge() {
 
 function footer() {
   const el = $('#site-footer');
-  if (el) el.innerHTML = `<p>Kettle &amp; Crema · small-batch coffee gear · <a href="/newsletter">Newsletter</a> · <a href="/quote">Office quotes</a></p>
+  if (el)
+    el.innerHTML = `<p>Kettle &amp; Crema · small-batch coffee gear · <a href="/newsletter">Newsletter</a> · <a href="/quote">Office quotes</a></p>
     <p class="fine">A demo shop for Parcours. Nothing is sold, nothing you type leaves this page.</p>`;
 }
 
@@ -132,7 +147,8 @@ const pages = {
     const form = $('#checkout');
     const lines = cart();
     $('#summary').innerHTML = lines.length
-      ? lines.map((l) => `<li>${l.qty} × ${l.name} <span>${money(l.price * l.qty)}</span></li>`).join('') + `<li class="sum">Total <span>${money(cartValue(lines))}</span></li>`
+      ? lines.map((l) => `<li>${l.qty} × ${l.name} <span>${money(l.price * l.qty)}</span></li>`).join('') +
+        `<li class="sum">Total <span>${money(cartValue(lines))}</span></li>`
       : '<li>Your cart is empty.</li>';
     if (lines.length) track('cart', 'checkout', cartPayload(lines));
     // The demo's coupon field rejects every code, as a shop's validation would mark a wrong one.
@@ -163,7 +179,12 @@ const pages = {
   account() {
     const list = orders();
     $('#orders').innerHTML = list.length
-      ? list.map((o) => `<li><strong>${o.id}</strong> · ${new Date(o.at).toLocaleDateString('en-GB')} · ${money(o.value)} · ${o.lines.map((l) => `${l.qty} × ${l.name}`).join(', ')}</li>`).join('')
+      ? list
+          .map(
+            (o) =>
+              `<li><strong>${o.id}</strong> · ${new Date(o.at).toLocaleDateString('en-GB')} · ${money(o.value)} · ${o.lines.map((l) => `${l.qty} × ${l.name}`).join(', ')}</li>`,
+          )
+          .join('')
       : '<li>No orders yet.</li>';
     $('#refer')?.addEventListener('click', () => {
       track('track', 'referral_share', { stage: 'advocacy' });

@@ -3,10 +3,38 @@
 export const CURRENCY = 'EUR';
 
 export const PRODUCTS = [
-  { slug: 'grinder', id: 'sku-grinder', name: 'Conical burr grinder', price: 129, colour: '#8a5a44', blurb: 'Forty steel-burr settings, from espresso to cold brew. Quiet enough for 6 a.m.' },
-  { slug: 'kettle', id: 'sku-kettle', name: 'Gooseneck kettle', price: 59, colour: '#3f6f73', blurb: 'A slow, steady pour with a built-in thermometer. 1 litre, any hob.' },
-  { slug: 'mug', id: 'sku-mug', name: 'Stoneware mug', price: 12.5, colour: '#c9a227', blurb: 'Hand-glazed in Limoges, 300 ml, keeps your coffee warm to the last sip.' },
-  { slug: 'beans', id: 'sku-beans', name: 'Ethiopia Guji beans, 250 g', price: 16, colour: '#4b3a2f', blurb: 'Washed, light roast: peach, jasmine and bergamot. Roasted every Monday.' },
+  {
+    slug: 'grinder',
+    id: 'sku-grinder',
+    name: 'Conical burr grinder',
+    price: 129,
+    colour: '#8a5a44',
+    blurb: 'Forty steel-burr settings, from espresso to cold brew. Quiet enough for 6 a.m.',
+  },
+  {
+    slug: 'kettle',
+    id: 'sku-kettle',
+    name: 'Gooseneck kettle',
+    price: 59,
+    colour: '#3f6f73',
+    blurb: 'A slow, steady pour with a built-in thermometer. 1 litre, any hob.',
+  },
+  {
+    slug: 'mug',
+    id: 'sku-mug',
+    name: 'Stoneware mug',
+    price: 12.5,
+    colour: '#c9a227',
+    blurb: 'Hand-glazed in Limoges, 300 ml, keeps your coffee warm to the last sip.',
+  },
+  {
+    slug: 'beans',
+    id: 'sku-beans',
+    name: 'Ethiopia Guji beans, 250 g',
+    price: 16,
+    colour: '#4b3a2f',
+    blurb: 'Washed, light roast: peach, jasmine and bergamot. Roasted every Monday.',
+  },
 ];
 
 /** The product with this slug or item id. */
@@ -80,7 +108,13 @@ export function cartPayload(lines = cart()) {
 /** Turns the cart into an order (no personal data is kept: the shop only needs what was bought). */
 export function placeOrder() {
   const lines = cart();
-  const order = { id: `ord-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`, at: Date.now(), lines, value: cartValue(lines), tracked: false };
+  const order = {
+    id: `ord-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`,
+    at: Date.now(),
+    lines,
+    value: cartValue(lines),
+    tracked: false,
+  };
   localStorage.setItem(ORDERS, JSON.stringify([...orders(), order]));
   sessionStorage.setItem(LAST, JSON.stringify(order));
   save([]);

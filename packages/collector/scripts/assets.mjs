@@ -14,7 +14,8 @@ mkdirSync(pub, { recursive: true });
 
 // /parcours.js has every feature, /parcours.core.js none, /parcours.forms.carts.js … what they name (docs/PROTOCOL.md).
 for (const { file } of VARIANTS) {
-  if (!existsSync(`${sdk}/${file}`)) throw new Error(`packages/sdk/dist/${file} is missing: run \`pnpm --filter @parcours/sdk build\` first`);
+  if (!existsSync(`${sdk}/${file}`))
+    throw new Error(`packages/sdk/dist/${file} is missing: run \`pnpm --filter @parcours/sdk build\` first`);
   cpSync(`${sdk}/${file}`, `${pub}/${file}`);
 }
 
@@ -55,7 +56,11 @@ const dashboardHeaders = [
 writeFileSync(
   `${pub}/_headers`,
   [
-    ...VARIANTS.flatMap(({ file }) => [`/${file}`, '  Cache-Control: public, max-age=3600, stale-while-revalidate=86400', '  Access-Control-Allow-Origin: *']),
+    ...VARIANTS.flatMap(({ file }) => [
+      `/${file}`,
+      '  Cache-Control: public, max-age=3600, stale-while-revalidate=86400',
+      '  Access-Control-Allow-Origin: *',
+    ]),
     ...['/', '/index.html', '/dashboard.js', '/dashboard.css'].flatMap((path) => [path, ...dashboardHeaders]),
     '',
   ].join('\n'),

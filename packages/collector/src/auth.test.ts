@@ -3,7 +3,8 @@ import { call, freshEvents, postEvents, registerSite } from '../test/helpers.ts'
 
 const REPORTS = ['funnel', 'transitions', 'friction', 'forms', 'carts', 'kpis', 'events'];
 
-const read = (site: string, report: string, token: string) => call(`/v1/sites/${site}/${report}`, { headers: { authorization: `Bearer ${token}` } });
+const read = (site: string, report: string, token: string) =>
+  call(`/v1/sites/${site}/${report}`, { headers: { authorization: `Bearer ${token}` } });
 
 /** Variants of a token that must all fail: one character off at every position, cut, extended, case-flipped, padded. */
 function nearMisses(token: string): string[] {
@@ -31,7 +32,10 @@ describe('read API isolation', () => {
     for (const s of sites) {
       const events = freshEvents(4, `v-${s.id}`);
       await postEvents({ v: 1, site: s.id, sent_at: Date.now(), events });
-      ids.set(s.id, events.map((e) => e.id));
+      ids.set(
+        s.id,
+        events.map((e) => e.id),
+      );
     }
     for (const owner of sites) {
       for (const target of sites) {
@@ -45,11 +49,15 @@ describe('read API isolation', () => {
             expect(JSON.parse(body)).toEqual({ error: 'not-found' });
           }
           // No report ever shows another site's rows.
-          for (const other of sites) if (other !== target) for (const id of ids.get(other.id)!) expect(body).not.toContain(id);
+          for (const other of sites)
+            if (other !== target) for (const id of ids.get(other.id)!) expect(body).not.toContain(id);
         }
       }
       // The export of its own site holds exactly its own events.
-      const exported = (await (await read(owner.id, 'events', owner.token)).text()).trim().split('\n').map((l) => JSON.parse(l).id);
+      const exported = (await (await read(owner.id, 'events', owner.token)).text())
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id);
       expect(exported.sort()).toEqual([...ids.get(owner.id)!].sort());
     }
   });

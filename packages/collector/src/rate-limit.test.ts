@@ -27,14 +27,21 @@ describe('rate limits of reports and admin', () => {
     expect(await limited!.json()).toEqual({ error: 'rate-limited' });
     expect(limited!.headers.get('retry-after')).toBe('60');
     // Bad tokens count too: the limit comes before the token check.
-    expect((await call(`/v1/sites/${site.id}/funnel`, { headers: { authorization: 'Bearer nope', 'cf-connecting-ip': '203.0.113.20' } })).status).toBe(429);
+    expect(
+      (
+        await call(`/v1/sites/${site.id}/funnel`, {
+          headers: { authorization: 'Bearer nope', 'cf-connecting-ip': '203.0.113.20' },
+        })
+      ).status,
+    ).toBe(429);
     // Another client, and the same client on another site, are not limited.
     expect((await read(site, '203.0.113.21')).status).toBe(200);
     expect((await read(other, '203.0.113.20')).status).toBe(200);
   });
 
   it('counts admin calls per client, an IPv6 client by its /64: two addresses of one /64 share 100 calls per 10 s', async () => {
-    const ask = (ip: string) => call('/v1/admin/sites/nobody-here', { headers: { authorization: `Bearer ${ADMIN}`, 'cf-connecting-ip': ip } });
+    const ask = (ip: string) =>
+      call('/v1/admin/sites/nobody-here', { headers: { authorization: `Bearer ${ADMIN}`, 'cf-connecting-ip': ip } });
     const { passed, limited } = await flood((i) => ask(i % 2 ? '2001:db8:17:1::a' : '2001:db8:17:1:ffff::b'), 300, 404);
     expect(limited).toBeDefined();
     expect(passed).toBeGreaterThanOrEqual(100);

@@ -24,7 +24,17 @@ function limitRequests(
 }
 
 /** Reports: per (site in the path, client), 120 requests a minute (wrangler.jsonc `REPORTS_LIMITER`). */
-export const limitReports = limitRequests('reports', (env) => env.REPORTS_LIMITER, (c) => c.req.param('site') ?? '', 60);
+export const limitReports = limitRequests(
+  'reports',
+  (env) => env.REPORTS_LIMITER,
+  (c) => c.req.param('site') ?? '',
+  60,
+);
 
 /** Admin: per client, 100 requests per 10 s (wrangler.jsonc `ADMIN_LIMITER`). */
-export const limitAdmin = limitRequests('admin', (env) => env.ADMIN_LIMITER, () => '', 10);
+export const limitAdmin = limitRequests(
+  'admin',
+  (env) => env.ADMIN_LIMITER,
+  () => '',
+  10,
+);

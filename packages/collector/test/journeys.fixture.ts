@@ -20,8 +20,15 @@ export const DAY = 86_400_000;
  */
 export function shopJourneys(now: number): WireEvent[] {
   const T = now - 2 * DAY;
-  const ev = (visitor: string, session: string, at: number, type: string, stage: string, path: string, extra: Partial<TestEvent> = {}) =>
-    wire({ visitor, session, ts: at, type, stage, path, ...extra });
+  const ev = (
+    visitor: string,
+    session: string,
+    at: number,
+    type: string,
+    stage: string,
+    path: string,
+    extra: Partial<TestEvent> = {},
+  ) => wire({ visitor, session, ts: at, type, stage, path, ...extra });
   const mug = (quantity: number) => ({ items: [{ item_id: 'mug', price: 12.5, quantity }], currency: 'EUR' });
   const cup = (quantity: number) => ({ items: [{ item_id: 'cup', price: 4, quantity }], currency: 'EUR' });
 
@@ -54,13 +61,22 @@ export function shopJourneys(now: number): WireEvent[] {
     ev('D', 'd1', T + 0 * S, 'page_view', 'consideration', '/pricing'),
     ev('D', 'd1', T + 10 * S, 'page_view', 'consideration', '/contact'),
     ev('D', 'd1', T + 20 * S, 'form_start', 'consideration', '/contact', { form: 'quote' }),
-    ev('D', 'd1', T + 40 * S, 'form_abandon', 'consideration', '/contact', { form: 'quote', last_field: 'email', fields_touched: 2, duration_ms: 20000 }),
+    ev('D', 'd1', T + 40 * S, 'form_abandon', 'consideration', '/contact', {
+      form: 'quote',
+      last_field: 'email',
+      fields_touched: 2,
+      duration_ms: 20000,
+    }),
     ev('D', 'd1', T + 45 * S, 'page_leave', 'consideration', '/contact', { duration_ms: 35000 }),
     ev('D', 'd2', T + 3600 * S, 'page_view', 'awareness', '/blog/guide'),
     ev('D', 'd2', T + 3610 * S, 'page_leave', 'awareness', '/blog/guide', { duration_ms: 5000 }),
     // E: an earlier purchase five days before T, then the visit at T.
     ev('E', 'e0', T - 5 * DAY, 'page_view', 'decision', '/checkout'),
-    ev('E', 'e0', T - 5 * DAY + 10 * S, 'purchase', 'decision', '/checkout', { value: 30, currency: 'EUR', transaction_id: 'T-E0' }),
+    ev('E', 'e0', T - 5 * DAY + 10 * S, 'purchase', 'decision', '/checkout', {
+      value: 30,
+      currency: 'EUR',
+      transaction_id: 'T-E0',
+    }),
     ev('E', 'e1', T + 0 * S, 'page_view', 'retention', '/account'),
     ev('E', 'e1', T + 10 * S, 'page_view', 'consideration', '/p/cup'),
     ev('E', 'e1', T + 20 * S, 'add_to_cart', 'decision', '/p/cup', cup(3)),
@@ -71,7 +87,11 @@ export function shopJourneys(now: number): WireEvent[] {
     ev('E', 'e1', T + 70 * S, 'page_leave', 'advocacy', '/refer', { duration_ms: 8000 }),
     // F
     ev('F', 'f1', T + 0 * S, 'page_view', 'decision', '/checkout'),
-    ev('F', 'f1', T + 5 * S, 'purchase', 'decision', '/checkout', { value: 100, currency: 'USD', transaction_id: 'T-F1' }),
+    ev('F', 'f1', T + 5 * S, 'purchase', 'decision', '/checkout', {
+      value: 100,
+      currency: 'USD',
+      transaction_id: 'T-F1',
+    }),
     // G
     ev('G', 'g1', now - 6 * MIN, 'page_view', 'consideration', '/p/cup'),
     ev('G', 'g1', now - 5 * MIN, 'add_to_cart', 'decision', '/p/cup', cup(1)),

@@ -6,18 +6,27 @@ import { call } from './helpers.ts';
 export const ORIGIN = 'https://shop.example';
 
 /** An event as a test writes it: the common fields are filled in. */
-export type TestEvent = Partial<WireEvent> & Pick<WireEvent, 'type' | 'ts' | 'stage' | 'visitor' | 'session'> & { path?: string };
+export type TestEvent = Partial<WireEvent> &
+  Pick<WireEvent, 'type' | 'ts' | 'stage' | 'visitor' | 'session'> & { path?: string };
 
 let counter = 0;
 
 /** A full wire event from a short description (`path` becomes the url on the test origin). */
 export function wire(e: TestEvent): WireEvent {
   const { path, ...rest } = e;
-  return { id: `ev-${(++counter).toString().padStart(6, '0')}-${crypto.randomUUID().slice(0, 8)}`, url: `${ORIGIN}${path ?? '/'}`, ...rest };
+  return {
+    id: `ev-${(++counter).toString().padStart(6, '0')}-${crypto.randomUUID().slice(0, 8)}`,
+    url: `${ORIGIN}${path ?? '/'}`,
+    ...rest,
+  };
 }
 
 /** Posts events to `POST /v1/events` in one batch, as the script would, and answers the reply. */
-export async function send(site: string, events: WireEvent[], sentAt = Date.now()): Promise<{ accepted: number; duplicates: number; rejected: unknown[] }> {
+export async function send(
+  site: string,
+  events: WireEvent[],
+  sentAt = Date.now(),
+): Promise<{ accepted: number; duplicates: number; rejected: unknown[] }> {
   const res = await call('/v1/events', {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: ORIGIN },
@@ -34,16 +43,27 @@ let reader = 0;
  * address, so the reports rate limit (120 a minute per site and client) stays out of the way of tests
  * that read hundreds of reports; src/rate-limit.test.ts tests the limit.
  */
-export function get(site: { id: string; token: string }, report: string, query: Record<string, string | number> = {}): Promise<Response> {
+export function get(
+  site: { id: string; token: string },
+  report: string,
+  query: Record<string, string | number> = {},
+): Promise<Response> {
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
   reader++;
   return call(`/v1/sites/${site.id}/${report}${qs ? `?${qs}` : ''}`, {
-    headers: { authorization: `Bearer ${site.token}`, 'cf-connecting-ip': `198.19.${(reader >> 8) & 255}.${reader & 255}` },
+    headers: {
+      authorization: `Bearer ${site.token}`,
+      'cf-connecting-ip': `198.19.${(reader >> 8) & 255}.${reader & 255}`,
+    },
   });
 }
 
 /** GET a JSON report, failing the test on any status but 200. */
-export async function report<T = any>(site: { id: string; token: string }, name: string, query: Record<string, string | number> = {}): Promise<T> {
+export async function report<T = any>(
+  site: { id: string; token: string },
+  name: string,
+  query: Record<string, string | number> = {},
+): Promise<T> {
   const res = await get(site, name, query);
   if (res.status !== 200) throw new Error(`${name}: ${res.status} ${await res.text()}`);
   return res.json() as Promise<T>;

@@ -7,7 +7,12 @@ export interface Money {
 }
 
 export interface FunnelReport {
-  stages: Array<{ stage: string; visitors: number; rate_from_previous: number | null; median_ms_from_previous: number | null }>;
+  stages: Array<{
+    stage: string;
+    visitors: number;
+    rate_from_previous: number | null;
+    median_ms_from_previous: number | null;
+  }>;
 }
 
 export interface TransitionsReport {
@@ -84,7 +89,14 @@ export interface CartsReport {
 }
 
 export interface KpisReport {
-  stages: Array<{ stage: string; views: number; visitors: number; bounce_rate: number; median_visible_ms: number | null; to_next_stage: number }>;
+  stages: Array<{
+    stage: string;
+    views: number;
+    visitors: number;
+    bounce_rate: number;
+    median_visible_ms: number | null;
+    to_next_stage: number;
+  }>;
   decision: { conversion_rate: number; average_basket: Money[]; median_decision_ms: number | null };
   retention: { repurchase_rate: number };
 }

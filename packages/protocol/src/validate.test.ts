@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CLICK_ID_PARAMS, DEFAULT_STAGES, OUTBOX_CAP, parseBatch, cleanText, isStageList, type WireEvent } from './index.ts';
+import {
+  CLICK_ID_PARAMS,
+  DEFAULT_STAGES,
+  OUTBOX_CAP,
+  parseBatch,
+  cleanText,
+  isStageList,
+  type WireEvent,
+} from './index.ts';
 import { INVALID_BATCHES, INVALID_EVENTS, VALID_BATCH, VALID_EVENTS } from './fixtures.ts';
 
 const stages = DEFAULT_STAGES;
@@ -44,7 +52,13 @@ describe('parseBatch', () => {
       currency: 'eur',
       transaction_id: 1001,
     };
-    const r = parseBatch({ ...VALID_BATCH, events: [raw, { ...VALID_EVENTS[1], id: 'lenient-2', items: 'mug', value: 'lots', currency: 'euros' }] }, { stages });
+    const r = parseBatch(
+      {
+        ...VALID_BATCH,
+        events: [raw, { ...VALID_EVENTS[1], id: 'lenient-2', items: 'mug', value: 'lots', currency: 'euros' }],
+      },
+      { stages },
+    );
     if (!r.ok) throw new Error(r.error);
     expect(r.rejected).toEqual([]);
     const [a, b] = r.events.map((e) => e.event);
@@ -85,18 +99,38 @@ describe('parseBatch', () => {
     );
     if (!r.ok) throw new Error(r.error);
     expect(r.rejected).toEqual([]);
-    expect(r.events.map((e) => e.event.customer)).toEqual(['c_1234567', undefined, undefined, undefined, undefined, undefined, 'cust-42', '1234']);
+    expect(r.events.map((e) => e.event.customer)).toEqual([
+      'c_1234567',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'cust-42',
+      '1234',
+    ]);
   });
 
   it('accepts amounts of 0 and up, and a refund with a positive value; rejects negative amounts and partial quantities', () => {
     const refund = { ...VALID_EVENTS[5], id: 'refund-1', type: 'refund', value: '25', items: undefined };
     const free = { ...VALID_EVENTS[1], id: 'free-1', items: [{ item_id: 'gift', price: 0, quantity: '3' }], value: 0 };
     const r = parseBatch(
-      { ...VALID_BATCH, events: [refund, free, { ...refund, id: 'refund-2', value: -25 }, { ...free, id: 'free-2', items: [{ item_id: 'gift', quantity: 2.5 }] }] },
+      {
+        ...VALID_BATCH,
+        events: [
+          refund,
+          free,
+          { ...refund, id: 'refund-2', value: -25 },
+          { ...free, id: 'free-2', items: [{ item_id: 'gift', quantity: 2.5 }] },
+        ],
+      },
       { stages },
     );
     if (!r.ok) throw new Error(r.error);
-    expect(r.rejected).toEqual([{ index: 2, error: 'invalid-amount' }, { index: 3, error: 'invalid-amount' }]);
+    expect(r.rejected).toEqual([
+      { index: 2, error: 'invalid-amount' },
+      { index: 3, error: 'invalid-amount' },
+    ]);
     expect(r.events.map((e) => e.event)).toMatchObject([
       { type: 'refund', value: 25 },
       { items: [{ item_id: 'gift', price: 0, quantity: 3 }], value: 0 },
@@ -121,7 +155,10 @@ describe('parseBatch', () => {
     expect(error).toMatchObject({ target: 'checkout', error: 'TypeError app.js:12' });
     expect(back).toMatchObject({ type: 'quick_back', duration_ms: 1800 });
     expect(field).toMatchObject({ form: 'checkout', field: 'coupon' });
-    const bad = parseBatch({ ...VALID_BATCH, events: [{ ...base, id: 'f6', type: 'rage_click', clicks: 'many' }] }, { stages });
+    const bad = parseBatch(
+      { ...VALID_BATCH, events: [{ ...base, id: 'f6', type: 'rage_click', clicks: 'many' }] },
+      { stages },
+    );
     expect(bad.ok && bad.rejected).toEqual([{ index: 0, error: 'invalid-number' }]);
   });
 
@@ -180,24 +217,42 @@ describe('parseBatch', () => {
     const r = parseBatch({ ...VALID_BATCH, events }, { stages });
     if (!r.ok) throw new Error(r.error);
     expect(r.rejected).toEqual([]);
-    expect(r.events.map((e) => e.event.click_id)).toEqual([...CLICK_ID_PARAMS, undefined, undefined, undefined, undefined]);
+    expect(r.events.map((e) => e.event.click_id)).toEqual([
+      ...CLICK_ID_PARAMS,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
     expect(CLICK_ID_PARAMS).toEqual(['gclid', 'gbraid', 'wbraid', 'msclkid', 'fbclid', 'ttclid', 'li_fat_id']);
   });
 
   it('removes control and format characters from every text it stores, prop keys included, and keeps ZWJ and ZWNJ', () => {
     const dirty = 'a\u202Eb\u200Bc\u001B[31md\u0000e\tf\ng\u2066h\uFEFFi\u00ADj\u0085k\uD800l';
-    const raw = JSON.parse(JSON.stringify({
-      ...VALID_EVENTS[1],
-      title: dirty, referrer: `https://r.example/${dirty}`, form: dirty, last_field: dirty, url: `https://shop.example/${dirty}`,
-      items: [{ item_id: dirty, item_name: `\u200B ${dirty} \u200B`, price: 1 }], transaction_id: dirty,
-      props: { [`k\u202E${dirty}`]: dirty, ['__pro\u200Bto__']: 'x', ['\u200B']: 'y' },
-    }));
+    const raw = JSON.parse(
+      JSON.stringify({
+        ...VALID_EVENTS[1],
+        title: dirty,
+        referrer: `https://r.example/${dirty}`,
+        form: dirty,
+        last_field: dirty,
+        url: `https://shop.example/${dirty}`,
+        items: [{ item_id: dirty, item_name: `\u200B ${dirty} \u200B`, price: 1 }],
+        transaction_id: dirty,
+        props: { [`k\u202E${dirty}`]: dirty, ['__pro\u200Bto__']: 'x', ['\u200B']: 'y' },
+      }),
+    );
     const r = parseBatch({ ...VALID_BATCH, events: [raw] }, { stages });
     if (!r.ok) throw new Error(r.error);
     const clean = 'abc[31mdefghijkl';
     expect(r.events[0]!.event).toMatchObject({
-      title: clean, referrer: `https://r.example/${clean}`, form: clean, last_field: clean, url: `https://shop.example/${clean}`,
-      items: [{ item_id: clean, item_name: clean }], transaction_id: clean,
+      title: clean,
+      referrer: `https://r.example/${clean}`,
+      form: clean,
+      last_field: clean,
+      url: `https://shop.example/${clean}`,
+      items: [{ item_id: clean, item_name: clean }],
+      transaction_id: clean,
     });
     expect(r.events[0]!.event.props).toEqual({ [`k${clean}`]: clean });
     expect(JSON.stringify(r.events[0]!.event)).not.toMatch(/[\p{Cc}\p{Cf}]/u);
@@ -210,7 +265,15 @@ describe('parseBatch', () => {
   });
 
   it('clamps a dropped count to what the outbox can drop, and reads a bad one as 0, keeping the events', () => {
-    for (const [sent, read] of [[1e9, OUTBOX_CAP], [OUTBOX_CAP + 1, OUTBOX_CAP], [OUTBOX_CAP, OUTBOX_CAP], [2.6, 3], [-5, 0], ['9', 0], [null, 0]] as const) {
+    for (const [sent, read] of [
+      [1e9, OUTBOX_CAP],
+      [OUTBOX_CAP + 1, OUTBOX_CAP],
+      [OUTBOX_CAP, OUTBOX_CAP],
+      [2.6, 3],
+      [-5, 0],
+      ['9', 0],
+      [null, 0],
+    ] as const) {
       const r = parseBatch({ ...VALID_BATCH, dropped: sent });
       expect(r.ok && r.dropped, String(sent)).toBe(read);
       expect(r.ok && r.events.length).toBe(VALID_BATCH.events.length);

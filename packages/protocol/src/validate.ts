@@ -21,7 +21,15 @@ import {
 } from './limits.ts';
 import { CLICK_ID_CHANNELS } from './dimensions.ts';
 import { CART_EVENTS } from './stages.ts';
-import { WIRE_VERSION, type BatchError, type EventError, type FieldStats, type Item, type Rejection, type WireEvent } from './wire.ts';
+import {
+  WIRE_VERSION,
+  type BatchError,
+  type EventError,
+  type FieldStats,
+  type Item,
+  type Rejection,
+  type WireEvent,
+} from './wire.ts';
 
 export interface ParsedBatch {
   ok: true;
@@ -57,8 +65,7 @@ class Reject extends Error {
   }
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Control and format characters (Unicode Cc, Cf) and lone surrogates (Cs: they cannot be stored as UTF-8):
@@ -120,7 +127,8 @@ function amount(v: unknown, min: number, max: number, integer = false): number |
   // Decimal notation only: Number() would also read "0x10", "0b11" or "" (0).
   const n = typeof v === 'string' && DECIMAL.test(v) ? Number(v) : v;
   if (typeof n !== 'number') return undefined;
-  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) throw new Reject('invalid-amount');
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n)))
+    throw new Reject('invalid-amount');
   return n;
 }
 
@@ -210,7 +218,8 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
     session: name(raw.session, 'invalid-session'),
     url: url(raw.url),
   };
-  if (typeof raw.ts !== 'number' || !Number.isFinite(raw.ts) || raw.ts < MIN_TS || raw.ts > MAX_TS) throw new Reject('invalid-ts');
+  if (typeof raw.ts !== 'number' || !Number.isFinite(raw.ts) || raw.ts < MIN_TS || raw.ts > MAX_TS)
+    throw new Reject('invalid-ts');
   ev.ts = Math.round(raw.ts);
   if (stages && !stages.includes(ev.stage)) throw new Reject('unknown-stage');
 
@@ -219,7 +228,8 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
   const referrer = optText(raw.referrer, MAX_URL_LENGTH);
   if (referrer) ev.referrer = referrer;
   // A page view's click-id parameter name; any other value (or on another event) is dropped, the event kept.
-  if (ev.type === 'page_view' && typeof raw.click_id === 'string' && Object.hasOwn(CLICK_ID_CHANNELS, raw.click_id)) ev.click_id = raw.click_id as WireEvent['click_id'];
+  if (ev.type === 'page_view' && typeof raw.click_id === 'string' && Object.hasOwn(CLICK_ID_CHANNELS, raw.click_id))
+    ev.click_id = raw.click_id as WireEvent['click_id'];
   const duration = optNumber(raw.duration_ms, 0, 366 * 864e5, true);
   if (duration !== undefined) ev.duration_ms = duration;
   const scroll = optNumber(raw.scroll_pct, 0, 100, true);
@@ -252,7 +262,9 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
   if (tx) ev.transaction_id = tx;
   // A customer reference travels with cart events only; one that looks like an email address or a phone number is
   // contact data, never stored: left out, the event kept (as the script refuses it in identify()).
-  const customer = (CART_EVENTS as readonly string[]).includes(ev.type) ? cartText(raw.customer, MAX_CUSTOMER_LENGTH + 1) : undefined;
+  const customer = (CART_EVENTS as readonly string[]).includes(ev.type)
+    ? cartText(raw.customer, MAX_CUSTOMER_LENGTH + 1)
+    : undefined;
   if (customer && customer.length <= MAX_CUSTOMER_LENGTH && !CONTACT_LIKE.test(customer)) ev.customer = customer;
   const p = props(raw.props);
   if (p && Object.keys(p).length) ev.props = p;
@@ -282,7 +294,14 @@ export function parseBatch(body: unknown, options: ParseOptions = {}): ParseResu
       ? Math.min(Math.round(body.dropped), OUTBOX_CAP)
       : 0;
 
-  const result: ParsedBatch = { ok: true, site: body.site, sent_at: Math.round(sentAt), dropped, events: [], rejected: [] };
+  const result: ParsedBatch = {
+    ok: true,
+    site: body.site,
+    sent_at: Math.round(sentAt),
+    dropped,
+    events: [],
+    rejected: [],
+  };
   const seen = new Set<string>();
   body.events.forEach((raw, index) => {
     try {
@@ -308,4 +327,3 @@ export function isStageList(v: unknown): v is string[] {
     new Set(v).size === v.length
   );
 }
-

@@ -30,7 +30,9 @@ const rows = VARIANTS.map(({ file }) => {
   const budget = BUDGET[file] ?? DEFAULT_BUDGET;
   if (gzip > budget) {
     over++;
-    console.error(`${file}: ${gzip} B gzip, over its ${budget} B budget by ${gzip - budget} B: a change to the tag must pay for its bytes`);
+    console.error(
+      `${file}: ${gzip} B gzip, over its ${budget} B budget by ${gzip - budget} B: a change to the tag must pay for its bytes`,
+    );
   }
   const aim = AIM[file] ?? DEFAULT_AIM;
   if (gzip > aim) console.log(`${file}: ${gzip} B gzip, ${gzip - aim} B over its aim of ${aim} B`);
@@ -38,5 +40,8 @@ const rows = VARIANTS.map(({ file }) => {
 });
 const n = (x) => x.toLocaleString('en');
 console.log('| file | raw | gzip -9 | brotli | budget (gzip) | aim |\n| --- | --- | --- | --- | --- | --- |');
-for (const r of rows) console.log(`| \`${r.file}\` | ${n(r.raw)} B | ${n(r.gzip)} B | ${n(r.brotli)} B | ${n(r.budget)} B | ${n(r.aim)} B |`);
+for (const r of rows)
+  console.log(
+    `| \`${r.file}\` | ${n(r.raw)} B | ${n(r.gzip)} B | ${n(r.brotli)} B | ${n(r.budget)} B | ${n(r.aim)} B |`,
+  );
 if (over) process.exit(1);

@@ -3,7 +3,12 @@ import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 import { describe, expect, it } from 'vitest';
 import { pack } from './batch.ts';
 
-const event = (i: number, extra: Partial<WireEvent> = {}): WireEvent => ({ ...VALID_EVENTS[0]!, id: `e-${i}`, ts: VALID_EVENTS[0]!.ts + i, ...extra });
+const event = (i: number, extra: Partial<WireEvent> = {}): WireEvent => ({
+  ...VALID_EVENTS[0]!,
+  id: `e-${i}`,
+  ts: VALID_EVENTS[0]!.ts + i,
+  ...extra,
+});
 const size = (s: string) => new TextEncoder().encode(s).length;
 
 describe('pack', () => {

@@ -5,7 +5,15 @@ import { CART_EVENTS } from './names.ts';
 /** `cart()` actions, in the order of CART_EVENTS. */
 const CART_ACTIONS = ['view_item', 'add', 'remove', 'view', 'checkout', 'payment', 'purchase'];
 /** Segment Ecommerce v2 names, in the order of CART_EVENTS. */
-const SEGMENT_NAMES = ['Product Viewed', 'Product Added', 'Product Removed', 'Cart Viewed', 'Checkout Started', 'Payment Info Entered', 'Order Completed'];
+const SEGMENT_NAMES = [
+  'Product Viewed',
+  'Product Added',
+  'Product Removed',
+  'Cart Viewed',
+  'Checkout Started',
+  'Payment Info Entered',
+  'Order Completed',
+];
 
 /** The GA4 event type for a `cart()` action, a GA4 name or a Segment name; undefined for anything else. */
 export function cartType(name: string): string | undefined {

@@ -4,8 +4,19 @@ import { watchCartButtons } from './cart-tracking.ts';
 
 /** What the collector stores of an add_to_cart event carrying `fields`. */
 function stored(fields: object): WireEvent {
-  const ev = { id: 'c1', type: 'add_to_cart', ts: Date.now(), stage: 'decision', visitor: 'v', session: 's', url: 'https://a.example/', ...fields };
-  const r = parseBatch(JSON.parse(JSON.stringify({ v: 1, site: 'shop', sent_at: Date.now(), events: [ev] })), { stages: DEFAULT_STAGES });
+  const ev = {
+    id: 'c1',
+    type: 'add_to_cart',
+    ts: Date.now(),
+    stage: 'decision',
+    visitor: 'v',
+    session: 's',
+    url: 'https://a.example/',
+    ...fields,
+  };
+  const r = parseBatch(JSON.parse(JSON.stringify({ v: 1, site: 'shop', sent_at: Date.now(), events: [ev] })), {
+    stages: DEFAULT_STAGES,
+  });
   if (!r.ok || r.rejected.length) throw new Error(JSON.stringify(r));
   return r.events[0]!.event;
 }

@@ -11,7 +11,8 @@ import { store } from './local-store.ts';
  */
 export function identify(ref: unknown): void {
   if (ref === null) store(CUSTOMER_KEY, '');
-  else if (typeof ref == 'string' && ref && ref.length <= MAX_CUSTOMER_LENGTH && !CONTACT_LIKE.test(ref)) store(CUSTOMER_KEY, ref);
+  else if (typeof ref == 'string' && ref && ref.length <= MAX_CUSTOMER_LENGTH && !CONTACT_LIKE.test(ref))
+    store(CUSTOMER_KEY, ref);
 }
 
 /** The visitor's customer reference, or undefined. */

@@ -15,7 +15,10 @@ describe('GA4 dataLayer bridge', () => {
       w.dataLayer.push(arguments);
     }
     w.dataLayer.push({ ecommerce: null });
-    w.dataLayer.push({ event: 'add_to_cart', ecommerce: { currency: 'EUR', value: 5, items: [{ item_id: 'b', price: 5 }] } });
+    w.dataLayer.push({
+      event: 'add_to_cart',
+      ecommerce: { currency: 'EUR', value: 5, items: [{ item_id: 'b', price: 5 }] },
+    });
     gtag('event', 'purchase', { transaction_id: 'T1', value: 5, currency: 'EUR', items: [{ item_id: 'b' }] });
     gtag('event', 'login', { method: 'x' });
     gtag('config', 'G-XXXX');
@@ -31,7 +34,17 @@ describe('GA4 dataLayer bridge', () => {
     bridgeDataLayer(() => {
       throw new Error('boom');
     });
-    expect(() => w.dataLayer.push(null, { event: 'purchase', ecommerce: {} }, { get event() { throw new Error('x'); } })).not.toThrow();
+    expect(() =>
+      w.dataLayer.push(
+        null,
+        { event: 'purchase', ecommerce: {} },
+        {
+          get event() {
+            throw new Error('x');
+          },
+        },
+      ),
+    ).not.toThrow();
     expect(w.dataLayer).toHaveLength(3);
   });
 });

@@ -9,7 +9,12 @@ export function formName(form: HTMLFormElement): string {
   // URL reads its base as a string: `location` is its href.
   const attribute = (name: string) => form.getAttribute(name);
   const action = attribute('action');
-  return attribute('id') || attribute('name') || (action && new URL(action, location as never).pathname) || 'form-' + [...document.forms].indexOf(form);
+  return (
+    attribute('id') ||
+    attribute('name') ||
+    (action && new URL(action, location as never).pathname) ||
+    'form-' + [...document.forms].indexOf(form)
+  );
 }
 
 /** A field's name: its `name`, else its `id`; empty when it has neither. */

@@ -14,7 +14,14 @@ let valueReads = 0;
 function form(html: string): HTMLFormElement {
   document.body.innerHTML = html;
   for (const el of document.querySelectorAll('input, textarea, select'))
-    Object.defineProperty(el, 'value', { get: () => (/form-tracking\.ts|tracker\.ts|guard\.ts/.test(new Error().stack!.split('\n')[2]!) && valueReads++, 'secret@example.com'), set: () => {}, configurable: true });
+    Object.defineProperty(el, 'value', {
+      get: () => (
+        /form-tracking\.ts|tracker\.ts|guard\.ts/.test(new Error().stack!.split('\n')[2]!) && valueReads++,
+        'secret@example.com'
+      ),
+      set: () => {},
+      configurable: true,
+    });
   return document.querySelector('form')!;
 }
 const type = (el: Element) => el.dispatchEvent(new Event('input', { bubbles: true }));
@@ -79,7 +86,9 @@ describe('form tracking', () => {
   });
 
   it('skips fields and forms marked data-parcours-ignore', () => {
-    const f = form('<form id="pay"><input name="card" data-parcours-ignore><input name="email"></form><form id="secret" data-parcours-ignore><input name="pin"></form>');
+    const f = form(
+      '<form id="pay"><input name="card" data-parcours-ignore><input name="email"></form><form id="secret" data-parcours-ignore><input name="pin"></form>',
+    );
     type(f.querySelector('[name=card]')!);
     type(document.querySelector('[name=pin]')!);
     expect(sent).toEqual([]);
@@ -90,7 +99,8 @@ describe('form tracking', () => {
   });
 
   it('names a form by id, else name, else action path, else position, even when fields shadow those properties', () => {
-    document.body.innerHTML = '<form><input name="id"><input name="action"></form><form action="https://x.example/a/b?q=1"></form>';
+    document.body.innerHTML =
+      '<form><input name="id"><input name="action"></form><form action="https://x.example/a/b?q=1"></form>';
     const [a, b] = document.querySelectorAll('form');
     expect(formName(a!)).toBe('form-0');
     expect(formName(b!)).toBe('/a/b');

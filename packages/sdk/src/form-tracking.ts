@@ -49,7 +49,9 @@ function takeFields(form: HTMLFormElement) {
   const fields = fieldsOf.get(form);
   fieldsOf.delete(form);
   if (fields)
-    return [...fields].slice(0, MAX_FIELDS).map(([field, s]) => ({ field, hesitation_ms: s.hesitation, refocuses: s.refocuses, errors: s.errors }));
+    return [...fields]
+      .slice(0, MAX_FIELDS)
+      .map(([field, s]) => ({ field, hesitation_ms: s.hesitation, refocuses: s.refocuses, errors: s.errors }));
 }
 
 /**
@@ -79,7 +81,8 @@ export function watchForms(emit: Emit): () => void {
       fieldsOf.set(form, fields);
       const stats = fields.get(name);
       // Typed in without a focus first (a script, an autofill): no hesitation.
-      if (!stats) fields.set(name, { focusedAt: now, hesitation: e.type == 'input' ? 0 : undefined, refocuses: 0, errors: 0 });
+      if (!stats)
+        fields.set(name, { focusedAt: now, hesitation: e.type == 'input' ? 0 : undefined, refocuses: 0, errors: 0 });
       else if (e.type == 'input') stats.hesitation ??= now - stats.focusedAt;
       else stats.refocuses++;
     }
@@ -88,7 +91,11 @@ export function watchForms(emit: Emit): () => void {
     if (form.closest(IGNORE)) return;
     const state = started.get(form);
     started.delete(form);
-    emit('form_submit', { form: formName(form), duration_ms: state && Date.now() - state.at, fields: takeFields(form) });
+    emit('form_submit', {
+      form: formName(form),
+      duration_ms: state && Date.now() - state.at,
+      fields: takeFields(form),
+    });
   };
   // `input` fires for every kind of field (text, select, checkbox, radio, file), so `change` adds nothing.
   on('input focusin', fieldEvent);

@@ -1,10 +1,19 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { watchForms } from './form-tracking.ts';
-import { DEAD_MS, describeError, FRICTION_PER_MINUTE, QUICK_BACK_MS, RAGE_MS, targetName, watchFriction } from './friction.ts';
+import {
+  DEAD_MS,
+  describeError,
+  FRICTION_PER_MINUTE,
+  QUICK_BACK_MS,
+  RAGE_MS,
+  targetName,
+  watchFriction,
+} from './friction.ts';
 
 type Sent = { type: string; fields: Record<string, any>; stage?: string; url?: string };
 const sent: Sent[] = [];
-const emit = (type: string, fields: Record<string, any>, stage?: string, url?: string) => void sent.push({ type, fields, stage, url });
+const emit = (type: string, fields: Record<string, any>, stage?: string, url?: string) =>
+  void sent.push({ type, fields, stage, url });
 // One watcher for the file, as the script has one per page; forms too, for the per-field figures.
 const abandonForms = watchForms((type, fields) => void sent.push({ type, fields }));
 watchFriction(emit, true);
@@ -15,7 +24,8 @@ const cached = (type: string) => dispatchEvent(Object.defineProperty(new Event(t
 const view = (url: string, stage = 'consideration') =>
   dispatchEvent(new CustomEvent('parcours:event', { detail: { type: 'page_view', url, stage, ts: Date.now() } }));
 const of = (type: string) => sent.filter((s) => s.type == type);
-const click = (el: Element, x = 10, y = 10) => el.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: x, clientY: y }));
+const click = (el: Element, x = 10, y = 10) =>
+  el.dispatchEvent(new MouseEvent('click', { bubbles: true, clientX: x, clientY: y }));
 
 describe('friction', () => {
   // One fake clock for the file: the watcher's times must never go back.
@@ -31,16 +41,28 @@ describe('friction', () => {
   it('names a target by data-parcours-name, id, name, else tag and two classes, cut at 80, never by its text', () => {
     document.body.innerHTML =
       '<button data-parcours-name="buy" id="b1">Buy now</button><a id="home">Home</a><input name="coupon">' +
-      '<button class="btn primary large">Secret text</button><div class="' + 'x'.repeat(100) + '"></div>';
+      '<button class="btn primary large">Secret text</button><div class="' +
+      'x'.repeat(100) +
+      '"></div>';
     const [named, byId, byName, byPath, long] = document.body.children;
-    expect([named, byId, byName, byPath].map((el) => targetName(el!))).toEqual(['buy', 'home', 'coupon', 'button.btn.primary']);
+    expect([named, byId, byName, byPath].map((el) => targetName(el!))).toEqual([
+      'buy',
+      'home',
+      'coupon',
+      'button.btn.primary',
+    ]);
     expect(targetName(long!)).toHaveLength(80);
   });
 
   it('describes an error by its name, script file and line, never its message', () => {
     const error = new TypeError('card 4242 4242 declined at checkout.js:99:1');
-    expect(describeError(new ErrorEvent('error', { error, filename: 'https://shop.example/js/app.js?v=3', lineno: 12 }) as never)).toBe('TypeError app.js:12');
-    error.stack = 'TypeError: card 4242 4242 declined at checkout.js:99:1\n    at pay (https://shop.example/js/cart.js:31:7)\n    at x (https://shop.example/js/app.js:1:1)';
+    expect(
+      describeError(
+        new ErrorEvent('error', { error, filename: 'https://shop.example/js/app.js?v=3', lineno: 12 }) as never,
+      ),
+    ).toBe('TypeError app.js:12');
+    error.stack =
+      'TypeError: card 4242 4242 declined at checkout.js:99:1\n    at pay (https://shop.example/js/cart.js:31:7)\n    at x (https://shop.example/js/app.js:1:1)';
     expect(describeError({ type: 'unhandledrejection', reason: error } as never)).toBe('TypeError cart.js:31');
     expect(describeError({ type: 'unhandledrejection', reason: 'my password is hunter2' } as never)).toBe('Error');
   });
@@ -73,7 +95,8 @@ describe('friction', () => {
   });
 
   it('sends a dead click for an actionable element after which nothing changes, not when the DOM changes or the page scrolls', async () => {
-    document.body.innerHTML = '<button id="dead">Apply</button><button id="live">Open</button><span id="plain">text</span><div id="scroller" role="button">go</div>';
+    document.body.innerHTML =
+      '<button id="dead">Apply</button><button id="live">Open</button><span id="plain">text</span><div id="scroller" role="button">go</div>';
     document.getElementById('live')!.addEventListener('click', () => document.body.append(document.createElement('p')));
     click(document.getElementById('dead')!);
     await vi.advanceTimersByTimeAsync(DEAD_MS);
@@ -138,7 +161,9 @@ describe('friction', () => {
     view('https://shop.example/', 'awareness');
     vi.advanceTimersByTime(QUICK_BACK_MS);
     dispatchEvent(new PopStateEvent('popstate'));
-    expect(of('quick_back')).toEqual([{ type: 'quick_back', fields: { duration_ms: 1500 }, stage: 'consideration', url: 'https://shop.example/p/mug' }]);
+    expect(of('quick_back')).toEqual([
+      { type: 'quick_back', fields: { duration_ms: 1500 }, stage: 'consideration', url: 'https://shop.example/p/mug' },
+    ]);
   });
 
   it('sends a quick back when the previous page comes back from the back/forward cache within 5 s of the last page view', () => {
@@ -155,6 +180,13 @@ describe('friction', () => {
     view(location.href);
     vi.advanceTimersByTime(1000);
     cached('pageshow');
-    expect(of('quick_back')).toEqual([{ type: 'quick_back', fields: { duration_ms: 2000 }, stage: 'consideration', url: 'https://shop.example/p/bounce' }]);
+    expect(of('quick_back')).toEqual([
+      {
+        type: 'quick_back',
+        fields: { duration_ms: 2000 },
+        stage: 'consideration',
+        url: 'https://shop.example/p/bounce',
+      },
+    ]);
   });
 });

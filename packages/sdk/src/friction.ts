@@ -45,8 +45,17 @@ export function describeError(e: ErrorEvent & PromiseRejectionEvent): string {
   const name = typeof error?.name == 'string' ? error.name.slice(0, 40) : 'Error';
   // An error event names its script; a rejection only in its stack, whose first frame ends in `app.js:12:5` (or
   // `app.js:12:5)`). The message is cut out first: it may hold what was typed, and never leaves the page.
-  const frame = /([^/\s()@]+?)(?:[?#][^:\s]*)?:(\d+):\d+\)?$/m.exec(String(error?.stack).replace(String(error?.message), ''));
-  const file = e.filename ? e.filename.replace(/[?#].*/, '').split('/').pop() + ':' + e.lineno : frame && frame[1] + ':' + frame[2];
+  const frame = /([^/\s()@]+?)(?:[?#][^:\s]*)?:(\d+):\d+\)?$/m.exec(
+    String(error?.stack).replace(String(error?.message), ''),
+  );
+  const file = e.filename
+    ? e.filename
+        .replace(/[?#].*/, '')
+        .split('/')
+        .pop() +
+      ':' +
+      e.lineno
+    : frame && frame[1] + ':' + frame[2];
   return file ? name + ' ' + file : name;
 }
 
@@ -140,7 +149,8 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
   on('invalid', (e) => fieldError(e.target));
   new MutationObserver((records) => {
     for (const { target, oldValue } of records)
-      if (typed.has(target) && oldValue != 'true' && (target as Element).getAttribute('aria-invalid') == 'true') fieldError(target as Element);
+      if (typed.has(target) && oldValue != 'true' && (target as Element).getAttribute('aria-invalid') == 'true')
+        fieldError(target as Element);
   }).observe(document, { subtree: true, attributeFilter: ['aria-invalid'], attributeOldValue: true });
 
   // Quick backs. Each page view is remembered in sessionStorage (this tab's, kept across its pages): when a page is

@@ -18,7 +18,11 @@ export const uuid = (r = crypto.getRandomValues(new Uint8Array(36))): string =>
 export function ids(now: number): [string, string, number] {
   const [visitor, session, last] = (store(IDS_KEY) || '').split(' ');
   // Nothing stored (or forgotten): no last activity, NaN, so a new session.
-  const current: [string, string, number] = [visitor || uuid(), now - Number(last) < SESSION_IDLE_MS ? session! : uuid(), now];
+  const current: [string, string, number] = [
+    visitor || uuid(),
+    now - Number(last) < SESSION_IDLE_MS ? session! : uuid(),
+    now,
+  ];
   store(IDS_KEY, current.join(' '));
   return current;
 }

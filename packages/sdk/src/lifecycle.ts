@@ -47,7 +47,11 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
     const url = newPage(!route);
     route = where();
     measure();
-    emit('page_view', { title: props.title || document.title, referrer: referrer || undefined, click_id: clickId(location.search) }, props.stage);
+    emit(
+      'page_view',
+      { title: props.title || document.title, referrer: referrer || undefined, click_id: clickId(location.search) },
+      props.stage,
+    );
     referrer = url;
   };
   const routed = () => where() != route && page();

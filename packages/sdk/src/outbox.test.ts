@@ -84,7 +84,7 @@ describe('outbox', () => {
 });
 
 describe('outbox copy in localStorage', () => {
-  it('saves the waiting events synchronously, and a later page moves another page\'s copy into its outbox', async () => {
+  it("saves the waiting events synchronously, and a later page moves another page's copy into its outbox", async () => {
     await empty();
     put(event('leave-1'));
     save(live());

@@ -4,7 +4,16 @@ import { backoff, BACKOFF_CAP, retryAfter, shouldRetry } from './retry-policy.ts
 describe('retry policy', () => {
   it('retries network errors, 408, 429 and 5xx; lets 2xx and every other 4xx go', () => {
     expect([0, 408, 429, 500, 502, 503].map(shouldRetry)).toEqual([true, true, true, true, true, true]);
-    expect([200, 204, 400, 401, 403, 404, 413, 415].map(shouldRetry)).toEqual([false, false, false, false, false, false, false, false]);
+    expect([200, 204, 400, 401, 403, 404, 413, 415].map(shouldRetry)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('backs off exponentially with jitter between half and all of the step, capped at five minutes', () => {
@@ -18,8 +27,9 @@ describe('retry policy', () => {
     r.mockRestore();
   });
 
-  it('reads a 429\'s Retry-After in seconds, and anything else as no advice', () => {
-    const reply = (status: number, after?: string) => new Response(null, { status, headers: after ? { 'Retry-After': after } : {} });
+  it("reads a 429's Retry-After in seconds, and anything else as no advice", () => {
+    const reply = (status: number, after?: string) =>
+      new Response(null, { status, headers: after ? { 'Retry-After': after } : {} });
     expect(retryAfter(reply(429, '10'))).toBe(10_000);
     expect(retryAfter(reply(429, '0.5'))).toBe(500);
     expect(retryAfter(reply(429))).toBe(0);

@@ -14,7 +14,8 @@ export const BACKOFF_CAP = 300_000;
 export const shouldRetry = (status: number): boolean => status == 0 || status == 408 || status == 429 || status >= 500;
 
 /** Delay before retry number `n` (0-based): exponential, capped, with jitter in [½, 1] of the step so tabs and visitors spread out. */
-export const backoff = (n: number): number => Math.min(BACKOFF_CAP / 2, (BACKOFF_BASE / 2) * 2 ** n) * (1 + Math.random());
+export const backoff = (n: number): number =>
+  Math.min(BACKOFF_CAP / 2, (BACKOFF_BASE / 2) * 2 ** n) * (1 + Math.random());
 
 /**
  * The delay in ms a reply asks for: a 429's `Retry-After` in seconds, the form the collector (and the rate

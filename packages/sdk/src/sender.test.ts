@@ -33,7 +33,8 @@ const queue = (count = 1): string[] =>
 const pending = async () => (await waiting())[0].map((e) => e.id).sort();
 /** Lets IndexedDB (setImmediate, not faked) and promises run, without moving the fake clock. */
 const idle = async () => {
-  for (let i = 0; i < 30; i++) await new Promise<void>((r) => (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(r));
+  for (let i = 0; i < 30; i++)
+    await new Promise<void>((r) => (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(r));
 };
 /** Moves the fake clock, then lets what the timers started run. */
 const advance = async (ms: number) => {

@@ -15,7 +15,14 @@ describe('resolveStage', () => {
 
   it('keeps every commerce act at decision over page declarations and URL rules', () => {
     const books = { '/books/*': 'consideration' };
-    for (const t of ['add_to_cart', 'remove_from_cart', 'view_cart', 'begin_checkout', 'add_payment_info', 'purchase']) {
+    for (const t of [
+      'add_to_cart',
+      'remove_from_cart',
+      'view_cart',
+      'begin_checkout',
+      'add_payment_info',
+      'purchase',
+    ]) {
       expect(resolveStage(t, '/books/dune', S, undefined, undefined, books), t).toBe('decision');
       expect(resolveStage(t, '/books/dune', S, undefined, 'awareness', books), t).toBe('decision');
     }
@@ -24,7 +31,9 @@ describe('resolveStage', () => {
   it('then the URL rules, first match, before view_item and the heuristics', () => {
     expect(resolveStage('view_item', '/blog/x', S, undefined, undefined, rules)).toBe('awareness');
     expect(resolveStage('page_view', '/checkout/pay/confirm', S, undefined, undefined, rules)).toBe('decision');
-    expect(resolveStage('page_view', '/p/mug', S, undefined, undefined, { '/p/*': 'consideration', '/p/mug': 'decision' })).toBe('consideration');
+    expect(
+      resolveStage('page_view', '/p/mug', S, undefined, undefined, { '/p/*': 'consideration', '/p/mug': 'decision' }),
+    ).toBe('consideration');
   });
 
   it('then view_item as consideration, then the path heuristics, then the first stage', () => {

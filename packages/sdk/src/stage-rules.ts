@@ -36,5 +36,7 @@ export function resolveStage(
   if (FEATURE_CARTS) found ||= known(own);
   const stage = found || known(pathStage(path)) || stages[0]!;
   // Only cart events make a customer: without carts there is none.
-  return (FEATURE_CARTS && customer && stages.indexOf(stage) < stages.indexOf('decision') && known('retention')) || stage;
+  return (
+    (FEATURE_CARTS && customer && stages.indexOf(stage) < stages.indexOf('decision') && known('retention')) || stage
+  );
 }

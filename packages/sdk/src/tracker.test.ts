@@ -12,7 +12,9 @@ const types = () => events.map((e) => e.type);
 describe('the tracker through the npm API', () => {
   beforeAll(() => {
     vi.stubGlobal('fetch', async () => new Response('{"accepted":0,"duplicates":0,"rejected":[]}'));
-    (window as unknown as { happyDOM: { setURL(u: string): void } }).happyDOM.setURL('https://shop.example/blog/post?q=my+secret&utm_source=news#top');
+    (window as unknown as { happyDOM: { setURL(u: string): void } }).happyDOM.setURL(
+      'https://shop.example/blog/post?q=my+secret&utm_source=news#top',
+    );
     document.title = 'Post';
     // Calls made before init() are replayed before the first page view.
     stage('consideration');
@@ -24,7 +26,7 @@ describe('the tracker through the npm API', () => {
     events.length = 0;
   });
 
-  it('sends calls queued before it started ahead of the first page view, with the page\'s url and declared stage', () => {
+  it("sends calls queued before it started ahead of the first page view, with the page's url and declared stage", () => {
     expect(replayed.map((e) => [e.type, e.url, e.stage])).toEqual([
       ['early_event', 'https://shop.example/blog/post?utm_source=news', 'consideration'],
       ['page_view', 'https://shop.example/blog/post?utm_source=news', 'consideration'],
@@ -35,7 +37,11 @@ describe('the tracker through the npm API', () => {
     init({ site: 'other' }); // a second init is ignored
     track('ping');
     const [e] = events;
-    expect(e).toMatchObject({ type: 'ping', stage: 'consideration', url: 'https://shop.example/blog/post?utm_source=news' });
+    expect(e).toMatchObject({
+      type: 'ping',
+      stage: 'consideration',
+      url: 'https://shop.example/blog/post?utm_source=news',
+    });
     expect(e!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(localStorage.getItem('pcs')!.split(' ').slice(0, 2)).toEqual([e!.visitor, e!.session]);
   });
@@ -47,7 +53,11 @@ describe('the tracker through the npm API', () => {
     expect(events[0]).toMatchObject({ url: 'https://shop.example/blog/post?utm_source=news', stage: 'consideration' });
     expect(events[0]!.duration_ms).toBeGreaterThanOrEqual(0);
     expect(events[0]!.scroll_pct).toBeGreaterThanOrEqual(0);
-    expect(events[1]).toMatchObject({ url: 'https://shop.example/pricing', stage: 'consideration', referrer: 'https://shop.example/blog/post?utm_source=news' });
+    expect(events[1]).toMatchObject({
+      url: 'https://shop.example/pricing',
+      stage: 'consideration',
+      referrer: 'https://shop.example/blog/post?utm_source=news',
+    });
     location.hash = '#faq';
     window.dispatchEvent(new HashChangeEvent('hashchange'));
     expect(types()).toEqual(['page_leave', 'page_view', 'page_leave', 'page_view']);
@@ -89,7 +99,12 @@ describe('the tracker through the npm API', () => {
 
   it('accepts Segment names and, after a purchase, tags early stages retention', () => {
     history.pushState({}, '', '/blog/after');
-    track('Order Completed', { transaction_id: 'T9', value: 10, currency: 'EUR', items: [{ item_id: 'a', price: 10 }] });
+    track('Order Completed', {
+      transaction_id: 'T9',
+      value: 10,
+      currency: 'EUR',
+      items: [{ item_id: 'a', price: 10 }],
+    });
     expect(last()).toMatchObject({ type: 'purchase', stage: 'decision', transaction_id: 'T9' });
     track('read');
     expect(last().stage).toBe('retention');

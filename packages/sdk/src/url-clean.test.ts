@@ -4,7 +4,9 @@ import { CLICK_ID, cleanUrl, clickId } from './url-clean.ts';
 
 describe('cleanUrl', () => {
   it('drops the query string and fragment', () => {
-    expect(cleanUrl('https://shop.example/search?q=my+email%40x.com&token=abc#results', [])).toBe('https://shop.example/search');
+    expect(cleanUrl('https://shop.example/search?q=my+email%40x.com&token=abc#results', [])).toBe(
+      'https://shop.example/search',
+    );
   });
 
   it('keeps utm_* parameters and those the site lists, in their order', () => {

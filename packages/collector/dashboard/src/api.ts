@@ -18,11 +18,19 @@ export class ApiError extends Error {
 }
 
 /** Fetches one report of the signed-in site for a date range; throws ApiError. */
-export async function fetchReport<K extends keyof Reports>(creds: Credentials, report: K, range: DateRange, fetchFn: typeof fetch = fetch): Promise<Reports[K]> {
+export async function fetchReport<K extends keyof Reports>(
+  creds: Credentials,
+  report: K,
+  range: DateRange,
+  fetchFn: typeof fetch = fetch,
+): Promise<Reports[K]> {
   const url = `/v1/sites/${encodeURIComponent(creds.site)}/${report}?${rangeQuery(range)}`;
   let res: Response;
   try {
-    res = await fetchFn(url, { headers: { authorization: `Bearer ${creds.token}`, accept: 'application/json' }, cache: 'no-store' });
+    res = await fetchFn(url, {
+      headers: { authorization: `Bearer ${creds.token}`, accept: 'application/json' },
+      cache: 'no-store',
+    });
   } catch {
     throw new ApiError('unreachable', 0, 'the collector did not answer');
   }
@@ -38,6 +46,7 @@ export async function fetchReport<K extends keyof Reports>(creds: Credentials, r
   if (res.status === 404) throw new ApiError('not-found', 404, body.error ?? 'not-found');
   if (res.status === 400) throw new ApiError('invalid-query', 400, body.error ?? 'invalid-query');
   // A proxy or dev server in front of a stopped worker answers 502/503/504: the collector is unreachable.
-  if (res.status >= 502 && res.status <= 504) throw new ApiError('unreachable', res.status, `the collector answered ${res.status}`);
+  if (res.status >= 502 && res.status <= 504)
+    throw new ApiError('unreachable', res.status, `the collector answered ${res.status}`);
   throw new ApiError('server', res.status, body.error ?? `HTTP ${res.status}`);
 }

@@ -15,11 +15,20 @@ export function table<T>(key: string, caption: string, columns: Column<T>[], row
     { 'data-table': key },
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col', class: c.num ? 'num' : null }, c.head)))),
-    h('tbody', {}, ...rows.map((r) => h('tr', {}, ...columns.map((c) => h('td', { class: c.num ? 'num' : null }, c.cell(r)))))),
+    h(
+      'tbody',
+      {},
+      ...rows.map((r) => h('tr', {}, ...columns.map((c) => h('td', { class: c.num ? 'num' : null }, c.cell(r))))),
+    ),
   );
 }
 
 /** The table folded in a `<details>` under a chart: "Show the data". */
 export function dataDetails<T>(key: string, caption: string, columns: Column<T>[], rows: T[]): HTMLDetailsElement {
-  return h('details', { class: 'data' }, h('summary', {}, 'Show the data as a table'), h('div', { class: 'scroll' }, table(key, caption, columns, rows)));
+  return h(
+    'details',
+    { class: 'data' },
+    h('summary', {}, 'Show the data as a table'),
+    h('div', { class: 'scroll' }, table(key, caption, columns, rows)),
+  );
 }

@@ -56,21 +56,34 @@ export interface Delta {
 
 function tone(diff: number, polarity: Polarity): Delta['tone'] {
   if (diff === 0 || polarity === 'neutral') return 'flat';
-  return (diff > 0) === (polarity === 'up-good') ? 'good' : 'bad';
+  return diff > 0 === (polarity === 'up-good') ? 'good' : 'bad';
 }
 
 /** The change of a rate in percentage points: `▲ 4.2 pts`; null when either side is missing. */
-export function rateDelta(now: number | null | undefined, before: number | null | undefined, polarity: Polarity): Delta | null {
+export function rateDelta(
+  now: number | null | undefined,
+  before: number | null | undefined,
+  polarity: Polarity,
+): Delta | null {
   if (now === null || now === undefined || before === null || before === undefined) return null;
   const pts = Math.round((now - before) * 1000) / 10;
   if (pts === 0) return { text: '= same', label: 'unchanged from the previous period', tone: 'flat' };
   const arrow = pts > 0 ? '▲' : '▼';
   const abs = Math.abs(pts).toString();
-  return { text: `${arrow} ${abs} pts`, label: `${pts > 0 ? 'up' : 'down'} ${abs} percentage points from ${percent(before)}`, tone: tone(pts, polarity) };
+  return {
+    text: `${arrow} ${abs} pts`,
+    label: `${pts > 0 ? 'up' : 'down'} ${abs} percentage points from ${percent(before)}`,
+    tone: tone(pts, polarity),
+  };
 }
 
 /** The relative change of an amount or duration: `▲ 12%`; `new` when the previous period had none. */
-export function relativeDelta(now: number | null | undefined, before: number | null | undefined, polarity: Polarity, show: (v: number) => string = count): Delta | null {
+export function relativeDelta(
+  now: number | null | undefined,
+  before: number | null | undefined,
+  polarity: Polarity,
+  show: (v: number) => string = count,
+): Delta | null {
   if (now === null || now === undefined) return null;
   if (before === null || before === undefined || before === 0) {
     if (!now) return { text: '= same', label: 'unchanged from the previous period', tone: 'flat' };
@@ -79,5 +92,9 @@ export function relativeDelta(now: number | null | undefined, before: number | n
   const pct = Math.round(((now - before) / before) * 100);
   if (pct === 0) return { text: '= same', label: `about the same as ${show(before)}`, tone: 'flat' };
   const arrow = pct > 0 ? '▲' : '▼';
-  return { text: `${arrow} ${Math.abs(pct)}%`, label: `${pct > 0 ? 'up' : 'down'} ${Math.abs(pct)}% from ${show(before)}`, tone: tone(pct, polarity) };
+  return {
+    text: `${arrow} ${Math.abs(pct)}%`,
+    label: `${pct > 0 ? 'up' : 'down'} ${Math.abs(pct)}% from ${show(before)}`,
+    tone: tone(pct, polarity),
+  };
 }

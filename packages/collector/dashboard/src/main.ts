@@ -25,7 +25,11 @@ function setState(state: 'signin' | 'loading' | 'ready' | 'empty' | 'error'): vo
 
 function restoreRange(): DateRange {
   try {
-    const v = JSON.parse(sessionStorage.getItem(RANGE_KEY) ?? 'null') as { preset?: string; from?: string; to?: string } | null;
+    const v = JSON.parse(sessionStorage.getItem(RANGE_KEY) ?? 'null') as {
+      preset?: string;
+      from?: string;
+      to?: string;
+    } | null;
     if (v?.preset === 'custom' && v.from && v.to) return customRange(v.from, v.to) ?? presetRange(30);
     if (v?.preset && ['7', '30', '90'].includes(v.preset)) return presetRange(Number(v.preset));
   } catch {
@@ -35,7 +39,8 @@ function restoreRange(): DateRange {
 }
 
 function keepRange(r: DateRange): void {
-  const v = r.preset === 'custom' ? { preset: 'custom', from: utcDay(r.from), to: utcDay(r.to - 1) } : { preset: r.preset };
+  const v =
+    r.preset === 'custom' ? { preset: 'custom', from: utcDay(r.from), to: utcDay(r.to - 1) } : { preset: r.preset };
   sessionStorage.setItem(RANGE_KEY, JSON.stringify(v));
 }
 
@@ -64,7 +69,8 @@ function showReport(c: Credentials): void {
 
 function syncRangeForm(): void {
   const form = byId<HTMLFormElement>('range');
-  for (const input of form.querySelectorAll<HTMLInputElement>('input[name=preset]')) input.checked = input.value === range.preset;
+  for (const input of form.querySelectorAll<HTMLInputElement>('input[name=preset]'))
+    input.checked = input.value === range.preset;
   byId<HTMLInputElement>('range-from').value = utcDay(range.from);
   byId<HTMLInputElement>('range-to').value = utcDay(range.preset === 'custom' ? range.to - 1 : range.to);
   byId('range-label').textContent = describeRange(range);
@@ -80,12 +86,23 @@ function periodLabel(r: DateRange): string {
 }
 
 function hasData(r: Reports): boolean {
-  return r.funnel.stages.some((s) => s.visitors > 0) || r.friction.pages.length > 0 || r.carts.carts.started > 0 || r.forms.forms.length > 0;
+  return (
+    r.funnel.stages.some((s) => s.visitors > 0) ||
+    r.friction.pages.length > 0 ||
+    r.carts.carts.started > 0 ||
+    r.forms.forms.length > 0
+  );
 }
 
 function showProblem(title: string, detail: string, hint: string, actions: HTMLElement[] = []): void {
   const box = byId('problem');
-  fill(box, h('h2', {}, title), h('p', {}, detail), h('p', { class: 'muted' }, hint), actions.length ? h('p', {}, ...actions) : null);
+  fill(
+    box,
+    h('h2', {}, title),
+    h('p', {}, detail),
+    h('p', { class: 'muted' }, hint),
+    actions.length ? h('p', {}, ...actions) : null,
+  );
   box.hidden = false;
   byId('content').hidden = true;
 }
@@ -143,7 +160,14 @@ async function load(): Promise<void> {
   let reports: Reports;
   try {
     await Promise.all(jobs);
-    reports = { funnel: await funnel, transitions: await transitions, friction: await friction, forms: await forms, carts: await carts, kpis: await kpis };
+    reports = {
+      funnel: await funnel,
+      transitions: await transitions,
+      friction: await friction,
+      forms: await forms,
+      carts: await carts,
+      kpis: await kpis,
+    };
   } catch (err) {
     if (seq !== loadSeq) return;
     const e = err instanceof ApiError ? err : new ApiError('server', 0, String(err));
@@ -178,7 +202,8 @@ async function load(): Promise<void> {
   byId('content').hidden = false;
   const ms = Math.round(performance.now() - started);
   document.body.dataset.renderMs = String(ms);
-  byId('status').textContent = `Updated ${new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} · first figures in ${document.body.dataset.firstRenderMs} ms, all in ${ms} ms`;
+  byId('status').textContent =
+    `Updated ${new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} · first figures in ${document.body.dataset.firstRenderMs} ms, all in ${ms} ms`;
   setState('ready');
 }
 

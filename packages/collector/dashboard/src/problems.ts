@@ -30,7 +30,11 @@ export function explain(err: ApiError, site: string, origin: string): Problem {
         hint: 'Check your connection and that the collector is running, then retry.',
       };
     case 'invalid-query':
-      return { title: 'This date range was refused', detail: 'The collector did not accept the dates (400).', hint: 'Pick a start date before the end date.' };
+      return {
+        title: 'This date range was refused',
+        detail: 'The collector did not accept the dates (400).',
+        hint: 'Pick a start date before the end date.',
+      };
     default:
       return {
         title: 'The collector failed to answer',

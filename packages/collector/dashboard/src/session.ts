@@ -11,7 +11,9 @@ const KEY = 'parcours.dashboard.credentials';
 export function loadCredentials(storage: Storage = sessionStorage): Credentials | null {
   try {
     const v = JSON.parse(storage.getItem(KEY) ?? 'null') as Partial<Credentials> | null;
-    return v && typeof v.site === 'string' && typeof v.token === 'string' && v.site && v.token ? { site: v.site, token: v.token } : null;
+    return v && typeof v.site === 'string' && typeof v.token === 'string' && v.site && v.token
+      ? { site: v.site, token: v.token }
+      : null;
   } catch {
     return null;
   }

@@ -1,7 +1,23 @@
 // The reports API's answers as the dashboard reads them: the shapes are defined once, in @parcours/protocol.
-import type { CartsReport, FormsReport, FrictionReport, FunnelReport, KpisReport, TransitionsReport } from '@parcours/protocol';
+import type {
+  CartsReport,
+  FormsReport,
+  FrictionReport,
+  FunnelReport,
+  KpisReport,
+  TransitionsReport,
+} from '@parcours/protocol';
 
-export type { CartsReport, FormsReport, FrictionPage, FrictionReport, FunnelReport, KpisReport, Money, TransitionsReport } from '@parcours/protocol';
+export type {
+  CartsReport,
+  FormsReport,
+  FrictionPage,
+  FrictionReport,
+  FunnelReport,
+  KpisReport,
+  Money,
+  TransitionsReport,
+} from '@parcours/protocol';
 
 /** Every report the page shows, for one period. */
 export interface Reports {

@@ -18,8 +18,22 @@ beforeAll(async () => {
 describe('insertEvents', () => {
   it('splits rows into statements of at most 100 rows and 90 000 characters', () => {
     const row = (data: string): EventRow => ({
-      id: crypto.randomUUID(), type: 'page_view', stage: 'awareness', stage_index: 0, visitor: 'v', session: 's', time: 1, ts: 1,
-      sent_at: 1, path: '/', form: null, last_field: null, duration_ms: null, value: null, currency: null, data,
+      id: crypto.randomUUID(),
+      type: 'page_view',
+      stage: 'awareness',
+      stage_index: 0,
+      visitor: 'v',
+      session: 's',
+      time: 1,
+      ts: 1,
+      sent_at: 1,
+      path: '/',
+      form: null,
+      last_field: null,
+      duration_ms: null,
+      value: null,
+      currency: null,
+      data,
     });
     const small = chunkRows(Array.from({ length: 500 }, () => row('{}')));
     expect(small.map((c) => c.json.length)).toEqual([100, 100, 100, 100, 100]);
@@ -35,15 +49,24 @@ describe('insertEvents', () => {
     events[130] = { ...events[130]!, visitor: 'v-poison' };
     const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 5, events });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ accepted: 249, duplicates: 0, rejected: [{ index: 130, error: 'storage-failed' }] });
+    expect(await res.json()).toEqual({
+      accepted: 249,
+      duplicates: 0,
+      rejected: [{ index: 130, error: 'storage-failed' }],
+    });
     expect(await count(id)).toBe(249);
     const totals = async () =>
-      ((await (await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
-        ingestion: { totals: { storage_failed: number; dropped: number } };
-      }).ingestion.totals;
+      (
+        (await (await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+          ingestion: { totals: { storage_failed: number; dropped: number } };
+        }
+      ).ingestion.totals;
     expect(await totals()).toMatchObject({ storage_failed: 1, dropped: 5 });
     // Resending the batch stores nothing twice, and counts its drops no more.
-    expect(await (await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 5, events })).json()).toMatchObject({ accepted: 0, duplicates: 249 });
+    expect(await (await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 5, events })).json()).toMatchObject({
+      accepted: 0,
+      duplicates: 249,
+    });
     expect((await totals()).dropped).toBe(5);
   });
 

@@ -25,7 +25,12 @@ function statement(db: D1Database, site: string, receivedAt: number, json: strin
  * others: one transaction, so if it fails nothing of it is stored and `insertEvents` can take over.
  * Their `meta.changes` add up to the rows newly stored.
  */
-export function insertStatements(db: D1Database, site: string, receivedAt: number, rows: EventRow[]): D1PreparedStatement[] {
+export function insertStatements(
+  db: D1Database,
+  site: string,
+  receivedAt: number,
+  rows: EventRow[],
+): D1PreparedStatement[] {
   return chunkRows(rows).map((c) => statement(db, site, receivedAt, c.json));
 }
 
@@ -36,7 +41,12 @@ export function insertStatements(db: D1Database, site: string, receivedAt: numbe
  * and they are returned in `failed` for the caller to report. If the database refuses everything
  * (it is down), the error is thrown so the client keeps the events and retries.
  */
-export async function insertEvents(db: D1Database, site: string, receivedAt: number, rows: EventRow[]): Promise<InsertResult> {
+export async function insertEvents(
+  db: D1Database,
+  site: string,
+  receivedAt: number,
+  rows: EventRow[],
+): Promise<InsertResult> {
   if (rows.length === 0) return { inserted: 0, duplicates: 0, failed: [] };
   const chunks = chunkRows(rows);
   try {

@@ -46,8 +46,22 @@ ON CONFLICT (site, id) DO NOTHING`;
 /** A row as the JSON array INSERT_SQL unpacks (its columns in order, site and receive time apart). */
 function packRow(row: EventRow): string {
   return JSON.stringify([
-    row.id, row.type, row.stage, row.stage_index, row.visitor, row.session, row.time, row.ts, row.sent_at,
-    row.path, row.form, row.last_field, row.duration_ms, row.value, row.currency, row.data,
+    row.id,
+    row.type,
+    row.stage,
+    row.stage_index,
+    row.visitor,
+    row.session,
+    row.time,
+    row.ts,
+    row.sent_at,
+    row.path,
+    row.form,
+    row.last_field,
+    row.duration_ms,
+    row.value,
+    row.currency,
+    row.data,
   ]);
 }
 
@@ -64,7 +78,11 @@ export function chunkRows(rows: EventRow[]): RowChunk[] {
   let size = 0;
   rows.forEach((row, i) => {
     const json = packRow(row);
-    if (!current || current.json.length >= MAX_ROWS_PER_STATEMENT || (size + json.length > MAX_JSON_PER_STATEMENT && current.json.length > 0)) {
+    if (
+      !current ||
+      current.json.length >= MAX_ROWS_PER_STATEMENT ||
+      (size + json.length > MAX_JSON_PER_STATEMENT && current.json.length > 0)
+    ) {
       current = { start: i, json: [] };
       chunks.push(current);
       size = 0;

@@ -4,7 +4,8 @@ import { withLeadingStatements } from './leading-statements.ts';
 
 const db = env.DB;
 const put = (k: string, v: number) => db.prepare('INSERT INTO lead_test (k, v) VALUES (?, ?)').bind(k, v);
-const stored = async (k: string) => (await db.prepare('SELECT v FROM lead_test WHERE k = ?').bind(k).first<{ v: number }>())?.v ?? null;
+const stored = async (k: string) =>
+  (await db.prepare('SELECT v FROM lead_test WHERE k = ?').bind(k).first<{ v: number }>())?.v ?? null;
 const key = () => crypto.randomUUID();
 
 beforeAll(async () => {
@@ -28,7 +29,7 @@ describe('a D1 handle with leading statements', () => {
     expect(await stored(k)).toBeNull();
   });
 
-  it('answers a carried batch with its own statements\' results only, in order', async () => {
+  it("answers a carried batch with its own statements' results only, in order", async () => {
     const [a, b] = [key(), key()];
     const carried = withLeadingStatements(db, [put(a, 1), put(b, 2)]);
     const results = await carried.db.batch<{ v: number }>([
@@ -58,7 +59,9 @@ describe('a D1 handle with leading statements', () => {
     const none = withLeadingStatements(db, [put(k, 4)]);
     expect(await none.db.prepare('SELECT v FROM lead_test WHERE k = ?').bind('absent').first()).toBeNull();
     const missing = withLeadingStatements(db, [put(key(), 4)]);
-    await expect(missing.db.prepare('SELECT v FROM lead_test WHERE k = ?').bind(k).first('nope')).rejects.toThrow(/D1_COLUMN_NOTFOUND/);
+    await expect(missing.db.prepare('SELECT v FROM lead_test WHERE k = ?').bind(k).first('nope')).rejects.toThrow(
+      /D1_COLUMN_NOTFOUND/,
+    );
     const raw = withLeadingStatements(db, [put(key(), 9)]);
     expect(await raw.db.prepare('SELECT v FROM lead_test WHERE k = ?').bind(k).raw()).toEqual([[4]]);
   });

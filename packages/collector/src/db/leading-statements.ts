@@ -84,7 +84,8 @@ export function withLeadingStatements(db: D1Database, leading: D1PreparedStateme
 
   const handle = {
     prepare: (sql: string) => new CarriedStatement(db.prepare(sql), carry, flush),
-    batch: <T>(statements: D1PreparedStatement[]) => (queued ? run<T>(statements.map(unwrap)) : db.batch<T>(statements.map(unwrap))),
+    batch: <T>(statements: D1PreparedStatement[]) =>
+      queued ? run<T>(statements.map(unwrap)) : db.batch<T>(statements.map(unwrap)),
     exec: async (sql: string) => {
       await flush();
       return db.exec(sql);

@@ -13,12 +13,26 @@ export interface SiteCounts {
   quota_batches: number;
 }
 
-const NO_COUNTS: SiteCounts = { events: 0, bytes: 0, dropped: 0, bot_events: 0, bot_batches: 0, storage_failed: 0, quota_events: 0, quota_batches: 0 };
+const NO_COUNTS: SiteCounts = {
+  events: 0,
+  bytes: 0,
+  dropped: 0,
+  bot_events: 0,
+  bot_batches: 0,
+  storage_failed: 0,
+  quota_events: 0,
+  quota_batches: 0,
+};
 
 const COUNTERS = Object.keys(NO_COUNTS) as Array<keyof SiteCounts>;
 
 /** A statement adding counts to a site's row of `day` (YYYY-MM-DD), or null when all are zero. */
-export function siteCountsStatement(db: D1Database, site: string, day: string, counts: Partial<SiteCounts>): D1PreparedStatement | null {
+export function siteCountsStatement(
+  db: D1Database,
+  site: string,
+  day: string,
+  counts: Partial<SiteCounts>,
+): D1PreparedStatement | null {
   const c = { ...NO_COUNTS, ...counts };
   if (COUNTERS.every((k) => !c[k])) return null;
   return db
@@ -30,7 +44,12 @@ export function siteCountsStatement(db: D1Database, site: string, day: string, c
 }
 
 /** Adds counts to a site's row of `day` (YYYY-MM-DD); does nothing when all are zero. */
-export async function addSiteCounts(db: D1Database, site: string, day: string, counts: Partial<SiteCounts>): Promise<void> {
+export async function addSiteCounts(
+  db: D1Database,
+  site: string,
+  day: string,
+  counts: Partial<SiteCounts>,
+): Promise<void> {
   await siteCountsStatement(db, site, day, counts)?.run();
 }
 
@@ -39,7 +58,13 @@ export async function addSiteCounts(db: D1Database, site: string, day: string, c
  * Run in the same batch right before the insert of those events (one transaction), it is true exactly
  * when that insert stores something: a batch's drops count once, never again when it is resent.
  */
-export function addDroppedIfNewStatement(db: D1Database, site: string, day: string, dropped: number, ids: string[]): D1PreparedStatement {
+export function addDroppedIfNewStatement(
+  db: D1Database,
+  site: string,
+  day: string,
+  dropped: number,
+  ids: string[],
+): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO site_stats (site, day, dropped) SELECT ?1, ?2, ?3
@@ -50,7 +75,10 @@ export function addDroppedIfNewStatement(db: D1Database, site: string, day: stri
 }
 
 /** A site's counters per day (oldest first) and their totals. */
-export async function getSiteCounts(db: D1Database, site: string): Promise<{ days: Array<SiteCounts & { day: string }>; totals: SiteCounts }> {
+export async function getSiteCounts(
+  db: D1Database,
+  site: string,
+): Promise<{ days: Array<SiteCounts & { day: string }>; totals: SiteCounts }> {
   const { results } = await db
     .prepare(`SELECT day, ${COUNTERS.join(', ')} FROM site_stats WHERE site = ? ORDER BY day`)
     .bind(site)

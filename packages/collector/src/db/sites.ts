@@ -19,7 +19,11 @@ export interface Quota {
  * 5,000 visitors a day sending 10 events each stays far below; one stranger with the site id stores at most
  * this much a day (the issue's path flood added 1.1 GB in 80 requests).
  */
-export const DEFAULT_QUOTA: Quota = { events_per_day: 50_000, bytes_per_day: 25_000_000, events_per_visitor_per_day: 1_000 };
+export const DEFAULT_QUOTA: Quota = {
+  events_per_day: 50_000,
+  bytes_per_day: 25_000_000,
+  events_per_visitor_per_day: 1_000,
+};
 
 /** Default minutes without cart activity before a cart counts as abandoned. */
 const DEFAULT_ABANDON_AFTER = 30;

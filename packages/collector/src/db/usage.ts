@@ -23,7 +23,9 @@ export async function readUsage(db: D1Database, site: string, day: string, visit
   const [totals, perVisitor] = await db.batch<Record<string, unknown>>([
     db.prepare('SELECT events, bytes FROM site_stats WHERE site = ?1 AND day = ?2').bind(site, day),
     db
-      .prepare('SELECT visitor, events FROM visitor_days WHERE site = ?1 AND day = ?2 AND visitor IN (SELECT value FROM json_each(?3))')
+      .prepare(
+        'SELECT visitor, events FROM visitor_days WHERE site = ?1 AND day = ?2 AND visitor IN (SELECT value FROM json_each(?3))',
+      )
       .bind(site, day, JSON.stringify(visitors)),
   ]);
   const t = (totals!.results[0] ?? {}) as { events?: number; bytes?: number };
@@ -38,7 +40,12 @@ export async function readUsage(db: D1Database, site: string, day: string, visit
  * stores, so a resent batch is not counted twice. The first deletes the site's per-visitor counts of
  * earlier days (only today's are read): a seek that finds nothing but on a site's first batch of a day.
  */
-export function addUsageStatements(db: D1Database, site: string, day: string, rows: CountedRow[]): D1PreparedStatement[] {
+export function addUsageStatements(
+  db: D1Database,
+  site: string,
+  day: string,
+  rows: CountedRow[],
+): D1PreparedStatement[] {
   const out = [db.prepare('DELETE FROM visitor_days WHERE site = ?1 AND day < ?2').bind(site, day)];
   const isNew = `NOT EXISTS (SELECT 1 FROM events AS e WHERE e.site = ?1 AND e.id = json_extract(j.value, '$[0]'))`;
   for (let i = 0; i < rows.length; i += ENTRIES_PER_STATEMENT) {

@@ -8,7 +8,20 @@ import { deriveVisitor } from './index.ts';
 import type { StoredEvent } from './types.ts';
 
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
-const TYPES = ['page_view', 'page_view', 'page_view', 'page_leave', 'view_item', 'add_to_cart', 'remove_from_cart', 'begin_checkout', 'purchase', 'form_start', 'form_abandon', 'newsletter_signup'];
+const TYPES = [
+  'page_view',
+  'page_view',
+  'page_view',
+  'page_leave',
+  'view_item',
+  'add_to_cart',
+  'remove_from_cart',
+  'begin_checkout',
+  'purchase',
+  'form_start',
+  'form_abandon',
+  'newsletter_signup',
+];
 
 /** A visitor's events: random types, stages, sessions and gaps (`minGap` 0 makes ties on time). */
 const journey = (minGap: number) =>
@@ -110,7 +123,10 @@ describe('derivation is independent of arrival order', () => {
             const events = toEvents(visitor, steps, Date.now() - 86_400_000);
             for (const batch of split(events, cuts)) await send(inOrder.id, batch);
 
-            const batches = fc.sample(fc.shuffledSubarray(split(events, cuts), { minLength: split(events, cuts).length }), { numRuns: 1, seed })[0]!;
+            const batches = fc.sample(
+              fc.shuffledSubarray(split(events, cuts), { minLength: split(events, cuts).length }),
+              { numRuns: 1, seed },
+            )[0]!;
             // At-least-once delivery: a batch may arrive twice.
             if (resend) batches.push(batches[0]!);
             for (const batch of batches) await send(shuffled.id, batch);

@@ -70,7 +70,11 @@ export function foldCarts(
   let lastPurchase: number | null = null;
 
   for (const e of events) {
-    while (t < transitions.length && transitions[t]!.time <= e.time && (transitions[t]!.time < e.time || transitions[t]!.event_id <= e.id)) {
+    while (
+      t < transitions.length &&
+      transitions[t]!.time <= e.time &&
+      (transitions[t]!.time < e.time || transitions[t]!.event_id <= e.id)
+    ) {
       const tr = transitions[t++]!;
       if (!entered.has(tr.to_index)) entered.set(tr.to_index, tr.time);
     }
@@ -81,13 +85,26 @@ export function foldCarts(
     }
     if (!open && OPENS.has(e.type)) {
       open = {
-        row: { event_id: e.id, session: e.session, started_at: e.time, last_activity: e.time, checkout_at: null, purchased_at: null, quantity: 0, value: 0, currency: null, exit_path: null, exit_stage: null },
+        row: {
+          event_id: e.id,
+          session: e.session,
+          started_at: e.time,
+          last_activity: e.time,
+          checkout_at: null,
+          purchased_at: null,
+          quantity: 0,
+          value: 0,
+          currency: null,
+          exit_path: null,
+          exit_stage: null,
+        },
         lines: new Map(),
         lastSession: e.session,
       };
       carts.push(open.row);
       // A buy-now flow carries its items on the checkout or purchase event itself.
-      if (e.type !== 'add_to_cart') for (const l of linesOf(e)) open.lines.set(l.key, { price: l.price, quantity: l.quantity });
+      if (e.type !== 'add_to_cart')
+        for (const l of linesOf(e)) open.lines.set(l.key, { price: l.price, quantity: l.quantity });
     }
     if (!open) continue;
     if (e.currency) open.row.currency = e.currency;

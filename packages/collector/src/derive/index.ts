@@ -30,7 +30,11 @@ export function deriveVisitor(events: StoredEvent[]): VisitorDerived {
  * Recomputes the derived rows of these visitors from all their stored events, so the result
  * is the same whatever order their events arrived in. Called by ingestion after each insert.
  */
-export async function deriveVisitors(db: D1Database, site: Pick<Site, 'id' | 'stages'>, visitors: string[]): Promise<void> {
+export async function deriveVisitors(
+  db: D1Database,
+  site: Pick<Site, 'id' | 'stages'>,
+  visitors: string[],
+): Promise<void> {
   const unique = [...new Set(visitors)];
   for (let i = 0; i < unique.length; i += VISITORS_PER_ROUND) {
     await deriveRound(db, site, unique.slice(i, i + VISITORS_PER_ROUND));
@@ -50,7 +54,10 @@ async function deriveRound(db: D1Database, site: Pick<Site, 'id' | 'stages'>, vi
     // could have finished before ours and been overwritten by our older view. The highest seq,
     // read in the same transaction right after our writes, tells; then we derive again.
     const checks = maxSeqStatements(db, site.id, visitors);
-    const results = await db.batch<{ m: number | null }>([...replaceStatements(db, site.id, site.stages, derived), ...checks]);
+    const results = await db.batch<{ m: number | null }>([
+      ...replaceStatements(db, site.id, site.stages, derived),
+      ...checks,
+    ]);
     const latest = Math.max(0, ...results.slice(results.length - checks.length).map((r) => r.results[0]?.m ?? 0));
     if (latest <= seen) return;
   }

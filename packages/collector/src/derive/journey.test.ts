@@ -19,11 +19,14 @@ const ev = (time: number, type: string, stage_index: number, extra: Partial<Stor
   transaction_id: null,
   ...extra,
 });
-const moves = (events: StoredEvent[]) => deriveVisitor(events).transitions.map((t) => [t.from_index, t.to_index, t.since_ms]);
+const moves = (events: StoredEvent[]) =>
+  deriveVisitor(events).transitions.map((t) => [t.from_index, t.to_index, t.since_ms]);
 
 describe('stage transitions', () => {
   it('moves on page views, forward, skipping and backward, with the time spent before each move', () => {
-    expect(moves([ev(0, 'page_view', 0), ev(1000, 'page_view', 2), ev(1500, 'page_view', 2), ev(4000, 'page_view', 1)])).toEqual([
+    expect(
+      moves([ev(0, 'page_view', 0), ev(1000, 'page_view', 2), ev(1500, 'page_view', 2), ev(4000, 'page_view', 1)]),
+    ).toEqual([
       [null, 0, null],
       [0, 2, 1000],
       [2, 1, 3000],
@@ -47,7 +50,13 @@ describe('stage transitions', () => {
   });
 
   it('knows, for each move, when the visitor next reached the following stage and any later stage', () => {
-    const t = deriveVisitor([ev(0, 'page_view', 0), ev(10, 'page_view', 2), ev(30, 'page_view', 1), ev(70, 'page_view', 2), ev(100, 'page_view', 3)]).transitions;
+    const t = deriveVisitor([
+      ev(0, 'page_view', 0),
+      ev(10, 'page_view', 2),
+      ev(30, 'page_view', 1),
+      ev(70, 'page_view', 2),
+      ev(100, 'page_view', 3),
+    ]).transitions;
     expect(t.map((m) => [m.to_index, m.next_ms, m.onward_ms])).toEqual([
       [0, 30, 10], // stage 1 first reached at 30; a later stage (2) already at 10
       [2, 90, 90], // stage 3 at 100
@@ -58,7 +67,13 @@ describe('stage transitions', () => {
   });
 
   it("judges an event against its own session's page", () => {
-    expect(moves([ev(0, 'page_view', 1, { session: 'a' }), ev(10, 'page_view', 2, { session: 'b' }), ev(20, 'signup', 1, { session: 'a' })])).toEqual([
+    expect(
+      moves([
+        ev(0, 'page_view', 1, { session: 'a' }),
+        ev(10, 'page_view', 2, { session: 'b' }),
+        ev(20, 'signup', 1, { session: 'a' }),
+      ]),
+    ).toEqual([
       [null, 1, null],
       [1, 2, 10],
     ]);

@@ -137,8 +137,9 @@ function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageA
     // An exit: the session's last page, after which no later stage was reached in that session.
     // A purchase makes the visitor a customer (DESIGN: retention from then on): a later stage too.
     const progressed =
-      (moves.get(session) ?? []).some((t) => t.time >= last.time && t.event_id !== last.event_id && t.to_index > last.journey_index) ||
-      (lastPurchase.get(session) ?? -Infinity) >= last.time;
+      (moves.get(session) ?? []).some(
+        (t) => t.time >= last.time && t.event_id !== last.event_id && t.to_index > last.journey_index,
+      ) || (lastPurchase.get(session) ?? -Infinity) >= last.time;
     if (!progressed) last.is_exit = 1;
     pageViews.push(...views);
   }

@@ -16,7 +16,15 @@ const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy
 const steps = (minGap: number) =>
   fc.array(
     fc.record({
-      type: fc.constantFrom('page_view', 'page_view', 'page_view', 'page_leave', 'add_to_cart', 'newsletter_signup', 'purchase'),
+      type: fc.constantFrom(
+        'page_view',
+        'page_view',
+        'page_view',
+        'page_leave',
+        'add_to_cart',
+        'newsletter_signup',
+        'purchase',
+      ),
       stage: fc.constantFrom(...STAGES),
       session: fc.constantFrom('s1', 's2', 's3'),
       // Few pages, some declared under two stages: views of the same page repeat, with and without the same stage.
@@ -31,7 +39,15 @@ type Step = { type: string; stage: string; session: string; page: string; gap: n
 function toWire(visitor: string, list: Step[], start: number): WireEvent[] {
   let t = start;
   return list.map((s, i) =>
-    wire({ visitor, session: s.session, ts: (t += s.gap), type: s.type, stage: s.stage, path: `/${s.page}`, ...(s.type === 'purchase' ? { transaction_id: `t${i}`, value: 5 } : {}) }),
+    wire({
+      visitor,
+      session: s.session,
+      ts: (t += s.gap),
+      type: s.type,
+      stage: s.stage,
+      path: `/${s.page}`,
+      ...(s.type === 'purchase' ? { transaction_id: `t${i}`, value: 5 } : {}),
+    }),
   );
 }
 
@@ -51,7 +67,7 @@ const toStored = (e: WireEvent, seq: number): StoredEvent => ({
 });
 
 describe('previous rows of the same kind', () => {
-  it('point at the visitor\'s previous page view (any, same stage, same page) and previous move (into the stage, same pair)', () => {
+  it("point at the visitor's previous page view (any, same stage, same page) and previous move (into the stage, same pair)", () => {
     fc.assert(
       fc.property(steps(0), (list) => {
         const events = toWire('v', list, 1_763_000_000_000).map(toStored);
@@ -64,11 +80,23 @@ describe('previous rows of the same kind', () => {
           const before = views.slice(0, i);
           expect(p.prev_view).toBe(before.at(-1)?.time ?? null);
           expect(p.prev_stage_view).toBe(before.filter((e) => e.stage_index === p.stage_index).at(-1)?.time ?? null);
-          expect(p.prev_path_view).toBe(before.filter((e) => e.stage_index === p.stage_index && e.path === p.path).at(-1)?.time ?? null);
+          expect(p.prev_path_view).toBe(
+            before.filter((e) => e.stage_index === p.stage_index && e.path === p.path).at(-1)?.time ?? null,
+          );
         }
         derived.transitions.forEach((t, i) => {
-          expect(t.prev_entry).toBe(derived.transitions.slice(0, i).filter((e) => e.to_index === t.to_index).at(-1)?.time ?? null);
-          expect(t.prev_pair).toBe(derived.transitions.slice(0, i).filter((e) => e.to_index === t.to_index && e.from_index === t.from_index).at(-1)?.time ?? null);
+          expect(t.prev_entry).toBe(
+            derived.transitions
+              .slice(0, i)
+              .filter((e) => e.to_index === t.to_index)
+              .at(-1)?.time ?? null,
+          );
+          expect(t.prev_pair).toBe(
+            derived.transitions
+              .slice(0, i)
+              .filter((e) => e.to_index === t.to_index && e.from_index === t.from_index)
+              .at(-1)?.time ?? null,
+          );
         });
         // Each purchase's nearest page views: the last at or before it, the first after it.
         for (const p of derived.purchases) {
@@ -91,45 +119,60 @@ describe('previous rows of the same kind', () => {
     let run = 0;
     it('equal, after shuffled batches, what the migration computes over the stored rows (LAG in time, event id order)', async () => {
       await fc.assert(
-        fc.asyncProperty(steps(1_000), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0 }), async (list, parts, seed) => {
-          const visitor = `pv${++run}`;
-          const events = toWire(visitor, list, Date.now() - 86_400_000);
-          const size = Math.ceil(events.length / parts);
-          const batches = Array.from({ length: parts }, (_, i) => events.slice(i * size, (i + 1) * size)).filter((b) => b.length);
-          const order = fc.sample(fc.shuffledSubarray(batches, { minLength: batches.length }), { numRuns: 1, seed })[0]!;
-          for (const batch of order) await send(site.id, batch);
+        fc.asyncProperty(
+          steps(1_000),
+          fc.integer({ min: 1, max: 5 }),
+          fc.integer({ min: 0 }),
+          async (list, parts, seed) => {
+            const visitor = `pv${++run}`;
+            const events = toWire(visitor, list, Date.now() - 86_400_000);
+            const size = Math.ceil(events.length / parts);
+            const batches = Array.from({ length: parts }, (_, i) => events.slice(i * size, (i + 1) * size)).filter(
+              (b) => b.length,
+            );
+            const order = fc.sample(fc.shuffledSubarray(batches, { minLength: batches.length }), {
+              numRuns: 1,
+              seed,
+            })[0]!;
+            for (const batch of order) await send(site.id, batch);
 
-          const views = await env.DB.prepare(
-            `SELECT prev_view, prev_stage_view, prev_path_view,
+            const views = await env.DB.prepare(
+              `SELECT prev_view, prev_stage_view, prev_path_view,
                     LAG(time) OVER (ORDER BY time, event_id) AS want_view,
                     LAG(time) OVER (PARTITION BY stage_index ORDER BY time, event_id) AS want_stage_view,
                     LAG(time) OVER (PARTITION BY path, stage_index ORDER BY time, event_id) AS want_path_view
                FROM page_views WHERE site = ? AND visitor = ?`,
-          )
-            .bind(site.id, visitor)
-            .all<Record<string, number | null>>();
-          for (const r of views.results) expect([r.prev_view, r.prev_stage_view, r.prev_path_view]).toEqual([r.want_view, r.want_stage_view, r.want_path_view]);
-          expect(views.results.length).toBe(list.filter((s) => s.type === 'page_view').length);
+            )
+              .bind(site.id, visitor)
+              .all<Record<string, number | null>>();
+            for (const r of views.results)
+              expect([r.prev_view, r.prev_stage_view, r.prev_path_view]).toEqual([
+                r.want_view,
+                r.want_stage_view,
+                r.want_path_view,
+              ]);
+            expect(views.results.length).toBe(list.filter((s) => s.type === 'page_view').length);
 
-          const moves = await env.DB.prepare(
-            `SELECT prev_entry, prev_pair, LAG(time) OVER (PARTITION BY to_index ORDER BY time, event_id) AS want,
+            const moves = await env.DB.prepare(
+              `SELECT prev_entry, prev_pair, LAG(time) OVER (PARTITION BY to_index ORDER BY time, event_id) AS want,
                     LAG(time) OVER (PARTITION BY from_index, to_index ORDER BY time, event_id) AS want_pair
                FROM transitions WHERE site = ? AND visitor = ?`,
-          )
-            .bind(site.id, visitor)
-            .all<Record<string, number | null>>();
-          for (const r of moves.results) expect([r.prev_entry, r.prev_pair]).toEqual([r.want, r.want_pair]);
+            )
+              .bind(site.id, visitor)
+              .all<Record<string, number | null>>();
+            for (const r of moves.results) expect([r.prev_entry, r.prev_pair]).toEqual([r.want, r.want_pair]);
 
-          const buys = await env.DB.prepare(
-            `SELECT view_before, view_after,
+            const buys = await env.DB.prepare(
+              `SELECT view_before, view_after,
                     (SELECT MAX(v.time) FROM page_views v WHERE v.site = p.site AND v.visitor = p.visitor AND v.time <= p.time) AS want_before,
                     (SELECT MIN(v.time) FROM page_views v WHERE v.site = p.site AND v.visitor = p.visitor AND v.time > p.time) AS want_after
                FROM purchases p WHERE site = ? AND visitor = ?`,
-          )
-            .bind(site.id, visitor)
-            .all<Record<string, number | null>>();
-          for (const r of buys.results) expect([r.view_before, r.view_after]).toEqual([r.want_before, r.want_after]);
-        }),
+            )
+              .bind(site.id, visitor)
+              .all<Record<string, number | null>>();
+            for (const r of buys.results) expect([r.view_before, r.view_after]).toEqual([r.want_before, r.want_after]);
+          },
+        ),
         { numRuns: 20 },
       );
     });

@@ -17,7 +17,11 @@ export function chunk<T>(list: T[], size: number): T[][] {
 }
 
 /** Every stored event of these visitors, grouped by visitor (one statement per 99 visitors). */
-export async function loadEvents(db: D1Database, site: string, visitors: string[]): Promise<Map<string, StoredEvent[]>> {
+export async function loadEvents(
+  db: D1Database,
+  site: string,
+  visitors: string[],
+): Promise<Map<string, StoredEvent[]>> {
   const byVisitor = new Map<string, StoredEvent[]>(visitors.map((v) => [v, []]));
   const statements = chunk(visitors, MAX_PARAMS - 1).map((part) =>
     db
@@ -29,7 +33,10 @@ export async function loadEvents(db: D1Database, site: string, visitors: string[
       )
       .bind(site, ...part),
   );
-  const results = statements.length === 1 ? [await statements[0]!.all<StoredEvent & { visitor: string }>()] : await db.batch<StoredEvent & { visitor: string }>(statements);
+  const results =
+    statements.length === 1
+      ? [await statements[0]!.all<StoredEvent & { visitor: string }>()]
+      : await db.batch<StoredEvent & { visitor: string }>(statements);
   for (const r of results) for (const row of r.results) byVisitor.get(row.visitor)?.push(row);
   return byVisitor;
 }
@@ -40,7 +47,9 @@ export function maxSeqStatements(db: D1Database, site: string, visitors: string[
     // INDEXED BY: without statistics SQLite answers MAX(seq) by walking the export index (site, seq) backwards until
     // one of these visitors shows up: fast for visitors who just posted, half the table for one not seen lately.
     db
-      .prepare(`SELECT MAX(seq) AS m FROM events INDEXED BY events_site_visitor_time WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`)
+      .prepare(
+        `SELECT MAX(seq) AS m FROM events INDEXED BY events_site_visitor_time WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`,
+      )
       .bind(site, ...part),
   );
 }
@@ -147,16 +156,26 @@ export function replaceStatements(
 ): D1PreparedStatement[] {
   const visitors = [...derived.keys()];
   const parts = chunk(visitors, MAX_PARAMS - 1);
-  const rollups = (part: string[], sign: 1 | -1) => [pageViewHours(db, site, part, sign), pageDays(db, site, part, sign), entryHours(db, site, part, sign), pairHours(db, site, part, sign)];
+  const rollups = (part: string[], sign: 1 | -1) => [
+    pageViewHours(db, site, part, sign),
+    pageDays(db, site, part, sign),
+    entryHours(db, site, part, sign),
+    pairHours(db, site, part, sign),
+  ];
   const out: D1PreparedStatement[] = parts.flatMap((part) => rollups(part, -1));
   for (const part of parts) {
     const marks = part.map(() => '?').join(',');
-    for (const table of TABLES) out.push(db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor IN (${marks})`).bind(site, ...part));
+    for (const table of TABLES)
+      out.push(db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor IN (${marks})`).bind(site, ...part));
   }
   const rows: Record<DerivedTable, unknown[][]> = { transitions: [], page_views: [], carts: [], purchases: [] };
   // Each row as the JSON array of its table's columns (schema.ts), site and visitor first.
   const add = (table: DerivedTable, visitor: string, row: object) =>
-    rows[table].push(DERIVED[table].map((c) => (c === 'site' ? site : c === 'visitor' ? visitor : ((row as Record<string, unknown>)[c] ?? null))));
+    rows[table].push(
+      DERIVED[table].map((c) =>
+        c === 'site' ? site : c === 'visitor' ? visitor : ((row as Record<string, unknown>)[c] ?? null),
+      ),
+    );
   for (const [visitor, d] of derived) {
     for (const t of d.transitions) {
       const from_stage = t.from_index === null ? null : (stages[t.from_index] ?? String(t.from_index));

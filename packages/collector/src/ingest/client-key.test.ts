@@ -12,7 +12,8 @@ describe('rate limit subject', () => {
     expect(rateLimitSubject('::ffff:198.51.100.7')).toBe('198.51.100.7');
     expect(rateLimitSubject('198.51.100.7')).toBe('198.51.100.7');
     expect(rateLimitSubject('')).toBe('');
-    for (const odd of ['1:2:3', '1::2::3', 'gggg::1', '1:2:3:4:5:6:7:8:9', '::ffff:300.1.1.1']) expect(rateLimitSubject(odd)).toBe(odd);
+    for (const odd of ['1:2:3', '1::2::3', 'gggg::1', '1:2:3:4:5:6:7:8:9', '::ffff:300.1.1.1'])
+      expect(rateLimitSubject(odd)).toBe(odd);
   });
 
   it('gives two addresses of one /64 the same key, and another /64 or another site a different one', async () => {

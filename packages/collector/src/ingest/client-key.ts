@@ -40,8 +40,12 @@ export function rateLimitSubject(address: string): string {
   if (!address.includes(':')) return address;
   const g = ipv6Groups(address);
   if (!g) return address;
-  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return [g[6]! >> 8, g[6]! & 255, g[7]! >> 8, g[7]! & 255].join('.');
-  return `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`;
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)
+    return [g[6]! >> 8, g[6]! & 255, g[7]! >> 8, g[7]! & 255].join('.');
+  return `${g
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(':')}::/64`;
 }
 
 /** Rate-limiter key of a (scope, client) pair, scope a site id or a route family: a hash, so the limiter never sees the address either. */
@@ -54,6 +58,11 @@ export function rateLimitKey(scope: string, address: string): Promise<string> {
  * The same browser gets the same id all day on one site, a different one on another site or day,
  * and once the salt is deleted nobody can recompute it.
  */
-export async function cookielessVisitor(salt: string, site: string, address: string, userAgent: string): Promise<string> {
+export async function cookielessVisitor(
+  salt: string,
+  site: string,
+  address: string,
+  userAgent: string,
+): Promise<string> {
   return `c-${(await hashParts('visitor', salt, site, address, userAgent)).slice(0, 32)}`;
 }

@@ -7,48 +7,100 @@ import { report, wire } from '../../test/test-support.ts';
 import { fitQuota, secondsToNextUtcDay } from './quota.ts';
 
 const admin = (path: string, method = 'GET', body?: unknown) =>
-  call(`/v1/admin/sites/${path}`, { method, headers: { authorization: `Bearer ${ADMIN}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+  call(`/v1/admin/sites/${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 const batch = (site: string, events: unknown[]) => ({ v: 1, site, sent_at: Date.now(), events });
-const stored = async (site: string) => (await env.DB.prepare('SELECT count(*) AS n FROM events WHERE site = ?').bind(site).first<{ n: number }>())!.n;
-const totals = async (site: string) => ((await (await admin(site)).json()) as { ingestion: { totals: Record<string, number> } }).ingestion.totals;
+const stored = async (site: string) =>
+  (await env.DB.prepare('SELECT count(*) AS n FROM events WHERE site = ?').bind(site).first<{ n: number }>())!.n;
+const totals = async (site: string) =>
+  ((await (await admin(site)).json()) as { ingestion: { totals: Record<string, number> } }).ingestion.totals;
 
 describe('site options', () => {
   it('shows the default options and quotas of a new site, and changes each with PATCH', async () => {
     const { id } = await registerSite();
-    expect(await (await admin(id)).json()).toMatchObject({ retention_days: null, abandon_after: 30, require_ingest_key: true, quota: DEFAULT_QUOTA });
-    const res = await admin(id, 'PATCH', { retention_days: 400, abandon_after: 0.5, require_ingest_key: false, quota: { events_per_day: 10, bytes_per_day: 0 } });
+    expect(await (await admin(id)).json()).toMatchObject({
+      retention_days: null,
+      abandon_after: 30,
+      require_ingest_key: true,
+      quota: DEFAULT_QUOTA,
+    });
+    const res = await admin(id, 'PATCH', {
+      retention_days: 400,
+      abandon_after: 0.5,
+      require_ingest_key: false,
+      quota: { events_per_day: 10, bytes_per_day: 0 },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       retention_days: 400,
       abandon_after: 0.5,
       require_ingest_key: false,
-      quota: { events_per_day: 10, bytes_per_day: 0, events_per_visitor_per_day: DEFAULT_QUOTA.events_per_visitor_per_day },
+      quota: {
+        events_per_day: 10,
+        bytes_per_day: 0,
+        events_per_visitor_per_day: DEFAULT_QUOTA.events_per_visitor_per_day,
+      },
     });
     // Each option alone; the others stay. null clears the retention.
-    expect(await (await admin(id, 'PATCH', { retention_days: null })).json()).toMatchObject({ retention_days: null, abandon_after: 0.5, quota: { events_per_day: 10 } });
+    expect(await (await admin(id, 'PATCH', { retention_days: null })).json()).toMatchObject({
+      retention_days: null,
+      abandon_after: 0.5,
+      quota: { events_per_day: 10 },
+    });
   });
 
   it('refuses malformed options with 400 invalid-site-config and changes nothing', async () => {
     const { id } = await registerSite();
     const bad = [
-      { retention_days: 0 }, { retention_days: 1.5 }, { retention_days: '30' }, { retention_days: 36_501 },
-      { abandon_after: 0 }, { abandon_after: -1 }, { abandon_after: '30' }, { abandon_after: 525_601 }, { abandon_after: null },
-      { require_ingest_key: 'yes' }, { require_ingest_key: null },
-      { quota: [] }, { quota: null }, { quota: 5 }, { quota: { events_per_day: -1 } }, { quota: { events_per_day: 1.5 } },
-      { quota: { bytes_per_day: '1000' } }, { quota: { events_per_visitor_per_day: 1e10 } }, { quota: { events: 5 } },
-      { quota: { events_per_day: 5, __proto__x: 1 } }, { quota: { events_per_day: Number.MAX_SAFE_INTEGER + 2 } },
+      { retention_days: 0 },
+      { retention_days: 1.5 },
+      { retention_days: '30' },
+      { retention_days: 36_501 },
+      { abandon_after: 0 },
+      { abandon_after: -1 },
+      { abandon_after: '30' },
+      { abandon_after: 525_601 },
+      { abandon_after: null },
+      { require_ingest_key: 'yes' },
+      { require_ingest_key: null },
+      { quota: [] },
+      { quota: null },
+      { quota: 5 },
+      { quota: { events_per_day: -1 } },
+      { quota: { events_per_day: 1.5 } },
+      { quota: { bytes_per_day: '1000' } },
+      { quota: { events_per_visitor_per_day: 1e10 } },
+      { quota: { events: 5 } },
+      { quota: { events_per_day: 5, __proto__x: 1 } },
+      { quota: { events_per_day: Number.MAX_SAFE_INTEGER + 2 } },
     ];
     for (const body of bad) {
       const res = await admin(id, 'PATCH', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(await res.json()).toEqual({ error: 'invalid-site-config' });
     }
-    expect(await (await admin(id)).json()).toMatchObject({ retention_days: null, abandon_after: 30, require_ingest_key: true, quota: DEFAULT_QUOTA });
+    expect(await (await admin(id)).json()).toMatchObject({
+      retention_days: null,
+      abandon_after: 30,
+      require_ingest_key: true,
+      quota: DEFAULT_QUOTA,
+    });
   });
 
   it("uses the site's abandon_after when the query gives none", async () => {
     const site = await registerSite();
-    const cart = wire({ type: 'add_to_cart', ts: Date.now() - 5 * 60_000, stage: 'decision', visitor: 'v1', session: 's1', items: [{ item_id: 'mug', price: 5, quantity: 1 }], currency: 'EUR' });
+    const cart = wire({
+      type: 'add_to_cart',
+      ts: Date.now() - 5 * 60_000,
+      stage: 'decision',
+      visitor: 'v1',
+      session: 's1',
+      items: [{ item_id: 'mug', price: 5, quantity: 1 }],
+      currency: 'EUR',
+    });
     expect((await postEvents(batch(site.id, [cart]))).status).toBe(200);
     expect((await report(site, 'carts')).carts).toMatchObject({ open: 1, abandoned: 0 });
     await admin(site.id, 'PATCH', { abandon_after: 2 });
@@ -70,8 +122,15 @@ describe('daily quotas', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
     const retry = Number(res.headers.get('retry-after'));
     expect(Math.abs(retry - secondsToNextUtcDay(Date.now()))).toBeLessThanOrEqual(2);
-    const kept = await env.DB.prepare('SELECT id FROM events WHERE site = ? AND id IN (?, ?, ?, ?)').bind(id, ...straddling.map((e) => e.id)).all<{ id: string }>();
-    expect(kept.results.map((r) => r.id).sort()).toEqual(straddling.slice(0, 2).map((e) => e.id).sort());
+    const kept = await env.DB.prepare('SELECT id FROM events WHERE site = ? AND id IN (?, ?, ?, ?)')
+      .bind(id, ...straddling.map((e) => e.id))
+      .all<{ id: string }>();
+    expect(kept.results.map((r) => r.id).sort()).toEqual(
+      straddling
+        .slice(0, 2)
+        .map((e) => e.id)
+        .sort(),
+    );
     // The script resends the whole batch: nothing stored twice, nothing counted twice.
     expect((await postEvents(batch(id, straddling))).status).toBe(429);
     expect(await stored(id)).toBe(5);
@@ -83,7 +142,11 @@ describe('daily quotas', () => {
     await admin(id, 'PATCH', { quota: { bytes_per_day: 2_000 } });
     const events = freshEvents(20);
     expect((await postEvents(batch(id, events))).status).toBe(429);
-    const { n, bytes } = (await env.DB.prepare('SELECT count(*) AS n, SUM(length(CAST(data AS BLOB))) AS bytes FROM events WHERE site = ?').bind(id).first<{ n: number; bytes: number }>())!;
+    const { n, bytes } = (await env.DB.prepare(
+      'SELECT count(*) AS n, SUM(length(CAST(data AS BLOB))) AS bytes FROM events WHERE site = ?',
+    )
+      .bind(id)
+      .first<{ n: number; bytes: number }>())!;
     expect(n).toBeGreaterThan(0);
     expect(n).toBeLessThan(20);
     expect(bytes).toBeLessThanOrEqual(2_000);
@@ -97,8 +160,15 @@ describe('daily quotas', () => {
     const light = freshEvents(2, 'v-light');
     const res = await postEvents(batch(id, [heavy[0], light[0], ...heavy.slice(1), light[1]]));
     expect(res.status).toBe(429);
-    const { results } = await env.DB.prepare('SELECT visitor, count(*) AS n FROM events WHERE site = ? GROUP BY visitor ORDER BY visitor').bind(id).all();
-    expect(results).toEqual([{ visitor: 'v-heavy', n: 3 }, { visitor: 'v-light', n: 2 }]);
+    const { results } = await env.DB.prepare(
+      'SELECT visitor, count(*) AS n FROM events WHERE site = ? GROUP BY visitor ORDER BY visitor',
+    )
+      .bind(id)
+      .all();
+    expect(results).toEqual([
+      { visitor: 'v-heavy', n: 3 },
+      { visitor: 'v-light', n: 2 },
+    ]);
     // The next batch of the heavy visitor is refused whole; the light one still sends.
     expect((await postEvents(batch(id, freshEvents(1, 'v-heavy')))).status).toBe(429);
     expect((await postEvents(batch(id, freshEvents(1, 'v-light')))).status).toBe(200);
@@ -117,7 +187,11 @@ describe('daily quotas', () => {
 
   it('bounds a path flood with the default quotas: 80 batches of 500 page views with 1,700-character paths', () => {
     const path = `/${'p'.repeat(1_700)}`;
-    const rows = Array.from({ length: 80 * 500 }, (_, i) => ({ id: `e${i}`, visitor: `v${i % 500}`, bytes: path.length + 250 }));
+    const rows = Array.from({ length: 80 * 500 }, (_, i) => ({
+      id: `e${i}`,
+      visitor: `v${i % 500}`,
+      bytes: path.length + 250,
+    }));
     const { fits } = fitQuota(rows, { events: 0, bytes: 0, visitors: new Map() }, DEFAULT_QUOTA);
     const kept = rows.filter((_, i) => fits[i]);
     expect(kept.reduce((n, r) => n + r.bytes, 0)).toBeLessThanOrEqual(DEFAULT_QUOTA.bytes_per_day);

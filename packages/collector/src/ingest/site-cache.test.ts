@@ -54,7 +54,9 @@ describe('the ingestion site cache', () => {
     const { id } = await registerSite();
     expect((await postEvents(batch(id))).status).toBe(200);
     await env.DB.prepare('UPDATE sites SET bot_filter = 0 WHERE id = ?').bind(id).run();
-    const res = await postEvents(batch(id), { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/140.0.0.0 Safari/537.36' });
+    const res = await postEvents(batch(id), {
+      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/140.0.0.0 Safari/537.36',
+    });
     expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
   });
 

@@ -4,19 +4,23 @@ import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/h
 import { OUTBOX_CAP } from '@parcours/protocol';
 import { utcDay } from './store-batch.ts';
 
-const HEADLESS = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0.0.0 Safari/537.36';
+const HEADLESS =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0.0.0 Safari/537.36';
 const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0';
 
 async function visitors(site: string): Promise<string[]> {
-  const { results } = await env.DB.prepare('SELECT visitor, data FROM events WHERE site = ? ORDER BY seq').bind(site).all<{ visitor: string; data: string }>();
+  const { results } = await env.DB.prepare('SELECT visitor, data FROM events WHERE site = ? ORDER BY seq')
+    .bind(site)
+    .all<{ visitor: string; data: string }>();
   for (const r of results) expect(JSON.parse(r.data).visitor).toBe(r.visitor);
   return results.map((r) => r.visitor);
 }
 
 async function ingestion(site: string) {
   const res = await call(`/v1/admin/sites/${site}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  return ((await res.json()) as { ingestion: { totals: Record<string, number>; days: Array<{ day: string }> } }).ingestion;
+  return ((await res.json()) as { ingestion: { totals: Record<string, number>; days: Array<{ day: string }> } })
+    .ingestion;
 }
 
 describe('bot and crawler traffic', () => {
@@ -24,12 +28,23 @@ describe('bot and crawler traffic', () => {
     const { id, ingestKey } = await registerSite();
     const agents = [HEADLESS, 'Googlebot/2.1 (+http://www.google.com/bot.html)', 'curl/8.5.0', 'python-requests/2.32'];
     for (const ua of agents) {
-      const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), events: [...freshEvents(3), 'junk'] }, { 'user-agent': ua });
+      const res = await postEvents(
+        { v: 1, site: id, sent_at: Date.now(), events: [...freshEvents(3), 'junk'] },
+        { 'user-agent': ua },
+      );
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ accepted: 0, duplicates: 0, rejected: [{ index: 3, error: 'invalid-event' }], filtered: 3 });
+      expect(await res.json()).toEqual({
+        accepted: 0,
+        duplicates: 0,
+        rejected: [{ index: 3, error: 'invalid-event' }],
+        filtered: 3,
+      });
     }
     // Headless hint in the client hints, with an ordinary User-Agent.
-    const hinted = await postEvents({ v: 1, site: id, sent_at: Date.now(), events: freshEvents(2) }, { 'user-agent': CHROME, 'sec-ch-ua': '"HeadlessChrome";v="140"' });
+    const hinted = await postEvents(
+      { v: 1, site: id, sent_at: Date.now(), events: freshEvents(2) },
+      { 'user-agent': CHROME, 'sec-ch-ua': '"HeadlessChrome";v="140"' },
+    );
     expect(await hinted.json()).toMatchObject({ accepted: 0, filtered: 2 });
     expect(await visitors(id)).toEqual([]);
     expect((await ingestion(id)).totals).toMatchObject({ bot_events: 14, bot_batches: 5 });
@@ -41,14 +56,20 @@ describe('bot and crawler traffic', () => {
     });
     expect(await server.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     // A person's browser is stored.
-    const person = await postEvents({ v: 1, site: id, sent_at: Date.now(), events: freshEvents(2) }, { 'user-agent': CHROME });
+    const person = await postEvents(
+      { v: 1, site: id, sent_at: Date.now(), events: freshEvents(2) },
+      { 'user-agent': CHROME },
+    );
     expect(await person.json()).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
     expect((await visitors(id)).length).toBe(3);
   });
 
   it('stores headless traffic for a site registered with bot_filter off (end-to-end tests drive headless Chromium)', async () => {
     const { id } = await registerSite({ bot_filter: false });
-    const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), events: freshEvents(2) }, { 'user-agent': HEADLESS });
+    const res = await postEvents(
+      { v: 1, site: id, sent_at: Date.now(), events: freshEvents(2) },
+      { 'user-agent': HEADLESS },
+    );
     expect(await res.json()).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
     expect((await visitors(id)).length).toBe(2);
   });
@@ -61,7 +82,10 @@ describe('bot and crawler traffic', () => {
       body: JSON.stringify({ bot_filter: false }),
     });
     expect(await patch.json()).toMatchObject({ id, bot_filter: false, visitor_ids: 'client' });
-    const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), events: freshEvents(1) }, { 'user-agent': HEADLESS });
+    const res = await postEvents(
+      { v: 1, site: id, sent_at: Date.now(), events: freshEvents(1) },
+      { 'user-agent': HEADLESS },
+    );
     expect(await res.json()).toMatchObject({ accepted: 1 });
   });
 });
@@ -95,14 +119,19 @@ describe('dropped counts over the outbox cap', () => {
     const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 1e9, events: freshEvents(2) });
     expect(await res.json()).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
     expect((await ingestion(id)).totals.dropped).toBe(OUTBOX_CAP);
-    expect((await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: OUTBOX_CAP + 1, events: [] })).status).toBe(200);
+    expect(
+      (await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: OUTBOX_CAP + 1, events: [] })).status,
+    ).toBe(200);
     expect((await ingestion(id)).totals.dropped).toBe(2 * OUTBOX_CAP);
   });
 });
 
 describe('cookieless visitor ids', () => {
   const send = (site: string, ip: string, ua: string, visitor = 'v-client-made') =>
-    postEvents({ v: 1, site, sent_at: Date.now(), events: freshEvents(1, visitor) }, { 'cf-connecting-ip': ip, 'user-agent': ua });
+    postEvents(
+      { v: 1, site, sent_at: Date.now(), events: freshEvents(1, visitor) },
+      { 'cf-connecting-ip': ip, 'user-agent': ua },
+    );
 
   it('replaces the client visitor id by a salted hash: same browser same id, other browser or address another id, no address stored', async () => {
     const { id } = await registerSite({ visitor_ids: 'cookieless' });
@@ -130,7 +159,7 @@ describe('cookieless visitor ids', () => {
     expect((await visitors(one.id))[0]).not.toBe((await visitors(two.id))[0]);
   });
 
-  it('keeps one salt, today\'s: a new day makes a new salt and deletes the old ones, so ids rotate daily', async () => {
+  it("keeps one salt, today's: a new day makes a new salt and deletes the old ones, so ids rotate daily", async () => {
     const { id } = await registerSite({ visitor_ids: 'cookieless' });
     await send(id, '192.0.2.1', CHROME);
     const today = utcDay(Date.now());

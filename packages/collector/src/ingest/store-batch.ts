@@ -43,7 +43,12 @@ const utf8 = new TextEncoder();
  * seconds to the next UTC day: the script keeps the whole batch and resends it then, when the events
  * stored now are duplicates and the others fit a new day's quota.
  */
-export async function storeBatch(db: D1Database, site: IngestSite, batch: ParsedBatch, ctx: BatchContext): Promise<BatchReply> {
+export async function storeBatch(
+  db: D1Database,
+  site: IngestSite,
+  batch: ParsedBatch,
+  ctx: BatchContext,
+): Promise<BatchReply> {
   const day = utcDay(ctx.receivedAt);
   const rejected: Rejection[] = [...batch.rejected];
 
@@ -86,7 +91,8 @@ export async function storeBatch(db: D1Database, site: IngestSite, batch: Parsed
   const fittingEvents = validEvents.filter((_, i) => fits[i]);
   const stored = rows.map((row, i) => ({ ...row, event: fittingEvents[i]! }));
   const quotaCounts = { quota_events: over, quota_batches: over ? 1 : 0 };
-  const overQuota = (): never => fail(429, 'quota-exceeded', { 'retry-after': String(secondsToNextUtcDay(ctx.receivedAt)) });
+  const overQuota = (): never =>
+    fail(429, 'quota-exceeded', { 'retry-after': String(secondsToNextUtcDay(ctx.receivedAt)) });
   if (rows.length === 0) {
     // Nothing fits: the drop count rides with the batch when it is resent.
     await addSiteCounts(db, site.id, day, quotaCounts);
@@ -98,8 +104,22 @@ export async function storeBatch(db: D1Database, site: IngestSite, batch: Parsed
   // Derive even when everything was a duplicate: a resend after a failed derivation repairs it.
   // Counters first: the usage and drop statements count only ids not stored yet, so they must run before the insert.
   // The sessions' dimensions ride after the insert in the same transaction: stored exactly when their events are.
-  const counters = addUsageStatements(db, site.id, day, counted.filter((_, i) => fits[i]));
-  if (batch.dropped) counters.push(addDroppedIfNewStatement(db, site.id, day, batch.dropped, rows.map((r) => r.id)));
+  const counters = addUsageStatements(
+    db,
+    site.id,
+    day,
+    counted.filter((_, i) => fits[i]),
+  );
+  if (batch.dropped)
+    counters.push(
+      addDroppedIfNewStatement(
+        db,
+        site.id,
+        day,
+        batch.dropped,
+        rows.map((r) => r.id),
+      ),
+    );
   const refused = siteCountsStatement(db, site.id, day, quotaCounts);
   if (refused) counters.push(refused);
   const inserts = insertStatements(db, site.id, ctx.receivedAt, rows);
@@ -112,12 +132,29 @@ export async function storeBatch(db: D1Database, site: IngestSite, batch: Parsed
   const results = await carried.results().catch(() => null);
   if (results) {
     if (!derivation.ok) throw derivation.error;
-    const inserted = results.slice(counters.length, counters.length + inserts.length).reduce((n, r) => n + r.meta.changes, 0);
+    const inserted = results
+      .slice(counters.length, counters.length + inserts.length)
+      .reduce((n, r) => n + r.meta.changes, 0);
     if (over) overQuota();
-    return { accepted: inserted, duplicates: rows.length - inserted, rejected: rejected.sort((a, b) => a.index - b.index) };
+    return {
+      accepted: inserted,
+      duplicates: rows.length - inserted,
+      rejected: rejected.sort((a, b) => a.index - b.index),
+    };
   }
   // That batch failed, so nothing of it was stored: store the rows apart, where one bad row costs only itself.
-  const reply = await storeApart(db, site, day, batch, rows, counted.filter((_, i) => fits[i]), indexes, rejected, ctx.receivedAt, sessions);
+  const reply = await storeApart(
+    db,
+    site,
+    day,
+    batch,
+    rows,
+    counted.filter((_, i) => fits[i]),
+    indexes,
+    rejected,
+    ctx.receivedAt,
+    sessions,
+  );
   if (over) {
     await addSiteCounts(db, site.id, day, quotaCounts);
     overQuota();
@@ -129,7 +166,12 @@ export async function storeBatch(db: D1Database, site: IngestSite, batch: Parsed
  * The upserts of the dimensions of the batch's sessions: per session, its first page view here (else first
  * event) with this request's User-Agent families and country. The stored row keeps the first across batches.
  */
-function sessionStatements(db: D1Database, site: string, stored: Array<EventRow & { event: WireEvent }>, ctx: BatchContext): D1PreparedStatement[] {
+function sessionStatements(
+  db: D1Database,
+  site: string,
+  stored: Array<EventRow & { event: WireEvent }>,
+  ctx: BatchContext,
+): D1PreparedStatement[] {
   const request = { userAgent: ctx.userAgent, country: ctx.country ?? null };
   const candidates = sessionOpeners(stored).map((e) => ({
     visitor: e.visitor,
@@ -168,7 +210,10 @@ async function storeApart(
   rejected.sort((a, b) => a.index - b.index);
 
   // A resent batch (all duplicates) carries the same `dropped` again: count it only with new events.
-  await addSiteCounts(db, site.id, day, { dropped: result.inserted > 0 ? batch.dropped : 0, storage_failed: failed.size });
+  await addSiteCounts(db, site.id, day, {
+    dropped: result.inserted > 0 ? batch.dropped : 0,
+    storage_failed: failed.size,
+  });
 
   // Dimensions of the sessions of the rows stored (a session's candidate from a refused row is a rare approximation).
   if (result.inserted + result.duplicates > 0 && sessions.length) await db.batch(sessions);

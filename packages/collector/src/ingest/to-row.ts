@@ -13,7 +13,12 @@ function pathOf(url: string): string | null {
 }
 
 /** The stored row of an event; null when its url has no parsable path. */
-export function toRow(event: WireEvent, stages: readonly string[], sentAt: number, receivedAt: number): EventRow | null {
+export function toRow(
+  event: WireEvent,
+  stages: readonly string[],
+  sentAt: number,
+  receivedAt: number,
+): EventRow | null {
   const path = pathOf(event.url);
   if (path === null) return null;
   return {

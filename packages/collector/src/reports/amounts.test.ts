@@ -14,11 +14,47 @@ describe('amounts', () => {
     const b = visitor();
     const reply = await send(site.id, [
       wire({ type: 'page_view', ts: t, stage: 'decision', visitor: a, session: `${a}-s`, path: '/checkout' }),
-      wire({ type: 'purchase', ts: t + 1000, stage: 'decision', visitor: a, session: `${a}-s`, path: '/done', value: -100, currency: 'EUR', transaction_id: 'neg' }),
+      wire({
+        type: 'purchase',
+        ts: t + 1000,
+        stage: 'decision',
+        visitor: a,
+        session: `${a}-s`,
+        path: '/done',
+        value: -100,
+        currency: 'EUR',
+        transaction_id: 'neg',
+      }),
       wire({ type: 'page_view', ts: t, stage: 'decision', visitor: b, session: `${b}-s`, path: '/checkout' }),
-      wire({ type: 'purchase', ts: t + 1000, stage: 'decision', visitor: b, session: `${b}-s`, path: '/done', value: 50, currency: 'EUR', transaction_id: 'ok' }),
-      wire({ type: 'add_to_cart', ts: t + 2000, stage: 'decision', visitor: b, session: `${b}-s`, path: '/p', items: [{ item_id: 'x', price: -5, quantity: 1 }] }),
-      wire({ type: 'add_to_cart', ts: t + 2000, stage: 'decision', visitor: b, session: `${b}-s`, path: '/p', items: [{ item_id: 'y', price: 5, quantity: 0.5 }] }),
+      wire({
+        type: 'purchase',
+        ts: t + 1000,
+        stage: 'decision',
+        visitor: b,
+        session: `${b}-s`,
+        path: '/done',
+        value: 50,
+        currency: 'EUR',
+        transaction_id: 'ok',
+      }),
+      wire({
+        type: 'add_to_cart',
+        ts: t + 2000,
+        stage: 'decision',
+        visitor: b,
+        session: `${b}-s`,
+        path: '/p',
+        items: [{ item_id: 'x', price: -5, quantity: 1 }],
+      }),
+      wire({
+        type: 'add_to_cart',
+        ts: t + 2000,
+        stage: 'decision',
+        visitor: b,
+        session: `${b}-s`,
+        path: '/p',
+        items: [{ item_id: 'y', price: 5, quantity: 0.5 }],
+      }),
     ]);
     expect(reply).toEqual({
       accepted: 3,
@@ -38,15 +74,31 @@ describe('amounts', () => {
     const site = await registerSite();
     const t = Date.now() - 60_000;
     const v = visitor();
-    const common = { stage: 'decision', visitor: v, session: `${v}-s`, path: '/done', currency: 'EUR', transaction_id: 'T-9' } as const;
+    const common = {
+      stage: 'decision',
+      visitor: v,
+      session: `${v}-s`,
+      path: '/done',
+      currency: 'EUR',
+      transaction_id: 'T-9',
+    } as const;
     const reply = await send(site.id, [
       wire({ type: 'purchase', ts: t, value: 80, ...common }),
       wire({ type: 'refund', ts: t + 1000, value: 30, ...common }),
       wire({ type: 'refund', ts: t + 2000, value: -30, ...common }),
       wire({ type: 'refund', ts: t + 3000, ...common }),
     ]);
-    expect(reply).toEqual({ accepted: 2, duplicates: 0, rejected: [{ index: 2, error: 'invalid-amount' }, { index: 3, error: 'invalid-amount' }] });
-    const row = await env.DB.prepare("SELECT value FROM events WHERE site = ? AND type = 'refund'").bind(site.id).first<{ value: number }>();
+    expect(reply).toEqual({
+      accepted: 2,
+      duplicates: 0,
+      rejected: [
+        { index: 2, error: 'invalid-amount' },
+        { index: 3, error: 'invalid-amount' },
+      ],
+    });
+    const row = await env.DB.prepare("SELECT value FROM events WHERE site = ? AND type = 'refund'")
+      .bind(site.id)
+      .first<{ value: number }>();
     expect(row).toEqual({ value: 30 });
     expect((await report(site, 'kpis')).decision.average_basket).toEqual([{ currency: 'EUR', value: 80 }]);
   });
@@ -56,15 +108,38 @@ describe('amounts', () => {
     const t = Date.now() - 3_600_000;
     const v = visitor();
     const s = `${v}-s`;
-    const purchase = wire({ type: 'purchase', ts: t, stage: 'decision', visitor: v, session: s, path: '/done', value: 10, currency: 'EUR', transaction_id: 'old' });
-    const cart = wire({ type: 'add_to_cart', ts: t + 1000, stage: 'decision', visitor: v, session: s, path: '/p', value: 10, currency: 'EUR' });
+    const purchase = wire({
+      type: 'purchase',
+      ts: t,
+      stage: 'decision',
+      visitor: v,
+      session: s,
+      path: '/done',
+      value: 10,
+      currency: 'EUR',
+      transaction_id: 'old',
+    });
+    const cart = wire({
+      type: 'add_to_cart',
+      ts: t + 1000,
+      stage: 'decision',
+      visitor: v,
+      session: s,
+      path: '/p',
+      value: 10,
+      currency: 'EUR',
+    });
     await send(site.id, [purchase, cart]);
     // What an older collector could store: negative amounts.
-    await env.DB.prepare(`UPDATE events SET value = -100, data = json_set(data, '$.value', -100) WHERE site = ? AND id IN (?, ?)`)
+    await env.DB.prepare(
+      `UPDATE events SET value = -100, data = json_set(data, '$.value', -100) WHERE site = ? AND id IN (?, ?)`,
+    )
       .bind(site.id, purchase.id, cart.id)
       .run();
     // The visitor's next batch derives their journey again from every stored event, the old rows included.
-    await send(site.id, [wire({ type: 'page_view', ts: t + 2000, stage: 'decision', visitor: v, session: s, path: '/p' })]);
+    await send(site.id, [
+      wire({ type: 'page_view', ts: t + 2000, stage: 'decision', visitor: v, session: s, path: '/p' }),
+    ]);
     const kpis = await report(site, 'kpis');
     for (const m of kpis.decision.average_basket) expect(m.value).toBeGreaterThanOrEqual(0);
     const carts = await report(site, 'carts', { abandon_after: 1 });

@@ -29,7 +29,13 @@ export function cartBinds(site: ReportSite, range: Range, abandonAfterMinutes: n
  * before min(to, now), else open while it holds items (an emptied cart is neither). `pages`: the
  * `limit` exit pages with most abandons; `abandoned_value`: the MAX_CURRENCIES largest currencies.
  */
-export async function carts(db: D1Database, site: ReportSite, range: Range, abandonAfterMinutes: number, limit = DEFAULT_LIST_LIMIT): Promise<CartsReport> {
+export async function carts(
+  db: D1Database,
+  site: ReportSite,
+  range: Range,
+  abandonAfterMinutes: number,
+  limit = DEFAULT_LIST_LIMIT,
+): Promise<CartsReport> {
   const binds = cartBinds(site, range, abandonAfterMinutes);
   // A cart belongs to the session that opened it.
   const started = `${CART_SQL.started}${sessionCondition(site.id, range.filter)}`;
@@ -67,8 +73,14 @@ export async function carts(db: D1Database, site: ReportSite, range: Range, aban
       open: t.open ?? 0,
       abandoned,
       abandonment_rate: rate(abandoned, t.started ?? 0),
-      abandoned_value: (values!.results as unknown as Money[]).map((m) => ({ currency: m.currency, value: cents(m.value) })),
+      abandoned_value: (values!.results as unknown as Money[]).map((m) => ({
+        currency: m.currency,
+        value: cents(m.value),
+      })),
     },
-    pages: (pages!.results as Array<{ path: string | null; abandons: number }>).map((p) => ({ path: p.path ?? '', abandons: p.abandons })),
+    pages: (pages!.results as Array<{ path: string | null; abandons: number }>).map((p) => ({
+      path: p.path ?? '',
+      abandons: p.abandons,
+    })),
   };
 }

@@ -45,7 +45,10 @@ async function sendFrom(events: WireEvent[], i: number) {
 
 /** A seeded history: 40 visitors coming back over ten days, moving between stages both ways, some buying. */
 function history(): WireEvent[] {
-  const rnd = fc.sample(fc.array(fc.nat({ max: 999 }), { minLength: 4000, maxLength: 4000 }), { numRuns: 1, seed: 7 })[0]!;
+  const rnd = fc.sample(fc.array(fc.nat({ max: 999 }), { minLength: 4000, maxLength: 4000 }), {
+    numRuns: 1,
+    seed: 7,
+  })[0]!;
   let i = 0;
   const next = (n: number) => rnd[i++ % rnd.length]! % n;
   const out: WireEvent[] = [];
@@ -57,7 +60,19 @@ function history(): WireEvent[] {
         const type = next(10) === 0 ? 'purchase' : 'page_view';
         // A session's first event says where it came from: its channel, source and campaign vary.
         const traffic = e === 0 ? TRAFFIC[next(TRAFFIC.length)]! : { query: '' };
-        out.push(wire({ visitor: `d${v}`, session: `d${v}-${s}`, ts: (t += 1 + next(20) * 60_000), type, stage, path: `/${stage}/${next(3)}${traffic.query}`, ...(traffic.referrer ? { referrer: traffic.referrer } : {}), ...(traffic.click_id ? { click_id: traffic.click_id } : {}), ...(type === 'purchase' ? { value: 10, currency: 'EUR', transaction_id: `t${v}-${s}-${e}` } : {}) }));
+        out.push(
+          wire({
+            visitor: `d${v}`,
+            session: `d${v}-${s}`,
+            ts: (t += 1 + next(20) * 60_000),
+            type,
+            stage,
+            path: `/${stage}/${next(3)}${traffic.query}`,
+            ...(traffic.referrer ? { referrer: traffic.referrer } : {}),
+            ...(traffic.click_id ? { click_id: traffic.click_id } : {}),
+            ...(type === 'purchase' ? { value: 10, currency: 'EUR', transaction_id: `t${v}-${s}-${e}` } : {}),
+          }),
+        );
       }
       t += (1 + next(72)) * HOUR;
     }
@@ -82,12 +97,17 @@ type Filter = Record<string, string[]>;
 async function reference(from: number, to: number, filter: Filter = {}) {
   const keep = (table: string) =>
     Object.keys(filter).length
-      ? ` AND EXISTS (SELECT 1 FROM sessions x WHERE x.site = ${table}.site AND x.visitor = ${table}.visitor AND x.session = ${table}.session AND ${Object.entries(filter)
+      ? ` AND EXISTS (SELECT 1 FROM sessions x WHERE x.site = ${table}.site AND x.visitor = ${table}.visitor AND x.session = ${table}.session AND ${Object.entries(
+          filter,
+        )
           .map(([d, vs]) => `x.${d} IN (${vs.map((v) => `'${v}'`).join(',')})`)
           .join(' AND ')})`
       : '';
   const q = <T>(sql: string) =>
-    env.DB.prepare(sql.replace(/\{keep:(\w+)\}/g, (_, t: string) => keep(t))).bind(site.id, from, to).all<T>().then((r) => r.results);
+    env.DB.prepare(sql.replace(/\{keep:(\w+)\}/g, (_, t: string) => keep(t)))
+      .bind(site.id, from, to)
+      .all<T>()
+      .then((r) => r.results);
   const firsts = await q<{ k: number; next: number | null; onward: number | null }>(
     `SELECT to_index AS k, CASE WHEN MIN(time) + next_ms < ?3 THEN next_ms END AS next, CASE WHEN MIN(time) + onward_ms < ?3 THEN 1 END AS onward
        FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:transitions} GROUP BY to_index, visitor`,
@@ -107,23 +127,59 @@ async function reference(from: number, to: number, filter: Filter = {}) {
   const moves = await q<{ f: number | null; k: number; visitor: string; since: number | null }>(
     'SELECT from_index AS f, to_index AS k, visitor, since_ms AS since FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:transitions}',
   );
-  const pairs = new Map<string, { from: string | null; to: string; count: number; visitors: Set<string>; since: number[]; f: number | null; k: number }>();
+  const pairs = new Map<
+    string,
+    {
+      from: string | null;
+      to: string;
+      count: number;
+      visitors: Set<string>;
+      since: number[];
+      f: number | null;
+      k: number;
+    }
+  >();
   for (const m of moves) {
     const key = `${m.f} ${m.k}`;
-    const p = pairs.get(key) ?? { from: m.f === null ? null : STAGES[m.f]!, to: STAGES[m.k]!, count: 0, visitors: new Set<string>(), since: [], f: m.f, k: m.k };
+    const p = pairs.get(key) ?? {
+      from: m.f === null ? null : STAGES[m.f]!,
+      to: STAGES[m.k]!,
+      count: 0,
+      visitors: new Set<string>(),
+      since: [],
+      f: m.f,
+      k: m.k,
+    };
     p.count++;
     p.visitors.add(m.visitor);
     if (m.since !== null) p.since.push(m.since);
     pairs.set(key, p);
   }
   const transitions = [...pairs.values()]
-    .sort((a, b) => b.count - a.count || b.visitors.size - a.visitors.size || Number(a.f !== null) - Number(b.f !== null) || (a.f ?? 0) - (b.f ?? 0) || a.k - b.k)
-    .map((p) => ({ from: p.from, to: p.to, count: p.count, visitors: p.visitors.size, median_ms: p.f === null ? null : median(p.since) }));
-  const [buyers] = await q<{ n: number }>('SELECT COUNT(DISTINCT visitor) AS n FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:purchases}');
+    .sort(
+      (a, b) =>
+        b.count - a.count ||
+        b.visitors.size - a.visitors.size ||
+        Number(a.f !== null) - Number(b.f !== null) ||
+        (a.f ?? 0) - (b.f ?? 0) ||
+        a.k - b.k,
+    )
+    .map((p) => ({
+      from: p.from,
+      to: p.to,
+      count: p.count,
+      visitors: p.visitors.size,
+      median_ms: p.f === null ? null : median(p.since),
+    }));
+  const [buyers] = await q<{ n: number }>(
+    'SELECT COUNT(DISTINCT visitor) AS n FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:purchases}',
+  );
   const of = (k: number) => firsts.filter((r) => r.k === k);
   return {
     funnel: STAGES.map((stage, k) => {
-      const prev = of(k - 1).map((r) => r.next).filter((d): d is number => d !== null);
+      const prev = of(k - 1)
+        .map((r) => r.next)
+        .filter((d): d is number => d !== null);
       return {
         stage,
         visitors: of(k).length,
@@ -149,16 +205,36 @@ async function reference(from: number, to: number, filter: Filter = {}) {
 
 /** The reports of a period (with a filter, when given) equal the reference numbers. */
 async function expectReportsEqualReference(from: number, to: number, filter: Filter = {}) {
-  const query = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...Object.fromEntries(Object.entries(filter).map(([d, vs]) => [d, vs.join(',')])) };
+  const query = {
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    ...Object.fromEntries(Object.entries(filter).map(([d, vs]) => [d, vs.join(',')])),
+  };
   const want = await reference(from, to, filter);
   const funnel = await report<FunnelReport>(site, 'funnel', query);
   const kpis = await report<KpisReport>(site, 'kpis', query);
   expect(funnel.stages).toEqual(want.funnel);
-  expect(kpis.stages.map(({ stage, views, visitors, bounce_rate, to_next_stage }) => ({ stage, views, visitors, bounce_rate, to_next_stage }))).toEqual(want.kpis);
+  expect(
+    kpis.stages.map(({ stage, views, visitors, bounce_rate, to_next_stage }) => ({
+      stage,
+      views,
+      visitors,
+      bounce_rate,
+      to_next_stage,
+    })),
+  ).toEqual(want.kpis);
   expect(kpis.decision.conversion_rate).toBe(want.conversion_rate);
   const friction = await report<FrictionReport>(site, 'friction', query);
-  const pages = friction.pages.map(({ path, stage, views, visitors, exits }) => ({ path, stage, views, visitors, exits }));
-  pages.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage)));
+  const pages = friction.pages.map(({ path, stage, views, visitors, exits }) => ({
+    path,
+    stage,
+    views,
+    visitors,
+    exits,
+  }));
+  pages.sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage),
+  );
   expect(pages).toEqual(want.pages);
   expect((await report<TransitionsReport>(site, 'transitions', query)).transitions).toEqual(want.transitions);
   return want;
@@ -168,53 +244,82 @@ beforeAll(async () => {
   site = await registerSite();
   const events = history();
   // Out of order: later batches first, as an offline outbox may deliver.
-  const batches = Array.from({ length: Math.ceil(events.length / 25) }, (_, i) => events.slice(i * 25, (i + 1) * 25)).reverse();
+  const batches = Array.from({ length: Math.ceil(events.length / 25) }, (_, i) =>
+    events.slice(i * 25, (i + 1) * 25),
+  ).reverse();
   for (const [i, batch] of batches.entries()) expect((await sendFrom(batch, i)).accepted).toBe(batch.length);
 });
 
 describe('distinct visitors without grouping by visitor', () => {
-  it('the funnel, kpis, friction and transitions give the numbers of grouping the period\'s rows by visitor, for any period', async () => {
+  it("the funnel, kpis, friction and transitions give the numbers of grouping the period's rows by visitor, for any period", async () => {
     await fc.assert(
       // Periods from a few minutes (inside one hour of the rollup) to the whole history, at any millisecond.
-      fc.asyncProperty(fc.integer({ min: 0, max: 11 * 24 * 60 }), fc.integer({ min: 1, max: 11 * 24 * 60 }), fc.nat({ max: 59_999 }), async (fromMinute, minutes, ms) => {
-        const from = start + fromMinute * 60_000 - ms;
-        const to = from + minutes * 60_000;
-        await expectReportsEqualReference(from, to);
-        // The three readings of first entries agree (the rollup one, taken above for wide periods, and the index ranges).
-        const range = { from, to, now: Date.now() };
-        for (const lookAhead of ['next_ms', 'onward_ms'] as const) {
-          expect(await firstEntries(env.DB, { id: site.id, stages: STAGES }, range, lookAhead, -1)).toEqual(
-            await firstEntries(env.DB, { id: site.id, stages: STAGES }, range, lookAhead),
-          );
-        }
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 11 * 24 * 60 }),
+        fc.integer({ min: 1, max: 11 * 24 * 60 }),
+        fc.nat({ max: 59_999 }),
+        async (fromMinute, minutes, ms) => {
+          const from = start + fromMinute * 60_000 - ms;
+          const to = from + minutes * 60_000;
+          await expectReportsEqualReference(from, to);
+          // The three readings of first entries agree (the rollup one, taken above for wide periods, and the index ranges).
+          const range = { from, to, now: Date.now() };
+          for (const lookAhead of ['next_ms', 'onward_ms'] as const) {
+            expect(await firstEntries(env.DB, { id: site.id, stages: STAGES }, range, lookAhead, -1)).toEqual(
+              await firstEntries(env.DB, { id: site.id, stages: STAGES }, range, lookAhead),
+            );
+          }
+        },
+      ),
       { numRuns: 60 },
     );
     // Not vacuous: over the whole history, visitors came back (fewer visitors than entries) and moved on.
     const all = await reference(start - HOUR, Date.now());
-    const [rows] = (await env.DB.prepare('SELECT COUNT(*) AS n FROM transitions WHERE site = ?').bind(site.id).all<{ n: number }>()).results;
+    const [rows] = (
+      await env.DB.prepare('SELECT COUNT(*) AS n FROM transitions WHERE site = ?').bind(site.id).all<{ n: number }>()
+    ).results;
     expect(all.funnel.reduce((a, s) => a + s.visitors, 0)).toBeLessThan(rows!.n);
     expect(all.funnel.some((s) => (s.rate_from_previous ?? 0) > 0)).toBe(true);
   });
 
   it('with any filter on dimensions, give the reference numbers over the rows of the matching sessions only, for any period', async () => {
     const values = async (d: string) =>
-      (await env.DB.prepare(`SELECT DISTINCT ${d} AS v FROM sessions WHERE site = ? ORDER BY 1`).bind(site.id).all<{ v: string }>()).results.map((r) => r.v);
+      (
+        await env.DB.prepare(`SELECT DISTINCT ${d} AS v FROM sessions WHERE site = ? ORDER BY 1`)
+          .bind(site.id)
+          .all<{ v: string }>()
+      ).results.map((r) => r.v);
     const present: Record<string, string[]> = {};
     for (const d of ['channel', 'device', 'country', 'source', 'browser']) present[d] = await values(d);
     // Not vacuous: the history's sessions differ in each dimension filtered on.
     for (const d of ['channel', 'device', 'country']) expect(present[d]!.length).toBeGreaterThan(1);
     const filters = fc
       .uniqueArray(fc.constantFrom('channel', 'device', 'country', 'source', 'browser'), { minLength: 1, maxLength: 2 })
-      .chain((dims) => fc.tuple(...dims.map((d) => fc.subarray([...present[d]!, ...(d === 'country' ? ['JP'] : d === 'source' ? ['nobody.example'] : [])], { minLength: 1 }).map((vs) => [d, vs] as const))))
+      .chain((dims) =>
+        fc.tuple(
+          ...dims.map((d) =>
+            fc
+              .subarray([...present[d]!, ...(d === 'country' ? ['JP'] : d === 'source' ? ['nobody.example'] : [])], {
+                minLength: 1,
+              })
+              .map((vs) => [d, vs] as const),
+          ),
+        ),
+      )
       .map((entries) => Object.fromEntries(entries) as Filter);
     let nonEmpty = 0;
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 11 * 24 * 60 }), fc.integer({ min: 1, max: 11 * 24 * 60 }), fc.nat({ max: 59_999 }), filters, async (fromMinute, minutes, ms, filter) => {
-        const from = start + fromMinute * 60_000 - ms;
-        const want = await expectReportsEqualReference(from, from + minutes * 60_000, filter);
-        if (want.funnel.some((s) => s.visitors > 0)) nonEmpty++;
-      }),
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 11 * 24 * 60 }),
+        fc.integer({ min: 1, max: 11 * 24 * 60 }),
+        fc.nat({ max: 59_999 }),
+        filters,
+        async (fromMinute, minutes, ms, filter) => {
+          const from = start + fromMinute * 60_000 - ms;
+          const want = await expectReportsEqualReference(from, from + minutes * 60_000, filter);
+          if (want.funnel.some((s) => s.visitors > 0)) nonEmpty++;
+        },
+      ),
       { numRuns: 40 },
     );
     expect(nonEmpty).toBeGreaterThan(10);

@@ -16,7 +16,11 @@ export interface EventsPage {
 /** Thrown for a cursor that is not one this site's export gave (malformed, another site's, or its event is gone). */
 export class CursorError extends Error {}
 
-const toBase64Url = (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const toBase64Url = (s: string) =>
+  btoa(String.fromCharCode(...new TextEncoder().encode(s)))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 
 function fromBase64Url(s: string): string {
   if (!/^[A-Za-z0-9_-]{1,400}$/.test(s)) throw new CursorError('malformed cursor');
@@ -49,7 +53,10 @@ export async function exportEvents(
 ): Promise<EventsPage> {
   let after = 0;
   if (cursor) {
-    const row = await db.prepare('SELECT seq FROM events WHERE site = ?1 AND id = ?2').bind(site.id, fromBase64Url(cursor)).first<{ seq: number }>();
+    const row = await db
+      .prepare('SELECT seq FROM events WHERE site = ?1 AND id = ?2')
+      .bind(site.id, fromBase64Url(cursor))
+      .first<{ seq: number }>();
     if (!row) throw new CursorError('unknown cursor');
     after = row.seq;
   }
@@ -70,5 +77,8 @@ export async function exportEvents(
     .all<{ id: string; line: string; upto: number }>();
   // The first line always goes, even alone over the size; the others while the page stays within it.
   const page = results.filter((r, i) => i < take && (i === 0 || r.upto <= maxBytes));
-  return { lines: page.map((r) => r.line), next: results.length > page.length ? cursorAfter(page[page.length - 1]!.id) : null };
+  return {
+    lines: page.map((r) => r.line),
+    next: results.length > page.length ? cursorAfter(page[page.length - 1]!.id) : null,
+  };
 }

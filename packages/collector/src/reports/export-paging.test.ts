@@ -6,7 +6,10 @@ import { freshEvents, registerSite } from '../../test/helpers.ts';
 import { exportEvents } from './events.ts';
 import { get, send, text, wire } from '../../test/test-support.ts';
 
-const WIDE = () => ({ from: new Date(Date.now() - 40 * 86_400_000).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString() });
+const WIDE = () => ({
+  from: new Date(Date.now() - 40 * 86_400_000).toISOString(),
+  to: new Date(Date.now() + 86_400_000).toISOString(),
+});
 
 describe('events export paging', () => {
   it('gives a cursor that names no global number and reads only within its own site', async () => {
@@ -55,7 +58,7 @@ describe('events export paging', () => {
     expect(lines.map((l) => JSON.parse(l).id)).toEqual(events.map((e) => e.id));
   });
 
-  it('keeps only the matching sessions\' events with a filter, byte pages and cursors included, in the API and below it', async () => {
+  it("keeps only the matching sessions' events with a filter, byte pages and cursors included, in the API and below it", async () => {
     const site = await registerSite();
     const t = Date.now() - 10 * 60_000;
     const props = { note: 'n'.repeat(200) };
@@ -63,12 +66,25 @@ describe('events export paging', () => {
     const events = Array.from({ length: 24 }, (_, i) => {
       const s = i % 6;
       const path = i < 6 && s % 2 === 0 ? '/?utm_source=mail&utm_medium=email' : '/p';
-      return wire({ type: i < 6 ? 'page_view' : 'signup', ts: t + i * 1000, stage: 'awareness', visitor: `v${s}`, session: `s${s}`, path, props });
+      return wire({
+        type: i < 6 ? 'page_view' : 'signup',
+        ts: t + i * 1000,
+        stage: 'awareness',
+        visitor: `v${s}`,
+        session: `s${s}`,
+        path,
+        props,
+      });
     });
     await send(site.id, events);
     const matching = events.filter((e) => Number(e.session.slice(1)) % 2 === 0).map((e) => e.id);
     expect(matching).toHaveLength(12);
-    const range = { from: t - 1, to: Date.now() + 1, now: Date.now(), filter: [{ dimension: 'source' as const, values: ['mail'] }] };
+    const range = {
+      from: t - 1,
+      to: Date.now() + 1,
+      now: Date.now(),
+      filter: [{ dimension: 'source' as const, values: ['mail'] }],
+    };
 
     // Below the API: byte pages (about two lines each) hold only matching events and give them all, once, in order.
     const ids: string[] = [];
@@ -91,7 +107,12 @@ describe('events export paging', () => {
     for (let p = 0; p < 10; p++) {
       const res = await get(site, 'events', { ...wide, source: 'mail', limit: 5, ...(next ? { cursor: next } : {}) });
       expect(res.status).toBe(200);
-      viaApi.push(...(await text(res)).split('\n').filter(Boolean).map((l) => JSON.parse(l).id as string));
+      viaApi.push(
+        ...(await text(res))
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l).id as string),
+      );
       next = res.headers.get('x-next-cursor');
       if (!next) break;
     }
@@ -100,7 +121,12 @@ describe('events export paging', () => {
     await first.arrayBuffer();
     const rest = await get(site, 'events', { ...wide, limit: 1000, cursor: first.headers.get('x-next-cursor')! });
     const after = events.findIndex((e) => e.id === matching[0]);
-    expect((await text(rest)).split('\n').filter(Boolean).map((l) => JSON.parse(l).id)).toEqual(events.slice(after + 1).map((e) => e.id));
+    expect(
+      (await text(rest))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).id),
+    ).toEqual(events.slice(after + 1).map((e) => e.id));
     // A filter no session matches: an empty export, no cursor.
     const none = await get(site, 'events', { ...wide, source: 'nobody' });
     expect(await text(none)).toBe('');

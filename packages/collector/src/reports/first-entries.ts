@@ -39,7 +39,9 @@ export async function firstEntries(
   let sql: string;
   // How many moves come at or after the period's end (capped): look-aheads can only land there.
   const after = await db
-    .prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM transitions INDEXED BY transitions_site_time WHERE site = ?1 AND time >= ?2 LIMIT ${maxMovesAfter + 1})`)
+    .prepare(
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM transitions INDEXED BY transitions_site_time WHERE site = ?1 AND time >= ?2 LIMIT ${maxMovesAfter + 1})`,
+    )
     .bind(site.id, range.to)
     .first<{ n: number }>();
   // Moves whose previous entry came before the period: the first of the period among the others (few when it starts early).
@@ -75,7 +77,10 @@ export async function firstEntries(
              UNION ALL ${straddling}
            ) GROUP BY k`;
   }
-  const { results } = await db.prepare(sql).bind(...binds).all<StageEntries & { k: number }>();
+  const { results } = await db
+    .prepare(sql)
+    .bind(...binds)
+    .all<StageEntries & { k: number }>();
   return new Map(results.map((r) => [r.k, { entered: r.entered, reached: r.reached }]));
 }
 
@@ -83,7 +88,12 @@ export async function firstEntries(
  * First entries with a session filter: the previous-entry columns count over all of a visitor's sessions, so
  * the matching sessions' moves of the period are grouped by visitor instead, the first of each in (time, event id) order.
  */
-async function filteredFirstEntries(db: D1Database, site: ReportSite, range: Range, lookAhead: 'next_ms' | 'onward_ms'): Promise<Map<number, StageEntries>> {
+async function filteredFirstEntries(
+  db: D1Database,
+  site: ReportSite,
+  range: Range,
+  lookAhead: 'next_ms' | 'onward_ms',
+): Promise<Map<number, StageEntries>> {
   const { results } = await db
     .prepare(
       `SELECT to_index AS k, COUNT(*) AS entered, COUNT(CASE WHEN time + d < ?3 THEN 1 END) AS reached FROM (

@@ -27,7 +27,12 @@ function median(values: number[]): number | null {
  * Both lists are cut in SQL: 10,000 forms once made a 12.9 MB answer. `fields`: per field of those forms
  * that the script described (forms with friction), the median hesitation, refocuses, errors and abandons at it.
  */
-export async function forms(db: D1Database, site: ReportSite, range: Range, limit = DEFAULT_LIST_LIMIT): Promise<FormsReport> {
+export async function forms(
+  db: D1Database,
+  site: ReportSite,
+  range: Range,
+  limit = DEFAULT_LIST_LIMIT,
+): Promise<FormsReport> {
   const where = `site = ?1 AND time >= ?2 AND time < ?3 AND form IS NOT NULL${sessionCondition(site.id, range.filter)}`;
   const top = `SELECT form, path, SUM(type = 'form_start') AS starts, SUM(type = 'form_submit') AS submits, SUM(type = 'form_abandon') AS abandons
                  FROM events WHERE type IN (${FORM_TYPES}) AND ${where}
@@ -58,7 +63,14 @@ export async function forms(db: D1Database, site: ReportSite, range: Range, limi
       )
       .bind(site.id, range.from, range.to, limit),
   ]);
-  type FieldRow = { form: string; path: string; field: string; hesitation: number | null; refocuses: number | null; errors: number | null };
+  type FieldRow = {
+    form: string;
+    path: string;
+    field: string;
+    hesitation: number | null;
+    refocuses: number | null;
+    errors: number | null;
+  };
   const byField = new Map<string, Map<string, { hesitations: number[]; refocuses: number; errors: number }>>();
   for (const r of perField!.results as FieldRow[]) {
     const key = JSON.stringify([r.form, r.path]);
@@ -81,12 +93,26 @@ export async function forms(db: D1Database, site: ReportSite, range: Range, limi
   const formFields = (key: string): FormField[] => {
     const abandonsAt = new Map((lastFields.get(key) ?? []).map((l) => [l.field, l.abandons]));
     return [...(byField.get(key) ?? [])]
-      .map(([field, f]) => ({ field, hesitation_ms: median(f.hesitations), refocuses: f.refocuses, errors: f.errors, abandons: abandonsAt.get(field) ?? 0 }))
-      .sort((a, b) => b.abandons - a.abandons || b.errors - a.errors || (b.hesitation_ms ?? -1) - (a.hesitation_ms ?? -1) || (a.field < b.field ? -1 : 1))
+      .map(([field, f]) => ({
+        field,
+        hesitation_ms: median(f.hesitations),
+        refocuses: f.refocuses,
+        errors: f.errors,
+        abandons: abandonsAt.get(field) ?? 0,
+      }))
+      .sort(
+        (a, b) =>
+          b.abandons - a.abandons ||
+          b.errors - a.errors ||
+          (b.hesitation_ms ?? -1) - (a.hesitation_ms ?? -1) ||
+          (a.field < b.field ? -1 : 1),
+      )
       .slice(0, MAX_FORM_FIELDS);
   };
   return {
-    forms: (counts!.results as Array<{ form: string; path: string; starts: number; submits: number; abandons: number }>).map((f) => ({
+    forms: (
+      counts!.results as Array<{ form: string; path: string; starts: number; submits: number; abandons: number }>
+    ).map((f) => ({
       form: f.form,
       path: f.path,
       starts: f.starts,

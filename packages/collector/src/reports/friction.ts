@@ -130,7 +130,8 @@ export async function friction(
       score: p.score,
       // In the SQL's order: most frequent first, then by kind and target.
       targets: (targetsOf.get(JSON.stringify([p.path, stage_index])) ?? []).sort(
-        (a, b) => b.count - a.count || a.kind.localeCompare(b.kind) || (a.target < b.target ? -1 : a.target > b.target ? 1 : 0),
+        (a, b) =>
+          b.count - a.count || a.kind.localeCompare(b.kind) || (a.target < b.target ? -1 : a.target > b.target ? 1 : 0),
       ),
     })),
   };

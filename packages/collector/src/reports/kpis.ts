@@ -85,7 +85,10 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
     }),
     decision: {
       conversion_rate: rate(b.buyers ?? 0, activeVisitors),
-      average_basket: (baskets!.results as unknown as Money[]).map((m) => ({ currency: m.currency, value: cents(m.value) })),
+      average_basket: (baskets!.results as unknown as Money[]).map((m) => ({
+        currency: m.currency,
+        value: cents(m.value),
+      })),
       median_decision_ms: medians.get('decision') ?? null,
     },
     retention: { repurchase_rate: rate(b.repeat_buyers ?? 0, b.buyers ?? 0) },

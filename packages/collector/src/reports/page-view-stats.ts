@@ -29,7 +29,11 @@ type Row = StageViews & { k: number; viewers: number };
  * before `from` (index ranges of the views before the period); otherwise, from the period's
  * page views in time order.
  */
-export async function pageViewStats(db: D1Database, site: ReportSite, range: Range): Promise<{ stages: Map<number, StageViews>; viewers: number }> {
+export async function pageViewStats(
+  db: D1Database,
+  site: ReportSite,
+  range: Range,
+): Promise<{ stages: Map<number, StageViews>; viewers: number }> {
   const inStages = stagePositions('stage_index', site);
   const binds = [site.id, range.from, range.to];
   let rows: Row[];

@@ -11,7 +11,11 @@ const HISTORY_BEFORE_FACTOR = 8;
  * 8 times (reading a period's rows and grouping them costs about a microsecond a row). D1 keeps no
  * planner statistics, so the reports choose with `INDEXED BY` from this answer.
  */
-export async function periodIsWide(db: D1Database, site: string, range: { from: number; to: number }): Promise<boolean> {
+export async function periodIsWide(
+  db: D1Database,
+  site: string,
+  range: { from: number; to: number },
+): Promise<boolean> {
   const span = await db
     .prepare(
       `SELECT (SELECT MIN(time) FROM page_views INDEXED BY page_views_site_time WHERE site = ?1) AS first,

@@ -39,9 +39,21 @@ const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0
 function isoTime(v: string, end: boolean): number {
   const m = ISO.exec(v);
   if (!m) throw new QueryError(`not an ISO date: ${v}`);
-  const [year, month, day, hour, minute, second, offH, offM] = [1, 2, 3, 4, 5, 6, 8, 9].map((i) => Number(m[i] ?? 0)) as [number, number, number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second, offH, offM] = [1, 2, 3, 4, 5, 6, 8, 9].map((i) =>
+    Number(m[i] ?? 0),
+  ) as [number, number, number, number, number, number, number, number];
   // Date.parse rolls 2026-02-30 over into March and reads 24:00: a date that is not on the calendar is refused instead.
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59 || offH > 23 || offM > 59)
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysIn(year, month) ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    offH > 23 ||
+    offM > 59
+  )
     throw new QueryError(`not a calendar date: ${v}`);
   // A bare date is a whole UTC day: `to=2026-11-23` includes the 23rd.
   const dateOnly = m[4] === undefined;
@@ -130,18 +142,26 @@ const isDimension = (name: string): boolean => (DIMENSIONS as readonly string[])
  * malformed value throws QueryError (`400 invalid-query`). `abandonAfter` is the site's default (admin
  * `abandon_after`), used when the query gives none.
  */
-export function parseReportQuery(params: URLSearchParams, spec: QuerySpec, now = Date.now(), abandonAfter = DEFAULT_ABANDON_MINUTES): ReportQuery {
+export function parseReportQuery(
+  params: URLSearchParams,
+  spec: QuerySpec,
+  now = Date.now(),
+  abandonAfter = DEFAULT_ABANDON_MINUTES,
+): ReportQuery {
   const known = new Set(['from', 'to']);
   if (spec.abandonAfter) known.add('abandon_after');
   if (spec.limit) known.add('limit');
   if (spec.cursor) known.add('cursor');
   if (spec.by) known.add('by');
   if (spec.interval) known.add('interval');
-  for (const name of params.keys()) if (!known.has(name) && !isDimension(name)) throw new QueryError(`unknown parameter ${name}`);
+  for (const name of params.keys())
+    if (!known.has(name) && !isDimension(name)) throw new QueryError(`unknown parameter ${name}`);
   const filter = parseFilter(params);
   return {
     range: { ...parseRange(params, now), ...(filter ? { filter } : {}) },
-    abandonAfter: spec.abandonAfter ? parsePositive(params, 'abandon_after', abandonAfter, MAX_ABANDON_MINUTES) : abandonAfter,
+    abandonAfter: spec.abandonAfter
+      ? parsePositive(params, 'abandon_after', abandonAfter, MAX_ABANDON_MINUTES)
+      : abandonAfter,
     limit: spec.limit ? parseCount(params, 'limit', spec.limit.fallback, spec.limit.max) : 0,
     cursor: spec.cursor ? single(params, 'cursor') : null,
     by: spec.by ? oneOf(params, 'by', DIMENSIONS) : null,

@@ -66,9 +66,16 @@ describe('transitions', () => {
 
   it('leaves out moves outside from/to', async () => {
     const r = await report(site, 'transitions', narrow());
-    const pairs = Object.fromEntries(r.transitions.map((t: { from: string; to: string; count: number }) => [`${t.from}>${t.to}`, t.count]));
+    const pairs = Object.fromEntries(
+      r.transitions.map((t: { from: string; to: string; count: number }) => [`${t.from}>${t.to}`, t.count]),
+    );
     // Without G: consideration>decision is A, B, E; without E's T-5 d visit: null>decision is F alone.
-    expect(pairs).toMatchObject({ 'consideration>decision': 3, 'null>consideration': 2, 'null>decision': 1, 'decision>retention': 1 });
+    expect(pairs).toMatchObject({
+      'consideration>decision': 3,
+      'null>consideration': 2,
+      'null>decision': 1,
+      'decision>retention': 1,
+    });
     expect(r.transitions.reduce((n: number, t: { count: number }) => n + t.count, 0)).toBe(16 - 1 - 2);
   });
 });
@@ -81,21 +88,131 @@ describe('friction', () => {
     const r = await report(site, 'friction');
     expect(r.pages).toEqual([
       // B's last page: 1 exit + 1 abandoned cart = 2 losses on 1 view: 2 x min(1, 2/1) x 3/5 = 1.2
-      { path: '/cart', stage: 'decision', views: 1, visitors: 1, exits: 1, exit_rate: 1, form_abandons: 0, cart_abandons: 1, ...noSignals, score: 1.2 },
+      {
+        path: '/cart',
+        stage: 'decision',
+        views: 1,
+        visitors: 1,
+        exits: 1,
+        exit_rate: 1,
+        form_abandons: 0,
+        cart_abandons: 1,
+        ...noSignals,
+        score: 1.2,
+      },
       // E's last page after buying earlier in the visit: 1 x 1 x 5/5
-      { path: '/refer', stage: 'advocacy', views: 1, visitors: 1, exits: 1, exit_rate: 1, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 1 },
+      {
+        path: '/refer',
+        stage: 'advocacy',
+        views: 1,
+        visitors: 1,
+        exits: 1,
+        exit_rate: 1,
+        form_abandons: 0,
+        cart_abandons: 0,
+        ...noSignals,
+        score: 1,
+      },
       // D: exit + quote form abandoned = 2 losses, 1 view: 2 x 1 x 2/5 = 0.8
-      { path: '/contact', stage: 'consideration', views: 1, visitors: 1, exits: 1, exit_rate: 1, form_abandons: 1, cart_abandons: 0, ...noSignals, score: 0.8 },
+      {
+        path: '/contact',
+        stage: 'consideration',
+        views: 1,
+        visitors: 1,
+        exits: 1,
+        exit_rate: 1,
+        form_abandons: 1,
+        cart_abandons: 0,
+        ...noSignals,
+        score: 0.8,
+      },
       // D's second visit bounced: 1 x 1 x 1/5
-      { path: '/blog/guide', stage: 'awareness', views: 1, visitors: 1, exits: 1, exit_rate: 1, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0.2 },
+      {
+        path: '/blog/guide',
+        stage: 'awareness',
+        views: 1,
+        visitors: 1,
+        exits: 1,
+        exit_rate: 1,
+        form_abandons: 0,
+        cart_abandons: 0,
+        ...noSignals,
+        score: 0.2,
+      },
       // A went on, C left: 1 loss on 2 views: 1 x 1/2 x 1/5 = 0.1
-      { path: '/blog/post', stage: 'awareness', views: 2, visitors: 2, exits: 1, exit_rate: 0.5, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0.1 },
+      {
+        path: '/blog/post',
+        stage: 'awareness',
+        views: 2,
+        visitors: 2,
+        exits: 1,
+        exit_rate: 0.5,
+        form_abandons: 0,
+        cart_abandons: 0,
+        ...noSignals,
+        score: 0.1,
+      },
       // No losses: purchases follow every /checkout view (A, E twice, F); then by views, then path.
-      { path: '/checkout', stage: 'decision', views: 4, visitors: 3, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0 },
-      { path: '/p/cup', stage: 'consideration', views: 2, visitors: 2, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0 },
-      { path: '/p/mug', stage: 'consideration', views: 2, visitors: 2, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0 },
-      { path: '/account', stage: 'retention', views: 1, visitors: 1, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0 },
-      { path: '/pricing', stage: 'consideration', views: 1, visitors: 1, exits: 0, exit_rate: 0, form_abandons: 0, cart_abandons: 0, ...noSignals, score: 0 },
+      {
+        path: '/checkout',
+        stage: 'decision',
+        views: 4,
+        visitors: 3,
+        exits: 0,
+        exit_rate: 0,
+        form_abandons: 0,
+        cart_abandons: 0,
+        ...noSignals,
+        score: 0,
+      },
+      {
+        path: '/p/cup',
+        stage: 'consideration',
+        views: 2,
+        visitors: 2,
+        exits: 0,
+        exit_rate: 0,
+        form_abandons: 0,
+        cart_abandons: 0,
+        ...noSignals,
+        score: 0,
+      },
+      {
+        path: '/p/mug',
+        stage: 'consideration',
+        views: 2,
+        visitors: 2,
+        exits: 0,
+        exit_rate: 0,
+        form_abandons: 0,
+        cart_abandons: 0,
+        ...noSignals,
+        score: 0,
+      },
+      {
+        path: '/account',
+        stage: 'retention',
+        views: 1,
+        visitors: 1,
+        exits: 0,
+        exit_rate: 0,
+        form_abandons: 0,
+        cart_abandons: 0,
+        ...noSignals,
+        score: 0,
+      },
+      {
+        path: '/pricing',
+        stage: 'consideration',
+        views: 1,
+        visitors: 1,
+        exits: 0,
+        exit_rate: 0,
+        form_abandons: 0,
+        cart_abandons: 0,
+        ...noSignals,
+        score: 0,
+      },
     ]);
   });
 });
@@ -151,7 +268,12 @@ describe('friction signals', () => {
     // The quick back is a loss of the page left; no target.
     expect(byPath['/sale']).toMatchObject({ quick_backs: 1, targets: [] });
     // 2 field errors = 1 loss on 1 view (no exit: a purchase followed): 1 x 1 x 3/5 = 0.6
-    expect(byPath['/checkout']).toMatchObject({ field_errors: 2, exits: 0, score: 0.6, targets: [{ kind: 'field_error', target: 'coupon', count: 2 }] });
+    expect(byPath['/checkout']).toMatchObject({
+      field_errors: 2,
+      exits: 0,
+      score: 0.6,
+      targets: [{ kind: 'field_error', target: 'coupon', count: 2 }],
+    });
   });
 });
 
@@ -160,9 +282,27 @@ describe('forms', () => {
     const r = await report(site, 'forms');
     expect(r.forms).toEqual([
       // D started the quote form and left at email: 1 abandon / (0 submits + 1 abandon).
-      { form: 'quote', path: '/contact', starts: 1, submits: 0, abandons: 1, abandon_rate: 1, last_fields: [{ field: 'email', abandons: 1 }], fields: [] },
+      {
+        form: 'quote',
+        path: '/contact',
+        starts: 1,
+        submits: 0,
+        abandons: 1,
+        abandon_rate: 1,
+        last_fields: [{ field: 'email', abandons: 1 }],
+        fields: [],
+      },
       // A submitted checkout: 0 / (1 + 0).
-      { form: 'checkout', path: '/checkout', starts: 1, submits: 1, abandons: 0, abandon_rate: 0, last_fields: [], fields: [] },
+      {
+        form: 'checkout',
+        path: '/checkout',
+        starts: 1,
+        submits: 1,
+        abandons: 0,
+        abandon_rate: 0,
+        last_fields: [],
+        fields: [],
+      },
     ]);
   });
 
@@ -170,11 +310,34 @@ describe('forms', () => {
     const own = await registerSite();
     const at = Date.now() - 60_000;
     const form = (visitor: string, type: string, i: number, extra: Record<string, unknown>) =>
-      wire({ visitor, session: `s-${visitor}`, path: '/checkout', stage: 'decision', type, ts: at + i * 1000, form: 'checkout', ...extra } as never);
+      wire({
+        visitor,
+        session: `s-${visitor}`,
+        path: '/checkout',
+        stage: 'decision',
+        type,
+        ts: at + i * 1000,
+        form: 'checkout',
+        ...extra,
+      } as never);
     const events = [
-      form('a', 'form_abandon', 0, { last_field: 'coupon', fields: [{ field: 'email', hesitation_ms: 1000, refocuses: 0, errors: 0 }, { field: 'coupon', hesitation_ms: 4000, refocuses: 2, errors: 1 }] }),
-      form('b', 'form_abandon', 1, { last_field: 'coupon', fields: [{ field: 'coupon', hesitation_ms: 6000, refocuses: 1, errors: 2 }] }),
-      form('c', 'form_submit', 2, { fields: [{ field: 'email', hesitation_ms: 3000, refocuses: 1, errors: 0 }, { field: 'coupon', refocuses: 0, errors: 0 }] }),
+      form('a', 'form_abandon', 0, {
+        last_field: 'coupon',
+        fields: [
+          { field: 'email', hesitation_ms: 1000, refocuses: 0, errors: 0 },
+          { field: 'coupon', hesitation_ms: 4000, refocuses: 2, errors: 1 },
+        ],
+      }),
+      form('b', 'form_abandon', 1, {
+        last_field: 'coupon',
+        fields: [{ field: 'coupon', hesitation_ms: 6000, refocuses: 1, errors: 2 }],
+      }),
+      form('c', 'form_submit', 2, {
+        fields: [
+          { field: 'email', hesitation_ms: 3000, refocuses: 1, errors: 0 },
+          { field: 'coupon', refocuses: 0, errors: 0 },
+        ],
+      }),
     ];
     expect(await send(own.id, events)).toMatchObject({ accepted: 3, rejected: [] });
     const r = await report(own, 'forms');
@@ -192,7 +355,15 @@ describe('carts', () => {
     // Carts: A (bought), B (idle for two days: abandoned), E's two purchases (the T-5 d one a buy-now),
     // F (buy-now), G (5 min idle: open under the 30 min default). Checkout counts every purchase.
     expect(r).toEqual({
-      carts: { started: 6, checked_out: 4, purchased: 4, open: 1, abandoned: 1, abandonment_rate: 1 / 6, abandoned_value: [{ currency: 'EUR', value: 25 }] },
+      carts: {
+        started: 6,
+        checked_out: 4,
+        purchased: 4,
+        open: 1,
+        abandoned: 1,
+        abandonment_rate: 1 / 6,
+        abandoned_value: [{ currency: 'EUR', value: 25 }],
+      },
       // B: 2 mugs x 12.50 after removing the cup, left on /cart.
       pages: [{ path: '/cart', abandons: 1 }],
     });
@@ -200,7 +371,12 @@ describe('carts', () => {
 
   it('uses abandon_after in minutes: G, idle for 5, is abandoned after 1', async () => {
     const r = await report(site, 'carts', { abandon_after: 1 });
-    expect(r.carts).toMatchObject({ open: 0, abandoned: 2, abandonment_rate: 2 / 6, abandoned_value: [{ currency: 'EUR', value: 29 }] });
+    expect(r.carts).toMatchObject({
+      open: 0,
+      abandoned: 2,
+      abandonment_rate: 2 / 6,
+      abandoned_value: [{ currency: 'EUR', value: 29 }],
+    });
     expect(r.pages).toEqual([
       { path: '/cart', abandons: 1 },
       { path: '/p/cup', abandons: 1 },
@@ -210,7 +386,14 @@ describe('carts', () => {
   it('counts the carts started inside from/to, judged at `to`', async () => {
     const r = await report(site, 'carts', narrow());
     // A, B, E's second cart, F: 4 started; 3 bought; B abandoned.
-    expect(r.carts).toMatchObject({ started: 4, checked_out: 3, purchased: 3, open: 0, abandoned: 1, abandonment_rate: 1 / 4 });
+    expect(r.carts).toMatchObject({
+      started: 4,
+      checked_out: 3,
+      purchased: 3,
+      open: 0,
+      abandoned: 1,
+      abandonment_rate: 1 / 4,
+    });
   });
 });
 
@@ -225,7 +408,14 @@ describe('kpis', () => {
       // consideration pages: /p/mug (A, B), /pricing, /contact (D), /p/cup (E, G) = 6 views, 5 visitors.
       // Entries B, D, G; G bounced. Visible: A's mug 25 000, D's contact 35 000 -> 30 000.
       // Entered consideration: A, B, D, E, G; all but D (who went back to awareness) moved on to decision: 4 of 5.
-      { stage: 'consideration', views: 6, visitors: 5, bounce_rate: 1 / 3, median_visible_ms: 30000, to_next_stage: 0.8 },
+      {
+        stage: 'consideration',
+        views: 6,
+        visitors: 5,
+        bounce_rate: 1 / 3,
+        median_visible_ms: 30000,
+        to_next_stage: 0.8,
+      },
       // decision pages: /checkout (A, E twice, F), /cart (B) = 5 views, 4 visitors. Entries E (T-5 d), F: both single-page.
       // Visible: A 45 000, B 9 000 -> 27 000. Entered decision: A, B, E (T-5 d), F, G; only E moved on (retention at T): 1 of 5.
       { stage: 'decision', views: 5, visitors: 4, bounce_rate: 1, median_visible_ms: 27000, to_next_stage: 0.2 },
@@ -263,7 +453,10 @@ describe('events', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/ndjson/);
     expect(res.headers.get('x-next-cursor')).toBeNull();
-    const lines = (await text(res)).trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = (await text(res))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.id)).toEqual(events.map((e) => e.id));
     expect(lines[0]).toMatchObject({ ...events[0], received_at: expect.any(Number) });
   });
@@ -274,7 +467,12 @@ describe('events', () => {
     let pages = 0;
     do {
       const res = await get(site, 'events', cursor ? { limit: 10, cursor } : { limit: 10 });
-      ids.push(...(await text(res)).trimEnd().split('\n').map((l) => JSON.parse(l).id));
+      ids.push(
+        ...(await text(res))
+          .trimEnd()
+          .split('\n')
+          .map((l) => JSON.parse(l).id),
+      );
       cursor = res.headers.get('x-next-cursor');
       pages++;
     } while (cursor);
@@ -284,7 +482,10 @@ describe('events', () => {
 
   it('exports only the period asked for', async () => {
     const res = await get(site, 'events', narrow());
-    const ids = (await text(res)).trimEnd().split('\n').map((l) => JSON.parse(l).id);
+    const ids = (await text(res))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).id);
     // Leaves out E's two events at T-5 d and G's two.
     expect(ids.length).toBe(events.length - 4);
   });

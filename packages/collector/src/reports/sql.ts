@@ -35,7 +35,9 @@ export async function mediansAtOffset(db: D1Database, groups: OffsetMedian[]): P
   const wanted = groups.filter((g) => g.n > 0);
   if (!wanted.length) return new Map();
   const results = await db.batch<{ d: number }>(
-    wanted.map((g) => db.prepare(`${g.select} LIMIT ${g.n % 2 ? 1 : 2} OFFSET ${Math.floor((g.n - 1) / 2)}`).bind(...g.binds)),
+    wanted.map((g) =>
+      db.prepare(`${g.select} LIMIT ${g.n % 2 ? 1 : 2} OFFSET ${Math.floor((g.n - 1) / 2)}`).bind(...g.binds),
+    ),
   );
   const out = new Map<string, number>();
   wanted.forEach((g, i) => {

@@ -20,7 +20,11 @@ describe('admin API', () => {
 
   it('refuses a wrong or missing admin token with 401', async () => {
     for (const authorization of ['Bearer nope', '', `Bearer ${ADMIN}x`]) {
-      const res = await call('/v1/admin/sites', { method: 'POST', headers: { authorization }, body: '{"id":"x","origins":[]}' });
+      const res = await call('/v1/admin/sites', {
+        method: 'POST',
+        headers: { authorization },
+        body: '{"id":"x","origins":[]}',
+      });
       expect(res.status).toBe(401);
     }
   });
@@ -28,10 +32,19 @@ describe('admin API', () => {
   it('runs only with an admin token of 32 characters or more: 403 admin-disabled otherwise, whatever the request bears', async () => {
     /** GET an unknown site with `token` as both the configured admin token and the bearer. */
     const ask = (configured: Partial<Env>, bearer: string | undefined) =>
-      app.request('/v1/admin/sites/nobody-here', { headers: { authorization: `Bearer ${bearer}` } }, { ...env, ...configured });
+      app.request(
+        '/v1/admin/sites/nobody-here',
+        { headers: { authorization: `Bearer ${bearer}` } },
+        { ...env, ...configured },
+      );
     const short = 'x'.repeat(MIN_ADMIN_TOKEN_LENGTH - 1);
     const long = 'x'.repeat(MIN_ADMIN_TOKEN_LENGTH);
-    for (const [configured, bearer] of [[{ ADMIN_TOKEN: short }, short], [{ ADMIN_TOKEN: 'dev-admin-token' }, 'dev-admin-token'], [{ ADMIN_TOKEN: undefined }, 'anything'], [{ ADMIN_TOKEN: '' }, '']] as const) {
+    for (const [configured, bearer] of [
+      [{ ADMIN_TOKEN: short }, short],
+      [{ ADMIN_TOKEN: 'dev-admin-token' }, 'dev-admin-token'],
+      [{ ADMIN_TOKEN: undefined }, 'anything'],
+      [{ ADMIN_TOKEN: '' }, ''],
+    ] as const) {
       const res = await ask(configured, bearer);
       expect(res.status, JSON.stringify(configured)).toBe(403);
       expect(await res.json()).toEqual({ error: 'admin-disabled' });
@@ -40,13 +53,25 @@ describe('admin API', () => {
     expect((await ask({ ADMIN_TOKEN: long }, long)).status).toBe(404);
     expect((await ask({ ADMIN_TOKEN: long }, short)).status).toBe(401);
     // Local development (`pnpm dev`, the end-to-end tests) keeps its short token.
-    expect((await ask({ ADMIN_TOKEN: 'dev-admin-token', PARCOURS_LOCAL_DEV: 'true' }, 'dev-admin-token')).status).toBe(404);
-    expect((await ask({ ADMIN_TOKEN: 'dev-admin-token', PARCOURS_LOCAL_DEV: '1' }, 'dev-admin-token')).status).toBe(403);
+    expect((await ask({ ADMIN_TOKEN: 'dev-admin-token', PARCOURS_LOCAL_DEV: 'true' }, 'dev-admin-token')).status).toBe(
+      404,
+    );
+    expect((await ask({ ADMIN_TOKEN: 'dev-admin-token', PARCOURS_LOCAL_DEV: '1' }, 'dev-admin-token')).status).toBe(
+      403,
+    );
   });
 
   it('refuses a bad stage list or origin with 400 invalid-site-config', async () => {
-    for (const body of [{ id: 'a1', origins: ['not a url'] }, { id: 'a2', origins: [], stages: ['x', 'x'] }, { id: '../x', origins: [] }]) {
-      const res = await call('/v1/admin/sites', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(body) });
+    for (const body of [
+      { id: 'a1', origins: ['not a url'] },
+      { id: 'a2', origins: [], stages: ['x', 'x'] },
+      { id: '../x', origins: [] },
+    ]) {
+      const res = await call('/v1/admin/sites', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}` },
+        body: JSON.stringify(body),
+      });
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ error: 'invalid-site-config' });
     }
@@ -55,16 +80,40 @@ describe('admin API', () => {
   it('refuses an origin that is not a plain scheme://host[:port] with 400, on registration and on change', async () => {
     const { id } = await registerSite();
     const bad = [
-      'https://*.example', 'http://a.example?x#y', 'https://user@host.example', 'https://user:pw@host.example', 'https://shop.example/',
-      'https://shop.example/path', 'https://shop.example#x', 'ftp://shop.example', 'null', 'shop.example', 'https://', 'https://shop.example:99999',
-      'https://shop example', 'https://[zz::1]', 'https://shop.example:', ' https://shop.example', 'https://shop.example\n', 42, '',
+      'https://*.example',
+      'http://a.example?x#y',
+      'https://user@host.example',
+      'https://user:pw@host.example',
+      'https://shop.example/',
+      'https://shop.example/path',
+      'https://shop.example#x',
+      'ftp://shop.example',
+      'null',
+      'shop.example',
+      'https://',
+      'https://shop.example:99999',
+      'https://shop example',
+      'https://[zz::1]',
+      'https://shop.example:',
+      ' https://shop.example',
+      'https://shop.example\n',
+      42,
+      '',
     ];
     for (const origin of bad) {
       const body = JSON.stringify({ id: `bad-${crypto.randomUUID().slice(0, 8)}`, origins: [origin] });
-      const created = await call('/v1/admin/sites', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body });
+      const created = await call('/v1/admin/sites', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}` },
+        body,
+      });
       expect(created.status, JSON.stringify(origin)).toBe(400);
       expect(await created.json()).toEqual({ error: 'invalid-site-config' });
-      const patched = await call(`/v1/admin/sites/${id}`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ origins: ['https://ok.example', origin] }) });
+      const patched = await call(`/v1/admin/sites/${id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ADMIN}` },
+        body: JSON.stringify({ origins: ['https://ok.example', origin] }),
+      });
       expect(patched.status, JSON.stringify(origin)).toBe(400);
     }
     const shown = await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
@@ -72,14 +121,24 @@ describe('admin API', () => {
   });
 
   it('stores origins as browsers send them: lower-case host, no default port', async () => {
-    const { id } = await registerSite({ origins: ['https://Shop.Example:443', 'http://127.0.0.1:8788', 'http://[::1]:8080', 'https://shop.example', '*'] });
+    const { id } = await registerSite({
+      origins: ['https://Shop.Example:443', 'http://127.0.0.1:8788', 'http://[::1]:8080', 'https://shop.example', '*'],
+    });
     const shown = await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
-    expect(((await shown.json()) as { origins: string[] }).origins).toEqual(['https://shop.example', 'http://127.0.0.1:8788', 'http://[::1]:8080', '*']);
+    expect(((await shown.json()) as { origins: string[] }).origins).toEqual([
+      'https://shop.example',
+      'http://127.0.0.1:8788',
+      'http://[::1]:8080',
+      '*',
+    ]);
   });
 
   it('rotates the read token: the old one stops working, the new one reads', async () => {
     const { id, token } = await registerSite();
-    const rotated = await call(`/v1/admin/sites/${id}/token`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    const rotated = await call(`/v1/admin/sites/${id}/token`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
     const { read_token } = (await rotated.json()) as { read_token: string };
     expect(read_token).not.toBe(token);
     const read = (t: string) => call(`/v1/sites/${id}/funnel`, { headers: { authorization: `Bearer ${t}` } });
@@ -106,18 +165,46 @@ describe('admin API', () => {
       abandon_after: 30,
       require_ingest_key: true,
       quota: DEFAULT_QUOTA,
-      ingestion: { days: [], totals: { events: 0, bytes: 0, dropped: 0, bot_events: 0, bot_batches: 0, storage_failed: 0, quota_events: 0, quota_batches: 0 } },
+      ingestion: {
+        days: [],
+        totals: {
+          events: 0,
+          bytes: 0,
+          dropped: 0,
+          bot_events: 0,
+          bot_batches: 0,
+          storage_failed: 0,
+          quota_events: 0,
+          quota_batches: 0,
+        },
+      },
     });
-    expect((await call('/v1/admin/sites/nope-nope', { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(404);
+    expect((await call('/v1/admin/sites/nope-nope', { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(
+      404,
+    );
   });
 
   it('changes origins, bot filtering and visitor ids with PATCH, refuses stage changes and bad values', async () => {
     const { id } = await registerSite();
     const patch = (body: unknown, site = id) =>
-      call(`/v1/admin/sites/${site}`, { method: 'PATCH', headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(body) });
+      call(`/v1/admin/sites/${site}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${ADMIN}` },
+        body: JSON.stringify(body),
+      });
     const ok = await patch({ origins: ['https://new.example', '*'], visitor_ids: 'cookieless', bot_filter: false });
-    expect(await ok.json()).toMatchObject({ origins: ['https://new.example', '*'], visitor_ids: 'cookieless', bot_filter: false });
-    for (const bad of [{ stages: ['a', 'b'] }, { visitor_ids: 'ip' }, { bot_filter: 'no' }, { origins: 'https://x.example' }, []]) {
+    expect(await ok.json()).toMatchObject({
+      origins: ['https://new.example', '*'],
+      visitor_ids: 'cookieless',
+      bot_filter: false,
+    });
+    for (const bad of [
+      { stages: ['a', 'b'] },
+      { visitor_ids: 'ip' },
+      { bot_filter: 'no' },
+      { origins: 'https://x.example' },
+      [],
+    ]) {
       const res = await patch(bad);
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ error: 'invalid-site-config' });

@@ -3,7 +3,16 @@ import { Hono } from 'hono';
 import { isStageList } from '@parcours/protocol';
 import { newToken, requireAdmin, sha256Hex } from '../auth.ts';
 import { getSiteCounts } from '../db/site-stats.ts';
-import { getSite, insertSite, setIngestKeyHash, setReadTokenHash, updateSite, type Quota, type Site, type SiteOptions } from '../db/sites.ts';
+import {
+  getSite,
+  insertSite,
+  setIngestKeyHash,
+  setReadTokenHash,
+  updateSite,
+  type Quota,
+  type Site,
+  type SiteOptions,
+} from '../db/sites.ts';
 import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
 import { limitAdmin } from '../rate-limit.ts';
@@ -37,7 +46,8 @@ const MAX_RETENTION_DAYS = 36_500;
 /** Largest value of each quota (0 stops ingestion of the site: every valid event is over it). */
 const MAX_QUOTA: Quota = { events_per_day: 1e9, bytes_per_day: 1e12, events_per_visitor_per_day: 1e9 };
 
-const isWhole = (v: unknown, min: number, max: number): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+const isWhole = (v: unknown, min: number, max: number): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 
 /** A `quota` object: any of its three keys, each a whole number from 0 to its maximum; anything else is refused. */
 function readQuota(v: unknown): Partial<Quota> | undefined {
@@ -61,9 +71,14 @@ function readOptions(body: Record<string, unknown>): SiteOptions {
   if (normal?.includes(null)) fail(400, 'invalid-site-config');
   if (stages !== undefined && !isStageList(stages)) fail(400, 'invalid-site-config');
   if (bot_filter !== undefined && typeof bot_filter !== 'boolean') fail(400, 'invalid-site-config');
-  if (visitor_ids !== undefined && visitor_ids !== 'client' && visitor_ids !== 'cookieless') fail(400, 'invalid-site-config');
-  if (retention_days !== undefined && retention_days !== null && !isWhole(retention_days, 1, MAX_RETENTION_DAYS)) fail(400, 'invalid-site-config');
-  if (abandon_after !== undefined && !(typeof abandon_after === 'number' && abandon_after > 0 && abandon_after <= MAX_ABANDON_MINUTES))
+  if (visitor_ids !== undefined && visitor_ids !== 'client' && visitor_ids !== 'cookieless')
+    fail(400, 'invalid-site-config');
+  if (retention_days !== undefined && retention_days !== null && !isWhole(retention_days, 1, MAX_RETENTION_DAYS))
+    fail(400, 'invalid-site-config');
+  if (
+    abandon_after !== undefined &&
+    !(typeof abandon_after === 'number' && abandon_after > 0 && abandon_after <= MAX_ABANDON_MINUTES)
+  )
     fail(400, 'invalid-site-config');
   if (require_ingest_key !== undefined && typeof require_ingest_key !== 'boolean') fail(400, 'invalid-site-config');
   return {
@@ -107,7 +122,13 @@ admin.post('/sites', async (c) => {
   if (!opts.origins) fail(400, 'invalid-site-config');
   const token = newToken();
   const ingestKey = newToken();
-  const created = await insertSite(c.env.DB, { ...opts, id, origins: opts.origins, readTokenHash: await sha256Hex(token), ingestKeyHash: await sha256Hex(ingestKey) });
+  const created = await insertSite(c.env.DB, {
+    ...opts,
+    id,
+    origins: opts.origins,
+    readTokenHash: await sha256Hex(token),
+    ingestKeyHash: await sha256Hex(ingestKey),
+  });
   forgetSite(id); // none kept for an unknown id; after a write, always forget (ingest/site-cache.ts)
   if (!created) fail(409, 'site-exists');
   return c.json({ id, read_token: token, ingest_key: ingestKey }, 201);

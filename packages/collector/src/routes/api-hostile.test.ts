@@ -45,7 +45,8 @@ async function ask(path: string, init: RequestInit = {}): Promise<{ status: numb
   const text = new TextDecoder().decode(await res.arrayBuffer());
   expect(res.status, `${init.method ?? 'GET'} ${path.slice(0, 200)}: ${text.slice(0, 200)}`).toBeLessThan(500);
   // A path whose `..` segments climb out of /v1/ is not an API path any more (the dashboard's assets answer it).
-  if (new URL(path, 'http://collector.test').pathname.startsWith('/v1/')) expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  if (new URL(path, 'http://collector.test').pathname.startsWith('/v1/'))
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   if (res.status >= 400) {
     const body = JSON.parse(text) as { error: string };
     expect(DOCUMENTED[res.status], `status ${res.status} for ${path.slice(0, 200)}`).toBeDefined();
@@ -59,39 +60,131 @@ async function ask(path: string, init: RequestInit = {}): Promise<{ status: numb
 /** An object with these own keys, `__proto__` included (a literal would set the prototype instead). */
 function own(entries: Array<[string, unknown]>): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of entries)
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   return o;
 }
 
 const NASTY = [
-  '', ' ', '0', '-1', '0.5', '1e3', '1e400', 'NaN', 'Infinity', '0x10', '9'.repeat(400), '2026-02-30', '2026-11-01T24:00', '+275760-09-13',
-  '2026-11-01T10:00+25:00', '1970-01-01', '9999-12-31T23:59:59.999Z', "'; DROP TABLE events; --", '%', '%zz', '%E0%A4%A', '%00', '\u0000',
-  '\uD800', '😀', '<script>', '__proto__', 'constructor', 'toString', '../../admin', 'a'.repeat(5000), 'MA', 'AAAAAAAA', '=', '&', '#',
+  '',
+  ' ',
+  '0',
+  '-1',
+  '0.5',
+  '1e3',
+  '1e400',
+  'NaN',
+  'Infinity',
+  '0x10',
+  '9'.repeat(400),
+  '2026-02-30',
+  '2026-11-01T24:00',
+  '+275760-09-13',
+  '2026-11-01T10:00+25:00',
+  '1970-01-01',
+  '9999-12-31T23:59:59.999Z',
+  "'; DROP TABLE events; --",
+  '%',
+  '%zz',
+  '%E0%A4%A',
+  '%00',
+  '\u0000',
+  '\uD800',
+  '😀',
+  '<script>',
+  '__proto__',
+  'constructor',
+  'toString',
+  '../../admin',
+  'a'.repeat(5000),
+  'MA',
+  'AAAAAAAA',
+  '=',
+  '&',
+  '#',
 ];
-const hostileText = fc.oneof(fc.constantFrom(...NASTY), fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ maxLength: 12 }), fc.integer().map(String));
+const hostileText = fc.oneof(
+  fc.constantFrom(...NASTY),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.string({ maxLength: 12 }),
+  fc.integer().map(String),
+);
 const queryKey = fc.oneof(
-  fc.constantFrom('from', 'to', 'limit', 'cursor', 'abandon_after', 'by', 'interval', 'site', 'form', '__proto__', 'constructor', ''),
+  fc.constantFrom(
+    'from',
+    'to',
+    'limit',
+    'cursor',
+    'abandon_after',
+    'by',
+    'interval',
+    'site',
+    'form',
+    '__proto__',
+    'constructor',
+    '',
+  ),
   fc.constantFrom(...DIMENSIONS),
   fc.string({ maxLength: 8 }),
 );
 /** Values a report may accept (dimension names, channels, devices, countries, intervals), alone or listed, as well as hostile ones. */
 const queryValue = fc.oneof(
   hostileText,
-  fc.constantFrom(...DIMENSIONS, ...CHANNELS, ...DEVICES, ...INTERVALS, 'FR', 'XX', '(direct)', '(none)', 'google.com', "l'été", '/p?a=1', 'email,direct', 'a,,b', ','),
+  fc.constantFrom(
+    ...DIMENSIONS,
+    ...CHANNELS,
+    ...DEVICES,
+    ...INTERVALS,
+    'FR',
+    'XX',
+    '(direct)',
+    '(none)',
+    'google.com',
+    "l'été",
+    '/p?a=1',
+    'email,direct',
+    'a,,b',
+    ',',
+  ),
 );
 /** A query string: parameters built by URLSearchParams, or raw text put after the `?` as it came. */
 const queryString = fc.oneof(
   fc.array(fc.tuple(queryKey, queryValue), { maxLength: 4 }).map((pairs) => new URLSearchParams(pairs).toString()),
   fc.string({ unit: 'binary', maxLength: 60 }).map((s) => encodeURI(s.replace(/[\uD800-\uDFFF]/g, ''))),
-  fc.constantFrom('limit=1&limit=2', 'from&to', '=&=&', '%', 'cursor=%FF', 'limit=%31', 'a=1'.repeat(500), 'channel=email&channel=direct', 'by=channel&by=device', 'country=fr', 'interval=hour&from=2000-01-01'),
+  fc.constantFrom(
+    'limit=1&limit=2',
+    'from&to',
+    '=&=&',
+    '%',
+    'cursor=%FF',
+    'limit=%31',
+    'a=1'.repeat(500),
+    'channel=email&channel=direct',
+    'by=channel&by=device',
+    'country=fr',
+    'interval=hour&from=2000-01-01',
+  ),
 );
 /** A path segment: the site id or report name as a client may write it, escaped so it stays one segment. */
-const segment = fc.oneof(fc.constantFrom('shop', '..', '.', '%2F', 'nobody-here', '__proto__', 'a'.repeat(300)), fc.string({ maxLength: 20 })).map((s) =>
-  encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, '')),
-);
+const segment = fc
+  .oneof(
+    fc.constantFrom('shop', '..', '.', '%2F', 'nobody-here', '__proto__', 'a'.repeat(300)),
+    fc.string({ maxLength: 20 }),
+  )
+  .map((s) => encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, '')));
 /** What a client may put in Authorization (a header value: no CR, LF, NUL, nothing past Latin-1). */
 const authorization = fc.oneof(
-  fc.constantFrom('', 'Bearer', 'Bearer ', 'bearer x', 'Basic eDp5', `Bearer ${ADMIN}x`, `Bearer  ${ADMIN.slice(1)}`, 'Bearer ' + 'x'.repeat(10_000), 'Bearer a b'),
+  fc.constantFrom(
+    '',
+    'Bearer',
+    'Bearer ',
+    'bearer x',
+    'Basic eDp5',
+    `Bearer ${ADMIN}x`,
+    `Bearer  ${ADMIN.slice(1)}`,
+    'Bearer ' + 'x'.repeat(10_000),
+    'Bearer a b',
+  ),
   fc.string({ maxLength: 60 }).map((s) => `Bearer ${s.replace(/[^\x20-\x7E]/g, '')}`),
 );
 const { value: hostileValue } = fc.letrec<{ value: unknown }>((tie) => ({
@@ -102,10 +195,26 @@ const { value: hostileValue } = fc.letrec<{ value: unknown }>((tie) => ({
     fc.boolean(),
     fc.constant(null),
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.array(fc.tuple(fc.oneof(hostileText, fc.constantFrom('__proto__', 'constructor')), tie('value')), { maxLength: 3 }).map(own),
+    fc
+      .array(fc.tuple(fc.oneof(hostileText, fc.constantFrom('__proto__', 'constructor')), tie('value')), {
+        maxLength: 3,
+      })
+      .map(own),
   ),
 }));
-const OPTION_KEYS = ['id', 'origins', 'stages', 'bot_filter', 'visitor_ids', 'retention_days', 'abandon_after', 'require_ingest_key', 'quota', '__proto__', 'constructor'];
+const OPTION_KEYS = [
+  'id',
+  'origins',
+  'stages',
+  'bot_filter',
+  'visitor_ids',
+  'retention_days',
+  'abandon_after',
+  'require_ingest_key',
+  'quota',
+  '__proto__',
+  'constructor',
+];
 const QUOTA_KEYS = ['events_per_day', 'bytes_per_day', 'events_per_visitor_per_day', '__proto__', 'x'];
 /** A plausible admin body with some fields replaced by hostile values. */
 const adminBody = fc.oneof(
@@ -121,7 +230,15 @@ const adminBody = fc.oneof(
         require_ingest_key: fc.constantFrom(undefined, true, false, 'false', 0),
         quota: fc.oneof(
           fc.constant(undefined),
-          fc.array(fc.tuple(fc.constantFrom(...QUOTA_KEYS), fc.oneof(fc.constantFrom(0, 1, 1e9, 1e12, 1e13, -1, 0.5), hostileValue)), { maxLength: 3 }).map(own),
+          fc
+            .array(
+              fc.tuple(
+                fc.constantFrom(...QUOTA_KEYS),
+                fc.oneof(fc.constantFrom(0, 1, 1e9, 1e12, 1e13, -1, 0.5), hostileValue),
+              ),
+              { maxLength: 3 },
+            )
+            .map(own),
           hostileValue,
         ),
       }),
@@ -141,27 +258,45 @@ beforeAll(async () => {
 });
 
 describe('hostile input, reports and export', () => {
-  it(`answers ${RUNS} generated query strings of every report with 200 or a documented refusal`, async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...REPORTS), queryString, fc.option(required), async (report, qs, values) => {
-        const { status } = await ask(`/v1/sites/${site.id}/${report}${withRequired(report, qs, values)}`, { headers: { authorization: `Bearer ${site.token}` } });
-        expect([200, 400]).toContain(status);
-      }),
-      { numRuns: RUNS },
-    );
-  }, GENERATED_TIMEOUT);
+  it(
+    `answers ${RUNS} generated query strings of every report with 200 or a documented refusal`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...REPORTS), queryString, fc.option(required), async (report, qs, values) => {
+          const { status } = await ask(`/v1/sites/${site.id}/${report}${withRequired(report, qs, values)}`, {
+            headers: { authorization: `Bearer ${site.token}` },
+          });
+          expect([200, 400]).toContain(status);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    GENERATED_TIMEOUT,
+  );
 
-  it(`answers ${Math.round(RUNS / 2)} generated paths and tokens with a documented refusal, never a report of another site`, async () => {
-    await fc.assert(
-      fc.asyncProperty(segment, fc.oneof(fc.constantFrom(...REPORTS), segment), authorization, queryString, async (id, report, auth, qs) => {
-        const path = `/v1/sites/${id}/${report}?${qs}`;
-        const { status } = await ask(path, { headers: { authorization: auth } });
-        // None of these tokens is a read token: no report is ever answered. `/v1/sites/../events` is GET /v1/events.
-        expect(new URL(path, 'http://collector.test').pathname === '/v1/events' ? [405] : [400, 401, 404]).toContain(status);
-      }),
-      { numRuns: Math.round(RUNS / 2) },
-    );
-  }, GENERATED_TIMEOUT);
+  it(
+    `answers ${Math.round(RUNS / 2)} generated paths and tokens with a documented refusal, never a report of another site`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          segment,
+          fc.oneof(fc.constantFrom(...REPORTS), segment),
+          authorization,
+          queryString,
+          async (id, report, auth, qs) => {
+            const path = `/v1/sites/${id}/${report}?${qs}`;
+            const { status } = await ask(path, { headers: { authorization: auth } });
+            // None of these tokens is a read token: no report is ever answered. `/v1/sites/../events` is GET /v1/events.
+            expect(
+              new URL(path, 'http://collector.test').pathname === '/v1/events' ? [405] : [400, 401, 404],
+            ).toContain(status);
+          },
+        ),
+        { numRuns: Math.round(RUNS / 2) },
+      );
+    },
+    GENERATED_TIMEOUT,
+  );
 
   it('answers the largest filter a query may hold on every report, and a larger one with 400, never a statement D1 refuses', async () => {
     const utf8 = new TextEncoder();
@@ -169,7 +304,11 @@ describe('hostile input, reports and export', () => {
     /** Every channel and device, three countries, then values of up to 200 3-byte characters and quotes, to `budget` bytes. */
     const filter = (budget: number) => {
       const q: Record<string, string[]> = { channel: [...CHANNELS], device: [...DEVICES], country: ['FR', 'DE', 'US'] };
-      let left = budget - Object.values(q).flat().reduce((n, v) => n + cost(v), 0);
+      let left =
+        budget -
+        Object.values(q)
+          .flat()
+          .reduce((n, v) => n + cost(v), 0);
       for (const d of ['source', 'medium', 'campaign', 'referrer', 'landing', 'browser', 'os'])
         for (let j = 0; j < MAX_FILTER_VALUES && left >= cost(`${j}'x`); j++) {
           let v = `${j}'`;
@@ -179,8 +318,15 @@ describe('hostile input, reports and export', () => {
           q[d] = [...(q[d] ?? []), v];
           left -= cost(v);
         }
-      const total = Object.values(q).flat().reduce((n, v) => n + cost(v), 0);
-      return { total, query: Object.entries(q).map(([d, values]) => `${d}=${encodeURIComponent(values.join(','))}`).join('&') };
+      const total = Object.values(q)
+        .flat()
+        .reduce((n, v) => n + cost(v), 0);
+      return {
+        total,
+        query: Object.entries(q)
+          .map(([d, values]) => `${d}=${encodeURIComponent(values.join(','))}`)
+          .join('&'),
+      };
     };
     const largest = filter(MAX_FILTER_BYTES);
     const over = filter(MAX_FILTER_BYTES + 40);
@@ -190,22 +336,35 @@ describe('hostile input, reports and export', () => {
     const auth = { headers: { authorization: `Bearer ${site.token}` } };
     for (const report of REPORTS) {
       const values = { by: 'landing', interval: 'day' };
-      expect((await ask(`/v1/sites/${site.id}/${report}${withRequired(report, largest.query, values)}`, auth)).status, report).toBe(200);
-      expect((await ask(`/v1/sites/${site.id}/${report}${withRequired(report, over.query, values)}`, auth)).status, report).toBe(400);
+      expect(
+        (await ask(`/v1/sites/${site.id}/${report}${withRequired(report, largest.query, values)}`, auth)).status,
+        report,
+      ).toBe(200);
+      expect(
+        (await ask(`/v1/sites/${site.id}/${report}${withRequired(report, over.query, values)}`, auth)).status,
+        report,
+      ).toBe(400);
     }
   });
 
   it('refuses hostile export cursors with 400 and pages through to the end with the cursors it gave', async () => {
     for (const cursor of ['', '0', '-1', 'AAAA', 'x'.repeat(401), '%FF', '____', 'bm9wZQ', btoa('\xff\xfe'), '1e999']) {
-      const { status } = await ask(`/v1/sites/${site.id}/events?limit=3&cursor=${encodeURIComponent(cursor)}`, { headers: { authorization: `Bearer ${site.token}` } });
+      const { status } = await ask(`/v1/sites/${site.id}/events?limit=3&cursor=${encodeURIComponent(cursor)}`, {
+        headers: { authorization: `Bearer ${site.token}` },
+      });
       expect([200, 400], cursor).toContain(status);
     }
     let lines = 0;
     let next: string | null = '';
     for (let page = 0; next !== null && page < 20; page++) {
-      const res = await call(`/v1/sites/${site.id}/events?limit=3${next ? `&cursor=${next}` : ''}`, { headers: { authorization: `Bearer ${site.token}`, 'cf-connecting-ip': '198.21.0.1' } });
+      const res = await call(`/v1/sites/${site.id}/events?limit=3${next ? `&cursor=${next}` : ''}`, {
+        headers: { authorization: `Bearer ${site.token}`, 'cf-connecting-ip': '198.21.0.1' },
+      });
       expect(res.status).toBe(200);
-      lines += new TextDecoder().decode(await res.arrayBuffer()).split('\n').filter(Boolean).length;
+      lines += new TextDecoder()
+        .decode(await res.arrayBuffer())
+        .split('\n')
+        .filter(Boolean).length;
       next = res.headers.get('x-next-cursor');
     }
     expect(lines).toBe(20);
@@ -215,44 +374,66 @@ describe('hostile input, reports and export', () => {
 describe('hostile input, admin API', () => {
   const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
 
-  it(`answers ${RUNS} generated registration and PATCH bodies with 2xx or a documented refusal`, async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom('POST', 'PATCH'), adminBody, fc.uuid(), async (method, body, uuid) => {
-        // A fresh id on registration unless the body names one; PATCH changes the one site every run shares, or none.
-        const patched = method === 'PATCH' ? `${site.id}` : '';
-        let sent = body;
-        if (method === 'POST') {
-          try {
-            const parsed = JSON.parse(body);
-            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && !Object.hasOwn(parsed, 'id')) sent = JSON.stringify({ ...parsed, id: `h-${uuid.slice(0, 8)}` });
-          } catch {
-            // not JSON: sent as it is
+  it(
+    `answers ${RUNS} generated registration and PATCH bodies with 2xx or a documented refusal`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom('POST', 'PATCH'), adminBody, fc.uuid(), async (method, body, uuid) => {
+          // A fresh id on registration unless the body names one; PATCH changes the one site every run shares, or none.
+          const patched = method === 'PATCH' ? `${site.id}` : '';
+          let sent = body;
+          if (method === 'POST') {
+            try {
+              const parsed = JSON.parse(body);
+              if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && !Object.hasOwn(parsed, 'id'))
+                sent = JSON.stringify({ ...parsed, id: `h-${uuid.slice(0, 8)}` });
+            } catch {
+              // not JSON: sent as it is
+            }
           }
-        }
-        const { status, body: reply } = await ask(method === 'POST' ? '/v1/admin/sites' : `/v1/admin/sites/${patched}`, { method, headers: admin, body: sent });
-        expect([200, 201, 400, 404, 409]).toContain(status);
-        if (status === 201) created.push((reply as { id: string }).id);
-      }),
-      { numRuns: RUNS },
-    );
-  }, GENERATED_TIMEOUT);
+          const { status, body: reply } = await ask(
+            method === 'POST' ? '/v1/admin/sites' : `/v1/admin/sites/${patched}`,
+            { method, headers: admin, body: sent },
+          );
+          expect([200, 201, 400, 404, 409]).toContain(status);
+          if (status === 201) created.push((reply as { id: string }).id);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+    GENERATED_TIMEOUT,
+  );
 
-  it(`answers ${Math.round(RUNS / 2)} generated admin paths, methods and tokens with a documented refusal`, async () => {
-    const path = fc.oneof(
-      segment.map((id) => `/v1/admin/sites/${id}`),
-      segment.map((id) => `/v1/admin/sites/${id}/token`),
-      fc.tuple(segment, segment).map(([a, b]) => `/v1/admin/${a}/${b}`),
-      fc.constant('/v1/admin/sites'),
-    );
-    await fc.assert(
-      fc.asyncProperty(path, fc.constantFrom('GET', 'POST', 'PATCH', 'PUT', 'DELETE'), authorization, adminBody, async (p, method, auth, body) => {
-        const { status } = await ask(p, { method, headers: { authorization: auth }, body: method === 'GET' ? undefined : body });
-        // No generated token is the admin token.
-        expect([401, 404]).toContain(status);
-      }),
-      { numRuns: Math.round(RUNS / 2) },
-    );
-  }, GENERATED_TIMEOUT);
+  it(
+    `answers ${Math.round(RUNS / 2)} generated admin paths, methods and tokens with a documented refusal`,
+    async () => {
+      const path = fc.oneof(
+        segment.map((id) => `/v1/admin/sites/${id}`),
+        segment.map((id) => `/v1/admin/sites/${id}/token`),
+        fc.tuple(segment, segment).map(([a, b]) => `/v1/admin/${a}/${b}`),
+        fc.constant('/v1/admin/sites'),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          path,
+          fc.constantFrom('GET', 'POST', 'PATCH', 'PUT', 'DELETE'),
+          authorization,
+          adminBody,
+          async (p, method, auth, body) => {
+            const { status } = await ask(p, {
+              method,
+              headers: { authorization: auth },
+              body: method === 'GET' ? undefined : body,
+            });
+            // No generated token is the admin token.
+            expect([401, 404]).toContain(status);
+          },
+        ),
+        { numRuns: Math.round(RUNS / 2) },
+      );
+    },
+    GENERATED_TIMEOUT,
+  );
 });
 
 // Whatever was sent, every site row is one ingestion and the reports can trust, and the shared site still reports.
@@ -261,17 +442,30 @@ afterAll(async () => {
   for (const r of results) {
     expect(String(r.id)).toMatch(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/);
     const origins = JSON.parse(String(r.origins)) as unknown[];
-    for (const o of origins) expect(o === '*' || (typeof o === 'string' && new URL(o).origin === o), JSON.stringify(o)).toBe(true);
+    for (const o of origins)
+      expect(o === '*' || (typeof o === 'string' && new URL(o).origin === o), JSON.stringify(o)).toBe(true);
     expect(isStageList(JSON.parse(String(r.stages)))).toBe(true);
     expect([0, 1]).toContain(r.bot_filter);
     expect(['client', 'cookieless']).toContain(r.visitor_ids);
     expect([0, 1]).toContain(r.require_ingest_key);
-    expect(r.retention_days === null || (Number.isInteger(r.retention_days) && (r.retention_days as number) >= 1)).toBe(true);
+    expect(r.retention_days === null || (Number.isInteger(r.retention_days) && (r.retention_days as number) >= 1)).toBe(
+      true,
+    );
     expect((r.abandon_after as number) > 0 && (r.abandon_after as number) <= 525_600).toBe(true);
     for (const k of ['quota_events_per_day', 'quota_bytes_per_day', 'quota_events_per_visitor_per_day'])
-      expect(Number.isSafeInteger(r[k]) && (r[k] as number) >= 0 && (r[k] as number) <= 1e12, `${k} ${r[k]}`).toBe(true);
+      expect(Number.isSafeInteger(r[k]) && (r[k] as number) >= 0 && (r[k] as number) <= 1e12, `${k} ${r[k]}`).toBe(
+        true,
+      );
   }
   for (const report of REPORTS)
-    expect((await ask(`/v1/sites/${site.id}/${report}${withRequired(report, '', { by: 'channel', interval: 'day' })}`, { headers: { authorization: `Bearer ${site.token}` } })).status).toBe(200);
-  console.log(`api hostile suite: ${requests} requests, ${created.length} sites registered, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+    expect(
+      (
+        await ask(`/v1/sites/${site.id}/${report}${withRequired(report, '', { by: 'channel', interval: 'day' })}`, {
+          headers: { authorization: `Bearer ${site.token}` },
+        })
+      ).status,
+    ).toBe(200);
+  console.log(
+    `api hostile suite: ${requests} requests, ${created.length} sites registered, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+  );
 }, GENERATED_TIMEOUT);

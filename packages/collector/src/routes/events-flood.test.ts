@@ -6,7 +6,8 @@ describe('rate limiting of ingestion', () => {
     const { id } = await registerSite();
     const other = await registerSite();
     const ip = '203.0.113.5';
-    const empty = (site: string, address: string) => postEvents({ v: 1, site, sent_at: Date.now(), events: [] }, { 'cf-connecting-ip': address });
+    const empty = (site: string, address: string) =>
+      postEvents({ v: 1, site, sent_at: Date.now(), events: [] }, { 'cf-connecting-ip': address });
     // The limiter counts in fixed 10 s windows: a flood crossing a window boundary gets up to 300 more before the first 429.
     let passed = 0;
     let limited: Response | undefined;

@@ -20,8 +20,19 @@ const DOCUMENTED: Record<number, string[]> = {
   429: ['rate-limited', 'quota-exceeded'],
 };
 const EVENT_ERRORS = new Set([
-  'invalid-event', 'invalid-id', 'invalid-type', 'invalid-ts', 'invalid-stage', 'unknown-stage', 'invalid-visitor',
-  'invalid-session', 'invalid-url', 'invalid-number', 'invalid-amount', 'duplicate-in-batch', 'storage-failed',
+  'invalid-event',
+  'invalid-id',
+  'invalid-type',
+  'invalid-ts',
+  'invalid-stage',
+  'unknown-stage',
+  'invalid-visitor',
+  'invalid-session',
+  'invalid-url',
+  'invalid-number',
+  'invalid-amount',
+  'duplicate-in-batch',
+  'storage-failed',
 ]);
 
 const statuses = new Map<number, number>();
@@ -34,7 +45,11 @@ async function send(body: BodyInit, headers: Record<string, string> = {}) {
   address++;
   const res = await call('/v1/events', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'cf-connecting-ip': `198.18.${address >> 8 & 255}.${address & 255}`, ...headers },
+    headers: {
+      'content-type': 'application/json',
+      'cf-connecting-ip': `198.18.${(address >> 8) & 255}.${address & 255}`,
+      ...headers,
+    },
     body,
   });
   requests++;
@@ -54,19 +69,79 @@ async function send(body: BodyInit, headers: Record<string, string> = {}) {
 /** An object with these own keys, `__proto__` included (a literal would set the prototype instead). */
 function own(entries: Array<[string, unknown]>): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of entries)
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   return o;
 }
 
 const NASTY_STRINGS = [
-  "'; DROP TABLE events; --", '" OR 1=1 --', "Robert'); DELETE FROM sites; --", '\\', '%00', '\u0000', '\uD800', '\uDFFF', 'a\uD83Dz',
-  '😀'.repeat(200), 'x'.repeat(70_000), '<script>alert(1)</script>', '__proto__', 'constructor', 'NaN', '1e400', '', ' ', '\n\r\t',
-  '../../etc/passwd', 'javascript:alert(1)', 'http://', 'https://[::1', 'https://a.example/' + 'p/'.repeat(3000),
+  "'; DROP TABLE events; --",
+  '" OR 1=1 --',
+  "Robert'); DELETE FROM sites; --",
+  '\\',
+  '%00',
+  '\u0000',
+  '\uD800',
+  '\uDFFF',
+  'a\uD83Dz',
+  '😀'.repeat(200),
+  'x'.repeat(70_000),
+  '<script>alert(1)</script>',
+  '__proto__',
+  'constructor',
+  'NaN',
+  '1e400',
+  '',
+  ' ',
+  '\n\r\t',
+  '../../etc/passwd',
+  'javascript:alert(1)',
+  'http://',
+  'https://[::1',
+  'https://a.example/' + 'p/'.repeat(3000),
 ];
-const NASTY_NUMBERS = [NaN, Infinity, -Infinity, 1e308, -1e308, 2 ** 63, Number.MAX_SAFE_INTEGER + 2, -0, 1e-320, 0, -1, MIN_TS - 1, MAX_TS + 1, 4.5];
-const KEYS = ['__proto__', 'constructor', 'prototype', 'id', 'type', 'ts', 'stage', 'visitor', 'session', 'url', 'items', 'props', 'value', 'currency', 'form', 'last_field', 'duration_ms', 'toString'];
+const NASTY_NUMBERS = [
+  NaN,
+  Infinity,
+  -Infinity,
+  1e308,
+  -1e308,
+  2 ** 63,
+  Number.MAX_SAFE_INTEGER + 2,
+  -0,
+  1e-320,
+  0,
+  -1,
+  MIN_TS - 1,
+  MAX_TS + 1,
+  4.5,
+];
+const KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'id',
+  'type',
+  'ts',
+  'stage',
+  'visitor',
+  'session',
+  'url',
+  'items',
+  'props',
+  'value',
+  'currency',
+  'form',
+  'last_field',
+  'duration_ms',
+  'toString',
+];
 
-const hostileString = fc.oneof(fc.constantFrom(...NASTY_STRINGS), fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ maxLength: 20 }));
+const hostileString = fc.oneof(
+  fc.constantFrom(...NASTY_STRINGS),
+  fc.string({ unit: 'binary', maxLength: 80 }),
+  fc.string({ maxLength: 20 }),
+);
 const hostileNumber = fc.oneof(fc.constantFrom(...NASTY_NUMBERS), fc.double(), fc.integer());
 const hostileKey = fc.oneof(fc.constantFrom(...KEYS), fc.string({ unit: 'binary', maxLength: 12 }));
 const { value: hostileValue } = fc.letrec<{ value: unknown }>((tie) => ({
@@ -84,9 +159,19 @@ const { value: hostileValue } = fc.letrec<{ value: unknown }>((tie) => ({
 /** A fixture event with some fields replaced, removed or added by hostile values. */
 const hostileEvent = fc.oneof(
   fc
-    .tuple(fc.constantFrom(...VALID_EVENTS), fc.array(fc.tuple(hostileKey, hostileValue), { minLength: 1, maxLength: 4 }), fc.uuid(), fc.uuid())
+    .tuple(
+      fc.constantFrom(...VALID_EVENTS),
+      fc.array(fc.tuple(hostileKey, hostileValue), { minLength: 1, maxLength: 4 }),
+      fc.uuid(),
+      fc.uuid(),
+    )
     // A visitor per event, as in real traffic: one visitor holding every generated event would only measure re-derivation.
-    .map(([base, changes, id, visitor]) => own([...Object.entries({ ...base, id, visitor: `h-${visitor.slice(0, 13)}`, ts: Date.now() - 5000 }), ...changes])),
+    .map(([base, changes, id, visitor]) =>
+      own([
+        ...Object.entries({ ...base, id, visitor: `h-${visitor.slice(0, 13)}`, ts: Date.now() - 5000 }),
+        ...changes,
+      ]),
+    ),
   hostileValue,
 );
 
@@ -104,68 +189,124 @@ async function site(): Promise<string> {
 const asServer = (id: string) => ({ 'x-parcours-key': keys.get(id)! });
 
 describe('hostile input, generated', () => {
-  it(`keeps every valid event of ${Math.round(RUNS / 2)} mixed batches and never answers 5xx`, async () => {
-    const id = await site();
-    await fc.assert(
-      fc.asyncProperty(fc.array(hostileEvent, { minLength: 1, maxLength: 12 }), fc.integer({ min: 0, max: 8 }), async (bad, nGood) => {
-        const good = freshEvents(nGood);
-        const events: unknown[] = [...bad];
-        const goodAt: number[] = [];
-        for (const g of good) {
-          const at = Math.floor(Math.random() * (events.length + 1));
-          events.splice(at, 0, g);
-        }
-        for (const [i, e] of events.entries()) if (good.includes(e as never)) goodAt.push(i);
-        const { status, json } = await send(JSON.stringify({ v: 1, site: id, sent_at: Date.now(), events }), { origin: 'https://shop.example' });
-        expect(status).toBe(200);
-        expect(json.accepted + json.duplicates + json.rejected.length).toBe(events.length);
-        const rejectedAt = new Set(json.rejected.map((r) => r.index));
-        for (const i of goodAt) expect(rejectedAt.has(i)).toBe(false);
-        if (good.length) {
-          const ids = good.map((g) => g.id);
-          const stored = await env.DB.prepare(`SELECT count(*) AS n FROM events WHERE site = ? AND id IN (${ids.map(() => '?').join(',')})`)
-            .bind(id, ...ids)
-            .first<{ n: number }>();
-          expect(stored!.n).toBe(good.length);
-        }
-      }),
-      { numRuns: Math.round(RUNS / 2) },
-    );
-  }, GENERATED_TIMEOUT);
+  it(
+    `keeps every valid event of ${Math.round(RUNS / 2)} mixed batches and never answers 5xx`,
+    async () => {
+      const id = await site();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(hostileEvent, { minLength: 1, maxLength: 12 }),
+          fc.integer({ min: 0, max: 8 }),
+          async (bad, nGood) => {
+            const good = freshEvents(nGood);
+            const events: unknown[] = [...bad];
+            const goodAt: number[] = [];
+            for (const g of good) {
+              const at = Math.floor(Math.random() * (events.length + 1));
+              events.splice(at, 0, g);
+            }
+            for (const [i, e] of events.entries()) if (good.includes(e as never)) goodAt.push(i);
+            const { status, json } = await send(JSON.stringify({ v: 1, site: id, sent_at: Date.now(), events }), {
+              origin: 'https://shop.example',
+            });
+            expect(status).toBe(200);
+            expect(json.accepted + json.duplicates + json.rejected.length).toBe(events.length);
+            const rejectedAt = new Set(json.rejected.map((r) => r.index));
+            for (const i of goodAt) expect(rejectedAt.has(i)).toBe(false);
+            if (good.length) {
+              const ids = good.map((g) => g.id);
+              const stored = await env.DB.prepare(
+                `SELECT count(*) AS n FROM events WHERE site = ? AND id IN (${ids.map(() => '?').join(',')})`,
+              )
+                .bind(id, ...ids)
+                .first<{ n: number }>();
+              expect(stored!.n).toBe(good.length);
+            }
+          },
+        ),
+        { numRuns: Math.round(RUNS / 2) },
+      );
+    },
+    GENERATED_TIMEOUT,
+  );
 
-  it(`answers only documented codes to ${Math.round(RUNS / 4)} batches with hostile envelopes`, async () => {
-    const id = await site();
-    const envelope = fc.array(fc.tuple(fc.constantFrom('v', 'site', 'sent_at', 'events', 'dropped', '__proto__', 'constructor'), hostileValue), { minLength: 1, maxLength: 3 });
-    await fc.assert(
-      fc.asyncProperty(envelope, fc.constantFrom(undefined, 'key', 'wrong-key', 'https://shop.example', 'https://evil.example', 'null'), async (changes, sender) => {
-        const body = own([...Object.entries({ v: 1, site: id, sent_at: Date.now(), events: freshEvents(2) }), ...changes]);
-        const headers: Record<string, string> = sender === 'key' ? asServer(id) : sender === 'wrong-key' ? { 'x-parcours-key': 'x'.repeat(43) } : sender ? { origin: sender } : {};
-        await send(JSON.stringify(body), headers);
-      }),
-      { numRuns: Math.round(RUNS / 4) },
-    );
-  }, GENERATED_TIMEOUT);
+  it(
+    `answers only documented codes to ${Math.round(RUNS / 4)} batches with hostile envelopes`,
+    async () => {
+      const id = await site();
+      const envelope = fc.array(
+        fc.tuple(
+          fc.constantFrom('v', 'site', 'sent_at', 'events', 'dropped', '__proto__', 'constructor'),
+          hostileValue,
+        ),
+        { minLength: 1, maxLength: 3 },
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          envelope,
+          fc.constantFrom(undefined, 'key', 'wrong-key', 'https://shop.example', 'https://evil.example', 'null'),
+          async (changes, sender) => {
+            const body = own([
+              ...Object.entries({ v: 1, site: id, sent_at: Date.now(), events: freshEvents(2) }),
+              ...changes,
+            ]);
+            const headers: Record<string, string> =
+              sender === 'key'
+                ? asServer(id)
+                : sender === 'wrong-key'
+                  ? { 'x-parcours-key': 'x'.repeat(43) }
+                  : sender
+                    ? { origin: sender }
+                    : {};
+            await send(JSON.stringify(body), headers);
+          },
+        ),
+        { numRuns: Math.round(RUNS / 4) },
+      );
+    },
+    GENERATED_TIMEOUT,
+  );
 
-  it(`answers only documented codes to ${Math.round(RUNS / 4)} arbitrary bodies and content types`, async () => {
-    const body = fc.oneof(
-      fc.jsonValue().map((v) => JSON.stringify(v) ?? ''),
-      fc.string({ unit: 'binary', maxLength: 200 }),
-      fc.uint8Array({ maxLength: 200 }),
-    );
-    const type = fc.constantFrom('application/json', 'text/plain;charset=UTF-8', 'text/html', 'application/x-www-form-urlencoded', 'APPLICATION/JSON; charset=latin1', '');
-    await fc.assert(fc.asyncProperty(body, type, async (b, t) => void (await send(b, { 'content-type': t }))), { numRuns: Math.round(RUNS / 4) });
-  }, GENERATED_TIMEOUT);
+  it(
+    `answers only documented codes to ${Math.round(RUNS / 4)} arbitrary bodies and content types`,
+    async () => {
+      const body = fc.oneof(
+        fc.jsonValue().map((v) => JSON.stringify(v) ?? ''),
+        fc.string({ unit: 'binary', maxLength: 200 }),
+        fc.uint8Array({ maxLength: 200 }),
+      );
+      const type = fc.constantFrom(
+        'application/json',
+        'text/plain;charset=UTF-8',
+        'text/html',
+        'application/x-www-form-urlencoded',
+        'APPLICATION/JSON; charset=latin1',
+        '',
+      );
+      await fc.assert(
+        fc.asyncProperty(body, type, async (b, t) => void (await send(b, { 'content-type': t }))),
+        { numRuns: Math.round(RUNS / 4) },
+      );
+    },
+    GENERATED_TIMEOUT,
+  );
 });
 
 describe('hostile input, hand-written', () => {
-  const batch = (id: string, events: unknown[], extra: Record<string, unknown> = {}) => JSON.stringify({ v: 1, site: id, sent_at: Date.now(), events, ...extra });
+  const batch = (id: string, events: unknown[], extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ v: 1, site: id, sent_at: Date.now(), events, ...extra });
 
   it('refuses bodies over the limit, with and without Content-Length', async () => {
     const id = await site();
     const big = batch(id, freshEvents(1), { pad: 'x'.repeat(MAX_BODY_BYTES) });
     expect((await send(big, asServer(id))).status).toBe(413);
     const bytes = new TextEncoder().encode(big);
-    const stream = new ReadableStream({ pull: (c) => { c.enqueue(bytes); c.close(); } });
+    const stream = new ReadableStream({
+      pull: (c) => {
+        c.enqueue(bytes);
+        c.close();
+      },
+    });
     expect((await send(stream, asServer(id))).status).toBe(413);
   });
 
@@ -176,7 +317,12 @@ describe('hostile input, hand-written', () => {
     const deepObject = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
     expect((await send(deepObject, asServer(id))).status).toBe(400);
     const [e] = freshEvents(1);
-    const nestedProps = JSON.stringify({ v: 1, site: id, sent_at: Date.now(), events: [{ ...e, props: { plan: 'pro' } }] }).replace('"plan":"pro"', `"plan":"pro","deep":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`);
+    const nestedProps = JSON.stringify({
+      v: 1,
+      site: id,
+      sent_at: Date.now(),
+      events: [{ ...e, props: { plan: 'pro' } }],
+    }).replace('"plan":"pro"', `"plan":"pro","deep":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`);
     const { json } = await send(nestedProps, asServer(id));
     expect(json.accepted).toBe(1);
     const row = await env.DB.prepare('SELECT data FROM events WHERE id = ?').bind(e!.id).first<{ data: string }>();
@@ -196,9 +342,23 @@ describe('hostile input, hand-written', () => {
     const id = await site();
     const [e] = freshEvents(1);
     const dirty = 'check\u202Eout\u200B\u001B[2J\u2067\u00AD';
-    const { json } = await send(batch(id, [{ ...e, title: dirty, form: dirty, last_field: dirty, url: `https://shop.example/${dirty}`, props: { [dirty]: dirty } }]), asServer(id));
+    const { json } = await send(
+      batch(id, [
+        {
+          ...e,
+          title: dirty,
+          form: dirty,
+          last_field: dirty,
+          url: `https://shop.example/${dirty}`,
+          props: { [dirty]: dirty },
+        },
+      ]),
+      asServer(id),
+    );
     expect(json.accepted).toBe(1);
-    const row = await env.DB.prepare('SELECT form, last_field, path, data FROM events WHERE id = ?').bind(e!.id).first<{ form: string; last_field: string; path: string; data: string }>();
+    const row = await env.DB.prepare('SELECT form, last_field, path, data FROM events WHERE id = ?')
+      .bind(e!.id)
+      .first<{ form: string; last_field: string; path: string; data: string }>();
     expect(row).toMatchObject({ form: 'checkout[2J', last_field: 'checkout[2J', path: '/checkout[2J' });
     expect(JSON.parse(row!.data)).toMatchObject({ title: 'checkout[2J', props: { 'checkout[2J': 'checkout[2J' } });
   });
@@ -221,8 +381,14 @@ describe('hostile input, hand-written', () => {
   it('rejects numbers sent as strings, NaN, infinite and huge numbers one event at a time, but reads cart amounts as GA4 does', async () => {
     const id = await site();
     const [a, b, c, d, ok] = freshEvents(5);
-    // biome-ignore lint/correctness/noPrecisionLoss: 1e400 is Infinity on purpose, a number JSON cannot carry
-    const events = [{ ...a, ts: String(a!.ts) }, { ...b, scroll_pct: '50' }, { ...c, value: '12.5' }, { ...d, duration_ms: 1e400 }, ok];
+    const events = [
+      { ...a, ts: String(a!.ts) },
+      { ...b, scroll_pct: '50' },
+      { ...c, value: '12.5' },
+      // biome-ignore lint/correctness/noPrecisionLoss: 1e400 is Infinity on purpose, a number JSON cannot carry
+      { ...d, duration_ms: 1e400 },
+      ok,
+    ];
     const { json } = await send(batch(id, events).replace('"duration_ms":null', '"duration_ms":1e400'), asServer(id));
     expect(json.rejected).toEqual([
       { index: 0, error: 'invalid-ts' },
@@ -233,7 +399,9 @@ describe('hostile input, hand-written', () => {
     const row = await env.DB.prepare('SELECT data FROM events WHERE id = ?').bind(c!.id).first<{ data: string }>();
     expect(JSON.parse(row!.data).value).toBe(12.5);
     // NaN is not JSON at all.
-    expect((await send(batch(id, [ok]).replace(/"ts":\d+/, '"ts":NaN'), asServer(id))).json).toEqual({ error: 'invalid-json' });
+    expect((await send(batch(id, [ok]).replace(/"ts":\d+/, '"ts":NaN'), asServer(id))).json).toEqual({
+      error: 'invalid-json',
+    });
   });
 
   it('keeps timestamps years off the receive time, clamped into the last 30 days, raw ts kept', async () => {
@@ -242,7 +410,9 @@ describe('hostile input, hand-written', () => {
     past!.ts = Date.now() - 10 * 365 * 864e5;
     future!.ts = Date.now() + 50 * 365 * 864e5;
     expect((await send(batch(id, [past, future]), asServer(id))).json.accepted).toBe(2);
-    const { results } = await env.DB.prepare('SELECT ts, time, received_at FROM events WHERE id IN (?, ?)').bind(past!.id, future!.id).all<{ ts: number; time: number; received_at: number }>();
+    const { results } = await env.DB.prepare('SELECT ts, time, received_at FROM events WHERE id IN (?, ?)')
+      .bind(past!.id, future!.id)
+      .all<{ ts: number; time: number; received_at: number }>();
     for (const r of results) {
       expect(r.time).toBeLessThanOrEqual(r.received_at);
       expect(r.time).toBeGreaterThanOrEqual(r.received_at - 30 * 864e5);
@@ -253,21 +423,38 @@ describe('hostile input, hand-written', () => {
   it('stores SQL metacharacters verbatim in text and rejects them in ids and names', async () => {
     const id = await site();
     const [a, b] = freshEvents(2);
-    const sql = "'); DROP TABLE events; --\"";
-    const { json } = await send(batch(id, [{ ...a, form: sql, last_field: sql, title: sql, props: { q: sql } }, { ...b, visitor: sql }]), asServer(id));
+    const sql = '\'); DROP TABLE events; --"';
+    const { json } = await send(
+      batch(id, [
+        { ...a, form: sql, last_field: sql, title: sql, props: { q: sql } },
+        { ...b, visitor: sql },
+      ]),
+      asServer(id),
+    );
     expect(json).toMatchObject({ accepted: 1, rejected: [{ index: 1, error: 'invalid-visitor' }] });
-    const row = await env.DB.prepare('SELECT form, last_field, data FROM events WHERE id = ?').bind(a!.id).first<{ form: string; last_field: string; data: string }>();
+    const row = await env.DB.prepare('SELECT form, last_field, data FROM events WHERE id = ?')
+      .bind(a!.id)
+      .first<{ form: string; last_field: string; data: string }>();
     expect(row).toMatchObject({ form: sql, last_field: sql });
     expect(JSON.parse(row!.data).props.q).toBe(sql);
-    expect((await env.DB.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'events'").first<{ n: number }>())!.n).toBe(1);
+    expect(
+      (await env.DB.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'events'").first<{ n: number }>())!.n,
+    ).toBe(1);
   });
 
   it('cuts very long strings to the documented lengths', async () => {
     const id = await site();
     const [e] = freshEvents(1);
-    const { json } = await send(batch(id, [{ ...e, title: 't'.repeat(500_000), form: 'f'.repeat(10_000), url: `https://shop.example/${'p'.repeat(5000)}` }]), asServer(id));
+    const { json } = await send(
+      batch(id, [
+        { ...e, title: 't'.repeat(500_000), form: 'f'.repeat(10_000), url: `https://shop.example/${'p'.repeat(5000)}` },
+      ]),
+      asServer(id),
+    );
     expect(json.accepted).toBe(1);
-    const row = await env.DB.prepare('SELECT form, path, data FROM events WHERE id = ?').bind(e!.id).first<{ form: string; path: string; data: string }>();
+    const row = await env.DB.prepare('SELECT form, path, data FROM events WHERE id = ?')
+      .bind(e!.id)
+      .first<{ form: string; path: string; data: string }>();
     expect(row!.form.length).toBe(256);
     expect(JSON.parse(row!.data).title.length).toBe(256);
     expect(JSON.parse(row!.data).url.length).toBe(2048);
@@ -276,7 +463,11 @@ describe('hostile input, hand-written', () => {
   it('refuses a batch one event over the limit and stores all of a batch at the limit (needing far more than 100 bound parameters)', async () => {
     const id = await site();
     expect((await send(batch(id, freshEvents(501)), asServer(id))).json).toEqual({ error: 'too-many-events' });
-    expect((await send(batch(id, freshEvents(500)), asServer(id))).json).toEqual({ accepted: 500, duplicates: 0, rejected: [] });
+    expect((await send(batch(id, freshEvents(500)), asServer(id))).json).toEqual({
+      accepted: 500,
+      duplicates: 0,
+      rejected: [],
+    });
   });
 });
 
@@ -293,13 +484,13 @@ afterAll(async () => {
     if (typeof v === 'string') {
       expect(lone.test(v)).toBe(false);
       expect(controls.test(v), JSON.stringify(v)).toBe(false);
-    }
-    else if (Array.isArray(v)) v.forEach(checkText);
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
-      expect(forbidden.has(k)).toBe(false);
-      expect(controls.test(k), JSON.stringify(k)).toBe(false);
-      checkText(x);
-    }
+    } else if (Array.isArray(v)) v.forEach(checkText);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        expect(forbidden.has(k)).toBe(false);
+        expect(controls.test(k), JSON.stringify(k)).toBe(false);
+        checkText(x);
+      }
   };
   for (const r of results) {
     expect(sites).toContain(r.site);
@@ -321,5 +512,7 @@ afterAll(async () => {
   }
   // Every event a reply counted as accepted is stored, and nothing else.
   expect(results.length).toBe(acceptedTotal);
-  console.log(`hostile suite: ${requests} requests, ${results.length} rows stored and checked, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+  console.log(
+    `hostile suite: ${requests} requests, ${results.length} rows stored and checked, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+  );
 }, GENERATED_TIMEOUT);

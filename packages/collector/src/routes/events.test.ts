@@ -26,7 +26,14 @@ describe('POST /v1/events', () => {
     const stored = await rows(id);
     expect(stored.map((r) => r.id)).toEqual(events.map((e) => e.id));
     const abandon = stored.find((r) => r.type === 'form_abandon')!;
-    expect(abandon).toMatchObject({ path: '/checkout', stage: 'decision', stage_index: 2, form: 'checkout', last_field: 'email', duration_ms: 1000 });
+    expect(abandon).toMatchObject({
+      path: '/checkout',
+      stage: 'decision',
+      stage_index: 2,
+      form: 'checkout',
+      last_field: 'email',
+      duration_ms: 1000,
+    });
     const cart = stored.find((r) => r.type === 'add_to_cart')!;
     expect(cart).toMatchObject({ path: '/p/mug', value: 12.5, currency: 'EUR', stage_index: 2 });
     expect(JSON.parse(cart.data).items).toEqual([{ item_id: 'sku-42', item_name: 'Mug', price: 12.5, quantity: 1 }]);
@@ -91,14 +98,21 @@ describe('POST /v1/events', () => {
 
   it('reads a body sent with no content type as JSON', async () => {
     const { id, ingestKey } = await registerSite();
-    const res = await call('/v1/events', { method: 'POST', headers: { 'x-parcours-key': ingestKey }, body: new TextEncoder().encode(JSON.stringify({ v: 1, site: id, sent_at: now(), events: freshEvents(1) })) });
+    const res = await call('/v1/events', {
+      method: 'POST',
+      headers: { 'x-parcours-key': ingestKey },
+      body: new TextEncoder().encode(JSON.stringify({ v: 1, site: id, sent_at: now(), events: freshEvents(1) })),
+    });
     expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
   });
 
   it('refuses other content types with 415', async () => {
     const { id } = await registerSite();
     for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/xml']) {
-      const res = await postEvents({ v: 1, site: id, sent_at: now(), events: freshEvents(1) }, { 'content-type': type });
+      const res = await postEvents(
+        { v: 1, site: id, sent_at: now(), events: freshEvents(1) },
+        { 'content-type': type },
+      );
       expect(res.status).toBe(415);
       expect(await res.json()).toEqual({ error: 'unsupported-media-type' });
     }
@@ -125,14 +139,23 @@ describe('POST /v1/events', () => {
         ctl.close();
       },
     });
-    const chunked = await call('/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream });
+    const chunked = await call('/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+    });
     expect(chunked.status).toBe(413);
 
     // A Content-Length that lies (says small, sends big) is bounded by what is read.
     const lying = await call('/v1/events', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'content-length': '100' },
-      body: new ReadableStream({ start: (ctl) => { ctl.enqueue(bytes); ctl.close(); } }),
+      body: new ReadableStream({
+        start: (ctl) => {
+          ctl.enqueue(bytes);
+          ctl.close();
+        },
+      }),
     });
     expect(lying.status).toBe(413);
     expect(await rows(id)).toEqual([]);
@@ -148,14 +171,22 @@ describe('POST /v1/events', () => {
     const batch = { v: 1, site: id, sent_at: now(), events: freshEvents(1) };
     const unknown = await postEvents({ ...batch, site: 'nobody-here' }, { origin: 'https://evil.example' });
     const otherOrigin = await postEvents(batch, { origin: 'https://evil.example' });
-    const unknownFromServer = await call('/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...batch, site: 'nobody-here' }) });
+    const unknownFromServer = await call('/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...batch, site: 'nobody-here' }),
+    });
     for (const res of [unknown, otherOrigin, unknownFromServer]) {
       expect(res.status).toBe(403);
       expect(await res.json()).toEqual({ error: 'forbidden' });
       expect([...res.headers.keys()].filter((k) => k.startsWith('access-control-'))).toEqual([]);
     }
     expect(await rows(id)).toEqual([]);
-    const server = await call('/v1/events', { method: 'POST', headers: { 'content-type': 'application/json', 'x-parcours-key': ingestKey }, body: JSON.stringify(batch) });
+    const server = await call('/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-parcours-key': ingestKey },
+      body: JSON.stringify(batch),
+    });
     expect(await server.json()).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
     const any = await registerSite({ origins: ['*'] });
     const fromAnywhere = await postEvents({ ...batch, site: any.id }, { origin: 'https://anything.example' });
@@ -180,7 +211,9 @@ describe('POST /v1/events', () => {
     const no = await pre('https://evil.example', `?site=${id}`);
     expect(no.headers.get('access-control-allow-origin')).toBeNull();
     const elsewhere = await registerSite({ origins: ['https://other.example'] });
-    expect((await pre('https://pre.example', `?site=${elsewhere.id}`)).headers.get('access-control-allow-origin')).toBeNull();
+    expect(
+      (await pre('https://pre.example', `?site=${elsewhere.id}`)).headers.get('access-control-allow-origin'),
+    ).toBeNull();
   });
 
   it('corrects client clock skew from sent_at and the receive time, and keeps the raw values', async () => {
@@ -237,7 +270,10 @@ describe('POST /v1/events', () => {
 
   it('stores no IP address: the client address sent by the edge appears nowhere in the row', async () => {
     const { id } = await registerSite();
-    await postEvents({ v: 1, site: id, sent_at: now(), events: freshEvents(2) }, { 'cf-connecting-ip': '203.0.113.77' });
+    await postEvents(
+      { v: 1, site: id, sent_at: now(), events: freshEvents(2) },
+      { 'cf-connecting-ip': '203.0.113.77' },
+    );
     const stored = await rows(id);
     expect(stored.length).toBe(2);
     expect(JSON.stringify(stored)).not.toContain('203.0.113.77');

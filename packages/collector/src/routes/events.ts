@@ -50,7 +50,8 @@ async function senderAllowed(site: IngestSite, origin: string | undefined, keyHa
 const readableReplies = createMiddleware(async function readableReplies(c, next) {
   await next();
   const origin = c.req.header('origin');
-  if (origin && c.req.method === 'POST' && c.res.status !== 403) for (const [k, v] of Object.entries(replyCorsHeaders(origin))) c.res.headers.set(k, v);
+  if (origin && c.req.method === 'POST' && c.res.status !== 403)
+    for (const [k, v] of Object.entries(replyCorsHeaders(origin))) c.res.headers.set(k, v);
 });
 
 events.use('/', readableReplies);
@@ -84,7 +85,8 @@ events.post('/', async (c) => {
     fail(400, 'invalid-json');
   }
 
-  const claimed = typeof body === 'object' && body !== null && 'site' in body ? (body as { site: unknown }).site : undefined;
+  const claimed =
+    typeof body === 'object' && body !== null && 'site' in body ? (body as { site: unknown }).site : undefined;
   let site = typeof claimed === 'string' && claimed.length <= 64 ? await cachedSite(c.env.DB, claimed) : null;
 
   const address = clientAddress(c.req.raw.headers);
@@ -110,9 +112,12 @@ events.post('/', async (c) => {
   // A server without the key is refused like a page from an unlisted origin: it learns nothing of the site.
   if (!(await senderAllowed(site, origin, keyHash))) refuseSite();
 
-  const reply = await storeBatch(c.env.DB, site, parsed, { receivedAt, address, userAgent: c.req.header('user-agent') ?? '',
+  const reply = await storeBatch(c.env.DB, site, parsed, {
+    receivedAt,
+    address,
+    userAgent: c.req.header('user-agent') ?? '',
     // The edge's country of the client (request.cf, Cloudflare's): the session keeps it, never the address.
-    country: (c.req.raw.cf as { country?: unknown } | undefined)?.country as string | undefined ?? null,
+    country: ((c.req.raw.cf as { country?: unknown } | undefined)?.country as string | undefined) ?? null,
     bot,
   });
   return c.json(reply);

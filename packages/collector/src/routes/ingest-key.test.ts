@@ -5,7 +5,11 @@ import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/h
 import { sha256Hex } from '../auth.ts';
 
 const admin = (path: string, method = 'POST', body?: unknown) =>
-  call(`/v1/admin/sites/${path}`, { method, headers: { authorization: `Bearer ${ADMIN}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+  call(`/v1/admin/sites/${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 /** A batch posted as a server does: no Origin, the key when given. */
 const fromServer = (site: string, key?: string) =>
   call('/v1/events', {
@@ -13,7 +17,8 @@ const fromServer = (site: string, key?: string) =>
     headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'x-parcours-key': key }) },
     body: JSON.stringify({ v: 1, site, sent_at: Date.now(), events: freshEvents(1) }),
   });
-const stored = async (site: string) => (await env.DB.prepare('SELECT count(*) AS n FROM events WHERE site = ?').bind(site).first<{ n: number }>())!.n;
+const stored = async (site: string) =>
+  (await env.DB.prepare('SELECT count(*) AS n FROM events WHERE site = ?').bind(site).first<{ n: number }>())!.n;
 
 async function expectForbidden(res: Response) {
   expect(res.status).toBe(403);
@@ -24,7 +29,9 @@ describe('ingest key', () => {
   it('is issued at registration, stored hashed, and required of a sender without Origin: missing or wrong is 403 forbidden', async () => {
     const { id, ingestKey } = await registerSite();
     expect(ingestKey.length).toBeGreaterThanOrEqual(40);
-    const row = await env.DB.prepare('SELECT ingest_key_hash FROM sites WHERE id = ?').bind(id).first<{ ingest_key_hash: string }>();
+    const row = await env.DB.prepare('SELECT ingest_key_hash FROM sites WHERE id = ?')
+      .bind(id)
+      .first<{ ingest_key_hash: string }>();
     expect(row!.ingest_key_hash).toBe(await sha256Hex(ingestKey));
     await expectForbidden(await fromServer(id));
     await expectForbidden(await fromServer(id, ''));
@@ -59,7 +66,9 @@ describe('ingest key', () => {
   it('is not required once the site sets require_ingest_key: false, and is again when it sets true', async () => {
     const { id } = await registerSite();
     await expectForbidden(await fromServer(id));
-    expect(await (await admin(id, 'PATCH', { require_ingest_key: false })).json()).toMatchObject({ require_ingest_key: false });
+    expect(await (await admin(id, 'PATCH', { require_ingest_key: false })).json()).toMatchObject({
+      require_ingest_key: false,
+    });
     expect(await (await fromServer(id)).json()).toMatchObject({ accepted: 1 });
     await admin(id, 'PATCH', { require_ingest_key: true });
     await expectForbidden(await fromServer(id));

@@ -21,10 +21,25 @@ describe('reports API', () => {
     expect(friction).toEqual({ pages: [] });
     expect(forms).toEqual({ forms: [] });
     expect(carts).toEqual({
-      carts: { started: 0, checked_out: 0, purchased: 0, open: 0, abandoned: 0, abandonment_rate: 0, abandoned_value: [] },
+      carts: {
+        started: 0,
+        checked_out: 0,
+        purchased: 0,
+        open: 0,
+        abandoned: 0,
+        abandonment_rate: 0,
+        abandoned_value: [],
+      },
       pages: [],
     });
-    expect(kpis.stages[0]).toEqual({ stage: 'awareness', views: 0, visitors: 0, bounce_rate: 0, median_visible_ms: null, to_next_stage: 0 });
+    expect(kpis.stages[0]).toEqual({
+      stage: 'awareness',
+      views: 0,
+      visitors: 0,
+      bounce_rate: 0,
+      median_visible_ms: null,
+      to_next_stage: 0,
+    });
     expect(kpis.decision).toEqual({ conversion_rate: 0, average_basket: [], median_decision_ms: null });
     expect(kpis.retention).toEqual({ repurchase_rate: 0 });
     const res = await get(site, 'events');
@@ -115,7 +130,9 @@ describe('reports API', () => {
     const site = await registerSite();
     for (const qs of ['limit=1&limit=2', 'from=2026-11-01&from=2026-11-02', 'abandon_after=5&abandon_after=6']) {
       const name = qs.startsWith('abandon') ? 'carts' : 'events';
-      const res = await call(`/v1/sites/${site.id}/${name}?${qs}`, { headers: { authorization: `Bearer ${site.token}` } });
+      const res = await call(`/v1/sites/${site.id}/${name}?${qs}`, {
+        headers: { authorization: `Bearer ${site.token}` },
+      });
       expect(res.status, qs).toBe(400);
       expect(await res.json()).toEqual({ error: 'invalid-query' });
     }
@@ -134,12 +151,17 @@ describe('reports API', () => {
       ['funnel', { from: '2026-11-01 10:00:00.5' }],
       ['funnel', { from: '', to: '' }],
     ];
-    for (const [name, query] of ok) expect((await get(site, name, query)).status, `${name} ${JSON.stringify(query)}`).toBe(200);
+    for (const [name, query] of ok)
+      expect((await get(site, name, query)).status, `${name} ${JSON.stringify(query)}`).toBe(200);
   });
 
   it('accepts ISO dates, date-times and offsets', async () => {
     const site = await registerSite();
-    const queries: Array<Record<string, string>> = [{ from: '2026-11-01', to: '2026-11-02' }, { from: '2026-11-01T10:00:00Z' }, { to: '2026-11-02T10:00:00.000+02:00' }];
+    const queries: Array<Record<string, string>> = [
+      { from: '2026-11-01', to: '2026-11-02' },
+      { from: '2026-11-01T10:00:00Z' },
+      { to: '2026-11-02T10:00:00.000+02:00' },
+    ];
     for (const query of queries) {
       expect((await get(site, 'kpis', query)).status).toBe(200);
     }

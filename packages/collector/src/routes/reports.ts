@@ -38,15 +38,24 @@ const LIST: QuerySpec['limit'] = { fallback: DEFAULT_LIST_LIMIT, max: MAX_LIST_L
 const JSON_REPORTS: Record<string, JsonReport> = {
   funnel: { spec: {}, run: (db, site, q) => funnel(db, site, q.range) },
   transitions: { spec: {}, run: (db, site, q) => transitions(db, site, q.range) },
-  friction: { spec: { abandonAfter: true, limit: LIST }, run: (db, site, q) => friction(db, site, q.range, q.abandonAfter, q.limit) },
+  friction: {
+    spec: { abandonAfter: true, limit: LIST },
+    run: (db, site, q) => friction(db, site, q.range, q.abandonAfter, q.limit),
+  },
   forms: { spec: { limit: LIST }, run: (db, site, q) => forms(db, site, q.range, q.limit) },
-  carts: { spec: { abandonAfter: true, limit: LIST }, run: (db, site, q) => carts(db, site, q.range, q.abandonAfter, q.limit) },
+  carts: {
+    spec: { abandonAfter: true, limit: LIST },
+    run: (db, site, q) => carts(db, site, q.range, q.abandonAfter, q.limit),
+  },
   kpis: { spec: {}, run: (db, site, q) => kpis(db, site, q.range) },
   breakdown: {
     spec: { by: true, abandonAfter: true, limit: { fallback: DEFAULT_BREAKDOWN_ROWS, max: MAX_BREAKDOWN_ROWS } },
     run: (db, site, q) => breakdown(db, site, q.range, q.by!, q.limit, q.abandonAfter),
   },
-  timeseries: { spec: { interval: true, abandonAfter: true }, run: (db, site, q) => timeseries(db, site, q.range, q.interval!, q.abandonAfter) },
+  timeseries: {
+    spec: { interval: true, abandonAfter: true },
+    run: (db, site, q) => timeseries(db, site, q.range, q.interval!, q.abandonAfter),
+  },
 };
 
 const EXPORT_SPEC: QuerySpec = { limit: { fallback: DEFAULT_EXPORT_LIMIT, max: MAX_EXPORT_LIMIT }, cursor: true };
@@ -71,7 +80,10 @@ function query(url: string, spec: QuerySpec, site: Site): ReportQuery {
 reports.get('/:site/:report', async (c) => {
   const name = c.req.param('report');
   const report = Object.hasOwn(JSON_REPORTS, name) ? JSON_REPORTS[name] : undefined;
-  if (report) return c.json(await report.run(c.env.DB, c.var.site, query(c.req.url, report.spec, c.var.site)).catch(invalidQuery));
+  if (report)
+    return c.json(
+      await report.run(c.env.DB, c.var.site, query(c.req.url, report.spec, c.var.site)).catch(invalidQuery),
+    );
   if (name !== 'events') fail(404, 'not-found');
 
   const q = query(c.req.url, EXPORT_SPEC, c.var.site);

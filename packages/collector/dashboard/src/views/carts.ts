@@ -41,7 +41,10 @@ export function renderCarts(root: Element, report: CartsReport): void {
         h(
           'div',
           { class: 'bar-track', role: 'img', 'aria-label': label, title: label },
-          h('div', { class: 'bar-fill', style: `width:${((st.n / max) * 100).toFixed(2)}%;background:${st.label === 'Abandoned' ? 'var(--vermillion)' : 'var(--blue)'}` }),
+          h('div', {
+            class: 'bar-fill',
+            style: `width:${((st.n / max) * 100).toFixed(2)}%;background:${st.label === 'Abandoned' ? 'var(--vermillion)' : 'var(--blue)'}`,
+          }),
         ),
       ),
     );
@@ -57,7 +60,19 @@ export function renderCarts(root: Element, report: CartsReport): void {
         'div',
         {},
         h('h3', { style: 'margin-top:1rem' }, 'Where carts are abandoned'),
-        h('div', { class: 'scroll' }, table('cart-pages', 'Pages of the last cart activity of abandoned carts', [{ head: 'Page', cell: (p) => h('span', { class: 'path' }, p.path) }, { head: 'Abandoned carts', num: true, cell: (p) => count(p.abandons) }], [...report.pages].sort((a, b) => b.abandons - a.abandons))),
+        h(
+          'div',
+          { class: 'scroll' },
+          table(
+            'cart-pages',
+            'Pages of the last cart activity of abandoned carts',
+            [
+              { head: 'Page', cell: (p) => h('span', { class: 'path' }, p.path) },
+              { head: 'Abandoned carts', num: true, cell: (p) => count(p.abandons) },
+            ],
+            [...report.pages].sort((a, b) => b.abandons - a.abandons),
+          ),
+        ),
       )
     : h('p', { class: 'muted' }, 'No cart was abandoned in this period.');
   fill(

@@ -39,7 +39,8 @@ function direction(m: Move, order: string[]): Direction {
 /** The move in words, for tooltips and screen readers. */
 function describeMove(m: Move, dir: Direction): string {
   const what = dir === 'entry' ? `Entered at ${m.to}` : `${m.from} → ${m.to} (${dir})`;
-  const median = m.median_ms !== null && m.median_ms !== undefined && dir !== 'entry' ? `, median ${duration(m.median_ms)}` : '';
+  const median =
+    m.median_ms !== null && m.median_ms !== undefined && dir !== 'entry' ? `, median ${duration(m.median_ms)}` : '';
   return `${what}: ${count(m.count)} moves by ${count(m.visitors)} visitors${median}`;
 }
 
@@ -73,7 +74,12 @@ export function renderFlow(root: Element, report: TransitionsReport, order: stri
   const backDepth = back.length ? 28 + 16 * Math.min(6, back.length) : 0;
   const height = MAIN_H + backDepth;
 
-  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${W} ${height}`, role: 'group', 'aria-label': `Stage transitions: ${describeAll(moves, stages)}` });
+  const svg = s('svg', {
+    class: 'chart',
+    viewBox: `0 0 ${W} ${height}`,
+    role: 'group',
+    'aria-label': `Stage transitions: ${describeAll(moves, stages)}`,
+  });
   if (laid.length) {
     const layout = sankey<NodeExtra, LinkExtra>()
       .nodeId((n) => n.id)
@@ -99,7 +105,13 @@ export function renderFlow(root: Element, report: TransitionsReport, order: stri
     const links = s('g', { class: 'links' });
     for (const l of graph.links) {
       const dir = direction(l.move, stages);
-      const el = s('path', { class: `link ${dir}`, d: path(l) ?? '', 'stroke-width': Math.max(1.5, l.width ?? 1), tabindex: 0, 'aria-label': describeMove(l.move, dir) });
+      const el = s('path', {
+        class: `link ${dir}`,
+        d: path(l) ?? '',
+        'stroke-width': Math.max(1.5, l.width ?? 1),
+        tabindex: 0,
+        'aria-label': describeMove(l.move, dir),
+      });
       attachTooltip(el, describeMove(l.move, dir));
       links.append(el);
     }
@@ -156,7 +168,24 @@ function backwardArcs(back: Move[], nodes: LaidNode[], ky: number): SVGElement {
     'g',
     { class: 'links backward-links' },
     // An arrowhead where a backward move lands: direction must not rest on colour or position alone.
-    s('defs', {}, s('marker', { id: 'flow-back-arrow', viewBox: '0 0 10 10', refX: 5, refY: 5, markerWidth: 11, markerHeight: 11, markerUnits: 'userSpaceOnUse', orient: 'auto' }, s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#d55e00' }))),
+    s(
+      'defs',
+      {},
+      s(
+        'marker',
+        {
+          id: 'flow-back-arrow',
+          viewBox: '0 0 10 10',
+          refX: 5,
+          refY: 5,
+          markerWidth: 11,
+          markerHeight: 11,
+          markerUnits: 'userSpaceOnUse',
+          orient: 'auto',
+        },
+        s('path', { d: 'M0,0 L10,5 L0,10 z', fill: '#d55e00' }),
+      ),
+    ),
   );
   const byId = new Map(nodes.map((n) => [n.id, n]));
   // Widest arcs deepest, so narrow ones stay visible above them.
@@ -175,7 +204,15 @@ function backwardArcs(back: Move[], nodes: LaidNode[], ky: number): SVGElement {
     const d = `M${sx},${sy} C${sx},${depth} ${tx},${depth} ${tx},${ty}`;
     // Dashes grow with the stroke, so a thick loop still reads as dashed rather than as a ladder.
     const dash = `${Math.max(7, width * 1.6).toFixed(1)} ${Math.max(4, width * 0.8).toFixed(1)}`;
-    const el = s('path', { class: 'link backward', d, 'stroke-width': width, style: `stroke-dasharray:${dash}`, tabindex: 0, 'aria-label': describeMove(m, 'backward'), 'marker-end': 'url(#flow-back-arrow)' });
+    const el = s('path', {
+      class: 'link backward',
+      d,
+      'stroke-width': width,
+      style: `stroke-dasharray:${dash}`,
+      tabindex: 0,
+      'aria-label': describeMove(m, 'backward'),
+      'marker-end': 'url(#flow-back-arrow)',
+    });
     attachTooltip(el, describeMove(m, 'backward'));
     g.append(el);
   });
@@ -195,7 +232,10 @@ function nodeMarks(nodes: LaidNode[], moves: Move[]): SVGElement {
   const g = s('g', { class: 'nodes' });
   for (const n of nodes) {
     if (n.x0 === undefined || n.y0 === undefined || n.y1 === undefined || n.x1 === undefined) continue;
-    const about = n.id === ENTRY ? `Entry: ${count(n.value ?? 0)} visitors, by the stage they started in` : describeNode(n.id, moves);
+    const about =
+      n.id === ENTRY
+        ? `Entry: ${count(n.value ?? 0)} visitors, by the stage they started in`
+        : describeNode(n.id, moves);
     // The label sits above its node, where no flow passes.
     const node = s(
       'g',
@@ -210,5 +250,9 @@ function nodeMarks(nodes: LaidNode[], moves: Move[]): SVGElement {
 }
 
 function swatch(dir: Direction): SVGElement {
-  return s('svg', { width: 28, height: 10, 'aria-hidden': 'true' }, s('line', { x1: 0, y1: 5, x2: 28, y2: 5, class: `link ${dir}`, 'stroke-width': 4, style: 'stroke-opacity:.8' }));
+  return s(
+    'svg',
+    { width: 28, height: 10, 'aria-hidden': 'true' },
+    s('line', { x1: 0, y1: 5, x2: 28, y2: 5, class: `link ${dir}`, 'stroke-width': 4, style: 'stroke-opacity:.8' }),
+  );
 }

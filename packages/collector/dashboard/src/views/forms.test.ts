@@ -4,7 +4,16 @@ import type { FormsReport } from '../types.ts';
 import { fieldNote } from './forms.ts';
 
 type Form = FormsReport['forms'][number];
-const form = (fields: Form['fields']): Form => ({ form: 'checkout', path: '/checkout', starts: 3, submits: 1, abandons: 2, abandon_rate: 2 / 3, last_fields: [], fields });
+const form = (fields: Form['fields']): Form => ({
+  form: 'checkout',
+  path: '/checkout',
+  starts: 3,
+  submits: 1,
+  abandons: 2,
+  abandon_rate: 2 / 3,
+  last_fields: [],
+  fields,
+});
 
 describe('fieldNote', () => {
   test('names the field people hesitate on longest, fail at most and come back to most', () => {
@@ -15,7 +24,9 @@ describe('fieldNote', () => {
         { field: 'card', hesitation_ms: null, refocuses: 4, errors: 1, abandons: 0 },
       ]),
     );
-    expect(note).toMatch(/^Hesitate longest at coupon \(.+\) · fail at coupon \(3 errors\) · come back to card \(4 times\)$/);
+    expect(note).toMatch(
+      /^Hesitate longest at coupon \(.+\) · fail at coupon \(3 errors\) · come back to card \(4 times\)$/,
+    );
   });
 
   test('says nothing without per-field figures, or when nobody hesitated, failed or came back', () => {

@@ -23,14 +23,17 @@ function stopFields(f: Form, max = 3): string {
 export function fieldNote(f: Form): string {
   const fields = f.fields ?? [];
   // The field with the highest `value`, if any is above 0.
-  const most = (value: (x: FormField) => number) => fields.reduce<FormField | undefined>((best, x) => (value(x) > (best ? value(best) : 0) ? x : best), undefined);
+  const most = (value: (x: FormField) => number) =>
+    fields.reduce<FormField | undefined>((best, x) => (value(x) > (best ? value(best) : 0) ? x : best), undefined);
   const parts: string[] = [];
   const slow = most((x) => x.hesitation_ms ?? 0);
   if (slow) parts.push(`hesitate longest at ${slow.field} (${duration(slow.hesitation_ms)})`);
   const failing = most((x) => x.errors);
-  if (failing) parts.push(`fail at ${failing.field} (${count(failing.errors)} ${failing.errors === 1 ? 'error' : 'errors'})`);
+  if (failing)
+    parts.push(`fail at ${failing.field} (${count(failing.errors)} ${failing.errors === 1 ? 'error' : 'errors'})`);
   const back = most((x) => x.refocuses);
-  if (back) parts.push(`come back to ${back.field} (${count(back.refocuses)} ${back.refocuses === 1 ? 'time' : 'times'})`);
+  if (back)
+    parts.push(`come back to ${back.field} (${count(back.refocuses)} ${back.refocuses === 1 ? 'time' : 'times'})`);
   const text = parts.join(' · ');
   return text && text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -49,8 +52,17 @@ export function renderForms(root: Element, report: FormsReport): void {
       h(
         'li',
         {},
-        h('div', { class: 'bar-head' }, h('span', {}, h('strong', {}, f.form), ' ', h('span', { class: 'path muted' }, f.path)), h('strong', {}, percent(f.abandon_rate))),
-        h('div', { class: 'bar-track', role: 'img', 'aria-label': label, title: label }, h('div', { class: 'bar-fill', style: `width:${(f.abandon_rate * 100).toFixed(2)}%` })),
+        h(
+          'div',
+          { class: 'bar-head' },
+          h('span', {}, h('strong', {}, f.form), ' ', h('span', { class: 'path muted' }, f.path)),
+          h('strong', {}, percent(f.abandon_rate)),
+        ),
+        h(
+          'div',
+          { class: 'bar-track', role: 'img', 'aria-label': label, title: label },
+          h('div', { class: 'bar-fill', style: `width:${(f.abandon_rate * 100).toFixed(2)}%` }),
+        ),
         h(
           'div',
           { class: 'bar-note' },

@@ -43,18 +43,29 @@ describe('frictionReason', () => {
   });
 
   test('names the largest loss first, with its count', () => {
-    const r = frictionReason(page({ stage: 'decision', exits: 10, exit_rate: 0.1, form_abandons: 3, cart_abandons: 27 }), { siteExitRate: 0.2, stages: STAGES });
+    const r = frictionReason(
+      page({ stage: 'decision', exits: 10, exit_rate: 0.1, form_abandons: 3, cart_abandons: 27 }),
+      { siteExitRate: 0.2, stages: STAGES },
+    );
     expect(r).toBe('27 carts abandoned here; 10 exits (10% of views); 3 form abandons; late in the journey (decision)');
   });
 
   test('calls an exit rate high at 50% or more, and compares it with the site when it is 1.5 times the site rate', () => {
-    expect(frictionReason(page({ exits: 62, exit_rate: 0.62 }), { siteExitRate: 0.5, stages: STAGES })).toBe('High exit rate 62%');
-    expect(frictionReason(page({ exits: 45, exit_rate: 0.45 }), { siteExitRate: 0.2, stages: STAGES })).toBe('High exit rate 45% (all pages: 20%)');
-    expect(frictionReason(page({ exits: 25, exit_rate: 0.25 }), { siteExitRate: 0.2, stages: STAGES })).toBe('25 exits (25% of views)');
+    expect(frictionReason(page({ exits: 62, exit_rate: 0.62 }), { siteExitRate: 0.5, stages: STAGES })).toBe(
+      'High exit rate 62%',
+    );
+    expect(frictionReason(page({ exits: 45, exit_rate: 0.45 }), { siteExitRate: 0.2, stages: STAGES })).toBe(
+      'High exit rate 45% (all pages: 20%)',
+    );
+    expect(frictionReason(page({ exits: 25, exit_rate: 0.25 }), { siteExitRate: 0.2, stages: STAGES })).toBe(
+      '25 exits (25% of views)',
+    );
   });
 
   test('says one form abandon in the singular and flags pages seen only a few times', () => {
-    expect(frictionReason(page({ views: 3, form_abandons: 1 }), { siteExitRate: 0, stages: STAGES })).toBe('1 form abandon; few views (3)');
+    expect(frictionReason(page({ views: 3, form_abandons: 1 }), { siteExitRate: 0, stages: STAGES })).toBe(
+      '1 form abandon; few views (3)',
+    );
   });
 
   test('says so when a page lost nobody', () => {
@@ -64,7 +75,10 @@ describe('frictionReason', () => {
 
 describe('the page with the most of a loss', () => {
   test('is told so, and only that page', () => {
-    const pages = [page({ path: '/a', exits: 256, exit_rate: 0.4 }), page({ path: '/b', exits: 30, exit_rate: 0.3, form_abandons: 31 })];
+    const pages = [
+      page({ path: '/a', exits: 256, exit_rate: 0.4 }),
+      page({ path: '/b', exits: 30, exit_rate: 0.3, form_abandons: 31 }),
+    ];
     const ctx = { siteExitRate: 0.35, stages: STAGES, most: largestLosses(pages) };
     expect(frictionReason(pages[0]!, ctx)).toBe('256 exits (40% of views), the most of any page');
     expect(frictionReason(pages[1]!, ctx)).toBe('31 form abandons, the most of any page; 30 exits (30% of views)');

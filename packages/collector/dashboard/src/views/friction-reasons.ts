@@ -47,12 +47,22 @@ const SIGNALS = [
  */
 export function frictionReason(p: FrictionPage, ctx: FrictionContext): string {
   const causes: Array<{ weight: number; text: string }> = [];
-  const most = (kind: keyof NonNullable<FrictionContext['most']>) => (ctx.most && p[kind] > 0 && p[kind] === ctx.most[kind] ? ', the most of any page' : '');
-  if (p.cart_abandons > 0) causes.push({ weight: p.cart_abandons * 1.001, text: `${plural(p.cart_abandons, 'cart', 'carts')} abandoned here${most('cart_abandons')}` });
-  if (p.form_abandons > 0) causes.push({ weight: p.form_abandons, text: `${plural(p.form_abandons, 'form abandon', 'form abandons')}${most('form_abandons')}` });
+  const most = (kind: keyof NonNullable<FrictionContext['most']>) =>
+    ctx.most && p[kind] > 0 && p[kind] === ctx.most[kind] ? ', the most of any page' : '';
+  if (p.cart_abandons > 0)
+    causes.push({
+      weight: p.cart_abandons * 1.001,
+      text: `${plural(p.cart_abandons, 'cart', 'carts')} abandoned here${most('cart_abandons')}`,
+    });
+  if (p.form_abandons > 0)
+    causes.push({
+      weight: p.form_abandons,
+      text: `${plural(p.form_abandons, 'form abandon', 'form abandons')}${most('form_abandons')}`,
+    });
   if (p.exits > 0) {
     const high = p.exit_rate >= 0.5 || (ctx.siteExitRate > 0 && p.exit_rate >= 1.5 * ctx.siteExitRate);
-    const vs = ctx.siteExitRate > 0 && p.exit_rate >= 1.5 * ctx.siteExitRate ? ` (all pages: ${percent(ctx.siteExitRate)})` : '';
+    const vs =
+      ctx.siteExitRate > 0 && p.exit_rate >= 1.5 * ctx.siteExitRate ? ` (all pages: ${percent(ctx.siteExitRate)})` : '';
     causes.push({
       weight: p.exits * 0.999,
       text: high
@@ -72,7 +82,8 @@ export function frictionReason(p: FrictionPage, ctx: FrictionContext): string {
   causes.sort((a, b) => b.weight - a.weight);
   const parts = causes.map((c) => c.text);
   const idx = ctx.stages.indexOf(p.stage);
-  if (idx >= 0 && ctx.stages.length > 1 && idx >= Math.ceil((ctx.stages.length - 1) / 2)) parts.push(`late in the journey (${p.stage})`);
+  if (idx >= 0 && ctx.stages.length > 1 && idx >= Math.ceil((ctx.stages.length - 1) / 2))
+    parts.push(`late in the journey (${p.stage})`);
   if (p.views < 5) parts.push(`few views (${count(p.views)})`);
   // Semicolons between causes: a cause may carry its own comma ("…, the most of any page").
   const text = parts.join('; ');

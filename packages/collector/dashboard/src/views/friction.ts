@@ -25,7 +25,15 @@ export function renderFriction(root: Element, report: FrictionReport, stages: st
     [
       { head: '#', num: true, cell: (r) => h('span', { class: 'rank' }, String(r.rank)) },
       { head: 'Page', cell: (r) => h('span', { class: 'path' }, r.p.path) },
-      { head: 'Stage', cell: (r) => h('span', { class: 'stage-tag', style: `--stage-colour:${stageColour(stages.indexOf(r.p.stage))}` }, r.p.stage) },
+      {
+        head: 'Stage',
+        cell: (r) =>
+          h(
+            'span',
+            { class: 'stage-tag', style: `--stage-colour:${stageColour(stages.indexOf(r.p.stage))}` },
+            r.p.stage,
+          ),
+      },
       { head: 'Views', num: true, cell: (r) => count(r.p.views) },
       { head: 'Visitors', num: true, cell: (r) => count(r.p.visitors) },
       { head: 'Exits', num: true, cell: (r) => count(r.p.exits) },
@@ -39,7 +47,11 @@ export function renderFriction(root: Element, report: FrictionReport, stages: st
           h(
             'span',
             { class: 'score' },
-            h('span', { class: 'score-bar', 'aria-hidden': 'true', style: `width:${((r.p.score / maxScore) * 3).toFixed(2)}rem` }),
+            h('span', {
+              class: 'score-bar',
+              'aria-hidden': 'true',
+              style: `width:${((r.p.score / maxScore) * 3).toFixed(2)}rem`,
+            }),
             String(Math.round(r.p.score * 100) / 100),
           ),
       },
@@ -51,7 +63,11 @@ export function renderFriction(root: Element, report: FrictionReport, stages: st
   const extra = body ? [...body.rows].slice(FRICTION_FIRST) : [];
   for (const tr of extra) tr.hidden = true;
   const more = extra.length
-    ? h('button', { type: 'button', class: 'secondary', 'aria-expanded': 'false' }, `Show all ${count(pages.length)} pages`)
+    ? h(
+        'button',
+        { type: 'button', class: 'secondary', 'aria-expanded': 'false' },
+        `Show all ${count(pages.length)} pages`,
+      )
     : null;
   more?.addEventListener('click', () => {
     const open = more.getAttribute('aria-expanded') !== 'true';

@@ -35,7 +35,9 @@ export function renderFunnel(root: Element, report: FunnelReport): void {
               { class: 'funnel-step' },
               h('strong', {}, percent(s.rate_from_previous)),
               ` of ${prev.stage} reached ${s.stage}`,
-              s.median_ms_from_previous !== null && s.median_ms_from_previous !== undefined ? ` · median ${duration(s.median_ms_from_previous)} later` : '',
+              s.median_ms_from_previous !== null && s.median_ms_from_previous !== undefined
+                ? ` · median ${duration(s.median_ms_from_previous)} later`
+                : '',
             )
           : null,
       ),

@@ -13,14 +13,22 @@ const stage = (name: string, visitors: number, bounce = 0.5): KpisReport['stages
 });
 const report = (stages: KpisReport['stages'], conversion = 0.1): KpisReport => ({
   stages,
-  decision: { conversion_rate: conversion, average_basket: [{ currency: 'EUR', value: 40 }], median_decision_ms: 300_000 },
+  decision: {
+    conversion_rate: conversion,
+    average_basket: [{ currency: 'EUR', value: 40 }],
+    median_decision_ms: 300_000,
+  },
   retention: { repurchase_rate: 0.2 },
 });
-const find = (cards: ReturnType<typeof kpiCards>, st: string, name: string) => cards.find((c) => c.stage === st)?.kpis.find((k) => k.name === name);
+const find = (cards: ReturnType<typeof kpiCards>, st: string, name: string) =>
+  cards.find((c) => c.stage === st)?.kpis.find((k) => k.name === name);
 
 describe('kpiCards', () => {
   test('puts the bounce rate on the first stage and the decision and retention figures on their stages', () => {
-    const cards = kpiCards(report([stage('awareness', 100), stage('consideration', 50), stage('decision', 20), stage('retention', 5)]), null);
+    const cards = kpiCards(
+      report([stage('awareness', 100), stage('consideration', 50), stage('decision', 20), stage('retention', 5)]),
+      null,
+    );
     expect(cards.map((c) => c.stage)).toEqual(['awareness', 'consideration', 'decision', 'retention']);
     expect(find(cards, 'awareness', 'Bounce rate')?.now).toBe('50%');
     expect(find(cards, 'consideration', 'Bounce rate')).toBeUndefined();
@@ -36,13 +44,20 @@ describe('kpiCards', () => {
     const now = report([stage('awareness', 120, 0.55), stage('decision', 20)], 0.12);
     const before = report([stage('awareness', 100, 0.5), stage('decision', 20)], 0.1);
     const cards = kpiCards(now, before);
-    expect(find(cards, 'awareness', 'Visitors')).toMatchObject({ now: '120', before: '100', delta: { text: '▲ 20%', tone: 'good' } });
+    expect(find(cards, 'awareness', 'Visitors')).toMatchObject({
+      now: '120',
+      before: '100',
+      delta: { text: '▲ 20%', tone: 'good' },
+    });
     expect(find(cards, 'awareness', 'Bounce rate')?.delta).toMatchObject({ text: '▲ 5 pts', tone: 'bad' });
     expect(find(cards, 'decision', 'Conversion rate')?.delta).toMatchObject({ text: '▲ 2 pts', tone: 'good' });
   });
 
   test('a stage nobody reached before shows its figures as new, not as a rise from zero', () => {
-    const cards = kpiCards(report([stage('awareness', 100), stage('advocacy', 4)]), report([stage('awareness', 90), stage('advocacy', 0, 0)]));
+    const cards = kpiCards(
+      report([stage('awareness', 100), stage('advocacy', 4)]),
+      report([stage('awareness', 90), stage('advocacy', 0, 0)]),
+    );
     expect(find(cards, 'advocacy', 'Median visible time')?.delta?.text).toBe('new');
     expect(find(cards, 'advocacy', 'Visitors')?.delta?.text).toBe('new');
   });

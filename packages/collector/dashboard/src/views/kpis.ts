@@ -26,18 +26,47 @@ type PrevState = 'unread' | 'empty' | 'data';
 /** The change shown when the previous period had no data to compare with. */
 const NEW: Delta = { text: 'new', label: 'no data in the previous period', tone: 'flat' };
 
-function rateKpi(stage: string, name: string, now: number | null | undefined, before: number | null | undefined, polarity: Polarity, prev: PrevState): Kpi {
+function rateKpi(
+  stage: string,
+  name: string,
+  now: number | null | undefined,
+  before: number | null | undefined,
+  polarity: Polarity,
+  prev: PrevState,
+): Kpi {
   if (prev !== 'data') return { stage, name, now: percent(now), before: '–', delta: prev === 'empty' ? NEW : null };
   return { stage, name, now: percent(now), before: percent(before), delta: rateDelta(now, before, polarity) };
 }
 
-function durationKpi(stage: string, name: string, now: number | null | undefined, before: number | null | undefined, polarity: Polarity, prev: PrevState): Kpi {
+function durationKpi(
+  stage: string,
+  name: string,
+  now: number | null | undefined,
+  before: number | null | undefined,
+  polarity: Polarity,
+  prev: PrevState,
+): Kpi {
   if (prev !== 'data') return { stage, name, now: duration(now), before: '–', delta: prev === 'empty' ? NEW : null };
-  return { stage, name, now: duration(now), before: duration(before), delta: relativeDelta(now, before, polarity, duration) };
+  return {
+    stage,
+    name,
+    now: duration(now),
+    before: duration(before),
+    delta: relativeDelta(now, before, polarity, duration),
+  };
 }
 
 function basketKpis(stage: string, now: Money[], before: Money[] | undefined): Kpi[] {
-  if (!now.length) return [{ stage, name: 'Average basket', now: '–', before: before?.length ? before.map(money).join(' · ') : '–', delta: null }];
+  if (!now.length)
+    return [
+      {
+        stage,
+        name: 'Average basket',
+        now: '–',
+        before: before?.length ? before.map(money).join(' · ') : '–',
+        delta: null,
+      },
+    ];
   return now.map((m) => {
     const prev = before?.find((b) => b.currency === m.currency);
     return {
@@ -45,7 +74,9 @@ function basketKpis(stage: string, now: Money[], before: Money[] | undefined): K
       name: now.length > 1 ? `Average basket (${m.currency})` : 'Average basket',
       now: money(m),
       before: prev ? money(prev) : '–',
-      delta: before ? relativeDelta(m.value, prev?.value ?? null, 'up-good', (v) => money({ currency: m.currency, value: v })) : null,
+      delta: before
+        ? relativeDelta(m.value, prev?.value ?? null, 'up-good', (v) => money({ currency: m.currency, value: v }))
+        : null,
     };
   });
 }
@@ -57,11 +88,24 @@ export function kpiCards(now: KpisReport, prev: KpisReport | null): Card[] {
     const before = prev?.stages.find((p) => p.stage === st.stage);
     // A stage nobody reached before has no rates to compare: its figures are new, not "up from 0%".
     const state: PrevState = !prev ? 'unread' : before && before.visitors > 0 ? 'data' : 'empty';
-    const kpis: Kpi[] = [{ stage: st.stage, name: 'Visitors', now: count(st.visitors), before: prev ? count(before?.visitors ?? 0) : '–', delta: prev ? relativeDelta(st.visitors, before?.visitors ?? 0, 'up-good') : null }];
+    const kpis: Kpi[] = [
+      {
+        stage: st.stage,
+        name: 'Visitors',
+        now: count(st.visitors),
+        before: prev ? count(before?.visitors ?? 0) : '–',
+        delta: prev ? relativeDelta(st.visitors, before?.visitors ?? 0, 'up-good') : null,
+      },
+    ];
     // The first stage is where visits land: its bounce rate is the KPI the literature asks of awareness.
     if (i === 0) kpis.push(rateKpi(st.stage, 'Bounce rate', st.bounce_rate, before?.bounce_rate, 'up-bad', state));
-    kpis.push(durationKpi(st.stage, 'Median visible time', st.median_visible_ms, before?.median_visible_ms, 'up-good', state));
-    if (i < now.stages.length - 1) kpis.push(rateKpi(st.stage, 'Moved on to a later stage', st.to_next_stage, before?.to_next_stage, 'up-good', state));
+    kpis.push(
+      durationKpi(st.stage, 'Median visible time', st.median_visible_ms, before?.median_visible_ms, 'up-good', state),
+    );
+    if (i < now.stages.length - 1)
+      kpis.push(
+        rateKpi(st.stage, 'Moved on to a later stage', st.to_next_stage, before?.to_next_stage, 'up-good', state),
+      );
     return { stage: st.stage, colour: stageColour(i), kpis };
   });
   const stageCard = (name: string): Card => {
@@ -73,11 +117,38 @@ export function kpiCards(now: KpisReport, prev: KpisReport | null): Card[] {
   };
   const d = stageCard('decision');
   d.kpis.push(
-    rateKpi('decision', 'Conversion rate', now.decision.conversion_rate, prev?.decision.conversion_rate, 'up-good', site),
-    ...basketKpis('decision', now.decision.average_basket, site === 'unread' ? undefined : prev?.decision.average_basket),
-    durationKpi('decision', 'Decision delay (median)', now.decision.median_decision_ms, prev?.decision.median_decision_ms, 'up-bad', site),
+    rateKpi(
+      'decision',
+      'Conversion rate',
+      now.decision.conversion_rate,
+      prev?.decision.conversion_rate,
+      'up-good',
+      site,
+    ),
+    ...basketKpis(
+      'decision',
+      now.decision.average_basket,
+      site === 'unread' ? undefined : prev?.decision.average_basket,
+    ),
+    durationKpi(
+      'decision',
+      'Decision delay (median)',
+      now.decision.median_decision_ms,
+      prev?.decision.median_decision_ms,
+      'up-bad',
+      site,
+    ),
   );
-  stageCard('retention').kpis.push(rateKpi('retention', 'Repurchase rate', now.retention.repurchase_rate, prev?.retention.repurchase_rate, 'up-good', site));
+  stageCard('retention').kpis.push(
+    rateKpi(
+      'retention',
+      'Repurchase rate',
+      now.retention.repurchase_rate,
+      prev?.retention.repurchase_rate,
+      'up-good',
+      site,
+    ),
+  );
   return cards;
 }
 
@@ -95,14 +166,22 @@ export function renderKpis(root: Element, now: KpisReport, prev: KpisReport | nu
           'dl',
           {},
           ...c.kpis.map((k) =>
+            h(
+              'div',
+              { class: 'kpi' },
+              h('dt', {}, k.name),
+              h('dd', { class: 'value' }, k.now),
               h(
-                'div',
-                { class: 'kpi' },
-                h('dt', {}, k.name),
-                h('dd', { class: 'value' }, k.now),
-                h('dd', { class: `delta ${k.delta?.tone ?? 'flat'}`, title: k.delta ? `${k.delta.label} (${periodLabel})` : `no comparison (${periodLabel})` }, k.delta ? k.delta.text : '–', h('span', { class: 'sr-only' }, k.delta ? ` ${k.delta.label}` : ' no comparison')),
+                'dd',
+                {
+                  class: `delta ${k.delta?.tone ?? 'flat'}`,
+                  title: k.delta ? `${k.delta.label} (${periodLabel})` : `no comparison (${periodLabel})`,
+                },
+                k.delta ? k.delta.text : '–',
+                h('span', { class: 'sr-only' }, k.delta ? ` ${k.delta.label}` : ' no comparison'),
               ),
             ),
+          ),
         ),
       ),
     );
@@ -110,7 +189,11 @@ export function renderKpis(root: Element, now: KpisReport, prev: KpisReport | nu
   fill(
     root,
     grid,
-    h('p', { class: 'muted', style: 'font-size:.82rem;margin:.5rem 0 0' }, `Changes compare with the ${periodLabel}. Rates change in percentage points (pts).`),
+    h(
+      'p',
+      { class: 'muted', style: 'font-size:.82rem;margin:.5rem 0 0' },
+      `Changes compare with the ${periodLabel}. Rates change in percentage points (pts).`,
+    ),
     dataDetails(
       'kpis',
       `Key figures by stage, this period and the ${periodLabel}`,
