@@ -1,4 +1,5 @@
-// Every test of the workspace, in dependency order: types, protocol, script (build + size budget), collector, browser, bench smoke.
+// Every test of the workspace, in dependency order: format and lint, unused code, types, protocol, script (build + size
+// budget), collector, browser in three engines, bench smoke.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,8 @@ mkdirSync(out, { recursive: true });
 
 /** [label, package dir, command...]; a vitest step writes its JSON report for the final count. */
 const steps = [
+  ['format + lint (biome)', '.', 'pnpm', 'exec', 'biome', 'check', '--diagnostic-level=error', '.'],
+  ['unused files, exports, dependencies (knip)', '.', 'pnpm', 'exec', 'knip', '--no-progress'],
   ['typecheck', '.', 'pnpm', 'run', 'typecheck'],
   ['protocol', 'packages/protocol', 'vitest'],
   ['sdk build + size budget', 'packages/sdk', 'pnpm', 'run', 'build'],
@@ -26,7 +29,10 @@ const started = Date.now();
 for (const [label, dir, cmd, ...args] of steps) {
   if (!existsSync(`${root}/${dir}/package.json`) && dir !== '.') continue;
   const report = `${out}/${label.replace(/\W+/g, '-')}.json`;
-  const argv = cmd === 'vitest' ? ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`] : [cmd === 'pnpm' ? args : [cmd, ...args]].flat();
+  const argv =
+    cmd === 'vitest'
+      ? ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]
+      : [cmd === 'pnpm' ? args : [cmd, ...args]].flat();
   console.log(`\n── ${label} ──`);
   const t = Date.now();
   const r = spawnSync('pnpm', argv, { cwd: `${root}/${dir}`, stdio: 'inherit' });
