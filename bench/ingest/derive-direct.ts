@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_STAGES } from '@parcours/protocol';
-import { createD1 } from '../reports-d1.mjs';
+import { createD1 } from '../reports/d1.mjs';
 import type { WireBatch } from './traffic.ts';
 
 const collector = fileURLToPath(new URL('../../packages/collector', import.meta.url));

@@ -1,4 +1,4 @@
-// Renders RESULTS.md from one run's figures, keeping the "Report latency" section that bench/reports.mjs writes.
+// Renders RESULTS.md from one run's figures, keeping the "Report latency" section that bench/reports/report-bench.mjs writes.
 import { existsSync, readFileSync } from 'node:fs';
 import type { BrowserRun } from '../browser/main-thread-bench.ts';
 import type { ProfileEntry } from '../browser/profile.ts';
@@ -407,7 +407,7 @@ function goalNotes(r: AllResults): string[] {
   return notes.length ? ['What holds the missed goals back:', '', ...notes, ''] : [];
 }
 
-/** The "## Report latency" section of an existing RESULTS.md (written by bench/reports.mjs), or a placeholder. */
+/** The "## Report latency" section of an existing RESULTS.md (written by bench/reports/report-bench.mjs), or a placeholder. */
 export function keptReportSection(existing: string | undefined): string {
   if (existing) {
     const start = existing.indexOf('## Report latency');
@@ -416,7 +416,7 @@ export function keptReportSection(existing: string | undefined): string {
       return existing.slice(start, rest >= 0 ? start + 1 + rest : existing.length).trimEnd() + '\n';
     }
   }
-  return '## Report latency\n\nNot measured yet: `pnpm bench` runs `bench/reports.mjs`, which writes this section.\n';
+  return '## Report latency\n\nNot measured yet: `pnpm bench` runs `bench/reports/report-bench.mjs`, which writes this section.\n';
 }
 
 /** The whole RESULTS.md: machine, goals, each benchmark's table, and the kept "Report latency" section. */
@@ -427,7 +427,7 @@ export function renderResults(r: AllResults, existingPath: string): string {
     '# Benchmark results',
     '',
     `Written by \`pnpm bench\` (bench/run.mjs) on ${m.date.slice(0, 16).replace('T', ' ')} UTC; size, browser and ingestion benchmarks took ${fmt(r.minutes, 1)} minutes,`,
-    'the report bench (`bench/reports.mjs`) runs after them and writes its own section. Every figure comes from this one run, ours and',
+    'the report bench (`bench/reports/report-bench.mjs`) runs after them and writes its own section. Every figure comes from this one run, ours and',
     'the peers side by side; CI runs only a smoke of each benchmark (`pnpm --filter @parcours/bench run smoke`).',
     '',
     `Machine: ${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; ${m.chromium}. Load average when the run`,

@@ -153,10 +153,10 @@ export async function main(argv: string[]): Promise<number> {
     log('wrote bench/RESULTS.md');
   }
   if (opts.only.has('reports')) {
-    // The report-latency bench is its own script (bench/reports.mjs), run last: a full run lets it replace its own
+    // The report-latency bench is its own script (bench/reports/report-bench.mjs), run last: a full run lets it replace its own
     // section of the RESULTS.md just written (the other sections stay).
-    log('reports: bench/reports.mjs');
-    if (pnpm(['exec', 'node', 'reports.mjs', ...(opts.smoke ? ['--smoke'] : [])], BENCH) !== 0)
+    log('reports: bench/reports/report-bench.mjs');
+    if (pnpm(['exec', 'node', 'reports/report-bench.mjs', ...(opts.smoke ? ['--smoke'] : [])], BENCH) !== 0)
       failures.push('reports bench failed');
   }
 

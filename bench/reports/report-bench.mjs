@@ -1,5 +1,5 @@
 // Report latency: each report of the collector over 100k and 1M stored events, the collector's own code on local SQLite.
-// Usage: pnpm --filter @parcours/bench exec node reports.mjs [--smoke] [--sizes=100000,1000000] [--runs=7] [--keep] [--db=DIR [--rederive]] [--no-write]
+// Usage: pnpm --filter @parcours/bench exec node reports/report-bench.mjs [--smoke] [--sizes=100000,1000000] [--runs=7] [--keep] [--db=DIR [--rederive]] [--no-write]
 // --db=DIR keeps the built SQLite files in DIR and reuses them on the next run (building 1M takes minutes): migrations added
 // since are applied (as in production, they backfill what they add); --rederive re-derives every visitor with the current code.
 // --no-write prints the figures without touching RESULTS.md.
@@ -8,11 +8,11 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createD1 } from './reports-d1.mjs';
-import { storeEvents } from './ingest/sqlite-direct.ts';
-import { shopEvents } from './lib/shop-traffic.ts';
+import { createD1 } from './d1.mjs';
+import { storeEvents } from '../ingest/sqlite-direct.ts';
+import { shopEvents } from '../lib/shop-traffic.ts';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
+const here = fileURLToPath(new URL('..', import.meta.url));
 const collector = join(here, '../packages/collector');
 const args = Object.fromEntries(
   process.argv
@@ -220,7 +220,7 @@ function writeSection(table) {
   const section = [
     '## Report latency',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} by \`bench/reports.mjs\` (\`pnpm --filter @parcours/bench exec node reports.mjs\`): ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, SQLite ${createD1(':memory:').raw.prepare('SELECT sqlite_version() AS v').get().v}; load average at the end ${loadavg()
+    `Measured ${new Date().toISOString().slice(0, 10)} by \`bench/reports/report-bench.mjs\` (\`pnpm --filter @parcours/bench exec node reports/report-bench.mjs\`): ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, SQLite ${createD1(':memory:').raw.prepare('SELECT sqlite_version() AS v').get().v}; load average at the end ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' / ')} (the machine is shared: a load above the core count slows every figure).`,
     '',
