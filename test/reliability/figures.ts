@@ -29,6 +29,8 @@ export interface Figures {
   requests: number;
   durationMs: number;
   errorSamples: string[];
+  /** Set when the scenario failed part-way: its first line (the figures are what it saw until then). */
+  failed?: string;
 }
 
 /** A scenario an engine cannot run, and why. */
@@ -55,10 +57,15 @@ export async function countFigures(
   let rows: Array<Record<string, unknown>> = [];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    rows = await exportEvents(s.collector, s.site, s.token);
+    // Reports (the export too) are rate-limited per site: a refusal is waited out as a client would, not a figure.
+    const page = await exportEvents(s.collector, s.site, s.token).catch((err: unknown) => {
+      if (String(err).includes('429')) return undefined;
+      throw err;
+    });
+    if (page) rows = page;
     const have = new Set(rows.map((r) => r.id as string));
-    if ([...generated].every((id) => have.has(id)) || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 500));
+    if ((page && [...generated].every((id) => have.has(id))) || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, page ? 1_000 : 5_000));
   }
   const storedCount = new Map<string, number>();
   for (const r of rows) storedCount.set(r.id as string, (storedCount.get(r.id as string) ?? 0) + 1);
@@ -114,7 +121,7 @@ const FINDINGS = '\n## Findings';
 
 /**
  * Writes the "Reliability of the script" results file: a table of every scenario with a column per engine, each
- * engine's detailed figures and how it was run. The engines of this run replace their own figures; the others' stay
+ * engine's detailed figures and how it was run. The scenarios of this run replace their own figures; the others' stay
  * (kept as JSON in a comment at the end), and so does the hand-written "Findings" section.
  */
 export function writeResults(path: string, rows: Figures[], skipped: Skipped[], sizes: string[], note: string): void {
@@ -127,20 +134,26 @@ export function writeResults(path: string, rows: Figures[], skipped: Skipped[], 
   }
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other jobs`;
   for (const engine of new Set([...rows, ...skipped].map((r) => r.engine))) {
+    // A run of some scenarios (vitest -t) replaces those, and keeps the engine's other scenarios from earlier runs.
+    const ran = new Set([...rows, ...skipped].filter((r) => r.engine === engine).map((r) => r.scenario));
+    const before = runs[engine];
     runs[engine] = {
       date: new Date().toISOString(),
       machine,
-      note,
-      rows: rows.filter((r) => r.engine === engine).map((f) => ({ ...f, errorSamples: [] })),
-      skipped: skipped.filter((r) => r.engine === engine),
+      note: before && before.rows.some((f) => !ran.has(f.scenario)) ? `${note} Scenarios not in this run: ${before.date}.` : note,
+      rows: [...(before?.rows.filter((f) => !ran.has(f.scenario)) ?? []), ...rows.filter((r) => r.engine === engine).map((f) => ({ ...f, errorSamples: [] }))],
+      skipped: [...(before?.skipped.filter((k) => !ran.has(k.scenario)) ?? []), ...skipped.filter((r) => r.engine === engine)],
     };
   }
   const engines = ALL_ENGINES.filter((e) => runs[e]);
-  const scenarios = [...new Set(engines.flatMap((e) => [...runs[e]!.rows, ...runs[e]!.skipped].map((r) => r.scenario)))];
+  const scenarios = [
+    ...new Set(engines.flatMap((e) => [...runs[e]!.rows, ...runs[e]!.skipped].map((r) => r.scenario))),
+  ];
   const n = (x: number) => x.toLocaleString('en-US');
   const cell = (e: Engine, scenario: string) => {
     const f = runs[e]!.rows.find((r) => r.scenario === scenario);
-    if (f) return `${n(f.generated)} / ${n(f.stored)} / ${n(f.lost)} ≤ ${n(f.dropped)} / ${f.duplicatesStored} / ${f.pageErrors}`;
+    if (f)
+      return `${n(f.generated)} / ${n(f.stored)} / ${n(f.lost)} ≤ ${n(f.dropped)} / ${f.duplicatesStored} / ${f.pageErrors}${f.failed ? ' (failed, see below)' : ''}`;
     const skip = runs[e]!.skipped.find((r) => r.scenario === scenario);
     return skip ? `skipped: ${skip.reason}` : 'not run';
   };
@@ -158,10 +171,18 @@ export function writeResults(path: string, rows: Figures[], skipped: Skipped[], 
 | scenario | generated | stored | duplicates received | duplicates stored | lost | dropped (reported) | page errors | requests | duration |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${r.rows.map(line).join('\n')}
-${r.skipped.map((k) => `\nSkipped: ${k.scenario}: ${k.reason}.`).join('')}
+${r.rows
+  .filter((f) => f.failed)
+  .map((f) => `\nFailed: ${f.scenario}: ${f.failed!.replaceAll('|', '\\|')}`)
+  .join('')}${r.skipped.map((k) => `\nSkipped: ${k.scenario}: ${k.reason}.`).join('')}
 Run ${r.date} on ${r.machine}. ${r.note}`;
   };
-  const findings = old.includes(FINDINGS) ? old.slice(old.indexOf(FINDINGS) + 1).replace(DATA, '').trimEnd() + '\n' : '';
+  const findings = old.includes(FINDINGS)
+    ? old
+        .slice(old.indexOf(FINDINGS) + 1)
+        .replace(DATA, '')
+        .trimEnd() + '\n'
+    : '';
   const text = `# Reliability of the script
 
 The built script (\`packages/sdk/dist/parcours.js\`) in real browsers, Chromium, Firefox ESR and WebKitGTK (Safari's

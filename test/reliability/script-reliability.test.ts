@@ -10,8 +10,28 @@ import { openVisitor, readRecords, type Visitor } from './visitor.ts';
 const FULL = process.env.RELIABILITY_FULL === '1';
 /** The issue's sizes with RELIABILITY_FULL=1, a fast slice of each in CI. */
 const SIZE = FULL
-  ? { flaps: 500, flapEvents: 5_000, closes: 200, tabEvents: 400, quotaEvents: 1_000, downMs: 60_000, downEvents: 500, refusals: 5, refusedEvents: 200 }
-  : { flaps: 20, flapEvents: 200, closes: 10, tabEvents: 40, quotaEvents: 100, downMs: 5_000, downEvents: 50, refusals: 3, refusedEvents: 60 };
+  ? {
+      flaps: 500,
+      flapEvents: 5_000,
+      closes: 200,
+      tabEvents: 400,
+      quotaEvents: 1_000,
+      downMs: 60_000,
+      downEvents: 500,
+      refusals: 5,
+      refusedEvents: 200,
+    }
+  : {
+      flaps: 20,
+      flapEvents: 200,
+      closes: 10,
+      tabEvents: 40,
+      quotaEvents: 100,
+      downMs: 5_000,
+      downEvents: 50,
+      refusals: 3,
+      refusedEvents: 60,
+    };
 const TIMEOUT = FULL ? 900_000 : 120_000;
 
 const results: Figures[] = [];
@@ -39,15 +59,26 @@ const SCENARIOS = [
 ];
 
 /** Runs one scenario on its own site (own proxy, own rate-limit budget) and visitor; checks the figures a user would. */
-async function scenario(engine: Engine, name: string, body: (s: SdkSite, v: Visitor) => Promise<void>, deliveryMs = 30_000): Promise<Figures> {
+async function scenario(
+  engine: Engine,
+  name: string,
+  body: (s: SdkSite, v: Visitor) => Promise<void>,
+  deliveryMs = 30_000,
+): Promise<Figures> {
   const s = await openSdkSite(`rel-${engine}-${name.replace(/\W+/g, '-')}`);
   const v = await openVisitor(engine);
   const started = Date.now();
   try {
-    await body(s, v);
+    // A scenario that fails part-way still reports what it saw (marked failed), then fails its test.
+    const failure = await body(s, v).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     s.proxy.clear();
-    const f = await countFigures(engine, name, s, v, started, deliveryMs);
+    const f = await countFigures(engine, name, s, v, started, failure ? 10_000 : deliveryMs);
+    if (failure) f.failed = String(failure).split('\n')[0]!.slice(0, 160);
     results.push(f);
+    if (failure) throw failure;
     return f;
   } finally {
     await v.dispose();
@@ -87,7 +118,9 @@ const leave = (tab: Tab) => tab.goto('about:blank');
 
 for (const engine of ENGINES) {
   describe(`${engine}: the built script loses nothing, stores nothing twice and never breaks the page`, () => {
-    test(`${SIZE.flaps} offline/online flaps while ${SIZE.flapEvents} events are queued`, { timeout: TIMEOUT }, async () => {
+    test(`${SIZE.flaps} offline/online flaps while ${SIZE.flapEvents} events are queued`, {
+      timeout: TIMEOUT,
+    }, async () => {
       const f = await scenario(engine, 'flaps', async (s, v) => {
         const tab = await v.newTab();
         await load(tab, s);
@@ -119,7 +152,9 @@ for (const engine of ENGINES) {
           const before = s.proxy.requests.length;
           s.proxy.fault('hang', 1);
           // Not awaited: the send is in flight (held by the proxy) when the tab closes.
-          await tab.evaluate(() => void (window as unknown as { parcours(n: string): Promise<boolean> }).parcours('flush'));
+          await tab.evaluate(
+            () => void (window as unknown as { parcours(n: string): Promise<boolean> }).parcours('flush'),
+          );
           await expect.poll(() => s.proxy.requests.length, { timeout: 10_000, interval: 20 }).toBeGreaterThan(before);
           await tab.close();
           s.proxy.clear();
@@ -128,7 +163,10 @@ for (const engine of ENGINES) {
         await load(last, s);
         await flushed(last);
         await leave(last);
-        expect(s.proxy.requests.filter((r) => r.outcome === 'hang').length, 'a request was in flight at every close').toBeGreaterThanOrEqual(SIZE.closes);
+        expect(
+          s.proxy.requests.filter((r) => r.outcome === 'hang').length,
+          'a request was in flight at every close',
+        ).toBeGreaterThanOrEqual(SIZE.closes);
       });
       expectClean(f);
     });
@@ -150,23 +188,29 @@ for (const engine of ENGINES) {
       expect(f.generated).toBeGreaterThanOrEqual(5 * SIZE.tabEvents);
     });
 
-    const noQuota = engine !== 'chromium' && `${engine} has no quota override under automation (Chromium's is CDP's Storage.overrideQuotaForOrigin)`;
-    test.skipIf(cannot(engine, 'tiny quota', noQuota))(`IndexedDB quota forced tiny, ${SIZE.quotaEvents} events`, { timeout: TIMEOUT }, async () => {
-      const f = await scenario(engine, 'tiny quota', async (s, v) => {
-        const tab = await v.newTab();
-        await tab.goto(`${s.origin}/__rel-blank.txt`);
-        await v.browser.overrideQuota!(tab, s.origin, 1024);
-        await load(tab, s);
-        for (let k = 0; k < SIZE.quotaEvents; k += 50) {
-          await trackMany(tab, 'tiny_quota', 50, k, 'x'.repeat(2000));
-          await sleep(100);
-        }
-        await flushed(tab);
-        await leave(tab);
-      });
-      expectClean(f);
-      expect(f.generated).toBeGreaterThanOrEqual(SIZE.quotaEvents);
-    });
+    const noQuota =
+      engine !== 'chromium' &&
+      `${engine} has no quota override under automation (Chromium's is CDP's Storage.overrideQuotaForOrigin)`;
+    test.skipIf(cannot(engine, 'tiny quota', noQuota))(
+      `IndexedDB quota forced tiny, ${SIZE.quotaEvents} events`,
+      { timeout: TIMEOUT },
+      async () => {
+        const f = await scenario(engine, 'tiny quota', async (s, v) => {
+          const tab = await v.newTab();
+          await tab.goto(`${s.origin}/__rel-blank.txt`);
+          await v.browser.overrideQuota!(tab, s.origin, 1024);
+          await load(tab, s);
+          for (let k = 0; k < SIZE.quotaEvents; k += 50) {
+            await trackMany(tab, 'tiny_quota', 50, k, 'x'.repeat(2000));
+            await sleep(100);
+          }
+          await flushed(tab);
+          await leave(tab);
+        });
+        expectClean(f);
+        expect(f.generated).toBeGreaterThanOrEqual(SIZE.quotaEvents);
+      },
+    );
 
     test(`the collector down for ${SIZE.downMs / 1000} s then back`, { timeout: TIMEOUT }, async () => {
       let downAt = 0;
@@ -188,7 +232,10 @@ for (const engine of ENGINES) {
           // No flush(): the script's own retries must find the collector back (backoff steps end at 5 min).
           const pending = await readRecords(v, s.origin);
           await expect
-            .poll(() => new Set(s.proxy.deliveredIds()).size >= new Set(pending.ids).size, { timeout: FULL ? 120_000 : 30_000, interval: 250 })
+            .poll(() => new Set(s.proxy.deliveredIds()).size >= new Set(pending.ids).size, {
+              timeout: FULL ? 120_000 : 30_000,
+              interval: 250,
+            })
             .toBe(true);
           await leave(tab);
         },
@@ -206,13 +253,20 @@ for (const engine of ENGINES) {
         const start = s.proxy.requests.length;
         s.proxy.fault({ status: 429, retryAfter: '1' }, SIZE.refusals);
         await trackMany(tab, 'refused', SIZE.refusedEvents / 2, 0);
-        await expect.poll(() => s.proxy.requests.length - start, { timeout: 30_000, interval: 100 }).toBeGreaterThanOrEqual(SIZE.refusals);
+        await expect
+          .poll(() => s.proxy.requests.length - start, { timeout: 30_000, interval: 100 })
+          .toBeGreaterThanOrEqual(SIZE.refusals);
         s.proxy.fault({ status: 500 }, SIZE.refusals);
         await trackMany(tab, 'refused', SIZE.refusedEvents / 2, SIZE.refusedEvents / 2);
-        await expect.poll(() => s.proxy.requests.length - start, { timeout: 60_000, interval: 100 }).toBeGreaterThanOrEqual(2 * SIZE.refusals);
+        await expect
+          .poll(() => s.proxy.requests.length - start, { timeout: 60_000, interval: 100 })
+          .toBeGreaterThanOrEqual(2 * SIZE.refusals);
         const pending = await readRecords(v, s.origin);
         await expect
-          .poll(() => new Set(s.proxy.deliveredIds()).size >= new Set(pending.ids).size, { timeout: 60_000, interval: 250 })
+          .poll(() => new Set(s.proxy.deliveredIds()).size >= new Set(pending.ids).size, {
+            timeout: 60_000,
+            interval: 250,
+          })
           .toBe(true);
         // Each 429 was waited out as its Retry-After said before the next try.
         const tries = s.proxy.requests.slice(start);
