@@ -140,9 +140,18 @@ export function writeResults(path: string, rows: Figures[], skipped: Skipped[], 
     runs[engine] = {
       date: new Date().toISOString(),
       machine,
-      note: before && before.rows.some((f) => !ran.has(f.scenario)) ? `${note} Scenarios not in this run: ${before.date}.` : note,
-      rows: [...(before?.rows.filter((f) => !ran.has(f.scenario)) ?? []), ...rows.filter((r) => r.engine === engine).map((f) => ({ ...f, errorSamples: [] }))],
-      skipped: [...(before?.skipped.filter((k) => !ran.has(k.scenario)) ?? []), ...skipped.filter((r) => r.engine === engine)],
+      note:
+        before && before.rows.some((f) => !ran.has(f.scenario))
+          ? `${note} Scenarios not in this run: ${before.date}.`
+          : note,
+      rows: [
+        ...(before?.rows.filter((f) => !ran.has(f.scenario)) ?? []),
+        ...rows.filter((r) => r.engine === engine).map((f) => ({ ...f, errorSamples: [] })),
+      ],
+      skipped: [
+        ...(before?.skipped.filter((k) => !ran.has(k.scenario)) ?? []),
+        ...skipped.filter((r) => r.engine === engine),
+      ],
     };
   }
   const engines = ALL_ENGINES.filter((e) => runs[e]);
