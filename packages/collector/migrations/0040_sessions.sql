@@ -1,4 +1,4 @@
--- Dimensions (DESIGN.md "Dimensions"): one row per session with where it came from, on what, from which country, fixed
+-- Dimensions (docs/PROTOCOL.md, "Dimensions and filters"): one row per session with where it came from, on what, from which country, fixed
 -- by its first page view and the request that carried it (src/db/schema.ts names these columns for the code). Never a
 -- User-Agent or an address. Each derived row names its session, so a report filter keeps the rows of matching sessions.
 CREATE TABLE sessions (
