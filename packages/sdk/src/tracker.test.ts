@@ -110,6 +110,19 @@ describe('the tracker through the npm API', () => {
     expect(last().stage).toBe('retention');
   });
 
+  it('sends a refund with its amounts as fields, as GA4 does, taking the page stage', () => {
+    history.pushState({}, '', '/account/orders');
+    track('refund', { transaction_id: 'T9', value: 10, currency: 'EUR' });
+    expect(last()).toMatchObject({
+      type: 'refund',
+      transaction_id: 'T9',
+      value: 10,
+      currency: 'EUR',
+      stage: 'retention',
+    });
+    expect(last()).not.toHaveProperty('props');
+  });
+
   it('sends the customer reference with cart events only, refuses contact data, and forgets it on identify(null)', () => {
     identify('c_10042');
     cart('add', { items: [{ item_id: 'a' }], customer: 'spoofed' });

@@ -85,13 +85,14 @@ export const emit = (type: string, fields?: Loose, stage?: string, url = pageUrl
 };
 
 /**
- * `track(name, props)`. With the carts feature, a GA4 or Segment ecommerce name is a cart step: its payload goes as it
+ * `track(name, props)`. With the carts feature, a GA4 or Segment ecommerce name (or `refund`) is a cart step: its payload goes as it
  * is (the collector reads its cart fields as GA4 does and leaves the rest), with the customer reference. Other events,
  * and every event without the carts feature, keep their props (the collector keeps primitives; see emit).
  */
 function track(name: string, payload: Loose): void {
   const { stage, ...props } = payload;
-  const cartEvent = FEATURE_CARTS && cartType(name);
+  // A refund (GA4's `refund`) carries its amounts as a cart step does; it is no step of the funnel (no stage of its own).
+  const cartEvent = FEATURE_CARTS && (name === 'refund' ? name : cartType(name));
   if (cartEvent) emit(cartEvent, { ...payload, customer: customerRef() }, stage);
   else emit(name, { props }, stage);
 }
