@@ -29,6 +29,8 @@ export interface Figures {
   requests: number;
   durationMs: number;
   errorSamples: string[];
+  /** A few of the stored rows nobody generated: type and path. */
+  unexpectedSamples?: string[];
   /** Set when the scenario failed part-way: its first line (the figures are what it saw until then). */
   failed?: string;
 }
@@ -85,6 +87,10 @@ export async function countFigures(
     requests: s.proxy.requests.length,
     durationMs: Date.now() - startedAt,
     errorSamples: errors.slice(0, 5),
+    unexpectedSamples: rows
+      .filter((r) => !generated.has(r.id as string))
+      .slice(0, 10)
+      .map((r) => `${String(r.type)} ${String(r.path ?? r.url)}`),
   };
 }
 

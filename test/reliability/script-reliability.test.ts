@@ -37,7 +37,7 @@ const TIMEOUT = FULL ? 900_000 : 120_000;
 const results: Figures[] = [];
 const skipped: Skipped[] = [];
 afterAll(() => {
-  console.table(results.map(({ errorSamples: _, ...f }) => f));
+  console.table(results.map(({ errorSamples: _, unexpectedSamples: __, ...f }) => f));
   if (FULL && results.length > 0) {
     writeResults(
       fileURLToPath(new URL('./RESULTS.md', import.meta.url)),
@@ -97,7 +97,7 @@ function cannot(engine: Engine, scenario: string, reason: string | false): boole
 function expectClean(f: Figures): void {
   expect(f.generated, 'events were generated').toBeGreaterThan(0);
   expect(f.duplicatesStored, 'ids stored twice').toBe(0);
-  expect(f.unexpectedStored, 'stored rows nobody generated').toBe(0);
+  expect(f.unexpectedStored, `stored rows nobody generated: ${(f.unexpectedSamples ?? []).join(' | ')}`).toBe(0);
   expect(f.lost, 'events lost beyond what the outbox cap reported').toBeLessThanOrEqual(f.dropped);
   expect(f.stored + f.lost).toBe(f.generated);
   expect(f.pageErrors, `errors thrown into the page: ${f.errorSamples.join(' | ')}`).toBe(0);
