@@ -146,10 +146,9 @@ export function writeResults(path: string, rows: Figures[], skipped: Skipped[], 
     runs[engine] = {
       date: new Date().toISOString(),
       machine,
-      note:
-        before && before.rows.some((f) => !ran.has(f.scenario))
-          ? `${note} Scenarios not in this run: ${before.date}.`
-          : note,
+      note: before?.rows.some((f) => !ran.has(f.scenario))
+        ? `${note} Scenarios not in this run: ${before.date}.`
+        : note,
       rows: [
         ...(before?.rows.filter((f) => !ran.has(f.scenario)) ?? []),
         ...rows.filter((r) => r.engine === engine).map((f) => ({ ...f, errorSamples: [] })),
@@ -193,10 +192,10 @@ ${r.rows
 Run ${r.date} on ${r.machine}. ${r.note}`;
   };
   const findings = old.includes(FINDINGS)
-    ? old
+    ? `${old
         .slice(old.indexOf(FINDINGS) + 1)
         .replace(DATA, '')
-        .trimEnd() + '\n'
+        .trimEnd()}\n`
     : '';
   const text = `# Reliability of the script
 
