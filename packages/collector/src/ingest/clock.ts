@@ -8,15 +8,16 @@ const MAX_EVENT_AGE_MS = 30 * 24 * 3600 * 1000;
  * own network delay, so two batches of one visitor sent 80 ms apart could swap order (WebKit, in the journey tests:
  * a purchase placed after the page that followed it). Clocks wrong by minutes or hours are still corrected.
  */
-export const CLOCK_TOLERANCE_MS = 10_000;
+const CLOCK_TOLERANCE_MS = 10_000;
 
 /**
- * `ts + (receivedAt - sentAt)` when that offset is CLOCK_TOLERANCE_MS or more (else `ts`), clamped into
+ * `ts + (receivedAt - sentAt)` unless that offset is positive and under CLOCK_TOLERANCE_MS (then `ts`), clamped into
  * `[receivedAt - MAX_EVENT_AGE_MS, receivedAt]`: an event cannot have happened after its batch arrived, and a time
  * months back is a broken clock (the raw `ts` and `sent_at` are stored beside it, so nothing is lost by clamping).
  */
 export function correctTime(ts: number, sentAt: number, receivedAt: number): number {
   const offset = receivedAt - sentAt;
-  const time = Math.abs(offset) < CLOCK_TOLERANCE_MS ? ts : ts + offset;
+  // Travel time only makes the offset positive: a negative one is always a fast clock, corrected.
+  const time = offset >= 0 && offset < CLOCK_TOLERANCE_MS ? ts : ts + offset;
   return Math.min(receivedAt, Math.max(receivedAt - MAX_EVENT_AGE_MS, time));
 }

@@ -250,6 +250,19 @@ describe('POST /v1/events', () => {
     expect(a!.time).toBeLessThan(b!.time);
   });
 
+  it('corrects a clock a few seconds fast (a negative offset is never travel time), keeping the events apart', async () => {
+    const { id } = await registerSite();
+    const before = now();
+    const sentAt = before + 5_000; // the client clock is five seconds fast
+    const [a, b] = freshEvents(2);
+    a!.ts = sentAt - 900;
+    b!.ts = sentAt - 100;
+    await postEvents({ v: 1, site: id, sent_at: sentAt, events: [a, b] });
+    const [ra, rb] = (await rows(id)).sort((x, y) => x.ts - y.ts);
+    expect(rb!.time - ra!.time).toBe(800);
+    expect(rb!.time).toBeLessThanOrEqual(rb!.received_at);
+  });
+
   it('clamps a corrected time in the future to the receive time and one months back to 30 days, keeping the raw ts', async () => {
     const { id } = await registerSite();
     const sentAt = now();
