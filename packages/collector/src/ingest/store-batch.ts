@@ -216,7 +216,11 @@ async function storeApart(
   });
 
   // Dimensions of the sessions of the rows stored (a session's candidate from a refused row is a rare approximation).
-  if (result.inserted + result.duplicates > 0 && sessions.length) await db.batch(sessions);
+  // A failing upsert costs only the sessions' dimensions, never the derivation of the rows stored.
+  if (result.inserted + result.duplicates > 0 && sessions.length)
+    await db
+      .batch(sessions)
+      .catch((e: unknown) => console.error('sessions failed', e instanceof Error ? e.message : e));
   const visitors = [...new Set(rows.filter((_, i) => !failed.has(i)).map((r) => r.visitor))];
   if (visitors.length) await deriveVisitors(db, site, visitors);
 
