@@ -24,11 +24,14 @@ const running = new Set<IDBTransaction>();
  */
 export const tx = <T = void>(f: (s: IDBObjectStore) => IDBRequest<T> | IDBRequest[]): Promise<T | undefined> => {
   let t: IDBTransaction | undefined;
+  // Settled (done, failed or past its deadline): a database that opens later must not run `f` any more.
+  let settled = false;
   return new Promise<T>((ok, fail) => {
     setTimeout(fail, TX_DEADLINE);
     use('readwrite', (store) => {
-      // Checked once the database is open: the page may have been hidden meanwhile. (The empty transaction ends by itself.)
-      if (paused) throw 0;
+      // Checked once the database is open: the page may have been hidden, or the deadline passed, meanwhile.
+      // (The empty transaction ends by itself.)
+      if (paused || settled) throw 0;
       running.add((t = store.transaction));
       const r = f(store);
       // Several requests (an array) answer nothing: their result is undefined.
@@ -40,7 +43,10 @@ export const tx = <T = void>(f: (s: IDBObjectStore) => IDBRequest<T> | IDBReques
       abort(t);
       use = open();
     })
-    .finally(() => running.delete(t!)) as Promise<T | undefined>;
+    .finally(() => {
+      settled = true;
+      running.delete(t!);
+    }) as Promise<T | undefined>;
 };
 
 // Aborting a transaction that already finished throws: there is nothing to undo then.

@@ -72,10 +72,11 @@ export function online(): void {
 /**
  * The page is being hidden (perhaps for good): saves this tab's waiting events (see outbox `save`) and sends them,
  * newest first (the oldest had their chance and are safe in IndexedDB), by a keepalive fetch, which outlives the
- * page and, when the page lives on (a tab put in the background), brings an acknowledgement that lets them go; a
- * network error falls back to a beacon. Unacknowledged, they stay in the outbox: the collector stores each id once,
- * so a page hidden twice may send an event twice, never store it twice.
- * (Consent withdrawn leaves nothing in this tab's memory to send.)
+ * page and, when the page lives on (a tab put in the background, a page kept in the back/forward cache), brings an
+ * acknowledgement that lets them go. A network error falls back to a beacon while the page is still alive to see it;
+ * a closing tab no longer runs that fallback, and its events wait in the outbox and its localStorage copy for the next
+ * page. Unacknowledged, they stay in the outbox: the collector stores each id once, so a page hidden twice may send an
+ * event twice, never store it twice. (Consent withdrawn leaves nothing in this tab's memory to send.)
  */
 export function beaconNow(): void {
   const l = live();
