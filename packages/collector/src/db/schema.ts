@@ -1,5 +1,5 @@
 // The storage's names in one place: tables, their columns in insert order, and the dimensions of a session.
-import type { Channel, Device, Dimension } from '@parcours/protocol';
+import { type Channel, type Device, type Dimension, DIMENSIONS } from '@parcours/protocol';
 
 /**
  * One row per (site, visitor, session): the session's dimensions, fixed by its first page view
@@ -11,23 +11,7 @@ export const SESSIONS = {
   table: 'sessions',
   key: ['site', 'visitor', 'session'],
   /** Columns in the order a packed row lists them (the site apart). */
-  columns: [
-    'visitor',
-    'session',
-    'started_at',
-    'first_event',
-    'from_view',
-    'channel',
-    'source',
-    'medium',
-    'campaign',
-    'referrer',
-    'landing',
-    'device',
-    'browser',
-    'os',
-    'country',
-  ],
+  columns: ['visitor', 'session', 'started_at', 'first_event', 'from_view', ...DIMENSIONS],
 } as const;
 
 /** The column of `sessions` each dimension is stored in. */
