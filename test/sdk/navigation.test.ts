@@ -11,10 +11,10 @@ import {
   type Tab,
   type Visitor,
 } from '../harness/browser.ts';
-import { registerSite, report, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
-import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
-import { serveShop, type RunningStaticServer } from '../harness/static-server.ts';
-import { expectDeliveredOnce, type SdkSite } from './support.ts';
+import { report } from '../harness/collector.ts';
+import type { FaultProxy } from '../harness/fault-proxy.ts';
+import { serveShop } from '../harness/static-server.ts';
+import { expectDeliveredOnce, openSdkSite, type SdkSite } from './support.ts';
 
 const PAGES = [
   '/',
@@ -26,26 +26,6 @@ const PAGES = [
   '/quote',
   '/account/',
 ];
-
-/** The example shop for a new site, its script talking to the collector through a fault proxy. */
-async function openShopBehindProxy(): Promise<SdkSite> {
-  const { url, adminToken } = sharedCollector();
-  const proxy: FaultProxy = await startFaultProxy(url);
-  const site = uniqueSiteId('nav');
-  const shop: RunningStaticServer = await serveShop(proxy.url, site);
-  const token = await registerSite(url, adminToken, { id: site, origins: [shop.url] });
-  return {
-    site,
-    token,
-    collector: url,
-    origin: shop.url,
-    proxy,
-    async stop() {
-      await shop.stop();
-      await proxy.stop();
-    },
-  };
-}
 
 /** Flaps the collector: every `ms`, the proxy alternates between dropping event requests and passing them, until stopped. */
 function flap(proxy: FaultProxy, ms = 700): () => void {
@@ -77,7 +57,7 @@ for (const engine of ENGINES) {
     let s: SdkSite;
     const visitors: Visitor[] = [];
     beforeAll(async () => {
-      s = await openShopBehindProxy();
+      s = await openSdkSite('nav', serveShop);
     });
     afterAll(async () => {
       for (const v of visitors) await v.dispose();

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { exportEvents, registerSite, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
-import { startStaticServer } from '../harness/static-server.ts';
+import { startStaticServer, type RunningStaticServer } from '../harness/static-server.ts';
 import type { Tab } from '../harness/browser.ts';
 
 export interface SdkSite {
@@ -17,17 +17,19 @@ export interface SdkSite {
   stop(): Promise<void>;
 }
 
-/** A new site whose test page loads the built script through the fault proxy (its endpoint is the proxy too). */
-export async function openSdkSite(prefix: string): Promise<SdkSite> {
+/** Serves the SDK's test pages (`test/sdk/pages`, every path without a file answering the index) for `site`. */
+const serveTestPages = (collector: string, site: string): Promise<RunningStaticServer> =>
+  startStaticServer({ dir: join(fileURLToPath(new URL('.', import.meta.url)), 'pages'), collector, site, spa: true });
+
+/**
+ * A new site whose pages load the built script through the fault proxy (its endpoint is the proxy too): the SDK's
+ * test pages, or what `serve` serves (the example shop: `serveShop`).
+ */
+export async function openSdkSite(prefix: string, serve = serveTestPages): Promise<SdkSite> {
   const { url, adminToken } = sharedCollector();
   const proxy = await startFaultProxy(url);
   const site = uniqueSiteId(prefix);
-  const pages = await startStaticServer({
-    dir: join(fileURLToPath(new URL('.', import.meta.url)), 'pages'),
-    collector: proxy.url,
-    site,
-    spa: true,
-  });
+  const pages = await serve(proxy.url, site);
   const token = await registerSite(url, adminToken, { id: site, origins: [pages.url] });
   return {
     site,
