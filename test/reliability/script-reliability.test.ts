@@ -94,10 +94,21 @@ function cannot(engine: Engine, scenario: string, reason: string | false): boole
   return true;
 }
 
-function expectClean(f: Figures): void {
+/**
+ * The figures a user would check. `unrecordedLeaves`: in Firefox, a closing tab's last localStorage write (the harness
+ * recorder's, not the tag's) is sometimes lost, so the page_leave that tab sent is stored but was never recorded; there
+ * a stored row nobody recorded may be such a page_leave, at most one per closed tab, and nothing else.
+ */
+function expectClean(f: Figures, unrecordedLeaves = 0): void {
   expect(f.generated, 'events were generated').toBeGreaterThan(0);
   expect(f.duplicatesStored, 'ids stored twice').toBe(0);
-  expect(f.unexpectedStored, `stored rows nobody generated: ${(f.unexpectedSamples ?? []).join(' | ')}`).toBe(0);
+  const samples = f.unexpectedSamples ?? [];
+  if (unrecordedLeaves && f.unexpectedStored <= Math.min(unrecordedLeaves, samples.length)) {
+    expect(
+      samples.every((r) => r.startsWith('page_leave ')),
+      `stored rows nobody generated: ${samples.join(' | ')}`,
+    ).toBe(true);
+  } else expect(f.unexpectedStored, `stored rows nobody generated: ${samples.join(' | ')}`).toBe(0);
   expect(f.lost, 'events lost beyond what the outbox cap reported').toBeLessThanOrEqual(f.dropped);
   expect(f.stored + f.lost).toBe(f.generated);
   expect(f.pageErrors, `errors thrown into the page: ${f.errorSamples.join(' | ')}`).toBe(0);
@@ -168,7 +179,7 @@ for (const engine of ENGINES) {
           'a request was in flight at every close',
         ).toBeGreaterThanOrEqual(SIZE.closes);
       });
-      expectClean(f);
+      expectClean(f, engine === 'firefox' ? SIZE.closes : 0);
     });
 
     test(`five tabs of one visitor at once, ${SIZE.tabEvents} events each`, { timeout: TIMEOUT }, async () => {
