@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from '../scripts/collector-process.mjs';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, VISITOR_UA } from './harness/engines.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, VISITOR_UA } from '../scripts/chromium.mjs';
 import { openShopSite, type ShopSite } from './journeys/support.ts';
 
 // Kept after the run (gitignored) so a person can look at them; CI can publish the folder.

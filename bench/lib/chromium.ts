@@ -3,17 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { CHROMIUM_PATH } from './machine.ts';
-
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH, VISITOR_UA } from '../../scripts/chromium.mjs';
 
 export interface Browser {
   context: BrowserContext;
@@ -28,7 +18,7 @@ export interface Browser {
 export async function launch(hosts: string[] = [], secureOrigins: string[] = []): Promise<Browser> {
   const dir = mkdtempSync(join(tmpdir(), 'parcours-bench-chromium-'));
   // Plausible and PostHog send nothing when navigator.webdriver is true: present as a person's browser.
-  const args = [...ARGS, '--disable-blink-features=AutomationControlled'];
+  const args = [...CHROMIUM_ARGS, '--disable-blink-features=AutomationControlled'];
   if (hosts.length) args.push(`--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`);
   if (secureOrigins.length) args.push(`--unsafely-treat-insecure-origin-as-secure=${secureOrigins.join(',')}`);
   const context = await chromium.launchPersistentContext(dir, {
@@ -37,8 +27,7 @@ export async function launch(hosts: string[] = [], secureOrigins: string[] = [])
     args,
     // Playwright switches the back/forward cache off; visitors have it on.
     ignoreDefaultArgs: ['--disable-back-forward-cache'],
-    // A desktop browser's User-Agent: the collector (rightly) counts HeadlessChrome as a bot.
-    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
+    userAgent: VISITOR_UA,
   });
   return {
     context,

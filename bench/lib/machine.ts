@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, platform, release } from 'node:os';
 import { execFileSync } from 'node:child_process';
+import { CHROMIUM_PATH } from '../../scripts/chromium.mjs';
 
 export interface Machine {
   cpu: string;
@@ -14,9 +15,6 @@ export interface Machine {
   /** 1-minute load average when the run started: other work on the machine skews every figure. */
   load: number;
 }
-
-/** Path of the Chromium binary: `CHROMIUM_PATH`, else the distribution's. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 function cpuModel(): string {
   try {

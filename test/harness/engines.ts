@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import puppeteer, { type Browser as PuppeteerBrowser, type Page as PuppeteerPage } from 'puppeteer-core';
 import { Builder, By, type WebDriver } from 'selenium-webdriver';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, VISITOR_UA } from '../../scripts/chromium.mjs';
 
 export type Engine = 'chromium' | 'firefox' | 'webkit';
 export const ALL_ENGINES: readonly Engine[] = ['chromium', 'firefox', 'webkit'];
@@ -18,24 +19,9 @@ export const ENGINES: readonly Engine[] = (process.env.PARCOURS_ENGINES?.split('
   (e): e is Engine => ALL_ENGINES.includes(e as Engine),
 );
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 const WEBKIT_DRIVER_PATH = process.env.WEBKIT_DRIVER_PATH ?? '/usr/bin/WebKitWebDriver';
 const MINIBROWSER_PATH = process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
-
-/** Flags for headless Chromium on these machines: no sandbox as root, no background traffic. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-// Headless Chromium says "HeadlessChrome" and the collector rightly drops bots: the scripted visitors present as a desktop Chrome.
-export const VISITOR_UA =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
 
 export interface LaunchOptions {
   /** A profile folder to keep (reopen it to be the same person); a fresh temporary one by default. Not WebKit: see `Browser.persistent`. */
