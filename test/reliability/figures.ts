@@ -31,6 +31,8 @@ export interface Figures {
   errorSamples: string[];
   /** A few of the stored rows nobody generated: type and path. */
   unexpectedSamples?: string[];
+  /** A few of the generated events never stored: type, path, and whether the proxy saw them sent and answered 200. */
+  lostSamples?: string[];
   /** Set when the scenario failed part-way: its first line (the figures are what it saw until then). */
   failed?: string;
 }
@@ -54,7 +56,7 @@ export async function countFigures(
   startedAt: number,
   timeoutMs = 30_000,
 ): Promise<Figures> {
-  const { ids, errors } = await readRecords(v, s.origin);
+  const { ids, events, errors } = await readRecords(v, s.origin);
   const generated = new Set(ids);
   let rows: Array<Record<string, unknown>> = [];
   const deadline = Date.now() + timeoutMs;
@@ -91,7 +93,22 @@ export async function countFigures(
       .filter((r) => !generated.has(r.id as string))
       .slice(0, 10)
       .map((r) => `${String(r.type)} ${String(r.path ?? r.url)}`),
+    lostSamples: lostSamples(s, events, storedCount),
   };
+}
+
+/** Up to 10 generated events never stored, each with how far it got: never sent, sent, or answered 200. */
+function lostSamples(s: SdkSite, events: Array<Record<string, unknown>>, stored: Map<string, number>): string[] {
+  const sent = new Set(s.proxy.sentIds());
+  const delivered = new Set(s.proxy.deliveredIds());
+  return events
+    .filter((e) => !stored.has(e.id as string))
+    .slice(0, 10)
+    .map((e) => {
+      const id = e.id as string;
+      const got = delivered.has(id) ? 'answered 200' : sent.has(id) ? 'sent, never answered 200' : 'never sent';
+      return `${String(e.type)} ${String(e.url)}: ${got}`;
+    });
 }
 
 /** The `dropped` counts of acknowledged batches, each counted with the first batch that delivered new ids (a resend repeats it). */

@@ -8,7 +8,10 @@ export type { Visitor };
 export const openVisitor = (engine: Engine): Promise<Visitor> => newVisitor(engine);
 
 /** Ids of every event the script queued in the visitor's documents on `origin`, and every error thrown in them. */
-export async function readRecords(v: Visitor, origin: string): Promise<{ ids: string[]; errors: string[] }> {
+export async function readRecords(
+  v: Visitor,
+  origin: string,
+): Promise<{ ids: string[]; events: Array<Record<string, unknown>>; errors: string[] }> {
   const events = await recordedEvents(v, origin);
-  return { ids: events.map((e) => e.id as string), errors: await pageErrors(v, origin) };
+  return { ids: events.map((e) => e.id as string), events, errors: await pageErrors(v, origin) };
 }
