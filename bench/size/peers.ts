@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { FEATURES, VARIANTS } from '../../packages/sdk/variants.mjs';
 
 const benchDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -30,8 +31,32 @@ export interface Tracker {
   load(): Promise<string>;
 }
 
-/** The Parcours script as built by `pnpm --filter @parcours/sdk build`. */
+/** The Parcours script as built by `pnpm --filter @parcours/sdk build`: `parcours.js`, every feature. */
 export const SDK_BUNDLE = join(benchDir, '..', 'packages', 'sdk', 'dist', 'parcours.js');
+
+/** What each optional feature of the tag does, as the size table says it. */
+const FEATURE_TEXT = {
+  forms: 'yes: start, submit, abandon with last field (no values)',
+  carts: 'yes: GA4 cart events, declarative buttons, dataLayer',
+  friction: 'rage, dead and error clicks, quick backs, field errors',
+} as const;
+
+/**
+ * Every variant of the Parcours tag but the full one (which is `parcours` below), smallest first: the core, then what
+ * each adds. Their ids are `parcours-<features>`, the full tag's plain `parcours`.
+ */
+const VARIANT_TRACKERS: Tracker[] = VARIANTS.filter((v) => v.features.length < FEATURES.length).map((v) => ({
+  id: `parcours-${v.features.join('-') || 'core'}`,
+  name: `Parcours ${v.features.length ? `core + ${v.features.join(' + ')}` : 'core'}`,
+  source: `@parcours/sdk dist/${v.file} (this repo)`,
+  features: {
+    offline: 'yes: IndexedDB outbox, retried with backoff, beacon on close',
+    forms: v.features.includes('forms') ? FEATURE_TEXT.forms : 'no (variant)',
+    carts: v.features.includes('carts') ? FEATURE_TEXT.carts : 'no (variant)',
+    stages: `yes${v.features.includes('friction') ? `; friction: ${FEATURE_TEXT.friction}` : ''}`,
+  },
+  load: () => readText(join(dirname(SDK_BUNDLE), v.file)),
+}));
 
 async function readText(path: string): Promise<string> {
   const { readFile } = await import('node:fs/promises');
@@ -66,17 +91,18 @@ export async function bundle(source: string): Promise<string> {
   return out.outputFiles[0]!.text;
 }
 
-/** Every tracker measured, ours first. */
+/** Every tracker measured, ours first (every variant of the tag, the full one last of them). */
 export const TRACKERS: Tracker[] = [
+  ...VARIANT_TRACKERS,
   {
     id: 'parcours',
-    name: 'Parcours',
+    name: 'Parcours (full: every feature)',
     source: '@parcours/sdk dist/parcours.js (this repo)',
     features: {
       offline: 'yes: IndexedDB outbox, retried with backoff, beacon on close',
-      forms: 'yes: start, submit, abandon with last field (no values)',
-      carts: 'yes: GA4 cart events, declarative buttons, dataLayer',
-      stages: 'yes: every event tagged with its journey stage',
+      forms: FEATURE_TEXT.forms,
+      carts: FEATURE_TEXT.carts,
+      stages: `yes; friction: ${FEATURE_TEXT.friction}`,
     },
     load: () => readText(SDK_BUNDLE),
   },
