@@ -3,13 +3,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { report } from '../harness/collector.ts';
 import {
   ENGINES,
-  follow as followLink,
+  follow,
   leaveSite,
   newVisitor,
   pageErrors,
   recordedEvents,
   tracked,
-  visit as openPage,
+  visit,
   type Tab,
   type Visitor,
 } from '../harness/browser.ts';
@@ -19,7 +19,6 @@ import {
   expectStoredExactlyOnce,
   goBack,
   openShopSite,
-  sleep,
   sortBy,
   textOf,
   waitForStored,
@@ -38,27 +37,6 @@ const CHECKOUT = {
   cvc: 'zq-cvc-719',
 };
 const TYPED = Object.values(CHECKOUT);
-
-/**
- * How long a visitor stays on each page before acting, at least: a person reads. Without it the scripts click within
- * 30-80 ms of a page view, closer than the jitter of a batch's transit time, and the collector puts each event at `ts`
- * plus its first batch's transit time (received − `sent_at`, which takes clock skew out): a page's last batch, sent as
- * it is hidden, was seen arriving 109 ms after its `sent_at` in WebKit while the next page loaded (19 ms for the next),
- * which put the purchase after the account page's view and made up a retention → decision move no person made.
- */
-const READING_MS = 400;
-
-/** Opens `url` and reads the page. */
-async function visit(tab: Tab, url: string): Promise<void> {
-  await openPage(tab, url);
-  await sleep(READING_MS);
-}
-
-/** Follows a link and reads the next page. */
-async function follow(tab: Tab, selector: string): Promise<void> {
-  await followLink(tab, selector);
-  await sleep(READING_MS);
-}
 
 async function fillCheckout(tab: Tab, fields: Partial<typeof CHECKOUT>): Promise<void> {
   for (const [name, value] of Object.entries(fields)) await tab.type(`#checkout [name="${name}"]`, value);
@@ -126,7 +104,6 @@ for (const engine of ENGINES) {
       await follow(tab, 'main a[href="/products/"]');
       await follow(tab, '#product-grid a[href="/products/grinder"]');
       await goBack(tab, `${s.shop}/products/`);
-      await sleep(READING_MS);
       await follow(tab, '#product-grid a[href="/products/kettle"]');
       await addToCart(tab);
       await follow(tab, 'a.cart-link');
