@@ -12,25 +12,19 @@ import {
   visit,
   type Visitor,
 } from '../harness/browser.ts';
-import { registerSite, report, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
-import { serveShop, type RunningStaticServer } from '../harness/static-server.ts';
-import { expectDeliveredOnce, flushed, type SdkSite } from './support.ts';
+import { report } from '../harness/collector.ts';
+import { serveShop } from '../harness/static-server.ts';
+import { expectDeliveredOnce, flushed, openSdkSite, type SdkSite } from './support.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const path = (e: Record<string, unknown>) => new URL(e.url as string).pathname;
 
 describe("chromium: the example shop's friction traps", () => {
   let s: SdkSite;
-  let shop: RunningStaticServer;
   let v: Visitor;
 
   beforeAll(async () => {
-    const { url, adminToken } = sharedCollector();
-    const site = uniqueSiteId('traps');
-    shop = await serveShop(url, site);
-    const token = await registerSite(url, adminToken, { id: site, origins: [shop.url] });
-    // No fault proxy: the shop talks to the collector directly (expectDeliveredOnce reads no request bodies then).
-    s = { site, token, collector: url, origin: shop.url, proxy: { requests: [] } as never, stop: () => shop.stop() };
+    s = await openSdkSite('traps', serveShop);
   });
   afterAll(async () => {
     await v?.dispose();
