@@ -229,3 +229,20 @@ export function replaceStatements(
   );
   return out;
 }
+
+/**
+ * Statements erasing one visitor from a site (run them in one batch): the rollups lose their rows' counts, then every
+ * derived row, session, daily count and stored event of theirs goes. The last statement deletes the events: its
+ * `changes` is the number of events erased.
+ */
+export function eraseVisitorStatements(db: D1Database, site: string, visitor: string): D1PreparedStatement[] {
+  const visitors = [visitor];
+  const tables = [...TABLES, 'sessions', 'visitor_days', 'events'];
+  return [
+    pageViewHours(db, site, visitors, -1, ''),
+    pageDays(db, site, visitors, -1, ''),
+    entryHours(db, site, visitors, -1, ''),
+    pairHours(db, site, visitors, -1, ''),
+    ...tables.map((table) => db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor = ?`).bind(site, visitor)),
+  ];
+}
