@@ -16,6 +16,11 @@ export function chunk<T>(list: T[], size: number): T[][] {
   return out;
 }
 
+/** The site's retention horizon (NULL: retention never ran, or no such row, as in benches that derive straight into SQLite). */
+const HORIZON_SQL = 'SELECT retained_from FROM sites WHERE id = ?1';
+/** Earlier than any event time: the horizon of a site where retention never ran. */
+const NO_HORIZON = -Number.MAX_SAFE_INTEGER;
+
 /**
  * Every stored event of these visitors since the site's retention horizon, grouped by visitor (one statement per 99
  * visitors), with that horizon (null: no retention ran). The horizon is read in the same statement as the events, so the
@@ -34,9 +39,9 @@ export async function loadEvents(
         `SELECT visitor, seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
                 CASE WHEN type IN (${CART_TYPES}) THEN json_extract(data, '$.items') END AS items,
                 CASE WHEN type = 'purchase' THEN json_extract(data, '$.transaction_id') END AS transaction_id,
-                s.retained_from AS horizon
-           FROM events, (SELECT retained_from FROM sites WHERE id = ?1) AS s
-          WHERE site = ?1 AND visitor IN (${part.map((_, i) => `?${i + 2}`).join(',')}) AND time >= IFNULL(s.retained_from, ${NO_HORIZON})`,
+                (${HORIZON_SQL}) AS horizon
+           FROM events
+          WHERE site = ?1 AND visitor IN (${part.map((_, i) => `?${i + 2}`).join(',')}) AND time >= IFNULL((${HORIZON_SQL}), ${NO_HORIZON})`,
       )
       .bind(site, ...part),
   );
@@ -51,9 +56,6 @@ export async function loadEvents(
     }
   return { events: byVisitor, horizon };
 }
-
-/** Earlier than any event time: the horizon of a site where retention never ran. */
-const NO_HORIZON = -Number.MAX_SAFE_INTEGER;
 
 /** Statements reading the highest `seq` stored for these visitors: tells whether events arrived while we derived. */
 export function maxSeqStatements(db: D1Database, site: string, visitors: string[]): D1PreparedStatement[] {
