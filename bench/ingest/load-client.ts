@@ -17,6 +17,20 @@ export interface LoadResult {
 const USER_AGENT =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
 
+/** One `POST /v1/events` as a browser on the shop sends it, from `address` as Cloudflare would report it. */
+export function postBody(url: string, body: string, address: string): Promise<Response> {
+  return fetch(`${url}/v1/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      origin: 'https://shop.example',
+      'cf-connecting-ip': address,
+    },
+    body,
+  });
+}
+
 /** The visitors of a batch. */
 const visitorsOf = (b: WireBatch) => new Set(b.list.map((e) => e.visitor));
 
@@ -51,16 +65,7 @@ export async function postAll(url: string, batches: WireBatch[], clients: number
       const { b, visitors } = item;
       const t = performance.now();
       try {
-        const res = await fetch(`${url}/v1/events`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'user-agent': USER_AGENT,
-            origin: 'https://shop.example',
-            'cf-connecting-ip': b.address,
-          },
-          body: b.body,
-        });
+        const res = await postBody(url, b.body, b.address);
         const text = await res.text();
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
         if (res.status === 200) accepted += (JSON.parse(text) as { accepted: number }).accepted;

@@ -1,10 +1,11 @@
 // RESULTS.md rendering: kept sections, per-event scaling, goal verdicts.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BrowserRun } from '../browser/main-thread-bench.ts';
 import { keptReportSection, renderResults, summarizeBrowser, type AllResults } from './results-md.ts';
+import { writeSection } from './results-section.ts';
 
 const run = (
   tracker: BrowserRun['tracker'],
@@ -114,5 +115,20 @@ describe('RESULTS.md', () => {
     expect(md).toContain('**missed**: median 0.250 ms (2.5× the goal)');
     expect(md).toContain('2 × Test CPU, 24 GiB');
     expect(md.trimEnd().endsWith('## Report latency\n\nkept')).toBe(true);
+  });
+
+  it('keeps the sections other benches write: Report latency and Noisy neighbour, each once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'results-md-'));
+    const path = join(dir, 'RESULTS.md');
+    writeFileSync(path, '# old\n\n## Report latency\n\nreports\n\n## Noisy neighbour\n\nneighbour\n');
+    const md = renderResults(results([run('none', 0, 0, 0), run('parcours', 0.25, 1000, 300_000)]), path);
+    expect(md.trimEnd().endsWith('## Report latency\n\nreports\n\n## Noisy neighbour\n\nneighbour')).toBe(true);
+    expect(md.split('## Noisy neighbour').length).toBe(2);
+    // The neighbour bench then replaces its own section only.
+    writeFileSync(path, md);
+    writeSection(path, '## Noisy neighbour\n\nnew figures\n');
+    const after = readFileSync(path, 'utf8');
+    expect(after.trimEnd().endsWith('## Report latency\n\nreports\n\n## Noisy neighbour\n\nnew figures')).toBe(true);
+    expect(after.startsWith(md.slice(0, md.indexOf('## Report latency')))).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-// Renders RESULTS.md from one run's figures, keeping the "Report latency" section that bench/reports/report-bench.mjs writes.
+// Renders RESULTS.md from one run's figures, keeping the "Report latency" and "Noisy neighbour" sections their own benches write.
 import { existsSync, readFileSync } from 'node:fs';
 import type { BrowserRun } from '../browser/main-thread-bench.ts';
 import type { ProfileEntry } from '../browser/profile.ts';
@@ -6,6 +6,7 @@ import type { IngestResults, IngestRow } from '../ingest/ingest-bench.ts';
 import type { SizeRow } from '../size/size-bench.ts';
 import type { Machine } from './machine.ts';
 import { fmt, median, ratio } from './stats.ts';
+import { sectionBounds } from './results-section.ts';
 
 export interface AllResults {
   machine: Machine;
@@ -417,14 +418,15 @@ function goalNotes(r: AllResults): string[] {
 
 /** The "## Report latency" section of an existing RESULTS.md (written by bench/reports/report-bench.mjs), or a placeholder. */
 export function keptReportSection(existing: string | undefined): string {
-  if (existing) {
-    const start = existing.indexOf('## Report latency');
-    if (start >= 0) {
-      const rest = existing.slice(start + 1).search(/^## /m);
-      return existing.slice(start, rest >= 0 ? start + 1 + rest : existing.length).trimEnd() + '\n';
-    }
-  }
+  const at = existing ? sectionBounds(existing, '## Report latency') : undefined;
+  if (existing && at) return `${existing.slice(at.start, at.end).trimEnd()}\n`;
   return '## Report latency\n\nNot measured yet: `pnpm bench` runs `bench/reports/report-bench.mjs`, which writes this section.\n';
+}
+
+/** The "## Noisy neighbour" section of an existing RESULTS.md (written by bench/neighbour/neighbour-bench.ts), kept as it is. */
+function keptNeighbourSection(existing: string | undefined): string[] {
+  const at = existing ? sectionBounds(existing, '## Noisy neighbour') : undefined;
+  return existing && at ? [`${existing.slice(at.start, at.end).trimEnd()}\n`] : [];
 }
 
 /** The whole RESULTS.md: machine, goals, each benchmark's table, and the kept "Report latency" section. */
@@ -446,5 +448,6 @@ export function renderResults(r: AllResults, existingPath: string): string {
     ...browserSections(r),
     ...ingestSection(r),
     keptReportSection(existing),
+    ...keptNeighbourSection(existing),
   ].join('\n');
 }

@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'not-found'
   | 'site-exists'
   | 'invalid-site-config'
+  | 'invalid-visitor'
   | 'invalid-query'
   | 'method-not-allowed'
   | 'storage-unavailable';

@@ -35,6 +35,12 @@ export const MAX_STAGES = 20;
 export const MIN_TS = 946_684_800_000;
 export const MAX_TS = 4_102_444_800_000;
 
+/**
+ * Longest item text (item id, name, category, variant, brand) and name of a form or field (`form`, `last_field`,
+ * `field`, a `fields` entry's `field`): names, not prose. Each is stored, grouped and listed per report row, so a
+ * longer one is cut here.
+ */
+export const MAX_ITEM_TEXT_LENGTH = 100;
 /** Longest `target` of a friction event (the element's name, never its text). */
 export const MAX_TARGET_LENGTH = 80;
 /** Longest `error` of an `error_click` (`"TypeError app.js:12"`: name, script file, line; never the message). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CLICK_ID_PARAMS,
   DEFAULT_STAGES,
+  MAX_ITEM_TEXT_LENGTH,
   OUTBOX_CAP,
   parseBatch,
   cleanText,
@@ -204,6 +205,50 @@ describe('parseBatch', () => {
     expect(title.length).toBe(256);
     expect(title.startsWith('abx')).toBe(true);
     expect(cleanText('😀😀', 3)).toBe('😀');
+  });
+
+  it('cuts item texts and form and field names to MAX_ITEM_TEXT_LENGTH, keeping the event', () => {
+    const long = (c: string) => c.repeat(5000);
+    const item = {
+      item_id: long('i'),
+      item_name: long('n'),
+      item_category: long('c'),
+      item_variant: long('v'),
+      item_brand: long('b'),
+    };
+    const fields = [{ field: long('f'), hesitation_ms: 10 }];
+    const r = parseBatch(
+      {
+        ...VALID_BATCH,
+        events: [
+          { ...VALID_EVENTS[1], id: 'i1', type: 'add_to_cart', items: [item], transaction_id: long('t') },
+          { ...VALID_EVENTS[0], id: 'i2', type: 'form_abandon', form: long('F'), last_field: long('L'), fields },
+          { ...VALID_EVENTS[0], id: 'i3', type: 'field_error', form: long('F'), field: long('x') },
+          { ...VALID_EVENTS[0], id: 'i4', title: long('T') },
+        ],
+      },
+      { stages },
+    );
+    if (!r.ok) throw new Error(r.error);
+    const [cart, abandon, error, view] = r.events.map((e) => e.event);
+    expect(r.rejected).toEqual([]);
+    expect(cart!.items).toEqual([
+      {
+        item_id: 'i'.repeat(100),
+        item_name: 'n'.repeat(100),
+        item_category: 'c'.repeat(100),
+        item_variant: 'v'.repeat(100),
+        item_brand: 'b'.repeat(100),
+        quantity: 1,
+      },
+    ]);
+    expect(MAX_ITEM_TEXT_LENGTH).toBe(100);
+    expect(cart!.transaction_id).toBe('t'.repeat(128));
+    expect([abandon!.form, abandon!.last_field, abandon!.fields![0]!.field]).toEqual(
+      ['F', 'L', 'f'].map((c) => c.repeat(100)),
+    );
+    expect([error!.form, error!.field]).toEqual(['F'.repeat(100), 'x'.repeat(100)]);
+    expect(view!.title).toBe('T'.repeat(256)); // a title is prose, not a name: 256
   });
 
   it("keeps a page view's click-id parameter name and drops any other value, or one on another event, keeping the event", () => {

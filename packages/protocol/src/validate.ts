@@ -12,6 +12,7 @@ import {
   MAX_PROPS,
   MAX_QUANTITY,
   MAX_STAGES,
+  MAX_ITEM_TEXT_LENGTH,
   MAX_TEXT_LENGTH,
   MAX_TS,
   MAX_URL_LENGTH,
@@ -133,7 +134,7 @@ function amount(v: unknown, min: number, max: number, integer = false): number |
 }
 
 /** A cart text (item id, name, …, transaction id): a string, or a finite number written out (item id 42 is "42"). */
-function cartText(v: unknown, max = MAX_TEXT_LENGTH): string | undefined {
+function cartText(v: unknown, max = MAX_ITEM_TEXT_LENGTH): string | undefined {
   const t = typeof v === 'number' && Number.isFinite(v) ? String(v) : v;
   return typeof t === 'string' ? cut(stripControls(t).trim(), max) || undefined : undefined;
 }
@@ -176,7 +177,7 @@ function fieldStats(v: unknown): FieldStats[] | undefined {
   for (const raw of v.slice(0, MAX_FIELDS)) {
     if (!isRecord(raw) || typeof raw.field !== 'string' || !raw.field.trim()) continue;
     const entry: FieldStats = {
-      field: cleanText(raw.field, MAX_TEXT_LENGTH),
+      field: cleanText(raw.field, MAX_ITEM_TEXT_LENGTH),
       refocuses: optNumber(raw.refocuses, 0, 1e6, true) ?? 0,
       errors: optNumber(raw.errors, 0, 1e6, true) ?? 0,
     };
@@ -234,9 +235,9 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
   if (duration !== undefined) ev.duration_ms = duration;
   const scroll = optNumber(raw.scroll_pct, 0, 100, true);
   if (scroll !== undefined) ev.scroll_pct = scroll;
-  const form = optText(raw.form);
+  const form = optText(raw.form, MAX_ITEM_TEXT_LENGTH);
   if (form !== undefined) ev.form = form;
-  const lastField = optText(raw.last_field);
+  const lastField = optText(raw.last_field, MAX_ITEM_TEXT_LENGTH);
   if (lastField !== undefined) ev.last_field = lastField;
   const touched = optNumber(raw.fields_touched, 0, 10_000, true);
   if (touched !== undefined) ev.fields_touched = touched;
@@ -248,7 +249,7 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
   if (clicks !== undefined) ev.clicks = clicks;
   const error = optText(raw.error, MAX_ERROR_LENGTH);
   if (error) ev.error = error;
-  const field = optText(raw.field);
+  const field = optText(raw.field, MAX_ITEM_TEXT_LENGTH);
   if (field) ev.field = field;
   // Cart fields are read leniently, as GA4 reads them: what cannot be read is left out and the event is kept.
   const its = items(raw.items);

@@ -1,5 +1,6 @@
 // A visitor's carts and purchases from their cart events: items held, value, checkout, purchase, decision time.
 import type { Item } from '@parcours/protocol';
+import type { Before } from './horizon.ts';
 import type { CartRow, PurchaseRow, StoredEvent, TransitionRow } from './types.ts';
 
 /** Cart events that count as activity on an open cart (a purchase closes it instead). */
@@ -52,22 +53,26 @@ function purchaseValue(e: StoredEvent): number | null {
 
 /**
  * Folds a visitor's events (sorted by event time) into carts and purchases. A cart is the
- * visitor's items since their previous purchase; a resent transaction id is counted once.
+ * visitor's items since their previous purchase; a resent transaction id is counted once. After retention, `before`
+ * carries the purchases and decision clock from before the site's horizon; a cart open at the horizon stays as it was
+ * and the next cart event opens a new one (its items were in deleted events).
  */
 export function foldCarts(
   events: StoredEvent[],
   transitions: TransitionRow[],
   stageAfter: Map<string, number>,
   lastPathOfSession: Map<string, { path: string; stage: number }>,
+  before?: Before,
 ): { carts: CartRow[]; purchases: PurchaseRow[] } {
   const carts: CartRow[] = [];
   const purchases: PurchaseRow[] = [];
   const seenTransactions = new Set<string>();
   // First time the visitor entered each stage since their previous purchase: the decision clock.
-  const entered = new Map<number, number>();
+  const entered = new Map(before?.entered);
   let t = 0;
   let open: OpenCart | null = null;
-  let lastPurchase: number | null = null;
+  let lastPurchase: number | null = before?.lastPurchase ?? null;
+  const earlierPurchases = before?.purchases ?? 0;
 
   for (const e of events) {
     while (
@@ -146,7 +151,7 @@ export function foldCarts(
         session: e.session,
         value: purchaseValue(e),
         currency: e.currency ?? open.row.currency,
-        nth: purchases.length + 1,
+        nth: earlierPurchases + purchases.length + 1,
         decision_ms: since === null ? null : e.time - since,
         // Filled by deriveVisitor from the page views.
         view_before: null,

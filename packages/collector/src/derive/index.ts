@@ -1,6 +1,7 @@
 // Derived data: rebuilds what reports read (transitions, page views, carts, purchases) for the visitors a batch touched.
 import type { Site } from '../db/sites.ts';
 import { foldCarts } from './carts.ts';
+import { type Before, loadBefore } from './horizon.ts';
 import { byEventTime, walkJourney } from './journey.ts';
 import { loadEvents, maxSeqStatements, replaceStatements } from './store.ts';
 import type { StoredEvent, VisitorDerived } from './types.ts';
@@ -10,17 +11,23 @@ const VISITORS_PER_ROUND = 200;
 /** Rounds re-run when events of the same visitors landed while we were deriving. */
 const MAX_RETRIES = 3;
 
-/** Everything derived from one visitor's stored events, in any order. */
-export function deriveVisitor(events: StoredEvent[]): VisitorDerived {
+/** Everything derived from one visitor's stored events, in any order (after `before`, their state at the retention horizon). */
+export function deriveVisitor(events: StoredEvent[], before?: Before): VisitorDerived {
   const sorted = [...events].sort(byEventTime);
-  const journey = walkJourney(sorted);
-  const { carts, purchases } = foldCarts(sorted, journey.transitions, journey.stageAfter, journey.lastPathOfSession);
+  const journey = walkJourney(sorted, before);
+  const { carts, purchases } = foldCarts(
+    sorted,
+    journey.transitions,
+    journey.stageAfter,
+    journey.lastPathOfSession,
+    before,
+  );
   // Each purchase's nearest page views: kpis tell from them whether the buyer viewed a page in a period.
   const views = journey.pageViews.map((p) => p.time).sort((a, b) => a - b);
   for (const p of purchases) {
     let i = 0;
     while (i < views.length && views[i]! <= p.time) i++;
-    p.view_before = i > 0 ? views[i - 1]! : null;
+    p.view_before = i > 0 ? views[i - 1]! : (before?.lastView ?? null);
     p.view_after = i < views.length ? views[i]! : null;
   }
   return { transitions: journey.transitions, pageViews: journey.pageViews, carts, purchases };
@@ -29,6 +36,8 @@ export function deriveVisitor(events: StoredEvent[]): VisitorDerived {
 /**
  * Recomputes the derived rows of these visitors from all their stored events, so the result
  * is the same whatever order their events arrived in. Called by ingestion after each insert.
+ * After retention ran on the site, from the events since its horizon only, starting from the
+ * visitors' state there; their rows before it stay as they were.
  */
 export async function deriveVisitors(
   db: D1Database,
@@ -43,19 +52,20 @@ export async function deriveVisitors(
 
 async function deriveRound(db: D1Database, site: Pick<Site, 'id' | 'stages'>, visitors: string[]): Promise<void> {
   for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
-    const events = await loadEvents(db, site.id, visitors);
+    const { events, horizon } = await loadEvents(db, site.id, visitors);
     let seen = 0;
     const derived = new Map<string, VisitorDerived>();
+    const before = horizon === null ? null : await loadBefore(db, site.id, [...events.keys()], horizon);
     for (const [visitor, list] of events) {
       for (const e of list) seen = Math.max(seen, e.seq);
-      derived.set(visitor, deriveVisitor(list));
+      derived.set(visitor, deriveVisitor(list, before?.get(visitor)));
     }
     // Another batch of the same visitors may have been stored after we read: its own derivation
     // could have finished before ours and been overwritten by our older view. The highest seq,
     // read in the same transaction right after our writes, tells; then we derive again.
     const checks = maxSeqStatements(db, site.id, visitors);
     const results = await db.batch<{ m: number | null }>([
-      ...replaceStatements(db, site.id, site.stages, derived),
+      ...replaceStatements(db, site.id, site.stages, derived, horizon),
       ...checks,
     ]);
     const latest = Math.max(0, ...results.slice(results.length - checks.length).map((r) => r.results[0]?.m ?? 0));

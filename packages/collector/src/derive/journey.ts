@@ -1,5 +1,6 @@
 // A visitor's journey from their events: stage transitions and page views (visible time, entries, bounces, exits).
 import { PAGE_LEAVE, PAGE_VIEW } from '@parcours/protocol';
+import type { Before } from './horizon.ts';
 import type { PageViewRow, StoredEvent, TransitionRow } from './types.ts';
 
 /** Event-time order, ties broken by id, so the order never depends on arrival. */
@@ -19,16 +20,16 @@ export interface Journey {
 /**
  * Walks a visitor's events (already sorted by `byEventTime`): the stage moves on a page view,
  * and on any other event whose stage differs from the stage of its session's current page;
- * `page_leave` never moves it.
+ * `page_leave` never moves it. After retention, `before` is the visitor's state at the site's horizon (derive/horizon.ts).
  */
-export function walkJourney(events: StoredEvent[]): Journey {
+export function walkJourney(events: StoredEvent[], before?: Before): Journey {
   const transitions: TransitionRow[] = [];
   const stageAfter = new Map<string, number>();
-  const pageStage = new Map<string, number>();
-  let current: number | null = null;
-  let lastMove: number | null = null;
-  const lastEntry = new Map<number, number>();
-  const lastPair = new Map<string, number>();
+  const pageStage = new Map<string, number>([...(before?.sessions ?? [])].map(([s, v]) => [s, v.stage]));
+  let current: number | null = before?.stage ?? null;
+  let lastMove: number | null = before?.lastMove ?? null;
+  const lastEntry = new Map(before?.lastEntry);
+  const lastPair = new Map(before?.lastPair);
 
   for (const e of events) {
     let target: number | null = null;
@@ -63,7 +64,7 @@ export function walkJourney(events: StoredEvent[]): Journey {
   }
 
   lookAhead(transitions);
-  const { pageViews, lastPathOfSession } = pageViewsOf(events, transitions, stageAfter);
+  const { pageViews, lastPathOfSession } = pageViewsOf(events, transitions, stageAfter, before);
   return { transitions, pageViews, stageAfter, lastPathOfSession };
 }
 
@@ -81,15 +82,22 @@ function lookAhead(transitions: TransitionRow[]): void {
   });
 }
 
-function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageAfter: Map<string, number>) {
-  const bySession = new Map<string, { views: PageViewRow[]; open: PageViewRow | null }>();
+function pageViewsOf(
+  events: StoredEvent[],
+  transitions: TransitionRow[],
+  stageAfter: Map<string, number>,
+  before: Before | undefined,
+) {
+  // `earlier`: the session's page views before the retention horizon (their rows stay as they were).
+  const bySession = new Map<string, { views: PageViewRow[]; open: PageViewRow | null; earlier: number }>();
   // The visitor's previous page view, overall and per page stage: events come in (time, id) order.
-  let lastView: number | null = null;
-  const lastStageView = new Map<number, number>();
-  const lastPathView = new Map<string, number>();
+  let lastView: number | null = before?.lastView ?? null;
+  const lastStageView = new Map(before?.lastStageView);
+  const lastPathView = new Map(before?.lastPathView);
   for (const e of events) {
     let s = bySession.get(e.session);
-    if (!s) bySession.set(e.session, (s = { views: [], open: null }));
+    if (!s)
+      bySession.set(e.session, (s = { views: [], open: null, earlier: before?.sessions.get(e.session)?.views ?? 0 }));
     if (e.type === PAGE_VIEW) {
       const row: PageViewRow = {
         session: e.session,
@@ -99,7 +107,7 @@ function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageA
         stage_index: e.stage_index,
         journey_index: stageAfter.get(e.id) ?? e.stage_index,
         visible_ms: null,
-        is_entry: s.views.length === 0 ? 1 : 0,
+        is_entry: s.views.length + s.earlier === 0 ? 1 : 0,
         is_bounce: 0,
         is_exit: 0,
         prev_view: lastView,
@@ -129,11 +137,11 @@ function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageA
 
   const pageViews: PageViewRow[] = [];
   const lastPathOfSession = new Map<string, { path: string; stage: number }>();
-  for (const [session, { views }] of bySession) {
+  for (const [session, { views, earlier }] of bySession) {
     const last = views[views.length - 1];
     if (!last) continue;
     lastPathOfSession.set(session, { path: last.path, stage: last.stage_index });
-    if (views.length === 1) last.is_bounce = 1;
+    if (views.length + earlier === 1) last.is_bounce = 1;
     // An exit: the session's last page, after which no later stage was reached in that session.
     // A purchase makes the visitor a customer (DESIGN: retention from then on): a later stage too.
     const progressed =

@@ -13,6 +13,7 @@ import {
   type Site,
   type SiteOptions,
 } from '../db/sites.ts';
+import { eraseVisitorStatements } from '../derive/store.ts';
 import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
 import { limitAdmin } from '../rate-limit.ts';
@@ -23,6 +24,8 @@ export const admin = new Hono<{ Bindings: Env }>();
 admin.use('*', limitAdmin, requireAdmin);
 
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+/** A visitor id as ingestion accepts it (the wire's names: docs/PROTOCOL.md, "Events"). */
+const VISITOR_ID = SITE_ID;
 /** What an origin may be written as: scheme and host (letters, digits, dots, hyphens, or an IPv6 literal), an optional port. */
 const PLAIN_ORIGIN = /^https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
@@ -168,4 +171,17 @@ admin.post('/sites/:id/ingest-key', async (c) => {
   forgetSite(c.req.param('id'));
   if (!rotated) fail(404, 'not-found');
   return c.json({ id: c.req.param('id'), ingest_key: key });
+});
+
+/**
+ * The right to erasure: every stored event, derived row, session and rollup count of one visitor, in one transaction.
+ * Answers how many events were erased (0 for a visitor the site never saw). Events of theirs still arriving are new.
+ */
+admin.delete('/sites/:id/visitors/:visitor', async (c) => {
+  const visitor = c.req.param('visitor');
+  if (!VISITOR_ID.test(visitor)) fail(400, 'invalid-visitor');
+  const site = await getSite(c.env.DB, c.req.param('id'));
+  if (!site) fail(404, 'not-found');
+  const results = await c.env.DB.batch(eraseVisitorStatements(c.env.DB, site.id, visitor));
+  return c.json({ events_deleted: results[results.length - 1]!.meta.changes });
 });

@@ -12,7 +12,7 @@ const GENERATED_TIMEOUT = Math.max(60_000, RUNS * 100);
 
 /** Every code the README documents for these endpoints, by status. */
 const DOCUMENTED: Record<number, string[]> = {
-  400: ['invalid-json', 'invalid-query', 'invalid-site-config'],
+  400: ['invalid-json', 'invalid-query', 'invalid-site-config', 'invalid-visitor'],
   401: ['unauthorized'],
   404: ['not-found'],
   405: ['method-not-allowed'],
@@ -405,11 +405,30 @@ describe('hostile input, admin API', () => {
   );
 
   it(
+    `answers ${Math.round(RUNS / 2)} generated visitor ids to erase with 200 and a count, or a documented refusal`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(segment, async (visitor) => {
+          const { status, body } = await ask(`/v1/admin/sites/${site.id}/visitors/${visitor}`, {
+            method: 'DELETE',
+            headers: admin,
+          });
+          expect([200, 400, 404]).toContain(status);
+          if (status === 200) expect(body).toEqual({ events_deleted: expect.any(Number) });
+        }),
+        { numRuns: Math.round(RUNS / 2) },
+      );
+    },
+    GENERATED_TIMEOUT,
+  );
+
+  it(
     `answers ${Math.round(RUNS / 2)} generated admin paths, methods and tokens with a documented refusal`,
     async () => {
       const path = fc.oneof(
         segment.map((id) => `/v1/admin/sites/${id}`),
         segment.map((id) => `/v1/admin/sites/${id}/token`),
+        fc.tuple(segment, segment).map(([a, b]) => `/v1/admin/sites/${a}/visitors/${b}`),
         fc.tuple(segment, segment).map(([a, b]) => `/v1/admin/${a}/${b}`),
         fc.constant('/v1/admin/sites'),
       );

@@ -3,7 +3,14 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_STAGES, MAX_BODY_BYTES, MAX_TS, MIN_TS, type BatchReply } from '@parcours/protocol';
+import {
+  DEFAULT_STAGES,
+  MAX_BODY_BYTES,
+  MAX_ITEM_TEXT_LENGTH,
+  MAX_TS,
+  MIN_TS,
+  type BatchReply,
+} from '@parcours/protocol';
 import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 import { call, freshEvents, registerSite } from '../../test/helpers.ts';
 
@@ -455,7 +462,7 @@ describe('hostile input, hand-written', () => {
     const row = await env.DB.prepare('SELECT form, path, data FROM events WHERE id = ?')
       .bind(e!.id)
       .first<{ form: string; path: string; data: string }>();
-    expect(row!.form.length).toBe(256);
+    expect(row!.form.length).toBe(MAX_ITEM_TEXT_LENGTH);
     expect(JSON.parse(row!.data).title.length).toBe(256);
     expect(JSON.parse(row!.data).url.length).toBe(2048);
   });

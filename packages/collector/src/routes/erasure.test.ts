@@ -1,0 +1,117 @@
+// The right to erasure: DELETE /v1/admin/sites/{id}/visitors/{visitor} leaves the reports of a history without that visitor.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { ADMIN, call, registerSite } from '../../test/helpers.ts';
+import { DAY, shopJourneys } from '../../test/journeys.fixture.ts';
+import { report, send, wire } from '../../test/test-support.ts';
+
+const REPORTS: Array<[string, Record<string, string>]> = [
+  ['funnel', {}],
+  ['transitions', {}],
+  ['friction', {}],
+  ['forms', {}],
+  ['carts', {}],
+  ['kpis', {}],
+  ['breakdown', { by: 'channel' }],
+  ['breakdown', { by: 'landing', device: 'other' }],
+  ['timeseries', { interval: 'hour' }],
+];
+
+const erase = (site: string, visitor: string, token = ADMIN) =>
+  call(`/v1/admin/sites/${site}/visitors/${visitor}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${token}` },
+  });
+
+/** Every report over a narrow and a wide period. */
+async function allReports(site: { id: string; token: string }, now: number) {
+  const out: Record<string, unknown> = {};
+  for (const [from, to] of [
+    [now - 3 * DAY, now - DAY],
+    [now - 20 * DAY, now + DAY],
+  ] as const)
+    for (const [name, query] of REPORTS)
+      out[`${name} ${JSON.stringify(query)} ${from}`] = await report(site, name, {
+        ...query,
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+      });
+  return out;
+}
+
+const TABLES = ['events', 'transitions', 'page_views', 'carts', 'purchases', 'sessions', 'visitor_days'];
+
+describe('erasing a visitor', () => {
+  it('leaves reports equal to those of a history in which the visitor never came', async () => {
+    const now = Date.now();
+    // E bought twice, A once; E also rage-clicked and filled a form: every table and rollup holds some of E.
+    const history = () => [
+      ...shopJourneys(now),
+      wire({
+        visitor: 'E',
+        session: 'e1',
+        ts: now - 2 * DAY + 15_000,
+        type: 'rage_click',
+        stage: 'consideration',
+        path: '/p/cup',
+        target: 'img',
+      }),
+      wire({
+        visitor: 'E',
+        session: 'e1',
+        ts: now - 2 * DAY + 16_000,
+        type: 'form_start',
+        stage: 'consideration',
+        path: '/p/cup',
+        form: 'review',
+      }),
+    ];
+    const site = await registerSite();
+    const without = await registerSite();
+    const events = history();
+    expect((await send(site.id, events)).rejected).toEqual([]);
+    const others = history().filter((e) => e.visitor !== 'E');
+    expect((await send(without.id, others)).rejected).toEqual([]);
+    const reportsWithout = await allReports(without, now);
+    expect(await allReports(site, now)).not.toEqual(reportsWithout);
+
+    // Stored once per id: E's fixture purchase resent under a new id is one of E's events, the same transaction twice.
+    const stored = events.filter((e) => e.visitor === 'E').length;
+    const res = await erase(site.id, 'E');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ events_deleted: stored });
+    expect(await allReports(site, now)).toEqual(reportsWithout);
+    for (const table of TABLES) {
+      const row = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE site = ? AND visitor = 'E'`)
+        .bind(site.id)
+        .first<{ n: number }>();
+      expect(row!.n, table).toBe(0);
+    }
+    // Nothing of the other visitors went: their events are all still there.
+    const left = await env.DB.prepare('SELECT COUNT(*) AS n FROM events WHERE site = ?')
+      .bind(site.id)
+      .first<{ n: number }>();
+    expect(left!.n).toBe(others.length);
+
+    // Again, or a visitor never seen: nothing to erase.
+    for (const visitor of ['E', 'nobody']) {
+      const again = await erase(site.id, visitor);
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual({ events_deleted: 0 });
+    }
+  });
+
+  it('refuses hostile ids, unknown sites and wrong tokens', async () => {
+    const site = await registerSite();
+    for (const visitor of ['a%20b', 'x'.repeat(65), '-lead', 'a%00b', '%E2%80%AE', 'a%2Fb', '%27%20OR%201%3D1']) {
+      const res = await erase(site.id, visitor);
+      expect(res.status, visitor).toBe(400);
+      expect(await res.json()).toEqual({ error: 'invalid-visitor' });
+    }
+    // A dot-segment resolves before routing: another path, no erasure.
+    expect((await erase(site.id, '%2E%2E')).status).toBe(404);
+    const unknown = await erase('no-such-site', 'v1');
+    expect(unknown.status).toBe(404);
+    expect((await erase(site.id, 'v1', 'wrong')).status).toBe(401);
+  });
+});

@@ -1,0 +1,187 @@
+// Retention, run by the Cron Trigger's handler: raw events past a site's retention_days are deleted in bounded runs, the
+// reports of those days answer as before, and visitors who come back afterwards are derived as if nothing was deleted.
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { ADMIN, call, registerSite } from '../../test/helpers.ts';
+import { DAY, shopJourneys } from '../../test/journeys.fixture.ts';
+import { report, send, wire } from '../../test/test-support.ts';
+import worker from '../index.ts';
+import { retentionHorizon } from './retention.ts';
+
+const REPORTS: Array<[string, Record<string, string>]> = [
+  ['funnel', {}],
+  ['transitions', {}],
+  ['friction', {}],
+  ['forms', {}],
+  ['carts', {}],
+  ['kpis', {}],
+  ['breakdown', { by: 'channel' }],
+  ['breakdown', { by: 'landing' }],
+  ['timeseries', { interval: 'day' }],
+];
+
+type Site = { id: string; token: string };
+
+/** Every report over each period, keyed by report and period. */
+async function allReports(site: Site, periods: Array<[number, number]>) {
+  const out: Record<string, unknown> = {};
+  for (const [from, to] of periods)
+    for (const [name, query] of REPORTS)
+      out[`${name} ${JSON.stringify(query)} ${from}..${to}`] = await report(site, name, {
+        ...query,
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+      });
+  return out;
+}
+
+/** Runs the worker's scheduled handler as the Cron Trigger would at `now`, until the work it started is done. */
+async function cron(now: number) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: now, cron: '*/10 * * * *' }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+const patch = (site: string, body: object) =>
+  call(`/v1/admin/sites/${site}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+const rawCount = async (site: string, before: number) =>
+  (await env.DB.prepare('SELECT COUNT(*) AS n FROM events WHERE site = ? AND time < ?').bind(site, before).first<{
+    n: number;
+  }>())!.n;
+
+/** The derived rows of a site from `from` on, without site and event ids: what two sites told the same history share. */
+async function derivedSince(site: string, from: number) {
+  const rows = async (sql: string) =>
+    (await env.DB.prepare(sql).bind(site, from).all()).results.map(({ site: _, event_id: __, ...r }) => r);
+  return {
+    transitions: await rows('SELECT * FROM transitions WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id'),
+    page_views: await rows('SELECT * FROM page_views WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id'),
+    purchases: await rows('SELECT * FROM purchases WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id'),
+    carts: await rows('SELECT * FROM carts WHERE site = ? AND started_at >= ? ORDER BY visitor, started_at'),
+  };
+}
+
+describe('retention', () => {
+  it('deletes raw events past retention_days; reports of those days and later derivation stay as they were', async () => {
+    const now = Date.now();
+    const then = now - 20 * DAY; // the fixture's first event 27 days ago: ingestion clamps times to the last 30 days
+    // Event ids differ between the two sites: the same history, told twice.
+    const history = () => [
+      ...shopJourneys(then),
+      wire({
+        visitor: 'C',
+        session: 'c1',
+        ts: then - 2 * DAY + 5000,
+        type: 'rage_click',
+        stage: 'awareness',
+        path: '/blog/post',
+        target: 'button.share',
+      }),
+    ];
+    // Visitors coming back after the horizon: A and E buy again, D and C browse, N is new.
+    const comeback = () => {
+      const t = now - 3 * 3_600_000;
+      const ev = (
+        visitor: string,
+        session: string,
+        at: number,
+        type: string,
+        stage: string,
+        path: string,
+        extra = {},
+      ) => wire({ visitor, session, ts: t + at * 1000, type, stage, path, ...extra });
+      const mug = { items: [{ item_id: 'mug', price: 12.5, quantity: 1 }], currency: 'EUR' };
+      return [
+        ev('A', 'a9', 0, 'page_view', 'consideration', '/p/mug'),
+        ev('A', 'a9', 10, 'add_to_cart', 'decision', '/p/mug', { ...mug, value: 12.5 }),
+        ev('A', 'a9', 20, 'page_view', 'decision', '/checkout'),
+        ev('A', 'a9', 30, 'purchase', 'decision', '/checkout', { ...mug, value: 12.5, transaction_id: 'T-A9' }),
+        ev('E', 'e9', 0, 'page_view', 'retention', '/account'),
+        ev('E', 'e9', 15, 'purchase', 'decision', '/checkout', { ...mug, value: 12.5, transaction_id: 'T-E9' }),
+        ev('D', 'd9', 0, 'page_view', 'awareness', '/blog/guide'),
+        ev('D', 'd9', 20, 'page_view', 'consideration', '/pricing'),
+        ev('D', 'd9', 25, 'form_start', 'consideration', '/contact', { form: 'quote' }),
+        ev('C', 'c9', 0, 'page_view', 'awareness', '/blog/post'),
+        ev('N', 'n9', 0, 'page_view', 'awareness', '/blog/post'),
+        ev('N', 'n9', 9, 'page_leave', 'awareness', '/blog/post', { duration_ms: 9000 }),
+      ];
+    };
+    const kept = await registerSite();
+    const twin = await registerSite(); // the same events, no retention: the full history, derived from scratch
+    for (const site of [kept, twin]) expect((await send(site.id, history())).rejected).toEqual([]);
+
+    const horizon = retentionHorizon(now, 10);
+    const old: Array<[number, number]> = [
+      [then - 10 * DAY, then + DAY],
+      [then - 3 * DAY, horizon],
+    ];
+    const before = await allReports(kept, old);
+    expect(JSON.stringify(before)).toContain('"purchases":'); // the periods hold the history
+    const oldRaw = await rawCount(kept.id, horizon);
+
+    expect((await patch(kept.id, { retention_days: 10 })).status).toBe(200);
+    await cron(now);
+
+    // Gone: every raw event before the horizon except the form and friction events, the only rows those reports read.
+    const left = await env.DB.prepare('SELECT type FROM events WHERE site = ? AND time < ? ORDER BY type')
+      .bind(kept.id, horizon)
+      .all<{ type: string }>();
+    expect(left.results.map((r) => r.type)).toEqual([
+      'form_abandon',
+      'form_start',
+      'form_start',
+      'form_submit',
+      'rage_click',
+    ]);
+    expect(oldRaw).toBeGreaterThan(left.results.length + 30);
+    expect(await rawCount(twin.id, horizon)).toBe(oldRaw); // another site's events are not touched
+    expect(await allReports(kept, old)).toEqual(before);
+
+    // Returning visitors, derived from the kept events and their state at the horizon: the same rows as a full rebuild.
+    for (const site of [kept, twin]) expect((await send(site.id, comeback())).rejected).toEqual([]);
+    expect(await allReports(kept, old)).toEqual(before);
+    const fresh: Array<[number, number]> = [[horizon, now + DAY]];
+    expect(await allReports(kept, fresh)).toEqual(await allReports(twin, fresh));
+    const derived = await derivedSince(kept.id, horizon);
+    expect(derived).toEqual(await derivedSince(twin.id, horizon));
+    // They carry their past: A's and E's purchases are their second and third, D's move has a previous stage.
+    expect(derived.purchases.map((p) => [p.visitor, p.nth])).toEqual([
+      ['A', 2],
+      ['E', 3],
+    ]);
+    expect(derived.transitions.find((t) => t.visitor === 'D')).toMatchObject({
+      from_stage: 'awareness',
+      to_stage: 'consideration',
+    });
+  });
+
+  it('deletes at most 20,000 events a run; the next runs go on', async () => {
+    const site = await registerSite();
+    const now = Date.now();
+    const old = now - 30 * DAY;
+    // Raw rows straight into the table (ingestion's daily quota would take days to store this many).
+    for (let i = 0; i < 25_000; i += 5000)
+      await env.DB.prepare(
+        `INSERT INTO events (site, id, type, stage, stage_index, visitor, session, time, ts, sent_at, received_at, path, data)
+         WITH RECURSIVE n(value) AS (SELECT ?3 UNION ALL SELECT value + 1 FROM n WHERE value < ?3 + 4999)
+         SELECT ?1, 'e' || value, 'page_view', 'awareness', 0, 'v' || (value % 50), 's', ?2 + value, ?2, ?2, ?2, '/', '{}' FROM n`,
+      )
+        .bind(site.id, old, i)
+        .run();
+    expect((await patch(site.id, { retention_days: 7 })).status).toBe(200);
+    await cron(now);
+    const remaining = await rawCount(site.id, now);
+    // Other sites of this file may take some of the run's budget, never more than it.
+    expect(remaining).toBeGreaterThanOrEqual(5000);
+    expect(remaining).toBeLessThan(25_000);
+    await cron(now + 600_000);
+    await cron(now + 1_200_000);
+    expect(await rawCount(site.id, now)).toBe(0);
+  });
+});
