@@ -1,6 +1,7 @@
 // Reads the public reports API of this page's own origin with the site's read token.
-import type { Credentials } from './session.ts';
+import { filterQuery, type Filters } from './filters.ts';
 import { rangeQuery, type DateRange } from './range.ts';
+import type { Credentials } from './session.ts';
 import type { Reports } from './types.ts';
 
 /** Why a report could not be read: the codes the page explains to a person. */
@@ -17,14 +18,19 @@ export class ApiError extends Error {
   }
 }
 
-/** Fetches one report of the signed-in site for a date range; throws ApiError. */
+/**
+ * Fetches one report of the signed-in site for a date range and filters, with the report's own parameters
+ * (`&by=channel`); throws ApiError.
+ */
 export async function fetchReport<K extends keyof Reports>(
   creds: Credentials,
   report: K,
   range: DateRange,
+  filters: Filters = [],
+  params = '',
   fetchFn: typeof fetch = fetch,
 ): Promise<Reports[K]> {
-  const url = `/v1/sites/${encodeURIComponent(creds.site)}/${report}?${rangeQuery(range)}`;
+  const url = `/v1/sites/${encodeURIComponent(creds.site)}/${report}?${rangeQuery(range)}${filterQuery(filters)}${params}`;
   let res: Response;
   try {
     res = await fetchFn(url, {

@@ -1,5 +1,5 @@
 // Forms: the abandon rate of each form as a bar, and the fields where people stop.
-import { dataDetails } from '../data-table.ts';
+import { dataDetails, table } from '../data-table.ts';
 import { fill, h } from '../dom.ts';
 import { count, duration, percent } from '../format.ts';
 import type { FormsReport } from '../types.ts';
@@ -76,6 +76,7 @@ export function renderForms(root: Element, report: FormsReport): void {
   fill(
     root,
     list,
+    fieldTable(forms),
     dataDetails(
       'forms',
       'Forms, highest abandon rate first',
@@ -89,6 +90,49 @@ export function renderForms(root: Element, report: FormsReport): void {
         { head: 'Fields where people stop', cell: (f) => stopFields(f, 20) },
       ],
       forms,
+    ),
+  );
+}
+
+/** What makes a field stand out in its form: the longest hesitation, the most refocuses, errors or abandons. */
+function standsOut(field: FormField, form: Form): string {
+  const top = (value: (x: FormField) => number) =>
+    value(field) > 0 && form.fields.every((x) => value(x) <= value(field));
+  return [
+    top((x) => x.hesitation_ms ?? 0) ? 'longest hesitation' : '',
+    top((x) => x.refocuses) ? 'most returned to' : '',
+    top((x) => x.errors) ? 'most errors' : '',
+    top((x) => x.abandons) ? 'most abandons' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** Every field of every form with its figures, the field that stands out in each named so. */
+function fieldTable(forms: Form[]): HTMLElement | null {
+  const rows = forms.flatMap((form) => (form.fields ?? []).map((field) => ({ form, field })));
+  if (!rows.length) return null;
+  return h(
+    'div',
+    {},
+    h('h3', { class: 'sub' }, 'Fields: where people hesitate, come back, or fail'),
+    h(
+      'div',
+      { class: 'scroll' },
+      table(
+        'form-fields',
+        'Per field: median time from focus to first input, times focused again, validation errors, abandons at it',
+        [
+          { head: 'Form', cell: (r) => r.form.form },
+          { head: 'Field', cell: (r) => h('code', {}, r.field.field) },
+          { head: 'Hesitation (median)', num: true, cell: (r) => duration(r.field.hesitation_ms) },
+          { head: 'Refocuses', num: true, cell: (r) => count(r.field.refocuses) },
+          { head: 'Errors', num: true, cell: (r) => count(r.field.errors) },
+          { head: 'Abandons here', num: true, cell: (r) => count(r.field.abandons) },
+          { head: 'Stands out', cell: (r) => h('span', { class: 'reason' }, standsOut(r.field, r.form)) },
+        ],
+        rows,
+      ),
     ),
   );
 }
