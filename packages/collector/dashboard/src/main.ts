@@ -10,7 +10,7 @@ import type { BreakdownReport, KpisReport, Reports } from './types.ts';
 import { renderBreakdown, renderCartsBy, renderStagesBy, segmented } from './views/breakdown.ts';
 import { renderCarts } from './views/carts.ts';
 import { renderFlow } from './views/flow.ts';
-import { renderForms } from './views/forms.ts';
+import { renderFormFields, renderForms } from './views/forms.ts';
 import { renderFriction } from './views/friction.ts';
 import { renderFunnel } from './views/funnel.ts';
 import { renderKpis } from './views/kpis.ts';
@@ -269,7 +269,12 @@ async function load(): Promise<void> {
     draw(() => drawBreakdown('devices', shown.devices, (r) => renderBreakdown(byId('devices'), r))),
     draw(() => drawBreakdown('countries', 'country', (r) => renderBreakdown(byId('countries'), r))),
     Promise.all([friction, order]).then(([f, o]) => draw(() => renderFriction(byId('friction'), f, o))),
-    forms.then((f) => draw(() => renderForms(byId('forms'), f))),
+    forms.then((f) =>
+      draw(() => {
+        renderForms(byId('forms'), f);
+        renderFormFields(byId('fields'), f);
+      }),
+    ),
     carts.then((x) => draw(() => drawCartsSplit(x))),
   ];
   let reports: Omit<Reports, 'breakdown' | 'timeseries'>;

@@ -8,7 +8,7 @@ import { count, moneyList, percent } from '../format.ts';
 import type { BreakdownReport, BreakdownRow } from '../types.ts';
 
 /** A value that filters the page when clicked (main.ts listens for `data-filter` clicks on the whole report). */
-export function filterButton(dimension: Dimension, value: string): HTMLButtonElement {
+function filterButton(dimension: Dimension, value: string): HTMLButtonElement {
   const label = valueLabel(dimension, value);
   return h(
     'button',
@@ -61,7 +61,7 @@ export function renderBreakdown(root: Element, report: BreakdownReport): void {
       { class: 'scroll' },
       table(
         `breakdown-${by}`,
-        `Visitors by ${DIMENSION_LABELS[by].toLowerCase()}, most first; purchases and revenue of their sessions`,
+        `Visitors by ${DIMENSION_LABELS[by].toLowerCase()}, most first; purchases and revenue of their sessions (last touch); first touch: purchases of visitors whose first visit had this value`,
         [
           value(by),
           {
@@ -83,6 +83,7 @@ export function renderBreakdown(root: Element, report: BreakdownReport): void {
           { head: 'Purchases', num: true, cell: (r) => count(r.purchases) },
           { head: 'Conversion', num: true, cell: (r) => percent(r.conversion_rate) },
           { head: 'Revenue', num: true, cell: (r) => moneyList(r.revenue) },
+          { head: 'First touch', num: true, cell: (r) => count(r.first_touch_purchases) },
         ],
         report.rows,
       ),

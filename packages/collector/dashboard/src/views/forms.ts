@@ -38,13 +38,18 @@ export function fieldNote(f: Form): string {
   return text && text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** The forms, highest abandon rate first, then most abandons. */
+function worstFirst(report: FormsReport): Form[] {
+  return [...report.forms].sort((a, b) => b.abandon_rate - a.abandon_rate || b.abandons - a.abandons);
+}
+
 /** Draws the forms into `root`, worst abandon rate first. */
 export function renderForms(root: Element, report: FormsReport): void {
   if (!report.forms.length) {
     fill(root, h('p', { class: 'empty' }, 'No form was started in this period.'));
     return;
   }
-  const forms = [...report.forms].sort((a, b) => b.abandon_rate - a.abandon_rate || b.abandons - a.abandons);
+  const forms = worstFirst(report);
   const list = h('ul', { class: 'bars' });
   for (const f of forms) {
     const label = `${f.form}: ${percent(f.abandon_rate)} abandoned (${count(f.abandons)} of ${count(f.starts)} starts)`;
@@ -76,7 +81,6 @@ export function renderForms(root: Element, report: FormsReport): void {
   fill(
     root,
     list,
-    fieldTable(forms),
     dataDetails(
       'forms',
       'Forms, highest abandon rate first',
@@ -108,14 +112,23 @@ function standsOut(field: FormField, form: Form): string {
     .join(', ');
 }
 
-/** Every field of every form with its figures, the field that stands out in each named so. */
-function fieldTable(forms: Form[]): HTMLElement | null {
+/** Draws every field of every form with its figures into `root`, worst form first, naming what makes a field stand out. */
+export function renderFormFields(root: Element, report: FormsReport): void {
+  const forms = worstFirst(report);
   const rows = forms.flatMap((form) => (form.fields ?? []).map((field) => ({ form, field })));
-  if (!rows.length) return null;
-  return h(
-    'div',
-    {},
-    h('h3', { class: 'sub' }, 'Fields: where people hesitate, come back, or fail'),
+  if (!rows.length) {
+    fill(
+      root,
+      h(
+        'p',
+        { class: 'empty' },
+        'No form in this period sent per-field figures (the script sends them with friction on).',
+      ),
+    );
+    return;
+  }
+  fill(
+    root,
     h(
       'div',
       { class: 'scroll' },
