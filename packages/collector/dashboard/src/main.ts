@@ -208,15 +208,19 @@ function drawCartsSplit(carts: Reports['carts']): Promise<void> | void {
   return drawBreakdown('carts', shown.carts, (r) => renderCartsBy(byId('carts'), r));
 }
 
-/** The trend of the period at the view's interval. */
-async function drawTrend(c: Credentials): Promise<void> {
+/** The trend of the period at the view's interval, drawn through `draw` (a load's, which times the first figures). */
+async function drawTrend(c: Credentials, draw: (fn: () => void) => void = (fn) => fn()): Promise<void> {
   const seq = loadSeq;
   const [series, stages] = await Promise.all([
     fetchReport(c, 'timeseries', view.range, view.filters, `&interval=${view.interval}`),
     stageOrder,
   ]);
   if (seq !== loadSeq) return;
-  renderTrend(byId('trend'), series, stages, (from, to) => setView({ ...view, range: { from, to, preset: 'custom' } }));
+  draw(() =>
+    renderTrend(byId('trend'), series, stages, (from, to) =>
+      setView({ ...view, range: { from, to, preset: 'custom' } }),
+    ),
+  );
 }
 
 /**
@@ -253,7 +257,7 @@ async function load(): Promise<void> {
   const previous = fetchReport(c, 'kpis', previousRange(range), filters).catch((): KpisReport | null => null);
   const order = funnel.then((f) => f.stages.map((st) => st.stage));
   stageOrder = order.catch(() => []);
-  const trend = drawTrend(c);
+  const trend = drawTrend(c, draw);
   const transitions = get('transitions');
   const friction = get('friction');
   const forms = get('forms');
@@ -265,9 +269,9 @@ async function load(): Promise<void> {
     Promise.all([kpis, previous]).then(([k, p]) => draw(() => renderKpis(byId('kpis'), k, p, label))),
     trend,
     Promise.all([transitions, order]).then(([t, o]) => draw(() => renderFlow(byId('flow'), t, o))),
-    draw(() => drawBreakdown('sources', shown.sources, (r) => renderBreakdown(byId('sources'), r))),
-    draw(() => drawBreakdown('devices', shown.devices, (r) => renderBreakdown(byId('devices'), r))),
-    draw(() => drawBreakdown('countries', 'country', (r) => renderBreakdown(byId('countries'), r))),
+    drawBreakdown('sources', shown.sources, (r) => draw(() => renderBreakdown(byId('sources'), r))),
+    drawBreakdown('devices', shown.devices, (r) => draw(() => renderBreakdown(byId('devices'), r))),
+    drawBreakdown('countries', 'country', (r) => draw(() => renderBreakdown(byId('countries'), r))),
     Promise.all([friction, order]).then(([f, o]) => draw(() => renderFriction(byId('friction'), f, o))),
     forms.then((f) =>
       draw(() => {
