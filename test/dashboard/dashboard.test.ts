@@ -479,6 +479,25 @@ describe('dimensions and filters', () => {
     expect(row[6]).toContain('longest hesitation');
   });
 
+  test('clicking a day of the trend makes it the period', async () => {
+    const { points } = await api('timeseries', `${lastQuery}&interval=day`);
+    // The busiest whole day (the first and last of a rolling period are cut).
+    let busiest = 1;
+    for (let i = 2; i < points.length - 1; i++) if (points[i].visitors > points[busiest].visitors) busiest = i;
+    await page.locator('#trend rect.hit.pickable').nth(busiest).click();
+    expect(await settled(page)).toBe('ready');
+    const day = points[busiest].t.slice(0, 10);
+    expect(new URLSearchParams(lastQuery).get('from')).toBe(`${day}T00:00:00.000Z`);
+    expect(await page.textContent('#range-label')).toContain('(1 day, UTC)');
+    expect(page.url()).toContain(`from=${day}`);
+    // The trend now has that one day, with the visitors the 30 days' trend counted in it.
+    const trend = await readTable(page, 'trend');
+    expect(trend.map((r) => num(r[1]!))).toEqual([points[busiest].visitors]);
+    await expectPanelsEqualApi();
+    await page.check('input[name=preset][value="30"]');
+    expect(await settled(page)).toBe('ready');
+  });
+
   test('a shared link opens on its period and filters once signed in', async () => {
     const b = await openBrowser();
     let query = '';
