@@ -498,6 +498,16 @@ describe('dimensions and filters', () => {
     expect(await settled(page)).toBe('ready');
   });
 
+  test('a link with a filter the collector refuses says so, and removing its chip recovers', async () => {
+    await page.goto(`${url}/#period=30&country=fr`);
+    expect(await settled(page)).toBe('error');
+    expect(await page.textContent('#problem')).toContain('This period or filter was refused');
+    await page.click('.chip[data-chip="country=fr"] button');
+    expect(await settled(page)).toBe('ready');
+    expect(new URLSearchParams(lastQuery).get('country')).toBeNull();
+    await expectPanelsEqualApi();
+  });
+
   test('a shared link opens on its period and filters once signed in', async () => {
     const b = await openBrowser();
     let query = '';
