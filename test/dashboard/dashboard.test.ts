@@ -498,6 +498,26 @@ describe('dimensions and filters', () => {
     expect(await settled(page)).toBe('ready');
   });
 
+  test('Back undoes a filter, Forward brings it back', async () => {
+    const before = num((await readTable(page, 'funnel'))[0]![1]!);
+    const country = (await tableValues(page, 'breakdown-country'))[0]!;
+    await page.click(`table[data-table="breakdown-country"] [data-value="${country}"]`);
+    expect(await settled(page)).toBe('ready');
+    const filtered = num((await readTable(page, 'funnel'))[0]![1]!);
+    expect(filtered).toBeLessThan(before);
+    await page.goBack();
+    expect(await settled(page)).toBe('ready');
+    expect(await page.locator('.chip').count()).toBe(0);
+    expect(num((await readTable(page, 'funnel'))[0]![1]!)).toBe(before);
+    await page.goForward();
+    expect(await settled(page)).toBe('ready');
+    expect(await page.getAttribute('.chip', 'data-chip')).toBe(`country=${country}`);
+    expect(num((await readTable(page, 'funnel'))[0]![1]!)).toBe(filtered);
+    await expectPanelsEqualApi();
+    await page.click('#filters button:has-text("Clear filters")');
+    expect(await settled(page)).toBe('ready');
+  });
+
   test('a link with a filter the collector refuses says so, and removing its chip recovers', async () => {
     await page.goto(`${url}/#period=30&country=fr`);
     expect(await settled(page)).toBe('error');
