@@ -361,6 +361,19 @@ describe('dimensions and filters', () => {
     expect(rows.some((r: Json) => r.value !== '(none)')).toBe(true);
     await page.check('#sources-switch input[value="channel"]');
     await page.waitForSelector('table[data-table="breakdown-channel"]');
+
+    // Hourly: only the trend is asked again, one point per hour of the period, in the URL too.
+    const hours = await api('timeseries', `${lastQuery}&interval=hour`);
+    await page.check('#trend-switch input[value="hour"]');
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('table[data-table="trend"] tbody tr').length === n,
+      hours.points.length,
+    );
+    expect(page.url()).toContain('interval=hour');
+    const hourly = await readTable(page, 'trend');
+    expect(hourly.map((r) => num(r[1]!))).toEqual(hours.points.map((p: Json) => p.visitors));
+    await page.check('#trend-switch input[value="day"]');
+    await page.waitForFunction(() => document.querySelectorAll('table[data-table="trend"] tbody tr').length < 40);
   });
 
   test('clicking a value filters every panel; the filter survives a reload; removing its chip restores', async () => {

@@ -257,7 +257,7 @@ async function load(): Promise<void> {
   const previous = fetchReport(c, 'kpis', previousRange(range), filters).catch((): KpisReport | null => null);
   const order = funnel.then((f) => f.stages.map((st) => st.stage));
   stageOrder = order.catch(() => []);
-  const trend = drawTrend(c, draw);
+  const trend = drawTrend(c, draw).catch((err) => seq === loadSeq && trendFailed(err));
   const transitions = get('transitions');
   const friction = get('friction');
   const forms = get('forms');
@@ -354,10 +354,24 @@ function applyView(next: View): void {
   view = next;
   keepRange(next.range);
   syncRangeForm();
-  drawSwitches();
+  // Only the interval switch follows the URL (Back, a pasted link); redrawn, it would lose the keyboard's focus.
+  for (const input of byId('trend-switch').querySelectorAll('input')) input.checked = input.value === next.interval;
   if (!onlyInterval) return void load();
-  if (creds)
-    void drawTrend(creds).catch(() => fill(byId('trend'), h('p', { class: 'error' }, 'The trend could not be read.')));
+  const seq = loadSeq;
+  if (creds) void drawTrend(creds).catch((err) => seq === loadSeq && trendFailed(err));
+}
+
+/** Says in the trend's place why it is missing: the rest of the page stands. */
+function trendFailed(err: unknown): void {
+  const tooMany = err instanceof ApiError && err.code === 'invalid-query';
+  fill(
+    byId('trend'),
+    h(
+      'p',
+      { class: 'error' },
+      tooMany ? 'Too many intervals in this period: choose daily or weekly.' : 'The trend could not be read.',
+    ),
+  );
 }
 
 function setRange(r: DateRange): void {
