@@ -95,5 +95,23 @@ describe('the seed generator', () => {
     expect(Object.fromEntries((checkout?.last_fields ?? []).map((f) => [f.field, f.abandons]))).toEqual(
       Object.fromEntries(byField),
     );
+
+    // A newcomer sees where visitors come from, on what, and from where: each session as its first page view says.
+    const values = async (by: string) =>
+      (await report<{ rows: Array<{ value: string; sessions: number }> }>(url, site, token, 'breakdown', { by })).rows;
+    const sessions = (rows: Array<{ sessions: number }>) => rows.reduce((n, r) => n + r.sessions, 0);
+    const firstViews = new Map<string, (typeof generated)[number]>();
+    for (const e of generated) if (e.type === 'page_view' && !firstViews.has(e.session)) firstViews.set(e.session, e);
+    const channels = await values('channel');
+    expect(sessions(channels)).toBe(firstViews.size);
+    expect(channels.map((r) => r.value)).toEqual(expect.arrayContaining(['direct', 'organic_search', 'paid_search']));
+    expect(channels.map((r) => r.value)).toEqual(expect.arrayContaining(['paid_social', 'email', 'referral']));
+    const campaigns = (await values('campaign')).map((r) => r.value);
+    expect(campaigns).toEqual(expect.arrayContaining(['black_friday', 'grinder_launch', '(none)']));
+    expect((await values('device')).map((r) => r.value).sort()).toEqual(['desktop', 'mobile', 'tablet']);
+    // Countries come from the edge; the seed sets them through the local runtime's `cf` header.
+    const countries = (await values('country')).map((r) => r.value);
+    expect(countries.length).toBeGreaterThanOrEqual(10);
+    expect(countries).toEqual(expect.arrayContaining(['FR', 'DE', 'XX']));
   });
 });

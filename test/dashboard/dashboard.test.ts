@@ -1,7 +1,7 @@
 // The journey-map dashboard in real Chromium against the real collector: what it shows equals what the reports API answers.
 import { generateJourneys, type Journey, postJourneys } from '@parcours/traffic';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { registerSite, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
 import { num, openBrowser, rate, readTable, settled, signIn } from './browser.ts';
 
@@ -19,10 +19,19 @@ let lastQuery = '';
 /** Script errors and CSP refusals the page logged: there must be none. */
 const problems: string[] = [];
 
+/**
+ * Readers so far: each API call of the test, and each test of the filters with its page, counts as a client of its own
+ * address (`CF-Connecting-IP`, which the local runtime keeps), so that the reports rate limit (240 a minute per site and
+ * client; a view reads 11) does not slow tests that change the view a dozen times a minute. src/rate-limit.test.ts in
+ * the collector tests the limit itself.
+ */
+let readers = 0;
+const nextAddress = () => `198.51.100.${++readers % 250}`;
+
 /** One report straight from the API, for the range the page last asked for. */
 async function api(report: string, query = lastQuery): Promise<Json> {
   const res = await fetch(`${url}/v1/sites/${site}/${report}?${query}`, {
-    headers: { authorization: `Bearer ${token}` },
+    headers: { authorization: `Bearer ${token}`, 'cf-connecting-ip': nextAddress() },
   });
   expect(res.status).toBe(200);
   return (await res.json()) as Json;
@@ -283,6 +292,277 @@ describe('the journey map', () => {
     expect(first).toBeLessThan(1000);
     expect(all).toBeGreaterThanOrEqual(first!);
     expect(all).toBeLessThan(2000);
+  });
+});
+
+/** The values (not their labels) of a dimension table's rows, in order. */
+function tableValues(page: Page, key: string): Promise<string[]> {
+  return page.$$eval(`table[data-table="${key}"] tbody tr`, (rows) =>
+    rows.map((r) => r.querySelector('[data-filter]')?.getAttribute('data-value') ?? ''),
+  );
+}
+
+/** The page's numbers that filters change, each beside what the API answers for the page's latest question. */
+async function expectPanelsEqualApi(): Promise<void> {
+  const funnel = await api('funnel');
+  expect((await readTable(page, 'funnel')).map((r) => num(r[1]!))).toEqual(funnel.stages.map((s: Json) => s.visitors));
+  const { pages } = await api('friction');
+  expect((await readTable(page, 'friction')).map((r) => [r[1], num(r[3]!), num(r[5]!)])).toEqual(
+    pages.map((p: Json) => [p.path, p.views, p.exits]),
+  );
+  const { carts } = await api('carts');
+  expect(num((await page.textContent('[data-stat="started"] dd')) ?? '')).toBe(carts.started);
+  for (const by of ['channel', 'device', 'country']) {
+    const { rows } = await api('breakdown', `${lastQuery}&by=${by}`);
+    expect(await tableValues(page, `breakdown-${by}`)).toEqual(rows.map((r: Json) => r.value));
+    const shown = await readTable(page, `breakdown-${by}`);
+    rows.forEach((r: Json, i: number) => {
+      expect([num(shown[i]![1]!), num(shown[i]![2]!), num(shown[i]![3]!), num(shown[i]![6]!)]).toEqual([
+        r.visitors,
+        r.sessions,
+        r.purchases,
+        r.first_touch_purchases,
+      ]);
+      expectRate(shown[i]![4]!, r.conversion_rate);
+    });
+  }
+  const { points } = await api('timeseries', `${lastQuery}&interval=day`);
+  const trend = await readTable(page, 'trend');
+  expect(trend.length).toBe(points.length);
+  points.forEach((p: Json, i: number) => {
+    expect([num(trend[i]![1]!), num(trend[i]![2]!), num(trend[i]![3]!)]).toEqual([
+      p.visitors,
+      p.sessions,
+      p.page_views,
+    ]);
+    expect(num(trend[i]!.at(-1)!)).toBe(p.purchases);
+  });
+}
+
+describe('dimensions and filters', () => {
+  beforeEach(async () => {
+    await browser.context.setExtraHTTPHeaders({ 'cf-connecting-ip': `203.0.113.${++readers % 250}` });
+  });
+
+  test('the trend, sources, devices and countries show the numbers of the timeseries and breakdown reports', async () => {
+    await page.check('input[name=preset][value="30"]');
+    expect(await settled(page)).toBe('ready');
+    await expectPanelsEqualApi();
+    // The seeded traffic comes from several channels, devices and countries, and the trend has a point per day.
+    expect((await tableValues(page, 'breakdown-channel')).length).toBeGreaterThanOrEqual(5);
+    expect((await tableValues(page, 'breakdown-device')).length).toBeGreaterThanOrEqual(2);
+    expect((await tableValues(page, 'breakdown-country')).length).toBeGreaterThanOrEqual(5);
+    expect((await readTable(page, 'trend')).length).toBeGreaterThanOrEqual(30);
+    // Other tabs of a panel ask for their own breakdown.
+    await page.check('#sources-switch input[value="campaign"]');
+    await page.waitForSelector('table[data-table="breakdown-campaign"]');
+    const { rows } = await api('breakdown', `${lastQuery}&by=campaign`);
+    expect(await tableValues(page, 'breakdown-campaign')).toEqual(rows.map((r: Json) => r.value));
+    expect(rows.some((r: Json) => r.value !== '(none)')).toBe(true);
+    await page.check('#sources-switch input[value="channel"]');
+    await page.waitForSelector('table[data-table="breakdown-channel"]');
+
+    // Hourly: only the trend is asked again, one point per hour of the period, in the URL too.
+    const hours = await api('timeseries', `${lastQuery}&interval=hour`);
+    await page.check('#trend-switch input[value="hour"]');
+    await page.waitForFunction(
+      (n) => document.querySelectorAll('table[data-table="trend"] tbody tr').length === n,
+      hours.points.length,
+    );
+    expect(page.url()).toContain('interval=hour');
+    const hourly = await readTable(page, 'trend');
+    expect(hourly.map((r) => num(r[1]!))).toEqual(hours.points.map((p: Json) => p.visitors));
+    await page.check('#trend-switch input[value="day"]');
+    await page.waitForFunction(() => document.querySelectorAll('table[data-table="trend"] tbody tr').length < 40);
+  });
+
+  test('clicking a value filters every panel; the filter survives a reload; removing its chip restores', async () => {
+    const before = num((await readTable(page, 'funnel'))[0]![1]!);
+    const channel = (await tableValues(page, 'breakdown-channel'))[1]!;
+    await page.click(`table[data-table="breakdown-channel"] [data-value="${channel}"]`);
+    expect(await settled(page)).toBe('ready');
+    expect(new URLSearchParams(lastQuery).get('channel')).toBe(channel);
+    expect(await page.locator('.chip').count()).toBe(1);
+    expect(await page.getAttribute('.chip', 'data-chip')).toBe(`channel=${channel}`);
+    // Only that channel has visitors now; others may still be listed for the first visits of its buyers (first touch).
+    const channels = await readTable(page, 'breakdown-channel');
+    const values = await tableValues(page, 'breakdown-channel');
+    expect(values.filter((_, i) => num(channels[i]![1]!) > 0)).toEqual([channel]);
+    const filtered = num((await readTable(page, 'funnel'))[0]![1]!);
+    expect(filtered).toBeLessThan(before);
+    await expectPanelsEqualApi();
+
+    // A second dimension narrows further: both filters hold at once.
+    const device = (await tableValues(page, 'breakdown-device'))[0]!;
+    await page.click(`table[data-table="breakdown-device"] [data-value="${device}"]`);
+    expect(await settled(page)).toBe('ready');
+    expect(new URLSearchParams(lastQuery).get('device')).toBe(device);
+    expect(new URLSearchParams(lastQuery).get('channel')).toBe(channel);
+    expect(await page.locator('.chip').count()).toBe(2);
+    await expectPanelsEqualApi();
+    const both = num((await readTable(page, 'funnel'))[0]![1]!);
+    expect(both).toBeLessThanOrEqual(filtered);
+
+    // The URL holds the view: a reload asks the same question and shows the same numbers.
+    expect(page.url()).toContain(`channel=${channel}`);
+    await page.reload();
+    expect(await settled(page)).toBe('ready');
+    expect(await page.locator('.chip').count()).toBe(2);
+    expect(new URLSearchParams(lastQuery).get('device')).toBe(device);
+    expect(num((await readTable(page, 'funnel'))[0]![1]!)).toBe(both);
+    await expectPanelsEqualApi();
+
+    // Removing the channel chip keeps the device filter; clearing restores the whole site's numbers.
+    await page.click(`.chip[data-chip="channel=${channel}"] button`);
+    expect(await settled(page)).toBe('ready');
+    expect(new URLSearchParams(lastQuery).get('channel')).toBeNull();
+    expect(new URLSearchParams(lastQuery).get('device')).toBe(device);
+    await expectPanelsEqualApi();
+    await page.click('#filters button:has-text("Clear filters")');
+    expect(await settled(page)).toBe('ready');
+    expect(await page.isVisible('#filters')).toBe(false);
+    expect(num((await readTable(page, 'funnel'))[0]![1]!)).toBe(before);
+    expect(page.url()).not.toContain('channel=');
+  });
+
+  test('the funnel and the carts switch to by channel and by device, as the breakdown report counts', async () => {
+    await page.check('#funnel-switch input[value="channel"]');
+    await page.waitForSelector('table[data-table="funnel-by-channel"]');
+    const stages = (await api('funnel')).stages.map((s: Json) => s.stage);
+    const byChannel = await api('breakdown', `${lastQuery}&by=channel`);
+    const shown = await readTable(page, 'funnel-by-channel');
+    expect(await tableValues(page, 'funnel-by-channel')).toEqual(byChannel.rows.map((r: Json) => r.value));
+    byChannel.rows.forEach((r: Json, i: number) => {
+      expect(stages.map((_: string, k: number) => num(shown[i]![k + 1]!))).toEqual(
+        stages.map((s: string) => r.entered[s]),
+      );
+    });
+    await page.check('#carts-switch input[value="device"]');
+    await page.waitForSelector('table[data-table="carts-by-device"]');
+    const byDevice = await api('breakdown', `${lastQuery}&by=device`);
+    const carts = await readTable(page, 'carts-by-device');
+    expect(carts.map((r) => [num(r[1]!), num(r[2]!)])).toEqual(
+      byDevice.rows.map((r: Json) => [r.abandoned_carts, r.purchases]),
+    );
+    expect(byDevice.rows.some((r: Json) => r.abandoned_carts > 0)).toBe(true);
+    // A value of a split filters like any other.
+    const value = byDevice.rows[0].value;
+    await page.click(`table[data-table="carts-by-device"] [data-value="${value}"]`);
+    expect(await settled(page)).toBe('ready');
+    expect(new URLSearchParams(lastQuery).get('device')).toBe(value);
+    await page.click('#filters button:has-text("Clear filters")');
+    expect(await settled(page)).toBe('ready');
+    await page.check('#funnel-switch input[value="all"]');
+    await page.check('#carts-switch input[value="all"]');
+    await page.waitForSelector('table[data-table="funnel"]', { state: 'attached' });
+  });
+
+  test('friction shows rage, dead and error clicks, quick backs and field errors with their targets; forms per field', async () => {
+    const { pages } = await api('friction');
+    const noisy = pages.filter(
+      (p: Json) => p.rage_clicks + p.dead_clicks + p.error_clicks + p.quick_backs + p.field_errors > 0,
+    );
+    expect(noisy.length).toBeGreaterThan(0);
+    const rows = await readTable(page, 'friction-signals');
+    expect(rows.map((r) => r[0])).toEqual(noisy.map((p: Json) => p.path));
+    noisy.forEach((p: Json, i: number) => {
+      const r = rows[i]!;
+      expect(r.slice(1, 6).map(num)).toEqual([
+        p.rage_clicks,
+        p.dead_clicks,
+        p.error_clicks,
+        p.quick_backs,
+        p.field_errors,
+      ]);
+      for (const t of p.targets) expect(r[6]).toContain(`${t.target} (${t.count})`);
+    });
+    expect(noisy.some((p: Json) => p.targets.length > 0)).toBe(true);
+
+    const { forms } = await api('forms');
+    const fields = await readTable(page, 'form-fields');
+    const expected = forms.flatMap((f: Json) =>
+      f.fields.map((x: Json) => [f.form, x.field, x.refocuses, x.errors, x.abandons]),
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(fields.map((r) => [r[0], r[1], num(r[3]!), num(r[4]!), num(r[5]!)]).sort()).toEqual(expected.sort());
+    // The field people hesitate on longest in checkout is named so.
+    const checkout = forms.find((f: Json) => f.form === 'checkout');
+    const slowest = [...checkout.fields].sort((a: Json, b: Json) => (b.hesitation_ms ?? 0) - (a.hesitation_ms ?? 0))[0];
+    const row = fields.find((r) => r[0] === 'checkout' && r[1] === slowest.field)!;
+    expect(row[6]).toContain('longest hesitation');
+  });
+
+  test('clicking a day of the trend makes it the period', async () => {
+    const { points } = await api('timeseries', `${lastQuery}&interval=day`);
+    // The busiest whole day (the first and last of a rolling period are cut).
+    let busiest = 1;
+    for (let i = 2; i < points.length - 1; i++) if (points[i].visitors > points[busiest].visitors) busiest = i;
+    await page.locator('#trend rect.hit.pickable').nth(busiest).click();
+    expect(await settled(page)).toBe('ready');
+    const day = points[busiest].t.slice(0, 10);
+    expect(new URLSearchParams(lastQuery).get('from')).toBe(`${day}T00:00:00.000Z`);
+    expect(await page.textContent('#range-label')).toContain('(1 day, UTC)');
+    expect(page.url()).toContain(`from=${day}`);
+    // The trend now has that one day, with the visitors the 30 days' trend counted in it.
+    const trend = await readTable(page, 'trend');
+    expect(trend.map((r) => num(r[1]!))).toEqual([points[busiest].visitors]);
+    await expectPanelsEqualApi();
+    await page.check('input[name=preset][value="30"]');
+    expect(await settled(page)).toBe('ready');
+  });
+
+  test('Back undoes a filter, Forward brings it back', async () => {
+    const before = num((await readTable(page, 'funnel'))[0]![1]!);
+    const country = (await tableValues(page, 'breakdown-country'))[0]!;
+    await page.click(`table[data-table="breakdown-country"] [data-value="${country}"]`);
+    expect(await settled(page)).toBe('ready');
+    const filtered = num((await readTable(page, 'funnel'))[0]![1]!);
+    expect(filtered).toBeLessThan(before);
+    await page.goBack();
+    expect(await settled(page)).toBe('ready');
+    expect(await page.locator('.chip').count()).toBe(0);
+    expect(num((await readTable(page, 'funnel'))[0]![1]!)).toBe(before);
+    await page.goForward();
+    expect(await settled(page)).toBe('ready');
+    expect(await page.getAttribute('.chip', 'data-chip')).toBe(`country=${country}`);
+    expect(num((await readTable(page, 'funnel'))[0]![1]!)).toBe(filtered);
+    await expectPanelsEqualApi();
+    await page.click('#filters button:has-text("Clear filters")');
+    expect(await settled(page)).toBe('ready');
+  });
+
+  test('a link with a filter the collector refuses says so, and removing its chip recovers', async () => {
+    await page.goto(`${url}/#period=30&country=fr`);
+    expect(await settled(page)).toBe('error');
+    expect(await page.textContent('#problem')).toContain('This period or filter was refused');
+    await page.click('.chip[data-chip="country=fr"] button');
+    expect(await settled(page)).toBe('ready');
+    expect(new URLSearchParams(lastQuery).get('country')).toBeNull();
+    await expectPanelsEqualApi();
+  });
+
+  test('a shared link opens on its period and filters once signed in', async () => {
+    const b = await openBrowser();
+    let query = '';
+    b.page.on('request', (r) => {
+      const m = new RegExp(`/v1/sites/${site}/funnel\\?(.*)$`).exec(r.url());
+      if (m?.[1]) query = m[1];
+    });
+    try {
+      await b.page.goto(`${url}/#period=7&device=mobile&country=FR`);
+      expect(await signIn(b.page, site, token)).toBe('ready');
+      expect(await b.page.isChecked('input[name=preset][value="7"]')).toBe(true);
+      const q = new URLSearchParams(query);
+      expect([q.get('device'), q.get('country')]).toEqual(['mobile', 'FR']);
+      expect(await b.page.locator('.chip').count()).toBe(2);
+      const res = await fetch(`${url}/v1/sites/${site}/funnel?${query}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const funnel = (await res.json()) as Json;
+      expect(num((await readTable(b.page, 'funnel'))[0]![1]!)).toBe(funnel.stages[0].visitors);
+    } finally {
+      await b.close();
+    }
   });
 });
 

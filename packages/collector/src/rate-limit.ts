@@ -23,7 +23,7 @@ function limitRequests(
   });
 }
 
-/** Reports: per (site in the path, client), 120 requests a minute (wrangler.jsonc `REPORTS_LIMITER`). */
+/** Reports: per (site in the path, client), 240 requests a minute (wrangler.jsonc `REPORTS_LIMITER`). */
 export const limitReports = limitRequests(
   'reports',
   (env) => env.REPORTS_LIMITER,

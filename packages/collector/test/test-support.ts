@@ -40,7 +40,7 @@ let reader = 0;
 
 /**
  * GET a report with the site's read token; answers the response. Each call comes from its own client
- * address, so the reports rate limit (120 a minute per site and client) stays out of the way of tests
+ * address, so the reports rate limit (240 a minute per site and client) stays out of the way of tests
  * that read hundreds of reports; src/rate-limit.test.ts tests the limit.
  */
 export function get(

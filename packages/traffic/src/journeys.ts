@@ -1,16 +1,18 @@
 // The one journey model of synthetic traffic: seeded shop visitors walking the stages, as wire events.
-import type { Item, WireEvent } from '@parcours/protocol';
+import type { FieldStats, Item, WireEvent } from '@parcours/protocol';
 import { type Catalogue, type Product, SHOP_CATALOGUE } from './catalogue.ts';
+import { type Arrival, visitArrival, visitorClient } from './audience.ts';
 import { createRandom, type Random } from './random.ts';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const MIN = 60_000;
 
-/** One synthetic visitor: their browser and their events in time order. */
+/** One synthetic visitor: their browser, their country (null: unknown) and their events in time order. */
 export interface Journey {
   visitor: string;
   userAgent: string;
+  country: string | null;
   events: WireEvent[];
 }
 
@@ -68,14 +70,15 @@ const NEWSLETTER: Form = {
   quit: { first_name: 0.08, email: 0.18, consent: 0.1 },
   submitRate: 0.55,
 };
-/** Desktop and mobile browsers: the collector counts, but does not store, what a crawler or headless browser sends. */
-const USER_AGENTS = [
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36',
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15',
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
-  'Mozilla/5.0 (X11; Linux x86_64; rv:144.0) Gecko/20100101 Firefox/144.0',
-];
-const REFERRERS = ['https://www.google.com/', 'https://news.ycombinator.com/', 'https://www.instagram.com/', ''];
+/** How a field of the shop's forms feels: hesitation before typing (ms), the chance to come back to it, to fail it. */
+const FIELD_FEEL: Record<string, { hesitation: [number, number]; refocus: number; error: number }> = {
+  email: { hesitation: [800, 4_000], refocus: 0.3, error: 0.08 },
+  card: { hesitation: [4_000, 16_000], refocus: 0.2, error: 0.15 },
+  postcode: { hesitation: [500, 2_000], refocus: 0.05, error: 0.12 },
+  phone: { hesitation: [3_000, 12_000], refocus: 0.15, error: 0.1 },
+  message: { hesitation: [5_000, 20_000], refocus: 0.1, error: 0 },
+};
+const PLAIN_FIELD = { hesitation: [300, 2_000] as [number, number], refocus: 0.04, error: 0.01 };
 
 /**
  * Synthetic visitors one by one, lazily: readers who leave from the blog, comparers who go back to reading,
@@ -88,7 +91,10 @@ export function* journeys(opts: TrafficOptions = {}): Generator<Journey> {
   const now = opts.now ?? Date.now();
   const catalogue = opts.catalogue ?? SHOP_CATALOGUE;
   const productAt = new Map(catalogue.products.map((p) => [p.path, p]));
-  const walk: Walk = { origin: opts.origin ?? 'https://shop.example', catalogue, productAt, now };
+  // Countries, campaigns, per-field figures and friction signals draw from a stream of their own, so that the journeys
+  // themselves (pages, carts, times) stay those the same seed always gave.
+  const extra = createRandom((opts.seed ?? 42) ^ 0x5eed);
+  const walk: Walk = { origin: opts.origin ?? 'https://shop.example', catalogue, productAt, now, extra };
   const from = opts.fromDaysAgo ?? 29;
   const to = opts.toDaysAgo ?? 1;
   const visitors = opts.visitors ?? (opts.events === undefined ? 3000 : Infinity);
@@ -113,12 +119,13 @@ interface Walk {
   /** The catalogue's products by page path. */
   productAt: Map<string, Product>;
   now: number;
+  extra: Random;
 }
 
 /** One visitor's sessions from `start` on, cut at `now` (events from the future never happened). */
-function visitorJourney(rnd: Random, { origin, catalogue, productAt, now }: Walk, start: number): Journey {
+function visitorJourney(rnd: Random, { origin, catalogue, productAt, now, extra }: Walk, start: number): Journey {
   const visitor = rnd.uuid();
-  const userAgent = rnd.pick(USER_AGENTS);
+  const { userAgent, country } = visitorClient(rnd.next(), extra);
   const { products, posts, titles } = catalogue;
   const events: WireEvent[] = [];
   const cart = new Map<Product, number>();
@@ -128,17 +135,18 @@ function visitorJourney(rnd: Random, { origin, catalogue, productAt, now }: Walk
 
   for (let s = 0; s < sessions && t < now - MIN * 30; s++) {
     const session = rnd.uuid();
-    let referrer = rnd.pick(REFERRERS);
+    let arrival: Arrival | null = visitArrival(rnd.next(), extra);
     let page = { path: '', stage: '' };
     // Customers are in retention wherever they read or compare.
     const stageOf = (path: string): string => {
       const stage = PAGE_STAGE.find(([re]) => re.test(path))?.[1] ?? 'awareness';
       return customer && STAGES.indexOf(stage) < 2 ? 'retention' : stage;
     };
-    const emit = (type: string, fields: Partial<WireEvent> = {}): void => {
-      t += rnd.int(400, 4000);
+    /** Adds an event a moment later; `draw` times it (`extra` for the events the journey's own stream never had). */
+    const emit = (type: string, fields: Partial<WireEvent> = {}, draw: Random = rnd): void => {
+      t += draw.int(400, 4000);
       events.push({
-        id: rnd.uuid(),
+        id: draw.uuid(),
         type,
         ts: t,
         stage: page.stage,
@@ -159,8 +167,11 @@ function visitorJourney(rnd: Random, { origin, catalogue, productAt, now }: Walk
       leave();
       page = { path, stage };
       const title = titles[path] ?? productAt.get(path)?.name ?? 'Kettle & Crema';
-      emit('page_view', { title, referrer: prev ? origin + prev : referrer });
-      referrer = '';
+      if (arrival) {
+        const { referrer, query, clickId } = arrival;
+        emit('page_view', { title, referrer, url: origin + path + query, ...(clickId ? { click_id: clickId } : {}) });
+        arrival = null;
+      } else emit('page_view', { title, referrer: prev ? origin + prev : '' });
     };
     const cartPayload = (lines: Array<[Product, number]>): { items: Item[]; value: number; currency: string } => ({
       items: lines.map(([p, quantity]) => ({ item_id: p.id, item_name: p.name, price: p.price, quantity })),
@@ -172,21 +183,38 @@ function visitorJourney(rnd: Random, { origin, catalogue, productAt, now }: Walk
       const started = t;
       emit('form_start', { form: form.name });
       let touched = 0;
+      const fields: FieldStats[] = [];
       for (const field of form.fields) {
         touched++;
         t += rnd.int(2_000, 12_000);
-        if (rnd.chance((form.quit[field] ?? 0) * (1 - form.submitRate) * 3)) {
+        const quits = rnd.chance((form.quit[field] ?? 0) * (1 - form.submitRate) * 3);
+        fields.push(fieldStats(field, quits));
+        for (let e = 0; e < fields[fields.length - 1]!.errors; e++)
+          emit('field_error', { form: form.name, field }, extra);
+        if (quits) {
           emit('form_abandon', {
             form: form.name,
             last_field: field,
             fields_touched: touched,
             duration_ms: t - started,
+            fields,
           });
           return false;
         }
       }
-      emit('form_submit', { form: form.name, duration_ms: t - started });
+      emit('form_submit', { form: form.name, duration_ms: t - started, fields });
       return true;
+    };
+    /** A field's figures: how long people wait before typing, whether they come back or fail; one who quits there may never type. */
+    const fieldStats = (field: string, quits: boolean): FieldStats => {
+      const feel = FIELD_FEEL[field] ?? PLAIN_FIELD;
+      const typed = !quits || extra.chance(0.5);
+      return {
+        field,
+        ...(typed ? { hesitation_ms: extra.int(...feel.hesitation) } : {}),
+        refocuses: extra.chance(feel.refocus) ? extra.int(1, 3) : 0,
+        errors: typed && extra.chance(feel.error) ? 1 : 0,
+      };
     };
     const anyProduct = (): string => rnd.pick(products).path;
 
@@ -210,6 +238,9 @@ function visitorJourney(rnd: Random, { origin, catalogue, productAt, now }: Walk
         if (rnd.chance(0.2)) break;
         view(anyProduct());
       } else if (path.startsWith('/products/')) {
+        // The shop's traps: a photo that looks clickable and is not, a gallery button that reacts too slowly.
+        if (extra.chance(0.06)) emit('dead_click', { target: 'img.product-photo' }, extra);
+        if (extra.chance(0.03)) emit('rage_click', { target: 'gallery-next', clicks: extra.int(3, 7) }, extra);
         const r = rnd.next();
         const p = productAt.get(path);
         if (r < 0.38 && p) {
@@ -225,9 +256,11 @@ function visitorJourney(rnd: Random, { origin, catalogue, productAt, now }: Walk
           view('/quote');
           if (rnd.chance(0.7) && fillForm(QUOTE)) emit('quote_request', { stage: 'consideration' });
           break;
-        } else if (r < 0.69)
-          view(rnd.pick(posts)); // back to reading: a backward move
-        else if (r < 0.75 && cart.size) view('/cart');
+        } else if (r < 0.69) {
+          // Back to reading, a backward move; some within seconds, the page not what they hoped.
+          if (extra.chance(0.4)) emit('quick_back', { duration_ms: extra.int(1_500, 4_800) }, extra);
+          view(rnd.pick(posts));
+        } else if (r < 0.75 && cart.size) view('/cart');
         else break;
       } else if (path === '/cart') {
         const lines = [...cart.entries()];
@@ -248,6 +281,9 @@ function visitorJourney(rnd: Random, { origin, catalogue, productAt, now }: Walk
         const lines = [...cart.entries()];
         if (!lines.length) break;
         emit('begin_checkout', cartPayload(lines));
+        // The coupon button's script fails for some.
+        if (extra.chance(0.04))
+          emit('error_click', { target: 'apply-coupon', error: 'TypeError checkout.js:88' }, extra);
         if (!rnd.chance(0.9)) break;
         if (!fillForm(CHECKOUT)) {
           if (rnd.chance(0.4)) view('/cart');
@@ -270,5 +306,5 @@ function visitorJourney(rnd: Random, { origin, catalogue, productAt, now }: Walk
     // The next visit: hours to days later.
     t += rnd.chance(0.5) ? rnd.int(2, 20) * HOUR : rnd.int(1, 6) * DAY;
   }
-  return { visitor, userAgent, events: events.filter((e) => e.ts < now) };
+  return { visitor, userAgent, country, events: events.filter((e) => e.ts < now) };
 }

@@ -30,9 +30,24 @@ export interface PostOptions {
 }
 
 /**
- * Posts the journeys in order, a journey's events in one batch wherever they fit (the collector re-derives
- * a visitor once per batch), each batch with the user agent of its first visitor; waits out 429s and 5xx.
- * Throws on any other refusal; rejected and filtered events are counted, not thrown.
+ * A local `wrangler dev` (Miniflare) takes a request's `cf` object from this header: the collector then reads the
+ * country from `request.cf.country` as it would at the edge. Anywhere else it is an ordinary header nobody reads.
+ */
+const LOCAL_CF_HEADER = 'MF-CF-Blob';
+
+/** The events waiting to be sent from one browser in one country: the collector reads both from the request. */
+interface Pending {
+  userAgent: string;
+  country: string | null;
+  events: WireEvent[];
+  bytes: number;
+}
+
+/**
+ * Posts the journeys, a journey's events in one batch wherever they fit (the collector re-derives a visitor once per
+ * batch) and in order; each batch carries the journeys of one browser and country, with its user agent and (for a
+ * local collector) its country. Waits out 429s and 5xx. Throws on any other refusal; rejected and filtered events are
+ * counted, not thrown.
  */
 export async function postJourneys({ url, site, origin, journeys, onProgress }: PostOptions): Promise<PostTotals> {
   const totals: PostTotals = {
@@ -44,41 +59,43 @@ export async function postJourneys({ url, site, origin, journeys, onProgress }: 
     filtered: 0,
     batches: 0,
   };
-  let batch: WireEvent[] = [];
-  let bytes = 0;
-  let userAgent = '';
-  const flush = async (): Promise<void> => {
-    if (!batch.length) return;
-    const reply = await post(
-      url,
-      JSON.stringify({ v: 1, site, sent_at: Date.now(), events: batch }),
+  const pending = new Map<string, Pending>();
+  const flush = async (batch: Pending): Promise<void> => {
+    if (!batch.events.length) return;
+    const reply = await post(url, JSON.stringify({ v: 1, site, sent_at: Date.now(), events: batch.events }), {
       origin,
-      userAgent,
-    );
+      'user-agent': batch.userAgent,
+      [LOCAL_CF_HEADER]: JSON.stringify(batch.country ? { country: batch.country } : {}),
+    });
     totals.batches++;
-    totals.events += batch.length;
+    totals.events += batch.events.length;
     totals.accepted += reply.accepted;
     totals.duplicates += reply.duplicates;
     totals.rejected += reply.rejected.length;
     totals.filtered += reply.filtered ?? 0;
     onProgress?.(totals);
-    batch = [];
-    bytes = 0;
+    batch.events = [];
+    batch.bytes = 0;
   };
   for (const j of journeys) {
     totals.visitors++;
+    const client = `${j.country ?? ''} ${j.userAgent}`;
+    let batch = pending.get(client);
+    if (!batch) {
+      batch = { userAgent: j.userAgent, country: j.country, events: [], bytes: 0 };
+      pending.set(client, batch);
+    }
     const sized = j.events.map((e) => ({ e, size: JSON.stringify(e).length + 1 }));
     const size = sized.reduce((sum, s) => sum + s.size, 0);
     // Start a new batch rather than split a journey that would fit in one.
-    if (batch.length + j.events.length > BATCH_EVENTS || bytes + size > BATCH_BYTES) await flush();
-    if (!batch.length) userAgent = j.userAgent;
+    if (batch.events.length + j.events.length > BATCH_EVENTS || batch.bytes + size > BATCH_BYTES) await flush(batch);
     for (const s of sized) {
-      if (batch.length >= BATCH_EVENTS || bytes + s.size > BATCH_BYTES) await flush();
-      batch.push(s.e);
-      bytes += s.size;
+      if (batch.events.length >= BATCH_EVENTS || batch.bytes + s.size > BATCH_BYTES) await flush(batch);
+      batch.events.push(s.e);
+      batch.bytes += s.size;
     }
   }
-  await flush();
+  for (const batch of pending.values()) await flush(batch);
   return totals;
 }
 
@@ -96,13 +113,13 @@ export function seedSite(
 /** Tries per batch while the collector answers 429 or 5xx, or cannot be reached, before giving up. */
 const ATTEMPTS = 20;
 
-async function post(url: string, body: string, origin: string, userAgent: string): Promise<BatchReply> {
+async function post(url: string, body: string, headers: Record<string, string>): Promise<BatchReply> {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     let res: Response;
     try {
       res = await fetch(`${url}/v1/events`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', origin, 'user-agent': userAgent },
+        headers: { 'content-type': 'application/json', ...headers },
         body,
       });
     } catch {

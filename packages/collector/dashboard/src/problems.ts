@@ -31,9 +31,15 @@ export function explain(err: ApiError, site: string, origin: string): Problem {
       };
     case 'invalid-query':
       return {
-        title: 'This date range was refused',
-        detail: 'The collector did not accept the dates (400).',
-        hint: 'Pick a start date before the end date.',
+        title: 'This period or filter was refused',
+        detail: `The collector did not accept the dates or a filter (400: ${err.message}).`,
+        hint: 'Pick a start date before the end date, or remove a filter.',
+      };
+    case 'rate-limited':
+      return {
+        title: 'Too many reports asked in a minute',
+        detail: 'The collector limits how many reports one reader asks for a site each minute (429).',
+        hint: 'Wait a minute, then retry.',
       };
     default:
       return {

@@ -1,21 +1,27 @@
 // The reports API's answers as the dashboard reads them: the shapes are defined once, in @parcours/protocol.
 import type {
+  BreakdownReport,
   CartsReport,
   FormsReport,
   FrictionReport,
   FunnelReport,
   KpisReport,
+  TimeseriesReport,
   TransitionsReport,
 } from '@parcours/protocol';
 
 export type {
+  BreakdownReport,
+  BreakdownRow,
   CartsReport,
   FormsReport,
   FrictionPage,
   FrictionReport,
+  FrictionTarget,
   FunnelReport,
   KpisReport,
   Money,
+  TimeseriesReport,
   TransitionsReport,
 } from '@parcours/protocol';
 
@@ -27,4 +33,6 @@ export interface Reports {
   forms: FormsReport;
   carts: CartsReport;
   kpis: KpisReport;
+  breakdown: BreakdownReport;
+  timeseries: TimeseriesReport;
 }

@@ -1,5 +1,5 @@
 // Forms: the abandon rate of each form as a bar, and the fields where people stop.
-import { dataDetails } from '../data-table.ts';
+import { dataDetails, table } from '../data-table.ts';
 import { fill, h } from '../dom.ts';
 import { count, duration, percent } from '../format.ts';
 import type { FormsReport } from '../types.ts';
@@ -38,13 +38,18 @@ export function fieldNote(f: Form): string {
   return text && text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** The forms, highest abandon rate first, then most abandons. */
+function worstFirst(report: FormsReport): Form[] {
+  return [...report.forms].sort((a, b) => b.abandon_rate - a.abandon_rate || b.abandons - a.abandons);
+}
+
 /** Draws the forms into `root`, worst abandon rate first. */
 export function renderForms(root: Element, report: FormsReport): void {
   if (!report.forms.length) {
     fill(root, h('p', { class: 'empty' }, 'No form was started in this period.'));
     return;
   }
-  const forms = [...report.forms].sort((a, b) => b.abandon_rate - a.abandon_rate || b.abandons - a.abandons);
+  const forms = worstFirst(report);
   const list = h('ul', { class: 'bars' });
   for (const f of forms) {
     const label = `${f.form}: ${percent(f.abandon_rate)} abandoned (${count(f.abandons)} of ${count(f.starts)} starts)`;
@@ -89,6 +94,58 @@ export function renderForms(root: Element, report: FormsReport): void {
         { head: 'Fields where people stop', cell: (f) => stopFields(f, 20) },
       ],
       forms,
+    ),
+  );
+}
+
+/** What makes a field stand out in its form: the longest hesitation, the most refocuses, errors or abandons. */
+function standsOut(field: FormField, form: Form): string {
+  const top = (value: (x: FormField) => number) =>
+    value(field) > 0 && form.fields.every((x) => value(x) <= value(field));
+  return [
+    top((x) => x.hesitation_ms ?? 0) ? 'longest hesitation' : '',
+    top((x) => x.refocuses) ? 'most returned to' : '',
+    top((x) => x.errors) ? 'most errors' : '',
+    top((x) => x.abandons) ? 'most abandons' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** Draws every field of every form with its figures into `root`, worst form first, naming what makes a field stand out. */
+export function renderFormFields(root: Element, report: FormsReport): void {
+  const forms = worstFirst(report);
+  const rows = forms.flatMap((form) => (form.fields ?? []).map((field) => ({ form, field })));
+  if (!rows.length) {
+    fill(
+      root,
+      h(
+        'p',
+        { class: 'empty' },
+        'No form in this period sent per-field figures (the script sends them with friction on).',
+      ),
+    );
+    return;
+  }
+  fill(
+    root,
+    h(
+      'div',
+      { class: 'scroll' },
+      table(
+        'form-fields',
+        'Per field: median time from focus to first input, times focused again, validation errors, abandons at it',
+        [
+          { head: 'Form', cell: (r) => r.form.form },
+          { head: 'Field', cell: (r) => h('code', {}, r.field.field) },
+          { head: 'Hesitation (median)', num: true, cell: (r) => duration(r.field.hesitation_ms) },
+          { head: 'Refocuses', num: true, cell: (r) => count(r.field.refocuses) },
+          { head: 'Errors', num: true, cell: (r) => count(r.field.errors) },
+          { head: 'Abandons here', num: true, cell: (r) => count(r.field.abandons) },
+          { head: 'Stands out', cell: (r) => h('span', { class: 'reason' }, standsOut(r.field, r.form)) },
+        ],
+        rows,
+      ),
     ),
   );
 }

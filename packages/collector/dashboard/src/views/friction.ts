@@ -3,7 +3,7 @@ import { fill, h } from '../dom.ts';
 import { table } from '../data-table.ts';
 import { count, percent } from '../format.ts';
 import { stageColour } from '../stage-colours.ts';
-import type { FrictionReport } from '../types.ts';
+import type { FrictionPage, FrictionReport, FrictionTarget } from '../types.ts';
 import { frictionReason, largestLosses, siteExitRate } from './friction-reasons.ts';
 
 /** Pages shown before "Show all". */
@@ -75,5 +75,62 @@ export function renderFriction(root: Element, report: FrictionReport, stages: st
     more.setAttribute('aria-expanded', String(open));
     more.textContent = open ? `Show the top ${FRICTION_FIRST}` : `Show all ${count(pages.length)} pages`;
   });
-  fill(root, h('div', { class: 'scroll' }, t), more);
+  fill(root, h('div', { class: 'scroll' }, t), more, signalTable(pages));
+}
+
+/** The kinds of target a page names, as the table heads them. */
+const TARGET_KINDS: Array<[FrictionTarget['kind'], string]> = [
+  ['rage_click', 'Rage'],
+  ['dead_click', 'Dead'],
+  ['error_click', 'Error'],
+  ['field_error', 'Field'],
+];
+
+/** Per page with any friction signal: rage, dead and error clicks, quick backs, field errors, and what they hit. */
+function signalTable(pages: FrictionPage[]): HTMLElement {
+  const noisy = pages.filter(
+    (p) => p.rage_clicks + p.dead_clicks + p.error_clicks + p.quick_backs + p.field_errors > 0,
+  );
+  if (!noisy.length)
+    return h('p', { class: 'muted' }, 'No rage, dead or error click, quick back or field error in this period.');
+  const targets = (p: FrictionPage) =>
+    h(
+      'ul',
+      { class: 'targets' },
+      ...TARGET_KINDS.flatMap(([kind, label]) => {
+        const hits = p.targets.filter((t) => t.kind === kind);
+        if (!hits.length) return [];
+        return [
+          h(
+            'li',
+            {},
+            h('span', { class: 'muted' }, `${label}: `),
+            ...hits.flatMap((t, i) => [i ? ', ' : '', h('code', {}, t.target), ` (${count(t.count)})`]),
+          ),
+        ];
+      }),
+    );
+  return h(
+    'div',
+    {},
+    h('h3', { class: 'sub' }, 'Clicks and fields that fail'),
+    h(
+      'div',
+      { class: 'scroll' },
+      table(
+        'friction-signals',
+        'Friction signals per page, in friction order, with the elements and fields they happened on most',
+        [
+          { head: 'Page', cell: (p) => h('span', { class: 'path' }, p.path) },
+          { head: 'Rage clicks', num: true, cell: (p) => count(p.rage_clicks) },
+          { head: 'Dead clicks', num: true, cell: (p) => count(p.dead_clicks) },
+          { head: 'Error clicks', num: true, cell: (p) => count(p.error_clicks) },
+          { head: 'Quick backs', num: true, cell: (p) => count(p.quick_backs) },
+          { head: 'Field errors', num: true, cell: (p) => count(p.field_errors) },
+          { head: 'Top targets', cell: targets },
+        ],
+        noisy,
+      ),
+    ),
+  );
 }
