@@ -286,6 +286,9 @@ for (const engine of ENGINES) {
         abandoned: 0,
         abandonment_rate: 0,
         abandoned_value: [],
+        recovered: 0,
+        recovered_value: [],
+        recovery_rate: 0,
       });
       // abandon_after is in minutes: 0.05 is three seconds, long past since the comparer left.
       const carts = () =>

@@ -21,7 +21,12 @@ export type ErrorCode =
   | 'invalid-site-config'
   | 'invalid-query'
   | 'method-not-allowed'
-  | 'storage-unavailable';
+  | 'storage-unavailable'
+  | 'invalid-webhook'
+  | 'invalid-webhook-url'
+  | 'too-many-webhooks'
+  | 'webhooks-disabled'
+  | 'invalid-alert';
 
 /** Throws the refusal; `app.onError` turns it into `{ "error": code }` with `status`. */
 export function fail(status: ContentfulStatusCode, code: ErrorCode, headers?: Record<string, string>): never {

@@ -17,10 +17,13 @@ import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
 import { limitAdmin } from '../rate-limit.ts';
 import { MAX_ABANDON_MINUTES } from '../reports/query.ts';
+import { jsonBody } from './json-body.ts';
+import { webhooks } from './webhooks.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
 
 admin.use('*', limitAdmin, requireAdmin);
+admin.route('/sites/:site/webhooks', webhooks);
 
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 /** What an origin may be written as: scheme and host (letters, digits, dots, hyphens, or an IPv6 literal), an optional port. */
@@ -108,14 +111,8 @@ function describe(site: Site) {
   };
 }
 
-async function jsonBody(req: { json(): Promise<unknown> }): Promise<Record<string, unknown>> {
-  const body = await req.json().catch(() => fail(400, 'invalid-json'));
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail(400, 'invalid-site-config');
-  return body as Record<string, unknown>;
-}
-
 admin.post('/sites', async (c) => {
-  const body = await jsonBody(c.req);
+  const body = await jsonBody(c.req, 'invalid-site-config');
   const id = body.id;
   if (typeof id !== 'string' || !SITE_ID.test(id)) fail(400, 'invalid-site-config');
   const opts = readOptions(body);
@@ -141,7 +138,7 @@ admin.get('/sites/:id', async (c) => {
 });
 
 admin.patch('/sites/:id', async (c) => {
-  const opts = readOptions(await jsonBody(c.req));
+  const opts = readOptions(await jsonBody(c.req, 'invalid-site-config'));
   // Stored events carry their stage's index: changing the list would silently reorder history.
   if (opts.stages) fail(400, 'invalid-site-config');
   const site = await updateSite(c.env.DB, c.req.param('id'), opts);
