@@ -26,7 +26,8 @@ export type ErrorCode =
   | 'invalid-webhook-url'
   | 'too-many-webhooks'
   | 'webhooks-disabled'
-  | 'invalid-alert';
+  | 'invalid-alert'
+  | 'too-many-alerts';
 
 /** Throws the refusal; `app.onError` turns it into `{ "error": code }` with `status`. */
 export function fail(status: ContentfulStatusCode, code: ErrorCode, headers?: Record<string, string>): never {

@@ -17,6 +17,7 @@ import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
 import { limitAdmin } from '../rate-limit.ts';
 import { MAX_ABANDON_MINUTES } from '../reports/query.ts';
+import { alerts } from './alerts.ts';
 import { jsonBody } from './json-body.ts';
 import { webhooks } from './webhooks.ts';
 
@@ -24,6 +25,7 @@ export const admin = new Hono<{ Bindings: Env }>();
 
 admin.use('*', limitAdmin, requireAdmin);
 admin.route('/sites/:site/webhooks', webhooks);
+admin.route('/sites/:site/alerts', alerts);
 
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 /** What an origin may be written as: scheme and host (letters, digits, dots, hyphens, or an IPv6 literal), an optional port. */

@@ -1,5 +1,6 @@
 // Admin API of webhooks: register, list, remove a site's endpoints; list and replay its dead deliveries.
 import { Hono } from 'hono';
+import { newId } from '../auth.ts';
 import { getSite } from '../db/sites.ts';
 import {
   deleteWebhook,
@@ -43,7 +44,7 @@ webhooks.post('/', async (c) => {
   if ('refused' in checked) fail(400, 'invalid-webhook-url');
   const events = readEvents(body.events);
   const site = await siteOf(c);
-  const id = `wh_${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const id = newId('wh_');
   const secret = newWebhookSecret();
   const stored = await insertWebhook(c.env.DB, {
     id,

@@ -10,7 +10,9 @@ import { runSchedule } from './index.ts';
 const MINUTE = 60_000;
 
 const bodies = (received: Array<{ body: string; answered: number | 'timeout' }>) =>
-  received.filter((r) => r.answered === 200).map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
+  received
+    .filter((r) => r.answered === 200)
+    .map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
 
 describe('cart.abandoned and cart.recovered', () => {
   it('overlapping scheduled runs send each abandoned cart once, with its items, value, page, stage, channel, device and customer', async () => {
@@ -28,9 +30,9 @@ describe('cart.abandoned and cart.recovered', () => {
     await abandonedCarts(env, now + MINUTE);
     const clock = { now: now + MINUTE };
     const receiver = createReceiver(hook.secret, clock, () => 200);
-    await playQueue(clock, receiver.fetch);
+    await playQueue(clock, receiver.fetch, { site: site.id });
     await abandonedCarts(env, now + 2 * MINUTE);
-    await playQueue(clock, receiver.fetch);
+    await playQueue(clock, receiver.fetch, { site: site.id });
 
     const got = bodies(receiver.received);
     expect(got.map((b) => b.data.cart_id).sort()).toEqual(carts.map((c) => c.cartId).sort());
@@ -67,7 +69,7 @@ describe('cart.abandoned and cart.recovered', () => {
     await abandonedCarts(env, now);
     const clock = { now };
     const receiver = createReceiver(hook.secret, clock, () => 200);
-    await playQueue(clock, receiver.fetch);
+    await playQueue(clock, receiver.fetch, { site: site.id });
     const got = bodies(receiver.received);
     expect(got).toHaveLength(2);
     expect(got.map((b) => b.data.customer)).toEqual([undefined, undefined]);
@@ -86,7 +88,7 @@ describe('cart.abandoned and cart.recovered', () => {
     await abandonedCarts(env, now + MINUTE);
     const clock = { now };
     const receiver = createReceiver(hook.secret, clock, () => 200);
-    await playQueue(clock, receiver.fetch);
+    await playQueue(clock, receiver.fetch, { site: site.id });
 
     const got = bodies(receiver.received);
     expect(got.map((b) => b.type).sort()).toEqual(['cart.abandoned', 'cart.abandoned', 'cart.recovered']);

@@ -1,11 +1,13 @@
 // The schedule (the Cron Trigger, every minute): each job in its own file, run one after the other; one failing
 // does not stop the next.
 import { sendUnsent } from '../webhooks/enqueue.ts';
+import { checkAlerts } from './alerts.ts';
 import { abandonedCarts } from './carts.ts';
 
 /** The jobs of a scheduled run, in order. Another job (retention, …) joins this list. */
 const JOBS: Array<[name: string, job: (env: Env, now: number) => Promise<unknown>]> = [
   ['carts', abandonedCarts],
+  ['alerts', checkAlerts],
   // Last: sends the deliveries the jobs above wrote, and any a crashed run left unsent.
   ['webhooks', sendUnsent],
 ];

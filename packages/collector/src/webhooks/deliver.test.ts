@@ -37,7 +37,7 @@ describe('webhook delivery', () => {
     const receiver = createReceiver(hook.secret, clock, (t) =>
       t < now + HOUR / 2 ? 503 : t < now + HOUR ? 'timeout' : 200,
     );
-    const run = await playQueue(clock, receiver.fetch);
+    const run = await playQueue(clock, receiver.fetch, { site: site.id });
     console.log(
       JSON.stringify(
         receiver.received.map((r) => [r.id.slice(-4), (r.timestamp * 1000 - now) / 60000, r.answered, r.verified]),
@@ -70,7 +70,7 @@ describe('webhook delivery', () => {
     const { site, hook, now } = await abandonedSite(1);
     const clock = { now };
     const receiver = createReceiver(hook.secret, clock, () => 204);
-    await playQueue(clock, receiver.fetch);
+    await playQueue(clock, receiver.fetch, { site: site.id });
     const [row] = await delivered(site.id);
     // The queue delivers at least once: the same message again (a lost ack) is acked without a POST.
     await playQueue(clock, receiver.fetch, { ids: [row!.id] });
@@ -98,7 +98,7 @@ describe('webhook delivery', () => {
     const { site, hook, now } = await abandonedSite(1);
     const clock = { now };
     const receiver = createReceiver(hook.secret, clock, () => 302);
-    await playQueue(clock, receiver.fetch, { maxRetries: 1 });
+    await playQueue(clock, receiver.fetch, { maxRetries: 1, site: site.id });
     expect(receiver.received).toHaveLength(2);
     expect((await delivered(site.id))[0]).toMatchObject({
       status: 'pending',
@@ -112,7 +112,7 @@ describe('webhook delivery', () => {
     await env.DB.prepare('UPDATE webhooks SET url = ? WHERE id = ?').bind('https://10.0.0.1/inbox', hook.id).run();
     const clock = { now };
     const receiver = createReceiver(hook.secret, clock, () => 200);
-    await playQueue(clock, receiver.fetch);
+    await playQueue(clock, receiver.fetch, { site: site.id });
     expect(receiver.received).toEqual([]);
     expect((await delivered(site.id))[0]).toMatchObject({ status: 'dead', last_error: 'url-refused' });
   });
@@ -121,7 +121,7 @@ describe('webhook delivery', () => {
     const { site, hook, now } = await abandonedSite(1);
     const clock = { now };
     const down = createReceiver(hook.secret, clock, () => 500);
-    await playQueue(clock, down.fetch, { maxRetries: 2 });
+    await playQueue(clock, down.fetch, { maxRetries: 2, site: site.id });
     const [row] = await delivered(site.id);
     // The queue gave up: the message goes to the dead-letter queue, whose consumer marks the delivery dead.
     await buryBatch(
