@@ -16,6 +16,7 @@ import {
 import {
   countOf,
   expectNoneStored,
+  expectRecoveryConsistent,
   expectStoredExactlyOnce,
   goBack,
   openShopSite,
@@ -297,7 +298,7 @@ for (const engine of ENGINES) {
         });
       await expect
         .poll(async () => (await carts()).carts, { timeout: 15_000 })
-        .toEqual({
+        .toMatchObject({
           started: 4,
           checked_out: 4,
           purchased: 3,
@@ -306,6 +307,9 @@ for (const engine of ENGINES) {
           abandonment_rate: 0.25,
           abandoned_value: [{ currency: 'EUR', value: 59 }], // the kettle
         });
+      // Three seconds is shorter than a person takes over a checkout form: how many purchased carts count as recovered
+      // depends on how fast the scripted visitors typed. Whichever it is, the numbers agree with each other.
+      expectRecoveryConsistent((await carts()).carts);
       expect((await carts()).pages).toEqual([{ path: '/checkout/', abandons: 1 }]);
     });
 
