@@ -126,6 +126,16 @@ export function createReceiver(secret: string, clock: { now: number }, answer: (
   return { received, fetch: fetcher as typeof fetch };
 }
 
+/** The unsent deliveries of one site, claimed as sendUnsent would (the schedule's jobs run for every site of the file). */
+async function claimUnsentOf(site: string, now: number): Promise<string[]> {
+  const { results } = await env.DB.prepare(
+    'UPDATE webhook_deliveries SET enqueued_at = ? WHERE site = ? AND enqueued_at IS NULL RETURNING id',
+  )
+    .bind(now, site)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
 /** What the simulated queue did: attempts per message and the retries it was asked for. */
 export interface QueueRun {
   attempts: Map<string, number>;
@@ -134,15 +144,16 @@ export interface QueueRun {
 
 /**
  * Plays the delivery queue in simulated time, as Cloudflare Queues would: takes the deliveries waiting to be sent
- * (as the schedule's sendUnsent does), hands them to the consumer in batches of the messages due, honours each
+ * (as the schedule's sendUnsent does; only `site`'s when given), hands them to the consumer in batches of the messages due, honours each
  * `retry({ delaySeconds })` and stops when every message is acked or `maxRetries` is spent (then the dead-letter queue).
  */
 export async function playQueue(
   clock: { now: number },
   fetcher: typeof fetch,
-  opts: { maxRetries?: number; ids?: string[] } = {},
+  opts: { maxRetries?: number; ids?: string[]; site?: string } = {},
 ): Promise<QueueRun> {
-  const ids = opts.ids ?? (await claimUnsent(env.DB, clock.now));
+  const ids =
+    opts.ids ?? (opts.site ? await claimUnsentOf(opts.site, clock.now) : await claimUnsent(env.DB, clock.now));
   let due = ids.map((id) => ({ id, attempts: 1, at: clock.now }));
   const run: QueueRun = { attempts: new Map(), delays: [] };
   while (due.length) {

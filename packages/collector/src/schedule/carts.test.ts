@@ -134,4 +134,39 @@ describe('cart.abandoned and cart.recovered', () => {
       { timeout: 15_000, interval: 200 },
     );
   });
+
+  it('forgets deliveries delivered over a week ago, dead ones and cart claims over 30 days old, and keeps the rest', async () => {
+    const site = await registerSite();
+    const hook = await registerWebhook(site.id);
+    const now = Date.now();
+    const day = 86_400_000;
+    const rows: Array<[string, string, number, number | null]> = [
+      ['msg_old_delivered', 'delivered', now - 9 * day, now - 8 * day],
+      ['msg_new_delivered', 'delivered', now - 2 * day, now - 2 * day],
+      ['msg_old_dead', 'dead', now - 31 * day, null],
+      ['msg_new_dead', 'dead', now - 10 * day, null],
+      ['msg_old_pending', 'pending', now - 40 * day, null],
+    ];
+    for (const [id, status, created, deliveredAt] of rows)
+      await env.DB.prepare(
+        `INSERT INTO webhook_deliveries (id, site, webhook, type, body, created_at, status, delivered_at)
+         VALUES (?, ?, ?, 'cart.abandoned', '{}', ?, ?, ?)`,
+      )
+        .bind(id, site.id, hook.id, created, status, deliveredAt)
+        .run();
+    for (const [cart, at] of [
+      ['old', now - 31 * day],
+      ['new', now - day],
+    ] as const)
+      await env.DB.prepare('INSERT INTO cart_abandonments (site, cart_id, visitor, abandoned_at) VALUES (?, ?, ?, ?)')
+        .bind(site.id, cart, 'v', at)
+        .run();
+    await runSchedule(env, now);
+    const left = await env.DB.prepare('SELECT id FROM webhook_deliveries WHERE site = ? ORDER BY id')
+      .bind(site.id)
+      .all();
+    expect(left.results.map((r) => r.id)).toEqual(['msg_new_dead', 'msg_new_delivered', 'msg_old_pending']);
+    const claims = await env.DB.prepare('SELECT cart_id FROM cart_abandonments WHERE site = ?').bind(site.id).all();
+    expect(claims.results.map((r) => r.cart_id)).toEqual(['new']);
+  });
 });

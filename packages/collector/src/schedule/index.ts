@@ -3,11 +3,13 @@
 import { sendUnsent } from '../webhooks/enqueue.ts';
 import { checkAlerts } from './alerts.ts';
 import { abandonedCarts } from './carts.ts';
+import { forgetWebhookHistory } from './webhook-history.ts';
 
 /** The jobs of a scheduled run, in order. Another job (retention, …) joins this list. */
 const JOBS: Array<[name: string, job: (env: Env, now: number) => Promise<unknown>]> = [
   ['carts', abandonedCarts],
   ['alerts', checkAlerts],
+  ['webhook-history', forgetWebhookHistory],
   // Last: sends the deliveries the jobs above wrote, and any a crashed run left unsent.
   ['webhooks', sendUnsent],
 ];

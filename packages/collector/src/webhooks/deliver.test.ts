@@ -6,7 +6,7 @@ import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { createReceiver, leaveCart, playQueue, registerWebhook } from '../../test/webhook-support.ts';
 import { abandonedCarts } from '../schedule/carts.ts';
 import { MAX_RETRIES, retryDelay } from './backoff.ts';
-import { buryBatch, type DeliveryMessage } from './deliver.ts';
+import { buryBatch, type DeliveryMessage, deliverBatch } from './deliver.ts';
 
 const HOUR = 3_600_000;
 const admin = { authorization: `Bearer ${ADMIN}` };
@@ -92,6 +92,26 @@ describe('webhook delivery', () => {
     expect(healthy.received.filter((r) => r.answered === 200)).toHaveLength(1);
     expect(failing.received).toHaveLength(4);
     expect((await delivered(a.site.id))[0]).toMatchObject({ status: 'pending', attempts: 4, last_error: 'timeout' });
+  });
+
+  it('a receiver that never answers is given up on at the timeout and tried again later', async () => {
+    const { site, now } = await abandonedSite(1);
+    const [row] = await delivered(site.id);
+    let aborted = 0;
+    // Answers nothing, ever: only the delivery's own timeout signal ends the wait.
+    const silent: typeof fetch = (_url, init) =>
+      new Promise((_resolve, reject) =>
+        init?.signal?.addEventListener('abort', () => {
+          aborted++;
+          reject(init.signal!.reason);
+        }),
+      );
+    const batch = createMessageBatch<DeliveryMessage>('parcours-webhooks', [
+      { id: row!.id, timestamp: now, attempts: 1, body: { delivery: row!.id } },
+    ]);
+    await deliverBatch(batch, env, { fetch: silent, now: () => now, random: () => 0, timeoutMs: 50 });
+    expect(aborted).toBe(1);
+    expect((await delivered(site.id))[0]).toMatchObject({ status: 'pending', attempts: 1, last_error: 'timeout' });
   });
 
   it('a redirect is a failure, never followed', async () => {

@@ -17,6 +17,8 @@ export interface DeliverDeps {
   fetch: typeof fetch;
   now: () => number;
   random: () => number;
+  /** Longest wait for an answer; default DELIVERY_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 const DEFAULT_DEPS: DeliverDeps = { fetch: (input, init) => fetch(input, init), now: Date.now, random: Math.random };
@@ -39,7 +41,7 @@ async function post(d: { id: string; url: string; body: string }, secret: string
       body: d.body,
       // A redirect could lead to an address the URL check would refuse: it counts as a failure.
       redirect: 'manual',
-      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      signal: AbortSignal.timeout(deps.timeoutMs ?? DELIVERY_TIMEOUT_MS),
     });
     await res.body?.cancel();
     if (res.status >= 200 && res.status < 300) return { delivered: true };
