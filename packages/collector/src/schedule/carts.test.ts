@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
-import { report } from '../../test/test-support.ts';
+import { report, send, wire } from '../../test/test-support.ts';
 import { buy, createReceiver, leaveCart, playQueue, registerWebhook } from '../../test/webhook-support.ts';
 import { abandonedCarts } from './carts.ts';
 import { runSchedule } from './index.ts';
@@ -168,5 +168,43 @@ describe('cart.abandoned and cart.recovered', () => {
     expect(left.results.map((r) => r.id)).toEqual(['msg_new_dead', 'msg_new_delivered', 'msg_old_pending']);
     const claims = await env.DB.prepare('SELECT cart_id FROM cart_abandonments WHERE site = ?').bind(site.id).all();
     expect(claims.results.map((r) => r.cart_id)).toEqual(['new']);
+  });
+
+  it('the carts report counts as recovered only carts that sat idle with items, never an emptied one', async () => {
+    const site = await registerSite();
+    const now = Date.now();
+    const mug = [{ item_id: 'sku-42', price: 12.5, quantity: 1 }];
+    const cartEvent = (visitor: string, type: string, ts: number, extra: object = {}) =>
+      wire({
+        type,
+        ts,
+        stage: 'decision',
+        visitor,
+        session: `s-${visitor}`,
+        path: '/cart',
+        items: mug,
+        ...extra,
+      } as never);
+    // Idle with the mug for two hours, then bought: recovered. Emptied for two hours, refilled and bought at once: not.
+    await send(site.id, [
+      cartEvent('idle', 'add_to_cart', now - 3 * 60 * MINUTE),
+      cartEvent('idle', 'purchase', now - 60 * MINUTE, { value: 12.5, currency: 'EUR', transaction_id: 'T-idle' }),
+      cartEvent('emptied', 'add_to_cart', now - 3 * 60 * MINUTE),
+      cartEvent('emptied', 'remove_from_cart', now - 3 * 60 * MINUTE + 1000),
+      cartEvent('emptied', 'add_to_cart', now - 60 * MINUTE),
+      cartEvent('emptied', 'purchase', now - 60 * MINUTE + 1000, {
+        value: 12.5,
+        currency: 'EUR',
+        transaction_id: 'T-e',
+      }),
+    ]);
+    const r = await report(site, 'carts');
+    expect(r.carts).toMatchObject({ started: 2, purchased: 2, abandoned: 0, recovered: 1, recovery_rate: 1 });
+    expect(r.carts.recovered_value).toEqual([{ currency: 'EUR', value: 12.5 }]);
+    // With abandon_after above the idle time, nothing was abandoned first.
+    expect((await report(site, 'carts', { abandon_after: 150 })).carts).toMatchObject({
+      recovered: 0,
+      recovery_rate: 0,
+    });
   });
 });
