@@ -57,6 +57,9 @@ describe('webhook registration', () => {
     'https://2130706433/',
     'https://0x7f.1/',
     'https://0.0.0.0/',
+    'https://192.0.2.10/',
+    'https://198.51.100.7/',
+    'https://224.0.0.1/',
     'http://[::1]/hook',
     'https://[::1]/hook',
     'https://[::ffff:10.0.0.1]/',
@@ -81,6 +84,17 @@ describe('webhook registration', () => {
     expect(await res.json()).toEqual({ error: 'invalid-webhook-url' });
     const n = await env.DB.prepare('SELECT COUNT(*) AS n FROM webhooks WHERE site = ?').bind(site.id).first('n');
     expect(n).toBe(0);
+  });
+
+  it.each([
+    'https://hooks.example.com/p?x=1',
+    'https://93.184.215.14/hook',
+    'https://192.0.3.1/',
+    'https://[2606:4700::1]/h',
+  ])('accepts %s, a public https endpoint', async (url) => {
+    const site = await registerSite();
+    const res = await register(site.id, { url, events: ['cart.abandoned'] });
+    expect(res.status).toBe(201);
   });
 
   it('refuses unknown event types and an empty list, and answers 404 for an unknown site', async () => {

@@ -16,7 +16,7 @@ function ipv4Bytes(host: string): number[] | null {
 }
 
 /** Whether an IPv4 address is anything but a public unicast address. */
-function privateIpv4([a, b]: number[]): boolean {
+function privateIpv4([a, b, c]: number[]): boolean {
   return (
     a === 0 || // this network
     a === 10 ||
@@ -25,8 +25,10 @@ function privateIpv4([a, b]: number[]): boolean {
     (a === 169 && b === 254) || // link-local (cloud metadata endpoints)
     (a === 172 && b! >= 16 && b! <= 31) ||
     (a === 192 && b === 168) ||
-    (a === 192 && b === 0) || // IETF protocol assignments
+    (a === 192 && b === 0 && (c === 0 || c === 2)) || // IETF protocol assignments, documentation
     (a === 198 && (b === 18 || b === 19)) || // benchmarking
+    (a === 198 && b === 51 && c === 100) || // documentation
+    (a === 203 && b === 0 && c === 113) || // documentation
     a! >= 224 // multicast, reserved, broadcast
   );
 }
