@@ -44,3 +44,11 @@ export declare function startCollector(opts?: StartOptions): Promise<RunningColl
 export declare function registerSite(url: string, adminToken: string, site: SiteConfig): Promise<string | undefined>;
 export declare function rotateToken(url: string, adminToken: string, siteId: string): Promise<string>;
 export declare function rotateIngestKey(url: string, adminToken: string, siteId: string): Promise<string>;
+/** Makes sure the site has a webhook to `inboxUrl` for every event type; `known` (an earlier run's) is kept when still there. */
+export declare function ensureWebhook(
+  url: string,
+  adminToken: string,
+  siteId: string,
+  inboxUrl: string,
+  known?: { id: string; secret: string },
+): Promise<{ id: string; secret: string }>;

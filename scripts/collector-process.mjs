@@ -85,6 +85,8 @@ export async function startCollector(opts = {}) {
     // Local only: lets the admin API take a token under 32 characters (`dev-admin-token`); see the collector's auth.ts.
     '--var',
     'PARCOURS_LOCAL_DEV:true',
+    // `GET /__scheduled` runs the schedule (abandoned carts, recoveries, alerts) at once: local dev has no cron.
+    '--test-scheduled',
     '--show-interactive-dev-session=false',
     '--log-level',
     'info',
@@ -184,6 +186,30 @@ export async function registerSite(url, adminToken, site) {
   if (res.status === 409) return undefined;
   if (res.status !== 201) throw new Error(`registering site ${site.id}: ${res.status} ${await res.text()}`);
   return (await res.json()).read_token;
+}
+
+/**
+ * Makes sure `siteId` has a webhook to `inboxUrl` receiving every event type; answers its id and secret. `known` is
+ * what an earlier run registered (the secret is shown once): kept when it is still there, else a new one is made.
+ */
+export async function ensureWebhook(url, adminToken, siteId, inboxUrl, known) {
+  const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
+  const base = `${url}/v1/admin/sites/${encodeURIComponent(siteId)}/webhooks`;
+  const list = await fetch(base, { headers });
+  if (list.status !== 200) throw new Error(`listing webhooks of ${siteId}: ${list.status} ${await list.text()}`);
+  const { webhooks } = await list.json();
+  if (known && webhooks.some((w) => w.id === known.id && w.url === inboxUrl)) return known;
+  const res = await fetch(base, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      url: inboxUrl,
+      events: ['cart.abandoned', 'cart.recovered', 'alert.triggered', 'alert.resolved'],
+    }),
+  });
+  if (res.status !== 201) throw new Error(`registering the inbox webhook: ${res.status} ${await res.text()}`);
+  const { id, secret } = await res.json();
+  return { id, secret };
 }
 
 /** Quotas as high as the admin API allows: for benchmarks and tests that send more than a real site's day. */

@@ -1,6 +1,7 @@
 // `pnpm dev`: the collector under wrangler dev with a persistent local D1, the `demo` site, the example shop and its SPA variant.
 // Flags: `--no-seed` skips the synthetic history, `--visitors N` (default 3000), `--verbose` prints wrangler's log,
-// `--no-build` serves the assets as they are, `--ports C,S,P` (collector, shop, SPA; default 8787,8788,8789) and `--state DIR` (default packages/collector/.wrangler/state).
+// `--no-build` serves the assets as they are, `--ports C,S,P,I` (collector, shop, SPA, webhook inbox; default 8787,8788,8789,8790)
+// and `--state DIR` (default packages/collector/.wrangler/state).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { seedSite } from '@parcours/traffic';
@@ -8,19 +9,21 @@ import {
   COLLECTOR_DIR,
   ROOT,
   buildAssets,
+  ensureWebhook,
   registerSite,
   rotateIngestKey,
   rotateToken,
   startCollector,
 } from './collector-process.mjs';
 import { startStaticServer } from './static-server.mjs';
+import { startWebhookInbox } from './webhook-inbox.mjs';
 
 function flag(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
-const [cPort, sPort, pPort] = flag('ports', '8787,8788,8789').split(',').map(Number);
-const PORTS = { collector: cPort, shop: sPort, spa: pPort };
+const [cPort, sPort, pPort, iPort = 8790] = flag('ports', '8787,8788,8789,8790').split(',').map(Number);
+const PORTS = { collector: cPort, shop: sPort, spa: pPort, inbox: iPort };
 const ADMIN_TOKEN = 'dev-admin-token';
 const SITE = 'demo';
 const VISITORS = Number(flag('visitors', '3000'));
@@ -87,12 +90,17 @@ try {
     // A new local database: what the state file remembers of an older one is void.
     state.seeded = false;
     state.ingestKey = undefined;
+    state.webhook = undefined;
   }
   // Registered on an earlier run: reuse the token we saved then, or mint a new one when it was lost.
   token ??= state.readToken ?? (await rotateToken(collectorUrl, ADMIN_TOKEN, SITE));
   state.readToken = token;
   // Server-side senders (no Origin header, such as curl) need the site's ingest key; only its hash is in D1.
   state.ingestKey ??= await rotateIngestKey(collectorUrl, ADMIN_TOKEN, SITE);
+  // The webhook inbox: the demo site's cart.* and alert.* deliveries arrive there, signatures checked.
+  const inbox = await startWebhookInbox({ port: PORTS.inbox, secrets: () => [state.webhook?.secret].filter(Boolean) });
+  running.push(inbox);
+  state.webhook = await ensureWebhook(collectorUrl, ADMIN_TOKEN, SITE, `${inbox.url}/webhooks`, state.webhook);
   writeFileSync(stateFile, JSON.stringify(state, null, 2));
 
   running.push(
@@ -130,6 +138,8 @@ try {
     shop (SPA)  ${spaUrl}/
     dashboard   ${collectorUrl}/      (site "${SITE}", read token below)
     collector   ${collectorUrl}/v1/health
+    webhooks    ${inbox.url}/webhooks   (deliveries are logged here as [inbox] lines)
+    schedule    curl ${collectorUrl}/__scheduled   (runs the abandoned-cart and alert checks now)
 
     demo read token   ${token}
     demo ingest key   ${state.ingestKey}   (x-parcours-key, for senders without Origin such as curl)

@@ -70,13 +70,15 @@ describe('pnpm dev', () => {
   let token = '';
 
   test('starts the collector, the shop and the SPA, seeds the demo site and prints where everything is', async () => {
-    ports = [await freePort(), await freePort(), await freePort()];
+    ports = [await freePort(), await freePort(), await freePort(), await freePort()];
     const run = await startDev();
-    const [collector, shop, spa] = ports.map((p) => `http://127.0.0.1:${p}`);
+    const [collector, shop, spa, inbox] = ports.map((p) => `http://127.0.0.1:${p}`);
     const out = run.out();
     expect(out).toContain(`shop        ${shop}/`);
     expect(out).toContain(`shop (SPA)  ${spa}/`);
     expect(out).toContain(`dashboard   ${collector}/`);
+    expect(out).toContain(`webhooks    ${inbox}/webhooks`);
+    expect(out).toContain(`curl ${collector}/__scheduled`);
     expect(out).toMatch(/seeding 120 synthetic visitors/);
     token = /demo read token\s+(\S+)/.exec(out)![1]!;
 
@@ -108,6 +110,12 @@ describe('pnpm dev', () => {
     const carts = await fetch(`${collector}/v1/sites/demo/carts`, { headers: { authorization: `Bearer ${token}` } });
     expect(carts.status).toBe(200);
     expect(((await carts.json()) as { carts: { started: number } }).carts.started).toBeGreaterThan(0);
+    // The inbox's webhook of the first run is kept, not registered a second time.
+    const hooks = await fetch(`${collector}/v1/admin/sites/demo/webhooks`, {
+      headers: { authorization: 'Bearer dev-admin-token' },
+    });
+    const { webhooks } = (await hooks.json()) as { webhooks: Array<{ url: string }> };
+    expect(webhooks.map((w) => w.url)).toEqual([`http://127.0.0.1:${ports[3]}/webhooks`]);
     expect(await ctrlC(run)).toBe(0);
     for (const p of ports) expect(await listening(p)).toBe(false);
   });

@@ -15,6 +15,7 @@ export default defineConfig(async () => ({
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations(here('./migrations')),
           ADMIN_TOKEN: 'test-admin-token-at-least-32-characters',
+          WEBHOOK_KEY: 'test-webhook-key-at-least-32-characters',
           // Generated payloads of the hostile-input suite: a fast slice by default, `HOSTILE_RUNS=10000` for the full run.
           HOSTILE_RUNS: process.env.HOSTILE_RUNS ?? '300',
         },

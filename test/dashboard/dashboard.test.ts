@@ -212,6 +212,8 @@ describe('the journey map', () => {
     expect(num(await stat('open'))).toBe(carts.open);
     expect(num(await stat('abandoned'))).toBe(carts.abandoned);
     expectRate(await stat('abandonment_rate'), carts.abandonment_rate);
+    expect(num(await stat('recovered'))).toBe(carts.recovered);
+    expectRate(await stat('recovery_rate'), carts.recovery_rate);
     const value = (await page.textContent('[data-stat="abandoned_value"]')) ?? '';
     for (const m of carts.abandoned_value) expect(value.replace(/,/g, '')).toContain(m.value.toFixed(2));
     const cartPages = await readTable(page, 'cart-pages');

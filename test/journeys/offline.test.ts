@@ -166,6 +166,9 @@ for (const engine of ENGINES) {
         abandoned: 3,
         abandonment_rate: 1,
         abandoned_value: [{ currency: 'EUR', value: 840.5 }],
+        recovered: 0,
+        recovered_value: [],
+        recovery_rate: 0,
       });
     });
 

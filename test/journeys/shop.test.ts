@@ -16,6 +16,7 @@ import {
 import {
   countOf,
   expectNoneStored,
+  expectRecoveryConsistent,
   expectStoredExactlyOnce,
   goBack,
   openShopSite,
@@ -263,6 +264,9 @@ for (const engine of ENGINES) {
         abandoned: 0,
         abandonment_rate: 0,
         abandoned_value: [],
+        recovered: 0,
+        recovered_value: [],
+        recovery_rate: 0,
       });
       // abandon_after is in minutes: 0.05 is three seconds, long past since the comparer left.
       const carts = () =>
@@ -271,7 +275,7 @@ for (const engine of ENGINES) {
         });
       await expect
         .poll(async () => (await carts()).carts, { timeout: 15_000 })
-        .toEqual({
+        .toMatchObject({
           started: 4,
           checked_out: 4,
           purchased: 3,
@@ -280,6 +284,9 @@ for (const engine of ENGINES) {
           abandonment_rate: 0.25,
           abandoned_value: [{ currency: 'EUR', value: 59 }], // the kettle
         });
+      // Three seconds is shorter than a person takes over a checkout form: how many purchased carts count as recovered
+      // depends on how fast the scripted visitors typed. Whichever it is, the numbers agree with each other.
+      expectRecoveryConsistent((await carts()).carts);
       expect((await carts()).pages).toEqual([{ path: '/checkout/', abandons: 1 }]);
     });
 

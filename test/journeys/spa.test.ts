@@ -14,6 +14,7 @@ import {
 } from '../harness/browser.ts';
 import {
   expectNoneStored,
+  expectRecoveryConsistent,
   expectStoredExactlyOnce,
   openShopSite,
   sortBy,
@@ -162,7 +163,7 @@ for (const engine of ENGINES) {
       const r = await report<{ carts: Record<string, unknown> }>(s.collector, s.site, s.token, 'carts', {
         abandon_after: 0.05,
       });
-      expect(r.carts).toEqual({
+      expect(r.carts).toMatchObject({
         started: 1,
         checked_out: 1,
         purchased: 1,
@@ -171,6 +172,9 @@ for (const engine of ENGINES) {
         abandonment_rate: 0,
         abandoned_value: [],
       });
+      // Three seconds is shorter than a person takes over a checkout form: whether the cart counts as recovered
+      // depends on how fast the scripted visitor typed. Whichever it is, the numbers agree with each other.
+      expectRecoveryConsistent(r.carts);
       const purchase = stored.find((e) => e.type === 'purchase');
       expect(purchase?.value).toBe(71.5);
     });

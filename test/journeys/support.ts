@@ -137,3 +137,21 @@ export function expectNoneStored(stored: ReadonlyArray<Record<string, unknown>>,
 export function sortBy<T>(rows: T[], key: (r: T) => string): T[] {
   return [...rows].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
+
+/**
+ * A carts report's recovery numbers agree with its other numbers: no more recovered than purchased, a rate of
+ * recovered over recovered + abandoned, a recovered value in some currency exactly when some cart was recovered.
+ */
+export function expectRecoveryConsistent(carts: Record<string, unknown>): void {
+  const { recovered, purchased, abandoned, recovery_rate, recovered_value } = carts as {
+    recovered: number;
+    purchased: number;
+    abandoned: number;
+    recovery_rate: number;
+    recovered_value: Array<{ currency: string; value: number }>;
+  };
+  expect(recovered).toBeGreaterThanOrEqual(0);
+  expect(recovered).toBeLessThanOrEqual(purchased);
+  expect(recovery_rate).toBeCloseTo(recovered + abandoned ? recovered / (recovered + abandoned) : 0, 10);
+  expect(recovered_value.length > 0).toBe(recovered > 0);
+}

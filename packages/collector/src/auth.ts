@@ -26,6 +26,11 @@ export function newToken(): string {
     .replace(/=+$/, '');
 }
 
+/** A new id for a stored object: `prefix` and 16 random hex digits (`wh_3f9c…`, `al_…`). */
+export function newId(prefix: string): string {
+  return `${prefix}${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
 function bearer(header: string | undefined): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   return m?.[1];

@@ -22,7 +22,13 @@ export type ErrorCode =
   | 'invalid-visitor'
   | 'invalid-query'
   | 'method-not-allowed'
-  | 'storage-unavailable';
+  | 'storage-unavailable'
+  | 'invalid-webhook'
+  | 'invalid-webhook-url'
+  | 'too-many-webhooks'
+  | 'webhooks-disabled'
+  | 'invalid-alert'
+  | 'too-many-alerts';
 
 /** Throws the refusal; `app.onError` turns it into `{ "error": code }` with `status`. */
 export function fail(status: ContentfulStatusCode, code: ErrorCode, headers?: Record<string, string>): never {

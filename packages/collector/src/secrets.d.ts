@@ -7,4 +7,9 @@ interface Env {
    * the admin API run with a token shorter than 32 characters (`dev-admin-token`). Never set it in production.
    */
   PARCOURS_LOCAL_DEV?: string;
+  /**
+   * Key material (at least 32 characters) that encrypts webhook signing secrets at rest (`wrangler secret put
+   * WEBHOOK_KEY`). Without it webhooks are off (`403 webhooks-disabled`), except under PARCOURS_LOCAL_DEV.
+   */
+  WEBHOOK_KEY?: string;
 }

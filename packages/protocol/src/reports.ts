@@ -84,6 +84,11 @@ export interface CartsReport {
     abandoned: number;
     abandonment_rate: number;
     abandoned_value: Money[];
+    /** Purchased carts that had sat idle with items for `abandon_after` first: abandoned, then bought. */
+    recovered: number;
+    recovered_value: Money[];
+    /** recovered / (recovered + abandoned): the share of carts once abandoned that were bought after all. */
+    recovery_rate: number;
   };
   pages: Array<{ path: string; abandons: number }>;
 }

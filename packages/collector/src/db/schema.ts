@@ -104,6 +104,7 @@ export const DERIVED = {
     'currency',
     'exit_path',
     'exit_stage',
+    'max_idle_ms',
   ],
   purchases: [
     'site',

@@ -10,7 +10,7 @@ const OPENS = new Set(['add_to_cart', 'begin_checkout', 'add_payment_info', 'pur
 
 interface OpenCart {
   row: CartRow;
-  lines: Map<string, { price: number; quantity: number }>;
+  lines: Map<string, { price: number; quantity: number; name?: string }>;
   lastSession: string;
 }
 
@@ -25,10 +25,15 @@ function parseItems(json: string | null): Item[] {
 }
 
 /** The lines an event adds or removes: its items, or its bare `value` as one line when it names none. */
-function linesOf(e: StoredEvent): Array<{ key: string; price: number; quantity: number }> {
+function linesOf(e: StoredEvent): Array<{ key: string; price: number; quantity: number; name?: string }> {
   const items = parseItems(e.items);
   if (items.length) {
-    return items.map((i) => ({ key: i.item_id ?? i.item_name ?? '', price: i.price ?? 0, quantity: i.quantity ?? 1 }));
+    return items.map((i) => ({
+      key: i.item_id ?? i.item_name ?? '',
+      price: i.price ?? 0,
+      quantity: i.quantity ?? 1,
+      name: i.item_name,
+    }));
   }
   return e.value !== null ? [{ key: '\u0000value', price: Math.abs(e.value), quantity: 1 }] : [];
 }
@@ -42,6 +47,12 @@ function settle(cart: OpenCart): void {
   }
   cart.row.quantity = quantity;
   cart.row.value = Math.round(value * 100) / 100;
+  cart.row.items = [...cart.lines].map(([key, l]) => ({
+    item_id: key,
+    ...(l.name === undefined ? {} : { item_name: l.name }),
+    price: l.price,
+    quantity: l.quantity,
+  }));
 }
 
 /** A purchase's value: its `value`, else its items' sum. A negative value (stored before amounts were checked) is not one. */
@@ -102,6 +113,8 @@ export function foldCarts(
           currency: null,
           exit_path: null,
           exit_stage: null,
+          max_idle_ms: 0,
+          items: [],
         },
         lines: new Map(),
         lastSession: e.session,
@@ -109,14 +122,20 @@ export function foldCarts(
       carts.push(open.row);
       // A buy-now flow carries its items on the checkout or purchase event itself.
       if (e.type !== 'add_to_cart')
-        for (const l of linesOf(e)) open.lines.set(l.key, { price: l.price, quantity: l.quantity });
+        for (const l of linesOf(e)) open.lines.set(l.key, { price: l.price, quantity: l.quantity, name: l.name });
     }
     if (!open) continue;
+    // Idle time while it held items, until this activity or purchase: what abandonment is measured on.
+    if (open.row.quantity > 0) open.row.max_idle_ms = Math.max(open.row.max_idle_ms, e.time - open.row.last_activity);
     if (e.currency) open.row.currency = e.currency;
     if (e.type === 'add_to_cart') {
       for (const l of linesOf(e)) {
         const held = open.lines.get(l.key);
-        open.lines.set(l.key, { price: l.price, quantity: (held?.quantity ?? 0) + l.quantity });
+        open.lines.set(l.key, {
+          price: l.price,
+          quantity: (held?.quantity ?? 0) + l.quantity,
+          name: l.name ?? held?.name,
+        });
       }
     } else if (e.type === 'remove_from_cart') {
       for (const l of linesOf(e)) {

@@ -68,6 +68,13 @@ export interface CartRow {
   currency: string | null;
   exit_path: string | null;
   exit_stage: number | null;
+  /**
+   * Longest time the cart held items with no cart activity, up to its last activity (its purchase, if any): a purchased
+   * cart whose max_idle_ms reached `abandon_after` was recovered (the carts report's `recovered`).
+   */
+  max_idle_ms: number;
+  /** What it holds (not stored: the schedule reads it for `cart.abandoned`). */
+  items: Array<{ item_id: string; item_name?: string; price: number; quantity: number }>;
 }
 
 export interface PurchaseRow {

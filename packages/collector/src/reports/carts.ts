@@ -9,12 +9,15 @@ export const NO_CURRENCY = 'XXX';
 
 /**
  * SQL conditions over `carts` for the period: bound parameters are ?1 site, ?2 from, ?3 to,
- * ?4 the abandonment threshold (the reference clock, min(to, now), minus `abandon_after`).
+ * ?4 the abandonment threshold (the reference clock, min(to, now), minus `abandon_after`), and for `recovered`
+ * ?5 `abandon_after` in ms.
  */
 export const CART_SQL = {
   started: 'site = ?1 AND started_at >= ?2 AND started_at < ?3',
   unpaid: '(purchased_at IS NULL OR purchased_at >= ?3) AND quantity > 0',
   abandoned: '(purchased_at IS NULL OR purchased_at >= ?3) AND quantity > 0 AND last_activity <= ?4',
+  /** Bought in the period after sitting idle with items for `abandon_after` (?5, in ms): abandoned, then bought. */
+  recovered: 'purchased_at IS NOT NULL AND purchased_at < ?3 AND max_idle_ms >= ?5',
 };
 
 /** The bound parameters of CART_SQL for a period and an `abandon_after` in minutes. */
@@ -26,7 +29,8 @@ export function cartBinds(site: ReportSite, range: Range, abandonAfterMinutes: n
 /**
  * Carts started in the period, each in its state at the end of the period: purchased, else
  * abandoned when it still holds items and saw no cart activity for `abandon_after` minutes
- * before min(to, now), else open while it holds items (an emptied cart is neither). `pages`: the
+ * before min(to, now), else open while it holds items (an emptied cart is neither). A purchased cart that sat
+ * idle with items for `abandon_after` before it was bought is also `recovered`. `pages`: the
  * `limit` exit pages with most abandons; `abandoned_value`: the MAX_CURRENCIES largest currencies.
  */
 export async function carts(
@@ -39,17 +43,19 @@ export async function carts(
   const binds = cartBinds(site, range, abandonAfterMinutes);
   // A cart belongs to the session that opened it.
   const started = `${CART_SQL.started}${sessionCondition(site.id, range.filter)}`;
-  const [totals, values, pages] = await db.batch([
+  const idleMs = abandonAfterMinutes * 60_000;
+  const [totals, values, pages, recoveredValues] = await db.batch([
     db
       .prepare(
         `SELECT COUNT(*) AS started,
                 IFNULL(SUM(checkout_at IS NOT NULL AND checkout_at < ?3), 0) AS checked_out,
                 IFNULL(SUM(purchased_at IS NOT NULL AND purchased_at < ?3), 0) AS purchased,
                 IFNULL(SUM(${CART_SQL.unpaid} AND last_activity > ?4), 0) AS open,
-                IFNULL(SUM(${CART_SQL.abandoned}), 0) AS abandoned
+                IFNULL(SUM(${CART_SQL.abandoned}), 0) AS abandoned,
+                IFNULL(SUM(${CART_SQL.recovered}), 0) AS recovered
            FROM carts WHERE ${started}`,
       )
-      .bind(...binds),
+      .bind(...binds, idleMs),
     db
       .prepare(
         `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM carts
@@ -62,9 +68,17 @@ export async function carts(
           WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY exit_path ORDER BY abandons DESC, path LIMIT ?5`,
       )
       .bind(...binds, limit),
+    db
+      .prepare(
+        `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM carts
+          WHERE ${started} AND ${CART_SQL.recovered} GROUP BY 1 ORDER BY value DESC, currency LIMIT ?6`,
+      )
+      .bind(...binds, idleMs, MAX_CURRENCIES),
   ]);
   const t = (totals!.results[0] ?? {}) as Record<string, number>;
   const abandoned = t.abandoned ?? 0;
+  const recovered = t.recovered ?? 0;
+  const amounts = (rows: unknown[]) => (rows as Money[]).map((m) => ({ currency: m.currency, value: cents(m.value) }));
   return {
     carts: {
       started: t.started ?? 0,
@@ -73,10 +87,10 @@ export async function carts(
       open: t.open ?? 0,
       abandoned,
       abandonment_rate: rate(abandoned, t.started ?? 0),
-      abandoned_value: (values!.results as unknown as Money[]).map((m) => ({
-        currency: m.currency,
-        value: cents(m.value),
-      })),
+      abandoned_value: amounts(values!.results),
+      recovered,
+      recovered_value: amounts(recoveredValues!.results),
+      recovery_rate: rate(recovered, recovered + abandoned),
     },
     pages: (pages!.results as Array<{ path: string | null; abandons: number }>).map((p) => ({
       path: p.path ?? '',

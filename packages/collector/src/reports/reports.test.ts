@@ -363,6 +363,10 @@ describe('carts', () => {
         abandoned: 1,
         abandonment_rate: 1 / 6,
         abandoned_value: [{ currency: 'EUR', value: 25 }],
+        // Every purchase came within minutes of the cart's last activity: none was abandoned first.
+        recovered: 0,
+        recovered_value: [],
+        recovery_rate: 0,
       },
       // B: 2 mugs x 12.50 after removing the cup, left on /cart.
       pages: [{ path: '/cart', abandons: 1 }],

@@ -13,15 +13,21 @@ import {
   type Site,
   type SiteOptions,
 } from '../db/sites.ts';
+import { eraseVisitorWebhookStatements } from '../db/webhooks.ts';
 import { eraseVisitorStatements } from '../derive/store.ts';
 import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
 import { limitAdmin } from '../rate-limit.ts';
 import { MAX_ABANDON_MINUTES } from '../reports/query.ts';
+import { alerts } from './alerts.ts';
+import { jsonBody } from './json-body.ts';
+import { webhooks } from './webhooks.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
 
 admin.use('*', limitAdmin, requireAdmin);
+admin.route('/sites/:site/webhooks', webhooks);
+admin.route('/sites/:site/alerts', alerts);
 
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 /** A visitor id as ingestion accepts it (the wire's names: docs/PROTOCOL.md, "Events"). */
@@ -111,14 +117,8 @@ function describe(site: Site) {
   };
 }
 
-async function jsonBody(req: { json(): Promise<unknown> }): Promise<Record<string, unknown>> {
-  const body = await req.json().catch(() => fail(400, 'invalid-json'));
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail(400, 'invalid-site-config');
-  return body as Record<string, unknown>;
-}
-
 admin.post('/sites', async (c) => {
-  const body = await jsonBody(c.req);
+  const body = await jsonBody(c.req, 'invalid-site-config');
   const id = body.id;
   if (typeof id !== 'string' || !SITE_ID.test(id)) fail(400, 'invalid-site-config');
   const opts = readOptions(body);
@@ -144,7 +144,7 @@ admin.get('/sites/:id', async (c) => {
 });
 
 admin.patch('/sites/:id', async (c) => {
-  const opts = readOptions(await jsonBody(c.req));
+  const opts = readOptions(await jsonBody(c.req, 'invalid-site-config'));
   // Stored events carry their stage's index: changing the list would silently reorder history.
   if (opts.stages) fail(400, 'invalid-site-config');
   const site = await updateSite(c.env.DB, c.req.param('id'), opts);
@@ -174,7 +174,8 @@ admin.post('/sites/:id/ingest-key', async (c) => {
 });
 
 /**
- * The right to erasure: every stored event, derived row, session and rollup count of one visitor, in one transaction.
+ * The right to erasure: every stored event, derived row, session and rollup count of one visitor, their abandoned-cart
+ * claims and the webhook deliveries about them, in one transaction.
  * Answers how many events were erased (0 for a visitor the site never saw). Events of theirs still arriving are new.
  */
 admin.delete('/sites/:id/visitors/:visitor', async (c) => {
@@ -182,6 +183,10 @@ admin.delete('/sites/:id/visitors/:visitor', async (c) => {
   if (!VISITOR_ID.test(visitor)) fail(400, 'invalid-visitor');
   const site = await getSite(c.env.DB, c.req.param('id'));
   if (!site) fail(404, 'not-found');
-  const results = await c.env.DB.batch(eraseVisitorStatements(c.env.DB, site.id, visitor));
+  const results = await c.env.DB.batch([
+    ...eraseVisitorWebhookStatements(c.env.DB, site.id, visitor),
+    // Last: its count is the answer.
+    ...eraseVisitorStatements(c.env.DB, site.id, visitor),
+  ]);
   return c.json({ events_deleted: results[results.length - 1]!.meta.changes });
 });

@@ -6,17 +6,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS, DEVICES, DIMENSIONS, INTERVALS, isStageList } from '@parcours/protocol';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { MAX_FILTER_BYTES, MAX_FILTER_VALUES, sqlText } from '../reports/filter.ts';
+import { checkWebhookUrl } from '../webhooks/url-check.ts';
 
 const RUNS = Math.max(40, Number((env as unknown as { HOSTILE_RUNS?: string }).HOSTILE_RUNS ?? 300));
 const GENERATED_TIMEOUT = Math.max(60_000, RUNS * 100);
 
 /** Every code the README documents for these endpoints, by status. */
 const DOCUMENTED: Record<number, string[]> = {
-  400: ['invalid-json', 'invalid-query', 'invalid-site-config', 'invalid-visitor'],
+  400: [
+    'invalid-json',
+    'invalid-query',
+    'invalid-site-config',
+    'invalid-visitor',
+    'invalid-webhook',
+    'invalid-webhook-url',
+    'invalid-alert',
+  ],
   401: ['unauthorized'],
   404: ['not-found'],
   405: ['method-not-allowed'],
-  409: ['site-exists'],
+  409: ['site-exists', 'too-many-webhooks', 'too-many-alerts'],
   429: ['rate-limited'],
 };
 const REPORTS = ['funnel', 'transitions', 'friction', 'forms', 'carts', 'kpis', 'breakdown', 'timeseries', 'events'];
@@ -249,6 +258,61 @@ const adminBody = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 80 }).map((s) => s.replace(/[\uD800-\uDFFF]/g, '')),
 );
 
+/** A plausible webhook body: URLs that must be refused (private, loopback, credentials, other schemes) among valid ones. */
+const webhookBody = fc.oneof(
+  fc
+    .tuple(
+      fc.record({
+        url: fc.oneof(
+          fc.constantFrom(
+            'https://hooks.example.com/p',
+            'http://10.0.0.1/',
+            'http://[::1]/',
+            'https://[::ffff:127.0.0.1]/',
+            'https://169.254.169.254/',
+            'https://0177.0.0.1/',
+            'https://u:p@hooks.example.com/',
+            'file:///etc/passwd',
+            'https://localhost./',
+            'https://hooks.example.com:99999/',
+          ),
+          fc.webUrl({ withQueryParameters: true, withFragments: true }),
+          hostileValue,
+        ),
+        events: fc.oneof(
+          fc.subarray(['cart.abandoned', 'cart.recovered', 'alert.triggered', 'alert.resolved']),
+          fc.array(hostileText, { maxLength: 3 }),
+          hostileValue,
+        ),
+      }),
+      fc.array(fc.tuple(fc.oneof(fc.constantFrom('url', 'events', '__proto__'), hostileText), hostileValue), {
+        maxLength: 2,
+      }),
+    )
+    .map(([base, changes]) => JSON.stringify(own([...Object.entries(base), ...changes]))),
+  fc.jsonValue().map((v) => JSON.stringify(v) ?? ''),
+);
+/** A plausible alert body with hostile values mixed in. */
+const alertBody = fc
+  .record({
+    metric: fc.oneof(
+      fc.constantFrom(
+        'conversion_rate',
+        'visitors',
+        'entered:decision',
+        'exit_rate:/cart',
+        'form_abandon_rate:x',
+        'entered:',
+      ),
+      hostileText.map((t) => `exit_rate:${t}`),
+      hostileValue,
+    ),
+    op: fc.oneof(fc.constantFrom('above', 'below', 'drops_by', 'rises_by', 'equals'), hostileValue),
+    threshold: fc.oneof(fc.constantFrom(0, 0.5, 2, 1e9, 1e10, -1, Number.NaN), hostileValue),
+    window_minutes: fc.oneof(fc.constantFrom(1, 60, 43_200, 43_201, 0, 1.5), hostileValue),
+  })
+  .map((b) => JSON.stringify(b));
+
 let site: { id: string; token: string };
 const created: string[] = [];
 
@@ -418,6 +482,41 @@ describe('hostile input, admin API', () => {
         }),
         { numRuns: Math.round(RUNS / 2) },
       );
+    },
+    GENERATED_TIMEOUT,
+  );
+
+  it(
+    `answers ${RUNS} generated webhook and alert bodies with 201 or a documented refusal, storing only safe URLs`,
+    async () => {
+      const hostile = await registerSite();
+      await fc.assert(
+        fc.asyncProperty(fc.boolean(), webhookBody, alertBody, async (isWebhook, hook, alert) => {
+          const { status } = await ask(`/v1/admin/sites/${hostile.id}/${isWebhook ? 'webhooks' : 'alerts'}`, {
+            method: 'POST',
+            headers: admin,
+            body: isWebhook ? hook : alert,
+          });
+          expect([201, 400, 409]).toContain(status);
+        }),
+        { numRuns: RUNS },
+      );
+      // Every stored URL passes the check the consumer makes again before each delivery.
+      const { results } = await env.DB.prepare('SELECT url, events FROM webhooks WHERE site = ?')
+        .bind(hostile.id)
+        .all<{ url: string; events: string }>();
+      for (const w of results) {
+        expect(checkWebhookUrl(w.url, false)).toEqual({ url: w.url });
+        expect(new URL(w.url).protocol).toBe('https:');
+      }
+      const stored = await env.DB.prepare('SELECT metric, op, threshold, window_minutes FROM alerts WHERE site = ?')
+        .bind(hostile.id)
+        .all<{ metric: string; op: string; threshold: number; window_minutes: number }>();
+      for (const a of stored.results) {
+        expect(['above', 'below', 'drops_by', 'rises_by']).toContain(a.op);
+        expect(Number.isInteger(a.window_minutes) && a.window_minutes >= 1 && a.window_minutes <= 43_200).toBe(true);
+        expect(a.threshold >= 0 && a.threshold <= 1e9).toBe(true);
+      }
     },
     GENERATED_TIMEOUT,
   );

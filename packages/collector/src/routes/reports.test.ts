@@ -29,6 +29,9 @@ describe('reports API', () => {
         abandoned: 0,
         abandonment_rate: 0,
         abandoned_value: [],
+        recovered: 0,
+        recovered_value: [],
+        recovery_rate: 0,
       },
       pages: [],
     });

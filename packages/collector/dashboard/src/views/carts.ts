@@ -1,4 +1,4 @@
-// Carts: how far carts got, how many were abandoned with how much value, and on which pages.
+// Carts: how far carts got, how many were abandoned with how much value, on which pages, and how many were won back.
 import { dataDetails, table } from '../data-table.ts';
 import { fill, h } from '../dom.ts';
 import { count, money, moneyList, percent } from '../format.ts';
@@ -22,6 +22,8 @@ export function renderCarts(root: Element, report: CartsReport): void {
     stat('Still open', count(c.open), 'open'),
     stat('Abandoned', count(c.abandoned), 'abandoned', c.abandoned > 0),
     stat('Abandonment rate', percent(c.abandonment_rate), 'abandonment_rate', c.abandonment_rate > 0),
+    stat('Recovered', count(c.recovered), 'recovered'),
+    stat('Recovery rate', percent(c.recovery_rate), 'recovery_rate'),
   );
   const steps = [
     { label: 'Started', n: c.started },
@@ -54,6 +56,8 @@ export function renderCarts(root: Element, report: CartsReport): void {
     { 'data-stat': 'abandoned_value' },
     'Value left in abandoned carts: ',
     h('strong', {}, moneyList(c.abandoned_value)),
+    c.recovered ? ' · won back after abandonment: ' : '',
+    c.recovered ? h('strong', { 'data-stat': 'recovered_value' }, moneyList(c.recovered_value)) : '',
   );
   const pages = report.pages.length
     ? h(
@@ -94,6 +98,9 @@ export function renderCarts(root: Element, report: CartsReport): void {
         ['Abandoned', count(c.abandoned)],
         ['Abandonment rate', percent(c.abandonment_rate)],
         ...c.abandoned_value.map((m): [string, string] => [`Abandoned value (${m.currency})`, money(m)]),
+        ['Recovered (abandoned, then bought)', count(c.recovered)],
+        ['Recovery rate', percent(c.recovery_rate)],
+        ...c.recovered_value.map((m): [string, string] => [`Recovered value (${m.currency})`, money(m)]),
       ],
     ),
     value,

@@ -1,0 +1,117 @@
+// Alerts: the admin API, and the schedule sending alert.triggered once when a condition starts to hold, alert.resolved when it stops.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { ADMIN, call, registerSite } from '../../test/helpers.ts';
+import { send, wire } from '../../test/test-support.ts';
+import { createReceiver, leaveCart, playQueue, registerWebhook } from '../../test/webhook-support.ts';
+import { checkAlerts } from './alerts.ts';
+
+const MINUTE = 60_000;
+const json = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+
+function addAlert(site: string, body: unknown) {
+  return call(`/v1/admin/sites/${site}/alerts`, { method: 'POST', headers: json, body: JSON.stringify(body) });
+}
+
+/** `n` visitors each viewing the home page at `at`. */
+async function visits(site: string, n: number, at: number) {
+  const events = Array.from({ length: n }, (_, i) =>
+    wire({
+      type: 'page_view',
+      ts: at + i,
+      stage: 'awareness',
+      visitor: `v-${crypto.randomUUID().slice(0, 8)}`,
+      session: `s-${crypto.randomUUID().slice(0, 8)}`,
+      path: '/',
+    }),
+  );
+  await send(site, events);
+}
+
+async function alertsDelivered(site: string, secret: string, now: number) {
+  const clock = { now };
+  const receiver = createReceiver(secret, clock, () => 200);
+  await playQueue(clock, receiver.fetch, { site });
+  expect(receiver.received.every((r) => r.verified)).toBe(true);
+  return receiver.received.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
+}
+
+describe('alerts', () => {
+  it('are registered with a metric the contract lists, an op, a threshold and a window; anything else is 400', async () => {
+    const site = await registerSite();
+    const ok = await addAlert(site.id, { metric: 'entered:decision', op: 'below', threshold: 5, window_minutes: 60 });
+    expect(ok.status).toBe(201);
+    const bad = [
+      { metric: 'entered:nowhere', op: 'below', threshold: 5, window_minutes: 60 },
+      { metric: 'revenue', op: 'below', threshold: 5, window_minutes: 60 },
+      { metric: 'exit_rate:no-slash', op: 'above', threshold: 0.5, window_minutes: 60 },
+      { metric: 'visitors', op: 'equals', threshold: 5, window_minutes: 60 },
+      { metric: 'visitors', op: 'above', threshold: -1, window_minutes: 60 },
+      { metric: 'visitors', op: 'above', threshold: '5', window_minutes: 60 },
+      { metric: 'visitors', op: 'above', threshold: 5, window_minutes: 0 },
+      { metric: 'visitors', op: 'above', threshold: 5, window_minutes: 1.5 },
+      { metric: 'visitors', op: 'above', threshold: 5 },
+    ];
+    for (const body of bad) {
+      const res = await addAlert(site.id, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await res.json()).toEqual({ error: 'invalid-alert' });
+    }
+    const list = (await (await call(`/v1/admin/sites/${site.id}/alerts`, { headers: json })).json()) as {
+      alerts: Array<{ metric: string; state: string }>;
+    };
+    expect(list.alerts.map((a) => [a.metric, a.state])).toEqual([['entered:decision', 'ok']]);
+  });
+
+  it('sends alert.triggered once while the condition holds, even from overlapping runs, then alert.resolved once', async () => {
+    const site = await registerSite();
+    const hook = await registerWebhook(site.id, ['alert.triggered', 'alert.resolved']);
+    await addAlert(site.id, { metric: 'visitors', op: 'above', threshold: 2, window_minutes: 60 });
+    const now = Date.now();
+    await visits(site.id, 3, now - 10 * MINUTE);
+
+    await Promise.all([checkAlerts(env, now), checkAlerts(env, now), checkAlerts(env, now + 1000)]);
+    await checkAlerts(env, now + MINUTE);
+    const triggered = await alertsDelivered(site.id, hook.secret, now + MINUTE);
+    expect(triggered).toEqual([
+      {
+        type: 'alert.triggered',
+        timestamp: new Date(now).toISOString(),
+        data: {
+          alert_id: expect.stringMatching(/^al_/),
+          metric: 'visitors',
+          op: 'above',
+          threshold: 2,
+          window_minutes: 60,
+          value: 3,
+          text: `[${site.id}] visitors is 3 over the last 60 min: above 2`,
+        },
+      },
+    ]);
+    // An hour later the visits left the window: resolved, once.
+    await Promise.all([checkAlerts(env, now + 90 * MINUTE), checkAlerts(env, now + 90 * MINUTE)]);
+    await checkAlerts(env, now + 91 * MINUTE);
+    const resolved = await alertsDelivered(site.id, hook.secret, now + 91 * MINUTE);
+    expect(resolved.map((b) => [b.type, b.data.value, b.data.text])).toEqual([
+      ['alert.resolved', 0, `[${site.id}] resolved: visitors is 0 over the last 60 min, no longer above 2`],
+    ]);
+  });
+
+  it('rates show as percentages, and drops_by compares with the window before', async () => {
+    const site = await registerSite();
+    const hook = await registerWebhook(site.id, ['alert.triggered']);
+    await addAlert(site.id, { metric: 'abandonment_rate', op: 'above', threshold: 0.5, window_minutes: 600 });
+    await addAlert(site.id, { metric: 'visitors', op: 'drops_by', threshold: 0.5, window_minutes: 60 });
+    const now = Date.now();
+    await visits(site.id, 4, now - 90 * MINUTE);
+    await visits(site.id, 1, now - 10 * MINUTE);
+    await leaveCart(site.id, { at: now - 200 * MINUTE });
+    await checkAlerts(env, now);
+    const texts = (await alertsDelivered(site.id, hook.secret, now)).map((b) => b.data.text).sort();
+    expect(texts).toEqual([
+      `[${site.id}] abandonment_rate is 100% over the last 600 min: above 50%`,
+      // The cart's visitor viewed pages over 3 h ago, outside both windows: 4 visitors before, 1 now.
+      `[${site.id}] visitors is 1 over the last 60 min: down 50% or more from 4`,
+    ]);
+  });
+});

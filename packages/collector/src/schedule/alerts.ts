@@ -1,0 +1,94 @@
+// Scheduled job: checks every alert; `alert.triggered` once when its condition starts to hold, `alert.resolved` when it stops.
+import { type Alert, changeStateStatement, lastValueStatement, listAlerts } from '../db/alerts.ts';
+import { deliveriesStatement, deliveryKey } from '../db/webhooks.ts';
+import { isRate, parseMetric, readMetric } from './alert-metrics.ts';
+
+const MINUTE = 60_000;
+
+/** Whether the condition holds: against the threshold, or against the window before for drops_by / rises_by. */
+function holds(a: Alert, value: number, previous: number | null): boolean {
+  switch (a.op) {
+    case 'above':
+      return value > a.threshold;
+    case 'below':
+      return value < a.threshold;
+    // A relative change needs something to change from: an empty previous window compares with nothing.
+    case 'drops_by':
+      return previous !== null && previous > 0 && (previous - value) / previous >= a.threshold;
+    case 'rises_by':
+      return previous !== null && previous > 0 && (value - previous) / previous >= a.threshold;
+  }
+}
+
+/** A number as a chat message shows it: rates as percentages, counts as they are. */
+function show(value: number, asRate: boolean): string {
+  return asRate ? `${Math.round(value * 1000) / 10}%` : String(Math.round(value * 100) / 100);
+}
+
+/** The one-line `text` of a change: what the metric is, and the condition that now holds or no longer does. */
+function alertText(a: Alert, value: number, previous: number | null, triggered: boolean, asRate: boolean): string {
+  const site = a.site;
+  const relative = a.op === 'drops_by' || a.op === 'rises_by';
+  const condition = relative
+    ? `${a.op === 'drops_by' ? 'down' : 'up'} ${Math.round(a.threshold * 100)}% or more from ${show(previous ?? 0, asRate)}`
+    : `${a.op} ${show(a.threshold, asRate)}`;
+  const window = `over the last ${a.window_minutes} min`;
+  return triggered
+    ? `[${site}] ${a.metric} is ${show(value, asRate)} ${window}: ${condition}`
+    : `[${site}] resolved: ${a.metric} is ${show(value, asRate)} ${window}, no longer ${condition}`;
+}
+
+/** The alerts job of the schedule, at `now`: every site's alerts, each over its window ending now. */
+export async function checkAlerts(env: Pick<Env, 'DB'>, now: number): Promise<void> {
+  const db = env.DB;
+  const alerts = await listAlerts(db, null);
+  if (!alerts.length) return;
+  const sites = new Map<string, { stages: string[]; abandon_after: number }>();
+  for (const a of alerts) {
+    let site = sites.get(a.site);
+    if (!site) {
+      const row = await db
+        .prepare('SELECT stages, abandon_after FROM sites WHERE id = ?')
+        .bind(a.site)
+        .first<{ stages: string; abandon_after: number }>();
+      if (!row) continue;
+      site = { stages: JSON.parse(row.stages), abandon_after: row.abandon_after };
+      sites.set(a.site, site);
+    }
+    const metric = parseMetric(a.metric, site.stages);
+    if (!metric) continue;
+    const reportSite = { id: a.site, stages: site.stages };
+    const span = a.window_minutes * MINUTE;
+    const value = await readMetric(db, reportSite, metric, { from: now - span, to: now, now }, site.abandon_after);
+    const relative = a.op === 'drops_by' || a.op === 'rises_by';
+    const previous = relative
+      ? await readMetric(db, reportSite, metric, { from: now - 2 * span, to: now - span, now }, site.abandon_after)
+      : null;
+    const triggered = holds(a, value, previous);
+    if (triggered === (a.state === 'triggered')) {
+      await lastValueStatement(db, a.id, value).run();
+      continue;
+    }
+    const type = triggered ? 'alert.triggered' : 'alert.resolved';
+    const body = JSON.stringify({
+      type,
+      timestamp: new Date(now).toISOString(),
+      data: {
+        alert_id: a.id,
+        metric: a.metric,
+        op: a.op,
+        threshold: a.threshold,
+        window_minutes: a.window_minutes,
+        value,
+        ...(relative ? { previous } : {}),
+        text: alertText(a, value, previous, triggered, isRate(metric)),
+      },
+    });
+    // The state change and its deliveries in one transaction; a run that saw the same change makes the same
+    // delivery ids (alert, change number), so the second is ignored.
+    await db.batch([
+      changeStateStatement(db, a, value, now),
+      deliveriesStatement(db, a.site, type, await deliveryKey(type, a.id, a.changes + 1), body, now),
+    ]);
+  }
+}

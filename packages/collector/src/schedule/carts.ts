@@ -1,0 +1,194 @@
+// Scheduled job: decides abandoned carts (`cart.abandoned`, once per cart) and their recoveries (`cart.recovered`).
+import { CART_EVENTS } from '@parcours/protocol';
+import { deliveriesStatement, deliveryKey, type WebhookEvent } from '../db/webhooks.ts';
+import { deriveVisitor } from '../derive/index.ts';
+import { loadEvents } from '../derive/store.ts';
+import { NO_CURRENCY } from '../reports/carts.ts';
+
+/**
+ * Carts whose abandonment moment (last cart activity + abandon_after) is older than this are left alone: the first
+ * run after webhooks are added does not send a year of history, and a cart left a day ago is past winning back.
+ */
+const LOOKBACK_MS = 24 * 3_600_000;
+/** Carts decided per site and run; the next run (a minute later) takes the rest. */
+const CARTS_PER_RUN = 100;
+
+const CART_TYPES = CART_EVENTS.map((t) => `'${t}'`).join(',');
+
+interface SiteToCheck {
+  id: string;
+  stages: string;
+  abandon_after: number;
+}
+
+interface Candidate {
+  visitor: string;
+  cart_id: string;
+  session: string;
+  started_at: number;
+  last_activity: number;
+  exit_path: string | null;
+  exit_stage: number | null;
+  channel: string | null;
+  device: string | null;
+  customer: string | null;
+}
+
+/** One money amount as the reports write it (`[money]`). */
+const money = (value: number, currency: string | null) => [{ currency: currency ?? NO_CURRENCY, value }];
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A delivery body as Standard Webhooks describe it: `{ type, timestamp, data }`. */
+const body = (type: WebhookEvent, now: number, data: object) => JSON.stringify({ type, timestamp: iso(now), data });
+
+/** Sites with a webhook that receives cart events: only they need deciding. */
+async function sitesWithCartWebhooks(db: D1Database): Promise<SiteToCheck[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, stages, abandon_after FROM sites AS s WHERE EXISTS (
+         SELECT 1 FROM webhooks AS w, json_each(w.events) AS e WHERE w.site = s.id AND e.value IN ('cart.abandoned', 'cart.recovered'))`,
+    )
+    .all<SiteToCheck>();
+  return results;
+}
+
+/**
+ * Carts abandoned at `now` and not yet claimed: unpaid, holding items, no cart activity for abandon_after minutes,
+ * with the dimensions of the session that opened them and the last customer reference their visitor's cart events gave.
+ */
+async function candidates(db: D1Database, site: SiteToCheck, now: number): Promise<Candidate[]> {
+  const idleSince = now - site.abandon_after * 60_000;
+  const { results } = await db
+    .prepare(
+      `SELECT c.visitor, c.event_id AS cart_id, c.session, c.started_at, c.last_activity, c.exit_path, c.exit_stage,
+              s.channel, s.device,
+              (SELECT json_extract(e.data, '$.customer') FROM events AS e INDEXED BY events_site_visitor_time
+                WHERE e.site = c.site AND e.visitor = c.visitor AND e.time >= c.started_at AND e.time <= c.last_activity
+                  AND e.type IN (${CART_TYPES}) AND json_extract(e.data, '$.customer') IS NOT NULL
+                ORDER BY e.time DESC LIMIT 1) AS customer
+         FROM carts AS c
+         LEFT JOIN sessions AS s ON s.site = c.site AND s.visitor = c.visitor AND s.session = c.session
+        WHERE c.site = ?1 AND c.purchased_at IS NULL AND c.quantity > 0 AND c.last_activity <= ?2 AND c.last_activity > ?3
+          AND NOT EXISTS (SELECT 1 FROM cart_abandonments AS a WHERE a.site = c.site AND a.cart_id = c.event_id)
+        ORDER BY c.last_activity LIMIT ?4`,
+    )
+    .bind(site.id, idleSince, idleSince - LOOKBACK_MS, CARTS_PER_RUN)
+    .all<Candidate>();
+  return results;
+}
+
+/** Claims the abandoned carts of a site and writes their `cart.abandoned` deliveries, in one transaction. */
+async function decideAbandoned(db: D1Database, site: SiteToCheck, now: number): Promise<number> {
+  const found = await candidates(db, site, now);
+  if (!found.length) return 0;
+  const stages: string[] = JSON.parse(site.stages);
+  // Items and value as the carts report folds them: from the visitors' stored events.
+  const { events } = await loadEvents(db, site.id, [...new Set(found.map((c) => c.visitor))]);
+  const carts = new Map(
+    [...events.values()].flatMap((list) => deriveVisitor(list).carts.map((c) => [c.event_id, c] as const)),
+  );
+  const statements: D1PreparedStatement[] = [];
+  for (const c of found) {
+    const cart = carts.get(c.cart_id);
+    if (!cart) continue; // re-derived since we read: the next run sees it as it is now
+    const abandonedAt = c.last_activity + site.abandon_after * 60_000;
+    statements.push(
+      db
+        .prepare(
+          `INSERT INTO cart_abandonments (site, cart_id, visitor, abandoned_at, customer) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT DO NOTHING`,
+        )
+        .bind(site.id, c.cart_id, c.visitor, abandonedAt, c.customer),
+      deliveriesStatement(
+        db,
+        site.id,
+        'cart.abandoned',
+        await deliveryKey('cart.abandoned', c.cart_id),
+        body('cart.abandoned', now, {
+          cart_id: c.cart_id,
+          visitor: c.visitor,
+          ...(c.customer ? { customer: c.customer } : {}),
+          items: cart.items,
+          value: money(cart.value, cart.currency),
+          exit_page: cart.exit_path,
+          stage: cart.exit_stage === null ? null : (stages[cart.exit_stage] ?? null),
+          channel: c.channel,
+          device: c.device,
+          started_at: iso(c.started_at),
+          last_activity_at: iso(c.last_activity),
+        }),
+        now,
+      ),
+    );
+  }
+  if (statements.length) await db.batch(statements);
+  return statements.length / 2;
+}
+
+interface Recovery {
+  cart_id: string;
+  visitor: string;
+  customer: string | null;
+  abandoned_at: number;
+  purchased_at: number;
+  value: number | null;
+  currency: string | null;
+  transaction_id: string | null;
+}
+
+/** Abandoned carts of a site that their visitor has bought since: marks them and writes `cart.recovered` deliveries. */
+async function decideRecovered(db: D1Database, site: SiteToCheck, now: number): Promise<number> {
+  const { results } = await db
+    .prepare(
+      `SELECT a.cart_id, a.visitor, a.customer, a.abandoned_at, c.purchased_at, p.value, p.currency,
+              json_extract(e.data, '$.transaction_id') AS transaction_id
+         FROM cart_abandonments AS a
+         JOIN carts AS c ON c.site = a.site AND c.visitor = a.visitor AND c.event_id = a.cart_id
+         LEFT JOIN purchases AS p ON p.site = c.site AND p.visitor = c.visitor AND p.time = c.purchased_at
+         LEFT JOIN events AS e ON e.site = p.site AND e.id = p.event_id
+        WHERE a.site = ?1 AND a.recovered_at IS NULL AND c.purchased_at IS NOT NULL LIMIT ?2`,
+    )
+    .bind(site.id, CARTS_PER_RUN)
+    .all<Recovery>();
+  const statements: D1PreparedStatement[] = [];
+  for (const r of results) {
+    statements.push(
+      db
+        .prepare(
+          'UPDATE cart_abandonments SET recovered_at = ? WHERE site = ? AND cart_id = ? AND recovered_at IS NULL',
+        )
+        .bind(r.purchased_at, site.id, r.cart_id),
+    );
+    // A purchase that happened before the abandonment moment (its event arrived late, from an offline outbox) means
+    // the cart was never really left: marked, nothing sent.
+    if (r.purchased_at < r.abandoned_at) continue;
+    statements.push(
+      deliveriesStatement(
+        db,
+        site.id,
+        'cart.recovered',
+        await deliveryKey('cart.recovered', r.cart_id),
+        body('cart.recovered', now, {
+          cart_id: r.cart_id,
+          visitor: r.visitor,
+          ...(r.customer ? { customer: r.customer } : {}),
+          transaction_id: r.transaction_id,
+          value: money(r.value ?? 0, r.currency),
+          recovered_after_ms: r.purchased_at - r.abandoned_at,
+        }),
+        now,
+      ),
+    );
+  }
+  if (statements.length) await db.batch(statements);
+  return results.length;
+}
+
+/** The carts job of the schedule: for each site with cart webhooks, abandoned carts then recoveries. */
+export async function abandonedCarts(env: Pick<Env, 'DB'>, now: number): Promise<void> {
+  for (const site of await sitesWithCartWebhooks(env.DB)) {
+    await decideAbandoned(env.DB, site, now);
+    await decideRecovered(env.DB, site, now);
+  }
+}
