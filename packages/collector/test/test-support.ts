@@ -69,6 +69,37 @@ export async function report<T = any>(
   return res.json() as Promise<T>;
 }
 
+/** Every report, with a breakdown and a filter among them: what a test of "the reports stay the same" compares. */
+const EVERY_REPORT: Array<[string, Record<string, string>]> = [
+  ['funnel', {}],
+  ['transitions', {}],
+  ['friction', {}],
+  ['forms', {}],
+  ['carts', {}],
+  ['kpis', {}],
+  ['breakdown', { by: 'channel' }],
+  ['breakdown', { by: 'landing' }],
+  ['breakdown', { by: 'landing', device: 'other' }],
+  ['timeseries', { interval: 'hour' }],
+  ['timeseries', { interval: 'day' }],
+];
+
+/** Every report (EVERY_REPORT) over each period `[from, to]` (ms), keyed by report, query and period. */
+export async function everyReport(
+  site: { id: string; token: string },
+  periods: ReadonlyArray<readonly [number, number]>,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const [from, to] of periods)
+    for (const [name, query] of EVERY_REPORT)
+      out[`${name} ${JSON.stringify(query)} ${from}..${to}`] = await report(site, name, {
+        ...query,
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
+      });
+  return out;
+}
+
 /** A body read as UTF-8 (workerd warns on `.text()` for NDJSON). */
 export async function text(res: Response): Promise<string> {
   return new TextDecoder().decode(await res.arrayBuffer());

@@ -3,19 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { DAY, shopJourneys } from '../../test/journeys.fixture.ts';
-import { report, send, wire } from '../../test/test-support.ts';
-
-const REPORTS: Array<[string, Record<string, string>]> = [
-  ['funnel', {}],
-  ['transitions', {}],
-  ['friction', {}],
-  ['forms', {}],
-  ['carts', {}],
-  ['kpis', {}],
-  ['breakdown', { by: 'channel' }],
-  ['breakdown', { by: 'landing', device: 'other' }],
-  ['timeseries', { interval: 'hour' }],
-];
+import { everyReport, send, wire } from '../../test/test-support.ts';
 
 const erase = (site: string, visitor: string, token = ADMIN) =>
   call(`/v1/admin/sites/${site}/visitors/${visitor}`, {
@@ -24,20 +12,11 @@ const erase = (site: string, visitor: string, token = ADMIN) =>
   });
 
 /** Every report over a narrow and a wide period. */
-async function allReports(site: { id: string; token: string }, now: number) {
-  const out: Record<string, unknown> = {};
-  for (const [from, to] of [
+const allReports = (site: { id: string; token: string }, now: number) =>
+  everyReport(site, [
     [now - 3 * DAY, now - DAY],
     [now - 20 * DAY, now + DAY],
-  ] as const)
-    for (const [name, query] of REPORTS)
-      out[`${name} ${JSON.stringify(query)} ${from}`] = await report(site, name, {
-        ...query,
-        from: new Date(from).toISOString(),
-        to: new Date(to).toISOString(),
-      });
-  return out;
-}
+  ]);
 
 const TABLES = ['events', 'transitions', 'page_views', 'carts', 'purchases', 'sessions', 'visitor_days'];
 

@@ -5,36 +5,9 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { DAY, shopJourneys } from '../../test/journeys.fixture.ts';
-import { report, send, wire } from '../../test/test-support.ts';
+import { everyReport, send, wire } from '../../test/test-support.ts';
 import worker from '../index.ts';
 import { retentionHorizon } from './retention.ts';
-
-const REPORTS: Array<[string, Record<string, string>]> = [
-  ['funnel', {}],
-  ['transitions', {}],
-  ['friction', {}],
-  ['forms', {}],
-  ['carts', {}],
-  ['kpis', {}],
-  ['breakdown', { by: 'channel' }],
-  ['breakdown', { by: 'landing' }],
-  ['timeseries', { interval: 'day' }],
-];
-
-type Site = { id: string; token: string };
-
-/** Every report over each period, keyed by report and period. */
-async function allReports(site: Site, periods: Array<[number, number]>) {
-  const out: Record<string, unknown> = {};
-  for (const [from, to] of periods)
-    for (const [name, query] of REPORTS)
-      out[`${name} ${JSON.stringify(query)} ${from}..${to}`] = await report(site, name, {
-        ...query,
-        from: new Date(from).toISOString(),
-        to: new Date(to).toISOString(),
-      });
-  return out;
-}
 
 /** Runs the worker's scheduled handler as the Cron Trigger would at `now`, until the work it started is done. */
 async function cron(now: number) {
@@ -121,7 +94,7 @@ describe('retention', () => {
       [then - 10 * DAY, then + DAY],
       [then - 3 * DAY, horizon],
     ];
-    const before = await allReports(kept, old);
+    const before = await everyReport(kept, old);
     expect(JSON.stringify(before)).toContain('"purchases":'); // the periods hold the history
     const oldRaw = await rawCount(kept.id, horizon);
 
@@ -141,13 +114,13 @@ describe('retention', () => {
     ]);
     expect(oldRaw).toBeGreaterThan(left.results.length + 30);
     expect(await rawCount(twin.id, horizon)).toBe(oldRaw); // another site's events are not touched
-    expect(await allReports(kept, old)).toEqual(before);
+    expect(await everyReport(kept, old)).toEqual(before);
 
     // Returning visitors, derived from the kept events and their state at the horizon: the same rows as a full rebuild.
     for (const site of [kept, twin]) expect((await send(site.id, comeback())).rejected).toEqual([]);
-    expect(await allReports(kept, old)).toEqual(before);
+    expect(await everyReport(kept, old)).toEqual(before);
     const fresh: Array<[number, number]> = [[horizon, now + DAY]];
-    expect(await allReports(kept, fresh)).toEqual(await allReports(twin, fresh));
+    expect(await everyReport(kept, fresh)).toEqual(await everyReport(twin, fresh));
     const derived = await derivedSince(kept.id, horizon);
     expect(derived).toEqual(await derivedSince(twin.id, horizon));
     // They carry their past: A's and E's purchases are their second and third, D's move has a previous stage.
