@@ -1,16 +1,29 @@
-// Derived data: rebuilds what reports read (transitions, page views, carts, purchases) for the visitors a batch touched.
+// Derived data: what reports read (transitions, page views, carts, purchases, their rollups) for the visitors a batch touched.
 import type { Site } from '../db/sites.ts';
 import { foldCarts } from './carts.ts';
 import { byEventTime, walkJourney } from './journey.ts';
-import { loadEvents, maxSeqStatements, replaceStatements } from './store.ts';
+import { foldPage } from './fold.ts';
+import { freshState, loadState, saveState, type VisitorState } from './state.ts';
+import {
+  eventsStatement,
+  NO_TIME,
+  pageStatements,
+  positionsStatement,
+  positionsToDrop,
+  STALE_ERROR,
+  STATE_POSITION,
+  stateStatement,
+} from './store.ts';
 import type { StoredEvent, VisitorDerived } from './types.ts';
 
 /** Visitors derived per round: bounds the rows one round holds in memory and writes in one transaction. */
-const VISITORS_PER_ROUND = 200;
-/** Rounds re-run when events of the same visitors landed while we were deriving. */
+const VISITORS_PER_ROUND = 50;
+/** Events read and derived at a time per visitor: a late event far back in a long history is re-derived page by page. */
+const EVENTS_PER_PAGE = 250;
+/** Rounds re-run when another derivation of the same visitors wrote first. */
 const MAX_RETRIES = 3;
 
-/** Everything derived from one visitor's stored events, in any order. */
+/** Everything derived from one visitor's stored events, in any order, in one pass: the full derivation, what any resumed one must equal. */
 export function deriveVisitor(events: StoredEvent[]): VisitorDerived {
   const sorted = [...events].sort(byEventTime);
   const journey = walkJourney(sorted);
@@ -26,39 +39,174 @@ export function deriveVisitor(events: StoredEvent[]): VisitorDerived {
   return { transitions: journey.transitions, pageViews: journey.pageViews, carts, purchases };
 }
 
+/** Where a visitor's derivation must start again: the earliest event time of theirs that a batch stored (or resent). */
+export interface NewEvent {
+  visitor: string;
+  time: number;
+}
+
 /**
- * Recomputes the derived rows of these visitors from all their stored events, so the result
- * is the same whatever order their events arrived in. Called by ingestion after each insert.
+ * Brings the derived rows of these events' visitors up to date: each visitor is re-derived from the earliest of
+ * their events here onward, starting from the state saved at or before it, so the cost follows the events from
+ * that point, not the visitor's whole history. The rows come out identical to `rebuildVisitors`, whatever order
+ * the events arrived in. Called by ingestion after each insert (with the batch's events, duplicates included:
+ * a resend after a failed derivation repairs it).
  */
 export async function deriveVisitors(
   db: D1Database,
   site: Pick<Site, 'id' | 'stages'>,
-  visitors: string[],
+  events: NewEvent[],
+  eventsPerPage = EVENTS_PER_PAGE,
 ): Promise<void> {
-  const unique = [...new Set(visitors)];
-  for (let i = 0; i < unique.length; i += VISITORS_PER_ROUND) {
-    await deriveRound(db, site, unique.slice(i, i + VISITORS_PER_ROUND));
+  const cuts = new Map<string, number>();
+  for (const e of events) cuts.set(e.visitor, Math.min(e.time, cuts.get(e.visitor) ?? e.time));
+  await deriveFrom(db, site, cuts, eventsPerPage);
+}
+
+/** Derives these visitors again from their first event, ignoring saved states: a repair, and the reference of the tests. */
+export async function rebuildVisitors(
+  db: D1Database,
+  site: Pick<Site, 'id' | 'stages'>,
+  visitors: string[],
+  eventsPerPage = EVENTS_PER_PAGE,
+): Promise<void> {
+  await deriveFrom(db, site, new Map(visitors.map((v) => [v, NO_TIME])), eventsPerPage);
+}
+
+async function deriveFrom(
+  db: D1Database,
+  site: Pick<Site, 'id' | 'stages'>,
+  cuts: Map<string, number>,
+  eventsPerPage: number,
+): Promise<void> {
+  const all = [...cuts];
+  for (let i = 0; i < all.length; i += VISITORS_PER_ROUND) {
+    const round = all.slice(i, i + VISITORS_PER_ROUND);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await deriveRound(db, site, round, eventsPerPage);
+        break;
+      } catch (error) {
+        // Another batch of the same visitors derived first: read their state again and derive from there.
+        if (attempt >= MAX_RETRIES || !STALE_ERROR.test(String((error as Error)?.message ?? error))) throw error;
+      }
+    }
   }
 }
 
-async function deriveRound(db: D1Database, site: Pick<Site, 'id' | 'stages'>, visitors: string[]): Promise<void> {
-  for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
-    const events = await loadEvents(db, site.id, visitors);
-    let seen = 0;
-    const derived = new Map<string, VisitorDerived>();
-    for (const [visitor, list] of events) {
-      for (const e of list) seen = Math.max(seen, e.seq);
-      derived.set(visitor, deriveVisitor(list));
+/** A visitor's derivation under way: where the next page starts, the state there, the version of the saved states. */
+interface Job {
+  visitor: string;
+  from: number;
+  first: boolean;
+  tail: boolean;
+  state: VisitorState;
+  version: number;
+  positions: number[];
+  /** The next page's events as read (one more than a page, to find where it ends). */
+  rows: StoredEvent[];
+  /** Set when `rows` are every event before this time (a millisecond with more than a page of events). */
+  until: number | null;
+}
+
+async function deriveRound(
+  db: D1Database,
+  site: Pick<Site, 'id' | 'stages'>,
+  round: Array<[visitor: string, cut: number]>,
+  perPage: number,
+): Promise<void> {
+  // One round trip: per visitor, the state to resume from, the saved positions, and the first page of events.
+  const reads = round.flatMap(([visitor, cut]) => [
+    stateStatement(db, site.id, visitor, cut),
+    positionsStatement(db, site.id, visitor),
+    eventsStatement(
+      db,
+      site.id,
+      visitor,
+      { sql: STATE_POSITION.sql, params: [site.id, visitor, cut] },
+      null,
+      perPage + 1,
+    ),
+  ]);
+  const results = await db.batch<Record<string, unknown>>(reads);
+  let jobs: Job[] = round.map(([visitor], i) => {
+    const saved = results[3 * i]!.results[0] as { position: number; state: string } | undefined;
+    const positions = results[3 * i + 1]!.results as Array<{ position: number; version: number }>;
+    const from = saved?.position ?? NO_TIME;
+    return {
+      visitor,
+      from,
+      first: true,
+      tail: positions.some((p) => p.position > from),
+      state: saved ? loadState(saved.state) : freshState(),
+      version: Math.max(0, ...positions.map((p) => p.version)),
+      positions: positions.map((p) => p.position).filter((p) => p <= from),
+      rows: results[3 * i + 2]!.results as unknown as StoredEvent[],
+      until: null,
+    };
+  });
+
+  while (jobs.length) {
+    const writes: D1PreparedStatement[] = [];
+    const next: Job[] = [];
+    const ties: Job[] = [];
+    for (const job of jobs) {
+      // A page ends where a millisecond starts: rows of one time are never split between pages.
+      let page = job.rows;
+      let end: number | null = job.until;
+      if (end === null && page.length > perPage) {
+        end = page[perPage]!.time;
+        page = page.filter((e) => e.time < end!);
+        if (!page.length) {
+          ties.push(job);
+          continue;
+        }
+      }
+      if (!page.length) continue; // nothing from the cut on: already derived
+      const derived = foldPage(job.state, page);
+      const position = end ?? page[page.length - 1]!.time + 1;
+      const positions = [...job.positions, position];
+      const drop = positionsToDrop(positions);
+      writes.push(
+        ...pageStatements(
+          db,
+          site.id,
+          site.stages,
+          {
+            visitor: job.visitor,
+            from: job.from,
+            first: job.first,
+            tail: job.tail,
+            position,
+            state: saveState(job.state),
+            version: job.version,
+            drop,
+          },
+          derived,
+        ),
+      );
+      Object.assign(job, { from: position, first: false, version: job.version + 1, until: null });
+      job.positions = positions.filter((p) => !drop.includes(p));
+      if (end !== null) next.push(job);
     }
-    // Another batch of the same visitors may have been stored after we read: its own derivation
-    // could have finished before ours and been overwritten by our older view. The highest seq,
-    // read in the same transaction right after our writes, tells; then we derive again.
-    const checks = maxSeqStatements(db, site.id, visitors);
-    const results = await db.batch<{ m: number | null }>([
-      ...replaceStatements(db, site.id, site.stages, derived),
-      ...checks,
-    ]);
-    const latest = Math.max(0, ...results.slice(results.length - checks.length).map((r) => r.results[0]?.m ?? 0));
-    if (latest <= seen) return;
+    // The pages' writes and the next pages' reads in one round trip (the reads see the writes).
+    const tieReads = ties.map((j) =>
+      eventsStatement(db, site.id, j.visitor, { sql: '?5', params: [j.from] }, j.rows[0]!.time + 1, -1),
+    );
+    const pageReads = next.map((j) =>
+      eventsStatement(db, site.id, j.visitor, { sql: '?5', params: [j.from] }, null, perPage + 1),
+    );
+    if (!writes.length && !tieReads.length && !pageReads.length) return;
+    const out = await db.batch<Record<string, unknown>>([...writes, ...tieReads, ...pageReads]);
+    const read = out.slice(writes.length).map((r) => r.results as unknown as StoredEvent[]);
+    ties.forEach((j, i) => {
+      // Every event of one millisecond, however many: then the page ends right after it.
+      j.until = j.rows[0]!.time + 1;
+      j.rows = read[i]!;
+    });
+    next.forEach((j, i) => {
+      j.rows = read[ties.length + i]!;
+    });
+    jobs = [...ties, ...next];
   }
 }

@@ -67,18 +67,28 @@ export function walkJourney(events: StoredEvent[]): Journey {
   return { transitions, pageViews, stageAfter, lastPathOfSession };
 }
 
-/** Fills each move's `next_ms` and `onward_ms` by scanning the later moves (few per visitor). */
-function lookAhead(transitions: TransitionRow[]): void {
-  transitions.forEach((t, i) => {
-    for (let j = i + 1; j < transitions.length; j++) {
-      const later = transitions[j]!;
-      if (t.onward_ms === null && later.to_index > t.to_index) t.onward_ms = later.time - t.time;
-      if (later.to_index === t.to_index + 1) {
-        t.next_ms = later.time - t.time;
-        break;
-      }
-    }
-  });
+/**
+ * Fills each move's `next_ms` and `onward_ms` in one backward pass (linear: a visitor alternating between two stages
+ * once made the forward scan quadratic). Answers the time of the first of these moves into each stage.
+ */
+export function lookAhead(transitions: TransitionRow[]): Map<number, number> {
+  const first = new Map<number, number>();
+  for (let i = transitions.length - 1; i >= 0; i--) {
+    const t = transitions[i]!;
+    const next = first.get(t.to_index + 1);
+    t.next_ms = next === undefined ? null : next - t.time;
+    const onward = firstAbove(first, t.to_index);
+    t.onward_ms = onward === null ? null : onward - t.time;
+    first.set(t.to_index, t.time);
+  }
+  return first;
+}
+
+/** The earliest of these times of stages above `stage`, null if none. */
+export function firstAbove(first: Map<number, number>, stage: number): number | null {
+  let min: number | null = null;
+  for (const [s, time] of first) if (s > stage && (min === null || time < min)) min = time;
+  return min;
 }
 
 function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageAfter: Map<string, number>) {
