@@ -313,18 +313,22 @@ export function pageStatements(
 
 const TABLES = Object.keys(DERIVED) as DerivedTable[];
 
+/** Age windows (how much older than the newest saved state) in each of which the oldest and newest states are kept. */
+const KEPT_AGES = [0, 60_000, 5 * 60_000, 30 * 60_000, 2 * HOUR_MS, 12 * HOUR_MS, 3 * DAY_MS, 30 * DAY_MS, Infinity];
+
 /**
- * The saved positions to keep: the newest three, and the newest at least an hour and a day older than the newest,
- * so a late batch (another tab, a phone back online) resumes near its events rather than from the start.
+ * The saved positions to drop. Kept, in each age window (up to a minute older than the newest, up to five minutes,
+ * half an hour, two hours, ...), the oldest and the newest: states age from window to window as new ones come, so a
+ * late batch (another tab, a phone back online) finds one not much older than its events, and at most 16 are kept.
  */
 export function positionsToDrop(positions: number[]): number[] {
   const sorted = [...new Set(positions)].sort((a, b) => b - a);
   const newest = sorted[0];
   if (newest === undefined) return [];
-  const keep = new Set(sorted.slice(0, 3));
-  for (const age of [HOUR_MS, DAY_MS]) {
-    const old = sorted.find((p) => p <= newest - age);
-    if (old !== undefined) keep.add(old);
+  const keep = new Set<number>();
+  for (let i = 1; i < KEPT_AGES.length; i++) {
+    const inWindow = sorted.filter((p) => newest - p >= KEPT_AGES[i - 1]! && newest - p < KEPT_AGES[i]!);
+    if (inWindow.length) keep.add(inWindow[0]!).add(inWindow[inWindow.length - 1]!);
   }
   return sorted.filter((p) => !keep.has(p));
 }
