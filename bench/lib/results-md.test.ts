@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BrowserRun } from '../browser/main-thread-bench.ts';
-import { keptReportSection, renderResults, summarizeBrowser, type AllResults } from './results-md.ts';
+import { keptReportSection, renderResults, replaceSection, summarizeBrowser, type AllResults } from './results-md.ts';
 
 const run = (
   tracker: BrowserRun['tracker'],
@@ -80,6 +80,15 @@ describe('RESULTS.md', () => {
       '# Benchmark results\n\n## Script size\nold\n\n## Report latency\n\n| report | 1M |\n| funnel | 12 ms |\n\n## Later\nx\n';
     expect(keptReportSection(existing)).toBe('## Report latency\n\n| report | 1M |\n| funnel | 12 ms |\n');
     expect(keptReportSection(undefined)).toContain('Not measured yet');
+  });
+
+  it("replaces a benchmark's own section, or adds it before the given one", () => {
+    const md = '# R\n\n## Ingestion\na\n\n## Report latency\nb\n';
+    const added = replaceSection(md, '## Derive', '## Derive\nfirst', '## Report latency');
+    expect(added).toBe('# R\n\n## Ingestion\na\n\n## Derive\nfirst\n\n## Report latency\nb\n');
+    expect(replaceSection(added, '## Derive', '## Derive\nsecond', '## Report latency')).toBe(
+      '# R\n\n## Ingestion\na\n\n## Derive\nsecond\n\n## Report latency\nb\n',
+    );
   });
 
   it('scales wire figures per 1,000 delivered events, so a tracker that loses events does not look cheaper', () => {

@@ -407,16 +407,34 @@ function goalNotes(r: AllResults): string[] {
   return notes.length ? ['What holds the missed goals back:', '', ...notes, ''] : [];
 }
 
+/** The section titled `title` (its `## ` heading line) of a RESULTS.md, up to the next `## ` heading; undefined if absent. */
+function section(md: string | undefined, title: string): string | undefined {
+  const start = md?.indexOf(title) ?? -1;
+  if (!md || start < 0) return undefined;
+  const rest = md.slice(start + 1).search(/^## /m);
+  return `${md.slice(start, rest >= 0 ? start + 1 + rest : md.length).trimEnd()}\n`;
+}
+
 /** The "## Report latency" section of an existing RESULTS.md (written by bench/reports/report-bench.mjs), or a placeholder. */
 export function keptReportSection(existing: string | undefined): string {
-  if (existing) {
-    const start = existing.indexOf('## Report latency');
-    if (start >= 0) {
-      const rest = existing.slice(start + 1).search(/^## /m);
-      return existing.slice(start, rest >= 0 ? start + 1 + rest : existing.length).trimEnd() + '\n';
-    }
-  }
-  return '## Report latency\n\nNot measured yet: `pnpm bench` runs `bench/reports/report-bench.mjs`, which writes this section.\n';
+  return (
+    section(existing, '## Report latency') ??
+    '## Report latency\n\nNot measured yet: `pnpm bench` runs `bench/reports/report-bench.mjs`, which writes this section.\n'
+  );
+}
+
+const DERIVE_HISTORY = "## Derivation against a visitor's history";
+
+/**
+ * `md` with its section `title` replaced by `text` (a benchmark that writes its own section); a new section goes
+ * before the section `before` when there is one, else at the end.
+ */
+export function replaceSection(md: string, title: string, text: string, before: string): string {
+  const old = section(md, title);
+  const body = `${text.trimEnd()}\n`;
+  if (old) return md.replace(old, body);
+  const at = md.indexOf(before);
+  return at >= 0 ? `${md.slice(0, at)}${body}\n${md.slice(at)}` : `${md.trimEnd()}\n\n${body}`;
 }
 
 /** The whole RESULTS.md: machine, goals, each benchmark's table, and the kept "Report latency" section. */
@@ -437,6 +455,8 @@ export function renderResults(r: AllResults, existingPath: string): string {
     ...sizeSection(r),
     ...browserSections(r),
     ...ingestSection(r),
+    // Written by bench/ingest/derive-history.ts, kept as it is.
+    ...(section(existing, DERIVE_HISTORY) ? [section(existing, DERIVE_HISTORY)!] : []),
     keptReportSection(existing),
   ].join('\n');
 }

@@ -7,6 +7,8 @@ import { freshState, loadState, saveState, type VisitorState } from './state.ts'
 import {
   eventsStatement,
   NO_TIME,
+  newestStatement,
+  type PageWrite,
   pageStatements,
   positionsStatement,
   positionsToDrop,
@@ -20,8 +22,12 @@ import type { StoredEvent, VisitorDerived } from './types.ts';
 const VISITORS_PER_ROUND = 50;
 /** Events read and derived at a time per visitor: a late event far back in a long history is re-derived page by page. */
 const EVENTS_PER_PAGE = 250;
-/** Rounds re-run when another derivation of the same visitors wrote first. */
-const MAX_RETRIES = 3;
+/** Statements read per visitor at the start of a round. */
+const READS = 4;
+/** Rounds re-run when another derivation of the same visitors wrote first (each time one of them wins). */
+const MAX_RETRIES = 8;
+/** Up to this many ms times the attempt, at random, before deriving again: concurrent writers spread out. */
+const RETRY_JITTER_MS = 15;
 
 /** Everything derived from one visitor's stored events, in any order, in one pass: the full derivation, what any resumed one must equal. */
 export function deriveVisitor(events: StoredEvent[]): VisitorDerived {
@@ -89,6 +95,7 @@ async function deriveFrom(
       } catch (error) {
         // Another batch of the same visitors derived first: read their state again and derive from there.
         if (attempt >= MAX_RETRIES || !STALE_ERROR.test(String((error as Error)?.message ?? error))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_JITTER_MS * (attempt + 1)));
       }
     }
   }
@@ -99,7 +106,7 @@ interface Job {
   visitor: string;
   from: number;
   first: boolean;
-  tail: boolean;
+  tail: PageWrite['tail'];
   state: VisitorState;
   version: number;
   positions: number[];
@@ -115,10 +122,12 @@ async function deriveRound(
   round: Array<[visitor: string, cut: number]>,
   perPage: number,
 ): Promise<void> {
-  // One round trip: per visitor, the state to resume from, the saved positions, and the first page of events.
+  // One round trip: per visitor, the state to resume from, the saved positions, the newest state's last moves, and the
+  // first page of events.
   const reads = round.flatMap(([visitor, cut]) => [
     stateStatement(db, site.id, visitor, cut),
     positionsStatement(db, site.id, visitor),
+    newestStatement(db, site.id, visitor),
     eventsStatement(
       db,
       site.id,
@@ -130,18 +139,22 @@ async function deriveRound(
   ]);
   const results = await db.batch<Record<string, unknown>>(reads);
   let jobs: Job[] = round.map(([visitor], i) => {
-    const saved = results[3 * i]!.results[0] as { position: number; state: string } | undefined;
-    const positions = results[3 * i + 1]!.results as Array<{ position: number; version: number }>;
+    const saved = results[READS * i]!.results[0] as { position: number; state: string } | undefined;
+    const positions = results[READS * i + 1]!.results as Array<{ position: number; version: number }>;
+    const newest = results[READS * i + 2]!.results[0] as { lastEntry: string; lastView: number | null } | undefined;
     const from = saved?.position ?? NO_TIME;
     return {
       visitor,
       from,
       first: true,
-      tail: positions.some((p) => p.position > from),
+      tail:
+        newest && positions.some((p) => p.position > from)
+          ? { lastEntry: new Map(JSON.parse(newest.lastEntry)), lastView: newest.lastView }
+          : null,
       state: saved ? loadState(saved.state) : freshState(),
       version: Math.max(0, ...positions.map((p) => p.version)),
       positions: positions.map((p) => p.position).filter((p) => p <= from),
-      rows: results[3 * i + 2]!.results as unknown as StoredEvent[],
+      rows: results[READS * i + 3]!.results as unknown as StoredEvent[],
       until: null,
     };
   });

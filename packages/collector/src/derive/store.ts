@@ -163,6 +163,16 @@ export const STATE_POSITION = {
   sql: `IFNULL((SELECT MAX(position) FROM ${VISITOR_STATE} WHERE site = ?5 AND visitor = ?6 AND position <= ?7), ${NO_TIME})`,
 };
 
+/** What the visitor's newest saved state says of their last moves and page view (see PageWrite.tail). */
+export function newestStatement(db: D1Database, site: string, visitor: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT json_extract(state, '$.lastEntry') AS lastEntry, json_extract(state, '$.lastView') AS lastView
+         FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2 ORDER BY position DESC LIMIT 1`,
+    )
+    .bind(site, visitor);
+}
+
 /** Every saved position of the visitor, with the version that wrote it. */
 export function positionsStatement(db: D1Database, site: string, visitor: string): D1PreparedStatement {
   return db
@@ -177,8 +187,12 @@ export interface PageWrite {
   from: number;
   /** The first page of this derivation: every row from `from` on is replaced, saved states after it dropped. */
   first: boolean;
-  /** Rows after `from` were derived before (a late event): earlier rows' look-ahead found there is reset when not found again. */
-  tail: boolean;
+  /**
+   * What the derivation before this one found from `from` on (a late event), as its newest saved state tells: the last
+   * move into each stage and the last page view. Earlier rows whose look-ahead it resolved there are reset when this
+   * derivation finds nothing; null when nothing was derived from `from` on.
+   */
+  tail: { lastEntry: Map<number, number>; lastView: number | null } | null;
   /** Where the page ends, the state saved there, the version expected and the one written, saved positions to drop. */
   position: number;
   state: string;
@@ -248,8 +262,15 @@ export function pageStatements(
         found: firstAbove(page.firstMove, stage),
       },
     ];
-    for (const { column, since, found } of looks) {
-      if (last < since || (found === null && !(w.first && w.tail))) continue;
+    // Only what the previous derivation resolved from `from` on may need a reset: a move into the stage it waited for.
+    // As events are only ever added, a move into a stage from `from` on stays one (maybe earlier): this is for a tail
+    // that lost events (a repair after events were deleted), and costs nothing when no move of the tail could matter.
+    const tail = w.first ? w.tail : null;
+    const moved = (above: (s: number) => boolean) =>
+      tail !== null && [...tail.lastEntry].some(([s, t]) => above(s) && t >= from);
+    const resets = [moved((s) => s === stage + 1), moved((s) => s > stage)];
+    for (const [i, { column, since, found }] of looks.entries()) {
+      if (last < since || (found === null && !resets[i])) continue;
       const range = movesInto(stage, since, from);
       out.push(entryHours(db, site, visitor, range, -1));
       run(
@@ -262,7 +283,7 @@ export function pageStatements(
     }
   }
   // Earlier purchases after the visitor's last page view before the page: their next view.
-  if (page.firstView !== null || (w.first && w.tail))
+  if (page.firstView !== null || (w.first && (w.tail?.lastView ?? NO_TIME) >= from))
     run(
       `UPDATE purchases SET view_after = ?5 WHERE site = ?1 AND visitor = ?2 AND time >= ?3 AND time < ?4
           AND (view_after IS NULL OR view_after >= ?4)`,
