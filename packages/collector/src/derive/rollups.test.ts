@@ -123,36 +123,19 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
       .all();
     expect(pairs.results).toEqual(pairSums.results);
     // Nothing negative left behind by a subtraction, and not vacuous once a page view was sent.
-    const [neg] = (
-      await env.DB.prepare(
-        'SELECT COUNT(*) AS n FROM page_view_hours WHERE site = ? AND (views < 0 OR entries < 0 OR bounces < 0 OR timed < 0 OR first_stage_views < 0 OR first_views < 0)',
+    for (const [table, columns] of [
+      ['page_view_hours', ['views', 'entries', 'bounces', 'timed', 'first_stage_views', 'first_views']],
+      ['page_days', ['views', 'exits', 'first_views']],
+      ['entry_hours', ['entered', 'nexts', 'onwards']],
+      ['pair_hours', ['moves', 'first_moves']],
+    ] as const) {
+      const negative = await env.DB.prepare(
+        `SELECT COUNT(*) AS n FROM ${table} WHERE site = ? AND (${columns.map((c) => `${c} < 0`).join(' OR ')})`,
       )
         .bind(site.id)
-        .all<{ n: number }>()
-    ).results;
-    expect(neg!.n).toBe(0);
-    const [negDays] = (
-      await env.DB.prepare(
-        'SELECT COUNT(*) AS n FROM page_days WHERE site = ? AND (views < 0 OR exits < 0 OR first_views < 0)',
-      )
-        .bind(site.id)
-        .all<{ n: number }>()
-    ).results;
-    expect(negDays!.n).toBe(0);
-    const [negEntries] = (
-      await env.DB.prepare(
-        'SELECT COUNT(*) AS n FROM entry_hours WHERE site = ? AND (entered < 0 OR nexts < 0 OR onwards < 0)',
-      )
-        .bind(site.id)
-        .all<{ n: number }>()
-    ).results;
-    expect(negEntries!.n).toBe(0);
-    const [negPairs] = (
-      await env.DB.prepare('SELECT COUNT(*) AS n FROM pair_hours WHERE site = ? AND (moves < 0 OR first_moves < 0)')
-        .bind(site.id)
-        .all<{ n: number }>()
-    ).results;
-    expect(negPairs!.n).toBe(0);
+        .first<number>('n');
+      expect(negative).toBe(0);
+    }
     if (viewed) expect(sums.results.length).toBeGreaterThan(0);
   }
 });
