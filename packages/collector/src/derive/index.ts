@@ -22,6 +22,9 @@ import type { StoredEvent, VisitorDerived } from './types.ts';
 const VISITORS_PER_ROUND = 50;
 /** Events read and derived at a time per visitor: a late event far back in a long history is re-derived page by page. */
 const EVENTS_PER_PAGE = 250;
+/** Events one round reads at a time, all its visitors together (a page is smaller when a round has many visitors). */
+const EVENTS_PER_ROUND = 2_500;
+const MIN_EVENTS_PER_PAGE = 25;
 /** Statements read per visitor at the start of a round. */
 const READS = 4;
 /** Rounds re-run when another derivation of the same visitors wrote first (each time one of them wins). */
@@ -90,7 +93,11 @@ async function deriveFrom(
     const round = all.slice(i, i + VISITORS_PER_ROUND);
     for (let attempt = 0; ; attempt++) {
       try {
-        await deriveRound(db, site, round, eventsPerPage);
+        const perPage = Math.min(
+          eventsPerPage,
+          Math.max(MIN_EVENTS_PER_PAGE, Math.floor(EVENTS_PER_ROUND / round.length)),
+        );
+        await deriveRound(db, site, round, perPage);
         break;
       } catch (error) {
         // Another batch of the same visitors derived first: read their state again and derive from there.
