@@ -7,7 +7,7 @@ import { loadBefore } from './horizon.ts';
 import { freshState, loadState, saveState, type VisitorState } from './state.ts';
 import {
   eventsStatement,
-  HORIZON_SQL,
+  horizonStatement,
   NO_TIME,
   newestStatement,
   type PageWrite,
@@ -108,20 +108,11 @@ async function deriveFrom(
     const part = visitors.slice(i, i + VISITORS_PER_ROUND);
     for (let attempt = 0; ; attempt++) {
       try {
-        // The horizon as it is now: every write checks that it has not moved since (else this round runs again).
-        const floor = (await db.prepare(`SELECT ${HORIZON_SQL} AS floor`).bind(site.id).first<{ floor: number }>())!
-          .floor;
-        const round: Array<[string, number]> = [];
-        for (const visitor of part) {
-          const cut = cutOf(visitor, floor);
-          if (cut !== null) round.push([visitor, cut]);
-        }
-        if (!round.length) break;
         const perPage = Math.min(
           eventsPerPage,
-          Math.max(MIN_EVENTS_PER_PAGE, Math.floor(EVENTS_PER_ROUND / round.length)),
+          Math.max(MIN_EVENTS_PER_PAGE, Math.floor(EVENTS_PER_ROUND / part.length)),
         );
-        await deriveRound(db, site, round, floor, perPage);
+        await deriveRound(db, site, part, cutOf, perPage);
         break;
       } catch (error) {
         // Another batch of the same visitors derived first: read their state again and derive from there.
@@ -149,33 +140,70 @@ interface Job {
   until: number | null;
 }
 
+/** What a derivation of one visitor starts from, as read in one round trip. */
+interface Start {
+  saved: { position: number; state: string } | undefined;
+  positions: Array<{ position: number; version: number }>;
+  newest: { lastEntry: string; lastView: number | null } | undefined;
+  rows: StoredEvent[];
+}
+
+/**
+ * One round trip: the site's retention horizon, and per visitor the state to resume from (at or after the horizon),
+ * the saved positions, the newest state's last moves, and the first page of events (none before the horizon).
+ */
+async function readStarts(
+  db: D1Database,
+  site: string,
+  cuts: Array<[visitor: string, cut: number]>,
+  perPage: number,
+): Promise<{ floor: number; starts: Map<string, Start> }> {
+  const reads = cuts.flatMap(([visitor, cut]) => [
+    stateStatement(db, site, visitor, cut),
+    positionsStatement(db, site, visitor),
+    newestStatement(db, site, visitor),
+    eventsStatement(db, site, visitor, { sql: STATE_POSITION.sql, params: [site, visitor, cut] }, null, perPage + 1),
+  ]);
+  const [horizon, ...results] = await db.batch<Record<string, unknown>>([horizonStatement(db, site), ...reads]);
+  const starts = new Map<string, Start>(
+    cuts.map(([visitor], i) => [
+      visitor,
+      {
+        saved: results[READS * i]!.results[0] as Start['saved'],
+        positions: results[READS * i + 1]!.results as Start['positions'],
+        newest: results[READS * i + 2]!.results[0] as Start['newest'],
+        rows: results[READS * i + 3]!.results as unknown as StoredEvent[],
+      },
+    ]),
+  );
+  return { floor: (horizon!.results[0] as { floor: number }).floor, starts };
+}
+
 async function deriveRound(
   db: D1Database,
   site: Pick<Site, 'id' | 'stages'>,
-  round: Array<[visitor: string, cut: number]>,
-  floor: number,
+  visitors: string[],
+  cutOf: (visitor: string, floor: number) => number | null,
   perPage: number,
 ): Promise<void> {
-  // One round trip: per visitor, the state to resume from, the saved positions, the newest state's last moves, and the
-  // first page of events.
-  const reads = round.flatMap(([visitor, cut]) => [
-    stateStatement(db, site.id, visitor, cut, floor),
-    positionsStatement(db, site.id, visitor),
-    newestStatement(db, site.id, visitor),
-    eventsStatement(
-      db,
-      site.id,
-      visitor,
-      { sql: STATE_POSITION.sql, params: [site.id, visitor, cut, floor] },
-      null,
-      perPage + 1,
-    ),
-  ]);
-  const results = await db.batch<Record<string, unknown>>(reads);
-  let jobs: Job[] = round.map(([visitor], i) => {
-    const saved = results[READS * i]!.results[0] as { position: number; state: string } | undefined;
-    const positions = results[READS * i + 1]!.results as Array<{ position: number; version: number }>;
-    const newest = results[READS * i + 2]!.results[0] as { lastEntry: string; lastView: number | null } | undefined;
+  // Read as if the horizon were before every event (each read starts at the horizon if later); the horizon read with
+  // them then gives the real cuts. Only a visitor with events on both sides of the horizon reads again (its cut is
+  // its first event after the horizon); one with none after it is not derived. Every write checks the horizon is
+  // still this one, else the round runs again.
+  const guess = new Map(visitors.map((v) => [v, cutOf(v, NO_TIME)!]));
+  const { floor, starts } = await readStarts(db, site.id, [...guess], perPage);
+  const again: Array<[string, number]> = [];
+  const round: Array<[string, number]> = [];
+  for (const [visitor, guessed] of guess) {
+    const cut = cutOf(visitor, floor);
+    if (cut === null) continue;
+    round.push([visitor, cut]);
+    if (cut !== Math.max(guessed, floor)) again.push([visitor, cut]);
+  }
+  if (again.length) for (const [v, s] of (await readStarts(db, site.id, again, perPage)).starts) starts.set(v, s);
+
+  let jobs: Job[] = round.map(([visitor]) => {
+    const { saved, positions, newest, rows } = starts.get(visitor)!;
     const from = saved?.position ?? floor;
     return {
       visitor,
@@ -189,7 +217,7 @@ async function deriveRound(
       state: saved ? loadState(saved.state) : freshState(),
       version: Math.max(0, ...positions.map((p) => p.version)),
       positions: positions.map((p) => p.position).filter((p) => p >= floor && p <= from),
-      rows: results[READS * i + 3]!.results as unknown as StoredEvent[],
+      rows,
       until: null,
     };
   });

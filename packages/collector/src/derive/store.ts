@@ -149,31 +149,37 @@ export function eventsStatement(
     .bind(site, visitor, until ?? Number.MAX_SAFE_INTEGER, limit, ...from.params);
 }
 
-/** The site's retention horizon (`retained_from`), NO_TIME where retention never ran (or no site row, as in benches). */
-export const HORIZON_SQL = `IFNULL((SELECT retained_from FROM sites WHERE id = ?1), ${NO_TIME})`;
-
 /**
- * The saved state a derivation from time `cut` resumes from: the latest at or before it, and not before `floor` (the
- * site's retention horizon): a state from before it would need the events between it and the horizon, maybe deleted.
+ * SQL of the retention horizon (`retained_from`) of the site bound at `param`: NO_TIME where retention never ran (or
+ * no site row, as in benches). Derivation reads it in the same statements as the states and events it goes with.
  */
-export function stateStatement(
-  db: D1Database,
-  site: string,
-  visitor: string,
-  cut: number,
-  floor: number,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `SELECT position, state FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2 AND position <= ?3 AND position >= ?4
-        ORDER BY position DESC LIMIT 1`,
-    )
-    .bind(site, visitor, cut, floor);
+const horizonOf = (param: string) => `IFNULL((SELECT retained_from FROM sites WHERE id = ${param}), ${NO_TIME})`;
+const HORIZON_SQL = horizonOf('?1');
+
+/** The site's retention horizon, NO_TIME without one. */
+export function horizonStatement(db: D1Database, site: string): D1PreparedStatement {
+  return db.prepare(`SELECT ${HORIZON_SQL} AS floor`).bind(site);
 }
 
-/** SQL (parameters ?5 to ?8: site, visitor, cut, floor) of the position of that state, `floor` without one. */
+/**
+ * The saved state a derivation from time `cut` (at the horizon if before it) resumes from: the latest at or before
+ * it, and not before the site's retention horizon: a state from before the horizon would need the events between it
+ * and the horizon, which may be deleted.
+ */
+export function stateStatement(db: D1Database, site: string, visitor: string, cut: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT position, state FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2
+          AND position <= MAX(?3, ${HORIZON_SQL}) AND position >= ${HORIZON_SQL}
+        ORDER BY position DESC LIMIT 1`,
+    )
+    .bind(site, visitor, cut);
+}
+
+/** SQL (parameters ?5, ?6 and ?7: site, visitor, cut) of the position of that state, the horizon without one. */
 export const STATE_POSITION = {
-  sql: `IFNULL((SELECT MAX(position) FROM ${VISITOR_STATE} WHERE site = ?5 AND visitor = ?6 AND position <= ?7 AND position >= ?8), ?8)`,
+  sql: `IFNULL((SELECT MAX(position) FROM ${VISITOR_STATE} WHERE site = ?5 AND visitor = ?6
+           AND position <= MAX(?7, ${horizonOf('?5')}) AND position >= ${horizonOf('?5')}), ${horizonOf('?5')})`,
 };
 
 /** What the visitor's newest saved state says of their last moves and page view (see PageWrite.tail). */
