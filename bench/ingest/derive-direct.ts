@@ -1,6 +1,7 @@
 // The collector's own derivation (src/derive) run in this process over node:sqlite: how long the transitions step takes alone.
 import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,7 +11,11 @@ import type { WireBatch } from './traffic.ts';
 
 const collector = fileURLToPath(new URL('../../packages/collector', import.meta.url));
 
-type Derive = (db: unknown, site: { id: string; stages: readonly string[] }, visitors: string[]) => Promise<unknown>;
+type Derive = (
+  db: unknown,
+  site: { id: string; stages: readonly string[] },
+  events: Array<{ visitor: string; time: number }>,
+) => Promise<unknown>;
 
 /** Bundles the collector's deriveVisitors (as the report bench does): its D1 types stay out of the bench's own type check. */
 async function loadDerive(): Promise<{ derive: Derive; cleanup(): void }> {
@@ -42,12 +47,18 @@ export async function deriveDirect(
   batches: WireBatch[],
 ): Promise<{ eventsPerSecond: number; seconds: number; cpuMs: number }> {
   const { derive, cleanup } = await loadDerive();
-  const db = createD1(path) as { close(): void };
+  const db = createD1(path) as { raw: DatabaseSync; close(): void };
   try {
+    // Each batch's events as stored (their clock-corrected times), as ingestion hands them to derivation: read first, untimed.
+    const find = db.raw.prepare('SELECT visitor, time FROM events WHERE site = ? AND id = ?');
+    const stored = batches.map((b) =>
+      b.list
+        .map((e) => find.get(site, e.id) as { visitor: string; time: number } | undefined)
+        .filter((r) => r !== undefined),
+    );
     const start = performance.now();
     const cpu = process.cpuUsage();
-    for (const b of batches)
-      await derive(db, { id: site, stages: DEFAULT_STAGES }, [...new Set(b.list.map((e) => e.visitor))]);
+    for (const events of stored) await derive(db, { id: site, stages: DEFAULT_STAGES }, events);
     const seconds = (performance.now() - start) / 1000;
     const used = process.cpuUsage(cpu);
     return {

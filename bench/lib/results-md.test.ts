@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BrowserRun } from '../browser/main-thread-bench.ts';
-import { keptReportSection, renderResults, summarizeBrowser, type AllResults } from './results-md.ts';
+import { keptReportSection, renderResults, replaceSection, summarizeBrowser, type AllResults } from './results-md.ts';
 import { writeSection } from './results-section.ts';
 
 const run = (
@@ -92,6 +92,15 @@ describe('RESULTS.md', () => {
     expect(keptReportSection(undefined)).toContain('Not measured yet');
   });
 
+  it("replaces a benchmark's own section, or adds it before the given one", () => {
+    const md = '# R\n\n## Ingestion\na\n\n## Report latency\nb\n';
+    const added = replaceSection(md, '## Derive', '## Derive\nfirst', '## Report latency');
+    expect(added).toBe('# R\n\n## Ingestion\na\n\n## Derive\nfirst\n\n## Report latency\nb\n');
+    expect(replaceSection(added, '## Derive', '## Derive\nsecond', '## Report latency')).toBe(
+      '# R\n\n## Ingestion\na\n\n## Derive\nsecond\n\n## Report latency\nb\n',
+    );
+  });
+
   it('scales wire figures per 1,000 delivered events, so a tracker that loses events does not look cheaper', () => {
     const [s] = summarizeBrowser([run('plausible', 0.5, 250, 175_000)]);
     expect(s!.requestBytes).toBe(700_000);
@@ -117,13 +126,17 @@ describe('RESULTS.md', () => {
     expect(md.trimEnd().endsWith('## Report latency\n\nkept')).toBe(true);
   });
 
-  it('keeps the sections other benches write: Report latency and Noisy neighbour, each once', () => {
+  it('keeps the sections other benches write: derivation history, Report latency and Noisy neighbour, each once', () => {
     const dir = mkdtempSync(join(tmpdir(), 'results-md-'));
     const path = join(dir, 'RESULTS.md');
-    writeFileSync(path, '# old\n\n## Report latency\n\nreports\n\n## Noisy neighbour\n\nneighbour\n');
+    const history = "## Derivation against a visitor's history\n\nhistory\n\n";
+    writeFileSync(path, `# old\n\n${history}## Report latency\n\nreports\n\n## Noisy neighbour\n\nneighbour\n`);
     const md = renderResults(results([run('none', 0, 0, 0), run('parcours', 0.25, 1000, 300_000)]), path);
-    expect(md.trimEnd().endsWith('## Report latency\n\nreports\n\n## Noisy neighbour\n\nneighbour')).toBe(true);
-    expect(md.split('## Noisy neighbour').length).toBe(2);
+    expect(md.trimEnd().endsWith(`${history}## Report latency\n\nreports\n\n## Noisy neighbour\n\nneighbour`)).toBe(
+      true,
+    );
+    for (const heading of ["## Derivation against a visitor's history", '## Report latency', '## Noisy neighbour'])
+      expect(md.split(heading).length, heading).toBe(2);
     // The neighbour bench then replaces its own section only.
     writeFileSync(path, md);
     writeSection(path, '## Noisy neighbour\n\nnew figures\n');

@@ -1,4 +1,5 @@
-// Renders RESULTS.md from one run's figures, keeping the "Report latency" and "Noisy neighbour" sections their own benches write.
+// Renders RESULTS.md from one run's figures, keeping the sections their own benches write
+// ("Derivation against a visitor's history", "Report latency", "Noisy neighbour").
 import { existsSync, readFileSync } from 'node:fs';
 import type { BrowserRun } from '../browser/main-thread-bench.ts';
 import type { ProfileEntry } from '../browser/profile.ts';
@@ -416,17 +417,38 @@ function goalNotes(r: AllResults): string[] {
   return notes.length ? ['What holds the missed goals back:', '', ...notes, ''] : [];
 }
 
+/** The section titled `title` (its `## ` heading line) of a RESULTS.md, up to the next `## ` heading; undefined if absent. */
+function section(md: string | undefined, title: string): string | undefined {
+  const at = md ? sectionBounds(md, title) : undefined;
+  return md && at ? `${md.slice(at.start, at.end).trimEnd()}\n` : undefined;
+}
+
 /** The "## Report latency" section of an existing RESULTS.md (written by bench/reports/report-bench.mjs), or a placeholder. */
 export function keptReportSection(existing: string | undefined): string {
-  const at = existing ? sectionBounds(existing, '## Report latency') : undefined;
-  if (existing && at) return `${existing.slice(at.start, at.end).trimEnd()}\n`;
-  return '## Report latency\n\nNot measured yet: `pnpm bench` runs `bench/reports/report-bench.mjs`, which writes this section.\n';
+  return (
+    section(existing, '## Report latency') ??
+    '## Report latency\n\nNot measured yet: `pnpm bench` runs `bench/reports/report-bench.mjs`, which writes this section.\n'
+  );
+}
+
+const DERIVE_HISTORY = "## Derivation against a visitor's history";
+
+/**
+ * `md` with its section `title` replaced by `text` (a benchmark that writes its own section); a new section goes
+ * before the section `before` when there is one, else at the end.
+ */
+export function replaceSection(md: string, title: string, text: string, before: string): string {
+  const old = section(md, title);
+  const body = `${text.trimEnd()}\n`;
+  if (old) return md.replace(old, body);
+  const at = md.indexOf(before);
+  return at >= 0 ? `${md.slice(0, at)}${body}\n${md.slice(at)}` : `${md.trimEnd()}\n\n${body}`;
 }
 
 /** The "## Noisy neighbour" section of an existing RESULTS.md (written by bench/neighbour/neighbour-bench.ts), kept as it is. */
 function keptNeighbourSection(existing: string | undefined): string[] {
-  const at = existing ? sectionBounds(existing, '## Noisy neighbour') : undefined;
-  return existing && at ? [`${existing.slice(at.start, at.end).trimEnd()}\n`] : [];
+  const kept = section(existing, '## Noisy neighbour');
+  return kept ? [kept] : [];
 }
 
 /** The whole RESULTS.md: machine, goals, each benchmark's table, and the kept "Report latency" section. */
@@ -447,6 +469,8 @@ export function renderResults(r: AllResults, existingPath: string): string {
     ...sizeSection(r),
     ...browserSections(r),
     ...ingestSection(r),
+    // Written by bench/ingest/derive-history.ts, kept as it is.
+    ...(section(existing, DERIVE_HISTORY) ? [section(existing, DERIVE_HISTORY)!] : []),
     keptReportSection(existing),
     ...keptNeighbourSection(existing),
   ].join('\n');

@@ -18,7 +18,7 @@ const ROOT = join(BENCH, '..');
 
 interface RunOptions {
   smoke: boolean;
-  /** Benchmarks to run: size, browser, ingest, reports (default all). */
+  /** Benchmarks to run: size, browser, ingest, derive, reports (default all). */
   only: Set<string>;
   browserRuns: number;
   ingestRuns: number;
@@ -32,7 +32,7 @@ function parseArgs(argv: string[]): RunOptions {
   const runs = args.get('runs') ? Number(args.get('runs')) : undefined;
   return {
     smoke,
-    only: new Set((args.get('only') ?? 'size,browser,ingest,reports').split(',')),
+    only: new Set((args.get('only') ?? 'size,browser,ingest,derive,reports').split(',')),
     browserRuns: runs ?? (smoke ? 1 : 3),
     ingestRuns: runs ?? (smoke ? 1 : 3),
     events: Number(args.get('events') ?? (smoke ? 100 : 1000)),
@@ -151,6 +151,12 @@ export async function main(argv: string[]): Promise<number> {
   if (!opts.smoke && ['size', 'browser', 'ingest'].every((b) => opts.only.has(b))) {
     writeFileSync(join(BENCH, 'RESULTS.md'), renderResults(all, join(BENCH, 'RESULTS.md')));
     log('wrote bench/RESULTS.md');
+  }
+  if (opts.only.has('derive')) {
+    // Derivation against one visitor's history, before and after incremental derivation: its own section of RESULTS.md.
+    log('derive: bench/ingest/derive-history.ts');
+    if (pnpm(['exec', 'node', 'ingest/derive-history.ts', ...(opts.smoke ? ['--smoke'] : [])], BENCH) !== 0)
+      failures.push('derive-history bench failed');
   }
   if (opts.only.has('reports')) {
     // The report-latency bench is its own script (bench/reports/report-bench.mjs), run last: a full run lets it replace its own

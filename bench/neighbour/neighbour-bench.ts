@@ -312,8 +312,6 @@ function section(r: Results): string {
     '',
     `Written by \`bench/neighbour/neighbour-bench.ts\` on ${r.machine.date.slice(0, 16).replace('T', ' ')} UTC, load average ${fmt(r.machine.load, 1)} at the start;`,
     `${r.opts.rounds} round(s), each the quiet load alone, under attack, then under the control flood, on one collector under \`wrangler dev\` (fresh local D1).`,
-    'Measured on the code of this commit, whose derivation still rebuilds a visitor from all their stored events (incremental',
-    'derivation is being built apart): rerun with `pnpm --filter @parcours/bench exec node neighbour/neighbour-bench.ts` once it lands.',
     '',
     `Quiet site: one client posting ${r.opts.requests} batches of 10 shop events per phase, one after another, while another reads its`,
     '`kpis` and `funnel` in turn (last 30 days, over a seeded shop history). Attack on another site with the default quotas,',

@@ -122,3 +122,9 @@ export const DERIVED = {
 } as const;
 
 export type DerivedTable = keyof typeof DERIVED;
+
+/**
+ * Saved derivation states, one row per (site, visitor, position): the state after every event of the visitor with
+ * time < position, so derivation resumes there (migration 0045, src/derive/state.ts).
+ */
+export const VISITOR_STATE = 'visitor_state';

@@ -1,18 +1,12 @@
 // A visitor's carts and purchases from their cart events: items held, value, checkout, purchase, decision time.
 import type { Item } from '@parcours/protocol';
-import type { Before } from './horizon.ts';
+import type { OpenCart } from './state.ts';
 import type { CartRow, PurchaseRow, StoredEvent, TransitionRow } from './types.ts';
 
 /** Cart events that count as activity on an open cart (a purchase closes it instead). */
-const ACTIVITY = new Set(['add_to_cart', 'remove_from_cart', 'view_cart', 'begin_checkout', 'add_payment_info']);
+export const ACTIVITY = new Set(['add_to_cart', 'remove_from_cart', 'view_cart', 'begin_checkout', 'add_payment_info']);
 /** Events that open a cart when none is open: adding, or a buy-now flow that goes straight to checkout. */
-const OPENS = new Set(['add_to_cart', 'begin_checkout', 'add_payment_info', 'purchase']);
-
-interface OpenCart {
-  row: CartRow;
-  lines: Map<string, { price: number; quantity: number; name?: string }>;
-  lastSession: string;
-}
+export const OPENS = new Set(['add_to_cart', 'begin_checkout', 'add_payment_info', 'purchase']);
 
 function parseItems(json: string | null): Item[] {
   if (!json) return [];
@@ -64,26 +58,22 @@ function purchaseValue(e: StoredEvent): number | null {
 
 /**
  * Folds a visitor's events (sorted by event time) into carts and purchases. A cart is the
- * visitor's items since their previous purchase; a resent transaction id is counted once. After retention, `before`
- * carries the purchases and decision clock from before the site's horizon; a cart open at the horizon stays as it was
- * and the next cart event opens a new one (its items were in deleted events).
+ * visitor's items since their previous purchase; a resent transaction id is counted once.
  */
 export function foldCarts(
   events: StoredEvent[],
   transitions: TransitionRow[],
   stageAfter: Map<string, number>,
   lastPathOfSession: Map<string, { path: string; stage: number }>,
-  before?: Before,
 ): { carts: CartRow[]; purchases: PurchaseRow[] } {
   const carts: CartRow[] = [];
   const purchases: PurchaseRow[] = [];
   const seenTransactions = new Set<string>();
   // First time the visitor entered each stage since their previous purchase: the decision clock.
-  const entered = new Map(before?.entered);
+  const entered = new Map<number, number>();
   let t = 0;
   let open: OpenCart | null = null;
-  let lastPurchase: number | null = before?.lastPurchase ?? null;
-  const earlierPurchases = before?.purchases ?? 0;
+  let lastPurchase: number | null = null;
 
   for (const e of events) {
     while (
@@ -100,86 +90,111 @@ export function foldCarts(
       seenTransactions.add(e.transaction_id);
     }
     if (!open && OPENS.has(e.type)) {
-      open = {
-        row: {
-          event_id: e.id,
-          session: e.session,
-          started_at: e.time,
-          last_activity: e.time,
-          checkout_at: null,
-          purchased_at: null,
-          quantity: 0,
-          value: 0,
-          currency: null,
-          exit_path: null,
-          exit_stage: null,
-          max_idle_ms: 0,
-          items: [],
-        },
-        lines: new Map(),
-        lastSession: e.session,
-      };
+      open = openCart(e);
       carts.push(open.row);
-      // A buy-now flow carries its items on the checkout or purchase event itself.
-      if (e.type !== 'add_to_cart')
-        for (const l of linesOf(e)) open.lines.set(l.key, { price: l.price, quantity: l.quantity, name: l.name });
     }
     if (!open) continue;
-    // Idle time while it held items, until this activity or purchase: what abandonment is measured on.
-    if (open.row.quantity > 0) open.row.max_idle_ms = Math.max(open.row.max_idle_ms, e.time - open.row.last_activity);
-    if (e.currency) open.row.currency = e.currency;
-    if (e.type === 'add_to_cart') {
-      for (const l of linesOf(e)) {
-        const held = open.lines.get(l.key);
-        open.lines.set(l.key, {
-          price: l.price,
-          quantity: (held?.quantity ?? 0) + l.quantity,
-          name: l.name ?? held?.name,
-        });
-      }
-    } else if (e.type === 'remove_from_cart') {
-      for (const l of linesOf(e)) {
-        const held = open.lines.get(l.key);
-        if (!held) continue;
-        held.quantity = Math.max(0, held.quantity - l.quantity);
-        if (held.quantity === 0) open.lines.delete(l.key);
-      }
-    } else if ((e.type === 'begin_checkout' || e.type === 'add_payment_info') && open.row.checkout_at === null) {
-      open.row.checkout_at = e.time;
-    }
-    if (ACTIVITY.has(e.type)) {
-      open.row.last_activity = e.time;
-      open.lastSession = e.session;
-    }
-    settle(open);
+    applyCartEvent(open, e);
     const exit = lastPathOfSession.get(open.lastSession);
     open.row.exit_path = exit?.path ?? e.path;
     open.row.exit_stage = exit?.stage ?? e.stage_index;
 
     if (e.type === 'purchase') {
-      open.row.purchased_at = e.time;
-      // A purchase went through checkout even when no begin_checkout was sent (buy-now, missed event).
-      open.row.checkout_at ??= e.time;
-      open.row.last_activity = Math.max(open.row.last_activity, e.time);
-      const stage = stageAfter.get(e.id) ?? e.stage_index;
-      // Since the visitor entered the purchase's stage; a customer who never left it since buying: since that purchase.
-      const since = entered.get(stage) ?? lastPurchase;
-      purchases.push({
-        time: e.time,
-        event_id: e.id,
-        session: e.session,
-        value: purchaseValue(e),
-        currency: e.currency ?? open.row.currency,
-        nth: earlierPurchases + purchases.length + 1,
-        decision_ms: since === null ? null : e.time - since,
-        // Filled by deriveVisitor from the page views.
-        view_before: null,
-        view_after: null,
-      });
+      purchases.push(
+        closeCart(open, e, stageAfter.get(e.id) ?? e.stage_index, entered, lastPurchase, purchases.length),
+      );
       entered.clear();
       lastPurchase = e.time;
       open = null;
     }
   }
   return { carts, purchases };
+}
+
+/** A cart opened by `e`: a buy-now flow carries its items on the checkout or purchase event itself. */
+export function openCart(e: StoredEvent): OpenCart {
+  const open: OpenCart = {
+    row: {
+      event_id: e.id,
+      session: e.session,
+      started_at: e.time,
+      last_activity: e.time,
+      checkout_at: null,
+      purchased_at: null,
+      quantity: 0,
+      value: 0,
+      currency: null,
+      exit_path: null,
+      exit_stage: null,
+      max_idle_ms: 0,
+      items: [],
+    },
+    lines: new Map(),
+    lastSession: e.session,
+  };
+  if (e.type !== 'add_to_cart')
+    for (const l of linesOf(e)) open.lines.set(l.key, { price: l.price, quantity: l.quantity, name: l.name });
+  return open;
+}
+
+/** What a cart event does to the open cart: idle time, lines held, currency, checkout, last activity; then its totals. */
+export function applyCartEvent(open: OpenCart, e: StoredEvent): void {
+  // Idle time while it held items, until this activity or purchase: what abandonment is measured on.
+  if (open.row.quantity > 0) open.row.max_idle_ms = Math.max(open.row.max_idle_ms, e.time - open.row.last_activity);
+  if (e.currency) open.row.currency = e.currency;
+  if (e.type === 'add_to_cart') {
+    for (const l of linesOf(e)) {
+      const held = open.lines.get(l.key);
+      open.lines.set(l.key, {
+        price: l.price,
+        quantity: (held?.quantity ?? 0) + l.quantity,
+        name: l.name ?? held?.name,
+      });
+    }
+  } else if (e.type === 'remove_from_cart') {
+    for (const l of linesOf(e)) {
+      const held = open.lines.get(l.key);
+      if (!held) continue;
+      held.quantity = Math.max(0, held.quantity - l.quantity);
+      if (held.quantity === 0) open.lines.delete(l.key);
+    }
+  } else if ((e.type === 'begin_checkout' || e.type === 'add_payment_info') && open.row.checkout_at === null) {
+    open.row.checkout_at = e.time;
+  }
+  if (ACTIVITY.has(e.type)) {
+    open.row.last_activity = e.time;
+    open.lastSession = e.session;
+  }
+  settle(open);
+}
+
+/**
+ * Closes the open cart with purchase `e` and answers the purchase's row (its nearest page views filled later).
+ * `stage` is the visitor's stage right after it; `entered` the first entry into each stage since the previous purchase.
+ */
+export function closeCart(
+  open: OpenCart,
+  e: StoredEvent,
+  stage: number,
+  entered: Map<number, number>,
+  lastPurchase: number | null,
+  earlierPurchases: number,
+): PurchaseRow {
+  open.row.purchased_at = e.time;
+  // A purchase went through checkout even when no begin_checkout was sent (buy-now, missed event).
+  open.row.checkout_at ??= e.time;
+  open.row.last_activity = Math.max(open.row.last_activity, e.time);
+  // Since the visitor entered the purchase's stage; a customer who never left it since buying: since that purchase.
+  const since = entered.get(stage) ?? lastPurchase;
+  return {
+    time: e.time,
+    event_id: e.id,
+    session: e.session,
+    value: purchaseValue(e),
+    currency: e.currency ?? open.row.currency,
+    nth: earlierPurchases + 1,
+    decision_ms: since === null ? null : e.time - since,
+    view_before: null,
+    view_after: null,
+  };
 }

@@ -1,58 +1,27 @@
-// Derivation after retention: what a visitor's walk needs from before the site's retention horizon (`retained_from`),
-// read from their derived rows, since the raw events before it may be deleted. The rows before the horizon stay as they
-// were; the walk over the kept events starts from this state instead of from nothing.
+// Derivation after retention: a visitor's state at the site's retention horizon (`retained_from`), read from their
+// derived rows before it, since the raw events before it may be deleted. Derivation starts from this state when it has no
+// saved state (visitor_state) at or after the horizon to resume from; the rows before the horizon stay as they were.
+import { freshSession, freshState, type VisitorState } from './state.ts';
 import { chunk } from './store.ts';
-
-/** A visitor's state at the horizon, from their derived rows before it. */
-export interface Before {
-  /** Stage after the last move before the horizon, and that move's time. */
-  stage: number | null;
-  lastMove: number | null;
-  /** Time of the last move into each stage, and of each (from, to) pair keyed `${from} ${to}` as the walk keys it. */
-  lastEntry: Map<number, number>;
-  lastPair: Map<string, number>;
-  /** Time of the last page view overall, per page stage, per `${stage} ${path}`. */
-  lastView: number | null;
-  lastStageView: Map<number, number>;
-  lastPathView: Map<string, number>;
-  /** Sessions with page views in the day before the horizon: how many, and the stage of the last one. */
-  sessions: Map<string, { views: number; stage: number }>;
-  /** Purchases counted before the horizon, the last one's time, first moves into each stage since it. */
-  purchases: number;
-  lastPurchase: number | null;
-  entered: Map<number, number>;
-}
 
 const D1_PARAMS = 100;
 /** A session spanning the horizon: its views in this window before it are looked up (sessions end after 30 minutes idle). */
 const SESSION_LOOKBACK_MS = 86_400_000;
 
-function empty(): Before {
-  return {
-    stage: null,
-    lastMove: null,
-    lastEntry: new Map(),
-    lastPair: new Map(),
-    lastView: null,
-    lastStageView: new Map(),
-    lastPathView: new Map(),
-    sessions: new Map(),
-    purchases: 0,
-    lastPurchase: null,
-    entered: new Map(),
-  };
-}
-
 const max = (a: number | null | undefined, b: number) => (a === null || a === undefined || b > a ? b : a);
 
-/** Each visitor's state at `horizon` (ms), read from their derived rows before it: five grouped reads per 98 visitors. */
+/**
+ * Each visitor's state at `horizon` (ms), read from their derived rows before it: five grouped reads per 98 visitors.
+ * What the rows do not tell is left out: no session's last page view (those rows are not rewritten), no open cart (its
+ * items were in deleted events: the next cart event opens a new one), no transaction ids (a resend is counted again).
+ */
 export async function loadBefore(
   db: D1Database,
   site: string,
   visitors: string[],
   horizon: number,
-): Promise<Map<string, Before>> {
-  const out = new Map<string, Before>(visitors.map((v) => [v, empty()]));
+): Promise<Map<string, VisitorState>> {
+  const out = new Map<string, VisitorState>(visitors.map((v) => [v, freshState()]));
   const statements = chunk(visitors, D1_PARAMS - 2).flatMap((part) => {
     const marks = part.map((_, i) => `?${i + 3}`).join(',');
     const where = `site = ?1 AND visitor IN (${marks}) AND time < ?2`;
@@ -87,7 +56,7 @@ export async function loadBefore(
         const id = String(r.id);
         if (s.lastMove === null || r.t > s.lastMove || (r.t === s.lastMove && id > (lastMoveId.get(r.visitor) ?? ''))) {
           s.lastMove = r.t;
-          s.stage = to;
+          s.current = to;
           lastMoveId.set(r.visitor, id);
         }
       } else if (r.kind === 'view') {
@@ -95,7 +64,9 @@ export async function loadBefore(
         s.lastPathView.set(`${stage} ${r.b}`, r.t);
         s.lastStageView.set(stage, max(s.lastStageView.get(stage), r.t));
         s.lastView = max(s.lastView, r.t);
-      } else if (r.kind === 'session') s.sessions.set(String(r.b), { views: Number(r.id), stage: r.a! });
+      } else if (r.kind === 'session')
+        // Views are counted up to 2 (entry, bounce); the session's page is that of its last view.
+        s.sessions.set(String(r.b), { ...freshSession(), page: r.a!, views: Math.min(2, Number(r.id)) });
       else if (r.kind === 'purchase') {
         s.purchases = r.a ?? 0;
         s.lastPurchase = r.t;

@@ -1,74 +1,301 @@
-// Derived data: rebuilds what reports read (transitions, page views, carts, purchases) for the visitors a batch touched.
+// Derived data: what reports read (transitions, page views, carts, purchases, their rollups) for the visitors a batch touched.
 import type { Site } from '../db/sites.ts';
 import { foldCarts } from './carts.ts';
-import { type Before, loadBefore } from './horizon.ts';
 import { byEventTime, walkJourney } from './journey.ts';
-import { loadEvents, maxSeqStatements, replaceStatements } from './store.ts';
+import { foldPage } from './fold.ts';
+import { loadBefore } from './horizon.ts';
+import { freshState, loadState, saveState, type VisitorState } from './state.ts';
+import {
+  eventsStatement,
+  horizonStatement,
+  NO_TIME,
+  newestStatement,
+  type PageWrite,
+  pageStatements,
+  positionsStatement,
+  positionsToDrop,
+  STALE_ERROR,
+  STATE_POSITION,
+  stateStatement,
+} from './store.ts';
 import type { StoredEvent, VisitorDerived } from './types.ts';
 
 /** Visitors derived per round: bounds the rows one round holds in memory and writes in one transaction. */
-const VISITORS_PER_ROUND = 200;
-/** Rounds re-run when events of the same visitors landed while we were deriving. */
-const MAX_RETRIES = 3;
+const VISITORS_PER_ROUND = 50;
+/** Events read and derived at a time per visitor: a late event far back in a long history is re-derived page by page. */
+const EVENTS_PER_PAGE = 250;
+/** Events one round reads at a time, all its visitors together (a page is smaller when a round has many visitors). */
+const EVENTS_PER_ROUND = 2_500;
+const MIN_EVENTS_PER_PAGE = 25;
+/** Statements read per visitor at the start of a round. */
+const READS = 4;
+/** Rounds re-run when another derivation of the same visitors wrote first (each time one of them wins). */
+const MAX_RETRIES = 8;
+/** Up to this many ms times the attempt, at random, before deriving again: concurrent writers spread out. */
+const RETRY_JITTER_MS = 15;
 
-/** Everything derived from one visitor's stored events, in any order (after `before`, their state at the retention horizon). */
-export function deriveVisitor(events: StoredEvent[], before?: Before): VisitorDerived {
+/** Everything derived from one visitor's stored events, in any order, in one pass: the full derivation, what any resumed one must equal. */
+export function deriveVisitor(events: StoredEvent[]): VisitorDerived {
   const sorted = [...events].sort(byEventTime);
-  const journey = walkJourney(sorted, before);
-  const { carts, purchases } = foldCarts(
-    sorted,
-    journey.transitions,
-    journey.stageAfter,
-    journey.lastPathOfSession,
-    before,
-  );
+  const journey = walkJourney(sorted);
+  const { carts, purchases } = foldCarts(sorted, journey.transitions, journey.stageAfter, journey.lastPathOfSession);
   // Each purchase's nearest page views: kpis tell from them whether the buyer viewed a page in a period.
   const views = journey.pageViews.map((p) => p.time).sort((a, b) => a - b);
   for (const p of purchases) {
     let i = 0;
     while (i < views.length && views[i]! <= p.time) i++;
-    p.view_before = i > 0 ? views[i - 1]! : (before?.lastView ?? null);
+    p.view_before = i > 0 ? views[i - 1]! : null;
     p.view_after = i < views.length ? views[i]! : null;
   }
   return { transitions: journey.transitions, pageViews: journey.pageViews, carts, purchases };
 }
 
+/** Where a visitor's derivation must start again: the earliest event time of theirs that a batch stored (or resent). */
+export interface NewEvent {
+  visitor: string;
+  time: number;
+}
+
 /**
- * Recomputes the derived rows of these visitors from all their stored events, so the result
- * is the same whatever order their events arrived in. Called by ingestion after each insert.
- * After retention ran on the site, from the events since its horizon only, starting from the
- * visitors' state there; their rows before it stay as they were.
+ * Brings the derived rows of these events' visitors up to date: each visitor is re-derived from the earliest of
+ * their events here onward, starting from the state saved at or before it, so the cost follows the events from
+ * that point, not the visitor's whole history. The rows come out identical to `rebuildVisitors`, whatever order
+ * the events arrived in. Called by ingestion after each insert (with the batch's events, duplicates included:
+ * a resend after a failed derivation repairs it). Events before the site's retention horizon are never derived.
  */
 export async function deriveVisitors(
   db: D1Database,
   site: Pick<Site, 'id' | 'stages'>,
-  visitors: string[],
+  events: NewEvent[],
+  eventsPerPage = EVENTS_PER_PAGE,
 ): Promise<void> {
-  const unique = [...new Set(visitors)];
-  for (let i = 0; i < unique.length; i += VISITORS_PER_ROUND) {
-    await deriveRound(db, site, unique.slice(i, i + VISITORS_PER_ROUND));
+  const times = new Map<string, number[]>();
+  for (const e of events) times.set(e.visitor, [...(times.get(e.visitor) ?? []), e.time]);
+  await deriveFrom(
+    db,
+    site,
+    [...times.keys()],
+    (visitor, floor) => {
+      const kept = times.get(visitor)!.filter((t) => t >= floor);
+      return kept.length ? Math.min(...kept) : null;
+    },
+    eventsPerPage,
+  );
+}
+
+/**
+ * Derives these visitors again from their first event, ignoring saved states: a repair, and the reference of the
+ * tests. After retention, from the site's horizon, starting from their state there as their derived rows tell it.
+ */
+export async function rebuildVisitors(
+  db: D1Database,
+  site: Pick<Site, 'id' | 'stages'>,
+  visitors: string[],
+  eventsPerPage = EVENTS_PER_PAGE,
+): Promise<void> {
+  await deriveFrom(db, site, [...new Set(visitors)], (_, floor) => floor, eventsPerPage);
+}
+
+async function deriveFrom(
+  db: D1Database,
+  site: Pick<Site, 'id' | 'stages'>,
+  visitors: string[],
+  /** Where a visitor's derivation starts, given the site's retention horizon (NO_TIME: none); null: not at all. */
+  cutOf: (visitor: string, floor: number) => number | null,
+  eventsPerPage: number,
+): Promise<void> {
+  for (let i = 0; i < visitors.length; i += VISITORS_PER_ROUND) {
+    const part = visitors.slice(i, i + VISITORS_PER_ROUND);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const perPage = Math.min(
+          eventsPerPage,
+          Math.max(MIN_EVENTS_PER_PAGE, Math.floor(EVENTS_PER_ROUND / part.length)),
+        );
+        await deriveRound(db, site, part, cutOf, perPage);
+        break;
+      } catch (error) {
+        // Another batch of the same visitors derived first: read their state again and derive from there.
+        if (attempt >= MAX_RETRIES || !STALE_ERROR.test(String((error as Error)?.message ?? error))) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_JITTER_MS * (attempt + 1)));
+      }
+    }
   }
 }
 
-async function deriveRound(db: D1Database, site: Pick<Site, 'id' | 'stages'>, visitors: string[]): Promise<void> {
-  for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
-    const { events, horizon } = await loadEvents(db, site.id, visitors);
-    let seen = 0;
-    const derived = new Map<string, VisitorDerived>();
-    const before = horizon === null ? null : await loadBefore(db, site.id, [...events.keys()], horizon);
-    for (const [visitor, list] of events) {
-      for (const e of list) seen = Math.max(seen, e.seq);
-      derived.set(visitor, deriveVisitor(list, before?.get(visitor)));
+/** A visitor's derivation under way: where the next page starts, the state there, the version of the saved states. */
+interface Job {
+  visitor: string;
+  from: number;
+  /** No saved state to resume from at or after the site's retention horizon: the state there, from the derived rows. */
+  seeded: boolean;
+  first: boolean;
+  tail: PageWrite['tail'];
+  state: VisitorState;
+  version: number;
+  positions: number[];
+  /** The next page's events as read (one more than a page, to find where it ends). */
+  rows: StoredEvent[];
+  /** Set when `rows` are every event before this time (a millisecond with more than a page of events). */
+  until: number | null;
+}
+
+/** What a derivation of one visitor starts from, as read in one round trip. */
+interface Start {
+  saved: { position: number; state: string } | undefined;
+  positions: Array<{ position: number; version: number }>;
+  newest: { lastEntry: string; lastView: number | null } | undefined;
+  rows: StoredEvent[];
+}
+
+/**
+ * One round trip: the site's retention horizon, and per visitor the state to resume from (at or after the horizon),
+ * the saved positions, the newest state's last moves, and the first page of events (none before the horizon).
+ */
+async function readStarts(
+  db: D1Database,
+  site: string,
+  cuts: Array<[visitor: string, cut: number]>,
+  perPage: number,
+): Promise<{ floor: number; starts: Map<string, Start> }> {
+  const reads = cuts.flatMap(([visitor, cut]) => [
+    stateStatement(db, site, visitor, cut),
+    positionsStatement(db, site, visitor),
+    newestStatement(db, site, visitor),
+    eventsStatement(db, site, visitor, { sql: STATE_POSITION.sql, params: [site, visitor, cut] }, null, perPage + 1),
+  ]);
+  const [horizon, ...results] = await db.batch<Record<string, unknown>>([horizonStatement(db, site), ...reads]);
+  const starts = new Map<string, Start>(
+    cuts.map(([visitor], i) => [
+      visitor,
+      {
+        saved: results[READS * i]!.results[0] as Start['saved'],
+        positions: results[READS * i + 1]!.results as Start['positions'],
+        newest: results[READS * i + 2]!.results[0] as Start['newest'],
+        rows: results[READS * i + 3]!.results as unknown as StoredEvent[],
+      },
+    ]),
+  );
+  return { floor: (horizon!.results[0] as { floor: number }).floor, starts };
+}
+
+async function deriveRound(
+  db: D1Database,
+  site: Pick<Site, 'id' | 'stages'>,
+  visitors: string[],
+  cutOf: (visitor: string, floor: number) => number | null,
+  perPage: number,
+): Promise<void> {
+  // Read as if the horizon were before every event (each read starts at the horizon if later); the horizon read with
+  // them then gives the real cuts. Only a visitor with events on both sides of the horizon reads again (its cut is
+  // its first event after the horizon); one with none after it is not derived. Every write checks the horizon is
+  // still this one, else the round runs again.
+  const guess = new Map(visitors.map((v) => [v, cutOf(v, NO_TIME)!]));
+  const { floor, starts } = await readStarts(db, site.id, [...guess], perPage);
+  const again: Array<[string, number]> = [];
+  const round: Array<[string, number]> = [];
+  for (const [visitor, guessed] of guess) {
+    const cut = cutOf(visitor, floor);
+    if (cut === null) continue;
+    round.push([visitor, cut]);
+    if (cut !== Math.max(guessed, floor)) again.push([visitor, cut]);
+  }
+  if (again.length) for (const [v, s] of (await readStarts(db, site.id, again, perPage)).starts) starts.set(v, s);
+
+  let jobs: Job[] = round.map(([visitor]) => {
+    const { saved, positions, newest, rows } = starts.get(visitor)!;
+    const from = saved?.position ?? floor;
+    return {
+      visitor,
+      from,
+      seeded: !saved && floor > NO_TIME,
+      first: true,
+      tail:
+        newest && positions.some((p) => p.position > from)
+          ? { lastEntry: new Map(JSON.parse(newest.lastEntry)), lastView: newest.lastView }
+          : null,
+      state: saved ? loadState(saved.state) : freshState(),
+      version: Math.max(0, ...positions.map((p) => p.version)),
+      positions: positions.map((p) => p.position).filter((p) => p >= floor && p <= from),
+      rows,
+      until: null,
+    };
+  });
+
+  // Visitors starting at the retention horizon with events to derive: their state there, one more round trip.
+  const seeded = jobs.filter((j) => j.seeded && j.rows.length);
+  if (seeded.length) {
+    const states = await loadBefore(
+      db,
+      site.id,
+      seeded.map((j) => j.visitor),
+      floor,
+    );
+    for (const job of seeded) job.state = states.get(job.visitor)!;
+  }
+
+  while (jobs.length) {
+    const writes: D1PreparedStatement[] = [];
+    const next: Job[] = [];
+    const ties: Job[] = [];
+    for (const job of jobs) {
+      // A page ends where a millisecond starts: rows of one time are never split between pages.
+      let page = job.rows;
+      let end: number | null = job.until;
+      if (end === null && page.length > perPage) {
+        end = page[perPage]!.time;
+        page = page.filter((e) => e.time < end!);
+        if (!page.length) {
+          ties.push(job);
+          continue;
+        }
+      }
+      if (!page.length) continue; // nothing from the cut on: already derived
+      const derived = foldPage(job.state, page);
+      const position = end ?? page[page.length - 1]!.time + 1;
+      const positions = [...job.positions, position];
+      const drop = positionsToDrop(positions);
+      writes.push(
+        ...pageStatements(
+          db,
+          site.id,
+          site.stages,
+          {
+            visitor: job.visitor,
+            from: job.from,
+            floor,
+            first: job.first,
+            tail: job.tail,
+            position,
+            state: saveState(job.state),
+            version: job.version,
+            drop,
+          },
+          derived,
+        ),
+      );
+      Object.assign(job, { from: position, first: false, version: job.version + 1, until: null });
+      job.positions = positions.filter((p) => !drop.includes(p));
+      if (end !== null) next.push(job);
     }
-    // Another batch of the same visitors may have been stored after we read: its own derivation
-    // could have finished before ours and been overwritten by our older view. The highest seq,
-    // read in the same transaction right after our writes, tells; then we derive again.
-    const checks = maxSeqStatements(db, site.id, visitors);
-    const results = await db.batch<{ m: number | null }>([
-      ...replaceStatements(db, site.id, site.stages, derived, horizon),
-      ...checks,
-    ]);
-    const latest = Math.max(0, ...results.slice(results.length - checks.length).map((r) => r.results[0]?.m ?? 0));
-    if (latest <= seen) return;
+    // The pages' writes and the next pages' reads in one round trip (the reads see the writes).
+    const tieReads = ties.map((j) =>
+      eventsStatement(db, site.id, j.visitor, { sql: '?5', params: [j.from] }, j.rows[0]!.time + 1, -1),
+    );
+    const pageReads = next.map((j) =>
+      eventsStatement(db, site.id, j.visitor, { sql: '?5', params: [j.from] }, null, perPage + 1),
+    );
+    if (!writes.length && !tieReads.length && !pageReads.length) return;
+    const out = await db.batch<Record<string, unknown>>([...writes, ...tieReads, ...pageReads]);
+    const read = out.slice(writes.length).map((r) => r.results as unknown as StoredEvent[]);
+    ties.forEach((j, i) => {
+      // Every event of one millisecond, however many: then the page ends right after it.
+      j.until = j.rows[0]!.time + 1;
+      j.rows = read[i]!;
+    });
+    next.forEach((j, i) => {
+      j.rows = read[ties.length + i]!;
+    });
+    jobs = [...ties, ...next];
   }
 }

@@ -1,6 +1,5 @@
 // A visitor's journey from their events: stage transitions and page views (visible time, entries, bounces, exits).
 import { PAGE_LEAVE, PAGE_VIEW } from '@parcours/protocol';
-import type { Before } from './horizon.ts';
 import type { PageViewRow, StoredEvent, TransitionRow } from './types.ts';
 
 /** Event-time order, ties broken by id, so the order never depends on arrival. */
@@ -20,16 +19,16 @@ export interface Journey {
 /**
  * Walks a visitor's events (already sorted by `byEventTime`): the stage moves on a page view,
  * and on any other event whose stage differs from the stage of its session's current page;
- * `page_leave` never moves it. After retention, `before` is the visitor's state at the site's horizon (derive/horizon.ts).
+ * `page_leave` never moves it.
  */
-export function walkJourney(events: StoredEvent[], before?: Before): Journey {
+export function walkJourney(events: StoredEvent[]): Journey {
   const transitions: TransitionRow[] = [];
   const stageAfter = new Map<string, number>();
-  const pageStage = new Map<string, number>([...(before?.sessions ?? [])].map(([s, v]) => [s, v.stage]));
-  let current: number | null = before?.stage ?? null;
-  let lastMove: number | null = before?.lastMove ?? null;
-  const lastEntry = new Map(before?.lastEntry);
-  const lastPair = new Map(before?.lastPair);
+  const pageStage = new Map<string, number>();
+  let current: number | null = null;
+  let lastMove: number | null = null;
+  const lastEntry = new Map<number, number>();
+  const lastPair = new Map<string, number>();
 
   for (const e of events) {
     let target: number | null = null;
@@ -64,40 +63,43 @@ export function walkJourney(events: StoredEvent[], before?: Before): Journey {
   }
 
   lookAhead(transitions);
-  const { pageViews, lastPathOfSession } = pageViewsOf(events, transitions, stageAfter, before);
+  const { pageViews, lastPathOfSession } = pageViewsOf(events, transitions, stageAfter);
   return { transitions, pageViews, stageAfter, lastPathOfSession };
 }
 
-/** Fills each move's `next_ms` and `onward_ms` by scanning the later moves (few per visitor). */
-function lookAhead(transitions: TransitionRow[]): void {
-  transitions.forEach((t, i) => {
-    for (let j = i + 1; j < transitions.length; j++) {
-      const later = transitions[j]!;
-      if (t.onward_ms === null && later.to_index > t.to_index) t.onward_ms = later.time - t.time;
-      if (later.to_index === t.to_index + 1) {
-        t.next_ms = later.time - t.time;
-        break;
-      }
-    }
-  });
+/**
+ * Fills each move's `next_ms` and `onward_ms` in one backward pass (linear: a visitor alternating between two stages
+ * once made the forward scan quadratic). Answers the time of the first of these moves into each stage.
+ */
+export function lookAhead(transitions: TransitionRow[]): Map<number, number> {
+  const first = new Map<number, number>();
+  for (let i = transitions.length - 1; i >= 0; i--) {
+    const t = transitions[i]!;
+    const next = first.get(t.to_index + 1);
+    t.next_ms = next === undefined ? null : next - t.time;
+    const onward = firstAbove(first, t.to_index);
+    t.onward_ms = onward === null ? null : onward - t.time;
+    first.set(t.to_index, t.time);
+  }
+  return first;
 }
 
-function pageViewsOf(
-  events: StoredEvent[],
-  transitions: TransitionRow[],
-  stageAfter: Map<string, number>,
-  before: Before | undefined,
-) {
-  // `earlier`: the session's page views before the retention horizon (their rows stay as they were).
-  const bySession = new Map<string, { views: PageViewRow[]; open: PageViewRow | null; earlier: number }>();
+/** The earliest of these times of stages above `stage`, null if none. */
+export function firstAbove(first: Map<number, number>, stage: number): number | null {
+  let min: number | null = null;
+  for (const [s, time] of first) if (s > stage && (min === null || time < min)) min = time;
+  return min;
+}
+
+function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageAfter: Map<string, number>) {
+  const bySession = new Map<string, { views: PageViewRow[]; open: PageViewRow | null }>();
   // The visitor's previous page view, overall and per page stage: events come in (time, id) order.
-  let lastView: number | null = before?.lastView ?? null;
-  const lastStageView = new Map(before?.lastStageView);
-  const lastPathView = new Map(before?.lastPathView);
+  let lastView: number | null = null;
+  const lastStageView = new Map<number, number>();
+  const lastPathView = new Map<string, number>();
   for (const e of events) {
     let s = bySession.get(e.session);
-    if (!s)
-      bySession.set(e.session, (s = { views: [], open: null, earlier: before?.sessions.get(e.session)?.views ?? 0 }));
+    if (!s) bySession.set(e.session, (s = { views: [], open: null }));
     if (e.type === PAGE_VIEW) {
       const row: PageViewRow = {
         session: e.session,
@@ -107,7 +109,7 @@ function pageViewsOf(
         stage_index: e.stage_index,
         journey_index: stageAfter.get(e.id) ?? e.stage_index,
         visible_ms: null,
-        is_entry: s.views.length + s.earlier === 0 ? 1 : 0,
+        is_entry: s.views.length === 0 ? 1 : 0,
         is_bounce: 0,
         is_exit: 0,
         prev_view: lastView,
@@ -137,11 +139,11 @@ function pageViewsOf(
 
   const pageViews: PageViewRow[] = [];
   const lastPathOfSession = new Map<string, { path: string; stage: number }>();
-  for (const [session, { views, earlier }] of bySession) {
+  for (const [session, { views }] of bySession) {
     const last = views[views.length - 1];
     if (!last) continue;
     lastPathOfSession.set(session, { path: last.path, stage: last.stage_index });
-    if (views.length + earlier === 1) last.is_bounce = 1;
+    if (views.length === 1) last.is_bounce = 1;
     // An exit: the session's last page, after which no later stage was reached in that session.
     // A purchase makes the visitor a customer (DESIGN: retention from then on): a later stage too.
     const progressed =

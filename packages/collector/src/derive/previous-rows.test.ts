@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
 import { send, wire } from '../../test/test-support.ts';
-import { deriveVisitor } from './index.ts';
+import { deriveVisitor, deriveVisitors } from './index.ts';
 import { byEventTime } from './journey.ts';
 import type { StoredEvent } from './types.ts';
 
@@ -123,7 +123,8 @@ describe('previous rows of the same kind', () => {
           steps(1_000),
           fc.integer({ min: 1, max: 5 }),
           fc.integer({ min: 0 }),
-          async (list, parts, seed) => {
+          fc.option(fc.nat()),
+          async (list, parts, seed, late) => {
             const visitor = `pv${++run}`;
             const events = toWire(visitor, list, Date.now() - 86_400_000);
             const size = Math.ceil(events.length / parts);
@@ -135,6 +136,14 @@ describe('previous rows of the same kind', () => {
               seed,
             })[0]!;
             for (const batch of order) await send(site.id, batch);
+            // Or then derived again from one of its events on, 2 events a page, from the state saved before it.
+            if (late !== null)
+              await deriveVisitors(
+                env.DB,
+                { id: site.id, stages: STAGES },
+                [{ visitor, time: events[late % events.length]!.ts }],
+                2,
+              );
 
             const views = await env.DB.prepare(
               `SELECT prev_view, prev_stage_view, prev_path_view,

@@ -1,11 +1,9 @@
-// SQL of the derivation: load visitors' events, replace their derived rows, all under D1's 100-parameter limit.
+// SQL of the derivation: read a visitor's saved state and events from a point on, replace their derived rows from there.
 import { CART_EVENTS } from '@parcours/protocol';
 import { MAX_JSON_PER_STATEMENT } from '../db/insert-sql.ts';
-import { DERIVED, type DerivedTable } from '../db/schema.ts';
-import type { StoredEvent, VisitorDerived } from './types.ts';
-
-/** D1 allows 100 bound parameters per statement. */
-const MAX_PARAMS = 100;
+import { DERIVED, type DerivedTable, VISITOR_STATE } from '../db/schema.ts';
+import type { Page } from './fold.ts';
+import { firstAbove } from './journey.ts';
 
 const CART_TYPES = CART_EVENTS.map((t) => `'${t}'`).join(',');
 
@@ -14,60 +12,6 @@ export function chunk<T>(list: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
   return out;
-}
-
-/** The site's retention horizon (NULL: retention never ran, or no such row, as in benches that derive straight into SQLite). */
-const HORIZON_SQL = 'SELECT retained_from FROM sites WHERE id = ?1';
-/** Earlier than any event time: the horizon of a site where retention never ran. */
-const NO_HORIZON = -Number.MAX_SAFE_INTEGER;
-
-/**
- * Every stored event of these visitors since the site's retention horizon, grouped by visitor (one statement per 99
- * visitors), with that horizon (null: no retention ran). The horizon is read in the same statement as the events, so the
- * events always match it, whenever the retention job moves it. Visitors with no such events are left out.
- */
-export async function loadEvents(
-  db: D1Database,
-  site: string,
-  visitors: string[],
-): Promise<{ events: Map<string, StoredEvent[]>; horizon: number | null }> {
-  const byVisitor = new Map<string, StoredEvent[]>();
-  let horizon: number | null = null;
-  const statements = chunk(visitors, MAX_PARAMS - 1).map((part) =>
-    db
-      .prepare(
-        `SELECT visitor, seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
-                CASE WHEN type IN (${CART_TYPES}) THEN json_extract(data, '$.items') END AS items,
-                CASE WHEN type = 'purchase' THEN json_extract(data, '$.transaction_id') END AS transaction_id,
-                (${HORIZON_SQL}) AS horizon
-           FROM events
-          WHERE site = ?1 AND visitor IN (${part.map((_, i) => `?${i + 2}`).join(',')}) AND time >= IFNULL((${HORIZON_SQL}), ${NO_HORIZON})`,
-      )
-      .bind(site, ...part),
-  );
-  type Row = StoredEvent & { visitor: string; horizon: number | null };
-  const results = statements.length === 1 ? [await statements[0]!.all<Row>()] : await db.batch<Row>(statements);
-  for (const r of results)
-    for (const { horizon: h, ...row } of r.results) {
-      horizon = h;
-      const list = byVisitor.get(row.visitor);
-      if (list) list.push(row);
-      else byVisitor.set(row.visitor, [row]);
-    }
-  return { events: byVisitor, horizon };
-}
-
-/** Statements reading the highest `seq` stored for these visitors: tells whether events arrived while we derived. */
-export function maxSeqStatements(db: D1Database, site: string, visitors: string[]): D1PreparedStatement[] {
-  return chunk(visitors, MAX_PARAMS - 1).map((part) =>
-    // INDEXED BY: without statistics SQLite answers MAX(seq) by walking the export index (site, seq) backwards until
-    // one of these visitors shows up: fast for visitors who just posted, half the table for one not seen lately.
-    db
-      .prepare(
-        `SELECT MAX(seq) AS m FROM events INDEXED BY events_site_visitor_time WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`,
-      )
-      .bind(site, ...part),
-  );
 }
 
 /**
@@ -94,157 +38,374 @@ function inserts(db: D1Database, table: string, columns: string[], rows: unknown
   return out;
 }
 
-const TABLES = Object.keys(DERIVED) as DerivedTable[];
-
 /** Rollup hour of a page view: page_view_hours is keyed by it (migration 0031). */
 export const HOUR_MS = 3_600_000;
 /** Rollup day of a page view: page_days is keyed by it (migration 0032). */
 export const DAY_MS = 86_400_000;
+/** A time before any event: where a derivation from scratch starts. */
+export const NO_TIME = Number.MIN_SAFE_INTEGER;
+
+/** Which of a visitor's derived rows a statement reads: SQL over the row's columns (`site` ?1, `visitor` ?2) and its parameters from ?3. */
+interface RowSet {
+  where: string;
+  params: unknown[];
+}
+
+/** The visitor's rows from time `from` on. */
+const fromTime = (from: number): RowSet => ({ where: 'time >= ?3', params: [from] });
+/** The visitor's rows with these (time, event_id) keys. */
+const withKeys = (keys: Array<{ time: number; event_id: string }>): RowSet => ({
+  where: `(time, event_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?3))`,
+  params: [JSON.stringify(keys.map((k) => [k.time, k.event_id]))],
+});
+/** The visitor's moves into `stage` in [from, to). */
+const movesInto = (stage: number, from: number, to: number): RowSet => ({
+  where: 'to_index = ?3 AND time >= ?4 AND time < ?5',
+  params: [stage, from, to],
+});
 
 /**
- * Adds (`sign` 1) or subtracts (-1) these visitors' stored page views to page_view_hours. INDEXED BY the primary key
- * (site, visitor, ...): without statistics SQLite would scan a site-wide index instead (300 ms a batch at 1M events). Run with -1 before their
- * page views are deleted and with 1 after the new ones are inserted, in the same batch: the rollup then always
- * equals the sum of page_views, whatever order batches arrive and re-derive in.
+ * Adds (`sign` 1) or subtracts (-1) these page views to page_view_hours. INDEXED BY the primary key (site, visitor, ...):
+ * without statistics SQLite would scan a site-wide index instead. Run with -1 before rows are deleted or changed and with
+ * 1 after, in the same batch: the rollup then always equals the sum of page_views, whatever order batches arrive in.
  */
-function pageViewHours(
-  db: D1Database,
-  site: string,
-  visitors: string[],
-  sign: 1 | -1,
-  since: string,
-): D1PreparedStatement {
+function pageViewHours(db: D1Database, site: string, visitor: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO page_view_hours (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views)
        SELECT site, stage_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_entry),
               ${sign} * SUM(is_entry AND is_bounce), ${sign} * COUNT(visible_ms), ${sign} * (COUNT(*) - COUNT(prev_stage_view)),
               ${sign} * (COUNT(*) - COUNT(prev_view))
-         FROM page_views INDEXED BY sqlite_autoindex_page_views_1 WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')})${since} GROUP BY 1, 2, 3
+         FROM page_views INDEXED BY sqlite_autoindex_page_views_1 WHERE site = ?1 AND visitor = ?2 AND ${rows.where} GROUP BY 1, 2, 3
        ON CONFLICT (site, stage_index, hour) DO UPDATE SET views = views + excluded.views, entries = entries + excluded.entries,
           bounces = bounces + excluded.bounces, timed = timed + excluded.timed,
           first_stage_views = first_stage_views + excluded.first_stage_views, first_views = first_views + excluded.first_views`,
     )
-    .bind(site, ...visitors);
+    .bind(site, visitor, ...rows.params);
 }
 
-/** Adds (1) or subtracts (-1) these visitors' first entries into each stage to entry_hours, as pageViewHours does. */
-function entryHours(
-  db: D1Database,
-  site: string,
-  visitors: string[],
-  sign: 1 | -1,
-  since: string,
-): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO entry_hours (site, to_index, hour, entered, nexts, onwards)
-       SELECT site, to_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * COUNT(next_ms), ${sign} * COUNT(onward_ms)
-         FROM transitions INDEXED BY sqlite_autoindex_transitions_1
-        WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) AND prev_entry IS NULL${since} GROUP BY 1, 2, 3
-       ON CONFLICT (site, to_index, hour) DO UPDATE SET entered = entered + excluded.entered, nexts = nexts + excluded.nexts,
-          onwards = onwards + excluded.onwards`,
-    )
-    .bind(site, ...visitors);
-}
-
-/** Adds (1) or subtracts (-1) these visitors' moves to pair_hours (from NULL as -1), as pageViewHours does. */
-function pairHours(db: D1Database, site: string, visitors: string[], sign: 1 | -1, since: string): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO pair_hours (site, to_index, from_index, hour, moves, first_moves)
-       SELECT site, to_index, IFNULL(from_index, -1), CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * (COUNT(*) - COUNT(prev_pair))
-         FROM transitions INDEXED BY sqlite_autoindex_transitions_1
-        WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')})${since} GROUP BY 1, 2, 3, 4
-       ON CONFLICT (site, to_index, from_index, hour) DO UPDATE SET moves = moves + excluded.moves, first_moves = first_moves + excluded.first_moves`,
-    )
-    .bind(site, ...visitors);
-}
-
-/** Adds (1) or subtracts (-1) these visitors' stored page views to page_days, as pageViewHours does. */
-function pageDays(db: D1Database, site: string, visitors: string[], sign: 1 | -1, since: string): D1PreparedStatement {
+/** Adds (1) or subtracts (-1) these page views to page_days, as pageViewHours does. */
+function pageDays(db: D1Database, site: string, visitor: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement {
   return db
     .prepare(
       `INSERT INTO page_days (site, path, stage_index, day, views, exits, first_views)
        SELECT site, path, stage_index, CAST(time / ${DAY_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_exit),
               ${sign} * (COUNT(*) - COUNT(prev_path_view))
-         FROM page_views INDEXED BY sqlite_autoindex_page_views_1 WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')})${since} GROUP BY 1, 2, 3, 4
+         FROM page_views INDEXED BY sqlite_autoindex_page_views_1 WHERE site = ?1 AND visitor = ?2 AND ${rows.where} GROUP BY 1, 2, 3, 4
        ON CONFLICT (site, path, stage_index, day) DO UPDATE SET views = views + excluded.views, exits = exits + excluded.exits,
           first_views = first_views + excluded.first_views`,
     )
-    .bind(site, ...visitors);
+    .bind(site, visitor, ...rows.params);
+}
+
+/** Adds (1) or subtracts (-1) these moves, when first entries into their stage, to entry_hours, as pageViewHours does. */
+function entryHours(db: D1Database, site: string, visitor: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO entry_hours (site, to_index, hour, entered, nexts, onwards)
+       SELECT site, to_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * COUNT(next_ms), ${sign} * COUNT(onward_ms)
+         FROM transitions INDEXED BY sqlite_autoindex_transitions_1
+        WHERE site = ?1 AND visitor = ?2 AND ${rows.where} AND prev_entry IS NULL GROUP BY 1, 2, 3
+       ON CONFLICT (site, to_index, hour) DO UPDATE SET entered = entered + excluded.entered, nexts = nexts + excluded.nexts,
+          onwards = onwards + excluded.onwards`,
+    )
+    .bind(site, visitor, ...rows.params);
+}
+
+/** Adds (1) or subtracts (-1) these moves to pair_hours (from NULL as -1), as pageViewHours does. */
+function pairHours(db: D1Database, site: string, visitor: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO pair_hours (site, to_index, from_index, hour, moves, first_moves)
+       SELECT site, to_index, IFNULL(from_index, -1), CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * (COUNT(*) - COUNT(prev_pair))
+         FROM transitions INDEXED BY sqlite_autoindex_transitions_1
+        WHERE site = ?1 AND visitor = ?2 AND ${rows.where} GROUP BY 1, 2, 3, 4
+       ON CONFLICT (site, to_index, from_index, hour) DO UPDATE SET moves = moves + excluded.moves, first_moves = first_moves + excluded.first_moves`,
+    )
+    .bind(site, visitor, ...rows.params);
 }
 
 /**
- * Statements that replace every derived row of these visitors with `derived` (run them in one batch); with a
- * retention horizon, their rows from it on only (a cart by the time it opened), and the rollups of those rows.
+ * A visitor's events from time `from` on (until `until`, excluded, if given), in `byEventTime` order, at most `limit`.
+ * `from` may be SQL: the position of a saved state, read in the same statement.
  */
-export function replaceStatements(
+export function eventsStatement(
+  db: D1Database,
+  site: string,
+  visitor: string,
+  from: { sql: string; params: unknown[] },
+  until: number | null,
+  limit: number,
+): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
+              CASE WHEN type IN (${CART_TYPES}) THEN json_extract(data, '$.items') END AS items,
+              CASE WHEN type = 'purchase' THEN json_extract(data, '$.transaction_id') END AS transaction_id
+         FROM events INDEXED BY events_site_visitor_time
+        WHERE site = ?1 AND visitor = ?2 AND time >= ${from.sql} AND time < ?3
+        ORDER BY time, id LIMIT ?4`,
+    )
+    .bind(site, visitor, until ?? Number.MAX_SAFE_INTEGER, limit, ...from.params);
+}
+
+/**
+ * SQL of the retention horizon (`retained_from`) of the site bound at `param`: NO_TIME where retention never ran (or
+ * no site row, as in benches). Derivation reads it in the same statements as the states and events it goes with.
+ */
+const horizonOf = (param: string) => `IFNULL((SELECT retained_from FROM sites WHERE id = ${param}), ${NO_TIME})`;
+const HORIZON_SQL = horizonOf('?1');
+
+/** The site's retention horizon, NO_TIME without one. */
+export function horizonStatement(db: D1Database, site: string): D1PreparedStatement {
+  return db.prepare(`SELECT ${HORIZON_SQL} AS floor`).bind(site);
+}
+
+/**
+ * The saved state a derivation from time `cut` (at the horizon if before it) resumes from: the latest at or before
+ * it, and not before the site's retention horizon: a state from before the horizon would need the events between it
+ * and the horizon, which may be deleted.
+ */
+export function stateStatement(db: D1Database, site: string, visitor: string, cut: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT position, state FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2
+          AND position <= MAX(?3, ${HORIZON_SQL}) AND position >= ${HORIZON_SQL}
+        ORDER BY position DESC LIMIT 1`,
+    )
+    .bind(site, visitor, cut);
+}
+
+/** SQL (parameters ?5, ?6 and ?7: site, visitor, cut) of the position of that state, the horizon without one. */
+export const STATE_POSITION = {
+  sql: `IFNULL((SELECT MAX(position) FROM ${VISITOR_STATE} WHERE site = ?5 AND visitor = ?6
+           AND position <= MAX(?7, ${horizonOf('?5')}) AND position >= ${horizonOf('?5')}), ${horizonOf('?5')})`,
+};
+
+/** What the visitor's newest saved state says of their last moves and page view (see PageWrite.tail). */
+export function newestStatement(db: D1Database, site: string, visitor: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT json_extract(state, '$.lastEntry') AS lastEntry, json_extract(state, '$.lastView') AS lastView
+         FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2 ORDER BY position DESC LIMIT 1`,
+    )
+    .bind(site, visitor);
+}
+
+/** Every saved position of the visitor, with the version that wrote it. */
+export function positionsStatement(db: D1Database, site: string, visitor: string): D1PreparedStatement {
+  return db
+    .prepare(`SELECT position, version FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2`)
+    .bind(site, visitor);
+}
+
+/** What one page's write needs to know besides the page. */
+export interface PageWrite {
+  visitor: string;
+  /** Where the page starts: its rows are those from this time on. */
+  from: number;
+  /**
+   * The site's retention horizon as read when the derivation began (NO_TIME: none): rows before it are never changed,
+   * and the writes fail (to derive again) if it has moved since, as events before the new one may be deleted.
+   */
+  floor: number;
+  /** The first page of this derivation: every row from `from` on is replaced, saved states after it dropped. */
+  first: boolean;
+  /**
+   * What the derivation before this one found from `from` on (a late event), as its newest saved state tells: the last
+   * move into each stage and the last page view. Earlier rows whose look-ahead it resolved there are reset when this
+   * derivation finds nothing; null when nothing was derived from `from` on.
+   */
+  tail: { lastEntry: Map<number, number>; lastView: number | null } | null;
+  /** Where the page ends, the state saved there, the version expected and the one written, saved positions to drop. */
+  position: number;
+  state: string;
+  version: number;
+  drop: number[];
+}
+
+/**
+ * Fails the batch (nothing of it stored) unless the visitor's saved states are still at the version read and the site's
+ * retention horizon still where it was.
+ */
+function guard(db: D1Database, site: string, visitor: string, version: number, floor: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT CASE WHEN IFNULL((SELECT MAX(version) FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2), 0) = ?3
+              AND ${HORIZON_SQL} = ?4 THEN 1 ELSE json('${STALE}') END AS ok`,
+    )
+    .bind(site, visitor, version, floor);
+}
+
+/** What the guard's error says: another derivation of the visitor wrote first. */
+const STALE = 'visitor state changed';
+export const STALE_ERROR = /malformed JSON/i;
+
+/** Statements storing one derived page of a visitor (run them in one batch, with others). */
+export function pageStatements(
   db: D1Database,
   site: string,
   stages: readonly string[],
-  derived: Map<string, VisitorDerived>,
-  horizon: number | null = null,
+  w: PageWrite,
+  folded: Page,
 ): D1PreparedStatement[] {
-  const visitors = [...derived.keys()];
-  const parts = chunk(visitors, MAX_PARAMS - 1);
-  // A whole number read from the database: written into the SQL, it costs none of D1's 100 parameters.
-  const since = (column: string) => (horizon === null ? '' : ` AND ${column} >= ${Math.trunc(horizon)}`);
-  const rollups = (part: string[], sign: 1 | -1) => [
-    pageViewHours(db, site, part, sign, since('time')),
-    pageDays(db, site, part, sign, since('time')),
-    entryHours(db, site, part, sign, since('time')),
-    pairHours(db, site, part, sign, since('time')),
-  ];
-  const out: D1PreparedStatement[] = parts.flatMap((part) => rollups(part, -1));
-  for (const part of parts) {
-    const marks = part.map(() => '?').join(',');
-    for (const table of TABLES)
-      out.push(
-        db
-          .prepare(
-            `DELETE FROM ${table} WHERE site = ? AND visitor IN (${marks})${since(table === 'carts' ? 'started_at' : 'time')}`,
-          )
-          .bind(site, ...part),
-      );
+  const { visitor, from, floor } = w;
+  const out: D1PreparedStatement[] = [guard(db, site, visitor, w.version, floor)];
+  // Rows before the retention horizon stay as they were, even where a state saved before retention ran would change
+  // them: a session's last page view, a cart opened before it (its row keeps what it had at the horizon).
+  const carts = folded.carts.filter((c) => c.started_at >= floor);
+  const page: Page = {
+    ...folded,
+    carts,
+    reopened: carts.some((c) => c.event_id === folded.reopened) ? folded.reopened : null,
+    rewrittenViews: folded.rewrittenViews.filter((v) => v.time >= floor),
+  };
+  const run = (sql: string, ...params: unknown[]) => out.push(db.prepare(sql).bind(site, visitor, ...params));
+  const after = fromTime(from);
+  const rewritten = withKeys(page.rewrittenViews);
+  const views = (sign: 1 | -1) => {
+    out.push(pageViewHours(db, site, visitor, after, sign), pageDays(db, site, visitor, after, sign));
+    if (page.rewrittenViews.length)
+      out.push(pageViewHours(db, site, visitor, rewritten, sign), pageDays(db, site, visitor, rewritten, sign));
+  };
+  const moves = (sign: 1 | -1) =>
+    out.push(entryHours(db, site, visitor, after, sign), pairHours(db, site, visitor, after, sign));
+
+  // Out with the rows from `from` on (later pages add to what the first one left), and with the earlier rows replaced.
+  views(-1);
+  moves(-1);
+  if (w.first) {
+    for (const table of ['transitions', 'page_views', 'purchases'] as const)
+      run(`DELETE FROM ${table} WHERE site = ?1 AND visitor = ?2 AND time >= ?3`, from);
+    run('DELETE FROM carts WHERE site = ?1 AND visitor = ?2 AND started_at >= ?3', from);
+    run(`DELETE FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2 AND position > ?3`, from);
+    // States from before the horizon are never resumed from again.
+    if (floor > NO_TIME) run(`DELETE FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2 AND position < ?3`, floor);
   }
+  if (page.rewrittenViews.length)
+    run(`DELETE FROM page_views WHERE site = ?1 AND visitor = ?2 AND ${rewritten.where}`, ...rewritten.params);
+  if (page.reopened) run('DELETE FROM carts WHERE site = ?1 AND visitor = ?2 AND event_id = ?3', page.reopened);
+
+  // Earlier moves still waiting for the next stage (or any later one) find it in this page: moves into k after the
+  // visitor's last move into k + 1 (or into any stage above k) before the page. With a tail, what an earlier
+  // derivation found there is reset when this one finds nothing.
+  const lastInto = page.before.lastEntry;
+  for (const [stage, last] of lastInto) {
+    const higher = [...lastInto].filter(([s]) => s > stage).map(([, t]) => t);
+    const looks = [
+      { column: 'next_ms', since: lastInto.get(stage + 1) ?? NO_TIME, found: page.firstMove.get(stage + 1) ?? null },
+      {
+        column: 'onward_ms',
+        since: higher.length ? Math.max(...higher) : NO_TIME,
+        found: firstAbove(page.firstMove, stage),
+      },
+    ];
+    // Only what the previous derivation resolved from `from` on may need a reset: a move into the stage it waited for.
+    // As events are only ever added, a move into a stage from `from` on stays one (maybe earlier): this is for a tail
+    // that lost events (a repair after events were deleted), and costs nothing when no move of the tail could matter.
+    const tail = w.first ? w.tail : null;
+    const moved = (above: (s: number) => boolean) =>
+      tail !== null && [...tail.lastEntry].some(([s, t]) => above(s) && t >= from);
+    const resets = [moved((s) => s === stage + 1), moved((s) => s > stage)];
+    for (const [i, { column, since, found }] of looks.entries()) {
+      if (last < since || (found === null && !resets[i])) continue;
+      const range = movesInto(stage, Math.max(since, floor), from);
+      out.push(entryHours(db, site, visitor, range, -1));
+      run(
+        `UPDATE transitions SET ${column} = ?6 - time WHERE site = ?1 AND visitor = ?2 AND ${range.where}
+            AND (${column} IS NULL OR time + ${column} >= ?5)`,
+        ...range.params,
+        found,
+      );
+      out.push(entryHours(db, site, visitor, range, 1));
+    }
+  }
+  // Earlier purchases after the visitor's last page view before the page: their next view.
+  if (page.firstView !== null || (w.first && (w.tail?.lastView ?? NO_TIME) >= from))
+    run(
+      `UPDATE purchases SET view_after = ?5 WHERE site = ?1 AND visitor = ?2 AND time >= ?3 AND time < ?4
+          AND (view_after IS NULL OR view_after >= ?4)`,
+      Math.max(page.before.lastView ?? NO_TIME, floor),
+      from,
+      page.firstView,
+    );
+  if (page.cartExits.length)
+    run(
+      `UPDATE carts SET exit_path = x.value ->> 1, exit_stage = x.value ->> 2 FROM json_each(?3) AS x
+        WHERE carts.site = ?1 AND carts.visitor = ?2 AND carts.event_id = x.value ->> 0 AND carts.started_at >= ?4`,
+      JSON.stringify(page.cartExits.map((c) => [c.event_id, c.path, c.stage])),
+      floor,
+    );
+
+  // In with the page's rows and the earlier rows it changed.
   const rows: Record<DerivedTable, unknown[][]> = { transitions: [], page_views: [], carts: [], purchases: [] };
-  // Each row as the JSON array of its table's columns (schema.ts), site and visitor first.
-  const add = (table: DerivedTable, visitor: string, row: object) =>
+  const add = (table: DerivedTable, row: object) =>
     rows[table].push(
       DERIVED[table].map((c) =>
         c === 'site' ? site : c === 'visitor' ? visitor : ((row as Record<string, unknown>)[c] ?? null),
       ),
     );
-  for (const [visitor, d] of derived) {
-    for (const t of d.transitions) {
-      const from_stage = t.from_index === null ? null : (stages[t.from_index] ?? String(t.from_index));
-      add('transitions', visitor, { ...t, from_stage, to_stage: stages[t.to_index] ?? String(t.to_index) });
-    }
-    for (const p of d.pageViews) add('page_views', visitor, p);
-    for (const c of d.carts) add('carts', visitor, c);
-    for (const p of d.purchases) add('purchases', visitor, p);
+  for (const t of page.transitions) {
+    const from_stage = t.from_index === null ? null : (stages[t.from_index] ?? String(t.from_index));
+    add('transitions', { ...t, from_stage, to_stage: stages[t.to_index] ?? String(t.to_index) });
   }
-  out.push(
-    ...TABLES.flatMap((table) => inserts(db, table, [...DERIVED[table]], rows[table])),
-    ...parts.flatMap((part) => rollups(part, 1)),
+  for (const p of [...page.pageViews, ...page.rewrittenViews]) add('page_views', p);
+  for (const c of page.carts) add('carts', c);
+  for (const p of page.purchases) add('purchases', p);
+  for (const table of TABLES) out.push(...inserts(db, table, [...DERIVED[table]], rows[table]));
+  views(1);
+  moves(1);
+
+  // The state after the page, at a version of our own; saved states no longer worth keeping go.
+  run(
+    `INSERT OR REPLACE INTO ${VISITOR_STATE} (site, visitor, position, version, state) VALUES (?1, ?2, ?3, ?4, ?5)`,
+    w.position,
+    w.version + 1,
+    w.state,
   );
+  if (w.drop.length)
+    run(
+      `DELETE FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2 AND position IN (SELECT value FROM json_each(?3))`,
+      JSON.stringify(w.drop),
+    );
   return out;
 }
 
+const TABLES = Object.keys(DERIVED) as DerivedTable[];
+
 /**
  * Statements erasing one visitor from a site (run them in one batch): the rollups lose their rows' counts, then every
- * derived row, session, daily count and stored event of theirs goes. The last statement deletes the events: its
- * `changes` is the number of events erased.
+ * derived row, saved derivation state, session, daily count and stored event of theirs goes. The last statement
+ * deletes the events: its `changes` is the number of events erased.
  */
 export function eraseVisitorStatements(db: D1Database, site: string, visitor: string): D1PreparedStatement[] {
-  const visitors = [visitor];
-  const tables = [...TABLES, 'sessions', 'visitor_days', 'events'];
+  const all: RowSet = { where: '1', params: [] };
+  const tables = [...TABLES, VISITOR_STATE, 'sessions', 'visitor_days', 'events'];
   return [
-    pageViewHours(db, site, visitors, -1, ''),
-    pageDays(db, site, visitors, -1, ''),
-    entryHours(db, site, visitors, -1, ''),
-    pairHours(db, site, visitors, -1, ''),
+    pageViewHours(db, site, visitor, all, -1),
+    pageDays(db, site, visitor, all, -1),
+    entryHours(db, site, visitor, all, -1),
+    pairHours(db, site, visitor, all, -1),
     ...tables.map((table) => db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor = ?`).bind(site, visitor)),
   ];
+}
+
+/** Age windows (how much older than the newest saved state) in each of which the oldest and newest states are kept. */
+const KEPT_AGES = [0, 60_000, 5 * 60_000, 30 * 60_000, 2 * HOUR_MS, 12 * HOUR_MS, 3 * DAY_MS, 30 * DAY_MS, Infinity];
+
+/**
+ * The saved positions to drop. Kept, in each age window (up to a minute older than the newest, up to five minutes,
+ * half an hour, two hours, ...), the oldest and the newest: states age from window to window as new ones come, so a
+ * late batch (another tab, a phone back online) finds one not much older than its events, and at most 16 are kept.
+ */
+export function positionsToDrop(positions: number[]): number[] {
+  const sorted = [...new Set(positions)].sort((a, b) => b - a);
+  const newest = sorted[0];
+  if (newest === undefined) return [];
+  const keep = new Set<number>();
+  for (let i = 1; i < KEPT_AGES.length; i++) {
+    const inWindow = sorted.filter((p) => newest - p >= KEPT_AGES[i - 1]! && newest - p < KEPT_AGES[i]!);
+    if (inWindow.length) keep.add(inWindow[0]!).add(inWindow[inWindow.length - 1]!);
+  }
+  return sorted.filter((p) => !keep.has(p));
 }

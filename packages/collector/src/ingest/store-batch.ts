@@ -125,7 +125,7 @@ export async function storeBatch(
   const inserts = insertStatements(db, site.id, ctx.receivedAt, rows);
   const sessions = sessionStatements(db, site.id, stored, ctx);
   const carried = withLeadingStatements(db, [...counters, ...inserts, ...sessions]);
-  const derivation = await deriveVisitors(carried.db, site, [...new Set(rows.map((r) => r.visitor))]).then(
+  const derivation = await deriveVisitors(carried.db, site, rows).then(
     () => ({ ok: true as const }),
     (error: unknown) => ({ ok: false as const, error }),
   );
@@ -221,8 +221,8 @@ async function storeApart(
     await db
       .batch(sessions)
       .catch((e: unknown) => console.error('sessions failed', e instanceof Error ? e.message : e));
-  const visitors = [...new Set(rows.filter((_, i) => !failed.has(i)).map((r) => r.visitor))];
-  if (visitors.length) await deriveVisitors(db, site, visitors);
+  const kept = rows.filter((_, i) => !failed.has(i));
+  if (kept.length) await deriveVisitors(db, site, kept);
 
   return { accepted: result.inserted, duplicates: result.duplicates, rejected };
 }

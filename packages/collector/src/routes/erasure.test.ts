@@ -18,7 +18,16 @@ const allReports = (site: { id: string; token: string }, now: number) =>
     [now - 20 * DAY, now + DAY],
   ]);
 
-const TABLES = ['events', 'transitions', 'page_views', 'carts', 'purchases', 'sessions', 'visitor_days'];
+const TABLES = [
+  'events',
+  'transitions',
+  'page_views',
+  'carts',
+  'purchases',
+  'sessions',
+  'visitor_days',
+  'visitor_state',
+];
 
 describe('erasing a visitor', () => {
   it('leaves reports equal to those of a history in which the visitor never came', async () => {
@@ -53,6 +62,12 @@ describe('erasing a visitor', () => {
     expect((await send(without.id, others)).rejected).toEqual([]);
     const reportsWithout = await allReports(without, now);
     expect(await allReports(site, now)).not.toEqual(reportsWithout);
+
+    // Derivation saved E's state (incremental derivation resumes from it): erasure must take it too.
+    const states = await env.DB.prepare("SELECT COUNT(*) AS n FROM visitor_state WHERE site = ? AND visitor = 'E'")
+      .bind(site.id)
+      .first<{ n: number }>();
+    expect(states!.n).toBeGreaterThan(0);
 
     // Stored once per id: E's fixture purchase resent under a new id is one of E's events, the same transaction twice.
     const stored = events.filter((e) => e.visitor === 'E').length;

@@ -1,8 +1,8 @@
 // Scheduled job: decides abandoned carts (`cart.abandoned`, once per cart) and their recoveries (`cart.recovered`).
 import { CART_EVENTS } from '@parcours/protocol';
 import { deliveriesStatement, deliveryKey, type WebhookEvent } from '../db/webhooks.ts';
-import { deriveVisitor } from '../derive/index.ts';
-import { loadEvents } from '../derive/store.ts';
+import { applyCartEvent, openCart } from '../derive/carts.ts';
+import type { StoredEvent } from '../derive/types.ts';
 import { NO_CURRENCY } from '../reports/carts.ts';
 
 /**
@@ -78,19 +78,40 @@ async function candidates(db: D1Database, site: SiteToCheck, now: number): Promi
   return results;
 }
 
+/** Most cart events read to fold one cart's items (a cart is a visitor's items since their last purchase). */
+const CART_EVENTS_READ = 1_000;
+
+/**
+ * The cart `c` as derivation folds it (items, value, currency), from its own cart events only: from the one that
+ * opened it to its last activity. Never the visitor's whole history. Undefined when its opening event is gone (the
+ * cart was re-derived meanwhile).
+ */
+async function foldCart(db: D1Database, site: string, c: Candidate) {
+  const { results } = await db
+    .prepare(
+      `SELECT seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
+              json_extract(data, '$.items') AS items, json_extract(data, '$.transaction_id') AS transaction_id
+         FROM events INDEXED BY events_site_visitor_time
+        WHERE site = ? AND visitor = ? AND time >= ? AND time <= ? AND type IN (${CART_TYPES})
+        ORDER BY time, id LIMIT ${CART_EVENTS_READ}`,
+    )
+    .bind(site, c.visitor, c.started_at, c.last_activity)
+    .all<StoredEvent>();
+  const opening = results.findIndex((e) => e.id === c.cart_id);
+  if (opening < 0) return undefined;
+  const cart = openCart(results[opening]!);
+  for (const e of results.slice(opening)) applyCartEvent(cart, e);
+  return cart.row;
+}
+
 /** Claims the abandoned carts of a site and writes their `cart.abandoned` deliveries, in one transaction. */
 async function decideAbandoned(db: D1Database, site: SiteToCheck, now: number): Promise<number> {
   const found = await candidates(db, site, now);
   if (!found.length) return 0;
   const stages: string[] = JSON.parse(site.stages);
-  // Items and value as the carts report folds them: from the visitors' stored events.
-  const { events } = await loadEvents(db, site.id, [...new Set(found.map((c) => c.visitor))]);
-  const carts = new Map(
-    [...events.values()].flatMap((list) => deriveVisitor(list).carts.map((c) => [c.event_id, c] as const)),
-  );
   const statements: D1PreparedStatement[] = [];
   for (const c of found) {
-    const cart = carts.get(c.cart_id);
+    const cart = await foldCart(db, site.id, c);
     if (!cart) continue; // re-derived since we read: the next run sees it as it is now
     const abandonedAt = c.last_activity + site.abandon_after * 60_000;
     statements.push(
@@ -111,8 +132,8 @@ async function decideAbandoned(db: D1Database, site: SiteToCheck, now: number): 
           ...(c.customer ? { customer: c.customer } : {}),
           items: cart.items,
           value: money(cart.value, cart.currency),
-          exit_page: cart.exit_path,
-          stage: cart.exit_stage === null ? null : (stages[cart.exit_stage] ?? null),
+          exit_page: c.exit_path,
+          stage: c.exit_stage === null ? null : (stages[c.exit_stage] ?? null),
           channel: c.channel,
           device: c.device,
           started_at: iso(c.started_at),

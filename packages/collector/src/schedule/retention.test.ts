@@ -115,6 +115,13 @@ describe('retention', () => {
     expect(oldRaw).toBeGreaterThan(left.results.length + 30);
     expect(await rawCount(twin.id, horizon)).toBe(oldRaw); // another site's events are not touched
     expect(await everyReport(kept, old)).toEqual(before);
+    // Saved derivation states before the horizon went too: derivation never resumes from them (their events are gone).
+    const states = async (site: string) =>
+      (await env.DB.prepare('SELECT COUNT(*) AS n FROM visitor_state WHERE site = ? AND position < ?')
+        .bind(site, horizon)
+        .first<{ n: number }>())!.n;
+    expect(await states(kept.id)).toBe(0);
+    expect(await states(twin.id)).toBeGreaterThan(0);
 
     // Returning visitors, derived from the kept events and their state at the horizon: the same rows as a full rebuild.
     for (const site of [kept, twin]) expect((await send(site.id, comeback())).rejected).toEqual([]);
@@ -132,6 +139,58 @@ describe('retention', () => {
       from_stage: 'awareness',
       to_stage: 'consideration',
     });
+  });
+
+  it('resumes from a saved state at or after the horizon, else from the horizon; never from before it', async () => {
+    const now = Date.now();
+    const horizon = retentionHorizon(now, 10);
+    const view = (session: string, at: number, stage: string, path: string) =>
+      wire({ visitor: 'X', session, ts: at, type: 'page_view', stage, path });
+    // X's history spans the horizon, sent in time order: derivation saves a state after each batch.
+    const batches = () => [
+      [
+        view('x1', horizon - 2 * DAY, 'awareness', '/blog/post'),
+        view('x1', horizon - 2 * DAY + 60_000, 'consideration', '/pricing'),
+      ],
+      [view('x2', horizon + DAY, 'decision', '/cart')],
+      [view('x3', horizon + 2 * DAY, 'retention', '/account')],
+    ];
+    // Late events after the horizon: one after X's state saved at the horizon + 1 day (resumed from it), then one
+    // before any state kept at or after the horizon (derived from the horizon, from X's rows before it).
+    const late = [
+      view('x4', horizon + DAY + 3_600_000, 'consideration', '/p/mug'),
+      view('x5', horizon + 12 * 3_600_000, 'awareness', '/blog/guide'),
+    ];
+    const kept = await registerSite();
+    const twin = await registerSite();
+    for (const site of [kept, twin])
+      for (const batch of batches()) expect((await send(site.id, batch)).rejected).toEqual([]);
+    const old: Array<[number, number]> = [[horizon - 5 * DAY, horizon]];
+    const before = await everyReport(kept, old);
+
+    expect((await patch(kept.id, { retention_days: 10 })).status).toBe(200);
+    await cron(now);
+    expect(await rawCount(kept.id, horizon)).toBe(0);
+    // The first late event comes with one from before the horizon (a device long offline): stored, never derived.
+    const stale = view('x0', horizon - DAY, 'awareness', '/blog/guide');
+    expect((await send(kept.id, [stale, late[0]!])).rejected).toEqual([]);
+    expect((await send(twin.id, [{ ...late[0]! }])).rejected).toEqual([]);
+    expect(await rawCount(kept.id, horizon)).toBe(1);
+    for (const site of [kept, twin]) expect((await send(site.id, [{ ...late[1]! }])).rejected).toEqual([]);
+
+    // Without the events before the horizon, the same rows from it on as the twin's full history (which knows X was
+    // in consideration before the horizon), and the reports before it unchanged.
+    const derived = await derivedSince(kept.id, horizon);
+    expect(derived).toEqual(await derivedSince(twin.id, horizon));
+    expect(derived.transitions.map((t) => [t.from_stage, t.to_stage])).toEqual([
+      ['consideration', 'awareness'],
+      ['awareness', 'decision'],
+      ['decision', 'consideration'],
+      ['consideration', 'retention'],
+    ]);
+    expect(await everyReport(kept, old)).toEqual(before);
+    await cron(now);
+    expect(await rawCount(kept.id, horizon)).toBe(0);
   });
 
   it('deletes at most 20,000 events a run; the next runs go on', async () => {

@@ -1,6 +1,7 @@
 // Retention: raw events older than a site's `retention_days` are deleted, a bounded number per run, while the reports of
 // those days stay as they were: their derived rows and rollups are kept, and derivation stops reading before the horizon.
 import { FORM_ABANDON, FORM_START, FORM_SUBMIT, FRICTION_EVENTS } from '@parcours/protocol';
+import { VISITOR_STATE } from '../db/schema.ts';
 
 const DAY_MS = 86_400_000;
 /** Events deleted per statement, and statements per run over all sites: one run deletes at most 20,000 events. */
@@ -48,6 +49,18 @@ export async function applyRetention(db: D1Database, now: number): Promise<numbe
         .run();
       deleted += r.meta.changes;
       if (r.meta.changes < ROWS_PER_DELETE) break;
+    }
+    // Saved derivation states from before the horizon: derivation never resumes from them again (it would need the
+    // events deleted here), so they go too, a bounded number a run, from the budget's last statement if any is left.
+    if (budget > 0) {
+      budget--;
+      await db
+        .prepare(
+          `DELETE FROM ${VISITOR_STATE} WHERE (site, visitor, position) IN (SELECT site, visitor, position
+             FROM ${VISITOR_STATE} WHERE site = ?1 AND position < ?2 LIMIT ?3)`,
+        )
+        .bind(site.id, horizon, ROWS_PER_DELETE)
+        .run();
     }
     if (budget === 0) break;
   }
