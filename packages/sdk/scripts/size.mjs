@@ -10,13 +10,16 @@ const PLAUSIBLE = 2670;
  * The aims (issue 13): the core under Plausible's full tracker, every variant within 4 KiB. Not met yet by the core
  * and by the friction variants (friction's five signals cost about 1.2 KB): their budgets hold them where they are,
  * and the build prints how far each is from its aim (see the SDK README, "What it costs").
+ * `feedback()` (issue 18, in every variant) raised each budget by exactly what it cost that variant: 81 to 87 B; it
+ * took parcours.forms.carts.js over the default 4 KiB by 35 B.
  */
 const BUDGET = {
-  'parcours.core.js': 3075,
-  'parcours.friction.js': 4300,
-  'parcours.forms.friction.js': 4800,
-  'parcours.carts.friction.js': 4850,
-  'parcours.js': 5350,
+  'parcours.core.js': 3075 + 83,
+  'parcours.forms.carts.js': 4096 + 85,
+  'parcours.friction.js': 4300 + 81,
+  'parcours.forms.friction.js': 4800 + 81,
+  'parcours.carts.friction.js': 4850 + 82,
+  'parcours.js': 5350 + 87,
 };
 const DEFAULT_BUDGET = 4096;
 const AIM = { 'parcours.core.js': PLAUSIBLE - 1 };
