@@ -19,7 +19,18 @@ const DOCUMENTED: Record<number, string[]> = {
   409: ['site-exists'],
   429: ['rate-limited'],
 };
-const REPORTS = ['funnel', 'transitions', 'friction', 'forms', 'carts', 'kpis', 'breakdown', 'timeseries', 'events'];
+const REPORTS = [
+  'funnel',
+  'transitions',
+  'friction',
+  'forms',
+  'carts',
+  'kpis',
+  'breakdown',
+  'timeseries',
+  'satisfaction',
+  'events',
+];
 /** The parameter a report cannot run without (the generated query strings come with a valid one and without). */
 const REQUIRED: Record<string, 'by' | 'interval'> = { breakdown: 'by', timeseries: 'interval' };
 /** Valid values of the required parameters. */
