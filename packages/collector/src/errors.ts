@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'not-found'
   | 'site-exists'
   | 'invalid-site-config'
+  | 'invalid-survey'
+  | 'survey-exists'
+  | 'too-many-surveys'
   | 'invalid-query'
   | 'method-not-allowed'
   | 'storage-unavailable';

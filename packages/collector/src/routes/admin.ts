@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { isStageList } from '@parcours/protocol';
 import { newToken, requireAdmin, sha256Hex } from '../auth.ts';
 import { getSiteCounts } from '../db/site-stats.ts';
+import { deleteSurvey, insertSurvey, listSurveys } from '../db/surveys.ts';
 import {
   getSite,
   insertSite,
@@ -17,6 +18,7 @@ import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
 import { limitAdmin } from '../rate-limit.ts';
 import { MAX_ABANDON_MINUTES } from '../reports/query.ts';
+import { readSurvey } from './survey-body.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
 
@@ -108,9 +110,13 @@ function describe(site: Site) {
   };
 }
 
-async function jsonBody(req: { json(): Promise<unknown> }): Promise<Record<string, unknown>> {
+/** The request's JSON object; `400 invalid-json` when it does not parse, `400 <notObject>` when it is no object. */
+async function jsonBody(
+  req: { json(): Promise<unknown> },
+  notObject: 'invalid-site-config' | 'invalid-survey' = 'invalid-site-config',
+): Promise<Record<string, unknown>> {
   const body = await req.json().catch(() => fail(400, 'invalid-json'));
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail(400, 'invalid-site-config');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) fail(400, notObject);
   return body as Record<string, unknown>;
 }
 
@@ -168,4 +174,30 @@ admin.post('/sites/:id/ingest-key', async (c) => {
   forgetSite(c.req.param('id'));
   if (!rotated) fail(404, 'not-found');
   return c.json({ id: c.req.param('id'), ingest_key: key });
+});
+
+/** The site of a surveys route, or `404 not-found`. */
+async function siteOf(db: D1Database, id: string): Promise<Site> {
+  return (await getSite(db, id)) ?? fail(404, 'not-found');
+}
+
+/** Adds a survey (docs/PROTOCOL.md "Satisfaction"): `201` with the survey as stored. */
+admin.post('/sites/:id/surveys', async (c) => {
+  const site = await siteOf(c.env.DB, c.req.param('id'));
+  const survey = readSurvey(await jsonBody(c.req, 'invalid-survey'), site.stages);
+  const added = await insertSurvey(c.env.DB, site.id, survey);
+  if (added === 'exists') fail(409, 'survey-exists');
+  if (added === 'full') fail(409, 'too-many-surveys');
+  return c.json(survey, 201);
+});
+
+admin.get('/sites/:id/surveys', async (c) => {
+  const site = await siteOf(c.env.DB, c.req.param('id'));
+  return c.json({ surveys: await listSurveys(c.env.DB, site.id) });
+});
+
+admin.delete('/sites/:id/surveys/:survey', async (c) => {
+  const site = await siteOf(c.env.DB, c.req.param('id'));
+  if (!(await deleteSurvey(c.env.DB, site.id, c.req.param('survey')))) fail(404, 'not-found');
+  return c.json({ id: c.req.param('survey'), deleted: true });
 });
