@@ -5,12 +5,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VARIANTS } from '../packages/sdk/variants.mjs';
+import { SURVEY_MODULE, VARIANTS } from '../packages/sdk/variants.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const COLLECTOR_DIR = join(ROOT, 'packages', 'collector');
 // Every variant of the tag the collector serves (a dist/ built before the variants existed holds only parcours.js).
-const SDK_BUNDLES = VARIANTS.map(({ file }) => join(ROOT, 'packages', 'sdk', 'dist', file));
+const SDK_BUNDLES = [...VARIANTS.map(({ file }) => file), SURVEY_MODULE].map((file) =>
+  join(ROOT, 'packages', 'sdk', 'dist', file),
+);
 
 // Wrangler phones home and fetches `request.cf` data by default; local runs must need no network.
 const QUIET_ENV = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_D1_WARNING: 'true' };
