@@ -11,6 +11,7 @@ import { renderForms } from './views/forms.ts';
 import { renderFriction } from './views/friction.ts';
 import { renderFunnel } from './views/funnel.ts';
 import { renderKpis } from './views/kpis.ts';
+import { renderSatisfaction } from './views/satisfaction.ts';
 
 const RANGE_KEY = 'parcours.dashboard.range';
 let creds: Credentials | null = null;
@@ -90,7 +91,8 @@ function hasData(r: Reports): boolean {
     r.funnel.stages.some((s) => s.visitors > 0) ||
     r.friction.pages.length > 0 ||
     r.carts.carts.started > 0 ||
-    r.forms.forms.length > 0
+    r.forms.forms.length > 0 ||
+    r.satisfaction.overall.responses > 0
   );
 }
 
@@ -145,6 +147,7 @@ async function load(): Promise<void> {
   const friction = get('friction');
   const forms = get('forms');
   const carts = get('carts');
+  const satisfaction = get('satisfaction');
   // The comparison is a bonus: if the previous period fails, the cards just show no change.
   const previous = fetchReport(c, 'kpis', previousRange(range)).catch((): KpisReport | null => null);
   const order = funnel.then((f) => f.stages.map((s) => s.stage));
@@ -156,6 +159,7 @@ async function load(): Promise<void> {
     Promise.all([friction, order]).then(([f, o]) => draw(() => renderFriction(byId('friction'), f, o))),
     forms.then((f) => draw(() => renderForms(byId('forms'), f))),
     carts.then((x) => draw(() => renderCarts(byId('carts'), x))),
+    satisfaction.then((x) => draw(() => renderSatisfaction(byId('satisfaction'), x))),
   ];
   let reports: Reports;
   try {
@@ -167,6 +171,7 @@ async function load(): Promise<void> {
       forms: await forms,
       carts: await carts,
       kpis: await kpis,
+      satisfaction: await satisfaction,
     };
   } catch (err) {
     if (seq !== loadSeq) return;

@@ -5,6 +5,7 @@ import type {
   FrictionReport,
   FunnelReport,
   KpisReport,
+  SatisfactionReport,
   TransitionsReport,
 } from '@parcours/protocol';
 
@@ -16,6 +17,8 @@ export type {
   FunnelReport,
   KpisReport,
   Money,
+  SatisfactionReport,
+  SatisfactionScores,
   TransitionsReport,
 } from '@parcours/protocol';
 
@@ -27,4 +30,5 @@ export interface Reports {
   forms: FormsReport;
   carts: CartsReport;
   kpis: KpisReport;
+  satisfaction: SatisfactionReport;
 }
