@@ -111,7 +111,12 @@ export function ask(survey: Survey, send: Send): void {
     removeEventListener('focusin', onFocus, true);
     removeEventListener('focusout', onFocus, true);
     removeEventListener('resize', avoid);
-    if (root.activeElement || document.activeElement == host) (before?.isConnected ? before : document.body).focus?.();
+    // Focus inside the dialog goes back where it was; blurred first: WebKit keeps focus on a control being hidden, and
+    // the page's body (where focus was when nothing had it) takes none.
+    if (document.activeElement == host) {
+      (root.activeElement as HTMLElement | null)?.blur();
+      if (before?.isConnected) before.focus?.();
+    }
     if (type == 'feedback') {
       // The thanks, announced, then gone; the dialog's controls are gone at once (focus is back on the page).
       dialog.hidden = true;
