@@ -188,6 +188,43 @@ export async function registerSite(url, adminToken, site) {
   return (await res.json()).read_token;
 }
 
+/**
+ * The example shop's surveys (`pnpm dev` adds them to the demo site): a CSAT after a purchase, with no cooldown of its
+ * own so that the account page can still ask, and an NPS on the account pages, once a month at most.
+ */
+export const SHOP_SURVEYS = [
+  {
+    id: 'post-purchase',
+    kind: 'csat',
+    question: { en: 'How satisfied are you with your order?', fr: 'Êtes-vous satisfait de votre commande ?' },
+    trigger: { after: 'purchase', delay_s: 1 },
+    sample_rate: 1,
+    cooldown_days: 0,
+  },
+  {
+    id: 'nps-account',
+    kind: 'nps',
+    question: {
+      en: 'How likely are you to recommend Kettle & Crema to a friend?',
+      fr: 'Recommanderiez-vous Kettle & Crema à un ami ?',
+    },
+    trigger: { path: '/account/**', delay_s: 2 },
+    sample_rate: 1,
+    cooldown_days: 30,
+  },
+];
+
+/** Adds a survey to a site (docs/PROTOCOL.md "Satisfaction"); one of that id already there is kept as it is. */
+export async function addSurvey(url, adminToken, siteId, survey) {
+  const res = await fetch(`${url}/v1/admin/sites/${encodeURIComponent(siteId)}/surveys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(survey),
+  });
+  if (res.status !== 201 && res.status !== 409)
+    throw new Error(`adding survey ${survey.id} to ${siteId}: ${res.status} ${await res.text()}`);
+}
+
 /** Quotas as high as the admin API allows: for benchmarks and tests that send more than a real site's day. */
 export const UNLIMITED_QUOTA = { events_per_day: 1e9, bytes_per_day: 1e12, events_per_visitor_per_day: 1e9 };
 

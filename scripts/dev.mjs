@@ -5,12 +5,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { seedSite } from '@parcours/traffic';
 import {
+  addSurvey,
   COLLECTOR_DIR,
   ROOT,
   buildAssets,
   registerSite,
   rotateIngestKey,
   rotateToken,
+  SHOP_SURVEYS,
   startCollector,
 } from './collector-process.mjs';
 import { startStaticServer } from './static-server.mjs';
@@ -94,6 +96,9 @@ try {
   // Server-side senders (no Origin header, such as curl) need the site's ingest key; only its hash is in D1.
   state.ingestKey ??= await rotateIngestKey(collectorUrl, ADMIN_TOKEN, SITE);
   writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  // The shop asks how it went: a CSAT after a purchase (no cooldown of its own, so the account page can still ask),
+  // and an NPS on the account pages, once a month at most.
+  for (const survey of SHOP_SURVEYS) await addSurvey(collectorUrl, ADMIN_TOKEN, SITE, survey);
 
   running.push(
     await startStaticServer({

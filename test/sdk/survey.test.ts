@@ -13,7 +13,9 @@ import {
   type Tab,
   type Visitor,
 } from '../harness/browser.ts';
+import { addSurvey, SHOP_SURVEYS } from '../../scripts/collector-process.mjs';
 import { report, sharedCollector } from '../harness/collector.ts';
+import { serveShop } from '../harness/static-server.ts';
 import { expectDeliveredOnce, flushed, openSdkSite, type SdkSite } from './support.ts';
 
 const NPS: Survey = {
@@ -63,6 +65,16 @@ const shown = (tab: Tab) =>
 const waitShown = (tab: Tab) =>
   tab.waitFor(() => !!document.querySelector('parcours-survey')?.shadowRoot?.querySelector('section:not([hidden])'));
 
+/** Clicks the score `n` of the survey shown, as a pointer does. */
+const answer = (tab: Tab, n: string) =>
+  tab.evaluate(
+    (score) =>
+      [...document.querySelector('parcours-survey')!.shadowRoot!.querySelectorAll<HTMLButtonElement>('.scores button')]
+        .find((b) => b.textContent === score)!
+        .click(),
+    n,
+  );
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 for (const engine of ENGINES) {
@@ -78,14 +90,7 @@ for (const engine of ENGINES) {
     beforeAll(async () => {
       s = await openSdkSite('survey');
       const { url, adminToken } = sharedCollector();
-      for (const survey of [NPS, CSAT]) {
-        const res = await fetch(`${url}/v1/admin/sites/${s.site}/surveys`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-          body: JSON.stringify(survey),
-        });
-        expect(res.status).toBe(201);
-      }
+      for (const survey of [NPS, CSAT]) await addSurvey(url, adminToken, s.site, survey);
     });
     afterAll(async () => {
       for (const v of visitors) await v.dispose();
@@ -129,7 +134,9 @@ for (const engine of ENGINES) {
 
       const recorded = await recordedEvents(v, s.origin);
       expect(await pageErrors(v, s.origin)).toEqual([]);
-      const about = recorded.filter((e) => String(e.type).startsWith('survey_') || e.type === 'feedback');
+      const about = [...recorded]
+        .sort((a, b) => Number(a.ts) - Number(b.ts))
+        .filter((e) => String(e.type).startsWith('survey_') || e.type === 'feedback');
       expect(about.map((e) => [e.type, e.kind, e.score, e.survey, e.stage])).toEqual([
         ['survey_shown', 'nps', undefined, 'nps-retention', 'retention'],
         ['feedback', 'nps', 9, 'nps-retention', 'retention'],
@@ -225,6 +232,72 @@ for (const engine of ENGINES) {
       expect(r.stages.find((x) => x.stage === 'retention')).toMatchObject({ nps: 100, responses: 1 });
       // Shown three times (NPS answered, NPS dismissed, CSAT answered; the field test's visitor sent nothing yet).
       expect(r.overall.response_rate).toBeGreaterThan(0);
+    });
+  });
+
+  describe(`${engine}: the example shop asks how it went`, () => {
+    let shop: SdkSite;
+    const visitors: Visitor[] = [];
+    beforeAll(async () => {
+      shop = await openSdkSite('shopsurvey', serveShop);
+      const { url, adminToken } = sharedCollector();
+      for (const survey of SHOP_SURVEYS) await addSurvey(url, adminToken, shop.site, survey);
+    });
+    afterAll(async () => {
+      for (const v of visitors) await v.dispose();
+      await shop?.stop();
+    });
+
+    test('a buyer answers the CSAT, then the NPS on their account: each at its stage in the satisfaction report', async () => {
+      const v = await newVisitor(engine);
+      visitors.push(v);
+      const tab = await v.newTab();
+      await tab.goto(`${shop.origin}/products/mug`);
+      await tracked(tab, 'page_view');
+      await tab.click('#add-to-cart');
+      await tracked(tab, 'add_to_cart');
+      await tab.goto(`${shop.origin}/checkout/`);
+      await tracked(tab, 'page_view');
+      for (const [name, value] of Object.entries({
+        name: 'Ada',
+        email: 'ada@example.com',
+        address: '1 Main St',
+        postcode: '75001',
+        city: 'Paris',
+        card: '4242424242424242',
+        expiry: '12/30',
+        cvc: '123',
+      }))
+        await tab.type(`#checkout input[name=${name}]`, value);
+      await tab.click('#pay');
+      await tab.waitFor(() => location.pathname.startsWith('/checkout/confirmation'));
+      await tracked(tab, 'purchase');
+      await waitShown(tab);
+      expect((await shown(tab))!.question).toBe('How satisfied are you with your order?');
+      await answer(tab, '4');
+      await tracked(tab, 'feedback');
+      await tab.goto(`${shop.origin}/account/`);
+      await tracked(tab, 'page_view');
+      await waitShown(tab);
+      expect((await shown(tab))!.scores).toHaveLength(11);
+      await answer(tab, '9');
+      await tracked(tab, 'feedback');
+      await flushed(tab);
+      await leaveSite(tab);
+      // In the order they happened: the recorder's storage keys come back in no set order.
+      const recorded = (await recordedEvents(v, shop.origin)).sort((a, b) => Number(a.ts) - Number(b.ts));
+      expect(recorded.filter((e) => e.type === 'feedback').map((e) => [e.kind, e.score, e.survey, e.stage])).toEqual([
+        ['csat', 4, 'post-purchase', 'decision'],
+        ['nps', 9, 'nps-account', 'retention'],
+      ]);
+      await v.close();
+      await expectDeliveredOnce(shop, recorded, ['ada@example.com', '4242424242424242']);
+      const r = await report<SatisfactionReport>(shop.collector, shop.site, shop.token, 'satisfaction');
+      expect(r.stages.filter((x) => x.responses > 0)).toEqual([
+        { stage: 'decision', nps: null, csat: 100, ces: null, responses: 1 },
+        { stage: 'retention', nps: 100, csat: null, ces: null, responses: 1 },
+      ]);
+      expect(r.overall).toMatchObject({ responses: 2, response_rate: 1 });
     });
   });
 }
