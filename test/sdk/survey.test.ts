@@ -1,6 +1,8 @@
 // Surveys run by Parcours, in every engine, with the built script and survey module against the real collector: asked
 // only when due, once per cooldown across tabs, usable by keyboard alone, out of the way of a field being typed in, and
 // exactly one `feedback` per answer (none when dismissed), which the satisfaction report then counts.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SatisfactionReport, Survey } from '../../packages/protocol/src/index.ts';
 import {
@@ -65,6 +67,25 @@ const shown = (tab: Tab) =>
 const waitShown = (tab: Tab) =>
   tab.waitFor(() => !!document.querySelector('parcours-survey')?.shadowRoot?.querySelector('section:not([hidden])'));
 
+/** axe-core, the accessibility rules engine, as a script to run in the page. */
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * What axe-core finds wrong in the survey dialog (its shadow tree included), every rule it runs by default; and the
+ * rules it checked and passed there (so the check is known to have seen the dialog's buttons and name).
+ */
+async function axeCheck(tab: Tab): Promise<{ violations: string[]; passes: string[] }> {
+  await tab.evaluate((src) => void (0, eval)(src), AXE);
+  return tab.evaluate(async () => {
+    type Result = Array<{ id: string; nodes: unknown[] }>;
+    const { axe } = window as unknown as {
+      axe: { run(context: unknown): Promise<{ violations: Result; passes: Result }> };
+    };
+    const { violations, passes } = await axe.run({ include: [['parcours-survey']] });
+    return { violations: violations.map((v) => `${v.id} (${v.nodes.length})`), passes: passes.map((p) => p.id) };
+  });
+}
+
 /** Clicks the score `n` of the survey shown, as a pointer does. */
 const answer = (tab: Tab, n: string) =>
   tab.evaluate(
@@ -112,6 +133,9 @@ for (const engine of ENGINES) {
       // fr-CA reads the French question; the page's global button and dialog styles do not reach it.
       expect(survey).toMatchObject({ question: 'Nous recommanderiez-vous ?', visible: true, focused: 'dialog' });
       expect(survey.scores).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+      const axe = await axeCheck(tab);
+      expect(axe.violations).toEqual([]);
+      expect(axe.passes).toEqual(expect.arrayContaining(['button-name', 'aria-dialog-name']));
       await tab.press('Tab');
       expect((await shown(tab))!.focused).toBe('0');
       for (let i = 0; i < 9; i++) await tab.press('ArrowRight');
