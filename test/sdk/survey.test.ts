@@ -1,6 +1,7 @@
 // Surveys run by Parcours, in every engine, with the built script and survey module against the real collector: asked
 // only when due, once per cooldown across tabs, usable by keyboard alone, out of the way of a field being typed in, and
 // exactly one `feedback` per answer (none when dismissed), which the satisfaction report then counts.
+import type { AxeResults } from 'axe-core';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -77,10 +78,7 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.mi
 async function axeCheck(tab: Tab): Promise<{ violations: string[]; passes: string[] }> {
   await tab.evaluate((src) => void (0, eval)(src), AXE);
   return tab.evaluate(async () => {
-    type Result = Array<{ id: string; nodes: unknown[] }>;
-    const { axe } = window as unknown as {
-      axe: { run(context: unknown): Promise<{ violations: Result; passes: Result }> };
-    };
+    const { axe } = window as unknown as { axe: { run(context: unknown): Promise<AxeResults> } };
     const { violations, passes } = await axe.run({ include: [['parcours-survey']] });
     return { violations: violations.map((v) => `${v.id} (${v.nodes.length})`), passes: passes.map((p) => p.id) };
   });
