@@ -58,6 +58,15 @@ describe('the survey feature', () => {
     expect(+localStorage.getItem(SURVEY_KEY)!).toBeGreaterThan(Date.now() + 29 * 864e5);
   });
 
+  it('reads nothing before the page has sent its page view (Do Not Track, consent withdrawn: none is sent)', async () => {
+    surveys = [survey('any', {})];
+    watchSurveys('https://c.example', 'shop', () => {});
+    event('form_start');
+    await settle();
+    expect(fetch).not.toHaveBeenCalled();
+    expect(loads()).toEqual([]);
+  });
+
   it('asks nothing during a cooldown, not even the list of surveys', async () => {
     surveys = [survey('any', {})];
     localStorage.setItem(SURVEY_KEY, String(Date.now() + 60_000));

@@ -68,18 +68,23 @@ export function watchSurveys(endpoint: string, site: string, emit: Emit): void {
     }
   };
 
+  let read = false;
   on('parcours:event', ({ detail }: CustomEvent<WireEvent>) => {
     if (detail.type == 'page_view') {
       view = detail;
       sent = [];
       asked = false;
+      // Read at the first page view: a page that sends nothing (Do Not Track, consent withdrawn) asks nothing either.
+      if (!read) {
+        read = true;
+        getJson(`${endpoint}/v1/sites/${site}/surveys`)
+          .then((list) => {
+            surveys = list.surveys;
+            check();
+          })
+          .catch(() => {});
+      }
     } else sent.push(detail.type);
     check();
   });
-  getJson(`${endpoint}/v1/sites/${site}/surveys`)
-    .then((list) => {
-      surveys = list.surveys;
-      check();
-    })
-    .catch(() => {});
 }
