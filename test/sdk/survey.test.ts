@@ -167,6 +167,21 @@ for (const engine of ENGINES) {
       await expectDeliveredOnce(s, recorded);
     });
 
+    test('two tabs due at the same moment: one asks, the other finds the cooldown', async () => {
+      const v = await visitor();
+      const [a, b] = [await v.newTab(), await v.newTab()];
+      await Promise.all([a.goto(`${s.origin}/survey.html`), b.goto(`${s.origin}/survey.html`)]);
+      await Promise.all([tracked(a, 'page_view'), tracked(b, 'page_view')]);
+      await sleep(4000);
+      const asked = [await shown(a), await shown(b)].filter(Boolean);
+      expect(asked).toHaveLength(1);
+      await leaveSite(a);
+      await leaveSite(b);
+      const recorded = await recordedEvents(v, s.origin);
+      expect(recorded.filter((e) => e.type === 'survey_shown')).toHaveLength(1);
+      await v.close();
+    });
+
     test('dismissed with Escape: survey_dismissed, no feedback, focus back where it was', async () => {
       const v = await visitor();
       const tab = await v.newTab();

@@ -40,20 +40,20 @@ export function watchSurveys(endpoint: string, site: string, emit: Emit): void {
 
   const ask = (survey: Survey) => {
     asked = true;
-    setTimeout(
-      () => {
-        if (cooling()) return;
-        store(SURVEY_KEY, '' + (Date.now() + survey.cooldown_days * DAY_MS));
-        const script = document.createElement('script');
-        script.src = `${endpoint}/parcours-survey.js`;
-        script.onload = () =>
-          ((window as any).parcoursAsk as Ask)(survey, (type, score) =>
-            emit(type, { kind: survey.kind, survey: survey.id, score }),
-          );
-        document.head.append(script);
-      },
-      (survey.trigger.delay_s || 0) * 1000,
-    );
+    // Under a Web Lock shared by the origin's tabs (where the browser has them): two tabs due at the same moment take
+    // turns, and the second finds the cooldown the first wrote.
+    const show = () => {
+      if (cooling()) return;
+      store(SURVEY_KEY, '' + (Date.now() + survey.cooldown_days * DAY_MS));
+      const script = document.createElement('script');
+      script.src = `${endpoint}/parcours-survey.js`;
+      script.onload = () =>
+        ((window as any).parcoursAsk as Ask)(survey, (type, score) =>
+          emit(type, { kind: survey.kind, survey: survey.id, score }),
+        );
+      document.head.append(script);
+    };
+    setTimeout(() => navigator.locks?.request(SURVEY_KEY, show) || show(), (survey.trigger.delay_s || 0) * 1000);
   };
   const check = () => {
     for (const s of asked || !view ? [] : surveys) {
