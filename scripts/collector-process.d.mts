@@ -42,6 +42,17 @@ export declare function buildAssets(opts?: { rebuildSdk?: boolean }): void;
 export declare function migrate(persistDir: string): void;
 export declare function startCollector(opts?: StartOptions): Promise<RunningCollector>;
 export declare function registerSite(url: string, adminToken: string, site: SiteConfig): Promise<string | undefined>;
+/** A survey as the admin API takes it (docs/PROTOCOL.md "Satisfaction"). */
+export interface SurveyConfig {
+  id: string;
+  kind: 'nps' | 'csat' | 'ces';
+  question: Record<string, string>;
+  trigger?: { stage?: string; path?: string; after?: string; delay_s?: number };
+  sample_rate: number;
+  cooldown_days: number;
+}
+export declare const SHOP_SURVEYS: SurveyConfig[];
+export declare function addSurvey(url: string, adminToken: string, siteId: string, survey: SurveyConfig): Promise<void>;
 export declare function rotateToken(url: string, adminToken: string, siteId: string): Promise<string>;
 export declare function rotateIngestKey(url: string, adminToken: string, siteId: string): Promise<string>;
 /** Makes sure the site has a webhook to `inboxUrl` for every event type; `known` (an earlier run's) is kept when still there. */

@@ -5,12 +5,14 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { VARIANTS } from '../packages/sdk/variants.mjs';
+import { SURVEY_MODULE, VARIANTS } from '../packages/sdk/variants.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const COLLECTOR_DIR = join(ROOT, 'packages', 'collector');
 // Every variant of the tag the collector serves (a dist/ built before the variants existed holds only parcours.js).
-const SDK_BUNDLES = VARIANTS.map(({ file }) => join(ROOT, 'packages', 'sdk', 'dist', file));
+const SDK_BUNDLES = [...VARIANTS.map(({ file }) => file), SURVEY_MODULE].map((file) =>
+  join(ROOT, 'packages', 'sdk', 'dist', file),
+);
 
 // Wrangler phones home and fetches `request.cf` data by default; local runs must need no network.
 const QUIET_ENV = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', NO_D1_WARNING: 'true' };
@@ -210,6 +212,43 @@ export async function ensureWebhook(url, adminToken, siteId, inboxUrl, known) {
   if (res.status !== 201) throw new Error(`registering the inbox webhook: ${res.status} ${await res.text()}`);
   const { id, secret } = await res.json();
   return { id, secret };
+}
+
+/**
+ * The example shop's surveys (`pnpm dev` adds them to the demo site): a CSAT after a purchase, with no cooldown of its
+ * own so that the account page can still ask, and an NPS on the account pages, once a month at most.
+ */
+export const SHOP_SURVEYS = [
+  {
+    id: 'post-purchase',
+    kind: 'csat',
+    question: { en: 'How satisfied are you with your order?', fr: 'Êtes-vous satisfait de votre commande ?' },
+    trigger: { after: 'purchase', delay_s: 1 },
+    sample_rate: 1,
+    cooldown_days: 0,
+  },
+  {
+    id: 'nps-account',
+    kind: 'nps',
+    question: {
+      en: 'How likely are you to recommend Kettle & Crema to a friend?',
+      fr: 'Recommanderiez-vous Kettle & Crema à un ami ?',
+    },
+    trigger: { path: '/account/**', delay_s: 2 },
+    sample_rate: 1,
+    cooldown_days: 30,
+  },
+];
+
+/** Adds a survey to a site (docs/PROTOCOL.md "Satisfaction"); one of that id already there is kept as it is. */
+export async function addSurvey(url, adminToken, siteId, survey) {
+  const res = await fetch(`${url}/v1/admin/sites/${encodeURIComponent(siteId)}/surveys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(survey),
+  });
+  if (res.status !== 201 && res.status !== 409)
+    throw new Error(`adding survey ${survey.id} to ${siteId}: ${res.status} ${await res.text()}`);
 }
 
 /** Quotas as high as the admin API allows: for benchmarks and tests that send more than a real site's day. */

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { seedSite } from '@parcours/traffic';
 import {
+  addSurvey,
   COLLECTOR_DIR,
   ROOT,
   buildAssets,
@@ -13,6 +14,7 @@ import {
   registerSite,
   rotateIngestKey,
   rotateToken,
+  SHOP_SURVEYS,
   startCollector,
 } from './collector-process.mjs';
 import { startStaticServer } from './static-server.mjs';
@@ -102,6 +104,9 @@ try {
   running.push(inbox);
   state.webhook = await ensureWebhook(collectorUrl, ADMIN_TOKEN, SITE, `${inbox.url}/webhooks`, state.webhook);
   writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  // The shop asks how it went: a CSAT after a purchase (no cooldown of its own, so the account page can still ask),
+  // and an NPS on the account pages, once a month at most.
+  for (const survey of SHOP_SURVEYS) await addSurvey(collectorUrl, ADMIN_TOKEN, SITE, survey);
 
   running.push(
     await startStaticServer({

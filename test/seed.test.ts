@@ -39,6 +39,12 @@ describe('the seed generator', () => {
     for (const e of events)
       if (e.type === 'purchase') purchasesPerVisitor.set(e.visitor, (purchasesPerVisitor.get(e.visitor) ?? 0) + 1);
     expect([...purchasesPerVisitor.values()].some((n) => n > 1)).toBe(true);
+    // The shop's surveys: a CSAT after purchases (decision), an NPS on the account page (retention), some dismissed.
+    const feedback = events.filter((e) => e.type === 'feedback');
+    expect(new Set(feedback.map((e) => `${e.kind}:${e.stage}`))).toEqual(new Set(['csat:decision', 'nps:retention']));
+    expect(feedback.every((e) => Number.isInteger(e.score) && e.score! >= (e.kind === 'nps' ? 0 : 1))).toBe(true);
+    expect(count('survey_dismissed')).toBeGreaterThan(0);
+    expect(count('survey_shown')).toBe(feedback.length + count('survey_dismissed'));
   });
 
   test('a time window, an event total and a large catalogue shape the same model', () => {

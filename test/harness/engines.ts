@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import puppeteer, { type Browser as PuppeteerBrowser, type Page as PuppeteerPage } from 'puppeteer-core';
-import { Builder, By, type WebDriver } from 'selenium-webdriver';
+import { Builder, By, Key as SeleniumKey, type WebDriver } from 'selenium-webdriver';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, VISITOR_UA } from '../../scripts/chromium.mjs';
 
 export type Engine = 'chromium' | 'firefox' | 'webkit';
@@ -43,6 +43,8 @@ export interface Tab {
   click(selector: string): Promise<void>;
   /** Focuses `selector` and types `text` key by key. */
   type(selector: string, text: string): Promise<void>;
+  /** Presses one key where focus is, as a person does (the browser's own action follows: Tab moves focus). */
+  press(key: Key): Promise<void>;
   /** The history's back button; resolves once asked, not when the page is back (a restore fires no load event). */
   back(): Promise<void>;
   /** The tab's current URL. */
@@ -50,6 +52,9 @@ export interface Tab {
   /** Closes the tab as a person does (pagehide runs). */
   close(): Promise<void>;
 }
+
+/** The keys a test may press (keyboard-only use). */
+type Key = 'Tab' | 'Enter' | 'Escape' | 'ArrowRight' | 'ArrowLeft' | 'Space';
 
 export interface Browser {
   engine: Engine;
@@ -146,6 +151,7 @@ function chromiumTab(page: Page): Tab {
       await page.click(selector);
       await page.keyboard.type(text, { delay: 5 });
     },
+    press: (key) => page.keyboard.press(key),
     // A restore from the back/forward cache fires no load event, which goBack() would wait for: go back from the page.
     back: async () => void (await page.evaluate(() => history.back())),
     url: async () => page.url(),
@@ -227,6 +233,7 @@ function firefoxTab(page: PuppeteerPage): Tab {
       await page.click(selector);
       await page.keyboard.type(text, { delay: 5 });
     },
+    press: (key) => page.keyboard.press(key === 'Space' ? ' ' : key),
     back: async () => void (await page.evaluate(() => history.back())),
     url: href,
     close: () => page.close({ runBeforeUnload: true }),
@@ -331,6 +338,22 @@ function webkitTab(
         await el.click();
         for (const ch of text) await el.sendKeys(ch);
       }),
+    press: (key) =>
+      on(() =>
+        driver
+          .actions()
+          .sendKeys(
+            {
+              Tab: SeleniumKey.TAB,
+              Enter: SeleniumKey.ENTER,
+              Escape: SeleniumKey.ESCAPE,
+              ArrowRight: SeleniumKey.ARROW_RIGHT,
+              ArrowLeft: SeleniumKey.ARROW_LEFT,
+              Space: SeleniumKey.SPACE,
+            }[key],
+          )
+          .perform(),
+      ),
     back: () => on(() => driver.navigate().back()),
     url: () => on(() => driver.getCurrentUrl()),
     close: () =>

@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { VARIANTS } from '../../sdk/variants.mjs';
+import { SURVEY_MODULE, VARIANTS } from '../../sdk/variants.mjs';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const pub = `${here}/public`;
@@ -12,8 +12,10 @@ const sdk = `${here}/../sdk/dist`;
 // public/ would answer 404 until restarted if the folder vanished under it.
 mkdirSync(pub, { recursive: true });
 
-// /parcours.js has every feature, /parcours.core.js none, /parcours.forms.carts.js … what they name (docs/PROTOCOL.md).
-for (const { file } of VARIANTS) {
+// /parcours.js has every feature, /parcours.core.js none, /parcours.forms.carts.js … what they name (docs/PROTOCOL.md);
+// /parcours-survey.js is the module the survey variants load when a survey is due.
+const SCRIPTS = [...VARIANTS.map(({ file }) => file), SURVEY_MODULE];
+for (const file of SCRIPTS) {
   if (!existsSync(`${sdk}/${file}`))
     throw new Error(`packages/sdk/dist/${file} is missing: run \`pnpm --filter @parcours/sdk build\` first`);
   cpSync(`${sdk}/${file}`, `${pub}/${file}`);
@@ -56,7 +58,7 @@ const dashboardHeaders = [
 writeFileSync(
   `${pub}/_headers`,
   [
-    ...VARIANTS.flatMap(({ file }) => [
+    ...SCRIPTS.flatMap((file) => [
       `/${file}`,
       '  Cache-Control: public, max-age=3600, stale-while-revalidate=86400',
       '  Access-Control-Allow-Origin: *',

@@ -85,6 +85,18 @@ export const VALID_EVENTS: WireEvent[] = [
     url: 'https://shop.example/quote?utm_source=news',
     props: { plan: 'team', seats: 12 },
   },
+  {
+    id: '0193a1b2-0000-7000-8000-000000000008',
+    type: 'feedback',
+    ts: T + 7000,
+    stage: 'decision',
+    visitor: 'v-fixture-1',
+    session: 's-fixture-1',
+    url: 'https://shop.example/checkout/done',
+    kind: 'csat',
+    score: 4,
+    survey: 'post-purchase',
+  },
 ];
 
 export const VALID_BATCH: Batch = { v: 1, site: 'shop', sent_at: T + 10_000, events: VALID_EVENTS };
@@ -142,4 +154,23 @@ export const INVALID_EVENTS: Array<{ name: string; event: unknown; error: EventE
     error: 'invalid-amount',
   },
   { name: 'refund of 0', event: { ...VALID_EVENTS[5], type: 'refund', value: 0 }, error: 'invalid-amount' },
+  { name: 'an NPS of 11', event: { ...VALID_EVENTS[7], kind: 'nps', score: 11 }, error: 'invalid-feedback' },
+  { name: 'an NPS of -1', event: { ...VALID_EVENTS[7], kind: 'nps', score: -1 }, error: 'invalid-feedback' },
+  { name: 'a CSAT of 4.5', event: { ...VALID_EVENTS[7], score: 4.5 }, error: 'invalid-feedback' },
+  { name: 'a CSAT of "5"', event: { ...VALID_EVENTS[7], score: '5' }, error: 'invalid-feedback' },
+  { name: 'a CSAT of 0', event: { ...VALID_EVENTS[7], score: 0 }, error: 'invalid-feedback' },
+  { name: 'a CES of 8', event: { ...VALID_EVENTS[7], kind: 'ces', score: 8 }, error: 'invalid-feedback' },
+  { name: 'a feedback without kind', event: { ...VALID_EVENTS[7], kind: undefined }, error: 'invalid-feedback' },
+  { name: 'a feedback of an unknown kind', event: { ...VALID_EVENTS[7], kind: 'toString' }, error: 'invalid-feedback' },
+  { name: 'a feedback without score', event: { ...VALID_EVENTS[7], score: undefined }, error: 'invalid-feedback' },
+  {
+    name: 'a feedback whose survey id is free text',
+    event: { ...VALID_EVENTS[7], survey: 'it was awful, call me' },
+    error: 'invalid-feedback',
+  },
+  {
+    name: 'a survey shown without its survey',
+    event: { ...VALID_EVENTS[7], type: 'survey_shown', score: undefined, survey: undefined },
+    error: 'invalid-feedback',
+  },
 ];

@@ -2,6 +2,7 @@ export * from './stages.ts';
 export * from './limits.ts';
 export * from './wire.ts';
 export * from './dimensions.ts';
+export * from './feedback.ts';
 export {
   parseBatch,
   isStageList,

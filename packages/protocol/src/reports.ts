@@ -144,3 +144,38 @@ export interface TimeseriesReport {
   interval: 'hour' | 'day' | 'week';
   points: TimeseriesPoint[];
 }
+
+/**
+ * The three scores of a set of `feedback` answers (docs/PROTOCOL.md "Satisfaction"); each null without an answer of
+ * its kind. `nps`: promoters (9–10) minus detractors (0–6), in points of percentage (−100 to 100); `csat`: the share of
+ * 4–5, in percent (0 to 100); `ces`: the mean (1 to 7). One decimal (two for `ces`).
+ */
+export interface SatisfactionScores {
+  nps: number | null;
+  csat: number | null;
+  ces: number | null;
+  /** Answers of every kind. */
+  responses: number;
+}
+
+/** The pages seen in the sessions that answered, worst `satisfaction` first. */
+export interface SatisfactionPage extends SatisfactionScores {
+  path: string;
+  /** Mean of the answers, each put on 0 to 1 ((score − lowest) / (highest − lowest) of its scale). */
+  satisfaction: number;
+}
+
+export interface SatisfactionReport {
+  overall: SatisfactionScores & {
+    /** Surveys answered over surveys shown (per session and survey); null when none was shown. */
+    response_rate: number | null;
+  };
+  /** Every stage of the site, in order: the answers given on it. */
+  stages: Array<SatisfactionScores & { stage: string }>;
+  pages: SatisfactionPage[];
+  /** Answers of sessions with a friction signal (rage, dead or error click, quick back, field error), and without. */
+  friction: { with: SatisfactionScores; without: SatisfactionScores };
+  /** With `?by=<dimension>`: the answers per value of the session's dimension, most responses first. */
+  by?: string;
+  rows?: Array<SatisfactionScores & { value: string }>;
+}

@@ -335,3 +335,40 @@ describe('isStageList', () => {
     expect(isStageList(Array.from({ length: 21 }, (_, i) => `s${i}`))).toBe(false);
   });
 });
+
+describe('feedback', () => {
+  const feedback = { ...VALID_EVENTS[7]! };
+  const parse = (events: unknown[]) => {
+    const r = parseBatch({ ...VALID_BATCH, events }, { stages });
+    if (!r.ok) throw new Error(r.error);
+    return r;
+  };
+
+  it('keeps every whole score of each scale, ends included, and no other', () => {
+    const scores = Array.from({ length: 14 }, (_, i) => i - 1);
+    for (const [kind, [min, max]] of Object.entries({ nps: [0, 10], csat: [1, 5], ces: [1, 7] })) {
+      const r = parse(scores.map((score) => ({ ...feedback, id: `${kind}-${score}`, kind, score })));
+      expect(r.events.map((e) => e.event.score)).toEqual(scores.filter((s) => s >= min! && s <= max!));
+      expect(r.rejected.every((x) => x.error === 'invalid-feedback')).toBe(true);
+    }
+  });
+
+  it('keeps a feedback without a survey (a site asking with its own UI), and a shown or dismissed survey without a score', () => {
+    const r = parse([
+      { ...feedback, id: 'a', survey: undefined },
+      { ...feedback, id: 'b', type: 'survey_shown', score: undefined },
+      { ...feedback, id: 'c', type: 'survey_dismissed', score: 3 },
+    ]);
+    expect(r.rejected).toEqual([]);
+    expect(r.events.map((e) => [e.event.type, e.event.kind, e.event.score, e.event.survey])).toEqual([
+      ['feedback', 'csat', 4, undefined],
+      ['survey_shown', 'csat', undefined, 'post-purchase'],
+      ['survey_dismissed', 'csat', undefined, 'post-purchase'],
+    ]);
+  });
+
+  it('drops kind, score and survey from events that are not about a survey', () => {
+    const r = parse([{ ...VALID_EVENTS[0], kind: 'nps', score: 3, survey: 'x' }]);
+    expect(r.events[0]!.event).toEqual(VALID_EVENTS[0]);
+  });
+});

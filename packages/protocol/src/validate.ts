@@ -21,6 +21,7 @@ import {
   OUTBOX_CAP,
 } from './limits.ts';
 import { CLICK_ID_CHANNELS } from './dimensions.ts';
+import { FEEDBACK, FEEDBACK_SCALES, type FeedbackKind, isScore, SURVEY_EVENTS } from './feedback.ts';
 import { CART_EVENTS } from './stages.ts';
 import {
   WIRE_VERSION,
@@ -269,7 +270,24 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
   if (customer && customer.length <= MAX_CUSTOMER_LENGTH && !CONTACT_LIKE.test(customer)) ev.customer = customer;
   const p = props(raw.props);
   if (p && Object.keys(p).length) ev.props = p;
+  if ((SURVEY_EVENTS as readonly string[]).includes(ev.type)) feedback(ev, raw);
   return ev;
+}
+
+/**
+ * The fields of a survey event: `kind` a known scale; a `feedback`'s `score` a whole number on it; `survey` a name,
+ * optional on `feedback` (a site's own survey UI), required on `survey_shown` and `survey_dismissed`. Anything else
+ * rejects the event (`invalid-feedback`): a score nobody can read is worse than no score.
+ */
+function feedback(ev: WireEvent, raw: Record<string, unknown>): void {
+  const kind = raw.kind;
+  if (typeof kind !== 'string' || !Object.hasOwn(FEEDBACK_SCALES, kind)) throw new Reject('invalid-feedback');
+  ev.kind = kind as FeedbackKind;
+  if (ev.type === FEEDBACK) {
+    if (!isScore(ev.kind, raw.score)) throw new Reject('invalid-feedback');
+    ev.score = raw.score;
+  }
+  if (raw.survey != null || ev.type !== FEEDBACK) ev.survey = name(raw.survey, 'invalid-feedback');
 }
 
 /**

@@ -1,5 +1,6 @@
 // The wire format: the batch a script posts to `POST /v1/events` and the collector's reply.
 import type { ClickIdParam } from './dimensions.ts';
+import type { FeedbackKind } from './feedback.ts';
 
 export const WIRE_VERSION = 1;
 
@@ -64,6 +65,12 @@ export interface WireEvent {
   /** Cart events only: the page's opaque customer reference (`identify(ref)`), never contact data (see CONTACT_LIKE). */
   customer?: string;
   props?: Record<string, string | number | boolean | null>;
+  /** `feedback`, `survey_shown`, `survey_dismissed`: the scale asked. */
+  kind?: FeedbackKind;
+  /** `feedback`: a whole score on the kind's scale (FEEDBACK_SCALES); never text. */
+  score?: number;
+  /** `feedback` (optional), `survey_shown`, `survey_dismissed` (required): the survey's id. */
+  survey?: string;
 }
 
 export interface Batch {
@@ -118,6 +125,8 @@ export type EventError =
   | 'invalid-number'
   /** A negative `value` or `price`, a quantity not a whole number from 1, an amount over its limit, a `refund` without a positive `value`. */
   | 'invalid-amount'
+  /** A `feedback` without a known `kind` or with a score off its scale (11, -1, 4.5, "5"); a survey event without a survey id. */
+  | 'invalid-feedback'
   | 'duplicate-in-batch'
   /** Set by the collector, not the validator: the database refused this valid event on its own (the others were kept). */
   | 'storage-failed';

@@ -11,6 +11,8 @@ declare global {
   const FEATURE_CARTS: boolean;
   /** Friction: rage, dead and error clicks, quick backs, field errors. */
   const FEATURE_FRICTION: boolean;
+  /** Survey: reads the site's surveys and, when one is due, loads the survey module (parcours-survey.js) to ask it. */
+  const FEATURE_SURVEY: boolean;
 }
 
 export {};

@@ -47,6 +47,14 @@ export const stage = (name: string): void => void call('stage', [name]);
 export const cart = (action: string, payload?: Record<string, unknown>): void => void call('cart', [action, payload]);
 
 /**
+ * Sends a satisfaction score tagged with the page's stage: `nps` 0–10, `csat` 1–5, `ces` 1–7, whole numbers (any
+ * other call is ignored), with the id of the survey that asked. Scores only: never text.
+ * @example feedback('csat', 4, { survey: 'post-purchase' })
+ */
+export const feedback = (kind: 'nps' | 'csat' | 'ces', score: number, options?: { survey?: string }): void =>
+  void call('feedback', [kind, score, options]);
+
+/**
  * Sets an opaque customer reference sent with cart events (at most 64 characters; one that looks like an email address
  * or a phone number is refused), or forgets it (`null`).
  * @example identify('c_10042')

@@ -14,3 +14,5 @@ export const CUSTOMER_KEY = 'pci';
 export const QUICK_BACK_KEY = 'pcb';
 /** Prefix of each page's copy of its waiting events, written when it is hidden (outbox.ts). */
 export const SAVED_PREFIX = 'pcq';
+/** The time (ms) until which this visitor is shown no survey: the cooldown of the last one shown, across tabs (surveys.ts). */
+export const SURVEY_KEY = 'pcv';

@@ -8,6 +8,7 @@ import { watchPage } from './lifecycle.ts';
 import { configure, type Options } from './options.ts';
 import { restore } from './outbox.ts';
 import { target } from './sender.ts';
+import { watchSurveys } from './surveys.ts';
 import { emit, run, setConfig } from './tracker.ts';
 
 /**
@@ -25,6 +26,8 @@ export function start(options: Options, origin: string, replay: () => void): voi
     watchCartButtons(run);
     if (config.datalayer == 'on') bridgeDataLayer(run);
   }
+  // Before the first page view, which may make a survey due.
+  if (FEATURE_SURVEY) watchSurveys(config.endpoint, config.site, emit);
   replay();
   // A quick back of the page left for this one, before this page's view replaces it.
   cameBack();

@@ -1,7 +1,8 @@
 import type { WireEvent } from '@parcours/protocol';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cart, consent, identify, init, page, stage, track } from './index.ts';
+import { cart, consent, feedback, identify, init, page, stage, track } from './index.ts';
 import { waiting } from './outbox.ts';
+import { run } from './tracker.ts';
 
 const events: WireEvent[] = [];
 let replayed: WireEvent[] = [];
@@ -137,6 +138,48 @@ describe('the tracker through the npm API', () => {
     identify(null);
     cart('view', {});
     expect(last()).not.toHaveProperty('customer');
+  });
+
+  it("sends a feedback score with its kind, survey and the page's stage, and ignores any score off its scale", () => {
+    history.pushState({}, '', '/account');
+    events.length = 0;
+    feedback('nps', 0, { survey: 'nps-account' });
+    expect(last()).toMatchObject({
+      type: 'feedback',
+      kind: 'nps',
+      score: 0,
+      survey: 'nps-account',
+      stage: 'retention',
+    });
+    // As the tag's window.parcours('feedback', kind, score, options) runs it.
+    run('feedback', 'csat', 5);
+    run('feedback', 'ces', 7, null);
+    expect(events.slice(1).map((e) => [e.kind, e.score, e.survey])).toEqual([
+      ['csat', 5, undefined],
+      ['ces', 7, undefined],
+    ]);
+    events.length = 0;
+    const bad: unknown[][] = [
+      ['nps', 11],
+      ['nps', -1],
+      ['csat', 0],
+      ['csat', 6],
+      ['csat', 4.5],
+      ['csat', '5'],
+      ['ces', 8],
+      ['ces', null],
+      ['ces'],
+      ['toString', 1],
+      ['NPS', 5],
+      [undefined, 5],
+      ['nps', Number.NaN],
+      ['nps', Infinity],
+    ];
+    expect(() => {
+      for (const args of bad) run('feedback', ...args);
+      feedback('nps', { valueOf: () => 5 } as never);
+    }).not.toThrow();
+    expect(events).toEqual([]);
   });
 
   it('sends nothing under Global Privacy Control', () => {

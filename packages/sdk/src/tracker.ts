@@ -97,9 +97,22 @@ function track(name: string, payload: Loose): void {
   else emit(name, { props }, stage);
 }
 
-// The public calls by name: each takes the call's first argument and its second (an object, `{}` when absent).
-const calls: Record<string, (arg: any, payload: Loose) => unknown> = {
+/**
+ * The highest score of each feedback kind (protocol FEEDBACK_SCALES: nps 0–10, csat 1–5, ces 1–7); every scale but
+ * NPS's starts at 1. An unknown kind (`toString` included) has no number here, and `score <= undefined` is false.
+ */
+const TOP_SCORES: Loose = { nps: 10, csat: 5, ces: 7 };
+
+// The public calls by name: each takes the call's first argument and its second (an object, `{}` when absent), and
+// `feedback` the second and third as given.
+const calls: Record<string, (arg: any, payload: Loose, second?: any, third?: any) => unknown> = {
   track,
+  // `feedback(kind, score, { survey })`: a whole score on its kind's scale, else ignored. Never text: only the kind, the
+  // score and the survey's id are sent. `score === (score | 0)`: an integer (not "5", not 4.5) at 4 bytes, not 16.
+  feedback(kind, _, score, options) {
+    if (score === (score | 0) && score >= +(kind != 'nps') && score <= TOP_SCORES[kind])
+      emit('feedback', { kind, score, survey: options?.survey });
+  },
   stage: (name) => (declaredStage = name),
   // Nothing is queued while tracking is off, so a flush then has nothing to send.
   flush,
@@ -118,6 +131,9 @@ if (FEATURE_CARTS) {
   calls.identify = identify;
 }
 
-/** Runs a public call by name with its arguments, as `window.parcours(name, …)` (`track`, `page`, `stage`, `cart`, `identify`, `consent`, `flush`); unknown names, and calls to a feature
- * this variant lacks, are ignored; nothing throws. */
-export const run = guard((name: string, arg?: any, payload?: any): unknown => calls[name]!(arg, payload || {}));
+/** Runs a public call by name with its arguments, as `window.parcours(name, …)` (`track`, `page`, `stage`, `cart`,
+ * `feedback`, `identify`, `consent`, `flush`); unknown names, and calls to a feature this variant lacks, are ignored;
+ * nothing throws. */
+export const run = guard((name: string, arg?: any, payload?: any, third?: any): unknown =>
+  calls[name]!(arg, payload || {}, payload, third),
+);

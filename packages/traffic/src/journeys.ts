@@ -217,6 +217,16 @@ function visitorJourney(rnd: Random, { origin, catalogue, productAt, now, extra 
       };
     };
     const anyProduct = (): string => rnd.pick(products).path;
+    /**
+     * The shop's surveys (scripts/dev.mjs): shown, then answered with a score from `scores` or dismissed. A visitor
+     * who met a form's friction (abandoned one this visit) scores from the bottom half.
+     */
+    const survey = (kind: 'nps' | 'csat', id: string, scores: number[]): void => {
+      emit('survey_shown', { kind, survey: id });
+      if (!rnd.chance(0.6)) return void emit('survey_dismissed', { kind, survey: id });
+      const hurt = events.some((e) => e.session === session && e.type === 'form_abandon');
+      emit('feedback', { kind, survey: id, score: rnd.pick(hurt ? scores.slice(scores.length >> 1) : scores) });
+    };
 
     // Entry page: content brings most people in, ads bring some straight to a product, customers come back to their account.
     const entry =
@@ -294,9 +304,12 @@ function visitorJourney(rnd: Random, { origin, catalogue, productAt, now, extra 
         emit('purchase', { ...cartPayload(lines), transaction_id: `ord-${rnd.uuid().slice(0, 13)}` });
         cart.clear();
         customer = true;
+        survey('csat', 'post-purchase', [5, 5, 5, 4, 4, 4, 3, 2, 1]);
         if (rnd.chance(0.3)) view('/account/');
         break;
       } else if (path === '/account/') {
+        // The NPS of the account pages: at most once a month, so not on every visit.
+        if (rnd.chance(0.3)) survey('nps', 'nps-account', [10, 10, 9, 9, 9, 8, 8, 7, 6, 5, 3, 0]);
         if (rnd.chance(0.25)) emit('referral_share', { stage: 'advocacy' });
         if (rnd.chance(0.45)) view(rnd.chance(0.5) ? '/products/' : anyProduct());
         else break;

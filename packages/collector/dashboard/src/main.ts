@@ -15,6 +15,7 @@ import { renderFriction } from './views/friction.ts';
 import { renderFunnel } from './views/funnel.ts';
 import { renderKpis } from './views/kpis.ts';
 import { renderTrend } from './views/trend.ts';
+import { renderSatisfaction } from './views/satisfaction.ts';
 
 const RANGE_KEY = 'parcours.dashboard.range';
 let creds: Credentials | null = null;
@@ -121,12 +122,13 @@ function periodLabel(r: DateRange): string {
   return `previous ${days} day${days === 1 ? '' : 's'}`;
 }
 
-function hasData(r: Pick<Reports, 'funnel' | 'friction' | 'carts' | 'forms'>): boolean {
+function hasData(r: Pick<Reports, 'funnel' | 'friction' | 'carts' | 'forms' | 'satisfaction'>): boolean {
   return (
     r.funnel.stages.some((s) => s.visitors > 0) ||
     r.friction.pages.length > 0 ||
     r.carts.carts.started > 0 ||
-    r.forms.forms.length > 0
+    r.forms.forms.length > 0 ||
+    r.satisfaction.overall.responses > 0
   );
 }
 
@@ -263,6 +265,7 @@ async function load(): Promise<void> {
   const forms = get('forms');
   const carts = get('carts');
   latest = { funnel, carts };
+  const satisfaction = get('satisfaction');
   const label = periodLabel(range);
   const jobs = [
     funnel.then((f) => draw(() => drawFunnelSplit(f))),
@@ -280,6 +283,7 @@ async function load(): Promise<void> {
       }),
     ),
     carts.then((x) => draw(() => drawCartsSplit(x))),
+    satisfaction.then((x) => draw(() => renderSatisfaction(byId('satisfaction'), x))),
   ];
   let reports: Omit<Reports, 'breakdown' | 'timeseries'>;
   try {
@@ -291,6 +295,7 @@ async function load(): Promise<void> {
       forms: await forms,
       carts: await carts,
       kpis: await kpis,
+      satisfaction: await satisfaction,
     };
   } catch (err) {
     if (seq !== loadSeq) return;

@@ -7,6 +7,7 @@ import type {
   FunnelReport,
   KpisReport,
   TimeseriesReport,
+  SatisfactionReport,
   TransitionsReport,
 } from '@parcours/protocol';
 
@@ -22,6 +23,8 @@ export type {
   KpisReport,
   Money,
   TimeseriesReport,
+  SatisfactionReport,
+  SatisfactionScores,
   TransitionsReport,
 } from '@parcours/protocol';
 
@@ -35,4 +38,5 @@ export interface Reports {
   kpis: KpisReport;
   breakdown: BreakdownReport;
   timeseries: TimeseriesReport;
+  satisfaction: SatisfactionReport;
 }

@@ -115,8 +115,8 @@ export interface QuerySpec {
   limit?: { fallback: number; max: number };
   /** Reads `cursor` (the export). */
   cursor?: boolean;
-  /** Requires `by`, a dimension (`breakdown`). */
-  by?: boolean;
+  /** Requires `by`, a dimension (`breakdown`); `'optional'`: reads it when given (`satisfaction`). */
+  by?: boolean | 'optional';
   /** Requires `interval`, hour, day or week (`timeseries`). */
   interval?: boolean;
 }
@@ -164,7 +164,7 @@ export function parseReportQuery(
       : abandonAfter,
     limit: spec.limit ? parseCount(params, 'limit', spec.limit.fallback, spec.limit.max) : 0,
     cursor: spec.cursor ? single(params, 'cursor') : null,
-    by: spec.by ? oneOf(params, 'by', DIMENSIONS) : null,
+    by: spec.by && (spec.by === true || params.has('by')) ? oneOf(params, 'by', DIMENSIONS) : null,
     interval: spec.interval ? oneOf(params, 'interval', INTERVALS) : null,
   };
 }

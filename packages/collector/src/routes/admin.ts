@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { isStageList } from '@parcours/protocol';
 import { newToken, requireAdmin, sha256Hex } from '../auth.ts';
 import { getSiteCounts } from '../db/site-stats.ts';
+import { deleteSurvey, insertSurvey, listSurveys } from '../db/surveys.ts';
 import {
   getSite,
   insertSite,
@@ -22,6 +23,7 @@ import { MAX_ABANDON_MINUTES } from '../reports/query.ts';
 import { alerts } from './alerts.ts';
 import { jsonBody } from './json-body.ts';
 import { webhooks } from './webhooks.ts';
+import { readSurvey } from './survey-body.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
 
@@ -189,4 +191,30 @@ admin.delete('/sites/:id/visitors/:visitor', async (c) => {
     ...eraseVisitorStatements(c.env.DB, site.id, visitor),
   ]);
   return c.json({ events_deleted: results[results.length - 1]!.meta.changes });
+});
+
+/** The site of a surveys route, or `404 not-found`. */
+async function siteOf(db: D1Database, id: string): Promise<Site> {
+  return (await getSite(db, id)) ?? fail(404, 'not-found');
+}
+
+/** Adds a survey (docs/PROTOCOL.md "Satisfaction"): `201` with the survey as stored. */
+admin.post('/sites/:id/surveys', async (c) => {
+  const site = await siteOf(c.env.DB, c.req.param('id'));
+  const survey = readSurvey(await jsonBody(c.req, 'invalid-survey'), site.stages);
+  const added = await insertSurvey(c.env.DB, site.id, survey);
+  if (added === 'exists') fail(409, 'survey-exists');
+  if (added === 'full') fail(409, 'too-many-surveys');
+  return c.json(survey, 201);
+});
+
+admin.get('/sites/:id/surveys', async (c) => {
+  const site = await siteOf(c.env.DB, c.req.param('id'));
+  return c.json({ surveys: await listSurveys(c.env.DB, site.id) });
+});
+
+admin.delete('/sites/:id/surveys/:survey', async (c) => {
+  const site = await siteOf(c.env.DB, c.req.param('id'));
+  if (!(await deleteSurvey(c.env.DB, site.id, c.req.param('survey')))) fail(404, 'not-found');
+  return c.json({ id: c.req.param('survey'), deleted: true });
 });

@@ -3,7 +3,7 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS, DEVICES, DIMENSIONS, INTERVALS, isStageList } from '@parcours/protocol';
+import { CHANNELS, DEVICES, DIMENSIONS, INTERVALS, isStageList, type SurveysList } from '@parcours/protocol';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { MAX_FILTER_BYTES, MAX_FILTER_VALUES, sqlText } from '../reports/filter.ts';
 import { checkWebhookUrl } from '../webhooks/url-check.ts';
@@ -21,14 +21,26 @@ const DOCUMENTED: Record<number, string[]> = {
     'invalid-webhook',
     'invalid-webhook-url',
     'invalid-alert',
+    'invalid-survey',
   ],
   401: ['unauthorized'],
   404: ['not-found'],
   405: ['method-not-allowed'],
-  409: ['site-exists', 'too-many-webhooks', 'too-many-alerts'],
+  409: ['site-exists', 'too-many-webhooks', 'too-many-alerts', 'survey-exists', 'too-many-surveys'],
   429: ['rate-limited'],
 };
-const REPORTS = ['funnel', 'transitions', 'friction', 'forms', 'carts', 'kpis', 'breakdown', 'timeseries', 'events'];
+const REPORTS = [
+  'funnel',
+  'transitions',
+  'friction',
+  'forms',
+  'carts',
+  'kpis',
+  'breakdown',
+  'timeseries',
+  'satisfaction',
+  'events',
+];
 /** The parameter a report cannot run without (the generated query strings come with a valid one and without). */
 const REQUIRED: Record<string, 'by' | 'interval'> = { breakdown: 'by', timeseries: 'interval' };
 /** Valid values of the required parameters. */
@@ -435,6 +447,49 @@ describe('hostile input, reports and export', () => {
   });
 });
 
+const SURVEY_KEYS = ['id', 'kind', 'question', 'trigger', 'sample_rate', 'cooldown_days', '__proto__', 'x'];
+/** A plausible survey body (docs/PROTOCOL.md "Satisfaction") with some fields replaced by hostile values. */
+const surveyBody = fc.oneof(
+  fc
+    .tuple(
+      fc.record({
+        id: fc.oneof(
+          fc.uuid().map((u) => `s-${u.slice(0, 8)}`),
+          hostileText,
+        ),
+        kind: fc.constantFrom('nps', 'csat', 'ces', 'NPS', '', undefined),
+        question: fc.oneof(
+          fc.constant({ en: 'Satisfied?', fr: 'Satisfait ?' }),
+          fc
+            .array(fc.tuple(fc.oneof(fc.constantFrom('en', 'pt-BR', 'zh-Hant-TW'), hostileText), hostileValue), {
+              maxLength: 3,
+            })
+            .map(own),
+          hostileValue,
+        ),
+        trigger: fc.oneof(
+          fc.constant(undefined),
+          fc.record(
+            {
+              stage: fc.oneof(fc.constantFrom('decision', 'retention', 'nirvana'), hostileText),
+              path: fc.oneof(fc.constantFrom('/account*', '/', 'account', '/a?b'), hostileText),
+              after: fc.oneof(fc.constantFrom('purchase', 'form_submit', '<b>'), hostileText),
+              delay_s: fc.constantFrom(0, 2, 3600, 3601, -1, 2.5, '2'),
+            },
+            { requiredKeys: [] },
+          ),
+          hostileValue,
+        ),
+        sample_rate: fc.constantFrom(0.2, 1, 0, 1.5, -0.1, '0.2', null),
+        cooldown_days: fc.constantFrom(0, 30, 3650, 3651, -1, 1.5, '30'),
+      }),
+      fc.array(fc.tuple(fc.oneof(fc.constantFrom(...SURVEY_KEYS), hostileText), hostileValue), { maxLength: 2 }),
+    )
+    .map(([base, changes]) => JSON.stringify(own([...Object.entries(base), ...changes]))),
+  fc.jsonValue().map((v) => JSON.stringify(v) ?? ''),
+  fc.string({ unit: 'binary', maxLength: 80 }).map((s) => s.replace(/[\uD800-\uDFFF]/g, '')),
+);
+
 describe('hostile input, admin API', () => {
   const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
 
@@ -522,12 +577,49 @@ describe('hostile input, admin API', () => {
   );
 
   it(
+    `answers ${RUNS} generated survey bodies with 201 or a documented refusal, and lists only valid surveys`,
+    async () => {
+      const surveySite = await registerSite();
+      let stored = 0;
+      await fc.assert(
+        fc.asyncProperty(surveyBody, async (body) => {
+          const { status } = await ask(`/v1/admin/sites/${surveySite.id}/surveys`, {
+            method: 'POST',
+            headers: admin,
+            body,
+          });
+          expect([201, 400, 409]).toContain(status);
+          if (status === 201) stored++;
+        }),
+        { numRuns: RUNS },
+      );
+      // What was stored is what the tag can read: every survey well formed.
+      const { body } = await ask(`/v1/sites/${surveySite.id}/surveys`);
+      console.log(`api hostile suite: ${stored} generated surveys stored`);
+      expect((body as SurveysList).surveys).toHaveLength(Math.min(stored, 20));
+      expect(stored).toBeGreaterThan(0);
+      for (const s of (body as SurveysList).surveys) {
+        expect(s.id).toMatch(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/);
+        expect(['nps', 'csat', 'ces']).toContain(s.kind);
+        expect(Object.values(s.question).every((q) => typeof q === 'string' && q.length > 0 && q.length <= 300)).toBe(
+          true,
+        );
+        expect(s.sample_rate > 0 && s.sample_rate <= 1).toBe(true);
+        expect(Number.isInteger(s.cooldown_days)).toBe(true);
+      }
+    },
+    GENERATED_TIMEOUT,
+  );
+
+  it(
     `answers ${Math.round(RUNS / 2)} generated admin paths, methods and tokens with a documented refusal`,
     async () => {
       const path = fc.oneof(
         segment.map((id) => `/v1/admin/sites/${id}`),
         segment.map((id) => `/v1/admin/sites/${id}/token`),
         fc.tuple(segment, segment).map(([a, b]) => `/v1/admin/sites/${a}/visitors/${b}`),
+        segment.map((id) => `/v1/admin/sites/${id}/surveys`),
+        fc.tuple(segment, segment).map(([id, survey]) => `/v1/admin/sites/${id}/surveys/${survey}`),
         fc.tuple(segment, segment).map(([a, b]) => `/v1/admin/${a}/${b}`),
         fc.constant('/v1/admin/sites'),
       );

@@ -22,7 +22,7 @@ describe('POST /v1/events', () => {
     const events = freshEvents();
     const res = await postEvents({ v: 1, site: id, sent_at: now(), events });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ accepted: 7, duplicates: 0, rejected: [] });
+    expect(await res.json()).toEqual({ accepted: events.length, duplicates: 0, rejected: [] });
     const stored = await rows(id);
     expect(stored.map((r) => r.id)).toEqual(events.map((e) => e.id));
     const abandon = stored.find((r) => r.type === 'form_abandon')!;
@@ -38,6 +38,9 @@ describe('POST /v1/events', () => {
     expect(cart).toMatchObject({ path: '/p/mug', value: 12.5, currency: 'EUR', stage_index: 2 });
     expect(JSON.parse(cart.data).items).toEqual([{ item_id: 'sku-42', item_name: 'Mug', price: 12.5, quantity: 1 }]);
     expect(stored.find((r) => r.type === 'quote_request')!.path).toBe('/quote');
+    const feedback = stored.find((r) => r.type === 'feedback')!;
+    expect(feedback).toMatchObject({ path: '/checkout/done', stage_index: 2 });
+    expect(JSON.parse(feedback.data)).toMatchObject({ kind: 'csat', score: 4, survey: 'post-purchase' });
   });
 
   it('counts a resent batch as duplicates and keeps one row per event', async () => {
@@ -45,10 +48,10 @@ describe('POST /v1/events', () => {
     const batch = { v: 1, site: id, sent_at: now(), events: freshEvents() };
     await postEvents(batch);
     const again = await postEvents(batch);
-    expect(await again.json()).toEqual({ accepted: 0, duplicates: 7, rejected: [] });
+    expect(await again.json()).toEqual({ accepted: 0, duplicates: batch.events.length, rejected: [] });
     const half = { ...batch, events: [...batch.events.slice(0, 3), ...freshEvents(2)] };
     expect(await (await postEvents(half)).json()).toEqual({ accepted: 2, duplicates: 3, rejected: [] });
-    expect((await rows(id)).length).toBe(9);
+    expect((await rows(id)).length).toBe(batch.events.length + 2);
   });
 
   it('keeps the valid events of a partial batch and lists each rejected one by index with its code', async () => {

@@ -21,6 +21,7 @@ import {
   type QuerySpec,
   type ReportQuery,
 } from '../reports/query.ts';
+import { satisfaction } from '../reports/satisfaction.ts';
 import { timeseries } from '../reports/timeseries.ts';
 import { transitions } from '../reports/transitions.ts';
 
@@ -51,6 +52,10 @@ const JSON_REPORTS: Record<string, JsonReport> = {
   breakdown: {
     spec: { by: true, abandonAfter: true, limit: { fallback: DEFAULT_BREAKDOWN_ROWS, max: MAX_BREAKDOWN_ROWS } },
     run: (db, site, q) => breakdown(db, site, q.range, q.by!, q.limit, q.abandonAfter),
+  },
+  satisfaction: {
+    spec: { limit: LIST, by: 'optional' },
+    run: (db, site, q) => satisfaction(db, site, q.range, q.limit, q.by),
   },
   timeseries: {
     spec: { interval: true, abandonAfter: true },

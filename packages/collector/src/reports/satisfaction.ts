@@ -1,0 +1,141 @@
+// The satisfaction report: NPS, CSAT and effort scores of the period's `feedback` answers, overall, per stage, per page
+// seen by the sessions that answered, with and without friction, and per value of a session dimension.
+import {
+  type Dimension,
+  FEEDBACK,
+  FEEDBACK_SCALES,
+  FRICTION_EVENTS,
+  type SatisfactionPage,
+  type SatisfactionReport,
+  type SatisfactionScores,
+  SURVEY_SHOWN,
+} from '@parcours/protocol';
+import { DIMENSION_COLUMNS, SESSIONS } from '../db/schema.ts';
+import { sessionCondition } from './filter.ts';
+import type { Range } from './query.ts';
+import type { ReportSite } from './sql.ts';
+
+/** The sums a group of answers' scores are computed from (see `scores`). */
+interface ScoreSums {
+  nps_n: number;
+  promoters: number;
+  detractors: number;
+  csat_n: number;
+  satisfied: number;
+  ces_n: number;
+  ces_sum: number;
+  responses: number;
+}
+
+/** NPS promoters give 9 or 10, detractors 0 to 6; CSAT counts 4 and 5 as satisfied. */
+const PROMOTER = 9;
+const DETRACTOR = 6;
+const SATISFIED = 4;
+
+const round = (x: number, decimals: number) => Math.round(x * 10 ** decimals) / 10 ** decimals;
+
+/**
+ * The scores of a group of answers from its sums: NPS in points (promoters − detractors, % of NPS answers, one decimal),
+ * CSAT the share of 4–5 in % (one decimal), CES the mean (two decimals); null without an answer of the kind.
+ */
+function scores(s: ScoreSums): SatisfactionScores {
+  return {
+    nps: s.nps_n ? round(((s.promoters - s.detractors) / s.nps_n) * 100, 1) : null,
+    csat: s.csat_n ? round((s.satisfied / s.csat_n) * 100, 1) : null,
+    ces: s.ces_n ? round(s.ces_sum / s.ces_n, 2) : null,
+    responses: s.responses,
+  };
+}
+
+/** The ScoreSums columns over rows with `kind` and `score`. */
+const SUMS = `SUM(kind = 'nps') AS nps_n, SUM(kind = 'nps' AND score >= ${PROMOTER}) AS promoters,
+  SUM(kind = 'nps' AND score <= ${DETRACTOR}) AS detractors, SUM(kind = 'csat') AS csat_n,
+  SUM(kind = 'csat' AND score >= ${SATISFIED}) AS satisfied, SUM(kind = 'ces') AS ces_n,
+  TOTAL(CASE WHEN kind = 'ces' THEN score END) AS ces_sum, COUNT(*) AS responses`;
+
+/** Each answer put on 0 to 1 of its scale, averaged: how pages are ranked (worst first). */
+const SATISFACTION = `AVG(CASE kind ${Object.entries(FEEDBACK_SCALES)
+  .map(([kind, [min, max]]) => `WHEN '${kind}' THEN (score - ${min}) * 1.0 / ${max - min}`)
+  .join(' ')} END)`;
+
+const SIGNAL_TYPES = FRICTION_EVENTS.map((t) => `'${t}'`).join(',');
+
+type Sums = ScoreSums & { k: number | string | null };
+
+/**
+ * The report over the `feedback` events of the period (event time) in the sessions the filter keeps:
+ * - `overall`, and `response_rate`: of the (session, survey) pairs with a `survey_shown` in the period, the share whose
+ *   session also sent a `feedback` for that survey (null when no survey was shown);
+ * - `stages`: every stage of the site in order, from the answers tagged with it;
+ * - `pages`: each path viewed (any `page_view`) in a session that answered, with the answers of those sessions (an
+ *   answer counts once per distinct path of its session), lowest `satisfaction` first, then most responses, then path,
+ *   at most `limit`;
+ * - `friction`: answers of sessions with any friction event (FRICTION_EVENTS), and the others;
+ * - with `by`, `rows`: per value of the answer's session's dimension, most responses first, at most `limit`.
+ */
+export async function satisfaction(
+  db: D1Database,
+  site: ReportSite,
+  range: Range,
+  limit: number,
+  by: Dimension | null = null,
+): Promise<SatisfactionReport> {
+  const filtered = sessionCondition(site.id, range.filter);
+  const answers = `SELECT id, visitor, session, stage_index, data ->> '$.kind' AS kind, data ->> '$.score' AS score
+    FROM events WHERE site = ?1 AND type = '${FEEDBACK}' AND time >= ?2 AND time < ?3${filtered}`;
+  // D1 refuses a bound parameter the statement does not use: ?4 (`limit`) only where it is read.
+  const statement = (sql: string) =>
+    db.prepare(sql).bind(site.id, range.from, range.to, ...(sql.includes('?4') ? [limit] : []));
+  const statements = [
+    statement(`SELECT NULL AS k, ${SUMS} FROM (${answers})`),
+    statement(`SELECT stage_index AS k, ${SUMS} FROM (${answers}) GROUP BY stage_index`),
+    statement(
+      `SELECT EXISTS (SELECT 1 FROM events x WHERE x.site = ?1 AND x.visitor = f.visitor AND x.session = f.session
+                        AND x.type IN (${SIGNAL_TYPES})) AS k, ${SUMS}
+         FROM (${answers}) f GROUP BY k`,
+    ),
+    // Per answer, the distinct paths its session viewed: a lookup of the session's events by visitor, not a scan of
+    // every page view of the site.
+    statement(
+      `SELECT path AS k, ${SUMS}, ${SATISFACTION} AS satisfaction FROM (
+         SELECT DISTINCT f.id, p.path, f.kind, f.score FROM (${answers}) f
+           JOIN events p ON p.site = ?1 AND p.visitor = f.visitor AND p.session = f.session AND p.type = 'page_view')
+        GROUP BY path ORDER BY satisfaction, responses DESC, path LIMIT ?4`,
+    ),
+    statement(
+      `SELECT COUNT(*) AS shown, TOTAL(EXISTS (
+           SELECT 1 FROM events f WHERE f.site = ?1 AND f.visitor = s.visitor AND f.session = s.session
+              AND f.type = '${FEEDBACK}' AND f.data ->> '$.survey' = s.survey)) AS answered
+         FROM (SELECT DISTINCT visitor, session, data ->> '$.survey' AS survey FROM events
+                WHERE site = ?1 AND type = '${SURVEY_SHOWN}' AND time >= ?2 AND time < ?3${filtered}) s`,
+    ),
+  ];
+  if (by)
+    statements.push(
+      statement(
+        `SELECT COALESCE(d.${DIMENSION_COLUMNS[by]}, '(none)') AS k, ${SUMS} FROM (${answers}) f
+           LEFT JOIN ${SESSIONS.table} d ON d.site = ?1 AND d.visitor = f.visitor AND d.session = f.session
+          GROUP BY k ORDER BY responses DESC, k LIMIT ?4`,
+      ),
+    );
+  const [overall, perStage, friction, pages, shown, perValue] = (await db.batch(statements)).map((r) => r.results);
+  const [all] = overall as Sums[];
+  const { shown: shownCount, answered } = (shown as Array<{ shown: number; answered: number }>)[0]!;
+  const byStage = new Map((perStage as Sums[]).map((r) => [r.k, r]));
+  const bySignal = new Map((friction as Sums[]).map((r) => [r.k, r]));
+  const none = (): SatisfactionScores => ({ nps: null, csat: null, ces: null, responses: 0 });
+  const of = (r: Sums | undefined) => (r ? scores(r) : none());
+  const report: SatisfactionReport = {
+    overall: { ...of(all), response_rate: shownCount ? round(answered / shownCount, 4) : null },
+    stages: site.stages.map((stage, k) => ({ stage, ...of(byStage.get(k)) })),
+    pages: (pages as Array<Sums & { satisfaction: number }>).map(
+      (r): SatisfactionPage => ({ path: String(r.k), ...scores(r), satisfaction: round(r.satisfaction, 4) }),
+    ),
+    friction: { with: of(bySignal.get(1)), without: of(bySignal.get(0)) },
+  };
+  if (by) {
+    report.by = by;
+    report.rows = (perValue as Sums[]).map((r) => ({ value: String(r.k), ...scores(r) }));
+  }
+  return report;
+}

@@ -1,0 +1,73 @@
+// Reads an admin survey body (`POST /v1/admin/sites/{site}/surveys`): every field checked, anything else refused.
+import { cleanText, FEEDBACK_SCALES, type FeedbackKind, type Survey, type SurveyTrigger } from '@parcours/protocol';
+import { fail } from '../errors.ts';
+
+/** A survey id, as the events name it (`survey`): the wire's name rule. */
+const SURVEY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+/** A BCP 47 language tag as pages write `lang`: `en`, `fr`, `pt-BR`, `zh-Hant-TW`. */
+const LANG = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}$/;
+/** An event type that may trigger a survey (the wire's type rule). */
+const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_ .:-]{0,63}$/;
+/** A path glob as URL rules are written: from `/`, `*` any characters; no spaces, query or fragment. */
+const PATH_GLOB = /^\/[^\s?#]{0,199}$/;
+/** Most languages one question may have, longest question. */
+const MAX_LANGUAGES = 30;
+const MAX_QUESTION_LENGTH = 300;
+/** Longest wait before asking (an hour), longest cooldown (ten years). */
+const MAX_DELAY_S = 3600;
+const MAX_COOLDOWN_DAYS = 3650;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isWhole = (v: unknown, min: number, max: number): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+const refuse = (): never => fail(400, 'invalid-survey');
+
+function question(v: unknown): Record<string, string> {
+  if (!isRecord(v)) refuse();
+  const entries = Object.entries(v as Record<string, unknown>);
+  if (!entries.length || entries.length > MAX_LANGUAGES) refuse();
+  const out: Record<string, string> = {};
+  for (const [lang, text] of entries) {
+    if (!LANG.test(lang) || typeof text !== 'string') refuse();
+    const clean = cleanText(text as string, MAX_QUESTION_LENGTH + 1).trim();
+    if (!clean || clean.length > MAX_QUESTION_LENGTH) refuse();
+    out[lang] = clean;
+  }
+  return out;
+}
+
+function trigger(v: unknown, stages: readonly string[]): SurveyTrigger {
+  if (v === undefined) return {};
+  if (!isRecord(v)) refuse();
+  const { stage, path, after, delay_s, ...rest } = v as Record<string, unknown>;
+  if (Object.keys(rest).length) refuse();
+  const out: SurveyTrigger = {};
+  if (stage !== undefined) out.stage = typeof stage === 'string' && stages.includes(stage) ? stage : refuse();
+  if (path !== undefined) out.path = typeof path === 'string' && PATH_GLOB.test(path) ? path : refuse();
+  if (after !== undefined) out.after = typeof after === 'string' && EVENT_TYPE.test(after) ? after : refuse();
+  if (delay_s !== undefined) out.delay_s = isWhole(delay_s, 0, MAX_DELAY_S) ? delay_s : refuse();
+  return out;
+}
+
+/**
+ * A survey from an admin body: `id` (an event name), `kind` (`nps`, `csat`, `ces`), `question` (1 to 30 languages,
+ * each a text of at most 300 characters once control characters are removed), `trigger` (optional: `stage` one of the
+ * site's, `path` a glob from `/`, `after` an event type, `delay_s` 0 to 3600), `sample_rate` (above 0, at most 1),
+ * `cooldown_days` (0 to 3650). Any other field, or any field malformed: `400 invalid-survey`.
+ */
+export function readSurvey(body: Record<string, unknown>, stages: readonly string[]): Survey {
+  const { id, kind, question: q, trigger: t, sample_rate, cooldown_days, ...rest } = body;
+  if (Object.keys(rest).length) refuse();
+  if (typeof id !== 'string' || !SURVEY_ID.test(id)) refuse();
+  if (typeof kind !== 'string' || !Object.hasOwn(FEEDBACK_SCALES, kind)) refuse();
+  if (!(typeof sample_rate === 'number' && sample_rate > 0 && sample_rate <= 1)) refuse();
+  if (!isWhole(cooldown_days, 0, MAX_COOLDOWN_DAYS)) refuse();
+  return {
+    id: id as string,
+    kind: kind as FeedbackKind,
+    question: question(q),
+    trigger: trigger(t, stages),
+    sample_rate: sample_rate as number,
+    cooldown_days: cooldown_days as number,
+  };
+}
