@@ -299,7 +299,7 @@ function goalsSection(r: AllResults): string[] {
         ? `${fmt(core.gzip)} B against ${fmt(pl.gzip)} B gzip (${fmt(((core.gzip - pl.gzip) / pl.gzip) * 100, 0)} %), with an offline outbox and stages that Plausible lacks`
         : 'script not built',
     )} |`,
-    `| the full tag (forms, carts, friction) at most ${fmt(GOALS.fullGzip)} B gzip | ${verdict(
+    `| the full tag (every feature) at most ${fmt(GOALS.fullGzip)} B gzip | ${verdict(
       fullOk,
       full
         ? `${fmt(full.gzip)} B gzip (${fmt(Math.abs(full.gzip - GOALS.fullGzip))} B ${fullOk ? 'under' : 'over'})`

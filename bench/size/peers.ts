@@ -39,7 +39,15 @@ const FEATURE_TEXT = {
   forms: 'yes: start, submit, abandon with last field (no values)',
   carts: 'yes: GA4 cart events, declarative buttons, dataLayer',
   friction: 'rage, dead and error clicks, quick backs, field errors',
+  survey: 'CSAT, NPS and effort surveys (their question module loads when one is due)',
 } as const;
+
+/** What a variant adds to the stages column: friction signals and surveys, when it has them. */
+const extras = (features: readonly string[]) =>
+  (['friction', 'survey'] as const)
+    .filter((f) => features.includes(f))
+    .map((f) => `; ${f}: ${FEATURE_TEXT[f]}`)
+    .join('');
 
 /**
  * Every variant of the Parcours tag but the full one (which is `parcours` below), smallest first: the core, then what
@@ -53,7 +61,7 @@ const VARIANT_TRACKERS: Tracker[] = VARIANTS.filter((v) => v.features.length < F
     offline: 'yes: IndexedDB outbox, retried with backoff, beacon on close',
     forms: v.features.includes('forms') ? FEATURE_TEXT.forms : 'no (variant)',
     carts: v.features.includes('carts') ? FEATURE_TEXT.carts : 'no (variant)',
-    stages: `yes${v.features.includes('friction') ? `; friction: ${FEATURE_TEXT.friction}` : ''}`,
+    stages: `yes${extras(v.features)}`,
   },
   load: () => readText(join(dirname(SDK_BUNDLE), v.file)),
 }));
@@ -102,7 +110,7 @@ export const TRACKERS: Tracker[] = [
       offline: 'yes: IndexedDB outbox, retried with backoff, beacon on close',
       forms: FEATURE_TEXT.forms,
       carts: FEATURE_TEXT.carts,
-      stages: `yes; friction: ${FEATURE_TEXT.friction}`,
+      stages: `yes${extras(FEATURES)}`,
     },
     load: () => readText(SDK_BUNDLE),
   },
