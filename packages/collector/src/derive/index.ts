@@ -41,9 +41,42 @@ export async function deriveVisitors(
   }
 }
 
-async function deriveRound(db: D1Database, site: Pick<Site, 'id' | 'stages'>, visitors: string[]): Promise<void> {
+/**
+ * Runs `writes` (the insert of a batch's events, its counters and sessions), then derives `visitors`: the writes go in
+ * the same D1 batch as derivation's first read, so they cost no round trip of their own, commit in one transaction
+ * with that read, and derivation sees what they wrote. Answers the writes' results in order, or null when the batch
+ * carrying them failed (then nothing of it was stored, and nothing was derived). A failure of derivation after that
+ * is thrown.
+ */
+export async function writeThenDerive(
+  db: D1Database,
+  site: Pick<Site, 'id' | 'stages'>,
+  writes: D1PreparedStatement[],
+  visitors: string[],
+): Promise<D1Result[] | null> {
+  const unique = [...new Set(visitors)];
+  const first = unique.slice(0, VISITORS_PER_ROUND);
+  let loaded: Awaited<ReturnType<typeof loadEvents>>;
+  try {
+    loaded = await loadEvents(db, site.id, first, writes);
+  } catch {
+    return null;
+  }
+  if (first.length) await deriveRound(db, site, first, loaded.events);
+  for (let i = first.length; i < unique.length; i += VISITORS_PER_ROUND)
+    await deriveRound(db, site, unique.slice(i, i + VISITORS_PER_ROUND));
+  return loaded.leading;
+}
+
+/** Derives one round of visitors; `loaded` are their events when the caller has just read them. */
+async function deriveRound(
+  db: D1Database,
+  site: Pick<Site, 'id' | 'stages'>,
+  visitors: string[],
+  loaded?: Map<string, StoredEvent[]>,
+): Promise<void> {
   for (let attempt = 0; attempt <= MAX_RETRIES; attempt++) {
-    const events = await loadEvents(db, site.id, visitors);
+    const events = (attempt === 0 && loaded) || (await loadEvents(db, site.id, visitors)).events;
     let seen = 0;
     const derived = new Map<string, VisitorDerived>();
     for (const [visitor, list] of events) {

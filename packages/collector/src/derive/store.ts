@@ -1,7 +1,7 @@
 // SQL of the derivation: load visitors' events, replace their derived rows, all under D1's 100-parameter limit.
 import { CART_EVENTS } from '@parcours/protocol';
 import { MAX_JSON_PER_STATEMENT } from '../db/insert-sql.ts';
-import { DERIVED, type DerivedTable } from '../db/schema.ts';
+import { DAY_MS, DERIVED, type DerivedColumn, type DerivedTable, HOUR_MS, INDEX, TABLE } from '../db/schema.ts';
 import type { StoredEvent, VisitorDerived } from './types.ts';
 
 /** D1 allows 100 bound parameters per statement. */
@@ -16,12 +16,16 @@ export function chunk<T>(list: T[], size: number): T[][] {
   return out;
 }
 
-/** Every stored event of these visitors, grouped by visitor (one statement per 99 visitors). */
+/**
+ * Every stored event of these visitors, grouped by visitor (one statement per 99 visitors), and the results of
+ * `leading`: statements run first in the same batch (one transaction), whose writes the read sees.
+ */
 export async function loadEvents(
   db: D1Database,
   site: string,
   visitors: string[],
-): Promise<Map<string, StoredEvent[]>> {
+  leading: D1PreparedStatement[] = [],
+): Promise<{ events: Map<string, StoredEvent[]>; leading: D1Result[] }> {
   const byVisitor = new Map<string, StoredEvent[]>(visitors.map((v) => [v, []]));
   const statements = chunk(visitors, MAX_PARAMS - 1).map((part) =>
     db
@@ -29,16 +33,16 @@ export async function loadEvents(
         `SELECT visitor, seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
                 CASE WHEN type IN (${CART_TYPES}) THEN json_extract(data, '$.items') END AS items,
                 CASE WHEN type = 'purchase' THEN json_extract(data, '$.transaction_id') END AS transaction_id
-           FROM events WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`,
+           FROM ${TABLE.events} WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`,
       )
       .bind(site, ...part),
   );
-  const results =
-    statements.length === 1
+  const all =
+    statements.length === 1 && !leading.length
       ? [await statements[0]!.all<StoredEvent & { visitor: string }>()]
-      : await db.batch<StoredEvent & { visitor: string }>(statements);
-  for (const r of results) for (const row of r.results) byVisitor.get(row.visitor)?.push(row);
-  return byVisitor;
+      : await db.batch<StoredEvent & { visitor: string }>([...leading, ...statements]);
+  for (const r of all.slice(leading.length)) for (const row of r.results) byVisitor.get(row.visitor)?.push(row);
+  return { events: byVisitor, leading: all.slice(0, leading.length) as D1Result[] };
 }
 
 /** Statements reading the highest `seq` stored for these visitors: tells whether events arrived while we derived. */
@@ -48,7 +52,7 @@ export function maxSeqStatements(db: D1Database, site: string, visitors: string[
     // one of these visitors shows up: fast for visitors who just posted, half the table for one not seen lately.
     db
       .prepare(
-        `SELECT MAX(seq) AS m FROM events INDEXED BY events_site_visitor_time WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`,
+        `SELECT MAX(seq) AS m FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time} WHERE site = ? AND visitor IN (${part.map(() => '?').join(',')})`,
       )
       .bind(site, ...part),
   );
@@ -80,13 +84,8 @@ function inserts(db: D1Database, table: string, columns: string[], rows: unknown
 
 const TABLES = Object.keys(DERIVED) as DerivedTable[];
 
-/** Rollup hour of a page view: page_view_hours is keyed by it (migration 0031). */
-export const HOUR_MS = 3_600_000;
-/** Rollup day of a page view: page_days is keyed by it (migration 0032). */
-export const DAY_MS = 86_400_000;
-
 /**
- * Adds (`sign` 1) or subtracts (-1) these visitors' stored page views to page_view_hours. INDEXED BY the primary key
+ * Adds (`sign` 1) or subtracts (-1) these visitors' stored page views to page_view_hours, read through the primary key
  * (site, visitor, ...): without statistics SQLite would scan a site-wide index instead (300 ms a batch at 1M events). Run with -1 before their
  * page views are deleted and with 1 after the new ones are inserted, in the same batch: the rollup then always
  * equals the sum of page_views, whatever order batches arrive and re-derive in.
@@ -94,11 +93,11 @@ export const DAY_MS = 86_400_000;
 function pageViewHours(db: D1Database, site: string, visitors: string[], sign: 1 | -1): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO page_view_hours (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views)
+      `INSERT INTO ${TABLE.page_view_hours} (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views)
        SELECT site, stage_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_entry),
               ${sign} * SUM(is_entry AND is_bounce), ${sign} * COUNT(visible_ms), ${sign} * (COUNT(*) - COUNT(prev_stage_view)),
               ${sign} * (COUNT(*) - COUNT(prev_view))
-         FROM page_views INDEXED BY sqlite_autoindex_page_views_1 WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3
+         FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_key} WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3
        ON CONFLICT (site, stage_index, hour) DO UPDATE SET views = views + excluded.views, entries = entries + excluded.entries,
           bounces = bounces + excluded.bounces, timed = timed + excluded.timed,
           first_stage_views = first_stage_views + excluded.first_stage_views, first_views = first_views + excluded.first_views`,
@@ -110,9 +109,9 @@ function pageViewHours(db: D1Database, site: string, visitors: string[], sign: 1
 function entryHours(db: D1Database, site: string, visitors: string[], sign: 1 | -1): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO entry_hours (site, to_index, hour, entered, nexts, onwards)
+      `INSERT INTO ${TABLE.entry_hours} (site, to_index, hour, entered, nexts, onwards)
        SELECT site, to_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * COUNT(next_ms), ${sign} * COUNT(onward_ms)
-         FROM transitions INDEXED BY sqlite_autoindex_transitions_1
+         FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_key}
         WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) AND prev_entry IS NULL GROUP BY 1, 2, 3
        ON CONFLICT (site, to_index, hour) DO UPDATE SET entered = entered + excluded.entered, nexts = nexts + excluded.nexts,
           onwards = onwards + excluded.onwards`,
@@ -124,9 +123,9 @@ function entryHours(db: D1Database, site: string, visitors: string[], sign: 1 | 
 function pairHours(db: D1Database, site: string, visitors: string[], sign: 1 | -1): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO pair_hours (site, to_index, from_index, hour, moves, first_moves)
+      `INSERT INTO ${TABLE.pair_hours} (site, to_index, from_index, hour, moves, first_moves)
        SELECT site, to_index, IFNULL(from_index, -1), CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * (COUNT(*) - COUNT(prev_pair))
-         FROM transitions INDEXED BY sqlite_autoindex_transitions_1
+         FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_key}
         WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3, 4
        ON CONFLICT (site, to_index, from_index, hour) DO UPDATE SET moves = moves + excluded.moves, first_moves = first_moves + excluded.first_moves`,
     )
@@ -137,10 +136,10 @@ function pairHours(db: D1Database, site: string, visitors: string[], sign: 1 | -
 function pageDays(db: D1Database, site: string, visitors: string[], sign: 1 | -1): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO page_days (site, path, stage_index, day, views, exits, first_views)
+      `INSERT INTO ${TABLE.page_days} (site, path, stage_index, day, views, exits, first_views)
        SELECT site, path, stage_index, CAST(time / ${DAY_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_exit),
               ${sign} * (COUNT(*) - COUNT(prev_path_view))
-         FROM page_views INDEXED BY sqlite_autoindex_page_views_1 WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3, 4
+         FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_key} WHERE site = ? AND visitor IN (${visitors.map(() => '?').join(',')}) GROUP BY 1, 2, 3, 4
        ON CONFLICT (site, path, stage_index, day) DO UPDATE SET views = views + excluded.views, exits = exits + excluded.exits,
           first_views = first_views + excluded.first_views`,
     )
@@ -166,11 +165,12 @@ export function replaceStatements(
   for (const part of parts) {
     const marks = part.map(() => '?').join(',');
     for (const table of TABLES)
-      out.push(db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor IN (${marks})`).bind(site, ...part));
+      out.push(db.prepare(`DELETE FROM ${TABLE[table]} WHERE site = ? AND visitor IN (${marks})`).bind(site, ...part));
   }
   const rows: Record<DerivedTable, unknown[][]> = { transitions: [], page_views: [], carts: [], purchases: [] };
-  // Each row as the JSON array of its table's columns (schema.ts), site and visitor first.
-  const add = (table: DerivedTable, visitor: string, row: object) =>
+  // Each row as the JSON array of its table's columns (schema.ts), site and visitor first. A row lacking a column of
+  // its table does not compile.
+  const add = <T extends DerivedTable>(table: T, visitor: string, row: Record<DerivedColumn<T>, unknown>) =>
     rows[table].push(
       DERIVED[table].map((c) =>
         c === 'site' ? site : c === 'visitor' ? visitor : ((row as Record<string, unknown>)[c] ?? null),
@@ -186,7 +186,7 @@ export function replaceStatements(
     for (const p of d.purchases) add('purchases', visitor, p);
   }
   out.push(
-    ...TABLES.flatMap((table) => inserts(db, table, [...DERIVED[table]], rows[table])),
+    ...TABLES.flatMap((table) => inserts(db, TABLE[table], [...DERIVED[table]], rows[table])),
     ...parts.flatMap((part) => rollups(part, 1)),
   );
   return out;
