@@ -153,8 +153,10 @@ CREATE TABLE transitions (
   session     TEXT,               -- session of the event that moved the visitor
   PRIMARY KEY (site, visitor, time, event_id)
 ) WITHOUT ROWID;
--- A period's moves in time order, with what funnel, kpis and transitions count (narrow periods).
-CREATE INDEX transitions_site_time ON transitions (site, time, to_index, from_index, prev_pair, prev_entry, next_ms, onward_ms);
+-- A period's moves in time order, with what funnel, kpis and transitions count (narrow periods), and each move's
+-- session: breakdown and timeseries join or count sessions without a look-up into the table (visitor is in every
+-- index of a WITHOUT ROWID table: its primary key).
+CREATE INDEX transitions_site_time ON transitions (site, time, to_index, from_index, prev_pair, prev_entry, next_ms, onward_ms, session);
 -- transitions: durations of one (to, from) pair in order, for its median read at an offset.
 CREATE INDEX transitions_site_pair ON transitions (site, to_index, from_index, since_ms, time);
 -- transitions (wide periods): per pair, the visitors' first moves by time, the others by previous move.
@@ -184,8 +186,8 @@ CREATE TABLE page_views (
   PRIMARY KEY (site, visitor, time, event_id)
 ) WITHOUT ROWID;
 -- A period's views in time order, with what kpis and friction count (narrow periods, and the partial first and last
--- hour or day of wide ones).
-CREATE INDEX page_views_site_time ON page_views (site, time, stage_index, path, is_entry, is_bounce, is_exit, visible_ms, prev_path_view, prev_stage_view, prev_view);
+-- hour or day of wide ones), and each view's session (breakdown, timeseries: as transitions_site_time).
+CREATE INDEX page_views_site_time ON page_views (site, time, stage_index, path, is_entry, is_bounce, is_exit, visible_ms, prev_path_view, prev_stage_view, prev_view, session);
 -- kpis: visible time per page stage in order, for its median.
 CREATE INDEX page_views_site_visible ON page_views (site, stage_index, visible_ms, time) WHERE visible_ms IS NOT NULL;
 -- kpis, friction (wide periods): views whose previous view (of the stage; of any stage; of the page) came before the
@@ -211,8 +213,8 @@ CREATE TABLE carts (
   session       TEXT,               -- session of the event that opened the cart
   PRIMARY KEY (site, visitor, event_id)
 ) WITHOUT ROWID;
--- carts: a period's carts with everything the report counts.
-CREATE INDEX carts_site_started ON carts (site, started_at, last_activity, checkout_at, purchased_at, quantity, value, currency, exit_path, exit_stage);
+-- carts: a period's carts with everything the report counts, and the session that opened each.
+CREATE INDEX carts_site_started ON carts (site, started_at, last_activity, checkout_at, purchased_at, quantity, value, currency, exit_path, exit_stage, session);
 
 -- One row per purchase (a transaction id counted once per visitor).
 CREATE TABLE purchases (
@@ -231,7 +233,7 @@ CREATE TABLE purchases (
 ) WITHOUT ROWID;
 -- kpis: a period's purchases with what it counts (a buyer viewed a page in a period exactly when view_before or
 -- view_after of one of their purchases in it lies in the period).
-CREATE INDEX purchases_site_time ON purchases (site, time, visitor, nth, value, currency, decision_ms, view_before, view_after);
+CREATE INDEX purchases_site_time ON purchases (site, time, visitor, nth, value, currency, decision_ms, view_before, view_after, session);
 -- kpis: decision times in order, for their median read at an offset.
 CREATE INDEX purchases_site_decision ON purchases (site, decision_ms, time) WHERE decision_ms IS NOT NULL;
 
