@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
 import { chunkParam, chunkRows, INSERT_SQL } from '../../packages/collector/src/db/insert-sql.ts';
+import { TABLE } from '../../packages/collector/src/db/schema.ts';
 import { toRow } from '../../packages/collector/src/ingest/to-row.ts';
 import { shopEvents } from '../lib/shop-traffic.ts';
 import type { WireBatch } from './traffic.ts';
@@ -92,7 +93,7 @@ export function storeEvents(
 
 /** Number of events stored (all sites). */
 export function countEvents(db: DatabaseSync): number {
-  return Number((db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n);
+  return Number((db.prepare(`SELECT COUNT(*) AS n FROM ${TABLE.events}`).get() as { n: number }).n);
 }
 
 /**
@@ -100,7 +101,9 @@ export function countEvents(db: DatabaseSync): number {
  * transaction): far faster than posting them. Derived tables are not filled (see RESULTS.md).
  */
 export function prefill(db: DatabaseSync, site: string, target: number, seed: number, now = Date.now()): number {
-  const have = Number((db.prepare('SELECT COUNT(*) AS n FROM events WHERE site = ?').get(site) as { n: number }).n);
+  const have = Number(
+    (db.prepare(`SELECT COUNT(*) AS n FROM ${TABLE.events} WHERE site = ?`).get(site) as { n: number }).n,
+  );
   const need = target - have;
   if (need <= 0) return 0;
   // Not measured: no need to wait for the disk.

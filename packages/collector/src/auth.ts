@@ -1,4 +1,5 @@
 // Bearer tokens: admin token from the environment, per-site read tokens stored as SHA-256 hashes.
+import { TABLE } from './db/schema.ts';
 import { createMiddleware } from 'hono/factory';
 import { fail } from './errors.ts';
 import { getSite, type Site } from './db/sites.ts';
@@ -78,7 +79,7 @@ export const requireReadToken = createMiddleware<{ Bindings: Env; Variables: { s
       return next();
     }
     // Whose token is it? Another site's valid token must not learn whether this site exists: 404 either way.
-    const owner = await c.env.DB.prepare('SELECT 1 FROM sites WHERE read_token_hash = ?').bind(hash).first();
+    const owner = await c.env.DB.prepare(`SELECT 1 FROM ${TABLE.sites} WHERE read_token_hash = ?`).bind(hash).first();
     fail(owner ? 404 : 401, owner ? 'not-found' : 'unauthorized');
   },
 );

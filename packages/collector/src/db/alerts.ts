@@ -1,4 +1,5 @@
 // Alerts: plain functions over D1, no HTTP.
+import { TABLE } from './schema.ts';
 
 /** Comparisons an alert can make: with a threshold, or with the window before (`drops_by` / `rises_by`, a fraction). */
 export const ALERT_OPS = ['above', 'below', 'drops_by', 'rises_by'] as const;
@@ -28,8 +29,8 @@ export async function insertAlert(
 ): Promise<boolean> {
   const r = await db
     .prepare(
-      `INSERT INTO alerts (id, site, metric, op, threshold, window_minutes, created_at)
-       SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM alerts WHERE site = ?2) < ?8`,
+      `INSERT INTO ${TABLE.alerts} (id, site, metric, op, threshold, window_minutes, created_at)
+       SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM ${TABLE.alerts} WHERE site = ?2) < ?8`,
     )
     .bind(a.id, a.site, a.metric, a.op, a.threshold, a.window_minutes, a.created_at, MAX_ALERTS_PER_SITE)
     .run();
@@ -39,14 +40,14 @@ export async function insertAlert(
 /** A site's alerts (every site's when `site` is null), oldest first. */
 export async function listAlerts(db: D1Database, site: string | null): Promise<Alert[]> {
   const { results } = await db
-    .prepare('SELECT * FROM alerts WHERE ?1 IS NULL OR site = ?1 ORDER BY site, created_at, id')
+    .prepare(`SELECT * FROM ${TABLE.alerts} WHERE ?1 IS NULL OR site = ?1 ORDER BY site, created_at, id`)
     .bind(site)
     .all<Alert>();
   return results;
 }
 
 export async function deleteAlert(db: D1Database, site: string, id: string): Promise<boolean> {
-  const r = await db.prepare('DELETE FROM alerts WHERE site = ? AND id = ?').bind(site, id).run();
+  const r = await db.prepare(`DELETE FROM ${TABLE.alerts} WHERE site = ? AND id = ?`).bind(site, id).run();
   return r.meta.changes === 1;
 }
 
@@ -57,7 +58,7 @@ export async function deleteAlert(db: D1Database, site: string, id: string): Pro
 export function changeStateStatement(db: D1Database, a: Alert, value: number, now: number): D1PreparedStatement {
   return db
     .prepare(
-      `UPDATE alerts SET state = ?1, changes = changes + 1, changed_at = ?2, last_value = ?3
+      `UPDATE ${TABLE.alerts} SET state = ?1, changes = changes + 1, changed_at = ?2, last_value = ?3
         WHERE id = ?4 AND state = ?5 AND changes = ?6`,
     )
     .bind(a.state === 'ok' ? 'triggered' : 'ok', now, value, a.id, a.state, a.changes);
@@ -65,5 +66,5 @@ export function changeStateStatement(db: D1Database, a: Alert, value: number, no
 
 /** Records the value of a check that changed nothing. */
 export function lastValueStatement(db: D1Database, id: string, value: number): D1PreparedStatement {
-  return db.prepare('UPDATE alerts SET last_value = ? WHERE id = ?').bind(value, id);
+  return db.prepare(`UPDATE ${TABLE.alerts} SET last_value = ? WHERE id = ?`).bind(value, id);
 }

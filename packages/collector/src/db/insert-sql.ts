@@ -1,6 +1,7 @@
 // The events insert as plain data (statement, row packing, chunk bounds), free of Workers types: the collector and the bench's SQLite baseline share it.
+import { EVENT_COLUMNS, TABLE } from './schema.ts';
 
-/** One event as stored in `events` (the site and receive time are per batch). */
+/** One event as stored in `events` (the site and receive time are per batch): a field per EVENT_COLUMNS entry. */
 export interface EventRow {
   id: string;
   type: string;
@@ -33,36 +34,14 @@ export const MAX_JSON_PER_STATEMENT = 90_000;
  * otherwise allow only 5 rows of 18 columns. `WHERE true` is SQLite's required disambiguation
  * between a SELECT's join and the upsert clause.
  */
-export const INSERT_SQL = `INSERT INTO events (site, id, type, stage, stage_index, visitor, session, time, ts, sent_at, received_at,
-  path, form, last_field, duration_ms, value, currency, data)
-SELECT ?1, json_extract(r.value, '$[0]'), json_extract(r.value, '$[1]'), json_extract(r.value, '$[2]'),
-  json_extract(r.value, '$[3]'), json_extract(r.value, '$[4]'), json_extract(r.value, '$[5]'), json_extract(r.value, '$[6]'),
-  json_extract(r.value, '$[7]'), json_extract(r.value, '$[8]'), ?2, json_extract(r.value, '$[9]'), json_extract(r.value, '$[10]'),
-  json_extract(r.value, '$[11]'), json_extract(r.value, '$[12]'), json_extract(r.value, '$[13]'), json_extract(r.value, '$[14]'),
-  json_extract(r.value, '$[15]')
+export const INSERT_SQL = `INSERT INTO ${TABLE.events} (site, received_at, ${EVENT_COLUMNS.join(', ')})
+SELECT ?1, ?2, ${EVENT_COLUMNS.map((_, i) => `json_extract(r.value, '$[${i}]')`).join(', ')}
 FROM json_each(?3) AS r WHERE true
 ON CONFLICT (site, id) DO NOTHING`;
 
-/** A row as the JSON array INSERT_SQL unpacks (its columns in order, site and receive time apart). */
+/** A row as the JSON array INSERT_SQL unpacks (EVENT_COLUMNS in order). */
 function packRow(row: EventRow): string {
-  return JSON.stringify([
-    row.id,
-    row.type,
-    row.stage,
-    row.stage_index,
-    row.visitor,
-    row.session,
-    row.time,
-    row.ts,
-    row.sent_at,
-    row.path,
-    row.form,
-    row.last_field,
-    row.duration_ms,
-    row.value,
-    row.currency,
-    row.data,
-  ]);
+  return JSON.stringify(EVENT_COLUMNS.map((c) => row[c]));
 }
 
 /** Rows of one statement: where they start in the given rows, and each packed. */

@@ -1,14 +1,111 @@
-// The storage's names in one place: tables, their columns in insert order, and the dimensions of a session.
+// The storage's names in one place: tables, their columns in insert order, the rollups' widths and the indexes the
+// reports pick. migrations/0001_schema.sql and the migrations after it create them; src/db/schema.test.ts checks the
+// two agree.
 import { type Channel, type Device, type Dimension, DIMENSIONS } from '@parcours/protocol';
+
+/** Every table, by its name in SQL: code names a table through this object only. */
+export const TABLE = {
+  // Sites and their limits.
+  sites: 'sites',
+  site_stats: 'site_stats',
+  visitor_days: 'visitor_days',
+  daily_salts: 'daily_salts',
+  // Stored events, and each session's dimensions.
+  events: 'events',
+  sessions: 'sessions',
+  // Derived rows, rebuilt per visitor.
+  transitions: 'transitions',
+  page_views: 'page_views',
+  carts: 'carts',
+  purchases: 'purchases',
+  // Rollups of the derived rows.
+  page_view_hours: 'page_view_hours',
+  page_days: 'page_days',
+  entry_hours: 'entry_hours',
+  pair_hours: 'pair_hours',
+  // Saved derivation states, one row per (site, visitor, position): the state after every event of the visitor with
+  // time < position, so derivation resumes there (migration 0045, src/derive/state.ts).
+  visitor_state: 'visitor_state',
+  // Webhooks, their deliveries, and the carts and alerts the schedule decides on.
+  webhooks: 'webhooks',
+  webhook_deliveries: 'webhook_deliveries',
+  cart_abandonments: 'cart_abandonments',
+  alerts: 'alerts',
+  // Surveys the tag shows.
+  surveys: 'surveys',
+} as const;
+
+/**
+ * The indexes statements name in `INDEXED BY` (D1 keeps no planner statistics, so the reports choose), by their name
+ * in SQL. The `sqlite_autoindex_*` ones are the primary keys of WITHOUT ROWID tables: (site, visitor, time, event_id).
+ */
+export const INDEX = {
+  events_site_time: 'events_site_time',
+  events_site_visitor_time: 'events_site_visitor_time',
+  events_site_seq: 'events_site_seq',
+  transitions_key: 'sqlite_autoindex_transitions_1',
+  transitions_site_time: 'transitions_site_time',
+  transitions_site_pair: 'transitions_site_pair',
+  transitions_site_pair_first: 'transitions_site_pair_first',
+  transitions_site_first: 'transitions_site_first',
+  transitions_site_next: 'transitions_site_next',
+  page_views_key: 'sqlite_autoindex_page_views_1',
+  page_views_site_time: 'page_views_site_time',
+  page_views_site_visible: 'page_views_site_visible',
+  page_views_site_first_stage: 'page_views_site_first_stage',
+  page_views_site_first: 'page_views_site_first',
+  page_views_site_first_path: 'page_views_site_first_path',
+  purchases_site_time: 'purchases_site_time',
+  purchases_site_decision: 'purchases_site_decision',
+} as const;
+
+/** Width of an hour bucket: page_view_hours, entry_hours and pair_hours are keyed by floor(time / HOUR_MS). */
+export const HOUR_MS = 3_600_000;
+/** Width of a day bucket: page_days is keyed by floor(time / DAY_MS). */
+export const DAY_MS = 86_400_000;
+
+/**
+ * A period cut at a rollup's bucket width: its whole buckets [first, end) come from the rollup, the rows before
+ * `first * width` and from `end * width` on (its partial first and last bucket) from the derived table. Answers
+ * `[first, end, first * width, end * width]`, the order the reports bind them in.
+ */
+export function wholeBuckets(range: { from: number; to: number }, width: number): [number, number, number, number] {
+  const first = Math.ceil(range.from / width);
+  const end = Math.max(first, Math.floor(range.to / width));
+  return [first, end, first * width, end * width];
+}
+
+/**
+ * The columns of `events` an insert fills from a row, in the order a packed row lists them (`site` and
+ * `received_at` are per batch). `seq` is SQLite's rowid: insertion order.
+ */
+export const EVENT_COLUMNS = [
+  'id',
+  'type',
+  'stage',
+  'stage_index',
+  'visitor',
+  'session',
+  'time',
+  'ts',
+  'sent_at',
+  'path',
+  'form',
+  'last_field',
+  'duration_ms',
+  'value',
+  'currency',
+  'data',
+] as const;
 
 /**
  * One row per (site, visitor, session): the session's dimensions, fixed by its first page view
  * (else its first event) and the request that carried it. Never a User-Agent or an address.
  * `started_at`, `first_event` and `from_view` rank candidates, so the row ends up the same
- * whatever order the session's batches arrive in (migration 0040).
+ * whatever order the session's batches arrive in.
  */
 export const SESSIONS = {
-  table: 'sessions',
+  table: TABLE.sessions,
   key: ['site', 'visitor', 'session'],
   /** Columns in the order a packed row lists them (the site apart). */
   columns: ['visitor', 'session', 'started_at', 'first_event', 'from_view', ...DIMENSIONS],
@@ -123,8 +220,5 @@ export const DERIVED = {
 
 export type DerivedTable = keyof typeof DERIVED;
 
-/**
- * Saved derivation states, one row per (site, visitor, position): the state after every event of the visitor with
- * time < position, so derivation resumes there (migration 0045, src/derive/state.ts).
- */
-export const VISITOR_STATE = 'visitor_state';
+/** The columns of a derived table that its row carries (`site` and `visitor` are the round's). */
+export type DerivedColumn<T extends DerivedTable> = Exclude<(typeof DERIVED)[T][number], 'site' | 'visitor'>;

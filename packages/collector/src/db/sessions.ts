@@ -1,6 +1,8 @@
 // Sessions' dimensions into D1: one candidate per session of a batch, kept when it ranks before the stored one.
-import { PAGE_VIEW } from '@parcours/protocol';
+import { PAGE_VIEW, type WireEvent } from '@parcours/protocol';
 import { chunk } from '../derive/store.ts';
+import { type RequestTraits, sessionDimensions } from '../dimensions/session-dimensions.ts';
+import type { EventRow } from './insert-sql.ts';
 import { SESSIONS, type SessionRow } from './schema.ts';
 
 /** Candidate rows per statement: one bound JSON parameter each, far below D1's statement size. */
@@ -31,7 +33,7 @@ export function upsertSessionStatements(db: D1Database, site: string, rows: Sess
 }
 
 /** The fields that rank a session's candidate events. */
-export interface Rankable {
+interface Rankable {
   visitor: string;
   session: string;
   type: string;
@@ -47,7 +49,7 @@ function ranksBefore(a: Rankable, b: Rankable): boolean {
 }
 
 /** Per session among these events, the one that fixes its dimensions as far as this batch knows. */
-export function sessionOpeners<T extends Rankable>(events: T[]): T[] {
+function sessionOpeners<T extends Rankable>(events: T[]): T[] {
   const best = new Map<string, T>();
   for (const e of events) {
     const key = JSON.stringify([e.visitor, e.session]);
@@ -55,4 +57,22 @@ export function sessionOpeners<T extends Rankable>(events: T[]): T[] {
     if (!b || ranksBefore(e, b)) best.set(key, e);
   }
   return [...best.values()];
+}
+
+/**
+ * The candidate rows of `sessions` for these stored events: per session, its first page view here (else first event)
+ * with the request's User-Agent families and country. The stored row keeps the first across batches.
+ */
+export function sessionCandidates(
+  stored: Array<EventRow & { event: WireEvent }>,
+  request: RequestTraits,
+): SessionRow[] {
+  return sessionOpeners(stored).map((e) => ({
+    visitor: e.visitor,
+    session: e.session,
+    started_at: e.time,
+    first_event: e.id,
+    from_view: e.type === PAGE_VIEW ? (1 as const) : (0 as const),
+    ...sessionDimensions(e.event, e.path, request),
+  }));
 }

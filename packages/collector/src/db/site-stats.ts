@@ -1,4 +1,5 @@
 // Per-site daily counters: events and bytes stored (for the quotas), and events not stored: dropped by the outbox, sent by bots, refused by the database or a quota.
+import { TABLE } from './schema.ts';
 
 export interface SiteCounts {
   /** Events stored that day, and the bytes of their stored JSON: what the daily quotas count. */
@@ -37,7 +38,7 @@ export function siteCountsStatement(
   if (COUNTERS.every((k) => !c[k])) return null;
   return db
     .prepare(
-      `INSERT INTO site_stats (site, day, ${COUNTERS.join(', ')}) VALUES (?, ?, ${COUNTERS.map(() => '?').join(', ')})
+      `INSERT INTO ${TABLE.site_stats} (site, day, ${COUNTERS.join(', ')}) VALUES (?, ?, ${COUNTERS.map(() => '?').join(', ')})
        ON CONFLICT (site, day) DO UPDATE SET ${COUNTERS.map((k) => `${k} = ${k} + excluded.${k}`).join(', ')}`,
     )
     .bind(site, day, ...COUNTERS.map((k) => c[k]));
@@ -67,8 +68,8 @@ export function addDroppedIfNewStatement(
 ): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO site_stats (site, day, dropped) SELECT ?1, ?2, ?3
-       WHERE EXISTS (SELECT 1 FROM json_each(?4) AS j WHERE NOT EXISTS (SELECT 1 FROM events AS e WHERE e.site = ?1 AND e.id = j.value))
+      `INSERT INTO ${TABLE.site_stats} (site, day, dropped) SELECT ?1, ?2, ?3
+       WHERE EXISTS (SELECT 1 FROM json_each(?4) AS j WHERE NOT EXISTS (SELECT 1 FROM ${TABLE.events} AS e WHERE e.site = ?1 AND e.id = j.value))
        ON CONFLICT (site, day) DO UPDATE SET dropped = dropped + excluded.dropped`,
     )
     .bind(site, day, dropped, JSON.stringify(ids));
@@ -80,7 +81,7 @@ export async function getSiteCounts(
   site: string,
 ): Promise<{ days: Array<SiteCounts & { day: string }>; totals: SiteCounts }> {
   const { results } = await db
-    .prepare(`SELECT day, ${COUNTERS.join(', ')} FROM site_stats WHERE site = ? ORDER BY day`)
+    .prepare(`SELECT day, ${COUNTERS.join(', ')} FROM ${TABLE.site_stats} WHERE site = ? ORDER BY day`)
     .bind(site)
     .all<SiteCounts & { day: string }>();
   const totals = { ...NO_COUNTS };

@@ -1,4 +1,5 @@
 // Registered sites: lookup, creation, options, token rotation. Plain functions over D1, no HTTP.
+import { TABLE } from './schema.ts';
 import { DEFAULT_STAGES } from '@parcours/protocol';
 
 /** Where a stored event's visitor id comes from: the script's own id, or a daily salted hash made by the collector. */
@@ -15,7 +16,7 @@ export interface Quota {
 }
 
 /**
- * Quotas of a site that set none (migrations/0041_site_limits.sql holds the same numbers). A real site of
+ * Quotas of a site that set none (migrations/0001_schema.sql holds the same numbers). A real site of
  * 5,000 visitors a day sending 10 events each stays far below; one stranger with the site id stores at most
  * this much a day (the issue's path flood added 1.1 GB in 80 requests).
  */
@@ -102,7 +103,7 @@ function toSite(row: SiteRow): Site {
 
 /** The site with this id, or null. */
 export async function getSite(db: D1Database, id: string): Promise<Site | null> {
-  const row = await db.prepare(`SELECT ${COLUMNS} FROM sites WHERE id = ?`).bind(id).first<SiteRow>();
+  const row = await db.prepare(`SELECT ${COLUMNS} FROM ${TABLE.sites} WHERE id = ?`).bind(id).first<SiteRow>();
   return row && toSite(row);
 }
 
@@ -114,7 +115,7 @@ export async function insertSite(
   const quota = { ...DEFAULT_QUOTA, ...site.quota };
   const r = await db
     .prepare(
-      `INSERT INTO sites (id, origins, stages, read_token_hash, ingest_key_hash, created_at, bot_filter, visitor_ids, retention_days,
+      `INSERT INTO ${TABLE.sites} (id, origins, stages, read_token_hash, ingest_key_hash, created_at, bot_filter, visitor_ids, retention_days,
                           abandon_after, require_ingest_key, quota_events_per_day, quota_bytes_per_day, quota_events_per_visitor_per_day)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     )
@@ -144,7 +145,7 @@ const bit = (b: boolean | undefined) => (b === undefined ? null : b ? 1 : 0);
 export async function updateSite(db: D1Database, id: string, opts: Omit<SiteOptions, 'stages'>): Promise<Site | null> {
   const row = await db
     .prepare(
-      `UPDATE sites SET origins = coalesce(?1, origins), bot_filter = coalesce(?2, bot_filter), visitor_ids = coalesce(?3, visitor_ids),
+      `UPDATE ${TABLE.sites} SET origins = coalesce(?1, origins), bot_filter = coalesce(?2, bot_filter), visitor_ids = coalesce(?3, visitor_ids),
               retention_days = CASE WHEN ?4 THEN ?5 ELSE retention_days END, abandon_after = coalesce(?6, abandon_after),
               require_ingest_key = coalesce(?7, require_ingest_key), quota_events_per_day = coalesce(?8, quota_events_per_day),
               quota_bytes_per_day = coalesce(?9, quota_bytes_per_day),
@@ -170,20 +171,20 @@ export async function updateSite(db: D1Database, id: string, opts: Omit<SiteOpti
 
 /** Replaces a site's read token hash; false when the site does not exist. */
 export async function setReadTokenHash(db: D1Database, id: string, hash: string): Promise<boolean> {
-  const r = await db.prepare('UPDATE sites SET read_token_hash = ? WHERE id = ?').bind(hash, id).run();
+  const r = await db.prepare(`UPDATE ${TABLE.sites} SET read_token_hash = ? WHERE id = ?`).bind(hash, id).run();
   return r.meta.changes === 1;
 }
 
 /** Replaces a site's ingest key hash; false when the site does not exist. */
 export async function setIngestKeyHash(db: D1Database, id: string, hash: string): Promise<boolean> {
-  const r = await db.prepare('UPDATE sites SET ingest_key_hash = ? WHERE id = ?').bind(hash, id).run();
+  const r = await db.prepare(`UPDATE ${TABLE.sites} SET ingest_key_hash = ? WHERE id = ?`).bind(hash, id).run();
   return r.meta.changes === 1;
 }
 
 /** Whether any registered site allows pages on this origin (or allows every origin). */
 export async function anySiteAllowsOrigin(db: D1Database, origin: string): Promise<boolean> {
   const row = await db
-    .prepare(`SELECT 1 FROM sites, json_each(sites.origins) AS o WHERE o.value IN (?, '*') LIMIT 1`)
+    .prepare(`SELECT 1 FROM ${TABLE.sites} AS s, json_each(s.origins) AS o WHERE o.value IN (?, '*') LIMIT 1`)
     .bind(origin)
     .first();
   return row !== null;

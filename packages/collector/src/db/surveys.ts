@@ -1,4 +1,5 @@
 // A site's surveys: list, add, remove. Plain functions over D1, no HTTP.
+import { TABLE } from './schema.ts';
 import type { Survey } from '@parcours/protocol';
 
 /** Most surveys one site may hold. */
@@ -17,7 +18,7 @@ type SurveyRow = {
 export async function listSurveys(db: D1Database, site: string): Promise<Survey[]> {
   const { results } = await db
     .prepare(
-      'SELECT id, kind, question, trigger, sample_rate, cooldown_days FROM surveys WHERE site = ? ORDER BY created_at, id',
+      `SELECT id, kind, question, trigger, sample_rate, cooldown_days FROM ${TABLE.surveys} WHERE site = ? ORDER BY created_at, id`,
     )
     .bind(site)
     .all<SurveyRow>();
@@ -31,8 +32,8 @@ export async function listSurveys(db: D1Database, site: string): Promise<Survey[
 export async function insertSurvey(db: D1Database, site: string, s: Survey): Promise<'added' | 'exists' | 'full'> {
   const { meta } = await db
     .prepare(
-      `INSERT OR IGNORE INTO surveys (site, id, kind, question, trigger, sample_rate, cooldown_days, created_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE (SELECT COUNT(*) FROM surveys WHERE site = ?1) < ?9`,
+      `INSERT OR IGNORE INTO ${TABLE.surveys} (site, id, kind, question, trigger, sample_rate, cooldown_days, created_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE (SELECT COUNT(*) FROM ${TABLE.surveys} WHERE site = ?1) < ?9`,
     )
     .bind(
       site,
@@ -47,12 +48,15 @@ export async function insertSurvey(db: D1Database, site: string, s: Survey): Pro
     )
     .run();
   if (meta.changes) return 'added';
-  const existing = await db.prepare('SELECT 1 FROM surveys WHERE site = ? AND id = ?').bind(site, s.id).first();
+  const existing = await db
+    .prepare(`SELECT 1 FROM ${TABLE.surveys} WHERE site = ? AND id = ?`)
+    .bind(site, s.id)
+    .first();
   return existing ? 'exists' : 'full';
 }
 
 /** Removes a survey; false when the site has none of that id. */
 export async function deleteSurvey(db: D1Database, site: string, id: string): Promise<boolean> {
-  const { meta } = await db.prepare('DELETE FROM surveys WHERE site = ? AND id = ?').bind(site, id).run();
+  const { meta } = await db.prepare(`DELETE FROM ${TABLE.surveys} WHERE site = ? AND id = ?`).bind(site, id).run();
   return meta.changes > 0;
 }

@@ -1,4 +1,5 @@
 // What a site and its visitors stored today, for the daily quotas: read before a batch, added in the batch's own transaction.
+import { TABLE } from './schema.ts';
 
 /** A site's usage of the day: events and bytes stored, and events of each visitor asked about. */
 export interface Usage {
@@ -21,10 +22,10 @@ const ENTRIES_PER_STATEMENT = 200;
 /** The site's usage of `day` (YYYY-MM-DD) and that of these visitors, in one round trip. */
 export async function readUsage(db: D1Database, site: string, day: string, visitors: string[]): Promise<Usage> {
   const [totals, perVisitor] = await db.batch<Record<string, unknown>>([
-    db.prepare('SELECT events, bytes FROM site_stats WHERE site = ?1 AND day = ?2').bind(site, day),
+    db.prepare(`SELECT events, bytes FROM ${TABLE.site_stats} WHERE site = ?1 AND day = ?2`).bind(site, day),
     db
       .prepare(
-        'SELECT visitor, events FROM visitor_days WHERE site = ?1 AND day = ?2 AND visitor IN (SELECT value FROM json_each(?3))',
+        `SELECT visitor, events FROM ${TABLE.visitor_days} WHERE site = ?1 AND day = ?2 AND visitor IN (SELECT value FROM json_each(?3))`,
       )
       .bind(site, day, JSON.stringify(visitors)),
   ]);
@@ -46,21 +47,21 @@ export function addUsageStatements(
   day: string,
   rows: CountedRow[],
 ): D1PreparedStatement[] {
-  const out = [db.prepare('DELETE FROM visitor_days WHERE site = ?1 AND day < ?2').bind(site, day)];
-  const isNew = `NOT EXISTS (SELECT 1 FROM events AS e WHERE e.site = ?1 AND e.id = json_extract(j.value, '$[0]'))`;
+  const out = [db.prepare(`DELETE FROM ${TABLE.visitor_days} WHERE site = ?1 AND day < ?2`).bind(site, day)];
+  const isNew = `NOT EXISTS (SELECT 1 FROM ${TABLE.events} AS e WHERE e.site = ?1 AND e.id = json_extract(j.value, '$[0]'))`;
   for (let i = 0; i < rows.length; i += ENTRIES_PER_STATEMENT) {
     const json = JSON.stringify(rows.slice(i, i + ENTRIES_PER_STATEMENT).map((r) => [r.id, r.bytes, r.visitor]));
     out.push(
       db
         .prepare(
-          `INSERT INTO site_stats (site, day, events, bytes)
+          `INSERT INTO ${TABLE.site_stats} (site, day, events, bytes)
            SELECT ?1, ?2, COUNT(*), IFNULL(SUM(json_extract(j.value, '$[1]')), 0) FROM json_each(?3) AS j WHERE ${isNew}
            ON CONFLICT (site, day) DO UPDATE SET events = events + excluded.events, bytes = bytes + excluded.bytes`,
         )
         .bind(site, day, json),
       db
         .prepare(
-          `INSERT INTO visitor_days (site, day, visitor, events)
+          `INSERT INTO ${TABLE.visitor_days} (site, day, visitor, events)
            SELECT ?1, ?2, json_extract(j.value, '$[2]') AS visitor, COUNT(*) FROM json_each(?3) AS j WHERE ${isNew} GROUP BY visitor
            ON CONFLICT (site, day, visitor) DO UPDATE SET events = events + excluded.events`,
         )

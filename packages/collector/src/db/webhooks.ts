@@ -1,4 +1,5 @@
 // Webhook endpoints and their deliveries: plain functions over D1, no HTTP.
+import { TABLE } from './schema.ts';
 
 /** Event types a webhook can receive. */
 export const WEBHOOK_EVENTS = ['cart.abandoned', 'cart.recovered', 'alert.triggered', 'alert.resolved'] as const;
@@ -38,8 +39,8 @@ const toWebhook = (r: WebhookRow): Webhook => ({
 export async function insertWebhook(db: D1Database, w: Webhook): Promise<boolean> {
   const r = await db
     .prepare(
-      `INSERT INTO webhooks (id, site, url, events, secret_enc, created_at)
-       SELECT ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM webhooks WHERE site = ?2) < ?7`,
+      `INSERT INTO ${TABLE.webhooks} (id, site, url, events, secret_enc, created_at)
+       SELECT ?, ?, ?, ?, ?, ? WHERE (SELECT COUNT(*) FROM ${TABLE.webhooks} WHERE site = ?2) < ?7`,
     )
     .bind(w.id, w.site, w.url, JSON.stringify(w.events), w.secretEnc, w.createdAt, MAX_WEBHOOKS_PER_SITE)
     .run();
@@ -49,7 +50,7 @@ export async function insertWebhook(db: D1Database, w: Webhook): Promise<boolean
 /** A site's webhooks, oldest first. */
 export async function listWebhooks(db: D1Database, site: string): Promise<Webhook[]> {
   const { results } = await db
-    .prepare('SELECT * FROM webhooks WHERE site = ? ORDER BY created_at, id')
+    .prepare(`SELECT * FROM ${TABLE.webhooks} WHERE site = ? ORDER BY created_at, id`)
     .bind(site)
     .all<WebhookRow>();
   return results.map(toWebhook);
@@ -58,8 +59,8 @@ export async function listWebhooks(db: D1Database, site: string): Promise<Webhoo
 /** Removes a webhook of a site and its deliveries (queued messages of it are then acked unsent). */
 export async function deleteWebhook(db: D1Database, site: string, id: string): Promise<boolean> {
   const [r] = await db.batch([
-    db.prepare('DELETE FROM webhooks WHERE site = ? AND id = ?').bind(site, id),
-    db.prepare('DELETE FROM webhook_deliveries WHERE site = ? AND webhook = ?').bind(site, id),
+    db.prepare(`DELETE FROM ${TABLE.webhooks} WHERE site = ? AND id = ?`).bind(site, id),
+    db.prepare(`DELETE FROM ${TABLE.webhook_deliveries} WHERE site = ? AND webhook = ?`).bind(site, id),
   ]);
   return r!.meta.changes === 1;
 }
@@ -80,9 +81,9 @@ export function deliveriesStatement(
 ): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT OR IGNORE INTO webhook_deliveries (id, site, webhook, type, body, created_at)
+      `INSERT OR IGNORE INTO ${TABLE.webhook_deliveries} (id, site, webhook, type, body, created_at)
        SELECT 'msg_' || substr(w.id, 4) || ?3, ?1, w.id, ?2, ?4, ?5
-         FROM webhooks AS w, json_each(w.events) AS e WHERE w.site = ?1 AND e.value = ?2`,
+         FROM ${TABLE.webhooks} AS w, json_each(w.events) AS e WHERE w.site = ?1 AND e.value = ?2`,
     )
     .bind(site, type, key, body, now);
 }
@@ -97,8 +98,8 @@ export async function deliveryKey(...parts: Array<string | number>): Promise<str
 export async function claimUnsent(db: D1Database, now: number, limit = 500): Promise<string[]> {
   const { results } = await db
     .prepare(
-      `UPDATE webhook_deliveries SET enqueued_at = ?1
-        WHERE id IN (SELECT id FROM webhook_deliveries WHERE enqueued_at IS NULL AND status = 'pending' LIMIT ?2)
+      `UPDATE ${TABLE.webhook_deliveries} SET enqueued_at = ?1
+        WHERE id IN (SELECT id FROM ${TABLE.webhook_deliveries} WHERE enqueued_at IS NULL AND status = 'pending' LIMIT ?2)
         RETURNING id`,
     )
     .bind(now, limit)
@@ -110,7 +111,7 @@ export async function claimUnsent(db: D1Database, now: number, limit = 500): Pro
 export async function unclaim(db: D1Database, ids: string[]): Promise<void> {
   if (!ids.length) return;
   await db
-    .prepare(`UPDATE webhook_deliveries SET enqueued_at = NULL WHERE id IN (SELECT value FROM json_each(?))`)
+    .prepare(`UPDATE ${TABLE.webhook_deliveries} SET enqueued_at = NULL WHERE id IN (SELECT value FROM json_each(?))`)
     .bind(JSON.stringify(ids))
     .run();
 }
@@ -130,7 +131,7 @@ export async function getDeliveryToPost(db: D1Database, id: string): Promise<Del
   return db
     .prepare(
       `SELECT d.id, d.site, d.webhook, w.url, w.secret_enc AS secretEnc, d.body, d.status
-         FROM webhook_deliveries AS d JOIN webhooks AS w ON w.id = d.webhook WHERE d.id = ?`,
+         FROM ${TABLE.webhook_deliveries} AS d JOIN ${TABLE.webhooks} AS w ON w.id = d.webhook WHERE d.id = ?`,
     )
     .bind(id)
     .first<DeliveryToPost>();
@@ -144,7 +145,7 @@ export async function recordAttempt(
 ): Promise<void> {
   await db
     .prepare(
-      `UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = ?2, last_error = ?3,
+      `UPDATE ${TABLE.webhook_deliveries} SET attempts = attempts + 1, last_status = ?2, last_error = ?3,
               status = CASE WHEN ?4 THEN 'delivered' ELSE status END, delivered_at = CASE WHEN ?4 THEN ?5 END
         WHERE id = ?1`,
     )
@@ -156,7 +157,7 @@ export async function recordAttempt(
 export async function markDead(db: D1Database, id: string, error?: string): Promise<void> {
   await db
     .prepare(
-      `UPDATE webhook_deliveries SET status = 'dead', last_error = coalesce(?2, last_error) WHERE id = ?1 AND status = 'pending'`,
+      `UPDATE ${TABLE.webhook_deliveries} SET status = 'dead', last_error = coalesce(?2, last_error) WHERE id = ?1 AND status = 'pending'`,
     )
     .bind(id, error ?? null)
     .run();
@@ -177,7 +178,7 @@ export interface DeadDelivery {
 export async function listDead(db: D1Database, site: string, limit = 100): Promise<DeadDelivery[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, webhook, type, created_at, attempts, last_status, last_error FROM webhook_deliveries
+      `SELECT id, webhook, type, created_at, attempts, last_status, last_error FROM ${TABLE.webhook_deliveries}
         WHERE site = ? AND status = 'dead' ORDER BY created_at DESC, id LIMIT ?`,
     )
     .bind(site, limit)
@@ -189,7 +190,7 @@ export async function listDead(db: D1Database, site: string, limit = 100): Promi
 export async function revive(db: D1Database, site: string, id: string, now: number): Promise<boolean> {
   const r = await db
     .prepare(
-      `UPDATE webhook_deliveries SET status = 'pending', enqueued_at = ?3 WHERE site = ?1 AND id = ?2 AND status = 'dead'`,
+      `UPDATE ${TABLE.webhook_deliveries} SET status = 'pending', enqueued_at = ?3 WHERE site = ?1 AND id = ?2 AND status = 'dead'`,
     )
     .bind(site, id, now)
     .run();
@@ -202,9 +203,9 @@ export async function revive(db: D1Database, site: string, id: string, now: numb
  */
 export function eraseVisitorWebhookStatements(db: D1Database, site: string, visitor: string): D1PreparedStatement[] {
   return [
-    db.prepare('DELETE FROM cart_abandonments WHERE site = ? AND visitor = ?').bind(site, visitor),
+    db.prepare(`DELETE FROM ${TABLE.cart_abandonments} WHERE site = ? AND visitor = ?`).bind(site, visitor),
     db
-      .prepare("DELETE FROM webhook_deliveries WHERE site = ? AND json_extract(body, '$.data.visitor') = ?")
+      .prepare(`DELETE FROM ${TABLE.webhook_deliveries} WHERE site = ? AND json_extract(body, '$.data.visitor') = ?`)
       .bind(site, visitor),
   ];
 }

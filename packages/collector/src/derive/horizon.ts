@@ -1,6 +1,7 @@
 // Derivation after retention: a visitor's state at the site's retention horizon (`retained_from`), read from their
 // derived rows before it, since the raw events before it may be deleted. Derivation starts from this state when it has no
 // saved state (visitor_state) at or after the horizon to resume from; the rows before the horizon stay as they were.
+import { TABLE } from '../db/schema.ts';
 import { freshSession, freshState, type VisitorState } from './state.ts';
 import { chunk } from './store.ts';
 
@@ -27,16 +28,16 @@ export async function loadBefore(
     const where = `site = ?1 AND visitor IN (${marks}) AND time < ?2`;
     return [
       `SELECT 'pair' AS kind, visitor, from_index AS a, to_index AS b, MAX(time) AS t, event_id AS id
-         FROM transitions WHERE ${where} GROUP BY visitor, from_index, to_index`,
+         FROM ${TABLE.transitions} WHERE ${where} GROUP BY visitor, from_index, to_index`,
       `SELECT 'view' AS kind, visitor, stage_index AS a, path AS b, MAX(time) AS t, NULL AS id
-         FROM page_views WHERE ${where} GROUP BY visitor, stage_index, path`,
+         FROM ${TABLE.page_views} WHERE ${where} GROUP BY visitor, stage_index, path`,
       `SELECT 'session' AS kind, visitor, stage_index AS a, session AS b, MAX(time) AS t, COUNT(*) AS id
-         FROM page_views WHERE ${where} AND time >= ?2 - ${SESSION_LOOKBACK_MS} GROUP BY visitor, session`,
+         FROM ${TABLE.page_views} WHERE ${where} AND time >= ?2 - ${SESSION_LOOKBACK_MS} GROUP BY visitor, session`,
       `SELECT 'purchase' AS kind, visitor, COUNT(*) AS a, NULL AS b, MAX(time) AS t, NULL AS id
-         FROM purchases WHERE ${where} GROUP BY visitor`,
+         FROM ${TABLE.purchases} WHERE ${where} GROUP BY visitor`,
       // Moves after the visitor's last purchase (the decision clock): none at or after them in (time, event id) order.
-      `SELECT 'entered' AS kind, visitor, to_index AS a, NULL AS b, MIN(time) AS t, NULL AS id FROM transitions AS m
-        WHERE ${where} AND NOT EXISTS (SELECT 1 FROM purchases AS p WHERE p.site = m.site AND p.visitor = m.visitor
+      `SELECT 'entered' AS kind, visitor, to_index AS a, NULL AS b, MIN(time) AS t, NULL AS id FROM ${TABLE.transitions} AS m
+        WHERE ${where} AND NOT EXISTS (SELECT 1 FROM ${TABLE.purchases} AS p WHERE p.site = m.site AND p.visitor = m.visitor
               AND p.time < ?2 AND (p.time > m.time OR (p.time = m.time AND p.event_id >= m.event_id)))
         GROUP BY visitor, to_index`,
     ].map((sql) => db.prepare(sql).bind(site, horizon, ...part));

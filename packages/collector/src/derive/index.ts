@@ -69,6 +69,17 @@ export async function deriveVisitors(
   events: NewEvent[],
   eventsPerPage = EVENTS_PER_PAGE,
 ): Promise<void> {
+  await deriveNewEvents(db, site, events, eventsPerPage);
+}
+
+/** deriveVisitors, the first read carrying `leading` when given. */
+async function deriveNewEvents(
+  db: D1Database,
+  site: Pick<Site, 'id' | 'stages'>,
+  events: NewEvent[],
+  eventsPerPage: number,
+  leading?: Leading,
+): Promise<void> {
   const times = new Map<string, number[]>();
   for (const e of events) times.set(e.visitor, [...(times.get(e.visitor) ?? []), e.time]);
   await deriveFrom(
@@ -80,7 +91,38 @@ export async function deriveVisitors(
       return kept.length ? Math.min(...kept) : null;
     },
     eventsPerPage,
+    leading,
   );
+}
+
+/** Writes run in front of derivation's first read, in the same D1 batch; their results once that batch ran. */
+interface Leading {
+  statements: D1PreparedStatement[];
+  results: D1Result[] | null;
+}
+
+/**
+ * Runs `writes` (the insert of a batch's events, its counters and sessions), then derives as `deriveVisitors` does:
+ * the writes go in the same D1 batch as derivation's first read, so they cost no round trip of their own, commit in
+ * one transaction with that read, and derivation sees what they wrote. Answers the writes' results in order, or null
+ * when the batch carrying them failed (then nothing of it was stored, and nothing was derived). A failure of
+ * derivation after that is thrown.
+ */
+export async function writeThenDerive(
+  db: D1Database,
+  site: Pick<Site, 'id' | 'stages'>,
+  writes: D1PreparedStatement[],
+  events: NewEvent[],
+): Promise<D1Result[] | null> {
+  if (!events.length) return writes.length ? db.batch(writes).catch(() => null) : [];
+  const leading: Leading = { statements: writes, results: null };
+  try {
+    await deriveNewEvents(db, site, events, EVENTS_PER_PAGE, leading);
+  } catch (error) {
+    if (leading.results === null) return null;
+    throw error;
+  }
+  return leading.results;
 }
 
 /**
@@ -103,6 +145,8 @@ async function deriveFrom(
   /** Where a visitor's derivation starts, given the site's retention horizon (NO_TIME: none); null: not at all. */
   cutOf: (visitor: string, floor: number) => number | null,
   eventsPerPage: number,
+  /** Writes for the first read to carry: the first round's, on its first attempt. */
+  leading?: Leading,
 ): Promise<void> {
   for (let i = 0; i < visitors.length; i += VISITORS_PER_ROUND) {
     const part = visitors.slice(i, i + VISITORS_PER_ROUND);
@@ -112,7 +156,7 @@ async function deriveFrom(
           eventsPerPage,
           Math.max(MIN_EVENTS_PER_PAGE, Math.floor(EVENTS_PER_ROUND / part.length)),
         );
-        await deriveRound(db, site, part, cutOf, perPage);
+        await deriveRound(db, site, part, cutOf, perPage, leading);
         break;
       } catch (error) {
         // Another batch of the same visitors derived first: read their state again and derive from there.
@@ -157,6 +201,8 @@ async function readStarts(
   site: string,
   cuts: Array<[visitor: string, cut: number]>,
   perPage: number,
+  /** Writes not run yet go first in this batch (one transaction), and the reads see them. */
+  leading?: Leading,
 ): Promise<{ floor: number; starts: Map<string, Start> }> {
   const reads = cuts.flatMap(([visitor, cut]) => [
     stateStatement(db, site, visitor, cut),
@@ -164,7 +210,10 @@ async function readStarts(
     newestStatement(db, site, visitor),
     eventsStatement(db, site, visitor, { sql: STATE_POSITION.sql, params: [site, visitor, cut] }, null, perPage + 1),
   ]);
-  const [horizon, ...results] = await db.batch<Record<string, unknown>>([horizonStatement(db, site), ...reads]);
+  const lead = leading && leading.results === null ? leading.statements : [];
+  const out = await db.batch<Record<string, unknown>>([...lead, horizonStatement(db, site), ...reads]);
+  if (leading && leading.results === null) leading.results = out.slice(0, lead.length) as D1Result[];
+  const [horizon, ...results] = out.slice(lead.length);
   const starts = new Map<string, Start>(
     cuts.map(([visitor], i) => [
       visitor,
@@ -185,13 +234,14 @@ async function deriveRound(
   visitors: string[],
   cutOf: (visitor: string, floor: number) => number | null,
   perPage: number,
+  leading?: Leading,
 ): Promise<void> {
   // Read as if the horizon were before every event (each read starts at the horizon if later); the horizon read with
   // them then gives the real cuts. Only a visitor with events on both sides of the horizon reads again (its cut is
   // its first event after the horizon); one with none after it is not derived. Every write checks the horizon is
   // still this one, else the round runs again.
   const guess = new Map(visitors.map((v) => [v, cutOf(v, NO_TIME)!]));
-  const { floor, starts } = await readStarts(db, site.id, [...guess], perPage);
+  const { floor, starts } = await readStarts(db, site.id, [...guess], perPage, leading);
   const again: Array<[string, number]> = [];
   const round: Array<[string, number]> = [];
   for (const [visitor, guessed] of guess) {

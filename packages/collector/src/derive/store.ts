@@ -1,7 +1,7 @@
 // SQL of the derivation: read a visitor's saved state and events from a point on, replace their derived rows from there.
 import { CART_EVENTS } from '@parcours/protocol';
 import { MAX_JSON_PER_STATEMENT } from '../db/insert-sql.ts';
-import { DERIVED, type DerivedTable, VISITOR_STATE } from '../db/schema.ts';
+import { DAY_MS, DERIVED, type DerivedColumn, type DerivedTable, HOUR_MS, INDEX, TABLE } from '../db/schema.ts';
 import type { Page } from './fold.ts';
 import { firstAbove } from './journey.ts';
 
@@ -18,8 +18,8 @@ export function chunk<T>(list: T[], size: number): T[][] {
  * INSERTs of `rows`, many rows per statement: the rows travel as one bound JSON array unpacked
  * by json_each, so a statement binds one parameter whatever its row count (D1 allows 100).
  */
-function inserts(db: D1Database, table: string, columns: string[], rows: unknown[][]): D1PreparedStatement[] {
-  const sql = `INSERT INTO ${table} (${columns.join(',')}) SELECT ${columns.map((_, i) => `json_extract(r.value, '$[${i}]')`).join(',')} FROM json_each(?1) AS r`;
+function inserts(db: D1Database, table: DerivedTable, columns: string[], rows: unknown[][]): D1PreparedStatement[] {
+  const sql = `INSERT INTO ${TABLE[table]} (${columns.join(',')}) SELECT ${columns.map((_, i) => `json_extract(r.value, '$[${i}]')`).join(',')} FROM json_each(?1) AS r`;
   const out: D1PreparedStatement[] = [];
   let part: string[] = [];
   let size = 0;
@@ -38,10 +38,6 @@ function inserts(db: D1Database, table: string, columns: string[], rows: unknown
   return out;
 }
 
-/** Rollup hour of a page view: page_view_hours is keyed by it (migration 0031). */
-export const HOUR_MS = 3_600_000;
-/** Rollup day of a page view: page_days is keyed by it (migration 0032). */
-export const DAY_MS = 86_400_000;
 /** A time before any event: where a derivation from scratch starts. */
 export const NO_TIME = Number.MIN_SAFE_INTEGER;
 
@@ -65,18 +61,18 @@ const movesInto = (stage: number, from: number, to: number): RowSet => ({
 });
 
 /**
- * Adds (`sign` 1) or subtracts (-1) these page views to page_view_hours. INDEXED BY the primary key (site, visitor, ...):
+ * Adds (`sign` 1) or subtracts (-1) these page views to page_view_hours, read through the primary key (site, visitor, ...):
  * without statistics SQLite would scan a site-wide index instead. Run with -1 before rows are deleted or changed and with
  * 1 after, in the same batch: the rollup then always equals the sum of page_views, whatever order batches arrive in.
  */
 function pageViewHours(db: D1Database, site: string, visitor: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO page_view_hours (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views)
+      `INSERT INTO ${TABLE.page_view_hours} (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views)
        SELECT site, stage_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_entry),
               ${sign} * SUM(is_entry AND is_bounce), ${sign} * COUNT(visible_ms), ${sign} * (COUNT(*) - COUNT(prev_stage_view)),
               ${sign} * (COUNT(*) - COUNT(prev_view))
-         FROM page_views INDEXED BY sqlite_autoindex_page_views_1 WHERE site = ?1 AND visitor = ?2 AND ${rows.where} GROUP BY 1, 2, 3
+         FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_key} WHERE site = ?1 AND visitor = ?2 AND ${rows.where} GROUP BY 1, 2, 3
        ON CONFLICT (site, stage_index, hour) DO UPDATE SET views = views + excluded.views, entries = entries + excluded.entries,
           bounces = bounces + excluded.bounces, timed = timed + excluded.timed,
           first_stage_views = first_stage_views + excluded.first_stage_views, first_views = first_views + excluded.first_views`,
@@ -88,10 +84,10 @@ function pageViewHours(db: D1Database, site: string, visitor: string, rows: RowS
 function pageDays(db: D1Database, site: string, visitor: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO page_days (site, path, stage_index, day, views, exits, first_views)
+      `INSERT INTO ${TABLE.page_days} (site, path, stage_index, day, views, exits, first_views)
        SELECT site, path, stage_index, CAST(time / ${DAY_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_exit),
               ${sign} * (COUNT(*) - COUNT(prev_path_view))
-         FROM page_views INDEXED BY sqlite_autoindex_page_views_1 WHERE site = ?1 AND visitor = ?2 AND ${rows.where} GROUP BY 1, 2, 3, 4
+         FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_key} WHERE site = ?1 AND visitor = ?2 AND ${rows.where} GROUP BY 1, 2, 3, 4
        ON CONFLICT (site, path, stage_index, day) DO UPDATE SET views = views + excluded.views, exits = exits + excluded.exits,
           first_views = first_views + excluded.first_views`,
     )
@@ -102,9 +98,9 @@ function pageDays(db: D1Database, site: string, visitor: string, rows: RowSet, s
 function entryHours(db: D1Database, site: string, visitor: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO entry_hours (site, to_index, hour, entered, nexts, onwards)
+      `INSERT INTO ${TABLE.entry_hours} (site, to_index, hour, entered, nexts, onwards)
        SELECT site, to_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * COUNT(next_ms), ${sign} * COUNT(onward_ms)
-         FROM transitions INDEXED BY sqlite_autoindex_transitions_1
+         FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_key}
         WHERE site = ?1 AND visitor = ?2 AND ${rows.where} AND prev_entry IS NULL GROUP BY 1, 2, 3
        ON CONFLICT (site, to_index, hour) DO UPDATE SET entered = entered + excluded.entered, nexts = nexts + excluded.nexts,
           onwards = onwards + excluded.onwards`,
@@ -116,9 +112,9 @@ function entryHours(db: D1Database, site: string, visitor: string, rows: RowSet,
 function pairHours(db: D1Database, site: string, visitor: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO pair_hours (site, to_index, from_index, hour, moves, first_moves)
+      `INSERT INTO ${TABLE.pair_hours} (site, to_index, from_index, hour, moves, first_moves)
        SELECT site, to_index, IFNULL(from_index, -1), CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * (COUNT(*) - COUNT(prev_pair))
-         FROM transitions INDEXED BY sqlite_autoindex_transitions_1
+         FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_key}
         WHERE site = ?1 AND visitor = ?2 AND ${rows.where} GROUP BY 1, 2, 3, 4
        ON CONFLICT (site, to_index, from_index, hour) DO UPDATE SET moves = moves + excluded.moves, first_moves = first_moves + excluded.first_moves`,
     )
@@ -142,7 +138,7 @@ export function eventsStatement(
       `SELECT seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
               CASE WHEN type IN (${CART_TYPES}) THEN json_extract(data, '$.items') END AS items,
               CASE WHEN type = 'purchase' THEN json_extract(data, '$.transaction_id') END AS transaction_id
-         FROM events INDEXED BY events_site_visitor_time
+         FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time}
         WHERE site = ?1 AND visitor = ?2 AND time >= ${from.sql} AND time < ?3
         ORDER BY time, id LIMIT ?4`,
     )
@@ -153,7 +149,8 @@ export function eventsStatement(
  * SQL of the retention horizon (`retained_from`) of the site bound at `param`: NO_TIME where retention never ran (or
  * no site row, as in benches). Derivation reads it in the same statements as the states and events it goes with.
  */
-const horizonOf = (param: string) => `IFNULL((SELECT retained_from FROM sites WHERE id = ${param}), ${NO_TIME})`;
+const horizonOf = (param: string) =>
+  `IFNULL((SELECT retained_from FROM ${TABLE.sites} WHERE id = ${param}), ${NO_TIME})`;
 const HORIZON_SQL = horizonOf('?1');
 
 /** The site's retention horizon, NO_TIME without one. */
@@ -169,7 +166,7 @@ export function horizonStatement(db: D1Database, site: string): D1PreparedStatem
 export function stateStatement(db: D1Database, site: string, visitor: string, cut: number): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT position, state FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2
+      `SELECT position, state FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2
           AND position <= MAX(?3, ${HORIZON_SQL}) AND position >= ${HORIZON_SQL}
         ORDER BY position DESC LIMIT 1`,
     )
@@ -178,7 +175,7 @@ export function stateStatement(db: D1Database, site: string, visitor: string, cu
 
 /** SQL (parameters ?5, ?6 and ?7: site, visitor, cut) of the position of that state, the horizon without one. */
 export const STATE_POSITION = {
-  sql: `IFNULL((SELECT MAX(position) FROM ${VISITOR_STATE} WHERE site = ?5 AND visitor = ?6
+  sql: `IFNULL((SELECT MAX(position) FROM ${TABLE.visitor_state} WHERE site = ?5 AND visitor = ?6
            AND position <= MAX(?7, ${horizonOf('?5')}) AND position >= ${horizonOf('?5')}), ${horizonOf('?5')})`,
 };
 
@@ -187,7 +184,7 @@ export function newestStatement(db: D1Database, site: string, visitor: string): 
   return db
     .prepare(
       `SELECT json_extract(state, '$.lastEntry') AS lastEntry, json_extract(state, '$.lastView') AS lastView
-         FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2 ORDER BY position DESC LIMIT 1`,
+         FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2 ORDER BY position DESC LIMIT 1`,
     )
     .bind(site, visitor);
 }
@@ -195,7 +192,7 @@ export function newestStatement(db: D1Database, site: string, visitor: string): 
 /** Every saved position of the visitor, with the version that wrote it. */
 export function positionsStatement(db: D1Database, site: string, visitor: string): D1PreparedStatement {
   return db
-    .prepare(`SELECT position, version FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2`)
+    .prepare(`SELECT position, version FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2`)
     .bind(site, visitor);
 }
 
@@ -231,7 +228,7 @@ export interface PageWrite {
 function guard(db: D1Database, site: string, visitor: string, version: number, floor: number): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT CASE WHEN IFNULL((SELECT MAX(version) FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2), 0) = ?3
+      `SELECT CASE WHEN IFNULL((SELECT MAX(version) FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2), 0) = ?3
               AND ${HORIZON_SQL} = ?4 THEN 1 ELSE json('${STALE}') END AS ok`,
     )
     .bind(site, visitor, version, floor);
@@ -276,15 +273,17 @@ export function pageStatements(
   moves(-1);
   if (w.first) {
     for (const table of ['transitions', 'page_views', 'purchases'] as const)
-      run(`DELETE FROM ${table} WHERE site = ?1 AND visitor = ?2 AND time >= ?3`, from);
-    run('DELETE FROM carts WHERE site = ?1 AND visitor = ?2 AND started_at >= ?3', from);
-    run(`DELETE FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2 AND position > ?3`, from);
+      run(`DELETE FROM ${TABLE[table]} WHERE site = ?1 AND visitor = ?2 AND time >= ?3`, from);
+    run(`DELETE FROM ${TABLE.carts} WHERE site = ?1 AND visitor = ?2 AND started_at >= ?3`, from);
+    run(`DELETE FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2 AND position > ?3`, from);
     // States from before the horizon are never resumed from again.
-    if (floor > NO_TIME) run(`DELETE FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2 AND position < ?3`, floor);
+    if (floor > NO_TIME)
+      run(`DELETE FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2 AND position < ?3`, floor);
   }
   if (page.rewrittenViews.length)
-    run(`DELETE FROM page_views WHERE site = ?1 AND visitor = ?2 AND ${rewritten.where}`, ...rewritten.params);
-  if (page.reopened) run('DELETE FROM carts WHERE site = ?1 AND visitor = ?2 AND event_id = ?3', page.reopened);
+    run(`DELETE FROM ${TABLE.page_views} WHERE site = ?1 AND visitor = ?2 AND ${rewritten.where}`, ...rewritten.params);
+  if (page.reopened)
+    run(`DELETE FROM ${TABLE.carts} WHERE site = ?1 AND visitor = ?2 AND event_id = ?3`, page.reopened);
 
   // Earlier moves still waiting for the next stage (or any later one) find it in this page: moves into k after the
   // visitor's last move into k + 1 (or into any stage above k) before the page. With a tail, what an earlier
@@ -312,7 +311,7 @@ export function pageStatements(
       const range = movesInto(stage, Math.max(since, floor), from);
       out.push(entryHours(db, site, visitor, range, -1));
       run(
-        `UPDATE transitions SET ${column} = ?6 - time WHERE site = ?1 AND visitor = ?2 AND ${range.where}
+        `UPDATE ${TABLE.transitions} SET ${column} = ?6 - time WHERE site = ?1 AND visitor = ?2 AND ${range.where}
             AND (${column} IS NULL OR time + ${column} >= ?5)`,
         ...range.params,
         found,
@@ -323,7 +322,7 @@ export function pageStatements(
   // Earlier purchases after the visitor's last page view before the page: their next view.
   if (page.firstView !== null || (w.first && (w.tail?.lastView ?? NO_TIME) >= from))
     run(
-      `UPDATE purchases SET view_after = ?5 WHERE site = ?1 AND visitor = ?2 AND time >= ?3 AND time < ?4
+      `UPDATE ${TABLE.purchases} SET view_after = ?5 WHERE site = ?1 AND visitor = ?2 AND time >= ?3 AND time < ?4
           AND (view_after IS NULL OR view_after >= ?4)`,
       Math.max(page.before.lastView ?? NO_TIME, floor),
       from,
@@ -331,7 +330,7 @@ export function pageStatements(
     );
   if (page.cartExits.length)
     run(
-      `UPDATE carts SET exit_path = x.value ->> 1, exit_stage = x.value ->> 2 FROM json_each(?3) AS x
+      `UPDATE ${TABLE.carts} SET exit_path = x.value ->> 1, exit_stage = x.value ->> 2 FROM json_each(?3) AS x
         WHERE carts.site = ?1 AND carts.visitor = ?2 AND carts.event_id = x.value ->> 0 AND carts.started_at >= ?4`,
       JSON.stringify(page.cartExits.map((c) => [c.event_id, c.path, c.stage])),
       floor,
@@ -339,7 +338,9 @@ export function pageStatements(
 
   // In with the page's rows and the earlier rows it changed.
   const rows: Record<DerivedTable, unknown[][]> = { transitions: [], page_views: [], carts: [], purchases: [] };
-  const add = (table: DerivedTable, row: object) =>
+  // Each row as the JSON array of its table's columns (schema.ts), site and visitor first. A row lacking a column of
+  // its table does not compile.
+  const add = <T extends DerivedTable>(table: T, row: Record<DerivedColumn<T>, unknown>) =>
     rows[table].push(
       DERIVED[table].map((c) =>
         c === 'site' ? site : c === 'visitor' ? visitor : ((row as Record<string, unknown>)[c] ?? null),
@@ -358,14 +359,14 @@ export function pageStatements(
 
   // The state after the page, at a version of our own; saved states no longer worth keeping go.
   run(
-    `INSERT OR REPLACE INTO ${VISITOR_STATE} (site, visitor, position, version, state) VALUES (?1, ?2, ?3, ?4, ?5)`,
+    `INSERT OR REPLACE INTO ${TABLE.visitor_state} (site, visitor, position, version, state) VALUES (?1, ?2, ?3, ?4, ?5)`,
     w.position,
     w.version + 1,
     w.state,
   );
   if (w.drop.length)
     run(
-      `DELETE FROM ${VISITOR_STATE} WHERE site = ?1 AND visitor = ?2 AND position IN (SELECT value FROM json_each(?3))`,
+      `DELETE FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2 AND position IN (SELECT value FROM json_each(?3))`,
       JSON.stringify(w.drop),
     );
   return out;
@@ -380,7 +381,13 @@ const TABLES = Object.keys(DERIVED) as DerivedTable[];
  */
 export function eraseVisitorStatements(db: D1Database, site: string, visitor: string): D1PreparedStatement[] {
   const all: RowSet = { where: '1', params: [] };
-  const tables = [...TABLES, VISITOR_STATE, 'sessions', 'visitor_days', 'events'];
+  const tables = [
+    ...TABLES.map((t) => TABLE[t]),
+    TABLE.visitor_state,
+    TABLE.sessions,
+    TABLE.visitor_days,
+    TABLE.events,
+  ];
   return [
     pageViewHours(db, site, visitor, all, -1),
     pageDays(db, site, visitor, all, -1),

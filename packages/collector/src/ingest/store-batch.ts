@@ -1,13 +1,11 @@
 // One validated batch into storage: bot filter, cookieless ids, rows, quotas, then insert, counters and derived data, in as few D1 calls as it takes.
-import { PAGE_VIEW, type BatchReply, type ParsedBatch, type Rejection, type WireEvent } from '@parcours/protocol';
+import type { BatchReply, ParsedBatch, Rejection, WireEvent } from '@parcours/protocol';
 import { insertEvents, insertStatements, type EventRow } from '../db/events.ts';
-import { withLeadingStatements } from '../db/leading-statements.ts';
 import { dailySalt } from '../db/salts.ts';
-import { sessionOpeners, upsertSessionStatements } from '../db/sessions.ts';
+import { sessionCandidates, upsertSessionStatements } from '../db/sessions.ts';
 import { addDroppedIfNewStatement, addSiteCounts, siteCountsStatement } from '../db/site-stats.ts';
 import { addUsageStatements, readUsage, type CountedRow } from '../db/usage.ts';
-import { deriveVisitors } from '../derive/index.ts';
-import { sessionDimensions } from '../dimensions/session-dimensions.ts';
+import { deriveVisitors, writeThenDerive } from '../derive/index.ts';
 import { fail } from '../errors.ts';
 import { cookielessVisitor } from './client-key.ts';
 import { fitQuota, secondsToNextUtcDay } from './quota.ts';
@@ -123,15 +121,13 @@ export async function storeBatch(
   const refused = siteCountsStatement(db, site.id, day, quotaCounts);
   if (refused) counters.push(refused);
   const inserts = insertStatements(db, site.id, ctx.receivedAt, rows);
-  const sessions = sessionStatements(db, site.id, stored, ctx);
-  const carried = withLeadingStatements(db, [...counters, ...inserts, ...sessions]);
-  const derivation = await deriveVisitors(carried.db, site, rows).then(
-    () => ({ ok: true as const }),
-    (error: unknown) => ({ ok: false as const, error }),
+  const sessions = upsertSessionStatements(
+    db,
+    site.id,
+    sessionCandidates(stored, { userAgent: ctx.userAgent, country: ctx.country ?? null }),
   );
-  const results = await carried.results().catch(() => null);
+  const results = await writeThenDerive(db, site, [...counters, ...inserts, ...sessions], rows);
   if (results) {
-    if (!derivation.ok) throw derivation.error;
     const inserted = results
       .slice(counters.length, counters.length + inserts.length)
       .reduce((n, r) => n + r.meta.changes, 0);
@@ -160,28 +156,6 @@ export async function storeBatch(
     overQuota();
   }
   return reply;
-}
-
-/**
- * The upserts of the dimensions of the batch's sessions: per session, its first page view here (else first
- * event) with this request's User-Agent families and country. The stored row keeps the first across batches.
- */
-function sessionStatements(
-  db: D1Database,
-  site: string,
-  stored: Array<EventRow & { event: WireEvent }>,
-  ctx: BatchContext,
-): D1PreparedStatement[] {
-  const request = { userAgent: ctx.userAgent, country: ctx.country ?? null };
-  const candidates = sessionOpeners(stored).map((e) => ({
-    visitor: e.visitor,
-    session: e.session,
-    started_at: e.time,
-    first_event: e.id,
-    from_view: e.type === PAGE_VIEW ? (1 as const) : (0 as const),
-    ...sessionDimensions(e.event, e.path, request),
-  }));
-  return upsertSessionStatements(db, site, candidates);
 }
 
 /** The careful way, after a failed batch: insert (chunk by chunk, row by row if need be), counters, then derivation. */

@@ -1,6 +1,6 @@
 // The breakdown report: one row per value of a session dimension, with visitors, stage entries, purchases (last and first touch) and abandoned carts.
 import type { BreakdownReport, BreakdownRow, Dimension, Money } from '@parcours/protocol';
-import { DIMENSION_COLUMNS, SESSIONS } from '../db/schema.ts';
+import { DIMENSION_COLUMNS, TABLE } from '../db/schema.ts';
 import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
 import { filterWhere } from './filter.ts';
 import type { Range } from './query.ts';
@@ -46,7 +46,7 @@ export async function breakdown(
   abandonAfterMinutes: number,
 ): Promise<BreakdownReport> {
   // The period's kept sessions with their value of `by`; inlined into each join (a primary-key lookup), never copied.
-  const sess = `sess AS NOT MATERIALIZED (SELECT visitor, session, ${DIMENSION_COLUMNS[by]} AS dim FROM ${SESSIONS.table}
+  const sess = `sess AS NOT MATERIALIZED (SELECT visitor, session, ${DIMENSION_COLUMNS[by]} AS dim FROM ${TABLE.sessions}
                  WHERE site = ?1${filterWhere(range.filter)})`;
   const join = (alias: string) => `JOIN sess s ON s.visitor = ${alias}.visitor AND s.session = ${alias}.session`;
   const period = (alias: string) => `${alias}.site = ?1 AND ${alias}.time >= ?2 AND ${alias}.time < ?3`;
@@ -60,27 +60,27 @@ export async function breakdown(
   const sql = `WITH ${sess},
     views AS MATERIALIZED (
       SELECT s.dim, COUNT(DISTINCT p.visitor) AS visitors, COUNT(DISTINCT p.visitor || ' ' || p.session) AS sessions
-        FROM page_views p ${join('p')} WHERE ${period('p')} GROUP BY 1),
+        FROM ${TABLE.page_views} p ${join('p')} WHERE ${period('p')} GROUP BY 1),
     entries AS MATERIALIZED (
       SELECT s.dim, t.to_index AS k, COUNT(DISTINCT t.visitor) AS n
-        FROM transitions t ${join('t')} WHERE ${period('t')} AND ${stagePositions('t.to_index', site)} GROUP BY 1, 2),
+        FROM ${TABLE.transitions} t ${join('t')} WHERE ${period('t')} AND ${stagePositions('t.to_index', site)} GROUP BY 1, 2),
     last_touch AS MATERIALIZED (
       SELECT s.dim, IFNULL(u.currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n, ${amount('u')} AS amount
-        FROM purchases u ${join('u')} WHERE ${period('u')} GROUP BY 1, 2),
+        FROM ${TABLE.purchases} u ${join('u')} WHERE ${period('u')} GROUP BY 1, 2),
     buyers AS (
-      SELECT s.dim, COUNT(*) AS n, COUNT(DISTINCT u.visitor) AS visitors FROM purchases u ${join('u')} WHERE ${period('u')} GROUP BY 1),
+      SELECT s.dim, COUNT(*) AS n, COUNT(DISTINCT u.visitor) AS visitors FROM ${TABLE.purchases} u ${join('u')} WHERE ${period('u')} GROUP BY 1),
     -- First touch: the dimension of each buyer's first session (earliest start, then session id), whatever the filter.
     firsts AS MATERIALIZED (
       SELECT visitor, dim FROM (
         SELECT visitor, ${DIMENSION_COLUMNS[by]} AS dim, ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY started_at, session) AS rn
-          FROM ${SESSIONS.table} WHERE site = ?1 AND visitor IN (SELECT u.visitor FROM purchases u ${join('u')} WHERE ${period('u')})
+          FROM ${TABLE.sessions} WHERE site = ?1 AND visitor IN (SELECT u.visitor FROM ${TABLE.purchases} u ${join('u')} WHERE ${period('u')})
       ) WHERE rn = 1),
     first_touch AS MATERIALIZED (
       SELECT f.dim, IFNULL(u.currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n, ${amount('u')} AS amount
-        FROM purchases u ${join('u')} JOIN firsts f ON f.visitor = u.visitor WHERE ${period('u')} GROUP BY 1, 2),
+        FROM ${TABLE.purchases} u ${join('u')} JOIN firsts f ON f.visitor = u.visitor WHERE ${period('u')} GROUP BY 1, 2),
     carted AS MATERIALIZED (
       SELECT s.dim, COUNT(*) AS n
-        FROM (SELECT visitor, session FROM carts WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}) c ${join('c')} GROUP BY 1),
+        FROM (SELECT visitor, session FROM ${TABLE.carts} WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}) c ${join('c')} GROUP BY 1),
     top AS MATERIALIZED (
       SELECT dim, ROW_NUMBER() OVER (ORDER BY SUM(visitors) DESC, SUM(purchases) DESC, dim) AS pos FROM (
         SELECT dim, visitors, 0 AS purchases FROM views

@@ -1,4 +1,5 @@
 // The carts report: carts started in the period, how far they got, which are open or abandoned, and where.
+import { TABLE } from '../db/schema.ts';
 import type { CartsReport, Money } from '@parcours/protocol';
 import { sessionCondition } from './filter.ts';
 import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
@@ -53,24 +54,24 @@ export async function carts(
                 IFNULL(SUM(${CART_SQL.unpaid} AND last_activity > ?4), 0) AS open,
                 IFNULL(SUM(${CART_SQL.abandoned}), 0) AS abandoned,
                 IFNULL(SUM(${CART_SQL.recovered}), 0) AS recovered
-           FROM carts WHERE ${started}`,
+           FROM ${TABLE.carts} WHERE ${started}`,
       )
       .bind(...binds, idleMs),
     db
       .prepare(
-        `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM carts
+        `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM ${TABLE.carts}
           WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY 1 ORDER BY value DESC, currency LIMIT ?5`,
       )
       .bind(...binds, MAX_CURRENCIES),
     db
       .prepare(
-        `SELECT exit_path AS path, COUNT(*) AS abandons FROM carts
+        `SELECT exit_path AS path, COUNT(*) AS abandons FROM ${TABLE.carts}
           WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY exit_path ORDER BY abandons DESC, path LIMIT ?5`,
       )
       .bind(...binds, limit),
     db
       .prepare(
-        `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM carts
+        `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM ${TABLE.carts}
           WHERE ${started} AND ${CART_SQL.recovered} GROUP BY 1 ORDER BY value DESC, currency LIMIT ?6`,
       )
       .bind(...binds, idleMs, MAX_CURRENCIES),

@@ -1,4 +1,5 @@
 // The events export: stored events as NDJSON lines (as received plus `received_at`), oldest first, paged by an opaque per-site cursor.
+import { INDEX, TABLE } from '../db/schema.ts';
 import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
 import type { ReportSite } from './sql.ts';
@@ -54,7 +55,7 @@ export async function exportEvents(
   let after = 0;
   if (cursor) {
     const row = await db
-      .prepare('SELECT seq FROM events WHERE site = ?1 AND id = ?2')
+      .prepare(`SELECT seq FROM ${TABLE.events} WHERE site = ?1 AND id = ?2`)
       .bind(site.id, fromBase64Url(cursor))
       .first<{ seq: number }>();
     if (!row) throw new CursorError('unknown cursor');
@@ -69,7 +70,7 @@ export async function exportEvents(
       `SELECT id, line, upto FROM (
          SELECT id, line, SUM(length(CAST(line AS BLOB)) + 1) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS upto,
                 length(CAST(line AS BLOB)) + 1 AS size, ROW_NUMBER() OVER (ORDER BY seq) AS rn
-           FROM (SELECT seq, id, json_set(data, '$.received_at', received_at) AS line FROM events INDEXED BY events_site_seq
+           FROM (SELECT seq, id, json_set(data, '$.received_at', received_at) AS line FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_seq}
                   WHERE site = ?1 AND seq > ?2 AND time >= ?3 AND time < ?4${sessionCondition(site.id, range.filter)} ORDER BY seq LIMIT ?5)
        ) WHERE upto - size < ?6 OR rn <= 2 ORDER BY rn`,
     )

@@ -1,6 +1,6 @@
 // Report filters on session dimensions (`?channel=paid_search,paid_social&device=mobile`): parsing, and the SQL keeping matching sessions' rows.
 import { CHANNELS, DEVICES, DIMENSIONS, type Dimension } from '@parcours/protocol';
-import { DIMENSION_COLUMNS, SESSIONS } from '../db/schema.ts';
+import { DIMENSION_COLUMNS, TABLE } from '../db/schema.ts';
 import { MAX_DIMENSION_VALUE } from '../dimensions/session-dimensions.ts';
 import { QueryError } from './query.ts';
 
@@ -79,5 +79,5 @@ export function filterWhere(filter: SessionFilter | undefined): string {
  */
 export function sessionCondition(site: string, filter: SessionFilter | undefined, alias = ''): string {
   if (!filter?.length) return '';
-  return ` AND (${alias}visitor, ${alias}session) IN (SELECT visitor, session FROM ${SESSIONS.table} WHERE site = ${sqlText(site)}${filterWhere(filter)})`;
+  return ` AND (${alias}visitor, ${alias}session) IN (SELECT visitor, session FROM ${TABLE.sessions} WHERE site = ${sqlText(site)}${filterWhere(filter)})`;
 }

@@ -1,5 +1,5 @@
 // The visitors' first entries into each stage in a period, and how many of them reached further before it ended.
-import { HOUR_MS } from '../derive/store.ts';
+import { HOUR_MS, INDEX, TABLE, wholeBuckets } from '../db/schema.ts';
 import { periodIsWide } from './plan.ts';
 import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
@@ -40,39 +40,37 @@ export async function firstEntries(
   // How many moves come at or after the period's end (capped): look-aheads can only land there.
   const after = await db
     .prepare(
-      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM transitions INDEXED BY transitions_site_time WHERE site = ?1 AND time >= ?2 LIMIT ${maxMovesAfter + 1})`,
+      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_time} WHERE site = ?1 AND time >= ?2 LIMIT ${maxMovesAfter + 1})`,
     )
     .bind(site.id, range.to)
     .first<{ n: number }>();
   // Moves whose previous entry came before the period: the first of the period among the others (few when it starts early).
-  const straddling = `SELECT to_index, COUNT(*), ${reached} FROM transitions INDEXED BY transitions_site_first
+  const straddling = `SELECT to_index, COUNT(*), ${reached} FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_first}
                        WHERE site = ?1 AND ${inStages} AND prev_entry < ?2 AND time >= ?2 AND time < ?3 GROUP BY to_index`;
   if (!(await periodIsWide(db, site.id, range))) {
-    sql = `SELECT to_index AS k, COUNT(*) AS entered, ${reached} AS reached FROM transitions INDEXED BY transitions_site_time
+    sql = `SELECT to_index AS k, COUNT(*) AS entered, ${reached} AS reached FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_time}
             WHERE site = ?1 AND ${inStages} AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD} GROUP BY to_index`;
   } else if ((after?.n ?? 0) <= maxMovesAfter) {
     // A look-ahead ends at a later move of the visitor: a first entry ever in the rollup's whole hours reached further
     // before the period's end when it has one, except when that move came at or after the end: those, of the few
     // visitors moving then, are taken off (the partial hours count their own).
-    const firstHour = Math.ceil(range.from / HOUR_MS);
-    const endHour = Math.max(firstHour, Math.floor(range.to / HOUR_MS));
     const rollup = lookAhead === 'next_ms' ? 'nexts' : 'onwards';
-    const partial = `SELECT to_index, COUNT(*), ${reached} FROM transitions INDEXED BY transitions_site_time
+    const partial = `SELECT to_index, COUNT(*), ${reached} FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_time}
                       WHERE site = ?1 AND ${inStages} AND prev_entry IS NULL`;
     sql = `SELECT k, SUM(n) AS entered, SUM(r) AS reached FROM (
-             SELECT to_index AS k, entered AS n, ${rollup} AS r FROM entry_hours WHERE site = ?1 AND ${inStages} AND hour >= ?4 AND hour < ?5
+             SELECT to_index AS k, entered AS n, ${rollup} AS r FROM ${TABLE.entry_hours} WHERE site = ?1 AND ${inStages} AND hour >= ?4 AND hour < ?5
              UNION ALL ${partial} AND time >= ?2 AND time < MIN(?3, ?6) GROUP BY to_index
              UNION ALL ${partial} AND time >= MAX(?2, ?7) AND time < ?3 GROUP BY to_index
              UNION ALL ${straddling}
              UNION ALL
-             SELECT to_index, 0, -COUNT(*) FROM transitions INDEXED BY sqlite_autoindex_transitions_1
-              WHERE site = ?1 AND visitor IN (SELECT visitor FROM transitions INDEXED BY transitions_site_time WHERE site = ?1 AND time >= ?3)
+             SELECT to_index, 0, -COUNT(*) FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_key}
+              WHERE site = ?1 AND visitor IN (SELECT visitor FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_time} WHERE site = ?1 AND time >= ?3)
                 AND ${inStages} AND prev_entry IS NULL AND time >= ?6 AND time < ?7 AND time + ${lookAhead} >= ?3 GROUP BY to_index
            ) GROUP BY k`;
-    binds.push(firstHour, endHour, firstHour * HOUR_MS, endHour * HOUR_MS);
+    binds.push(...wholeBuckets(range, HOUR_MS));
   } else {
     sql = `SELECT k, SUM(n) AS entered, SUM(r) AS reached FROM (
-             SELECT to_index AS k, COUNT(*) AS n, ${reached} AS r FROM transitions INDEXED BY transitions_site_first
+             SELECT to_index AS k, COUNT(*) AS n, ${reached} AS r FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_first}
               WHERE site = ?1 AND ${inStages} AND prev_entry IS NULL AND time >= ?2 AND time < ?3 GROUP BY to_index
              UNION ALL ${straddling}
            ) GROUP BY k`;
@@ -98,7 +96,7 @@ async function filteredFirstEntries(
     .prepare(
       `SELECT to_index AS k, COUNT(*) AS entered, COUNT(CASE WHEN time + d < ?3 THEN 1 END) AS reached FROM (
          SELECT to_index, time, ${lookAhead} AS d, ROW_NUMBER() OVER (PARTITION BY visitor, to_index ORDER BY time, event_id) AS rn
-           FROM transitions WHERE site = ?1 AND ${stagePositions('to_index', site)} AND time >= ?2 AND time < ?3${sessionCondition(site.id, range.filter)}
+           FROM ${TABLE.transitions} WHERE site = ?1 AND ${stagePositions('to_index', site)} AND time >= ?2 AND time < ?3${sessionCondition(site.id, range.filter)}
        ) WHERE rn = 1 GROUP BY to_index`,
     )
     .bind(site.id, range.from, range.to)
@@ -113,6 +111,6 @@ async function filteredFirstEntries(
 export function filteredNextSelect(site: string, range: Range): string {
   return `SELECT d FROM (
             SELECT next_ms AS d, time, ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY time, event_id) AS rn
-              FROM transitions WHERE site = ?1 AND to_index = ?4 AND time >= ?2 AND time < ?3${sessionCondition(site, range.filter)}
+              FROM ${TABLE.transitions} WHERE site = ?1 AND to_index = ?4 AND time >= ?2 AND time < ?3${sessionCondition(site, range.filter)}
           ) WHERE rn = 1 AND d IS NOT NULL AND time + d < ?3 ORDER BY d`;
 }

@@ -1,4 +1,5 @@
 // The forms report: per form and page, starts, submits, abandons, and the fields people stopped at.
+import { TABLE } from '../db/schema.ts';
 import { FORM_ABANDON, FORM_START, FORM_SUBMIT, type FormField, type FormsReport } from '@parcours/protocol';
 import { sessionCondition } from './filter.ts';
 import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
@@ -35,14 +36,14 @@ export async function forms(
 ): Promise<FormsReport> {
   const where = `site = ?1 AND time >= ?2 AND time < ?3 AND form IS NOT NULL${sessionCondition(site.id, range.filter)}`;
   const top = `SELECT form, path, SUM(type = 'form_start') AS starts, SUM(type = 'form_submit') AS submits, SUM(type = 'form_abandon') AS abandons
-                 FROM events WHERE type IN (${FORM_TYPES}) AND ${where}
+                 FROM ${TABLE.events} WHERE type IN (${FORM_TYPES}) AND ${where}
                 GROUP BY form, path ORDER BY abandons DESC, starts DESC, form, path LIMIT ?4`;
   const [counts, fields, perField] = await db.batch([
     db.prepare(top).bind(site.id, range.from, range.to, limit),
     db
       .prepare(
         `WITH top AS (${top}),
-              per_field AS (SELECT form, path, last_field AS field, COUNT(*) AS abandons FROM events
+              per_field AS (SELECT form, path, last_field AS field, COUNT(*) AS abandons FROM ${TABLE.events}
                              WHERE type = 'form_abandon' AND ${where} AND last_field IS NOT NULL AND (form, path) IN (SELECT form, path FROM top)
                              GROUP BY form, path, last_field)
          SELECT form, path, field, abandons FROM (
@@ -57,7 +58,7 @@ export async function forms(
         `WITH top AS (${top})
          SELECT e.form, e.path, json_extract(f.value, '$.field') AS field, json_extract(f.value, '$.hesitation_ms') AS hesitation,
                 json_extract(f.value, '$.refocuses') AS refocuses, json_extract(f.value, '$.errors') AS errors
-           FROM events AS e, json_each(e.data, '$.fields') AS f
+           FROM ${TABLE.events} AS e, json_each(e.data, '$.fields') AS f
           WHERE e.site = ?1 AND e.type IN ('form_submit', 'form_abandon') AND e.time >= ?2 AND e.time < ?3 AND e.form IS NOT NULL
             AND (e.form, e.path) IN (SELECT form, path FROM top)${sessionCondition(site.id, range.filter, 'e.')}`,
       )

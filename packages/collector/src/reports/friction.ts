@@ -1,5 +1,6 @@
 // The friction report: pages ranked by how many journeys end or stall on them (exits, form and cart abandons) and by
 // the friction signals the script captures on them (rage, dead and error clicks, quick backs, field errors).
+import { TABLE } from '../db/schema.ts';
 import { FRICTION_EVENTS, type FrictionPage, type FrictionReport, type FrictionTarget } from '@parcours/protocol';
 import { CART_SQL, cartBinds } from './carts.ts';
 import { sessionCondition } from './filter.ts';
@@ -68,14 +69,14 @@ export async function friction(
            SELECT path, stage_index, views, visitors, exits, 0 AS form_abandons, 0 AS cart_abandons, 0 AS rage_clicks,
                   0 AS dead_clicks, 0 AS error_clicks, 0 AS quick_backs, 0 AS field_errors FROM (${pathViewRows(wide, filtered)})
            UNION ALL
-           SELECT path, stage_index, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM events
+           SELECT path, stage_index, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM ${TABLE.events}
             WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL${filtered}
            UNION ALL
-           SELECT exit_path, exit_stage, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 FROM carts
+           SELECT exit_path, exit_stage, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 FROM ${TABLE.carts}
             WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path IS NOT NULL${filtered}
            UNION ALL
            SELECT path, stage_index, 0, 0, 0, 0, 0, type = 'rage_click', type = 'dead_click', type = 'error_click',
-                  type = 'quick_back', type = 'field_error' FROM events
+                  type = 'quick_back', type = 'field_error' FROM ${TABLE.events}
             WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND time >= ?2 AND time < ?3${filtered}
          ) GROUP BY path, stage_index
            HAVING SUM(views) > 0 OR SUM(form_abandons) > 0 OR SUM(cart_abandons) > 0 OR SUM(rage_clicks) > 0
@@ -95,7 +96,7 @@ export async function friction(
                     ROW_NUMBER() OVER (PARTITION BY path, stage_index ORDER BY count DESC, kind, target) AS rn FROM (
                SELECT path, stage_index, type AS kind,
                       COALESCE(json_extract(data, '$.target'), json_extract(data, '$.field')) AS target, COUNT(*) AS count
-                 FROM events
+                 FROM ${TABLE.events}
                 WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND type != 'quick_back' AND time >= ?2 AND time < ?3${filtered}
                   AND path IN (SELECT value ->> 0 FROM json_each(?4))
                 GROUP BY path, stage_index, kind, target HAVING target IS NOT NULL))

@@ -1,4 +1,5 @@
 // The funnel report: visitors who reached each stage in the period, and how many went on to the next one.
+import { INDEX, TABLE } from '../db/schema.ts';
 import type { FunnelReport } from '@parcours/protocol';
 import type { Range } from './query.ts';
 import { filteredNextSelect, firstEntries } from './first-entries.ts';
@@ -23,7 +24,7 @@ export async function funnel(db: D1Database, site: ReportSite, range: Range): Pr
       n: r.reached,
       select: range.filter
         ? filteredNextSelect(site.id, range)
-        : `SELECT next_ms AS d FROM transitions INDEXED BY transitions_site_next
+        : `SELECT next_ms AS d FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_next}
                 WHERE site = ?1 AND to_index = ?4 AND next_ms IS NOT NULL AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD}
                   AND time + next_ms < ?3 ORDER BY next_ms`,
       binds: [...binds, k],

@@ -1,4 +1,5 @@
 // The KPI report: per-stage traffic and engagement, the decision (conversion, basket, time) and retention.
+import { INDEX, TABLE } from '../db/schema.ts';
 import type { KpisReport, Money } from '@parcours/protocol';
 import { NO_CURRENCY } from './carts.ts';
 import { firstEntries } from './first-entries.ts';
@@ -29,15 +30,15 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
         .prepare(
           filtered
             ? // The nearest page views may lie in other sessions: with a filter, the matching page views of the period are read.
-              `SELECT COUNT(DISTINCT visitor) AS n FROM purchases WHERE ${pv}
-                AND visitor NOT IN (SELECT visitor FROM page_views WHERE ${pv})`
-            : `SELECT COUNT(DISTINCT visitor) AS n FROM purchases INDEXED BY purchases_site_time
+              `SELECT COUNT(DISTINCT visitor) AS n FROM ${TABLE.purchases} WHERE ${pv}
+                AND visitor NOT IN (SELECT visitor FROM ${TABLE.page_views} WHERE ${pv})`
+            : `SELECT COUNT(DISTINCT visitor) AS n FROM ${TABLE.purchases} INDEXED BY ${INDEX.purchases_site_time}
             WHERE ${pv} AND (view_before IS NULL OR view_before < ?2) AND (view_after IS NULL OR view_after >= ?3)`,
         )
         .bind(...binds),
       db
         .prepare(
-          `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, AVG(value) AS value FROM purchases
+          `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, AVG(value) AS value FROM ${TABLE.purchases}
             WHERE ${pv} AND value >= 0 GROUP BY 1 ORDER BY COUNT(*) DESC, currency LIMIT ?4`,
         )
         .bind(...binds, MAX_CURRENCIES),
@@ -45,7 +46,7 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
         .prepare(
           `SELECT COUNT(DISTINCT visitor) AS buyers, COUNT(DISTINCT CASE WHEN nth > 1 THEN visitor END) AS repeat_buyers,
                   COUNT(decision_ms) AS timed
-             FROM purchases WHERE ${pv}`,
+             FROM ${TABLE.purchases} WHERE ${pv}`,
         )
         .bind(...binds),
     ]),
@@ -57,14 +58,14 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
       key: String(k),
       n: r.timed,
       // INDEXED BY: without statistics SQLite would take the time index and sort; this one is already in order.
-      select: `SELECT visible_ms AS d FROM page_views INDEXED BY page_views_site_visible
+      select: `SELECT visible_ms AS d FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_visible}
                 WHERE site = ?1 AND stage_index = ?4 AND visible_ms IS NOT NULL AND time >= ?2 AND time < ?3${filtered} ORDER BY visible_ms`,
       binds: [...binds, k],
     })),
     {
       key: 'decision',
       n: b.timed ?? 0,
-      select: `SELECT decision_ms AS d FROM purchases INDEXED BY purchases_site_decision
+      select: `SELECT decision_ms AS d FROM ${TABLE.purchases} INDEXED BY ${INDEX.purchases_site_decision}
                 WHERE site = ?1 AND decision_ms IS NOT NULL AND time >= ?2 AND time < ?3${filtered} ORDER BY decision_ms`,
       binds,
     },

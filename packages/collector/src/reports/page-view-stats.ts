@@ -1,5 +1,5 @@
 // Page views of a period per page stage (views, visitors, entries, bounces, visible times) and the distinct viewers.
-import { HOUR_MS } from '../derive/store.ts';
+import { HOUR_MS, INDEX, TABLE, wholeBuckets } from '../db/schema.ts';
 import { sessionCondition } from './filter.ts';
 import { periodIsWide } from './plan.ts';
 import type { Range } from './query.ts';
@@ -46,8 +46,8 @@ export async function pageViewStats(
         .prepare(
           `SELECT stage_index AS k, COUNT(*) AS views, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces,
                   COUNT(visible_ms) AS timed, COUNT(DISTINCT visitor) AS visitors, 0 AS viewers
-             FROM page_views WHERE ${where} GROUP BY stage_index
-           UNION ALL SELECT -1, 0, 0, 0, 0, 0, COUNT(DISTINCT visitor) FROM page_views WHERE ${where}`,
+             FROM ${TABLE.page_views} WHERE ${where} GROUP BY stage_index
+           UNION ALL SELECT -1, 0, 0, 0, 0, 0, COUNT(DISTINCT visitor) FROM ${TABLE.page_views} WHERE ${where}`,
         )
         .bind(...binds)
         .all<Row>()
@@ -59,36 +59,34 @@ export async function pageViewStats(
           `SELECT stage_index AS k, COUNT(*) AS views, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces,
                   COUNT(visible_ms) AS timed, COUNT(CASE WHEN prev_stage_view IS NULL OR prev_stage_view < ?2 THEN 1 END) AS visitors,
                   COUNT(CASE WHEN prev_view IS NULL OR prev_view < ?2 THEN 1 END) AS viewers
-             FROM page_views INDEXED BY page_views_site_time WHERE site = ?1 AND ${inStages} AND time >= ?2 AND time < ?3 GROUP BY stage_index`,
+             FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time} WHERE site = ?1 AND ${inStages} AND time >= ?2 AND time < ?3 GROUP BY stage_index`,
         )
         .bind(...binds)
         .all<Row>()
     ).results;
   } else {
-    // Whole hours [firstHour, endHour) of the period come from the rollup; the rest from page_views.
-    const firstHour = Math.ceil(range.from / HOUR_MS);
-    const endHour = Math.max(firstHour, Math.floor(range.to / HOUR_MS));
+    // Whole hours of the period come from the rollup; the rest from page_views.
     const partial = `SELECT stage_index, 1, is_entry, is_entry AND is_bounce, visible_ms IS NOT NULL, prev_stage_view IS NULL, prev_view IS NULL
-                       FROM page_views INDEXED BY page_views_site_time WHERE site = ?1 AND ${inStages}`;
+                       FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time} WHERE site = ?1 AND ${inStages}`;
     rows = (
       await db
         .prepare(
           `SELECT k, SUM(views) AS views, SUM(entries) AS entries, SUM(bounces) AS bounces, SUM(timed) AS timed,
                   SUM(visitors) AS visitors, SUM(viewers) AS viewers FROM (
              SELECT stage_index AS k, views, entries, bounces, timed, first_stage_views AS visitors, first_views AS viewers
-               FROM page_view_hours WHERE site = ?1 AND ${inStages} AND hour >= ?4 AND hour < ?5
+               FROM ${TABLE.page_view_hours} WHERE site = ?1 AND ${inStages} AND hour >= ?4 AND hour < ?5
              UNION ALL ${partial} AND time >= ?2 AND time < MIN(?3, ?6)
              UNION ALL ${partial} AND time >= MAX(?2, ?7) AND time < ?3
              -- Views in the period whose previous view (of the stage; of any stage) came before it: few when it starts early.
              UNION ALL
-             SELECT stage_index, 0, 0, 0, 0, 1, 0 FROM page_views INDEXED BY page_views_site_first_stage
+             SELECT stage_index, 0, 0, 0, 0, 1, 0 FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_first_stage}
               WHERE site = ?1 AND ${inStages} AND prev_stage_view < ?2 AND time >= ?2 AND time < ?3
              UNION ALL
-             SELECT -1, 0, 0, 0, 0, 0, 1 FROM page_views INDEXED BY page_views_site_first
+             SELECT -1, 0, 0, 0, 0, 0, 1 FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_first}
               WHERE site = ?1 AND prev_view < ?2 AND time >= ?2 AND time < ?3
            ) GROUP BY k`,
         )
-        .bind(...binds, firstHour, endHour, firstHour * HOUR_MS, endHour * HOUR_MS)
+        .bind(...binds, ...wholeBuckets(range, HOUR_MS))
         .all<Row>()
     ).results;
   }

@@ -1,5 +1,5 @@
 // Page views of a period per page (path and stage) as SQL rows to sum: views, first views (visitors), exits, for the friction report.
-import { DAY_MS } from '../derive/store.ts';
+import { DAY_MS, INDEX, TABLE, wholeBuckets } from '../db/schema.ts';
 
 /**
  * The bound parameters the rows of `pathViewRows` read besides ?1 site, ?2 from, ?3 to: ?5 and ?6 the
@@ -7,9 +7,7 @@ import { DAY_MS } from '../derive/store.ts';
  * left to the caller.
  */
 export function pathViewDayBinds(range: { from: number; to: number }): number[] {
-  const firstDay = Math.ceil(range.from / DAY_MS);
-  const endDay = Math.max(firstDay, Math.floor(range.to / DAY_MS));
-  return [firstDay, endDay, firstDay * DAY_MS, endDay * DAY_MS];
+  return wholeBuckets(range, DAY_MS);
 }
 
 /**
@@ -28,18 +26,18 @@ export function pathViewDayBinds(range: { from: number; to: number }): number[] 
 export function pathViewRows(wide: boolean, filtered = ''): string {
   if (filtered)
     return `SELECT path, stage_index, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
-              FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered} GROUP BY path, stage_index`;
+              FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered} GROUP BY path, stage_index`;
   if (!wide)
     return `SELECT path, stage_index, 1 AS views, (prev_path_view IS NULL OR prev_path_view < ?2) AS visitors, is_exit AS exits
-              FROM page_views INDEXED BY page_views_site_time WHERE site = ?1 AND time >= ?2 AND time < ?3`;
-  return `SELECT path, stage_index, views, first_views AS visitors, exits FROM page_days WHERE site = ?1 AND day >= ?5 AND day < ?6
+              FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time} WHERE site = ?1 AND time >= ?2 AND time < ?3`;
+  return `SELECT path, stage_index, views, first_views AS visitors, exits FROM ${TABLE.page_days} WHERE site = ?1 AND day >= ?5 AND day < ?6
           UNION ALL
-          SELECT path, stage_index, 1, prev_path_view IS NULL, is_exit FROM page_views INDEXED BY page_views_site_time
+          SELECT path, stage_index, 1, prev_path_view IS NULL, is_exit FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time}
            WHERE site = ?1 AND time >= ?2 AND time < MIN(?3, ?7)
           UNION ALL
-          SELECT path, stage_index, 1, prev_path_view IS NULL, is_exit FROM page_views INDEXED BY page_views_site_time
+          SELECT path, stage_index, 1, prev_path_view IS NULL, is_exit FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time}
            WHERE site = ?1 AND time >= MAX(?2, ?8) AND time < ?3
           UNION ALL
-          SELECT path, stage_index, 0, 1, 0 FROM page_views INDEXED BY page_views_site_first_path
+          SELECT path, stage_index, 0, 1, 0 FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_first_path}
            WHERE site = ?1 AND prev_path_view < ?2 AND time >= ?2 AND time < ?3`;
 }

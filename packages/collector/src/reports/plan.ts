@@ -1,4 +1,5 @@
 // How a report reads a period: from rollups and first-row index ranges, or the period's rows in time order.
+import { INDEX, TABLE } from '../db/schema.ts';
 
 /** How much longer than the period the history before it may be for the rollup reading. */
 const HISTORY_BEFORE_FACTOR = 8;
@@ -18,8 +19,8 @@ export async function periodIsWide(
 ): Promise<boolean> {
   const span = await db
     .prepare(
-      `SELECT (SELECT MIN(time) FROM page_views INDEXED BY page_views_site_time WHERE site = ?1) AS first,
-              (SELECT MAX(time) FROM page_views INDEXED BY page_views_site_time WHERE site = ?1) AS last`,
+      `SELECT (SELECT MIN(time) FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time} WHERE site = ?1) AS first,
+              (SELECT MAX(time) FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time} WHERE site = ?1) AS last`,
     )
     .bind(site)
     .first<{ first: number | null; last: number | null }>();

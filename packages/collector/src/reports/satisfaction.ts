@@ -10,7 +10,7 @@ import {
   type SatisfactionScores,
   SURVEY_SHOWN,
 } from '@parcours/protocol';
-import { DIMENSION_COLUMNS, SESSIONS } from '../db/schema.ts';
+import { DIMENSION_COLUMNS, SESSIONS, TABLE } from '../db/schema.ts';
 import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
 import type { ReportSite } from './sql.ts';
@@ -82,7 +82,7 @@ export async function satisfaction(
 ): Promise<SatisfactionReport> {
   const filtered = sessionCondition(site.id, range.filter);
   const answers = `SELECT id, visitor, session, stage_index, data ->> '$.kind' AS kind, data ->> '$.score' AS score
-    FROM events WHERE site = ?1 AND type = '${FEEDBACK}' AND time >= ?2 AND time < ?3${filtered}`;
+    FROM ${TABLE.events} WHERE site = ?1 AND type = '${FEEDBACK}' AND time >= ?2 AND time < ?3${filtered}`;
   // D1 refuses a bound parameter the statement does not use: ?4 (`limit`) only where it is read.
   const statement = (sql: string) =>
     db.prepare(sql).bind(site.id, range.from, range.to, ...(sql.includes('?4') ? [limit] : []));
@@ -90,7 +90,7 @@ export async function satisfaction(
     statement(`SELECT NULL AS k, ${SUMS} FROM (${answers})`),
     statement(`SELECT stage_index AS k, ${SUMS} FROM (${answers}) GROUP BY stage_index`),
     statement(
-      `SELECT EXISTS (SELECT 1 FROM events x WHERE x.site = ?1 AND x.visitor = f.visitor AND x.session = f.session
+      `SELECT EXISTS (SELECT 1 FROM ${TABLE.events} x WHERE x.site = ?1 AND x.visitor = f.visitor AND x.session = f.session
                         AND x.type IN (${SIGNAL_TYPES})) AS k, ${SUMS}
          FROM (${answers}) f GROUP BY k`,
     ),
@@ -99,14 +99,14 @@ export async function satisfaction(
     statement(
       `SELECT path AS k, ${SUMS}, ${SATISFACTION} AS satisfaction FROM (
          SELECT DISTINCT f.id, p.path, f.kind, f.score FROM (${answers}) f
-           JOIN events p ON p.site = ?1 AND p.visitor = f.visitor AND p.session = f.session AND p.type = 'page_view')
+           JOIN ${TABLE.events} p ON p.site = ?1 AND p.visitor = f.visitor AND p.session = f.session AND p.type = 'page_view')
         GROUP BY path ORDER BY satisfaction, responses DESC, path LIMIT ?4`,
     ),
     statement(
       `SELECT COUNT(*) AS shown, TOTAL(EXISTS (
-           SELECT 1 FROM events f WHERE f.site = ?1 AND f.visitor = s.visitor AND f.session = s.session
+           SELECT 1 FROM ${TABLE.events} f WHERE f.site = ?1 AND f.visitor = s.visitor AND f.session = s.session
               AND f.type = '${FEEDBACK}' AND f.data ->> '$.survey' = s.survey)) AS answered
-         FROM (SELECT DISTINCT visitor, session, data ->> '$.survey' AS survey FROM events
+         FROM (SELECT DISTINCT visitor, session, data ->> '$.survey' AS survey FROM ${TABLE.events}
                 WHERE site = ?1 AND type = '${SURVEY_SHOWN}' AND time >= ?2 AND time < ?3${filtered}) s`,
     ),
   ];

@@ -1,18 +1,16 @@
 // The timeseries report: per hour, day or week of the period (UTC), visitors, sessions, page views, stage entries, purchases and abandoned carts.
+import { DAY_MS, HOUR_MS, TABLE } from '../db/schema.ts';
 import type { Interval, Money, TimeseriesPoint, TimeseriesReport } from '@parcours/protocol';
 import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
 import { sessionCondition } from './filter.ts';
 import { QueryError, type Range } from './query.ts';
 import { cents, MAX_CURRENCIES, stagePositions, type ReportSite } from './sql.ts';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
 /** Width of each interval, and where intervals start: ISO weeks start on Monday, and 1970-01-05 was one. */
 const INTERVAL: Record<Interval, { width: number; origin: number }> = {
-  hour: { width: HOUR, origin: 0 },
-  day: { width: DAY, origin: 0 },
-  week: { width: 7 * DAY, origin: 4 * DAY },
+  hour: { width: HOUR_MS, origin: 0 },
+  day: { width: DAY_MS, origin: 0 },
+  week: { width: 7 * DAY_MS, origin: 4 * DAY_MS },
 };
 
 /** Most points one answer holds (a year by day, a quarter by hour): more is `400 invalid-query`. */
@@ -45,12 +43,12 @@ export async function timeseries(
     db
       .prepare(
         `SELECT ${bucket('time')} AS b, COUNT(*) AS page_views, COUNT(DISTINCT visitor) AS visitors, COUNT(DISTINCT visitor || ' ' || session) AS sessions
-           FROM page_views WHERE ${period} GROUP BY 1`,
+           FROM ${TABLE.page_views} WHERE ${period} GROUP BY 1`,
       )
       .bind(...binds),
     db
       .prepare(
-        `SELECT ${bucket('time')} AS b, to_index AS k, COUNT(DISTINCT visitor) AS n FROM transitions WHERE ${period} AND ${stagePositions('to_index', site)} GROUP BY 1, 2`,
+        `SELECT ${bucket('time')} AS b, to_index AS k, COUNT(DISTINCT visitor) AS n FROM ${TABLE.transitions} WHERE ${period} AND ${stagePositions('to_index', site)} GROUP BY 1, 2`,
       )
       .bind(...binds),
     db
@@ -61,13 +59,13 @@ export async function timeseries(
            SELECT b, currency, amount, SUM(n) OVER (PARTITION BY b) AS total,
                   ROW_NUMBER() OVER (PARTITION BY b ORDER BY amount IS NULL, amount DESC, currency) AS rc FROM (
              SELECT ${bucket('time')} AS b, IFNULL(currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n,
-                    SUM(CASE WHEN value >= 0 THEN value END) AS amount FROM purchases WHERE ${period} GROUP BY 1, 2))
+                    SUM(CASE WHEN value >= 0 THEN value END) AS amount FROM ${TABLE.purchases} WHERE ${period} GROUP BY 1, 2))
          WHERE rc <= ${MAX_CURRENCIES}`,
       )
       .bind(...binds),
     db
       .prepare(
-        `SELECT ${bucket('started_at')} AS b, COUNT(*) AS n FROM carts WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}${cond} GROUP BY 1`,
+        `SELECT ${bucket('started_at')} AS b, COUNT(*) AS n FROM ${TABLE.carts} WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}${cond} GROUP BY 1`,
       )
       .bind(...cartBinds(site, range, abandonAfterMinutes)),
   ]);

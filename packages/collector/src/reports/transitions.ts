@@ -1,6 +1,6 @@
 // The transitions report: every (from, to) stage move in the period, with counts, visitors and time spent before it.
+import { HOUR_MS, INDEX, TABLE, wholeBuckets } from '../db/schema.ts';
 import type { TransitionsReport } from '@parcours/protocol';
-import { HOUR_MS } from '../derive/store.ts';
 import type { Range } from './query.ts';
 import { sessionCondition } from './filter.ts';
 import { periodIsWide } from './plan.ts';
@@ -17,9 +17,7 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
   const pair = `site = ?1 AND ${stagePositions('to_index', site)} AND ${stagePositions('from_index', site)}`;
   // A visitor counts once per pair, on their first move of that pair in the period: the one whose previous move of
   // the pair (prev_pair) is NULL or before the period.
-  const firstHour = Math.ceil(range.from / HOUR_MS);
-  const endHour = Math.max(firstHour, Math.floor(range.to / HOUR_MS));
-  const partial = `SELECT to_index, IFNULL(from_index, -1), 1, prev_pair IS NULL FROM transitions INDEXED BY transitions_site_time
+  const partial = `SELECT to_index, IFNULL(from_index, -1), 1, prev_pair IS NULL FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_time}
                     WHERE site = ?1 AND ${stagePositions('to_index', site)}`;
   // With a filter the previous-move columns (over all sessions) cannot count visitors: the period's matching moves are grouped.
   const filtered = sessionCondition(site.id, range.filter);
@@ -30,22 +28,22 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
       // and last hours, and the moves whose previous one of the pair came before the period (a move from NULL, a
       // visitor's first stage, never has one).
       `SELECT to_index, NULLIF(f, -1) AS from_index, SUM(n) AS count, SUM(v) AS visitors FROM (
-         SELECT to_index, from_index AS f, moves AS n, first_moves AS v FROM pair_hours
+         SELECT to_index, from_index AS f, moves AS n, first_moves AS v FROM ${TABLE.pair_hours}
           WHERE site = ?1 AND ${stagePositions('to_index', site)} AND hour >= ?4 AND hour < ?5
          UNION ALL ${partial} AND time >= ?2 AND time < MIN(?3, ?6)
          UNION ALL ${partial} AND time >= MAX(?2, ?7) AND time < ?3
          UNION ALL
-         SELECT to_index, from_index, 0, 1 FROM transitions INDEXED BY transitions_site_pair_first
+         SELECT to_index, from_index, 0, 1 FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_pair_first}
           WHERE ${pair} AND prev_pair < ?2 AND time >= ?2 AND time < ?3
        ) GROUP BY to_index, f HAVING SUM(n) > 0 ORDER BY count DESC, visitors DESC, f <> -1, f, to_index LIMIT ${pairs}`
     : filtered
       ? `SELECT to_index, from_index, COUNT(*) AS count, COUNT(DISTINCT visitor) AS visitors
-           FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered} GROUP BY to_index, from_index ${order} LIMIT ${pairs}`
+           FROM ${TABLE.transitions} WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered} GROUP BY to_index, from_index ${order} LIMIT ${pairs}`
       : `SELECT to_index, from_index, COUNT(*) AS count, COUNT(CASE WHEN prev_pair IS NULL OR prev_pair < ?2 THEN 1 END) AS visitors
-         FROM transitions INDEXED BY transitions_site_time WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index ${order} LIMIT ${pairs}`;
+         FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_time} WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index ${order} LIMIT ${pairs}`;
   const { results } = await db
     .prepare(sql)
-    .bind(site.id, range.from, range.to, ...(wide ? [firstHour, endHour, firstHour * HOUR_MS, endHour * HOUR_MS] : []))
+    .bind(site.id, range.from, range.to, ...(wide ? wholeBuckets(range, HOUR_MS) : []))
     .all<{ from_index: number | null; to_index: number; count: number; visitors: number }>();
   const key = (r: { from_index: number | null; to_index: number }) => `${r.from_index}>${r.to_index}`;
   // A first stage has no duration (from_index NULL, since_ms NULL): only moves between stages are read.
@@ -58,7 +56,7 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
         // Every move from a stage has a duration (since_ms is NULL only on a visitor's first move, from NULL).
         n: r.count,
         // INDEXED BY: without statistics SQLite would take the time index and sort; this one is already in order.
-        select: `SELECT since_ms AS d FROM transitions INDEXED BY transitions_site_pair
+        select: `SELECT since_ms AS d FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_pair}
                   WHERE site = ?1 AND to_index = ?4 AND from_index = ?5 AND since_ms IS NOT NULL AND time >= ?2 AND time < ?3${filtered} ORDER BY since_ms`,
         binds: [site.id, range.from, range.to, r.to_index, r.from_index],
       })),

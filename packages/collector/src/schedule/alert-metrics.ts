@@ -1,4 +1,5 @@
 // The metrics an alert watches, each read over a window of event time from the same tables as the reports.
+import { TABLE } from '../db/schema.ts';
 import { carts } from '../reports/carts.ts';
 import { funnel } from '../reports/funnel.ts';
 import { kpis } from '../reports/kpis.ts';
@@ -42,7 +43,9 @@ export async function readMetric(db: D1Database, site: ReportSite, m: Metric, ra
       return (await funnel(db, site, range)).stages.find((s) => s.stage === m.arg)?.visitors ?? 0;
     case 'visitors': {
       const row = await db
-        .prepare('SELECT COUNT(DISTINCT visitor) AS n FROM page_views WHERE site = ? AND time >= ? AND time < ?')
+        .prepare(
+          `SELECT COUNT(DISTINCT visitor) AS n FROM ${TABLE.page_views} WHERE site = ? AND time >= ? AND time < ?`,
+        )
         .bind(...window)
         .first<{ n: number }>();
       return row?.n ?? 0;
@@ -50,7 +53,7 @@ export async function readMetric(db: D1Database, site: ReportSite, m: Metric, ra
     case 'exit_rate': {
       const row = await db
         .prepare(
-          'SELECT COUNT(*) AS views, IFNULL(SUM(is_exit), 0) AS exits FROM page_views WHERE site = ? AND time >= ? AND time < ? AND path = ?',
+          `SELECT COUNT(*) AS views, IFNULL(SUM(is_exit), 0) AS exits FROM ${TABLE.page_views} WHERE site = ? AND time >= ? AND time < ? AND path = ?`,
         )
         .bind(...window, m.arg)
         .first<{ views: number; exits: number }>();
@@ -61,7 +64,7 @@ export async function readMetric(db: D1Database, site: ReportSite, m: Metric, ra
       const row = await db
         .prepare(
           `SELECT IFNULL(SUM(type = 'form_submit'), 0) AS submits, IFNULL(SUM(type = 'form_abandon'), 0) AS abandons
-             FROM events WHERE site = ? AND time >= ? AND time < ? AND form = ?`,
+             FROM ${TABLE.events} WHERE site = ? AND time >= ? AND time < ? AND form = ?`,
         )
         .bind(...window, m.arg)
         .first<{ submits: number; abandons: number }>();

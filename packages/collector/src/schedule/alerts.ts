@@ -1,4 +1,5 @@
 // Scheduled job: checks every alert; `alert.triggered` once when its condition starts to hold, `alert.resolved` when it stops.
+import { TABLE } from '../db/schema.ts';
 import { type Alert, changeStateStatement, lastValueStatement, listAlerts } from '../db/alerts.ts';
 import { deliveriesStatement, deliveryKey } from '../db/webhooks.ts';
 import { isRate, parseMetric, readMetric } from './alert-metrics.ts';
@@ -48,7 +49,7 @@ export async function checkAlerts(env: Pick<Env, 'DB'>, now: number): Promise<vo
     let site = sites.get(a.site);
     if (!site) {
       const row = await db
-        .prepare('SELECT stages, abandon_after FROM sites WHERE id = ?')
+        .prepare(`SELECT stages, abandon_after FROM ${TABLE.sites} WHERE id = ?`)
         .bind(a.site)
         .first<{ stages: string; abandon_after: number }>();
       if (!row) continue;

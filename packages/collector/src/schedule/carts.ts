@@ -1,4 +1,5 @@
 // Scheduled job: decides abandoned carts (`cart.abandoned`, once per cart) and their recoveries (`cart.recovered`).
+import { INDEX, TABLE } from '../db/schema.ts';
 import { CART_EVENTS } from '@parcours/protocol';
 import { deliveriesStatement, deliveryKey, type WebhookEvent } from '../db/webhooks.ts';
 import { applyCartEvent, openCart } from '../derive/carts.ts';
@@ -46,8 +47,8 @@ const body = (type: WebhookEvent, now: number, data: object) => JSON.stringify({
 async function sitesWithCartWebhooks(db: D1Database): Promise<SiteToCheck[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, stages, abandon_after FROM sites AS s WHERE EXISTS (
-         SELECT 1 FROM webhooks AS w, json_each(w.events) AS e WHERE w.site = s.id AND e.value IN ('cart.abandoned', 'cart.recovered'))`,
+      `SELECT id, stages, abandon_after FROM ${TABLE.sites} AS s WHERE EXISTS (
+         SELECT 1 FROM ${TABLE.webhooks} AS w, json_each(w.events) AS e WHERE w.site = s.id AND e.value IN ('cart.abandoned', 'cart.recovered'))`,
     )
     .all<SiteToCheck>();
   return results;
@@ -63,14 +64,14 @@ async function candidates(db: D1Database, site: SiteToCheck, now: number): Promi
     .prepare(
       `SELECT c.visitor, c.event_id AS cart_id, c.session, c.started_at, c.last_activity, c.exit_path, c.exit_stage,
               s.channel, s.device,
-              (SELECT json_extract(e.data, '$.customer') FROM events AS e INDEXED BY events_site_visitor_time
+              (SELECT json_extract(e.data, '$.customer') FROM ${TABLE.events} AS e INDEXED BY ${INDEX.events_site_visitor_time}
                 WHERE e.site = c.site AND e.visitor = c.visitor AND e.time >= c.started_at AND e.time <= c.last_activity
                   AND e.type IN (${CART_TYPES}) AND json_extract(e.data, '$.customer') IS NOT NULL
                 ORDER BY e.time DESC LIMIT 1) AS customer
-         FROM carts AS c
-         LEFT JOIN sessions AS s ON s.site = c.site AND s.visitor = c.visitor AND s.session = c.session
+         FROM ${TABLE.carts} AS c
+         LEFT JOIN ${TABLE.sessions} AS s ON s.site = c.site AND s.visitor = c.visitor AND s.session = c.session
         WHERE c.site = ?1 AND c.purchased_at IS NULL AND c.quantity > 0 AND c.last_activity <= ?2 AND c.last_activity > ?3
-          AND NOT EXISTS (SELECT 1 FROM cart_abandonments AS a WHERE a.site = c.site AND a.cart_id = c.event_id)
+          AND NOT EXISTS (SELECT 1 FROM ${TABLE.cart_abandonments} AS a WHERE a.site = c.site AND a.cart_id = c.event_id)
         ORDER BY c.last_activity LIMIT ?4`,
     )
     .bind(site.id, idleSince, idleSince - LOOKBACK_MS, CARTS_PER_RUN)
@@ -91,7 +92,7 @@ async function foldCart(db: D1Database, site: string, c: Candidate) {
     .prepare(
       `SELECT seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
               json_extract(data, '$.items') AS items, json_extract(data, '$.transaction_id') AS transaction_id
-         FROM events INDEXED BY events_site_visitor_time
+         FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time}
         WHERE site = ? AND visitor = ? AND time >= ? AND time <= ? AND type IN (${CART_TYPES})
         ORDER BY time, id LIMIT ${CART_EVENTS_READ}`,
     )
@@ -117,7 +118,7 @@ async function decideAbandoned(db: D1Database, site: SiteToCheck, now: number): 
     statements.push(
       db
         .prepare(
-          `INSERT INTO cart_abandonments (site, cart_id, visitor, abandoned_at, customer) VALUES (?, ?, ?, ?, ?)
+          `INSERT INTO ${TABLE.cart_abandonments} (site, cart_id, visitor, abandoned_at, customer) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT DO NOTHING`,
         )
         .bind(site.id, c.cart_id, c.visitor, abandonedAt, c.customer),
@@ -164,10 +165,10 @@ async function decideRecovered(db: D1Database, site: SiteToCheck, now: number): 
     .prepare(
       `SELECT a.cart_id, a.visitor, a.customer, a.abandoned_at, c.purchased_at, p.value, p.currency,
               json_extract(e.data, '$.transaction_id') AS transaction_id
-         FROM cart_abandonments AS a
-         JOIN carts AS c ON c.site = a.site AND c.visitor = a.visitor AND c.event_id = a.cart_id
-         LEFT JOIN purchases AS p ON p.site = c.site AND p.visitor = c.visitor AND p.time = c.purchased_at
-         LEFT JOIN events AS e ON e.site = p.site AND e.id = p.event_id
+         FROM ${TABLE.cart_abandonments} AS a
+         JOIN ${TABLE.carts} AS c ON c.site = a.site AND c.visitor = a.visitor AND c.event_id = a.cart_id
+         LEFT JOIN ${TABLE.purchases} AS p ON p.site = c.site AND p.visitor = c.visitor AND p.time = c.purchased_at
+         LEFT JOIN ${TABLE.events} AS e ON e.site = p.site AND e.id = p.event_id
         WHERE a.site = ?1 AND a.recovered_at IS NULL AND c.purchased_at IS NOT NULL LIMIT ?2`,
     )
     .bind(site.id, CARTS_PER_RUN)
@@ -177,7 +178,7 @@ async function decideRecovered(db: D1Database, site: SiteToCheck, now: number): 
     statements.push(
       db
         .prepare(
-          'UPDATE cart_abandonments SET recovered_at = ? WHERE site = ? AND cart_id = ? AND recovered_at IS NULL',
+          `UPDATE ${TABLE.cart_abandonments} SET recovered_at = ? WHERE site = ? AND cart_id = ? AND recovered_at IS NULL`,
         )
         .bind(r.purchased_at, site.id, r.cart_id),
     );

@@ -1,9 +1,8 @@
 // Retention: raw events older than a site's `retention_days` are deleted, a bounded number per run, while the reports of
 // those days stay as they were: their derived rows and rollups are kept, and derivation stops reading before the horizon.
 import { FORM_ABANDON, FORM_START, FORM_SUBMIT, FRICTION_EVENTS } from '@parcours/protocol';
-import { VISITOR_STATE } from '../db/schema.ts';
+import { DAY_MS, INDEX, TABLE } from '../db/schema.ts';
 
-const DAY_MS = 86_400_000;
 /** Events deleted per statement, and statements per run over all sites: one run deletes at most 20,000 events. */
 const ROWS_PER_DELETE = 1000;
 const DELETES_PER_RUN = 20;
@@ -27,7 +26,9 @@ export function retentionHorizon(now: number, days: number): number {
  */
 export async function applyRetention(db: D1Database, now: number): Promise<number> {
   const { results: sites } = await db
-    .prepare('SELECT id, retention_days AS days, retained_from AS horizon FROM sites WHERE retention_days IS NOT NULL')
+    .prepare(
+      `SELECT id, retention_days AS days, retained_from AS horizon FROM ${TABLE.sites} WHERE retention_days IS NOT NULL`,
+    )
     .all<{ id: string; days: number; horizon: number | null }>();
   let budget = DELETES_PER_RUN;
   let deleted = 0;
@@ -35,14 +36,14 @@ export async function applyRetention(db: D1Database, now: number): Promise<numbe
     const horizon = Math.max(site.horizon ?? -Infinity, retentionHorizon(now, site.days));
     if (horizon !== site.horizon)
       await db
-        .prepare('UPDATE sites SET retained_from = MAX(IFNULL(retained_from, ?2), ?2) WHERE id = ?1')
+        .prepare(`UPDATE ${TABLE.sites} SET retained_from = MAX(IFNULL(retained_from, ?2), ?2) WHERE id = ?1`)
         .bind(site.id, horizon)
         .run();
     while (budget > 0) {
       budget--;
       const r = await db
         .prepare(
-          `DELETE FROM events WHERE seq IN (SELECT seq FROM events INDEXED BY events_site_time
+          `DELETE FROM ${TABLE.events} WHERE seq IN (SELECT seq FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_time}
              WHERE site = ?1 AND time < ?2 AND type NOT IN (${REPORTED_RAW}) LIMIT ?3)`,
         )
         .bind(site.id, horizon, ROWS_PER_DELETE)
@@ -56,8 +57,8 @@ export async function applyRetention(db: D1Database, now: number): Promise<numbe
       budget--;
       await db
         .prepare(
-          `DELETE FROM ${VISITOR_STATE} WHERE (site, visitor, position) IN (SELECT site, visitor, position
-             FROM ${VISITOR_STATE} WHERE site = ?1 AND position < ?2 LIMIT ?3)`,
+          `DELETE FROM ${TABLE.visitor_state} WHERE (site, visitor, position) IN (SELECT site, visitor, position
+             FROM ${TABLE.visitor_state} WHERE site = ?1 AND position < ?2 LIMIT ?3)`,
         )
         .bind(site.id, horizon, ROWS_PER_DELETE)
         .run();

@@ -1,4 +1,5 @@
 // Scheduled job: forgets old webhook history, so delivery rows and cart claims do not grow forever.
+import { TABLE } from '../db/schema.ts';
 
 const DAY = 86_400_000;
 /** Delivered deliveries are kept a week (a receiver's support question about a recent one can still be answered). */
@@ -15,12 +16,12 @@ const ROWS_PER_RUN = 1000;
 export async function forgetWebhookHistory(env: Pick<Env, 'DB'>, now: number): Promise<void> {
   await env.DB.batch([
     env.DB.prepare(
-      `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries
+      `DELETE FROM ${TABLE.webhook_deliveries} WHERE id IN (SELECT id FROM ${TABLE.webhook_deliveries}
          WHERE (status = 'delivered' AND delivered_at < ?1) OR (status = 'dead' AND created_at < ?2) LIMIT ?3)`,
     ).bind(now - KEEP_DELIVERED_MS, now - KEEP_DEAD_MS, ROWS_PER_RUN),
     env.DB.prepare(
-      `DELETE FROM cart_abandonments
-        WHERE (site, cart_id) IN (SELECT site, cart_id FROM cart_abandonments WHERE abandoned_at < ?1 LIMIT ?2)`,
+      `DELETE FROM ${TABLE.cart_abandonments}
+        WHERE (site, cart_id) IN (SELECT site, cart_id FROM ${TABLE.cart_abandonments} WHERE abandoned_at < ?1 LIMIT ?2)`,
     ).bind(now - KEEP_DEAD_MS, ROWS_PER_RUN),
   ]);
 }

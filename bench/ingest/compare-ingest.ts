@@ -1,0 +1,58 @@
+// Ingestion of this checkout's collector against another checkout's (`--base=DIR`, e.g. a `git worktree` of main),
+// side by side: the same fresh batches posted to each in turn, runs interleaved and the order alternated, so the
+// shared machine's load falls on both alike. Both run under `wrangler dev` with their own fresh local D1.
+// Usage: pnpm --filter @parcours/bench exec node ingest/compare-ingest.ts --base=DIR [--runs=5] [--batch=50] [--clients=8] [--events=6000]
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as ours from '../../scripts/collector-process.mjs';
+import { median } from '../lib/stats.ts';
+import { postAll } from './load-client.ts';
+import { makeBatches } from './traffic.ts';
+
+type Process = typeof ours;
+
+const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+const baseDir = args.get('base');
+if (!baseDir) throw new Error('--base=DIR: the checkout to compare with');
+const runs = Number(args.get('runs') ?? 5);
+const batchSize = Number(args.get('batch') ?? 50);
+const clients = Number(args.get('clients') ?? 8);
+const events = Number(args.get('events') ?? 6000);
+const SITE = 'bench';
+
+const base = (await import(pathToFileURL(join(baseDir, 'scripts/collector-process.mjs')).href)) as Process;
+
+/** Starts a checkout's collector (its assets are not served here: an empty `public/` will do) with the bench site. */
+async function start(p: Process) {
+  mkdirSync(join(p.COLLECTOR_DIR, 'public'), { recursive: true });
+  const c = await p.startCollector({ build: false });
+  // Bot filtering off: Node's fetch is not a browser, and every event must be stored.
+  await p.registerSite(c.url, c.adminToken, { id: SITE, origins: ['*'], bot_filter: false, quota: p.UNLIMITED_QUOTA });
+  return c;
+}
+
+const sides = [
+  { name: 'base', c: await start(base), eps: [] as number[] },
+  { name: 'this', c: await start(ours), eps: [] as number[] },
+];
+try {
+  // One warm-up round each, not counted.
+  for (const s of sides) await postAll(s.c.url, makeBatches(SITE, batchSize * clients * 2, batchSize, 1), clients);
+  for (let r = 0; r < runs; r++) {
+    const batches = makeBatches(SITE, events, batchSize, 100 + r);
+    for (const s of r % 2 ? [...sides].reverse() : sides) {
+      const res = await postAll(s.c.url, batches, clients);
+      if (res.accepted !== res.events) console.log(`  ${s.name}: stored ${res.accepted} of ${res.events}`);
+      s.eps.push(res.eventsPerSecond);
+      console.log(`run ${r + 1} ${s.name}: ${res.eventsPerSecond.toFixed(0)} events/s`);
+    }
+  }
+  const [b, t] = sides.map((s) => median(s.eps)) as [number, number];
+  console.log(
+    `batch ${batchSize} x ${clients} clients, ${runs} runs of ${events} events: base ${b.toFixed(0)} events/s, ` +
+      `this ${t.toFixed(0)} events/s, ratio ${(t / b).toFixed(2)}`,
+  );
+} finally {
+  for (const s of sides) await s.c.stop();
+}

@@ -1,0 +1,71 @@
+// writeThenDerive: a batch's writes ride in front of derivation's first read, in one transaction, and derivation sees them.
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { registerSite } from '../../test/helpers.ts';
+import { wire } from '../../test/test-support.ts';
+import { insertStatements } from '../db/events.ts';
+import { toRow } from '../ingest/to-row.ts';
+import { writeThenDerive } from './index.ts';
+
+const db = env.DB;
+const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
+
+/** Stored rows of a visitor's page views, as the reports read them. */
+async function pageViews(site: string, visitor: string): Promise<string[]> {
+  const { results } = await db
+    .prepare('SELECT path FROM page_views WHERE site = ? AND visitor = ? ORDER BY time')
+    .bind(site, visitor)
+    .all<{ path: string }>();
+  return results.map((r) => r.path);
+}
+
+async function storedEvents(site: string, visitor: string): Promise<number> {
+  return (
+    (await db
+      .prepare('SELECT COUNT(*) AS n FROM events WHERE site = ? AND visitor = ?')
+      .bind(site, visitor)
+      .first<number>('n')) ?? 0
+  );
+}
+
+/** A visitor's two page views as stored rows, a minute ago. */
+function rows(visitor: string) {
+  const now = Date.now();
+  return [
+    wire({ type: 'page_view', ts: now - 60_000, stage: 'awareness', visitor, session: 's', path: '/blog/a' }),
+    wire({ type: 'page_view', ts: now - 50_000, stage: 'consideration', visitor, session: 's', path: '/products/b' }),
+  ].map((e) => toRow(e, STAGES, now, now)!);
+}
+
+describe('writeThenDerive', () => {
+  it('runs the writes first and derives from what they stored, answering their results in order', async () => {
+    const { id } = await registerSite({ stages: STAGES });
+    const visitor = `v-${crypto.randomUUID()}`;
+    const stored = rows(visitor);
+    const inserts = insertStatements(db, id, Date.now(), stored);
+    const results = await writeThenDerive(db, { id, stages: STAGES }, inserts, stored);
+    expect(results?.map((r) => r.meta.changes)).toEqual([2]);
+    expect(await pageViews(id, visitor)).toEqual(['/blog/a', '/products/b']);
+
+    // The same writes again: nothing new stored, the derived rows unchanged.
+    const again = await writeThenDerive(db, { id, stages: STAGES }, inserts, stored);
+    expect(again?.map((r) => r.meta.changes)).toEqual([0]);
+    expect(await pageViews(id, visitor)).toEqual(['/blog/a', '/products/b']);
+  });
+
+  it('answers null and keeps nothing of the writes when their batch fails', async () => {
+    const { id } = await registerSite({ stages: STAGES });
+    const visitor = `v-${crypto.randomUUID()}`;
+    const failing = db.prepare('INSERT INTO events (site) VALUES (?)').bind(id); // NOT NULL columns missing
+    const stored = rows(visitor);
+    const results = await writeThenDerive(
+      db,
+      { id, stages: STAGES },
+      [...insertStatements(db, id, Date.now(), stored), failing],
+      stored,
+    );
+    expect(results).toBeNull();
+    expect(await storedEvents(id, visitor)).toBe(0);
+    expect(await pageViews(id, visitor)).toEqual([]);
+  });
+});
