@@ -3,9 +3,23 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureWebhook, freePort } from '../../scripts/collector-process.mjs';
 import { type RunningInbox, startWebhookInbox } from '../../scripts/webhook-inbox.mjs';
-import { ENGINES, leaveSite, newVisitor, tracked, visit, type Visitor } from '../harness/browser.ts';
+import { ENGINES, leaveSite, newVisitor, type Tab, tracked, visit, type Visitor } from '../harness/browser.ts';
 import { sharedCollector } from '../harness/collector.ts';
 import { openShopSite, sleep, type ShopSite, waitForStored } from './support.ts';
+
+/** The first event of `type` the page recorded (the harness's recorder). */
+async function recorded(tab: Tab, type: string): Promise<{ id: string; visitor: string }> {
+  const found = await tab.evaluate(
+    (t) =>
+      (
+        (window as unknown as { __e2eRecorded?: Array<{ type: string; id: string; visitor: string }> }).__e2eRecorded ??
+        []
+      ).find((e) => e.type === t),
+    type,
+  );
+  if (!found) throw new Error(`no ${type} recorded`);
+  return found;
+}
 
 /** abandon_after for this site: 0.05 minutes, three seconds. */
 const ABANDON_AFTER_MS = 3000;
@@ -53,15 +67,10 @@ describe.runIf(ENGINES.includes('chromium'))('chromium: abandoned cart and recov
     );
     await tab.click('#add-to-cart');
     await tracked(tab, 'add_to_cart');
-    const add = await tab.evaluate(() =>
-      (
-        (window as unknown as { __e2eRecorded: Array<{ type: string; id: string; visitor: string }> }).__e2eRecorded ??
-        []
-      ).find((e) => e.type === 'add_to_cart'),
-    );
-    visitor = add!.visitor;
+    const add = await recorded(tab, 'add_to_cart');
+    visitor = add.visitor;
     await leaveSite(tab);
-    await waitForStored(s, [add!.id]);
+    await waitForStored(s, [add.id]);
     await sleep(ABANDON_AFTER_MS + 500);
 
     await runSchedule(() => ofSite().length >= 1);
@@ -71,7 +80,7 @@ describe.runIf(ENGINES.includes('chromium'))('chromium: abandoned cart and recov
     const got = ofSite();
     expect(got.map((d) => [d.type, d.verified])).toEqual([['cart.abandoned', true]]);
     expect(got[0]!.data).toMatchObject({
-      cart_id: add!.id,
+      cart_id: add.id,
       customer: 'c_e2e_7',
       items: [{ item_id: 'sku-mug', item_name: 'Stoneware mug', price: 12.5, quantity: 1 }],
       value: [{ currency: 'EUR', value: 12.5 }],
@@ -99,7 +108,10 @@ describe.runIf(ENGINES.includes('chromium'))('chromium: abandoned cart and recov
       await tab.type(`#checkout [name="${name}"]`, value);
     await tab.click('#pay');
     await tracked(tab, 'purchase');
+    const purchase = await recorded(tab, 'purchase');
     await leaveSite(tab);
+    // The schedule decides from what is stored: the purchase must be there first.
+    await waitForStored(s, [purchase.id]);
 
     await runSchedule(() => ofSite().some((d) => d.type === 'cart.recovered'));
     await fetch(`${s.collector}/__scheduled`);
