@@ -62,6 +62,22 @@ const SIGNAL_TYPES = FRICTION_EVENTS.map((t) => `'${t}'`).join(',');
 
 type Sums = ScoreSums & { k: number | string | null };
 
+/** The `feedback` answers of the period in the sessions the filter keeps; binds ?1 site, ?2 from, ?3 to. */
+const answersOf = (site: ReportSite, range: Range) =>
+  `SELECT id, visitor, session, stage_index, data ->> '$.kind' AS kind, data ->> '$.score' AS score
+    FROM ${TABLE.events} WHERE site = ?1 AND type = '${FEEDBACK}' AND time >= ?2 AND time < ?3${sessionCondition(site.id, range.filter)}`;
+
+const noScores = (): SatisfactionScores => ({ nps: null, csat: null, ces: null, responses: 0 });
+
+/** The report's `overall` scores without `response_rate`: what an alert on `nps`, `csat` or `ces` watches. */
+export async function overallScores(db: D1Database, site: ReportSite, range: Range): Promise<SatisfactionScores> {
+  const sums = await db
+    .prepare(`SELECT ${SUMS} FROM (${answersOf(site, range)})`)
+    .bind(site.id, range.from, range.to)
+    .first<ScoreSums>();
+  return sums ? scores(sums) : noScores();
+}
+
 /**
  * The report over the `feedback` events of the period (event time) in the sessions the filter keeps:
  * - `overall`, and `response_rate`: of the (session, survey) pairs with a `survey_shown` in the period, the share whose
@@ -81,8 +97,7 @@ export async function satisfaction(
   by: Dimension | null = null,
 ): Promise<SatisfactionReport> {
   const filtered = sessionCondition(site.id, range.filter);
-  const answers = `SELECT id, visitor, session, stage_index, data ->> '$.kind' AS kind, data ->> '$.score' AS score
-    FROM ${TABLE.events} WHERE site = ?1 AND type = '${FEEDBACK}' AND time >= ?2 AND time < ?3${filtered}`;
+  const answers = answersOf(site, range);
   // D1 refuses a bound parameter the statement does not use: ?4 (`limit`) only where it is read.
   const statement = (sql: string) =>
     db.prepare(sql).bind(site.id, range.from, range.to, ...(sql.includes('?4') ? [limit] : []));
@@ -123,8 +138,7 @@ export async function satisfaction(
   const { shown: shownCount, answered } = (shown as Array<{ shown: number; answered: number }>)[0]!;
   const byStage = new Map((perStage as Sums[]).map((r) => [r.k, r]));
   const bySignal = new Map((friction as Sums[]).map((r) => [r.k, r]));
-  const none = (): SatisfactionScores => ({ nps: null, csat: null, ces: null, responses: 0 });
-  const of = (r: Sums | undefined) => (r ? scores(r) : none());
+  const of = (r: Sums | undefined) => (r ? scores(r) : noScores());
   const report: SatisfactionReport = {
     overall: { ...of(all), response_rate: shownCount ? round(answered / shownCount, 4) : null },
     stages: site.stages.map((stage, k) => ({ stage, ...of(byStage.get(k)) })),
