@@ -1,5 +1,5 @@
-// The dashboard's "How it felt" panel in real Chromium against the real collector: the emotion curve, the worst pages
-// and the friction comparison show the satisfaction report's numbers.
+// The dashboard's "How it felt" panel in real Chromium against the real collector: the emotion curve, the scores over
+// the period, the worst pages and the friction comparison show the satisfaction report's numbers.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { SatisfactionReport } from '../../packages/protocol/src/index.ts';
@@ -15,13 +15,25 @@ let browser: Awaited<ReturnType<typeof openBrowser>>;
 let page: Page;
 let lastQuery = '';
 
-/** Answers spread over the stages (none on advocacy: a gap in the curve), with friction in some sessions. */
+const DAY = 86_400_000;
+
+/**
+ * Answers spread over the stages (none on advocacy: a gap in the curve) and over six days (the trend), with friction in
+ * some sessions.
+ */
+// Noon (UTC) yesterday: the answers of one day never cross midnight.
+const start = Math.floor(Date.now() / DAY) * DAY - DAY / 2;
 function history() {
-  const now = Date.now() - 3_600_000;
   const events: Array<Record<string, unknown>> = [];
   let n = 0;
   const ev = (visitor: number, e: Record<string, unknown>) =>
-    events.push({ id: `sat-${n}`, ts: now + n++ * 1000, visitor: `v${visitor}`, session: `s${visitor}`, ...e });
+    events.push({
+      id: `sat-${n}`,
+      ts: start - (visitor % 6) * DAY + n++ * 1000,
+      visitor: `v${visitor}`,
+      session: `s${visitor}`,
+      ...e,
+    });
   for (let v = 0; v < 24; v++) {
     const stage = STAGES[v % 4]!;
     const path = ['/blog/guide', '/products/mug', '/checkout', '/account'][v % 4]!;
@@ -98,10 +110,32 @@ describe('how it felt', () => {
     });
     // One point per stage with a score, per kind; advocacy has none: a gap in every curve.
     for (const kind of ['nps', 'csat', 'ces'] as const)
-      expect(await page.locator(`#satisfaction svg.emotion circle.${kind}`).count()).toBe(
+      expect(await page.locator(`#satisfaction svg.emotion.stages circle.${kind}`).count()).toBe(
         r.stages.filter((s) => s[kind] !== null).length,
       );
     expect(r.stages.find((s) => s.stage === 'advocacy')!.responses).toBe(0);
+  });
+
+  test('the scores over the period, per day, are the report’s trend', async () => {
+    const r = await api();
+    expect(lastQuery).toContain('interval=day');
+    expect(r.interval).toBe('day');
+    const answered = r.trend!.filter((p) => p.responses > 0);
+    // The six days of answers, each its own point.
+    expect(answered).toHaveLength(6);
+    const rows = await readTable(page, 'satisfaction-trend');
+    const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+    expect(rows.map((x) => x[0])).toEqual(answered.map((p) => day.format(new Date(p.t))));
+    answered.forEach((p, i) => {
+      expect(rows[i]!.slice(1, 4).map(score)).toEqual([p.nps, p.csat, p.ces]);
+      expect(num(rows[i]![4]!)).toBe(p.responses);
+    });
+    expect(answered.reduce((n, p) => n + p.responses, 0)).toBe(r.overall.responses);
+    // One point per interval with a score, per kind.
+    for (const kind of ['nps', 'csat', 'ces'] as const)
+      expect(await page.locator(`#satisfaction svg.emotion.over-time circle.${kind}`).count()).toBe(
+        r.trend!.filter((p) => p[kind] !== null).length,
+      );
   });
 
   test('the worst pages and the friction comparison are the report’s', async () => {

@@ -178,4 +178,7 @@ export interface SatisfactionReport {
   /** With `?by=<dimension>`: the answers per value of the session's dimension, most responses first. */
   by?: string;
   rows?: Array<SatisfactionScores & { value: string }>;
+  /** With `?interval=hour|day|week`: the scores per interval of the period (UTC, `t` its ISO start), oldest first. */
+  interval?: 'hour' | 'day' | 'week';
+  trend?: Array<SatisfactionScores & { t: string }>;
 }

@@ -15,7 +15,7 @@ import { renderFriction } from './views/friction.ts';
 import { renderFunnel } from './views/funnel.ts';
 import { renderKpis } from './views/kpis.ts';
 import { renderTrend } from './views/trend.ts';
-import { renderSatisfaction } from './views/satisfaction.ts';
+import { renderSatisfaction, satisfactionInterval } from './views/satisfaction.ts';
 
 const RANGE_KEY = 'parcours.dashboard.range';
 let creds: Credentials | null = null;
@@ -265,7 +265,8 @@ async function load(): Promise<void> {
   const forms = get('forms');
   const carts = get('carts');
   latest = { funnel, carts };
-  const satisfaction = get('satisfaction');
+  // With its own trend, at an interval the period always allows (the trend switch is the visitors chart's).
+  const satisfaction = fetchReport(c, 'satisfaction', range, filters, `&interval=${satisfactionInterval(range)}`);
   const label = periodLabel(range);
   const jobs = [
     funnel.then((f) => draw(() => drawFunnelSplit(f))),

@@ -117,8 +117,8 @@ export interface QuerySpec {
   cursor?: boolean;
   /** Requires `by`, a dimension (`breakdown`); `'optional'`: reads it when given (`satisfaction`). */
   by?: boolean | 'optional';
-  /** Requires `interval`, hour, day or week (`timeseries`). */
-  interval?: boolean;
+  /** Requires `interval`, hour, day or week (`timeseries`); `'optional'`: reads it when given (`satisfaction`). */
+  interval?: boolean | 'optional';
 }
 
 /** A report's parsed query. */
@@ -165,6 +165,7 @@ export function parseReportQuery(
     limit: spec.limit ? parseCount(params, 'limit', spec.limit.fallback, spec.limit.max) : 0,
     cursor: spec.cursor ? single(params, 'cursor') : null,
     by: spec.by && (spec.by === true || params.has('by')) ? oneOf(params, 'by', DIMENSIONS) : null,
-    interval: spec.interval ? oneOf(params, 'interval', INTERVALS) : null,
+    interval:
+      spec.interval && (spec.interval === true || params.has('interval')) ? oneOf(params, 'interval', INTERVALS) : null,
   };
 }

@@ -1,5 +1,6 @@
 // The satisfaction report against a plain computation over the same random answers: overall, per stage, per page, with
-// and without friction, per channel, filtered; and the known NPS of 10 promoters, 5 passives and 5 detractors.
+// and without friction, per channel, filtered, per day and week; and the known NPS of 10 promoters, 5 passives and 5
+// detractors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FEEDBACK_SCALES, type FeedbackKind, type SatisfactionReport, type WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
@@ -24,6 +25,8 @@ interface Answer {
   stage: string;
   session: string;
   channel: string;
+  /** When it was given (ms). */
+  at: number;
 }
 
 /** The seeded history's answers, each session's paths, channel and friction, and the surveys shown and answered. */
@@ -78,7 +81,7 @@ function history(): WireEvent[][] {
           }
           ev({ type: 'feedback', stage, path, kind, score, ...(asked ? { survey } : {}) });
           if (asked) answered.add(`${session} ${survey}`);
-          answers.push({ kind, score, stage, session, channel });
+          answers.push({ kind, score, stage, session, channel, at: t });
         } else if (roll === 3) {
           ev({ type: 'survey_shown', stage, path, kind: 'nps', survey: 's-nps' });
           ev({ type: 'survey_dismissed', stage, path, kind: 'nps', survey: 's-nps' });
@@ -169,11 +172,39 @@ describe('satisfaction', () => {
     expect(search).not.toHaveProperty('rows');
   });
 
-  it('refuses an unknown by or parameter with 400 invalid-query', async () => {
+  it('gives the trend: the scores of each day or week of the period as a plain computation does', async () => {
+    const DAY = 24 * HOUR;
+    // UTC midnight of the day, and of the Monday starting the ISO week, from calendar fields.
+    const dayStart = (ms: number) => {
+      const d = new Date(ms);
+      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+    };
+    const weekStart = (ms: number) => dayStart(ms) - ((new Date(ms).getUTCDay() + 6) % 7) * DAY;
+    for (const [interval, startOf, step] of [
+      ['day', dayStart, DAY],
+      ['week', weekStart, 7 * DAY],
+    ] as const) {
+      const r = await report<SatisfactionReport>(site, 'satisfaction', { ...period, interval });
+      const from = Date.parse(period.from);
+      const to = Date.parse(period.to);
+      const expected = [];
+      for (let t = startOf(from); t < to; t += step)
+        expected.push({ t: new Date(t).toISOString(), ...reference(answers.filter((a) => startOf(a.at) === t)) });
+      expect(r.interval).toBe(interval);
+      expect(r.trend).toEqual(expected);
+      expect(r.trend!.reduce((n, p) => n + p.responses, 0)).toBe(answers.length);
+    }
+    // Without `interval`, no trend.
+    expect(await report<SatisfactionReport>(site, 'satisfaction', period)).not.toHaveProperty('trend');
+  });
+
+  it('refuses an unknown by, interval or parameter, and a trend of too many points, with 400 invalid-query', async () => {
     for (const query of <Array<Record<string, string>>>[
       { by: 'colour' },
-      { interval: 'day' },
+      { interval: 'month' },
+      { interval: 'hour', from: '2000-01-01' },
       { by: 'channel,device' },
+      { cursor: 'x' },
     ]) {
       const res = await get(site, 'satisfaction', query);
       expect(res.status, JSON.stringify(query)).toBe(400);

@@ -3,6 +3,7 @@
 import {
   type Dimension,
   FEEDBACK,
+  type Interval,
   FEEDBACK_SCALES,
   FRICTION_EVENTS,
   type SatisfactionPage,
@@ -14,6 +15,7 @@ import { DIMENSION_COLUMNS, SESSIONS, TABLE } from '../db/schema.ts';
 import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
 import type { ReportSite } from './sql.ts';
+import { intervalsOf } from './timeseries.ts';
 
 /** The sums a group of answers' scores are computed from (see `scores`). */
 interface ScoreSums {
@@ -62,6 +64,22 @@ const SIGNAL_TYPES = FRICTION_EVENTS.map((t) => `'${t}'`).join(',');
 
 type Sums = ScoreSums & { k: number | string | null };
 
+/** The `feedback` answers of the period in the sessions the filter keeps; binds ?1 site, ?2 from, ?3 to. */
+const answersOf = (site: ReportSite, range: Range) =>
+  `SELECT id, time, visitor, session, stage_index, data ->> '$.kind' AS kind, data ->> '$.score' AS score
+    FROM ${TABLE.events} WHERE site = ?1 AND type = '${FEEDBACK}' AND time >= ?2 AND time < ?3${sessionCondition(site.id, range.filter)}`;
+
+const noScores = (): SatisfactionScores => ({ nps: null, csat: null, ces: null, responses: 0 });
+
+/** The report's `overall` scores without `response_rate`: what an alert on `nps`, `csat` or `ces` watches. */
+export async function overallScores(db: D1Database, site: ReportSite, range: Range): Promise<SatisfactionScores> {
+  const sums = await db
+    .prepare(`SELECT ${SUMS} FROM (${answersOf(site, range)})`)
+    .bind(site.id, range.from, range.to)
+    .first<ScoreSums>();
+  return sums ? scores(sums) : noScores();
+}
+
 /**
  * The report over the `feedback` events of the period (event time) in the sessions the filter keeps:
  * - `overall`, and `response_rate`: of the (session, survey) pairs with a `survey_shown` in the period, the share whose
@@ -71,7 +89,9 @@ type Sums = ScoreSums & { k: number | string | null };
  *   answer counts once per distinct path of its session), lowest `satisfaction` first, then most responses, then path,
  *   at most `limit`;
  * - `friction`: answers of sessions with any friction event (FRICTION_EVENTS), and the others;
- * - with `by`, `rows`: per value of the answer's session's dimension, most responses first, at most `limit`.
+ * - with `by`, `rows`: per value of the answer's session's dimension, most responses first, at most `limit`;
+ * - with `interval`, `trend`: the scores of the answers given in each hour, day or week of the period (UTC, as the
+ *   timeseries report cuts it), empty intervals with no score. Throws QueryError past MAX_POINTS intervals.
  */
 export async function satisfaction(
   db: D1Database,
@@ -79,10 +99,11 @@ export async function satisfaction(
   range: Range,
   limit: number,
   by: Dimension | null = null,
+  interval: Interval | null = null,
 ): Promise<SatisfactionReport> {
+  const intervals = interval ? intervalsOf(range, interval) : null;
   const filtered = sessionCondition(site.id, range.filter);
-  const answers = `SELECT id, visitor, session, stage_index, data ->> '$.kind' AS kind, data ->> '$.score' AS score
-    FROM ${TABLE.events} WHERE site = ?1 AND type = '${FEEDBACK}' AND time >= ?2 AND time < ?3${filtered}`;
+  const answers = answersOf(site, range);
   // D1 refuses a bound parameter the statement does not use: ?4 (`limit`) only where it is read.
   const statement = (sql: string) =>
     db.prepare(sql).bind(site.id, range.from, range.to, ...(sql.includes('?4') ? [limit] : []));
@@ -118,13 +139,18 @@ export async function satisfaction(
           GROUP BY k ORDER BY responses DESC, k LIMIT ?4`,
       ),
     );
-  const [overall, perStage, friction, pages, shown, perValue] = (await db.batch(statements)).map((r) => r.results);
+  // The trend's statement comes last, after the optional `by` one.
+  if (intervals)
+    statements.push(statement(`SELECT ${intervals.bucket('time')} AS k, ${SUMS} FROM (${answers}) GROUP BY k`));
+  const results = (await db.batch(statements)).map((r) => r.results);
+  const [overall, perStage, friction, pages, shown] = results;
+  const perValue = by ? results[5] : [];
+  const perInterval = intervals ? results.at(-1)! : [];
   const [all] = overall as Sums[];
   const { shown: shownCount, answered } = (shown as Array<{ shown: number; answered: number }>)[0]!;
   const byStage = new Map((perStage as Sums[]).map((r) => [r.k, r]));
   const bySignal = new Map((friction as Sums[]).map((r) => [r.k, r]));
-  const none = (): SatisfactionScores => ({ nps: null, csat: null, ces: null, responses: 0 });
-  const of = (r: Sums | undefined) => (r ? scores(r) : none());
+  const of = (r: Sums | undefined) => (r ? scores(r) : noScores());
   const report: SatisfactionReport = {
     overall: { ...of(all), response_rate: shownCount ? round(answered / shownCount, 4) : null },
     stages: site.stages.map((stage, k) => ({ stage, ...of(byStage.get(k)) })),
@@ -136,6 +162,13 @@ export async function satisfaction(
   if (by) {
     report.by = by;
     report.rows = (perValue as Sums[]).map((r) => ({ value: String(r.k), ...scores(r) }));
+  }
+  if (interval && intervals) {
+    const byInterval = new Map((perInterval as Sums[]).map((r) => [r.k, r]));
+    report.interval = interval;
+    report.trend = [];
+    for (let b = intervals.first; b <= intervals.last; b++)
+      report.trend.push({ t: intervals.start(b), ...of(byInterval.get(b)) });
   }
   return report;
 }

@@ -17,6 +17,23 @@ const INTERVAL: Record<Interval, { width: number; origin: number }> = {
 export const MAX_POINTS = 2_500;
 
 /**
+ * The intervals that overlap the period, numbered `first` to `last`; `bucket(column)` is the SQL of a time column's
+ * interval number, `start(b)` the ISO start of interval `b`. Throws QueryError past MAX_POINTS intervals.
+ */
+export function intervalsOf(range: Range, interval: Interval) {
+  const { width, origin } = INTERVAL[interval];
+  const first = Math.floor((range.from - origin) / width);
+  const last = Math.floor((range.to - 1 - origin) / width);
+  if (last - first + 1 > MAX_POINTS) throw new QueryError('too many points');
+  return {
+    first,
+    last,
+    bucket: (column: string) => `(${column} - ${origin}) / ${width}`,
+    start: (b: number) => new Date(b * width + origin).toISOString(),
+  };
+}
+
+/**
  * One point per interval that overlaps the period, from the one holding `from`, empty ones as
  * zeros; each counts only the period's rows (a filter applies first). `visitors`, `sessions` and
  * `page_views` from the page views in the interval; `entered`: per stage, the visitors who entered
@@ -31,11 +48,7 @@ export async function timeseries(
   interval: Interval,
   abandonAfterMinutes: number,
 ): Promise<TimeseriesReport> {
-  const { width, origin } = INTERVAL[interval];
-  const first = Math.floor((range.from - origin) / width);
-  const last = Math.floor((range.to - 1 - origin) / width);
-  if (last - first + 1 > MAX_POINTS) throw new QueryError('too many points');
-  const bucket = (column: string) => `(${column} - ${origin}) / ${width}`;
+  const { first, last, bucket, start } = intervalsOf(range, interval);
   const cond = sessionCondition(site.id, range.filter);
   const period = `site = ?1 AND time >= ?2 AND time < ?3${cond}`;
   const binds = [site.id, range.from, range.to];
@@ -73,7 +86,7 @@ export async function timeseries(
   const points: Array<TimeseriesPoint & { money: Money[] }> = [];
   for (let b = first; b <= last; b++) {
     points.push({
-      t: new Date(b * width + origin).toISOString(),
+      t: start(b),
       visitors: 0,
       sessions: 0,
       page_views: 0,

@@ -4,7 +4,7 @@ import { newId } from '../auth.ts';
 import { ALERT_OPS, type Alert, type AlertOp, deleteAlert, insertAlert, listAlerts } from '../db/alerts.ts';
 import { getSite } from '../db/sites.ts';
 import { fail } from '../errors.ts';
-import { parseMetric } from '../schedule/alert-metrics.ts';
+import { lowestThreshold, parseMetric } from '../schedule/alert-metrics.ts';
 import { jsonBody } from './json-body.ts';
 
 /** Mounted under the admin API (auth and rate limit applied there) at `/sites/:site/alerts`. */
@@ -31,9 +31,15 @@ alerts.post('/', async (c) => {
   const site = await getSite(c.env.DB, c.req.param('site') ?? '');
   if (!site) fail(404, 'not-found');
   const { metric, op, threshold, window_minutes } = body;
-  if (!parseMetric(metric, site.stages)) fail(400, 'invalid-alert');
+  const parsed = parseMetric(metric, site.stages);
+  if (!parsed) fail(400, 'invalid-alert');
   if (!(ALERT_OPS as readonly unknown[]).includes(op)) fail(400, 'invalid-alert');
-  if (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold < 0 || threshold > MAX_THRESHOLD)
+  if (
+    typeof threshold !== 'number' ||
+    !Number.isFinite(threshold) ||
+    threshold < lowestThreshold(parsed) ||
+    threshold > MAX_THRESHOLD
+  )
     fail(400, 'invalid-alert');
   if (
     !Number.isSafeInteger(window_minutes) ||

@@ -314,13 +314,17 @@ const alertBody = fc
         'entered:decision',
         'exit_rate:/cart',
         'form_abandon_rate:x',
+        'nps',
+        'csat',
+        'ces',
+        'nps:x',
         'entered:',
       ),
       hostileText.map((t) => `exit_rate:${t}`),
       hostileValue,
     ),
     op: fc.oneof(fc.constantFrom('above', 'below', 'drops_by', 'rises_by', 'equals'), hostileValue),
-    threshold: fc.oneof(fc.constantFrom(0, 0.5, 2, 1e9, 1e10, -1, Number.NaN), hostileValue),
+    threshold: fc.oneof(fc.constantFrom(0, 0.5, 2, 1e9, 1e10, -1, -100, -101, Number.NaN), hostileValue),
     window_minutes: fc.oneof(fc.constantFrom(1, 60, 43_200, 43_201, 0, 1.5), hostileValue),
   })
   .map((b) => JSON.stringify(b));
@@ -581,7 +585,8 @@ describe('hostile input, admin API', () => {
       for (const a of stored.results) {
         expect(['above', 'below', 'drops_by', 'rises_by']).toContain(a.op);
         expect(Number.isInteger(a.window_minutes) && a.window_minutes >= 1 && a.window_minutes <= 43_200).toBe(true);
-        expect(a.threshold >= 0 && a.threshold <= 1e9).toBe(true);
+        // NPS is in points from −100; every other metric starts at 0.
+        expect(a.threshold >= (a.metric === 'nps' ? -100 : 0) && a.threshold <= 1e9).toBe(true);
       }
     },
     GENERATED_TIMEOUT,

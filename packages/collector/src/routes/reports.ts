@@ -54,8 +54,8 @@ const JSON_REPORTS: Record<string, JsonReport> = {
     run: (db, site, q) => breakdown(db, site, q.range, q.by!, q.limit, q.abandonAfter),
   },
   satisfaction: {
-    spec: { limit: LIST, by: 'optional' },
-    run: (db, site, q) => satisfaction(db, site, q.range, q.limit, q.by),
+    spec: { limit: LIST, by: 'optional', interval: 'optional' },
+    run: (db, site, q) => satisfaction(db, site, q.range, q.limit, q.by, q.interval),
   },
   timeseries: {
     spec: { interval: true, abandonAfter: true },

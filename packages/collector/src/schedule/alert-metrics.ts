@@ -4,6 +4,7 @@ import { carts } from '../reports/carts.ts';
 import { funnel } from '../reports/funnel.ts';
 import { kpis } from '../reports/kpis.ts';
 import type { Range } from '../reports/query.ts';
+import { overallScores } from '../reports/satisfaction.ts';
 import { rate, type ReportSite } from '../reports/sql.ts';
 
 /** Longest `exit_rate:<path>` path and `form_abandon_rate:<form>` form name an alert may name. */
@@ -11,14 +12,20 @@ const MAX_METRIC_ARGUMENT = 300;
 
 /** A metric as the admin API names it, split: `entered:decision` is `{ name: 'entered', arg: 'decision' }`. */
 interface Metric {
-  name: 'conversion_rate' | 'abandonment_rate' | 'visitors' | 'entered' | 'exit_rate' | 'form_abandon_rate';
+  name: 'conversion_rate' | 'abandonment_rate' | 'visitors' | 'entered' | 'exit_rate' | 'form_abandon_rate' | Score;
   arg?: string;
 }
+
+/** The satisfaction scores an alert can watch, as the satisfaction report's `overall` gives them. */
+const SCORES = ['nps', 'csat', 'ces'] as const;
+type Score = (typeof SCORES)[number];
+const isScore = (text: string): text is Score => (SCORES as readonly string[]).includes(text);
 
 /** The metric named by `text` for a site with these stages, or null when it is none of those DESIGN lists. */
 export function parseMetric(text: unknown, stages: readonly string[]): Metric | null {
   if (typeof text !== 'string') return null;
-  if (text === 'conversion_rate' || text === 'abandonment_rate' || text === 'visitors') return { name: text };
+  if (text === 'conversion_rate' || text === 'abandonment_rate' || text === 'visitors' || isScore(text))
+    return { name: text };
   const i = text.indexOf(':');
   const [name, arg] = [text.slice(0, i), text.slice(i + 1)];
   if (i < 0 || !arg || arg.length > MAX_METRIC_ARGUMENT) return null;
@@ -28,13 +35,35 @@ export function parseMetric(text: unknown, stages: readonly string[]): Metric | 
   return null;
 }
 
-/** Whether a metric is a rate (a fraction in [0, 1]): its `text` shows it as a percentage. */
-export const isRate = (m: Metric) => m.name !== 'visitors' && m.name !== 'entered';
+/**
+ * How a metric's value reads: a rate is a fraction in [0, 1] shown as a percentage; `csat` is a percentage already;
+ * counts, NPS points and the CES mean are plain numbers.
+ */
+export function metricUnit(m: Metric): 'rate' | 'percent' | 'number' {
+  if (m.name === 'csat') return 'percent';
+  return m.name === 'visitors' || m.name === 'entered' || m.name === 'nps' || m.name === 'ces' ? 'number' : 'rate';
+}
 
-/** The metric's value over `range`, as the reports would answer it for that period. */
-export async function readMetric(db: D1Database, site: ReportSite, m: Metric, range: Range, abandonAfter: number) {
+/** The lowest threshold of a metric: NPS runs from −100 to 100 points, everything else from 0. */
+export const lowestThreshold = (m: Metric) => (m.name === 'nps' ? -100 : 0);
+
+/**
+ * The metric's value over `range`, as the reports would answer it for that period; null for a score the period has no
+ * answer of that kind for.
+ */
+export async function readMetric(
+  db: D1Database,
+  site: ReportSite,
+  m: Metric,
+  range: Range,
+  abandonAfter: number,
+): Promise<number | null> {
   const window = [site.id, range.from, range.to];
   switch (m.name) {
+    case 'nps':
+    case 'csat':
+    case 'ces':
+      return (await overallScores(db, site, range))[m.name];
     case 'conversion_rate':
       return (await kpis(db, site, range)).decision.conversion_rate;
     case 'abandonment_rate':

@@ -1,8 +1,9 @@
 // Alerts: the admin API, and the schedule sending alert.triggered once when a condition starts to hold, alert.resolved when it stops.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import type { SatisfactionReport } from '@parcours/protocol';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
-import { send, wire } from '../../test/test-support.ts';
+import { report, send, wire } from '../../test/test-support.ts';
 import { createReceiver, leaveCart, playQueue, registerWebhook } from '../../test/webhook-support.ts';
 import { checkAlerts } from './alerts.ts';
 
@@ -28,6 +29,23 @@ async function visits(site: string, n: number, at: number) {
   await send(site, events);
 }
 
+/** One NPS answer per score, each from its own visitor, at `at`. */
+async function npsAnswers(site: string, scores: number[], at: number) {
+  const events = scores.map((score, i) =>
+    wire({
+      type: 'feedback',
+      ts: at + i,
+      stage: 'retention',
+      visitor: `v-${crypto.randomUUID().slice(0, 8)}`,
+      session: `s-${crypto.randomUUID().slice(0, 8)}`,
+      path: '/account',
+      kind: 'nps',
+      score,
+    }),
+  );
+  await send(site, events);
+}
+
 async function alertsDelivered(site: string, secret: string, now: number) {
   const clock = { now };
   const receiver = createReceiver(secret, clock, () => 200);
@@ -41,6 +59,9 @@ describe('alerts', () => {
     const site = await registerSite();
     const ok = await addAlert(site.id, { metric: 'entered:decision', op: 'below', threshold: 5, window_minutes: 60 });
     expect(ok.status).toBe(201);
+    // NPS is in points from −100: a negative threshold is the one it takes.
+    const nps = await addAlert(site.id, { metric: 'nps', op: 'below', threshold: -20, window_minutes: 60 });
+    expect(nps.status).toBe(201);
     const bad = [
       { metric: 'entered:nowhere', op: 'below', threshold: 5, window_minutes: 60 },
       { metric: 'revenue', op: 'below', threshold: 5, window_minutes: 60 },
@@ -51,6 +72,9 @@ describe('alerts', () => {
       { metric: 'visitors', op: 'above', threshold: 5, window_minutes: 0 },
       { metric: 'visitors', op: 'above', threshold: 5, window_minutes: 1.5 },
       { metric: 'visitors', op: 'above', threshold: 5 },
+      { metric: 'csat', op: 'below', threshold: -1, window_minutes: 60 },
+      { metric: 'nps', op: 'below', threshold: -101, window_minutes: 60 },
+      { metric: 'nps:x', op: 'below', threshold: 0, window_minutes: 60 },
     ];
     for (const body of bad) {
       const res = await addAlert(site.id, body);
@@ -60,7 +84,10 @@ describe('alerts', () => {
     const list = (await (await call(`/v1/admin/sites/${site.id}/alerts`, { headers: json })).json()) as {
       alerts: Array<{ metric: string; state: string }>;
     };
-    expect(list.alerts.map((a) => [a.metric, a.state])).toEqual([['entered:decision', 'ok']]);
+    expect(list.alerts.map((a) => [a.metric, a.state])).toEqual([
+      ['entered:decision', 'ok'],
+      ['nps', 'ok'],
+    ]);
   });
 
   it('sends alert.triggered once while the condition holds, even from overlapping runs, then alert.resolved once', async () => {
@@ -112,6 +139,41 @@ describe('alerts', () => {
       `[${site.id}] abandonment_rate is 100% over the last 600 min: above 50%`,
       // The cart's visitor viewed pages over 3 h ago, outside both windows: 4 visitors before, 1 now.
       `[${site.id}] visitors is 1 over the last 60 min: down 50% or more from 4`,
+    ]);
+  });
+
+  it('nps below 0 triggers once when detractors dominate the window, holds while it has no answer, resolves on recovery', async () => {
+    const site = await registerSite();
+    const hook = await registerWebhook(site.id, ['alert.triggered', 'alert.resolved']);
+    await addAlert(site.id, { metric: 'nps', op: 'below', threshold: 0, window_minutes: 60 });
+    await addAlert(site.id, { metric: 'csat', op: 'below', threshold: 50, window_minutes: 60 });
+    // Checks run at chosen past times, so every answer is sent with a time already gone.
+    const now = Date.now() - 3 * 60 * MINUTE;
+    // 1 promoter, 1 passive, 3 detractors: (1 − 3) / 5 = −40 points, as the satisfaction report says.
+    await npsAnswers(site.id, [10, 8, 6, 3, 0], now - 10 * MINUTE);
+    const window = { from: new Date(now - 60 * MINUTE).toISOString(), to: new Date(now).toISOString() };
+    const reported = await report<SatisfactionReport>(site, 'satisfaction', window);
+    expect(reported.overall.nps).toBe(-40);
+
+    await Promise.all([checkAlerts(env, now), checkAlerts(env, now)]);
+    await checkAlerts(env, now + MINUTE);
+    const triggered = await alertsDelivered(site.id, hook.secret, now + MINUTE);
+    // No CSAT answer: the csat alert has no value to judge and stays quiet.
+    expect(triggered.map((b) => [b.type, b.data.metric, b.data.value, b.data.text])).toEqual([
+      ['alert.triggered', 'nps', -40, `[${site.id}] nps is -40 over the last 60 min: below 0`],
+    ]);
+
+    // The answers left the window and none came: no value, no change.
+    await checkAlerts(env, now + 80 * MINUTE);
+    expect(await alertsDelivered(site.id, hook.secret, now + 80 * MINUTE)).toEqual([]);
+
+    // Promoters come back: 3 promoters, 1 detractor, +50 points.
+    await npsAnswers(site.id, [9, 10, 9, 2], now + 85 * MINUTE);
+    await Promise.all([checkAlerts(env, now + 90 * MINUTE), checkAlerts(env, now + 90 * MINUTE)]);
+    await checkAlerts(env, now + 91 * MINUTE);
+    const resolved = await alertsDelivered(site.id, hook.secret, now + 91 * MINUTE);
+    expect(resolved.map((b) => [b.type, b.data.value, b.data.text])).toEqual([
+      ['alert.resolved', 50, `[${site.id}] resolved: nps is 50 over the last 60 min, no longer below 0`],
     ]);
   });
 });

@@ -2,7 +2,7 @@
 import { TABLE } from '../db/schema.ts';
 import { type Alert, changeStateStatement, lastValueStatement, listAlerts } from '../db/alerts.ts';
 import { deliveriesStatement, deliveryKey } from '../db/webhooks.ts';
-import { isRate, parseMetric, readMetric } from './alert-metrics.ts';
+import { metricUnit, parseMetric, readMetric } from './alert-metrics.ts';
 
 const MINUTE = 60_000;
 
@@ -21,22 +21,29 @@ function holds(a: Alert, value: number, previous: number | null): boolean {
   }
 }
 
-/** A number as a chat message shows it: rates as percentages, counts as they are. */
-function show(value: number, asRate: boolean): string {
-  return asRate ? `${Math.round(value * 1000) / 10}%` : String(Math.round(value * 100) / 100);
+/** A number as a chat message shows it: rates as percentages, counts and scores as they are. */
+function show(value: number, unit: ReturnType<typeof metricUnit>): string {
+  if (unit === 'rate') return `${Math.round(value * 1000) / 10}%`;
+  return `${Math.round(value * 100) / 100}${unit === 'percent' ? '%' : ''}`;
 }
 
 /** The one-line `text` of a change: what the metric is, and the condition that now holds or no longer does. */
-function alertText(a: Alert, value: number, previous: number | null, triggered: boolean, asRate: boolean): string {
+function alertText(
+  a: Alert,
+  value: number,
+  previous: number | null,
+  triggered: boolean,
+  unit: ReturnType<typeof metricUnit>,
+): string {
   const site = a.site;
   const relative = a.op === 'drops_by' || a.op === 'rises_by';
   const condition = relative
-    ? `${a.op === 'drops_by' ? 'down' : 'up'} ${Math.round(a.threshold * 100)}% or more from ${show(previous ?? 0, asRate)}`
-    : `${a.op} ${show(a.threshold, asRate)}`;
+    ? `${a.op === 'drops_by' ? 'down' : 'up'} ${Math.round(a.threshold * 100)}% or more from ${show(previous ?? 0, unit)}`
+    : `${a.op} ${show(a.threshold, unit)}`;
   const window = `over the last ${a.window_minutes} min`;
   return triggered
-    ? `[${site}] ${a.metric} is ${show(value, asRate)} ${window}: ${condition}`
-    : `[${site}] resolved: ${a.metric} is ${show(value, asRate)} ${window}, no longer ${condition}`;
+    ? `[${site}] ${a.metric} is ${show(value, unit)} ${window}: ${condition}`
+    : `[${site}] resolved: ${a.metric} is ${show(value, unit)} ${window}, no longer ${condition}`;
 }
 
 /** The alerts job of the schedule, at `now`: every site's alerts, each over its window ending now. */
@@ -61,6 +68,8 @@ export async function checkAlerts(env: Pick<Env, 'DB'>, now: number): Promise<vo
     const reportSite = { id: a.site, stages: site.stages };
     const span = a.window_minutes * MINUTE;
     const value = await readMetric(db, reportSite, metric, { from: now - span, to: now, now }, site.abandon_after);
+    // A score with no answer in the window says nothing either way: the alert keeps its state until answers come.
+    if (value === null) continue;
     const relative = a.op === 'drops_by' || a.op === 'rises_by';
     const previous = relative
       ? await readMetric(db, reportSite, metric, { from: now - 2 * span, to: now - span, now }, site.abandon_after)
@@ -82,7 +91,7 @@ export async function checkAlerts(env: Pick<Env, 'DB'>, now: number): Promise<vo
         window_minutes: a.window_minutes,
         value,
         ...(relative ? { previous } : {}),
-        text: alertText(a, value, previous, triggered, isRate(metric)),
+        text: alertText(a, value, previous, triggered, metricUnit(metric)),
       },
     });
     // The state change and its deliveries in one transaction; a run that saw the same change makes the same

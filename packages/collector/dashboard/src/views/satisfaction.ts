@@ -1,9 +1,13 @@
-// How it felt: the emotion curve across the journey's stages (NPS, CSAT, CES per stage), the pages whose sessions
-// score worst, and the scores of sessions with and without friction side by side. Every number is the report's.
+// How it felt: the emotion curve across the journey's stages (NPS, CSAT, CES per stage), the same scores over the
+// period, the pages whose sessions score worst, and the scores of sessions with and without friction side by side.
+// Every number is the report's.
 import { dataDetails, table } from '../data-table.ts';
 import { fill, h, s } from '../dom.ts';
 import { count, percent } from '../format.ts';
+import type { Interval } from '@parcours/protocol';
+import type { DateRange } from '../range.ts';
 import type { SatisfactionReport, SatisfactionScores } from '../types.ts';
+import { when } from './trend.ts';
 
 /** Each score: its label, its scale on the chart, how it reads. */
 const KINDS = [
@@ -14,12 +18,24 @@ const KINDS = [
 
 /** How many of the worst pages are listed. */
 const WORST_PAGES = 5;
+/** Over this many points, a curve writes no value beside its points (the table under it has them). */
+const MAX_WRITTEN_VALUES = 12;
+
+const DAY_MS = 86_400_000;
+
+/** The trend's interval for a period: hours up to two days, days up to half a year, weeks beyond. */
+export function satisfactionInterval(range: DateRange): Interval {
+  const days = (range.to - range.from) / DAY_MS;
+  return days <= 2 ? 'hour' : days <= 183 ? 'day' : 'week';
+}
 
 const shown = (v: number | null, show: (v: number) => string) => (v === null ? '–' : show(v));
 
-/** One curve per score that has answers: a point per stage at its score, gaps where a stage has none. */
-function curves(report: SatisfactionReport): SVGElement {
-  const stages = report.stages;
+/**
+ * One curve per score that has answers: a point per row (a stage, an interval) at its score, gaps where a row has none;
+ * `labels` under the points (an empty one is not written), `what` the picture's name for screen readers.
+ */
+function curves(stages: SatisfactionScores[], labels: string[], what: string, cls: string): SVGElement {
   const width = 640;
   const rowHeight = 90;
   const left = 56;
@@ -30,10 +46,15 @@ function curves(report: SatisfactionReport): SVGElement {
   const svg = s('svg', {
     viewBox: `0 0 ${width} ${height}`,
     role: 'img',
-    'aria-label': `Scores per stage: ${kinds
-      .map((k) => `${k.label} ${stages.map((st) => `${st.stage} ${shown(st[k.key], k.show)}`).join(', ')}`)
+    'aria-label': `${what}: ${kinds
+      .map(
+        (k) =>
+          `${k.label} ${stages
+            .flatMap((st, i) => (st[k.key] === null ? [] : [`${labels[i]} ${shown(st[k.key], k.show)}`]))
+            .join(', ')}`,
+      )
       .join('; ')}`,
-    class: 'emotion',
+    class: `emotion ${cls}`,
   });
   kinds.forEach((k, row) => {
     const top = row * rowHeight + 10;
@@ -53,14 +74,13 @@ function curves(report: SatisfactionReport): SVGElement {
     stages.forEach((st, i) => {
       const v = st[k.key];
       if (v === null) return;
-      svg.append(
-        s('circle', { cx: x(i), cy: y(v), r: 4, class: `point ${k.key}` }),
-        s('text', { x: x(i), y: y(v) - 8, class: 'value', 'text-anchor': 'middle' }, k.show(v)),
-      );
+      svg.append(s('circle', { cx: x(i), cy: y(v), r: 4, class: `point ${k.key}` }));
+      if (stages.length <= MAX_WRITTEN_VALUES)
+        svg.append(s('text', { x: x(i), y: y(v) - 8, class: 'value', 'text-anchor': 'middle' }, k.show(v)));
     });
   });
-  stages.forEach((st, i) => {
-    svg.append(s('text', { x: x(i), y: height - 6, class: 'stage', 'text-anchor': 'middle' }, st.stage));
+  labels.forEach((label, i) => {
+    if (label) svg.append(s('text', { x: x(i), y: height - 6, class: 'stage', 'text-anchor': 'middle' }, label));
   });
   return svg;
 }
@@ -88,6 +108,13 @@ export function renderSatisfaction(root: Element, report: SatisfactionReport): v
     stat('Response rate', percent(o.response_rate), 'response_rate'),
   );
   const stageRows = report.stages.filter((st) => st.responses > 0);
+  const trend = report.trend ?? [];
+  const interval = report.interval ?? 'day';
+  // Many intervals: only the first, middle and last are named under the curve.
+  const named = (i: number) =>
+    trend.length <= MAX_WRITTEN_VALUES || i === 0 || i === trend.length - 1 || i === trend.length >> 1;
+  const trendLabels = trend.map((p, i) => (named(i) ? when(p.t, interval) : ''));
+  const answeredIntervals = trend.filter((p) => p.responses > 0);
   const worst = report.pages.slice(0, WORST_PAGES);
   const friction = [
     { group: 'Sessions with friction', ...report.friction.with },
@@ -97,12 +124,28 @@ export function renderSatisfaction(root: Element, report: SatisfactionReport): v
     root,
     stats,
     h('h3', {}, 'The emotion curve'),
-    curves(report),
+    curves(
+      report.stages,
+      report.stages.map((st) => st.stage),
+      'Scores per stage',
+      'stages',
+    ),
     dataDetails(
       'satisfaction-stages',
       'Scores per stage of the journey',
       [{ head: 'Stage', cell: (r) => r.stage }, ...scoreColumns<(typeof stageRows)[number]>()],
       stageRows,
+    ),
+    h('h3', {}, `Over the period, per ${interval}`),
+    curves(trend, trendLabels, `Scores per ${interval}`, 'over-time'),
+    dataDetails(
+      'satisfaction-trend',
+      `Scores per ${interval} (UTC) with answers`,
+      [
+        { head: interval === 'hour' ? 'Hour' : 'From', cell: (p) => when(p.t, interval) },
+        ...scoreColumns<(typeof answeredIntervals)[number]>(),
+      ],
+      answeredIntervals,
     ),
     h(
       'div',

@@ -16,7 +16,7 @@ const MAX_FOCUSABLE = 100;
 type Point = TimeseriesReport['points'][number];
 
 /** The start of an interval as a person reads it, in UTC as the API counts: `7 Dec`, `7 Dec 14:00`. */
-function when(t: string, interval: TimeseriesReport['interval']): string {
+export function when(t: string, interval: TimeseriesReport['interval']): string {
   const d = new Date(t);
   const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(d);
   if (interval === 'hour') return `${day} ${t.slice(11, 16)}`;
