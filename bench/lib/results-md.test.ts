@@ -118,9 +118,7 @@ describe('RESULTS.md', () => {
     expect(md).toContain(
       "| the core variant smaller than Plausible's full tracker (gzip) while doing more | **missed**: 2,800 B against 2,670 B gzip",
     );
-    expect(md).toContain(
-      '| the full tag (every feature) at most 4,096 B gzip | **met**: 4,000 B gzip (96 B under) |',
-    );
+    expect(md).toContain('| the full tag (every feature) at most 4,096 B gzip | **met**: 4,000 B gzip (96 B under) |');
     expect(md).toContain('**missed**: median 0.250 ms (2.5× the goal)');
     expect(md).toContain('2 × Test CPU, 24 GiB');
     expect(md.trimEnd().endsWith('## Report latency\n\nkept')).toBe(true);
