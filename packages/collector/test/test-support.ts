@@ -82,6 +82,7 @@ const EVERY_REPORT: Array<[string, Record<string, string>]> = [
   ['breakdown', { by: 'landing', device: 'other' }],
   ['timeseries', { interval: 'hour' }],
   ['timeseries', { interval: 'day' }],
+  ['satisfaction', {}],
 ];
 
 /** Every report (EVERY_REPORT) over each period `[from, to]` (ms), keyed by report, query and period. */

@@ -115,12 +115,12 @@ export async function satisfaction(
                         AND x.type IN (${SIGNAL_TYPES})) AS k, ${SUMS}
          FROM (${answers}) f GROUP BY k`,
     ),
-    // Per answer, the distinct paths its session viewed: a lookup of the session's events by visitor, not a scan of
-    // every page view of the site.
+    // Per answer, the distinct paths its session viewed: a lookup of the session's derived page views by visitor (kept
+    // when retention deletes raw events), not a scan of every page view of the site.
     statement(
       `SELECT path AS k, ${SUMS}, ${SATISFACTION} AS satisfaction FROM (
          SELECT DISTINCT f.id, p.path, f.kind, f.score FROM (${answers}) f
-           JOIN ${TABLE.events} p ON p.site = ?1 AND p.visitor = f.visitor AND p.session = f.session AND p.type = 'page_view')
+           JOIN ${TABLE.page_views} p ON p.site = ?1 AND p.visitor = f.visitor AND p.session = f.session)
         GROUP BY path ORDER BY satisfaction, responses DESC, path LIMIT ?4`,
     ),
     statement(
