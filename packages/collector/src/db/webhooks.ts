@@ -78,14 +78,15 @@ export function deliveriesStatement(
   key: string,
   body: string,
   now: number,
+  onlyIf?: { sql: string; params: unknown[] },
 ): D1PreparedStatement {
   return db
     .prepare(
       `INSERT OR IGNORE INTO ${TABLE.webhook_deliveries} (id, site, webhook, type, body, created_at)
        SELECT 'msg_' || substr(w.id, 4) || ?3, ?1, w.id, ?2, ?4, ?5
-         FROM ${TABLE.webhooks} AS w, json_each(w.events) AS e WHERE w.site = ?1 AND e.value = ?2`,
+         FROM ${TABLE.webhooks} AS w, json_each(w.events) AS e WHERE w.site = ?1 AND e.value = ?2${onlyIf ? ` AND ${onlyIf.sql}` : ''}`,
     )
-    .bind(site, type, key, body, now);
+    .bind(site, type, key, body, now, ...(onlyIf?.params ?? []));
 }
 
 /** The key of a decision (`cart.abandoned` of cart X, an alert's change at time T) in a delivery id: 24 hex digits. */

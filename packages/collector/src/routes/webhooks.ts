@@ -8,6 +8,7 @@ import {
   listDead,
   listWebhooks,
   revive,
+  unclaim,
   WEBHOOK_EVENTS,
   type Webhook,
   type WebhookEvent,
@@ -73,7 +74,8 @@ webhooks.post('/dead-letters/:delivery/replay', async (c) => {
   const site = await siteOf(c);
   const id = c.req.param('delivery');
   if (!(await revive(c.env.DB, site, id, Date.now()))) fail(404, 'not-found');
-  await c.env.WEBHOOK_QUEUE.send({ delivery: id } satisfies DeliveryMessage);
+  // A failed send leaves it pending and unsent: the schedule's next run sends it.
+  await c.env.WEBHOOK_QUEUE.send({ delivery: id } satisfies DeliveryMessage).catch(() => unclaim(c.env.DB, [id]));
   return c.json({ id, status: 'pending' }, 202);
 });
 

@@ -79,6 +79,9 @@ async function candidates(db: D1Database, site: SiteToCheck, now: number): Promi
   return results;
 }
 
+/** The cart ?2 of visitor ?3 of site ?1 is stored and unpaid. */
+const UNPAID_CART = `SELECT 1 FROM ${TABLE.carts} WHERE site = ?1 AND visitor = ?3 AND event_id = ?2 AND purchased_at IS NULL`;
+
 /** Most cart events read to fold one cart's items (a cart is a visitor's items since their last purchase). */
 const CART_EVENTS_READ = 1_000;
 
@@ -118,7 +121,10 @@ async function decideAbandoned(db: D1Database, site: SiteToCheck, now: number): 
     statements.push(
       db
         .prepare(
-          `INSERT INTO ${TABLE.cart_abandonments} (site, cart_id, visitor, abandoned_at, customer) VALUES (?, ?, ?, ?, ?)
+          // Only while the cart is still there and unpaid: a purchase derived, or the visitor erased, since it was read
+          // leaves nothing to claim.
+          `INSERT INTO ${TABLE.cart_abandonments} (site, cart_id, visitor, abandoned_at, customer)
+           SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (${UNPAID_CART})
            ON CONFLICT DO NOTHING`,
         )
         .bind(site.id, c.cart_id, c.visitor, abandonedAt, c.customer),
@@ -141,6 +147,11 @@ async function decideAbandoned(db: D1Database, site: SiteToCheck, now: number): 
           last_activity_at: iso(c.last_activity),
         }),
         now,
+        // With its claim only: none when the cart was paid or erased meanwhile.
+        {
+          sql: `EXISTS (SELECT 1 FROM ${TABLE.cart_abandonments} WHERE site = ?1 AND cart_id = ?6)`,
+          params: [c.cart_id],
+        },
       ),
     );
   }
