@@ -101,6 +101,21 @@ const answer = (tab: Tab, n: string) =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Where every element of the page's own (the survey's apart) is drawn, as "TAG x,y,width,height", and the page's
+ * scrollable height (a question in the flow at the end of the page would move nothing else, but make the page longer).
+ */
+const layout = (tab: Tab) =>
+  tab.evaluate(() => [
+    `height ${document.documentElement.scrollHeight}`,
+    ...[...document.body.querySelectorAll('*')]
+      .filter((e) => !e.closest('parcours-survey'))
+      .map((e) => {
+        const r = e.getBoundingClientRect();
+        return `${e.tagName} ${r.x},${r.y},${r.width},${r.height}`;
+      }),
+  ]);
+
 for (const engine of ENGINES) {
   describe(`${engine}: surveys`, () => {
     let s: SdkSite;
@@ -131,7 +146,11 @@ for (const engine of ENGINES) {
       expect(await shown(tab)).toBeNull();
 
       await tab.goto(`${s.origin}/survey.html`);
+      await tracked(tab, 'page_view');
+      const before = await layout(tab);
       await waitShown(tab);
+      // No layout shift: every box of the page's own is where it was before the question came.
+      expect(await layout(tab)).toEqual(before);
       const survey = (await shown(tab))!;
       // fr-CA reads the French question; the page's global button and dialog styles do not reach it.
       expect(survey).toMatchObject({ question: 'Nous recommanderiez-vous ?', visible: true, focused: 'dialog' });
