@@ -2,7 +2,7 @@
 // page_leave, and the send when the page goes away.
 import { after, on } from './guard.ts';
 import { pause } from './idb.ts';
-import { beaconNow, online } from './sender.ts';
+import { beaconNow, hidden, online } from './sender.ts';
 import { emit, newPage } from './tracker.ts';
 import { cleanUrl, clickId } from './url-clean.ts';
 
@@ -68,6 +68,7 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
     pause(true);
     leave();
     beaconNow();
+    hidden();
   });
   // Back from the back/forward cache: the same document shown again is a new page view (its page_leave went on pagehide).
   on('pageshow', (e: PageTransitionEvent) => {

@@ -64,6 +64,21 @@ describe('the tracker through the npm API', () => {
     expect(types()).toEqual(['page_leave', 'page_view', 'page_leave', 'page_view']);
   });
 
+  it('gives events queued in the same millisecond increasing times, in the order they were made', () => {
+    const now = vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2026, 11, 7));
+    try {
+      track('first');
+      track('second');
+      track('third');
+    } finally {
+      now.mockRestore();
+    }
+    const ts = events.map((e) => e.ts);
+    expect(ts).toHaveLength(3);
+    expect(ts[1]! - ts[0]!).toBe(1);
+    expect(ts[2]! - ts[1]!).toBe(1);
+  });
+
   it('resolves stages: explicit, commerce acts, page declaration, URL rules, view_item, heuristics', () => {
     history.pushState({}, '', '/guides/start');
     track('quote_request', { stage: 'decision', plan: 'team', nested: { no: 1 } });

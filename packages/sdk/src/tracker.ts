@@ -51,9 +51,13 @@ export function newPage(keepStage?: boolean): string {
  * unless given (a quick back is about the page left). Every queued event is announced as `window` CustomEvent
  * `parcours:event` (detail: the event).
  */
+let lastTs = 0;
+
 export const emit = (type: string, fields?: Loose, stage?: string, url = pageUrl): void => {
   if (off()) return;
-  const now = Date.now();
+  // Each event of this page a millisecond after the one before at least: the collector orders a visitor's events by
+  // time and breaks ties by id, so two events of one millisecond (a click right on a route change) would swap at random.
+  const now = (lastTs = Math.max(Date.now(), lastTs + 1));
   const [visitor, session] = ids(now);
   // Through JSON once: what it cannot hold (functions, symbols) is gone, what it refuses (cycles, bigint) throws here,
   // inside the call's guard, instead of in every later send; and IndexedDB can store the copy. The extra fields come
