@@ -66,9 +66,9 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   });
   on('pagehide', () => {
     pause(true);
+    hidden();
     leave();
     beaconNow();
-    hidden();
   });
   // Back from the back/forward cache: the same document shown again is a new page view (its page_leave went on pagehide).
   on('pageshow', (e: PageTransitionEvent) => {
