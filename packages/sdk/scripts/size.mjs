@@ -24,8 +24,6 @@ const BUDGET = {
   // The survey feature (the loader: surveys read after the first page view, trigger, sampling, cooldown under a Web
   // Lock, module load) costs 443 to 460 B: each survey variant over 4 KiB has its base variant's budget plus exactly that.
   'parcours.carts.survey.js': 4096 + 460,
-  // Within 4 KiB until leaving the lock's queue took it 1 B over (with LOCK_AND_ORDER below: 4,097 B).
-  'parcours.forms.survey.js': 4097 - 45 - 46,
   'parcours.friction.survey.js': 4381 + 445,
   'parcours.forms.carts.survey.js': 4181 + 451,
   'parcours.forms.friction.survey.js': 4881 + 443,
@@ -36,10 +34,9 @@ const BUDGET = {
 };
 /**
  * Letting go of the send lock on pagehide (a frozen page held it, and every other tab waited) and a page's events a
- * millisecond apart at least (ties swapped at random in the collector's order) cost up to 45 B in every variant above;
- * leaving the lock's queue on pagehide too (a page frozen while waiting was granted the lock and never ran) up to 46 B.
+ * millisecond apart at least (ties swapped at random in the collector's order) cost up to 45 B in every variant above.
  */
-const LOCK_AND_ORDER = 45 + 46;
+const LOCK_AND_ORDER = 45;
 for (const file of Object.keys(BUDGET)) if (file != SURVEY_MODULE) BUDGET[file] += LOCK_AND_ORDER;
 const DEFAULT_BUDGET = 4096;
 const AIM = { 'parcours.core.js': PLAUSIBLE - 1 };
