@@ -150,7 +150,7 @@ for (const engine of ENGINES) {
           made += per;
           await sleep(50 + Math.random() * 250);
         }
-        await flushed(tab);
+        await flushed(tab, s);
         await leave(tab);
       });
       expectClean(f);
@@ -175,7 +175,7 @@ for (const engine of ENGINES) {
         }
         const last = await v.newTab();
         await load(last, s);
-        await flushed(last);
+        await flushed(last, s);
         await leave(last);
         expect(
           s.proxy.requests.filter((r) => r.outcome === 'hang').length,
@@ -195,13 +195,13 @@ for (const engine of ENGINES) {
           await Promise.all(tabs.map((t, i) => trackMany(t, `tab_${i}`, step, k)));
           await sleep(Math.random() * 200);
         }
-        await Promise.all(tabs.map((t) => flushed(t)));
+        await Promise.all(tabs.map((t) => flushed(t, s)));
         // All five leave at once: what a closing page could not send (its page_leave, when the keepalive request
         // fails) waits on the device for the visitor's next page, as it would for a person. That next page comes.
         await Promise.all(tabs.map((t) => leave(t)));
         const next = await v.newTab();
         await load(next, s);
-        await flushed(next);
+        await flushed(next, s);
         await leave(next);
       });
       expectClean(f);
@@ -224,7 +224,7 @@ for (const engine of ENGINES) {
             await trackMany(tab, 'tiny_quota', 50, k, 'x'.repeat(2000));
             await sleep(100);
           }
-          await flushed(tab);
+          await flushed(tab, s);
           await leave(tab);
         });
         expectClean(f);
@@ -240,7 +240,7 @@ for (const engine of ENGINES) {
         async (s, v) => {
           const tab = await v.newTab();
           await load(tab, s);
-          await flushed(tab);
+          await flushed(tab, s);
           s.proxy.fault('drop');
           downAt = Date.now();
           const rounds = 10;
@@ -269,7 +269,7 @@ for (const engine of ENGINES) {
       const f = await scenario(engine, '429 then 500', async (s, v) => {
         const tab = await v.newTab();
         await load(tab, s);
-        await flushed(tab);
+        await flushed(tab, s);
         const start = s.proxy.requests.length;
         s.proxy.fault({ status: 429, retryAfter: '1' }, SIZE.refusals);
         await trackMany(tab, 'refused', SIZE.refusedEvents / 2, 0);

@@ -140,5 +140,31 @@ for (const engine of ENGINES) {
       expect(mug.map((e) => e.type)).toEqual(['page_view', 'page_leave', 'page_view', 'page_leave']);
       await expectDeliveredOnce(s, recorded);
     });
+
+    test('a page that leaves while waiting for the send lock does not keep it from the next page', async () => {
+      const v = await newVisitor(engine);
+      visitors.push(v);
+      const first = await v.newTab();
+      const second = await v.newTab();
+      // The first tab's send hangs: it holds the lock, and the second tab's send waits for it.
+      s.proxy.fault('hang');
+      const hanging = () => s.proxy.requests.filter((r) => r.outcome === 'hang').length;
+      const before = hanging();
+      await first.goto(`${s.origin}/products/mug`);
+      await tracked(first, 'page_view');
+      await expect.poll(hanging, { timeout: 10_000 }).toBeGreaterThan(before);
+      await second.goto(`${s.origin}/products/beans`);
+      await tracked(second, 'page_view');
+      await new Promise((r) => setTimeout(r, 1_500));
+      // The waiting page goes into the back/forward cache, and the hanging send ends: the lock is free again.
+      await second.goto(`${s.origin}/blog/brewing-guide`);
+      await tracked(second, 'page_view');
+      s.proxy.clear();
+      expect(await flushesWithin(second, 10_000), 'the next page sends within 10 s').toBe(true);
+      expect(await flushesWithin(first, 10_000)).toBe(true);
+      await leaveSite(first);
+      await leaveSite(second);
+      await expectDeliveredOnce(s, await recordedEvents(v, s.origin));
+    });
   });
 }

@@ -57,14 +57,43 @@ export const track = (tab: Tab, type: string, props: Record<string, unknown> = {
     props,
   ] as [string, Record<string, unknown>]);
 
-/** Resolves once the script reports everything it queued acknowledged. */
-export const flushed = (tab: Tab) =>
-  expect
-    .poll(
-      () => tab.evaluate(() => (window as unknown as { parcours(n: string): Promise<boolean> }).parcours('flush')),
-      { timeout: 30_000 },
-    )
-    .toBe(true);
+/**
+ * Resolves once the script reports everything it queued acknowledged. When it does not within 30 s, the error says
+ * what the page and, given `s`, the collector's proxy saw (a rare stall must explain itself the one time it happens).
+ */
+export async function flushed(tab: Tab, s?: SdkSite): Promise<void> {
+  const flush = () =>
+    tab.evaluate(() => (window as unknown as { parcours(n: string): Promise<boolean> }).parcours('flush'));
+  try {
+    await expect.poll(flush, { timeout: 30_000 }).toBe(true);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${await stallReport(tab, s)}`, { cause: err });
+  }
+}
+
+/** The page's Web Locks and connectivity, one more flush (5 s at most), and the proxy's last event requests. */
+async function stallReport(tab: Tab, s?: SdkSite): Promise<string> {
+  const within = <T>(p: Promise<T>) =>
+    Promise.race([
+      p.catch((e: unknown) => `failed: ${String(e)}`),
+      new Promise((r) => setTimeout(() => r('no answer in 5 s'), 5_000)),
+    ]);
+  const page = await within(
+    tab.evaluate(async () => ({
+      online: navigator.onLine,
+      locks: await navigator.locks?.query(),
+      flush: await Promise.race([
+        (window as unknown as { parcours(n: string): Promise<boolean> }).parcours('flush'),
+        new Promise((r) => setTimeout(() => r('pending after 4 s'), 4_000)),
+      ]),
+    })),
+  );
+  const now = Date.now();
+  const requests = (s?.proxy.requests ?? [])
+    .slice(-10)
+    .map((r) => `${r.outcome} ${r.body.length} B ${now - r.at} ms ago`);
+  return `page: ${JSON.stringify(page)}; last event requests: ${requests.join(', ') || 'none'}`;
+}
 
 /**
  * Every recorded event is stored exactly once and nothing else of these visitors is stored; no
