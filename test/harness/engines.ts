@@ -2,7 +2,7 @@
 // WebDriver BiDi) and WebKitGTK, Safari's engine (selenium-webdriver and WebKitWebDriver under Xvfb). A test is written
 // once against `Browser` and `Tab`; every engine runs with its back/forward cache on, as visitors have it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ export interface LaunchOptions {
   gpc?: boolean;
   /** Keep the back/forward cache off: only for a test about exactly that. */
   noBfcache?: boolean;
+  /** The visitor asked for reduced motion (\`prefers-reduced-motion: reduce\`), as the system setting would. */
+  reducedMotion?: boolean;
 }
 
 export interface Tab {
@@ -107,6 +109,7 @@ async function launchChromium(opts: LaunchOptions): Promise<Browser> {
     ignoreDefaultArgs: ['--disable-back-forward-cache'],
     userAgent: VISITOR_UA,
     viewport: { width: 1280, height: 900 },
+    reducedMotion: opts.reducedMotion ? 'reduce' : 'no-preference',
   });
   // The persistent context opens with one blank page: close it so tabs are only the test's.
   for (const p of context.pages()) await p.close();
@@ -181,6 +184,7 @@ async function launchFirefox(opts: LaunchOptions): Promise<Browser> {
       'privacy.globalprivacycontrol.enabled': !!opts.gpc,
       'privacy.globalprivacycontrol.functionality.enabled': !!opts.gpc,
       ...(opts.noBfcache ? { 'browser.sessionhistory.max_total_viewers': 0 } : {}),
+      ...(opts.reducedMotion ? { 'ui.prefersReducedMotion': 1 } : {}),
     },
   });
   const pages = new Set<PuppeteerPage>();
@@ -262,6 +266,14 @@ function xDisplay(): Promise<string> {
   return display;
 }
 
+/** A config folder whose GTK settings switch animations off: WebKitGTK answers \`prefers-reduced-motion: reduce\` then. */
+function gtkWithoutAnimations(): string {
+  const config = mkdtempSync(join(tmpdir(), 'parcours-gtk-'));
+  mkdirSync(join(config, 'gtk-3.0'));
+  writeFileSync(join(config, 'gtk-3.0', 'settings.ini'), '[Settings]\ngtk-enable-animations=false\n');
+  return config;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -276,7 +288,7 @@ function freePort(): Promise<number> {
 async function launchWebKit(opts: LaunchOptions): Promise<Browser> {
   const [DISPLAY, port] = await Promise.all([xDisplay(), freePort()]);
   const driverProcess: ChildProcess = spawn(WEBKIT_DRIVER_PATH, [`--port=${port}`, '--host=127.0.0.1'], {
-    env: { ...process.env, DISPLAY },
+    env: { ...process.env, DISPLAY, ...(opts.reducedMotion ? { XDG_CONFIG_HOME: gtkWithoutAnimations() } : {}) },
     stdio: 'ignore',
   });
   const server = `http://127.0.0.1:${port}`;

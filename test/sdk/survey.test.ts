@@ -120,8 +120,8 @@ for (const engine of ENGINES) {
   describe(`${engine}: surveys`, () => {
     let s: SdkSite;
     const visitors: Visitor[] = [];
-    const visitor = async () => {
-      const v = await newVisitor(engine);
+    const visitor = async (opts: { reducedMotion?: boolean } = {}) => {
+      const v = await newVisitor(engine, opts);
       visitors.push(v);
       return v;
     };
@@ -224,6 +224,26 @@ for (const engine of ENGINES) {
       expect(recorded.filter((e) => e.type === 'survey_dismissed')).toHaveLength(1);
       await v.close();
       await expectDeliveredOnce(s, recorded);
+    });
+
+    test('appears without motion for a visitor who asked for reduced motion, with its short fade-in otherwise', async () => {
+      const animation = async (reducedMotion: boolean) => {
+        const v = await visitor({ reducedMotion });
+        const tab = await v.newTab();
+        await tab.goto(`${s.origin}/survey.html`);
+        await waitShown(tab);
+        const seen = await tab.evaluate(() => ({
+          // The emulation took: the page itself sees the preference the visitor set.
+          reduce: matchMedia('(prefers-reduced-motion: reduce)').matches,
+          name: getComputedStyle(document.querySelector('parcours-survey')!.shadowRoot!.querySelector('section')!)
+            .animationName,
+        }));
+        await leaveSite(tab);
+        await v.close();
+        return seen;
+      };
+      expect(await animation(true)).toEqual({ reduce: true, name: 'none' });
+      expect(await animation(false)).toEqual({ reduce: false, name: 'in' });
     });
 
     test('never covers a field being typed in, nor takes its focus; the question is announced instead', async () => {
