@@ -175,10 +175,10 @@ try {
       `runs interleaved, ${runs} runs of ${fmt(events)} events each, and the same events inserted straight into SQLite. A run`,
       `ends when the \`timeseries\` report (weekly points) counts every page view it sent: events per second are counted to that moment, and a batch's`,
       `time to visible runs from its send until the report counts the page views of every batch sent up to it (read every`,
-      `${POLL_PAUSE_MS} ms plus the report's own time, in the median column after the table). Afterwards each site's stored count equals what was sent:`,
+      `${POLL_PAUSE_MS} ms plus the report's own time: its median is under the table). Afterwards each site's stored count equals what was sent:`,
       'nothing lost, nothing stored twice.',
       '',
-      '| ingestion | events/s to visible | SQLite events/s | ratio | request median | request p99 | send to visible: median | p99 | events |',
+      '| ingestion | events/s to visible | SQLite events/s | ratio | request median | request p99 | send to visible: median | p99 | stored (with warm-up) |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows.map(
         (r) =>
