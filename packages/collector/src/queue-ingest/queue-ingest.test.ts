@@ -5,6 +5,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { BatchReply, WireEvent } from '@parcours/protocol';
 import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
+import { recordingRetries } from '../../test/queue-support.ts';
 import { storedTransitions } from '../../test/test-support.ts';
 import { app } from '../app.ts';
 import worker from '../index.ts';
@@ -68,7 +69,7 @@ async function sessionsOf(site: string) {
 
 /**
  * Runs the worker's queue handler on these messages as the queue would deliver them: what it acked and retried, and
- * the delay of each retry (getQueueResult does not tell it: read from the consumer's retry options).
+ * the delay of each retry.
  */
 async function consume(queue: string, bodies: unknown[], attempts = 1) {
   const batch = createMessageBatch(
@@ -76,21 +77,9 @@ async function consume(queue: string, bodies: unknown[], attempts = 1) {
     bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
   );
   const ctx = createExecutionContext();
-  const delays: number[] = [];
-  const messages = batch.messages.map((m) => ({
-    ...m,
-    id: m.id,
-    body: m.body,
-    attempts: m.attempts,
-    timestamp: m.timestamp,
-    ack: () => m.ack(),
-    retry: (o?: QueueRetryOptions) => {
-      delays.push(o?.delaySeconds ?? 0);
-      m.retry(o);
-    },
-  }));
-  await worker.queue({ ...batch, queue: batch.queue, messages }, env);
-  return { ...(await getQueueResult(batch, ctx)), delays };
+  const seen = recordingRetries(batch);
+  await worker.queue(seen.batch, env);
+  return { ...(await getQueueResult(batch, ctx)), delays: [...seen.delays.values()] };
 }
 
 describe('queued ingestion', () => {
