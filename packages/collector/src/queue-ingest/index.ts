@@ -29,7 +29,10 @@ export interface IngestMessage {
   sessions: SessionRow[];
 }
 
-/** Cloudflare Queues' limit on one message is 128 KB: a larger batch is stored directly by the request. */
+/**
+ * Cloudflare Queues' limit on one message is 128 KB: a larger batch is stored directly by the request. Measured in
+ * JSON characters; text outside Latin-1 may serialize larger, and a send the queue refuses is stored directly too.
+ */
 const MAX_MESSAGE_CHARS = 120_000;
 
 /**

@@ -169,6 +169,19 @@ describe('queued ingestion', () => {
     expect(await totals(other.id)).toMatchObject({ events: 2, dead_events: 0 });
   });
 
+  it('a batch too large for one message is stored in the request, and answered as direct mode answers', async () => {
+    const { id } = await registerSite();
+    const mode = queueMode(false);
+    // 100 events with 1,500-character URLs: well over the 128 KB a queue message may hold once rows are built.
+    const events = freshEvents(100).map((e) => ({ ...e, url: `https://shop.example/p/${'x'.repeat(1500)}` }));
+    const body = { v: 1, site: id, sent_at: Date.now(), events };
+    const first = await post(mode.env, body);
+    expect(await first.json()).toMatchObject({ accepted: 100, duplicates: 0 });
+    expect(mode.sent).toHaveLength(0);
+    expect(await storedIds(id)).toEqual(events.map((e) => e.id).sort());
+    expect(await (await post(mode.env, body)).json()).toMatchObject({ accepted: 0, duplicates: 100 });
+  });
+
   it('a site over its quota: the events that fit are queued, the refusal counted once by the request', async () => {
     const { id } = await registerSite();
     const limit = await call(`/v1/admin/sites/${id}`, {
