@@ -14,6 +14,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Receives each line wrangler prints. */
   log?: (line: string) => void;
+  /** The collector's INGEST var (how `POST /v1/events` stores); default the env's PARCOURS_INGEST, else wrangler.jsonc's. */
+  ingest?: 'direct' | 'queue';
 }
 export interface RunningCollector {
   url: string;

@@ -58,7 +58,8 @@ export function migrate(persistDir) {
 /**
  * Starts the collector and resolves once `GET /v1/health` answers 200.
  * Options: `port` (default a free one), `persistDir` (default a fresh temp dir, removed on stop),
- * `adminToken` (default a random one), `build` (default true: build assets first), `log` (receives wrangler's output lines).
+ * `adminToken` (default a random one), `build` (default true: build assets first), `log` (receives wrangler's output lines),
+ * `ingest` ("direct" or "queue": the collector's INGEST var; default the env's PARCOURS_INGEST, else wrangler.jsonc's).
  * @returns {Promise<{ url: string, port: number, inspectorPort: number, adminToken: string, persistDir: string, stop(): Promise<void> }>}
  */
 export async function startCollector(opts = {}) {
@@ -69,6 +70,9 @@ export async function startCollector(opts = {}) {
   const adminToken = opts.adminToken ?? `admin-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
   if (opts.build !== false) buildAssets();
   migrate(persistDir);
+  const ingest = opts.ingest ?? process.env.PARCOURS_INGEST;
+  if (ingest && ingest !== 'direct' && ingest !== 'queue')
+    throw new Error(`ingest must be direct or queue, not ${ingest}`);
 
   const args = [
     'exec',
@@ -87,6 +91,7 @@ export async function startCollector(opts = {}) {
     // Local only: lets the admin API take a token under 32 characters (`dev-admin-token`); see the collector's auth.ts.
     '--var',
     'PARCOURS_LOCAL_DEV:true',
+    ...(ingest ? ['--var', `INGEST:${ingest}`] : []),
     // `GET /__scheduled` runs the schedule (abandoned carts, recoveries, alerts) at once: local dev has no cron.
     '--test-scheduled',
     '--show-interactive-dev-session=false',

@@ -39,7 +39,13 @@ const visitorsOf = (b: WireBatch) => new Set(b.list.map((e) => e.visitor));
  * A visitor's batches go one after another, never two at once, as its browser's outbox sends them (one batch in
  * flight, Web Locks across tabs): a sender takes the first waiting batch none of whose visitors is in flight.
  */
-export async function postAll(url: string, batches: WireBatch[], clients: number): Promise<LoadResult> {
+export async function postAll(
+  url: string,
+  batches: WireBatch[],
+  clients: number,
+  /** Called as each batch's request starts (performance.now()): the queue bench times events from there. */
+  onSend?: (batch: WireBatch, at: number) => void,
+): Promise<LoadResult> {
   const waiting = batches.map((b) => ({ b, visitors: visitorsOf(b) }));
   const inFlight = new Set<string>();
   let wake: Array<() => void> = [];
@@ -64,6 +70,7 @@ export async function postAll(url: string, batches: WireBatch[], clients: number
     for (let item = await take(); item; item = await take()) {
       const { b, visitors } = item;
       const t = performance.now();
+      onSend?.(b, t);
       try {
         const res = await postBody(url, b.body, b.address);
         const text = await res.text();

@@ -445,6 +445,9 @@ export function replaceSection(md: string, title: string, text: string, before: 
   return at >= 0 ? `${md.slice(0, at)}${body}\n${md.slice(at)}` : `${md.trimEnd()}\n\n${body}`;
 }
 
+/** The section bench/ingest/queue-bench.ts writes: queued against direct ingestion. */
+const QUEUED_INGESTION = '## Queued ingestion';
+
 /** The "## Noisy neighbour" section of an existing RESULTS.md (written by bench/neighbour/neighbour-bench.ts), kept as it is. */
 function keptNeighbourSection(existing: string | undefined): string[] {
   const kept = section(existing, '## Noisy neighbour');
@@ -469,6 +472,8 @@ export function renderResults(r: AllResults, existingPath: string): string {
     ...sizeSection(r),
     ...browserSections(r),
     ...ingestSection(r),
+    // Written by bench/ingest/queue-bench.ts, kept as it is.
+    ...(section(existing, QUEUED_INGESTION) ? [section(existing, QUEUED_INGESTION)!] : []),
     // Written by bench/ingest/derive-history.ts, kept as it is.
     ...(section(existing, DERIVE_HISTORY) ? [section(existing, DERIVE_HISTORY)!] : []),
     keptReportSection(existing),

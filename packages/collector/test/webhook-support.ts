@@ -7,6 +7,7 @@ import { vi } from 'vitest';
 import { claimUnsent } from '../src/db/webhooks.ts';
 import { type DeliveryMessage, deliverBatch } from '../src/webhooks/deliver.ts';
 import { ADMIN, call } from './helpers.ts';
+import { recordingRetries } from './queue-support.ts';
 import { send, wire } from './test-support.ts';
 
 /** A receiver URL that no resolver knows (`.test` is reserved): only the simulated receivers below answer it. */
@@ -166,25 +167,7 @@ export async function playQueue(
       now.map((m) => ({ id: m.id, timestamp: clock.now, attempts: m.attempts, body: { delivery: m.id } })),
     );
     const ctx = createExecutionContext();
-    // getQueueResult tells which messages were retried but not their delay: the consumer's retry options are read here.
-    const delays = new Map<string, number>();
-    const seen: MessageBatch<DeliveryMessage> = {
-      queue: batch.queue,
-      metadata: batch.metadata,
-      messages: batch.messages.map((m) => ({
-        id: m.id,
-        timestamp: m.timestamp,
-        attempts: m.attempts,
-        body: m.body,
-        ack: () => m.ack(),
-        retry: (o?: QueueRetryOptions) => {
-          delays.set(m.id, o?.delaySeconds ?? 0);
-          m.retry(o);
-        },
-      })),
-      ackAll: () => batch.ackAll(),
-      retryAll: (o) => batch.retryAll(o),
-    };
+    const { batch: seen, delays } = recordingRetries(batch);
     await deliverBatch(seen, env, { fetch: fetcher, now: () => clock.now, random: Math.random });
     const result = await getQueueResult(batch, ctx);
     for (const m of now) run.attempts.set(m.id, m.attempts);

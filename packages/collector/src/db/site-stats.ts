@@ -1,4 +1,4 @@
-// Per-site daily counters: events and bytes stored (for the quotas), and events not stored: dropped by the outbox, sent by bots, refused by the database or a quota.
+// Per-site daily counters: events and bytes stored (for the quotas), and events not stored: dropped by the outbox, sent by bots, refused by the database or a quota, dead in the queue.
 import { TABLE } from './schema.ts';
 
 export interface SiteCounts {
@@ -12,6 +12,9 @@ export interface SiteCounts {
   /** Valid events refused because the site or the visitor was over a daily quota, and the batches they came in. */
   quota_events: number;
   quota_batches: number;
+  /** Events of queued batches that could never be stored (their retries ran out: the dead-letter queue), and those batches. */
+  dead_events: number;
+  dead_batches: number;
 }
 
 const NO_COUNTS: SiteCounts = {
@@ -23,6 +26,8 @@ const NO_COUNTS: SiteCounts = {
   storage_failed: 0,
   quota_events: 0,
   quota_batches: 0,
+  dead_events: 0,
+  dead_batches: 0,
 };
 
 const COUNTERS = Object.keys(NO_COUNTS) as Array<keyof SiteCounts>;

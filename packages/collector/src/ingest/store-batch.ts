@@ -3,7 +3,8 @@ import type { BatchReply, ParsedBatch, Rejection, WireEvent } from '@parcours/pr
 import { insertEvents, insertStatements, type EventRow } from '../db/events.ts';
 import { dailySalt } from '../db/salts.ts';
 import { sessionCandidates, upsertSessionStatements } from '../db/sessions.ts';
-import { addDroppedIfNewStatement, addSiteCounts, siteCountsStatement } from '../db/site-stats.ts';
+import { addDroppedIfNewStatement, addSiteCounts, type SiteCounts, siteCountsStatement } from '../db/site-stats.ts';
+import type { SessionRow } from '../db/schema.ts';
 import { addUsageStatements, readUsage, type CountedRow } from '../db/usage.ts';
 import { deriveVisitors, writeThenDerive } from '../derive/index.ts';
 import { fail } from '../errors.ts';
@@ -41,12 +42,36 @@ const utf8 = new TextEncoder();
  * seconds to the next UTC day: the script keeps the whole batch and resends it then, when the events
  * stored now are duplicates and the others fit a new day's quota.
  */
-export async function storeBatch(
+/** A batch ready to store: its valid rows that fit the quotas, what they count, and the reply's refusals so far. */
+export interface PreparedBatch {
+  day: string;
+  rows: EventRow[];
+  /** Each row as the usage counts it (same order as `rows`). */
+  counted: CountedRow[];
+  /** The rows' positions in the request's batch. */
+  indexes: number[];
+  /** The candidate rows of `sessions`, from the request's User-Agent and country. */
+  sessions: SessionRow[];
+  rejected: Rejection[];
+  /** Valid events a quota refused (0: none), and the counts saying so. */
+  over: number;
+  quotaCounts: Partial<SiteCounts>;
+}
+
+/** What `prepareBatch` decided: a batch to store, or the reply already (nothing to store). */
+type Prepared = { store: PreparedBatch } | { reply: BatchReply };
+
+/**
+ * Everything decided in the request before storage, in both ingestion modes: bot filter, cookieless ids, rows,
+ * quotas, session dimensions. Bot batches of a filtering site are counted (`filtered`) and not stored; a batch with
+ * no valid event answers at once; when nothing fits a quota, `429 quota-exceeded` is thrown.
+ */
+export async function prepareBatch(
   db: D1Database,
   site: IngestSite,
   batch: ParsedBatch,
   ctx: BatchContext,
-): Promise<BatchReply> {
+): Promise<Prepared> {
   const day = utcDay(ctx.receivedAt);
   const rejected: Rejection[] = [...batch.rejected];
 
@@ -54,7 +79,7 @@ export async function storeBatch(
     await addSiteCounts(db, site.id, day, { bot_events: batch.events.length, bot_batches: 1 });
     const reply: BatchReply = { accepted: 0, duplicates: 0, rejected };
     if (batch.events.length) reply.filtered = batch.events.length;
-    return reply;
+    return { reply };
   }
 
   if (site.visitorIds === 'cookieless' && batch.events.length) {
@@ -77,7 +102,7 @@ export async function storeBatch(
   if (valid.length === 0) {
     // Nothing to store. A batch of no events at all still carries the outbox's drop count.
     await addSiteCounts(db, site.id, day, { dropped: batch.events.length === 0 ? batch.dropped : 0 });
-    return { accepted: 0, duplicates: 0, rejected: rejected.sort((a, b) => a.index - b.index) };
+    return { reply: { accepted: 0, duplicates: 0, rejected: rejected.sort((a, b) => a.index - b.index) } };
   }
 
   // The quotas: one read of the day's usage (a primary-key lookup of the site and of the batch's visitors).
@@ -85,75 +110,110 @@ export async function storeBatch(
   const usage = await readUsage(db, site.id, day, [...new Set(valid.map((r) => r.visitor))]);
   const { fits, over } = fitQuota(counted, usage, site.quota);
   const rows = valid.filter((_, i) => fits[i]);
-  const indexes = validIndexes.filter((_, i) => fits[i]);
-  const fittingEvents = validEvents.filter((_, i) => fits[i]);
-  const stored = rows.map((row, i) => ({ ...row, event: fittingEvents[i]! }));
   const quotaCounts = { quota_events: over, quota_batches: over ? 1 : 0 };
-  const overQuota = (): never =>
-    fail(429, 'quota-exceeded', { 'retry-after': String(secondsToNextUtcDay(ctx.receivedAt)) });
   if (rows.length === 0) {
     // Nothing fits: the drop count rides with the batch when it is resent.
     await addSiteCounts(db, site.id, day, quotaCounts);
-    overQuota();
+    overQuota(ctx);
   }
+  const fittingEvents = validEvents.filter((_, i) => fits[i]);
+  const stored = rows.map((row, i) => ({ ...row, event: fittingEvents[i]! }));
+  return {
+    store: {
+      day,
+      rows,
+      counted: counted.filter((_, i) => fits[i]),
+      indexes: validIndexes.filter((_, i) => fits[i]),
+      sessions: sessionCandidates(stored, { userAgent: ctx.userAgent, country: ctx.country ?? null }),
+      rejected: rejected.sort((a, b) => a.index - b.index),
+      over,
+      quotaCounts,
+    },
+  };
+}
+
+/** `429 quota-exceeded`, to resend the whole batch at the next UTC day (the events stored now are then duplicates). */
+export function overQuota(ctx: Pick<BatchContext, 'receivedAt'>): never {
+  fail(429, 'quota-exceeded', { 'retry-after': String(secondsToNextUtcDay(ctx.receivedAt)) });
+}
+
+/**
+ * The statements storing some prepared rows, to run in front of their derivation (`writeThenDerive`), and where the
+ * inserts are among them. Counters first: the usage and drop statements count only ids not stored yet, so they must
+ * run before the insert. The sessions' dimensions ride after the insert in the same transaction: stored exactly when
+ * their events are. Every statement is idempotent: run twice, the second changes nothing.
+ */
+export function storeStatements(
+  db: D1Database,
+  site: string,
+  part: {
+    day: string;
+    receivedAt: number;
+    rows: EventRow[];
+    counted: CountedRow[];
+    sessions: SessionRow[];
+    dropped: number;
+  },
+): { counters: D1PreparedStatement[]; inserts: D1PreparedStatement[]; sessions: D1PreparedStatement[] } {
+  const counters = addUsageStatements(db, site, part.day, part.counted);
+  if (part.dropped)
+    counters.push(
+      addDroppedIfNewStatement(
+        db,
+        site,
+        part.day,
+        part.dropped,
+        part.rows.map((r) => r.id),
+      ),
+    );
+  return {
+    counters,
+    inserts: insertStatements(db, site, part.receivedAt, part.rows),
+    sessions: upsertSessionStatements(db, site, part.sessions),
+  };
+}
+
+/**
+ * Stores a batch's valid events once each and answers the reply of `POST /v1/events`.
+ * Bot batches of a filtering site are counted (`filtered`) and not stored. Past a daily quota
+ * (site events or bytes, or one visitor's events) the events that still fit are stored, the others
+ * counted in the site's `quota_events`, and the answer is `429 quota-exceeded` with Retry-After the
+ * seconds to the next UTC day: the script keeps the whole batch and resends it then, when the events
+ * stored now are duplicates and the others fit a new day's quota.
+ */
+export async function storeBatch(
+  db: D1Database,
+  site: IngestSite,
+  batch: ParsedBatch,
+  ctx: BatchContext,
+): Promise<BatchReply> {
+  const prepared = await prepareBatch(db, site, batch, ctx);
+  if ('reply' in prepared) return prepared.reply;
+  const { day, rows, counted, indexes, rejected, over, quotaCounts } = prepared.store;
 
   // The insert (and the drop count, when there is one) rides in front of derivation's first read, in
   // the same batch: one transaction and one round trip fewer, and derivation sees the new rows.
   // Derive even when everything was a duplicate: a resend after a failed derivation repairs it.
-  // Counters first: the usage and drop statements count only ids not stored yet, so they must run before the insert.
-  // The sessions' dimensions ride after the insert in the same transaction: stored exactly when their events are.
-  const counters = addUsageStatements(
-    db,
-    site.id,
-    day,
-    counted.filter((_, i) => fits[i]),
-  );
-  if (batch.dropped)
-    counters.push(
-      addDroppedIfNewStatement(
-        db,
-        site.id,
-        day,
-        batch.dropped,
-        rows.map((r) => r.id),
-      ),
-    );
+  const { counters, inserts, sessions } = storeStatements(db, site.id, {
+    ...prepared.store,
+    receivedAt: ctx.receivedAt,
+    dropped: batch.dropped,
+  });
   const refused = siteCountsStatement(db, site.id, day, quotaCounts);
   if (refused) counters.push(refused);
-  const inserts = insertStatements(db, site.id, ctx.receivedAt, rows);
-  const sessions = upsertSessionStatements(
-    db,
-    site.id,
-    sessionCandidates(stored, { userAgent: ctx.userAgent, country: ctx.country ?? null }),
-  );
   const results = await writeThenDerive(db, site, [...counters, ...inserts, ...sessions], rows);
   if (results) {
     const inserted = results
       .slice(counters.length, counters.length + inserts.length)
       .reduce((n, r) => n + r.meta.changes, 0);
-    if (over) overQuota();
-    return {
-      accepted: inserted,
-      duplicates: rows.length - inserted,
-      rejected: rejected.sort((a, b) => a.index - b.index),
-    };
+    if (over) overQuota(ctx);
+    return { accepted: inserted, duplicates: rows.length - inserted, rejected };
   }
   // That batch failed, so nothing of it was stored: store the rows apart, where one bad row costs only itself.
-  const reply = await storeApart(
-    db,
-    site,
-    day,
-    batch,
-    rows,
-    counted.filter((_, i) => fits[i]),
-    indexes,
-    rejected,
-    ctx.receivedAt,
-    sessions,
-  );
+  const reply = await storeApart(db, site, day, batch, rows, counted, indexes, rejected, ctx.receivedAt, sessions);
   if (over) {
     await addSiteCounts(db, site.id, day, quotaCounts);
-    overQuota();
+    overQuota(ctx);
   }
   return reply;
 }

@@ -176,6 +176,8 @@ describe('admin API', () => {
           storage_failed: 0,
           quota_events: 0,
           quota_batches: 0,
+          dead_events: 0,
+          dead_batches: 0,
         },
       },
     });

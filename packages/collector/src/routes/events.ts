@@ -1,7 +1,8 @@
 // Ingestion: `POST /v1/events` (JSON or sendBeacon's text/plain) and its CORS preflight, answered per site.
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { MAX_BODY_BYTES, parseBatch } from '@parcours/protocol';
+import { type BatchReply, MAX_BODY_BYTES, type ParsedBatch, parseBatch } from '@parcours/protocol';
+import { addSiteCounts } from '../db/site-stats.ts';
 import { secretsEqual, sha256Hex } from '../auth.ts';
 import { anySiteAllowsOrigin, getSite } from '../db/sites.ts';
 import { fail } from '../errors.ts';
@@ -10,7 +11,8 @@ import { clientAddress, rateLimitKey } from '../ingest/client-key.ts';
 import { originAllowed, preflightHeaders, replyCorsHeaders } from '../ingest/cors.ts';
 import { readBody } from '../ingest/read-body.ts';
 import { cachedSite, freshSite, type IngestSite } from '../ingest/site-cache.ts';
-import { storeBatch } from '../ingest/store-batch.ts';
+import { type BatchContext, overQuota, prepareBatch, storeBatch } from '../ingest/store-batch.ts';
+import { enqueueBatch } from '../queue-ingest/index.ts';
 
 export const events = new Hono<{ Bindings: Env }>();
 
@@ -112,15 +114,43 @@ events.post('/', async (c) => {
   // A server without the key is refused like a page from an unlisted origin: it learns nothing of the site.
   if (!(await senderAllowed(site, origin, keyHash))) refuseSite();
 
-  const reply = await storeBatch(c.env.DB, site, parsed, {
+  const ctx: BatchContext = {
     receivedAt,
     address,
     userAgent: c.req.header('user-agent') ?? '',
     // The edge's country of the client (request.cf, Cloudflare's): the session keeps it, never the address.
     country: ((c.req.raw.cf as { country?: unknown } | undefined)?.country as string | undefined) ?? null,
     bot,
-  });
-  return c.json(reply);
+  };
+  return c.json(
+    c.env.INGEST === 'queue'
+      ? await queueBatch(c.env, site, parsed, ctx)
+      : await storeBatch(c.env.DB, site, parsed, ctx),
+  );
 });
 
 events.all('/', () => fail(405, 'method-not-allowed'));
+
+/**
+ * Queue mode: everything is decided here as in direct mode (filter, quotas, sessions' dimensions), then the batch is
+ * enqueued and the reply says what was queued. A batch too large for one message is stored directly, as is one the
+ * queue refuses: then the reply is direct mode's.
+ */
+async function queueBatch(env: Env, site: IngestSite, parsed: ParsedBatch, ctx: BatchContext): Promise<BatchReply> {
+  const prepared = await prepareBatch(env.DB, site, parsed, ctx);
+  if ('reply' in prepared) return prepared.reply;
+  const { over, quotaCounts, day } = prepared.store;
+  const reply = await enqueueBatch(env.INGEST_QUEUE, site, prepared.store, ctx.receivedAt, parsed.dropped).catch(
+    (e: unknown) => {
+      console.error('ingest queue: send failed, storing directly', e instanceof Error ? e.message : e);
+      return null;
+    },
+  );
+  if (!reply) return storeBatch(env.DB, site, parsed, ctx);
+  // A quota's refusal is counted by the request that decides it: a redelivered message must not count it again.
+  if (over) {
+    await addSiteCounts(env.DB, site.id, day, quotaCounts);
+    overQuota(ctx);
+  }
+  return reply;
+}

@@ -1,0 +1,185 @@
+// Ingestion through a Queue (wrangler.jsonc `INGEST: "queue"`): the request enqueues a prepared batch, a consumer stores
+// many at once per site, a dead-letter consumer counts what could never be stored. docs/PROTOCOL.md says what the reply means.
+import type { BatchReply } from '@parcours/protocol';
+import type { EventRow } from '../db/insert-sql.ts';
+import type { SessionRow } from '../db/schema.ts';
+import { addSiteCounts } from '../db/site-stats.ts';
+import type { CountedRow } from '../db/usage.ts';
+import { writeThenDerive } from '../derive/index.ts';
+import { cachedSite, type IngestSite } from '../ingest/site-cache.ts';
+import { type PreparedBatch, storeStatements, utcDay } from '../ingest/store-batch.ts';
+import { retryDelay } from '../webhooks/backoff.ts';
+
+/** The ingestion queue and its dead-letter queue (wrangler.jsonc). */
+export const INGEST_QUEUE_NAME = 'parcours-events';
+export const INGEST_DEAD_QUEUE_NAME = 'parcours-events-dead';
+
+/**
+ * One request's batch, as the request prepared it: its valid rows that fit the quotas (visitor ids, corrected times and
+ * paths already computed), their usage bytes, the sessions' dimensions from the request's User-Agent and country
+ * (neither of which travels), and the outbox's drop count. Version 1 of the message; a consumer refuses other shapes.
+ */
+export interface IngestMessage {
+  v: 1;
+  site: string;
+  received_at: number;
+  dropped: number;
+  rows: EventRow[];
+  bytes: number[];
+  sessions: SessionRow[];
+}
+
+/**
+ * Cloudflare Queues' limit on one message is 128 KB: a larger batch is stored directly by the request. Measured in
+ * JSON characters; text outside Latin-1 may serialize larger, and a send the queue refuses is stored directly too.
+ */
+const MAX_MESSAGE_CHARS = 120_000;
+
+/**
+ * Enqueues a prepared batch and answers the reply: `accepted` counts the events durably queued, `duplicates` is 0
+ * (the request does not know what is stored already: the consumer skips those ids). Null when the batch is too
+ * large for one message: the caller stores it directly instead.
+ */
+export async function enqueueBatch(
+  queue: Queue,
+  site: IngestSite,
+  prepared: PreparedBatch,
+  receivedAt: number,
+  dropped: number,
+): Promise<BatchReply | null> {
+  const message: IngestMessage = {
+    v: 1,
+    site: site.id,
+    received_at: receivedAt,
+    dropped,
+    rows: prepared.rows,
+    bytes: prepared.counted.map((c) => c.bytes),
+    sessions: prepared.sessions,
+  };
+  if (JSON.stringify(message).length > MAX_MESSAGE_CHARS) return null;
+  await queue.send(message);
+  return { accepted: prepared.rows.length, duplicates: 0, rejected: prepared.rejected };
+}
+
+/** Whether a queue message has the shape this consumer stores (anything else is retried into the dead-letter queue). */
+function isIngestMessage(body: unknown): body is IngestMessage {
+  const m = body as Partial<IngestMessage> | null;
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    m.v === 1 &&
+    typeof m.site === 'string' &&
+    typeof m.received_at === 'number' &&
+    typeof m.dropped === 'number' &&
+    Array.isArray(m.rows) &&
+    Array.isArray(m.bytes) &&
+    m.bytes.length === m.rows.length &&
+    Array.isArray(m.sessions)
+  );
+}
+
+/**
+ * Stores these messages of one site in one D1 batch with the first read of their derivation: each event id once
+ * (a redelivered message, or the script's resend queued twice, stores nothing again and counts nothing again).
+ * Throws when the write or the derivation failed: nothing of a failed write was stored, and a derivation
+ * is repaired by running it again, so the messages can be retried as they are.
+ */
+async function storeMessages(db: D1Database, site: IngestSite, messages: IngestMessage[]): Promise<void> {
+  const seen = new Set<string>();
+  const parts = messages.map((m) => {
+    const rows: EventRow[] = [];
+    const counted: CountedRow[] = [];
+    m.rows.forEach((row, i) => {
+      if (seen.has(row.id)) return;
+      seen.add(row.id);
+      rows.push(row);
+      counted.push({ id: row.id, visitor: row.visitor, bytes: m.bytes[i]! });
+    });
+    // The drop count comes with new events only: a resend of the same batch in the same group carries it again.
+    const dropped = rows.length ? m.dropped : 0;
+    return storeStatements(db, site.id, {
+      day: utcDay(m.received_at),
+      receivedAt: m.received_at,
+      rows,
+      counted,
+      sessions: m.sessions,
+      dropped,
+    });
+  });
+  const writes = [
+    ...parts.flatMap((p) => p.counters),
+    ...parts.flatMap((p) => p.inserts),
+    ...parts.flatMap((p) => p.sessions),
+  ];
+  const rows = messages.flatMap((m) => m.rows);
+  if (!(await writeThenDerive(db, site, writes, rows))) throw new Error('the write of queued events failed');
+}
+
+/** Retries a message after the backoff its attempts call for (wrangler.jsonc's max_retries, then the dead-letter queue). */
+function retryLater(message: Message<unknown>): void {
+  message.retry({ delaySeconds: retryDelay(message.attempts) });
+}
+
+/**
+ * The consumer of the ingestion queue: messages grouped per site, each group stored in one write. A group that
+ * fails is tried message by message, so one poisoned message is retried alone and the others of its site are stored;
+ * a failing site never holds back another. Messages of a site that no longer exists are dropped.
+ */
+export async function storeQueued(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const bySite = new Map<string, Array<Message<IngestMessage>>>();
+  for (const m of batch.messages) {
+    if (!isIngestMessage(m.body)) {
+      console.error('ingest queue: a message of an unknown shape', m.id);
+      retryLater(m);
+      continue;
+    }
+    const site = m.body.site;
+    bySite.set(site, [...(bySite.get(site) ?? []), m as Message<IngestMessage>]);
+  }
+  for (const [siteId, messages] of bySite) {
+    try {
+      const site = await cachedSite(env.DB, siteId);
+      if (!site) {
+        for (const m of messages) m.ack();
+        continue;
+      }
+      try {
+        await storeMessages(
+          env.DB,
+          site,
+          messages.map((m) => m.body),
+        );
+        for (const m of messages) m.ack();
+      } catch (error) {
+        if (messages.length === 1) throw error;
+        for (const m of messages)
+          await storeMessages(env.DB, site, [m.body]).then(
+            () => m.ack(),
+            (e: unknown) => {
+              console.error('ingest queue: a message failed', m.id, e instanceof Error ? e.message : e);
+              retryLater(m);
+            },
+          );
+      }
+    } catch (error) {
+      console.error('ingest queue: site', siteId, error instanceof Error ? error.message : error);
+      for (const m of messages) retryLater(m);
+    }
+  }
+}
+
+/**
+ * The consumer of the dead-letter queue: a message whose retries ran out is counted on its site's stats
+ * (`dead_events`, `dead_batches`: `GET /v1/admin/sites/{site}/stats`) and acked. One of an unknown shape names no site: logged.
+ */
+export async function countDead(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const m of batch.messages) {
+    if (isIngestMessage(m.body))
+      await addSiteCounts(env.DB, m.body.site, utcDay(m.body.received_at), {
+        dead_events: m.body.rows.length,
+        dead_batches: 1,
+      });
+    else console.error('ingest dead-letter queue: a message of an unknown shape', m.id);
+    m.ack();
+  }
+}

@@ -1,0 +1,205 @@
+// Queued ingestion in workerd: the request enqueues on the real local Queue, its consumer stores in the real D1;
+// redelivery, a poisoned message and the dead-letter queue are played through the same consumer.
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import type { BatchReply, WireEvent } from '@parcours/protocol';
+import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
+import { recordingRetries } from '../../test/queue-support.ts';
+import { storedTransitions } from '../../test/test-support.ts';
+import { app } from '../app.ts';
+import worker from '../index.ts';
+import { INGEST_DEAD_QUEUE_NAME, INGEST_QUEUE_NAME, type IngestMessage } from './index.ts';
+
+/**
+ * The worker's env in queue mode, its queue binding recording every message it sends, and sending it on to the real
+ * queue unless `forward` is false (then only this test's `consume` delivers it).
+ */
+function queueMode(forward = true) {
+  const sent: IngestMessage[] = [];
+  const queue = {
+    send: async (body: IngestMessage, options?: QueueSendOptions) => {
+      sent.push(structuredClone(body));
+      if (forward) await env.INGEST_QUEUE.send(body, options);
+    },
+  } as unknown as Queue;
+  return { env: { ...env, INGEST: 'queue', INGEST_QUEUE: queue } as Env, sent };
+}
+
+/** POST /v1/events as the script does, through the app with the given env. */
+async function post(workerEnv: Env, body: unknown): Promise<Response> {
+  const req = new Request('http://collector.test/v1/events', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      origin: 'https://shop.example',
+      'user-agent': 'Mozilla/5.0 Firefox/140.0',
+    },
+    body: JSON.stringify(body),
+  });
+  return app.fetch(req, workerEnv, createExecutionContext());
+}
+
+async function storedIds(site: string): Promise<string[]> {
+  const { results } = await env.DB.prepare('SELECT id FROM events WHERE site = ? ORDER BY id')
+    .bind(site)
+    .all<{ id: string }>();
+  return results.map((r) => r.id);
+}
+
+/** Resolves once the site holds exactly these ids (polled: the consumer runs on its own schedule). */
+function visible(site: string, ids: string[]) {
+  return expect.poll(() => storedIds(site), { timeout: 20_000, interval: 100 }).toEqual([...ids].sort());
+}
+
+/** The site's counters as the admin API answers them. */
+async function totals(site: string): Promise<Record<string, number>> {
+  const res = await call(`/v1/admin/sites/${site}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  return ((await res.json()) as { ingestion: { totals: Record<string, number> } }).ingestion.totals;
+}
+
+async function sessionsOf(site: string) {
+  const { results } = await env.DB.prepare(
+    'SELECT visitor, session, browser, first_event FROM sessions WHERE site = ? ORDER BY session',
+  )
+    .bind(site)
+    .all();
+  return results;
+}
+
+/**
+ * Runs the worker's queue handler on these messages as the queue would deliver them: what it acked and retried, and
+ * the delay of each retry.
+ */
+async function consume(queue: string, bodies: unknown[], attempts = 1) {
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
+  );
+  const ctx = createExecutionContext();
+  const seen = recordingRetries(batch);
+  await worker.queue(seen.batch, env);
+  return { ...(await getQueueResult(batch, ctx)), delays: [...seen.delays.values()] };
+}
+
+describe('queued ingestion', () => {
+  it('answers what it queued and stores it once through the real queue, resent or redelivered', async () => {
+    const { id } = await registerSite();
+    const mode = queueMode();
+    const events = freshEvents(6);
+    const invalid = { ...events[0]!, id: 'not a uuid' } as WireEvent;
+    const body = { v: 1, site: id, sent_at: Date.now(), events: [...events, invalid] };
+
+    const res = await post(mode.env, body);
+    expect(res.status).toBe(200);
+    const reply = (await res.json()) as BatchReply;
+    expect(reply).toMatchObject({ accepted: 6, duplicates: 0 });
+    expect(reply.rejected.map((r) => r.index)).toEqual([6]);
+    expect(mode.sent).toHaveLength(1);
+    await visible(
+      id,
+      events.map((e) => e.id),
+    );
+    const visitor = events[0]!.visitor;
+    await expect.poll(() => storedTransitions(id, visitor), { timeout: 10_000 }).not.toHaveLength(0);
+    const derived = await storedTransitions(id, visitor);
+    const sessions = await sessionsOf(id);
+    expect(sessions[0]).toMatchObject({ browser: 'Firefox' });
+    expect(await totals(id)).toMatchObject({ events: 6 });
+
+    // The queue delivers at least once: the same message again, twice in one batch, changes nothing and is acked.
+    const again = await consume(INGEST_QUEUE_NAME, [mode.sent[0], mode.sent[0]], 2);
+    expect(again.explicitAcks.sort()).toEqual(['m0', 'm1']);
+    expect(again.retryMessages).toEqual([]);
+    // The script resending the batch (its reply lost): queued again, answered the same, stored nothing new.
+    const resent = await post(mode.env, body);
+    expect(await resent.json()).toMatchObject({ accepted: 6, duplicates: 0 });
+    await consume(INGEST_QUEUE_NAME, [mode.sent[1]]);
+
+    expect(await storedIds(id)).toEqual(events.map((e) => e.id).sort());
+    expect(await storedTransitions(id, visitor)).toEqual(derived);
+    expect(await sessionsOf(id)).toEqual(sessions);
+    expect(await totals(id)).toMatchObject({ events: 6, bytes: expect.any(Number) });
+  });
+
+  it('groups a site’s messages into one write, and stores each id once across messages', async () => {
+    const { id } = await registerSite();
+    const mode = queueMode(false);
+    const a = freshEvents(4);
+    const b = freshEvents(3);
+    // Two batches sharing an event (the script resent one with a new event added), each carrying a drop count.
+    for (const events of [a, [a[3]!, ...b]])
+      await post(mode.env, { v: 1, site: id, sent_at: Date.now(), dropped: 2, events });
+    expect(await storedIds(id)).toEqual([]);
+    const result = await consume(INGEST_QUEUE_NAME, mode.sent);
+    expect(result.explicitAcks).toHaveLength(2);
+    expect(await storedIds(id)).toEqual([...a, ...b].map((e) => e.id).sort());
+    expect(await totals(id)).toMatchObject({ events: 7, dropped: 4 });
+  });
+
+  it('retries a poisoned message alone, stores the rest, and counts it once it reaches the dead-letter queue', async () => {
+    const shop = await registerSite();
+    const other = await registerSite();
+    const mode = queueMode();
+    const good = freshEvents(3);
+    const fine = freshEvents(2);
+    await post(mode.env, { v: 1, site: shop.id, sent_at: Date.now(), events: good });
+    await post(mode.env, { v: 1, site: other.id, sent_at: Date.now(), events: fine });
+    const [goodMessage, otherMessage] = mode.sent as [IngestMessage, IngestMessage];
+    // A message the database refuses whenever it is tried: a row without an id (NOT NULL).
+    const poisoned: IngestMessage = structuredClone(goodMessage);
+    for (const row of poisoned.rows) {
+      row.id = `${row.id}-p`;
+      (row as { type: string | null }).type = null;
+    }
+
+    const result = await consume(INGEST_QUEUE_NAME, [poisoned, goodMessage, otherMessage, { not: 'a batch' }]);
+    expect(result.explicitAcks.sort()).toEqual(['m1', 'm2']);
+    expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual(['m0', 'm3']);
+    // With backoff: the first retry waits (webhooks/backoff.ts), so a database outage is not hammered.
+    expect(result.delays).toHaveLength(2);
+    expect(Math.min(...result.delays)).toBeGreaterThanOrEqual(20);
+    expect(await storedIds(shop.id)).toEqual(good.map((e) => e.id).sort());
+    expect(await storedIds(other.id)).toEqual(fine.map((e) => e.id).sort());
+
+    // Its retries ran out: the dead-letter consumer counts it on the site's stats, the unknown shape is only logged.
+    const dead = await consume(INGEST_DEAD_QUEUE_NAME, [poisoned, { not: 'a batch' }], 41);
+    expect(dead.explicitAcks.sort()).toEqual(['m0', 'm1']);
+    expect(await totals(shop.id)).toMatchObject({ events: 3, dead_events: 3, dead_batches: 1 });
+    expect(await totals(other.id)).toMatchObject({ events: 2, dead_events: 0 });
+  });
+
+  it('a batch too large for one message is stored in the request, and answered as direct mode answers', async () => {
+    const { id } = await registerSite();
+    const mode = queueMode(false);
+    // 100 events with 1,500-character URLs: well over the 128 KB a queue message may hold once rows are built.
+    const events = freshEvents(100).map((e) => ({ ...e, url: `https://shop.example/p/${'x'.repeat(1500)}` }));
+    const body = { v: 1, site: id, sent_at: Date.now(), events };
+    const first = await post(mode.env, body);
+    expect(await first.json()).toMatchObject({ accepted: 100, duplicates: 0 });
+    expect(mode.sent).toHaveLength(0);
+    expect(await storedIds(id)).toEqual(events.map((e) => e.id).sort());
+    expect(await (await post(mode.env, body)).json()).toMatchObject({ accepted: 0, duplicates: 100 });
+  });
+
+  it('a site over its quota: the events that fit are queued, the refusal counted once by the request', async () => {
+    const { id } = await registerSite();
+    const limit = await call(`/v1/admin/sites/${id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ quota: { events_per_visitor_per_day: 3 } }),
+    });
+    expect(limit.status).toBe(200);
+    const mode = queueMode();
+    const events = freshEvents(5);
+    const res = await post(mode.env, { v: 1, site: id, sent_at: Date.now(), events });
+    expect(res.status).toBe(429);
+    expect((await res.json()) as unknown).toMatchObject({ error: 'quota-exceeded' });
+    await visible(
+      id,
+      events.slice(0, 3).map((e) => e.id),
+    );
+    await consume(INGEST_QUEUE_NAME, mode.sent, 2);
+    expect(await totals(id)).toMatchObject({ events: 3, quota_events: 2, quota_batches: 1 });
+  });
+});
