@@ -1,6 +1,6 @@
 // Event, visitor and session ids: random UUIDs; the visitor and the session (ended after 30 idle minutes) kept in localStorage.
 import { IDS_KEY } from './keys.ts';
-import { recall, store } from './local-store.ts';
+import { store } from './local-store.ts';
 
 /** Minutes without an event after which the next event opens a new session. */
 const SESSION_IDLE_MS = 30 * 60_000;
@@ -22,7 +22,7 @@ const ACTIVITY_STEP_MS = 1000;
  * the answer, joined.
  */
 export function ids(now: number): [string, string, number] {
-  const [visitor, session, last] = (recall(IDS_KEY) || '').split(' ');
+  const [visitor, session, last] = (store(IDS_KEY) || '').split(' ');
   // Nothing stored (or forgotten): no last activity, NaN, so a new session.
   const idle = now - Number(last);
   const current: [string, string, number] = [visitor || uuid(), idle < SESSION_IDLE_MS ? session! : uuid(), now];

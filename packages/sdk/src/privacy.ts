@@ -6,8 +6,5 @@ import { store } from './local-store.ts';
 export const optedOut = (): boolean =>
   navigator.doNotTrack == '1' || !!(navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
 
-/**
- * Whether the visitor withdrew consent (`consent(false)`, kept across pages until `consent(true)`), read with `read`:
- * `recall` (local-store.ts) for each event, `store` (localStorage itself) before a send.
- */
-export const withdrawn = (read = store): boolean => read(CONSENT_KEY) == '0';
+/** Whether the visitor withdrew consent (`consent(false)`, kept across pages until `consent(true)`). */
+export const withdrawn = (): boolean => store(CONSENT_KEY) == '0';

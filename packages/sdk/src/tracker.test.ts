@@ -249,9 +249,9 @@ describe('the tracker through the npm API', () => {
     expect(sessions[4]).not.toBe(sessions[0]);
   });
 
-  it("reads its stored values once per page, and again after another tab's write", () => {
+  it("sees another tab's consent and visitor at its next event", () => {
     track('first');
-    // Another tab withdraws consent, then gives it back with a new visitor: this page hears of each by a storage event.
+    // Another tab withdraws consent, then gives it back with a new visitor (and this page is told: a storage event).
     const otherTab = (key: string, value: string) => {
       localStorage.setItem(key, value);
       dispatchEvent(new StorageEvent('storage', { key, newValue: value }));

@@ -5,7 +5,7 @@ import { customerRef, identify } from './customer.ts';
 import { guard } from './guard.ts';
 import { ids, uuid } from './ids.ts';
 import { CONSENT_KEY, IDS_KEY, PURCHASED_KEY } from './keys.ts';
-import { recall, store } from './local-store.ts';
+import { store } from './local-store.ts';
 import type { Config } from './options.ts';
 import { empty, put } from './outbox.ts';
 import { optedOut, withdrawn } from './privacy.ts';
@@ -33,7 +33,7 @@ export const setConfig = (c: Config, page: (props?: Loose) => void): void => {
 };
 
 /** Whether nothing may be sent: Do Not Track / GPC (unless `respectDnt` is `off`) or consent withdrawn. */
-const off = () => (config.respectDnt != 'off' && optedOut()) || withdrawn(recall);
+const off = () => (config.respectDnt != 'off' && optedOut()) || withdrawn();
 
 /**
  * A page is shown (first or SPA route): fixes its URL and path for its events and, unless `keepStage`, forgets the
@@ -75,7 +75,7 @@ export const emit = (type: string, fields?: Loose, stage?: string, url = pageUrl
         stage,
         declaredStage || document.querySelector<HTMLMetaElement>('meta[name="parcours:stage"]')?.content,
         (window as Loose).parcoursConfig?.rules,
-        FEATURE_CARTS && recall(PURCHASED_KEY) == '1',
+        FEATURE_CARTS && store(PURCHASED_KEY) == '1',
       ),
       visitor,
       session,
