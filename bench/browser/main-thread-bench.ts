@@ -129,7 +129,8 @@ async function oneRun(
   proxy: WireMeter | undefined,
   siteId: string,
 ): Promise<BrowserRun> {
-  const meter = tracker === 'parcours' ? proxy! : sink;
+  // Ours (and its baseline) send to the real collector, through the meter; the peers to the sink.
+  const meter = tracker.startsWith('parcours') ? proxy! : sink;
   const endpoint = `http://${COLLECTOR_HOST}:${meter.port}`;
   files.clear();
   for (const [k, v] of await pageFiles(tracker, endpoint, siteId)) files.set(k, v);
@@ -235,7 +236,7 @@ export async function runBrowserBench(opts: BrowserBenchOptions): Promise<Browse
   let profile: ProfileEntry[] = [];
   try {
     const siteId = opts.collector ? await opts.collector.register(`http://${SITE_HOST}:${site.port}`) : 'none';
-    const trackers = opts.trackers.filter((t) => t !== 'parcours' || opts.collector);
+    const trackers = opts.trackers.filter((t) => !t.startsWith('parcours') || opts.collector);
     for (let run = 1; run <= opts.runs; run++) {
       for (const tracker of trackers) {
         try {

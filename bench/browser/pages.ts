@@ -4,12 +4,19 @@ import { join } from 'node:path';
 import { packageDir, SDK_BUNDLE } from '../size/peers.ts';
 import type { StaticFile } from '../lib/servers.ts';
 
-export type BrowserTrackerId = 'none' | 'parcours' | 'plausible' | 'posthog';
+export type BrowserTrackerId = 'none' | 'parcours' | 'parcours-baseline' | 'plausible' | 'posthog';
+
+/**
+ * Another build of our tag to measure beside the current one in the same run (`parcours-baseline`): the path of its
+ * built `parcours.js`, e.g. the base branch's, given as `PARCOURS_BASELINE`. Unset: no baseline.
+ */
+export const BASELINE_BUNDLE = process.env.PARCOURS_BASELINE;
 
 /** The file each tracker's code runs from (script attribution of long frames). */
 export const TRACKER_FILE: Record<BrowserTrackerId, string> = {
   none: '-',
   parcours: '/parcours.js',
+  'parcours-baseline': '/parcours.js',
   plausible: '/plausible.js',
   posthog: '/posthog.js',
 };
@@ -54,7 +61,8 @@ export async function pageFiles(
       });
       break;
     case 'parcours':
-      files.set('/parcours.js', js(await readFile(SDK_BUNDLE)));
+    case 'parcours-baseline':
+      files.set('/parcours.js', js(await readFile(id === 'parcours' ? SDK_BUNDLE : BASELINE_BUNDLE!)));
       files.set('/', {
         type: 'text/html',
         body: page(`<script>window.parcours=window.parcours||function(){(parcours.q=parcours.q||[]).push(arguments)}</script>

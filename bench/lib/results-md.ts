@@ -27,6 +27,7 @@ const GOALS = { trackMedianMs: 0.1, ingestRatio: 0.5, fullGzip: 4096 };
 const NAMES: Record<string, string> = {
   none: 'no tracker (control)',
   parcours: 'Parcours',
+  'parcours-baseline': 'Parcours, baseline',
   plausible: 'Plausible',
   posthog: 'PostHog (array.js)',
 };
@@ -127,6 +128,12 @@ function browserSections(r: AllResults): string[] {
     '50 ms, from page start to delivery: its loading, timers, storage and network callbacks (the calls themselves are timed apart).',
     'All durations are wall-clock: on a loaded machine a task or frame also counts time the OS gave to other processes, which the',
     `control page's own long tasks show. Medians of ${r.browserRuns} rounds.`,
+    ...(sum.some((s) => s.tracker === 'parcours-baseline')
+      ? [
+          '"Parcours, baseline" is an earlier build of the same tag (`PARCOURS_BASELINE`, the file the run was given), taken in',
+          'each round right after the current one, the same way: what a change did, side by side.',
+        ]
+      : []),
     '',
     '| tracker | track() median | track() p95 | slowest call | long tasks (calls → delivered) | TBT | long tasks while loading | TBT while loading | long frames caused by the script | its longest stretch | × ours (median call) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerSite, startCollector, buildAssets, UNLIMITED_QUOTA } from '../../scripts/collector-process.mjs';
 import { runBrowserBench, type BrowserRun } from '../browser/main-thread-bench.ts';
-import type { BrowserTrackerId } from '../browser/pages.ts';
+import { BASELINE_BUNDLE, type BrowserTrackerId } from '../browser/pages.ts';
 import type { ProfileEntry } from '../browser/profile.ts';
 import { runIngestBench, type IngestResults } from '../ingest/ingest-bench.ts';
 import { SDK_BUNDLE } from '../size/peers.ts';
@@ -84,6 +84,8 @@ export async function main(argv: string[]): Promise<number> {
       if (opts.only.has('browser')) {
         let n = 0;
         const trackers: BrowserTrackerId[] = ['none', 'parcours', 'plausible', 'posthog'];
+        // Our tag as it was (PARCOURS_BASELINE), right after the current one in each round: a change's effect, side by side.
+        if (BASELINE_BUNDLE) trackers.splice(2, 0, 'parcours-baseline');
         const r = await runBrowserBench({
           trackers,
           events: opts.events,

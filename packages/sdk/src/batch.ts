@@ -13,18 +13,19 @@ export function pack(site: string, list: readonly WireEvent[], dropped: number):
   const ids: string[] = [];
   // The envelope: a site id is at most 64 characters, so 200 bytes hold the rest of the body.
   let size = 200;
-  for (const e of list) {
-    const j = JSON.stringify(e);
-    const n = new Blob([j]).size + 1;
+  for (const event of list) {
+    const json = JSON.stringify(event);
+    // Its UTF-8 bytes, and the comma before the next one.
+    const bytes = new Blob([json]).size + 1;
     if (out.length == SDK_BATCH_EVENTS) break;
-    if (size + n > SDK_BATCH_BYTES) {
+    if (size + bytes > SDK_BATCH_BYTES) {
       if (out[0]) break;
       dropped++;
     } else {
-      out.push(j);
-      size += n;
+      out.push(json);
+      size += bytes;
     }
-    ids.push(e.id);
+    ids.push(event.id);
   }
   return [`{"v":1,"site":${JSON.stringify(site)},"sent_at":${Date.now()},"dropped":${dropped},"events":[${out}]}`, ids];
 }

@@ -10,9 +10,9 @@ type Loose = Record<string, any>;
  */
 export function watchCartButtons(run: (call: 'cart', action: string, payload: Loose) => void): void {
   on('click', (e: Event) => {
-    const d = ((e.target as Element).closest('[data-parcours-cart]') as HTMLElement | null)?.dataset;
-    const p: Loose = {};
-    for (const k in d) p[k.replace(/[A-Z]/g, '_$&').toLowerCase()] = d[k];
-    if (d) run('cart', d.parcoursCart!, { ...p, items: [p] });
+    const data = ((e.target as Element).closest('[data-parcours-cart]') as HTMLElement | null)?.dataset;
+    const item: Loose = {};
+    for (const name in data) item[name.replace(/[A-Z]/g, '_$&').toLowerCase()] = data[name];
+    if (data) run('cart', data.parcoursCart!, { ...item, items: [item] });
   });
 }

@@ -11,6 +11,12 @@ export const uuid = (r = crypto.getRandomValues(new Uint8Array(36))): string =>
   '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c: any, i) => (c ^ (r[i]! & (15 >> (c / 4)))).toString(16));
 
 /**
+ * Last activity is written when it moved by this much at least: a burst of events (a click's, a page change's) writes
+ * localStorage once, and a session's idle time is counted to the second.
+ */
+const ACTIVITY_STEP_MS = 1000;
+
+/**
  * The visitor id (made once, kept) and the session id at `now` (a new one after SESSION_IDLE_MS without
  * an event); marks `now` as activity. One localStorage key, IDS_KEY, holds "visitor session last-activity":
  * the answer, joined.
@@ -18,11 +24,9 @@ export const uuid = (r = crypto.getRandomValues(new Uint8Array(36))): string =>
 export function ids(now: number): [string, string, number] {
   const [visitor, session, last] = (store(IDS_KEY) || '').split(' ');
   // Nothing stored (or forgotten): no last activity, NaN, so a new session.
-  const current: [string, string, number] = [
-    visitor || uuid(),
-    now - Number(last) < SESSION_IDLE_MS ? session! : uuid(),
-    now,
-  ];
-  store(IDS_KEY, current.join(' '));
+  const idle = now - Number(last);
+  const current: [string, string, number] = [visitor || uuid(), idle < SESSION_IDLE_MS ? session! : uuid(), now];
+  // `idle < ACTIVITY_STEP_MS` is false for NaN: a new visitor or session is always written.
+  if (!(idle < ACTIVITY_STEP_MS)) store(IDS_KEY, current.join(' '));
   return current;
 }

@@ -27,9 +27,9 @@ function lostBy(n: number): number {
 
 /** Queues one event: in memory at once, in IndexedDB in the background. */
 export function put(e: WireEvent): void {
-  const r: [WireEvent, string?] = [e];
-  mem.set(e.id, r);
-  tx((s) => s.put(e, e.id)).then((key) => (r[1] = key as string));
+  const entry: [WireEvent, string?] = [e];
+  mem.set(e.id, entry);
+  tx((s) => s.put(e, e.id)).then((key) => (entry[1] = key as string));
 }
 
 /**
@@ -59,7 +59,7 @@ export function release(ids: string[], reported = 0): Promise<void> {
 }
 
 /** Events this tab queued that nobody acknowledged yet, in queue order, read synchronously (for a beacon). */
-export const live = (): WireEvent[] => Array.from(mem.values(), (r) => r[0]);
+export const live = (): WireEvent[] => Array.from(mem.values(), ([event]) => event);
 
 /** Empties the outbox (consent withdrawn). */
 export function empty(): Promise<void> {

@@ -43,9 +43,9 @@ async function drain(): Promise<boolean> {
     if (withdrawn()) return false;
     if (!list[0] && !lost) return true;
     const [body, ids] = pack(site, list, lost);
-    const r = await post(url, body);
-    if (shouldRetry(r.status)) {
-      schedule(retryAfter(r) || backoff(fails++));
+    const reply = await post(url, body);
+    if (shouldRetry(reply.status)) {
+      schedule(retryAfter(reply) || backoff(fails++));
       return false;
     }
     // Acknowledged (stored, duplicates, or rejected one by one) or refused for good (4xx): it leaves the outbox.
@@ -92,10 +92,12 @@ export function online(): void {
  * event twice, never store it twice. (Consent withdrawn leaves nothing in this tab's memory to send.)
  */
 export function beaconNow(): void {
-  const l = live();
-  save(l);
-  if (l[0]) {
-    const [body, ids] = pack(site, l.reverse(), 0);
-    post(url, body).then((r) => void (r.status ? shouldRetry(r.status) || release(ids) : beacon(url, body)));
+  const events = live();
+  save(events);
+  if (events[0]) {
+    const [body, ids] = pack(site, events.reverse(), 0);
+    post(url, body).then(
+      (reply) => void (reply.status ? shouldRetry(reply.status) || release(ids) : beacon(url, body)),
+    );
   }
 }

@@ -219,6 +219,52 @@ describe('the tracker through the npm API', () => {
     expect(events[1]!.visitor).not.toBe(events[0]!.visitor);
   });
 
+  it('writes the last activity once a second at most, and opens a new session after 30 idle minutes', () => {
+    track('before');
+    // Two seconds after the last event (events get increasing times, so not before the last one).
+    const start = last().ts + 2000;
+    events.length = 0;
+    const now = vi.spyOn(Date, 'now');
+    const activity = () => Number(localStorage.getItem('pcs')!.split(' ')[2]);
+    try {
+      now.mockReturnValue(start);
+      track('a');
+      expect(activity()).toBe(start);
+      const written = activity();
+      now.mockReturnValue(start + 500);
+      track('b');
+      expect(activity()).toBe(written);
+      now.mockReturnValue(start + 1500);
+      track('c');
+      expect(activity()).toBeGreaterThanOrEqual(start + 1500);
+      now.mockReturnValue(activity() + 30 * 60_000 - 1);
+      track('d');
+      now.mockReturnValue(activity() + 30 * 60_000);
+      track('e');
+    } finally {
+      now.mockRestore();
+    }
+    const sessions = events.map((e) => e.session);
+    expect(new Set(sessions.slice(0, 4)).size).toBe(1);
+    expect(sessions[4]).not.toBe(sessions[0]);
+  });
+
+  it("sees another tab's consent and visitor at its next event", () => {
+    track('first');
+    // Another tab withdraws consent, then gives it back with a new visitor (and this page is told: a storage event).
+    const otherTab = (key: string, value: string) => {
+      localStorage.setItem(key, value);
+      dispatchEvent(new StorageEvent('storage', { key, newValue: value }));
+    };
+    otherTab('pco', '0');
+    track('withdrawn');
+    otherTab('pco', '1');
+    otherTab('pcs', `v-other s-other ${last().ts}`);
+    track('given');
+    expect(types()).toEqual(['first', 'given']);
+    expect([events[1]!.visitor, events[1]!.session]).toEqual(['v-other', 's-other']);
+  });
+
   it('never throws into the page, whatever it is called with', () => {
     expect(() => {
       track(undefined as never, null as never);
