@@ -1,6 +1,6 @@
 // Every variant of the tag, built, in Chromium against the real collector: the core sends page views and track() and
 // ignores the calls of the features it lacks without an error; each feature variant does its features (friction: a
-// rage click; its other signals are in friction.test.ts; survey: feedback()).
+// rage click; its other signals are in friction.test.ts); every one sends feedback().
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { leaveSite, newVisitor, pageErrors, recordedEvents, type Visitor } from '../harness/browser.ts';
 import { expectDeliveredOnce, flushed, load, openSdkSite, track, type SdkSite } from './support.ts';
@@ -48,7 +48,7 @@ describe('chromium: every variant of the tag', () => {
     await tab.evaluate(() => {
       const p = (window as unknown as { parcours(...a: unknown[]): unknown }).parcours;
       p('identify', 'c_10042');
-      // A survey variant takes a score, and ignores one off its scale; the others ignore both.
+      // Every variant takes a score, and ignores one off its scale.
       p('feedback', 'nps', 9, { survey: 'nps-1' });
       p('feedback', 'csat', 6);
       p('cart', 'view', { items: [{ item_id: 'sku-1', price: 3 }], currency: 'EUR' });
@@ -66,9 +66,9 @@ describe('chromium: every variant of the tag', () => {
     expect(types).toContain('page_view');
     expect(types).toContain('page_leave');
     expect(recorded.find((e) => e.type === 'ping')).toMatchObject({ props: { n: 1 } });
-    expect(recorded.filter((e) => e.type === 'feedback').map((e) => [e.kind, e.score, e.survey])).toEqual(
-      has('survey') ? [['nps', 9, 'nps-1']] : [],
-    );
+    expect(recorded.filter((e) => e.type === 'feedback').map((e) => [e.kind, e.score, e.survey])).toEqual([
+      ['nps', 9, 'nps-1'],
+    ]);
 
     const carts = recorded.filter((e) => e.type === 'view_cart' || e.type === 'add_to_cart');
     if (has('carts')) {
@@ -86,8 +86,7 @@ describe('chromium: every variant of the tag', () => {
     );
 
     const stored = await expectDeliveredOnce(s, recorded, ['ada@example.com']);
-    if (has('survey'))
-      expect(stored.find((e) => e.type === 'feedback')).toMatchObject({ kind: 'nps', score: 9, survey: 'nps-1' });
+    expect(stored.find((e) => e.type === 'feedback')).toMatchObject({ kind: 'nps', score: 9, survey: 'nps-1' });
     if (has('carts'))
       expect(stored.find((e) => e.type === 'add_to_cart')).toMatchObject({
         customer: 'c_10042',

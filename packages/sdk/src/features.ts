@@ -11,10 +11,7 @@ declare global {
   const FEATURE_CARTS: boolean;
   /** Friction: rage, dead and error clicks, quick backs, field errors. */
   const FEATURE_FRICTION: boolean;
-  /**
-   * Survey: `feedback()` (satisfaction scores), and the site's surveys read and, when one is due, the survey module
-   * (parcours-survey.js) loaded to ask it.
-   */
+  /** Survey: reads the site's surveys and, when one is due, loads the survey module (parcours-survey.js) to ask it. */
   const FEATURE_SURVEY: boolean;
 }
 
