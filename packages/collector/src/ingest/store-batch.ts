@@ -4,7 +4,8 @@ import { insertEvents, insertStatements, type EventRow } from '../db/events.ts';
 import { dailySalt } from '../db/salts.ts';
 import { sessionCandidates, upsertSessionStatements } from '../db/sessions.ts';
 import { addDroppedIfNewStatement, addSiteCounts, siteCountsStatement } from '../db/site-stats.ts';
-import { addUsageStatements, readUsage, type CountedRow } from '../db/usage.ts';
+import { guardFailed } from '../db/guards.ts';
+import { addUsageStatements, quotaGuardStatement, readUsage, type CountedRow } from '../db/usage.ts';
 import { deriveVisitors, writeThenDerive } from '../derive/index.ts';
 import { fail } from '../errors.ts';
 import { cookielessVisitor } from './client-key.ts';
@@ -21,7 +22,12 @@ export interface BatchContext {
   country?: string | null;
   /** The sender looks like a bot or crawler. */
   bot: boolean;
+  /** Tests only: derivation fails for visitors whose id starts with this (the PARCOURS_TEST_DERIVATION_FAILS binding). */
+  derivationFailsFor?: string;
 }
+
+/** Times a batch reads the quota and tries to store when batches in flight keep taking what is left of it. */
+const QUOTA_ATTEMPTS = 3;
 
 /** Seconds a client should wait before resending when the database is unavailable. */
 const STORAGE_RETRY_AFTER_SECONDS = 30;
@@ -80,82 +86,102 @@ export async function storeBatch(
     return { accepted: 0, duplicates: 0, rejected: rejected.sort((a, b) => a.index - b.index) };
   }
 
-  // The quotas: one read of the day's usage (a primary-key lookup of the site and of the batch's visitors).
   const counted: CountedRow[] = valid.map((r) => ({ id: r.id, visitor: r.visitor, bytes: utf8.encode(r.data).length }));
-  const usage = await readUsage(db, site.id, day, [...new Set(valid.map((r) => r.visitor))]);
-  const { fits, over } = fitQuota(counted, usage, site.quota);
-  const rows = valid.filter((_, i) => fits[i]);
-  const indexes = validIndexes.filter((_, i) => fits[i]);
-  const fittingEvents = validEvents.filter((_, i) => fits[i]);
-  const stored = rows.map((row, i) => ({ ...row, event: fittingEvents[i]! }));
-  const quotaCounts = { quota_events: over, quota_batches: over ? 1 : 0 };
   const overQuota = (): never =>
     fail(429, 'quota-exceeded', { 'retry-after': String(secondsToNextUtcDay(ctx.receivedAt)) });
-  if (rows.length === 0) {
-    // Nothing fits: the drop count rides with the batch when it is resent.
-    await addSiteCounts(db, site.id, day, quotaCounts);
-    overQuota();
-  }
+  // Tests only (PARCOURS_TEST_DERIVATION_FAILS): derivation of these visitors fails once their events are stored.
+  const failing = ctx.derivationFailsFor;
+  const deriveOptions =
+    failing && valid.some((r) => r.visitor.startsWith(failing))
+      ? { beforeWrite: () => Promise.reject(new Error('derivation failed (PARCOURS_TEST_DERIVATION_FAILS)')) }
+      : {};
 
-  // The insert (and the drop count, when there is one) rides in front of derivation's first read, in
-  // the same batch: one transaction and one round trip fewer, and derivation sees the new rows.
-  // Derive even when everything was a duplicate: a resend after a failed derivation repairs it.
-  // Counters first: the usage and drop statements count only ids not stored yet, so they must run before the insert.
-  // The sessions' dimensions ride after the insert in the same transaction: stored exactly when their events are.
-  const counters = addUsageStatements(
-    db,
-    site.id,
-    day,
-    counted.filter((_, i) => fits[i]),
-  );
-  if (batch.dropped)
-    counters.push(
-      addDroppedIfNewStatement(
-        db,
-        site.id,
-        day,
-        batch.dropped,
-        rows.map((r) => r.id),
-      ),
+  for (let attempt = 1; ; attempt++) {
+    // The quotas: one read of the day's usage (a primary-key lookup of the site and of the batch's visitors).
+    const usage = await readUsage(db, site.id, day, [...new Set(valid.map((r) => r.visitor))]);
+    const { fits, over } = fitQuota(counted, usage, site.quota);
+    const rows = valid.filter((_, i) => fits[i]);
+    const indexes = validIndexes.filter((_, i) => fits[i]);
+    const fittingEvents = validEvents.filter((_, i) => fits[i]);
+    const stored = rows.map((row, i) => ({ ...row, event: fittingEvents[i]! }));
+    const quotaCounts = { quota_events: over, quota_batches: over ? 1 : 0 };
+    if (rows.length === 0) {
+      // Nothing fits: the drop count rides with the batch when it is resent.
+      await addSiteCounts(db, site.id, day, quotaCounts);
+      overQuota();
+    }
+
+    // The insert (and the drop count, when there is one) rides in front of derivation's first read, in
+    // the same batch: one transaction and one round trip fewer, and derivation sees the new rows.
+    // Derive even when everything was a duplicate: a resend after a failed derivation repairs it.
+    // Counters first: the usage and drop statements count only ids not stored yet, so they must run before the insert.
+    // The quota guard right after the usage: another batch that stored since the read fails this one, read again.
+    // The sessions' dimensions ride after the insert in the same transaction: stored exactly when their events are.
+    const counters = addUsageStatements(
+      db,
+      site.id,
+      day,
+      counted.filter((_, i) => fits[i]),
     );
-  const refused = siteCountsStatement(db, site.id, day, quotaCounts);
-  if (refused) counters.push(refused);
-  const inserts = insertStatements(db, site.id, ctx.receivedAt, rows);
-  const sessions = upsertSessionStatements(
-    db,
-    site.id,
-    sessionCandidates(stored, { userAgent: ctx.userAgent, country: ctx.country ?? null }),
-  );
-  const results = await writeThenDerive(db, site, [...counters, ...inserts, ...sessions], rows);
-  if (results) {
-    const inserted = results
-      .slice(counters.length, counters.length + inserts.length)
-      .reduce((n, r) => n + r.meta.changes, 0);
-    if (over) overQuota();
-    return {
-      accepted: inserted,
-      duplicates: rows.length - inserted,
-      rejected: rejected.sort((a, b) => a.index - b.index),
-    };
+    counters.push(quotaGuardStatement(db, site.id, day, [...new Set(rows.map((r) => r.visitor))], site.quota));
+    if (batch.dropped)
+      counters.push(
+        addDroppedIfNewStatement(
+          db,
+          site.id,
+          day,
+          batch.dropped,
+          rows.map((r) => r.id),
+        ),
+      );
+    const refused = siteCountsStatement(db, site.id, day, quotaCounts);
+    if (refused) counters.push(refused);
+    const inserts = insertStatements(db, site.id, ctx.receivedAt, rows);
+    const sessions = upsertSessionStatements(
+      db,
+      site.id,
+      sessionCandidates(stored, { userAgent: ctx.userAgent, country: ctx.country ?? null }),
+    );
+    let results: D1Result[] | null;
+    try {
+      results = await writeThenDerive(db, site, [...counters, ...inserts, ...sessions], rows, deriveOptions);
+    } catch (error) {
+      // Batches in flight took what was left of the quota: read it again (after a few tries, the sender retries later).
+      if (!guardFailed(error, 'quota_race')) throw error;
+      if (attempt < QUOTA_ATTEMPTS) continue;
+      await addSiteCounts(db, site.id, day, { quota_events: rows.length + over, quota_batches: 1 });
+      return overQuota();
+    }
+    if (results) {
+      const inserted = results
+        .slice(counters.length, counters.length + inserts.length)
+        .reduce((n, r) => n + r.meta.changes, 0);
+      if (over) overQuota();
+      return {
+        accepted: inserted,
+        duplicates: rows.length - inserted,
+        rejected: rejected.sort((a, b) => a.index - b.index),
+      };
+    }
+    // That batch failed, so nothing of it was stored: store the rows apart, where one bad row costs only itself.
+    const reply = await storeApart(
+      db,
+      site,
+      day,
+      batch,
+      rows,
+      counted.filter((_, i) => fits[i]),
+      indexes,
+      rejected,
+      ctx.receivedAt,
+      sessions,
+    );
+    if (over) {
+      await addSiteCounts(db, site.id, day, quotaCounts);
+      overQuota();
+    }
+    return reply;
   }
-  // That batch failed, so nothing of it was stored: store the rows apart, where one bad row costs only itself.
-  const reply = await storeApart(
-    db,
-    site,
-    day,
-    batch,
-    rows,
-    counted.filter((_, i) => fits[i]),
-    indexes,
-    rejected,
-    ctx.receivedAt,
-    sessions,
-  );
-  if (over) {
-    await addSiteCounts(db, site.id, day, quotaCounts);
-    overQuota();
-  }
-  return reply;
 }
 
 /** The careful way, after a failed batch: insert (chunk by chunk, row by row if need be), counters, then derivation. */

@@ -119,6 +119,7 @@ events.post('/', async (c) => {
     // The edge's country of the client (request.cf, Cloudflare's): the session keeps it, never the address.
     country: ((c.req.raw.cf as { country?: unknown } | undefined)?.country as string | undefined) ?? null,
     bot,
+    derivationFailsFor: c.env.PARCOURS_TEST_DERIVATION_FAILS,
   });
   return c.json(reply);
 });
