@@ -1,5 +1,6 @@
 // Ingestion: `POST /v1/events` (JSON or sendBeacon's text/plain) and its CORS preflight, answered per site.
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { createMiddleware } from 'hono/factory';
 import { MAX_BODY_BYTES, parseBatch } from '@parcours/protocol';
 import { secretsEqual, sha256Hex } from '../auth.ts';
@@ -9,6 +10,7 @@ import { isBotRequest } from '../ingest/bots.ts';
 import { clientAddress, rateLimitKey } from '../ingest/client-key.ts';
 import { originAllowed, preflightHeaders, replyCorsHeaders } from '../ingest/cors.ts';
 import { readBody } from '../ingest/read-body.ts';
+import { refuseRemembered, rememberRefusal } from '../ingest/refusals.ts';
 import { cachedSite, freshSite, type IngestSite } from '../ingest/site-cache.ts';
 import { storeBatch } from '../ingest/store-batch.ts';
 
@@ -76,7 +78,26 @@ events.post('/', async (c) => {
   const receivedAt = Date.now();
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (!ACCEPTED_TYPES.has(type)) fail(415, 'unsupported-media-type');
+  const address = clientAddress(c.req.raw.headers);
+  // A sender refused 429 a moment ago that goes on posting large bodies: refused again before a byte is read.
+  await refuseRemembered(address, c.req.header('content-length') ?? null, receivedAt);
+  try {
+    return await receive(c, receivedAt, address);
+  } catch (error) {
+    const code = error instanceof HTTPException && error.status === 429 ? error.message : null;
+    if (code === 'rate-limited' || code === 'quota-exceeded')
+      await rememberRefusal(
+        address,
+        code,
+        Number((error as HTTPException).res?.headers.get('retry-after')),
+        receivedAt,
+      );
+    throw error;
+  }
+});
 
+/** A batch read, checked and stored: the reply of `POST /v1/events` once the request's headers let it through. */
+async function receive(c: Context<{ Bindings: Env }>, receivedAt: number, address: string): Promise<Response> {
   const text = await readBody(c.req.raw, MAX_BODY_BYTES);
   let body: unknown;
   try {
@@ -89,7 +110,6 @@ events.post('/', async (c) => {
     typeof body === 'object' && body !== null && 'site' in body ? (body as { site: unknown }).site : undefined;
   let site = typeof claimed === 'string' && claimed.length <= 64 ? await cachedSite(c.env.DB, claimed) : null;
 
-  const address = clientAddress(c.req.raw.headers);
   const { success } = await c.env.INGEST_LIMITER.limit({ key: await rateLimitKey(site?.id ?? '', address) });
   if (!success) fail(429, 'rate-limited', { 'retry-after': String(RETRY_AFTER_SECONDS) });
 
@@ -122,6 +142,6 @@ events.post('/', async (c) => {
     derivationFailsFor: c.env.PARCOURS_TEST_DERIVATION_FAILS,
   });
   return c.json(reply);
-});
+}
 
 events.all('/', () => fail(405, 'method-not-allowed'));
