@@ -1,4 +1,4 @@
-// A sender refused 429 that goes on posting large bodies is refused again before its body is read.
+// A sender refused 429 that goes on posting large bodies to that site is refused again before the rest is read.
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { ORIGIN } from '../../test/test-support.ts';
@@ -37,15 +37,18 @@ describe('a sender refused 429 a moment ago', () => {
     expect(first.status).toBe(429);
     expect(await first.json()).toEqual({ error: 'quota-exceeded' });
 
-    // Not JSON at all: read, it would be 400 invalid-json. Refused before reading, from any address of the /64.
-    const garbage = `{${'x'.repeat(ALWAYS_READ_BYTES + 1)}`;
-    const again = await post(garbage, '2001:db8:77:1::beef');
+    // Not JSON past its start: read, it would be 400 invalid-json. Refused once its start names the site, from any
+    // address of the /64.
+    const garbage = (site: string) => `{"v":1,"site":"${site}","events":[${'x'.repeat(ALWAYS_READ_BYTES + 1)}`;
+    const again = await post(garbage(id), '2001:db8:77:1::beef');
     expect(again.status).toBe(429);
     expect(await again.json()).toEqual({ error: 'quota-exceeded' });
     expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
 
-    // A small body from the same client is read (here: invalid JSON, so 400), and so is another client's large one.
-    expect((await post('{', flooder)).status).toBe(400);
-    expect((await post(garbage, '203.0.113.50')).status).toBe(400);
+    // Read (so 400): a small body from the same client, a large one to another site, and another client's.
+    const small = `{"v":1,"site":"${id}",`;
+    expect((await post(small, flooder)).status).toBe(400);
+    expect((await post(garbage('another-site'), flooder)).status).toBe(400);
+    expect((await post(garbage(id), '203.0.113.50')).status).toBe(400);
   });
 });

@@ -1,41 +1,58 @@
-// Senders refused 429 lately (past a quota, or rate-limited), remembered by this isolate for a minute: their next large
-// bodies are refused before being read, so a flood that ignores Retry-After costs a lookup per request, not the reading
-// and parsing of up to 1 MB. Memory only, keyed by a hash of the client (an IPv6 client by its /64), never stored.
+// Senders refused 429 lately (past a quota, or rate-limited), remembered by this isolate for a minute per (site, client):
+// their next large bodies to that site are refused once the first kilobyte names it, before the rest is read, so a flood
+// that ignores Retry-After costs a lookup per request, not the reading and parsing of up to 1 MB. Memory only, keyed by
+// a hash of the site and the client (an IPv6 client by its /64, as the rate limiter counts), never stored.
 import { fail } from '../errors.ts';
 import { rateLimitKey } from './client-key.ts';
 
 /** How long a refusal is remembered at most: after that a body is read again, and the site's quotas decide. */
 const REMEMBER_MS = 60_000;
-/** Clients remembered at most; the oldest refusal is forgotten first. */
+/** Refusals remembered at most; the oldest is forgotten first. */
 const MAX_REMEMBERED = 10_000;
 /**
- * Bodies up to this size are always read: a tag's batch is a few kilobytes, so an honest page sharing an address
- * with a flooding sender (a NAT, an office) still reaches its own site; only bodies of a flood's size are refused unread.
+ * Bodies up to this size are always read: a tag's batch is a few kilobytes, so an honest page sharing an address with
+ * a flooding sender (a NAT, an office) is never refused for the flood's sake; only bodies of a flood's size are.
  */
 export const ALWAYS_READ_BYTES = 64 * 1024;
 
 type Code = 'rate-limited' | 'quota-exceeded';
 const refused = new Map<string, { code: Code; retryAt: number; until: number }>();
 
-const clientKey = (address: string) => rateLimitKey('ingest-refused', address);
+const refusalKey = (site: string, address: string) => rateLimitKey(`refused\u0000${site}`, address);
 
-/** Remembers that this client was just refused `code` with `Retry-After: retryAfter` seconds. */
-export async function rememberRefusal(address: string, code: Code, retryAfter: number, now: number): Promise<void> {
-  const key = await clientKey(address);
+/** The site id a batch's start names (`"site":"…"`, which the tag writes first after `v`), if any. */
+const SITE = /"site"\s*:\s*"([^"\\]{1,64})"/;
+
+/** Remembers that this client was just refused `code` for `site`, with `Retry-After: retryAfter` seconds. */
+export async function rememberRefusal(
+  site: string,
+  address: string,
+  code: Code,
+  retryAfter: number,
+  now: number,
+): Promise<void> {
+  const key = await refusalKey(site, address);
   refused.delete(key);
   if (refused.size >= MAX_REMEMBERED) refused.delete(refused.keys().next().value!);
   refused.set(key, { code, retryAt: now + retryAfter * 1000, until: now + Math.min(REMEMBER_MS, retryAfter * 1000) });
 }
 
 /**
- * Refuses the request before its body is read (the same code, Retry-After the seconds still to wait) when its client was
- * refused 429 within the last minute and the body is larger than ALWAYS_READ_BYTES (or of unknown length).
+ * Refuses the request (the same code, Retry-After the seconds still to wait) when the start of its body names a site
+ * that refused this client 429 within the last minute and the body is larger than ALWAYS_READ_BYTES (or of unknown
+ * length). Called with the body's first kilobyte, before the rest is read.
  */
-export async function refuseRemembered(address: string, contentLength: string | null, now: number): Promise<void> {
+export async function refuseRemembered(
+  start: string,
+  address: string,
+  contentLength: string | null,
+  now: number,
+): Promise<void> {
   if (!refused.size) return;
   const length = contentLength === null ? Number.POSITIVE_INFINITY : Number(contentLength);
-  if (length <= ALWAYS_READ_BYTES) return;
-  const key = await clientKey(address);
+  const site = SITE.exec(start)?.[1];
+  if (length <= ALWAYS_READ_BYTES || site === undefined) return;
+  const key = await refusalKey(site, address);
   const last = refused.get(key);
   if (!last) return;
   if (last.until <= now) {

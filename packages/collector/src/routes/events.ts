@@ -79,26 +79,38 @@ events.post('/', async (c) => {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (!ACCEPTED_TYPES.has(type)) fail(415, 'unsupported-media-type');
   const address = clientAddress(c.req.raw.headers);
-  // A sender refused 429 a moment ago that goes on posting large bodies: refused again before a byte is read.
-  await refuseRemembered(address, c.req.header('content-length') ?? null, receivedAt);
+  const seen: Seen = { site: null };
   try {
-    return await receive(c, receivedAt, address);
+    return await receive(c, receivedAt, address, seen);
   } catch (error) {
+    // A 429 for a known site: that client's next large bodies to it are refused before they are read (refusals.ts).
     const code = error instanceof HTTPException && error.status === 429 ? error.message : null;
-    if (code === 'rate-limited' || code === 'quota-exceeded')
-      await rememberRefusal(
-        address,
-        code,
-        Number((error as HTTPException).res?.headers.get('retry-after')),
-        receivedAt,
-      );
+    if (seen.site && (code === 'rate-limited' || code === 'quota-exceeded')) {
+      const retryAfter = Number((error as HTTPException).res?.headers.get('retry-after'));
+      await rememberRefusal(seen.site, address, code, retryAfter, receivedAt);
+    }
     throw error;
   }
 });
 
+/** What the handler learnt of a request as it went: the registered site it names. */
+interface Seen {
+  site: string | null;
+}
+
 /** A batch read, checked and stored: the reply of `POST /v1/events` once the request's headers let it through. */
-async function receive(c: Context<{ Bindings: Env }>, receivedAt: number, address: string): Promise<Response> {
-  const text = await readBody(c.req.raw, MAX_BODY_BYTES);
+async function receive(
+  c: Context<{ Bindings: Env }>,
+  receivedAt: number,
+  address: string,
+  seen: Seen,
+): Promise<Response> {
+  // A sender refused 429 a moment ago that goes on posting large bodies to that site: refused again once the body's
+  // first kilobyte names the site, the rest never read.
+  const contentLength = c.req.header('content-length') ?? null;
+  const text = await readBody(c.req.raw, MAX_BODY_BYTES, (start) =>
+    refuseRemembered(start, address, contentLength, receivedAt),
+  );
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -109,6 +121,7 @@ async function receive(c: Context<{ Bindings: Env }>, receivedAt: number, addres
   const claimed =
     typeof body === 'object' && body !== null && 'site' in body ? (body as { site: unknown }).site : undefined;
   let site = typeof claimed === 'string' && claimed.length <= 64 ? await cachedSite(c.env.DB, claimed) : null;
+  seen.site = site?.id ?? null;
 
   const { success } = await c.env.INGEST_LIMITER.limit({ key: await rateLimitKey(site?.id ?? '', address) });
   if (!success) fail(429, 'rate-limited', { 'retry-after': String(RETRY_AFTER_SECONDS) });
