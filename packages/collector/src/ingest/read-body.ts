@@ -7,7 +7,8 @@ const PEEK_BYTES = 1024;
 /**
  * The body as text. `413 payload-too-large` as soon as more than `max` bytes have been read
  * (or are announced by Content-Length), `400 invalid-json` if it is not valid UTF-8. `peek`, when given, sees the
- * first PEEK_BYTES as text before the rest is read: if it throws, the rest is never read, and its error is the answer.
+ * first PEEK_BYTES as text before the rest is read: if it throws, the rest is read and dropped (never decoded or kept),
+ * and its error is the answer.
  */
 export async function readBody(req: Request, max: number, peek?: (start: string) => Promise<void>): Promise<string> {
   const announced = Number(req.headers.get('content-length') ?? NaN);
@@ -34,7 +35,13 @@ export async function readBody(req: Request, max: number, peek?: (start: string)
       try {
         await peek!(start);
       } catch (error) {
-        await reader.cancel().catch(() => {});
+        // The rest is read and dropped, never kept or parsed: cancelling the stream instead would reset the
+        // connection, which a client sees as a network error rather than the refusal (and `wrangler dev` as a 500).
+        for (let r = { done } as { done: boolean; value?: Uint8Array }; !r.done && size <= max; ) {
+          r = await reader.read();
+          size += r.value?.byteLength ?? 0;
+        }
+        if (size > max) await reader.cancel().catch(() => {});
         throw error;
       }
     }

@@ -1,6 +1,6 @@
 // Senders refused 429 lately (past a quota, or rate-limited), remembered by this isolate for a minute per (site, client):
-// their next large bodies to that site are refused once the first kilobyte names it, before the rest is read, so a flood
-// that ignores Retry-After costs a lookup per request, not the reading and parsing of up to 1 MB. Memory only, keyed by
+// their next large bodies to that site are refused once the first kilobyte names it (the rest is dropped as it comes,
+// never kept nor parsed), so a flood that ignores Retry-After costs a lookup per request, not the parsing of up to 1 MB. Memory only, keyed by
 // a hash of the site and the client (an IPv6 client by its /64, as the rate limiter counts), never stored.
 import { fail } from '../errors.ts';
 import { rateLimitKey } from './client-key.ts';
@@ -40,7 +40,7 @@ export async function rememberRefusal(
 /**
  * Refuses the request (the same code, Retry-After the seconds still to wait) when the start of its body names a site
  * that refused this client 429 within the last minute and the body is larger than ALWAYS_READ_BYTES (or of unknown
- * length). Called with the body's first kilobyte, before the rest is read.
+ * length). Called with the body's first kilobyte, before the rest is read (and then dropped).
  */
 export async function refuseRemembered(
   start: string,

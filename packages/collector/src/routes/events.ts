@@ -83,7 +83,7 @@ events.post('/', async (c) => {
   try {
     return await receive(c, receivedAt, address, seen);
   } catch (error) {
-    // A 429 for a known site: that client's next large bodies to it are refused before they are read (refusals.ts).
+    // A 429 for a known site: that client's next large bodies to it are refused unparsed (refusals.ts).
     const code = error instanceof HTTPException && error.status === 429 ? error.message : null;
     if (seen.site && (code === 'rate-limited' || code === 'quota-exceeded')) {
       const retryAfter = Number((error as HTTPException).res?.headers.get('retry-after'));
@@ -106,7 +106,7 @@ async function receive(
   seen: Seen,
 ): Promise<Response> {
   // A sender refused 429 a moment ago that goes on posting large bodies to that site: refused again once the body's
-  // first kilobyte names the site, the rest never read.
+  // first kilobyte names the site, the rest dropped unparsed.
   const contentLength = c.req.header('content-length') ?? null;
   const text = await readBody(c.req.raw, MAX_BODY_BYTES, (start) =>
     refuseRemembered(start, address, contentLength, receivedAt),
