@@ -6,9 +6,11 @@ import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { derivedRows, report, rollups, send, wire } from '../../test/test-support.ts';
 import { insertStatements } from '../db/events.ts';
+import { guardStatement } from '../db/guards.ts';
 import { toRow } from '../ingest/to-row.ts';
 import { runSchedule } from '../schedule/index.ts';
 import { deriveVisitors, rebuildVisitors } from './index.ts';
+import { isStale } from './store.ts';
 
 const db = env.DB;
 const STAGES = [...DEFAULT_STAGES];
@@ -155,5 +157,26 @@ describe('the derivation counter', () => {
     const { now, rebuilt } = await againstRebuild(site.id, visitor);
     expect(now.rows.page_views.map((r) => r[3])).toEqual(['/blog/0']);
     expect(now).toEqual(rebuilt);
+  });
+});
+
+describe('a guard', () => {
+  it('fails its whole batch with an error naming it, told apart from any other error (a malformed JSON one)', async () => {
+    const { id } = await registerSite();
+    const failure = (statements: D1PreparedStatement[]) =>
+      db.batch(statements).then(
+        () => null,
+        (e: unknown) => e,
+      );
+    const insert = db
+      .prepare("INSERT INTO dirty_visitors (site, visitor, since, mark) VALUES (?, 'guarded', 0, 1)")
+      .bind(id);
+    const stale = await failure([insert, guardStatement(db, 'visitor_state_changed', '1', [])]);
+    expect(isStale(stale)).toBe(true);
+    // The batch is one transaction: the insert before the failed guard is not kept.
+    expect(await marks(id)).toEqual([]);
+    expect(isStale(await failure([db.prepare("SELECT json('not json')")]))).toBe(false);
+    expect(isStale(await failure([guardStatement(db, 'quota_race', '1', [])]))).toBe(false);
+    expect(await failure([insert, guardStatement(db, 'visitor_state_changed', '0', [])])).toBeNull();
   });
 });
