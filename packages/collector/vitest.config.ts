@@ -18,6 +18,8 @@ export default defineConfig(async () => ({
           WEBHOOK_KEY: 'test-webhook-key-at-least-32-characters',
           // Generated payloads of the hostile-input suite: a fast slice by default, `HOSTILE_RUNS=10000` for the full run.
           HOSTILE_RUNS: process.env.HOSTILE_RUNS ?? '300',
+          // Derivation fails for visitors whose id starts with this, once their events are stored (src/derive/dirty.test.ts).
+          PARCOURS_TEST_DERIVATION_FAILS: 'derivation-fails-',
         },
       },
     }),

@@ -35,5 +35,6 @@ export type ErrorCode =
 
 /** Throws the refusal; `app.onError` turns it into `{ "error": code }` with `status`. */
 export function fail(status: ContentfulStatusCode, code: ErrorCode, headers?: Record<string, string>): never {
-  throw new HTTPException(status, { res: Response.json({ error: code }, { status, headers }) });
+  // The code as the message too: a handler that catches the refusal reads it there (the reply's body is read once).
+  throw new HTTPException(status, { message: code, res: Response.json({ error: code }, { status, headers }) });
 }

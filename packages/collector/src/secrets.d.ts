@@ -12,4 +12,9 @@ interface Env {
    * WEBHOOK_KEY`). Without it webhooks are off (`403 webhooks-disabled`), except under PARCOURS_LOCAL_DEV.
    */
   WEBHOOK_KEY?: string;
+  /**
+   * Tests only (vitest.config.ts): derivation fails, after their events are stored, for visitors whose id starts with
+   * this, so the tests see a request answer 2xx and the schedule derive them. Never set it anywhere else.
+   */
+  PARCOURS_TEST_DERIVATION_FAILS?: string;
 }

@@ -1,6 +1,7 @@
 // Test support for the derive and report tests: send events as the script does, read reports as a user does.
 import { env } from 'cloudflare:workers';
 import type { WireEvent } from '@parcours/protocol';
+import { DERIVED, type DerivedTable } from '../src/db/schema.ts';
 import { call } from './helpers.ts';
 
 export const ORIGIN = 'https://shop.example';
@@ -114,4 +115,36 @@ export async function storedTransitions(site: string, visitor: string) {
     .bind(site, visitor)
     .all();
   return results;
+}
+
+/** Every derived row of a visitor, table by table, in key order (site and visitor apart). */
+export async function derivedRows(site: string, visitor: string): Promise<Record<DerivedTable, unknown[][]>> {
+  const out = {} as Record<DerivedTable, unknown[][]>;
+  for (const table of Object.keys(DERIVED) as DerivedTable[]) {
+    const columns = DERIVED[table].filter((c) => c !== 'site' && c !== 'visitor');
+    out[table] = await env.DB.prepare(
+      `SELECT ${columns.join(', ')} FROM ${table} WHERE site = ? AND visitor = ? ORDER BY ${table === 'carts' ? 'started_at' : 'time'}, event_id`,
+    )
+      .bind(site, visitor)
+      .raw();
+  }
+  return out;
+}
+
+/** The site's rollups, zero rows left out (a subtraction may leave one). */
+export async function rollups(site: string): Promise<unknown[][][]> {
+  const out: unknown[][][] = [];
+  for (const [table, nonZero] of [
+    ['page_view_hours', 'views'],
+    ['page_days', 'views'],
+    ['entry_hours', 'entered'],
+    ['pair_hours', 'moves'],
+  ] as const) {
+    out.push(
+      await env.DB.prepare(`SELECT * FROM ${table} WHERE site = ? AND ${nonZero} <> 0 ORDER BY 1, 2, 3, 4`)
+        .bind(site)
+        .raw(),
+    );
+  }
+  return out;
 }

@@ -26,6 +26,11 @@ export const TABLE = {
   // Saved derivation states, one row per (site, visitor, position): the state after every event of the visitor with
   // time < position, so derivation resumes there (migration 0045, src/derive/state.ts).
   visitor_state: 'visitor_state',
+  // Each visitor's derivation counter (never lowered), visitors whose derivation is behind (the schedule catches up),
+  // and the guards' table that never holds a row (migration 0061).
+  visitor_versions: 'visitor_versions',
+  dirty_visitors: 'dirty_visitors',
+  guard_failures: 'guard_failures',
   // Webhooks, their deliveries, and the carts and alerts the schedule decides on.
   webhooks: 'webhooks',
   webhook_deliveries: 'webhook_deliveries',
@@ -57,6 +62,7 @@ export const INDEX = {
   page_views_site_first_path: 'page_views_site_first_path',
   purchases_site_time: 'purchases_site_time',
   purchases_site_decision: 'purchases_site_decision',
+  visitor_state_site_position: 'visitor_state_site_position',
 } as const;
 
 /** Width of an hour bucket: page_view_hours, entry_hours and pair_hours are keyed by floor(time / HOUR_MS). */

@@ -1,5 +1,7 @@
 // What a site and its visitors stored today, for the daily quotas: read before a batch, added in the batch's own transaction.
+import { guardStatement } from './guards.ts';
 import { TABLE } from './schema.ts';
+import type { Quota } from './sites.ts';
 
 /** A site's usage of the day: events and bytes stored, and events of each visitor asked about. */
 export interface Usage {
@@ -69,4 +71,26 @@ export function addUsageStatements(
     );
   }
   return out;
+}
+
+/**
+ * Fails its batch (the `quota_race` guard) when, after the batch's usage statements, the day's usage of the site or of
+ * one of these visitors is past the quota: another batch stored in between the usage read and this one. Run right
+ * after addUsageStatements and before the insert, in one transaction: batches in flight never pass a quota together.
+ */
+export function quotaGuardStatement(
+  db: D1Database,
+  site: string,
+  day: string,
+  visitors: string[],
+  quota: Quota,
+): D1PreparedStatement {
+  return guardStatement(
+    db,
+    'quota_race',
+    `EXISTS (SELECT 1 FROM ${TABLE.site_stats} WHERE site = ?1 AND day = ?2 AND (events > ?3 OR bytes > ?4))
+      OR EXISTS (SELECT 1 FROM ${TABLE.visitor_days} WHERE site = ?1 AND day = ?2
+                  AND visitor IN (SELECT value FROM json_each(?5)) AND events > ?6)`,
+    [site, day, quota.events_per_day, quota.bytes_per_day, JSON.stringify(visitors), quota.events_per_visitor_per_day],
+  );
 }

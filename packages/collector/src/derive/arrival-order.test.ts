@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
-import { send, storedTransitions, wire } from '../../test/test-support.ts';
+import { derivedRows, rollups, send, storedTransitions, wire } from '../../test/test-support.ts';
 import { DERIVED, type DerivedTable } from '../db/schema.ts';
 import { foldPage } from './fold.ts';
 import { deriveVisitor, deriveVisitors, rebuildVisitors } from './index.ts';
@@ -159,20 +159,6 @@ describe('derivation is independent of arrival order', () => {
   });
 });
 
-/** Every derived row of a visitor, table by table, in key order (site and visitor apart). */
-async function derivedRows(site: string, visitor: string): Promise<Record<DerivedTable, unknown[][]>> {
-  const out = {} as Record<DerivedTable, unknown[][]>;
-  for (const table of Object.keys(DERIVED) as DerivedTable[]) {
-    const columns = DERIVED[table].filter((c) => c !== 'site' && c !== 'visitor');
-    out[table] = await env.DB.prepare(
-      `SELECT ${columns.join(', ')} FROM ${table} WHERE site = ? AND visitor = ? ORDER BY ${table === 'carts' ? 'started_at' : 'time'}, event_id`,
-    )
-      .bind(site, visitor)
-      .raw();
-  }
-  return out;
-}
-
 /** The rows `deriveVisitor` (the full derivation in one pass) makes of the visitor's stored events, as derivedRows shows them. */
 async function fullDerivation(site: string, visitor: string): Promise<Record<DerivedTable, unknown[][]>> {
   const { results } = await eventsStatement(
@@ -201,24 +187,6 @@ async function fullDerivation(site: string, visitor: string): Promise<Record<Der
     carts: rows('carts', d.carts),
     purchases: rows('purchases', d.purchases),
   };
-}
-
-/** The site's rollups, zero rows left out (a subtraction may leave one). */
-async function rollups(site: string): Promise<unknown[][][]> {
-  const out: unknown[][][] = [];
-  for (const [table, nonZero] of [
-    ['page_view_hours', 'views'],
-    ['page_days', 'views'],
-    ['entry_hours', 'entered'],
-    ['pair_hours', 'moves'],
-  ] as const) {
-    out.push(
-      await env.DB.prepare(`SELECT * FROM ${table} WHERE site = ? AND ${nonZero} <> 0 ORDER BY 1, 2, 3, 4`)
-        .bind(site)
-        .raw(),
-    );
-  }
-  return out;
 }
 
 describe('incremental derivation equals the full one', () => {

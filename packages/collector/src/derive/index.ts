@@ -3,21 +3,24 @@ import type { Site } from '../db/sites.ts';
 import { foldCarts } from './carts.ts';
 import { byEventTime, walkJourney } from './journey.ts';
 import { foldPage } from './fold.ts';
+import { type ClaimedMark, type DirtyMark, earliestPerVisitor, markStatements } from './dirty.ts';
 import { loadBefore } from './horizon.ts';
 import { freshState, loadState, saveState, type VisitorState } from './state.ts';
 import {
   eventsStatement,
   horizonStatement,
+  isStale,
   NO_TIME,
   newestStatement,
   type PageWrite,
   pageStatements,
   positionsStatement,
   positionsToDrop,
-  STALE_ERROR,
   STATE_POSITION,
   stateStatement,
+  versionStatement,
 } from './store.ts';
+import { guardFailed } from '../db/guards.ts';
 import type { StoredEvent, VisitorDerived } from './types.ts';
 
 /** Visitors derived per round: bounds the rows one round holds in memory and writes in one transaction. */
@@ -28,7 +31,19 @@ const EVENTS_PER_PAGE = 250;
 const EVENTS_PER_ROUND = 2_500;
 const MIN_EVENTS_PER_PAGE = 25;
 /** Statements read per visitor at the start of a round. */
-const READS = 4;
+const READS = 5;
+/**
+ * Events one request derives, all its visitors together: a late event far back in a long history, or a heavy visitor,
+ * costs a request at most this; derivation goes on from where it stopped in the schedule (dirty_visitors).
+ */
+const EVENTS_PER_REQUEST = 10_000;
+/** Events one scheduled run derives for the visitors it takes (each run every minute goes on from there). */
+export const EVENTS_PER_SCHEDULED_RUN = 50_000;
+/**
+ * Events of one visitor in one millisecond derived at most (a millisecond is never split between pages): the first
+ * ones in id order; more are stored but not derived. A tag sends its events at least a millisecond apart.
+ */
+const EVENTS_OF_ONE_MS = 2_500;
 /** Rounds re-run when another derivation of the same visitors wrote first (each time one of them wins). */
 const MAX_RETRIES = 8;
 /** Up to this many ms times the attempt, at random, before deriving again: concurrent writers spread out. */
@@ -56,33 +71,56 @@ export interface NewEvent {
   time: number;
 }
 
+/** How a derivation may go, besides its page size. */
+export interface DeriveOptions {
+  /** Events it derives at most; the rest is marked dirty for the schedule. */
+  eventBudget?: number;
+  /** Tests only: awaited before each round trip of writes (to interleave another derivation or an erasure there). */
+  beforeWrite?: () => Promise<void>;
+}
+
 /**
  * Brings the derived rows of these events' visitors up to date: each visitor is re-derived from the earliest of
  * their events here onward, starting from the state saved at or before it, so the cost follows the events from
  * that point, not the visitor's whole history. The rows come out identical to `rebuildVisitors`, whatever order
- * the events arrived in. Called by ingestion after each insert (with the batch's events, duplicates included:
- * a resend after a failed derivation repairs it). Events before the site's retention horizon are never derived.
+ * the events arrived in. Events before the site's retention horizon are never derived. Past the request's budget
+ * (EVENTS_PER_REQUEST) the visitors left are marked dirty, and the schedule goes on; so are they when derivation
+ * fails (the events are stored: the caller's request has nothing to undo).
  */
 export async function deriveVisitors(
   db: D1Database,
   site: Pick<Site, 'id' | 'stages'>,
   events: NewEvent[],
   eventsPerPage = EVENTS_PER_PAGE,
+  options: DeriveOptions = {},
 ): Promise<void> {
-  await deriveNewEvents(db, site, events, eventsPerPage);
+  let left: DirtyMark[];
+  try {
+    left = await deriveNewEvents(db, site, events, eventsPerPage, options);
+  } catch (error) {
+    left = markedAfter(error, events);
+  }
+  if (left.length) await db.batch(markStatements(db, site.id, left));
 }
 
-/** deriveVisitors, the first read carrying `leading` when given. */
+/** After a failed derivation of stored events: logs it, and answers the marks that hand it to the schedule. */
+function markedAfter(error: unknown, events: NewEvent[]): DirtyMark[] {
+  console.error('derivation failed, visitors marked for the schedule', error instanceof Error ? error.message : error);
+  return earliestPerVisitor(events);
+}
+
+/** deriveVisitors, the first read carrying `leading` when given; answers what is left for the schedule. */
 async function deriveNewEvents(
   db: D1Database,
   site: Pick<Site, 'id' | 'stages'>,
   events: NewEvent[],
   eventsPerPage: number,
+  options: DeriveOptions,
   leading?: Leading,
-): Promise<void> {
+): Promise<DirtyMark[]> {
   const times = new Map<string, number[]>();
   for (const e of events) times.set(e.visitor, [...(times.get(e.visitor) ?? []), e.time]);
-  await deriveFrom(
+  const { left } = await deriveFrom(
     db,
     site,
     [...times.keys()],
@@ -91,8 +129,10 @@ async function deriveNewEvents(
       return kept.length ? Math.min(...kept) : null;
     },
     eventsPerPage,
+    options,
     leading,
   );
+  return left;
 }
 
 /** Writes run in front of derivation's first read, in the same D1 batch; their results once that batch ran. */
@@ -105,24 +145,53 @@ interface Leading {
  * Runs `writes` (the insert of a batch's events, its counters and sessions), then derives as `deriveVisitors` does:
  * the writes go in the same D1 batch as derivation's first read, so they cost no round trip of their own, commit in
  * one transaction with that read, and derivation sees what they wrote. Answers the writes' results in order, or null
- * when the batch carrying them failed (then nothing of it was stored, and nothing was derived). A failure of
- * derivation after that is thrown.
+ * when the batch carrying them failed (then nothing of it was stored, and nothing was derived); a failed quota guard
+ * among the writes is thrown instead (the caller reads the quota again). Once the writes are stored, a failure of
+ * derivation is not the request's: the visitors are marked dirty and the schedule derives them (only if even the
+ * mark cannot be stored is the failure thrown: a resend derives again).
  */
 export async function writeThenDerive(
   db: D1Database,
   site: Pick<Site, 'id' | 'stages'>,
   writes: D1PreparedStatement[],
   events: NewEvent[],
+  options: DeriveOptions = {},
 ): Promise<D1Result[] | null> {
   if (!events.length) return writes.length ? db.batch(writes).catch(() => null) : [];
   const leading: Leading = { statements: writes, results: null };
+  let left: DirtyMark[];
   try {
-    await deriveNewEvents(db, site, events, EVENTS_PER_PAGE, leading);
+    left = await deriveNewEvents(db, site, events, EVENTS_PER_PAGE, options, leading);
   } catch (error) {
-    if (leading.results === null) return null;
-    throw error;
+    if (leading.results === null) {
+      if (guardFailed(error, 'quota_race')) throw error;
+      return null;
+    }
+    await db.batch(markStatements(db, site.id, markedAfter(error, events))).catch(() => {
+      throw error;
+    });
+    return leading.results;
   }
+  // Past the budget: the events are stored, a failed mark must not fail the request (a resend derives again).
+  if (left.length)
+    await db.batch(markStatements(db, site.id, left)).catch((e: unknown) => console.error('mark failed', e));
   return leading.results;
+}
+
+/**
+ * Derives these marked visitors of a site from each mark's `since` (the schedule's catching up), within `budget`
+ * events; answers what is still left, and the events derived.
+ */
+export async function deriveMarked(
+  db: D1Database,
+  site: Pick<Site, 'id' | 'stages'>,
+  marks: ClaimedMark[],
+  budget: number,
+): Promise<{ left: DirtyMark[]; derived: number }> {
+  const since = new Map(marks.map((m) => [m.visitor, m.since]));
+  const cutOf = (visitor: string, floor: number) => Math.max(since.get(visitor)!, floor);
+  const spent = await deriveFrom(db, site, [...since.keys()], cutOf, EVENTS_PER_PAGE, { eventBudget: budget });
+  return { left: spent.left, derived: budget - spent.events };
 }
 
 /**
@@ -135,7 +204,16 @@ export async function rebuildVisitors(
   visitors: string[],
   eventsPerPage = EVENTS_PER_PAGE,
 ): Promise<void> {
-  await deriveFrom(db, site, [...new Set(visitors)], (_, floor) => floor, eventsPerPage);
+  await deriveFrom(db, site, [...new Set(visitors)], (_, floor) => floor, eventsPerPage, {
+    eventBudget: Number.POSITIVE_INFINITY,
+  });
+}
+
+/** What is left of a derivation's event budget, shared by its rounds. */
+interface Budget {
+  events: number;
+  /** Visitors not derived to the end within it, from where each stopped. */
+  left: DirtyMark[];
 }
 
 async function deriveFrom(
@@ -145,26 +223,37 @@ async function deriveFrom(
   /** Where a visitor's derivation starts, given the site's retention horizon (NO_TIME: none); null: not at all. */
   cutOf: (visitor: string, floor: number) => number | null,
   eventsPerPage: number,
+  options: DeriveOptions,
   /** Writes for the first read to carry: the first round's, on its first attempt. */
   leading?: Leading,
-): Promise<void> {
+): Promise<Budget> {
+  const budget: Budget = { events: options.eventBudget ?? EVENTS_PER_REQUEST, left: [] };
   for (let i = 0; i < visitors.length; i += VISITORS_PER_ROUND) {
     const part = visitors.slice(i, i + VISITORS_PER_ROUND);
+    // Budget spent (the leading writes went with the first round): the visitors left start where their events do.
+    if (budget.events <= 0) {
+      for (const visitor of part) {
+        const since = cutOf(visitor, NO_TIME);
+        if (since !== null) budget.left.push({ visitor, since });
+      }
+      continue;
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         const perPage = Math.min(
           eventsPerPage,
           Math.max(MIN_EVENTS_PER_PAGE, Math.floor(EVENTS_PER_ROUND / part.length)),
         );
-        await deriveRound(db, site, part, cutOf, perPage, leading);
+        await deriveRound(db, site, part, cutOf, perPage, budget, options, leading);
         break;
       } catch (error) {
         // Another batch of the same visitors derived first: read their state again and derive from there.
-        if (attempt >= MAX_RETRIES || !STALE_ERROR.test(String((error as Error)?.message ?? error))) throw error;
+        if (attempt >= MAX_RETRIES || !isStale(error)) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_JITTER_MS * (attempt + 1)));
       }
     }
   }
+  return budget;
 }
 
 /** A visitor's derivation under way: where the next page starts, the state there, the version of the saved states. */
@@ -187,14 +276,16 @@ interface Job {
 /** What a derivation of one visitor starts from, as read in one round trip. */
 interface Start {
   saved: { position: number; state: string } | undefined;
-  positions: Array<{ position: number; version: number }>;
+  positions: Array<{ position: number }>;
+  version: number;
   newest: { lastEntry: string; lastView: number | null } | undefined;
   rows: StoredEvent[];
 }
 
 /**
  * One round trip: the site's retention horizon, and per visitor the state to resume from (at or after the horizon),
- * the saved positions, the newest state's last moves, and the first page of events (none before the horizon).
+ * the saved positions, the derivation counter, the newest state's last moves, and the first page of events (none
+ * before the horizon).
  */
 async function readStarts(
   db: D1Database,
@@ -207,6 +298,7 @@ async function readStarts(
   const reads = cuts.flatMap(([visitor, cut]) => [
     stateStatement(db, site, visitor, cut),
     positionsStatement(db, site, visitor),
+    versionStatement(db, site, visitor),
     newestStatement(db, site, visitor),
     eventsStatement(db, site, visitor, { sql: STATE_POSITION.sql, params: [site, visitor, cut] }, null, perPage + 1),
   ]);
@@ -220,8 +312,9 @@ async function readStarts(
       {
         saved: results[READS * i]!.results[0] as Start['saved'],
         positions: results[READS * i + 1]!.results as Start['positions'],
-        newest: results[READS * i + 2]!.results[0] as Start['newest'],
-        rows: results[READS * i + 3]!.results as unknown as StoredEvent[],
+        version: (results[READS * i + 2]!.results[0] as { version: number } | undefined)?.version ?? 0,
+        newest: results[READS * i + 3]!.results[0] as Start['newest'],
+        rows: results[READS * i + 4]!.results as unknown as StoredEvent[],
       },
     ]),
   );
@@ -234,6 +327,8 @@ async function deriveRound(
   visitors: string[],
   cutOf: (visitor: string, floor: number) => number | null,
   perPage: number,
+  budget: Budget,
+  options: DeriveOptions,
   leading?: Leading,
 ): Promise<void> {
   // Read as if the horizon were before every event (each read starts at the horizon if later); the horizon read with
@@ -253,7 +348,7 @@ async function deriveRound(
   if (again.length) for (const [v, s] of (await readStarts(db, site.id, again, perPage)).starts) starts.set(v, s);
 
   let jobs: Job[] = round.map(([visitor]) => {
-    const { saved, positions, newest, rows } = starts.get(visitor)!;
+    const { saved, positions, version, newest, rows } = starts.get(visitor)!;
     const from = saved?.position ?? floor;
     return {
       visitor,
@@ -265,7 +360,7 @@ async function deriveRound(
           ? { lastEntry: new Map(JSON.parse(newest.lastEntry)), lastView: newest.lastView }
           : null,
       state: saved ? loadState(saved.state) : freshState(),
-      version: Math.max(0, ...positions.map((p) => p.version)),
+      version,
       positions: positions.map((p) => p.position).filter((p) => p >= floor && p <= from),
       rows,
       until: null,
@@ -289,6 +384,11 @@ async function deriveRound(
     const next: Job[] = [];
     const ties: Job[] = [];
     for (const job of jobs) {
+      if (budget.events <= 0) {
+        // The request's budget is spent: the state saved at `from` is where the schedule goes on.
+        budget.left.push({ visitor: job.visitor, since: job.from });
+        continue;
+      }
       // A page ends where a millisecond starts: rows of one time are never split between pages.
       let page = job.rows;
       let end: number | null = job.until;
@@ -301,6 +401,7 @@ async function deriveRound(
         }
       }
       if (!page.length) continue; // nothing from the cut on: already derived
+      budget.events -= page.length;
       const derived = foldPage(job.state, page);
       const position = end ?? page[page.length - 1]!.time + 1;
       const positions = [...job.positions, position];
@@ -330,16 +431,17 @@ async function deriveRound(
     }
     // The pages' writes and the next pages' reads in one round trip (the reads see the writes).
     const tieReads = ties.map((j) =>
-      eventsStatement(db, site.id, j.visitor, { sql: '?5', params: [j.from] }, j.rows[0]!.time + 1, -1),
+      eventsStatement(db, site.id, j.visitor, { sql: '?5', params: [j.from] }, j.rows[0]!.time + 1, EVENTS_OF_ONE_MS),
     );
     const pageReads = next.map((j) =>
       eventsStatement(db, site.id, j.visitor, { sql: '?5', params: [j.from] }, null, perPage + 1),
     );
     if (!writes.length && !tieReads.length && !pageReads.length) return;
+    if (writes.length) await options.beforeWrite?.();
     const out = await db.batch<Record<string, unknown>>([...writes, ...tieReads, ...pageReads]);
     const read = out.slice(writes.length).map((r) => r.results as unknown as StoredEvent[]);
     ties.forEach((j, i) => {
-      // Every event of one millisecond, however many: then the page ends right after it.
+      // Every event of one millisecond (up to EVENTS_OF_ONE_MS): then the page ends right after it.
       j.until = j.rows[0]!.time + 1;
       j.rows = read[i]!;
     });

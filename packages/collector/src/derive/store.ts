@@ -1,5 +1,6 @@
 // SQL of the derivation: read a visitor's saved state and events from a point on, replace their derived rows from there.
 import { CART_EVENTS } from '@parcours/protocol';
+import { guardFailed, guardStatement } from '../db/guards.ts';
 import { MAX_JSON_PER_STATEMENT } from '../db/insert-sql.ts';
 import { DAY_MS, DERIVED, type DerivedColumn, type DerivedTable, HOUR_MS, INDEX, TABLE } from '../db/schema.ts';
 import type { Page } from './fold.ts';
@@ -189,11 +190,9 @@ export function newestStatement(db: D1Database, site: string, visitor: string): 
     .bind(site, visitor);
 }
 
-/** Every saved position of the visitor, with the version that wrote it. */
+/** Every saved position of the visitor. */
 export function positionsStatement(db: D1Database, site: string, visitor: string): D1PreparedStatement {
-  return db
-    .prepare(`SELECT position, version FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2`)
-    .bind(site, visitor);
+  return db.prepare(`SELECT position FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2`).bind(site, visitor);
 }
 
 /** What one page's write needs to know besides the page. */
@@ -214,7 +213,7 @@ export interface PageWrite {
    * derivation finds nothing; null when nothing was derived from `from` on.
    */
   tail: { lastEntry: Map<number, number>; lastView: number | null } | null;
-  /** Where the page ends, the state saved there, the version expected and the one written, saved positions to drop. */
+  /** Where the page ends, the state saved there, the derivation counter read, saved positions to drop. */
   position: number;
   state: string;
   version: number;
@@ -222,21 +221,38 @@ export interface PageWrite {
 }
 
 /**
- * Fails the batch (nothing of it stored) unless the visitor's saved states are still at the version read and the site's
- * retention horizon still where it was.
+ * Fails the batch (nothing of it stored) unless the visitor's derivation counter is still the one read and the site's
+ * retention horizon still where it was. The counter only ever grows (each page written, each erasure adds 1), so a
+ * derivation that read it before another wrote, or before an erasure, never passes, even once the other's rows are gone.
  */
 function guard(db: D1Database, site: string, visitor: string, version: number, floor: number): D1PreparedStatement {
-  return db
-    .prepare(
-      `SELECT CASE WHEN IFNULL((SELECT MAX(version) FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2), 0) = ?3
-              AND ${HORIZON_SQL} = ?4 THEN 1 ELSE json('${STALE}') END AS ok`,
-    )
-    .bind(site, visitor, version, floor);
+  return guardStatement(
+    db,
+    'visitor_state_changed',
+    `IFNULL((SELECT version FROM ${TABLE.visitor_versions} WHERE site = ?1 AND visitor = ?2), 0) <> ?3 OR ${HORIZON_SQL} <> ?4`,
+    [site, visitor, version, floor],
+  );
 }
 
-/** What the guard's error says: another derivation of the visitor wrote first. */
-const STALE = 'visitor state changed';
-export const STALE_ERROR = /malformed JSON/i;
+/** The visitor's derivation counter (0 before their first derivation). */
+export function versionStatement(db: D1Database, site: string, visitor: string): D1PreparedStatement {
+  return db
+    .prepare(`SELECT version FROM ${TABLE.visitor_versions} WHERE site = ?1 AND visitor = ?2`)
+    .bind(site, visitor);
+}
+
+/** Adds 1 to the visitor's derivation counter (a write of their derived rows, or their erasure). */
+function bumpVersion(db: D1Database, site: string, visitor: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO ${TABLE.visitor_versions} (site, visitor, version) VALUES (?1, ?2, 1)
+       ON CONFLICT (site, visitor) DO UPDATE SET version = version + 1`,
+    )
+    .bind(site, visitor);
+}
+
+/** Another derivation of the visitor (or their erasure) wrote first: derive again from what is stored now. */
+export const isStale = (error: unknown) => guardFailed(error, 'visitor_state_changed');
 
 /** Statements storing one derived page of a visitor (run them in one batch, with others). */
 export function pageStatements(
@@ -358,6 +374,7 @@ export function pageStatements(
   moves(1);
 
   // The state after the page, at a version of our own; saved states no longer worth keeping go.
+  out.push(bumpVersion(db, site, visitor));
   run(
     `INSERT OR REPLACE INTO ${TABLE.visitor_state} (site, visitor, position, version, state) VALUES (?1, ?2, ?3, ?4, ?5)`,
     w.position,
@@ -376,14 +393,16 @@ const TABLES = Object.keys(DERIVED) as DerivedTable[];
 
 /**
  * Statements erasing one visitor from a site (run them in one batch): the rollups lose their rows' counts, then every
- * derived row, saved derivation state, session, daily count and stored event of theirs goes. The last statement
- * deletes the events: its `changes` is the number of events erased.
+ * derived row, saved derivation state, mark for the schedule, session, daily count and stored event of theirs goes.
+ * Their derivation counter stays, one higher: a derivation that read it before the erasure cannot write their rows
+ * back. The last statement deletes the events: its `changes` is the number of events erased.
  */
 export function eraseVisitorStatements(db: D1Database, site: string, visitor: string): D1PreparedStatement[] {
   const all: RowSet = { where: '1', params: [] };
   const tables = [
     ...TABLES.map((t) => TABLE[t]),
     TABLE.visitor_state,
+    TABLE.dirty_visitors,
     TABLE.sessions,
     TABLE.visitor_days,
     TABLE.events,
@@ -393,6 +412,7 @@ export function eraseVisitorStatements(db: D1Database, site: string, visitor: st
     pageDays(db, site, visitor, all, -1),
     entryHours(db, site, visitor, all, -1),
     pairHours(db, site, visitor, all, -1),
+    bumpVersion(db, site, visitor),
     ...tables.map((table) => db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor = ?`).bind(site, visitor)),
   ];
 }

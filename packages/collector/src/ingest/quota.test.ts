@@ -175,6 +175,20 @@ describe('daily quotas', () => {
     expect(await totals(id)).toMatchObject({ events: 6, quota_events: 3, quota_batches: 2 });
   });
 
+  it('batches in flight together never pass the quota: each reserves its events in the transaction that stores them', async () => {
+    const { id } = await registerSite();
+    await admin(id, 'PATCH', { quota: { events_per_day: 100 } });
+    // 12 batches of 20 events at once, as many tabs or an attacker would send: 240 events for a quota of 100.
+    const replies = await Promise.all(
+      Array.from({ length: 12 }, () => postEvents(batch(id, freshEvents(20))).then((r) => r.status)),
+    );
+    expect(replies.filter((s) => s === 200).length).toBeGreaterThan(0);
+    expect(replies.filter((s) => s === 429).length).toBeGreaterThan(0);
+    expect(await stored(id)).toBeLessThanOrEqual(100);
+    // The usage counted is what was stored, to the event.
+    expect((await totals(id)).events).toBe(await stored(id));
+  });
+
   it('a quota of 0 stops ingestion of the site; raising it lets the same batch in', async () => {
     const { id } = await registerSite();
     await admin(id, 'PATCH', { quota: { events_per_day: 0 } });

@@ -1,37 +1,67 @@
 // Reads a request body as UTF-8 text, never holding more than the limit: a missing or lying Content-Length cannot get past it.
 import { fail } from '../errors.ts';
 
+/** Bytes of the body's start handed to `peek` (or all of a shorter body). */
+const PEEK_BYTES = 1024;
+
 /**
  * The body as text. `413 payload-too-large` as soon as more than `max` bytes have been read
- * (or are announced by Content-Length), `400 invalid-json` if it is not valid UTF-8.
+ * (or are announced by Content-Length), `400 invalid-json` if it is not valid UTF-8. `peek`, when given, sees the
+ * first PEEK_BYTES as text before the rest is read: if it throws, the rest is read and dropped (never decoded or kept),
+ * and its error is the answer.
  */
-export async function readBody(req: Request, max: number): Promise<string> {
+export async function readBody(req: Request, max: number, peek?: (start: string) => Promise<void>): Promise<string> {
   const announced = Number(req.headers.get('content-length') ?? NaN);
   if (announced > max) fail(413, 'payload-too-large');
   if (!req.body) return '';
   const reader = req.body.getReader();
   const parts: Uint8Array[] = [];
   let size = 0;
+  let peeked = !peek;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      // Stop reading: the rest of an oversized body is never buffered.
-      await reader.cancel().catch(() => {});
-      fail(413, 'payload-too-large');
+    if (value) {
+      size += value.byteLength;
+      if (size > max) {
+        // Stop reading: the rest of an oversized body is never buffered.
+        await reader.cancel().catch(() => {});
+        fail(413, 'payload-too-large');
+      }
+      parts.push(value);
     }
-    parts.push(value);
+    if (!peeked && (done || size >= PEEK_BYTES)) {
+      peeked = true;
+      const start = new TextDecoder().decode(concat(parts, size).subarray(0, PEEK_BYTES));
+      try {
+        await peek!(start);
+      } catch (error) {
+        // The rest is read and dropped, never kept or parsed: cancelling the stream instead would reset the
+        // connection, which a client sees as a network error rather than the refusal (and `wrangler dev` as a 500).
+        for (let r = { done } as { done: boolean; value?: Uint8Array }; !r.done && size <= max; ) {
+          r = await reader.read();
+          size += r.value?.byteLength ?? 0;
+        }
+        if (size > max) await reader.cancel().catch(() => {});
+        throw error;
+      }
+    }
+    if (done) break;
   }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(concat(parts, size));
+  } catch {
+    fail(400, 'invalid-json');
+  }
+}
+
+/** The chunks read so far as one array of `size` bytes. */
+function concat(parts: Uint8Array[], size: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
   const bytes = new Uint8Array(size);
   let at = 0;
   for (const p of parts) {
     bytes.set(p, at);
     at += p.byteLength;
   }
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    fail(400, 'invalid-json');
-  }
+  return bytes;
 }

@@ -4,8 +4,9 @@ import { insertEvents, insertStatements, type EventRow } from '../db/events.ts';
 import { dailySalt } from '../db/salts.ts';
 import { sessionCandidates, upsertSessionStatements } from '../db/sessions.ts';
 import { addDroppedIfNewStatement, addSiteCounts, type SiteCounts, siteCountsStatement } from '../db/site-stats.ts';
+import { guardFailed } from '../db/guards.ts';
 import type { SessionRow } from '../db/schema.ts';
-import { addUsageStatements, readUsage, type CountedRow } from '../db/usage.ts';
+import { addUsageStatements, quotaGuardStatement, readUsage, type CountedRow } from '../db/usage.ts';
 import { deriveVisitors, writeThenDerive } from '../derive/index.ts';
 import { fail } from '../errors.ts';
 import { cookielessVisitor } from './client-key.ts';
@@ -22,7 +23,12 @@ export interface BatchContext {
   country?: string | null;
   /** The sender looks like a bot or crawler. */
   bot: boolean;
+  /** Tests only: derivation fails for visitors whose id starts with this (the PARCOURS_TEST_DERIVATION_FAILS binding). */
+  derivationFailsFor?: string;
 }
+
+/** Times a batch reads the quota and tries to store when batches in flight keep taking what is left of it. */
+const QUOTA_ATTEMPTS = 3;
 
 /** Seconds a client should wait before resending when the database is unavailable. */
 const STORAGE_RETRY_AFTER_SECONDS = 30;
@@ -105,7 +111,6 @@ export async function prepareBatch(
     return { reply: { accepted: 0, duplicates: 0, rejected: rejected.sort((a, b) => a.index - b.index) } };
   }
 
-  // The quotas: one read of the day's usage (a primary-key lookup of the site and of the batch's visitors).
   const counted: CountedRow[] = valid.map((r) => ({ id: r.id, visitor: r.visitor, bytes: utf8.encode(r.data).length }));
   const usage = await readUsage(db, site.id, day, [...new Set(valid.map((r) => r.visitor))]);
   const { fits, over } = fitQuota(counted, usage, site.quota);
@@ -187,35 +192,55 @@ export async function storeBatch(
   batch: ParsedBatch,
   ctx: BatchContext,
 ): Promise<BatchReply> {
-  const prepared = await prepareBatch(db, site, batch, ctx);
-  if ('reply' in prepared) return prepared.reply;
-  const { day, rows, counted, indexes, rejected, over, quotaCounts } = prepared.store;
+  // Tests only (PARCOURS_TEST_DERIVATION_FAILS): derivation of these visitors fails once their events are stored.
+  const failing = ctx.derivationFailsFor;
+  for (let attempt = 1; ; attempt++) {
+    // Each try reads the day's usage again (prepareBatch): batches in flight may have taken what was left of it.
+    const prepared = await prepareBatch(db, site, batch, ctx);
+    if ('reply' in prepared) return prepared.reply;
+    const { day, rows, counted, indexes, rejected, over, quotaCounts } = prepared.store;
+    const deriveOptions =
+      failing && rows.some((r) => r.visitor.startsWith(failing))
+        ? { beforeWrite: () => Promise.reject(new Error('derivation failed (PARCOURS_TEST_DERIVATION_FAILS)')) }
+        : {};
 
-  // The insert (and the drop count, when there is one) rides in front of derivation's first read, in
-  // the same batch: one transaction and one round trip fewer, and derivation sees the new rows.
-  // Derive even when everything was a duplicate: a resend after a failed derivation repairs it.
-  const { counters, inserts, sessions } = storeStatements(db, site.id, {
-    ...prepared.store,
-    receivedAt: ctx.receivedAt,
-    dropped: batch.dropped,
-  });
-  const refused = siteCountsStatement(db, site.id, day, quotaCounts);
-  if (refused) counters.push(refused);
-  const results = await writeThenDerive(db, site, [...counters, ...inserts, ...sessions], rows);
-  if (results) {
-    const inserted = results
-      .slice(counters.length, counters.length + inserts.length)
-      .reduce((n, r) => n + r.meta.changes, 0);
-    if (over) overQuota(ctx);
-    return { accepted: inserted, duplicates: rows.length - inserted, rejected };
+    // The insert (and the drop count, when there is one) rides in front of derivation's first read, in
+    // the same batch: one transaction and one round trip fewer, and derivation sees the new rows.
+    // Derive even when everything was a duplicate: a resend after a failed derivation repairs it.
+    const { counters, inserts, sessions } = storeStatements(db, site.id, {
+      ...prepared.store,
+      receivedAt: ctx.receivedAt,
+      dropped: batch.dropped,
+    });
+    // The quota guard after the usage: another batch that stored since the read fails this one, read again.
+    counters.push(quotaGuardStatement(db, site.id, day, [...new Set(rows.map((r) => r.visitor))], site.quota));
+    const refused = siteCountsStatement(db, site.id, day, quotaCounts);
+    if (refused) counters.push(refused);
+    let results: D1Result[] | null;
+    try {
+      results = await writeThenDerive(db, site, [...counters, ...inserts, ...sessions], rows, deriveOptions);
+    } catch (error) {
+      // Batches in flight took what was left of the quota: read it again (after a few tries, the sender retries later).
+      if (!guardFailed(error, 'quota_race')) throw error;
+      if (attempt < QUOTA_ATTEMPTS) continue;
+      await addSiteCounts(db, site.id, day, { quota_events: rows.length + over, quota_batches: 1 });
+      return overQuota(ctx);
+    }
+    if (results) {
+      const inserted = results
+        .slice(counters.length, counters.length + inserts.length)
+        .reduce((n, r) => n + r.meta.changes, 0);
+      if (over) overQuota(ctx);
+      return { accepted: inserted, duplicates: rows.length - inserted, rejected };
+    }
+    // That batch failed, so nothing of it was stored: store the rows apart, where one bad row costs only itself.
+    const reply = await storeApart(db, site, day, batch, rows, counted, indexes, rejected, ctx.receivedAt, sessions);
+    if (over) {
+      await addSiteCounts(db, site.id, day, quotaCounts);
+      overQuota(ctx);
+    }
+    return reply;
   }
-  // That batch failed, so nothing of it was stored: store the rows apart, where one bad row costs only itself.
-  const reply = await storeApart(db, site, day, batch, rows, counted, indexes, rejected, ctx.receivedAt, sessions);
-  if (over) {
-    await addSiteCounts(db, site.id, day, quotaCounts);
-    overQuota(ctx);
-  }
-  return reply;
 }
 
 /** The careful way, after a failed batch: insert (chunk by chunk, row by row if need be), counters, then derivation. */

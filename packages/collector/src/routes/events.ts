@@ -1,5 +1,6 @@
 // Ingestion: `POST /v1/events` (JSON or sendBeacon's text/plain) and its CORS preflight, answered per site.
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { createMiddleware } from 'hono/factory';
 import { type BatchReply, MAX_BODY_BYTES, type ParsedBatch, parseBatch } from '@parcours/protocol';
 import { addSiteCounts } from '../db/site-stats.ts';
@@ -10,6 +11,7 @@ import { isBotRequest } from '../ingest/bots.ts';
 import { clientAddress, rateLimitKey } from '../ingest/client-key.ts';
 import { originAllowed, preflightHeaders, replyCorsHeaders } from '../ingest/cors.ts';
 import { readBody } from '../ingest/read-body.ts';
+import { refuseRemembered, rememberRefusal } from '../ingest/refusals.ts';
 import { cachedSite, freshSite, type IngestSite } from '../ingest/site-cache.ts';
 import { type BatchContext, overQuota, prepareBatch, storeBatch } from '../ingest/store-batch.ts';
 import { enqueueBatch } from '../queue-ingest/index.ts';
@@ -78,8 +80,39 @@ events.post('/', async (c) => {
   const receivedAt = Date.now();
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (!ACCEPTED_TYPES.has(type)) fail(415, 'unsupported-media-type');
+  const address = clientAddress(c.req.raw.headers);
+  const seen: Seen = { site: null };
+  try {
+    return await receive(c, receivedAt, address, seen);
+  } catch (error) {
+    // A 429 for a known site: that client's next large bodies to it are refused unparsed (refusals.ts).
+    const code = error instanceof HTTPException && error.status === 429 ? error.message : null;
+    if (seen.site && (code === 'rate-limited' || code === 'quota-exceeded')) {
+      const retryAfter = Number((error as HTTPException).res?.headers.get('retry-after'));
+      await rememberRefusal(seen.site, address, code, retryAfter, receivedAt);
+    }
+    throw error;
+  }
+});
 
-  const text = await readBody(c.req.raw, MAX_BODY_BYTES);
+/** What the handler learnt of a request as it went: the registered site it names. */
+interface Seen {
+  site: string | null;
+}
+
+/** A batch read, checked and stored: the reply of `POST /v1/events` once the request's headers let it through. */
+async function receive(
+  c: Context<{ Bindings: Env }>,
+  receivedAt: number,
+  address: string,
+  seen: Seen,
+): Promise<Response> {
+  // A sender refused 429 a moment ago that goes on posting large bodies to that site: refused again once the body's
+  // first kilobyte names the site, the rest dropped unparsed.
+  const contentLength = c.req.header('content-length') ?? null;
+  const text = await readBody(c.req.raw, MAX_BODY_BYTES, (start) =>
+    refuseRemembered(start, address, contentLength, receivedAt),
+  );
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -90,8 +123,8 @@ events.post('/', async (c) => {
   const claimed =
     typeof body === 'object' && body !== null && 'site' in body ? (body as { site: unknown }).site : undefined;
   let site = typeof claimed === 'string' && claimed.length <= 64 ? await cachedSite(c.env.DB, claimed) : null;
+  seen.site = site?.id ?? null;
 
-  const address = clientAddress(c.req.raw.headers);
   const { success } = await c.env.INGEST_LIMITER.limit({ key: await rateLimitKey(site?.id ?? '', address) });
   if (!success) fail(429, 'rate-limited', { 'retry-after': String(RETRY_AFTER_SECONDS) });
 
@@ -121,13 +154,14 @@ events.post('/', async (c) => {
     // The edge's country of the client (request.cf, Cloudflare's): the session keeps it, never the address.
     country: ((c.req.raw.cf as { country?: unknown } | undefined)?.country as string | undefined) ?? null,
     bot,
+    derivationFailsFor: c.env.PARCOURS_TEST_DERIVATION_FAILS,
   };
   return c.json(
     c.env.INGEST === 'queue'
       ? await queueBatch(c.env, site, parsed, ctx)
       : await storeBatch(c.env.DB, site, parsed, ctx),
   );
-});
+}
 
 events.all('/', () => fail(405, 'method-not-allowed'));
 

@@ -3,6 +3,7 @@
 import { sendUnsent } from '../webhooks/enqueue.ts';
 import { checkAlerts } from './alerts.ts';
 import { abandonedCarts } from './carts.ts';
+import { deriveDirtyVisitors } from './derive.ts';
 import { applyRetention } from './retention.ts';
 import { forgetWebhookHistory } from './webhook-history.ts';
 
@@ -12,8 +13,16 @@ async function retention(env: Env, now: number): Promise<void> {
   if (deleted) console.log(`retention: ${deleted} raw events deleted`);
 }
 
+/** Derives the visitors requests left behind (a failed or budget-cut derivation), and says how many. */
+async function derive(env: Env): Promise<void> {
+  const derived = await deriveDirtyVisitors(env.DB);
+  if (derived) console.log(`derive: ${derived} visitors caught up`);
+}
+
 /** The jobs of a scheduled run, in order. */
 const JOBS: Array<[name: string, job: (env: Env, now: number) => Promise<unknown>]> = [
+  // First: carts and alerts read the derived rows.
+  ['derive', derive],
   ['carts', abandonedCarts],
   ['alerts', checkAlerts],
   ['webhook-history', forgetWebhookHistory],

@@ -70,7 +70,7 @@ export async function applyRetention(db: D1Database, now: number): Promise<numbe
       const r = await db
         .prepare(
           `DELETE FROM ${TABLE.visitor_state} WHERE (site, visitor, position) IN (SELECT site, visitor, position
-             FROM ${TABLE.visitor_state} WHERE site = ?1 AND position < ?2 LIMIT ?3)`,
+             FROM ${TABLE.visitor_state} INDEXED BY ${INDEX.visitor_state_site_position} WHERE site = ?1 AND position < ?2 LIMIT ?3)`,
         )
         .bind(site.id, horizon, Math.min(ROWS_PER_DELETE, budget))
         .run();
