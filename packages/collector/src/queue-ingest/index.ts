@@ -135,15 +135,19 @@ export async function storeQueued(batch: MessageBatch<unknown>, env: Env): Promi
   if (!(crashes > 0)) return storeDelivery(batch, env);
   const delivery = ++deliveries - Number(faults.FAULT_CONSUMER_CRASH_AFTER ?? 0);
   if (delivery < 1 || delivery > crashes) return storeDelivery(batch, env);
+  // The same messages with ack and retry made no-ops: the writes happen, and nothing reaches the queue before the crash.
   const unacked = batch.messages.map((m) => ({
-    ...m,
     id: m.id,
+    timestamp: m.timestamp,
     body: m.body,
     attempts: m.attempts,
     ack() {},
     retry() {},
   }));
-  await storeDelivery({ ...batch, queue: batch.queue, messages: unacked, ackAll() {}, retryAll() {} }, env);
+  await storeDelivery(
+    { queue: batch.queue, metadata: batch.metadata, messages: unacked, ackAll() {}, retryAll() {} },
+    env,
+  );
   throw new Error(`injected consumer crash ${delivery} of ${crashes} (FAULT_CONSUMER_CRASHES)`);
 }
 
