@@ -26,8 +26,9 @@ export interface Visit {
 interface SentBatch {
   site: string;
   ids: string[];
-  /** performance.now() of its first send. */
+  /** performance.now() of its first send, and of the 200 answer. */
   firstSentAt: number;
+  answeredAt: number;
   attempts: number;
 }
 
@@ -71,7 +72,8 @@ export async function runBrowsers(opts: {
         const res = await postBody(opts.url, body, address, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
         await res.text();
         if (res.status === 200) {
-          result.batches.push({ site, ids: events.map((e) => e.id), firstSentAt, attempts });
+          const answeredAt = performance.now();
+          result.batches.push({ site, ids: events.map((e) => e.id), firstSentAt, answeredAt, attempts });
           return;
         }
         if (res.status >= 400 && res.status < 500 && res.status !== 429) {

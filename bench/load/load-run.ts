@@ -153,7 +153,7 @@ async function runPhase(phase: Phase, seed: number, log: (s: string) => void): P
     await restart;
     if (phase.restart && restartAt !== undefined)
       acknowledgedBeforeRestart = sent.batches
-        .filter((b) => b.firstSentAt - t0 < restartAt! * 1000)
+        .filter((b) => b.answeredAt - t0 < restartAt! * 1000)
         .reduce((n, b) => n + b.ids.length, 0);
 
     // Stored: every site's counters reach what it was offered (the restart phase: until they stop moving).
