@@ -16,6 +16,8 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** The collector's INGEST var (how `POST /v1/events` stores); default the env's PARCOURS_INGEST, else wrangler.jsonc's. */
   ingest?: 'direct' | 'queue';
+  /** More collector vars (`--var NAME:VALUE`), e.g. the fault-injection switches of docs/PROTOCOL.md; default none. */
+  vars?: Record<string, string>;
 }
 export interface RunningCollector {
   url: string;

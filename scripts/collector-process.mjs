@@ -59,7 +59,8 @@ export function migrate(persistDir) {
  * Starts the collector and resolves once `GET /v1/health` answers 200.
  * Options: `port` (default a free one), `persistDir` (default a fresh temp dir, removed on stop),
  * `adminToken` (default a random one), `build` (default true: build assets first), `log` (receives wrangler's output lines),
- * `ingest` ("direct" or "queue": the collector's INGEST var; default the env's PARCOURS_INGEST, else wrangler.jsonc's).
+ * `ingest` ("direct" or "queue": the collector's INGEST var; default the env's PARCOURS_INGEST, else wrangler.jsonc's),
+ * `vars` (more collector vars, e.g. the fault-injection switches of docs/PROTOCOL.md; default none).
  * @returns {Promise<{ url: string, port: number, inspectorPort: number, adminToken: string, persistDir: string, stop(): Promise<void> }>}
  */
 export async function startCollector(opts = {}) {
@@ -92,6 +93,7 @@ export async function startCollector(opts = {}) {
     '--var',
     'PARCOURS_LOCAL_DEV:true',
     ...(ingest ? ['--var', `INGEST:${ingest}`] : []),
+    ...Object.entries(opts.vars ?? {}).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
     // `GET /__scheduled` runs the schedule (abandoned carts, recoveries, alerts) at once: local dev has no cron.
     '--test-scheduled',
     '--show-interactive-dev-session=false',

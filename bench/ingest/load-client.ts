@@ -18,9 +18,10 @@ const USER_AGENT =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/142.0.0.0 Safari/537.36';
 
 /** One `POST /v1/events` as a browser on the shop sends it, from `address` as Cloudflare would report it. */
-export function postBody(url: string, body: string, address: string): Promise<Response> {
+export function postBody(url: string, body: string, address: string, signal?: AbortSignal): Promise<Response> {
   return fetch(`${url}/v1/events`, {
     method: 'POST',
+    signal,
     headers: {
       'content-type': 'application/json',
       'user-agent': USER_AGENT,

@@ -13,7 +13,7 @@ export interface WireBatch {
 }
 
 /** A documentation-range address (RFC 5737) derived from a visitor id: only hashed by the collector, never contacted. */
-function addressOf(visitor: string): string {
+export function addressOf(visitor: string): string {
   let h = 0;
   for (const ch of visitor) h = (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0;
   return `203.0.${(h >>> 8) & 255}.${h & 255}`;

@@ -1,5 +1,5 @@
 // Renders RESULTS.md from one run's figures, keeping the sections their own benches write
-// ("Derivation against a visitor's history", "Report latency", "Noisy neighbour").
+// ("Queued ingestion", "Load run", "Derivation against a visitor's history", "Report latency", "Noisy neighbour").
 import { existsSync, readFileSync } from 'node:fs';
 import type { BrowserRun } from '../browser/main-thread-bench.ts';
 import type { ProfileEntry } from '../browser/profile.ts';
@@ -455,10 +455,13 @@ export function replaceSection(md: string, title: string, text: string, before: 
 /** The section bench/ingest/queue-bench.ts writes: queued against direct ingestion. */
 const QUEUED_INGESTION = '## Queued ingestion';
 
-/** The "## Noisy neighbour" section of an existing RESULTS.md (written by bench/neighbour/neighbour-bench.ts), kept as it is. */
-function keptNeighbourSection(existing: string | undefined): string[] {
-  const kept = section(existing, '## Noisy neighbour');
-  return kept ? [kept] : [];
+/** The section bench/load/load-run.ts writes: simulated browsers, direct and queued, with faults injected. */
+const LOAD_RUN = '## Load run';
+
+/** The section `title` of an existing RESULTS.md as its own bench wrote it, kept as it is; none when absent. */
+function kept(existing: string | undefined, title: string): string[] {
+  const text = section(existing, title);
+  return text ? [text] : [];
 }
 
 /** The whole RESULTS.md: machine, goals, each benchmark's table, and the kept "Report latency" section. */
@@ -480,10 +483,12 @@ export function renderResults(r: AllResults, existingPath: string): string {
     ...browserSections(r),
     ...ingestSection(r),
     // Written by bench/ingest/queue-bench.ts, kept as it is.
-    ...(section(existing, QUEUED_INGESTION) ? [section(existing, QUEUED_INGESTION)!] : []),
+    ...kept(existing, QUEUED_INGESTION),
+    // Written by bench/load/load-run.ts, kept as it is.
+    ...kept(existing, LOAD_RUN),
     // Written by bench/ingest/derive-history.ts, kept as it is.
-    ...(section(existing, DERIVE_HISTORY) ? [section(existing, DERIVE_HISTORY)!] : []),
+    ...kept(existing, DERIVE_HISTORY),
     keptReportSection(existing),
-    ...keptNeighbourSection(existing),
+    ...kept(existing, '## Noisy neighbour'),
   ].join('\n');
 }

@@ -18,7 +18,7 @@ const ROOT = join(BENCH, '..');
 
 interface RunOptions {
   smoke: boolean;
-  /** Benchmarks to run: size, browser, ingest, derive, reports (default all). */
+  /** Benchmarks to run: size, browser, ingest, derive, load, reports (default all). */
   only: Set<string>;
   browserRuns: number;
   ingestRuns: number;
@@ -32,7 +32,7 @@ function parseArgs(argv: string[]): RunOptions {
   const runs = args.get('runs') ? Number(args.get('runs')) : undefined;
   return {
     smoke,
-    only: new Set((args.get('only') ?? 'size,browser,ingest,derive,reports').split(',')),
+    only: new Set((args.get('only') ?? 'size,browser,ingest,derive,load,reports').split(',')),
     browserRuns: runs ?? (smoke ? 1 : 3),
     ingestRuns: runs ?? (smoke ? 1 : 3),
     events: Number(args.get('events') ?? (smoke ? 100 : 1000)),
@@ -159,6 +159,12 @@ export async function main(argv: string[]): Promise<number> {
     log('derive: bench/ingest/derive-history.ts');
     if (pnpm(['exec', 'node', 'ingest/derive-history.ts', ...(opts.smoke ? ['--smoke'] : [])], BENCH) !== 0)
       failures.push('derive-history bench failed');
+  }
+  if (opts.only.has('load')) {
+    // Simulated browsers, direct and queued, with a consumer crash and a restart: its own section of RESULTS.md.
+    log('load: bench/load/load-run.ts');
+    if (pnpm(['exec', 'node', 'load/load-run.ts', opts.smoke ? '--smoke' : '--write'], BENCH) !== 0)
+      failures.push('load run failed');
   }
   if (opts.only.has('reports')) {
     // The report-latency bench is its own script (bench/reports/report-bench.mjs), run last: a full run lets it replace its own

@@ -120,12 +120,43 @@ function retryLater(message: Message<unknown>): void {
   message.retry({ delaySeconds: retryDelay(message.attempts) });
 }
 
+/** Deliveries of the ingestion queue this isolate has taken (counted only for FAULT_CONSUMER_CRASHES). */
+let deliveries = 0;
+
 /**
- * The consumer of the ingestion queue: messages grouped per site, each group stored in one write. A group that
+ * The consumer of the ingestion queue. Fault injection for benches and tests, off unless set: the vars
+ * `FAULT_CONSUMER_CRASHES` = N and `FAULT_CONSUMER_CRASH_AFTER` = M (default 0) make the deliveries M + 1 to M + N of
+ * this isolate crash after their writes and before any ack, as a consumer that dies there would: the queue delivers
+ * those messages again, and their events must not be stored twice.
+ */
+export async function storeQueued(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const faults = env as { FAULT_CONSUMER_CRASHES?: string; FAULT_CONSUMER_CRASH_AFTER?: string };
+  const crashes = Number(faults.FAULT_CONSUMER_CRASHES ?? 0);
+  if (!(crashes > 0)) return storeDelivery(batch, env);
+  const delivery = ++deliveries - Number(faults.FAULT_CONSUMER_CRASH_AFTER ?? 0);
+  if (delivery < 1 || delivery > crashes) return storeDelivery(batch, env);
+  // The same messages with ack and retry made no-ops: the writes happen, and nothing reaches the queue before the crash.
+  const unacked = batch.messages.map((m) => ({
+    id: m.id,
+    timestamp: m.timestamp,
+    body: m.body,
+    attempts: m.attempts,
+    ack() {},
+    retry() {},
+  }));
+  await storeDelivery(
+    { queue: batch.queue, metadata: batch.metadata, messages: unacked, ackAll() {}, retryAll() {} },
+    env,
+  );
+  throw new Error(`injected consumer crash ${delivery} of ${crashes} (FAULT_CONSUMER_CRASHES)`);
+}
+
+/**
+ * One delivery of the ingestion queue: messages grouped per site, each group stored in one write. A group that
  * fails is tried message by message, so one poisoned message is retried alone and the others of its site are stored;
  * a failing site never holds back another. Messages of a site that no longer exists are dropped.
  */
-export async function storeQueued(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+async function storeDelivery(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const bySite = new Map<string, Array<Message<IngestMessage>>>();
   for (const m of batch.messages) {
     if (!isIngestMessage(m.body)) {

@@ -71,14 +71,14 @@ async function sessionsOf(site: string) {
  * Runs the worker's queue handler on these messages as the queue would deliver them: what it acked and retried, and
  * the delay of each retry.
  */
-async function consume(queue: string, bodies: unknown[], attempts = 1) {
+async function consume(queue: string, bodies: unknown[], attempts = 1, workerEnv: Env = env) {
   const batch = createMessageBatch(
     queue,
     bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
   );
   const ctx = createExecutionContext();
   const seen = recordingRetries(batch);
-  await worker.queue(seen.batch, env);
+  await worker.queue(seen.batch, workerEnv);
   return { ...(await getQueueResult(batch, ctx)), delays: [...seen.delays.values()] };
 }
 
@@ -167,6 +167,28 @@ describe('queued ingestion', () => {
     expect(dead.explicitAcks.sort()).toEqual(['m0', 'm1']);
     expect(await totals(shop.id)).toMatchObject({ events: 3, dead_events: 3, dead_batches: 1 });
     expect(await totals(other.id)).toMatchObject({ events: 2, dead_events: 0 });
+  });
+
+  it('FAULT_CONSUMER_CRASHES crashes the chosen deliveries after their writes; redelivered, nothing is stored twice', async () => {
+    const { id } = await registerSite();
+    const mode = queueMode(false);
+    const [a, b, c] = [freshEvents(4), freshEvents(3), freshEvents(2)];
+    for (const events of [a, b, c]) await post(mode.env, { v: 1, site: id, sent_at: Date.now(), events });
+    const [first, second, third] = mode.sent;
+    // Deliveries 2 and 3 of this isolate crash (the only ones counted: no other test sets the switch).
+    const faulty = { ...env, FAULT_CONSUMER_CRASHES: '2', FAULT_CONSUMER_CRASH_AFTER: '1' } as Env;
+
+    expect((await consume(INGEST_QUEUE_NAME, [first], 1, faulty)).explicitAcks).toEqual(['m0']);
+    for (const attempts of [1, 2]) {
+      const crashed = consume(INGEST_QUEUE_NAME, [second], attempts, faulty);
+      await expect(crashed).rejects.toThrow(/injected consumer crash/);
+    }
+    // The crashes came after the write: the events are stored, and each delivery again changed nothing.
+    expect(await storedIds(id)).toEqual([...a, ...b].map((e) => e.id).sort());
+    const after = await consume(INGEST_QUEUE_NAME, [second, third], 3, faulty);
+    expect(after.explicitAcks.sort()).toEqual(['m0', 'm1']);
+    expect(await storedIds(id)).toEqual([...a, ...b, ...c].map((e) => e.id).sort());
+    expect(await totals(id)).toMatchObject({ events: 9 });
   });
 
   it('a batch too large for one message is stored in the request, and answered as direct mode answers', async () => {
