@@ -26,9 +26,11 @@ export const TABLE = {
   // Saved derivation states, one row per (site, visitor, position): the state after every event of the visitor with
   // time < position, so derivation resumes there (migration 0045, src/derive/state.ts).
   visitor_state: 'visitor_state',
-  // Each visitor's derivation counter (never lowered), visitors whose derivation is behind (the schedule catches up),
-  // and the guards' table that never holds a row (migration 0061).
+  // Each visitor's derivation counter (never lowered while they have data; erasure deletes it), visitors whose
+  // derivation is behind (the schedule catches up), and the guards' table that never holds a row (migration 0061).
   visitor_versions: 'visitor_versions',
+  // Each site's erasure counter (never lowered, no personal data), which derivation's guard checks too (migration 0064).
+  site_erasures: 'site_erasures',
   dirty_visitors: 'dirty_visitors',
   guard_failures: 'guard_failures',
   // Webhooks, their deliveries, and the carts and alerts the schedule decides on.

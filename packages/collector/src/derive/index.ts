@@ -294,7 +294,7 @@ async function readStarts(
   perPage: number,
   /** Writes not run yet go first in this batch (one transaction), and the reads see them. */
   leading?: Leading,
-): Promise<{ floor: number; starts: Map<string, Start> }> {
+): Promise<{ floor: number; erasures: number; starts: Map<string, Start> }> {
   const reads = cuts.flatMap(([visitor, cut]) => [
     stateStatement(db, site, visitor, cut),
     positionsStatement(db, site, visitor),
@@ -318,7 +318,8 @@ async function readStarts(
       },
     ]),
   );
-  return { floor: (horizon!.results[0] as { floor: number }).floor, starts };
+  const { floor, erasures } = horizon!.results[0] as { floor: number; erasures: number };
+  return { floor, erasures, starts };
 }
 
 async function deriveRound(
@@ -336,7 +337,7 @@ async function deriveRound(
   // its first event after the horizon); one with none after it is not derived. Every write checks the horizon is
   // still this one, else the round runs again.
   const guess = new Map(visitors.map((v) => [v, cutOf(v, NO_TIME)!]));
-  const { floor, starts } = await readStarts(db, site.id, [...guess], perPage, leading);
+  const { floor, erasures, starts } = await readStarts(db, site.id, [...guess], perPage, leading);
   const again: Array<[string, number]> = [];
   const round: Array<[string, number]> = [];
   for (const [visitor, guessed] of guess) {
@@ -420,6 +421,7 @@ async function deriveRound(
             position,
             state: saveState(job.state),
             version: job.version,
+            erasures,
             drop,
           },
           derived,

@@ -154,9 +154,12 @@ const horizonOf = (param: string) =>
   `IFNULL((SELECT retained_from FROM ${TABLE.sites} WHERE id = ${param}), ${NO_TIME})`;
 const HORIZON_SQL = horizonOf('?1');
 
-/** The site's retention horizon, NO_TIME without one. */
+/** SQL of the erasure counter of the site bound at ?1 (0 before its first erasure). */
+const ERASURES_SQL = `IFNULL((SELECT erasures FROM ${TABLE.site_erasures} WHERE site = ?1), 0)`;
+
+/** The site's retention horizon (NO_TIME without one) and erasure counter: what every derivation's guard checks. */
 export function horizonStatement(db: D1Database, site: string): D1PreparedStatement {
-  return db.prepare(`SELECT ${HORIZON_SQL} AS floor`).bind(site);
+  return db.prepare(`SELECT ${HORIZON_SQL} AS floor, ${ERASURES_SQL} AS erasures`).bind(site);
 }
 
 /**
@@ -217,20 +220,25 @@ export interface PageWrite {
   position: number;
   state: string;
   version: number;
+  /** The site's erasure counter as read when the derivation began (see `guard`). */
+  erasures: number;
   drop: number[];
 }
 
 /**
- * Fails the batch (nothing of it stored) unless the visitor's derivation counter is still the one read and the site's
- * retention horizon still where it was. The counter only ever grows (each page written, each erasure adds 1), so a
- * derivation that read it before another wrote, or before an erasure, never passes, even once the other's rows are gone.
+ * Fails the batch (nothing of it stored) unless the visitor's derivation counter is still the one read, the site's
+ * erasure counter too, and the site's retention horizon still where it was. The visitor's counter only grows while
+ * they have data (each page written adds 1); erasure deletes it but adds 1 to the site's, which never goes back: so a
+ * derivation that read before another wrote, or before an erasure, never passes, even once the visitor's counter has
+ * climbed back to the one it read.
  */
-function guard(db: D1Database, site: string, visitor: string, version: number, floor: number): D1PreparedStatement {
+function guard(db: D1Database, site: string, w: PageWrite): D1PreparedStatement {
   return guardStatement(
     db,
     'visitor_state_changed',
-    `IFNULL((SELECT version FROM ${TABLE.visitor_versions} WHERE site = ?1 AND visitor = ?2), 0) <> ?3 OR ${HORIZON_SQL} <> ?4`,
-    [site, visitor, version, floor],
+    `IFNULL((SELECT version FROM ${TABLE.visitor_versions} WHERE site = ?1 AND visitor = ?2), 0) <> ?3
+      OR ${HORIZON_SQL} <> ?4 OR ${ERASURES_SQL} <> ?5`,
+    [site, w.visitor, w.version, w.floor, w.erasures],
   );
 }
 
@@ -241,7 +249,7 @@ export function versionStatement(db: D1Database, site: string, visitor: string):
     .bind(site, visitor);
 }
 
-/** Adds 1 to the visitor's derivation counter (a write of their derived rows, or their erasure). */
+/** Adds 1 to the visitor's derivation counter (a write of their derived rows). */
 function bumpVersion(db: D1Database, site: string, visitor: string): D1PreparedStatement {
   return db
     .prepare(
@@ -263,7 +271,7 @@ export function pageStatements(
   folded: Page,
 ): D1PreparedStatement[] {
   const { visitor, from, floor } = w;
-  const out: D1PreparedStatement[] = [guard(db, site, visitor, w.version, floor)];
+  const out: D1PreparedStatement[] = [guard(db, site, w)];
   // Rows before the retention horizon stay as they were, even where a state saved before retention ran would change
   // them: a session's last page view, a cart opened before it (its row keeps what it had at the horizon).
   const carts = folded.carts.filter((c) => c.started_at >= floor);
@@ -394,14 +402,16 @@ const TABLES = Object.keys(DERIVED) as DerivedTable[];
 /**
  * Statements erasing one visitor from a site (run them in one batch): the rollups lose their rows' counts, then every
  * derived row, saved derivation state, mark for the schedule, session, daily count and stored event of theirs goes.
- * Their derivation counter stays, one higher: a derivation that read it before the erasure cannot write their rows
- * back. The last statement deletes the events: its `changes` is the number of events erased.
+ * So does their derivation counter, and the site's erasure counter goes one up instead: a derivation that read before
+ * the erasure cannot write their rows back (see `guard`). The last statement deletes the events: its `changes` is the
+ * number of events erased.
  */
 export function eraseVisitorStatements(db: D1Database, site: string, visitor: string): D1PreparedStatement[] {
   const all: RowSet = { where: '1', params: [] };
   const tables = [
     ...TABLES.map((t) => TABLE[t]),
     TABLE.visitor_state,
+    TABLE.visitor_versions,
     TABLE.dirty_visitors,
     TABLE.sessions,
     TABLE.visitor_days,
@@ -412,7 +422,12 @@ export function eraseVisitorStatements(db: D1Database, site: string, visitor: st
     pageDays(db, site, visitor, all, -1),
     entryHours(db, site, visitor, all, -1),
     pairHours(db, site, visitor, all, -1),
-    bumpVersion(db, site, visitor),
+    db
+      .prepare(
+        `INSERT INTO ${TABLE.site_erasures} (site, erasures) VALUES (?1, 1)
+         ON CONFLICT (site) DO UPDATE SET erasures = erasures + 1`,
+      )
+      .bind(site),
     ...tables.map((table) => db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor = ?`).bind(site, visitor)),
   ];
 }
