@@ -11,14 +11,13 @@ import {
   horizonStatement,
   isStale,
   NO_TIME,
-  newestStatement,
+  type PageToStore,
   type PageWrite,
   pageStatements,
-  positionsStatement,
   positionsToDrop,
   STATE_POSITION,
-  stateStatement,
-  versionStatement,
+  savedStatement,
+  statesStatement,
 } from './store.ts';
 import { guardFailed } from '../db/guards.ts';
 import type { StoredEvent, VisitorDerived } from './types.ts';
@@ -30,8 +29,6 @@ const EVENTS_PER_PAGE = 250;
 /** Events one round reads at a time, all its visitors together (a page is smaller when a round has many visitors). */
 const EVENTS_PER_ROUND = 2_500;
 const MIN_EVENTS_PER_PAGE = 25;
-/** Statements read per visitor at the start of a round. */
-const READS = 5;
 /**
  * Events one request derives, all its visitors together: a late event far back in a long history, or a heavy visitor,
  * costs a request at most this; derivation goes on from where it stopped in the schedule (dirty_visitors).
@@ -283,9 +280,9 @@ interface Start {
 }
 
 /**
- * One round trip: the site's retention horizon, and per visitor the state to resume from (at or after the horizon),
- * the saved positions, the derivation counter, the newest state's last moves, and the first page of events (none
- * before the horizon).
+ * One round trip: the site's retention horizon and erasure counter, and per visitor the state to resume from (at or
+ * after the horizon), the saved positions, the derivation counter, the newest state's last moves (three statements
+ * for all the visitors), and the first page of events (none before the horizon; a statement per visitor).
  */
 async function readStarts(
   db: D1Database,
@@ -295,29 +292,49 @@ async function readStarts(
   /** Writes not run yet go first in this batch (one transaction), and the reads see them. */
   leading?: Leading,
 ): Promise<{ floor: number; erasures: number; starts: Map<string, Start> }> {
-  const reads = cuts.flatMap(([visitor, cut]) => [
-    stateStatement(db, site, visitor, cut),
-    positionsStatement(db, site, visitor),
-    versionStatement(db, site, visitor),
-    newestStatement(db, site, visitor),
-    eventsStatement(db, site, visitor, { sql: STATE_POSITION.sql, params: [site, visitor, cut] }, null, perPage + 1),
-  ]);
+  const visitors = cuts.map(([visitor]) => visitor);
+  const reads = [
+    horizonStatement(db, site),
+    statesStatement(db, site, cuts),
+    savedStatement(db, site, visitors),
+    ...cuts.map(([visitor, cut]) =>
+      eventsStatement(db, site, visitor, { sql: STATE_POSITION.sql, params: [site, visitor, cut] }, null, perPage + 1),
+    ),
+  ];
   const lead = leading && leading.results === null ? leading.statements : [];
-  const out = await db.batch<Record<string, unknown>>([...lead, horizonStatement(db, site), ...reads]);
+  const out = await db.batch<Record<string, unknown>>([...lead, ...reads]);
   if (leading && leading.results === null) leading.results = out.slice(0, lead.length) as D1Result[];
-  const [horizon, ...results] = out.slice(lead.length);
+  const [horizon, states, saved, ...events] = out.slice(lead.length);
   const starts = new Map<string, Start>(
-    cuts.map(([visitor], i) => [
+    visitors.map((visitor, i) => [
       visitor,
       {
-        saved: results[READS * i]!.results[0] as Start['saved'],
-        positions: results[READS * i + 1]!.results as Start['positions'],
-        version: (results[READS * i + 2]!.results[0] as { version: number } | undefined)?.version ?? 0,
-        newest: results[READS * i + 3]!.results[0] as Start['newest'],
-        rows: results[READS * i + 4]!.results as unknown as StoredEvent[],
+        saved: undefined,
+        positions: [],
+        version: 0,
+        newest: undefined,
+        rows: events[i]!.results as unknown as StoredEvent[],
       },
     ]),
   );
+  for (const row of states!.results as Array<{ visitor: string; position: number; state: string }>)
+    starts.get(row.visitor)!.saved = { position: row.position, state: row.state };
+  type Saved = {
+    visitor: string;
+    position: number | null;
+    version: number | null;
+    lastEntry: string | null;
+    lastView: number | null;
+  };
+  for (const { visitor, position, version, lastEntry, lastView } of saved!.results as Saved[]) {
+    const start = starts.get(visitor)!;
+    if (version !== null) start.version = version;
+    else if (position !== null) {
+      // Only the newest state's row carries its last moves and view.
+      if (lastEntry !== null) start.newest = { lastEntry, lastView };
+      start.positions.push({ position });
+    }
+  }
   const { floor, erasures } = horizon!.results[0] as { floor: number; erasures: number };
   return { floor, erasures, starts };
 }
@@ -381,7 +398,7 @@ async function deriveRound(
   }
 
   while (jobs.length) {
-    const writes: D1PreparedStatement[] = [];
+    const pages: PageToStore[] = [];
     const next: Job[] = [];
     const ties: Job[] = [];
     for (const job of jobs) {
@@ -407,31 +424,27 @@ async function deriveRound(
       const position = end ?? page[page.length - 1]!.time + 1;
       const positions = [...job.positions, position];
       const drop = positionsToDrop(positions);
-      writes.push(
-        ...pageStatements(
-          db,
-          site.id,
-          site.stages,
-          {
-            visitor: job.visitor,
-            from: job.from,
-            floor,
-            first: job.first,
-            tail: job.tail,
-            position,
-            state: saveState(job.state),
-            version: job.version,
-            erasures,
-            drop,
-          },
-          derived,
-        ),
-      );
+      pages.push({
+        w: {
+          visitor: job.visitor,
+          from: job.from,
+          floor,
+          first: job.first,
+          tail: job.tail,
+          position,
+          state: saveState(job.state),
+          version: job.version,
+          erasures,
+          drop,
+        },
+        folded: derived,
+      });
       Object.assign(job, { from: position, first: false, version: job.version + 1, until: null });
       job.positions = positions.filter((p) => !drop.includes(p));
       if (end !== null) next.push(job);
     }
     // The pages' writes and the next pages' reads in one round trip (the reads see the writes).
+    const writes = pageStatements(db, site.id, site.stages, pages);
     const tieReads = ties.map((j) =>
       eventsStatement(db, site.id, j.visitor, { sql: '?5', params: [j.from] }, j.rows[0]!.time + 1, EVENTS_OF_ONE_MS),
     );
