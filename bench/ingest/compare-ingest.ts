@@ -2,11 +2,15 @@
 // side by side: the same fresh batches posted to each in turn, runs interleaved and the order alternated, so the
 // shared machine's load falls on both alike. Both run under `wrangler dev` with their own fresh local D1. Besides
 // events/s, the CPU time the collector's processes (wrangler dev's node and workerd) spend per request, from /proc.
-// Usage: pnpm --filter @parcours/bench exec node ingest/compare-ingest.ts --base=DIR [--runs=5] [--batch=50] [--clients=8] [--events=6000]
-import { mkdirSync } from 'node:fs';
+// Usage: pnpm --filter @parcours/bench exec node ingest/compare-ingest.ts --base=DIR [--runs=5] [--batch=50] [--clients=8] [--events=6000] [--write]
+// With --write, its section of bench/RESULTS.md ("Ingestion against a base commit") is replaced by this run's figures.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { loadavg } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ours from '../../scripts/collector-process.mjs';
+import { INGEST_AGAINST_BASE, replaceSection } from '../lib/results-md.ts';
 import { median } from '../lib/stats.ts';
 import { listenerGroup, withGroupCpu } from './collector-cpu.ts';
 import { postAll } from './load-client.ts';
@@ -60,6 +64,36 @@ try {
       `this ${t.toFixed(0)} events/s, ratio ${(t / b).toFixed(2)}; collector CPU per request: base ${bCpu.toFixed(1)} ms, ` +
       `this ${tCpu.toFixed(1)} ms, ratio ${(tCpu / bCpu).toFixed(2)}`,
   );
+  if (args.has('write')) {
+    const commit = (dir: string) =>
+      execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const row = (name: string, s: (typeof sides)[0]) =>
+      `| ${name} | ${median(s.eps).toFixed(0)} | ${median(s.cpu).toFixed(1)} ms | ${s.cpu.map((c) => c.toFixed(1)).join(', ')} |`;
+    const text = [
+      INGEST_AGAINST_BASE,
+      '',
+      `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/ingest/compare-ingest.ts --base=DIR\`; load average at the end ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')}.`,
+      '',
+      `Two collectors under \`wrangler dev\`, each with its own fresh local D1: the base commit's and this checkout's. The same`,
+      `fresh batches of ${batchSize} events (generated shop journeys) posted to each by ${clients} clients, ${runs} runs of ${events} events, runs`,
+      "interleaved and the order alternated. CPU time of each collector's processes (wrangler dev's node and workerd, from",
+      '/proc) over the run, divided by its requests.',
+      '',
+      '| collector | events/s: median | CPU per request: median | CPU per request, each run |',
+      '| --- | ---: | ---: | --- |',
+      row(`base (${commit(baseDir!)})`, sides[0]!),
+      row(`this checkout (${commit(fileURLToPath(new URL('../..', import.meta.url)))})`, sides[1]!),
+      '',
+      `This checkout over the base: events/s ${(t / b).toFixed(2)}×, CPU per request ${(tCpu / bCpu).toFixed(2)}×.`,
+    ].join('\n');
+    const results = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
+    writeFileSync(
+      results,
+      replaceSection(readFileSync(results, 'utf8'), INGEST_AGAINST_BASE, text, '## Report latency'),
+    );
+  }
 } finally {
   for (const s of sides) await s.c.stop();
 }

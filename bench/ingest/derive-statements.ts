@@ -1,13 +1,15 @@
 // Derivation's D1 statements and CPU per request, this checkout against a base commit, side by side: the same batches of
 // generated shop journeys stored in two SQLite files, each derived by its own checkout's code, in turn first.
-// Usage: pnpm --filter @parcours/bench exec node ingest/derive-statements.ts [--base=REV] [--batch=50] [--batches=120]
+// Usage: pnpm --filter @parcours/bench exec node ingest/derive-statements.ts [--base=REV] [--batch=50] [--batches=120] [--no-write]
+// Writes its section of bench/RESULTS.md unless --no-write.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_STAGES } from '@parcours/protocol';
+import { DERIVE_STATEMENTS, replaceSection } from '../lib/results-md.ts';
 import { median } from '../lib/stats.ts';
 import { createD1 } from '../reports/d1.mjs';
 import { migrate, storeEvents } from './sqlite-direct.ts';
@@ -18,6 +20,7 @@ const COLLECTOR = join(ROOT, 'packages/collector');
 const SITE = { id: 'bench', stages: [...DEFAULT_STAGES] };
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+const write = !args.has('no-write');
 const git = (...a: string[]) => execFileSync('git', ['-C', ROOT, ...a], { encoding: 'utf8' }).trim();
 /** By default the commit this branch started from: main as it was, before this branch's changes. */
 const base = args.get('base') ?? git('merge-base', 'HEAD', 'main');
@@ -113,21 +116,38 @@ try {
       .join('\n');
   if (dump(sides[0]!.d1.raw) !== dump(sides[1]!.d1.raw)) throw new Error('derive-statements: the two sides differ');
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  console.log(
-    `${batches.length} requests of ${batchSize} events, ${mean(sides[0]!.visitors).toFixed(1)} visitors each on average; base ${base.slice(0, 7)}`,
-  );
-  console.log(
-    '| derivation | statements per request: mean | median | max | D1 round trips: mean | CPU per request: median |',
-  );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const s of sides)
-    console.log(
-      `| ${s.name} | ${mean(s.statements).toFixed(1)} | ${median(s.statements)} | ${Math.max(...s.statements)} | ${mean(s.trips).toFixed(2)} | ${median(s.cpu).toFixed(2)} ms |`,
+  const [b, t] = sides as [(typeof sides)[0], (typeof sides)[0]];
+  const lines = [
+    DERIVE_STATEMENTS,
+    '',
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/ingest/derive-statements.ts\` (base ${base.slice(0, 7)}); load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')}.`,
+    '',
+    `The same ${batches.length} requests of ${batchSize} events (generated shop journeys cut as in "Ingestion throughput", ${mean(b.visitors).toFixed(1)}`,
+    "visitors a request on average) stored in two SQLite files, each derived by one checkout's `deriveVisitors` (bundled",
+    'from its `packages/collector/src/derive`) over node:sqlite through the D1-shaped adapter of the report bench, in turn',
+    "first; both files' derived rows and rollups are checked equal. Statements are those derivation sends to D1 (the",
+    "request's insert rides in front of its first read and is not counted: it is the same on both sides); CPU time of",
+    'this process, node:sqlite included.',
+    '',
+    '| derivation | statements per request: mean | median | max | D1 round trips per request | CPU per request: median |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...sides.map(
+      (s) =>
+        `| ${s.name === 'base' ? `base (${base.slice(0, 7)})` : 'this checkout'} | ${mean(s.statements).toFixed(1)} | ${median(s.statements)} | ${Math.max(...s.statements)} | ${mean(s.trips).toFixed(2)} | ${median(s.cpu).toFixed(2)} ms |`,
+    ),
+    '',
+    `This checkout over the base: statements ${(mean(t.statements) / mean(b.statements)).toFixed(2)}×, CPU ${(median(t.cpu) / median(b.cpu)).toFixed(2)}×.`,
+  ];
+  console.log(lines.join('\n'));
+  if (write) {
+    const results = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
+    writeFileSync(
+      results,
+      replaceSection(readFileSync(results, 'utf8'), DERIVE_STATEMENTS, lines.join('\n'), '## Report latency'),
     );
-  const [b, t] = sides;
-  console.log(
-    `ratio this / base: statements ${(mean(t!.statements) / mean(b!.statements)).toFixed(2)}, CPU ${(median(t!.cpu) / median(b!.cpu)).toFixed(2)}`,
-  );
+  }
   for (const s of sides) s.d1.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });
