@@ -8,6 +8,7 @@ import { loadBefore } from './horizon.ts';
 import { freshState, loadState, saveState, type VisitorState } from './state.ts';
 import {
   eventsStatement,
+  firstPagesStatements,
   horizonStatement,
   isStale,
   NO_TIME,
@@ -15,7 +16,6 @@ import {
   type PageWrite,
   pageStatements,
   positionsToDrop,
-  STATE_POSITION,
   savedStatement,
   statesStatement,
 } from './store.ts';
@@ -297,26 +297,19 @@ async function readStarts(
     horizonStatement(db, site),
     statesStatement(db, site, cuts),
     savedStatement(db, site, visitors),
-    ...cuts.map(([visitor, cut]) =>
-      eventsStatement(db, site, visitor, { sql: STATE_POSITION.sql, params: [site, visitor, cut] }, null, perPage + 1),
-    ),
+    ...firstPagesStatements(db, site, cuts, perPage + 1),
   ];
   const lead = leading && leading.results === null ? leading.statements : [];
   const out = await db.batch<Record<string, unknown>>([...lead, ...reads]);
   if (leading && leading.results === null) leading.results = out.slice(0, lead.length) as D1Result[];
-  const [horizon, states, saved, ...events] = out.slice(lead.length);
+  const [horizon, states, saved, ...firstPages] = out.slice(lead.length);
   const starts = new Map<string, Start>(
-    visitors.map((visitor, i) => [
-      visitor,
-      {
-        saved: undefined,
-        positions: [],
-        version: 0,
-        newest: undefined,
-        rows: events[i]!.results as unknown as StoredEvent[],
-      },
-    ]),
+    visitors.map((visitor) => [visitor, { saved: undefined, positions: [], version: 0, newest: undefined, rows: [] }]),
   );
+  for (const { part, ...event } of firstPages.flatMap((r) => r.results) as unknown as Array<
+    StoredEvent & { part: number }
+  >)
+    starts.get(visitors[part]!)!.rows.push(event);
   for (const row of states!.results as Array<{ visitor: string; position: number; state: string }>)
     starts.get(row.visitor)!.saved = { position: row.position, state: row.state };
   type Saved = {

@@ -59,12 +59,21 @@ interface RowSet {
   entries: unknown[][];
 }
 
+/**
+ * Rows by time: `[visitor, from, to, event_id]`, the visitor's rows with from <= time <= to, and that event id unless
+ * null. One condition for both kinds below, so a rollup reads the two kinds in one statement.
+ */
+const BY_TIME =
+  'r.time >= j.value ->> 1 AND r.time <= j.value ->> 2 AND (j.value ->> 3 IS NULL OR r.event_id = j.value ->> 3)';
 /** Each visitor's rows from their time on (`[visitor, from]`). */
-const fromTime = (entries: Array<[string, number]>): RowSet => ({ on: 'r.time >= j.value ->> 1', entries });
+const fromTime = (entries: Array<[string, number]>): RowSet => ({
+  on: BY_TIME,
+  entries: entries.map(([visitor, from]) => [visitor, from, Number.MAX_SAFE_INTEGER, null]),
+});
 /** The rows with these (visitor, time, event_id) keys. */
 const withKeys = (entries: Array<[string, number, string]>): RowSet => ({
-  on: 'r.time = j.value ->> 1 AND r.event_id = j.value ->> 2',
-  entries,
+  on: BY_TIME,
+  entries: entries.map(([visitor, time, id]) => [visitor, time, time, id]),
 });
 /** Moves into a stage in a range of time: `[visitor, stage, from, to)`. */
 const movesInto = (entries: Array<[string, number, number, number]>): RowSet => ({
@@ -189,14 +198,49 @@ export function eventsStatement(
 ): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
-              CASE WHEN type IN (${CART_TYPES}) THEN json_extract(data, '$.items') END AS items,
-              CASE WHEN type = 'purchase' THEN json_extract(data, '$.transaction_id') END AS transaction_id
-         FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time}
+      `SELECT ${EVENT_FIELDS} FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time}
         WHERE site = ?1 AND visitor = ?2 AND time >= ${from.sql} AND time < ?3
         ORDER BY time, id LIMIT ?4`,
     )
     .bind(site, visitor, until ?? Number.MAX_SAFE_INTEGER, limit, ...from.params);
+}
+
+/** What derivation reads of a stored event (a StoredEvent). */
+const EVENT_FIELDS = `seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
+  CASE WHEN type IN (${CART_TYPES}) THEN json_extract(data, '$.items') END AS items,
+  CASE WHEN type = 'purchase' THEN json_extract(data, '$.transaction_id') END AS transaction_id`;
+
+/** Terms a compound SELECT may have on D1 (SQLite's SQLITE_MAX_COMPOUND_SELECT there: a sixth fails). */
+const D1_COMPOUND_TERMS = 5;
+
+/**
+ * The first page of events of each visitor (`[visitor, cut]`), five visitors a statement (a UNION ALL of one SELECT
+ * each): their events from the saved state a derivation from the cut resumes from (the horizon without one; see
+ * `statesStatement`) on, in `byEventTime` order, at most `limit` each; each row with `part`, its visitor's index in
+ * `cuts`.
+ */
+export function firstPagesStatements(
+  db: D1Database,
+  site: string,
+  cuts: Array<[string, number]>,
+  limit: number,
+): D1PreparedStatement[] {
+  return chunk(
+    cuts.map((cut, part) => [part, cut] as const),
+    D1_COMPOUND_TERMS,
+  ).map((group) => {
+    const parts = group.map(([part], k) => {
+      // Expressions of bound parameters only: SQLite seeks the index with them as with a parameter.
+      const visitor = `json_extract(?2, '$[${k}][0]')`;
+      const from = `IFNULL((SELECT MAX(position) FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ${visitor}
+        AND position <= MAX(json_extract(?2, '$[${k}][1]'), ${HORIZON_SQL}) AND position >= ${HORIZON_SQL}), ${HORIZON_SQL})`;
+      return `SELECT * FROM (SELECT ${part} AS part, ${EVENT_FIELDS} FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time}
+         WHERE site = ?1 AND visitor = ${visitor} AND time >= ${from} ORDER BY time, id LIMIT ?3)`;
+    });
+    return db
+      .prepare(`${parts.join(' UNION ALL ')} ORDER BY part, time, id`)
+      .bind(site, JSON.stringify(group.map(([, cut]) => cut)), limit);
+  });
 }
 
 /**
@@ -230,12 +274,6 @@ export function statesStatement(db: D1Database, site: string, cuts: Array<[strin
     )
     .bind(site, JSON.stringify(cuts));
 }
-
-/** SQL (parameters ?5, ?6 and ?7: site, visitor, cut) of the position of that state, the horizon without one. */
-export const STATE_POSITION = {
-  sql: `IFNULL((SELECT MAX(position) FROM ${TABLE.visitor_state} WHERE site = ?5 AND visitor = ?6
-           AND position <= MAX(?7, ${horizonOf('?5')}) AND position >= ${horizonOf('?5')}), ${horizonOf('?5')})`,
-};
 
 /**
  * Per visitor: every saved position, the derivation counter, and what the newest saved state says of their last
@@ -453,13 +491,10 @@ export function pageStatements(
   }
 
   const rewritten = withKeys(rewrittenKeys);
+  // The pages' views from `from` on and the earlier views they rewrite (disjoint: those are before `from`).
+  const viewed: RowSet = { on: BY_TIME, entries: [...after.entries, ...rewritten.entries] };
   const views = (sign: 1 | -1) =>
-    out.push(
-      ...pageViewHours(db, site, after, sign),
-      ...pageDays(db, site, after, sign),
-      ...pageViewHours(db, site, rewritten, sign),
-      ...pageDays(db, site, rewritten, sign),
-    );
+    out.push(...pageViewHours(db, site, viewed, sign), ...pageDays(db, site, viewed, sign));
   const moves = (sign: 1 | -1) => out.push(...entryHours(db, site, after, sign), ...pairHours(db, site, after, sign));
 
   // Out with the rows from `from` on (later pages add to what the first one left), and with the earlier rows replaced.
