@@ -1,12 +1,18 @@
 // Ingestion of this checkout's collector against another checkout's (`--base=DIR`, e.g. a `git worktree` of main),
 // side by side: the same fresh batches posted to each in turn, runs interleaved and the order alternated, so the
-// shared machine's load falls on both alike. Both run under `wrangler dev` with their own fresh local D1.
-// Usage: pnpm --filter @parcours/bench exec node ingest/compare-ingest.ts --base=DIR [--runs=5] [--batch=50] [--clients=8] [--events=6000]
-import { mkdirSync } from 'node:fs';
+// shared machine's load falls on both alike. Both run under `wrangler dev` with their own fresh local D1. Besides
+// events/s, the CPU time the collector's processes (wrangler dev's node and workerd) spend per request, from /proc.
+// Usage: pnpm --filter @parcours/bench exec node ingest/compare-ingest.ts --base=DIR [--runs=5] [--batch=50] [--clients=8] [--events=6000] [--write]
+// With --write, its section of bench/RESULTS.md ("Ingestion against a base commit") is replaced by this run's figures.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { loadavg } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ours from '../../scripts/collector-process.mjs';
+import { INGEST_AGAINST_BASE, replaceSection } from '../lib/results-md.ts';
 import { median } from '../lib/stats.ts';
+import { listenerGroup, withGroupCpu } from './collector-cpu.ts';
 import { postAll } from './load-client.ts';
 import { makeBatches } from './traffic.ts';
 
@@ -33,26 +39,61 @@ async function start(p: Process) {
 }
 
 const sides = [
-  { name: 'base', c: await start(base), eps: [] as number[] },
-  { name: 'this', c: await start(ours), eps: [] as number[] },
-];
+  { name: 'base', c: await start(base), eps: [] as number[], cpu: [] as number[] },
+  { name: 'this', c: await start(ours), eps: [] as number[], cpu: [] as number[] },
+].map((s) => ({ ...s, group: listenerGroup(s.c.port) }));
 try {
   // One warm-up round each, not counted.
   for (const s of sides) await postAll(s.c.url, makeBatches(SITE, batchSize * clients * 2, batchSize, 1), clients);
   for (let r = 0; r < runs; r++) {
     const batches = makeBatches(SITE, events, batchSize, 100 + r);
     for (const s of r % 2 ? [...sides].reverse() : sides) {
-      const res = await postAll(s.c.url, batches, clients);
+      const { result: res, cpuMs } = await withGroupCpu(s.group, () => postAll(s.c.url, batches, clients));
       if (res.accepted !== res.events) console.log(`  ${s.name}: stored ${res.accepted} of ${res.events}`);
       s.eps.push(res.eventsPerSecond);
-      console.log(`run ${r + 1} ${s.name}: ${res.eventsPerSecond.toFixed(0)} events/s`);
+      s.cpu.push(cpuMs / res.requests);
+      console.log(
+        `run ${r + 1} ${s.name}: ${res.eventsPerSecond.toFixed(0)} events/s, ${(cpuMs / res.requests).toFixed(1)} ms CPU per request`,
+      );
     }
   }
   const [b, t] = sides.map((s) => median(s.eps)) as [number, number];
+  const [bCpu, tCpu] = sides.map((s) => median(s.cpu)) as [number, number];
   console.log(
     `batch ${batchSize} x ${clients} clients, ${runs} runs of ${events} events: base ${b.toFixed(0)} events/s, ` +
-      `this ${t.toFixed(0)} events/s, ratio ${(t / b).toFixed(2)}`,
+      `this ${t.toFixed(0)} events/s, ratio ${(t / b).toFixed(2)}; collector CPU per request: base ${bCpu.toFixed(1)} ms, ` +
+      `this ${tCpu.toFixed(1)} ms, ratio ${(tCpu / bCpu).toFixed(2)}`,
   );
+  if (args.has('write')) {
+    const commit = (dir: string) =>
+      execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const row = (name: string, s: (typeof sides)[0]) =>
+      `| ${name} | ${median(s.eps).toFixed(0)} | ${median(s.cpu).toFixed(1)} ms | ${s.cpu.map((c) => c.toFixed(1)).join(', ')} |`;
+    const text = [
+      INGEST_AGAINST_BASE,
+      '',
+      `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/ingest/compare-ingest.ts --base=DIR\`; load average at the end ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')}.`,
+      '',
+      `Two collectors under \`wrangler dev\`, each with its own fresh local D1: the base commit's and this checkout's. The same`,
+      `fresh batches of ${batchSize} events (generated shop journeys) posted to each by ${clients} clients, ${runs} runs of ${events} events, runs`,
+      "interleaved and the order alternated. CPU time of each collector's processes (wrangler dev's node and workerd, from",
+      '/proc) over the run, divided by its requests.',
+      '',
+      '| collector | events/s: median | CPU per request: median | CPU per request, each run |',
+      '| --- | ---: | ---: | --- |',
+      row(`base (${commit(baseDir!)})`, sides[0]!),
+      row(`this checkout (${commit(fileURLToPath(new URL('../..', import.meta.url)))})`, sides[1]!),
+      '',
+      `This checkout over the base: events/s ${(t / b).toFixed(2)}×, CPU per request ${(tCpu / bCpu).toFixed(2)}×.`,
+    ].join('\n');
+    const results = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
+    writeFileSync(
+      results,
+      replaceSection(readFileSync(results, 'utf8'), INGEST_AGAINST_BASE, text, '## Report latency'),
+    );
+  }
 } finally {
   for (const s of sides) await s.c.stop();
 }

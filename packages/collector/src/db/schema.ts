@@ -26,9 +26,11 @@ export const TABLE = {
   // Saved derivation states, one row per (site, visitor, position): the state after every event of the visitor with
   // time < position, so derivation resumes there (migration 0045, src/derive/state.ts).
   visitor_state: 'visitor_state',
-  // Each visitor's derivation counter (never lowered), visitors whose derivation is behind (the schedule catches up),
-  // and the guards' table that never holds a row (migration 0061).
+  // Each visitor's derivation counter (never lowered while they have data; erasure deletes it), visitors whose
+  // derivation is behind (the schedule catches up), and the guards' table that never holds a row (migration 0061).
   visitor_versions: 'visitor_versions',
+  // Each site's erasure counter (never lowered, no personal data), which derivation's guard checks too (migration 0064).
+  site_erasures: 'site_erasures',
   dirty_visitors: 'dirty_visitors',
   guard_failures: 'guard_failures',
   // Webhooks, their deliveries, and the carts and alerts the schedule decides on.
@@ -55,6 +57,9 @@ export const INDEX = {
   transitions_site_first: 'transitions_site_first',
   transitions_site_next: 'transitions_site_next',
   page_views_key: 'sqlite_autoindex_page_views_1',
+  carts_key: 'sqlite_autoindex_carts_1',
+  purchases_key: 'sqlite_autoindex_purchases_1',
+  visitor_state_key: 'sqlite_autoindex_visitor_state_1',
   page_views_site_time: 'page_views_site_time',
   page_views_site_visible: 'page_views_site_visible',
   page_views_site_first_stage: 'page_views_site_first_stage',

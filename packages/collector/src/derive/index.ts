@@ -8,17 +8,16 @@ import { loadBefore } from './horizon.ts';
 import { freshState, loadState, saveState, type VisitorState } from './state.ts';
 import {
   eventsStatement,
+  firstPagesStatements,
   horizonStatement,
   isStale,
   NO_TIME,
-  newestStatement,
+  type PageToStore,
   type PageWrite,
   pageStatements,
-  positionsStatement,
   positionsToDrop,
-  STATE_POSITION,
-  stateStatement,
-  versionStatement,
+  savedStatement,
+  statesStatement,
 } from './store.ts';
 import { guardFailed } from '../db/guards.ts';
 import type { StoredEvent, VisitorDerived } from './types.ts';
@@ -30,8 +29,6 @@ const EVENTS_PER_PAGE = 250;
 /** Events one round reads at a time, all its visitors together (a page is smaller when a round has many visitors). */
 const EVENTS_PER_ROUND = 2_500;
 const MIN_EVENTS_PER_PAGE = 25;
-/** Statements read per visitor at the start of a round. */
-const READS = 5;
 /**
  * Events one request derives, all its visitors together: a late event far back in a long history, or a heavy visitor,
  * costs a request at most this; derivation goes on from where it stopped in the schedule (dirty_visitors).
@@ -283,9 +280,9 @@ interface Start {
 }
 
 /**
- * One round trip: the site's retention horizon, and per visitor the state to resume from (at or after the horizon),
- * the saved positions, the derivation counter, the newest state's last moves, and the first page of events (none
- * before the horizon).
+ * One round trip: the site's retention horizon and erasure counter, and per visitor the state to resume from (at or
+ * after the horizon), the saved positions, the derivation counter, the newest state's last moves (three statements
+ * for all the visitors), and the first page of events (none before the horizon; a statement per visitor).
  */
 async function readStarts(
   db: D1Database,
@@ -294,31 +291,45 @@ async function readStarts(
   perPage: number,
   /** Writes not run yet go first in this batch (one transaction), and the reads see them. */
   leading?: Leading,
-): Promise<{ floor: number; starts: Map<string, Start> }> {
-  const reads = cuts.flatMap(([visitor, cut]) => [
-    stateStatement(db, site, visitor, cut),
-    positionsStatement(db, site, visitor),
-    versionStatement(db, site, visitor),
-    newestStatement(db, site, visitor),
-    eventsStatement(db, site, visitor, { sql: STATE_POSITION.sql, params: [site, visitor, cut] }, null, perPage + 1),
-  ]);
+): Promise<{ floor: number; erasures: number; starts: Map<string, Start> }> {
+  const visitors = cuts.map(([visitor]) => visitor);
+  const reads = [
+    horizonStatement(db, site),
+    statesStatement(db, site, cuts),
+    savedStatement(db, site, visitors),
+    ...firstPagesStatements(db, site, cuts, perPage + 1),
+  ];
   const lead = leading && leading.results === null ? leading.statements : [];
-  const out = await db.batch<Record<string, unknown>>([...lead, horizonStatement(db, site), ...reads]);
+  const out = await db.batch<Record<string, unknown>>([...lead, ...reads]);
   if (leading && leading.results === null) leading.results = out.slice(0, lead.length) as D1Result[];
-  const [horizon, ...results] = out.slice(lead.length);
+  const [horizon, states, saved, ...firstPages] = out.slice(lead.length);
   const starts = new Map<string, Start>(
-    cuts.map(([visitor], i) => [
-      visitor,
-      {
-        saved: results[READS * i]!.results[0] as Start['saved'],
-        positions: results[READS * i + 1]!.results as Start['positions'],
-        version: (results[READS * i + 2]!.results[0] as { version: number } | undefined)?.version ?? 0,
-        newest: results[READS * i + 3]!.results[0] as Start['newest'],
-        rows: results[READS * i + 4]!.results as unknown as StoredEvent[],
-      },
-    ]),
+    visitors.map((visitor) => [visitor, { saved: undefined, positions: [], version: 0, newest: undefined, rows: [] }]),
   );
-  return { floor: (horizon!.results[0] as { floor: number }).floor, starts };
+  for (const { part, ...event } of firstPages.flatMap((r) => r.results) as unknown as Array<
+    StoredEvent & { part: number }
+  >)
+    starts.get(visitors[part]!)!.rows.push(event);
+  for (const row of states!.results as Array<{ visitor: string; position: number; state: string }>)
+    starts.get(row.visitor)!.saved = { position: row.position, state: row.state };
+  type Saved = {
+    visitor: string;
+    position: number | null;
+    version: number | null;
+    lastEntry: string | null;
+    lastView: number | null;
+  };
+  for (const { visitor, position, version, lastEntry, lastView } of saved!.results as Saved[]) {
+    const start = starts.get(visitor)!;
+    if (version !== null) start.version = version;
+    else if (position !== null) {
+      // Only the newest state's row carries its last moves and view.
+      if (lastEntry !== null) start.newest = { lastEntry, lastView };
+      start.positions.push({ position });
+    }
+  }
+  const { floor, erasures } = horizon!.results[0] as { floor: number; erasures: number };
+  return { floor, erasures, starts };
 }
 
 async function deriveRound(
@@ -336,7 +347,7 @@ async function deriveRound(
   // its first event after the horizon); one with none after it is not derived. Every write checks the horizon is
   // still this one, else the round runs again.
   const guess = new Map(visitors.map((v) => [v, cutOf(v, NO_TIME)!]));
-  const { floor, starts } = await readStarts(db, site.id, [...guess], perPage, leading);
+  const { floor, erasures, starts } = await readStarts(db, site.id, [...guess], perPage, leading);
   const again: Array<[string, number]> = [];
   const round: Array<[string, number]> = [];
   for (const [visitor, guessed] of guess) {
@@ -380,7 +391,7 @@ async function deriveRound(
   }
 
   while (jobs.length) {
-    const writes: D1PreparedStatement[] = [];
+    const pages: PageToStore[] = [];
     const next: Job[] = [];
     const ties: Job[] = [];
     for (const job of jobs) {
@@ -406,30 +417,27 @@ async function deriveRound(
       const position = end ?? page[page.length - 1]!.time + 1;
       const positions = [...job.positions, position];
       const drop = positionsToDrop(positions);
-      writes.push(
-        ...pageStatements(
-          db,
-          site.id,
-          site.stages,
-          {
-            visitor: job.visitor,
-            from: job.from,
-            floor,
-            first: job.first,
-            tail: job.tail,
-            position,
-            state: saveState(job.state),
-            version: job.version,
-            drop,
-          },
-          derived,
-        ),
-      );
+      pages.push({
+        w: {
+          visitor: job.visitor,
+          from: job.from,
+          floor,
+          first: job.first,
+          tail: job.tail,
+          position,
+          state: saveState(job.state),
+          version: job.version,
+          erasures,
+          drop,
+        },
+        folded: derived,
+      });
       Object.assign(job, { from: position, first: false, version: job.version + 1, until: null });
       job.positions = positions.filter((p) => !drop.includes(p));
       if (end !== null) next.push(job);
     }
     // The pages' writes and the next pages' reads in one round trip (the reads see the writes).
+    const writes = pageStatements(db, site.id, site.stages, pages);
     const tieReads = ties.map((j) =>
       eventsStatement(db, site.id, j.visitor, { sql: '?5', params: [j.from] }, j.rows[0]!.time + 1, EVENTS_OF_ONE_MS),
     );

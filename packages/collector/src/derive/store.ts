@@ -16,11 +16,18 @@ export function chunk<T>(list: T[], size: number): T[][] {
 }
 
 /**
- * INSERTs of `rows`, many rows per statement: the rows travel as one bound JSON array unpacked
- * by json_each, so a statement binds one parameter whatever its row count (D1 allows 100).
+ * INSERTs of `rows` (each the JSON array of `columns`), many rows per statement: the rows travel as one bound JSON
+ * array unpacked by json_each, so a statement binds one parameter whatever its row count (D1 allows 100), and holds
+ * at most MAX_JSON_PER_STATEMENT characters of them.
  */
-function inserts(db: D1Database, table: DerivedTable, columns: string[], rows: unknown[][]): D1PreparedStatement[] {
-  const sql = `INSERT INTO ${TABLE[table]} (${columns.join(',')}) SELECT ${columns.map((_, i) => `json_extract(r.value, '$[${i}]')`).join(',')} FROM json_each(?1) AS r`;
+function inserts(
+  db: D1Database,
+  table: string,
+  columns: readonly string[],
+  rows: unknown[][],
+  verb = 'INSERT',
+): D1PreparedStatement[] {
+  const sql = `${verb} INTO ${table} (${columns.join(',')}) SELECT ${columns.map((_, i) => `json_extract(r.value, '$[${i}]')`).join(',')} FROM json_each(?1) AS r`;
   const out: D1PreparedStatement[] = [];
   let part: string[] = [];
   let size = 0;
@@ -42,84 +49,139 @@ function inserts(db: D1Database, table: DerivedTable, columns: string[], rows: u
 /** A time before any event: where a derivation from scratch starts. */
 export const NO_TIME = Number.MIN_SAFE_INTEGER;
 
-/** Which of a visitor's derived rows a statement reads: SQL over the row's columns (`site` ?1, `visitor` ?2) and its parameters from ?3. */
+/**
+ * Which derived rows a statement reads, of several visitors at once: one JSON array per visitor (or per visitor and
+ * stage), `[visitor, ...]`, bound as `?2` and read by json_each as `j`; `on` is SQL over the row `r` and `j.value ->> i`.
+ * The entries select disjoint rows (a row counted twice would be added twice to a rollup).
+ */
 interface RowSet {
-  where: string;
-  params: unknown[];
+  on: string;
+  entries: unknown[][];
 }
 
-/** The visitor's rows from time `from` on. */
-const fromTime = (from: number): RowSet => ({ where: 'time >= ?3', params: [from] });
-/** The visitor's rows with these (time, event_id) keys. */
-const withKeys = (keys: Array<{ time: number; event_id: string }>): RowSet => ({
-  where: `(time, event_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?3))`,
-  params: [JSON.stringify(keys.map((k) => [k.time, k.event_id]))],
+/**
+ * Rows by time: `[visitor, from, to, event_id]`, the visitor's rows with from <= time <= to, and that event id unless
+ * null. One condition for both kinds below, so a rollup reads the two kinds in one statement.
+ */
+const BY_TIME =
+  'r.time >= j.value ->> 1 AND r.time <= j.value ->> 2 AND (j.value ->> 3 IS NULL OR r.event_id = j.value ->> 3)';
+/** Each visitor's rows from their time on (`[visitor, from]`). */
+const fromTime = (entries: Array<[string, number]>): RowSet => ({
+  on: BY_TIME,
+  entries: entries.map(([visitor, from]) => [visitor, from, Number.MAX_SAFE_INTEGER, null]),
 });
-/** The visitor's moves into `stage` in [from, to). */
-const movesInto = (stage: number, from: number, to: number): RowSet => ({
-  where: 'to_index = ?3 AND time >= ?4 AND time < ?5',
-  params: [stage, from, to],
+/** The rows with these (visitor, time, event_id) keys. */
+const withKeys = (entries: Array<[string, number, string]>): RowSet => ({
+  on: BY_TIME,
+  entries: entries.map(([visitor, time, id]) => [visitor, time, time, id]),
 });
+/** Moves into a stage in a range of time: `[visitor, stage, from, to)`. */
+const movesInto = (entries: Array<[string, number, number, number]>): RowSet => ({
+  on: 'r.to_index = j.value ->> 1 AND r.time >= j.value ->> 2 AND r.time < j.value ->> 3',
+  entries,
+});
+/** Every row of the visitor. */
+const allOf = (visitor: string): RowSet => ({ on: '1', entries: [[visitor]] });
 
 /**
- * Adds (`sign` 1) or subtracts (-1) these page views to page_view_hours, read through the primary key (site, visitor, ...):
- * without statistics SQLite would scan a site-wide index instead. Run with -1 before rows are deleted or changed and with
- * 1 after, in the same batch: the rollup then always equals the sum of page_views, whatever order batches arrive in.
+ * SQL joining the rows of `rows` in `table` (aliased `r`): json_each first (CROSS JOIN keeps that order), then the
+ * table through its primary key (site, visitor, ...). D1 keeps no planner statistics: left to choose, SQLite scans
+ * the site instead.
  */
-function pageViewHours(db: D1Database, site: string, visitor: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO ${TABLE.page_view_hours} (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views)
-       SELECT site, stage_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_entry),
-              ${sign} * SUM(is_entry AND is_bounce), ${sign} * COUNT(visible_ms), ${sign} * (COUNT(*) - COUNT(prev_stage_view)),
-              ${sign} * (COUNT(*) - COUNT(prev_view))
-         FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_key} WHERE site = ?1 AND visitor = ?2 AND ${rows.where} GROUP BY 1, 2, 3
-       ON CONFLICT (site, stage_index, hour) DO UPDATE SET views = views + excluded.views, entries = entries + excluded.entries,
-          bounces = bounces + excluded.bounces, timed = timed + excluded.timed,
-          first_stage_views = first_stage_views + excluded.first_stage_views, first_views = first_views + excluded.first_views`,
-    )
-    .bind(site, visitor, ...rows.params);
+const join = (table: Keyed, rows: RowSet) =>
+  `json_each(?2) AS j CROSS JOIN ${TABLE[table]} AS r ${BY_KEY[table]}
+     ON r.site = ?1 AND r.visitor = j.value ->> 0 AND ${rows.on}`;
+
+/** The tables `join` reads, each through its primary key (site, visitor, ...). */
+const BY_KEY = {
+  transitions: `INDEXED BY ${INDEX.transitions_key} `,
+  page_views: `INDEXED BY ${INDEX.page_views_key} `,
+  purchases: `INDEXED BY ${INDEX.purchases_key} `,
+  carts: `INDEXED BY ${INDEX.carts_key} `,
+  visitor_state: `INDEXED BY ${INDEX.visitor_state_key} `,
+};
+type Keyed = keyof typeof BY_KEY;
+
+/** A statement over `rows` (?1 site, ?2 the entries), or none when there are none. */
+function over(db: D1Database, site: string, rows: RowSet, sql: string): D1PreparedStatement[] {
+  return rows.entries.length ? [db.prepare(sql).bind(site, JSON.stringify(rows.entries))] : [];
+}
+
+/**
+ * Adds (`sign` 1) or subtracts (-1) these page views to page_view_hours. Run with -1 before rows are deleted or changed
+ * and with 1 after, in the same batch: the rollup then always equals the sum of page_views, whatever order batches
+ * arrive in.
+ */
+function pageViewHours(db: D1Database, site: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement[] {
+  return over(
+    db,
+    site,
+    rows,
+    `INSERT INTO ${TABLE.page_view_hours} (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views)
+     SELECT r.site, r.stage_index, CAST(r.time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(r.is_entry),
+            ${sign} * SUM(r.is_entry AND r.is_bounce), ${sign} * COUNT(r.visible_ms),
+            ${sign} * (COUNT(*) - COUNT(r.prev_stage_view)), ${sign} * (COUNT(*) - COUNT(r.prev_view))
+       FROM ${join('page_views', rows)} GROUP BY 1, 2, 3
+     ON CONFLICT (site, stage_index, hour) DO UPDATE SET views = views + excluded.views, entries = entries + excluded.entries,
+        bounces = bounces + excluded.bounces, timed = timed + excluded.timed,
+        first_stage_views = first_stage_views + excluded.first_stage_views, first_views = first_views + excluded.first_views`,
+  );
 }
 
 /** Adds (1) or subtracts (-1) these page views to page_days, as pageViewHours does. */
-function pageDays(db: D1Database, site: string, visitor: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO ${TABLE.page_days} (site, path, stage_index, day, views, exits, first_views)
-       SELECT site, path, stage_index, CAST(time / ${DAY_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(is_exit),
-              ${sign} * (COUNT(*) - COUNT(prev_path_view))
-         FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_key} WHERE site = ?1 AND visitor = ?2 AND ${rows.where} GROUP BY 1, 2, 3, 4
-       ON CONFLICT (site, path, stage_index, day) DO UPDATE SET views = views + excluded.views, exits = exits + excluded.exits,
-          first_views = first_views + excluded.first_views`,
-    )
-    .bind(site, visitor, ...rows.params);
+function pageDays(db: D1Database, site: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement[] {
+  return over(
+    db,
+    site,
+    rows,
+    `INSERT INTO ${TABLE.page_days} (site, path, stage_index, day, views, exits, first_views)
+     SELECT r.site, r.path, r.stage_index, CAST(r.time / ${DAY_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(r.is_exit),
+            ${sign} * (COUNT(*) - COUNT(r.prev_path_view))
+       FROM ${join('page_views', rows)} GROUP BY 1, 2, 3, 4
+     ON CONFLICT (site, path, stage_index, day) DO UPDATE SET views = views + excluded.views, exits = exits + excluded.exits,
+        first_views = first_views + excluded.first_views`,
+  );
 }
 
 /** Adds (1) or subtracts (-1) these moves, when first entries into their stage, to entry_hours, as pageViewHours does. */
-function entryHours(db: D1Database, site: string, visitor: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO ${TABLE.entry_hours} (site, to_index, hour, entered, nexts, onwards)
-       SELECT site, to_index, CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * COUNT(next_ms), ${sign} * COUNT(onward_ms)
-         FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_key}
-        WHERE site = ?1 AND visitor = ?2 AND ${rows.where} AND prev_entry IS NULL GROUP BY 1, 2, 3
-       ON CONFLICT (site, to_index, hour) DO UPDATE SET entered = entered + excluded.entered, nexts = nexts + excluded.nexts,
-          onwards = onwards + excluded.onwards`,
-    )
-    .bind(site, visitor, ...rows.params);
+function entryHours(db: D1Database, site: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement[] {
+  return over(
+    db,
+    site,
+    rows,
+    `INSERT INTO ${TABLE.entry_hours} (site, to_index, hour, entered, nexts, onwards)
+     SELECT r.site, r.to_index, CAST(r.time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * COUNT(r.next_ms),
+            ${sign} * COUNT(r.onward_ms)
+       FROM ${join('transitions', rows)} AND r.prev_entry IS NULL GROUP BY 1, 2, 3
+     ON CONFLICT (site, to_index, hour) DO UPDATE SET entered = entered + excluded.entered, nexts = nexts + excluded.nexts,
+        onwards = onwards + excluded.onwards`,
+  );
 }
 
 /** Adds (1) or subtracts (-1) these moves to pair_hours (from NULL as -1), as pageViewHours does. */
-function pairHours(db: D1Database, site: string, visitor: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO ${TABLE.pair_hours} (site, to_index, from_index, hour, moves, first_moves)
-       SELECT site, to_index, IFNULL(from_index, -1), CAST(time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * (COUNT(*) - COUNT(prev_pair))
-         FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_key}
-        WHERE site = ?1 AND visitor = ?2 AND ${rows.where} GROUP BY 1, 2, 3, 4
-       ON CONFLICT (site, to_index, from_index, hour) DO UPDATE SET moves = moves + excluded.moves, first_moves = first_moves + excluded.first_moves`,
-    )
-    .bind(site, visitor, ...rows.params);
+function pairHours(db: D1Database, site: string, rows: RowSet, sign: 1 | -1): D1PreparedStatement[] {
+  return over(
+    db,
+    site,
+    rows,
+    `INSERT INTO ${TABLE.pair_hours} (site, to_index, from_index, hour, moves, first_moves)
+     SELECT r.site, r.to_index, IFNULL(r.from_index, -1), CAST(r.time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*),
+            ${sign} * (COUNT(*) - COUNT(r.prev_pair))
+       FROM ${join('transitions', rows)} GROUP BY 1, 2, 3, 4
+     ON CONFLICT (site, to_index, from_index, hour) DO UPDATE SET moves = moves + excluded.moves, first_moves = first_moves + excluded.first_moves`,
+  );
+}
+
+/** Deletes these rows of a table keyed (site, visitor, ...`key`): found through its primary key, deleted by it. */
+function deleteRows(db: D1Database, site: string, table: Keyed, key: string[], rows: RowSet): D1PreparedStatement[] {
+  const columns = ['site', 'visitor', ...key];
+  return over(
+    db,
+    site,
+    rows,
+    `DELETE FROM ${TABLE[table]} WHERE (${columns.join(', ')}) IN
+       (SELECT ${columns.map((c) => `r.${c}`).join(', ')} FROM ${join(table, rows)})`,
+  );
 }
 
 /**
@@ -136,14 +198,49 @@ export function eventsStatement(
 ): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
-              CASE WHEN type IN (${CART_TYPES}) THEN json_extract(data, '$.items') END AS items,
-              CASE WHEN type = 'purchase' THEN json_extract(data, '$.transaction_id') END AS transaction_id
-         FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time}
+      `SELECT ${EVENT_FIELDS} FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time}
         WHERE site = ?1 AND visitor = ?2 AND time >= ${from.sql} AND time < ?3
         ORDER BY time, id LIMIT ?4`,
     )
     .bind(site, visitor, until ?? Number.MAX_SAFE_INTEGER, limit, ...from.params);
+}
+
+/** What derivation reads of a stored event (a StoredEvent). */
+const EVENT_FIELDS = `seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
+  CASE WHEN type IN (${CART_TYPES}) THEN json_extract(data, '$.items') END AS items,
+  CASE WHEN type = 'purchase' THEN json_extract(data, '$.transaction_id') END AS transaction_id`;
+
+/** Terms a compound SELECT may have on D1 (SQLite's SQLITE_MAX_COMPOUND_SELECT there: a sixth fails). */
+const D1_COMPOUND_TERMS = 5;
+
+/**
+ * The first page of events of each visitor (`[visitor, cut]`), five visitors a statement (a UNION ALL of one SELECT
+ * each): their events from the saved state a derivation from the cut resumes from (the horizon without one; see
+ * `statesStatement`) on, in `byEventTime` order, at most `limit` each; each row with `part`, its visitor's index in
+ * `cuts`.
+ */
+export function firstPagesStatements(
+  db: D1Database,
+  site: string,
+  cuts: Array<[string, number]>,
+  limit: number,
+): D1PreparedStatement[] {
+  return chunk(
+    cuts.map((cut, part) => [part, cut] as const),
+    D1_COMPOUND_TERMS,
+  ).map((group) => {
+    const parts = group.map(([part], k) => {
+      // Expressions of bound parameters only: SQLite seeks the index with them as with a parameter.
+      const visitor = `json_extract(?2, '$[${k}][0]')`;
+      const from = `IFNULL((SELECT MAX(position) FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ${visitor}
+        AND position <= MAX(json_extract(?2, '$[${k}][1]'), ${HORIZON_SQL}) AND position >= ${HORIZON_SQL}), ${HORIZON_SQL})`;
+      return `SELECT * FROM (SELECT ${part} AS part, ${EVENT_FIELDS} FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time}
+         WHERE site = ?1 AND visitor = ${visitor} AND time >= ${from} ORDER BY time, id LIMIT ?3)`;
+    });
+    return db
+      .prepare(`${parts.join(' UNION ALL ')} ORDER BY part, time, id`)
+      .bind(site, JSON.stringify(group.map(([, cut]) => cut)), limit);
+  });
 }
 
 /**
@@ -154,45 +251,51 @@ const horizonOf = (param: string) =>
   `IFNULL((SELECT retained_from FROM ${TABLE.sites} WHERE id = ${param}), ${NO_TIME})`;
 const HORIZON_SQL = horizonOf('?1');
 
-/** The site's retention horizon, NO_TIME without one. */
+/** SQL of the erasure counter of the site bound at ?1 (0 before its first erasure). */
+const ERASURES_SQL = `IFNULL((SELECT erasures FROM ${TABLE.site_erasures} WHERE site = ?1), 0)`;
+
+/** The site's retention horizon (NO_TIME without one) and erasure counter: what every derivation's guard checks. */
 export function horizonStatement(db: D1Database, site: string): D1PreparedStatement {
-  return db.prepare(`SELECT ${HORIZON_SQL} AS floor`).bind(site);
+  return db.prepare(`SELECT ${HORIZON_SQL} AS floor, ${ERASURES_SQL} AS erasures`).bind(site);
 }
 
 /**
- * The saved state a derivation from time `cut` (at the horizon if before it) resumes from: the latest at or before
- * it, and not before the site's retention horizon: a state from before the horizon would need the events between it
- * and the horizon, which may be deleted.
+ * The saved state a derivation of each visitor from their cut (`[visitor, cut]`; at the horizon if before it)
+ * resumes from: the latest at or before it, and not before the site's retention horizon: a state from before the
+ * horizon would need the events between it and the horizon, which may be deleted. One row per visitor with one.
  */
-export function stateStatement(db: D1Database, site: string, visitor: string, cut: number): D1PreparedStatement {
+export function statesStatement(db: D1Database, site: string, cuts: Array<[string, number]>): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT position, state FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2
-          AND position <= MAX(?3, ${HORIZON_SQL}) AND position >= ${HORIZON_SQL}
-        ORDER BY position DESC LIMIT 1`,
+      `SELECT s.visitor, s.position, s.state FROM json_each(?2) AS j CROSS JOIN ${TABLE.visitor_state} AS s
+          ON s.site = ?1 AND s.visitor = j.value ->> 0 AND s.position = (SELECT MAX(x.position) FROM ${TABLE.visitor_state} AS x
+             WHERE x.site = ?1 AND x.visitor = j.value ->> 0 AND x.position <= MAX(j.value ->> 1, ${HORIZON_SQL})
+               AND x.position >= ${HORIZON_SQL})`,
     )
-    .bind(site, visitor, cut);
+    .bind(site, JSON.stringify(cuts));
 }
 
-/** SQL (parameters ?5, ?6 and ?7: site, visitor, cut) of the position of that state, the horizon without one. */
-export const STATE_POSITION = {
-  sql: `IFNULL((SELECT MAX(position) FROM ${TABLE.visitor_state} WHERE site = ?5 AND visitor = ?6
-           AND position <= MAX(?7, ${horizonOf('?5')}) AND position >= ${horizonOf('?5')}), ${horizonOf('?5')})`,
-};
-
-/** What the visitor's newest saved state says of their last moves and page view (see PageWrite.tail). */
-export function newestStatement(db: D1Database, site: string, visitor: string): D1PreparedStatement {
+/**
+ * Per visitor: every saved position, the derivation counter, and what the newest saved state says of their last
+ * moves and page view (see PageWrite.tail), as rows of (visitor, position, version, lastEntry, lastView): a row per
+ * position (the newest one with lastEntry, lastView), and one with the version.
+ */
+export function savedStatement(db: D1Database, site: string, visitors: string[]): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT json_extract(state, '$.lastEntry') AS lastEntry, json_extract(state, '$.lastView') AS lastView
-         FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2 ORDER BY position DESC LIMIT 1`,
+      `SELECT s.visitor, s.position, NULL AS version,
+              CASE WHEN s.position = (SELECT MAX(x.position) FROM ${TABLE.visitor_state} AS x
+                                       WHERE x.site = ?1 AND x.visitor = s.visitor)
+                   THEN json_extract(s.state, '$.lastEntry') END AS lastEntry,
+              CASE WHEN s.position = (SELECT MAX(x.position) FROM ${TABLE.visitor_state} AS x
+                                       WHERE x.site = ?1 AND x.visitor = s.visitor)
+                   THEN json_extract(s.state, '$.lastView') END AS lastView
+         FROM json_each(?2) AS j CROSS JOIN ${TABLE.visitor_state} AS s ON s.site = ?1 AND s.visitor = j.value
+       UNION ALL
+       SELECT v.visitor, NULL, v.version, NULL, NULL
+         FROM json_each(?2) AS j CROSS JOIN ${TABLE.visitor_versions} AS v ON v.site = ?1 AND v.visitor = j.value`,
     )
-    .bind(site, visitor);
-}
-
-/** Every saved position of the visitor. */
-export function positionsStatement(db: D1Database, site: string, visitor: string): D1PreparedStatement {
-  return db.prepare(`SELECT position FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2`).bind(site, visitor);
+    .bind(site, JSON.stringify(visitors));
 }
 
 /** What one page's write needs to know besides the page. */
@@ -217,175 +320,270 @@ export interface PageWrite {
   position: number;
   state: string;
   version: number;
+  /** The site's erasure counter as read when the derivation began (see `guard`). */
+  erasures: number;
   drop: number[];
 }
 
+/** One page of one visitor to store: what to write, and the page. */
+export interface PageToStore {
+  w: PageWrite;
+  folded: Page;
+}
+
 /**
- * Fails the batch (nothing of it stored) unless the visitor's derivation counter is still the one read and the site's
- * retention horizon still where it was. The counter only ever grows (each page written, each erasure adds 1), so a
- * derivation that read it before another wrote, or before an erasure, never passes, even once the other's rows are gone.
+ * Fails the batch (nothing of it stored) unless each visitor's derivation counter (`[visitor, version]`) is still the
+ * one read, the site's erasure counter too, and the site's retention horizon still where it was. A visitor's counter
+ * only grows while they have data (each page written adds 1); erasure deletes it but adds 1 to the site's, which never
+ * goes back: so a derivation that read before another wrote, or before an erasure, never passes, even once the
+ * visitor's counter has climbed back to the one it read.
  */
-function guard(db: D1Database, site: string, visitor: string, version: number, floor: number): D1PreparedStatement {
+function guard(
+  db: D1Database,
+  site: string,
+  versions: Array<[string, number]>,
+  floor: number,
+  erasures: number,
+): D1PreparedStatement {
   return guardStatement(
     db,
     'visitor_state_changed',
-    `IFNULL((SELECT version FROM ${TABLE.visitor_versions} WHERE site = ?1 AND visitor = ?2), 0) <> ?3 OR ${HORIZON_SQL} <> ?4`,
-    [site, visitor, version, floor],
+    `EXISTS (SELECT 1 FROM json_each(?2) AS j WHERE IFNULL((SELECT version FROM ${TABLE.visitor_versions}
+               WHERE site = ?1 AND visitor = j.value ->> 0), 0) <> j.value ->> 1)
+      OR ${HORIZON_SQL} <> ?3 OR ${ERASURES_SQL} <> ?4`,
+    [site, JSON.stringify(versions), floor, erasures],
   );
-}
-
-/** The visitor's derivation counter (0 before their first derivation). */
-export function versionStatement(db: D1Database, site: string, visitor: string): D1PreparedStatement {
-  return db
-    .prepare(`SELECT version FROM ${TABLE.visitor_versions} WHERE site = ?1 AND visitor = ?2`)
-    .bind(site, visitor);
-}
-
-/** Adds 1 to the visitor's derivation counter (a write of their derived rows, or their erasure). */
-function bumpVersion(db: D1Database, site: string, visitor: string): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT INTO ${TABLE.visitor_versions} (site, visitor, version) VALUES (?1, ?2, 1)
-       ON CONFLICT (site, visitor) DO UPDATE SET version = version + 1`,
-    )
-    .bind(site, visitor);
 }
 
 /** Another derivation of the visitor (or their erasure) wrote first: derive again from what is stored now. */
 export const isStale = (error: unknown) => guardFailed(error, 'visitor_state_changed');
 
-/** Statements storing one derived page of a visitor (run them in one batch, with others). */
+/** Earlier moves a page resolves the look-ahead of: `column` of moves into a stage in [since, from), set to `found - time`. */
+interface Look {
+  visitor: string;
+  stage: number;
+  since: number;
+  from: number;
+  found: number | null;
+}
+
+/**
+ * Sets `column` (next_ms, onward_ms) of each look's moves to its `found - time` (null: none found), where the
+ * previous derivation found nothing or something from `from` on.
+ */
+function resolveLooks(db: D1Database, site: string, column: string, looks: Look[]): D1PreparedStatement[] {
+  const rows = movesInto(looks.map((l) => [l.visitor, l.stage, l.since, l.from]));
+  return over(
+    db,
+    site,
+    { ...rows, entries: looks.map((l) => [l.visitor, l.stage, l.since, l.from, l.found]) },
+    `UPDATE ${TABLE.transitions} SET ${column} = (SELECT j.value ->> 4 FROM json_each(?2) AS j
+        WHERE j.value ->> 0 = ${TABLE.transitions}.visitor AND j.value ->> 1 = ${TABLE.transitions}.to_index) - time
+      WHERE (site, visitor, time, event_id) IN (SELECT r.site, r.visitor, r.time, r.event_id
+        FROM ${join('transitions', rows)}
+         AND (r.${column} IS NULL OR r.time + r.${column} >= j.value ->> 3))`,
+  );
+}
+
+/**
+ * Statements storing one derived page of each of several visitors (one batch, one transaction): each kind of
+ * statement once for all of them, its rows bound as one JSON parameter. Every page has the same `floor` and
+ * `erasures` (one round of derivation read them once).
+ */
 export function pageStatements(
   db: D1Database,
   site: string,
   stages: readonly string[],
-  w: PageWrite,
-  folded: Page,
+  pages: PageToStore[],
 ): D1PreparedStatement[] {
-  const { visitor, from, floor } = w;
-  const out: D1PreparedStatement[] = [guard(db, site, visitor, w.version, floor)];
-  // Rows before the retention horizon stay as they were, even where a state saved before retention ran would change
-  // them: a session's last page view, a cart opened before it (its row keeps what it had at the horizon).
-  const carts = folded.carts.filter((c) => c.started_at >= floor);
-  const page: Page = {
-    ...folded,
-    carts,
-    reopened: carts.some((c) => c.event_id === folded.reopened) ? folded.reopened : null,
-    rewrittenViews: folded.rewrittenViews.filter((v) => v.time >= floor),
-  };
-  const run = (sql: string, ...params: unknown[]) => out.push(db.prepare(sql).bind(site, visitor, ...params));
-  const after = fromTime(from);
-  const rewritten = withKeys(page.rewrittenViews);
-  const views = (sign: 1 | -1) => {
-    out.push(pageViewHours(db, site, visitor, after, sign), pageDays(db, site, visitor, after, sign));
-    if (page.rewrittenViews.length)
-      out.push(pageViewHours(db, site, visitor, rewritten, sign), pageDays(db, site, visitor, rewritten, sign));
-  };
-  const moves = (sign: 1 | -1) =>
-    out.push(entryHours(db, site, visitor, after, sign), pairHours(db, site, visitor, after, sign));
+  if (!pages.length) return [];
+  const { floor, erasures } = pages[0]!.w;
+  const out: D1PreparedStatement[] = [
+    guard(
+      db,
+      site,
+      pages.map((p) => [p.w.visitor, p.w.version]),
+      floor,
+      erasures,
+    ),
+  ];
+  const after = fromTime(pages.map((p) => [p.w.visitor, p.w.from]));
+  const firsts = pages.filter((p) => p.w.first);
+  const firstFrom = fromTime(firsts.map((p) => [p.w.visitor, p.w.from]));
+  const rewrittenKeys: Array<[string, number, string]> = [];
+  const reopened: Array<[string, string]> = [];
+  const byColumn: Record<'next_ms' | 'onward_ms', Look[]> = { next_ms: [], onward_ms: [] };
+  /** Per visitor and stage, the moves whose look-ahead this batch may change (one range: the union of the looks'). */
+  const looked: Array<[string, number, number, number]> = [];
+  const viewAfter: unknown[][] = [];
+  const cartExits: unknown[][] = [];
+  const rows: Record<DerivedTable, unknown[][]> = { transitions: [], page_views: [], carts: [], purchases: [] };
+  const states: unknown[][] = [];
+  const drops: Array<[string, number]> = [];
+
+  for (const { w, folded } of pages) {
+    const { visitor, from } = w;
+    // Rows before the retention horizon stay as they were, even where a state saved before retention ran would change
+    // them: a session's last page view, a cart opened before it (its row keeps what it had at the horizon).
+    const carts = folded.carts.filter((c) => c.started_at >= floor);
+    const page: Page = {
+      ...folded,
+      carts,
+      reopened: carts.some((c) => c.event_id === folded.reopened) ? folded.reopened : null,
+      rewrittenViews: folded.rewrittenViews.filter((v) => v.time >= floor),
+    };
+    for (const v of page.rewrittenViews) rewrittenKeys.push([visitor, v.time, v.event_id]);
+    if (page.reopened) reopened.push([visitor, page.reopened]);
+
+    // Earlier moves still waiting for the next stage (or any later one) find it in this page: moves into k after the
+    // visitor's last move into k + 1 (or into any stage above k) before the page. With a tail, what an earlier
+    // derivation found there is reset when this one finds nothing.
+    const lastInto = page.before.lastEntry;
+    for (const [stage, last] of lastInto) {
+      const higher = [...lastInto].filter(([s]) => s > stage).map(([, t]) => t);
+      const looks = [
+        { column: 'next_ms', since: lastInto.get(stage + 1) ?? NO_TIME, found: page.firstMove.get(stage + 1) ?? null },
+        {
+          column: 'onward_ms',
+          since: higher.length ? Math.max(...higher) : NO_TIME,
+          found: firstAbove(page.firstMove, stage),
+        },
+      ] as const;
+      // Only what the previous derivation resolved from `from` on may need a reset: a move into the stage it waited
+      // for. As events are only ever added, a move into a stage from `from` on stays one (maybe earlier): this is for
+      // a tail that lost events (a repair after events were deleted), and costs nothing when no move of the tail
+      // could matter.
+      const tail = w.first ? w.tail : null;
+      const moved = (above: (s: number) => boolean) =>
+        tail !== null && [...tail.lastEntry].some(([s, t]) => above(s) && t >= from);
+      const resets = [moved((s) => s === stage + 1), moved((s) => s > stage)];
+      let lowest: number | null = null;
+      for (const [i, { column, since, found }] of looks.entries()) {
+        if (last < since || (found === null && !resets[i])) continue;
+        const lo = Math.max(since, floor);
+        byColumn[column].push({ visitor, stage, since: lo, from, found });
+        lowest = lowest === null ? lo : Math.min(lowest, lo);
+      }
+      if (lowest !== null) looked.push([visitor, stage, lowest, from]);
+    }
+    // Earlier purchases after the visitor's last page view before the page: their next view.
+    if (page.firstView !== null || (w.first && (w.tail?.lastView ?? NO_TIME) >= from))
+      viewAfter.push([visitor, Math.max(page.before.lastView ?? NO_TIME, floor), from, page.firstView]);
+    for (const c of page.cartExits) cartExits.push([visitor, c.event_id, c.path, c.stage]);
+
+    // Each row as the JSON array of its table's columns (schema.ts), site and visitor first. A row lacking a column of
+    // its table does not compile.
+    const add = <T extends DerivedTable>(table: T, row: Record<DerivedColumn<T>, unknown>) =>
+      rows[table].push(
+        DERIVED[table].map((c) =>
+          c === 'site' ? site : c === 'visitor' ? visitor : ((row as Record<string, unknown>)[c] ?? null),
+        ),
+      );
+    for (const t of page.transitions) {
+      const from_stage = t.from_index === null ? null : (stages[t.from_index] ?? String(t.from_index));
+      add('transitions', { ...t, from_stage, to_stage: stages[t.to_index] ?? String(t.to_index) });
+    }
+    for (const p of [...page.pageViews, ...page.rewrittenViews]) add('page_views', p);
+    for (const c of page.carts) add('carts', c);
+    for (const p of page.purchases) add('purchases', p);
+    states.push([site, visitor, w.position, w.version + 1, w.state]);
+    for (const position of w.drop) drops.push([visitor, position]);
+  }
+
+  const rewritten = withKeys(rewrittenKeys);
+  // The pages' views from `from` on and the earlier views they rewrite (disjoint: those are before `from`).
+  const viewed: RowSet = { on: BY_TIME, entries: [...after.entries, ...rewritten.entries] };
+  const views = (sign: 1 | -1) =>
+    out.push(...pageViewHours(db, site, viewed, sign), ...pageDays(db, site, viewed, sign));
+  const moves = (sign: 1 | -1) => out.push(...entryHours(db, site, after, sign), ...pairHours(db, site, after, sign));
 
   // Out with the rows from `from` on (later pages add to what the first one left), and with the earlier rows replaced.
   views(-1);
   moves(-1);
-  if (w.first) {
-    for (const table of ['transitions', 'page_views', 'purchases'] as const)
-      run(`DELETE FROM ${TABLE[table]} WHERE site = ?1 AND visitor = ?2 AND time >= ?3`, from);
-    run(`DELETE FROM ${TABLE.carts} WHERE site = ?1 AND visitor = ?2 AND started_at >= ?3`, from);
-    run(`DELETE FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2 AND position > ?3`, from);
-    // States from before the horizon are never resumed from again.
-    if (floor > NO_TIME)
-      run(`DELETE FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2 AND position < ?3`, floor);
-  }
-  if (page.rewrittenViews.length)
-    run(`DELETE FROM ${TABLE.page_views} WHERE site = ?1 AND visitor = ?2 AND ${rewritten.where}`, ...rewritten.params);
-  if (page.reopened)
-    run(`DELETE FROM ${TABLE.carts} WHERE site = ?1 AND visitor = ?2 AND event_id = ?3`, page.reopened);
+  for (const table of ['transitions', 'page_views', 'purchases'] as const)
+    out.push(...deleteRows(db, site, table, ['time', 'event_id'], firstFrom));
+  out.push(
+    ...deleteRows(db, site, 'carts', ['event_id'], {
+      ...firstFrom,
+      on: 'r.started_at >= j.value ->> 1',
+    }),
+    ...deleteRows(db, site, 'visitor_state', ['position'], {
+      ...firstFrom,
+      on: 'r.position > j.value ->> 1',
+    }),
+  );
+  // States from before the horizon are never resumed from again.
+  if (floor > NO_TIME)
+    out.push(
+      ...deleteRows(db, site, 'visitor_state', ['position'], {
+        on: `r.position < ${HORIZON_SQL}`,
+        entries: firsts.map((p) => [p.w.visitor]),
+      }),
+    );
+  out.push(...deleteRows(db, site, 'page_views', ['time', 'event_id'], rewritten));
+  out.push(
+    ...deleteRows(db, site, 'carts', ['event_id'], {
+      on: 'r.event_id = j.value ->> 1',
+      entries: reopened,
+    }),
+  );
 
-  // Earlier moves still waiting for the next stage (or any later one) find it in this page: moves into k after the
-  // visitor's last move into k + 1 (or into any stage above k) before the page. With a tail, what an earlier
-  // derivation found there is reset when this one finds nothing.
-  const lastInto = page.before.lastEntry;
-  for (const [stage, last] of lastInto) {
-    const higher = [...lastInto].filter(([s]) => s > stage).map(([, t]) => t);
-    const looks = [
-      { column: 'next_ms', since: lastInto.get(stage + 1) ?? NO_TIME, found: page.firstMove.get(stage + 1) ?? null },
-      {
-        column: 'onward_ms',
-        since: higher.length ? Math.max(...higher) : NO_TIME,
-        found: firstAbove(page.firstMove, stage),
-      },
-    ];
-    // Only what the previous derivation resolved from `from` on may need a reset: a move into the stage it waited for.
-    // As events are only ever added, a move into a stage from `from` on stays one (maybe earlier): this is for a tail
-    // that lost events (a repair after events were deleted), and costs nothing when no move of the tail could matter.
-    const tail = w.first ? w.tail : null;
-    const moved = (above: (s: number) => boolean) =>
-      tail !== null && [...tail.lastEntry].some(([s, t]) => above(s) && t >= from);
-    const resets = [moved((s) => s === stage + 1), moved((s) => s > stage)];
-    for (const [i, { column, since, found }] of looks.entries()) {
-      if (last < since || (found === null && !resets[i])) continue;
-      const range = movesInto(stage, Math.max(since, floor), from);
-      out.push(entryHours(db, site, visitor, range, -1));
-      run(
-        `UPDATE ${TABLE.transitions} SET ${column} = ?6 - time WHERE site = ?1 AND visitor = ?2 AND ${range.where}
-            AND (${column} IS NULL OR time + ${column} >= ?5)`,
-        ...range.params,
-        found,
-      );
-      out.push(entryHours(db, site, visitor, range, 1));
-    }
-  }
-  // Earlier purchases after the visitor's last page view before the page: their next view.
-  if (page.firstView !== null || (w.first && (w.tail?.lastView ?? NO_TIME) >= from))
-    run(
-      `UPDATE ${TABLE.purchases} SET view_after = ?5 WHERE site = ?1 AND visitor = ?2 AND time >= ?3 AND time < ?4
-          AND (view_after IS NULL OR view_after >= ?4)`,
-      Math.max(page.before.lastView ?? NO_TIME, floor),
-      from,
-      page.firstView,
-    );
-  if (page.cartExits.length)
-    run(
-      `UPDATE ${TABLE.carts} SET exit_path = x.value ->> 1, exit_stage = x.value ->> 2 FROM json_each(?3) AS x
-        WHERE carts.site = ?1 AND carts.visitor = ?2 AND carts.event_id = x.value ->> 0 AND carts.started_at >= ?4`,
-      JSON.stringify(page.cartExits.map((c) => [c.event_id, c.path, c.stage])),
-      floor,
-    );
+  const lookedRows = movesInto(looked);
+  out.push(
+    ...entryHours(db, site, lookedRows, -1),
+    ...resolveLooks(db, site, 'next_ms', byColumn.next_ms),
+    ...resolveLooks(db, site, 'onward_ms', byColumn.onward_ms),
+    ...entryHours(db, site, lookedRows, 1),
+  );
+  out.push(
+    ...over(
+      db,
+      site,
+      { on: '', entries: viewAfter },
+      `UPDATE ${TABLE.purchases} SET view_after = (SELECT j.value ->> 3 FROM json_each(?2) AS j
+          WHERE j.value ->> 0 = ${TABLE.purchases}.visitor)
+        WHERE (site, visitor, time, event_id) IN (SELECT r.site, r.visitor, r.time, r.event_id
+          FROM ${join('purchases', { on: 'r.time >= j.value ->> 1 AND r.time < j.value ->> 2', entries: [] })}
+           AND (r.view_after IS NULL OR r.view_after >= j.value ->> 2))`,
+    ),
+    ...over(
+      db,
+      site,
+      { on: '', entries: cartExits },
+      `UPDATE ${TABLE.carts}
+          SET (exit_path, exit_stage) = (SELECT j.value ->> 2, j.value ->> 3 FROM json_each(?2) AS j
+                WHERE j.value ->> 0 = ${TABLE.carts}.visitor AND j.value ->> 1 = ${TABLE.carts}.event_id)
+        WHERE (site, visitor, event_id) IN (SELECT ?1, j.value ->> 0, j.value ->> 1 FROM json_each(?2) AS j)
+          AND started_at >= ${HORIZON_SQL}`,
+    ),
+  );
 
-  // In with the page's rows and the earlier rows it changed.
-  const rows: Record<DerivedTable, unknown[][]> = { transitions: [], page_views: [], carts: [], purchases: [] };
-  // Each row as the JSON array of its table's columns (schema.ts), site and visitor first. A row lacking a column of
-  // its table does not compile.
-  const add = <T extends DerivedTable>(table: T, row: Record<DerivedColumn<T>, unknown>) =>
-    rows[table].push(
-      DERIVED[table].map((c) =>
-        c === 'site' ? site : c === 'visitor' ? visitor : ((row as Record<string, unknown>)[c] ?? null),
-      ),
-    );
-  for (const t of page.transitions) {
-    const from_stage = t.from_index === null ? null : (stages[t.from_index] ?? String(t.from_index));
-    add('transitions', { ...t, from_stage, to_stage: stages[t.to_index] ?? String(t.to_index) });
-  }
-  for (const p of [...page.pageViews, ...page.rewrittenViews]) add('page_views', p);
-  for (const c of page.carts) add('carts', c);
-  for (const p of page.purchases) add('purchases', p);
-  for (const table of TABLES) out.push(...inserts(db, table, [...DERIVED[table]], rows[table]));
+  // In with the pages' rows and the earlier rows they changed.
+  for (const table of TABLES) out.push(...inserts(db, TABLE[table], DERIVED[table], rows[table]));
   views(1);
   moves(1);
 
-  // The state after the page, at a version of our own; saved states no longer worth keeping go.
-  out.push(bumpVersion(db, site, visitor));
-  run(
-    `INSERT OR REPLACE INTO ${TABLE.visitor_state} (site, visitor, position, version, state) VALUES (?1, ?2, ?3, ?4, ?5)`,
-    w.position,
-    w.version + 1,
-    w.state,
+  // The states after the pages, each at a version of its own; saved states no longer worth keeping go.
+  out.push(
+    ...over(
+      db,
+      site,
+      { on: '', entries: pages.map((p) => [p.w.visitor]) },
+      `INSERT INTO ${TABLE.visitor_versions} (site, visitor, version) SELECT ?1, j.value ->> 0, 1 FROM json_each(?2) AS j WHERE 1
+       ON CONFLICT (site, visitor) DO UPDATE SET version = version + 1`,
+    ),
+    ...inserts(
+      db,
+      TABLE.visitor_state,
+      ['site', 'visitor', 'position', 'version', 'state'],
+      states,
+      'INSERT OR REPLACE',
+    ),
+    ...deleteRows(db, site, 'visitor_state', ['position'], {
+      on: 'r.position = j.value ->> 1',
+      entries: drops,
+    }),
   );
-  if (w.drop.length)
-    run(
-      `DELETE FROM ${TABLE.visitor_state} WHERE site = ?1 AND visitor = ?2 AND position IN (SELECT value FROM json_each(?3))`,
-      JSON.stringify(w.drop),
-    );
   return out;
 }
 
@@ -394,25 +592,32 @@ const TABLES = Object.keys(DERIVED) as DerivedTable[];
 /**
  * Statements erasing one visitor from a site (run them in one batch): the rollups lose their rows' counts, then every
  * derived row, saved derivation state, mark for the schedule, session, daily count and stored event of theirs goes.
- * Their derivation counter stays, one higher: a derivation that read it before the erasure cannot write their rows
- * back. The last statement deletes the events: its `changes` is the number of events erased.
+ * So does their derivation counter, and the site's erasure counter goes one up instead: a derivation that read before
+ * the erasure cannot write their rows back (see `guard`). The last statement deletes the events: its `changes` is the
+ * number of events erased.
  */
 export function eraseVisitorStatements(db: D1Database, site: string, visitor: string): D1PreparedStatement[] {
-  const all: RowSet = { where: '1', params: [] };
+  const all = allOf(visitor);
   const tables = [
     ...TABLES.map((t) => TABLE[t]),
     TABLE.visitor_state,
+    TABLE.visitor_versions,
     TABLE.dirty_visitors,
     TABLE.sessions,
     TABLE.visitor_days,
     TABLE.events,
   ];
   return [
-    pageViewHours(db, site, visitor, all, -1),
-    pageDays(db, site, visitor, all, -1),
-    entryHours(db, site, visitor, all, -1),
-    pairHours(db, site, visitor, all, -1),
-    bumpVersion(db, site, visitor),
+    ...pageViewHours(db, site, all, -1),
+    ...pageDays(db, site, all, -1),
+    ...entryHours(db, site, all, -1),
+    ...pairHours(db, site, all, -1),
+    db
+      .prepare(
+        `INSERT INTO ${TABLE.site_erasures} (site, erasures) VALUES (?1, 1)
+         ON CONFLICT (site) DO UPDATE SET erasures = erasures + 1`,
+      )
+      .bind(site),
     ...tables.map((table) => db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor = ?`).bind(site, visitor)),
   ];
 }
