@@ -59,22 +59,28 @@ async function drain(): Promise<boolean> {
  * everything waiting was acknowledged or refused for good, `false` if a try failed (kept, retried later).
  */
 export const flush = (): Promise<boolean> =>
-  (busy ||= (
-    navigator.locks?.request('parcours', () => Promise.race([drain(), new Promise<boolean>((r) => (letGo = r))])) ||
-    drain()
-  )
-    .catch(() => false)
-    .finally(() => (busy = undefined)));
+  (busy ||= (navigator.locks ? underLock() : drain()).catch(() => false).finally(() => (busy = undefined)));
 
-// Ends the hold on the send lock (see `hidden`).
-let letGo = (_: boolean) => {};
+// Ends this tab's wait for the send lock, or its hold of it (see `hidden`).
+let letGo = () => {};
+
+/** Drains under the origin's send lock. `letGo` cancels the request while it waits, or ends the hold once granted. */
+const underLock = (): Promise<boolean> => {
+  const waiting = new AbortController();
+  letGo = () => waiting.abort();
+  return navigator.locks.request('parcours', { signal: waiting.signal }, () =>
+    Promise.race([drain(), new Promise<boolean>((r) => (letGo = () => r(false)))]),
+  );
+};
 
 /**
- * The page is hidden for good (pagehide): lets go of the send lock now. A page frozen in the back/forward cache in the
- * middle of a send would otherwise hold it, and every other tab of the site would wait behind it (seen in Firefox).
- * The send goes on if the page is shown again; the collector stores each id once either way.
+ * The page is hidden for good (pagehide): lets go of the send lock now, or of its place in the lock's queue. A page
+ * frozen in the back/forward cache in the middle of a send would otherwise hold it (seen in Firefox); one frozen while
+ * waiting is granted the lock later and never runs (seen in Chromium, whose cache keeps such a page). Either way every
+ * other tab of the site would wait behind it. The send goes on if the page is shown again; the collector stores each id
+ * once either way.
  */
-export const hidden = (): void => letGo(false);
+export const hidden = (): void => letGo();
 
 /** Back online: forget the backoff and send at once. */
 export function online(): void {
