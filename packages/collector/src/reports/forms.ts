@@ -1,7 +1,7 @@
 // The forms report: per form and page, starts, submits, abandons, and the fields people stopped at.
 import { TABLE } from '../db/schema.ts';
 import { FORM_ABANDON, FORM_START, FORM_SUBMIT, type FormField, type FormsReport } from '@parcours/protocol';
-import { sessionCondition } from './filter.ts';
+import { sessionMatches } from './filter.ts';
 import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
 
@@ -34,7 +34,7 @@ export async function forms(
   range: Range,
   limit = DEFAULT_LIST_LIMIT,
 ): Promise<FormsReport> {
-  const where = `site = ?1 AND time >= ?2 AND time < ?3 AND form IS NOT NULL${sessionCondition(site.id, range.filter)}`;
+  const where = `site = ?1 AND time >= ?2 AND time < ?3 AND form IS NOT NULL${sessionMatches(site.id, range.filter, TABLE.events)}`;
   const top = `SELECT form, path, SUM(type = 'form_start') AS starts, SUM(type = 'form_submit') AS submits, SUM(type = 'form_abandon') AS abandons
                  FROM ${TABLE.events} WHERE type IN (${FORM_TYPES}) AND ${where}
                 GROUP BY form, path ORDER BY abandons DESC, starts DESC, form, path LIMIT ?4`;
@@ -60,7 +60,7 @@ export async function forms(
                 json_extract(f.value, '$.refocuses') AS refocuses, json_extract(f.value, '$.errors') AS errors
            FROM ${TABLE.events} AS e, json_each(e.data, '$.fields') AS f
           WHERE e.site = ?1 AND e.type IN ('form_submit', 'form_abandon') AND e.time >= ?2 AND e.time < ?3 AND e.form IS NOT NULL
-            AND (e.form, e.path) IN (SELECT form, path FROM top)${sessionCondition(site.id, range.filter, 'e.')}`,
+            AND (e.form, e.path) IN (SELECT form, path FROM top)${sessionMatches(site.id, range.filter, 'e')}`,
       )
       .bind(site.id, range.from, range.to, limit),
   ]);
