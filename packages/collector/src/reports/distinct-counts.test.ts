@@ -70,9 +70,24 @@ function history(): WireEvent[] {
             path: `/${stage}/${next(3)}${traffic.query}`,
             ...(traffic.referrer ? { referrer: traffic.referrer } : {}),
             ...(traffic.click_id ? { click_id: traffic.click_id } : {}),
-            ...(type === 'purchase' ? { value: 10, currency: 'EUR', transaction_id: `t${v}-${s}-${e}` } : {}),
+            ...(type === 'purchase'
+              ? { value: 10 + next(3) * 5, currency: next(4) ? 'EUR' : 'USD', transaction_id: `t${v}-${s}-${e}` }
+              : {}),
           }),
         );
+        // Some views are left, with the time they were visible: kpis' median visible time.
+        if (type === 'page_view' && next(3) > 0)
+          out.push(
+            wire({
+              visitor: `d${v}`,
+              session: `d${v}-${s}`,
+              ts: (t += 1 + next(5) * 1000),
+              type: 'page_leave',
+              stage,
+              path: `/${stage}/x`,
+              duration_ms: 500 + next(900) * 100,
+            }),
+          );
       }
       t += (1 + next(72)) * HOUR;
     }
@@ -174,6 +189,17 @@ async function reference(from: number, to: number, filter: Filter = {}) {
   const [buyers] = await q<{ n: number }>(
     'SELECT COUNT(DISTINCT visitor) AS n FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:purchases}',
   );
+  const visible = await q<{ k: number; d: number }>(
+    `SELECT stage_index AS k, visible_ms AS d FROM page_views
+      WHERE site = ?1 AND time >= ?2 AND time < ?3 AND visible_ms IS NOT NULL {keep:page_views}`,
+  );
+  const decisions = await q<{ d: number }>(
+    `SELECT decision_ms AS d FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 AND decision_ms IS NOT NULL {keep:purchases}`,
+  );
+  const baskets = await q<{ currency: string; value: number }>(
+    `SELECT currency, ROUND(AVG(value), 2) AS value FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:purchases}
+      GROUP BY currency ORDER BY COUNT(*) DESC, currency`,
+  );
   const of = (k: number) => firsts.filter((r) => r.k === k);
   return {
     funnel: STAGES.map((stage, k) => {
@@ -194,10 +220,13 @@ async function reference(from: number, to: number, filter: Filter = {}) {
         views: v?.views ?? 0,
         visitors: v?.n ?? 0,
         bounce_rate: rate(v?.bounces ?? 0, v?.entries ?? 0),
+        median_visible_ms: median(visible.filter((r) => r.k === k).map((r) => r.d)),
         to_next_stage: rate(of(k).filter((r) => r.onward).length, of(k).length),
       };
     }),
     conversion_rate: rate(buyers?.n ?? 0, active?.n ?? 0),
+    median_decision_ms: median(decisions.map((r) => r.d)),
+    average_basket: baskets,
     pages: pages.map((p) => ({ ...p, stage: STAGES[p.stage]! })),
     transitions,
   };
@@ -215,15 +244,18 @@ async function expectReportsEqualReference(from: number, to: number, filter: Fil
   const kpis = await report<KpisReport>(site, 'kpis', query);
   expect(funnel.stages).toEqual(want.funnel);
   expect(
-    kpis.stages.map(({ stage, views, visitors, bounce_rate, to_next_stage }) => ({
+    kpis.stages.map(({ stage, views, visitors, bounce_rate, median_visible_ms, to_next_stage }) => ({
       stage,
       views,
       visitors,
       bounce_rate,
+      median_visible_ms,
       to_next_stage,
     })),
   ).toEqual(want.kpis);
   expect(kpis.decision.conversion_rate).toBe(want.conversion_rate);
+  expect(kpis.decision.median_decision_ms).toBe(want.median_decision_ms);
+  expect(kpis.decision.average_basket).toEqual(want.average_basket);
   const friction = await report<FrictionReport>(site, 'friction', query);
   const pages = friction.pages.map(({ path, stage, views, visitors, exits }) => ({
     path,
@@ -280,6 +312,10 @@ describe('distinct visitors without grouping by visitor', () => {
     ).results;
     expect(all.funnel.reduce((a, s) => a + s.visitors, 0)).toBeLessThan(rows!.n);
     expect(all.funnel.some((s) => (s.rate_from_previous ?? 0) > 0)).toBe(true);
+    // The medians compared are not all null: views were left with a visible time, purchases came after a first view.
+    expect(all.kpis.filter((s) => s.median_visible_ms !== null).length).toBeGreaterThan(2);
+    expect(all.median_decision_ms).not.toBeNull();
+    expect(all.average_basket.length).toBe(2);
   });
 
   it('with any filter on dimensions, give the reference numbers over the rows of the matching sessions only, for any period', async () => {
