@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FrictionReport, FunnelReport, KpisReport, TransitionsReport, WireEvent } from '@parcours/protocol';
 import { call, registerSite } from '../../test/helpers.ts';
+import { TABLE } from '../db/schema.ts';
 import { firstEntries } from './first-entries.ts';
 import { ORIGIN, report, wire } from '../../test/test-support.ts';
 
@@ -76,18 +77,20 @@ function history(): WireEvent[] {
           }),
         );
         // Some views are left, with the time they were visible: kpis' median visible time.
-        if (type === 'page_view' && next(3) > 0)
+        if (type === 'page_view' && next(3) > 0) {
+          t += 1 + next(5) * 1000;
           out.push(
             wire({
               visitor: `d${v}`,
               session: `d${v}-${s}`,
-              ts: (t += 1 + next(5) * 1000),
+              ts: t,
               type: 'page_leave',
               stage,
               path: `/${stage}/x`,
               duration_ms: 500 + next(900) * 100,
             }),
           );
+        }
       }
       t += (1 + next(72)) * HOUR;
     }
@@ -112,35 +115,35 @@ type Filter = Record<string, string[]>;
 async function reference(from: number, to: number, filter: Filter = {}) {
   const keep = (table: string) =>
     Object.keys(filter).length
-      ? ` AND EXISTS (SELECT 1 FROM sessions x WHERE x.site = ${table}.site AND x.visitor = ${table}.visitor AND x.session = ${table}.session AND ${Object.entries(
+      ? ` AND EXISTS (SELECT 1 FROM ${TABLE.sessions} x WHERE x.site = ${table}.site AND x.visitor = ${table}.visitor AND x.session = ${table}.session AND ${Object.entries(
           filter,
         )
           .map(([d, vs]) => `x.${d} IN (${vs.map((v) => `'${v}'`).join(',')})`)
           .join(' AND ')})`
       : '';
   const q = <T>(sql: string) =>
-    env.DB.prepare(sql.replace(/\{keep:(\w+)\}/g, (_, t: string) => keep(t)))
+    env.DB.prepare(sql)
       .bind(site.id, from, to)
       .all<T>()
       .then((r) => r.results);
   const firsts = await q<{ k: number; next: number | null; onward: number | null }>(
     `SELECT to_index AS k, CASE WHEN MIN(time) + next_ms < ?3 THEN next_ms END AS next, CASE WHEN MIN(time) + onward_ms < ?3 THEN 1 END AS onward
-       FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:transitions} GROUP BY to_index, visitor`,
+       FROM ${TABLE.transitions} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.transitions)} GROUP BY to_index, visitor`,
   );
   const viewers = await q<{ k: number; n: number; views: number; entries: number; bounces: number }>(
     `SELECT stage_index AS k, COUNT(DISTINCT visitor) AS n, COUNT(*) AS views, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces
-       FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:page_views} GROUP BY stage_index`,
+       FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.page_views)} GROUP BY stage_index`,
   );
   const [active] = await q<{ n: number }>(
-    `SELECT COUNT(*) AS n FROM (SELECT visitor FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:page_views}
-       UNION SELECT visitor FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:purchases})`,
+    `SELECT COUNT(*) AS n FROM (SELECT visitor FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.page_views)}
+       UNION SELECT visitor FROM ${TABLE.purchases} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.purchases)})`,
   );
   const pages = await q<{ path: string; stage: number; views: number; visitors: number; exits: number }>(
     `SELECT path, stage_index AS stage, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
-       FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:page_views} GROUP BY path, stage_index ORDER BY path, stage_index`,
+       FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.page_views)} GROUP BY path, stage_index ORDER BY path, stage_index`,
   );
   const moves = await q<{ f: number | null; k: number; visitor: string; since: number | null }>(
-    'SELECT from_index AS f, to_index AS k, visitor, since_ms AS since FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:transitions}',
+    `SELECT from_index AS f, to_index AS k, visitor, since_ms AS since FROM ${TABLE.transitions} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.transitions)}`,
   );
   const pairs = new Map<
     string,
@@ -187,17 +190,17 @@ async function reference(from: number, to: number, filter: Filter = {}) {
       median_ms: p.f === null ? null : median(p.since),
     }));
   const [buyers] = await q<{ n: number }>(
-    'SELECT COUNT(DISTINCT visitor) AS n FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:purchases}',
+    `SELECT COUNT(DISTINCT visitor) AS n FROM ${TABLE.purchases} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.purchases)}`,
   );
   const visible = await q<{ k: number; d: number }>(
-    `SELECT stage_index AS k, visible_ms AS d FROM page_views
-      WHERE site = ?1 AND time >= ?2 AND time < ?3 AND visible_ms IS NOT NULL {keep:page_views}`,
+    `SELECT stage_index AS k, visible_ms AS d FROM ${TABLE.page_views}
+      WHERE site = ?1 AND time >= ?2 AND time < ?3 AND visible_ms IS NOT NULL ${keep(TABLE.page_views)}`,
   );
   const decisions = await q<{ d: number }>(
-    `SELECT decision_ms AS d FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 AND decision_ms IS NOT NULL {keep:purchases}`,
+    `SELECT decision_ms AS d FROM ${TABLE.purchases} WHERE site = ?1 AND time >= ?2 AND time < ?3 AND decision_ms IS NOT NULL ${keep(TABLE.purchases)}`,
   );
   const baskets = await q<{ currency: string; value: number }>(
-    `SELECT currency, ROUND(AVG(value), 2) AS value FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:purchases}
+    `SELECT currency, ROUND(AVG(value), 2) AS value FROM ${TABLE.purchases} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.purchases)}
       GROUP BY currency ORDER BY COUNT(*) DESC, currency`,
   );
   const of = (k: number) => firsts.filter((r) => r.k === k);
@@ -308,7 +311,9 @@ describe('distinct visitors without grouping by visitor', () => {
     // Not vacuous: over the whole history, visitors came back (fewer visitors than entries) and moved on.
     const all = await reference(start - HOUR, Date.now());
     const [rows] = (
-      await env.DB.prepare('SELECT COUNT(*) AS n FROM transitions WHERE site = ?').bind(site.id).all<{ n: number }>()
+      await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${TABLE.transitions} WHERE site = ?`)
+        .bind(site.id)
+        .all<{ n: number }>()
     ).results;
     expect(all.funnel.reduce((a, s) => a + s.visitors, 0)).toBeLessThan(rows!.n);
     expect(all.funnel.some((s) => (s.rate_from_previous ?? 0) > 0)).toBe(true);
@@ -321,7 +326,7 @@ describe('distinct visitors without grouping by visitor', () => {
   it('with any filter on dimensions, give the reference numbers over the rows of the matching sessions only, for any period', async () => {
     const values = async (d: string) =>
       (
-        await env.DB.prepare(`SELECT DISTINCT ${d} AS v FROM sessions WHERE site = ? ORDER BY 1`)
+        await env.DB.prepare(`SELECT DISTINCT ${d} AS v FROM ${TABLE.sessions} WHERE site = ? ORDER BY 1`)
           .bind(site.id)
           .all<{ v: string }>()
       ).results.map((r) => r.v);
