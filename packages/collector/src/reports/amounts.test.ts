@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
 import { report, send, wire } from '../../test/test-support.ts';
+import { TABLE } from '../db/schema.ts';
 
 const visitor = () => `v-${crypto.randomUUID().slice(0, 8)}`;
 
@@ -96,7 +97,7 @@ describe('amounts', () => {
         { index: 3, error: 'invalid-amount' },
       ],
     });
-    const row = await env.DB.prepare("SELECT value FROM events WHERE site = ? AND type = 'refund'")
+    const row = await env.DB.prepare(`SELECT value FROM ${TABLE.events} WHERE site = ? AND type = 'refund'`)
       .bind(site.id)
       .first<{ value: number }>();
     expect(row).toEqual({ value: 30 });
@@ -132,7 +133,7 @@ describe('amounts', () => {
     await send(site.id, [purchase, cart]);
     // What an older collector could store: negative amounts.
     await env.DB.prepare(
-      `UPDATE events SET value = -100, data = json_set(data, '$.value', -100) WHERE site = ? AND id IN (?, ?)`,
+      `UPDATE ${TABLE.events} SET value = -100, data = json_set(data, '$.value', -100) WHERE site = ? AND id IN (?, ?)`,
     )
       .bind(site.id, purchase.id, cart.id)
       .run();

@@ -1,8 +1,8 @@
 // The breakdown report: one row per value of a session dimension, with visitors, stage entries, purchases (last and first touch) and abandoned carts.
 import type { BreakdownReport, BreakdownRow, Dimension, Money } from '@parcours/protocol';
-import { DIMENSION_COLUMNS, TABLE } from '../db/schema.ts';
+import { DIMENSION_COLUMNS, INDEX, TABLE } from '../db/schema.ts';
 import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
-import { filterWhere } from './filter.ts';
+import { filterWhere, sqlText } from './filter.ts';
 import type { Range } from './query.ts';
 import { cents, MAX_CURRENCIES, rate, stagePositions, type ReportSite } from './sql.ts';
 
@@ -58,12 +58,24 @@ export async function breakdown(
        SELECT dim, currency, amount, ROW_NUMBER() OVER (PARTITION BY dim ORDER BY amount DESC, currency) AS rc FROM ${part} WHERE amount IS NOT NULL
      ) WHERE rc <= ${MAX_CURRENCIES}`;
   const sql = `WITH ${sess},
+    -- One row per kept session, read once in key order: whether it viewed a page in the period, and the stages it
+    -- entered then (a bit each), each by a primary-key range of its visitor's rows.
+    per_session AS MATERIALIZED (
+      SELECT s.visitor, s.dim,
+             EXISTS (SELECT 1 FROM ${TABLE.page_views} p INDEXED BY ${INDEX.page_views_key}
+                      WHERE ${period('p')} AND p.visitor = s.visitor AND p.session = s.session) AS viewed,
+             IFNULL((SELECT SUM(DISTINCT 1 << t.to_index) FROM ${TABLE.transitions} t INDEXED BY ${INDEX.transitions_key}
+                      WHERE ${period('t')} AND t.visitor = s.visitor AND t.session = s.session AND ${stagePositions('t.to_index', site)}), 0) AS mask
+        FROM sess s),
+    -- Per visitor and value: viewed in any of those sessions, how many did, and the stages entered in any (masks OR-ed).
+    per_visitor AS MATERIALIZED (
+      SELECT dim, MAX(viewed) AS viewed, SUM(viewed) AS sessions, ${site.stages.map((_, k) => `(MAX(mask >> ${k} & 1) << ${k})`).join(' + ')} AS mask
+        FROM per_session GROUP BY visitor, dim),
     views AS MATERIALIZED (
-      SELECT s.dim, COUNT(DISTINCT p.visitor) AS visitors, COUNT(DISTINCT p.visitor || ' ' || p.session) AS sessions
-        FROM ${TABLE.page_views} p ${join('p')} WHERE ${period('p')} GROUP BY 1),
+      SELECT dim, SUM(viewed) AS visitors, SUM(sessions) AS sessions FROM per_visitor GROUP BY dim HAVING SUM(viewed) > 0),
     entries AS MATERIALIZED (
-      SELECT s.dim, t.to_index AS k, COUNT(DISTINCT t.visitor) AS n
-        FROM ${TABLE.transitions} t ${join('t')} WHERE ${period('t')} AND ${stagePositions('t.to_index', site)} GROUP BY 1, 2),
+      SELECT v.dim, k.value AS k, SUM(v.mask >> k.value & 1) AS n FROM per_visitor v, json_each(${sqlText(JSON.stringify(site.stages.map((_, k) => k)))}) k
+       GROUP BY 1, 2 HAVING n > 0),
     last_touch AS MATERIALIZED (
       SELECT s.dim, IFNULL(u.currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n, ${amount('u')} AS amount
         FROM ${TABLE.purchases} u ${join('u')} WHERE ${period('u')} GROUP BY 1, 2),

@@ -1,7 +1,7 @@
 // The carts report: carts started in the period, how far they got, which are open or abandoned, and where.
 import { TABLE } from '../db/schema.ts';
 import type { CartsReport, Money } from '@parcours/protocol';
-import { sessionCondition } from './filter.ts';
+import { sessionMatches } from './filter.ts';
 import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
 import { cents, MAX_CURRENCIES, rate, type ReportSite } from './sql.ts';
 
@@ -42,8 +42,8 @@ export async function carts(
   limit = DEFAULT_LIST_LIMIT,
 ): Promise<CartsReport> {
   const binds = cartBinds(site, range, abandonAfterMinutes);
-  // A cart belongs to the session that opened it.
-  const started = `${CART_SQL.started}${sessionCondition(site.id, range.filter)}`;
+  // A cart belongs to the session that opened it; carts are few, their sessions are checked row by row.
+  const started = `${CART_SQL.started}${sessionMatches(site.id, range.filter, TABLE.carts)}`;
   const idleMs = abandonAfterMinutes * 60_000;
   const [totals, values, pages, recoveredValues] = await db.batch([
     db

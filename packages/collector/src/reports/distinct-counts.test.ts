@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FrictionReport, FunnelReport, KpisReport, TransitionsReport, WireEvent } from '@parcours/protocol';
 import { call, registerSite } from '../../test/helpers.ts';
+import { TABLE } from '../db/schema.ts';
 import { firstEntries } from './first-entries.ts';
 import { ORIGIN, report, wire } from '../../test/test-support.ts';
 
@@ -70,9 +71,26 @@ function history(): WireEvent[] {
             path: `/${stage}/${next(3)}${traffic.query}`,
             ...(traffic.referrer ? { referrer: traffic.referrer } : {}),
             ...(traffic.click_id ? { click_id: traffic.click_id } : {}),
-            ...(type === 'purchase' ? { value: 10, currency: 'EUR', transaction_id: `t${v}-${s}-${e}` } : {}),
+            ...(type === 'purchase'
+              ? { value: 10 + next(3) * 5, currency: next(4) ? 'EUR' : 'USD', transaction_id: `t${v}-${s}-${e}` }
+              : {}),
           }),
         );
+        // Some views are left, with the time they were visible: kpis' median visible time.
+        if (type === 'page_view' && next(3) > 0) {
+          t += 1 + next(5) * 1000;
+          out.push(
+            wire({
+              visitor: `d${v}`,
+              session: `d${v}-${s}`,
+              ts: t,
+              type: 'page_leave',
+              stage,
+              path: `/${stage}/x`,
+              duration_ms: 500 + next(900) * 100,
+            }),
+          );
+        }
       }
       t += (1 + next(72)) * HOUR;
     }
@@ -97,35 +115,35 @@ type Filter = Record<string, string[]>;
 async function reference(from: number, to: number, filter: Filter = {}) {
   const keep = (table: string) =>
     Object.keys(filter).length
-      ? ` AND EXISTS (SELECT 1 FROM sessions x WHERE x.site = ${table}.site AND x.visitor = ${table}.visitor AND x.session = ${table}.session AND ${Object.entries(
+      ? ` AND EXISTS (SELECT 1 FROM ${TABLE.sessions} x WHERE x.site = ${table}.site AND x.visitor = ${table}.visitor AND x.session = ${table}.session AND ${Object.entries(
           filter,
         )
           .map(([d, vs]) => `x.${d} IN (${vs.map((v) => `'${v}'`).join(',')})`)
           .join(' AND ')})`
       : '';
   const q = <T>(sql: string) =>
-    env.DB.prepare(sql.replace(/\{keep:(\w+)\}/g, (_, t: string) => keep(t)))
+    env.DB.prepare(sql)
       .bind(site.id, from, to)
       .all<T>()
       .then((r) => r.results);
   const firsts = await q<{ k: number; next: number | null; onward: number | null }>(
     `SELECT to_index AS k, CASE WHEN MIN(time) + next_ms < ?3 THEN next_ms END AS next, CASE WHEN MIN(time) + onward_ms < ?3 THEN 1 END AS onward
-       FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:transitions} GROUP BY to_index, visitor`,
+       FROM ${TABLE.transitions} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.transitions)} GROUP BY to_index, visitor`,
   );
   const viewers = await q<{ k: number; n: number; views: number; entries: number; bounces: number }>(
     `SELECT stage_index AS k, COUNT(DISTINCT visitor) AS n, COUNT(*) AS views, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces
-       FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:page_views} GROUP BY stage_index`,
+       FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.page_views)} GROUP BY stage_index`,
   );
   const [active] = await q<{ n: number }>(
-    `SELECT COUNT(*) AS n FROM (SELECT visitor FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:page_views}
-       UNION SELECT visitor FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:purchases})`,
+    `SELECT COUNT(*) AS n FROM (SELECT visitor FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.page_views)}
+       UNION SELECT visitor FROM ${TABLE.purchases} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.purchases)})`,
   );
   const pages = await q<{ path: string; stage: number; views: number; visitors: number; exits: number }>(
     `SELECT path, stage_index AS stage, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
-       FROM page_views WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:page_views} GROUP BY path, stage_index ORDER BY path, stage_index`,
+       FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.page_views)} GROUP BY path, stage_index ORDER BY path, stage_index`,
   );
   const moves = await q<{ f: number | null; k: number; visitor: string; since: number | null }>(
-    'SELECT from_index AS f, to_index AS k, visitor, since_ms AS since FROM transitions WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:transitions}',
+    `SELECT from_index AS f, to_index AS k, visitor, since_ms AS since FROM ${TABLE.transitions} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.transitions)}`,
   );
   const pairs = new Map<
     string,
@@ -172,7 +190,18 @@ async function reference(from: number, to: number, filter: Filter = {}) {
       median_ms: p.f === null ? null : median(p.since),
     }));
   const [buyers] = await q<{ n: number }>(
-    'SELECT COUNT(DISTINCT visitor) AS n FROM purchases WHERE site = ?1 AND time >= ?2 AND time < ?3 {keep:purchases}',
+    `SELECT COUNT(DISTINCT visitor) AS n FROM ${TABLE.purchases} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.purchases)}`,
+  );
+  const visible = await q<{ k: number; d: number }>(
+    `SELECT stage_index AS k, visible_ms AS d FROM ${TABLE.page_views}
+      WHERE site = ?1 AND time >= ?2 AND time < ?3 AND visible_ms IS NOT NULL ${keep(TABLE.page_views)}`,
+  );
+  const decisions = await q<{ d: number }>(
+    `SELECT decision_ms AS d FROM ${TABLE.purchases} WHERE site = ?1 AND time >= ?2 AND time < ?3 AND decision_ms IS NOT NULL ${keep(TABLE.purchases)}`,
+  );
+  const baskets = await q<{ currency: string; value: number }>(
+    `SELECT currency, ROUND(AVG(value), 2) AS value FROM ${TABLE.purchases} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.purchases)}
+      GROUP BY currency ORDER BY COUNT(*) DESC, currency`,
   );
   const of = (k: number) => firsts.filter((r) => r.k === k);
   return {
@@ -194,10 +223,13 @@ async function reference(from: number, to: number, filter: Filter = {}) {
         views: v?.views ?? 0,
         visitors: v?.n ?? 0,
         bounce_rate: rate(v?.bounces ?? 0, v?.entries ?? 0),
+        median_visible_ms: median(visible.filter((r) => r.k === k).map((r) => r.d)),
         to_next_stage: rate(of(k).filter((r) => r.onward).length, of(k).length),
       };
     }),
     conversion_rate: rate(buyers?.n ?? 0, active?.n ?? 0),
+    median_decision_ms: median(decisions.map((r) => r.d)),
+    average_basket: baskets,
     pages: pages.map((p) => ({ ...p, stage: STAGES[p.stage]! })),
     transitions,
   };
@@ -215,15 +247,18 @@ async function expectReportsEqualReference(from: number, to: number, filter: Fil
   const kpis = await report<KpisReport>(site, 'kpis', query);
   expect(funnel.stages).toEqual(want.funnel);
   expect(
-    kpis.stages.map(({ stage, views, visitors, bounce_rate, to_next_stage }) => ({
+    kpis.stages.map(({ stage, views, visitors, bounce_rate, median_visible_ms, to_next_stage }) => ({
       stage,
       views,
       visitors,
       bounce_rate,
+      median_visible_ms,
       to_next_stage,
     })),
   ).toEqual(want.kpis);
   expect(kpis.decision.conversion_rate).toBe(want.conversion_rate);
+  expect(kpis.decision.median_decision_ms).toBe(want.median_decision_ms);
+  expect(kpis.decision.average_basket).toEqual(want.average_basket);
   const friction = await report<FrictionReport>(site, 'friction', query);
   const pages = friction.pages.map(({ path, stage, views, visitors, exits }) => ({
     path,
@@ -276,16 +311,22 @@ describe('distinct visitors without grouping by visitor', () => {
     // Not vacuous: over the whole history, visitors came back (fewer visitors than entries) and moved on.
     const all = await reference(start - HOUR, Date.now());
     const [rows] = (
-      await env.DB.prepare('SELECT COUNT(*) AS n FROM transitions WHERE site = ?').bind(site.id).all<{ n: number }>()
+      await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${TABLE.transitions} WHERE site = ?`)
+        .bind(site.id)
+        .all<{ n: number }>()
     ).results;
     expect(all.funnel.reduce((a, s) => a + s.visitors, 0)).toBeLessThan(rows!.n);
     expect(all.funnel.some((s) => (s.rate_from_previous ?? 0) > 0)).toBe(true);
+    // The medians compared are not all null: views were left with a visible time, purchases came after a first view.
+    expect(all.kpis.filter((s) => s.median_visible_ms !== null).length).toBeGreaterThan(2);
+    expect(all.median_decision_ms).not.toBeNull();
+    expect(all.average_basket.length).toBe(2);
   });
 
   it('with any filter on dimensions, give the reference numbers over the rows of the matching sessions only, for any period', async () => {
     const values = async (d: string) =>
       (
-        await env.DB.prepare(`SELECT DISTINCT ${d} AS v FROM sessions WHERE site = ? ORDER BY 1`)
+        await env.DB.prepare(`SELECT DISTINCT ${d} AS v FROM ${TABLE.sessions} WHERE site = ? ORDER BY 1`)
           .bind(site.id)
           .all<{ v: string }>()
       ).results.map((r) => r.v);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { freshEvents, registerSite } from '../../test/helpers.ts';
 import { exportEvents } from './events.ts';
 import { get, send, text, wire } from '../../test/test-support.ts';
+import { TABLE } from '../db/schema.ts';
 
 const WIDE = () => ({
   from: new Date(Date.now() - 40 * 86_400_000).toISOString(),
@@ -21,7 +22,7 @@ describe('events export paging', () => {
     await first.arrayBuffer();
     const cursor = first.headers.get('x-next-cursor')!;
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    const { n } = (await env.DB.prepare('SELECT MAX(seq) AS n FROM events').first<{ n: number }>())!;
+    const { n } = (await env.DB.prepare(`SELECT MAX(seq) AS n FROM ${TABLE.events}`).first<{ n: number }>())!;
     for (let seq = 1; seq <= n; seq++) expect(cursor).not.toBe(String(seq));
     // Site b's reader cannot use a's cursor (nor learn from it): 400, as for any cursor this export did not give.
     for (const bad of [cursor, '1', 'x'.repeat(401), '!!', btoa('nope')]) {

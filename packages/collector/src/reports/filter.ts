@@ -64,20 +64,31 @@ export function sqlText(v: string): string {
 }
 
 /**
- * ` AND <the session matches>` for a WHERE clause over `sessions` (its columns unprefixed), or '' without a
+ * ` AND <the session matches>` for a WHERE clause over `sessions` (its columns `alias.` prefixed), or '' without a
  * filter. Values are inlined as literals (checked by parseFilter: no control characters, at most 200
  * characters each) so that the condition joins any report statement without renumbering its bound parameters.
  */
-export function filterWhere(filter: SessionFilter | undefined): string {
+export function filterWhere(filter: SessionFilter | undefined, alias = ''): string {
   if (!filter?.length) return '';
-  return ` AND ${filter.map((f) => `${DIMENSION_COLUMNS[f.dimension]} IN (${f.values.map(sqlText).join(', ')})`).join(' AND ')}`;
+  return ` AND ${filter.map((f) => `${alias}${DIMENSION_COLUMNS[f.dimension]} IN (${f.values.map(sqlText).join(', ')})`).join(' AND ')}`;
 }
 
 /**
  * ` AND <the row's session matches>` for a WHERE clause over a table with `visitor` and `session`
- * columns (`alias.` prefixed), or '' without a filter (see filterWhere).
+ * columns (`alias.` prefixed), or '' without a filter (see filterWhere). SQLite reads the matching sessions first and
+ * each one's rows through the table's primary key (site, visitor, ...): the way for the large tables.
  */
 export function sessionCondition(site: string, filter: SessionFilter | undefined, alias = ''): string {
   if (!filter?.length) return '';
   return ` AND (${alias}visitor, ${alias}session) IN (SELECT visitor, session FROM ${TABLE.sessions} WHERE site = ${sqlText(site)}${filterWhere(filter)})`;
+}
+
+/**
+ * ` AND <the row's session matches>` checked row by row, a primary-key look-up into `sessions` each, or '' without a
+ * filter: the way for rows that are few in the period (purchases, carts), where reading every matching session first
+ * (sessionCondition) would cost more than the rows themselves. `alias` names the table the row comes from.
+ */
+export function sessionMatches(site: string, filter: SessionFilter | undefined, alias: string): string {
+  if (!filter?.length) return '';
+  return ` AND EXISTS (SELECT 1 FROM ${TABLE.sessions} m WHERE m.site = ${sqlText(site)} AND m.visitor = ${alias}.visitor AND m.session = ${alias}.session${filterWhere(filter, 'm.')})`;
 }

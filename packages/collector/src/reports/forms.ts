@@ -1,7 +1,7 @@
 // The forms report: per form and page, starts, submits, abandons, and the fields people stopped at.
 import { TABLE } from '../db/schema.ts';
 import { FORM_ABANDON, FORM_START, FORM_SUBMIT, type FormField, type FormsReport } from '@parcours/protocol';
-import { sessionCondition } from './filter.ts';
+import { sessionMatches } from './filter.ts';
 import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
 
@@ -34,36 +34,41 @@ export async function forms(
   range: Range,
   limit = DEFAULT_LIST_LIMIT,
 ): Promise<FormsReport> {
-  const where = `site = ?1 AND time >= ?2 AND time < ?3 AND form IS NOT NULL${sessionCondition(site.id, range.filter)}`;
+  const where = `site = ?1 AND time >= ?2 AND time < ?3 AND form IS NOT NULL${sessionMatches(site.id, range.filter, TABLE.events)}`;
   const top = `SELECT form, path, SUM(type = 'form_start') AS starts, SUM(type = 'form_submit') AS submits, SUM(type = 'form_abandon') AS abandons
                  FROM ${TABLE.events} WHERE type IN (${FORM_TYPES}) AND ${where}
                 GROUP BY form, path ORDER BY abandons DESC, starts DESC, form, path LIMIT ?4`;
-  const [counts, fields, perField] = await db.batch([
-    db.prepare(top).bind(site.id, range.from, range.to, limit),
-    db
-      .prepare(
-        `WITH top AS (${top}),
-              per_field AS (SELECT form, path, last_field AS field, COUNT(*) AS abandons FROM ${TABLE.events}
-                             WHERE type = 'form_abandon' AND ${where} AND last_field IS NOT NULL AND (form, path) IN (SELECT form, path FROM top)
-                             GROUP BY form, path, last_field)
-         SELECT form, path, field, abandons FROM (
-           SELECT *, ROW_NUMBER() OVER (PARTITION BY form, path ORDER BY abandons DESC, field) AS rn FROM per_field
-         ) WHERE rn <= ?5 ORDER BY form, path, rn`,
-      )
-      .bind(site.id, range.from, range.to, limit, MAX_LAST_FIELDS),
-    // Each entry of the listed forms' events' `fields`, one row per entry. (json_each has its own `path` and `type`
-    // columns: the event's are qualified.)
-    db
-      .prepare(
-        `WITH top AS (${top})
-         SELECT e.form, e.path, json_extract(f.value, '$.field') AS field, json_extract(f.value, '$.hesitation_ms') AS hesitation,
-                json_extract(f.value, '$.refocuses') AS refocuses, json_extract(f.value, '$.errors') AS errors
-           FROM ${TABLE.events} AS e, json_each(e.data, '$.fields') AS f
-          WHERE e.site = ?1 AND e.type IN ('form_submit', 'form_abandon') AND e.time >= ?2 AND e.time < ?3 AND e.form IS NOT NULL
-            AND (e.form, e.path) IN (SELECT form, path FROM top)${sessionCondition(site.id, range.filter, 'e.')}`,
-      )
-      .bind(site.id, range.from, range.to, limit),
-  ]);
+  // The listed forms first; their last fields and field entries then read for those (form, path) pairs only, so the
+  // period's form events are grouped once, not once per statement.
+  const counts = await db.prepare(top).bind(site.id, range.from, range.to, limit).all();
+  const listed = JSON.stringify((counts.results as Array<{ form: string; path: string }>).map((f) => [f.form, f.path]));
+  const inListed = (alias: string) =>
+    `(${alias}form, ${alias}path) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?4))`;
+  const [fields, perField] = counts.results.length
+    ? await db.batch([
+        db
+          .prepare(
+            `SELECT form, path, field, abandons FROM (
+               SELECT *, ROW_NUMBER() OVER (PARTITION BY form, path ORDER BY abandons DESC, field) AS rn FROM (
+                 SELECT form, path, last_field AS field, COUNT(*) AS abandons FROM ${TABLE.events}
+                  WHERE type = 'form_abandon' AND ${where} AND last_field IS NOT NULL AND ${inListed('')}
+                  GROUP BY form, path, last_field)
+             ) WHERE rn <= ?5 ORDER BY form, path, rn`,
+          )
+          .bind(site.id, range.from, range.to, listed, MAX_LAST_FIELDS),
+        // Each entry of the listed forms' events' `fields`, one row per entry. (json_each has its own `path` and `type`
+        // columns: the event's are qualified.)
+        db
+          .prepare(
+            `SELECT e.form, e.path, json_extract(f.value, '$.field') AS field, json_extract(f.value, '$.hesitation_ms') AS hesitation,
+                    json_extract(f.value, '$.refocuses') AS refocuses, json_extract(f.value, '$.errors') AS errors
+               FROM ${TABLE.events} AS e, json_each(e.data, '$.fields') AS f
+              WHERE e.site = ?1 AND e.type IN ('form_submit', 'form_abandon') AND e.time >= ?2 AND e.time < ?3 AND e.form IS NOT NULL
+                AND ${inListed('e.')}${sessionMatches(site.id, range.filter, 'e')}`,
+          )
+          .bind(site.id, range.from, range.to, listed),
+      ])
+    : [{ results: [] }, { results: [] }];
   type FieldRow = {
     form: string;
     path: string;
@@ -112,7 +117,7 @@ export async function forms(
   };
   return {
     forms: (
-      counts!.results as Array<{ form: string; path: string; starts: number; submits: number; abandons: number }>
+      counts.results as Array<{ form: string; path: string; starts: number; submits: number; abandons: number }>
     ).map((f) => ({
       form: f.form,
       path: f.path,

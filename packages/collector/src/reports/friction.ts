@@ -3,7 +3,7 @@
 import { TABLE } from '../db/schema.ts';
 import { FRICTION_EVENTS, type FrictionPage, type FrictionReport, type FrictionTarget } from '@parcours/protocol';
 import { CART_SQL, cartBinds } from './carts.ts';
-import { sessionCondition } from './filter.ts';
+import { sessionCondition, sessionMatches } from './filter.ts';
 import { pathViewDayBinds, pathViewRows } from './path-views.ts';
 import { periodIsWide } from './plan.ts';
 import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
@@ -56,6 +56,9 @@ export async function friction(
 ): Promise<FrictionReport> {
   // A filter keeps the rows of the matching sessions: their page views, form abandons, signals and the carts they opened.
   const filtered = sessionCondition(site.id, range.filter);
+  // Events and carts of the period are checked row by row (a primary-key look-up each): reading every matching
+  // session's events first would read all of their visitors' events.
+  const eventMatches = sessionMatches(site.id, range.filter, TABLE.events);
   const wide = !filtered && (await periodIsWide(db, site.id, range));
   const [, , , threshold] = cartBinds(site, range, abandonAfterMinutes);
   const { results: pages } = await db
@@ -70,14 +73,14 @@ export async function friction(
                   0 AS dead_clicks, 0 AS error_clicks, 0 AS quick_backs, 0 AS field_errors FROM (${pathViewRows(wide, filtered)})
            UNION ALL
            SELECT path, stage_index, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM ${TABLE.events}
-            WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL${filtered}
+            WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL${eventMatches}
            UNION ALL
            SELECT exit_path, exit_stage, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 FROM ${TABLE.carts}
-            WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path IS NOT NULL${filtered}
+            WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path IS NOT NULL${sessionMatches(site.id, range.filter, TABLE.carts)}
            UNION ALL
            SELECT path, stage_index, 0, 0, 0, 0, 0, type = 'rage_click', type = 'dead_click', type = 'error_click',
                   type = 'quick_back', type = 'field_error' FROM ${TABLE.events}
-            WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND time >= ?2 AND time < ?3${filtered}
+            WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND time >= ?2 AND time < ?3${eventMatches}
          ) GROUP BY path, stage_index
            HAVING SUM(views) > 0 OR SUM(form_abandons) > 0 OR SUM(cart_abandons) > 0 OR SUM(rage_clicks) > 0
                OR SUM(dead_clicks) > 0 OR SUM(error_clicks) > 0 OR SUM(quick_backs) > 0 OR SUM(field_errors) > 0
@@ -97,7 +100,7 @@ export async function friction(
                SELECT path, stage_index, type AS kind,
                       COALESCE(json_extract(data, '$.target'), json_extract(data, '$.field')) AS target, COUNT(*) AS count
                  FROM ${TABLE.events}
-                WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND type != 'quick_back' AND time >= ?2 AND time < ?3${filtered}
+                WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND type != 'quick_back' AND time >= ?2 AND time < ?3${eventMatches}
                   AND path IN (SELECT value ->> 0 FROM json_each(?4))
                 GROUP BY path, stage_index, kind, target HAVING target IS NOT NULL))
             WHERE rn <= ?5 AND (path, stage_index) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?4))`,

@@ -2,7 +2,7 @@
 import { INDEX, TABLE } from '../db/schema.ts';
 import type { FunnelReport } from '@parcours/protocol';
 import type { Range } from './query.ts';
-import { filteredNextSelect, firstEntries } from './first-entries.ts';
+import { filteredFirstEntries, firstEntries, type StageEntries } from './first-entries.ts';
 import { FIRST_ENTRY_IN_PERIOD, mediansAtOffset, rate, type ReportSite } from './sql.ts';
 
 /**
@@ -14,7 +14,11 @@ import { FIRST_ENTRY_IN_PERIOD, mediansAtOffset, rate, type ReportSite } from '.
 export async function funnel(db: D1Database, site: ReportSite, range: Range): Promise<FunnelReport> {
   const binds = [site.id, range.from, range.to];
   // First entries into each stage in the period, and those whose next stage followed before the period ended
-  // (next_ms: the time from that move to the visitor's next entry into k+1).
+  // (next_ms: the time from that move to the visitor's next entry into k+1). With a filter, the medians come in the same pass.
+  if (range.filter) {
+    const perStage = await filteredFirstEntries(db, site, range, 'next_ms');
+    return answer(site, perStage, (k) => perStage.get(k)?.median ?? null);
+  }
   const perStage = await firstEntries(db, site, range, 'next_ms');
   // The median of next_ms over those who went on, read at an offset of an index in next_ms order (nothing sorted).
   const medians = await mediansAtOffset(
@@ -22,14 +26,21 @@ export async function funnel(db: D1Database, site: ReportSite, range: Range): Pr
     [...perStage].map(([k, r]) => ({
       key: String(k),
       n: r.reached,
-      select: range.filter
-        ? filteredNextSelect(site.id, range)
-        : `SELECT next_ms AS d FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_next}
+      select: `SELECT next_ms AS d FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_next}
                 WHERE site = ?1 AND to_index = ?4 AND next_ms IS NOT NULL AND time >= ?2 AND time < ?3 AND ${FIRST_ENTRY_IN_PERIOD}
                   AND time + next_ms < ?3 ORDER BY next_ms`,
       binds: [...binds, k],
     })),
   );
+  return answer(site, perStage, (k) => medians.get(String(k)) ?? null);
+}
+
+/** The funnel of per-stage first entries and the median time from each stage to the next. */
+function answer(
+  site: ReportSite,
+  perStage: Map<number, StageEntries>,
+  medianFrom: (k: number) => number | null,
+): FunnelReport {
   return {
     stages: site.stages.map((stage, k) => {
       const prev = perStage.get(k - 1);
@@ -37,7 +48,7 @@ export async function funnel(db: D1Database, site: ReportSite, range: Range): Pr
         stage,
         visitors: perStage.get(k)?.entered ?? 0,
         rate_from_previous: k === 0 ? null : rate(prev?.reached ?? 0, prev?.entered ?? 0),
-        median_ms_from_previous: k === 0 ? null : (medians.get(String(k - 1)) ?? null),
+        median_ms_from_previous: k === 0 ? null : medianFrom(k - 1),
       };
     }),
   };

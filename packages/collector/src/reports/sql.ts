@@ -48,6 +48,24 @@ export async function mediansAtOffset(db: D1Database, groups: OffsetMedian[]): P
 }
 
 /**
+ * Columns of a ranked row source giving each group's median in one pass, for a filtered report whose values no ordered
+ * index can give: `rank` is the value's 1-based rank in its group (ascending, NULLs last) and `count` the group's
+ * non-null values (window functions over the rows). `medianPart(rank, count, value)` is then the value when it is the
+ * middle one (or one of the middle two), else NULL: AVG of it over the group is the median, as mediansAtOffset reads it.
+ */
+export function rankedMedian(partition: string, value: string): { rank: string; count: string } {
+  return {
+    rank: `ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY ${value} IS NULL, ${value})`,
+    count: `COUNT(${value}) OVER (PARTITION BY ${partition})`,
+  };
+}
+
+/** See rankedMedian: SQL of `value` when ranked in the middle of its group's non-null values. */
+export function medianPart(rank: string, count: string, value: string): string {
+  return `CASE WHEN ${rank} IN ((${count} + 1) / 2, ${count} / 2 + 1) THEN ${value} END`;
+}
+
+/**
  * A move that is its visitor's first entry into its stage within the period: its previous entry
  * into that stage (`prev_entry`) lies before the period, or there is none. Counting these rows
  * counts the visitors who entered, with no grouping by visitor. Binds: ?2 = from.

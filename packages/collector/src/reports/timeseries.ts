@@ -2,7 +2,7 @@
 import { DAY_MS, HOUR_MS, TABLE } from '../db/schema.ts';
 import type { Interval, Money, TimeseriesPoint, TimeseriesReport } from '@parcours/protocol';
 import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
-import { sessionCondition } from './filter.ts';
+import { sessionCondition, sessionMatches } from './filter.ts';
 import { QueryError, type Range } from './query.ts';
 import { cents, MAX_CURRENCIES, stagePositions, type ReportSite } from './sql.ts';
 
@@ -49,8 +49,8 @@ export async function timeseries(
   abandonAfterMinutes: number,
 ): Promise<TimeseriesReport> {
   const { first, last, bucket, start } = intervalsOf(range, interval);
-  const cond = sessionCondition(site.id, range.filter);
-  const period = `site = ?1 AND time >= ?2 AND time < ?3${cond}`;
+  // Page views and moves: the matching sessions read first, then their rows; purchases and carts, few, checked row by row.
+  const period = `site = ?1 AND time >= ?2 AND time < ?3${sessionCondition(site.id, range.filter)}`;
   const binds = [site.id, range.from, range.to];
   const [views, entries, purchases, carts] = await db.batch([
     db
@@ -72,13 +72,14 @@ export async function timeseries(
            SELECT b, currency, amount, SUM(n) OVER (PARTITION BY b) AS total,
                   ROW_NUMBER() OVER (PARTITION BY b ORDER BY amount IS NULL, amount DESC, currency) AS rc FROM (
              SELECT ${bucket('time')} AS b, IFNULL(currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n,
-                    SUM(CASE WHEN value >= 0 THEN value END) AS amount FROM ${TABLE.purchases} WHERE ${period} GROUP BY 1, 2))
+                    SUM(CASE WHEN value >= 0 THEN value END) AS amount FROM ${TABLE.purchases}
+              WHERE site = ?1 AND time >= ?2 AND time < ?3${sessionMatches(site.id, range.filter, TABLE.purchases)} GROUP BY 1, 2))
          WHERE rc <= ${MAX_CURRENCIES}`,
       )
       .bind(...binds),
     db
       .prepare(
-        `SELECT ${bucket('started_at')} AS b, COUNT(*) AS n FROM ${TABLE.carts} WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}${cond} GROUP BY 1`,
+        `SELECT ${bucket('started_at')} AS b, COUNT(*) AS n FROM ${TABLE.carts} WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}${sessionMatches(site.id, range.filter, TABLE.carts)} GROUP BY 1`,
       )
       .bind(...cartBinds(site, range, abandonAfterMinutes)),
   ]);

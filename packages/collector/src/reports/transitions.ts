@@ -4,7 +4,7 @@ import type { TransitionsReport } from '@parcours/protocol';
 import type { Range } from './query.ts';
 import { sessionCondition } from './filter.ts';
 import { periodIsWide } from './plan.ts';
-import { mediansAtOffset, stagePositions, type ReportSite } from './sql.ts';
+import { medianPart, mediansAtOffset, rankedMedian, stagePositions, type ReportSite } from './sql.ts';
 
 /**
  * Moves whose time lies in the period, grouped by (from, to), most frequent first; `from` is null
@@ -23,6 +23,7 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
   const filtered = sessionCondition(site.id, range.filter);
   const wide = !filtered && (await periodIsWide(db, site.id, range));
   const pairs = site.stages.length * (site.stages.length + 1);
+  const ranked = rankedMedian('to_index, from_index', 'since_ms');
   const sql = wide
     ? // Wide: pair_hours for the whole hours (moves, and first moves of their pair ever), the moves of the partial first
       // and last hours, and the moves whose previous one of the pair came before the period (a move from NULL, a
@@ -37,30 +38,35 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
           WHERE ${pair} AND prev_pair < ?2 AND time >= ?2 AND time < ?3
        ) GROUP BY to_index, f HAVING SUM(n) > 0 ORDER BY count DESC, visitors DESC, f <> -1, f, to_index LIMIT ${pairs}`
     : filtered
-      ? `SELECT to_index, from_index, COUNT(*) AS count, COUNT(DISTINCT visitor) AS visitors
-           FROM ${TABLE.transitions} WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered} GROUP BY to_index, from_index ${order} LIMIT ${pairs}`
+      ? // One pass over the matching moves: counts, visitors and each pair's median duration, ranked among its moves.
+        `SELECT to_index, from_index, COUNT(*) AS count, COUNT(DISTINCT visitor) AS visitors, AVG(${medianPart('rk', 'nr', 'since_ms')}) AS median FROM (
+           SELECT to_index, from_index, visitor, since_ms, ${ranked.rank} AS rk, ${ranked.count} AS nr
+             FROM ${TABLE.transitions} WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered}
+         ) GROUP BY to_index, from_index ${order} LIMIT ${pairs}`
       : `SELECT to_index, from_index, COUNT(*) AS count, COUNT(CASE WHEN prev_pair IS NULL OR prev_pair < ?2 THEN 1 END) AS visitors
          FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_time} WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index ${order} LIMIT ${pairs}`;
   const { results } = await db
     .prepare(sql)
     .bind(site.id, range.from, range.to, ...(wide ? wholeBuckets(range, HOUR_MS) : []))
-    .all<{ from_index: number | null; to_index: number; count: number; visitors: number }>();
+    .all<{ from_index: number | null; to_index: number; count: number; visitors: number; median?: number | null }>();
   const key = (r: { from_index: number | null; to_index: number }) => `${r.from_index}>${r.to_index}`;
   // A first stage has no duration (from_index NULL, since_ms NULL): only moves between stages are read.
-  const medians = await mediansAtOffset(
-    db,
-    results
-      .filter((r) => r.from_index !== null)
-      .map((r) => ({
-        key: key(r),
-        // Every move from a stage has a duration (since_ms is NULL only on a visitor's first move, from NULL).
-        n: r.count,
-        // INDEXED BY: without statistics SQLite would take the time index and sort; this one is already in order.
-        select: `SELECT since_ms AS d FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_pair}
-                  WHERE site = ?1 AND to_index = ?4 AND from_index = ?5 AND since_ms IS NOT NULL AND time >= ?2 AND time < ?3${filtered} ORDER BY since_ms`,
-        binds: [site.id, range.from, range.to, r.to_index, r.from_index],
-      })),
-  );
+  const medians = filtered
+    ? new Map(results.filter((r) => r.median != null).map((r) => [key(r), Math.round(r.median!)]))
+    : await mediansAtOffset(
+        db,
+        results
+          .filter((r) => r.from_index !== null)
+          .map((r) => ({
+            key: key(r),
+            // Every move from a stage has a duration (since_ms is NULL only on a visitor's first move, from NULL).
+            n: r.count,
+            // INDEXED BY: without statistics SQLite would take the time index and sort; this one is already in order.
+            select: `SELECT since_ms AS d FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_pair}
+                  WHERE site = ?1 AND to_index = ?4 AND from_index = ?5 AND since_ms IS NOT NULL AND time >= ?2 AND time < ?3 ORDER BY since_ms`,
+            binds: [site.id, range.from, range.to, r.to_index, r.from_index],
+          })),
+      );
   const name = (i: number) => site.stages[i] ?? String(i);
   return {
     transitions: results.map((r) => ({
