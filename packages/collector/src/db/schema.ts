@@ -68,6 +68,7 @@ export const INDEX = {
   purchases_site_time: 'purchases_site_time',
   purchases_site_decision: 'purchases_site_decision',
   visitor_state_site_position: 'visitor_state_site_position',
+  dirty_visitors_mark: 'dirty_visitors_mark',
 } as const;
 
 /** Width of an hour bucket: page_view_hours, entry_hours and pair_hours are keyed by floor(time / HOUR_MS). */

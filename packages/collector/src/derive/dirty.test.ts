@@ -8,6 +8,7 @@ import { derivedRows, report, rollups, send, wire } from '../../test/test-suppor
 import { insertStatements } from '../db/events.ts';
 import { guardStatement } from '../db/guards.ts';
 import { toRow } from '../ingest/to-row.ts';
+import { deriveDirtyVisitors } from '../schedule/derive.ts';
 import { runSchedule } from '../schedule/index.ts';
 import { deriveVisitors, rebuildVisitors } from './index.ts';
 import { isStale } from './store.ts';
@@ -178,5 +179,43 @@ describe('a guard', () => {
     expect(isStale(await failure([db.prepare("SELECT json('not json')")]))).toBe(false);
     expect(isStale(await failure([guardStatement(db, 'quota_race', '1', [])]))).toBe(false);
     expect(await failure([insert, guardStatement(db, 'visitor_state_changed', '0', [])])).toBeNull();
+  });
+});
+
+describe('a site whose marked visitors keep failing', () => {
+  it('does not hold back other sites: its marks are drawn anew, and another site is derived within a few runs', async () => {
+    const { id: stuck } = await registerSite();
+    const { id: other } = await registerSite();
+    const start = Date.now() - 3_600_000;
+    // More failing marks than a run reads (200), with the lowest tokens: each visitor's saved state is unreadable.
+    const failing = Array.from({ length: 201 }, (_, i) => `stuck-${i}`);
+    for (const visitors of [failing.slice(0, 100), failing.slice(100)]) {
+      await storeOnly(
+        stuck,
+        visitors.flatMap((v) => pageViews(v, 1, start)),
+      );
+      await db.batch(
+        visitors.flatMap((v) => [
+          db
+            .prepare('INSERT INTO visitor_state (site, visitor, position, version, state) VALUES (?, ?, 0, 0, ?)')
+            .bind(stuck, v, 'not json'),
+          db
+            .prepare('INSERT INTO dirty_visitors (site, visitor, since, mark) VALUES (?, ?, ?, ?)')
+            .bind(stuck, v, start, failing.indexOf(v)),
+        ]),
+      );
+    }
+    await storeOnly(other, pageViews('other-1', 4, start));
+    await db
+      .prepare('INSERT INTO dirty_visitors (site, visitor, since, mark) VALUES (?, ?, ?, ?)')
+      // A token in the middle of the range, as a random one is; the stuck site's 201 hold the lowest.
+      .bind(other, 'other-1', start, Math.floor(Number.MAX_SAFE_INTEGER / 2))
+      .run();
+
+    for (let run = 0; run < 5 && (await marks(other)).length; run++) await deriveDirtyVisitors(db);
+    expect(await marks(other), 'the other site derived').toEqual([]);
+    expect((await derivedRows(other, 'other-1')).page_views).toHaveLength(4);
+    // The stuck site's visitors are still marked, for a later run.
+    expect(await marks(stuck)).toHaveLength(201);
   });
 });

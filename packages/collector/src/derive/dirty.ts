@@ -1,7 +1,7 @@
 // Visitors whose derived rows are behind their stored events (dirty_visitors, migration 0061): a request stored their
 // events, then derivation failed or reached the request's budget. The request still answers 2xx (its events are stored:
 // a script that resent them would resend forever); the schedule derives these visitors from `since` and clears the mark.
-import { TABLE } from '../db/schema.ts';
+import { INDEX, TABLE } from '../db/schema.ts';
 
 /** Where a visitor's derivation must go on: their earliest event time not derived yet. */
 export interface DirtyMark {
@@ -39,7 +39,9 @@ export function earliestPerVisitor(events: Array<{ visitor: string; time: number
 /** Up to `limit` marks by site, taken in the order of their random tokens: no site's backlog holds back the others'. */
 export async function readMarks(db: D1Database, limit: number): Promise<Map<string, ClaimedMark[]>> {
   const { results } = await db
-    .prepare(`SELECT site, visitor, since, mark FROM ${TABLE.dirty_visitors} ORDER BY mark LIMIT ?1`)
+    .prepare(
+      `SELECT site, visitor, since, mark FROM ${TABLE.dirty_visitors} INDEXED BY ${INDEX.dirty_visitors_mark} ORDER BY mark LIMIT ?1`,
+    )
     .bind(limit)
     .all<ClaimedMark & { site: string }>();
   const bySite = new Map<string, ClaimedMark[]>();

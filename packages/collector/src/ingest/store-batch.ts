@@ -269,10 +269,11 @@ async function storeApart(
   rejected.sort((a, b) => a.index - b.index);
 
   // A resent batch (all duplicates) carries the same `dropped` again: count it only with new events.
+  // The events are stored now: a failing count must not turn the reply into a 5xx (a resend would count nothing).
   await addSiteCounts(db, site.id, day, {
     dropped: result.inserted > 0 ? batch.dropped : 0,
     storage_failed: failed.size,
-  });
+  }).catch((e: unknown) => console.error('counts failed', e instanceof Error ? e.message : e));
 
   // Dimensions of the sessions of the rows stored (a session's candidate from a refused row is a rare approximation).
   // A failing upsert costs only the sessions' dimensions, never the derivation of the rows stored.

@@ -10,7 +10,7 @@ const MARKS_PER_RUN = 200;
 /**
  * One run: derives up to MARKS_PER_RUN marked visitors, within EVENTS_PER_SCHEDULED_RUN events over all; a visitor
  * still not derived to the end is marked again from where this run stopped. A mark is cleared only if nobody marked
- * the visitor again meanwhile. A site whose derivation fails keeps its marks for the next run. Answers the visitors
+ * the visitor again meanwhile. A site whose derivation fails keeps its marks, drawn anew, for a later run. Answers the visitors
  * derived to the end.
  */
 export async function deriveDirtyVisitors(db: D1Database): Promise<number> {
@@ -31,6 +31,9 @@ export async function deriveDirtyVisitors(db: D1Database): Promise<number> {
       done += marks.length - new Set(left.map((l) => l.visitor)).size;
     } catch (error) {
       console.error(`derive ${id}`, error instanceof Error ? error.message : error);
+      // New tokens for its marks: kept with their old (lowest) ones, a site whose derivation keeps failing would fill
+      // every later run's MARKS_PER_RUN, and no other site's visitors would be derived again.
+      await db.batch(markStatements(db, id, marks)).catch(() => {});
     }
   }
   return done;
