@@ -98,11 +98,15 @@ async function stallReport(tab: Tab, s?: SdkSite): Promise<string> {
 /**
  * Every recorded event is stored exactly once and nothing else of these visitors is stored; no
  * request body the browser sent holds any of `secrets`. Returns the stored events.
+ * `unrecordedLeaves`: in Firefox, a closing tab's last localStorage write (the harness recorder's, not the tag's) is
+ * sometimes lost, so the page_leave that tab sent is stored but was never recorded: up to that many stored rows nobody
+ * recorded may be such page_leaves (one per closed tab at most), and nothing else.
  */
 export async function expectDeliveredOnce(
   s: SdkSite,
   recorded: ReadonlyArray<Record<string, unknown>>,
   secrets: readonly string[] = [],
+  unrecordedLeaves = 0,
 ) {
   const ids = recorded.map((e) => e.id as string);
   expect(new Set(ids).size, 'each id made once').toBe(ids.length);
@@ -117,7 +121,16 @@ export async function expectDeliveredOnce(
       { timeout: 30_000, interval: 500 },
     )
     .toBe(0);
-  expect(stored.map((e) => e.id).sort(), 'stored exactly the recorded events, once each').toEqual([...ids].sort());
+  const unrecorded = stored.filter((e) => !ids.includes(e.id as string));
+  const excused =
+    unrecorded.length <= unrecordedLeaves && unrecorded.every((e) => e.type === 'page_leave') ? unrecorded : [];
+  expect(
+    stored
+      .filter((e) => !excused.includes(e))
+      .map((e) => e.id)
+      .sort(),
+    'stored exactly the recorded events, once each',
+  ).toEqual([...ids].sort());
   const bodies = s.proxy.requests.map((r) => r.body).join('\n');
   for (const secret of secrets) expect(bodies.includes(secret), `${secret} sent`).toBe(false);
   return stored;
