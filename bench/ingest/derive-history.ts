@@ -1,15 +1,15 @@
 // Derivation against a visitor's history: what one more event costs for a visitor with 100, 10k and 40k stored events
 // (alternating between two stages, as in issue 17), the full derivation of before against the incremental one, side by side.
 // Usage: pnpm --filter @parcours/bench exec node ingest/derive-history.ts [--smoke] [--no-write]
-import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
 import { replaceSection } from '../lib/results-md.ts';
 import { createD1 } from '../reports/d1.mjs';
+import { bundleDerive } from './derive-bundle.ts';
 import { migrate, storeEvents } from './sqlite-direct.ts';
 
 const BENCH = fileURLToPath(new URL('..', import.meta.url));
@@ -26,22 +26,6 @@ type Db = ReturnType<typeof createD1>;
 interface Derive {
   deriveVisitors(db: Db, site: typeof SITE, arg: unknown): Promise<void>;
   rebuildVisitors?(db: Db, site: typeof SITE, visitors: string[]): Promise<void>;
-}
-
-/** Bundles `src/derive/index.ts` of a collector source tree (as the report bench does). */
-async function bundle(src: string, dir: string, name: string): Promise<Derive> {
-  const out = join(dir, `${name}.mjs`);
-  await build({
-    entryPoints: [join(src, 'derive/index.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    outfile: out,
-    logLevel: 'error',
-    // The baseline's copy of the sources sits outside the workspace: packages resolve from the collector's.
-    nodePaths: [join(COLLECTOR, 'node_modules')],
-  });
-  return (await import(pathToFileURL(out).href)) as Derive;
 }
 
 /** The visitor's page views: `count` of them a second apart from `start`, alternating awareness and decision. */
@@ -87,8 +71,8 @@ interface Row {
 
 async function measure(sizes: number[], rounds: number, dir: string): Promise<Row[]> {
   execFileSync('sh', ['-c', `git -C "${ROOT}" archive ${BASELINE} packages/collector/src | tar -x -C "${dir}"`]);
-  const before = await bundle(join(dir, 'packages/collector/src'), dir, 'before');
-  const after = await bundle(join(COLLECTOR, 'src'), dir, 'after');
+  const before = await bundleDerive<Derive>(join(dir, 'packages/collector/src'), join(dir, 'before.mjs'));
+  const after = await bundleDerive<Derive>(join(COLLECTOR, 'src'), join(dir, 'after.mjs'));
   const rows: Row[] = [];
   for (const stored of sizes) {
     // Events are stored as received now, sent then too: their times stay their `ts`, hours in the past.

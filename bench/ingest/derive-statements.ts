@@ -2,16 +2,16 @@
 // generated shop journeys stored in two SQLite files, each derived by its own checkout's code, in turn first.
 // Usage: pnpm --filter @parcours/bench exec node ingest/derive-statements.ts [--base=REV] [--batch=50] [--batches=120] [--no-write]
 // Writes its section of bench/RESULTS.md unless --no-write.
-import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_STAGES } from '@parcours/protocol';
 import { DERIVE_STATEMENTS, replaceSection } from '../lib/results-md.ts';
 import { median } from '../lib/stats.ts';
 import { createD1 } from '../reports/d1.mjs';
+import { bundleDerive } from './derive-bundle.ts';
 import { migrate, storeEvents } from './sqlite-direct.ts';
 import { makeBatches } from './traffic.ts';
 
@@ -30,20 +30,6 @@ const batchCount = Number(args.get('batches') ?? 120);
 type Db = ReturnType<typeof createD1>;
 interface Derive {
   deriveVisitors(db: Db, site: typeof SITE, events: Array<{ visitor: string; time: number }>): Promise<void>;
-}
-
-/** Bundles `src/derive/index.ts` of a collector source tree. */
-async function bundle(src: string, out: string): Promise<Derive> {
-  await build({
-    entryPoints: [join(src, 'derive/index.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    outfile: out,
-    logLevel: 'error',
-    nodePaths: [join(COLLECTOR, 'node_modules')],
-  });
-  return (await import(pathToFileURL(out).href)) as Derive;
 }
 
 /** A D1 over a fresh SQLite file that counts the statements it runs and its round trips (batch or single statement). */
@@ -83,8 +69,8 @@ const dir = mkdtempSync(join(tmpdir(), 'derive-statements-'));
 try {
   execFileSync('sh', ['-c', `git -C "${ROOT}" archive ${base} packages/collector/src | tar -x -C "${dir}"`]);
   const sides = [
-    { name: 'base', derive: await bundle(join(dir, 'packages/collector/src'), join(dir, 'base.mjs')) },
-    { name: 'this', derive: await bundle(join(COLLECTOR, 'src'), join(dir, 'this.mjs')) },
+    { name: 'base', derive: await bundleDerive<Derive>(join(dir, 'packages/collector/src'), join(dir, 'base.mjs')) },
+    { name: 'this', derive: await bundleDerive<Derive>(join(COLLECTOR, 'src'), join(dir, 'this.mjs')) },
   ].map((s) => ({
     ...s,
     d1: countingD1(join(dir, `${s.name}.sqlite`)),
