@@ -10,6 +10,7 @@ import { guardStatement } from '../db/guards.ts';
 import { toRow } from '../ingest/to-row.ts';
 import { deriveDirtyVisitors } from '../schedule/derive.ts';
 import { runSchedule } from '../schedule/index.ts';
+import { markStatements } from './dirty.ts';
 import { deriveVisitors, rebuildVisitors } from './index.ts';
 import { isStale } from './store.ts';
 
@@ -217,5 +218,26 @@ describe('a site whose marked visitors keep failing', () => {
     expect((await derivedRows(other, 'other-1')).page_views).toHaveLength(4);
     // The stuck site's visitors are still marked, for a later run.
     expect(await marks(stuck)).toHaveLength(201);
+  });
+});
+
+describe('a mark for the schedule', () => {
+  it('is not written for a visitor erased meanwhile: no row names them after the erasure', async () => {
+    // A derivation that fails while its visitor is being erased marks them after the erasure's transaction.
+    const site = await registerSite();
+    const start = Date.now() - 60_000;
+    await storeOnly(site.id, [...pageViews('kept', 2, start), ...pageViews('erased', 2, start)]);
+    const erased = await call(`/v1/admin/sites/${site.id}/visitors/erased`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    expect(erased.status).toBe(200);
+    await db.batch(
+      markStatements(db, site.id, [
+        { visitor: 'kept', since: start },
+        { visitor: 'erased', since: start },
+      ]),
+    );
+    expect(await marks(site.id)).toEqual([{ visitor: 'kept', since: start }]);
   });
 });

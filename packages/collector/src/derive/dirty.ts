@@ -17,12 +17,19 @@ export interface ClaimedMark extends DirtyMark {
 /** A random token per marking (53 bits): the schedule clears a mark only if it is still the one it derived for. */
 const newMark = () => Math.floor(Math.random() * Number.MAX_SAFE_INTEGER);
 
-/** Statements marking these visitors of a site dirty from `since`; a visitor already marked keeps the earlier time. */
+/**
+ * Statements marking these visitors of a site dirty from `since`; a visitor already marked keeps the earlier time. A
+ * visitor with no stored event is not marked: a derivation that failed while the visitor was being erased would
+ * otherwise leave a row naming them (the erasure deletes marks in its transaction; one statement either runs before
+ * it, and is deleted, or after it, and finds no event).
+ */
 export function markStatements(db: D1Database, site: string, marks: DirtyMark[]): D1PreparedStatement[] {
   return marks.map(({ visitor, since }) =>
     db
       .prepare(
-        `INSERT INTO ${TABLE.dirty_visitors} (site, visitor, since, mark) VALUES (?1, ?2, ?3, ?4)
+        `INSERT INTO ${TABLE.dirty_visitors} (site, visitor, since, mark)
+         SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (
+           SELECT 1 FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time} WHERE site = ?1 AND visitor = ?2)
          ON CONFLICT (site, visitor) DO UPDATE SET mark = excluded.mark, since = MIN(since, excluded.since)`,
       )
       .bind(site, visitor, since, newMark()),
