@@ -220,8 +220,12 @@ export async function storeBatch(
     try {
       results = await writeThenDerive(db, site, [...counters, ...inserts, ...sessions], rows, deriveOptions);
     } catch (error) {
+      // Stored, but neither derived nor marked for the schedule: only the sender's resend will derive them again.
+      if (!guardFailed(error, 'quota_race')) {
+        console.error('derivation and its mark failed', error instanceof Error ? error.message : error);
+        fail(503, 'storage-unavailable', { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) });
+      }
       // Batches in flight took what was left of the quota: read it again (after a few tries, the sender retries later).
-      if (!guardFailed(error, 'quota_race')) throw error;
       if (attempt < QUOTA_ATTEMPTS) continue;
       await addSiteCounts(db, site.id, day, { quota_events: rows.length + over, quota_batches: 1 });
       return overQuota(ctx);
