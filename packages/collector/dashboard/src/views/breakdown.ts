@@ -46,93 +46,80 @@ const value = (by: Dimension): Column<BreakdownRow> => ({
   cell: (r) => filterButton(by, r.value),
 });
 
+/**
+ * Fills `root` with a scrolling table of `report.rows`, one row per value of `report.by` (a button that filters the
+ * page by it) and then `columns`; `id` and `caption` are given the dimension.
+ */
+function fillByValue(
+  root: Element,
+  report: BreakdownReport,
+  id: string,
+  caption: (dimension: string) => string,
+  columns: Column<BreakdownRow>[],
+): void {
+  const by = report.by as Dimension;
+  fill(
+    root,
+    h(
+      'div',
+      { class: 'scroll' },
+      table(`${id}-${by}`, caption(DIMENSION_LABELS[by].toLowerCase()), [value(by), ...columns], report.rows),
+    ),
+  );
+}
+
 /** One row per value of `report.by`: visitors, sessions, purchases, conversion, revenue, abandoned carts. */
 export function renderBreakdown(root: Element, report: BreakdownReport): void {
-  const by = report.by as Dimension;
   if (!report.rows.length) {
     fill(root, h('p', { class: 'empty' }, 'No visitor in this period.'));
     return;
   }
   const most = Math.max(1, ...report.rows.map((r) => r.visitors));
-  fill(
+  fillByValue(
     root,
-    h(
-      'div',
-      { class: 'scroll' },
-      table(
-        `breakdown-${by}`,
-        `Visitors by ${DIMENSION_LABELS[by].toLowerCase()}, most first; purchases and revenue of their sessions (last touch); first touch: purchases of visitors whose first visit had this value`,
-        [
-          value(by),
-          {
-            head: 'Visitors',
-            num: true,
-            cell: (r) =>
-              h(
-                'span',
-                { class: 'share' },
-                h('span', {
-                  class: 'share-bar',
-                  'aria-hidden': 'true',
-                  style: `width:${((r.visitors / most) * 3).toFixed(2)}rem`,
-                }),
-                count(r.visitors),
-              ),
-          },
-          { head: 'Sessions', num: true, cell: (r) => count(r.sessions) },
-          { head: 'Purchases', num: true, cell: (r) => count(r.purchases) },
-          { head: 'Conversion', num: true, cell: (r) => percent(r.conversion_rate) },
-          { head: 'Revenue', num: true, cell: (r) => moneyList(r.revenue) },
-          { head: 'First touch', num: true, cell: (r) => count(r.first_touch_purchases) },
-        ],
-        report.rows,
-      ),
-    ),
+    report,
+    'breakdown',
+    (dimension) =>
+      `Visitors by ${dimension}, most first; purchases and revenue of their sessions (last touch); first touch: purchases of visitors whose first visit had this value`,
+    [
+      {
+        head: 'Visitors',
+        num: true,
+        cell: (r) =>
+          h(
+            'span',
+            { class: 'share' },
+            h('span', {
+              class: 'share-bar',
+              'aria-hidden': 'true',
+              style: `width:${((r.visitors / most) * 3).toFixed(2)}rem`,
+            }),
+            count(r.visitors),
+          ),
+      },
+      { head: 'Sessions', num: true, cell: (r) => count(r.sessions) },
+      { head: 'Purchases', num: true, cell: (r) => count(r.purchases) },
+      { head: 'Conversion', num: true, cell: (r) => percent(r.conversion_rate) },
+      { head: 'Revenue', num: true, cell: (r) => moneyList(r.revenue) },
+      { head: 'First touch', num: true, cell: (r) => count(r.first_touch_purchases) },
+    ],
   );
 }
 
 /** The stage funnel split by `report.by`: per value, the visitors who entered each stage. */
 export function renderStagesBy(root: Element, report: BreakdownReport, stages: string[]): void {
-  const by = report.by as Dimension;
-  fill(
-    root,
-    h(
-      'div',
-      { class: 'scroll' },
-      table(
-        `funnel-by-${by}`,
-        `Visitors who entered each stage, by ${DIMENSION_LABELS[by].toLowerCase()}`,
-        [
-          value(by),
-          ...stages.map((s) => ({ head: s, num: true, cell: (r: BreakdownRow) => count(r.entered[s] ?? 0) })),
-          { head: 'Conversion', num: true, cell: (r) => percent(r.conversion_rate) },
-        ],
-        report.rows,
-      ),
-    ),
-  );
+  fillByValue(root, report, 'funnel-by', (dimension) => `Visitors who entered each stage, by ${dimension}`, [
+    ...stages.map((s) => ({ head: s, num: true, cell: (r: BreakdownRow) => count(r.entered[s] ?? 0) })),
+    { head: 'Conversion', num: true, cell: (r) => percent(r.conversion_rate) },
+  ]);
 }
 
 /** Carts split by `report.by`: per value, abandoned carts, purchases and their revenue. */
 export function renderCartsBy(root: Element, report: BreakdownReport): void {
-  const by = report.by as Dimension;
-  fill(
-    root,
-    h(
-      'div',
-      { class: 'scroll' },
-      table(
-        `carts-by-${by}`,
-        `Abandoned carts and purchases, by ${DIMENSION_LABELS[by].toLowerCase()}`,
-        [
-          value(by),
-          { head: 'Abandoned carts', num: true, cell: (r) => count(r.abandoned_carts) },
-          { head: 'Purchases', num: true, cell: (r) => count(r.purchases) },
-          { head: 'Revenue', num: true, cell: (r) => moneyList(r.revenue) },
-          { head: 'Conversion', num: true, cell: (r) => percent(r.conversion_rate) },
-        ],
-        report.rows,
-      ),
-    ),
-  );
+  fillByValue(root, report, 'carts-by', (dimension) => `Abandoned carts and purchases, by ${dimension}`, [
+    { head: 'Abandoned carts', num: true, cell: (r) => count(r.abandoned_carts) },
+    { head: 'Purchases', num: true, cell: (r) => count(r.purchases) },
+    { head: 'Revenue', num: true, cell: (r) => moneyList(r.revenue) },
+    { head: 'Conversion', num: true, cell: (r) => percent(r.conversion_rate) },
+  ]);
 }
