@@ -22,7 +22,12 @@ export const RECORDER = `<script>(() => {
   const seen = (window.__e2eRecorded = []);
   let chunk = [], n = 0;
   const errors = [];
-  const save = (k, v) => { try { localStorage.setItem(k, JSON.stringify(v)); } catch {} };
+  // A page may give arrays a toJSON (Prototype.js does) that would write them as strings: set it aside meanwhile.
+  const save = (k, v) => {
+    const pageToJson = Array.prototype.toJSON;
+    try { delete Array.prototype.toJSON; localStorage.setItem(k, JSON.stringify(v)); } catch {}
+    if (pageToJson) Array.prototype.toJSON = pageToJson;
+  };
   addEventListener('parcours:event', (e) => {
     seen.push(e.detail);
     chunk.push(e.detail);

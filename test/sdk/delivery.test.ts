@@ -258,6 +258,28 @@ function suite(engine: Engine) {
     for (const secret of secrets) expect(text.includes(secret)).toBe(false);
   });
 
+  test('a page whose library makes arrays serialize as strings (Prototype.js) still sends cart items and form fields', async () => {
+    const v = await person();
+    const tab: Tab = await v.newTab();
+    await load(tab, s, '/legacy-json');
+    expect(await tab.evaluate(() => JSON.stringify({ a: [1] })), 'the page broke JSON.stringify').toBe('{"a":"[1]"}');
+    await tab.type('#email', 'grace@example.com');
+    await tab.click('#buy');
+    await leaveSite(tab);
+    const recorded = await done(v);
+    const stored = await expectDeliveredOnce(s, recorded, ['grace@example.com']);
+    expect(stored.find((e) => e.type === 'add_to_cart')).toMatchObject({
+      items: [{ item_id: 'sku-42', item_name: 'Mug', price: 12.5, quantity: 1 }],
+      currency: 'EUR',
+    });
+    expect(stored.find((e) => e.type === 'form_abandon')).toMatchObject({
+      form: 'quote',
+      last_field: 'email',
+      fields: [{ field: 'email' }],
+    });
+    expect(stored.filter((e) => e.type === 'page_leave')).toHaveLength(1);
+  });
+
   // Firefox has a Global Privacy Control setting; Chromium and WebKitGTK have none to switch on.
   test.skipIf(engine !== 'firefox')('with Global Privacy Control on, the script sends and stores nothing', async () => {
     const v = await newVisitor(engine, { gpc: true });

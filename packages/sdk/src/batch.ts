@@ -1,5 +1,6 @@
 // Packs waiting events into one request body: at most SDK_BATCH_EVENTS events and SDK_BATCH_BYTES bytes.
 import { SDK_BATCH_BYTES, SDK_BATCH_EVENTS, type WireEvent } from '@parcours/protocol';
+import { toJson } from './json.ts';
 
 /** One request: its JSON body, and the ids it carries (to remove once acknowledged). */
 export type Packed = [body: string, ids: string[]];
@@ -14,7 +15,7 @@ export function pack(site: string, list: readonly WireEvent[], dropped: number):
   // The envelope: a site id is at most 64 characters, so 200 bytes hold the rest of the body.
   let size = 200;
   for (const event of list) {
-    const json = JSON.stringify(event);
+    const json = toJson(event);
     // Its UTF-8 bytes, and the comma before the next one.
     const bytes = new Blob([json]).size + 1;
     if (out.length == SDK_BATCH_EVENTS) break;

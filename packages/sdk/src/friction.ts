@@ -5,6 +5,7 @@
 import { fieldName, formName, IGNORE } from './form-name.ts';
 import { countFieldError } from './form-tracking.ts';
 import { on } from './guard.ts';
+import { toJson } from './json.ts';
 import { QUICK_BACK_KEY } from './keys.ts';
 
 type Emit = (type: string, fields: Record<string, unknown>, stage?: string, url?: string) => void;
@@ -165,7 +166,7 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
   on('parcours:event', ({ detail }: CustomEvent<ShownPage & { type: string }>) => {
     if (detail.type != 'page_view') return;
     shown = detail;
-    sessionStorage.setItem(QUICK_BACK_KEY, JSON.stringify([detail.url, detail.stage, detail.ts]));
+    sessionStorage.setItem(QUICK_BACK_KEY, toJson([detail.url, detail.stage, detail.ts]));
   });
   const cameBack = () => {
     const [url, stage, ts] = JSON.parse(sessionStorage.getItem(QUICK_BACK_KEY) || '[]');

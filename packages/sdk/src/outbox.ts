@@ -1,6 +1,7 @@
 // The outbox: every event waits here (IndexedDB, plus this tab's memory) until the collector acknowledges it.
 import type { WireEvent } from '@parcours/protocol';
 import { tx } from './idb.ts';
+import { toJson } from './json.ts';
 import { DROPPED_KEY, SAVED_PREFIX } from './keys.ts';
 import { store } from './local-store.ts';
 
@@ -74,7 +75,7 @@ export function empty(): Promise<void> {
  * localStorage, which is synchronous, so the events queued just now (`page_leave`, form abandons)
  * survive a tab closed before their IndexedDB writes completed.
  */
-export const save = (l: WireEvent[]): void => void store(SAVED, JSON.stringify(l));
+export const save = (l: WireEvent[]): void => void store(SAVED, toJson(l));
 
 /** Moves what other pages saved (see `save`) into the outbox, and forgets every saved copy. */
 export function restore(): void {

@@ -4,6 +4,7 @@ import { cartType } from './cart-names.ts';
 import { customerRef, identify } from './customer.ts';
 import { guard } from './guard.ts';
 import { ids, uuid } from './ids.ts';
+import { toJson } from './json.ts';
 import { CONSENT_KEY, IDS_KEY, PURCHASED_KEY } from './keys.ts';
 import { store } from './local-store.ts';
 import type { Config } from './options.ts';
@@ -63,7 +64,7 @@ export const emit = (type: string, fields?: Loose, stage?: string, url = pageUrl
   // inside the call's guard, instead of in every later send; and IndexedDB can store the copy. The extra fields come
   // first, so that no payload key can replace an event's own fields; the collector keeps only the fields it knows.
   const event: WireEvent = JSON.parse(
-    JSON.stringify({
+    toJson({
       ...fields,
       id: uuid(),
       type,
