@@ -9,6 +9,10 @@ import { frictionReason, largestLosses, siteExitRate } from './friction-reasons.
 /** Pages shown before "Show all". */
 const FRICTION_FIRST = 10;
 
+/** A page's stage, in its colour: the same path is one row per stage it was seen in. */
+const stageTag = (p: FrictionPage, stages: string[]) =>
+  h('span', { class: 'stage-tag', style: `--stage-colour:${stageColour(stages.indexOf(p.stage))}` }, p.stage);
+
 /** Draws the ranked friction table into `root`; `stages` is the site's stage order. */
 export function renderFriction(root: Element, report: FrictionReport, stages: string[]): void {
   const pages = report.pages;
@@ -25,15 +29,7 @@ export function renderFriction(root: Element, report: FrictionReport, stages: st
     [
       { head: '#', num: true, cell: (r) => h('span', { class: 'rank' }, String(r.rank)) },
       { head: 'Page', cell: (r) => h('span', { class: 'path' }, r.p.path) },
-      {
-        head: 'Stage',
-        cell: (r) =>
-          h(
-            'span',
-            { class: 'stage-tag', style: `--stage-colour:${stageColour(stages.indexOf(r.p.stage))}` },
-            r.p.stage,
-          ),
-      },
+      { head: 'Stage', cell: (r) => stageTag(r.p, stages) },
       { head: 'Views', num: true, cell: (r) => count(r.p.views) },
       { head: 'Visitors', num: true, cell: (r) => count(r.p.visitors) },
       { head: 'Exits', num: true, cell: (r) => count(r.p.exits) },
@@ -75,7 +71,7 @@ export function renderFriction(root: Element, report: FrictionReport, stages: st
     more.setAttribute('aria-expanded', String(open));
     more.textContent = open ? `Show the top ${FRICTION_FIRST}` : `Show all ${count(pages.length)} pages`;
   });
-  fill(root, h('div', { class: 'scroll' }, t), more, signalTable(pages));
+  fill(root, h('div', { class: 'scroll' }, t), more, signalTable(pages, stages));
 }
 
 /** The kinds of target a page names, as the table heads them. */
@@ -86,8 +82,8 @@ const TARGET_KINDS: Array<[FrictionTarget['kind'], string]> = [
   ['field_error', 'Field'],
 ];
 
-/** Per page with any friction signal: rage, dead and error clicks, quick backs, field errors, and what they hit. */
-function signalTable(pages: FrictionPage[]): HTMLElement {
+/** Per page and stage with any friction signal: rage, dead and error clicks, quick backs, field errors, and what they hit. */
+function signalTable(pages: FrictionPage[], stages: string[]): HTMLElement {
   const noisy = pages.filter(
     (p) => p.rage_clicks + p.dead_clicks + p.error_clicks + p.quick_backs + p.field_errors > 0,
   );
@@ -122,6 +118,7 @@ function signalTable(pages: FrictionPage[]): HTMLElement {
         'Friction signals per page, in friction order, with the elements and fields they happened on most',
         [
           { head: 'Page', cell: (p) => h('span', { class: 'path' }, p.path) },
+          { head: 'Stage', cell: (p) => stageTag(p, stages) },
           { head: 'Rage clicks', num: true, cell: (p) => count(p.rage_clicks) },
           { head: 'Dead clicks', num: true, cell: (p) => count(p.dead_clicks) },
           { head: 'Error clicks', num: true, cell: (p) => count(p.error_clicks) },
