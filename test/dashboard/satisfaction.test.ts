@@ -114,6 +114,15 @@ describe('how it felt', () => {
         r.stages.filter((s) => s[kind] !== null).length,
       );
     expect(r.stages.find((s) => s.stage === 'advocacy')!.responses).toBe(0);
+    // Every stage is named under the curve, each name whole inside the picture (the last one was cut in half).
+    const labels = await page.$$eval('#satisfaction svg.emotion.stages text.stage', (texts) =>
+      texts.map((t) => {
+        const svg = t.closest('svg')!.getBoundingClientRect();
+        const box = t.getBoundingClientRect();
+        return { text: t.textContent, inside: box.left >= svg.left && box.right <= svg.right };
+      }),
+    );
+    expect(labels).toEqual(r.stages.map((s) => ({ text: s.stage, inside: true })));
   });
 
   test('the scores over the period, per day, are the report’s trend', async () => {

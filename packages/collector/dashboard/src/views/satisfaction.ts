@@ -39,7 +39,8 @@ function curves(stages: SatisfactionScores[], labels: string[], what: string, cl
   const width = 640;
   const rowHeight = 90;
   const left = 56;
-  const step = stages.length > 1 ? (width - left - 40) / (stages.length - 1) : 0;
+  // The last point leaves room for half a long label (`consideration`) centred under it.
+  const step = stages.length > 1 ? (width - left - 90) / (stages.length - 1) : 0;
   const x = (i: number) => left + 20 + i * step;
   const kinds = KINDS.filter((k) => stages.some((st) => st[k.key] !== null));
   const height = kinds.length * rowHeight + 30;
