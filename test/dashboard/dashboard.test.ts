@@ -237,8 +237,8 @@ describe('the journey map', () => {
     const cell = (stage: string, measure: string) => rows.find((r) => r[0] === stage && r[1] === measure);
     for (const s of now.stages) {
       const prev = before.stages.find((p: Json) => p.stage === s.stage);
-      expect(num(cell(s.stage, 'Visitors')![2]!)).toBe(s.visitors);
-      expect(num(cell(s.stage, 'Visitors')![3]!)).toBe(prev?.visitors ?? 0);
+      expect(num(cell(s.stage, 'Visitors on its pages')![2]!)).toBe(s.visitors);
+      expect(num(cell(s.stage, 'Visitors on its pages')![3]!)).toBe(prev?.visitors ?? 0);
     }
     const awareness = now.stages[0];
     expectRate(cell(awareness.stage, 'Bounce rate')![2]!, awareness.bounce_rate);

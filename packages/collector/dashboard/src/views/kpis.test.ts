@@ -37,14 +37,14 @@ describe('kpiCards', () => {
     expect(find(cards, 'decision', 'Decision delay (median)')?.now).toBe('5 min 0 s');
     expect(find(cards, 'retention', 'Repurchase rate')?.now).toBe('20%');
     // Without the previous period there is nothing to compare with.
-    expect(find(cards, 'awareness', 'Visitors')?.delta).toBeNull();
+    expect(find(cards, 'awareness', 'Visitors on its pages')?.delta).toBeNull();
   });
 
   test('compares with the previous period: rates in points, counts in percent', () => {
     const now = report([stage('awareness', 120, 0.55), stage('decision', 20)], 0.12);
     const before = report([stage('awareness', 100, 0.5), stage('decision', 20)], 0.1);
     const cards = kpiCards(now, before);
-    expect(find(cards, 'awareness', 'Visitors')).toMatchObject({
+    expect(find(cards, 'awareness', 'Visitors on its pages')).toMatchObject({
       now: '120',
       before: '100',
       delta: { text: '▲ 20%', tone: 'good' },
@@ -59,7 +59,7 @@ describe('kpiCards', () => {
       report([stage('awareness', 90), stage('advocacy', 0, 0)]),
     );
     expect(find(cards, 'advocacy', 'Median visible time')?.delta?.text).toBe('new');
-    expect(find(cards, 'advocacy', 'Visitors')?.delta?.text).toBe('new');
+    expect(find(cards, 'advocacy', 'Visitors on its pages')?.delta?.text).toBe('new');
   });
 
   test('a site whose stages have other names gets decision and retention cards of their own', () => {

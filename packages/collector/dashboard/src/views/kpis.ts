@@ -91,7 +91,9 @@ export function kpiCards(now: KpisReport, prev: KpisReport | null): Card[] {
     const kpis: Kpi[] = [
       {
         stage: st.stage,
-        name: 'Visitors',
+        // Viewers of the stage's pages: fewer than the funnel's visitors who reached it where people enter a stage by
+        // an act (an add to cart on a product page is a decision) without viewing one of its pages.
+        name: 'Visitors on its pages',
         now: count(st.visitors),
         before: prev ? count(before?.visitors ?? 0) : '–',
         delta: prev ? relativeDelta(st.visitors, before?.visitors ?? 0, 'up-good') : null,
