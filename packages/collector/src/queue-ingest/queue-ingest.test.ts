@@ -5,6 +5,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { BatchReply, WireEvent } from '@parcours/protocol';
 import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
+import { sha256Hex } from '../auth.ts';
 import { recordingRetries } from '../../test/queue-support.ts';
 import { rowsNaming, storedTransitions } from '../../test/test-support.ts';
 import { app } from '../app.ts';
@@ -248,6 +249,50 @@ describe('queued ingestion', () => {
     expect(await records()).toBe(1);
     await forgetOldErasures(env.DB, Date.now() + ERASURE_MEMORY_MS + 60_000);
     expect(await records()).toBe(0);
+  });
+
+  it('an erasure that comes while a message is stored the careful way (no transaction) is applied again', async () => {
+    const { id } = await registerSite();
+    const mode = queueMode(false);
+    const visitor = `v-${crypto.randomUUID().slice(0, 8)}`;
+    const theirs = freshEvents(4, visitor);
+    const neighbour = freshEvents(3);
+    await post(mode.env, { v: 1, site: id, sent_at: Date.now(), events: [...theirs, ...neighbour] });
+    const message = mode.sent[0] as IngestMessage;
+    // A neighbour's row the database refuses: the message is stored the careful way, row by row.
+    (message.rows[6] as { type: string | null }).type = null;
+    // The site's hash key (made by its first erasure), to name the visitor as an erasure does.
+    const admin = { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } };
+    await call(`/v1/admin/sites/${id}/visitors/someone-else`, admin);
+    const { hash_key } = (await env.DB.prepare('SELECT hash_key FROM site_erasures WHERE site = ?')
+      .bind(id)
+      .first<{ hash_key: string }>())!;
+    const hash = await sha256Hex(`${hash_key}\u0000${visitor}`);
+    // The visitor's erasure, committed right after their first row goes in: it records itself and deletes that row;
+    // their next rows go in after it (the careful way holds no transaction that could fail on it).
+    await env.DB.prepare(
+      `CREATE TRIGGER erase_midway AFTER INSERT ON events
+       WHEN NEW.site = '${id}' AND NEW.visitor = '${visitor}'
+        AND NOT EXISTS (SELECT 1 FROM erased_visitors WHERE site = NEW.site AND visitor_hash = '${hash}')
+       BEGIN
+         INSERT INTO erased_visitors (site, visitor_hash, erased_at) VALUES (NEW.site, '${hash}', ${Date.now()});
+         UPDATE site_erasures SET erasures = erasures + 1 WHERE site = NEW.site;
+         DELETE FROM events WHERE site = NEW.site AND visitor = NEW.visitor;
+       END`,
+    ).run();
+    try {
+      const result = await consume(INGEST_QUEUE_NAME, [message], 2);
+      expect(result.explicitAcks).toEqual(['m0']);
+    } finally {
+      await env.DB.prepare('DROP TRIGGER erase_midway').run();
+    }
+    expect(await storedIds(id)).toEqual(
+      neighbour
+        .slice(0, 2)
+        .map((e) => e.id)
+        .sort(),
+    );
+    expect(await rowsNaming(id, visitor)).toEqual({});
   });
 
   it('FAULT_CONSUMER_CRASHES crashes the chosen deliveries after their writes; redelivered, nothing is stored twice', async () => {
