@@ -1,7 +1,7 @@
 // Test support for the derive and report tests: send events as the script does, read reports as a user does.
 import { env } from 'cloudflare:workers';
 import type { WireEvent } from '@parcours/protocol';
-import { DERIVED, type DerivedTable } from '../src/db/schema.ts';
+import { DERIVED, type DerivedTable, TABLE } from '../src/db/schema.ts';
 import { call } from './helpers.ts';
 
 export const ORIGIN = 'https://shop.example';
@@ -147,4 +147,21 @@ export async function rollups(site: string): Promise<unknown[][][]> {
     );
   }
   return out;
+}
+
+/** Rows of any table of the site's (every table but `sites` keyed by `site`, any without it whole) with a column equal to `value`. */
+export async function rowsNaming(site: string, value: string): Promise<Record<string, number>> {
+  const found: Record<string, number> = {};
+  for (const table of Object.values(TABLE)) {
+    const { results } = await env.DB.prepare(`SELECT name FROM pragma_table_info('${table}')`).all<{ name: string }>();
+    const columns = results.map((r) => r.name);
+    const ofSite = table === TABLE.sites ? 'id = ?1 AND ' : columns.includes('site') ? 'site = ?1 AND ' : '';
+    const row = await env.DB.prepare(
+      `SELECT COUNT(*) AS n FROM ${table} WHERE ${ofSite}(${columns.map((c) => `${c} = ?2`).join(' OR ')})`,
+    )
+      .bind(site, value)
+      .first<{ n: number }>();
+    if (row!.n) found[table] = row!.n;
+  }
+  return found;
 }

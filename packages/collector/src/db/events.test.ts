@@ -6,6 +6,14 @@ import { chunkRows, MAX_JSON_PER_STATEMENT, MAX_ROWS_PER_STATEMENT, type EventRo
 const count = async (site: string) =>
   (await env.DB.prepare('SELECT count(*) AS n FROM events WHERE site = ?').bind(site).first<{ n: number }>())!.n;
 
+/** The site's ingestion counters, as the admin API answers them. */
+const totals = async (site: string) =>
+  (
+    (await (await call(`/v1/admin/sites/${site}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+      ingestion: { totals: Record<string, number> };
+    }
+  ).ingestion.totals;
+
 // A real fault in the real database: a trigger that refuses some rows, as a corrupt page or a
 // constraint added later would. Storage of this test file only.
 beforeAll(async () => {
@@ -55,19 +63,14 @@ describe('insertEvents', () => {
       rejected: [{ index: 130, error: 'storage-failed' }],
     });
     expect(await count(id)).toBe(249);
-    const totals = async () =>
-      (
-        (await (await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
-          ingestion: { totals: { storage_failed: number; dropped: number } };
-        }
-      ).ingestion.totals;
-    expect(await totals()).toMatchObject({ storage_failed: 1, dropped: 5 });
+    // The refused event is counted as refused, not in the day's stored events (nor, so, in its quota).
+    expect(await totals(id)).toMatchObject({ events: 249, storage_failed: 1, dropped: 5 });
     // Resending the batch stores nothing twice, and counts its drops no more.
     expect(await (await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 5, events })).json()).toMatchObject({
       accepted: 0,
       duplicates: 249,
     });
-    expect((await totals()).dropped).toBe(5);
+    expect(await totals(id)).toMatchObject({ events: 249, storage_failed: 2, dropped: 5 });
   });
 
   it('answers 503 with Retry-After, storing nothing, when the database refuses everything, so the client keeps the events', async () => {
@@ -77,5 +80,7 @@ describe('insertEvents', () => {
     expect(await res.json()).toEqual({ error: 'storage-unavailable' });
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await count(id)).toBe(0);
+    // Nothing stored, nothing counted: the client's resend will be.
+    expect(await totals(id)).toMatchObject({ events: 0, bytes: 0, storage_failed: 0 });
   });
 });

@@ -31,6 +31,8 @@ export const TABLE = {
   visitor_versions: 'visitor_versions',
   // Each site's erasure counter (never lowered, no personal data), which derivation's guard checks too (migration 0064).
   site_erasures: 'site_erasures',
+  // Recent erasures by a keyed hash of the visitor, so queued batches received before them are dropped (migration 0068).
+  erased_visitors: 'erased_visitors',
   dirty_visitors: 'dirty_visitors',
   guard_failures: 'guard_failures',
   // Webhooks, their deliveries, and the carts and alerts the schedule decides on.

@@ -42,12 +42,14 @@ export async function readUsage(db: D1Database, site: string, day: string, visit
  * stored yet: run in the same batch right before their insert (one transaction), they add exactly what it
  * stores, so a resent batch is not counted twice. The first deletes the site's per-visitor counts of
  * earlier days (only today's are read): a seek that finds nothing but on a site's first batch of a day.
+ * With `sign` -1 they take back out rows counted but then not stored (the database refused them).
  */
 export function addUsageStatements(
   db: D1Database,
   site: string,
   day: string,
   rows: CountedRow[],
+  sign: 1 | -1 = 1,
 ): D1PreparedStatement[] {
   const out = [db.prepare(`DELETE FROM ${TABLE.visitor_days} WHERE site = ?1 AND day < ?2`).bind(site, day)];
   const isNew = `NOT EXISTS (SELECT 1 FROM ${TABLE.events} AS e WHERE e.site = ?1 AND e.id = json_extract(j.value, '$[0]'))`;
@@ -57,17 +59,17 @@ export function addUsageStatements(
       db
         .prepare(
           `INSERT INTO ${TABLE.site_stats} (site, day, events, bytes)
-           SELECT ?1, ?2, COUNT(*), IFNULL(SUM(json_extract(j.value, '$[1]')), 0) FROM json_each(?3) AS j WHERE ${isNew}
+           SELECT ?1, ?2, ?4 * COUNT(*), ?4 * IFNULL(SUM(json_extract(j.value, '$[1]')), 0) FROM json_each(?3) AS j WHERE ${isNew}
            ON CONFLICT (site, day) DO UPDATE SET events = events + excluded.events, bytes = bytes + excluded.bytes`,
         )
-        .bind(site, day, json),
+        .bind(site, day, json, sign),
       db
         .prepare(
           `INSERT INTO ${TABLE.visitor_days} (site, day, visitor, events)
-           SELECT ?1, ?2, json_extract(j.value, '$[2]') AS visitor, COUNT(*) FROM json_each(?3) AS j WHERE ${isNew} GROUP BY visitor
+           SELECT ?1, ?2, json_extract(j.value, '$[2]') AS visitor, ?4 * COUNT(*) FROM json_each(?3) AS j WHERE ${isNew} GROUP BY visitor
            ON CONFLICT (site, day, visitor) DO UPDATE SET events = events + excluded.events`,
         )
-        .bind(site, day, json),
+        .bind(site, day, json, sign),
     );
   }
   return out;

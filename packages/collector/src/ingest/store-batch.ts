@@ -1,6 +1,6 @@
 // One validated batch into storage: bot filter, cookieless ids, rows, quotas, then insert, counters and derived data, in as few D1 calls as it takes.
 import type { BatchReply, ParsedBatch, Rejection, WireEvent } from '@parcours/protocol';
-import { insertEvents, insertStatements, type EventRow } from '../db/events.ts';
+import { type InsertResult, insertEvents, insertStatements, type EventRow } from '../db/events.ts';
 import { dailySalt } from '../db/salts.ts';
 import { sessionCandidates, upsertSessionStatements } from '../db/sessions.ts';
 import { addDroppedIfNewStatement, addSiteCounts, type SiteCounts, siteCountsStatement } from '../db/site-stats.ts';
@@ -238,7 +238,19 @@ export async function storeBatch(
       return { accepted: inserted, duplicates: rows.length - inserted, rejected };
     }
     // That batch failed, so nothing of it was stored: store the rows apart, where one bad row costs only itself.
-    const reply = await storeApart(db, site, day, batch, rows, counted, indexes, rejected, ctx.receivedAt, sessions);
+    const result = await storeApart(db, site, {
+      day,
+      receivedAt: ctx.receivedAt,
+      rows,
+      counted,
+      sessions,
+      dropped: batch.dropped,
+    });
+    // The database refused every row: it is down, not the events at fault. 503 keeps them in the client's outbox.
+    if (!result) fail(503, 'storage-unavailable', { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) });
+    for (const i of result.failed) rejected.push({ index: indexes[i]!, error: 'storage-failed' });
+    rejected.sort((a, b) => a.index - b.index);
+    const reply = { accepted: result.inserted, duplicates: result.duplicates, rejected };
     if (over) {
       await addSiteCounts(db, site.id, day, quotaCounts);
       overQuota(ctx);
@@ -247,46 +259,59 @@ export async function storeBatch(
   }
 }
 
-/** The careful way, after a failed batch: insert (chunk by chunk, row by row if need be), counters, then derivation. */
-async function storeApart(
+/**
+ * The careful way, after a failed write of these rows (in either ingestion mode): usage, the insert (chunk by chunk,
+ * row by row if need be), counts, sessions and derivation each on its own, so a row the database refuses costs only
+ * itself: it is counted in the site's `storage_failed` and its position is in `failed`. Null when the database
+ * refused every row: it is down, not the events at fault, and nothing was stored.
+ */
+export async function storeApart(
   db: D1Database,
   site: IngestSite,
-  day: string,
-  batch: ParsedBatch,
-  rows: EventRow[],
-  counted: CountedRow[],
-  indexes: number[],
-  rejected: Rejection[],
-  receivedAt: number,
-  sessions: D1PreparedStatement[],
-): Promise<BatchReply> {
-  // Usage before the insert (it counts only ids not stored yet); out of a transaction now, so a row the database
-  // then refuses still counts: the quota errs on the side of the database.
-  await db.batch(addUsageStatements(db, site.id, day, counted)).catch(() => {});
-  // The database refused every row: it is down, not the events at fault. 503 keeps them in the client's outbox.
-  const result = await insertEvents(db, site.id, receivedAt, rows).catch((e: unknown) => {
+  part: {
+    day: string;
+    receivedAt: number;
+    rows: EventRow[];
+    counted: CountedRow[];
+    sessions: D1PreparedStatement[];
+    dropped: number;
+  },
+): Promise<InsertResult | null> {
+  const { day, rows } = part;
+  // Usage before the insert (it counts only ids not stored yet), out of a transaction now: the rows the database then
+  // refuses are taken back out, so a batch tried again (a resend, a queued message's retries) never counts them twice.
+  const usage = (counted: CountedRow[], sign: 1 | -1) =>
+    db.batch(addUsageStatements(db, site.id, day, counted, sign)).catch(() => {});
+  await usage(part.counted, 1);
+  let result: InsertResult;
+  try {
+    result = await insertEvents(db, site.id, part.receivedAt, rows);
+  } catch (e) {
     console.error('insert failed', e instanceof Error ? e.message : e);
-    fail(503, 'storage-unavailable', { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) });
-  });
+    await usage(part.counted, -1);
+    return null;
+  }
   const failed = new Set(result.failed);
-  for (const i of result.failed) rejected.push({ index: indexes[i]!, error: 'storage-failed' });
-  rejected.sort((a, b) => a.index - b.index);
+  if (failed.size)
+    await usage(
+      part.counted.filter((_, i) => failed.has(i)),
+      -1,
+    );
 
   // A resent batch (all duplicates) carries the same `dropped` again: count it only with new events.
-  // The events are stored now: a failing count must not turn the reply into a 5xx (a resend would count nothing).
+  // The events are stored now: a failing count must not fail the store (a resend would count nothing).
   await addSiteCounts(db, site.id, day, {
-    dropped: result.inserted > 0 ? batch.dropped : 0,
+    dropped: result.inserted > 0 ? part.dropped : 0,
     storage_failed: failed.size,
   }).catch((e: unknown) => console.error('counts failed', e instanceof Error ? e.message : e));
 
   // Dimensions of the sessions of the rows stored (a session's candidate from a refused row is a rare approximation).
   // A failing upsert costs only the sessions' dimensions, never the derivation of the rows stored.
-  if (result.inserted + result.duplicates > 0 && sessions.length)
+  if (result.inserted + result.duplicates > 0 && part.sessions.length)
     await db
-      .batch(sessions)
+      .batch(part.sessions)
       .catch((e: unknown) => console.error('sessions failed', e instanceof Error ? e.message : e));
   const kept = rows.filter((_, i) => !failed.has(i));
   if (kept.length) await deriveVisitors(db, site, kept);
-
-  return { accepted: result.inserted, duplicates: result.duplicates, rejected };
+  return result;
 }

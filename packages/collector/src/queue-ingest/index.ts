@@ -3,12 +3,21 @@
 import type { BatchReply } from '@parcours/protocol';
 import type { EventRow } from '../db/insert-sql.ts';
 import type { SessionRow } from '../db/schema.ts';
+import { upsertSessionStatements } from '../db/sessions.ts';
 import { addSiteCounts } from '../db/site-stats.ts';
 import type { CountedRow } from '../db/usage.ts';
 import { writeThenDerive } from '../derive/index.ts';
 import { cachedSite, type IngestSite } from '../ingest/site-cache.ts';
-import { type PreparedBatch, storeStatements, utcDay } from '../ingest/store-batch.ts';
+import { type PreparedBatch, storeApart, storeStatements, utcDay } from '../ingest/store-batch.ts';
 import { retryDelay } from '../webhooks/backoff.ts';
+import {
+  cachedErasures,
+  erasedSince,
+  erasureGuard,
+  erasureStatements,
+  readErasures,
+  type SiteErasures,
+} from './erasures.ts';
 
 /** The ingestion queue and its dead-letter queue (wrangler.jsonc). */
 export const INGEST_QUEUE_NAME = 'parcours-events';
@@ -78,15 +87,39 @@ function isIngestMessage(body: unknown): body is IngestMessage {
   );
 }
 
+/** The message without the rows (and sessions) of visitors erased at or after its reception. */
+async function withoutErased(m: IngestMessage, erasures: SiteErasures): Promise<IngestMessage> {
+  const erased = await erasedSince(
+    erasures,
+    m.rows.map((r) => r.visitor),
+    m.received_at,
+  );
+  if (erased.size === 0) return m;
+  const kept = m.rows.flatMap((row, i) => (erased.has(row.visitor) ? [] : [{ row, bytes: m.bytes[i]! }]));
+  return {
+    ...m,
+    rows: kept.map((k) => k.row),
+    bytes: kept.map((k) => k.bytes),
+    sessions: m.sessions.filter((s) => !erased.has(s.visitor)),
+  };
+}
+
 /**
  * Stores these messages of one site in one D1 batch with the first read of their derivation: each event id once
- * (a redelivered message, or the script's resend queued twice, stores nothing again and counts nothing again).
- * Throws when the write or the derivation failed: nothing of a failed write was stored, and a derivation
- * is repaired by running it again, so the messages can be retried as they are.
+ * (a redelivered message, or the script's resend queued twice, stores nothing again and counts nothing again), none
+ * of a visitor erased since the message was received (the write fails if the site's erasures changed since
+ * `erasures` was read). Throws when the write or the derivation failed: nothing of a failed write was stored, and a
+ * derivation is repaired by running it again, so the messages can be retried as they are.
  */
-async function storeMessages(db: D1Database, site: IngestSite, messages: IngestMessage[]): Promise<void> {
+async function storeMessages(
+  db: D1Database,
+  site: IngestSite,
+  erasures: SiteErasures,
+  messages: IngestMessage[],
+): Promise<void> {
   const seen = new Set<string>();
-  const parts = messages.map((m) => {
+  const kept = await Promise.all(messages.map((m) => withoutErased(m, erasures)));
+  const parts = kept.map((m) => {
     const rows: EventRow[] = [];
     const counted: CountedRow[] = [];
     m.rows.forEach((row, i) => {
@@ -107,12 +140,58 @@ async function storeMessages(db: D1Database, site: IngestSite, messages: IngestM
     });
   });
   const writes = [
+    erasureGuard(db, site.id, erasures),
     ...parts.flatMap((p) => p.counters),
     ...parts.flatMap((p) => p.inserts),
     ...parts.flatMap((p) => p.sessions),
   ];
-  const rows = messages.flatMap((m) => m.rows);
+  const rows = kept.flatMap((m) => m.rows);
   if (!(await writeThenDerive(db, site, writes, rows))) throw new Error('the write of queued events failed');
+}
+
+/**
+ * One message whose write failed, stored the careful way as direct mode does (src/ingest/store-batch.ts): a row the
+ * database refuses on its own is dropped and counted in the site's `storage_failed`, the others are stored. Throws
+ * when the database refused every row (it is down: the message is retried). An erasure of one of its visitors while
+ * this ran (the careful way holds no transaction to guard) is applied again to what was just stored.
+ */
+async function storeCarefully(db: D1Database, site: IngestSite, erasures: SiteErasures, message: IngestMessage) {
+  const m = await withoutErased(message, erasures);
+  if (m.rows.length === 0) return;
+  const result = await storeApart(db, site, {
+    day: utcDay(m.received_at),
+    receivedAt: m.received_at,
+    rows: m.rows,
+    counted: m.rows.map((row, i) => ({ id: row.id, visitor: row.visitor, bytes: m.bytes[i]! })),
+    sessions: upsertSessionStatements(db, site.id, m.sessions),
+    dropped: m.dropped,
+  });
+  if (!result) throw new Error('the database refused every queued event');
+  if (result.failed.length) console.error(`ingest queue: ${result.failed.length} events refused by the database`);
+  const now = await readErasures(db, site.id);
+  if (now.count === erasures.count) return;
+  const erased = await erasedSince(
+    now,
+    m.rows.map((r) => r.visitor),
+    m.received_at,
+  );
+  for (const visitor of erased) await db.batch(erasureStatements(db, site.id, visitor));
+}
+
+/**
+ * A message alone, after its group's write failed: with the site's erasures read again (one may have come in
+ * between), in one write. When that fails too, on its first delivery it is retried whole (a database failing for a
+ * moment must not cost events); from its second on, it is stored the careful way.
+ */
+async function storeAlone(db: D1Database, site: IngestSite, message: Message<IngestMessage>): Promise<void> {
+  const erasures = await readErasures(db, site.id);
+  try {
+    await storeMessages(db, site, erasures, [message.body]);
+  } catch (error) {
+    if (message.attempts < 2) throw error;
+    console.error('ingest queue: a message failed, stored apart', error instanceof Error ? error.message : error);
+    await storeCarefully(db, site, erasures, message.body);
+  }
 }
 
 /** Retries a message after the backoff its attempts call for (wrangler.jsonc's max_retries, then the dead-letter queue). */
@@ -153,8 +232,10 @@ export async function storeQueued(batch: MessageBatch<unknown>, env: Env): Promi
 
 /**
  * One delivery of the ingestion queue: messages grouped per site, each group stored in one write. A group that
- * fails is tried message by message, so one poisoned message is retried alone and the others of its site are stored;
- * a failing site never holds back another. Messages of a site that no longer exists are dropped.
+ * fails is tried message by message, and a message that fails alone is retried once, then stored the careful way: a
+ * row the database always refuses costs only itself, and only a message the database refuses whole (it is down, or
+ * every row is at fault) is retried until the dead-letter queue. A failing site never holds back another. Messages of a site that no longer
+ * exists are dropped.
  */
 async function storeDelivery(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const bySite = new Map<string, Array<Message<IngestMessage>>>();
@@ -178,13 +259,13 @@ async function storeDelivery(batch: MessageBatch<unknown>, env: Env): Promise<vo
         await storeMessages(
           env.DB,
           site,
+          await cachedErasures(env.DB, site.id),
           messages.map((m) => m.body),
         );
         for (const m of messages) m.ack();
-      } catch (error) {
-        if (messages.length === 1) throw error;
+      } catch {
         for (const m of messages)
-          await storeMessages(env.DB, site, [m.body]).then(
+          await storeAlone(env.DB, site, m).then(
             () => m.ack(),
             (e: unknown) => {
               console.error('ingest queue: a message failed', m.id, e instanceof Error ? e.message : e);

@@ -5,10 +5,12 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { BatchReply, WireEvent } from '@parcours/protocol';
 import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
+import { sha256Hex } from '../auth.ts';
 import { recordingRetries } from '../../test/queue-support.ts';
-import { storedTransitions } from '../../test/test-support.ts';
+import { rowsNaming, storedTransitions } from '../../test/test-support.ts';
 import { app } from '../app.ts';
 import worker from '../index.ts';
+import { ERASURE_MEMORY_MS, forgetOldErasures } from './erasures.ts';
 import { INGEST_DEAD_QUEUE_NAME, INGEST_QUEUE_NAME, type IngestMessage } from './index.ts';
 
 /**
@@ -167,6 +169,130 @@ describe('queued ingestion', () => {
     expect(dead.explicitAcks.sort()).toEqual(['m0', 'm1']);
     expect(await totals(shop.id)).toMatchObject({ events: 3, dead_events: 3, dead_batches: 1 });
     expect(await totals(other.id)).toMatchObject({ events: 2, dead_events: 0 });
+  });
+
+  it('a message with one event the database always refuses stores the others and counts that one storage_failed', async () => {
+    const { id } = await registerSite();
+    const mode = queueMode(false);
+    const events = freshEvents(5);
+    const others = freshEvents(2);
+    for (const batch of [events, others]) await post(mode.env, { v: 1, site: id, sent_at: Date.now(), events: batch });
+    const [message, fine] = mode.sent as [IngestMessage, IngestMessage];
+    // One row the database refuses whenever it is tried (a type violating NOT NULL), among four it takes.
+    (message.rows[2] as { type: string | null }).type = null;
+
+    // First delivered, it is retried whole (the database may be failing for a moment); its group's other message is stored.
+    const first = await consume(INGEST_QUEUE_NAME, [message, fine]);
+    expect(first.explicitAcks).toEqual(['m1']);
+    expect(first.retryMessages.map((m) => m.msgId)).toEqual(['m0']);
+    expect(await storedIds(id)).toEqual(others.map((e) => e.id).sort());
+    // Its retry stores it the careful way: the four the database takes, and the one it refuses counted.
+    const retried = await consume(INGEST_QUEUE_NAME, [message, fine], 2);
+    expect(retried.explicitAcks.sort()).toEqual(['m0', 'm1']);
+    expect(retried.retryMessages).toEqual([]);
+    const kept = [...events.filter((_, i) => i !== 2), ...others].map((e) => e.id).sort();
+    expect(await storedIds(id)).toEqual(kept);
+    // The four are derived, as direct mode derives what it stores the careful way.
+    const derived = await storedTransitions(id, events[0]!.visitor);
+    expect(derived).not.toHaveLength(0);
+    expect(derived.map((t) => t.event_id)).not.toContain(events[2]!.id);
+    expect(await totals(id)).toMatchObject({ events: 6, storage_failed: 1, dead_events: 0, dead_batches: 0 });
+
+    // Delivered again (at least once): nothing stored twice, and the refused event never counted as stored.
+    const again = await consume(INGEST_QUEUE_NAME, [message], 3);
+    expect(again.explicitAcks).toEqual(['m0']);
+    expect(await storedIds(id)).toEqual(kept);
+    expect(await totals(id)).toMatchObject({ events: 6, dead_events: 0 });
+  });
+
+  it('an erasure wins over queued batches: one received before it and stored after it leaves nothing of the visitor', async () => {
+    const { id } = await registerSite();
+    const mode = queueMode(false);
+    const visitor = `v-${crypto.randomUUID().slice(0, 8)}`;
+    const stored = freshEvents(3, visitor);
+    const queued = freshEvents(4, visitor);
+    const neighbour = freshEvents(2);
+    for (const events of [stored, [...queued, ...neighbour]])
+      await post(mode.env, { v: 1, site: id, sent_at: Date.now(), events });
+    const [first, second] = mode.sent as [IngestMessage, IngestMessage];
+    // The first batch is stored (this isolate's consumer has now read the site's erasures: none); the second waits.
+    await consume(INGEST_QUEUE_NAME, [first]);
+    expect(await storedIds(id)).toEqual(stored.map((e) => e.id).sort());
+
+    const erased = await call(`/v1/admin/sites/${id}/visitors/${visitor}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    expect(await erased.json()).toEqual({ events_deleted: 3 });
+
+    // The queued batch, delivered after the erasure, and again with another: only the neighbour's events are stored.
+    expect((await consume(INGEST_QUEUE_NAME, [second])).explicitAcks).toEqual(['m0']);
+    expect((await consume(INGEST_QUEUE_NAME, [second, first], 2)).explicitAcks.sort()).toEqual(['m0', 'm1']);
+    expect(await storedIds(id)).toEqual(neighbour.map((e) => e.id).sort());
+    expect(await sessionsOf(id)).toEqual([expect.objectContaining({ visitor: neighbour[0]!.visitor })]);
+    // No table holds a row naming the visitor: not their events, sessions, derived rows, nor the erasure's record.
+    expect(await rowsNaming(id, visitor)).toEqual({});
+
+    // Their events received after the erasure are new ones: stored.
+    const back = freshEvents(2, visitor);
+    await post(mode.env, { v: 1, site: id, sent_at: Date.now(), events: back });
+    await consume(INGEST_QUEUE_NAME, [mode.sent[2]]);
+    expect(await storedIds(id)).toEqual([...neighbour, ...back].map((e) => e.id).sort());
+
+    // The record is kept while a batch received before the erasure may still be queued, then forgotten.
+    const records = async () =>
+      (await env.DB.prepare('SELECT COUNT(*) AS n FROM erased_visitors WHERE site = ?')
+        .bind(id)
+        .first<{ n: number }>())!.n;
+    expect(await records()).toBe(1);
+    await forgetOldErasures(env.DB, Date.now() + ERASURE_MEMORY_MS - 60_000);
+    expect(await records()).toBe(1);
+    await forgetOldErasures(env.DB, Date.now() + ERASURE_MEMORY_MS + 60_000);
+    expect(await records()).toBe(0);
+  });
+
+  it('an erasure that comes while a message is stored the careful way (no transaction) is applied again', async () => {
+    const { id } = await registerSite();
+    const mode = queueMode(false);
+    const visitor = `v-${crypto.randomUUID().slice(0, 8)}`;
+    const theirs = freshEvents(4, visitor);
+    const neighbour = freshEvents(3);
+    await post(mode.env, { v: 1, site: id, sent_at: Date.now(), events: [...theirs, ...neighbour] });
+    const message = mode.sent[0] as IngestMessage;
+    // A neighbour's row the database refuses: the message is stored the careful way, row by row.
+    (message.rows[6] as { type: string | null }).type = null;
+    // The site's hash key (made by its first erasure), to name the visitor as an erasure does.
+    const admin = { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } };
+    await call(`/v1/admin/sites/${id}/visitors/someone-else`, admin);
+    const { hash_key } = (await env.DB.prepare('SELECT hash_key FROM site_erasures WHERE site = ?')
+      .bind(id)
+      .first<{ hash_key: string }>())!;
+    const hash = await sha256Hex(`${hash_key}\u0000${visitor}`);
+    // The visitor's erasure, committed right after their first row goes in: it records itself and deletes that row;
+    // their next rows go in after it (the careful way holds no transaction that could fail on it).
+    await env.DB.prepare(
+      `CREATE TRIGGER erase_midway AFTER INSERT ON events
+       WHEN NEW.site = '${id}' AND NEW.visitor = '${visitor}'
+        AND NOT EXISTS (SELECT 1 FROM erased_visitors WHERE site = NEW.site AND visitor_hash = '${hash}')
+       BEGIN
+         INSERT INTO erased_visitors (site, visitor_hash, erased_at) VALUES (NEW.site, '${hash}', ${Date.now()});
+         UPDATE site_erasures SET erasures = erasures + 1 WHERE site = NEW.site;
+         DELETE FROM events WHERE site = NEW.site AND visitor = NEW.visitor;
+       END`,
+    ).run();
+    try {
+      const result = await consume(INGEST_QUEUE_NAME, [message], 2);
+      expect(result.explicitAcks).toEqual(['m0']);
+    } finally {
+      await env.DB.prepare('DROP TRIGGER erase_midway').run();
+    }
+    expect(await storedIds(id)).toEqual(
+      neighbour
+        .slice(0, 2)
+        .map((e) => e.id)
+        .sort(),
+    );
+    expect(await rowsNaming(id, visitor)).toEqual({});
   });
 
   it('FAULT_CONSUMER_CRASHES crashes the chosen deliveries after their writes; redelivered, nothing is stored twice', async () => {

@@ -14,10 +14,9 @@ import {
   type Site,
   type SiteOptions,
 } from '../db/sites.ts';
-import { eraseVisitorWebhookStatements } from '../db/webhooks.ts';
-import { eraseVisitorStatements } from '../derive/store.ts';
 import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
+import { eraseVisitor } from '../queue-ingest/erasures.ts';
 import { limitAdmin } from '../rate-limit.ts';
 import { MAX_ABANDON_MINUTES } from '../reports/query.ts';
 import { alerts } from './alerts.ts';
@@ -178,19 +177,15 @@ admin.post('/sites/:id/ingest-key', async (c) => {
 /**
  * The right to erasure: every stored event, derived row, session and rollup count of one visitor, their abandoned-cart
  * claims and the webhook deliveries about them, in one transaction.
- * Answers how many events were erased (0 for a visitor the site never saw). Events of theirs still arriving are new.
+ * Answers how many events were erased (0 for a visitor the site never saw). Events of theirs received from now on are
+ * new; those received before and still in the ingestion queue are dropped when the consumer takes them.
  */
 admin.delete('/sites/:id/visitors/:visitor', async (c) => {
   const visitor = c.req.param('visitor');
   if (!VISITOR_ID.test(visitor)) fail(400, 'invalid-visitor');
   const site = await getSite(c.env.DB, c.req.param('id'));
   if (!site) fail(404, 'not-found');
-  const results = await c.env.DB.batch([
-    ...eraseVisitorWebhookStatements(c.env.DB, site.id, visitor),
-    // Last: its count is the answer.
-    ...eraseVisitorStatements(c.env.DB, site.id, visitor),
-  ]);
-  return c.json({ events_deleted: results[results.length - 1]!.meta.changes });
+  return c.json({ events_deleted: await eraseVisitor(c.env.DB, site.id, visitor, Date.now()) });
 });
 
 /** The site of a surveys route, or `404 not-found`. */

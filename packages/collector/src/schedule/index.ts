@@ -1,5 +1,6 @@
 // The schedule (the Cron Trigger, every minute): each job in its own file, run one after the other; one failing
 // does not stop the next.
+import { forgetOldErasures } from '../queue-ingest/erasures.ts';
 import { sendUnsent } from '../webhooks/enqueue.ts';
 import { checkAlerts } from './alerts.ts';
 import { abandonedCarts } from './carts.ts';
@@ -27,6 +28,7 @@ const JOBS: Array<[name: string, job: (env: Env, now: number) => Promise<unknown
   ['alerts', checkAlerts],
   ['webhook-history', forgetWebhookHistory],
   ['retention', retention],
+  ['erasures', (env, now) => forgetOldErasures(env.DB, now)],
   // Last: sends the deliveries the jobs above wrote, and any a crashed run left unsent.
   ['webhooks', sendUnsent],
 ];
