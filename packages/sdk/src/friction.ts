@@ -43,20 +43,12 @@ export function targetName(element: Element): string {
 export function describeError(e: ErrorEvent & PromiseRejectionEvent): string {
   const error = e.error || e.reason;
   const name = typeof error?.name == 'string' ? error.name.slice(0, 40) : 'Error';
-  // An error event names its script; a rejection only in its stack, whose first frame ends in `app.js:12:5` (or
-  // `app.js:12:5)`). The message is cut out first: it may hold what was typed, and never leaves the page.
-  const frame = /([^/\s()@]+?)(?:[?#][^:\s]*)?:(\d+):\d+\)?$/m.exec(
-    String(error?.stack).replace(String(error?.message), ''),
-  );
-  const file = e.filename
-    ? e.filename
-        .replace(/[?#].*/, '')
-        .split('/')
-        .pop() +
-      ':' +
-      e.lineno
-    : frame && frame[1] + ':' + frame[2];
-  return file ? name + ' ' + file : name;
+  // Where it was thrown, as a stack frame ends (`app.js:12:5`, or `app.js:12:5)`): an error event names its script and
+  // line, a rejection only in its stack, read up to its first frame. The message is cut out of the stack first: it may
+  // hold what was typed, and never leaves the page. One pattern reads both, dropping the script's query.
+  const where = e.filename ? `${e.filename}:${e.lineno}:0` : String(error?.stack).replace(String(error?.message), '');
+  const frame = /([^/\s()@]+?)(?:[?#][^:\s]*)?:(\d+):\d+\)?$/m.exec(where);
+  return frame ? `${name} ${frame[1]}:${frame[2]}` : name;
 }
 
 /**
