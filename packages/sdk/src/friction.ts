@@ -6,10 +6,11 @@ import { fieldName, formName, IGNORE } from './form-name.ts';
 import { countFieldError } from './form-tracking.ts';
 import { on } from './guard.ts';
 import { QUICK_BACK_KEY } from './keys.ts';
+import type { WireEvent } from '@parcours/protocol';
 
 type Emit = (type: string, fields: Record<string, unknown>, stage?: string, url?: string) => void;
-/** A page as its page_view was sent: url, stage, time. */
-type ShownPage = { url: string; stage: string; ts: number };
+/** A page as its page_view was sent: url, stage, time (as kept in sessionStorage). */
+type ShownPage = [url: string, stage: string, ts: number];
 
 /** Most events of each kind per minute: a page firing 10,000 clicks a second, or throwing in a loop, sends no more. */
 export const FRICTION_PER_MINUTE = 10;
@@ -150,19 +151,20 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
   // that page was left quickly, back to this one: quick_back, with its url and stage. (Written at the page view, not
   // when the page is hidden: Chromium restores the previous page before the page left fires pagehide.)
   let shown: ShownPage | undefined;
-  const quickBack = (page?: ShownPage) => {
-    const stayed = page && Date.now() - page.ts;
-    if (stayed! < QUICK_BACK_MS) send('quick_back', { duration_ms: stayed }, page!.stage, page!.url);
+  const quickBack = ([url, stage, ts]: ShownPage | [] = []) => {
+    // No page shown yet: NaN, never under QUICK_BACK_MS.
+    const stayed = Date.now() - ts!;
+    if (stayed < QUICK_BACK_MS) send('quick_back', { duration_ms: stayed }, stage, url);
   };
-  on('parcours:event', ({ detail }: CustomEvent<ShownPage & { type: string }>) => {
+  on('parcours:event', ({ detail }: CustomEvent<WireEvent>) => {
     if (detail.type != 'page_view') return;
-    shown = detail;
-    sessionStorage.setItem(QUICK_BACK_KEY, JSON.stringify([detail.url, detail.stage, detail.ts]));
+    shown = [detail.url, detail.stage, detail.ts];
+    sessionStorage.setItem(QUICK_BACK_KEY, JSON.stringify(shown));
   });
   const cameBack = () => {
-    const [url, stage, ts] = JSON.parse(sessionStorage.getItem(QUICK_BACK_KEY) || '[]');
+    const page: ShownPage | [] = JSON.parse(sessionStorage.getItem(QUICK_BACK_KEY) || '[]');
     // This page's own view: the visitor went to another site and came back, which is no quick back of this site's page.
-    if (url && url.split('?')[0] != location.origin + location.pathname) quickBack({ url, stage, ts });
+    if (page[0] && page[0].split('?')[0] != location.origin + location.pathname) quickBack(page);
   };
   on('pageshow', (e: PageTransitionEvent) => e.persisted && cameBack());
   // Hidden, or shown again, meanwhile: a click that opened a tab or navigated was not dead.
