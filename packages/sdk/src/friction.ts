@@ -74,8 +74,7 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
 
   // The click series (rage clicks): where and when it started, on what, how many clicks; sent when its RAGE_MS are
   // over or the next series starts (one timer at a time, however many clicks).
-  let seriesX = 0;
-  let seriesY = 0;
+  let first: MouseEvent;
   let seriesAt = 0;
   let seriesTarget = '';
   let clicks = 0;
@@ -84,13 +83,15 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
     if (clicks >= RAGE_CLICKS) send('rage_click', { target: seriesTarget, clicks });
     clicks = 0;
   };
-  // The last click, for error clicks (cleared once an error is reported for it); when the page last scrolled or its
-  // visibility changed, and whether a click is being watched, for dead clicks.
+  // The last click, for error clicks (cleared once an error is reported for it); when the page last scrolled, was
+  // hidden or shown again, or (while a click is watched) changed its DOM: a click followed by any of them was not dead;
+  // and whether a click is being watched, for dead clicks.
   let lastClickAt = 0;
   let lastClickTarget = '';
-  let lastScroll = 0;
-  let lastHidden = 0;
+  let lastMoved = 0;
   let watching = false;
+  const moved = () => (lastMoved = Date.now());
+  const domChanges = new MutationObserver(moved);
 
   on('click', (e: MouseEvent) => {
     const clicked = e.target as Element;
@@ -100,10 +101,11 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
     const target = targetName(element);
     const at = (lastClickAt = Date.now());
     lastClickTarget = target;
-    if (at - seriesAt < RAGE_MS && Math.hypot(e.clientX - seriesX, e.clientY - seriesY) <= RAGE_PX) clicks++;
+    if (at - seriesAt < RAGE_MS && Math.hypot(e.clientX - first.clientX, e.clientY - first.clientY) <= RAGE_PX)
+      clicks++;
     else {
       endSeries();
-      [seriesX, seriesY, seriesAt, seriesTarget, clicks] = [e.clientX, e.clientY, at, target, 1];
+      [first, seriesAt, seriesTarget, clicks] = [e, at, target, 1];
       clearTimeout(seriesTimer);
       seriesTimer = setTimeout(endSeries, RAGE_MS);
     }
@@ -111,16 +113,14 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
     if (watching || element.closest(FIELDS) || !(actionable || getComputedStyle(element).cursor == 'pointer')) return;
     watching = true;
     const href = location.href;
-    let changed = false;
-    const observer = new MutationObserver(() => (changed = true));
-    observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    domChanges.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
     setTimeout(() => {
-      observer.disconnect();
+      domChanges.disconnect();
       watching = false;
-      if (!changed && location.href == href && lastScroll < at && lastHidden < at) send('dead_click', { target });
+      if (location.href == href && lastMoved < at) send('dead_click', { target });
     }, DEAD_MS);
   });
-  on('scroll', () => (lastScroll = Date.now()));
+  on('scroll pagehide visibilitychange', moved);
 
   // Error clicks: errors of the page's scripts, not a resource that failed to load (its target is the element).
   on('error unhandledrejection', (e: ErrorEvent & PromiseRejectionEvent) => {
@@ -167,8 +167,6 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
     if (page[0] && page[0].split('?')[0] != location.origin + location.pathname) quickBack(page);
   };
   on('pageshow', (e: PageTransitionEvent) => e.persisted && cameBack());
-  // Hidden, or shown again, meanwhile: a click that opened a tab or navigated was not dead.
-  on('pagehide visibilitychange', () => (lastHidden = Date.now()));
   // A single-page app: back through history within QUICK_BACK_MS of a route's page view (this listener runs before
   // the lifecycle's, so `shown` is still the route being left).
   if (spa) on('popstate', () => quickBack(shown));
