@@ -7,7 +7,7 @@ import { defines, FEATURES, SURVEY_MODULE, VARIANTS } from './variants.mjs';
 
 const plugins = (features) => [
   resolve({ extensions: ['.ts', '.js'] }),
-  esbuild({ target: 'es2020', define: defines(features) }),
+  esbuild({ target: 'es2020', define: defines(features), minifySyntax: true }),
   terser({
     ecma: 2020,
     toplevel: true,

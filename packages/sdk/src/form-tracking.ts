@@ -17,12 +17,13 @@ interface Started {
   lastField?: string;
 }
 
-/** Friction: one field of a form, from its first focus. */
+/** Friction: one field of a form, from its first focus: its entry of `fields` (protocol FieldStats), and when. */
 interface FieldStats {
-  focusedAt: number;
-  hesitation?: number;
+  field: string;
+  hesitation_ms?: number;
   refocuses: number;
   errors: number;
+  focusedAt: number;
 }
 
 const started = new Map<HTMLFormElement, Started>();
@@ -48,10 +49,7 @@ function takeFields(form: HTMLFormElement) {
   if (!FEATURE_FRICTION) return;
   const fields = fieldsOf.get(form);
   fieldsOf.delete(form);
-  if (fields)
-    return [...fields]
-      .slice(0, MAX_FIELDS)
-      .map(([field, s]) => ({ field, hesitation_ms: s.hesitation, refocuses: s.refocuses, errors: s.errors }));
+  if (fields) return [...fields.values()].slice(0, MAX_FIELDS).map(({ focusedAt, ...entry }) => entry);
 }
 
 /**
@@ -82,8 +80,14 @@ export function watchForms(emit: Emit): () => void {
       const stats = fields.get(name);
       // Typed in without a focus first (a script, an autofill): no hesitation.
       if (!stats)
-        fields.set(name, { focusedAt: now, hesitation: e.type == 'input' ? 0 : undefined, refocuses: 0, errors: 0 });
-      else if (e.type == 'input') stats.hesitation ??= now - stats.focusedAt;
+        fields.set(name, {
+          field: name,
+          hesitation_ms: e.type == 'input' ? 0 : undefined,
+          refocuses: 0,
+          errors: 0,
+          focusedAt: now,
+        });
+      else if (e.type == 'input') stats.hesitation_ms ??= now - stats.focusedAt;
       else stats.refocuses++;
     }
   };

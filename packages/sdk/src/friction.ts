@@ -7,10 +7,11 @@ import { countFieldError } from './form-tracking.ts';
 import { on } from './guard.ts';
 import { toJson } from './json.ts';
 import { QUICK_BACK_KEY } from './keys.ts';
+import type { WireEvent } from '@parcours/protocol';
 
 type Emit = (type: string, fields: Record<string, unknown>, stage?: string, url?: string) => void;
-/** A page as its page_view was sent: url, stage, time. */
-type ShownPage = { url: string; stage: string; ts: number };
+/** A page as its page_view was sent: url, stage, time (as kept in sessionStorage). */
+type ShownPage = [url: string, stage: string, ts: number];
 
 /** Most events of each kind per minute: a page firing 10,000 clicks a second, or throwing in a loop, sends no more. */
 export const FRICTION_PER_MINUTE = 10;
@@ -44,20 +45,12 @@ export function targetName(element: Element): string {
 export function describeError(e: ErrorEvent & PromiseRejectionEvent): string {
   const error = e.error || e.reason;
   const name = typeof error?.name == 'string' ? error.name.slice(0, 40) : 'Error';
-  // An error event names its script; a rejection only in its stack, whose first frame ends in `app.js:12:5` (or
-  // `app.js:12:5)`). The message is cut out first: it may hold what was typed, and never leaves the page.
-  const frame = /([^/\s()@]+?)(?:[?#][^:\s]*)?:(\d+):\d+\)?$/m.exec(
-    String(error?.stack).replace(String(error?.message), ''),
-  );
-  const file = e.filename
-    ? e.filename
-        .replace(/[?#].*/, '')
-        .split('/')
-        .pop() +
-      ':' +
-      e.lineno
-    : frame && frame[1] + ':' + frame[2];
-  return file ? name + ' ' + file : name;
+  // Where it was thrown, as a stack frame ends (`app.js:12:5`, or `app.js:12:5)`): an error event names its script and
+  // line, a rejection only in its stack, read up to its first frame. The message is cut out of the stack first: it may
+  // hold what was typed, and never leaves the page. One pattern reads both, dropping the script's query.
+  const where = e.filename ? `${e.filename}:${e.lineno}:0` : String(error?.stack).replace(String(error?.message), '');
+  const frame = /([^/\s()@]+?)(?:[?#][^:\s]*)?:(\d+):\d+\)?$/m.exec(where);
+  return frame ? `${name} ${frame[1]}:${frame[2]}` : name;
 }
 
 /**
@@ -82,8 +75,7 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
 
   // The click series (rage clicks): where and when it started, on what, how many clicks; sent when its RAGE_MS are
   // over or the next series starts (one timer at a time, however many clicks).
-  let seriesX = 0;
-  let seriesY = 0;
+  let first: MouseEvent;
   let seriesAt = 0;
   let seriesTarget = '';
   let clicks = 0;
@@ -92,13 +84,15 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
     if (clicks >= RAGE_CLICKS) send('rage_click', { target: seriesTarget, clicks });
     clicks = 0;
   };
-  // The last click, for error clicks (cleared once an error is reported for it); when the page last scrolled or its
-  // visibility changed, and whether a click is being watched, for dead clicks.
+  // The last click, for error clicks (cleared once an error is reported for it); when the page last scrolled, was
+  // hidden or shown again, or (while a click is watched) changed its DOM: a click followed by any of them was not dead;
+  // and whether a click is being watched, for dead clicks.
   let lastClickAt = 0;
   let lastClickTarget = '';
-  let lastScroll = 0;
-  let lastHidden = 0;
+  let lastMoved = 0;
   let watching = false;
+  const moved = () => (lastMoved = Date.now());
+  const domChanges = new MutationObserver(moved);
 
   on('click', (e: MouseEvent) => {
     const clicked = e.target as Element;
@@ -108,10 +102,11 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
     const target = targetName(element);
     const at = (lastClickAt = Date.now());
     lastClickTarget = target;
-    if (at - seriesAt < RAGE_MS && Math.hypot(e.clientX - seriesX, e.clientY - seriesY) <= RAGE_PX) clicks++;
+    if (at - seriesAt < RAGE_MS && Math.hypot(e.clientX - first.clientX, e.clientY - first.clientY) <= RAGE_PX)
+      clicks++;
     else {
       endSeries();
-      [seriesX, seriesY, seriesAt, seriesTarget, clicks] = [e.clientX, e.clientY, at, target, 1];
+      [first, seriesAt, seriesTarget, clicks] = [e, at, target, 1];
       clearTimeout(seriesTimer);
       seriesTimer = setTimeout(endSeries, RAGE_MS);
     }
@@ -119,16 +114,14 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
     if (watching || element.closest(FIELDS) || !(actionable || getComputedStyle(element).cursor == 'pointer')) return;
     watching = true;
     const href = location.href;
-    let changed = false;
-    const observer = new MutationObserver(() => (changed = true));
-    observer.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+    domChanges.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
     setTimeout(() => {
-      observer.disconnect();
+      domChanges.disconnect();
       watching = false;
-      if (!changed && location.href == href && lastScroll < at && lastHidden < at) send('dead_click', { target });
+      if (location.href == href && lastMoved < at) send('dead_click', { target });
     }, DEAD_MS);
   });
-  on('scroll', () => (lastScroll = Date.now()));
+  on('scroll pagehide visibilitychange', moved);
 
   // Error clicks: errors of the page's scripts, not a resource that failed to load (its target is the element).
   on('error unhandledrejection', (e: ErrorEvent & PromiseRejectionEvent) => {
@@ -159,23 +152,22 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
   // that page was left quickly, back to this one: quick_back, with its url and stage. (Written at the page view, not
   // when the page is hidden: Chromium restores the previous page before the page left fires pagehide.)
   let shown: ShownPage | undefined;
-  const quickBack = (page?: ShownPage) => {
-    const stayed = page && Date.now() - page.ts;
-    if (stayed! < QUICK_BACK_MS) send('quick_back', { duration_ms: stayed }, page!.stage, page!.url);
+  const quickBack = ([url, stage, ts]: ShownPage | [] = []) => {
+    // No page shown yet: NaN, never under QUICK_BACK_MS.
+    const stayed = Date.now() - ts!;
+    if (stayed < QUICK_BACK_MS) send('quick_back', { duration_ms: stayed }, stage, url);
   };
-  on('parcours:event', ({ detail }: CustomEvent<ShownPage & { type: string }>) => {
+  on('parcours:event', ({ detail }: CustomEvent<WireEvent>) => {
     if (detail.type != 'page_view') return;
-    shown = detail;
-    sessionStorage.setItem(QUICK_BACK_KEY, toJson([detail.url, detail.stage, detail.ts]));
+    shown = [detail.url, detail.stage, detail.ts];
+    sessionStorage.setItem(QUICK_BACK_KEY, toJson(shown));
   });
   const cameBack = () => {
-    const [url, stage, ts] = JSON.parse(sessionStorage.getItem(QUICK_BACK_KEY) || '[]');
+    const page: ShownPage | [] = JSON.parse(sessionStorage.getItem(QUICK_BACK_KEY) || '[]');
     // This page's own view: the visitor went to another site and came back, which is no quick back of this site's page.
-    if (url && url.split('?')[0] != location.origin + location.pathname) quickBack({ url, stage, ts });
+    if (page[0] && page[0].split('?')[0] != location.origin + location.pathname) quickBack(page);
   };
   on('pageshow', (e: PageTransitionEvent) => e.persisted && cameBack());
-  // Hidden, or shown again, meanwhile: a click that opened a tab or navigated was not dead.
-  on('pagehide visibilitychange', () => (lastHidden = Date.now()));
   // A single-page app: back through history within QUICK_BACK_MS of a route's page view (this listener runs before
   // the lifecycle's, so `shown` is still the route being left).
   if (spa) on('popstate', () => quickBack(shown));

@@ -25,5 +25,5 @@ const HEURISTICS =
 /** The built-in path heuristic's stage for `path`, or undefined. */
 export function pathStage(path: string): string | undefined {
   const match = HEURISTICS.exec(path);
-  return match ? STAGES[match.findIndex((group, i) => i > 0 && group) - 1] : undefined;
+  return match ? STAGES[match.slice(1).findIndex((group) => group)] : undefined;
 }

@@ -31,12 +31,15 @@ export interface Config extends Omit<Options, 'keepParams'> {
 /** The names in `value`, an array or a comma-separated string (String() joins an array with commas); none: null. */
 const list = (value: readonly string[] | string | undefined): string[] | null => String(value ?? '').match(/[^\s,]+/g);
 
-/** Applies the defaults to `options`; `origin` is the default endpoint. */
+/** The page's configuration, set once by `configure` and read by the tracker, the sender and the features. */
+export let config: Config;
+
+/** Applies the defaults to `options` (`origin`: the default endpoint) and makes them the page's `config`. */
 export function configure(options: Options, origin: string): Config {
-  return {
+  return (config = {
     ...options,
     endpoint: (options.endpoint || origin).replace(/\/+$/, ''),
     stages: list(options.stages) || STAGES,
     keepParams: list(options.keepParams),
-  };
+  });
 }

@@ -2,8 +2,9 @@ import { DEFAULT_STAGES, parseBatch, type Batch, type WireEvent } from '@parcour
 import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { store } from './local-store.ts';
+import { configure } from './options.ts';
 import { empty, put, waiting } from './outbox.ts';
-import { beaconNow, flush, online, SEND_DELAY, soon, target } from './sender.ts';
+import { beaconNow, flush, online, SEND_DELAY, soon } from './sender.ts';
 
 /** A collector stand-in: answers each request with the next scripted status (then 200), recording every body. */
 function fakeCollector(statuses: Array<number | 'network' | [number, string]> = []) {
@@ -46,7 +47,7 @@ describe('sender', () => {
   beforeEach(async () => {
     await idle();
     await empty();
-    target('https://collector.example/v1/events', 'shop');
+    configure({ site: 'shop' }, 'https://collector.example');
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
   });
   afterEach(() => {

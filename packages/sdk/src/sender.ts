@@ -1,5 +1,6 @@
 // Delivery policy: when to send, one tab at a time, what to keep after each reply, and the beacon when the page goes away.
 import { pack } from './batch.ts';
+import { config } from './options.ts';
 import { live, release, save, waiting } from './outbox.ts';
 import { withdrawn } from './privacy.ts';
 import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
@@ -8,19 +9,14 @@ import { beacon, post } from './transport.ts';
 /** Delay between queuing an event and sending it, ms: lets a burst travel in one request. */
 export const SEND_DELAY = 1000;
 
-let url: string;
-let site: string;
 // Failed tries in a row (the backoff's step; a 429 waited out as its Retry-After says is not counted).
 let fails = 0;
 // The next send (after SEND_DELAY, or a retry), while it is pending: events queued meanwhile go with it.
 let timer: ReturnType<typeof setTimeout> | undefined;
 let busy: Promise<boolean> | undefined;
 
-/** Sets where batches go (`{endpoint}/v1/events`) and for which site. */
-export function target(to: string, siteId: string): void {
-  url = to;
-  site = siteId;
-}
+/** Where batches go: `{endpoint}/v1/events`. */
+const eventsUrl = () => config.endpoint + '/v1/events';
 
 const schedule = (ms: number) => {
   clearTimeout(timer);
@@ -42,8 +38,8 @@ async function drain(): Promise<boolean> {
     // Consent withdrawn: nothing leaves, not even what was read before the outbox was emptied.
     if (withdrawn()) return false;
     if (!list[0] && !lost) return true;
-    const [body, ids] = pack(site, list, lost);
-    const reply = await post(url, body);
+    const [body, ids] = pack(config.site, list, lost);
+    const reply = await post(eventsUrl(), body);
     if (shouldRetry(reply.status)) {
       schedule(retryAfter(reply) || backoff(fails++));
       return false;
@@ -101,7 +97,8 @@ export function beaconNow(): void {
   const events = live();
   save(events);
   if (events[0]) {
-    const [body, ids] = pack(site, events.reverse(), 0);
+    const [body, ids] = pack(config.site, events.reverse(), 0);
+    const url = eventsUrl();
     post(url, body).then(
       (reply) => void (reply.status ? shouldRetry(reply.status) || release(ids) : beacon(url, body)),
     );

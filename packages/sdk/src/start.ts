@@ -7,9 +7,8 @@ import { watchFriction } from './friction.ts';
 import { watchPage } from './lifecycle.ts';
 import { configure, type Options } from './options.ts';
 import { restore } from './outbox.ts';
-import { target } from './sender.ts';
 import { watchSurveys } from './surveys.ts';
-import { emit, run, setConfig } from './tracker.ts';
+import { emit, run, setPage } from './tracker.ts';
 
 /**
  * Starts tracking this page with `options` (`origin`: the default endpoint); `replay` runs calls queued before, ahead of
@@ -18,10 +17,9 @@ import { emit, run, setConfig } from './tracker.ts';
 export function start(options: Options, origin: string, replay: () => void): void {
   const config = configure(options, origin);
   const abandonForms = FEATURE_FORMS && config.forms != 'off' ? watchForms(emit) : () => {};
-  target(config.endpoint + '/v1/events', config.site);
   // Before the page lifecycle: friction's popstate listener must see the route being left.
   const cameBack = FEATURE_FRICTION ? watchFriction(emit, config.spa != 'off') : () => {};
-  setConfig(config, watchPage(config.spa != 'off', abandonForms));
+  setPage(watchPage(config.spa != 'off', abandonForms));
   if (FEATURE_CARTS) {
     watchCartButtons(run);
     if (config.datalayer == 'on') bridgeDataLayer(run);

@@ -32,7 +32,8 @@ export function sampled(visitor: string, id: string, rate: number): boolean {
  */
 export function watchSurveys(endpoint: string, site: string, emit: Emit): void {
   if (cooling()) return;
-  let surveys: Survey[] = [];
+  // The site's surveys: undefined until read, at the first page view.
+  let surveys: Survey[] | undefined;
   // The page's view, and the types of the events sent from it since.
   let view: WireEvent | undefined;
   let sent: string[] = [];
@@ -56,7 +57,8 @@ export function watchSurveys(endpoint: string, site: string, emit: Emit): void {
     setTimeout(() => navigator.locks?.request(SURVEY_KEY, show) || show(), (survey.trigger.delay_s || 0) * 1000);
   };
   const check = () => {
-    for (const s of asked || !view ? [] : surveys) {
+    // Surveys are read at the first page view: once there are some, there is a view.
+    for (const s of (!asked && surveys) || []) {
       const { stage, path: glob, after } = s.trigger;
       if (
         (!stage || stage == view!.stage) &&
@@ -68,15 +70,14 @@ export function watchSurveys(endpoint: string, site: string, emit: Emit): void {
     }
   };
 
-  let read = false;
   on('parcours:event', ({ detail }: CustomEvent<WireEvent>) => {
     if (detail.type == 'page_view') {
       view = detail;
       sent = [];
       asked = false;
       // Read at the first page view: a page that sends nothing (Do Not Track, consent withdrawn) asks nothing either.
-      if (!read) {
-        read = true;
+      if (!surveys) {
+        surveys = [];
         getJson(`${endpoint}/v1/sites/${site}/surveys`)
           .then((list) => {
             surveys = list.surveys;

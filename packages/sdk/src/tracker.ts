@@ -7,7 +7,7 @@ import { ids, uuid } from './ids.ts';
 import { toJson } from './json.ts';
 import { CONSENT_KEY, IDS_KEY, PURCHASED_KEY } from './keys.ts';
 import { store } from './local-store.ts';
-import type { Config } from './options.ts';
+import { config } from './options.ts';
 import { empty, put } from './outbox.ts';
 import { optedOut, withdrawn } from './privacy.ts';
 import { flush, soon } from './sender.ts';
@@ -16,19 +16,17 @@ import { cleanUrl } from './url-clean.ts';
 
 type Loose = Record<string, any>;
 
-let config: Config;
 // The page being shown, fixed when it is shown: its cleaned URL, its path (for stage rules) and its stage() declaration.
 let pageUrl: string;
 let pagePath: string;
 let declaredStage: string | undefined;
 
 /**
- * Sets the configuration every event is built with and what `page()` does (the lifecycle's route change), and
- * fixes the page being shown: calls queued before the script started, and what dataLayer already holds, run
- * before the first page view and need its URL.
+ * Sets what `page()` does (the lifecycle's route change), and fixes the page being shown (with the page's `config`):
+ * calls queued before the script started, and what dataLayer already holds, run before the first page view and need
+ * its URL.
  */
-export const setConfig = (c: Config, page: (props?: Loose) => void): void => {
-  config = c;
+export const setPage = (page: (props?: Loose) => void): void => {
   calls.page = page;
   newPage(true);
 };
