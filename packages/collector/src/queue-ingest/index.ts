@@ -108,6 +108,7 @@ async function storeMessages(db: D1Database, site: IngestSite, messages: IngestM
   });
   const writes = [
     ...parts.flatMap((p) => p.counters),
+    ...parts.flatMap((p) => p.paths),
     ...parts.flatMap((p) => p.inserts),
     ...parts.flatMap((p) => p.sessions),
   ];

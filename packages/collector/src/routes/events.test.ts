@@ -3,14 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES, type BatchReply } from '@parcours/protocol';
 import { INVALID_BATCHES, INVALID_EVENTS } from '@parcours/protocol/fixtures';
 import { call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
-import type { EventRow } from '../db/insert-sql.ts';
+import { type EventRow, pathTextSql } from '../db/insert-sql.ts';
 
 interface Row extends EventRow {
   received_at: number;
 }
 
 async function rows(site: string): Promise<Row[]> {
-  const { results } = await env.DB.prepare('SELECT * FROM events WHERE site = ? ORDER BY seq').bind(site).all<Row>();
+  const { results } = await env.DB.prepare(
+    `SELECT *, ${pathTextSql('path_id')} AS path FROM events WHERE site = ? ORDER BY seq`,
+  )
+    .bind(site)
+    .all<Row>();
   return results;
 }
 
