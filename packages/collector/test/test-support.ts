@@ -2,7 +2,7 @@
 import { env } from 'cloudflare:workers';
 import type { WireEvent } from '@parcours/protocol';
 import { pathTextSql } from '../src/db/insert-sql.ts';
-import { DERIVED, type DerivedTable, isPathField, storedColumn } from '../src/db/schema.ts';
+import { DERIVED, type DerivedTable, isPathField, storedColumn, TABLE } from '../src/db/schema.ts';
 import { call } from './helpers.ts';
 
 export const ORIGIN = 'https://shop.example';
@@ -155,4 +155,21 @@ export async function rollups(site: string): Promise<unknown[][][]> {
     );
   }
   return out;
+}
+
+/** Rows of any table of the site's (every table but `sites` keyed by `site`, any without it whole) with a column equal to `value`. */
+export async function rowsNaming(site: string, value: string): Promise<Record<string, number>> {
+  const found: Record<string, number> = {};
+  for (const table of Object.values(TABLE)) {
+    const { results } = await env.DB.prepare(`SELECT name FROM pragma_table_info('${table}')`).all<{ name: string }>();
+    const columns = results.map((r) => r.name);
+    const ofSite = table === TABLE.sites ? 'id = ?1 AND ' : columns.includes('site') ? 'site = ?1 AND ' : '';
+    const row = await env.DB.prepare(
+      `SELECT COUNT(*) AS n FROM ${table} WHERE ${ofSite}(${columns.map((c) => `${c} = ?2`).join(' OR ')})`,
+    )
+      .bind(site, value)
+      .first<{ n: number }>();
+    if (row!.n) found[table] = row!.n;
+  }
+  return found;
 }

@@ -3,8 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { DAY, shopJourneys } from '../../test/journeys.fixture.ts';
-import { everyReport, send, wire } from '../../test/test-support.ts';
-import { TABLE } from '../db/schema.ts';
+import { everyReport, rowsNaming, send, wire } from '../../test/test-support.ts';
 
 const erase = (site: string, visitor: string, token = ADMIN) =>
   call(`/v1/admin/sites/${site}/visitors/${visitor}`, {
@@ -18,23 +17,6 @@ const allReports = (site: { id: string; token: string }, now: number) =>
     [now - 3 * DAY, now - DAY],
     [now - 20 * DAY, now + DAY],
   ]);
-
-/** Rows of any table of the site's (every table but `sites` keyed by `site`, any without it whole) with a column equal to `value`. */
-async function rowsNaming(site: string, value: string): Promise<Record<string, number>> {
-  const found: Record<string, number> = {};
-  for (const table of Object.values(TABLE)) {
-    const { results } = await env.DB.prepare(`SELECT name FROM pragma_table_info('${table}')`).all<{ name: string }>();
-    const columns = results.map((r) => r.name);
-    const ofSite = table === TABLE.sites ? 'id = ?1 AND ' : columns.includes('site') ? 'site = ?1 AND ' : '';
-    const row = await env.DB.prepare(
-      `SELECT COUNT(*) AS n FROM ${table} WHERE ${ofSite}(${columns.map((c) => `${c} = ?2`).join(' OR ')})`,
-    )
-      .bind(site, value)
-      .first<{ n: number }>();
-    if (row!.n) found[table] = row!.n;
-  }
-  return found;
-}
 
 describe('erasing a visitor', () => {
   it('leaves reports equal to those of a history in which the visitor never came', async () => {
