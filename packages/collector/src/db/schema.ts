@@ -183,7 +183,8 @@ export interface SessionRow extends SessionDimensions {
 
 /**
  * The derived tables deriveVisitors rebuilds per visitor, with their rows' fields in insert order
- * (`site` and `visitor` first; a path field is stored in its id column, see storedColumn). Each carries `session`, which the report filters match against `sessions`.
+ * (`site` and `visitor` first; a path field is stored in its id column, see storedColumn). Each carries `session`,
+ * which the report filters match against `sessions`.
  */
 export const DERIVED = {
   transitions: [
