@@ -2,63 +2,24 @@
 // own code (rows, a request's statements, derivation) into a fresh SQLite file built by that tree's migrations.
 // Usage: pnpm --filter @parcours/bench exec node ingest/storage-bench.ts [--base=REV] [--flood=20] [--shop=20000] [--no-write]
 // Writes its section of bench/RESULTS.md unless --no-write.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
+import type { WireEvent } from '@parcours/protocol';
 import { replaceSection, STORAGE_PER_EVENT } from '../lib/results-md.ts';
 import { median, ratio } from '../lib/stats.ts';
 import { createD1 } from '../reports/d1.mjs';
-import { bundleModules } from './derive-bundle.ts';
 import { migrate } from './sqlite-direct.ts';
 import { makeBatches } from './traffic.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const COLLECTOR = join(ROOT, 'packages/collector');
-const SITE = { id: 'bench', stages: [...DEFAULT_STAGES] };
-/** The request's traits as the edge gives them: a desktop Chrome, one country. */
-const REQUEST = {
-  userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
-  country: 'DE',
-};
+import { baseCommit, COLLECTOR, ingest, loadTree, SITE, unpackCollector } from './tree-ingest.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const write = !args.has('no-write');
-const git = (...a: string[]) => execFileSync('git', ['-C', ROOT, ...a], { encoding: 'utf8' }).trim();
-/** By default the commit this branch started from: main as it was, before this branch's changes. */
-const base = args.get('base') ?? git('merge-base', 'HEAD', 'main');
+const base = baseCommit(args);
 const floodBatches = Number(args.get('flood') ?? 20);
 const shopEvents = Number(args.get('shop') ?? 20_000);
-
-type Db = ReturnType<typeof createD1>;
-type Row = { visitor: string; time: number } & Record<string, unknown>;
-/** What a tree's ingestion is made of: the same calls storeBatch makes once quotas let a batch through. */
-interface Collector {
-  toRow(event: WireEvent, stages: readonly string[], sentAt: number, receivedAt: number): Row | null;
-  sessionCandidates(stored: Array<Row & { event: WireEvent }>, request: typeof REQUEST): unknown[];
-  storeStatements(db: Db, site: string, part: Record<string, unknown>): Record<string, unknown[]>;
-  writeThenDerive(db: Db, site: typeof SITE, writes: unknown[], rows: Row[]): Promise<unknown>;
-}
-const MODULES = ['ingest/to-row.ts', 'db/sessions.ts', 'ingest/store-batch.ts', 'derive/index.ts'];
-
-/** One request's events stored as the tree's storeBatch stores them (no quota: both sides store everything). */
-async function ingest(c: Collector, db: Db, events: WireEvent[], now: number): Promise<void> {
-  const stored = events.map((event) => ({ ...c.toRow(event, SITE.stages, now, now)!, event }));
-  const rows = stored.map(({ event: _, ...row }) => row as Row);
-  const parts = c.storeStatements(db, SITE.id, {
-    day: new Date(now).toISOString().slice(0, 10),
-    receivedAt: now,
-    rows,
-    counted: rows.map((r) => ({ id: r.id, visitor: r.visitor, bytes: String(r.data).length })),
-    sessions: c.sessionCandidates(stored, REQUEST),
-    dropped: 0,
-  });
-  // Its statements in the order the tree lists them (counters, [paths,] inserts, sessions), then derivation.
-  await c.writeThenDerive(db, SITE, Object.values(parts).flat(), rows);
-}
 
 /** 400 page views of a new visitor, each with its own 1,700-character path: the issue's path flood. */
 function floodBatch(n: number, now: number): WireEvent[] {
@@ -97,19 +58,12 @@ interface Measured {
 
 const dir = mkdtempSync(join(tmpdir(), 'storage-bench-'));
 try {
-  execFileSync('sh', [
-    '-c',
-    `git -C "${ROOT}" archive ${base} packages/collector/src packages/collector/migrations | tar -x -C "${dir}"`,
-  ]);
   const trees = [
-    { name: 'base', root: join(dir, 'packages/collector') },
+    { name: 'base', root: unpackCollector(base, dir) },
     { name: 'this', root: COLLECTOR },
   ];
   const sides = await Promise.all(
-    trees.map(async (t) => ({
-      ...t,
-      c: await bundleModules<Collector>(join(t.root, 'src'), MODULES, join(dir, `${t.name}.mjs`)),
-    })),
+    trees.map(async (t) => ({ ...t, c: await loadTree(t.root, join(dir, `${t.name}.mjs`)) })),
   );
   const now = Date.now();
   const workloads = [
