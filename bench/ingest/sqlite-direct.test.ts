@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { pathTextSql } from '../../packages/collector/src/db/insert-sql.ts';
 import { countEvents, insertDirect, migrate, open, prefill } from './sqlite-direct.ts';
 import { makeBatches } from './traffic.ts';
 
@@ -31,7 +32,9 @@ describe('ingestion traffic and the SQLite baseline', () => {
     expect(insertDirect(db, 'shop', batches).inserted).toBe(450);
     expect(insertDirect(db, 'shop', batches).inserted).toBe(0);
     const row = db
-      .prepare("SELECT path, stage_index, data FROM events WHERE site = 'shop' AND type = 'page_view' LIMIT 1")
+      .prepare(
+        `SELECT ${pathTextSql('path_id')} AS path, stage_index, data FROM events WHERE site = 'shop' AND type = 'page_view' LIMIT 1`,
+      )
       .get() as { path: string; stage_index: number; data: string };
     expect(row.path.startsWith('/')).toBe(true);
     expect(row.stage_index).toBeGreaterThanOrEqual(0);

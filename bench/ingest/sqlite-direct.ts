@@ -3,7 +3,13 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
-import { chunkParam, chunkRows, INSERT_SQL } from '../../packages/collector/src/db/insert-sql.ts';
+import {
+  ADD_PATHS_SQL,
+  chunkParam,
+  chunkRows,
+  INSERT_SQL,
+  pathsParam,
+} from '../../packages/collector/src/db/insert-sql.ts';
 import { TABLE } from '../../packages/collector/src/db/schema.ts';
 import { toRow } from '../../packages/collector/src/ingest/to-row.ts';
 import { shopEvents } from '../lib/shop-traffic.ts';
@@ -35,7 +41,7 @@ export function insertDirect(
   site: string,
   batches: WireBatch[],
 ): { eventsPerSecond: number; inserted: number; seconds: number } {
-  const stmt = db.prepare(INSERT_SQL);
+  const stmt = prepareInsert(db);
   let inserted = 0;
   const start = performance.now();
   for (const b of batches) {
@@ -50,8 +56,18 @@ export function insertDirect(
 }
 
 /** The collector's own row building and chunking, then its statement; its events are valid as generated, so none is dropped. */
+/** The collector's two statements of an insert: the chunk's paths into the dictionary, then its rows. */
+interface InsertStatements {
+  paths: StatementSync;
+  events: StatementSync;
+}
+
+function prepareInsert(db: DatabaseSync): InsertStatements {
+  return { paths: db.prepare(ADD_PATHS_SQL), events: db.prepare(INSERT_SQL) };
+}
+
 function insertRows(
-  stmt: StatementSync,
+  stmt: InsertStatements,
   site: string,
   events: WireEvent[],
   stages: readonly string[],
@@ -60,7 +76,10 @@ function insertRows(
 ): number {
   const rows = events.map((e) => toRow(e, stages, sentAt, receivedAt)!);
   let inserted = 0;
-  for (const chunk of chunkRows(rows)) inserted += Number(stmt.run(site, receivedAt, chunkParam(chunk.json)).changes);
+  for (const chunk of chunkRows(rows)) {
+    stmt.paths.run(site, pathsParam(chunk));
+    inserted += Number(stmt.events.run(site, receivedAt, chunkParam(chunk.json)).changes);
+  }
   return inserted;
 }
 
@@ -75,7 +94,7 @@ export function storeEvents(
   stages: readonly string[],
   now: number,
 ): number {
-  const stmt = db.prepare(INSERT_SQL);
+  const stmt = prepareInsert(db);
   let inserted = 0;
   let slice: WireEvent[] = [];
   db.exec('BEGIN');

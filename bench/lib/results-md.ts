@@ -442,6 +442,8 @@ const DERIVE_HISTORY = "## Derivation against a visitor's history";
 /** Written by bench/ingest/derive-statements.ts and bench/ingest/compare-ingest.ts (`--write`): kept as they are. */
 export const DERIVE_STATEMENTS = "## Derivation's statements per request";
 export const INGEST_AGAINST_BASE = '## Ingestion against a base commit';
+/** Written by bench/ingest/storage-bench.ts: kept as it is. */
+export const STORAGE_PER_EVENT = '## Bytes stored per event';
 
 /**
  * `md` with its section `title` replaced by `text` (a benchmark that writes its own section); a new section goes
@@ -491,7 +493,7 @@ export function renderResults(r: AllResults, existingPath: string): string {
     ...kept(existing, LOAD_RUN),
     // Written by bench/ingest/derive-history.ts, kept as it is.
     ...kept(existing, DERIVE_HISTORY),
-    ...[DERIVE_STATEMENTS, INGEST_AGAINST_BASE].flatMap((title) => kept(existing, title)),
+    ...[DERIVE_STATEMENTS, INGEST_AGAINST_BASE, STORAGE_PER_EVENT].flatMap((title) => kept(existing, title)),
     keptReportSection(existing),
     ...kept(existing, '## Noisy neighbour'),
   ].join('\n');

@@ -1,7 +1,8 @@
 // Test support for the derive and report tests: send events as the script does, read reports as a user does.
 import { env } from 'cloudflare:workers';
 import type { WireEvent } from '@parcours/protocol';
-import { DERIVED, type DerivedTable, TABLE } from '../src/db/schema.ts';
+import { pathTextSql } from '../src/db/insert-sql.ts';
+import { DERIVED, type DerivedTable, isPathField, storedColumn, TABLE } from '../src/db/schema.ts';
 import { call } from './helpers.ts';
 
 export const ORIGIN = 'https://shop.example';
@@ -121,7 +122,10 @@ export async function storedTransitions(site: string, visitor: string) {
 export async function derivedRows(site: string, visitor: string): Promise<Record<DerivedTable, unknown[][]>> {
   const out = {} as Record<DerivedTable, unknown[][]>;
   for (const table of Object.keys(DERIVED) as DerivedTable[]) {
-    const columns = DERIVED[table].filter((c) => c !== 'site' && c !== 'visitor');
+    // A path field as its text, read back from the site's dictionary.
+    const columns = DERIVED[table]
+      .filter((c) => c !== 'site' && c !== 'visitor')
+      .map((c) => (isPathField(c) ? pathTextSql(storedColumn(c)) : c));
     out[table] = await env.DB.prepare(
       `SELECT ${columns.join(', ')} FROM ${table} WHERE site = ? AND visitor = ? ORDER BY ${table === 'carts' ? 'started_at' : 'time'}, event_id`,
     )
@@ -141,7 +145,11 @@ export async function rollups(site: string): Promise<unknown[][][]> {
     ['pair_hours', 'moves'],
   ] as const) {
     out.push(
-      await env.DB.prepare(`SELECT * FROM ${table} WHERE site = ? AND ${nonZero} <> 0 ORDER BY 1, 2, 3, 4`)
+      // page_days by path text, not id: sites that stored the same events in another order agree.
+      await env.DB.prepare(
+        `SELECT ${table === 'page_days' ? `site, ${pathTextSql('path_id')}, stage_index, day, views, exits, first_views` : '*'}
+           FROM ${table} WHERE site = ? AND ${nonZero} <> 0 ORDER BY 1, 2, 3, 4`,
+      )
         .bind(site)
         .raw(),
     );

@@ -1,6 +1,14 @@
 // Stores validated events: each id once per site, many rows per statement, one bad row never costs the others.
 
-import { chunkParam, chunkRows, INSERT_SQL, type EventRow } from './insert-sql.ts';
+import {
+  ADD_PATHS_SQL,
+  chunkParam,
+  chunkRows,
+  INSERT_SQL,
+  type EventRow,
+  pathsParam,
+  type RowChunk,
+} from './insert-sql.ts';
 
 export type { EventRow } from './insert-sql.ts';
 
@@ -20,18 +28,27 @@ function statement(db: D1Database, site: string, receivedAt: number, json: strin
   return db.prepare(INSERT_SQL).bind(site, receivedAt, chunkParam(json));
 }
 
+function addPaths(db: D1Database, site: string, chunk: RowChunk): D1PreparedStatement {
+  return db.prepare(ADD_PATHS_SQL).bind(site, pathsParam(chunk));
+}
+
 /**
- * The statements storing these rows (one per chunk), for the caller to run in one `batch()` with
- * others: one transaction, so if it fails nothing of it is stored and `insertEvents` can take over.
- * Their `meta.changes` add up to the rows newly stored.
+ * The statements storing these rows, for the caller to run in one `batch()` with others, `paths` before `inserts`:
+ * one transaction, so if it fails nothing of it is stored and `insertEvents` can take over. `paths` add the rows'
+ * paths to the site's dictionary (one statement per chunk); the `meta.changes` of `inserts` (one per chunk) add up to
+ * the rows newly stored.
  */
 export function insertStatements(
   db: D1Database,
   site: string,
   receivedAt: number,
   rows: EventRow[],
-): D1PreparedStatement[] {
-  return chunkRows(rows).map((c) => statement(db, site, receivedAt, c.json));
+): { paths: D1PreparedStatement[]; inserts: D1PreparedStatement[] } {
+  const chunks = chunkRows(rows);
+  return {
+    paths: chunks.map((c) => addPaths(db, site, c)),
+    inserts: chunks.map((c) => statement(db, site, receivedAt, c.json)),
+  };
 }
 
 /**
@@ -50,10 +67,13 @@ export async function insertEvents(
   if (rows.length === 0) return { inserted: 0, duplicates: 0, failed: [] };
   const chunks = chunkRows(rows);
   try {
-    const results = await db.batch(chunks.map((c) => statement(db, site, receivedAt, c.json)));
-    const inserted = results.reduce((n, r) => n + r.meta.changes, 0);
+    const paths = chunks.map((c) => addPaths(db, site, c));
+    const results = await db.batch([...paths, ...chunks.map((c) => statement(db, site, receivedAt, c.json))]);
+    const inserted = results.slice(paths.length).reduce((n, r) => n + r.meta.changes, 0);
     return { inserted, duplicates: rows.length - inserted, failed: [] };
   } catch (batchError) {
+    // Each chunk's paths go in on their own: a row whose path could not is refused (its path id is NULL).
+    await Promise.allSettled(chunks.map((c) => addPaths(db, site, c).run()));
     let inserted = 0;
     const failed: number[] = [];
     for (const chunk of chunks) {

@@ -1,5 +1,5 @@
 // The events insert as plain data (statement, row packing, chunk bounds), free of Workers types: the collector and the bench's SQLite baseline share it.
-import { EVENT_COLUMNS, TABLE } from './schema.ts';
+import { EVENT_COLUMNS, isPathField, storedColumn, TABLE } from './schema.ts';
 
 /** One event as stored in `events` (the site and receive time are per batch): a field per EVENT_COLUMNS entry. */
 export interface EventRow {
@@ -28,14 +28,37 @@ export const MAX_ROWS_PER_STATEMENT = 100;
 export const MAX_JSON_PER_STATEMENT = 90_000;
 
 /**
- * Inserts the rows packed in `?3` under site `?1` and receive time `?2`, each (site, id) once.
- * The rows travel as ONE bound JSON parameter unpacked by json_each, so a statement uses 3 bound
- * parameters whatever the number of rows: D1's limit of 100 bound parameters per statement would
- * otherwise allow only 5 rows of 18 columns. `WHERE true` is SQLite's required disambiguation
+ * SQL of the id in `paths` of the path text `text` of site `site` (both SQL): NULL when the site has no such path yet,
+ * which a NOT NULL column refuses.
+ */
+export function pathIdSql(site: string, text: string): string {
+  return `(SELECT known.id FROM ${TABLE.paths} AS known WHERE known.site = ${site} AND known.path = ${text})`;
+}
+
+/** SQL of the text of the path whose id (in `paths`) is `id` (SQL). */
+export function pathTextSql(id: string): string {
+  return `(SELECT known.path FROM ${TABLE.paths} AS known WHERE known.id = ${id})`;
+}
+
+/**
+ * Adds the paths of the JSON array `?2` to site `?1`'s dictionary, each (site, path) once: it runs before the insert
+ * of the rows that name them (ADD_PATHS_SQL then INSERT_SQL, chunk by chunk), in the same transaction.
+ */
+export const ADD_PATHS_SQL = `INSERT INTO ${TABLE.paths} (site, path) SELECT ?1, value FROM json_each(?2) WHERE true
+ON CONFLICT (site, path) DO NOTHING`;
+
+/**
+ * Inserts the rows packed in `?3` under site `?1` and receive time `?2`, each (site, id) once; a row's path becomes
+ * its id in `paths` (ADD_PATHS_SQL put it there). The rows travel as ONE bound JSON parameter unpacked by json_each,
+ * so a statement uses 3 bound parameters whatever the number of rows: D1's limit of 100 bound parameters per
+ * statement would otherwise allow only 5 rows of 18 columns. `WHERE true` is SQLite's required disambiguation
  * between a SELECT's join and the upsert clause.
  */
-export const INSERT_SQL = `INSERT INTO ${TABLE.events} (site, received_at, ${EVENT_COLUMNS.join(', ')})
-SELECT ?1, ?2, ${EVENT_COLUMNS.map((_, i) => `json_extract(r.value, '$[${i}]')`).join(', ')}
+export const INSERT_SQL = `INSERT INTO ${TABLE.events} (site, received_at, ${EVENT_COLUMNS.map(storedColumn).join(', ')})
+SELECT ?1, ?2, ${EVENT_COLUMNS.map((c, i) => {
+  const value = `json_extract(r.value, '$[${i}]')`;
+  return isPathField(c) ? pathIdSql('?1', value) : value;
+}).join(', ')}
 FROM json_each(?3) AS r WHERE true
 ON CONFLICT (site, id) DO NOTHING`;
 
@@ -44,10 +67,11 @@ function packRow(row: EventRow): string {
   return JSON.stringify(EVENT_COLUMNS.map((c) => row[c]));
 }
 
-/** Rows of one statement: where they start in the given rows, and each packed. */
+/** Rows of one statement: where they start in the given rows, each packed, and their distinct paths. */
 export interface RowChunk {
   start: number;
   json: string[];
+  paths: Set<string>;
 }
 
 /** Splits rows into statements' worth: at most MAX_ROWS_PER_STATEMENT rows and MAX_JSON_PER_STATEMENT characters each. */
@@ -62,14 +86,20 @@ export function chunkRows(rows: EventRow[]): RowChunk[] {
       current.json.length >= MAX_ROWS_PER_STATEMENT ||
       (size + json.length > MAX_JSON_PER_STATEMENT && current.json.length > 0)
     ) {
-      current = { start: i, json: [] };
+      current = { start: i, json: [], paths: new Set() };
       chunks.push(current);
       size = 0;
     }
     current.json.push(json);
+    current.paths.add(row.path);
     size += json.length + 1;
   });
   return chunks;
+}
+
+/** The `?2` parameter of ADD_PATHS_SQL for a chunk's paths: no longer than its rows' `chunkParam`. */
+export function pathsParam(chunk: RowChunk): string {
+  return JSON.stringify([...chunk.paths]);
 }
 
 /** The `?3` parameter of INSERT_SQL for a chunk's packed rows. */

@@ -2,7 +2,7 @@
 // `INDEXED BY` in the code names an index through the module.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { DERIVED, EVENT_COLUMNS, INDEX, SESSIONS, TABLE } from './schema.ts';
+import { DERIVED, EVENT_COLUMNS, INDEX, SESSIONS, storedColumn, TABLE } from './schema.ts';
 
 const db = env.DB;
 
@@ -56,7 +56,10 @@ describe('the schema module', () => {
   it('lists columns that exist in their tables', async () => {
     const missing = async (table: string, list: readonly string[]) => {
       const have = await columns(table);
-      return list.filter((c) => !have.includes(c)).map((c) => `${table}.${c}`);
+      return list
+        .map(storedColumn)
+        .filter((c) => !have.includes(c))
+        .map((c) => `${table}.${c}`);
     };
     const all = [
       await missing(TABLE.events, EVENT_COLUMNS),

@@ -12,6 +12,8 @@ export const TABLE = {
   daily_salts: 'daily_salts',
   // Stored events, and each session's dimensions.
   events: 'events',
+  // Each distinct path of a site once: events, the derived rows and page_days hold its id (migration 0066).
+  paths: 'paths',
   sessions: 'sessions',
   // Derived rows, rebuilt per visitor.
   transitions: 'transitions',
@@ -90,6 +92,25 @@ export function wholeBuckets(range: { from: number; to: number }, width: number)
 }
 
 /**
+ * The fields of rows (EVENT_COLUMNS, DERIVED) that carry a path's text, with the column their table stores the path's
+ * id in (an id of `paths`, migration 0066): a path is stored once per site, not once per row and index.
+ */
+const PATH_ID_COLUMNS: ReadonlyMap<string, string> = new Map([
+  ['path', 'path_id'],
+  ['exit_path', 'exit_path_id'],
+]);
+
+/** The column a row's field is stored in: the id column of a path field, else the field's own name. */
+export function storedColumn(field: string): string {
+  return PATH_ID_COLUMNS.get(field) ?? field;
+}
+
+/** Whether a row's field is a path's text stored as its id (see storedColumn). */
+export function isPathField(field: string): boolean {
+  return PATH_ID_COLUMNS.has(field);
+}
+
+/**
  * The columns of `events` an insert fills from a row, in the order a packed row lists them (`site` and
  * `received_at` are per batch). `seq` is SQLite's rowid: insertion order.
  */
@@ -163,8 +184,9 @@ export interface SessionRow extends SessionDimensions {
 }
 
 /**
- * The derived tables deriveVisitors rebuilds per visitor, with their columns in insert order
- * (`site` and `visitor` first). Each carries `session`, which the report filters match against `sessions`.
+ * The derived tables deriveVisitors rebuilds per visitor, with their rows' fields in insert order
+ * (`site` and `visitor` first; a path field is stored in its id column, see storedColumn). Each carries `session`,
+ * which the report filters match against `sessions`.
  */
 export const DERIVED = {
   transitions: [

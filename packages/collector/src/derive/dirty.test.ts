@@ -35,7 +35,8 @@ function pageViews(visitor: string, n: number, start: number, session = 's1'): W
 async function storeOnly(site: string, events: WireEvent[]): Promise<void> {
   const now = Date.now();
   const rows = events.map((e) => toRow(e, STAGES, now, now)!);
-  await db.batch(insertStatements(db, site, now, rows));
+  const { paths, inserts } = insertStatements(db, site, now, rows);
+  await db.batch([...paths, ...inserts]);
 }
 
 async function marks(site: string): Promise<Array<{ visitor: string; since: number }>> {

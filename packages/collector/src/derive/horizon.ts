@@ -1,6 +1,7 @@
 // Derivation after retention: a visitor's state at the site's retention horizon (`retained_from`), read from their
 // derived rows before it, since the raw events before it may be deleted. Derivation starts from this state when it has no
 // saved state (visitor_state) at or after the horizon to resume from; the rows before the horizon stay as they were.
+import { pathTextSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
 import { freshSession, freshState, type VisitorState } from './state.ts';
 import { chunk } from './store.ts';
@@ -29,8 +30,8 @@ export async function loadBefore(
     return [
       `SELECT 'pair' AS kind, visitor, from_index AS a, to_index AS b, MAX(time) AS t, event_id AS id
          FROM ${TABLE.transitions} WHERE ${where} GROUP BY visitor, from_index, to_index`,
-      `SELECT 'view' AS kind, visitor, stage_index AS a, path AS b, MAX(time) AS t, NULL AS id
-         FROM ${TABLE.page_views} WHERE ${where} GROUP BY visitor, stage_index, path`,
+      `SELECT 'view' AS kind, visitor, stage_index AS a, ${pathTextSql('path_id')} AS b, MAX(time) AS t, NULL AS id
+         FROM ${TABLE.page_views} WHERE ${where} GROUP BY visitor, stage_index, path_id`,
       `SELECT 'session' AS kind, visitor, stage_index AS a, session AS b, MAX(time) AS t, COUNT(*) AS id
          FROM ${TABLE.page_views} WHERE ${where} AND time >= ?2 - ${SESSION_LOOKBACK_MS} GROUP BY visitor, session`,
       `SELECT 'purchase' AS kind, visitor, COUNT(*) AS a, NULL AS b, MAX(time) AS t, NULL AS id

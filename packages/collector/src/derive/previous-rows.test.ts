@@ -149,7 +149,7 @@ describe('previous rows of the same kind', () => {
               `SELECT prev_view, prev_stage_view, prev_path_view,
                     LAG(time) OVER (ORDER BY time, event_id) AS want_view,
                     LAG(time) OVER (PARTITION BY stage_index ORDER BY time, event_id) AS want_stage_view,
-                    LAG(time) OVER (PARTITION BY path, stage_index ORDER BY time, event_id) AS want_path_view
+                    LAG(time) OVER (PARTITION BY path_id, stage_index ORDER BY time, event_id) AS want_path_view
                FROM page_views WHERE site = ? AND visitor = ?`,
             )
               .bind(site.id, visitor)

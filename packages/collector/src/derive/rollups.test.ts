@@ -85,12 +85,12 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
       .all();
     expect(rollup.results).toEqual(sums.results);
     const days = await env.DB.prepare(
-      'SELECT path, stage_index, day, views, exits, first_views FROM page_days WHERE site = ? AND views <> 0 ORDER BY 1, 2, 3',
+      'SELECT path_id, stage_index, day, views, exits, first_views FROM page_days WHERE site = ? AND views <> 0 ORDER BY 1, 2, 3',
     )
       .bind(site.id)
       .all();
     const daySums = await env.DB.prepare(
-      `SELECT path, stage_index, CAST(time / 86400000 AS INTEGER) AS day, COUNT(*) AS views, SUM(is_exit) AS exits,
+      `SELECT path_id, stage_index, CAST(time / 86400000 AS INTEGER) AS day, COUNT(*) AS views, SUM(is_exit) AS exits,
                   COUNT(*) - COUNT(prev_path_view) AS first_views
              FROM page_views WHERE site = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
     )

@@ -1,8 +1,18 @@
 // SQL of the derivation: read a visitor's saved state and events from a point on, replace their derived rows from there.
 import { CART_EVENTS } from '@parcours/protocol';
 import { guardFailed, guardStatement } from '../db/guards.ts';
-import { MAX_JSON_PER_STATEMENT } from '../db/insert-sql.ts';
-import { DAY_MS, DERIVED, type DerivedColumn, type DerivedTable, HOUR_MS, INDEX, TABLE } from '../db/schema.ts';
+import { MAX_JSON_PER_STATEMENT, pathIdSql, pathTextSql } from '../db/insert-sql.ts';
+import {
+  DAY_MS,
+  DERIVED,
+  type DerivedColumn,
+  type DerivedTable,
+  HOUR_MS,
+  INDEX,
+  isPathField,
+  storedColumn,
+  TABLE,
+} from '../db/schema.ts';
 import type { Page } from './fold.ts';
 import { firstAbove } from './journey.ts';
 
@@ -16,9 +26,9 @@ export function chunk<T>(list: T[], size: number): T[][] {
 }
 
 /**
- * INSERTs of `rows` (each the JSON array of `columns`), many rows per statement: the rows travel as one bound JSON
- * array unpacked by json_each, so a statement binds one parameter whatever its row count (D1 allows 100), and holds
- * at most MAX_JSON_PER_STATEMENT characters of them.
+ * INSERTs of `rows` (each the JSON array of `columns`, `site` first), many rows per statement: the rows travel as one
+ * bound JSON array unpacked by json_each, so a statement binds one parameter whatever its row count (D1 allows 100),
+ * and holds at most MAX_JSON_PER_STATEMENT characters of them. A path field's text is stored as its id in `paths`.
  */
 function inserts(
   db: D1Database,
@@ -27,7 +37,9 @@ function inserts(
   rows: unknown[][],
   verb = 'INSERT',
 ): D1PreparedStatement[] {
-  const sql = `${verb} INTO ${table} (${columns.join(',')}) SELECT ${columns.map((_, i) => `json_extract(r.value, '$[${i}]')`).join(',')} FROM json_each(?1) AS r`;
+  const value = (c: string, i: number) =>
+    isPathField(c) ? pathIdSql(`r.value ->> 0`, `r.value ->> ${i}`) : `json_extract(r.value, '$[${i}]')`;
+  const sql = `${verb} INTO ${table} (${columns.map(storedColumn).join(',')}) SELECT ${columns.map(value).join(',')} FROM json_each(?1) AS r`;
   const out: D1PreparedStatement[] = [];
   let part: string[] = [];
   let size = 0;
@@ -134,11 +146,11 @@ function pageDays(db: D1Database, site: string, rows: RowSet, sign: 1 | -1): D1P
     db,
     site,
     rows,
-    `INSERT INTO ${TABLE.page_days} (site, path, stage_index, day, views, exits, first_views)
-     SELECT r.site, r.path, r.stage_index, CAST(r.time / ${DAY_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(r.is_exit),
+    `INSERT INTO ${TABLE.page_days} (site, path_id, stage_index, day, views, exits, first_views)
+     SELECT r.site, r.path_id, r.stage_index, CAST(r.time / ${DAY_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(r.is_exit),
             ${sign} * (COUNT(*) - COUNT(r.prev_path_view))
        FROM ${join('page_views', rows)} GROUP BY 1, 2, 3, 4
-     ON CONFLICT (site, path, stage_index, day) DO UPDATE SET views = views + excluded.views, exits = exits + excluded.exits,
+     ON CONFLICT (site, path_id, stage_index, day) DO UPDATE SET views = views + excluded.views, exits = exits + excluded.exits,
         first_views = first_views + excluded.first_views`,
   );
 }
@@ -206,7 +218,7 @@ export function eventsStatement(
 }
 
 /** What derivation reads of a stored event (a StoredEvent). */
-const EVENT_FIELDS = `seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
+const EVENT_FIELDS = `seq, id, type, stage_index, session, time, ${pathTextSql('path_id')} AS path, duration_ms, value, currency,
   CASE WHEN type IN (${CART_TYPES}) THEN json_extract(data, '$.items') END AS items,
   CASE WHEN type = 'purchase' THEN json_extract(data, '$.transaction_id') END AS transaction_id`;
 
@@ -551,7 +563,7 @@ export function pageStatements(
       site,
       { on: '', entries: cartExits },
       `UPDATE ${TABLE.carts}
-          SET (exit_path, exit_stage) = (SELECT j.value ->> 2, j.value ->> 3 FROM json_each(?2) AS j
+          SET (exit_path_id, exit_stage) = (SELECT ${pathIdSql('?1', 'j.value ->> 2')}, j.value ->> 3 FROM json_each(?2) AS j
                 WHERE j.value ->> 0 = ${TABLE.carts}.visitor AND j.value ->> 1 = ${TABLE.carts}.event_id)
         WHERE (site, visitor, event_id) IN (SELECT ?1, j.value ->> 0, j.value ->> 1 FROM json_each(?2) AS j)
           AND started_at >= ${HORIZON_SQL}`,

@@ -145,8 +145,9 @@ export function overQuota(ctx: Pick<BatchContext, 'receivedAt'>): never {
 /**
  * The statements storing some prepared rows, to run in front of their derivation (`writeThenDerive`), and where the
  * inserts are among them. Counters first: the usage and drop statements count only ids not stored yet, so they must
- * run before the insert. The sessions' dimensions ride after the insert in the same transaction: stored exactly when
- * their events are. Every statement is idempotent: run twice, the second changes nothing.
+ * run before the insert, and so must `paths`, which add the rows' paths to the site's dictionary. The sessions'
+ * dimensions ride after the insert in the same transaction: stored exactly when their events are. Every statement is
+ * idempotent: run twice, the second changes nothing.
  */
 export function storeStatements(
   db: D1Database,
@@ -159,7 +160,12 @@ export function storeStatements(
     sessions: SessionRow[];
     dropped: number;
   },
-): { counters: D1PreparedStatement[]; inserts: D1PreparedStatement[]; sessions: D1PreparedStatement[] } {
+): {
+  counters: D1PreparedStatement[];
+  paths: D1PreparedStatement[];
+  inserts: D1PreparedStatement[];
+  sessions: D1PreparedStatement[];
+} {
   const counters = addUsageStatements(db, site, part.day, part.counted);
   if (part.dropped)
     counters.push(
@@ -173,7 +179,7 @@ export function storeStatements(
     );
   return {
     counters,
-    inserts: insertStatements(db, site, part.receivedAt, part.rows),
+    ...insertStatements(db, site, part.receivedAt, part.rows),
     sessions: upsertSessionStatements(db, site, part.sessions),
   };
 }
@@ -207,7 +213,7 @@ export async function storeBatch(
     // The insert (and the drop count, when there is one) rides in front of derivation's first read, in
     // the same batch: one transaction and one round trip fewer, and derivation sees the new rows.
     // Derive even when everything was a duplicate: a resend after a failed derivation repairs it.
-    const { counters, inserts, sessions } = storeStatements(db, site.id, {
+    const { counters, paths, inserts, sessions } = storeStatements(db, site.id, {
       ...prepared.store,
       receivedAt: ctx.receivedAt,
       dropped: batch.dropped,
@@ -218,7 +224,7 @@ export async function storeBatch(
     if (refused) counters.push(refused);
     let results: D1Result[] | null;
     try {
-      results = await writeThenDerive(db, site, [...counters, ...inserts, ...sessions], rows, deriveOptions);
+      results = await writeThenDerive(db, site, [...counters, ...paths, ...inserts, ...sessions], rows, deriveOptions);
     } catch (error) {
       // Stored, but neither derived nor marked for the schedule: only the sender's resend will derive them again.
       if (!guardFailed(error, 'quota_race')) {
@@ -231,9 +237,8 @@ export async function storeBatch(
       return overQuota(ctx);
     }
     if (results) {
-      const inserted = results
-        .slice(counters.length, counters.length + inserts.length)
-        .reduce((n, r) => n + r.meta.changes, 0);
+      const before = counters.length + paths.length;
+      const inserted = results.slice(before, before + inserts.length).reduce((n, r) => n + r.meta.changes, 0);
       if (over) overQuota(ctx);
       return { accepted: inserted, duplicates: rows.length - inserted, rejected };
     }

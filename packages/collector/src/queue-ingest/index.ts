@@ -142,6 +142,7 @@ async function storeMessages(
   const writes = [
     erasureGuard(db, site.id, erasures),
     ...parts.flatMap((p) => p.counters),
+    ...parts.flatMap((p) => p.paths),
     ...parts.flatMap((p) => p.inserts),
     ...parts.flatMap((p) => p.sessions),
   ];

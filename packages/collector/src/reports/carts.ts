@@ -1,4 +1,5 @@
 // The carts report: carts started in the period, how far they got, which are open or abandoned, and where.
+import { pathTextSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
 import type { CartsReport, Money } from '@parcours/protocol';
 import { sessionMatches } from './filter.ts';
@@ -65,8 +66,8 @@ export async function carts(
       .bind(...binds, MAX_CURRENCIES),
     db
       .prepare(
-        `SELECT exit_path AS path, COUNT(*) AS abandons FROM ${TABLE.carts}
-          WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY exit_path ORDER BY abandons DESC, path LIMIT ?5`,
+        `SELECT ${pathTextSql('exit_path_id')} AS path, COUNT(*) AS abandons FROM ${TABLE.carts}
+          WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY exit_path_id ORDER BY abandons DESC, path LIMIT ?5`,
       )
       .bind(...binds, limit),
     db

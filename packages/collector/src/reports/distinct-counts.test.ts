@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { FrictionReport, FunnelReport, KpisReport, TransitionsReport, WireEvent } from '@parcours/protocol';
 import { call, registerSite } from '../../test/helpers.ts';
+import { pathTextSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
 import { firstEntries } from './first-entries.ts';
 import { ORIGIN, report, wire } from '../../test/test-support.ts';
@@ -139,8 +140,8 @@ async function reference(from: number, to: number, filter: Filter = {}) {
        UNION SELECT visitor FROM ${TABLE.purchases} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.purchases)})`,
   );
   const pages = await q<{ path: string; stage: number; views: number; visitors: number; exits: number }>(
-    `SELECT path, stage_index AS stage, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
-       FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.page_views)} GROUP BY path, stage_index ORDER BY path, stage_index`,
+    `SELECT ${pathTextSql('path_id')} AS path, stage_index AS stage, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
+       FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.page_views)} GROUP BY path_id, stage_index ORDER BY path, stage_index`,
   );
   const moves = await q<{ f: number | null; k: number; visitor: string; since: number | null }>(
     `SELECT from_index AS f, to_index AS k, visitor, since_ms AS since FROM ${TABLE.transitions} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.transitions)}`,

@@ -1,4 +1,5 @@
 // The forms report: per form and page, starts, submits, abandons, and the fields people stopped at.
+import { pathTextSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
 import { FORM_ABANDON, FORM_START, FORM_SUBMIT, type FormField, type FormsReport } from '@parcours/protocol';
 import { sessionMatches } from './filter.ts';
@@ -21,6 +22,9 @@ function median(values: number[]): number | null {
   return values.length % 2 ? values[mid]! : (values[mid - 1]! + values[mid]!) / 2;
 }
 
+/** A listed form: its name and page (the path's id and text), and its counts. */
+type FormRow = { form: string; path_id: number; path: string; starts: number; submits: number; abandons: number };
+
 /**
  * Form events in the period grouped by (form, path), most abandoned first, at most `limit` forms.
  * `abandon_rate` is abandons / (submits + abandons): of the forms that ended, the share left
@@ -35,32 +39,32 @@ export async function forms(
   limit = DEFAULT_LIST_LIMIT,
 ): Promise<FormsReport> {
   const where = `site = ?1 AND time >= ?2 AND time < ?3 AND form IS NOT NULL${sessionMatches(site.id, range.filter, TABLE.events)}`;
-  const top = `SELECT form, path, SUM(type = 'form_start') AS starts, SUM(type = 'form_submit') AS submits, SUM(type = 'form_abandon') AS abandons
+  const top = `SELECT form, path_id, ${pathTextSql('path_id')} AS path, SUM(type = 'form_start') AS starts, SUM(type = 'form_submit') AS submits, SUM(type = 'form_abandon') AS abandons
                  FROM ${TABLE.events} WHERE type IN (${FORM_TYPES}) AND ${where}
-                GROUP BY form, path ORDER BY abandons DESC, starts DESC, form, path LIMIT ?4`;
+                GROUP BY form, path_id ORDER BY abandons DESC, starts DESC, form, path LIMIT ?4`;
   // The listed forms first; their last fields and field entries then read for those (form, path) pairs only, so the
   // period's form events are grouped once, not once per statement.
   const counts = await db.prepare(top).bind(site.id, range.from, range.to, limit).all();
-  const listed = JSON.stringify((counts.results as Array<{ form: string; path: string }>).map((f) => [f.form, f.path]));
+  const listed = JSON.stringify((counts.results as FormRow[]).map((f) => [f.form, f.path_id]));
   const inListed = (alias: string) =>
-    `(${alias}form, ${alias}path) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?4))`;
+    `(${alias}form, ${alias}path_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?4))`;
   const [fields, perField] = counts.results.length
     ? await db.batch([
         db
           .prepare(
-            `SELECT form, path, field, abandons FROM (
-               SELECT *, ROW_NUMBER() OVER (PARTITION BY form, path ORDER BY abandons DESC, field) AS rn FROM (
-                 SELECT form, path, last_field AS field, COUNT(*) AS abandons FROM ${TABLE.events}
+            `SELECT form, path_id, field, abandons FROM (
+               SELECT *, ROW_NUMBER() OVER (PARTITION BY form, path_id ORDER BY abandons DESC, field) AS rn FROM (
+                 SELECT form, path_id, last_field AS field, COUNT(*) AS abandons FROM ${TABLE.events}
                   WHERE type = 'form_abandon' AND ${where} AND last_field IS NOT NULL AND ${inListed('')}
-                  GROUP BY form, path, last_field)
-             ) WHERE rn <= ?5 ORDER BY form, path, rn`,
+                  GROUP BY form, path_id, last_field)
+             ) WHERE rn <= ?5 ORDER BY form, path_id, rn`,
           )
           .bind(site.id, range.from, range.to, listed, MAX_LAST_FIELDS),
         // Each entry of the listed forms' events' `fields`, one row per entry. (json_each has its own `path` and `type`
         // columns: the event's are qualified.)
         db
           .prepare(
-            `SELECT e.form, e.path, json_extract(f.value, '$.field') AS field, json_extract(f.value, '$.hesitation_ms') AS hesitation,
+            `SELECT e.form, e.path_id, json_extract(f.value, '$.field') AS field, json_extract(f.value, '$.hesitation_ms') AS hesitation,
                     json_extract(f.value, '$.refocuses') AS refocuses, json_extract(f.value, '$.errors') AS errors
                FROM ${TABLE.events} AS e, json_each(e.data, '$.fields') AS f
               WHERE e.site = ?1 AND e.type IN ('form_submit', 'form_abandon') AND e.time >= ?2 AND e.time < ?3 AND e.form IS NOT NULL
@@ -71,7 +75,7 @@ export async function forms(
     : [{ results: [] }, { results: [] }];
   type FieldRow = {
     form: string;
-    path: string;
+    path_id: number;
     field: string;
     hesitation: number | null;
     refocuses: number | null;
@@ -79,7 +83,7 @@ export async function forms(
   };
   const byField = new Map<string, Map<string, { hesitations: number[]; refocuses: number; errors: number }>>();
   for (const r of perField!.results as FieldRow[]) {
-    const key = JSON.stringify([r.form, r.path]);
+    const key = JSON.stringify([r.form, r.path_id]);
     const form = byField.get(key) ?? new Map();
     byField.set(key, form);
     const f = form.get(r.field) ?? { hesitations: [], refocuses: 0, errors: 0 };
@@ -89,8 +93,8 @@ export async function forms(
     f.errors += r.errors ?? 0;
   }
   const lastFields = new Map<string, Array<{ field: string; abandons: number }>>();
-  for (const f of fields!.results as Array<{ form: string; path: string; field: string; abandons: number }>) {
-    const key = JSON.stringify([f.form, f.path]);
+  for (const f of fields!.results as Array<{ form: string; path_id: number; field: string; abandons: number }>) {
+    const key = JSON.stringify([f.form, f.path_id]);
     const list = lastFields.get(key) ?? [];
     list.push({ field: f.field, abandons: f.abandons });
     lastFields.set(key, list);
@@ -116,17 +120,15 @@ export async function forms(
       .slice(0, MAX_FORM_FIELDS);
   };
   return {
-    forms: (
-      counts.results as Array<{ form: string; path: string; starts: number; submits: number; abandons: number }>
-    ).map((f) => ({
+    forms: (counts.results as FormRow[]).map((f) => ({
       form: f.form,
       path: f.path,
       starts: f.starts,
       submits: f.submits,
       abandons: f.abandons,
       abandon_rate: rate(f.abandons, f.submits + f.abandons),
-      last_fields: lastFields.get(JSON.stringify([f.form, f.path])) ?? [],
-      fields: formFields(JSON.stringify([f.form, f.path])),
+      last_fields: lastFields.get(JSON.stringify([f.form, f.path_id])) ?? [],
+      fields: formFields(JSON.stringify([f.form, f.path_id])),
     })),
   };
 }

@@ -1,5 +1,6 @@
 // The friction report: pages ranked by how many journeys end or stall on them (exits, form and cart abandons) and by
 // the friction signals the script captures on them (rage, dead and error clicks, quick backs, field errors).
+import { pathTextSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
 import { FRICTION_EVENTS, type FrictionPage, type FrictionReport, type FrictionTarget } from '@parcours/protocol';
 import { CART_SQL, cartBinds } from './carts.ts';
@@ -38,8 +39,8 @@ const LOSSES =
   '(exits + form_abandons + cart_abandons + quick_backs + (rage_clicks + dead_clicks + error_clicks + field_errors) / 2.0)';
 const FRICTION_SCORE_SQL = `ROUND(${LOSSES} * MIN(1.0, ${LOSSES} * 1.0 / MAX(1, views)) * ((stage_index + 1) * 1.0 / MAX(1, ?9)) * 1000) / 1000.0`;
 
-type PageRow = Omit<FrictionPage, 'stage' | 'exit_rate' | 'targets'> & { stage_index: number };
-type TargetRow = { path: string; stage_index: number; kind: FrictionTarget['kind']; target: string; count: number };
+type PageRow = Omit<FrictionPage, 'stage' | 'exit_rate' | 'targets'> & { stage_index: number; path_id: number };
+type TargetRow = { path_id: number; stage_index: number; kind: FrictionTarget['kind']; target: string; count: number };
 
 /**
  * Pages seen, abandoned or stalled on in the period, highest friction score first (then views, then path), at most
@@ -63,25 +64,25 @@ export async function friction(
   const [, , , threshold] = cartBinds(site, range, abandonAfterMinutes);
   const { results: pages } = await db
     .prepare(
-      `SELECT path, stage_index, views, visitors, exits, form_abandons, cart_abandons, rage_clicks, dead_clicks, error_clicks,
+      `SELECT path_id, ${pathTextSql('path_id')} AS path, stage_index, views, visitors, exits, form_abandons, cart_abandons, rage_clicks, dead_clicks, error_clicks,
               quick_backs, field_errors, ${FRICTION_SCORE_SQL} AS score FROM (
-         SELECT path, stage_index, SUM(views) AS views, SUM(visitors) AS visitors, SUM(exits) AS exits,
+         SELECT path_id, stage_index, SUM(views) AS views, SUM(visitors) AS visitors, SUM(exits) AS exits,
                 SUM(form_abandons) AS form_abandons, SUM(cart_abandons) AS cart_abandons, SUM(rage_clicks) AS rage_clicks,
                 SUM(dead_clicks) AS dead_clicks, SUM(error_clicks) AS error_clicks, SUM(quick_backs) AS quick_backs,
                 SUM(field_errors) AS field_errors FROM (
-           SELECT path, stage_index, views, visitors, exits, 0 AS form_abandons, 0 AS cart_abandons, 0 AS rage_clicks,
+           SELECT path_id, stage_index, views, visitors, exits, 0 AS form_abandons, 0 AS cart_abandons, 0 AS rage_clicks,
                   0 AS dead_clicks, 0 AS error_clicks, 0 AS quick_backs, 0 AS field_errors FROM (${pathViewRows(wide, filtered)})
            UNION ALL
-           SELECT path, stage_index, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM ${TABLE.events}
+           SELECT path_id, stage_index, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM ${TABLE.events}
             WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL${eventMatches}
            UNION ALL
-           SELECT exit_path, exit_stage, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 FROM ${TABLE.carts}
-            WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path IS NOT NULL${sessionMatches(site.id, range.filter, TABLE.carts)}
+           SELECT exit_path_id, exit_stage, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 FROM ${TABLE.carts}
+            WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path_id IS NOT NULL${sessionMatches(site.id, range.filter, TABLE.carts)}
            UNION ALL
-           SELECT path, stage_index, 0, 0, 0, 0, 0, type = 'rage_click', type = 'dead_click', type = 'error_click',
+           SELECT path_id, stage_index, 0, 0, 0, 0, 0, type = 'rage_click', type = 'dead_click', type = 'error_click',
                   type = 'quick_back', type = 'field_error' FROM ${TABLE.events}
             WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND time >= ?2 AND time < ?3${eventMatches}
-         ) GROUP BY path, stage_index
+         ) GROUP BY path_id, stage_index
            HAVING SUM(views) > 0 OR SUM(form_abandons) > 0 OR SUM(cart_abandons) > 0 OR SUM(rage_clicks) > 0
                OR SUM(dead_clicks) > 0 OR SUM(error_clicks) > 0 OR SUM(quick_backs) > 0 OR SUM(field_errors) > 0
        ) ORDER BY score DESC, views DESC, path, stage_index LIMIT ?10`,
@@ -90,27 +91,27 @@ export async function friction(
     .all<PageRow>();
 
   // The listed pages' top targets (a field error's target is its field; a quick back has none), ranked in SQL.
-  const listed = JSON.stringify(pages.map((p) => [p.path, p.stage_index]));
+  const listed = JSON.stringify(pages.map((p) => [p.path_id, p.stage_index]));
   const { results: targets } = pages.length
     ? await db
         .prepare(
-          `SELECT path, stage_index, kind, target, count FROM (
-             SELECT path, stage_index, kind, target, count,
-                    ROW_NUMBER() OVER (PARTITION BY path, stage_index ORDER BY count DESC, kind, target) AS rn FROM (
-               SELECT path, stage_index, type AS kind,
+          `SELECT path_id, stage_index, kind, target, count FROM (
+             SELECT path_id, stage_index, kind, target, count,
+                    ROW_NUMBER() OVER (PARTITION BY path_id, stage_index ORDER BY count DESC, kind, target) AS rn FROM (
+               SELECT path_id, stage_index, type AS kind,
                       COALESCE(json_extract(data, '$.target'), json_extract(data, '$.field')) AS target, COUNT(*) AS count
                  FROM ${TABLE.events}
                 WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND type != 'quick_back' AND time >= ?2 AND time < ?3${eventMatches}
-                  AND path IN (SELECT value ->> 0 FROM json_each(?4))
-                GROUP BY path, stage_index, kind, target HAVING target IS NOT NULL))
-            WHERE rn <= ?5 AND (path, stage_index) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?4))`,
+                  AND path_id IN (SELECT value ->> 0 FROM json_each(?4))
+                GROUP BY path_id, stage_index, kind, target HAVING target IS NOT NULL))
+            WHERE rn <= ?5 AND (path_id, stage_index) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?4))`,
         )
         .bind(site.id, range.from, range.to, listed, MAX_FRICTION_TARGETS)
         .all<TargetRow>()
     : { results: [] as TargetRow[] };
   const targetsOf = new Map<string, FrictionTarget[]>();
   for (const t of targets) {
-    const key = JSON.stringify([t.path, t.stage_index]);
+    const key = JSON.stringify([t.path_id, t.stage_index]);
     const list = targetsOf.get(key) ?? [];
     list.push({ kind: t.kind, target: t.target, count: t.count });
     targetsOf.set(key, list);
@@ -133,7 +134,7 @@ export async function friction(
       field_errors: p.field_errors,
       score: p.score,
       // In the SQL's order: most frequent first, then by kind and target.
-      targets: (targetsOf.get(JSON.stringify([p.path, stage_index])) ?? []).sort(
+      targets: (targetsOf.get(JSON.stringify([p.path_id, stage_index])) ?? []).sort(
         (a, b) =>
           b.count - a.count || a.kind.localeCompare(b.kind) || (a.target < b.target ? -1 : a.target > b.target ? 1 : 0),
       ),

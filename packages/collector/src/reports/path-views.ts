@@ -11,8 +11,8 @@ export function pathViewDayBinds(range: { from: number; to: number }): number[] 
 }
 
 /**
- * SELECTs (joined by UNION ALL) of rows `(path, stage_index, views, visitors, exits)` whose sums per
- * (path, stage_index) are the period's page views, distinct visitors and exits. Exact. A visitor is
+ * SELECTs (joined by UNION ALL) of rows `(path_id, stage_index, views, visitors, exits)` whose sums per
+ * (path_id, stage_index) are the period's page views, distinct visitors and exits. Exact. A visitor is
  * counted on their first view of the page in the period: the view whose previous view of that page
  * (`prev_path_view`) is NULL or before `from`. When the period covers most of the site's history
  * (`wide`), page_days gives its whole days, page_views its partial first and last day, plus the views
@@ -25,19 +25,19 @@ export function pathViewDayBinds(range: { from: number; to: number }): number[] 
  */
 export function pathViewRows(wide: boolean, filtered = ''): string {
   if (filtered)
-    return `SELECT path, stage_index, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
-              FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered} GROUP BY path, stage_index`;
+    return `SELECT path_id, stage_index, COUNT(*) AS views, COUNT(DISTINCT visitor) AS visitors, SUM(is_exit) AS exits
+              FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered} GROUP BY path_id, stage_index`;
   if (!wide)
-    return `SELECT path, stage_index, 1 AS views, (prev_path_view IS NULL OR prev_path_view < ?2) AS visitors, is_exit AS exits
+    return `SELECT path_id, stage_index, 1 AS views, (prev_path_view IS NULL OR prev_path_view < ?2) AS visitors, is_exit AS exits
               FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time} WHERE site = ?1 AND time >= ?2 AND time < ?3`;
-  return `SELECT path, stage_index, views, first_views AS visitors, exits FROM ${TABLE.page_days} WHERE site = ?1 AND day >= ?5 AND day < ?6
+  return `SELECT path_id, stage_index, views, first_views AS visitors, exits FROM ${TABLE.page_days} WHERE site = ?1 AND day >= ?5 AND day < ?6
           UNION ALL
-          SELECT path, stage_index, 1, prev_path_view IS NULL, is_exit FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time}
+          SELECT path_id, stage_index, 1, prev_path_view IS NULL, is_exit FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time}
            WHERE site = ?1 AND time >= ?2 AND time < MIN(?3, ?7)
           UNION ALL
-          SELECT path, stage_index, 1, prev_path_view IS NULL, is_exit FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time}
+          SELECT path_id, stage_index, 1, prev_path_view IS NULL, is_exit FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time}
            WHERE site = ?1 AND time >= MAX(?2, ?8) AND time < ?3
           UNION ALL
-          SELECT path, stage_index, 0, 1, 0 FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_first_path}
+          SELECT path_id, stage_index, 0, 1, 0 FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_first_path}
            WHERE site = ?1 AND prev_path_view < ?2 AND time >= ?2 AND time < ?3`;
 }

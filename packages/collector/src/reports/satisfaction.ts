@@ -11,6 +11,7 @@ import {
   type SatisfactionScores,
   SURVEY_SHOWN,
 } from '@parcours/protocol';
+import { pathTextSql } from '../db/insert-sql.ts';
 import { DIMENSION_COLUMNS, SESSIONS, TABLE } from '../db/schema.ts';
 import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
@@ -118,10 +119,10 @@ export async function satisfaction(
     // Per answer, the distinct paths its session viewed: a lookup of the session's derived page views by visitor (kept
     // when retention deletes raw events), not a scan of every page view of the site.
     statement(
-      `SELECT path AS k, ${SUMS}, ${SATISFACTION} AS satisfaction FROM (
-         SELECT DISTINCT f.id, p.path, f.kind, f.score FROM (${answers}) f
+      `SELECT ${pathTextSql('path_id')} AS k, ${SUMS}, ${SATISFACTION} AS satisfaction FROM (
+         SELECT DISTINCT f.id, p.path_id, f.kind, f.score FROM (${answers}) f
            JOIN ${TABLE.page_views} p ON p.site = ?1 AND p.visitor = f.visitor AND p.session = f.session)
-        GROUP BY path ORDER BY satisfaction, responses DESC, path LIMIT ?4`,
+        GROUP BY path_id ORDER BY satisfaction, responses DESC, k LIMIT ?4`,
     ),
     statement(
       `SELECT COUNT(*) AS shown, TOTAL(EXISTS (

@@ -13,6 +13,7 @@ import {
 } from '@parcours/protocol';
 import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 import { call, freshEvents, registerSite } from '../../test/helpers.ts';
+import { pathTextSql } from '../db/insert-sql.ts';
 
 const RUNS = Math.max(40, Number((env as unknown as { HOSTILE_RUNS?: string }).HOSTILE_RUNS ?? 300));
 /** Generous time for a generated run: about 25 ms a request here, 100 ms allowed. */
@@ -363,7 +364,9 @@ describe('hostile input, hand-written', () => {
       asServer(id),
     );
     expect(json.accepted).toBe(1);
-    const row = await env.DB.prepare('SELECT form, last_field, path, data FROM events WHERE id = ?')
+    const row = await env.DB.prepare(
+      `SELECT form, last_field, ${pathTextSql('path_id')} AS path, data FROM events WHERE id = ?`,
+    )
       .bind(e!.id)
       .first<{ form: string; last_field: string; path: string; data: string }>();
     expect(row).toMatchObject({ form: 'checkout[2J', last_field: 'checkout[2J', path: '/checkout[2J' });
@@ -459,7 +462,7 @@ describe('hostile input, hand-written', () => {
       asServer(id),
     );
     expect(json.accepted).toBe(1);
-    const row = await env.DB.prepare('SELECT form, path, data FROM events WHERE id = ?')
+    const row = await env.DB.prepare(`SELECT form, ${pathTextSql('path_id')} AS path, data FROM events WHERE id = ?`)
       .bind(e!.id)
       .first<{ form: string; path: string; data: string }>();
     expect(row!.form.length).toBe(MAX_ITEM_TEXT_LENGTH);
@@ -480,7 +483,9 @@ describe('hostile input, hand-written', () => {
 
 // Whatever was sent, every stored row must be one the schema and the reports can trust.
 afterAll(async () => {
-  const { results } = await env.DB.prepare('SELECT * FROM events').all<Record<string, unknown>>();
+  const { results } = await env.DB.prepare(`SELECT *, ${pathTextSql('path_id')} AS path FROM events`).all<
+    Record<string, unknown>
+  >();
   expect(results.length).toBeGreaterThan(0);
   const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
   const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

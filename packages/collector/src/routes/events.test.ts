@@ -3,14 +3,19 @@ import { describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES, type BatchReply } from '@parcours/protocol';
 import { INVALID_BATCHES, INVALID_EVENTS } from '@parcours/protocol/fixtures';
 import { call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
-import type { EventRow } from '../db/insert-sql.ts';
+import { get, report, rowsNaming, send, wire } from '../../test/test-support.ts';
+import { type EventRow, pathTextSql } from '../db/insert-sql.ts';
 
 interface Row extends EventRow {
   received_at: number;
 }
 
 async function rows(site: string): Promise<Row[]> {
-  const { results } = await env.DB.prepare('SELECT * FROM events WHERE site = ? ORDER BY seq').bind(site).all<Row>();
+  const { results } = await env.DB.prepare(
+    `SELECT *, ${pathTextSql('path_id')} AS path FROM events WHERE site = ? ORDER BY seq`,
+  )
+    .bind(site)
+    .all<Row>();
   return results;
 }
 
@@ -309,5 +314,38 @@ describe('POST /v1/events', () => {
     const stored = await rows(id);
     expect(stored.length).toBe(2);
     expect(JSON.stringify(stored)).not.toContain('203.0.113.77');
+  });
+});
+
+describe('paths', () => {
+  it('stores a path once per site, whatever number of events, page views and rollups name it, and reports answer its text', async () => {
+    const [one, two] = [await registerSite(), await registerSite()];
+    const long = `/p/${'x'.repeat(1700)}`;
+    const views = (visitor: string, paths: string[], at: number) =>
+      paths.map((path, i) =>
+        wire({ type: 'page_view', ts: at + i * 1000, stage: 'awareness', visitor, session: visitor, path }),
+      );
+    const at = Date.now() - 600_000;
+    expect((await send(one.id, views('a', [long, long, '/short'], at))).accepted).toBe(3);
+    expect((await send(one.id, views('b', [long], at + 60_000))).accepted).toBe(1);
+    expect((await send(two.id, views('c', [long], at))).accepted).toBe(1);
+
+    // The text in one row of one table per site: events, page views, transitions and page_days hold its id.
+    expect(await rowsNaming(one.id, long)).toEqual({ paths: 1 });
+    expect(await rowsNaming(two.id, long)).toEqual({ paths: 1 });
+    expect(await rowsNaming(one.id, '/short')).toEqual({ paths: 1 });
+
+    // Pages by friction score (the short path is an exit): each path with its views.
+    const friction = await report(one, 'friction');
+    const pages = new Map(friction.pages.map((p: { path: string; views: number }) => [p.path, p.views]));
+    expect(pages).toEqual(
+      new Map([
+        [long, 3],
+        ['/short', 1],
+      ]),
+    );
+    // The export answers each event as received.
+    const exported = await (await get(one, 'events')).text();
+    expect(exported.split('\n').filter((line) => line.includes(long.slice(3)))).toHaveLength(3);
   });
 });

@@ -1,4 +1,5 @@
 // The metrics an alert watches, each read over a window of event time from the same tables as the reports.
+import { pathIdSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
 import { carts } from '../reports/carts.ts';
 import { funnel } from '../reports/funnel.ts';
@@ -82,7 +83,8 @@ export async function readMetric(
     case 'exit_rate': {
       const row = await db
         .prepare(
-          `SELECT COUNT(*) AS views, IFNULL(SUM(is_exit), 0) AS exits FROM ${TABLE.page_views} WHERE site = ? AND time >= ? AND time < ? AND path = ?`,
+          `SELECT COUNT(*) AS views, IFNULL(SUM(is_exit), 0) AS exits FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3
+            AND path_id = ${pathIdSql('?1', '?4')}`,
         )
         .bind(...window, m.arg)
         .first<{ views: number; exits: number }>();

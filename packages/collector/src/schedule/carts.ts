@@ -1,4 +1,5 @@
 // Scheduled job: decides abandoned carts (`cart.abandoned`, once per cart) and their recoveries (`cart.recovered`).
+import { pathTextSql } from '../db/insert-sql.ts';
 import { INDEX, TABLE } from '../db/schema.ts';
 import { CART_EVENTS } from '@parcours/protocol';
 import { deliveriesStatement, deliveryKey, type WebhookEvent } from '../db/webhooks.ts';
@@ -62,7 +63,8 @@ async function candidates(db: D1Database, site: SiteToCheck, now: number): Promi
   const idleSince = now - site.abandon_after * 60_000;
   const { results } = await db
     .prepare(
-      `SELECT c.visitor, c.event_id AS cart_id, c.session, c.started_at, c.last_activity, c.exit_path, c.exit_stage,
+      `SELECT c.visitor, c.event_id AS cart_id, c.session, c.started_at, c.last_activity,
+              ${pathTextSql('c.exit_path_id')} AS exit_path, c.exit_stage,
               s.channel, s.device,
               (SELECT json_extract(e.data, '$.customer') FROM ${TABLE.events} AS e INDEXED BY ${INDEX.events_site_visitor_time}
                 WHERE e.site = c.site AND e.visitor = c.visitor AND e.time >= c.started_at AND e.time <= c.last_activity
@@ -93,7 +95,7 @@ const CART_EVENTS_READ = 1_000;
 async function foldCart(db: D1Database, site: string, c: Candidate) {
   const { results } = await db
     .prepare(
-      `SELECT seq, id, type, stage_index, session, time, path, duration_ms, value, currency,
+      `SELECT seq, id, type, stage_index, session, time, ${pathTextSql('path_id')} AS path, duration_ms, value, currency,
               json_extract(data, '$.items') AS items, json_extract(data, '$.transaction_id') AS transaction_id
          FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time}
         WHERE site = ? AND visitor = ? AND time >= ? AND time <= ? AND type IN (${CART_TYPES})

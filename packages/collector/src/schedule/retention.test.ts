@@ -5,6 +5,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { DAY, shopJourneys } from '../../test/journeys.fixture.ts';
+import { ADD_PATHS_SQL, pathIdSql, pathTextSql } from '../db/insert-sql.ts';
 import { everyReport, send, wire } from '../../test/test-support.ts';
 import worker from '../index.ts';
 import { retentionHorizon } from './retention.ts';
@@ -28,15 +29,27 @@ const rawCount = async (site: string, before: number) =>
     n: number;
   }>())!.n;
 
+/** Columns two sites told the same history differ in: site, event ids, and path ids (paths compare by their text). */
+const PER_SITE = new Set(['site', 'event_id', 'path_id', 'exit_path_id']);
+
 /** The derived rows of a site from `from` on, without site and event ids: what two sites told the same history share. */
 async function derivedSince(site: string, from: number) {
   const rows = async (sql: string) =>
-    (await env.DB.prepare(sql).bind(site, from).all()).results.map(({ site: _, event_id: __, ...r }) => r);
+    (await env.DB.prepare(sql).bind(site, from).all()).results.map((r) =>
+      Object.fromEntries(Object.entries(r).filter(([column]) => !PER_SITE.has(column))),
+    );
+  const path = pathTextSql('path_id');
   return {
-    transitions: await rows('SELECT * FROM transitions WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id'),
-    page_views: await rows('SELECT * FROM page_views WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id'),
+    transitions: await rows(
+      `SELECT *, ${path} AS path FROM transitions WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id`,
+    ),
+    page_views: await rows(
+      `SELECT *, ${path} AS path FROM page_views WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id`,
+    ),
     purchases: await rows('SELECT * FROM purchases WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id'),
-    carts: await rows('SELECT * FROM carts WHERE site = ? AND started_at >= ? ORDER BY visitor, started_at'),
+    carts: await rows(
+      `SELECT *, ${pathTextSql('exit_path_id')} AS exit_path FROM carts WHERE site = ? AND started_at >= ? ORDER BY visitor, started_at`,
+    ),
   };
 }
 
@@ -223,11 +236,12 @@ describe('retention', () => {
     const now = Date.now();
     const old = now - 30 * DAY;
     // Raw rows straight into the table (ingestion's daily quota would take days to store this many).
+    await env.DB.prepare(ADD_PATHS_SQL).bind(site.id, '["/"]').run();
     for (let i = 0; i < 25_000; i += 5000)
       await env.DB.prepare(
-        `INSERT INTO events (site, id, type, stage, stage_index, visitor, session, time, ts, sent_at, received_at, path, data)
+        `INSERT INTO events (site, id, type, stage, stage_index, visitor, session, time, ts, sent_at, received_at, path_id, data)
          WITH RECURSIVE n(value) AS (SELECT ?3 UNION ALL SELECT value + 1 FROM n WHERE value < ?3 + 4999)
-         SELECT ?1, 'e' || value, 'page_view', 'awareness', 0, 'v' || (value % 50), 's', ?2 + value, ?2, ?2, ?2, '/', '{}' FROM n`,
+         SELECT ?1, 'e' || value, 'page_view', 'awareness', 0, 'v' || (value % 50), 's', ?2 + value, ?2, ?2, ?2, ${pathIdSql('?1', "'/'")}, '{}' FROM n`,
       )
         .bind(site.id, old, i)
         .run();
