@@ -173,3 +173,10 @@ export async function rowsNaming(site: string, value: string): Promise<Record<st
   }
   return found;
 }
+
+const pathIds = new Map<string, number>();
+/** A stable id per path text, as the site's `paths` gives one: for stored events built by hand (derive tests). */
+export function pathIdOf(path: string): number {
+  if (!pathIds.has(path)) pathIds.set(path, pathIds.size + 1);
+  return pathIds.get(path)!;
+}

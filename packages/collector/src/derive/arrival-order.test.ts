@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
-import { derivedRows, rollups, send, storedTransitions, wire } from '../../test/test-support.ts';
+import { derivedRows, pathIdOf, rollups, send, storedTransitions, wire } from '../../test/test-support.ts';
 import { DERIVED, type DerivedTable } from '../db/schema.ts';
 import { foldPage } from './fold.ts';
 import { deriveVisitor, deriveVisitors, rebuildVisitors } from './index.ts';
@@ -90,6 +90,7 @@ function stored(e: WireEvent, seq: number): StoredEvent {
     session: e.session,
     time: e.ts,
     path: new URL(e.url).pathname,
+    path_id: pathIdOf(new URL(e.url).pathname),
     duration_ms: e.duration_ms ?? null,
     value: e.value ?? null,
     currency: e.currency ?? null,

@@ -2,7 +2,7 @@
 import { PAGE_LEAVE, PAGE_VIEW } from '@parcours/protocol';
 import { ACTIVITY, applyCartEvent, closeCart, OPENS, openCart } from './carts.ts';
 import { lookAhead } from './journey.ts';
-import { freshSession, type OpenCart, type SessionState, type VisitorState } from './state.ts';
+import { freshSession, type OpenCart, pageKey, type SessionState, type VisitorState } from './state.ts';
 import type { CartRow, PageViewRow, PurchaseRow, StoredEvent, TransitionRow } from './types.ts';
 
 const PURCHASE = 'purchase';
@@ -99,7 +99,7 @@ export function foldPage(state: VisitorState, events: StoredEvent[]): Page {
     // Page views: entry, bounce, visible time, exit (the session's last view, no later stage or purchase after it).
     if (e.type === PAGE_VIEW) {
       const journey = state.current ?? e.stage_index;
-      const pathKey = `${e.stage_index} ${e.path}`;
+      const pathKey = pageKey(e.stage_index, e.path_id);
       const row: PageViewRow = {
         session: e.session,
         time: e.time,

@@ -1,9 +1,8 @@
 // Derivation after retention: a visitor's state at the site's retention horizon (`retained_from`), read from their
 // derived rows before it, since the raw events before it may be deleted. Derivation starts from this state when it has no
 // saved state (visitor_state) at or after the horizon to resume from; the rows before the horizon stay as they were.
-import { pathTextSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
-import { freshSession, freshState, type VisitorState } from './state.ts';
+import { freshSession, freshState, pageKey, type VisitorState } from './state.ts';
 import { chunk } from './store.ts';
 
 const D1_PARAMS = 100;
@@ -30,7 +29,7 @@ export async function loadBefore(
     return [
       `SELECT 'pair' AS kind, visitor, from_index AS a, to_index AS b, MAX(time) AS t, event_id AS id
          FROM ${TABLE.transitions} WHERE ${where} GROUP BY visitor, from_index, to_index`,
-      `SELECT 'view' AS kind, visitor, stage_index AS a, ${pathTextSql('path_id')} AS b, MAX(time) AS t, NULL AS id
+      `SELECT 'view' AS kind, visitor, stage_index AS a, path_id AS b, MAX(time) AS t, NULL AS id
          FROM ${TABLE.page_views} WHERE ${where} GROUP BY visitor, stage_index, path_id`,
       `SELECT 'session' AS kind, visitor, stage_index AS a, session AS b, MAX(time) AS t, COUNT(*) AS id
          FROM ${TABLE.page_views} WHERE ${where} AND time >= ?2 - ${SESSION_LOOKBACK_MS} GROUP BY visitor, session`,
@@ -63,7 +62,7 @@ export async function loadBefore(
         }
       } else if (r.kind === 'view') {
         const stage = r.a!;
-        s.lastPathView.set(`${stage} ${r.b}`, r.t);
+        s.lastPathView.set(pageKey(stage, Number(r.b)), r.t);
         s.lastStageView.set(stage, max(s.lastStageView.get(stage), r.t));
         s.lastView = max(s.lastView, r.t);
       } else if (r.kind === 'session')

@@ -12,6 +12,7 @@ const ev = (time: number, type: string, stage_index: number, extra: Partial<Stor
   session: 's1',
   time,
   path: `/p${stage_index}`,
+  path_id: stage_index + 1,
   duration_ms: null,
   value: null,
   currency: null,

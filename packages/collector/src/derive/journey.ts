@@ -1,5 +1,6 @@
 // A visitor's journey from their events: stage transitions and page views (visible time, entries, bounces, exits).
 import { PAGE_LEAVE, PAGE_VIEW } from '@parcours/protocol';
+import { pageKey } from './state.ts';
 import type { PageViewRow, StoredEvent, TransitionRow } from './types.ts';
 
 /** Event-time order, ties broken by id, so the order never depends on arrival. */
@@ -114,11 +115,11 @@ function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageA
         is_exit: 0,
         prev_view: lastView,
         prev_stage_view: lastStageView.get(e.stage_index) ?? null,
-        prev_path_view: lastPathView.get(`${e.stage_index} ${e.path}`) ?? null,
+        prev_path_view: lastPathView.get(pageKey(e.stage_index, e.path_id)) ?? null,
       };
       lastView = e.time;
       lastStageView.set(e.stage_index, e.time);
-      lastPathView.set(`${e.stage_index} ${e.path}`, e.time);
+      lastPathView.set(pageKey(e.stage_index, e.path_id), e.time);
       s.views.push(row);
       s.open = row;
     } else if (e.type === PAGE_LEAVE && s.open && e.duration_ms !== null) {

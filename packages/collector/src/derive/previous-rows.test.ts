@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
-import { send, wire } from '../../test/test-support.ts';
+import { pathIdOf, send, wire } from '../../test/test-support.ts';
 import { deriveVisitor, deriveVisitors } from './index.ts';
 import { byEventTime } from './journey.ts';
 import type { StoredEvent } from './types.ts';
@@ -59,6 +59,7 @@ const toStored = (e: WireEvent, seq: number): StoredEvent => ({
   session: e.session,
   time: e.ts,
   path: new URL(e.url).pathname,
+  path_id: pathIdOf(new URL(e.url).pathname),
   duration_ms: null,
   value: null,
   currency: null,

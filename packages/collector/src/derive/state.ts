@@ -3,7 +3,8 @@
 // What its size grows with, and why that is not bounded yet. Bounded: the stage maps (lastEntry, lastPair,
 // lastStageView, entered: the site's stages, at most 20, 400 pairs) and the open cart (its lines, bounded by the
 // item quotas). Growing, one entry each for the visitor's whole history, whatever its age:
-// - `lastPathView`, per distinct (stage, path) viewed: a page view's prev_path_view (is it the visitor's first view of
+// - `lastPathView`, per distinct (stage, path) viewed, keyed by the path's id (`pageKey`: a few bytes whatever the
+//   path's length; migration 0069): a page view's prev_path_view (is it the visitor's first view of
 //   that page, page_days.first_views) needs the last view of its path at any age. Reading it from page_views instead
 //   needs an index (site, visitor, path, time) on page_views: its key is (site, visitor, time, event_id), so a lookup
 //   scans the visitor's views, the cost this state exists to avoid.
@@ -11,7 +12,8 @@
 //   tab back online sends an old one), and its rows depend on the session's last page view, its view count (entry,
 //   bounce), its page's stage and the closed carts whose exit page is its last view. Pruning an old session needs the
 //   same from derived rows: page_views by (site, visitor, session, time) (no such index) and each closed cart's last
-//   session (carts keep the session that opened it, not the last one active).
+//   session (carts keep the session that opened it, not the last one active). Each holds its last page view's row, path
+//   text included.
 // - `transactions`, per purchase with a transaction id: a resend under a new event id is counted once only if every
 //   earlier id is known; purchases does not store transaction_id, so it cannot be read back.
 // Each saved row is then O(sessions + distinct pages + transactions) (32 KB at 40,000 page views in 80 sessions:
@@ -20,6 +22,12 @@
 // indexed by (site, visitor, path, time) and (site, visitor, session, time) (bytes on every page view, for every
 // site); then the state keeps recent sessions and paths only and the rest is read back on a miss.
 import type { CartRow, PageViewRow } from './types.ts';
+
+/**
+ * The key of a page in `lastPathView`: its stage and its path's id in `paths` (a number where the path may be 2,000
+ * characters: the state holds one key per distinct page the visitor viewed).
+ */
+export const pageKey = (stage: number, pathId: number): string => `${stage} ${pathId}`;
 
 /** What derivation remembers of one session. */
 export interface SessionState {

@@ -218,7 +218,7 @@ export function eventsStatement(
 }
 
 /** What derivation reads of a stored event (a StoredEvent). */
-const EVENT_FIELDS = `seq, id, type, stage_index, session, time, ${pathTextSql('path_id')} AS path, duration_ms, value, currency,
+const EVENT_FIELDS = `seq, id, type, stage_index, session, time, ${pathTextSql('path_id')} AS path, path_id, duration_ms, value, currency,
   CASE WHEN type IN (${CART_TYPES}) THEN json_extract(data, '$.items') END AS items,
   CASE WHEN type = 'purchase' THEN json_extract(data, '$.transaction_id') END AS transaction_id`;
 

@@ -9,6 +9,8 @@ export interface StoredEvent {
   session: string;
   time: number;
   path: string;
+  /** The path's id in the site's `paths`: what derivation's state keys a page by (a number, not a long text). */
+  path_id: number;
   duration_ms: number | null;
   value: number | null;
   currency: string | null;
