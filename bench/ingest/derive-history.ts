@@ -2,14 +2,14 @@
 // (alternating between two stages, as in issue 17), the full derivation of before against the incremental one, side by side.
 // Usage: pnpm --filter @parcours/bench exec node ingest/derive-history.ts [--smoke] [--no-write]
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
 import { replaceSection } from '../lib/results-md.ts';
 import { createD1 } from '../reports/d1.mjs';
-import { bundleDerive } from './derive-bundle.ts';
+import { bundleDerive, bundleModules } from './derive-bundle.ts';
 import { migrate, storeEvents } from './sqlite-direct.ts';
 
 const BENCH = fileURLToPath(new URL('..', import.meta.url));
@@ -26,6 +26,11 @@ type Db = ReturnType<typeof createD1>;
 interface Derive {
   deriveVisitors(db: Db, site: typeof SITE, arg: unknown): Promise<void>;
   rebuildVisitors?(db: Db, site: typeof SITE, visitors: string[]): Promise<void>;
+}
+/** The baseline's own storage: its schema has changed since (paths stored once, 0066), so it stores its own rows. */
+interface BaselineStore {
+  toRow(e: WireEvent, stages: readonly string[], sentAt: number, receivedAt: number): unknown;
+  insertStatements(db: Db, site: string, receivedAt: number, rows: unknown[]): unknown[];
 }
 
 /** The visitor's page views: `count` of them a second apart from `start`, alternating awareness and decision. */
@@ -70,26 +75,34 @@ interface Row {
 }
 
 async function measure(sizes: number[], rounds: number, dir: string): Promise<Row[]> {
-  execFileSync('sh', ['-c', `git -C "${ROOT}" archive ${BASELINE} packages/collector/src | tar -x -C "${dir}"`]);
-  const before = await bundleDerive<Derive>(join(dir, 'packages/collector/src'), join(dir, 'before.mjs'));
+  execFileSync('sh', [
+    '-c',
+    `git -C "${ROOT}" archive ${BASELINE} packages/collector/src packages/collector/migrations | tar -x -C "${dir}"`,
+  ]);
+  const baselineSrc = join(dir, 'packages/collector/src');
+  const before = await bundleModules<Derive & BaselineStore>(
+    baselineSrc,
+    ['derive/index.ts', 'db/events.ts', 'ingest/to-row.ts'],
+    join(dir, 'before.mjs'),
+  );
   const after = await bundleDerive<Derive>(join(COLLECTOR, 'src'), join(dir, 'after.mjs'));
   const rows: Row[] = [];
   for (const stored of sizes) {
     // Events are stored as received now, sent then too: their times stay their `ts`, hours in the past.
     const now = Date.now();
     const start = now - 2 * 86_400_000;
-    // Two copies of one SQLite file holding the visitor's events, each derived by its own code.
-    const base = join(dir, `base-${stored}.sqlite`);
-    const seed = createD1(base);
-    migrate(seed.raw, join(COLLECTOR, 'migrations'));
-    storeEvents(seed.raw, SITE.id, views(0, stored, start), SITE.stages, now);
-    seed.raw.exec('PRAGMA wal_checkpoint(TRUNCATE)');
-    seed.close();
-    const dbs = { before: join(dir, `before-${stored}.sqlite`), after: join(dir, `after-${stored}.sqlite`) };
-    copyFileSync(base, dbs.before);
-    copyFileSync(base, dbs.after);
-    const old = createD1(dbs.before);
-    const incremental = createD1(dbs.after);
+    // Two SQLite files holding the visitor's events, each with its code's schema and rows, each derived by its code.
+    const old = createD1(join(dir, `before-${stored}.sqlite`));
+    migrate(old.raw, join(dir, 'packages/collector/migrations'));
+    const incremental = createD1(join(dir, `after-${stored}.sqlite`));
+    migrate(incremental.raw, join(COLLECTOR, 'migrations'));
+    const add = async (db: Db, events: WireEvent[]) => {
+      if (db === incremental) return void storeEvents(db.raw, SITE.id, events, SITE.stages, now);
+      const rows = events.map((e) => before.toRow(e, SITE.stages, now, now));
+      await db.batch(before.insertStatements(db, SITE.id, now, rows) as Parameters<Db['batch']>[0]);
+    };
+    await add(old, views(0, stored, start));
+    await add(incremental, views(0, stored, start));
     await before.deriveVisitors(old, SITE, [VISITOR]);
     await after.rebuildVisitors!(incremental, SITE, [VISITOR]);
 
@@ -97,12 +110,11 @@ async function measure(sizes: number[], rounds: number, dir: string): Promise<Ro
     const samples = { before: [] as Sample[], after: [] as Sample[] };
     const late = { m5: [] as Sample[], h2: [] as Sample[] };
     let next = stored;
-    const add = (db: Db, events: WireEvent[]) => storeEvents(db.raw, SITE.id, events, SITE.stages, now);
     for (let r = 0; r < rounds; r++) {
       // One more event for the visitor, stored in both copies; each derives it, in turn first.
       const event = views(next++, 1, start);
-      add(old, event);
-      add(incremental, event);
+      await add(old, event);
+      await add(incremental, event);
       const time = event[0]!.ts;
       const runBefore = () => timed(() => before.deriveVisitors(old, SITE, [VISITOR]));
       const runAfter = () => timed(() => after.deriveVisitors(incremental, SITE, [{ visitor: VISITOR, time }]));
@@ -120,7 +132,7 @@ async function measure(sizes: number[], rounds: number, dir: string): Promise<Ro
       ] as const) {
         const old = views(next++, 1, start)[0]!;
         const lateEvent = { ...old, ts: time - back + 1 };
-        add(incremental, [lateEvent]);
+        await add(incremental, [lateEvent]);
         list.push(
           await timed(() => after.deriveVisitors(incremental, SITE, [{ visitor: VISITOR, time: lateEvent.ts }])),
         );
