@@ -1,8 +1,8 @@
 // Test support for the derive and report tests: send events as the script does, read reports as a user does.
-import { env } from 'cloudflare:workers';
 import type { WireEvent } from '@parcours/protocol';
 import { DERIVED, type DerivedTable } from '../src/db/schema.ts';
 import { call } from './helpers.ts';
+import { siteDb } from './site-rows.ts';
 
 export const ORIGIN = 'https://shop.example';
 
@@ -109,9 +109,10 @@ export async function text(res: Response): Promise<string> {
 
 /** The transitions stored for a visitor, in event-time order, as (from, to, since_ms) rows. */
 export async function storedTransitions(site: string, visitor: string) {
-  const { results } = await env.DB.prepare(
-    'SELECT from_stage, to_stage, since_ms, event_id FROM transitions WHERE site = ? AND visitor = ? ORDER BY time, event_id',
-  )
+  const { results } = await siteDb(site)
+    .prepare(
+      'SELECT from_stage, to_stage, since_ms, event_id FROM transitions WHERE site = ? AND visitor = ? ORDER BY time, event_id',
+    )
     .bind(site, visitor)
     .all();
   return results;
@@ -122,9 +123,10 @@ export async function derivedRows(site: string, visitor: string): Promise<Record
   const out = {} as Record<DerivedTable, unknown[][]>;
   for (const table of Object.keys(DERIVED) as DerivedTable[]) {
     const columns = DERIVED[table].filter((c) => c !== 'site' && c !== 'visitor');
-    out[table] = await env.DB.prepare(
-      `SELECT ${columns.join(', ')} FROM ${table} WHERE site = ? AND visitor = ? ORDER BY ${table === 'carts' ? 'started_at' : 'time'}, event_id`,
-    )
+    out[table] = await siteDb(site)
+      .prepare(
+        `SELECT ${columns.join(', ')} FROM ${table} WHERE site = ? AND visitor = ? ORDER BY ${table === 'carts' ? 'started_at' : 'time'}, event_id`,
+      )
       .bind(site, visitor)
       .raw();
   }
@@ -141,7 +143,8 @@ export async function rollups(site: string): Promise<unknown[][][]> {
     ['pair_hours', 'moves'],
   ] as const) {
     out.push(
-      await env.DB.prepare(`SELECT * FROM ${table} WHERE site = ? AND ${nonZero} <> 0 ORDER BY 1, 2, 3, 4`)
+      await siteDb(site)
+        .prepare(`SELECT * FROM ${table} WHERE site = ? AND ${nonZero} <> 0 ORDER BY 1, 2, 3, 4`)
         .bind(site)
         .raw(),
     );

@@ -3,11 +3,11 @@
 import type { BatchReply } from '@parcours/protocol';
 import type { EventRow } from '../db/insert-sql.ts';
 import type { SessionRow } from '../db/schema.ts';
-import { addSiteCounts } from '../db/site-stats.ts';
 import type { CountedRow } from '../db/usage.ts';
 import { writeThenDerive } from '../derive/index.ts';
 import { cachedSite, type IngestSite } from '../ingest/site-cache.ts';
 import { type PreparedBatch, storeStatements, utcDay } from '../ingest/store-batch.ts';
+import { siteStorage } from '../shard/storage.ts';
 import { retryDelay } from '../webhooks/backoff.ts';
 
 /** The ingestion queue and its dead-letter queue (wrangler.jsonc). */
@@ -84,7 +84,7 @@ function isIngestMessage(body: unknown): body is IngestMessage {
  * Throws when the write or the derivation failed: nothing of a failed write was stored, and a derivation
  * is repaired by running it again, so the messages can be retried as they are.
  */
-async function storeMessages(db: D1Database, site: IngestSite, messages: IngestMessage[]): Promise<void> {
+export async function storeMessages(db: D1Database, site: IngestSite, messages: IngestMessage[]): Promise<void> {
   const seen = new Set<string>();
   const parts = messages.map((m) => {
     const rows: EventRow[] = [];
@@ -174,9 +174,9 @@ async function storeDelivery(batch: MessageBatch<unknown>, env: Env): Promise<vo
         for (const m of messages) m.ack();
         continue;
       }
+      const storage = siteStorage(env, siteId);
       try {
-        await storeMessages(
-          env.DB,
+        await storage.storeMessages(
           site,
           messages.map((m) => m.body),
         );
@@ -184,7 +184,7 @@ async function storeDelivery(batch: MessageBatch<unknown>, env: Env): Promise<vo
       } catch (error) {
         if (messages.length === 1) throw error;
         for (const m of messages)
-          await storeMessages(env.DB, site, [m.body]).then(
+          await storage.storeMessages(site, [m.body]).then(
             () => m.ack(),
             (e: unknown) => {
               console.error('ingest queue: a message failed', m.id, e instanceof Error ? e.message : e);
@@ -206,7 +206,7 @@ async function storeDelivery(batch: MessageBatch<unknown>, env: Env): Promise<vo
 export async function countDead(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const m of batch.messages) {
     if (isIngestMessage(m.body))
-      await addSiteCounts(env.DB, m.body.site, utcDay(m.body.received_at), {
+      await siteStorage(env, m.body.site).addCounts(m.body.site, utcDay(m.body.received_at), {
         dead_events: m.body.rows.length,
         dead_batches: 1,
       });

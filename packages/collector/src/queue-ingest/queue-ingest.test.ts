@@ -1,11 +1,13 @@
-// Queued ingestion in workerd: the request enqueues on the real local Queue, its consumer stores in the real D1;
-// redelivery, a poisoned message and the dead-letter queue are played through the same consumer.
+// Queued ingestion in workerd: the request enqueues on the real local Queue, its consumer stores in the real D1 (or the
+// site's shard: this file runs in both layouts, vitest.config.ts); redelivery, a poisoned message and the dead-letter
+// queue are played through the same consumer.
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { BatchReply, WireEvent } from '@parcours/protocol';
 import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { recordingRetries } from '../../test/queue-support.ts';
+import { siteDb } from '../../test/site-rows.ts';
 import { storedTransitions } from '../../test/test-support.ts';
 import { app } from '../app.ts';
 import worker from '../index.ts';
@@ -41,7 +43,8 @@ async function post(workerEnv: Env, body: unknown): Promise<Response> {
 }
 
 async function storedIds(site: string): Promise<string[]> {
-  const { results } = await env.DB.prepare('SELECT id FROM events WHERE site = ? ORDER BY id')
+  const { results } = await siteDb(site)
+    .prepare('SELECT id FROM events WHERE site = ? ORDER BY id')
     .bind(site)
     .all<{ id: string }>();
   return results.map((r) => r.id);
@@ -59,9 +62,8 @@ async function totals(site: string): Promise<Record<string, number>> {
 }
 
 async function sessionsOf(site: string) {
-  const { results } = await env.DB.prepare(
-    'SELECT visitor, session, browser, first_event FROM sessions WHERE site = ? ORDER BY session',
-  )
+  const { results } = await siteDb(site)
+    .prepare('SELECT visitor, session, browser, first_event FROM sessions WHERE site = ? ORDER BY session')
     .bind(site)
     .all();
   return results;

@@ -2,7 +2,6 @@
 import { Hono } from 'hono';
 import { isStageList } from '@parcours/protocol';
 import { newToken, requireAdmin, sha256Hex } from '../auth.ts';
-import { getSiteCounts } from '../db/site-stats.ts';
 import { deleteSurvey, insertSurvey, listSurveys } from '../db/surveys.ts';
 import {
   getSite,
@@ -15,7 +14,6 @@ import {
   type SiteOptions,
 } from '../db/sites.ts';
 import { eraseVisitorWebhookStatements } from '../db/webhooks.ts';
-import { eraseVisitorStatements } from '../derive/store.ts';
 import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
 import { limitAdmin } from '../rate-limit.ts';
@@ -24,6 +22,7 @@ import { alerts } from './alerts.ts';
 import { jsonBody } from './json-body.ts';
 import { webhooks } from './webhooks.ts';
 import { readSurvey } from './survey-body.ts';
+import { siteStorage } from '../shard/storage.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
 
@@ -142,7 +141,7 @@ admin.post('/sites', async (c) => {
 admin.get('/sites/:id', async (c) => {
   const site = await getSite(c.env.DB, c.req.param('id'));
   if (!site) fail(404, 'not-found');
-  return c.json({ ...describe(site), ingestion: await getSiteCounts(c.env.DB, site.id) });
+  return c.json({ ...describe(site), ingestion: await siteStorage(c.env, site.id).counts(site.id) });
 });
 
 admin.patch('/sites/:id', async (c) => {
@@ -185,12 +184,12 @@ admin.delete('/sites/:id/visitors/:visitor', async (c) => {
   if (!VISITOR_ID.test(visitor)) fail(400, 'invalid-visitor');
   const site = await getSite(c.env.DB, c.req.param('id'));
   if (!site) fail(404, 'not-found');
-  const results = await c.env.DB.batch([
-    ...eraseVisitorWebhookStatements(c.env.DB, site.id, visitor),
-    // Last: its count is the answer.
-    ...eraseVisitorStatements(c.env.DB, site.id, visitor),
-  ]);
-  return c.json({ events_deleted: results[results.length - 1]!.meta.changes });
+  const erased = await siteStorage(c.env, site.id).erase(
+    site.id,
+    visitor,
+    eraseVisitorWebhookStatements(c.env.DB, site.id, visitor),
+  );
+  return c.json({ events_deleted: erased });
 });
 
 /** The site of a surveys route, or `404 not-found`. */

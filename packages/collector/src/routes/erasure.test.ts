@@ -1,8 +1,8 @@
 // The right to erasure: DELETE /v1/admin/sites/{id}/visitors/{visitor} leaves the reports of a history without that visitor.
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { DAY, shopJourneys } from '../../test/journeys.fixture.ts';
+import { siteDatabases, siteDb } from '../../test/site-rows.ts';
 import { everyReport, send, wire } from '../../test/test-support.ts';
 import { TABLE } from '../db/schema.ts';
 
@@ -19,20 +19,23 @@ const allReports = (site: { id: string; token: string }, now: number) =>
     [now - 20 * DAY, now + DAY],
   ]);
 
-/** Rows of any table of the site's (every table but `sites` keyed by `site`, any without it whole) with a column equal to `value`. */
+/**
+ * Rows of any table of the site's (every table but `sites` keyed by `site`, any without it whole) with a column equal to
+ * `value`, in every database that holds some of the site (D1, and its shard in the sharded layout).
+ */
 async function rowsNaming(site: string, value: string): Promise<Record<string, number>> {
   const found: Record<string, number> = {};
-  for (const table of Object.values(TABLE)) {
-    const { results } = await env.DB.prepare(`SELECT name FROM pragma_table_info('${table}')`).all<{ name: string }>();
-    const columns = results.map((r) => r.name);
-    const ofSite = table === TABLE.sites ? 'id = ?1 AND ' : columns.includes('site') ? 'site = ?1 AND ' : '';
-    const row = await env.DB.prepare(
-      `SELECT COUNT(*) AS n FROM ${table} WHERE ${ofSite}(${columns.map((c) => `${c} = ?2`).join(' OR ')})`,
-    )
-      .bind(site, value)
-      .first<{ n: number }>();
-    if (row!.n) found[table] = row!.n;
-  }
+  for (const db of siteDatabases(site))
+    for (const table of Object.values(TABLE)) {
+      const { results } = await db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all<{ name: string }>();
+      const columns = results.map((r) => r.name);
+      const ofSite = table === TABLE.sites ? 'id = ?1 AND ' : columns.includes('site') ? 'site = ?1 AND ' : '';
+      const row = await db
+        .prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${ofSite}(${columns.map((c) => `${c} = ?2`).join(' OR ')})`)
+        .bind(site, value)
+        .first<{ n: number }>();
+      if (row!.n) found[table] = (found[table] ?? 0) + row!.n;
+    }
   return found;
 }
 
@@ -71,7 +74,8 @@ describe('erasing a visitor', () => {
     expect(await allReports(site, now)).not.toEqual(reportsWithout);
 
     // Derivation saved E's state (incremental derivation resumes from it): erasure must take it too.
-    const states = await env.DB.prepare("SELECT COUNT(*) AS n FROM visitor_state WHERE site = ? AND visitor = 'E'")
+    const states = await siteDb(site.id)
+      .prepare("SELECT COUNT(*) AS n FROM visitor_state WHERE site = ? AND visitor = 'E'")
       .bind(site.id)
       .first<{ n: number }>();
     expect(states!.n).toBeGreaterThan(0);
@@ -85,7 +89,8 @@ describe('erasing a visitor', () => {
     // No row of any table names E any more: not their events, derived rows, saved states, nor their derivation counter.
     expect(await rowsNaming(site.id, 'E')).toEqual({});
     // Nothing of the other visitors went: their events are all still there.
-    const left = await env.DB.prepare('SELECT COUNT(*) AS n FROM events WHERE site = ?')
+    const left = await siteDb(site.id)
+      .prepare('SELECT COUNT(*) AS n FROM events WHERE site = ?')
       .bind(site.id)
       .first<{ n: number }>();
     expect(left!.n).toBe(others.length);

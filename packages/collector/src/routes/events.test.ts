@@ -4,13 +4,17 @@ import { MAX_BODY_BYTES, type BatchReply } from '@parcours/protocol';
 import { INVALID_BATCHES, INVALID_EVENTS } from '@parcours/protocol/fixtures';
 import { call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import type { EventRow } from '../db/insert-sql.ts';
+import { siteDb } from '../../test/site-rows.ts';
 
 interface Row extends EventRow {
   received_at: number;
 }
 
 async function rows(site: string): Promise<Row[]> {
-  const { results } = await env.DB.prepare('SELECT * FROM events WHERE site = ? ORDER BY seq').bind(site).all<Row>();
+  const { results } = await siteDb(site)
+    .prepare('SELECT * FROM events WHERE site = ? ORDER BY seq')
+    .bind(site)
+    .all<Row>();
   return results;
 }
 
