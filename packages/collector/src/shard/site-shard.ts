@@ -82,7 +82,7 @@ export class SiteShard extends DurableObject<Env> {
   async ingest(site: IngestSite, batch: ParsedBatch, ctx: BatchContext) {
     this.remember(site);
     const answer = await outcome(() => this.site.ingest(site, batch, ctx));
-    this.catchUpLater();
+    await this.catchUpLater();
     return answer;
   }
 
@@ -95,7 +95,7 @@ export class SiteShard extends DurableObject<Env> {
   async storeMessages(site: IngestSite, messages: IngestMessage[]) {
     this.remember(site);
     await this.site.storeMessages(site, messages);
-    this.catchUpLater();
+    await this.catchUpLater();
   }
 
   addCounts(site: string, day: string, counts: Partial<SiteCounts>) {
@@ -133,16 +133,14 @@ export class SiteShard extends DurableObject<Env> {
   override async alarm() {
     const derived = await deriveDirtyVisitors(this.db);
     if (derived) console.log(`shard derive: ${derived} visitors caught up`);
-    this.catchUpLater();
+    await this.catchUpLater();
   }
 
   /** Sets the catching-up alarm when some visitor's derivation is behind and none is set. */
-  private catchUpLater(): void {
+  private async catchUpLater(): Promise<void> {
     const behind = this.ctx.storage.sql.exec(`SELECT 1 FROM ${TABLE.dirty_visitors} LIMIT 1`).toArray().length > 0;
-    if (behind)
-      void this.ctx.storage.getAlarm().then((at) => {
-        if (at === null) return this.ctx.storage.setAlarm(Date.now() + CATCH_UP_MS);
-      });
+    if (behind && (await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + CATCH_UP_MS);
   }
 
   /**

@@ -53,17 +53,19 @@ function unwrap<T>(answer: Outcome<T>): T {
 }
 
 /**
- * Cookieless visitor ids made here, from D1's one daily salt (salts stay global, deleted after their day): a visitor's
- * id must be known before their shard is chosen once a site has several. Answers the site as the shard then sees it:
- * its batch carries ids already.
+ * A batch as its shard gets it. Cookieless visitor ids are made here, from D1's one daily salt (salts stay global,
+ * deleted after their day): a visitor's id must be known before their shard is chosen once a site has several. The
+ * shard then sees a site whose batch carries ids, and never the client's address (only the ids needed it).
  */
-async function withCookielessIds(
+async function forShard(
   db: D1Database,
   site: IngestSite,
   batch: ParsedBatch,
   ctx: BatchContext,
-): Promise<IngestSite> {
-  if (site.visitorIds !== 'cookieless' || !batch.events.length || (ctx.bot && site.botFilter)) return site;
+): Promise<[IngestSite, ParsedBatch, BatchContext]> {
+  const withoutAddress = { ...ctx, address: '' };
+  if (site.visitorIds !== 'cookieless' || !batch.events.length || (ctx.bot && site.botFilter))
+    return [site, batch, withoutAddress];
   const visitor = await cookielessVisitor(
     await dailySalt(db, utcDay(ctx.receivedAt)),
     site.id,
@@ -71,7 +73,7 @@ async function withCookielessIds(
     ctx.userAgent,
   );
   for (const { event } of batch.events) event.visitor = visitor;
-  return { ...site, visitorIds: 'client' };
+  return [{ ...site, visitorIds: 'client' }, batch, withoutAddress];
 }
 
 /** What a report reads of its site, and nothing more (never a token's hash) sent to the shard. */
@@ -84,12 +86,10 @@ export function siteStorage(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>, site: s
   }
   const shard = shardOf(env, site);
   return {
-    prepare: async (s, batch, ctx) =>
-      unwrap(await shard.prepare(await withCookielessIds(env.DB, s, batch, ctx), batch, ctx)),
+    prepare: async (s, batch, ctx) => unwrap(await shard.prepare(...(await forShard(env.DB, s, batch, ctx)))),
     storeMessages: (s, messages) => shard.storeMessages(s, messages),
     addCounts: (s, day, counts) => shard.addCounts(s, day, counts),
-    ingest: async (s, batch, ctx) =>
-      unwrap(await shard.ingest(await withCookielessIds(env.DB, s, batch, ctx), batch, ctx)),
+    ingest: async (s, batch, ctx) => unwrap(await shard.ingest(...(await forShard(env.DB, s, batch, ctx)))),
     report: async (name, s, q) => unwrap(await shard.report(name, reportSite(s), q)),
     exportEvents: async (s, range, cursor, limit) =>
       unwrap(await shard.exportEvents(reportSite(s), range, cursor, limit)),
