@@ -34,20 +34,28 @@ class InShard {
   }
 }
 
-/** Runs `work` over the database holding `site`'s rows, inside its shard in the sharded layout. */
-export function withSiteDb<T>(site: string, work: (db: D1Database) => Promise<T>): Promise<T> {
-  if (!sharded(env)) return work(env.DB);
+/** Runs `work` over the SQLite of `site`'s shard, inside it (whatever this run's layout). */
+function withShardDb<T>(site: string, work: (db: D1Database) => Promise<T>): Promise<T> {
   return runInDurableObject(shardOf(env, site), (_shard, state) => work(shardDatabase(state.storage)));
 }
 
-/** The database holding `site`'s events, sessions, derived rows, rollups and usage in this run's layout. */
-export function siteDb(site: string): D1Database {
-  if (!sharded(env)) return env.DB;
-  const run: Run = (work) => withSiteDb(site, work);
+/** Runs `work` over the database holding `site`'s rows, inside its shard in the sharded layout. */
+export function withSiteDb<T>(site: string, work: (db: D1Database) => Promise<T>): Promise<T> {
+  return sharded(env) ? withShardDb(site, work) : work(env.DB);
+}
+
+/** The SQLite of `site`'s shard (whatever this run's layout), each statement run inside the shard. */
+export function shardDb(site: string): D1Database {
+  const run: Run = (work) => withShardDb(site, work);
   return {
     prepare: (sql: string) => new InShard(run, sql),
     batch: (statements: InShard[]) => run((db) => db.batch(statements.map((s) => db.prepare(s.sql).bind(...s.values)))),
   } as unknown as D1Database;
+}
+
+/** The database holding `site`'s events, sessions, derived rows, rollups and usage in this run's layout. */
+export function siteDb(site: string): D1Database {
+  return sharded(env) ? shardDb(site) : env.DB;
 }
 
 /** Every database a site's rows may be in: D1, and its shard in the sharded layout. */

@@ -86,15 +86,19 @@ const EVERY_REPORT: Array<[string, Record<string, string>]> = [
   ['satisfaction', {}],
 ];
 
-/** Every report (EVERY_REPORT) over each period `[from, to]` (ms), keyed by report, query and period. */
+/**
+ * Every report (EVERY_REPORT) over each period `[from, to]` (ms), keyed by report, query and period; read by `read`
+ * (default: through the worker, as `report`).
+ */
 export async function everyReport(
   site: { id: string; token: string },
   periods: ReadonlyArray<readonly [number, number]>,
+  read: (site: { id: string; token: string }, name: string, query: Record<string, string>) => Promise<unknown> = report,
 ): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [from, to] of periods)
     for (const [name, query] of EVERY_REPORT)
-      out[`${name} ${JSON.stringify(query)} ${from}..${to}`] = await report(site, name, {
+      out[`${name} ${JSON.stringify(query)} ${from}..${to}`] = await read(site, name, {
         ...query,
         from: new Date(from).toISOString(),
         to: new Date(to).toISOString(),

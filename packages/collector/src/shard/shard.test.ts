@@ -11,8 +11,10 @@ import {
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
-import { siteDb, withSiteDb } from '../../test/site-rows.ts';
-import { derivedRows, report, send, wire } from '../../test/test-support.ts';
+import { DAY, shopJourneys } from '../../test/journeys.fixture.ts';
+import { shardDb, siteDb, withSiteDb } from '../../test/site-rows.ts';
+import { derivedRows, everyReport, ORIGIN, report, send, wire } from '../../test/test-support.ts';
+import { app } from '../app.ts';
 import worker from '../index.ts';
 import { MIGRATIONS } from './migrations.gen.ts';
 import { migrate } from './site-shard.ts';
@@ -85,6 +87,35 @@ describe('storage layouts', () => {
       .bind(site.id)
       .raw();
     expect(visitors).toEqual([['a'], ['b']]);
+  });
+
+  it('answers every report alike in both layouts for the same history', async () => {
+    // Both layouts in one run: the app called with STORAGE set either way (sites, tokens and salts are D1's in both).
+    const inLayout = (storage: string) => ({ ...env, STORAGE: storage }) as Env;
+    const fetchIn = (storage: string, path: string, init?: RequestInit) =>
+      app.fetch(new Request(`http://collector.test${path}`, init), inLayout(storage), createExecutionContext());
+    const now = Date.now();
+    const answers: Record<string, unknown>[] = [];
+    for (const storage of ['d1', 'shards']) {
+      const site = await registerSite();
+      const res = await fetchIn(storage, '/v1/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: ORIGIN },
+        body: JSON.stringify({ v: 1, site: site.id, sent_at: Date.now(), events: shopJourneys(now) }),
+      });
+      expect(((await res.json()) as { rejected: unknown[] }).rejected).toEqual([]);
+      expect(await count(storage === 'shards' ? shardDb(site.id) : env.DB, site.id)).toBeGreaterThan(10);
+      const read = async (s: { id: string; token: string }, name: string, query: Record<string, string>) => {
+        const r = await fetchIn(storage, `/v1/sites/${s.id}/${name}?${new URLSearchParams(query)}`, {
+          headers: { authorization: `Bearer ${s.token}`, 'cf-connecting-ip': '198.18.0.1' },
+        });
+        if (r.status !== 200) throw new Error(`${name}: ${r.status}`);
+        return r.json();
+      };
+      answers.push(await everyReport(site, [[now - 20 * DAY, now + DAY]], read));
+    }
+    expect(JSON.stringify(answers[0])).toContain('"purchases":');
+    expect(answers[1]).toEqual(answers[0]);
   });
 
   it('derives later the visitors whose derivation failed once their events were stored', async () => {
