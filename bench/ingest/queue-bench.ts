@@ -244,6 +244,7 @@ try {
     return { label, a: median(a!), aP95: quantile(a!, 0.95), b: median(b!), bP95: quantile(b!, 0.95) };
   });
   for (const r of reportRows) console.log(JSON.stringify(r));
+  if (compare === 'storage') console.log(`answers that differed between the sides: ${differing.join(', ') || 'none'}`);
   if (args.has('write')) {
     const path = join(BENCH, 'RESULTS.md');
     const md = existsSync(path) ? readFileSync(path, 'utf8') : '';
