@@ -35,6 +35,9 @@ const steps = [
     'dist',
   ],
   ['collector', 'packages/collector', 'vitest'],
+  // The tests of what a site's rows go through (ingestion, derivation, reports, erasure, retention, queue, alerts) again
+  // with each site in its own shard (STORAGE "shards"): vitest.config.ts lists them.
+  ['collector, sharded storage', 'packages/collector', 'vitest', { env: { PARCOURS_STORAGE: 'shards' } }],
   ['browser end-to-end', 'test', 'vitest'],
   // The e2e suite runs the default ingestion (wrangler.jsonc INGEST, "direct"); the script's delivery guarantees
   // (nothing lost, nothing stored twice) are also checked through the queue, in one engine.

@@ -3,8 +3,11 @@
 // order alternated, and the same events inserted straight into SQLite as the physical limit. Measured from the
 // sender's side: events per second until the dashboard's report counts every page view, and the time from a batch's
 // send until the report counts it. Nothing lost, nothing stored twice: the site's stored count is checked at the end.
-// Usage: pnpm --filter @parcours/bench exec node ingest/queue-bench.ts [--runs=3] [--events=6000] [--batch=50]
-//   [--clients=8] [--write] (--write puts its section in bench/RESULTS.md)
+// `--compare=storage` compares the storage layouts the same way instead: STORAGE "d1" (every site in the one D1)
+// against "shards" (each site in its SQLite Durable Object), both ingesting directly, and then the latency of reports
+// read from each (section "Storage layouts").
+// Usage: pnpm --filter @parcours/bench exec node ingest/queue-bench.ts [--compare=ingest|storage] [--runs=3]
+//   [--events=6000] [--batch=50] [--clients=8] [--reads=40] [--write] (--write puts its section in bench/RESULTS.md)
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +22,7 @@ import { makeBatches, type WireBatch } from './traffic.ts';
 const BENCH = fileURLToPath(new URL('..', import.meta.url));
 const MIGRATIONS = join(BENCH, '..', 'packages', 'collector', 'migrations');
 const QUEUE_SECTION = '## Queued ingestion';
+const STORAGE_SECTION = '## Storage layouts';
 const SITE = 'bench';
 const DAY = 86_400_000;
 /** Longest wait for a run's events to become visible before the bench fails. */
@@ -31,11 +35,44 @@ const runs = Number(args.get('runs') ?? 3);
 const events = Number(args.get('events') ?? 6000);
 const batchSize = Number(args.get('batch') ?? 50);
 const clients = Number(args.get('clients') ?? 8);
+/** Reads of each report per side after the runs (`--compare=storage`). */
+const reads = Number(args.get('reads') ?? 40);
+const compare = args.get('compare') === 'storage' ? 'storage' : 'ingest';
 
-type Mode = 'direct' | 'queue';
+/** A collector of the comparison: its name in the table, its INGEST and its other vars. */
+interface Config {
+  mode: string;
+  ingest: 'direct' | 'queue';
+  vars?: Record<string, string>;
+}
+
+const CONFIGS: Config[] =
+  compare === 'storage'
+    ? [
+        { mode: 'one D1', ingest: 'direct', vars: { STORAGE: 'd1' } },
+        { mode: 'shards', ingest: 'direct', vars: { STORAGE: 'shards' } },
+      ]
+    : [
+        { mode: 'direct', ingest: 'direct' },
+        { mode: 'queue', ingest: 'queue' },
+      ];
+
+/**
+ * Reports whose answers differed between the sides (`--compare=storage`). The batches carry the time they were made as
+ * `sent_at`, so one sent more than 10 s later has its events' times corrected by its own delay (src/ingest/clock.ts):
+ * a visitor whose events span two batches can get other durations on each side.
+ */
+const differing: string[] = [];
+
+/** The reports read after the runs (`--compare=storage`), with their query besides the period. */
+const TIMED_REPORTS: Array<[string, Record<string, string>]> = [
+  ['kpis', {}],
+  ['funnel', {}],
+  ['breakdown', { by: 'channel' }],
+];
 
 interface Side {
-  mode: Mode;
+  mode: string;
   url: string;
   adminToken: string;
   token: string;
@@ -45,10 +82,12 @@ interface Side {
   visibleMs: number[];
   pollMs: number[];
   sent: number;
+  /** Ms of each read of each TIMED_REPORTS report, by name. */
+  reportMs: Map<string, number[]>;
 }
 
-async function start(mode: Mode): Promise<Side> {
-  const c = await startCollector({ build: false, ingest: mode });
+async function start({ mode, ingest, vars }: Config): Promise<Side> {
+  const c = await startCollector({ build: false, ingest, vars });
   // Bot filtering off: Node's fetch is not a browser, and every event must be stored.
   const token = await registerSite(c.url, c.adminToken, {
     id: SITE,
@@ -57,25 +96,64 @@ async function start(mode: Mode): Promise<Side> {
     quota: UNLIMITED_QUOTA,
   });
   if (!token) throw new Error(`${mode}: site ${SITE} exists already`);
-  return { mode, ...c, token, eps: [], requestMs: [], visibleMs: [], pollMs: [], sent: 0 };
+  return { mode, ...c, token, eps: [], requestMs: [], visibleMs: [], pollMs: [], sent: 0, reportMs: new Map() };
 }
 
 let pollClient = 0;
 
-/** Page views the site's `timeseries` report counts (weekly points, summed): what the dashboard's trend shows once stored. */
-async function visibleViews(side: Side): Promise<number> {
+/** GET a report of the bench site over the last 40 days; answers its JSON. */
+async function readReport(
+  side: Side,
+  name: string,
+  query: Record<string, string> = {},
+  now = Date.now(),
+): Promise<unknown> {
   const q = new URLSearchParams({
-    from: new Date(Date.now() - 40 * DAY).toISOString(),
-    to: new Date(Date.now() + DAY).toISOString(),
-    interval: 'week',
+    from: new Date(now - 40 * DAY).toISOString(),
+    to: new Date(now + DAY).toISOString(),
+    ...query,
   });
-  const res = await fetch(`${side.url}/v1/sites/${SITE}/timeseries?${q}`, {
+  const res = await fetch(`${side.url}/v1/sites/${SITE}/${name}?${q}`, {
     // Each read from another documentation-range client: the reports' rate limit is per client.
     headers: { authorization: `Bearer ${side.token}`, 'cf-connecting-ip': `198.51.100.${(pollClient++ % 250) + 1}` },
   });
-  if (res.status !== 200) throw new Error(`${side.mode}: timeseries ${res.status} ${await res.text()}`);
-  const { points } = (await res.json()) as { points: Array<{ page_views: number }> };
+  if (res.status !== 200) throw new Error(`${side.mode}: ${name} ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** Page views the site's `timeseries` report counts (weekly points, summed): what the dashboard's trend shows once stored. */
+async function visibleViews(side: Side): Promise<number> {
+  const { points } = (await readReport(side, 'timeseries', { interval: 'week' })) as {
+    points: Array<{ page_views: number }>;
+  };
   return points.reduce((n, p) => n + p.page_views, 0);
+}
+
+/**
+ * Each TIMED_REPORTS report read `reads` times from every side, the sides in turn (the order alternating) so machine
+ * noise falls on both alike; their first answers are compared (`differing`).
+ */
+async function timeReports(sides: Side[]): Promise<void> {
+  // Visitors whose derivation lost a race with a concurrent batch of theirs too often are left to the schedule (a
+  // minute in production, none under `wrangler dev`): run it, so both sides answer for every event derived.
+  for (const s of sides) {
+    const res = await fetch(`${s.url}/__scheduled`);
+    if (!res.ok) throw new Error(`${s.mode}: /__scheduled ${res.status}`);
+    await res.arrayBuffer();
+  }
+  for (const [name, query] of TIMED_REPORTS) {
+    // One period for both: the answers compared are of the same events over the same window.
+    const now = Date.now();
+    const answers = await Promise.all(sides.map((s) => readReport(s, name, query, now)));
+    const [first, ...others] = answers.map((a) => JSON.stringify(a));
+    if (others.some((a) => a !== first)) differing.push(name);
+    for (let r = 0; r < reads; r++)
+      for (const s of r % 2 ? [...sides].reverse() : sides) {
+        const at = performance.now();
+        await readReport(s, name, query);
+        s.reportMs.set(name, [...(s.reportMs.get(name) ?? []), performance.now() - at]);
+      }
+  }
 }
 
 const pageViews = (b: WireBatch) => b.list.filter((e) => e.type === 'page_view').length;
@@ -126,7 +204,7 @@ const work = mkdtempSync(join(tmpdir(), 'parcours-queue-bench-'));
 const sides: Side[] = [];
 const sqliteEps: number[] = [];
 try {
-  sides.push(await start('direct'), await start('queue'));
+  for (const config of CONFIGS) sides.push(await start(config));
   const base = open(join(work, 'baseline.sqlite'));
   migrate(base, MIGRATIONS);
   // One warm-up round each, not counted.
@@ -147,6 +225,7 @@ try {
     const stored = await storedCount(s);
     if (stored !== s.sent) throw new Error(`${s.mode}: ${stored} events stored of ${s.sent} sent`);
   }
+  if (compare === 'storage') await timeReports(sides);
   const rows = sides.map((s) => ({
     mode: s.mode,
     eps: median(s.eps),
@@ -159,26 +238,65 @@ try {
     sent: s.sent,
   }));
   for (const r of rows) console.log(JSON.stringify(r));
+  const reportRows = TIMED_REPORTS.map(([name, query]) => {
+    const label = `${name}${Object.keys(query).length ? `?${new URLSearchParams(query)}` : ''}`;
+    const [a, b] = sides.map((s) => s.reportMs.get(name) ?? []);
+    return { label, a: median(a!), aP95: quantile(a!, 0.95), b: median(b!), bP95: quantile(b!, 0.95) };
+  });
+  for (const r of reportRows) console.log(JSON.stringify(r));
+  if (compare === 'storage') console.log(`answers that differed between the sides: ${differing.join(', ') || 'none'}`);
   if (args.has('write')) {
     const path = join(BENCH, 'RESULTS.md');
     const md = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    const title = compare === 'storage' ? STORAGE_SECTION : QUEUE_SECTION;
+    const command = `pnpm --filter @parcours/bench exec node ingest/queue-bench.ts${compare === 'storage' ? ' --compare=storage' : ''} --write`;
+    const [a, b] = sides;
+    const what =
+      compare === 'storage'
+        ? [
+            `to two collectors under \`wrangler dev\`, both storing in the request, one with every site in the one D1 (\`STORAGE\``,
+            `"d1") and one with each site in its SQLite Durable Object ("shards", docs/PROTOCOL.md "Storage layouts"),`,
+          ]
+        : [
+            `to two collectors under \`wrangler dev\`, one storing in the request (\`INGEST\` "direct") and one through the Queue`,
+            `("queue": the request enqueues, the consumer stores up to 100 batches at a time per site, \`max_batch_timeout\` 1 s),`,
+          ];
+    const reportsPart =
+      compare === 'storage'
+        ? [
+            '',
+            `Then, with the same ${fmt(a!.sent)} events stored on each side, each report read ${reads} times from each side in turn`,
+            '(the order alternating), over the last 40 days; ratio: shards over one D1. Answers of both sides: ' +
+              (differing.length
+                ? `${differing.join(', ')} differed (the batches carry the time they were made as \`sent_at\`, so one sent over 10 s later has its event times corrected by its own delay, src/ingest/clock.ts: a visitor spanning two batches can get other durations on each side), the others were equal; src/shard/shard.test.ts finds every report equal in both layouts for one history sent at once.`
+                : 'equal for every report.'),
+            '',
+            `| report | one D1: median | p95 | shards: median | p95 | ratio (median) |`,
+            '| --- | ---: | ---: | ---: | ---: | ---: |',
+            ...reportRows.map(
+              (r) =>
+                `| ${r.label} | ${fmt(r.a, 1)} ms | ${fmt(r.aP95, 1)} ms | ${fmt(r.b, 1)} ms | ${fmt(r.bP95, 1)} ms | ${fmt(r.b / r.a, 2)} |`,
+            ),
+            '',
+            `Events per second to visible, shards over one D1: ${fmt(median(b!.eps) / median(a!.eps), 2)}.`,
+          ]
+        : [];
     const text = [
-      QUEUE_SECTION,
+      title,
       '',
-      `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/ingest/queue-bench.ts\` (\`pnpm --filter @parcours/bench exec node ingest/queue-bench.ts --write\`): ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}; load average at the end ${loadavg()
+      `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC by \`bench/ingest/queue-bench.ts\` (\`${command}\`): ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}; load average at the end ${loadavg()
         .map((l) => l.toFixed(1))
         .join(' / ')}.`,
       '',
       `The same fresh batches of ${batchSize} (generated shop journeys, as in "Ingestion throughput") posted by ${clients} clients`,
-      `to two collectors under \`wrangler dev\`, one storing in the request (\`INGEST\` "direct") and one through the Queue`,
-      `("queue": the request enqueues, the consumer stores up to 100 batches at a time per site, \`max_batch_timeout\` 1 s),`,
+      ...what,
       `runs interleaved, ${runs} runs of ${fmt(events)} events each, and the same events inserted straight into SQLite. A run`,
       `ends when the \`timeseries\` report (weekly points) counts every page view it sent: events per second are counted to that moment, and a batch's`,
       `time to visible runs from its send until the report counts the page views of every batch sent up to it (read every`,
       `${POLL_PAUSE_MS} ms plus the report's own time: its median is under the table). Afterwards each site's stored count equals what was sent:`,
       'nothing lost, nothing stored twice.',
       '',
-      '| ingestion | events/s to visible | SQLite events/s | ratio | request median | request p99 | send to visible: median | p99 | stored (with warm-up) |',
+      `| ${compare === 'storage' ? 'storage' : 'ingestion'} | events/s to visible | SQLite events/s | ratio | request median | request p99 | send to visible: median | p99 | stored (with warm-up) |`,
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows.map(
         (r) =>
@@ -186,9 +304,10 @@ try {
       ),
       '',
       `One read of the report took ${rows.map((r) => `${fmt(r.poll)} ms (${r.mode})`).join(' and ')} at the median.`,
+      ...reportsPart,
       '',
     ].join('\n');
-    writeFileSync(path, replaceSection(md, QUEUE_SECTION, text, '## Derivation against a visitor'));
+    writeFileSync(path, replaceSection(md, title, text, '## Derivation against a visitor'));
     console.log(`[queue-bench] wrote its section of ${path}`);
   }
 } finally {

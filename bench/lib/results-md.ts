@@ -1,5 +1,5 @@
 // Renders RESULTS.md from one run's figures, keeping the sections their own benches write
-// ("Queued ingestion", "Load run", "Derivation against a visitor's history", "Report latency", "Noisy neighbour").
+// ("Queued ingestion", "Storage layouts", "Load run", "Derivation against a visitor's history", "Report latency", "Noisy neighbour").
 import { existsSync, readFileSync } from 'node:fs';
 import type { BrowserRun } from '../browser/main-thread-bench.ts';
 import type { ProfileEntry } from '../browser/profile.ts';
@@ -460,6 +460,9 @@ export function replaceSection(md: string, title: string, text: string, before: 
 /** The section bench/ingest/queue-bench.ts writes: queued against direct ingestion. */
 const QUEUED_INGESTION = '## Queued ingestion';
 
+/** The section bench/ingest/queue-bench.ts --compare=storage writes: the one D1 against the site shards. */
+const STORAGE_LAYOUTS = '## Storage layouts';
+
 /** The section bench/load/load-run.ts writes: simulated browsers, direct and queued, with faults injected. */
 const LOAD_RUN = '## Load run';
 
@@ -489,6 +492,8 @@ export function renderResults(r: AllResults, existingPath: string): string {
     ...ingestSection(r),
     // Written by bench/ingest/queue-bench.ts, kept as it is.
     ...kept(existing, QUEUED_INGESTION),
+    // Written by bench/ingest/queue-bench.ts --compare=storage, kept as it is.
+    ...kept(existing, STORAGE_LAYOUTS),
     // Written by bench/load/load-run.ts, kept as it is.
     ...kept(existing, LOAD_RUN),
     // Written by bench/ingest/derive-history.ts, kept as it is.

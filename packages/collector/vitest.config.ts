@@ -7,12 +7,31 @@ import { defineConfig } from 'vitest/config';
 // Paths from this file, not from the working directory: knip and the root scripts load it from elsewhere.
 const here = (path: string) => resolve(dirname(fileURLToPath(import.meta.url)), path);
 
+// `PARCOURS_STORAGE=shards` runs the tests of what a site's rows go through (ingestion, derivation, reports, erasure,
+// retention) with each site in its shard (wrangler.jsonc STORAGE): the same tests, reading rows through
+// test/site-rows.ts, wherever the layout keeps them.
+const storage = process.env.PARCOURS_STORAGE ?? 'd1';
+const BOTH_LAYOUTS = [
+  'src/routes/events.test.ts',
+  'src/routes/reports.test.ts',
+  'src/routes/erasure.test.ts',
+  'src/reports/reports.test.ts',
+  'src/schedule/retention.test.ts',
+  'src/ingest/store-batch.test.ts',
+  'src/derive/arrival-order.test.ts',
+  'src/queue-ingest/queue-ingest.test.ts',
+  'src/schedule/alerts.test.ts',
+  'src/derive/rollups.test.ts',
+  'src/shard/shard.test.ts',
+];
+
 export default defineConfig(async () => ({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: here('./wrangler.jsonc') },
       miniflare: {
         bindings: {
+          STORAGE: storage,
           TEST_MIGRATIONS: await readD1Migrations(here('./migrations')),
           ADMIN_TOKEN: 'test-admin-token-at-least-32-characters',
           WEBHOOK_KEY: 'test-webhook-key-at-least-32-characters',
@@ -24,5 +43,9 @@ export default defineConfig(async () => ({
       },
     }),
   ],
-  test: { setupFiles: ['./test/apply-migrations.ts'], testTimeout: 60_000 },
+  test: {
+    setupFiles: ['./test/apply-migrations.ts'],
+    testTimeout: 60_000,
+    ...(storage === 'shards' ? { include: BOTH_LAYOUTS } : {}),
+  },
 }));

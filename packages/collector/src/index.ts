@@ -4,6 +4,9 @@ import { countDead, INGEST_DEAD_QUEUE_NAME, INGEST_QUEUE_NAME, storeQueued } fro
 import { runSchedule } from './schedule/index.ts';
 import { buryBatch, type DeliveryMessage, deliverBatch } from './webhooks/deliver.ts';
 
+// The Durable Object class of the site shards (wrangler.jsonc `durable_objects`): STORAGE "shards".
+export { SiteShard } from './shard/site-shard.ts';
+
 /** The dead-letter queue of webhook deliveries (wrangler.jsonc). */
 const DEAD_LETTER_QUEUE = 'parcours-webhooks-dead';
 

@@ -1,9 +1,9 @@
 // Test support for the derive and report tests: send events as the script does, read reports as a user does.
-import { env } from 'cloudflare:workers';
 import type { WireEvent } from '@parcours/protocol';
 import { pathTextSql } from '../src/db/insert-sql.ts';
 import { DERIVED, type DerivedTable, isPathField, storedColumn, TABLE } from '../src/db/schema.ts';
 import { call } from './helpers.ts';
+import { siteDatabases, siteDb } from './site-rows.ts';
 
 export const ORIGIN = 'https://shop.example';
 
@@ -87,15 +87,19 @@ const EVERY_REPORT: Array<[string, Record<string, string>]> = [
   ['satisfaction', {}],
 ];
 
-/** Every report (EVERY_REPORT) over each period `[from, to]` (ms), keyed by report, query and period. */
+/**
+ * Every report (EVERY_REPORT) over each period `[from, to]` (ms), keyed by report, query and period; read by `read`
+ * (default: through the worker, as `report`).
+ */
 export async function everyReport(
   site: { id: string; token: string },
   periods: ReadonlyArray<readonly [number, number]>,
+  read: (site: { id: string; token: string }, name: string, query: Record<string, string>) => Promise<unknown> = report,
 ): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const [from, to] of periods)
     for (const [name, query] of EVERY_REPORT)
-      out[`${name} ${JSON.stringify(query)} ${from}..${to}`] = await report(site, name, {
+      out[`${name} ${JSON.stringify(query)} ${from}..${to}`] = await read(site, name, {
         ...query,
         from: new Date(from).toISOString(),
         to: new Date(to).toISOString(),
@@ -110,9 +114,10 @@ export async function text(res: Response): Promise<string> {
 
 /** The transitions stored for a visitor, in event-time order, as (from, to, since_ms) rows. */
 export async function storedTransitions(site: string, visitor: string) {
-  const { results } = await env.DB.prepare(
-    'SELECT from_stage, to_stage, since_ms, event_id FROM transitions WHERE site = ? AND visitor = ? ORDER BY time, event_id',
-  )
+  const { results } = await siteDb(site)
+    .prepare(
+      'SELECT from_stage, to_stage, since_ms, event_id FROM transitions WHERE site = ? AND visitor = ? ORDER BY time, event_id',
+    )
     .bind(site, visitor)
     .all();
   return results;
@@ -126,9 +131,10 @@ export async function derivedRows(site: string, visitor: string): Promise<Record
     const columns = DERIVED[table]
       .filter((c) => c !== 'site' && c !== 'visitor')
       .map((c) => (isPathField(c) ? pathTextSql(storedColumn(c)) : c));
-    out[table] = await env.DB.prepare(
-      `SELECT ${columns.join(', ')} FROM ${table} WHERE site = ? AND visitor = ? ORDER BY ${table === 'carts' ? 'started_at' : 'time'}, event_id`,
-    )
+    out[table] = await siteDb(site)
+      .prepare(
+        `SELECT ${columns.join(', ')} FROM ${table} WHERE site = ? AND visitor = ? ORDER BY ${table === 'carts' ? 'started_at' : 'time'}, event_id`,
+      )
       .bind(site, visitor)
       .raw();
   }
@@ -146,10 +152,11 @@ export async function rollups(site: string): Promise<unknown[][][]> {
   ] as const) {
     out.push(
       // page_days by path text, not id: sites that stored the same events in another order agree.
-      await env.DB.prepare(
-        `SELECT ${table === 'page_days' ? `site, ${pathTextSql('path_id')}, stage_index, day, views, exits, first_views` : '*'}
-           FROM ${table} WHERE site = ? AND ${nonZero} <> 0 ORDER BY 1, 2, 3, 4`,
-      )
+      await siteDb(site)
+        .prepare(
+          `SELECT ${table === 'page_days' ? `site, ${pathTextSql('path_id')}, stage_index, day, views, exits, first_views` : '*'}
+             FROM ${table} WHERE site = ? AND ${nonZero} <> 0 ORDER BY 1, 2, 3, 4`,
+        )
         .bind(site)
         .raw(),
     );
@@ -157,20 +164,23 @@ export async function rollups(site: string): Promise<unknown[][][]> {
   return out;
 }
 
-/** Rows of any table of the site's (every table but `sites` keyed by `site`, any without it whole) with a column equal to `value`. */
+/**
+ * Rows of any table of the site's (every table but `sites` keyed by `site`, any without it whole) with a column equal to
+ * `value`, in every database that holds some of the site (D1, and its shard in the sharded layout).
+ */
 export async function rowsNaming(site: string, value: string): Promise<Record<string, number>> {
   const found: Record<string, number> = {};
-  for (const table of Object.values(TABLE)) {
-    const { results } = await env.DB.prepare(`SELECT name FROM pragma_table_info('${table}')`).all<{ name: string }>();
-    const columns = results.map((r) => r.name);
-    const ofSite = table === TABLE.sites ? 'id = ?1 AND ' : columns.includes('site') ? 'site = ?1 AND ' : '';
-    const row = await env.DB.prepare(
-      `SELECT COUNT(*) AS n FROM ${table} WHERE ${ofSite}(${columns.map((c) => `${c} = ?2`).join(' OR ')})`,
-    )
-      .bind(site, value)
-      .first<{ n: number }>();
-    if (row!.n) found[table] = row!.n;
-  }
+  for (const db of siteDatabases(site))
+    for (const table of Object.values(TABLE)) {
+      const { results } = await db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all<{ name: string }>();
+      const columns = results.map((r) => r.name);
+      const ofSite = table === TABLE.sites ? 'id = ?1 AND ' : columns.includes('site') ? 'site = ?1 AND ' : '';
+      const row = await db
+        .prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${ofSite}(${columns.map((c) => `${c} = ?2`).join(' OR ')})`)
+        .bind(site, value)
+        .first<{ n: number }>();
+      if (row!.n) found[table] = (found[table] ?? 0) + row!.n;
+    }
   return found;
 }
 

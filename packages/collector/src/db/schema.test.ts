@@ -11,7 +11,7 @@ type Glob = (patterns: string[], options: { query: '?raw'; import: 'default'; ea
 
 /** The collector's source files (tests apart), as text. */
 const SOURCES = Object.entries(
-  (import.meta as ImportMeta & { glob: Glob }).glob(['../**/*.ts', '!../**/*.test.ts'], {
+  (import.meta as ImportMeta & { glob: Glob }).glob(['../**/*.ts', '!../**/*.test.ts', '!../**/*.gen.ts'], {
     query: '?raw',
     import: 'default',
     eager: true,

@@ -1,6 +1,6 @@
 // Late and out-of-order delivery gives the derived rows of in-order delivery, and incremental derivation those of a
 // full one: property tests with fast-check.
-import { env } from 'cloudflare:workers';
+import { siteDb, withSiteDb } from '../../test/site-rows.ts';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
@@ -162,14 +162,9 @@ describe('derivation is independent of arrival order', () => {
 
 /** The rows `deriveVisitor` (the full derivation in one pass) makes of the visitor's stored events, as derivedRows shows them. */
 async function fullDerivation(site: string, visitor: string): Promise<Record<DerivedTable, unknown[][]>> {
-  const { results } = await eventsStatement(
-    env.DB,
-    site,
-    visitor,
-    { sql: '?5', params: [NO_TIME] },
-    null,
-    -1,
-  ).all<StoredEvent>();
+  const { results } = await withSiteDb(site, (db) =>
+    eventsStatement(db, site, visitor, { sql: '?5', params: [NO_TIME] }, null, -1).all<StoredEvent>(),
+  );
   const d = deriveVisitor(results);
   const stage = (i: number | null) => (i === null ? null : DEFAULT_STAGES[i]);
   const rows = (table: DerivedTable, list: object[]) =>
@@ -276,17 +271,18 @@ describe('incremental derivation equals the full one', () => {
           const sums = await rollups(site.id);
 
           // A full rebuild in small pages (ties on time kept together) changes nothing, rollups included.
-          await rebuildVisitors(env.DB, ref(), [visitor], perPage);
+          await withSiteDb(site.id, (db) => rebuildVisitors(db, ref(), [visitor], perPage));
           expect(await derivedRows(site.id, visitor)).toEqual(incremental);
           expect(await rollups(site.id)).toEqual(sums);
 
           // A late event's re-derivation, paged, from the saved state before it: nothing changes either.
-          const { results } = await env.DB.prepare(
-            'SELECT time FROM events WHERE site = ? AND visitor = ? ORDER BY time',
-          )
+          const { results } = await siteDb(site.id)
+            .prepare('SELECT time FROM events WHERE site = ? AND visitor = ? ORDER BY time')
             .bind(site.id, visitor)
             .all<{ time: number }>();
-          await deriveVisitors(env.DB, ref(), [{ visitor, time: results[late % results.length]!.time }], perPage);
+          await withSiteDb(site.id, (db) =>
+            deriveVisitors(db, ref(), [{ visitor, time: results[late % results.length]!.time }], perPage),
+          );
           expect(await derivedRows(site.id, visitor)).toEqual(incremental);
           expect(await rollups(site.id)).toEqual(sums);
           // Not vacuous: a page view always derives a row.

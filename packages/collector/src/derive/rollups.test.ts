@@ -1,6 +1,6 @@
 // page_view_hours, page_days, entry_hours and pair_hours always equal the sums of the rows they roll up, however batches arrive and
 // repeat, and whatever point a visitor is derived again from.
-import { env } from 'cloudflare:workers';
+import { siteDb, withSiteDb } from '../../test/site-rows.ts';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
@@ -56,11 +56,13 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
           // A late re-derivation of each visitor from one of their events on, a page of 2 events at a time: the same.
           const visitors = [...new Set(events.map((e) => e.visitor))];
           const at = events[late % events.length]!.ts;
-          await deriveVisitors(
-            env.DB,
-            { id: site.id, stages: STAGES },
-            visitors.map((visitor) => ({ visitor, time: at })),
-            2,
+          await withSiteDb(site.id, (db) =>
+            deriveVisitors(
+              db,
+              { id: site.id, stages: STAGES },
+              visitors.map((visitor) => ({ visitor, time: at })),
+              2,
+            ),
           );
           await expectRollupsEqualSums(list.some((e) => e.type === 'page_view'));
         },
@@ -70,55 +72,63 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
   });
 
   async function expectRollupsEqualSums(viewed: boolean): Promise<void> {
-    const rollup = await env.DB.prepare(
-      'SELECT stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views FROM page_view_hours WHERE site = ? AND views <> 0 ORDER BY stage_index, hour',
-    )
+    const rollup = await siteDb(site.id)
+      .prepare(
+        'SELECT stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views FROM page_view_hours WHERE site = ? AND views <> 0 ORDER BY stage_index, hour',
+      )
       .bind(site.id)
       .all();
-    const sums = await env.DB.prepare(
-      `SELECT stage_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS views, SUM(is_entry) AS entries,
+    const sums = await siteDb(site.id)
+      .prepare(
+        `SELECT stage_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS views, SUM(is_entry) AS entries,
                   SUM(is_entry AND is_bounce) AS bounces, COUNT(visible_ms) AS timed,
                   COUNT(*) - COUNT(prev_stage_view) AS first_stage_views, COUNT(*) - COUNT(prev_view) AS first_views
              FROM page_views WHERE site = ? GROUP BY 1, 2 ORDER BY 1, 2`,
-    )
+      )
       .bind(site.id)
       .all();
     expect(rollup.results).toEqual(sums.results);
-    const days = await env.DB.prepare(
-      'SELECT path_id, stage_index, day, views, exits, first_views FROM page_days WHERE site = ? AND views <> 0 ORDER BY 1, 2, 3',
-    )
+    const days = await siteDb(site.id)
+      .prepare(
+        'SELECT path_id, stage_index, day, views, exits, first_views FROM page_days WHERE site = ? AND views <> 0 ORDER BY 1, 2, 3',
+      )
       .bind(site.id)
       .all();
-    const daySums = await env.DB.prepare(
-      `SELECT path_id, stage_index, CAST(time / 86400000 AS INTEGER) AS day, COUNT(*) AS views, SUM(is_exit) AS exits,
+    const daySums = await siteDb(site.id)
+      .prepare(
+        `SELECT path_id, stage_index, CAST(time / 86400000 AS INTEGER) AS day, COUNT(*) AS views, SUM(is_exit) AS exits,
                   COUNT(*) - COUNT(prev_path_view) AS first_views
              FROM page_views WHERE site = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-    )
+      )
       .bind(site.id)
       .all();
     expect(days.results).toEqual(daySums.results);
-    const entries = await env.DB.prepare(
-      'SELECT to_index, hour, entered, nexts, onwards FROM entry_hours WHERE site = ? AND entered <> 0 ORDER BY 1, 2',
-    )
+    const entries = await siteDb(site.id)
+      .prepare(
+        'SELECT to_index, hour, entered, nexts, onwards FROM entry_hours WHERE site = ? AND entered <> 0 ORDER BY 1, 2',
+      )
       .bind(site.id)
       .all();
-    const entrySums = await env.DB.prepare(
-      `SELECT to_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS entered, COUNT(next_ms) AS nexts, COUNT(onward_ms) AS onwards
+    const entrySums = await siteDb(site.id)
+      .prepare(
+        `SELECT to_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS entered, COUNT(next_ms) AS nexts, COUNT(onward_ms) AS onwards
              FROM transitions WHERE site = ? AND prev_entry IS NULL GROUP BY 1, 2 ORDER BY 1, 2`,
-    )
+      )
       .bind(site.id)
       .all();
     expect(entries.results).toEqual(entrySums.results);
-    const pairs = await env.DB.prepare(
-      'SELECT to_index, from_index, hour, moves, first_moves FROM pair_hours WHERE site = ? AND moves <> 0 ORDER BY 1, 2, 3',
-    )
+    const pairs = await siteDb(site.id)
+      .prepare(
+        'SELECT to_index, from_index, hour, moves, first_moves FROM pair_hours WHERE site = ? AND moves <> 0 ORDER BY 1, 2, 3',
+      )
       .bind(site.id)
       .all();
-    const pairSums = await env.DB.prepare(
-      `SELECT to_index, IFNULL(from_index, -1) AS from_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS moves,
+    const pairSums = await siteDb(site.id)
+      .prepare(
+        `SELECT to_index, IFNULL(from_index, -1) AS from_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS moves,
                   COUNT(*) - COUNT(prev_pair) AS first_moves
              FROM transitions WHERE site = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-    )
+      )
       .bind(site.id)
       .all();
     expect(pairs.results).toEqual(pairSums.results);
@@ -129,9 +139,10 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
       ['entry_hours', ['entered', 'nexts', 'onwards']],
       ['pair_hours', ['moves', 'first_moves']],
     ] as const) {
-      const negative = await env.DB.prepare(
-        `SELECT COUNT(*) AS n FROM ${table} WHERE site = ? AND (${columns.map((c) => `${c} < 0`).join(' OR ')})`,
-      )
+      const negative = await siteDb(site.id)
+        .prepare(
+          `SELECT COUNT(*) AS n FROM ${table} WHERE site = ? AND (${columns.map((c) => `${c} < 0`).join(' OR ')})`,
+        )
         .bind(site.id)
         .first<number>('n');
       expect(negative).toBe(0);

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { OUTBOX_CAP } from '@parcours/protocol';
+import { siteDb } from '../../test/site-rows.ts';
 import { utcDay } from './store-batch.ts';
 
 const HEADLESS =
@@ -10,7 +11,8 @@ const CHROME = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0';
 
 async function visitors(site: string): Promise<string[]> {
-  const { results } = await env.DB.prepare('SELECT visitor, data FROM events WHERE site = ? ORDER BY seq')
+  const { results } = await siteDb(site)
+    .prepare('SELECT visitor, data FROM events WHERE site = ? ORDER BY seq')
     .bind(site)
     .all<{ visitor: string; data: string }>();
   for (const r of results) expect(JSON.parse(r.data).visitor).toBe(r.visitor);
@@ -145,7 +147,7 @@ describe('cookieless visitor ids', () => {
     expect(c).not.toBe(a);
     expect(d).not.toBe(a);
     expect(d).not.toBe(c);
-    const { results } = await env.DB.prepare('SELECT * FROM events WHERE site = ?').bind(id).all();
+    const { results } = await siteDb(id).prepare('SELECT * FROM events WHERE site = ?').bind(id).all();
     const dump = JSON.stringify(results);
     expect(dump).not.toContain('198.51.100');
     expect(dump).not.toContain('v-client-made');

@@ -88,10 +88,17 @@ export function erasureStatements(db: D1Database, site: string, visitor: string)
 }
 
 /**
- * Erases one visitor of a site at `now`, in one transaction, and remembers the erasure for the queue's consumer.
- * Answers how many events were erased.
+ * Erases one visitor of a site at `now`, in one transaction with `also` (other statements of the same database about
+ * them: their webhook deliveries and cart claims where those live in it), and remembers the erasure for the queue's
+ * consumer. Answers how many events were erased.
  */
-export async function eraseVisitor(db: D1Database, site: string, visitor: string, now: number): Promise<number> {
+export async function eraseVisitor(
+  db: D1Database,
+  site: string,
+  visitor: string,
+  now: number,
+  also: D1PreparedStatement[] = [],
+): Promise<number> {
   // The site's hash key, made at its first erasure. A new row counts no erasure yet: 0, as no row did.
   const keyRow = await db
     .prepare(
@@ -107,7 +114,8 @@ export async function eraseVisitor(db: D1Database, site: string, visitor: string
          ON CONFLICT (site, visitor_hash) DO UPDATE SET erased_at = max(erased_at, excluded.erased_at)`,
       )
       .bind(site, await visitorHash(keyRow!.hash_key, visitor), now),
-    ...erasureStatements(db, site, visitor),
+    ...also,
+    ...eraseVisitorStatements(db, site, visitor),
   ]);
   return results[results.length - 1]!.meta.changes;
 }

@@ -9,6 +9,7 @@ import type { CountedRow } from '../db/usage.ts';
 import { writeThenDerive } from '../derive/index.ts';
 import { cachedSite, type IngestSite } from '../ingest/site-cache.ts';
 import { type PreparedBatch, storeApart, storeStatements, utcDay } from '../ingest/store-batch.ts';
+import { siteStorage } from '../shard/storage.ts';
 import { retryDelay } from '../webhooks/backoff.ts';
 import {
   cachedErasures,
@@ -111,7 +112,7 @@ async function withoutErased(m: IngestMessage, erasures: SiteErasures): Promise<
  * `erasures` was read). Throws when the write or the derivation failed: nothing of a failed write was stored, and a
  * derivation is repaired by running it again, so the messages can be retried as they are.
  */
-async function storeMessages(
+async function storeGroup(
   db: D1Database,
   site: IngestSite,
   erasures: SiteErasures,
@@ -180,18 +181,31 @@ async function storeCarefully(db: D1Database, site: IngestSite, erasures: SiteEr
 }
 
 /**
- * A message alone, after its group's write failed: with the site's erasures read again (one may have come in
- * between), in one write. When that fails too, on its first delivery it is retried whole (a database failing for a
- * moment must not cost events); from its second on, it is stored the careful way.
+ * Stores these messages of one site in one write (see `storeGroup`), with the site's erasures as this isolate last read
+ * them: a stale read fails the write's guard, and the messages are then tried one by one (`storeMessage`).
  */
-async function storeAlone(db: D1Database, site: IngestSite, message: Message<IngestMessage>): Promise<void> {
+export async function storeMessages(db: D1Database, site: IngestSite, messages: IngestMessage[]): Promise<void> {
+  await storeGroup(db, site, await cachedErasures(db, site.id), messages);
+}
+
+/**
+ * A message alone, after its group's write failed: with the site's erasures read again (one may have come in
+ * between), in one write. When that fails too, on its first delivery (`attempts` 1) it is retried whole (a database
+ * failing for a moment must not cost events); from its second on, it is stored the careful way.
+ */
+export async function storeMessage(
+  db: D1Database,
+  site: IngestSite,
+  message: IngestMessage,
+  attempts: number,
+): Promise<void> {
   const erasures = await readErasures(db, site.id);
   try {
-    await storeMessages(db, site, erasures, [message.body]);
+    await storeGroup(db, site, erasures, [message]);
   } catch (error) {
-    if (message.attempts < 2) throw error;
+    if (attempts < 2) throw error;
     console.error('ingest queue: a message failed, stored apart', error instanceof Error ? error.message : error);
-    await storeCarefully(db, site, erasures, message.body);
+    await storeCarefully(db, site, erasures, message);
   }
 }
 
@@ -256,17 +270,16 @@ async function storeDelivery(batch: MessageBatch<unknown>, env: Env): Promise<vo
         for (const m of messages) m.ack();
         continue;
       }
+      const storage = siteStorage(env, siteId);
       try {
-        await storeMessages(
-          env.DB,
+        await storage.storeMessages(
           site,
-          await cachedErasures(env.DB, site.id),
           messages.map((m) => m.body),
         );
         for (const m of messages) m.ack();
       } catch {
         for (const m of messages)
-          await storeAlone(env.DB, site, m).then(
+          await storage.storeMessage(site, m.body, m.attempts).then(
             () => m.ack(),
             (e: unknown) => {
               console.error('ingest queue: a message failed', m.id, e instanceof Error ? e.message : e);
@@ -288,7 +301,7 @@ async function storeDelivery(batch: MessageBatch<unknown>, env: Env): Promise<vo
 export async function countDead(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const m of batch.messages) {
     if (isIngestMessage(m.body))
-      await addSiteCounts(env.DB, m.body.site, utcDay(m.body.received_at), {
+      await siteStorage(env, m.body.site).addCounts(m.body.site, utcDay(m.body.received_at), {
         dead_events: m.body.rows.length,
         dead_batches: 1,
       });

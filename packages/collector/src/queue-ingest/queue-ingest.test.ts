@@ -1,5 +1,6 @@
-// Queued ingestion in workerd: the request enqueues on the real local Queue, its consumer stores in the real D1;
-// redelivery, a poisoned message and the dead-letter queue are played through the same consumer.
+// Queued ingestion in workerd: the request enqueues on the real local Queue, its consumer stores in the real D1 (or the
+// site's shard: this file runs in both layouts, vitest.config.ts); redelivery, a poisoned message and the dead-letter
+// queue are played through the same consumer.
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import type { BatchReply, WireEvent } from '@parcours/protocol';
 import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { sha256Hex } from '../auth.ts';
 import { recordingRetries } from '../../test/queue-support.ts';
+import { siteDb } from '../../test/site-rows.ts';
 import { rowsNaming, storedTransitions } from '../../test/test-support.ts';
 import { app } from '../app.ts';
 import worker from '../index.ts';
@@ -43,7 +45,8 @@ async function post(workerEnv: Env, body: unknown): Promise<Response> {
 }
 
 async function storedIds(site: string): Promise<string[]> {
-  const { results } = await env.DB.prepare('SELECT id FROM events WHERE site = ? ORDER BY id')
+  const { results } = await siteDb(site)
+    .prepare('SELECT id FROM events WHERE site = ? ORDER BY id')
     .bind(site)
     .all<{ id: string }>();
   return results.map((r) => r.id);
@@ -61,9 +64,8 @@ async function totals(site: string): Promise<Record<string, number>> {
 }
 
 async function sessionsOf(site: string) {
-  const { results } = await env.DB.prepare(
-    'SELECT visitor, session, browser, first_event FROM sessions WHERE site = ? ORDER BY session',
-  )
+  const { results } = await siteDb(site)
+    .prepare('SELECT visitor, session, browser, first_event FROM sessions WHERE site = ? ORDER BY session')
     .bind(site)
     .all();
   return results;
@@ -241,13 +243,14 @@ describe('queued ingestion', () => {
 
     // The record is kept while a batch received before the erasure may still be queued, then forgotten.
     const records = async () =>
-      (await env.DB.prepare('SELECT COUNT(*) AS n FROM erased_visitors WHERE site = ?')
+      (await siteDb(id)
+        .prepare('SELECT COUNT(*) AS n FROM erased_visitors WHERE site = ?')
         .bind(id)
         .first<{ n: number }>())!.n;
     expect(await records()).toBe(1);
-    await forgetOldErasures(env.DB, Date.now() + ERASURE_MEMORY_MS - 60_000);
+    await forgetOldErasures(siteDb(id), Date.now() + ERASURE_MEMORY_MS - 60_000);
     expect(await records()).toBe(1);
-    await forgetOldErasures(env.DB, Date.now() + ERASURE_MEMORY_MS + 60_000);
+    await forgetOldErasures(siteDb(id), Date.now() + ERASURE_MEMORY_MS + 60_000);
     expect(await records()).toBe(0);
   });
 
@@ -264,14 +267,16 @@ describe('queued ingestion', () => {
     // The site's hash key (made by its first erasure), to name the visitor as an erasure does.
     const admin = { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } };
     await call(`/v1/admin/sites/${id}/visitors/someone-else`, admin);
-    const { hash_key } = (await env.DB.prepare('SELECT hash_key FROM site_erasures WHERE site = ?')
+    const { hash_key } = (await siteDb(id)
+      .prepare('SELECT hash_key FROM site_erasures WHERE site = ?')
       .bind(id)
       .first<{ hash_key: string }>())!;
     const hash = await sha256Hex(`${hash_key}\u0000${visitor}`);
     // The visitor's erasure, committed right after their first row goes in: it records itself and deletes that row;
     // their next rows go in after it (the careful way holds no transaction that could fail on it).
-    await env.DB.prepare(
-      `CREATE TRIGGER erase_midway AFTER INSERT ON events
+    await siteDb(id)
+      .prepare(
+        `CREATE TRIGGER erase_midway AFTER INSERT ON events
        WHEN NEW.site = '${id}' AND NEW.visitor = '${visitor}'
         AND NOT EXISTS (SELECT 1 FROM erased_visitors WHERE site = NEW.site AND visitor_hash = '${hash}')
        BEGIN
@@ -279,12 +284,13 @@ describe('queued ingestion', () => {
          UPDATE site_erasures SET erasures = erasures + 1 WHERE site = NEW.site;
          DELETE FROM events WHERE site = NEW.site AND visitor = NEW.visitor;
        END`,
-    ).run();
+      )
+      .run();
     try {
       const result = await consume(INGEST_QUEUE_NAME, [message], 2);
       expect(result.explicitAcks).toEqual(['m0']);
     } finally {
-      await env.DB.prepare('DROP TRIGGER erase_midway').run();
+      await siteDb(id).prepare('DROP TRIGGER erase_midway').run();
     }
     expect(await storedIds(id)).toEqual(
       neighbour

@@ -2,7 +2,6 @@
 import { Hono } from 'hono';
 import { isStageList } from '@parcours/protocol';
 import { newToken, requireAdmin, sha256Hex } from '../auth.ts';
-import { getSiteCounts } from '../db/site-stats.ts';
 import { deleteSurvey, insertSurvey, listSurveys } from '../db/surveys.ts';
 import {
   getSite,
@@ -14,15 +13,16 @@ import {
   type Site,
   type SiteOptions,
 } from '../db/sites.ts';
+import { eraseVisitorWebhookStatements } from '../db/webhooks.ts';
 import { fail } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
-import { eraseVisitor } from '../queue-ingest/erasures.ts';
 import { limitAdmin } from '../rate-limit.ts';
 import { MAX_ABANDON_MINUTES } from '../reports/query.ts';
 import { alerts } from './alerts.ts';
 import { jsonBody } from './json-body.ts';
 import { webhooks } from './webhooks.ts';
 import { readSurvey } from './survey-body.ts';
+import { siteStorage } from '../shard/storage.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
 
@@ -141,7 +141,7 @@ admin.post('/sites', async (c) => {
 admin.get('/sites/:id', async (c) => {
   const site = await getSite(c.env.DB, c.req.param('id'));
   if (!site) fail(404, 'not-found');
-  return c.json({ ...describe(site), ingestion: await getSiteCounts(c.env.DB, site.id) });
+  return c.json({ ...describe(site), ingestion: await siteStorage(c.env, site.id).counts(site.id) });
 });
 
 admin.patch('/sites/:id', async (c) => {
@@ -185,7 +185,12 @@ admin.delete('/sites/:id/visitors/:visitor', async (c) => {
   if (!VISITOR_ID.test(visitor)) fail(400, 'invalid-visitor');
   const site = await getSite(c.env.DB, c.req.param('id'));
   if (!site) fail(404, 'not-found');
-  return c.json({ events_deleted: await eraseVisitor(c.env.DB, site.id, visitor, Date.now()) });
+  const erased = await siteStorage(c.env, site.id).erase(
+    site.id,
+    visitor,
+    eraseVisitorWebhookStatements(c.env.DB, site.id, visitor),
+  );
+  return c.json({ events_deleted: erased });
 });
 
 /** The site of a surveys route, or `404 not-found`. */

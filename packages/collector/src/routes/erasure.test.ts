@@ -1,8 +1,8 @@
 // The right to erasure: DELETE /v1/admin/sites/{id}/visitors/{visitor} leaves the reports of a history without that visitor.
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { DAY, shopJourneys } from '../../test/journeys.fixture.ts';
+import { siteDb } from '../../test/site-rows.ts';
 import { everyReport, rowsNaming, send, wire } from '../../test/test-support.ts';
 
 const erase = (site: string, visitor: string, token = ADMIN) =>
@@ -53,7 +53,8 @@ describe('erasing a visitor', () => {
     expect(await allReports(site, now)).not.toEqual(reportsWithout);
 
     // Derivation saved E's state (incremental derivation resumes from it): erasure must take it too.
-    const states = await env.DB.prepare("SELECT COUNT(*) AS n FROM visitor_state WHERE site = ? AND visitor = 'E'")
+    const states = await siteDb(site.id)
+      .prepare("SELECT COUNT(*) AS n FROM visitor_state WHERE site = ? AND visitor = 'E'")
       .bind(site.id)
       .first<{ n: number }>();
     expect(states!.n).toBeGreaterThan(0);
@@ -67,7 +68,8 @@ describe('erasing a visitor', () => {
     // No row of any table names E any more: not their events, derived rows, saved states, nor their derivation counter.
     expect(await rowsNaming(site.id, 'E')).toEqual({});
     // Nothing of the other visitors went: their events are all still there.
-    const left = await env.DB.prepare('SELECT COUNT(*) AS n FROM events WHERE site = ?')
+    const left = await siteDb(site.id)
+      .prepare('SELECT COUNT(*) AS n FROM events WHERE site = ?')
       .bind(site.id)
       .first<{ n: number }>();
     expect(left!.n).toBe(others.length);

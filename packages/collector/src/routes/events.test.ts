@@ -5,15 +5,15 @@ import { INVALID_BATCHES, INVALID_EVENTS } from '@parcours/protocol/fixtures';
 import { call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { get, report, rowsNaming, send, wire } from '../../test/test-support.ts';
 import { type EventRow, pathTextSql } from '../db/insert-sql.ts';
+import { siteDb } from '../../test/site-rows.ts';
 
 interface Row extends EventRow {
   received_at: number;
 }
 
 async function rows(site: string): Promise<Row[]> {
-  const { results } = await env.DB.prepare(
-    `SELECT *, ${pathTextSql('path_id')} AS path FROM events WHERE site = ? ORDER BY seq`,
-  )
+  const { results } = await siteDb(site)
+    .prepare(`SELECT *, ${pathTextSql('path_id')} AS path FROM events WHERE site = ? ORDER BY seq`)
     .bind(site)
     .all<Row>();
   return results;

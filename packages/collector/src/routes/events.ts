@@ -3,7 +3,6 @@ import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { createMiddleware } from 'hono/factory';
 import { type BatchReply, MAX_BODY_BYTES, type ParsedBatch, parseBatch } from '@parcours/protocol';
-import { addSiteCounts } from '../db/site-stats.ts';
 import { secretsEqual, sha256Hex } from '../auth.ts';
 import { anySiteAllowsOrigin, getSite } from '../db/sites.ts';
 import { fail } from '../errors.ts';
@@ -13,8 +12,9 @@ import { originAllowed, preflightHeaders, replyCorsHeaders } from '../ingest/cor
 import { readBody } from '../ingest/read-body.ts';
 import { refuseRemembered, rememberRefusal } from '../ingest/refusals.ts';
 import { cachedSite, freshSite, type IngestSite } from '../ingest/site-cache.ts';
-import { type BatchContext, overQuota, prepareBatch, storeBatch } from '../ingest/store-batch.ts';
+import { type BatchContext, overQuota } from '../ingest/store-batch.ts';
 import { enqueueBatch } from '../queue-ingest/index.ts';
+import { siteStorage } from '../shard/storage.ts';
 
 export const events = new Hono<{ Bindings: Env }>();
 
@@ -159,7 +159,7 @@ async function receive(
   return c.json(
     c.env.INGEST === 'queue'
       ? await queueBatch(c.env, site, parsed, ctx)
-      : await storeBatch(c.env.DB, site, parsed, ctx),
+      : await siteStorage(c.env, site.id).ingest(site, parsed, ctx),
   );
 }
 
@@ -171,7 +171,8 @@ events.all('/', () => fail(405, 'method-not-allowed'));
  * queue refuses: then the reply is direct mode's.
  */
 async function queueBatch(env: Env, site: IngestSite, parsed: ParsedBatch, ctx: BatchContext): Promise<BatchReply> {
-  const prepared = await prepareBatch(env.DB, site, parsed, ctx);
+  const storage = siteStorage(env, site.id);
+  const prepared = await storage.prepare(site, parsed, ctx);
   if ('reply' in prepared) return prepared.reply;
   const { over, quotaCounts, day } = prepared.store;
   const reply = await enqueueBatch(env.INGEST_QUEUE, site, prepared.store, ctx.receivedAt, parsed.dropped).catch(
@@ -180,10 +181,10 @@ async function queueBatch(env: Env, site: IngestSite, parsed: ParsedBatch, ctx: 
       return null;
     },
   );
-  if (!reply) return storeBatch(env.DB, site, parsed, ctx);
+  if (!reply) return storage.ingest(site, parsed, ctx);
   // A quota's refusal is counted by the request that decides it: a redelivered message must not count it again.
   if (over) {
-    await addSiteCounts(env.DB, site.id, day, quotaCounts);
+    await storage.addCounts(site.id, day, quotaCounts);
     overQuota(ctx);
   }
   return reply;

@@ -12,7 +12,7 @@ import { rate, type ReportSite } from '../reports/sql.ts';
 const MAX_METRIC_ARGUMENT = 300;
 
 /** A metric as the admin API names it, split: `entered:decision` is `{ name: 'entered', arg: 'decision' }`. */
-interface Metric {
+export interface Metric {
   name: 'conversion_rate' | 'abandonment_rate' | 'visitors' | 'entered' | 'exit_rate' | 'form_abandon_rate' | Score;
   arg?: string;
 }

@@ -2,7 +2,8 @@
 import { TABLE } from '../db/schema.ts';
 import { type Alert, changeStateStatement, lastValueStatement, listAlerts } from '../db/alerts.ts';
 import { deliveriesStatement, deliveryKey } from '../db/webhooks.ts';
-import { metricUnit, parseMetric, readMetric } from './alert-metrics.ts';
+import { siteStorage } from '../shard/storage.ts';
+import { metricUnit, parseMetric } from './alert-metrics.ts';
 
 const MINUTE = 60_000;
 
@@ -47,7 +48,7 @@ function alertText(
 }
 
 /** The alerts job of the schedule, at `now`: every site's alerts, each over its window ending now. */
-export async function checkAlerts(env: Pick<Env, 'DB'>, now: number): Promise<void> {
+export async function checkAlerts(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>, now: number): Promise<void> {
   const db = env.DB;
   const alerts = await listAlerts(db, null);
   if (!alerts.length) return;
@@ -66,13 +67,15 @@ export async function checkAlerts(env: Pick<Env, 'DB'>, now: number): Promise<vo
     const metric = parseMetric(a.metric, site.stages);
     if (!metric) continue;
     const reportSite = { id: a.site, stages: site.stages };
+    // Read where the site's rows are (the one D1, or its shard); the alert's state and deliveries are in D1.
+    const storage = siteStorage(env, a.site);
     const span = a.window_minutes * MINUTE;
-    const value = await readMetric(db, reportSite, metric, { from: now - span, to: now, now }, site.abandon_after);
+    const value = await storage.metric(reportSite, metric, { from: now - span, to: now, now }, site.abandon_after);
     // A score with no answer in the window says nothing either way: the alert keeps its state until answers come.
     if (value === null) continue;
     const relative = a.op === 'drops_by' || a.op === 'rises_by';
     const previous = relative
-      ? await readMetric(db, reportSite, metric, { from: now - 2 * span, to: now - span, now }, site.abandon_after)
+      ? await storage.metric(reportSite, metric, { from: now - 2 * span, to: now - span, now }, site.abandon_after)
       : null;
     const triggered = holds(a, value, previous);
     if (triggered === (a.state === 'triggered')) {

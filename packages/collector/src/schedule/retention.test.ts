@@ -9,6 +9,7 @@ import { ADD_PATHS_SQL, pathIdSql, pathTextSql } from '../db/insert-sql.ts';
 import { everyReport, send, wire } from '../../test/test-support.ts';
 import worker from '../index.ts';
 import { retentionHorizon } from './retention.ts';
+import { siteDb } from '../../test/site-rows.ts';
 
 /** Runs the worker's scheduled handler as the Cron Trigger would at `now`, until the work it started is done. */
 async function cron(now: number) {
@@ -25,7 +26,7 @@ const patch = (site: string, body: object) =>
   });
 
 const rawCount = async (site: string, before: number) =>
-  (await env.DB.prepare('SELECT COUNT(*) AS n FROM events WHERE site = ? AND time < ?').bind(site, before).first<{
+  (await siteDb(site).prepare('SELECT COUNT(*) AS n FROM events WHERE site = ? AND time < ?').bind(site, before).first<{
     n: number;
   }>())!.n;
 
@@ -35,7 +36,7 @@ const PER_SITE = new Set(['site', 'event_id', 'path_id', 'exit_path_id']);
 /** The derived rows of a site from `from` on, without site and event ids: what two sites told the same history share. */
 async function derivedSince(site: string, from: number) {
   const rows = async (sql: string) =>
-    (await env.DB.prepare(sql).bind(site, from).all()).results.map((r) =>
+    (await siteDb(site).prepare(sql).bind(site, from).all()).results.map((r) =>
       Object.fromEntries(Object.entries(r).filter(([column]) => !PER_SITE.has(column))),
     );
   const path = pathTextSql('path_id');
@@ -138,7 +139,8 @@ describe('retention', () => {
 
     // Gone: every raw event before the horizon except the form, friction, survey and answer events, the only rows those
     // reports read.
-    const left = await env.DB.prepare('SELECT type FROM events WHERE site = ? AND time < ? ORDER BY type')
+    const left = await siteDb(kept.id)
+      .prepare('SELECT type FROM events WHERE site = ? AND time < ? ORDER BY type')
       .bind(kept.id, horizon)
       .all<{ type: string }>();
     expect(left.results.map((r) => r.type)).toEqual([
@@ -155,7 +157,8 @@ describe('retention', () => {
     expect(await everyReport(kept, old)).toEqual(before);
     // Saved derivation states before the horizon went too: derivation never resumes from them (their events are gone).
     const states = async (site: string) =>
-      (await env.DB.prepare('SELECT COUNT(*) AS n FROM visitor_state WHERE site = ? AND position < ?')
+      (await siteDb(site)
+        .prepare('SELECT COUNT(*) AS n FROM visitor_state WHERE site = ? AND position < ?')
         .bind(site, horizon)
         .first<{ n: number }>())!.n;
     expect(await states(kept.id)).toBe(0);
@@ -236,13 +239,14 @@ describe('retention', () => {
     const now = Date.now();
     const old = now - 30 * DAY;
     // Raw rows straight into the table (ingestion's daily quota would take days to store this many).
-    await env.DB.prepare(ADD_PATHS_SQL).bind(site.id, '["/"]').run();
+    await siteDb(site.id).prepare(ADD_PATHS_SQL).bind(site.id, '["/"]').run();
     for (let i = 0; i < 25_000; i += 5000)
-      await env.DB.prepare(
-        `INSERT INTO events (site, id, type, stage, stage_index, visitor, session, time, ts, sent_at, received_at, path_id, data)
+      await siteDb(site.id)
+        .prepare(
+          `INSERT INTO events (site, id, type, stage, stage_index, visitor, session, time, ts, sent_at, received_at, path_id, data)
          WITH RECURSIVE n(value) AS (SELECT ?3 UNION ALL SELECT value + 1 FROM n WHERE value < ?3 + 4999)
          SELECT ?1, 'e' || value, 'page_view', 'awareness', 0, 'v' || (value % 50), 's', ?2 + value, ?2, ?2, ?2, ${pathIdSql('?1', "'/'")}, '{}' FROM n`,
-      )
+        )
         .bind(site.id, old, i)
         .run();
     expect((await patch(site.id, { retention_days: 7 })).status).toBe(200);

@@ -20,14 +20,27 @@ export function retentionHorizon(now: number, days: number): number {
   return Math.floor(now / DAY_MS) * DAY_MS - days * DAY_MS;
 }
 
+/** Rows a site's deletion removed: the raw events among them, and all of them (what the run's budget counts). */
+export interface Deleted {
+  events: number;
+  rows: number;
+}
+
+/** Deletes up to `budget` rows of one site from before its horizon: in the one D1, or in the site's shard. */
+export type DeleteBefore = (site: string, horizon: number, budget: number) => Promise<Deleted>;
+
 /**
  * One run of the retention job at `now`: moves every site's horizon (`retained_from`) up to its retention, then deletes
  * raw events and saved states before the horizons, site after site, until the run's budget of rows is spent (the next
- * run goes on).
+ * run goes on). `deleteBefore` deletes where the layout keeps the site's rows (default: this database).
  * Answers the events deleted. The horizon moves before any deletion: derivation reads it with the events, so it never
  * derives from a history that deletion has begun to thin out.
  */
-export async function applyRetention(db: D1Database, now: number): Promise<number> {
+export async function applyRetention(
+  db: D1Database,
+  now: number,
+  deleteBefore: DeleteBefore = (site, horizon, budget) => deleteBeforeHorizon(db, site, horizon, budget),
+): Promise<number> {
   const { results: sites } = await db
     .prepare(
       `SELECT id, retention_days AS days, retained_from AS horizon FROM ${TABLE.sites}
@@ -39,11 +52,7 @@ export async function applyRetention(db: D1Database, now: number): Promise<numbe
   for (const site of sites) {
     const horizon = Math.max(site.horizon ?? -Infinity, retentionHorizon(now, site.days));
     horizons.set(site.id, horizon);
-    if (horizon !== site.horizon)
-      await db
-        .prepare(`UPDATE ${TABLE.sites} SET retained_from = MAX(IFNULL(retained_from, ?2), ?2) WHERE id = ?1`)
-        .bind(site.id, horizon)
-        .run();
+    if (horizon !== site.horizon) await moveHorizon(db, site.id, horizon);
   }
   // Then the deletions, from a site that turns with each minute's run, so that a large backlog on one site holds back
   // the others for a run at most; the run's budget counts the rows deleted.
@@ -51,32 +60,54 @@ export async function applyRetention(db: D1Database, now: number): Promise<numbe
   let deleted = 0;
   const first = sites.length ? Math.floor(now / 60_000) % sites.length : 0;
   for (const site of [...sites.slice(first), ...sites.slice(0, first)]) {
-    const horizon = horizons.get(site.id)!;
-    while (budget > 0) {
-      const r = await db
-        .prepare(
-          `DELETE FROM ${TABLE.events} WHERE seq IN (SELECT seq FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_time}
-             WHERE site = ?1 AND time < ?2 AND type NOT IN (${REPORTED_RAW}) LIMIT ?3)`,
-        )
-        .bind(site.id, horizon, Math.min(ROWS_PER_DELETE, budget))
-        .run();
-      deleted += r.meta.changes;
-      budget -= r.meta.changes;
-      if (r.meta.changes < ROWS_PER_DELETE) break;
-    }
-    // Saved derivation states from before the horizon: derivation never resumes from them again (it would need the
-    // events deleted here), so they go too, a bounded number a run.
-    if (budget > 0) {
-      const r = await db
-        .prepare(
-          `DELETE FROM ${TABLE.visitor_state} WHERE (site, visitor, position) IN (SELECT site, visitor, position
-             FROM ${TABLE.visitor_state} INDEXED BY ${INDEX.visitor_state_site_position} WHERE site = ?1 AND position < ?2 LIMIT ?3)`,
-        )
-        .bind(site.id, horizon, Math.min(ROWS_PER_DELETE, budget))
-        .run();
-      budget -= r.meta.changes;
-    }
+    const gone = await deleteBefore(site.id, horizons.get(site.id)!, budget);
+    deleted += gone.events;
+    budget -= gone.rows;
     if (budget <= 0) break;
   }
   return deleted;
+}
+
+/** Moves a site's horizon up to `horizon` (never down). */
+export async function moveHorizon(db: D1Database, site: string, horizon: number): Promise<void> {
+  await db
+    .prepare(`UPDATE ${TABLE.sites} SET retained_from = MAX(IFNULL(retained_from, ?2), ?2) WHERE id = ?1`)
+    .bind(site, horizon)
+    .run();
+}
+
+/** Deletes up to `budget` raw events, then saved states, of `site` from before `horizon`. */
+export async function deleteBeforeHorizon(
+  db: D1Database,
+  site: string,
+  horizon: number,
+  budget: number,
+): Promise<Deleted> {
+  let events = 0;
+  let rows = 0;
+  while (rows < budget) {
+    const r = await db
+      .prepare(
+        `DELETE FROM ${TABLE.events} WHERE seq IN (SELECT seq FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_time}
+           WHERE site = ?1 AND time < ?2 AND type NOT IN (${REPORTED_RAW}) LIMIT ?3)`,
+      )
+      .bind(site, horizon, Math.min(ROWS_PER_DELETE, budget - rows))
+      .run();
+    events += r.meta.changes;
+    rows += r.meta.changes;
+    if (r.meta.changes < ROWS_PER_DELETE) break;
+  }
+  // Saved derivation states from before the horizon: derivation never resumes from them again (it would need the
+  // events deleted here), so they go too, a bounded number a run.
+  if (rows < budget) {
+    const r = await db
+      .prepare(
+        `DELETE FROM ${TABLE.visitor_state} WHERE (site, visitor, position) IN (SELECT site, visitor, position
+           FROM ${TABLE.visitor_state} INDEXED BY ${INDEX.visitor_state_site_position} WHERE site = ?1 AND position < ?2 LIMIT ?3)`,
+      )
+      .bind(site, horizon, Math.min(ROWS_PER_DELETE, budget - rows))
+      .run();
+    rows += r.meta.changes;
+  }
+  return { events, rows };
 }

@@ -1,0 +1,207 @@
+// A site's shard: a SQLite-backed Durable Object holding one site's events, sessions, derived rows, rollups, derivation
+// state and usage counters (STORAGE "shards", docs/PROTOCOL.md "Storage layouts"). It applies the collector's
+// migrations to its own SQLite when it starts, and runs the same store, derive and report code as the one D1 through
+// a D1-shaped adapter (sql-d1.ts). The Worker calls it over RPC (storage.ts); refusals come back as values.
+import { DurableObject } from 'cloudflare:workers';
+import type { ParsedBatch } from '@parcours/protocol';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { TABLE } from '../db/schema.ts';
+import type { SiteCounts } from '../db/site-stats.ts';
+import type { IngestSite } from '../ingest/site-cache.ts';
+import type { BatchContext } from '../ingest/store-batch.ts';
+import { ERASURE_MEMORY_MS, forgetOldErasures } from '../queue-ingest/erasures.ts';
+import type { IngestMessage } from '../queue-ingest/index.ts';
+import type { Range, ReportQuery } from '../reports/query.ts';
+import type { ReportSite } from '../reports/sql.ts';
+import type { Metric } from '../schedule/alert-metrics.ts';
+import { moveHorizon } from '../schedule/retention.ts';
+import { deriveDirtyVisitors } from '../schedule/derive.ts';
+import { MIGRATIONS } from './migrations.gen.ts';
+import { type SiteOperations, siteOperations } from './operations.ts';
+import { shardDatabase } from './sql-d1.ts';
+
+/** A refusal (`fail()`) made in the shard, carried back to the Worker as a value: RPC keeps no error's class. */
+interface Refusal {
+  status: ContentfulStatusCode;
+  code: string;
+  retryAfter: string | null;
+}
+
+/** A shard call's answer: its value, or the refusal the Worker answers with. */
+export type Outcome<T> = { ok: T } | { refused: Refusal };
+
+/** Delay before the shard derives visitors a request left behind (the schedule's minute, as in the one D1). */
+const CATCH_UP_MS = 60_000;
+
+/** Applies the migrations this SQLite has not run yet, in order, each in its own transaction; answers their names. */
+export function migrate(storage: Pick<DurableObjectStorage, 'sql' | 'transactionSync'>): string[] {
+  storage.sql.exec('CREATE TABLE IF NOT EXISTS shard_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const done = new Set(
+    storage.sql
+      .exec<{ name: string }>('SELECT name FROM shard_migrations')
+      .toArray()
+      .map((r) => r.name),
+  );
+  const applied: string[] = [];
+  for (const [name, sql] of MIGRATIONS) {
+    if (done.has(name)) continue;
+    storage.transactionSync(() => {
+      storage.sql.exec(sql);
+      storage.sql.exec('INSERT INTO shard_migrations (name, applied_at) VALUES (?, ?)', name, Date.now());
+    });
+    applied.push(name);
+  }
+  return applied;
+}
+
+async function outcome<T>(work: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: await work() };
+  } catch (error) {
+    if (!(error instanceof HTTPException)) throw error;
+    const retryAfter = error.getResponse().headers.get('retry-after');
+    return { refused: { status: error.status as ContentfulStatusCode, code: error.message, retryAfter } };
+  }
+}
+
+export class SiteShard extends DurableObject<Env> {
+  private readonly db: D1Database;
+  private readonly site: SiteOperations;
+  /** The site's settings last written to the shard's `sites` row (derivation reads its stages there). */
+  private remembered = '';
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    // Synchronous: no request reaches the shard before its schema is current.
+    migrate(ctx.storage);
+    this.db = shardDatabase(ctx.storage);
+    this.site = siteOperations(this.db);
+  }
+
+  /** Stores a batch (src/ingest/store-batch.ts) and answers `POST /v1/events`'s reply. */
+  async ingest(site: IngestSite, batch: ParsedBatch, ctx: BatchContext) {
+    this.remember(site);
+    const answer = await outcome(() => this.site.ingest(site, batch, ctx));
+    await this.catchUpLater();
+    return answer;
+  }
+
+  /** Queue mode's request: reads the day's usage and answers what to enqueue. */
+  prepare(site: IngestSite, batch: ParsedBatch, ctx: BatchContext) {
+    return outcome(() => this.site.prepare(site, batch, ctx));
+  }
+
+  /** Queue mode's consumer: stores these messages of the site in one write. */
+  async storeMessages(site: IngestSite, messages: IngestMessage[]) {
+    this.remember(site);
+    await this.site.storeMessages(site, messages);
+    await this.catchUpLater();
+  }
+
+  /** Queue mode's consumer: one message after its group's write failed. */
+  async storeMessage(site: IngestSite, message: IngestMessage, attempts: number) {
+    this.remember(site);
+    await this.site.storeMessage(site, message, attempts);
+    await this.catchUpLater();
+  }
+
+  addCounts(site: string, day: string, counts: Partial<SiteCounts>) {
+    return this.site.addCounts(site, day, counts);
+  }
+
+  report(name: string, site: ReportSite, q: ReportQuery) {
+    return outcome(() => this.site.report(name, site, q));
+  }
+
+  exportEvents(site: ReportSite, range: Range, cursor: string | null, limit: number) {
+    return outcome(() => this.site.exportEvents(site, range, cursor, limit));
+  }
+
+  metric(site: ReportSite, m: Metric, range: Range, abandonAfter: number) {
+    return this.site.metric(site, m, range, abandonAfter);
+  }
+
+  counts(site: string) {
+    return this.site.counts(site);
+  }
+
+  /**
+   * Erases a visitor (the Worker erases what D1 holds of them: cart claims, webhook deliveries); the erasure's record
+   * for the queue's consumer is forgotten here after ERASURE_MEMORY_MS (the alarm).
+   */
+  async erase(site: string, visitor: string) {
+    const erased = await this.site.erase(site, visitor);
+    await this.catchUpLater();
+    return erased;
+  }
+
+  /** Retention: the site's horizon moves to `horizon` here too (derivation reads it), then rows before it go. */
+  async deleteBefore(site: string, horizon: number, budget: number) {
+    await moveHorizon(this.db, site, horizon);
+    return this.site.deleteBefore(site, horizon, budget);
+  }
+
+  /**
+   * The shard's own schedule (the Worker's Cron reaches D1 only): derives the visitors a request left behind (failed
+   * or cut at its budget), forgets erasures older than the queue keeps a batch, then waits for what remains.
+   */
+  override async alarm() {
+    const derived = await deriveDirtyVisitors(this.db);
+    if (derived) console.log(`shard derive: ${derived} visitors caught up`);
+    await forgetOldErasures(this.db, Date.now());
+    await this.catchUpLater();
+  }
+
+  /**
+   * Sets the alarm for the shard's next own work, unless one is set as early: a minute on while some visitor's
+   * derivation is behind, and when its oldest erasure record is due to be forgotten.
+   */
+  private async catchUpLater(): Promise<void> {
+    const behind = this.ctx.storage.sql.exec(`SELECT 1 FROM ${TABLE.dirty_visitors} LIMIT 1`).toArray().length > 0;
+    const { oldest } = this.ctx.storage.sql
+      .exec<{ oldest: number | null }>(`SELECT MIN(erased_at) AS oldest FROM ${TABLE.erased_visitors}`)
+      .one();
+    const due = Math.min(
+      behind ? Date.now() + CATCH_UP_MS : Number.POSITIVE_INFINITY,
+      oldest === null ? Number.POSITIVE_INFINITY : oldest + ERASURE_MEMORY_MS + 1,
+    );
+    if (due === Number.POSITIVE_INFINITY) return;
+    const set = await this.ctx.storage.getAlarm();
+    if (set === null || set > due) await this.ctx.storage.setAlarm(due);
+  }
+
+  /**
+   * Keeps the site's row here current with what derivation and the schedule read of it (stages, abandon_after, quota):
+   * never its read-token or ingest-key hash, which stay in D1. `retained_from` is the shard's own (deleteBefore).
+   */
+  private remember(site: IngestSite): void {
+    const row = [
+      site.id,
+      JSON.stringify(site.origins),
+      JSON.stringify(site.stages),
+      site.botFilter ? 1 : 0,
+      site.visitorIds,
+      site.retentionDays,
+      site.abandonAfter,
+      site.requireIngestKey ? 1 : 0,
+      site.quota.events_per_day,
+      site.quota.bytes_per_day,
+      site.quota.events_per_visitor_per_day,
+    ];
+    const key = JSON.stringify(row);
+    if (key === this.remembered) return;
+    this.ctx.storage.sql.exec(
+      `INSERT INTO ${TABLE.sites} (id, origins, stages, read_token_hash, created_at, bot_filter, visitor_ids,
+         retention_days, abandon_after, require_ingest_key, quota_events_per_day, quota_bytes_per_day,
+         quota_events_per_visitor_per_day)
+       VALUES (?1, ?2, ?3, '', ?12, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+       ON CONFLICT (id) DO UPDATE SET origins = ?2, stages = ?3, bot_filter = ?4, visitor_ids = ?5,
+         retention_days = ?6, abandon_after = ?7, require_ingest_key = ?8, quota_events_per_day = ?9,
+         quota_bytes_per_day = ?10, quota_events_per_visitor_per_day = ?11`,
+      ...row,
+      Date.now(),
+    );
+    this.remembered = key;
+  }
+}

@@ -1,0 +1,109 @@
+// Where a site's rows live: the one D1 (STORAGE "d1", the default) or the site's shard, a SQLite Durable Object
+// (STORAGE "shards"). Routes and the schedule reach a site's rows through siteStorage only; the global tables (sites,
+// tokens, webhooks, alerts, surveys, salts) stay in D1 in both layouts.
+import type { BatchReply, ParsedBatch } from '@parcours/protocol';
+import { fail, type ErrorCode } from '../errors.ts';
+import type { IngestSite } from '../ingest/site-cache.ts';
+import { type BatchContext, utcDay } from '../ingest/store-batch.ts';
+import { dailySalt } from '../db/salts.ts';
+import { cookielessVisitor } from '../ingest/client-key.ts';
+import type { EventsPage } from '../reports/events.ts';
+import type { Range, ReportQuery } from '../reports/query.ts';
+import type { ReportSite } from '../reports/sql.ts';
+import type { DeleteBefore } from '../schedule/retention.ts';
+import { type SiteOperations, siteOperations } from './operations.ts';
+import type { Outcome } from './site-shard.ts';
+
+/** What the Worker does with one site's rows, whichever layout holds them. */
+export interface SiteStorage {
+  ingest(site: IngestSite, batch: ParsedBatch, ctx: BatchContext): Promise<BatchReply>;
+  prepare: SiteOperations['prepare'];
+  storeMessages: SiteOperations['storeMessages'];
+  storeMessage: SiteOperations['storeMessage'];
+  addCounts: SiteOperations['addCounts'];
+  report(name: string, site: ReportSite, q: ReportQuery): Promise<unknown>;
+  exportEvents(site: ReportSite, range: Range, cursor: string | null, limit: number): Promise<EventsPage>;
+  counts: SiteOperations['counts'];
+  metric: SiteOperations['metric'];
+  /** Erases a visitor's rows and runs `d1` (D1 statements about them): in one transaction when both are in D1. */
+  erase(site: string, visitor: string, d1: D1PreparedStatement[]): Promise<number>;
+  deleteBefore: DeleteBefore;
+}
+
+/** Whether this deployment keeps each site's rows in a shard of its own. */
+export const sharded = (env: Pick<Env, 'STORAGE'>): boolean => env.STORAGE === 'shards';
+
+/**
+ * The Durable Object name of a site's shard. One shard per site for now; `/0` leaves room for several, chosen by a
+ * hash of the visitor (each visitor's journey then stays in one shard).
+ */
+const shardName = (site: string): string => `${site}/0`;
+
+/** The shard of a site. */
+export function shardOf(env: Pick<Env, 'SHARDS'>, site: string) {
+  return env.SHARDS.get(env.SHARDS.idFromName(shardName(site)));
+}
+
+/** A shard's answer, or its refusal answered by this request. */
+function unwrap<T>(answer: Outcome<T>): T {
+  if ('refused' in answer) {
+    const { status, code, retryAfter } = answer.refused;
+    fail(status, code as ErrorCode, retryAfter === null ? undefined : { 'retry-after': retryAfter });
+  }
+  return answer.ok;
+}
+
+/**
+ * A batch as its shard gets it. Cookieless visitor ids are made here, from D1's one daily salt (salts stay global,
+ * deleted after their day): a visitor's id must be known before their shard is chosen once a site has several. The
+ * shard then sees a site whose batch carries ids, and never the client's address (only the ids needed it).
+ */
+async function forShard(
+  db: D1Database,
+  site: IngestSite,
+  batch: ParsedBatch,
+  ctx: BatchContext,
+): Promise<[IngestSite, ParsedBatch, BatchContext]> {
+  const withoutAddress = { ...ctx, address: '' };
+  if (site.visitorIds !== 'cookieless' || !batch.events.length || (ctx.bot && site.botFilter))
+    return [site, batch, withoutAddress];
+  const visitor = await cookielessVisitor(
+    await dailySalt(db, utcDay(ctx.receivedAt)),
+    site.id,
+    ctx.address,
+    ctx.userAgent,
+  );
+  for (const { event } of batch.events) event.visitor = visitor;
+  return [{ ...site, visitorIds: 'client' }, batch, withoutAddress];
+}
+
+/** What a report reads of its site, and nothing more (never a token's hash) sent to the shard. */
+const reportSite = ({ id, stages }: ReportSite): ReportSite => ({ id, stages });
+
+/** The storage of one site's rows in this deployment's layout. */
+export function siteStorage(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>, site: string): SiteStorage {
+  if (!sharded(env)) {
+    return siteOperations(env.DB);
+  }
+  const shard = shardOf(env, site);
+  return {
+    prepare: async (s, batch, ctx) => unwrap(await shard.prepare(...(await forShard(env.DB, s, batch, ctx)))),
+    storeMessages: (s, messages) => shard.storeMessages(s, messages),
+    storeMessage: (s, message, attempts) => shard.storeMessage(s, message, attempts),
+    addCounts: (s, day, counts) => shard.addCounts(s, day, counts),
+    ingest: async (s, batch, ctx) => unwrap(await shard.ingest(...(await forShard(env.DB, s, batch, ctx)))),
+    report: async (name, s, q) => unwrap(await shard.report(name, reportSite(s), q)),
+    exportEvents: async (s, range, cursor, limit) =>
+      unwrap(await shard.exportEvents(reportSite(s), range, cursor, limit)),
+    counts: (s) => shard.counts(s),
+    metric: (s, m, range, abandonAfter) => shard.metric(reportSite(s), m, range, abandonAfter),
+    // The shard first: the visitor's events and derived rows. A failure after it leaves only D1's rows about them,
+    // which the admin's retry (the same request) erases.
+    erase: async (s, visitor, d1) => {
+      const erased = await shard.erase(s, visitor);
+      if (d1.length) await env.DB.batch(d1);
+      return erased;
+    },
+    deleteBefore: (s, horizon, budget) => shard.deleteBefore(s, horizon, budget),
+  };
+}
