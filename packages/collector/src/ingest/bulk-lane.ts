@@ -1,0 +1,45 @@
+// Large batches (bodies over ALWAYS_READ_BYTES) of one site are stored one at a time in this isolate, and only one more
+// waits its turn; past that, `429 rate-limited`. The database runs one statement at a time for every site: a sender of
+// big batches (a flood, a bulk import) then keeps at most one large transaction of its site queued in front of other
+// sites' statements, not one per connection it opens. A tag's batches (a few kilobytes) never take a place here.
+import { fail } from '../errors.ts';
+
+/** Large batches of one site in this isolate at once: the one being stored and the one waiting for it. */
+export const LANE_PLACES = 2;
+/** Retry-After of the refusal when a site's lane is full: the rate limiter's period, as for any flood. */
+const RETRY_AFTER_SECONDS = 10;
+/** How often a waiting batch looks whether its turn has come (ms): timers only, no promise shared between requests. */
+const POLL_MS = 5;
+
+/** Per site, the tickets of the large batches holding a place, in the order they came: the first is stored. */
+const lanes = new Map<string, number[]>();
+let lastTicket = 0;
+
+/** A place in a site's lane: `turn()` resolves when this batch may store; `leave()` once the request is answered. */
+export interface LanePlace {
+  site: string;
+  turn(): Promise<void>;
+  leave(): void;
+}
+
+/** Takes a place in the site's lane, or refuses `429 rate-limited` when LANE_PLACES batches already hold one. */
+export function enterLane(site: string): LanePlace {
+  const lane = lanes.get(site) ?? [];
+  if (lane.length >= LANE_PLACES) fail(429, 'rate-limited', { 'retry-after': String(RETRY_AFTER_SECONDS) });
+  const ticket = ++lastTicket;
+  lane.push(ticket);
+  lanes.set(site, lane);
+  let left = false;
+  return {
+    site,
+    async turn() {
+      while (lane[0] !== ticket) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    },
+    leave() {
+      if (left) return;
+      left = true;
+      lane.splice(lane.indexOf(ticket), 1);
+      if (!lane.length && lanes.get(site) === lane) lanes.delete(site);
+    },
+  };
+}
