@@ -30,7 +30,7 @@ interface Options {
 
 /**
  * What runs beside the quiet load: nothing; the attack on the attacked site; or the control flood, the very same
- * requests sent to a site id nobody registered, refused before any storage work: what merely receiving and parsing
+ * requests sent to a site id nobody registered, refused from the body's first kilobyte: what merely receiving
  * the attack's bodies costs the one workerd process of `wrangler dev`.
  */
 type Mode = 'alone' | 'attack' | 'control';
@@ -270,8 +270,8 @@ function section(r: Results): string {
     "event loop that times the quiet site's requests.",
     '',
     `Samples: ${a.ingestRequests}, ${b.ingestRequests} and ${k.ingestRequests} ingestion requests, ${a.reportReads}, ${b.reportReads} and ${k.reportReads} report reads (alone, under attack, under the control flood).`,
-    `The control flood sends the attack's very requests to a site id nobody registered (\`${UNKNOWN_SITE}\`): refused before any`,
-    'storage work, it shows what receiving and parsing those bodies alone costs the one workerd process and the 2 shared cores;',
+    `The control flood sends the attack's very requests to a site id nobody registered (\`${UNKNOWN_SITE}\`): refused \`403\` from`,
+    "each body's first kilobyte (the rest read and dropped), it shows what merely receiving those bodies costs the 2 shared cores;",
     '"attack / control" is then what the attacked site\'s storage work adds for its neighbour.',
     `The attack sent ${fmt(r.attackEvents)} events; answers ${Object.entries(r.attackStatuses)
       .map(([k, v]) => `${fmt(v)} × ${k}`)

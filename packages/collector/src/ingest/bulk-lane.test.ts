@@ -91,6 +91,16 @@ describe("a site's lane of large batches", () => {
     expect(await stored(id)).toBe(5 + 60 * LANE_PLACES + 60);
   });
 
+  it('lets a batch read whole store while an earlier upload of the site is still coming in', async () => {
+    const { id } = await registerSite();
+    const slow = heldUpload(id, '203.0.113.85');
+    const res = await call('/v1/events', { method: 'POST', headers: headers('203.0.113.86'), body: largeBatch(id) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 60 });
+    expect((await slow.finish()).status).toBe(200);
+    expect(await stored(id)).toBe(120);
+  });
+
   it("is the site's own: another site's large batch is stored while one site's lane is full", async () => {
     const full = await registerSite();
     const other = await registerSite();

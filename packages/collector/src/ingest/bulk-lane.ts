@@ -11,11 +11,15 @@ const RETRY_AFTER_SECONDS = 10;
 /** How often a waiting batch looks whether its turn has come (ms): timers only, no promise shared between requests. */
 const POLL_MS = 5;
 
-/** Per site, the tickets of the large batches holding a place, in the order they came: the first is stored. */
-const lanes = new Map<string, number[]>();
+/** Per site: the places taken, and the tickets of the batches read and waiting to store, first the one storing. */
+const lanes = new Map<string, { places: number; turns: number[] }>();
 let lastTicket = 0;
 
-/** A place in a site's lane: `turn()` resolves when this batch may store; `leave()` once the request is answered. */
+/**
+ * A place in a site's lane, taken as soon as a large body names its site. `turn()`, once the body is read, resolves
+ * when this batch may store: in the order batches were read, so an upload still coming in holds no one back;
+ * `leave()` once the request is answered.
+ */
 export interface LanePlace {
   site: string;
   turn(): Promise<void>;
@@ -24,22 +28,24 @@ export interface LanePlace {
 
 /** Takes a place in the site's lane, or refuses `429 rate-limited` when LANE_PLACES batches already hold one. */
 export function enterLane(site: string): LanePlace {
-  const lane = lanes.get(site) ?? [];
-  if (lane.length >= LANE_PLACES) fail(429, 'rate-limited', { 'retry-after': String(RETRY_AFTER_SECONDS) });
-  const ticket = ++lastTicket;
-  lane.push(ticket);
+  const lane = lanes.get(site) ?? { places: 0, turns: [] };
+  if (lane.places >= LANE_PLACES) fail(429, 'rate-limited', { 'retry-after': String(RETRY_AFTER_SECONDS) });
+  lane.places++;
   lanes.set(site, lane);
+  let ticket: number | null = null;
   let left = false;
   return {
     site,
     async turn() {
-      while (lane[0] !== ticket) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      ticket ??= ++lastTicket;
+      if (!lane.turns.includes(ticket)) lane.turns.push(ticket);
+      while (lane.turns[0] !== ticket) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     },
     leave() {
       if (left) return;
       left = true;
-      lane.splice(lane.indexOf(ticket), 1);
-      if (!lane.length && lanes.get(site) === lane) lanes.delete(site);
+      if (ticket !== null && lane.turns.includes(ticket)) lane.turns.splice(lane.turns.indexOf(ticket), 1);
+      if (--lane.places === 0 && lanes.get(site) === lane) lanes.delete(site);
     },
   };
 }
