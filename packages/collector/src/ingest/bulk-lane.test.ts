@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { ORIGIN } from '../../test/test-support.ts';
-import { LANE_PLACES } from './bulk-lane.ts';
+import { LANE_BYTES_PER_SECOND, LANE_PLACES } from './bulk-lane.ts';
 import { ALWAYS_READ_BYTES } from './refusals.ts';
 
 const headers = (address: string) => ({
@@ -12,10 +12,11 @@ const headers = (address: string) => ({
   'cf-connecting-ip': address,
 });
 const batch = (site: string, events: unknown[]) => JSON.stringify({ v: 1, site, sent_at: Date.now(), events });
-const largeBatch = (site: string) =>
+/** `count` events with 1,500-character paths: 60 of them make about 95 KB, 450 about 720 KB. */
+const largeBatch = (site: string, count = 60) =>
   batch(
     site,
-    freshEvents(60).map((e) => ({ ...e, url: `${ORIGIN}/${'p'.repeat(1_500)}` })),
+    freshEvents(count).map((e) => ({ ...e, url: `${ORIGIN}/${'p'.repeat(1_500)}` })),
   );
 
 /** A large batch sent up to its last bytes and held there (a slow upload): it holds its place until `finish()`. */
@@ -99,6 +100,18 @@ describe("a site's lane of large batches", () => {
     expect(await res.json()).toMatchObject({ accepted: 60 });
     expect((await slow.finish()).status).toBe(200);
     expect(await stored(id)).toBe(120);
+  });
+
+  it("paces a site: the next large batch starts once the last one's bytes at LANE_BYTES_PER_SECOND have passed", async () => {
+    const { id } = await registerSite();
+    // About 720 KB: 1.4 s at that pace, several times what storing it takes here.
+    const body = largeBatch(id, 450);
+    const start = Date.now();
+    expect((await call('/v1/events', { method: 'POST', headers: headers('203.0.113.87'), body })).status).toBe(200);
+    const next = await call('/v1/events', { method: 'POST', headers: headers('203.0.113.88'), body: largeBatch(id) });
+    expect(next.status).toBe(200);
+    // A floor the lane enforces (the clock moves on across waits), not a speed claim.
+    expect(Date.now() - start).toBeGreaterThanOrEqual(Math.floor((body.length * 1000) / LANE_BYTES_PER_SECOND));
   });
 
   it("is the site's own: another site's large batch is stored while one site's lane is full", async () => {

@@ -177,7 +177,7 @@ async function receive(
     seen.lane = null;
     seen.lane = enterLane(site.id);
   }
-  await seen.lane?.turn();
+  await seen.lane?.turn(text.length);
 
   const ctx: BatchContext = {
     receivedAt,
