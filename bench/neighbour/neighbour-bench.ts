@@ -5,17 +5,17 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WireEvent } from '@parcours/protocol';
+import { Worker } from 'node:worker_threads';
 import { buildAssets, registerSite, startCollector, UNLIMITED_QUOTA } from '../../scripts/collector-process.mjs';
-import { postBody } from '../ingest/load-client.ts';
+import { cpuBetween, listenerGroup, readGroupCpu } from '../ingest/collector-cpu.ts';
 import { makeBatches, type WireBatch } from '../ingest/traffic.ts';
 import { describeMachine } from '../lib/machine.ts';
 import { writeSection } from '../lib/results-section.ts';
 import { fmt, median, quantile, ratio } from '../lib/stats.ts';
+import { ATTACKED, type AttackOrder, type AttackReport, post } from './attacker.ts';
 
 const BENCH = fileURLToPath(new URL('..', import.meta.url));
 const QUIET = 'quiet';
-const ATTACKED = 'attacked';
 /** The issue's reference: the other site's figures within 2× of the same run without the attack. */
 const GOAL_RATIO = 2;
 
@@ -30,7 +30,7 @@ interface Options {
 
 /**
  * What runs beside the quiet load: nothing; the attack on the attacked site; or the control flood, the very same
- * requests sent to a site id nobody registered, refused before any storage work: what merely receiving and parsing
+ * requests sent to a site id nobody registered, refused from the body's first kilobyte: what merely receiving
  * the attack's bodies costs the one workerd process of `wrangler dev`.
  */
 type Mode = 'alone' | 'attack' | 'control';
@@ -45,22 +45,14 @@ interface PhaseResult {
   /** The attackers' answers by status, and the events they sent. */
   attackStatuses: Record<string, number>;
   attackEvents: number;
+  /** Wall time of the timed part, and the CPU the collector's processes (workerd, wrangler) used in it (NaN: unknown). */
+  wallMs: number;
+  collectorCpuMs: number;
 }
 
 let address = 0;
 /** A new documentation-range client address per request: the per-client rate limits stay out of the quiet load's way. */
 const nextAddress = () => `198.51.${(++address >> 8) & 255}.${address & 255}`;
-
-async function post(url: string, body: string, ip: string): Promise<{ status: number; ms: number }> {
-  const t = performance.now();
-  try {
-    const res = await postBody(url, body, ip);
-    await res.arrayBuffer();
-    return { status: res.status, ms: performance.now() - t };
-  } catch {
-    return { status: 0, ms: performance.now() - t };
-  }
-}
 
 async function getReport(url: string, site: string, token: string, report: string): Promise<number> {
   const t = performance.now();
@@ -72,107 +64,37 @@ async function getReport(url: string, site: string, token: string, report: strin
   return performance.now() - t;
 }
 
-const batchBody = (site: string, events: WireEvent[]) => JSON.stringify({ v: 1, site, sent_at: Date.now(), events });
-
-let attackCounter = 0;
-
-/** A batch of `count` page views for the attacked site, a minute old; `shape` gives each one's stage, visitor and path. */
-function pageViewBatch(
-  kind: string,
-  count: number,
-  shape: (i: number, n: number) => { stage: string; visitor: string; path: string },
-): string {
-  const now = Date.now();
-  const n = ++attackCounter;
-  const events = Array.from({ length: count }, (_, i) => {
-    const { stage, visitor, path } = shape(i, n);
-    return {
-      id: `${kind}-${n}-${i}`,
-      type: 'page_view',
-      ts: now - 60_000 + i,
-      stage,
-      visitor,
-      session: visitor,
-      url: `https://shop.example/${path}`,
-    };
+/** Starts the attack in its own thread (attacker.ts); `stop()` ends it and answers what it sent. */
+function startAttack(order: AttackOrder): { stop(): Promise<AttackReport> } {
+  const worker = new Worker(new URL('./attacker.ts', import.meta.url), { workerData: { attack: order } });
+  const report = new Promise<AttackReport>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
   });
-  return batchBody(ATTACKED, events);
+  return {
+    async stop() {
+      worker.postMessage('stop');
+      const r = await report;
+      await worker.terminate();
+      return r;
+    },
+  };
 }
 
-/** 500 page views of one visitor alternating awareness and decision: each one a stage move (the issue's quadratic case). */
-const heavyVisitorBatch = () =>
-  pageViewBatch('heavy', 500, (i) => ({
-    stage: i % 2 ? 'decision' : 'awareness',
-    visitor: 'heavy-visitor',
-    path: i % 2 ? 'checkout' : 'blog',
-  }));
-
-/** 400 page views, each with its own 1,700-character path, of a new visitor per batch. */
-const pathFloodBatch = () =>
-  pageViewBatch('flood', 400, (i, n) => ({
-    stage: 'awareness',
-    visitor: `flood-${n}`,
-    path: `${n}-${i}-`.padEnd(1700, 'p'),
-  }));
-
-/** 8 cart events of one visitor, each with 100 items of long texts (a batch of about 750 KB, under the 1 MB body limit). */
-function fatCartBatch(): string {
-  const now = Date.now();
-  const n = ++attackCounter;
-  const long = (c: string, i: number) => `${c}${i}`.padEnd(300, c);
-  const items = Array.from({ length: 100 }, (_, i) => ({
-    item_id: long('i', i),
-    item_name: long('n', i),
-    item_category: long('c', i),
-    price: 1,
-    quantity: 1,
-  }));
-  const events = Array.from({ length: 8 }, (_, i) => ({
-    id: `cart-${n}-${i}`,
-    type: 'add_to_cart',
-    ts: now - 60_000 + i,
-    stage: 'decision',
-    visitor: 'fat-cart-visitor',
-    session: 'fat-cart-session',
-    url: 'https://shop.example/p/mug',
-    items,
-    value: 100,
-    currency: 'EUR',
-  }));
-  return batchBody(ATTACKED, events);
-}
+/** Attack phases started so far: each one's bodies carry fresh ids. */
+let attackPhases = 0;
 
 /**
- * The attack until `done()`: two senders of each kind, each posting again as soon as it is answered, 429 or not (an
- * attacker ignores Retry-After). Path-flood senders use addresses of one IPv6 /64, the others one address each.
+ * One phase: the quiet site's ingestion (one client, one batch after another) and its reports (kpis, funnel in turn),
+ * with the collector's CPU meanwhile (`group`: its process group).
  */
-async function attack(
+async function phase(
   url: string,
-  site: string,
-  done: () => boolean,
-  statuses: Record<string, number>,
-): Promise<number> {
-  let events = 0;
-  const kinds: Array<[() => string, number, (i: number) => string]> = [
-    [heavyVisitorBatch, 500, () => '203.0.113.7'],
-    [pathFloodBatch, 400, (i) => `2001:db8:7:7::${(i % 65_000).toString(16)}`],
-    [fatCartBatch, 8, () => '203.0.113.9'],
-  ];
-  let sent = 0;
-  const sender = async ([make, size, ip]: (typeof kinds)[number]) => {
-    while (!done()) {
-      const body = site === ATTACKED ? make() : make().replace(`"site":"${ATTACKED}"`, `"site":"${site}"`);
-      const { status } = await post(url, body, ip(++sent));
-      statuses[status] = (statuses[status] ?? 0) + 1;
-      events += size;
-    }
-  };
-  await Promise.all([...kinds, ...kinds].map(sender));
-  return events;
-}
-
-/** One phase: the quiet site's ingestion (one client, one batch after another) and its reports (kpis, funnel in turn). */
-async function phase(url: string, token: string, batches: WireBatch[], mode: Mode): Promise<PhaseResult> {
+  token: string,
+  batches: WireBatch[],
+  mode: Mode,
+  group: number | undefined,
+): Promise<PhaseResult> {
   const withAttack = mode !== 'alone';
   const result: PhaseResult = {
     mode,
@@ -181,12 +103,16 @@ async function phase(url: string, token: string, batches: WireBatch[], mode: Mod
     funnelMs: [],
     attackStatuses: {},
     attackEvents: 0,
+    wallMs: 0,
+    collectorCpuMs: Number.NaN,
   };
   let finished = false;
   const target = mode === 'attack' ? ATTACKED : UNKNOWN_SITE;
-  const attacking = withAttack ? attack(url, target, () => finished, result.attackStatuses) : Promise.resolve(0);
+  const attacker = withAttack ? startAttack({ url, site: target, phase: ++attackPhases }) : null;
   // The attack gets going before the first timed request.
   if (withAttack) await new Promise((r) => setTimeout(r, 1000));
+  const cpuBefore = group === undefined ? null : readGroupCpu(group);
+  const start = performance.now();
   const ingest = (async () => {
     for (const b of batches) {
       const { status, ms } = await post(url, b.body, nextAddress());
@@ -202,7 +128,13 @@ async function phase(url: string, token: string, batches: WireBatch[], mode: Mod
     }
   })();
   await Promise.all([ingest, reports]);
-  result.attackEvents = await attacking;
+  result.wallMs = performance.now() - start;
+  if (cpuBefore) result.collectorCpuMs = cpuBetween(cpuBefore, readGroupCpu(group!));
+  if (attacker) {
+    const report = await attacker.stop();
+    result.attackStatuses = report.statuses;
+    result.attackEvents = report.events;
+  }
   return result;
 }
 
@@ -216,6 +148,8 @@ interface Summary {
   funnelP99: number;
   ingestRequests: number;
   reportReads: number;
+  /** The collector's CPU over the phases' wall time: how many of the cores it kept busy. */
+  collectorCores: number;
 }
 
 function summarize(phases: PhaseResult[], mode: Mode): Summary {
@@ -231,6 +165,7 @@ function summarize(phases: PhaseResult[], mode: Mode): Summary {
     funnelP99: quantile(all('funnelMs'), 0.99),
     ingestRequests: all('ingestMs').length,
     reportReads: all('kpisMs').length + all('funnelMs').length,
+    collectorCores: of.reduce((s, p) => s + p.collectorCpuMs, 0) / of.reduce((s, p) => s + p.wallMs, 0),
   };
 }
 
@@ -259,11 +194,12 @@ async function runNeighbourBench(opts: Options) {
     const history = makeBatches(QUIET, opts.smoke ? 1000 : 5000, 50, 42);
     for (const b of history) await post(c.url, b.body, b.address);
     const phases: PhaseResult[] = [];
+    const group = listenerGroup(c.port);
     let seed = 100;
     for (let r = 0; r < opts.rounds; r++)
       for (const mode of MODES) {
         const batches = makeBatches(QUIET, opts.requests * 10, 10, seed++).slice(0, opts.requests);
-        const p = await phase(c.url, token!, batches, mode);
+        const p = await phase(c.url, token!, batches, mode, group);
         phases.push(p);
         console.log(
           `neighbour round ${r + 1} ${mode.padEnd(7)}: ingest p50 ${fmt(median(p.ingestMs))} ms p99 ${fmt(quantile(p.ingestMs, 0.99))} ms, ` +
@@ -328,9 +264,14 @@ function section(r: Results): string {
     row('funnel p50', (s) => s.funnelP50),
     row('funnel p99', (s) => s.funnelP99),
     '',
+    `The collector's processes (workerd and \`wrangler dev\`'s node, CPU read from /proc) kept ${fmt(a.collectorCores, 2)}, ${fmt(b.collectorCores, 2)} and ${fmt(k.collectorCores, 2)} of the`,
+    'cores busy during the timed part of the phases (alone, under attack, under the control flood). The attack runs in a',
+    "thread of the bench's own (`neighbour/attacker.ts`): building and posting its bodies shares the cores, never the",
+    "event loop that times the quiet site's requests.",
+    '',
     `Samples: ${a.ingestRequests}, ${b.ingestRequests} and ${k.ingestRequests} ingestion requests, ${a.reportReads}, ${b.reportReads} and ${k.reportReads} report reads (alone, under attack, under the control flood).`,
-    `The control flood sends the attack's very requests to a site id nobody registered (\`${UNKNOWN_SITE}\`): refused before any`,
-    'storage work, it shows what receiving and parsing those bodies alone costs the one workerd process and the 2 shared cores;',
+    `The control flood sends the attack's very requests to a site id nobody registered (\`${UNKNOWN_SITE}\`): refused \`403\` from`,
+    "each body's first kilobyte (the rest read and dropped), it shows what merely receiving those bodies costs the 2 shared cores;",
     '"attack / control" is then what the attacked site\'s storage work adds for its neighbour.',
     `The attack sent ${fmt(r.attackEvents)} events; answers ${Object.entries(r.attackStatuses)
       .map(([k, v]) => `${fmt(v)} × ${k}`)

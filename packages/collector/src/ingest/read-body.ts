@@ -37,11 +37,10 @@ export async function readBody(req: Request, max: number, peek?: (start: string)
       } catch (error) {
         // The rest is read and dropped, never kept or parsed: cancelling the stream instead would reset the
         // connection, which a client sees as a network error rather than the refusal (and `wrangler dev` as a 500).
-        for (let r = { done } as { done: boolean; value?: Uint8Array }; !r.done && size <= max; ) {
-          r = await reader.read();
-          size += r.value?.byteLength ?? 0;
+        if (!done) {
+          reader.releaseLock();
+          await drain(req.body, max - size);
         }
-        if (size > max) await reader.cancel().catch(() => {});
         throw error;
       }
     }
@@ -51,6 +50,39 @@ export async function readBody(req: Request, max: number, peek?: (start: string)
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(concat(parts, size));
   } catch {
     fail(400, 'invalid-json');
+  }
+}
+
+/** Bytes a refused body's rest is read into at a time, the same buffer again and again. */
+const DRAIN_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * Reads a stream to its end and drops what it holds, cancelling it once more than `allowed` bytes came. Into one
+ * buffer of the reader's own (BYOB) where the stream offers it, as a request body does: a read takes whatever has
+ * arrived, up to the buffer, instead of one small chunk each (about a third less CPU for a 750 KB body under
+ * `wrangler dev`).
+ */
+async function drain(stream: ReadableStream<Uint8Array>, allowed: number): Promise<void> {
+  let byob: ReadableStreamBYOBReader | null = null;
+  try {
+    byob = stream.getReader({ mode: 'byob' });
+  } catch {
+    // Not a byte stream: chunk by chunk.
+  }
+  let size = 0;
+  if (byob) {
+    let buffer = new Uint8Array(DRAIN_BUFFER_BYTES);
+    for (let r = await byob.read(buffer); !r.done; r = await byob.read(buffer)) {
+      size += r.value.byteLength;
+      if (size > allowed) return byob.cancel().catch(() => {});
+      buffer = new Uint8Array(r.value.buffer);
+    }
+    return;
+  }
+  const reader = stream.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    size += r.value.byteLength;
+    if (size > allowed) return reader.cancel().catch(() => {});
   }
 }
 

@@ -38,20 +38,25 @@ export async function rememberRefusal(
 }
 
 /**
- * Refuses the request (the same code, Retry-After the seconds still to wait) when the start of its body names a site
- * that refused this client 429 within the last minute and the body is larger than ALWAYS_READ_BYTES (or of unknown
- * length). Called with the body's first kilobyte, before the rest is read (and then dropped).
+ * The site a large body's start names: when the body is larger than ALWAYS_READ_BYTES (or of unknown length) and its
+ * first kilobyte names a site; else undefined (the body is read and parsed as any other).
  */
-export async function refuseRemembered(
-  start: string,
-  address: string,
-  contentLength: string | null,
-  now: number,
-): Promise<void> {
+export function largeBodySite(start: string, contentLength: string | null): string | undefined {
+  return isLargeBody(contentLength) ? SITE.exec(start)?.[1] : undefined;
+}
+
+/** A body larger than ALWAYS_READ_BYTES by its Content-Length, or of unknown length (a tag always sends one). */
+export function isLargeBody(contentLength: string | null): boolean {
+  return (contentLength === null ? Number.POSITIVE_INFINITY : Number(contentLength)) > ALWAYS_READ_BYTES;
+}
+
+/**
+ * Refuses the request (the same code, Retry-After the seconds still to wait) when `site`, named by a large body's
+ * start (`largeBodySite`), refused this client 429 within the last minute. Called before the rest is read (and then
+ * dropped).
+ */
+export async function refuseRemembered(site: string, address: string, now: number): Promise<void> {
   if (!refused.size) return;
-  const length = contentLength === null ? Number.POSITIVE_INFINITY : Number(contentLength);
-  const site = SITE.exec(start)?.[1];
-  if (length <= ALWAYS_READ_BYTES || site === undefined) return;
   const key = await refusalKey(site, address);
   const last = refused.get(key);
   if (!last) return;

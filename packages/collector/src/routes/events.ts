@@ -10,7 +10,8 @@ import { isBotRequest } from '../ingest/bots.ts';
 import { clientAddress, rateLimitKey } from '../ingest/client-key.ts';
 import { originAllowed, preflightHeaders, replyCorsHeaders } from '../ingest/cors.ts';
 import { readBody } from '../ingest/read-body.ts';
-import { refuseRemembered, rememberRefusal } from '../ingest/refusals.ts';
+import { enterLane, type LanePlace } from '../ingest/bulk-lane.ts';
+import { isLargeBody, largeBodySite, refuseRemembered, rememberRefusal } from '../ingest/refusals.ts';
 import { cachedSite, freshSite, type IngestSite } from '../ingest/site-cache.ts';
 import { type BatchContext, overQuota } from '../ingest/store-batch.ts';
 import { enqueueBatch } from '../queue-ingest/index.ts';
@@ -81,7 +82,7 @@ events.post('/', async (c) => {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (!ACCEPTED_TYPES.has(type)) fail(415, 'unsupported-media-type');
   const address = clientAddress(c.req.raw.headers);
-  const seen: Seen = { site: null };
+  const seen: Seen = { site: null, lane: null };
   try {
     return await receive(c, receivedAt, address, seen);
   } catch (error) {
@@ -92,12 +93,31 @@ events.post('/', async (c) => {
       await rememberRefusal(seen.site, address, code, retryAfter, receivedAt);
     }
     throw error;
+  } finally {
+    seen.lane?.leave();
   }
 });
 
-/** What the handler learnt of a request as it went: the registered site it names. */
+/** What the handler learnt of a request as it went: the registered site it names, its place in that site's lane. */
 interface Seen {
   site: string | null;
+  lane: LanePlace | null;
+}
+
+/**
+ * The site, when this sender may send to it; else the one refusal (`refuseSite`). A refusal rests on the site's
+ * current row, never on a cached one, so an origin or a key just added counts at once.
+ */
+async function siteForSender(
+  db: D1Database,
+  id: string,
+  origin: string | undefined,
+  keyHash: string | null,
+): Promise<IngestSite> {
+  let site = await cachedSite(db, id);
+  if (site && !(await senderAllowed(site, origin, keyHash))) site = await freshSite(db, id);
+  if (!site || !(await senderAllowed(site, origin, keyHash))) refuseSite();
+  return site;
 }
 
 /** A batch read, checked and stored: the reply of `POST /v1/events` once the request's headers let it through. */
@@ -107,12 +127,19 @@ async function receive(
   address: string,
   seen: Seen,
 ): Promise<Response> {
-  // A sender refused 429 a moment ago that goes on posting large bodies to that site: refused again once the body's
-  // first kilobyte names the site, the rest dropped unparsed.
+  const origin = c.req.header('origin');
+  const key = origin === undefined ? c.req.header(INGEST_KEY_HEADER) : undefined;
+  const keyHash = key ? await sha256Hex(key) : null;
+  // A large body is judged once its first kilobyte names the site, the rest dropped unparsed when refused: a sender
+  // refused 429 a moment ago, an unknown site, a sender the site refuses, a site whose lane of large batches is full.
   const contentLength = c.req.header('content-length') ?? null;
-  const text = await readBody(c.req.raw, MAX_BODY_BYTES, (start) =>
-    refuseRemembered(start, address, contentLength, receivedAt),
-  );
+  const text = await readBody(c.req.raw, MAX_BODY_BYTES, async (start) => {
+    const named = largeBodySite(start, contentLength);
+    if (named === undefined) return;
+    await refuseRemembered(named, address, receivedAt);
+    seen.site = (await siteForSender(c.env.DB, named, origin, keyHash)).id;
+    seen.lane = enterLane(named);
+  });
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -131,9 +158,6 @@ async function receive(
   const parsed = parseBatch(body, { stages: site?.stages ?? [] });
   if (!parsed.ok) fail(400, parsed.error);
   if (!site) refuseSite();
-  const origin = c.req.header('origin');
-  const key = origin === undefined ? c.req.header(INGEST_KEY_HEADER) : undefined;
-  const keyHash = key ? await sha256Hex(key) : null;
   // Bots that matter run the tag in a page, and pages always send Origin (fetch and sendBeacon alike).
   // Without it the sender is a server (a backend, curl): the site owner's own integration, not filtered.
   const bot = origin !== undefined && isBotRequest(c.req.raw.headers);
@@ -146,6 +170,14 @@ async function receive(
   }
   // A server without the key is refused like a page from an unlisted origin: it learns nothing of the site.
   if (!(await senderAllowed(site, origin, keyHash))) refuseSite();
+  // A large batch waits for its site's earlier large batch to be stored (one whose start did not name its site, or
+  // named another, takes its place now).
+  if (isLargeBody(contentLength) && seen.lane?.site !== site.id) {
+    seen.lane?.leave();
+    seen.lane = null;
+    seen.lane = enterLane(site.id);
+  }
+  await seen.lane?.turn(text.length);
 
   const ctx: BatchContext = {
     receivedAt,
