@@ -64,6 +64,15 @@ describe('friction', () => {
     error.stack =
       'TypeError: card 4242 4242 declined at checkout.js:99:1\n    at pay (https://shop.example/js/cart.js:31:7)\n    at x (https://shop.example/js/app.js:1:1)';
     expect(describeError({ type: 'unhandledrejection', reason: error } as never)).toBe('TypeError cart.js:31');
+    // An inline script's file is the page's URL: its query (colons and all) never leaves the page, in either form.
+    const secret = 'token=9f8e:abc&q=order:1234';
+    expect(
+      describeError(
+        new ErrorEvent('error', { error, filename: `https://shop.example/reset?${secret}#x:1`, lineno: 12 }) as never,
+      ),
+    ).toBe('TypeError reset:12');
+    error.stack = `TypeError: x\n    at https://shop.example/reset?${secret}:12:5\n    at f (https://shop.example/a.js?v=1:2:3)`;
+    expect(describeError({ type: 'unhandledrejection', reason: error } as never)).toBe('TypeError reset:12');
     expect(describeError({ type: 'unhandledrejection', reason: 'my password is hunter2' } as never)).toBe('Error');
   });
 

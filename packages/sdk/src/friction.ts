@@ -47,9 +47,12 @@ export function describeError(e: ErrorEvent & PromiseRejectionEvent): string {
   const name = typeof error?.name == 'string' ? error.name.slice(0, 40) : 'Error';
   // Where it was thrown, as a stack frame ends (`app.js:12:5`, or `app.js:12:5)`): an error event names its script and
   // line, a rejection only in its stack, read up to its first frame. The message is cut out of the stack first: it may
-  // hold what was typed, and never leaves the page. One pattern reads both, dropping the script's query.
-  const where = e.filename ? `${e.filename}:${e.lineno}:0` : String(error?.stack).replace(String(error?.message), '');
-  const frame = /([^/\s()@]+?)(?:[?#][^:\s]*)?:(\d+):\d+\)?$/m.exec(where);
+  // hold what was typed, and never leaves the page. So is each query and fragment, up to the frame's line and column:
+  // an inline script's file is the page's own URL, whose query may hold a token or a search (colons included).
+  const where = (
+    e.filename ? `${e.filename}:${e.lineno}:0` : String(error?.stack).replace(String(error?.message), '')
+  ).replace(/[?#]\S*?(?=:\d+:\d+\)?$)/gm, '');
+  const frame = /([^/\s()@]+?):(\d+):\d+\)?$/m.exec(where);
   return frame ? `${name} ${frame[1]}:${frame[2]}` : name;
 }
 

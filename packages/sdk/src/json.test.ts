@@ -31,6 +31,20 @@ describe('toJson', () => {
     expect((Array.prototype as { toJSON?: unknown }).toJSON).toBe(pageToJson);
   });
 
+  it('puts back a definition the page made non-enumerable as it was, and leaves a non-configurable one alone', () => {
+    const hidden = function (this: unknown[]) {
+      return 'hidden';
+    };
+    Object.defineProperty(Array.prototype, 'toJSON', { value: hidden, writable: true, configurable: true });
+    expect(JSON.parse(toJson({ a: [1] }))).toEqual({ a: [1] });
+    const after = Object.getOwnPropertyDescriptor(Array.prototype, 'toJSON');
+    expect(after).toMatchObject({ value: hidden, enumerable: false, configurable: true });
+    // for...in over the page's arrays sees no new key.
+    const keys: string[] = [];
+    for (const k in [1]) keys.push(k);
+    expect(keys).toEqual(['0']);
+  });
+
   it('is JSON.stringify on a page that left arrays alone', () => {
     const value = { a: [1, 'two', { b: null }], c: 'ü\u2028' };
     expect(toJson(value)).toBe(JSON.stringify(value));
