@@ -1,9 +1,9 @@
 // A site's large batches are stored one at a time, one more waiting: past that, 429; a tag's small batches never wait.
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { ORIGIN } from '../../test/test-support.ts';
-import { LANE_BYTES_PER_SECOND, LANE_PLACES } from './bulk-lane.ts';
+import { enterLane, LANE_BYTES_PER_SECOND, LANE_PLACES, PLACE_MS } from './bulk-lane.ts';
 import { ALWAYS_READ_BYTES } from './refusals.ts';
 
 const headers = (address: string) => ({
@@ -127,5 +127,35 @@ describe("a site's lane of large batches", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: 60 });
     for (const h of held) expect((await h.finish()).status).toBe(200);
+  });
+});
+
+describe('a place a request never leaves', () => {
+  it("is dropped after PLACE_MS with its turn: a cancelled request does not close its site's lane for good", async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout'] });
+    try {
+      const site = `lane-${crypto.randomUUID().slice(0, 8)}`;
+      // Two requests take the places and are cancelled (their client hung up): neither ever runs leave().
+      const first = enterLane(site);
+      enterLane(site);
+      void first.turn(1_000);
+      expect(() => enterLane(site)).toThrow();
+      vi.advanceTimersByTime(PLACE_MS + 1);
+      // Their places are gone: a new batch takes one, and its turn is not held by the cancelled one's.
+      const next = enterLane(site);
+      let stored = false;
+      const turn = next.turn(1_000).then(() => (stored = true));
+      await vi.advanceTimersByTimeAsync(50);
+      await turn;
+      expect(stored).toBe(true);
+      next.leave();
+      // Leaving a place already dropped frees no one else's: the lane holds exactly what it should.
+      first.leave();
+      enterLane(site);
+      enterLane(site);
+      expect(() => enterLane(site)).toThrow();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -18,13 +18,33 @@ const RETRY_AFTER_SECONDS = 10;
 export const LANE_BYTES_PER_SECOND = 512 * 1024;
 /** How often a waiting batch looks whether its turn has come (ms): timers only, no promise shared between requests. */
 const POLL_MS = 5;
+/**
+ * A place not left within this time (ms) is dropped, and its turn with it: the runtime cancels a request whose client
+ * hangs up, so that request's `leave()` never runs; and an upload stalled after its first kilobyte holds its place no
+ * longer than this. A batch still being stored when its place is dropped is stored all the same.
+ */
+export const PLACE_MS = 60_000;
 
 /**
- * Per site: the places taken, the tickets of the batches read and waiting to store (first the one storing), and when
- * the next may start (ms). A lane is forgotten when its last batch leaves after that time (else kept: one a site).
+ * Per site: its places (id to the time it is dropped), the places whose body is read, in turn order (first the one
+ * storing), and when the next may start (ms). A lane is forgotten when its last place leaves after that time.
  */
-const lanes = new Map<string, { places: number; turns: number[]; nextStart: number }>();
-let lastTicket = 0;
+interface Lane {
+  places: Map<number, number>;
+  turns: number[];
+  nextStart: number;
+}
+const lanes = new Map<string, Lane>();
+let lastPlace = 0;
+
+/** Drops the lane's places past their time, and their turns. */
+function dropExpired(lane: Lane, now: number): void {
+  for (const [id, until] of lane.places)
+    if (until <= now) {
+      lane.places.delete(id);
+      if (lane.turns.includes(id)) lane.turns.splice(lane.turns.indexOf(id), 1);
+    }
+}
 
 /**
  * A place in a site's lane, taken as soon as a large body names its site. `turn()`, once the body is read, resolves
@@ -40,26 +60,27 @@ export interface LanePlace {
 
 /** Takes a place in the site's lane, or refuses `429 rate-limited` when LANE_PLACES batches already hold one. */
 export function enterLane(site: string): LanePlace {
-  const lane = lanes.get(site) ?? { places: 0, turns: [], nextStart: 0 };
-  if (lane.places >= LANE_PLACES) fail(429, 'rate-limited', { 'retry-after': String(RETRY_AFTER_SECONDS) });
-  lane.places++;
+  const lane: Lane = lanes.get(site) ?? { places: new Map(), turns: [], nextStart: 0 };
+  dropExpired(lane, Date.now());
+  if (lane.places.size >= LANE_PLACES) fail(429, 'rate-limited', { 'retry-after': String(RETRY_AFTER_SECONDS) });
+  const id = ++lastPlace;
+  lane.places.set(id, Date.now() + PLACE_MS);
   lanes.set(site, lane);
-  let ticket: number | null = null;
-  let left = false;
   return {
     site,
     async turn(bytes) {
-      ticket ??= ++lastTicket;
-      if (!lane.turns.includes(ticket)) lane.turns.push(ticket);
-      while (lane.turns[0] !== ticket || Date.now() < lane.nextStart)
+      if (lane.places.has(id) && !lane.turns.includes(id)) lane.turns.push(id);
+      while (lane.places.has(id) && (lane.turns[0] !== id || Date.now() < lane.nextStart)) {
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        dropExpired(lane, Date.now());
+      }
       lane.nextStart = Date.now() + (bytes * 1000) / LANE_BYTES_PER_SECOND;
     },
     leave() {
-      if (left) return;
-      left = true;
-      if (ticket !== null && lane.turns.includes(ticket)) lane.turns.splice(lane.turns.indexOf(ticket), 1);
-      if (--lane.places === 0 && lane.nextStart <= Date.now() && lanes.get(site) === lane) lanes.delete(site);
+      // Left already, or dropped past its time (another request may hold a place by now: it is not this one's).
+      if (!lane.places.delete(id)) return;
+      if (lane.turns.includes(id)) lane.turns.splice(lane.turns.indexOf(id), 1);
+      if (lane.places.size === 0 && lane.nextStart <= Date.now() && lanes.get(site) === lane) lanes.delete(site);
     },
   };
 }
