@@ -1,9 +1,13 @@
 // The right to erasure: DELETE /v1/admin/sites/{id}/visitors/{visitor} leaves the reports of a history without that visitor.
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_STAGES } from '@parcours/protocol';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { DAY, shopJourneys } from '../../test/journeys.fixture.ts';
 import { siteDb } from '../../test/site-rows.ts';
 import { everyReport, rowsNaming, send, wire } from '../../test/test-support.ts';
+import { insertStatements } from '../db/events.ts';
+import { toRow } from '../ingest/to-row.ts';
 
 const erase = (site: string, visitor: string, token = ADMIN) =>
   call(`/v1/admin/sites/${site}/visitors/${visitor}`, {
@@ -94,5 +98,26 @@ describe('erasing a visitor', () => {
     const unknown = await erase('no-such-site', 'v1');
     expect(unknown.status).toBe(404);
     expect((await erase(site.id, 'v1', 'wrong')).status).toBe(401);
+  });
+});
+
+describe('erasing a visitor wherever their rows are', () => {
+  it('deletes what D1 still holds of them after a switch to shards, as well as what the layout stores now', async () => {
+    const site = await registerSite();
+    const visitor = `moved-${crypto.randomUUID().slice(0, 8)}`;
+    const now = Date.now();
+    // One event stored straight into D1 (in the sharded layout: from before the switch), one sent now.
+    const row = toRow(
+      wire({ type: 'page_view', ts: now - 1_000, stage: 'awareness', visitor, session: 's1' }),
+      DEFAULT_STAGES,
+      now,
+      now,
+    )!;
+    const { paths, inserts } = insertStatements(env.DB, site.id, now, [row]);
+    await env.DB.batch([...paths, ...inserts]);
+    await send(site.id, [wire({ type: 'page_view', ts: now, stage: 'awareness', visitor, session: 's1' })]);
+    const res = await erase(site.id, visitor);
+    expect(await res.json()).toEqual({ events_deleted: 2 });
+    expect(await rowsNaming(site.id, visitor)).toEqual({});
   });
 });

@@ -6,6 +6,7 @@ import { fail, type ErrorCode } from '../errors.ts';
 import type { IngestSite } from '../ingest/site-cache.ts';
 import { type BatchContext, utcDay } from '../ingest/store-batch.ts';
 import { dailySalt } from '../db/salts.ts';
+import { eraseVisitorStatements } from '../derive/store.ts';
 import { cookielessVisitor } from '../ingest/client-key.ts';
 import type { EventsPage } from '../reports/events.ts';
 import type { Range, ReportQuery } from '../reports/query.ts';
@@ -101,8 +102,10 @@ export function siteStorage(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>, site: s
     // which the admin's retry (the same request) erases.
     erase: async (s, visitor, d1) => {
       const erased = await shard.erase(s, visitor);
-      if (d1.length) await env.DB.batch(d1);
-      return erased;
+      // Rows stored in D1 before the site moved to shards (switching starts the shards empty) are the visitor's too.
+      const results = await env.DB.batch([...d1, ...eraseVisitorStatements(env.DB, s, visitor)]);
+      // The last statement deletes the events there.
+      return erased + results[results.length - 1]!.meta.changes;
     },
     deleteBefore: (s, horizon, budget) => shard.deleteBefore(s, horizon, budget),
   };
