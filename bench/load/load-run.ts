@@ -1,7 +1,8 @@
 // The load run: simulated browsers (bench/load/browsers.ts) against one site and against 100 sites at once, each
 // against a collector storing in the request (INGEST "direct") and one storing through the Queue ("queue") in the
 // same run, every phase bounded in time, on a fresh collector under `wrangler dev`. The queue phases crash their
-// consumer a few times mid-run (FAULT_CONSUMER_CRASHES, docs/PROTOCOL.md); a last phase restarts the whole
+// consumer a few times mid-run (FAULT_CONSUMER_CRASHES, docs/PROTOCOL.md); one queue phase stores into SQLite Durable
+// Object shards (STORAGE "shards") and also resets its shard a few times mid-run (FAULT_SHARD_RESTARTS); a last phase restarts the whole
 // `wrangler dev` of a queue collector mid-run. Everything sent is read back through the export: lost and stored
 // twice must be 0 (the restart phase reports what the local queue kept instead of failing).
 // Usage: pnpm --filter @parcours/bench exec node load/load-run.ts [--seconds=25] [--browsers=16] [--crashes=3]
@@ -43,6 +44,8 @@ interface Phase {
   mode: Mode;
   /** Restart `wrangler dev` half-way through the sending time. */
   restart: boolean;
+  /** Each site in its SQLite Durable Object (STORAGE "shards"), with shard restarts injected (FAULT_SHARD_RESTARTS). */
+  shards?: boolean;
 }
 
 interface PhaseResult extends Phase {
@@ -67,6 +70,8 @@ interface PhaseResult extends Phase {
   redelivered: number;
   /** Seconds into the phase at which the consumer crashed on purpose. */
   crashesAt: number[];
+  /** Seconds into the phase at which a shard was reset on purpose. */
+  shardRestartsAt: number[];
   /** The restart: when it began and how long until the collector answered again (s); events acknowledged before. */
   restartAt?: number;
   restartSeconds?: number;
@@ -100,17 +105,29 @@ function* visitsOf(sites: number, seed: number): Generator<Visit> {
 async function runPhase(phase: Phase, seed: number, log: (s: string) => void): Promise<PhaseResult> {
   /** Each injected crash (by its number) and when wrangler first logged it, seconds from the first send. */
   const crashTimes = new Map<string, number>();
+  const shardRestartTimes = new Map<string, number>();
   /** Messages the local queue delivered to the consumer, first deliveries and redeliveries. */
   let delivered = 0;
   let t0 = performance.now();
   const options = await restartableOptions(phase.mode, {
-    vars:
-      phase.mode === 'queue' && !phase.restart && crashes > 0
+    vars: {
+      ...(phase.mode === 'queue' && !phase.restart && crashes > 0
         ? { FAULT_CONSUMER_CRASHES: String(crashes), FAULT_CONSUMER_CRASH_AFTER: String(crashAfter) }
-        : {},
+        : {}),
+      ...(phase.shards
+        ? {
+            STORAGE: 'shards',
+            FAULT_SHARD_RESTARTS: String(crashes),
+            FAULT_SHARD_RESTART_AFTER: String(crashAfter + 2),
+          }
+        : {}),
+    },
     log: (line: string) => {
       const crash = /injected consumer crash (\d+)/.exec(line)?.[1];
       if (crash && !crashTimes.has(crash)) crashTimes.set(crash, (performance.now() - t0) / 1000);
+      const shardRestart = /injected shard restart (\d+)/.exec(line)?.[1];
+      if (shardRestart && !shardRestartTimes.has(shardRestart))
+        shardRestartTimes.set(shardRestart, (performance.now() - t0) / 1000);
       // Miniflare logs each delivery as `QUEUE parcours-events acked/delivered (ms)`.
       const delivery = /QUEUE parcours-events (\d+)\/(\d+)/.exec(line.replace(ANSI_COLOUR, ''));
       if (delivery) delivered += Number(delivery[2]);
@@ -221,6 +238,7 @@ async function runPhase(phase: Phase, seed: number, log: (s: string) => void): P
       unsent: sent.unsent,
       machineLoad: loadavg()[0]!,
       crashesAt: [...crashTimes.values()],
+      shardRestartsAt: [...shardRestartTimes.values()],
       // Every accepted batch is one message (none of 50 events is over a message's size).
       redelivered: phase.mode === 'queue' && !phase.restart ? delivered - sent.batches.length : 0,
       restartAt,
@@ -288,7 +306,7 @@ interface RestartCheck {
 }
 
 const label = (p: Phase) =>
-  `${p.sites === 1 ? 'one site' : `${p.sites} sites`}, ${p.mode}${p.restart ? ', wrangler dev restarted' : ''}`;
+  `${p.sites === 1 ? 'one site' : `${p.sites} sites`}, ${p.mode}${p.shards ? ' into shards' : ''}${p.restart ? ', wrangler dev restarted' : ''}`;
 
 const list = (r: Record<string, number>) =>
   Object.entries(r)
@@ -302,9 +320,16 @@ function render(results: PhaseResult[], check: RestartCheck | undefined): string
     const vsDirect = r.mode === 'queue' && !r.restart && base ? fmt(r.eventsPerSecond / base.eventsPerSecond, 2) : '';
     const fault = r.restart
       ? `restart at ${fmt(r.restartAt, 1)} s, down ${fmt(r.restartSeconds, 1)} s`
-      : r.crashesAt.length
-        ? `${r.crashesAt.length} consumer crashes at ${r.crashesAt.map((s) => `${fmt(s, 1)} s`).join(', ')}`
-        : '';
+      : [
+          r.crashesAt.length
+            ? `${r.crashesAt.length} consumer crashes at ${r.crashesAt.map((s) => `${fmt(s, 1)} s`).join(', ')}`
+            : '',
+          r.shardRestartsAt.length
+            ? `${r.shardRestartsAt.length} shard restarts at ${r.shardRestartsAt.map((s) => `${fmt(s, 1)} s`).join(', ')}`
+            : '',
+        ]
+          .filter(Boolean)
+          .join('; ');
     return `| ${label(r)} | ${fmt(r.offered)} | ${fmt(r.stored)} | **${fmt(r.lost)}** | **${fmt(r.storedTwice)}** | ${fmt(r.countedTwice)} | ${fmt(r.eventsPerSecond)} | ${vsDirect} | ${fmt(r.visibleMedianMs)} ms | ${fmt(r.visibleP99Ms)} ms | ${list(r.resends)} | ${fault} | ${r.mode === 'queue' && !r.restart ? fmt(r.redelivered) : ''} | ${fmt(r.machineLoad, 1)} |`;
   });
   const restarted = results.find((r) => r.restart);
@@ -337,6 +362,10 @@ function render(results: PhaseResult[], check: RestartCheck | undefined): string
     "  delivers every message of them again; times are when wrangler logged each crash, from the phase's first send.",
     '  **Delivered again**: messages the local queue gave the consumer beyond one per accepted batch (its `QUEUE` log',
     '  lines), i.e. the redeliveries whose events had to be skipped as stored already.',
+    '- **queue into shards**: each site in its SQLite Durable Object (`STORAGE="shards"`), with the same consumer crashes',
+    `  and \`FAULT_SHARD_RESTARTS=${crashes}\`, \`FAULT_SHARD_RESTART_AFTER=${crashAfter + 2}\`: those writes of the shard are stored, then the`,
+    '  shard is reset (`ctx.abort()`) before it answers; the consumer retries those messages (the first retry waits about',
+    '  30 s, hence the p99), and nothing may be stored twice.',
     "- **load average**: the machine's 1-minute load when the phase ended. The machine is shared (2 cores, other work",
     '  running) and the phases run one after another: compare the modes in rows of similar load.',
     '',
@@ -372,6 +401,8 @@ const phases: Phase[] = siteCounts.flatMap((sites, i) =>
     restart: false,
   })),
 );
+// Queued ingestion into shards, with consumer crashes and shard restarts injected.
+phases.push({ sites: 1, mode: 'queue', restart: false, shards: true });
 if (withRestart) phases.push({ sites: 1, mode: 'queue', restart: true });
 // The collector serves its built dashboard and tag: build them once if this checkout has not.
 if (!existsSync(join(COLLECTOR_DIR, 'public'))) buildAssets();
@@ -384,7 +415,7 @@ for (const [i, phase] of phases.entries()) {
   log(
     `${label(r)}: offered ${r.offered}, stored ${r.stored}, lost ${r.lost}, twice ${r.storedTwice}, counted twice ${r.countedTwice}, ` +
       `${r.eventsPerSecond.toFixed(0)} events/s, visible median ${r.visibleMedianMs.toFixed(0)} ms p99 ${r.visibleP99Ms.toFixed(0)} ms ` +
-      `(${r.visibleSamples} batches), resends ${list(r.resends)}, delivered again ${r.redelivered}, crashes at ${r.crashesAt.map((s) => s.toFixed(1)).join(' ')}`,
+      `(${r.visibleSamples} batches), resends ${list(r.resends)}, delivered again ${r.redelivered}, crashes at ${r.crashesAt.map((s) => s.toFixed(1)).join(' ')}, shard restarts at ${r.shardRestartsAt.map((s) => s.toFixed(1)).join(' ')}`,
   );
 }
 if (withRestart) {
@@ -399,6 +430,7 @@ const failures = results
     ...(r.storedTwice || r.countedTwice ? [`${label(r)}: stored or counted twice`] : []),
     ...(r.unsent || r.refused ? [`${label(r)}: ${r.unsent} batches unsent, ${r.refused} refused`] : []),
     ...(r.mode === 'queue' && crashes > 0 && r.crashesAt.length < crashes ? [`${label(r)}: crashes not seen`] : []),
+    ...(r.shards && crashes > 0 && r.shardRestartsAt.length < crashes ? [`${label(r)}: shard restarts not seen`] : []),
   ]);
 if (args.has('write')) {
   writeSection(join(BENCH, 'RESULTS.md'), render(results, check));

@@ -33,6 +33,8 @@ export type Outcome<T> = { ok: T } | { refused: Refusal };
 
 /** Delay before the shard derives visitors a request left behind (the schedule's minute, as in the one D1). */
 const CATCH_UP_MS = 60_000;
+/** Writes the shards of this isolate made (counted only for FAULT_SHARD_RESTARTS). */
+let shardWrites = 0;
 
 /** Applies the migrations this SQLite has not run yet, in order, each in its own transaction; answers their names. */
 export function migrate(storage: Pick<DurableObjectStorage, 'sql' | 'transactionSync'>): string[] {
@@ -84,6 +86,7 @@ export class SiteShard extends DurableObject<Env> {
     this.remember(site);
     const answer = await outcome(() => this.site.ingest(site, batch, ctx));
     await this.catchUpLater();
+    this.restartIfInjected();
     return answer;
   }
 
@@ -97,6 +100,7 @@ export class SiteShard extends DurableObject<Env> {
     this.remember(site);
     await this.site.storeMessages(site, messages);
     await this.catchUpLater();
+    this.restartIfInjected();
   }
 
   /** Queue mode's consumer: one message after its group's write failed. */
@@ -140,6 +144,21 @@ export class SiteShard extends DurableObject<Env> {
   async deleteBefore(site: string, horizon: number, budget: number) {
     await moveHorizon(this.db, site, horizon);
     return this.site.deleteBefore(site, horizon, budget);
+  }
+
+  /**
+   * Fault injection for benches only, off unless set: the vars `FAULT_SHARD_RESTARTS` = N and
+   * `FAULT_SHARD_RESTART_AFTER` = M (default 0) reset the shard (`ctx.abort()`, as a crash or an eviction would) right
+   * after its writes M + 1 to M + N (counted per isolate), before it answers: the write is stored, the caller sees a
+   * failure and sends again, and nothing may be stored twice.
+   */
+  private restartIfInjected(): void {
+    const faults = this.env as { FAULT_SHARD_RESTARTS?: string; FAULT_SHARD_RESTART_AFTER?: string };
+    const restarts = Number(faults.FAULT_SHARD_RESTARTS ?? 0);
+    if (!(restarts > 0)) return;
+    const write = ++shardWrites - Number(faults.FAULT_SHARD_RESTART_AFTER ?? 0);
+    if (write >= 1 && write <= restarts)
+      this.ctx.abort(`injected shard restart ${write} of ${restarts} (FAULT_SHARD_RESTARTS)`);
   }
 
   /**
