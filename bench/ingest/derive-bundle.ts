@@ -1,5 +1,5 @@
 // The code of a collector source tree, bundled and imported: the benches that run two trees side by side
-// (derive-history.ts, derive-statements.ts, storage-bench.ts) load each through this.
+// (derive-history.ts, derive-statements.ts, storage-bench.ts), and derive-direct.ts for this tree, load each through this.
 import { build } from 'esbuild';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

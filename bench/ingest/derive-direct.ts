@@ -1,12 +1,12 @@
 // The collector's own derivation (src/derive) run in this process over node:sqlite: how long the transitions step takes alone.
-import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_STAGES } from '@parcours/protocol';
 import { createD1 } from '../reports/d1.mjs';
+import { bundleDerive } from './derive-bundle.ts';
 import type { WireBatch } from './traffic.ts';
 
 const collector = fileURLToPath(new URL('../../packages/collector', import.meta.url));
@@ -20,20 +20,7 @@ type Derive = (
 /** Bundles the collector's deriveVisitors (as the report bench does): its D1 types stay out of the bench's own type check. */
 async function loadDerive(): Promise<{ derive: Derive; cleanup(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'parcours-bench-derive-'));
-  const out = join(dir, 'derive.mjs');
-  await build({
-    stdin: {
-      contents: `export { deriveVisitors } from ${JSON.stringify(join(collector, 'src/derive/index.ts'))};`,
-      resolveDir: collector,
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    outfile: out,
-    logLevel: 'error',
-  });
-  const mod = (await import(pathToFileURL(out).href)) as { deriveVisitors: Derive };
+  const mod = await bundleDerive<{ deriveVisitors: Derive }>(join(collector, 'src'), join(dir, 'derive.mjs'));
   return { derive: mod.deriveVisitors, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
