@@ -136,7 +136,7 @@ export class SiteShard extends DurableObject<Env> {
    */
   async erase(site: string, visitor: string) {
     const erased = await this.site.erase(site, visitor);
-    await this.catchUpLater();
+    await this.forgetLater();
     return erased;
   }
 
@@ -170,22 +170,25 @@ export class SiteShard extends DurableObject<Env> {
     if (derived) console.log(`shard derive: ${derived} visitors caught up`);
     await forgetOldErasures(this.db, Date.now());
     await this.catchUpLater();
+    await this.forgetLater();
   }
 
-  /**
-   * Sets the alarm for the shard's next own work, unless one is set as early: a minute on while some visitor's
-   * derivation is behind, and when its oldest erasure record is due to be forgotten.
-   */
+  /** Sets the alarm a minute on while some visitor's derivation is behind (batches and the alarm call it). */
   private async catchUpLater(): Promise<void> {
     const behind = this.ctx.storage.sql.exec(`SELECT 1 FROM ${TABLE.dirty_visitors} LIMIT 1`).toArray().length > 0;
+    if (behind) await this.alarmBy(Date.now() + CATCH_UP_MS);
+  }
+
+  /** Sets the alarm for when the oldest erasure record is due to be forgotten (only erasures and the alarm add or drop them). */
+  private async forgetLater(): Promise<void> {
     const { oldest } = this.ctx.storage.sql
       .exec<{ oldest: number | null }>(`SELECT MIN(erased_at) AS oldest FROM ${TABLE.erased_visitors}`)
       .one();
-    const due = Math.min(
-      behind ? Date.now() + CATCH_UP_MS : Number.POSITIVE_INFINITY,
-      oldest === null ? Number.POSITIVE_INFINITY : oldest + ERASURE_MEMORY_MS + 1,
-    );
-    if (due === Number.POSITIVE_INFINITY) return;
+    if (oldest !== null) await this.alarmBy(oldest + ERASURE_MEMORY_MS + 1);
+  }
+
+  /** Sets the alarm for `due`, unless one is set as early. */
+  private async alarmBy(due: number): Promise<void> {
     const set = await this.ctx.storage.getAlarm();
     if (set === null || set > due) await this.ctx.storage.setAlarm(due);
   }
