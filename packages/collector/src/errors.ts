@@ -35,6 +35,28 @@ export type ErrorCode =
 
 /** Throws the refusal; `app.onError` turns it into `{ "error": code }` with `status`. */
 export function fail(status: ContentfulStatusCode, code: ErrorCode, headers?: Record<string, string>): never {
-  // The code as the message too: a handler that catches the refusal reads it there (the reply's body is read once).
-  throw new HTTPException(status, { message: code, res: Response.json({ error: code }, { status, headers }) });
+  throw refusal(status, code, { error: code }, headers);
+}
+
+/**
+ * Throws the refusal with a sentence saying what was wrong, for a person reading the reply:
+ * `{ "error": code, "message": "limit must be a whole number from 1 to 1000" }`. Clients branch on the code only.
+ */
+export function failWithMessage(status: ContentfulStatusCode, code: ErrorCode, message: string): never {
+  throw refusal(status, code, { error: code, message }, undefined, message);
+}
+
+/** What a refusal's message says, when it has one (a shard hands it to the Worker that answers). */
+export const refusalMessage = (e: HTTPException): string | undefined =>
+  typeof e.cause === 'string' ? e.cause : undefined;
+
+function refusal(
+  status: ContentfulStatusCode,
+  code: ErrorCode,
+  body: Record<string, string>,
+  headers?: Record<string, string>,
+  message?: string,
+): HTTPException {
+  // The code as the exception's message: a handler that catches the refusal reads it there (the reply's body is read once).
+  return new HTTPException(status, { message: code, res: Response.json(body, { status, headers }), cause: message });
 }

@@ -59,10 +59,11 @@ export async function fetchReport<K extends keyof Reports>(
       throw new ApiError('server', res.status, `the ${report} report was not valid JSON`);
     }
   }
-  const body = (await res.json().catch(() => ({}))) as { error?: string };
+  // `message`, when the collector gives one, says in words what it refused (a period too long for hours, a bad filter).
+  const body = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
   if (res.status === 401) throw new ApiError('unauthorized', 401, body.error ?? 'unauthorized');
   if (res.status === 404) throw new ApiError('not-found', 404, body.error ?? 'not-found');
-  if (res.status === 400) throw new ApiError('invalid-query', 400, body.error ?? 'invalid-query');
+  if (res.status === 400) throw new ApiError('invalid-query', 400, body.message ?? body.error ?? 'invalid-query');
   if (res.status === 429) throw new ApiError('rate-limited', 429, body.error ?? 'rate-limited');
   // A proxy or dev server in front of a stopped worker answers 502/503/504: the collector is unreachable.
   if (res.status >= 502 && res.status <= 504)

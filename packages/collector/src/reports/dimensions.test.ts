@@ -215,7 +215,7 @@ describe('filters on every report', () => {
     for (const [name, query] of bad) {
       const res = await get(site, name, query);
       expect([name, query, res.status]).toEqual([name, query, 400]);
-      expect(await res.json()).toEqual({ error: 'invalid-query' });
+      expect(await res.json()).toMatchObject({ error: 'invalid-query', message: expect.any(String) });
     }
     const repeated = await exports.default.fetch(
       new Request(`http://collector.test/v1/sites/${site.id}/funnel?channel=email&channel=direct`, {

@@ -28,10 +28,13 @@ const isDimension = (name: string): name is Dimension => (DIMENSIONS as readonly
 /** Checks one dimension value as a filter or `breakdown` would name it; throws QueryError when malformed. */
 function checkValue(dimension: Dimension, value: string): string {
   if (!value || value.length > MAX_DIMENSION_VALUE || CONTROL.test(value))
-    throw new QueryError(`bad ${dimension} value`);
+    throw new QueryError(
+      `a ${dimension} value is 1 to ${MAX_DIMENSION_VALUE} characters, none of them a control or format character`,
+    );
   const closed = CLOSED[dimension];
-  if (closed && !closed.includes(value)) throw new QueryError(`unknown ${dimension} ${value}`);
-  if (dimension === 'country' && !COUNTRY.test(value)) throw new QueryError(`bad country ${value}`);
+  if (closed && !closed.includes(value)) throw new QueryError(`${dimension} is one of ${closed.join(', ')}`);
+  if (dimension === 'country' && !COUNTRY.test(value))
+    throw new QueryError('country is two capital letters (ISO 3166-1 alpha-2; XX when unknown)');
   return value;
 }
 
@@ -49,12 +52,13 @@ export function parseFilter(params: URLSearchParams): SessionFilter | undefined 
     const all = params.getAll(name);
     if (all.length > 1) throw new QueryError(`${name} given ${all.length} times`);
     const values = [...new Set(all[0]!.split(',').map((v) => checkValue(name, v)))];
-    if (values.length > MAX_FILTER_VALUES) throw new QueryError(`too many ${name} values`);
+    if (values.length > MAX_FILTER_VALUES) throw new QueryError(`${name} lists at most ${MAX_FILTER_VALUES} values`);
     out.push({ dimension: name, values });
   }
   // Measured as inlined: quoted, quotes doubled, separated.
   const bytes = out.reduce((n, f) => n + f.values.reduce((m, v) => m + utf8.encode(sqlText(v)).length + 2, 0), 0);
-  if (bytes > MAX_FILTER_BYTES) throw new QueryError('filter too long');
+  if (bytes > MAX_FILTER_BYTES)
+    throw new QueryError(`the filter's values hold more than ${MAX_FILTER_BYTES} bytes in all`);
   return out.length ? out : undefined;
 }
 

@@ -38,7 +38,7 @@ const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0
 
 function isoTime(v: string, end: boolean): number {
   const m = ISO.exec(v);
-  if (!m) throw new QueryError(`not an ISO date: ${v}`);
+  if (!m) throw new QueryError(`not an ISO 8601 date or time (2026-11-23, 2026-11-23T14:00:00Z): ${v}`);
   const [year, month, day, hour, minute, second, offH, offM] = [1, 2, 3, 4, 5, 6, 8, 9].map((i) =>
     Number(m[i] ?? 0),
   ) as [number, number, number, number, number, number, number, number];
@@ -83,9 +83,9 @@ function parseRange(params: URLSearchParams, now = Date.now()): Range {
 function parsePositive(params: URLSearchParams, name: string, fallback: number, max: number): number {
   const v = single(params, name);
   if (v === null) return fallback;
-  if (!DECIMAL.test(v)) throw new QueryError(`${name} must be a positive number`);
   const n = Number(v);
-  if (!(n > 0) || n > max) throw new QueryError(`${name} out of range`);
+  if (!DECIMAL.test(v) || !(n > 0) || n > max)
+    throw new QueryError(`${name} must be a number above 0 and at most ${max}, written plainly (30, 0.5)`);
   return n;
 }
 
@@ -93,9 +93,8 @@ function parsePositive(params: URLSearchParams, name: string, fallback: number, 
 function parseCount(params: URLSearchParams, name: string, fallback: number, max: number): number {
   const v = single(params, name);
   if (v === null) return fallback;
-  if (!INTEGER.test(v)) throw new QueryError(`${name} must be a positive integer`);
   const n = Number(v);
-  if (n < 1 || n > max) throw new QueryError(`${name} out of range`);
+  if (!INTEGER.test(v) || n < 1 || n > max) throw new QueryError(`${name} must be a whole number from 1 to ${max}`);
   return n;
 }
 
@@ -155,7 +154,8 @@ export function parseReportQuery(
   if (spec.by) known.add('by');
   if (spec.interval) known.add('interval');
   for (const name of params.keys())
-    if (!known.has(name) && !isDimension(name)) throw new QueryError(`unknown parameter ${name}`);
+    if (!known.has(name) && !isDimension(name))
+      throw new QueryError(`unknown parameter ${name}: this report reads ${[...known, 'a dimension'].join(', ')}`);
   const filter = parseFilter(params);
   return {
     range: { ...parseRange(params, now), ...(filter ? { filter } : {}) },

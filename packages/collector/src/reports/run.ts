@@ -1,6 +1,6 @@
 // The JSON reports by name, each with the query parameters it reads and how it runs over a database: the same code
 // whichever storage layout holds the site (the one D1, or the site's shard, src/shard).
-import { fail } from '../errors.ts';
+import { failWithMessage } from '../errors.ts';
 import { breakdown, DEFAULT_BREAKDOWN_ROWS, MAX_BREAKDOWN_ROWS } from './breakdown.ts';
 import { carts } from './carts.ts';
 import { CursorError } from './events.ts';
@@ -50,9 +50,12 @@ export const JSON_REPORTS: Record<string, JsonReport> = {
   },
 };
 
-/** `400 invalid-query` for a query refused once read (a timeseries of too many points, a cursor this site did not give). */
+/**
+ * `400 invalid-query` saying what was wrong, for a query refused (a malformed parameter, a timeseries of too many
+ * points, a cursor this site did not give); anything else is thrown on.
+ */
 export function invalidQuery(e: unknown): never {
-  if (e instanceof QueryError || e instanceof CursorError) fail(400, 'invalid-query');
+  if (e instanceof QueryError || e instanceof CursorError) failWithMessage(400, 'invalid-query', e.message);
   throw e;
 }
 

@@ -24,7 +24,10 @@ export function intervalsOf(range: Range, interval: Interval) {
   const { width, origin } = INTERVAL[interval];
   const first = Math.floor((range.from - origin) / width);
   const last = Math.floor((range.to - 1 - origin) / width);
-  if (last - first + 1 > MAX_POINTS) throw new QueryError('too many points');
+  if (last - first + 1 > MAX_POINTS)
+    throw new QueryError(
+      `${last - first + 1} ${interval}s in the period, at most ${MAX_POINTS}: a shorter period or a longer interval`,
+    );
   return {
     first,
     last,

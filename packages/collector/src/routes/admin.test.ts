@@ -73,8 +73,29 @@ describe('admin API', () => {
         body: JSON.stringify(body),
       });
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ error: 'invalid-site-config' });
+      expect(await res.json()).toMatchObject({ error: 'invalid-site-config', message: expect.any(String) });
     }
+  });
+
+  it('says which option was wrong and what it may be', async () => {
+    const said = async (body: unknown) => {
+      const res = await call('/v1/admin/sites', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}` },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      return ((await res.json()) as { message: string }).message;
+    };
+    expect(await said({ id: 'm1', origins: ['https://shop.example/'] })).toMatch(/^origins is a list of plain origins/);
+    expect(await said({ id: 'm2' })).toMatch(/^origins is required/);
+    expect(await said({ id: 'm3', origins: ['*'], retention_days: 0 })).toBe(
+      'retention_days is null or a whole number from 1 to 36500',
+    );
+    expect(await said({ id: 'm4', origins: ['*'], quota: { events_per_hour: 5 } })).toBe(
+      'quota has no events_per_hour: events_per_day, bytes_per_day, events_per_visitor_per_day',
+    );
+    expect(await said(['not', 'an', 'object'])).toBe('the body is a JSON object');
   });
 
   it('refuses an origin that is not a plain scheme://host[:port] with 400, on registration and on change', async () => {
@@ -108,7 +129,7 @@ describe('admin API', () => {
         body,
       });
       expect(created.status, JSON.stringify(origin)).toBe(400);
-      expect(await created.json()).toEqual({ error: 'invalid-site-config' });
+      expect(await created.json()).toMatchObject({ error: 'invalid-site-config', message: expect.any(String) });
       const patched = await call(`/v1/admin/sites/${id}`, {
         method: 'PATCH',
         headers: { authorization: `Bearer ${ADMIN}` },
@@ -209,7 +230,7 @@ describe('admin API', () => {
     ]) {
       const res = await patch(bad);
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ error: 'invalid-site-config' });
+      expect(await res.json()).toMatchObject({ error: 'invalid-site-config', message: expect.any(String) });
     }
     expect((await patch({ bot_filter: true }, 'nope-nope')).status).toBe(404);
     expect((await call(`/v1/admin/sites/${id}`, { method: 'PATCH', body: '{}' })).status).toBe(401);

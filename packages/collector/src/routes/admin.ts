@@ -1,6 +1,6 @@
 // The admin API: register sites, change their options, read their ingestion counters, rotate read tokens and ingest keys.
 import { Hono } from 'hono';
-import { isStageList } from '@parcours/protocol';
+import { isStageList, MAX_NAME_LENGTH, MAX_STAGES } from '@parcours/protocol';
 import { newToken, requireAdmin, sha256Hex } from '../auth.ts';
 import { deleteSurvey, insertSurvey, listSurveys } from '../db/surveys.ts';
 import {
@@ -14,7 +14,7 @@ import {
   type SiteOptions,
 } from '../db/sites.ts';
 import { eraseVisitorWebhookStatements } from '../db/webhooks.ts';
-import { fail } from '../errors.ts';
+import { fail, failWithMessage } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
 import { limitAdmin } from '../rate-limit.ts';
 import { MAX_ABANDON_MINUTES } from '../reports/query.ts';
@@ -56,16 +56,24 @@ const MAX_RETENTION_DAYS = 36_500;
 /** Largest value of each quota (0 stops ingestion of the site: every valid event is over it). */
 const MAX_QUOTA: Quota = { events_per_day: 1e9, bytes_per_day: 1e12, events_per_visitor_per_day: 1e9 };
 
+/** `400 invalid-site-config`, saying which option is wrong and what it may be. */
+function badConfig(message: string): never {
+  failWithMessage(400, 'invalid-site-config', message);
+}
+
 const isWhole = (v: unknown, min: number, max: number): v is number =>
   typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
 
 /** A `quota` object: any of its three keys, each a whole number from 0 to its maximum; anything else is refused. */
 function readQuota(v: unknown): Partial<Quota> | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(400, 'invalid-site-config');
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    badConfig(`quota is an object of ${Object.keys(MAX_QUOTA).join(', ')}`);
   const out: Partial<Quota> = {};
   for (const [k, n] of Object.entries(v)) {
-    if (!Object.hasOwn(MAX_QUOTA, k) || !isWhole(n, 0, MAX_QUOTA[k as keyof Quota])) fail(400, 'invalid-site-config');
+    if (!Object.hasOwn(MAX_QUOTA, k)) badConfig(`quota has no ${k}: ${Object.keys(MAX_QUOTA).join(', ')}`);
+    const max = MAX_QUOTA[k as keyof Quota];
+    if (!isWhole(n, 0, max)) badConfig(`quota.${k} is a whole number from 0 to ${max}`);
     out[k as keyof Quota] = n;
   }
   return out;
@@ -78,19 +86,24 @@ function readQuota(v: unknown): Partial<Quota> | undefined {
 function readOptions(body: Record<string, unknown>): SiteOptions {
   const { origins, stages, bot_filter, visitor_ids, retention_days, abandon_after, require_ingest_key, quota } = body;
   const normal = origins === undefined ? undefined : Array.isArray(origins) ? origins.map(normalOrigin) : [null];
-  if (normal?.includes(null)) fail(400, 'invalid-site-config');
-  if (stages !== undefined && !isStageList(stages)) fail(400, 'invalid-site-config');
-  if (bot_filter !== undefined && typeof bot_filter !== 'boolean') fail(400, 'invalid-site-config');
+  if (normal?.includes(null))
+    badConfig('origins is a list of plain origins, scheme://host[:port] (no path, not even /), or "*"');
+  if (stages !== undefined && !isStageList(stages))
+    badConfig(
+      `stages is a list of 1 to ${MAX_STAGES} distinct names, each up to ${MAX_NAME_LENGTH} letters, digits, dots, underscores, colons or hyphens`,
+    );
+  if (bot_filter !== undefined && typeof bot_filter !== 'boolean') badConfig('bot_filter is true or false');
   if (visitor_ids !== undefined && visitor_ids !== 'client' && visitor_ids !== 'cookieless')
-    fail(400, 'invalid-site-config');
+    badConfig('visitor_ids is "client" or "cookieless"');
   if (retention_days !== undefined && retention_days !== null && !isWhole(retention_days, 1, MAX_RETENTION_DAYS))
-    fail(400, 'invalid-site-config');
+    badConfig(`retention_days is null or a whole number from 1 to ${MAX_RETENTION_DAYS}`);
   if (
     abandon_after !== undefined &&
     !(typeof abandon_after === 'number' && abandon_after > 0 && abandon_after <= MAX_ABANDON_MINUTES)
   )
-    fail(400, 'invalid-site-config');
-  if (require_ingest_key !== undefined && typeof require_ingest_key !== 'boolean') fail(400, 'invalid-site-config');
+    badConfig(`abandon_after is a number of minutes above 0 and at most ${MAX_ABANDON_MINUTES}`);
+  if (require_ingest_key !== undefined && typeof require_ingest_key !== 'boolean')
+    badConfig('require_ingest_key is true or false');
   return {
     origins: normal && [...new Set(normal as string[])],
     stages,
@@ -121,9 +134,10 @@ function describe(site: Site) {
 admin.post('/sites', async (c) => {
   const body = await jsonBody(c.req, 'invalid-site-config');
   const id = body.id;
-  if (typeof id !== 'string' || !SITE_ID.test(id)) fail(400, 'invalid-site-config');
+  if (typeof id !== 'string' || !SITE_ID.test(id))
+    badConfig('id is 1 to 64 letters, digits, dots, underscores, colons or hyphens, starting with a letter or digit');
   const opts = readOptions(body);
-  if (!opts.origins) fail(400, 'invalid-site-config');
+  if (!opts.origins) badConfig('origins is required: the pages allowed to send, as scheme://host[:port]');
   const token = newToken();
   const ingestKey = newToken();
   const created = await insertSite(c.env.DB, {
@@ -147,7 +161,7 @@ admin.get('/sites/:id', async (c) => {
 admin.patch('/sites/:id', async (c) => {
   const opts = readOptions(await jsonBody(c.req, 'invalid-site-config'));
   // Stored events carry their stage's index: changing the list would silently reorder history.
-  if (opts.stages) fail(400, 'invalid-site-config');
+  if (opts.stages) badConfig('stages cannot change once a site is registered');
   const site = await updateSite(c.env.DB, c.req.param('id'), opts);
   // Ingestion keeps site rows a few seconds (ingest/site-cache.ts): this isolate sees the change at once.
   forgetSite(c.req.param('id'));

@@ -116,7 +116,7 @@ describe('reports API', () => {
     for (const [name, query] of bad) {
       const res = await get(site, name, query);
       expect(res.status, `${name} ${JSON.stringify(query)}`).toBe(400);
-      expect(await res.json()).toEqual({ error: 'invalid-query' });
+      expect(await res.json()).toMatchObject({ error: 'invalid-query', message: expect.any(String) });
     }
   });
 
@@ -125,7 +125,7 @@ describe('reports API', () => {
     expect((await postEvents({ v: 1, site: site.id, sent_at: Date.now(), events: freshEvents(2) })).status).toBe(200);
     const res = await get(site, 'events', { limit: '0.5' });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: 'invalid-query' });
+    expect(await res.json()).toMatchObject({ error: 'invalid-query', message: expect.any(String) });
     expect((await text(await get(site, 'events', { limit: '1' }))).split('\n').filter(Boolean)).toHaveLength(1);
   });
 
@@ -137,8 +137,31 @@ describe('reports API', () => {
         headers: { authorization: `Bearer ${site.token}` },
       });
       expect(res.status, qs).toBe(400);
-      expect(await res.json()).toEqual({ error: 'invalid-query' });
+      expect(await res.json()).toMatchObject({ error: 'invalid-query', message: expect.any(String) });
     }
+  });
+
+  it('says in words what was wrong with a refused query, the code unchanged', async () => {
+    const site = await registerSite();
+    const said = async (name: string, query: Record<string, string>) => {
+      const res = await get(site, name, query);
+      expect(res.status, `${name} ${JSON.stringify(query)}`).toBe(400);
+      const body = (await res.json()) as { error: string; message: string };
+      expect(body.error).toBe('invalid-query');
+      return body.message;
+    };
+    expect(await said('events', { limit: '10001' })).toBe('limit must be a whole number from 1 to 10000');
+    expect(await said('breakdown', { by: 'channel', limit: '0' })).toMatch(/from 1 to \d+/);
+    expect(await said('funnel', { from: 'yesterday' })).toMatch(/^not an ISO 8601 date .*: yesterday$/);
+    expect(await said('kpis', { limit: '10' })).toBe(
+      'unknown parameter limit: this report reads from, to, a dimension',
+    );
+    expect(await said('timeseries', { interval: 'hour', from: '2025-01-01', to: '2025-12-31' })).toBe(
+      '8760 hours in the period, at most 2500: a shorter period or a longer interval',
+    );
+    expect(await said('funnel', { device: 'MOBILE' })).toBe('device is one of desktop, mobile, tablet, other');
+    expect(await said('funnel', { country: 'fr' })).toMatch(/^country is two capital letters/);
+    expect(await said('events', { cursor: 'abc' })).toBe('malformed cursor');
   });
 
   it('accepts the documented forms: limit 1 to 10,000, abandon_after in fractions of a minute, dates with or without offsets', async () => {

@@ -81,9 +81,21 @@ describe('webhook registration', () => {
     const site = await registerSite();
     const res = await register(site.id, { url, events: ['cart.abandoned'] });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ error: 'invalid-webhook-url' });
+    expect(await res.json()).toMatchObject({ error: 'invalid-webhook-url', message: expect.any(String) });
     const n = await env.DB.prepare('SELECT COUNT(*) AS n FROM webhooks WHERE site = ?').bind(site.id).first('n');
     expect(n).toBe(0);
+  });
+
+  it.each([
+    ['http://hooks.example.com/', 'url must be https:// (http:// only to the loopback address, in local development)'],
+    ['https://10.0.0.8/hook', 'url must not point to a private, link-local or loopback address'],
+    ['https://user:pass@hooks.example.com/', 'url must not carry a user name or password'],
+  ])('says why it refuses %s', async (url, message) => {
+    const site = await registerSite();
+    expect(await (await register(site.id, { url, events: ['cart.abandoned'] })).json()).toEqual({
+      error: 'invalid-webhook-url',
+      message,
+    });
   });
 
   it.each([

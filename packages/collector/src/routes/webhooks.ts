@@ -13,10 +13,10 @@ import {
   type Webhook,
   type WebhookEvent,
 } from '../db/webhooks.ts';
-import { fail } from '../errors.ts';
+import { fail, failWithMessage } from '../errors.ts';
 import type { DeliveryMessage } from '../webhooks/deliver.ts';
 import { encryptSecret, newWebhookSecret, webhookKey } from '../webhooks/secret.ts';
-import { checkWebhookUrl } from '../webhooks/url-check.ts';
+import { checkWebhookUrl, URL_REFUSALS } from '../webhooks/url-check.ts';
 import { jsonBody } from './json-body.ts';
 
 /** Mounted under the admin API (auth and rate limit applied there) at `/sites/:site/webhooks`. */
@@ -42,7 +42,7 @@ webhooks.post('/', async (c) => {
   if (!key) fail(403, 'webhooks-disabled');
   const body = await jsonBody(c.req, 'invalid-webhook');
   const checked = checkWebhookUrl(body.url, c.env.PARCOURS_LOCAL_DEV === 'true');
-  if ('refused' in checked) fail(400, 'invalid-webhook-url');
+  if ('refused' in checked) failWithMessage(400, 'invalid-webhook-url', URL_REFUSALS[checked.refused]);
   const events = readEvents(body.events);
   const site = await siteOf(c);
   const id = newId('wh_');

@@ -7,6 +7,7 @@ import type { ParsedBatch } from '@parcours/protocol';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { TABLE } from '../db/schema.ts';
+import { refusalMessage } from '../errors.ts';
 import type { SiteCounts } from '../db/site-stats.ts';
 import type { IngestSite } from '../ingest/site-cache.ts';
 import type { BatchContext } from '../ingest/store-batch.ts';
@@ -26,6 +27,8 @@ interface Refusal {
   status: ContentfulStatusCode;
   code: string;
   retryAfter: string | null;
+  /** The refusal's sentence for a person, when it has one (see failWithMessage). */
+  message?: string;
 }
 
 /** A shard call's answer: its value, or the refusal the Worker answers with. */
@@ -63,7 +66,15 @@ async function outcome<T>(work: () => Promise<T>): Promise<Outcome<T>> {
   } catch (error) {
     if (!(error instanceof HTTPException)) throw error;
     const retryAfter = error.getResponse().headers.get('retry-after');
-    return { refused: { status: error.status as ContentfulStatusCode, code: error.message, retryAfter } };
+    const message = refusalMessage(error);
+    return {
+      refused: {
+        status: error.status as ContentfulStatusCode,
+        code: error.message,
+        retryAfter,
+        ...(message ? { message } : {}),
+      },
+    };
   }
 }
 

@@ -2,7 +2,7 @@
 // (STORAGE "shards"). Routes and the schedule reach a site's rows through siteStorage only; the global tables (sites,
 // tokens, webhooks, alerts, surveys, salts) stay in D1 in both layouts.
 import type { BatchReply, ParsedBatch } from '@parcours/protocol';
-import { fail, type ErrorCode } from '../errors.ts';
+import { fail, failWithMessage, type ErrorCode } from '../errors.ts';
 import type { IngestSite } from '../ingest/site-cache.ts';
 import { type BatchContext, utcDay } from '../ingest/store-batch.ts';
 import { dailySalt } from '../db/salts.ts';
@@ -48,7 +48,8 @@ export function shardOf(env: Pick<Env, 'SHARDS'>, site: string) {
 /** A shard's answer, or its refusal answered by this request. */
 function unwrap<T>(answer: Outcome<T>): T {
   if ('refused' in answer) {
-    const { status, code, retryAfter } = answer.refused;
+    const { status, code, retryAfter, message } = answer.refused;
+    if (message) failWithMessage(status, code as ErrorCode, message);
     fail(status, code as ErrorCode, retryAfter === null ? undefined : { 'retry-after': retryAfter });
   }
   return answer.ok;

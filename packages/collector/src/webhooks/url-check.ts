@@ -68,8 +68,18 @@ function isLoopback(host: string): boolean {
   return /(?:^|\.)localhost\.?$/i.test(host);
 }
 
-/** Why a webhook URL is refused: the code the admin API answers (`400 invalid-webhook-url` carries it as `reason`). */
+/** Why a webhook URL is refused (`400 invalid-webhook-url` says it in words: URL_REFUSALS). */
 export type UrlRefusal = 'malformed' | 'scheme' | 'credentials' | 'private-address' | 'local-name' | 'too-long';
+
+/** Each refusal as the reply's `message` says it. */
+export const URL_REFUSALS: Record<UrlRefusal, string> = {
+  malformed: 'url is not an absolute URL',
+  scheme: 'url must be https:// (http:// only to the loopback address, in local development)',
+  credentials: 'url must not carry a user name or password',
+  'private-address': 'url must not point to a private, link-local or loopback address',
+  'local-name': 'url must name a public host (not an intranet name or a local suffix such as .local or .internal)',
+  'too-long': `url is longer than ${MAX_URL_LENGTH} characters`,
+};
 
 /**
  * Checks a webhook URL: `https://` to a public host, without user info; in local development (`localDev`) also
