@@ -124,7 +124,7 @@ export function renderSatisfaction(root: Element, report: SatisfactionReport): v
   fill(
     root,
     stats,
-    h('h3', {}, 'The emotion curve'),
+    h('h3', { class: 'sub' }, 'The emotion curve'),
     curves(
       report.stages,
       report.stages.map((st) => st.stage),
@@ -137,7 +137,7 @@ export function renderSatisfaction(root: Element, report: SatisfactionReport): v
       [{ head: 'Stage', cell: (r) => r.stage }, ...scoreColumns<(typeof stageRows)[number]>()],
       stageRows,
     ),
-    h('h3', {}, `Over the period, per ${interval}`),
+    h('h3', { class: 'sub' }, `Over the period, per ${interval}`),
     curves(trend, trendLabels, `Scores per ${interval}`, 'over-time'),
     dataDetails(
       'satisfaction-trend',
