@@ -126,7 +126,7 @@ export const INVALID_EVENTS: Array<{ name: string; event: unknown; error: EventE
   { name: 'ts as a string', event: { ...VALID_EVENTS[0], ts: String(T) }, error: 'invalid-ts' },
   { name: 'ts NaN-like', event: { ...VALID_EVENTS[0], ts: null }, error: 'invalid-ts' },
   { name: 'ts a century off', event: { ...VALID_EVENTS[0], ts: T * 100 }, error: 'invalid-ts' },
-  { name: 'stage missing', event: { ...VALID_EVENTS[0], stage: '' }, error: 'invalid-stage' },
+  { name: 'stage empty', event: { ...VALID_EVENTS[0], stage: '' }, error: 'invalid-stage' },
   { name: 'stage not in the site list', event: { ...VALID_EVENTS[0], stage: 'nirvana' }, error: 'unknown-stage' },
   { name: 'visitor an object', event: { ...VALID_EVENTS[0], visitor: { id: 1 } }, error: 'invalid-visitor' },
   { name: 'url not http', event: { ...VALID_EVENTS[0], url: 'javascript:alert(1)' }, error: 'invalid-url' },

@@ -181,6 +181,33 @@ describe('parseBatch', () => {
     expect(kept).toHaveLength(18);
   });
 
+  it('gives an event sent without a stage the stage its type or path says, as a server-side sender may send it', () => {
+    const stageOf = (type: string, path: string, list: readonly string[] = stages) => {
+      const { stage: _, ...event } = {
+        ...VALID_EVENTS[0]!,
+        id: `e-${type}`,
+        type,
+        url: `https://shop.example${path}?q=1`,
+        ...(type === 'refund' ? { value: 5, currency: 'EUR' } : {}),
+      };
+      const r = parseBatch({ v: 1, site: 'shop', sent_at: event.ts, events: [event] }, { stages: list });
+      if (!r.ok) throw new Error(r.error);
+      expect(r.rejected, `${type} ${path}`).toEqual([]);
+      return r.events[0]!.event.stage;
+    };
+    expect(stageOf('purchase', '/thanks')).toBe('decision');
+    expect(stageOf('add_to_cart', '/blog/gift-guide')).toBe('decision');
+    expect(stageOf('view_item', '/')).toBe('consideration');
+    expect(stageOf('page_view', '/blog/brewing')).toBe('awareness');
+    expect(stageOf('refund', '/orders/1042')).toBe('retention');
+    expect(stageOf('quote_request', '/about')).toBe('awareness');
+    // A site's own list: names it lacks are skipped, down to its first stage.
+    const own = ['discovery', 'reflection', 'decision'];
+    expect(stageOf('add_to_cart', '/p/mug', own)).toBe('decision');
+    expect(stageOf('page_view', '/blog/brewing', own)).toBe('discovery');
+    expect(stageOf('add_to_cart', '/p/mug', ['look', 'buy'])).toBe('look');
+  });
+
   it('rejects a second event with the same id in one batch', () => {
     const r = parseBatch({ ...VALID_BATCH, events: [VALID_EVENTS[0], VALID_EVENTS[0]] });
     expect(r.ok && r.rejected).toEqual([{ index: 1, error: 'duplicate-in-batch' }]);

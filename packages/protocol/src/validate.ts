@@ -22,7 +22,7 @@ import {
 } from './limits.ts';
 import { CLICK_ID_CHANNELS } from './dimensions.ts';
 import { FEEDBACK, FEEDBACK_SCALES, type FeedbackKind, isScore, SURVEY_EVENTS } from './feedback.ts';
-import { CART_EVENTS } from './stages.ts';
+import { CART_EVENTS, DEFAULT_STAGES, EVENT_DEFAULT_STAGE, PATH_HEURISTICS } from './stages.ts';
 import {
   WIRE_VERSION,
   type BatchError,
@@ -208,6 +208,23 @@ function props(v: unknown): WireEvent['props'] {
   return out;
 }
 
+/**
+ * The stage of an event sent without one, as a server-side sender may (the tag always sends it): the rules that need
+ * no page (docs/PROTOCOL.md, "Which stage an event gets"): the event's own stage (`decision` for a commerce act,
+ * `consideration` for `view_item`), then the path heuristics on its URL, else the first stage; a name the site's
+ * list lacks is skipped. Page declarations, URL rules and the customer rule live in the page: only the tag applies them.
+ * @example stageWithoutPage('purchase', 'https://shop.example/thanks', DEFAULT_STAGES) // 'decision'
+ */
+function stageWithoutPage(type: string, url: string, stages: readonly string[]): string {
+  const known = (stage: string | undefined) => (stage && stages.includes(stage) ? stage : undefined);
+  const path = /^https?:\/\/[^/?#]*([^?#]*)/i.exec(url)?.[1] || '/';
+  return (
+    known(EVENT_DEFAULT_STAGE[type]) ??
+    known(PATH_HEURISTICS.find(([pattern]) => pattern.test(path))?.[1]) ??
+    stages[0]!
+  );
+}
+
 /** Validates one event; throws `Reject` with the first problem found. Unknown fields are dropped. */
 function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEvent {
   if (!isRecord(raw)) throw new Reject('invalid-event');
@@ -215,11 +232,13 @@ function parseEvent(raw: unknown, stages: readonly string[] | undefined): WireEv
     id: name(raw.id, 'invalid-id'),
     type: name(raw.type, 'invalid-type', EVENT_TYPE),
     ts: 0,
-    stage: name(raw.stage, 'invalid-stage'),
+    // Filled below from the type and URL when the sender gave none.
+    stage: raw.stage === undefined ? '' : name(raw.stage, 'invalid-stage'),
     visitor: name(raw.visitor, 'invalid-visitor'),
     session: name(raw.session, 'invalid-session'),
     url: url(raw.url),
   };
+  ev.stage ||= stageWithoutPage(ev.type, ev.url, stages ?? DEFAULT_STAGES);
   if (typeof raw.ts !== 'number' || !Number.isFinite(raw.ts) || raw.ts < MIN_TS || raw.ts > MAX_TS)
     throw new Reject('invalid-ts');
   ev.ts = Math.round(raw.ts);

@@ -48,6 +48,39 @@ describe('POST /v1/events', () => {
     expect(JSON.parse(feedback.data)).toMatchObject({ kind: 'csat', score: 4, survey: 'post-purchase' });
   });
 
+  it('gives events a server-side sender sent without a stage the stage of their type or path, and funnels count them', async () => {
+    const { id, ingestKey, token } = await registerSite();
+    const t = now() - 60_000;
+    const event = (n: number, type: string, path: string, extra = {}) => ({
+      id: crypto.randomUUID(),
+      type,
+      ts: t + n * 1000,
+      visitor: 'v-backend',
+      session: 's-backend',
+      url: `https://shop.example${path}`,
+      ...extra,
+    });
+    const events = [
+      event(0, 'page_view', '/blog/brewing'),
+      event(1, 'purchase', '/thanks', { value: 30, currency: 'EUR', transaction_id: 'T-1', items: [] }),
+      event(2, 'page_view', '/orders/1042'),
+    ];
+    // No Origin: the backend proves itself with the site's ingest key.
+    const res = await call('/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-parcours-key': ingestKey },
+      body: JSON.stringify({ v: 1, site: id, sent_at: now(), events }),
+    });
+    expect(await res.json()).toEqual({ accepted: 3, duplicates: 0, rejected: [] });
+    expect((await rows(id)).map((r) => [r.type, r.stage])).toEqual([
+      ['page_view', 'awareness'],
+      ['purchase', 'decision'],
+      ['page_view', 'retention'],
+    ]);
+    const funnel = await report<{ stages: Array<{ stage: string; visitors: number }> }>({ id, token }, 'funnel');
+    expect(funnel.stages.map((s) => s.visitors)).toEqual([1, 0, 1, 1, 0]);
+  });
+
   it('counts a resent batch as duplicates and keeps one row per event', async () => {
     const { id } = await registerSite();
     const batch = { v: 1, site: id, sent_at: now(), events: freshEvents() };
