@@ -6,6 +6,7 @@ import { admin } from './routes/admin.ts';
 import { events } from './routes/events.ts';
 import { reports } from './routes/reports.ts';
 import { surveys } from './routes/surveys.ts';
+import { TAG_FILE, tagVariant } from './routes/tag-variants.ts';
 
 export const app = new Hono<{ Bindings: Env }>();
 
@@ -29,6 +30,7 @@ app.route('/v1/admin', admin);
 // Before the reports: the public surveys read needs no read token.
 app.route('/v1/sites', surveys);
 app.route('/v1/sites', reports);
+app.get(TAG_FILE, tagVariant);
 
 app.notFound((c) => c.json({ error: 'not-found' }, 404));
 app.onError((err, c) => {

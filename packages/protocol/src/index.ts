@@ -3,6 +3,7 @@ export * from './limits.ts';
 export * from './wire.ts';
 export * from './dimensions.ts';
 export * from './feedback.ts';
+export * from './variants.ts';
 export {
   parseBatch,
   isStageList,
