@@ -29,6 +29,8 @@ const MAIN_H = 300;
 const NODE_W = 14;
 /** Room right of the last column for its label. */
 const LABEL_ROOM = 80;
+/** Width of a label's character, bold 12px, in the drawing's units: a label longer than its column allows is cut. */
+const LABEL_CHAR_W = 8;
 
 /** Whether a move goes forward, backward or is an entry, given the site's stage order. */
 function direction(m: Move, order: string[]): Direction {
@@ -117,7 +119,8 @@ export function renderFlow(root: Element, report: TransitionsReport, order: stri
     }
     svg.append(links);
     if (back.length) svg.append(backwardArcs(back, graph.nodes, ky));
-    svg.append(nodeMarks(graph.nodes, moves));
+    // Eight stages with long names would write over each other: each label keeps to its column.
+    svg.append(nodeMarks(graph.nodes, moves, Math.max(4, Math.floor((kx - 10) / LABEL_CHAR_W))));
   }
 
   const legend = h(
@@ -228,7 +231,8 @@ function describeNode(stage: string, moves: Move[]): string {
   return `${stage}: ${count(entered)} visitors started here, ${count(moved)} moves in from other stages, ${count(left)} moves on to other stages`;
 }
 
-function nodeMarks(nodes: LaidNode[], moves: Move[]): SVGElement {
+/** The stage nodes, each labelled with at most `labelChars` characters (its whole name in its tooltip). */
+function nodeMarks(nodes: LaidNode[], moves: Move[], labelChars: number): SVGElement {
   const g = s('g', { class: 'nodes' });
   for (const n of nodes) {
     if (n.x0 === undefined || n.y0 === undefined || n.y1 === undefined || n.x1 === undefined) continue;
@@ -241,7 +245,11 @@ function nodeMarks(nodes: LaidNode[], moves: Move[]): SVGElement {
       'g',
       { class: 'node', tabindex: 0, 'aria-label': about },
       s('rect', { x: n.x0, y: n.y0, width: n.x1 - n.x0, height: Math.max(2, n.y1 - n.y0), fill: n.colour }),
-      s('text', { x: n.x0, y: n.y0 - 7, 'font-weight': 600, style: 'text-transform:capitalize' }, n.label),
+      s(
+        'text',
+        { x: n.x0, y: n.y0 - 7, 'font-weight': 600, style: 'text-transform:capitalize' },
+        n.label.length > labelChars ? `${n.label.slice(0, labelChars - 1)}…` : n.label,
+      ),
     );
     attachTooltip(node, about);
     g.append(node);

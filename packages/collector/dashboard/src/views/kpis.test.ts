@@ -62,8 +62,20 @@ describe('kpiCards', () => {
     expect(find(cards, 'advocacy', 'Visitors on its pages')?.delta?.text).toBe('new');
   });
 
-  test('a site whose stages have other names gets decision and retention cards of their own', () => {
+  test('a site whose stages have other names gets one purchases card, never a card for a stage it lacks', () => {
     const cards = kpiCards(report([stage('discovery', 10), stage('reflection', 5), stage('purchase', 2)]), null);
-    expect(cards.map((c) => c.stage)).toEqual(['discovery', 'reflection', 'purchase', 'decision', 'retention']);
+    expect(cards.map((c) => c.stage)).toEqual(['discovery', 'reflection', 'purchase', 'purchases']);
+    expect(cards.at(-1)!.kpis.map((k) => k.name)).toEqual([
+      'Conversion rate',
+      'Average basket',
+      'Decision delay (median)',
+      'Repurchase rate',
+    ]);
+  });
+
+  test('a list with decision but no retention puts the repurchase rate on the decision card', () => {
+    const cards = kpiCards(report([stage('look', 10), stage('decision', 2)]), null);
+    expect(cards.map((c) => c.stage)).toEqual(['look', 'decision']);
+    expect(find(cards, 'decision', 'Repurchase rate')?.now).toBeDefined();
   });
 });

@@ -15,9 +15,12 @@ interface Kpi {
 }
 
 interface Card {
+  /** The stage the card is about, or, for a `topic` card, what it measures. */
   stage: string;
   colour: string;
   kpis: Kpi[];
+  /** Not a stage: the purchase figures of a site whose list has no `decision` (or `retention`) stage. */
+  topic?: boolean;
 }
 
 /** Whether the previous period could be read, and whether anything happened in it. */
@@ -110,30 +113,20 @@ export function kpiCards(now: KpisReport, prev: KpisReport | null): Card[] {
       );
     return { stage: st.stage, colour: stageColour(i), kpis };
   });
-  const stageCard = (name: string): Card => {
-    const found = cards.find((c) => c.stage === name);
-    if (found) return found;
-    const card = { stage: name, colour: '#999999', kpis: [] };
+  // The purchase figures go on the decision card, the repurchase rate on the retention card. A site whose list has
+  // no such stage still sells: its figures then go on the decision card, or on one card titled for what they
+  // measure, never on a card named for a stage the site does not have.
+  const topicCard = (): Card => {
+    const card: Card = { stage: 'purchases', colour: '#999999', kpis: [], topic: true };
     cards.push(card);
     return card;
   };
-  const d = stageCard('decision');
+  const d = cards.find((c) => c.stage === 'decision') ?? topicCard();
   d.kpis.push(
-    rateKpi(
-      'decision',
-      'Conversion rate',
-      now.decision.conversion_rate,
-      prev?.decision.conversion_rate,
-      'up-good',
-      site,
-    ),
-    ...basketKpis(
-      'decision',
-      now.decision.average_basket,
-      site === 'unread' ? undefined : prev?.decision.average_basket,
-    ),
+    rateKpi(d.stage, 'Conversion rate', now.decision.conversion_rate, prev?.decision.conversion_rate, 'up-good', site),
+    ...basketKpis(d.stage, now.decision.average_basket, site === 'unread' ? undefined : prev?.decision.average_basket),
     durationKpi(
-      'decision',
+      d.stage,
       'Decision delay (median)',
       now.decision.median_decision_ms,
       prev?.decision.median_decision_ms,
@@ -141,9 +134,10 @@ export function kpiCards(now: KpisReport, prev: KpisReport | null): Card[] {
       site,
     ),
   );
-  stageCard('retention').kpis.push(
+  const r = cards.find((c) => c.stage === 'retention') ?? d;
+  r.kpis.push(
     rateKpi(
-      'retention',
+      r.stage,
       'Repurchase rate',
       now.retention.repurchase_rate,
       prev?.retention.repurchase_rate,
@@ -162,7 +156,11 @@ export function renderKpis(root: Element, now: KpisReport, prev: KpisReport | nu
     grid.append(
       h(
         'article',
-        { class: 'kpi-stage', style: `--stage-colour:${c.colour}`, 'aria-label': `${c.stage} stage` },
+        {
+          class: 'kpi-stage',
+          style: `--stage-colour:${c.colour}`,
+          'aria-label': c.topic ? c.stage : `${c.stage} stage`,
+        },
         h('h3', {}, c.stage),
         h(
           'dl',
