@@ -46,6 +46,9 @@ export const TABLE = {
   surveys: 'surveys',
 } as const;
 
+/** A shard's record of the migrations it applied to its SQLite (src/shard/site-shard.ts): not a table of the schema. */
+export const SHARD_MIGRATIONS = 'shard_migrations';
+
 /**
  * The indexes statements name in `INDEXED BY` (D1 keeps no planner statistics, so the reports choose), by their name
  * in SQL. The `sqlite_autoindex_*` ones are the primary keys of WITHOUT ROWID tables: (site, visitor, time, event_id).
