@@ -1,6 +1,7 @@
 -- The collector's whole schema, in one file. src/db/schema.ts names these tables, their columns, the rollups' widths
 -- and the indexes for the code, and is the only code that spells a table's name: change both together
--- (src/db/schema.test.ts checks they agree). A later change is a new migration after this one.
+-- (src/db/schema.test.ts checks they agree). Nothing has shipped: until the first release a change to the schema is
+-- made in this file (a migration added meanwhile is folded in, scripts/compare-schemas.mjs showing the schema the same).
 --
 -- 1. Global tables       sites, daily_salts, webhooks, webhook_deliveries, alerts, cart_abandonments, surveys
 -- 2. Base tables         events (each id once per site; what the export returns), paths, sessions
@@ -10,10 +11,12 @@
 -- 6. Usage and guards    site_stats, visitor_days, guard_failures
 --
 -- No IP address and no User-Agent is stored anywhere. Times are ms since epoch (UTC). A page's path is stored once per
--- site in `paths`; every other table holds its id (`path_id`, `exit_path_id`: src/db/paths.ts).
+-- site in `paths`; every other table holds its id (`path_id`, `exit_path_id`; src/db/insert-sql.ts adds and reads them).
 -- D1 keeps no planner statistics: the reports pick the index they read with INDEXED BY (src/reports/plan.ts).
--- A few columns sit after the ones they belong with (events.path_id, sites.retained_from, ...): the column order is the
--- one the schema had when it was one file per change, kept so that nothing reading columns by position moves.
+-- In the sharded layout (docs/PROTOCOL.md, "Storage layouts") the global tables (1) stay in D1 and a site's shard holds
+-- its rows of the others (2 to 6); each SQLite gets this whole file. A few columns come after the ones they belong with
+-- (events.path_id, sites.retained_from, ...): the order the fourteen files this one was folded from left, so that
+-- `SELECT *` answers as it did (scripts/compare-schemas.mjs found the two schemas equal).
 
 
 -- 1. Global tables ---------------------------------------------------------------------------------------------------
