@@ -47,12 +47,34 @@ export function buildAssets({ rebuildSdk = false } = {}) {
   pnpmSync(['--filter', '@parcours/collector', 'run', 'assets'], ROOT);
 }
 
-/** Applies the D1 migrations to the local database kept under `persistDir`. */
+/**
+ * Applies the D1 migrations to the local database kept under `persistDir`. A database made by migrations that are no
+ * longer in migrations/ (they were folded into 0001_schema.sql) is started anew: wrangler would take it for current.
+ */
 export function migrate(persistDir) {
+  const gone = appliedMigrations(persistDir).filter((name) => !existsSync(join(COLLECTOR_DIR, 'migrations', name)));
+  if (gone.length) {
+    console.log(
+      `the local database was made by migrations since folded into 0001_schema.sql (${gone[0]}…): starting a new one`,
+    );
+    rmSync(join(persistDir, 'v3'), { recursive: true, force: true });
+  }
   pnpmSync(
     ['exec', 'wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir],
     COLLECTOR_DIR,
   );
+}
+
+/** The migrations wrangler recorded as applied to the local database under `persistDir` (none when there is none). */
+function appliedMigrations(persistDir) {
+  // Wrangler keeps its local state (D1, Durable Objects, queues) under v3/: a directory without it holds no database.
+  if (!existsSync(join(persistDir, 'v3', 'd1'))) return [];
+  const sql = `SELECT name FROM sqlite_master WHERE name = 'd1_migrations'`;
+  const args = ['exec', 'wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--json'];
+  const tables = JSON.parse(pnpmSync([...args, '--command', sql], COLLECTOR_DIR))[0].results;
+  if (!tables.length) return [];
+  const applied = JSON.parse(pnpmSync([...args, '--command', 'SELECT name FROM d1_migrations'], COLLECTOR_DIR));
+  return applied[0].results.map((row) => row.name);
 }
 
 /**

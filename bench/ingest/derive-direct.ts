@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STAGES } from '@parcours/protocol';
+import { TABLE } from '../../packages/collector/src/db/schema.ts';
 import { createD1 } from '../reports/d1.mjs';
 import { bundleDerive } from './derive-bundle.ts';
 import type { WireBatch } from './traffic.ts';
@@ -37,7 +38,7 @@ export async function deriveDirect(
   const db = createD1(path) as { raw: DatabaseSync; close(): void };
   try {
     // Each batch's events as stored (their clock-corrected times), as ingestion hands them to derivation: read first, untimed.
-    const find = db.raw.prepare('SELECT visitor, time FROM events WHERE site = ? AND id = ?');
+    const find = db.raw.prepare(`SELECT visitor, time FROM ${TABLE.events} WHERE site = ? AND id = ?`);
     const stored = batches.map((b) =>
       b.list
         .map((e) => find.get(site, e.id) as { visitor: string; time: number } | undefined)

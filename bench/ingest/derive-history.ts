@@ -7,6 +7,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
+import { TABLE } from '../../packages/collector/src/db/schema.ts';
 import { replaceSection } from '../lib/results-md.ts';
 import { createD1 } from '../reports/d1.mjs';
 import { bundleDerive, bundleModules } from './derive-bundle.ts';
@@ -151,7 +152,9 @@ async function measure(sizes: number[], rounds: number, dir: string): Promise<Ro
         'pair_hours',
       ].map((t) => JSON.stringify(incremental.raw.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3, 4, 5`).all()));
     const derived = dump();
-    const { chars } = incremental.raw.prepare('SELECT MAX(length(state)) AS chars FROM visitor_state').get() as {
+    const { chars } = incremental.raw
+      .prepare(`SELECT MAX(length(state)) AS chars FROM ${TABLE.visitor_state}`)
+      .get() as {
       chars: number;
     };
     await after.rebuildVisitors!(incremental, SITE, [VISITOR]);

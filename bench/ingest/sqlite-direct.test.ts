@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pathTextSql } from '../../packages/collector/src/db/insert-sql.ts';
+import { TABLE } from '../../packages/collector/src/db/schema.ts';
 import { countEvents, insertDirect, migrate, open, prefill } from './sqlite-direct.ts';
 import { makeBatches } from './traffic.ts';
 
@@ -33,7 +34,7 @@ describe('ingestion traffic and the SQLite baseline', () => {
     expect(insertDirect(db, 'shop', batches).inserted).toBe(0);
     const row = db
       .prepare(
-        `SELECT ${pathTextSql('path_id')} AS path, stage_index, data FROM events WHERE site = 'shop' AND type = 'page_view' LIMIT 1`,
+        `SELECT ${pathTextSql('path_id')} AS path, stage_index, data FROM ${TABLE.events} WHERE site = 'shop' AND type = 'page_view' LIMIT 1`,
       )
       .get() as { path: string; stage_index: number; data: string };
     expect(row.path.startsWith('/')).toBe(true);

@@ -1,5 +1,5 @@
 // A collector source tree's own ingestion, bundled and run over node:sqlite: the benches that store the same requests
-// with a base commit's code and this checkout's (storage-bench.ts, migration-check.ts) share it.
+// with a base commit's code and this checkout's (storage-bench.ts) share it.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,18 +1,28 @@
--- The collector's whole schema. src/db/schema.ts names these tables, their columns, the rollups' widths and the
--- indexes for the code: change both together (test: src/db/schema.test.ts checks they agree).
+-- The collector's whole schema, in one file. src/db/schema.ts names these tables, their columns, the rollups' widths
+-- and the indexes for the code, and is the only code that spells a table's name: change both together
+-- (src/db/schema.test.ts checks they agree). Nothing has shipped: until the first release a change to the schema is
+-- made in this file (a migration added meanwhile is folded in, scripts/compare-schemas.mjs showing the schema the same).
 --
--- 1. Sites and their limits        sites, site_stats, visitor_days, daily_salts
--- 2. Stored events                 events (each id once per site; what the export returns)
--- 3. Sessions                      sessions (each session's dimensions, fixed at ingestion)
--- 4. Derived rows                  transitions, page_views, carts, purchases: rebuilt per visitor by deriveVisitors
--- 5. Rollups                       page_view_hours, page_days, entry_hours, pair_hours: sums of the derived rows
+-- 1. Global tables       sites, daily_salts, webhooks, webhook_deliveries, alerts, cart_abandonments, surveys
+-- 2. Base tables         events (each id once per site; what the export returns), paths, sessions
+-- 3. Derived tables      transitions, page_views, carts, purchases: rebuilt per visitor by deriveVisitors
+-- 4. Rollups             page_view_hours, page_days, entry_hours, pair_hours: sums of the derived rows
+-- 5. Derivation state    visitor_state, visitor_versions, dirty_visitors, site_erasures, erased_visitors
+-- 6. Usage and guards    site_stats, visitor_days, guard_failures
 --
--- No IP address and no User-Agent is stored anywhere. Times are ms since epoch (UTC).
+-- No IP address and no User-Agent is stored anywhere. Times are ms since epoch (UTC). A page's path is stored once per
+-- site in `paths`; every other table holds its id (`path_id`, `exit_path_id`; src/db/insert-sql.ts adds and reads them).
 -- D1 keeps no planner statistics: the reports pick the index they read with INDEXED BY (src/reports/plan.ts).
+-- In the sharded layout (docs/PROTOCOL.md, "Storage layouts") the global tables (1) stay in D1 and a site's shard holds
+-- its rows of the others (2 to 6); each SQLite gets this whole file. A few columns come after the ones they belong with
+-- (events.path_id, sites.retained_from, ...): the order the fourteen files this one was folded from left, so that
+-- `SELECT *` answers as it did (scripts/compare-schemas.mjs found the two schemas equal).
 
 
--- 1. Sites and their limits ------------------------------------------------------------------------------------------
+-- 1. Global tables ---------------------------------------------------------------------------------------------------
+-- A site's settings and what the schedule keeps for it: webhooks, alerts, surveys.
 
+-- One row per registered site: who may send to it, its stages, its limits and its retention.
 CREATE TABLE sites (
   id                               TEXT PRIMARY KEY,
   origins                          TEXT NOT NULL,               -- JSON array of allowed origins ("*" allows any)
@@ -29,33 +39,13 @@ CREATE TABLE sites (
   quota_events_per_day             INTEGER NOT NULL DEFAULT 50000,
   quota_bytes_per_day              INTEGER NOT NULL DEFAULT 25000000,
   quota_events_per_visitor_per_day INTEGER NOT NULL DEFAULT 1000,
-  ingest_key_hash                  TEXT                         -- hex SHA-256 of the ingest key; NULL until one is issued
+  ingest_key_hash                  TEXT,                        -- hex SHA-256 of the ingest key; NULL until one is issued
+  -- Retention (src/schedule/retention.ts): the start of the UTC day `retention_days` before the scheduled job's run,
+  -- set before it deletes older raw events. Derivation reads only events from here on and keeps the derived rows (and
+  -- rollups) before it as they were, so reports of deleted days do not change (src/derive/horizon.ts). NULL: nothing
+  -- deleted yet, everything derived.
+  retained_from                    INTEGER
 );
-
--- Counters per site and UTC day (YYYY-MM-DD): what was stored, and what was lost or refused (those events are not in `events`).
-CREATE TABLE site_stats (
-  site            TEXT NOT NULL,
-  day             TEXT NOT NULL,
-  dropped         INTEGER NOT NULL DEFAULT 0,  -- events the script's outbox reported dropping (over its cap)
-  bot_events      INTEGER NOT NULL DEFAULT 0,  -- valid events of batches sent by bots and crawlers, not stored
-  bot_batches     INTEGER NOT NULL DEFAULT 0,
-  storage_failed  INTEGER NOT NULL DEFAULT 0,  -- valid events the database refused (listed as rejected 'storage-failed')
-  events          INTEGER NOT NULL DEFAULT 0,  -- events stored
-  bytes           INTEGER NOT NULL DEFAULT 0,  -- their stored JSON
-  quota_events    INTEGER NOT NULL DEFAULT 0,  -- valid events a quota refused
-  quota_batches   INTEGER NOT NULL DEFAULT 0,  -- batches they came in
-  PRIMARY KEY (site, day)
-) WITHOUT ROWID;
-
--- Events stored per visitor and UTC day, for the per-visitor quota. Only today's rows are needed: a site's earlier
--- days are deleted at its first batch of a new day.
-CREATE TABLE visitor_days (
-  site     TEXT NOT NULL,
-  day      TEXT NOT NULL,
-  visitor  TEXT NOT NULL,
-  events   INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (site, day, visitor)
-) WITHOUT ROWID;
 
 -- One random salt per UTC day for cookieless visitor ids; yesterday's salt is deleted when today's is made.
 CREATE TABLE daily_salts (
@@ -63,8 +53,89 @@ CREATE TABLE daily_salts (
   salt  TEXT NOT NULL
 ) WITHOUT ROWID;
 
+-- A site's webhook endpoints.
+CREATE TABLE webhooks (
+  id          TEXT PRIMARY KEY,              -- 'wh_' + random
+  site        TEXT NOT NULL,
+  url         TEXT NOT NULL,
+  events      TEXT NOT NULL,                 -- JSON array of event types it receives
+  secret_enc  TEXT NOT NULL,                 -- the signing secret, AES-GCM under the WEBHOOK_KEY secret (never stored in clear)
+  created_at  INTEGER NOT NULL
+);
+-- A site's endpoints, for the admin API and for each decision that notifies them.
+CREATE INDEX webhooks_site ON webhooks (site);
 
--- 2. Stored events ---------------------------------------------------------------------------------------------------
+-- One row per event and endpoint: its id is the `webhook-id`. A delivery is written before it is queued, in the same
+-- transaction as the decision that makes it (a claimed cart, an alert state change), so a crash never loses one; its
+-- id is made from the webhook and the decision, so an overlapping run taking the same decision makes no second one.
+CREATE TABLE webhook_deliveries (
+  id           TEXT PRIMARY KEY,             -- the `webhook-id` header, the same on every attempt
+  site         TEXT NOT NULL,
+  webhook      TEXT NOT NULL,                -- webhooks.id
+  type         TEXT NOT NULL,
+  body         TEXT NOT NULL,                -- the JSON body, signed anew (with the attempt's timestamp) on every attempt
+  created_at   INTEGER NOT NULL,
+  enqueued_at  INTEGER,                      -- NULL until sent to the queue: a later run sends what a crash left behind
+  status       TEXT NOT NULL DEFAULT 'pending', -- 'pending', 'delivered', 'dead' (the dead-letter queue had it)
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  last_status  INTEGER,                      -- HTTP status of the last attempt, NULL if none answered
+  last_error   TEXT,                         -- 'timeout', 'network', 'redirect', 'url-refused', or NULL
+  delivered_at INTEGER
+);
+-- The admin API's list of a site's deliveries by status, newest last.
+CREATE INDEX webhook_deliveries_site_status ON webhook_deliveries (site, status, created_at);
+-- The schedule's look for deliveries a crash left unsent: a seek to the few NULL rows.
+CREATE INDEX webhook_deliveries_unsent ON webhook_deliveries (enqueued_at) WHERE enqueued_at IS NULL;
+
+-- Alerts: a condition on a metric over a sliding window, checked by the schedule; state says whether it holds.
+CREATE TABLE alerts (
+  id              TEXT PRIMARY KEY,           -- 'al_' + random
+  site            TEXT NOT NULL,
+  metric          TEXT NOT NULL,              -- conversion_rate, abandonment_rate, visitors, entered:<stage>, exit_rate:<path>, form_abandon_rate:<form>
+  op              TEXT NOT NULL,              -- above, below, drops_by, rises_by
+  threshold       REAL NOT NULL,
+  window_minutes  INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'ok', -- 'ok' or 'triggered'
+  changes         INTEGER NOT NULL DEFAULT 0, -- state changes so far: names each alert.triggered / alert.resolved once
+  changed_at      INTEGER,
+  last_value      REAL                        -- the metric at the last check
+);
+-- A site's alerts, for the admin API and the schedule's check.
+CREATE INDEX alerts_site ON alerts (site);
+
+-- One row per cart the schedule found abandoned (cart.abandoned, cart.recovered webhooks): the primary key is the
+-- claim, so overlapping runs (or a run retried) decide each cart once. Not a derived table: rebuilding a visitor's
+-- carts keeps it.
+CREATE TABLE cart_abandonments (
+  site          TEXT NOT NULL,
+  cart_id       TEXT NOT NULL,            -- carts.event_id: the event that opened the cart
+  visitor       TEXT NOT NULL,
+  abandoned_at  INTEGER NOT NULL,         -- last cart activity + the site's abandon_after
+  customer      TEXT,                     -- the identify() reference of the cart's events, if any
+  recovered_at  INTEGER,                  -- the purchase time once the visitor bought the cart
+  PRIMARY KEY (site, cart_id)
+) WITHOUT ROWID;
+-- The open (not yet recovered) abandonments of a visitor, which a purchase marks recovered.
+CREATE INDEX cart_abandonments_open ON cart_abandonments (site, visitor) WHERE recovered_at IS NULL;
+
+-- Surveys run by Parcours (admin POST /v1/admin/sites/{site}/surveys): one question each, read by the tag from the
+-- public GET /v1/sites/{site}/surveys. `question` and `trigger` are JSON objects, as the admin API takes them.
+CREATE TABLE surveys (
+  site           TEXT NOT NULL,
+  id             TEXT NOT NULL,
+  kind           TEXT NOT NULL,      -- nps, csat or ces
+  question       TEXT NOT NULL,      -- JSON { "<lang>": "<question>" }
+  trigger        TEXT NOT NULL,      -- JSON { stage?, path?, after?, delay_s? }
+  sample_rate    REAL NOT NULL,      -- 0 < rate <= 1
+  cooldown_days  INTEGER NOT NULL,
+  created_at     INTEGER NOT NULL,
+  PRIMARY KEY (site, id)
+) WITHOUT ROWID;
+
+
+-- 2. Base tables -----------------------------------------------------------------------------------------------------
+-- What ingestion stores; everything after is computed from it.
 
 -- One row per stored event. `time` is the event time corrected for client clock skew; `ts` and `sent_at` are the
 -- raw client values, `received_at` the collector's clock.
@@ -81,26 +152,35 @@ CREATE TABLE events (
   ts           INTEGER NOT NULL,
   sent_at      INTEGER NOT NULL,
   received_at  INTEGER NOT NULL,
-  path         TEXT NOT NULL,                -- the url's path, what reports group by
   form         TEXT,
   last_field   TEXT,
   duration_ms  INTEGER,
   value        REAL,
   currency     TEXT,
   data         TEXT NOT NULL,                -- the validated event as JSON, for the export
+  path_id      INTEGER NOT NULL DEFAULT 0,   -- paths.id of the url's path, what reports group by; every insert sets it
   UNIQUE (site, id)
 );
+-- The events report and retention's delete: a site's events of a period.
 CREATE INDEX events_site_time ON events (site, time);
 -- Derivation loads a visitor's events, and reads the highest seq of the visitors it derived.
 CREATE INDEX events_site_visitor_time ON events (site, visitor, time);
+-- Reports that read one event type over a period (friction's quick backs and field errors, satisfaction's answers).
 CREATE INDEX events_site_type_time ON events (site, type, time);
 -- Form events only: the forms report and friction's form abandons.
-CREATE INDEX events_site_forms ON events (site, type, time, form, path, last_field) WHERE form IS NOT NULL;
+CREATE INDEX events_site_forms ON events (site, type, time, form, path_id, last_field) WHERE form IS NOT NULL;
 -- The export: a site's events in insertion order.
 CREATE INDEX events_site_seq ON events (site, seq);
 
-
--- 3. Sessions --------------------------------------------------------------------------------------------------------
+-- Each distinct (site, path) once, so a path of 2,000 characters is not repeated in every row and index that names the
+-- page (80 requests of 500 page views with their own long path once added 1.1 GB). Never pruned: a path holds no
+-- visitor, and the daily byte quota (which counts each event's url) bounds how fast it grows.
+CREATE TABLE paths (
+  id    INTEGER PRIMARY KEY,   -- what events.path_id, page_views.path_id, transitions.path_id, carts.exit_path_id and page_days.path_id hold
+  site  TEXT NOT NULL,
+  path  TEXT NOT NULL,
+  UNIQUE (site, path)
+);
 
 -- One row per session with where it came from, on what, from which country (docs/PROTOCOL.md, "Dimensions and
 -- filters"), fixed by its first page view (else its first event) and the request that carried it: upserted in the
@@ -127,12 +207,12 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 
 
--- 4. Derived rows ----------------------------------------------------------------------------------------------------
+-- 3. Derived tables --------------------------------------------------------------------------------------------------
 -- Rebuilt for a visitor from all their stored events whenever some arrive (src/derive), so they are the same whatever
 -- order batches arrive in. Keyed by (site, visitor, ...) so a visitor's rows are replaced at once. The `prev_*` columns
 -- hold the time of the same visitor's previous row of the same kind: within a period [from, to) a visitor's first row
 -- is the only one whose previous row lies before `from` (or that has none), so counting those rows counts visitors
--- without grouping by visitor.
+-- without grouping by visitor. Each row names its session, which report filters match against `sessions`.
 
 -- A visitor's stage changes in event-time order.
 CREATE TABLE transitions (
@@ -145,12 +225,12 @@ CREATE TABLE transitions (
   from_index  INTEGER,
   to_index    INTEGER NOT NULL,
   since_ms    INTEGER,            -- time since the previous move (NULL for the first)
-  path        TEXT NOT NULL,
   next_ms     INTEGER,            -- ms from this move to the visitor's next move into stage to_index + 1
   onward_ms   INTEGER,            -- ms from this move to the visitor's next move into any stage after to_index
   prev_entry  INTEGER,            -- time of the visitor's previous move into this to_index
   prev_pair   INTEGER,            -- time of the visitor's previous move from from_index to to_index
   session     TEXT,               -- session of the event that moved the visitor
+  path_id     INTEGER NOT NULL DEFAULT 0,   -- paths.id of the page the move happened on
   PRIMARY KEY (site, visitor, time, event_id)
 ) WITHOUT ROWID;
 -- A period's moves in time order, with what funnel, kpis and transitions count (narrow periods), and each move's
@@ -173,7 +253,6 @@ CREATE TABLE page_views (
   session         TEXT NOT NULL,
   time            INTEGER NOT NULL,
   event_id        TEXT NOT NULL,
-  path            TEXT NOT NULL,
   stage_index     INTEGER NOT NULL,   -- the page's own stage
   journey_index   INTEGER NOT NULL,   -- the visitor's stage right after this view
   visible_ms      INTEGER,            -- duration_ms of the page_leave that closed this view
@@ -183,18 +262,21 @@ CREATE TABLE page_views (
   prev_view       INTEGER,            -- time of the visitor's previous page view
   prev_stage_view INTEGER,            -- time of the visitor's previous page view of this stage_index
   prev_path_view  INTEGER,            -- time of the visitor's previous view of this (path, stage_index)
+  path_id         INTEGER NOT NULL DEFAULT 0,   -- paths.id of the page viewed
   PRIMARY KEY (site, visitor, time, event_id)
 ) WITHOUT ROWID;
 -- A period's views in time order, with what kpis and friction count (narrow periods, and the partial first and last
 -- hour or day of wide ones), and each view's session (breakdown, timeseries: as transitions_site_time).
-CREATE INDEX page_views_site_time ON page_views (site, time, stage_index, path, is_entry, is_bounce, is_exit, visible_ms, prev_path_view, prev_stage_view, prev_view, session);
+CREATE INDEX page_views_site_time ON page_views (site, time, stage_index, path_id, is_entry, is_bounce, is_exit, visible_ms, prev_path_view, prev_stage_view, prev_view, session);
 -- kpis: visible time per page stage in order, for its median.
 CREATE INDEX page_views_site_visible ON page_views (site, stage_index, visible_ms, time) WHERE visible_ms IS NOT NULL;
 -- kpis, friction (wide periods): views whose previous view (of the stage; of any stage; of the page) came before the
--- period, the visitors' first of it.
+-- period, the visitors' first of it. This one: of the stage.
 CREATE INDEX page_views_site_first_stage ON page_views (site, stage_index, prev_stage_view, time);
+-- As above, of any stage.
 CREATE INDEX page_views_site_first ON page_views (site, prev_view, time);
-CREATE INDEX page_views_site_first_path ON page_views (site, prev_path_view, time, path, stage_index);
+-- As above, of the page.
+CREATE INDEX page_views_site_first_path ON page_views (site, prev_path_view, time, path_id, stage_index);
 
 -- One row per cart: a visitor's items since their previous purchase.
 CREATE TABLE carts (
@@ -208,13 +290,14 @@ CREATE TABLE carts (
   quantity      INTEGER NOT NULL,   -- units still held
   value         REAL NOT NULL,      -- sum price x quantity of what it holds
   currency      TEXT,
-  exit_path     TEXT,               -- last page of the session of the last cart activity
-  exit_stage    INTEGER,            -- that page's stage
+  exit_stage    INTEGER,            -- the stage of the exit page (exit_path_id)
   session       TEXT,               -- session of the event that opened the cart
+  max_idle_ms   INTEGER NOT NULL DEFAULT 0,   -- longest time it held items with no cart activity (the report's `recovered`)
+  exit_path_id  INTEGER,            -- paths.id of the last page of the session of the last cart activity; NULL: no page view
   PRIMARY KEY (site, visitor, event_id)
 ) WITHOUT ROWID;
 -- carts: a period's carts with everything the report counts, and the session that opened each.
-CREATE INDEX carts_site_started ON carts (site, started_at, last_activity, checkout_at, purchased_at, quantity, value, currency, exit_path, exit_stage, session);
+CREATE INDEX carts_site_started ON carts (site, started_at, last_activity, checkout_at, purchased_at, quantity, value, currency, exit_path_id, exit_stage, session);
 
 -- One row per purchase (a transaction id counted once per visitor).
 CREATE TABLE purchases (
@@ -238,7 +321,7 @@ CREATE INDEX purchases_site_time ON purchases (site, time, visitor, nth, value, 
 CREATE INDEX purchases_site_decision ON purchases (site, decision_ms, time) WHERE decision_ms IS NOT NULL;
 
 
--- 5. Rollups ---------------------------------------------------------------------------------------------------------
+-- 4. Rollups ---------------------------------------------------------------------------------------------------------
 -- Additive counts of the derived rows per hour (floor(time / 3,600,000)) or day (floor(time / 86,400,000)).
 -- deriveVisitors keeps each equal to the table it sums: in the transaction that replaces a visitor's rows it subtracts
 -- their old rows and adds the new ones. A wide period's counts are its whole hours or days from here plus the rows of
@@ -258,16 +341,16 @@ CREATE TABLE page_view_hours (
   PRIMARY KEY (site, stage_index, hour)
 ) WITHOUT ROWID;
 
--- page_views per (site, path, stage_index, day): friction.
+-- page_views per (site, path_id, stage_index, day): friction.
 CREATE TABLE page_days (
   site        TEXT NOT NULL,
-  path        TEXT NOT NULL,
+  path_id     INTEGER NOT NULL,
   stage_index INTEGER NOT NULL,
   day         INTEGER NOT NULL,
   views       INTEGER NOT NULL,
   exits       INTEGER NOT NULL,
   first_views INTEGER NOT NULL,   -- views that were their visitor's first of this page (prev_path_view NULL)
-  PRIMARY KEY (site, path, stage_index, day)
+  PRIMARY KEY (site, path_id, stage_index, day)
 ) WITHOUT ROWID;
 
 -- The visitors' first entries into each stage ever (transitions with prev_entry NULL) per (site, to_index, hour), with
@@ -293,3 +376,115 @@ CREATE TABLE pair_hours (
   first_moves INTEGER NOT NULL,  -- moves with prev_pair NULL
   PRIMARY KEY (site, to_index, from_index, hour)
 ) WITHOUT ROWID;
+
+
+-- 5. Derivation state ------------------------------------------------------------------------------------------------
+-- What lets derivation resume instead of starting over, never write over a newer result, catch up after a failure,
+-- and lose the race against an erasure.
+
+-- A visitor's derivation state saved at a few points of their history, so a new batch re-derives only from its
+-- earliest event onward instead of reloading every stored event of the visitor. A row is the state after every event
+-- of the visitor with time < position (stage, last entries, sessions' last page views, open cart...; JSON with pages
+-- keyed by their paths.id, see src/derive/state.ts). In each window of age behind the newest row (a minute, five
+-- minutes, half an hour, two hours, ...) the oldest and newest rows are kept, so a late batch (another tab, a device
+-- back online) still resumes close to its events. `version` is the write that saved the row: a derivation writes only
+-- if the highest version is still the one it read, so two batches of the same visitor deriving at once cannot leave a
+-- stale result.
+CREATE TABLE visitor_state (
+  site      TEXT NOT NULL,
+  visitor   TEXT NOT NULL,
+  position  INTEGER NOT NULL,
+  version   INTEGER NOT NULL,
+  state     TEXT NOT NULL,
+  PRIMARY KEY (site, visitor, position)
+) WITHOUT ROWID;
+-- Retention's purge of saved states before a site's horizon seeks by (site, position) instead of scanning the site.
+CREATE INDEX visitor_state_site_position ON visitor_state (site, position);
+
+-- Each visitor's derivation counter: every page a derivation writes adds 1, erasure deletes the row (site_erasures
+-- then counts it), nothing lowers it, so a derivation that read it before another one (or an erasure) wrote can never
+-- write over what came after. It holds no data of the visitor: their id and a number.
+CREATE TABLE visitor_versions (
+  site    TEXT NOT NULL,
+  visitor TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (site, visitor)
+) WITHOUT ROWID;
+
+-- Visitors whose derivation is behind their stored events: a request stored their events and then derivation failed,
+-- or stopped at its page budget (src/derive/index.ts). `since` is the earliest event time still to derive; `mark`
+-- a random token of the latest marking, so the schedule (src/schedule/derive.ts) clears only a mark it finished.
+CREATE TABLE dirty_visitors (
+  site    TEXT NOT NULL,
+  visitor TEXT NOT NULL,
+  since   INTEGER NOT NULL,
+  mark    INTEGER NOT NULL,
+  PRIMARY KEY (site, visitor)
+) WITHOUT ROWID;
+-- The schedule reads dirty visitors in the order of their random marks (src/derive/dirty.ts `readMarks`): a seek of
+-- MARKS_PER_RUN rows, not a scan and sort of every mark after a storage incident.
+CREATE INDEX dirty_visitors_mark ON dirty_visitors (mark);
+
+-- Each site's erasure counter: every erasure of one of its visitors adds 1, nothing lowers it. Erasure deletes the
+-- visitor's row of visitor_versions (their id must not outlive it), so a visitor coming back starts again at version 0;
+-- the guard of a derivation (src/derive/store.ts) also checks this counter, so one that read before an erasure fails
+-- and derives again, even once the visitor's version has climbed back to the one it read. It holds no personal data.
+CREATE TABLE site_erasures (
+  site     TEXT NOT NULL PRIMARY KEY,
+  erasures INTEGER NOT NULL,
+  hash_key TEXT                 -- the site's random key of erased_visitors' hashes, made at its first erasure; no visitor's data
+) WITHOUT ROWID;
+
+-- Each erasure of a visitor with its time, so the ingestion queue's consumer drops the visitor's rows of any batch
+-- received before it (src/queue-ingest/erasures.ts; a batch received after it holds new events, which are kept). The
+-- visitor is named only by an HMAC-SHA256 of their id under `site_erasures.hash_key`: no row names them. A record is
+-- deleted by the schedule once no queued batch can be older than it (4 days: Cloudflare Queues' message retention).
+CREATE TABLE erased_visitors (
+  site         TEXT NOT NULL,
+  visitor_hash TEXT NOT NULL,
+  erased_at    INTEGER NOT NULL,
+  PRIMARY KEY (site, visitor_hash)
+) WITHOUT ROWID;
+-- The schedule's delete of records older than the queue's retention.
+CREATE INDEX erased_visitors_erased_at ON erased_visitors (erased_at);
+
+
+-- 6. Usage and guards ------------------------------------------------------------------------------------------------
+
+-- Counters per site and UTC day (YYYY-MM-DD): what was stored, and what was lost or refused (those events are not in `events`).
+CREATE TABLE site_stats (
+  site            TEXT NOT NULL,
+  day             TEXT NOT NULL,
+  dropped         INTEGER NOT NULL DEFAULT 0,  -- events the script's outbox reported dropping (over its cap)
+  bot_events      INTEGER NOT NULL DEFAULT 0,  -- valid events of batches sent by bots and crawlers, not stored
+  bot_batches     INTEGER NOT NULL DEFAULT 0,
+  storage_failed  INTEGER NOT NULL DEFAULT 0,  -- valid events the database refused (listed as rejected 'storage-failed')
+  events          INTEGER NOT NULL DEFAULT 0,  -- events stored
+  bytes           INTEGER NOT NULL DEFAULT 0,  -- their stored JSON
+  quota_events    INTEGER NOT NULL DEFAULT 0,  -- valid events a quota refused
+  quota_batches   INTEGER NOT NULL DEFAULT 0,  -- batches they came in
+  -- Queued ingestion (wrangler.jsonc INGEST = "queue"): batches whose retries ran out land in the dead-letter queue,
+  -- whose consumer counts them here.
+  dead_events     INTEGER NOT NULL DEFAULT 0,
+  dead_batches    INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (site, day)
+) WITHOUT ROWID;
+
+-- Events stored per visitor and UTC day, for the per-visitor quota. Only today's rows are needed: a site's earlier
+-- days are deleted at its first batch of a new day.
+CREATE TABLE visitor_days (
+  site     TEXT NOT NULL,
+  day      TEXT NOT NULL,
+  visitor  TEXT NOT NULL,
+  events   INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (site, day, visitor)
+) WITHOUT ROWID;
+
+-- Never holds a row: a guard statement (src/db/guards.ts) inserts into it only when its condition fails, and the CHECK
+-- named after that condition then fails the whole D1 batch (its transaction) with an error naming it, told apart from
+-- any other error.
+CREATE TABLE guard_failures (
+  visitor_state_changed INTEGER CONSTRAINT visitor_state_changed CHECK (visitor_state_changed IS NULL),  -- another derivation wrote first
+  quota_race            INTEGER CONSTRAINT quota_race CHECK (quota_race IS NULL),                        -- a concurrent batch used the quota
+  erased_since_read     INTEGER CONSTRAINT erased_since_read CHECK (erased_since_read IS NULL)           -- the queue consumer read erasures before a new one
+);

@@ -116,7 +116,7 @@ export async function text(res: Response): Promise<string> {
 export async function storedTransitions(site: string, visitor: string) {
   const { results } = await siteDb(site)
     .prepare(
-      'SELECT from_stage, to_stage, since_ms, event_id FROM transitions WHERE site = ? AND visitor = ? ORDER BY time, event_id',
+      `SELECT from_stage, to_stage, since_ms, event_id FROM ${TABLE.transitions} WHERE site = ? AND visitor = ? ORDER BY time, event_id`,
     )
     .bind(site, visitor)
     .all();

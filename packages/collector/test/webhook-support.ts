@@ -9,6 +9,7 @@ import { type DeliveryMessage, deliverBatch } from '../src/webhooks/deliver.ts';
 import { ADMIN, call } from './helpers.ts';
 import { recordingRetries } from './queue-support.ts';
 import { send, wire } from './test-support.ts';
+import { TABLE } from '../src/db/schema.ts';
 
 /** A receiver URL that no resolver knows (`.test` is reserved): only the simulated receivers below answer it. */
 const RECEIVER_URL = 'https://receiver.parcours.test/inbox';
@@ -130,7 +131,7 @@ export function createReceiver(secret: string, clock: { now: number }, answer: (
 /** The unsent deliveries of one site, claimed as sendUnsent would (the schedule's jobs run for every site of the file). */
 async function claimUnsentOf(site: string, now: number): Promise<string[]> {
   const { results } = await env.DB.prepare(
-    'UPDATE webhook_deliveries SET enqueued_at = ? WHERE site = ? AND enqueued_at IS NULL RETURNING id',
+    `UPDATE ${TABLE.webhook_deliveries} SET enqueued_at = ? WHERE site = ? AND enqueued_at IS NULL RETURNING id`,
   )
     .bind(now, site)
     .all<{ id: string }>();

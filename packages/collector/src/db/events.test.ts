@@ -2,9 +2,11 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { chunkRows, MAX_JSON_PER_STATEMENT, MAX_ROWS_PER_STATEMENT, type EventRow } from './insert-sql.ts';
+import { TABLE } from './schema.ts';
 
 const count = async (site: string) =>
-  (await env.DB.prepare('SELECT count(*) AS n FROM events WHERE site = ?').bind(site).first<{ n: number }>())!.n;
+  (await env.DB.prepare(`SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ?`).bind(site).first<{ n: number }>())!
+    .n;
 
 /** The site's ingestion counters, as the admin API answers them. */
 const totals = async (site: string) =>
@@ -18,7 +20,7 @@ const totals = async (site: string) =>
 // constraint added later would. Storage of this test file only.
 beforeAll(async () => {
   await env.DB.prepare(
-    `CREATE TRIGGER refuse_poison BEFORE INSERT ON events WHEN NEW.visitor = 'v-poison' OR NEW.site LIKE 'down-%'
+    `CREATE TRIGGER refuse_poison BEFORE INSERT ON ${TABLE.events} WHEN NEW.visitor = 'v-poison' OR NEW.site LIKE 'down-%'
      BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`,
   ).run();
 });

@@ -1,5 +1,5 @@
 // Guards: a statement of a D1 batch that fails the whole batch (its one transaction) when a condition no longer holds,
-// with an error that names the condition (a CHECK of the guard_failures table, migrations 0061 and 0068), so the caller tells
+// with an error that names the condition (a CHECK of the guard_failures table, migrations/0001_schema.sql), so the caller tells
 // it apart from any other failure and knows what to do: derive again, read the quota or the erasures again.
 import { TABLE } from './schema.ts';
 

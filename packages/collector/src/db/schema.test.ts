@@ -2,21 +2,46 @@
 // `INDEXED BY` in the code names an index through the module.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { DERIVED, EVENT_COLUMNS, INDEX, SESSIONS, storedColumn, TABLE } from './schema.ts';
+import { DERIVED, EVENT_COLUMNS, INDEX, SESSIONS, SHARD_MIGRATIONS, storedColumn, TABLE } from './schema.ts';
 
 const db = env.DB;
 
 /** Vite's import.meta.glob, which the test runner resolves when it bundles this file. */
 type Glob = (patterns: string[], options: { query: '?raw'; import: 'default'; eager: true }) => Record<string, string>;
 
-/** The collector's source files (tests apart), as text. */
-const SOURCES = Object.entries(
-  (import.meta as ImportMeta & { glob: Glob }).glob(['../**/*.ts', '!../**/*.test.ts', '!../**/*.gen.ts'], {
+/** The collector's TypeScript, tests and test support included (the generated migrations apart), as text. */
+const ALL_SOURCES = Object.entries(
+  (import.meta as ImportMeta & { glob: Glob }).glob(['../**/*.ts', '../../test/**/*.ts', '!../**/*.gen.ts'], {
     query: '?raw',
     import: 'default',
     eager: true,
   }),
 );
+/** The collector's source files (tests apart), as text. */
+const SOURCES = ALL_SOURCES.filter(([file]) => !file.endsWith('.test.ts') && !file.startsWith('../../test/'));
+
+/** A path the glob answered (relative to this file) from the collector's folder. */
+const fromCollector = (file: string) =>
+  file
+    .replace(/^\.\.\/\.\.\//, '')
+    .replace(/^\.\.\//, 'src/')
+    .replace(/^\.\//, 'src/db/');
+
+/**
+ * SQL that spells a table's name: after a keyword that takes one (`FROM x`, `INSERT INTO x`, `CREATE INDEX ... ON x`),
+ * or as a pragma function's argument (`pragma_table_info('x')`). Built from the module's names, so this file has none.
+ */
+function literalTableNames(text: string): Array<{ line: number; sql: string }> {
+  const names = [...Object.values(TABLE), SHARD_MIGRATIONS].join('|');
+  const sql = new RegExp(
+    `\\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ON)\\s+["\`]?(?:${names})\\b|pragma_\\w+\\(\\s*'(?:${names})'`,
+    'g',
+  );
+  return [...text.matchAll(sql)].map((m) => ({
+    line: text.slice(0, m.index).split('\n').length,
+    sql: m[0].replace(/\s+/g, ' '),
+  }));
+}
 
 /** Not one of SQLite's, D1's or the migrations' own tables. */
 const isOurs = (table: string) => !/^(sqlite_|_cf_|d1_)/.test(table);
@@ -81,5 +106,16 @@ describe('the schema module', () => {
       return !key || !(key in INDEX) || !indexes.has(INDEX[key as keyof typeof INDEX]);
     });
     expect(bad).toEqual([]);
+  });
+
+  it('is the only code that spells a table name: no other source file, test or test support has one in its SQL', () => {
+    expect(ALL_SOURCES.length).toBeGreaterThan(SOURCES.length);
+    // The check finds what it looks for (or this test could never fail).
+    const example = ['SELECT 1', 'FROM', TABLE.events].join(' ');
+    expect(literalTableNames(example)).toEqual([{ line: 1, sql: `FROM ${TABLE.events}` }]);
+    const found = ALL_SOURCES.filter(([file]) => !file.endsWith('/db/schema.ts')).flatMap(([file, text]) =>
+      literalTableNames(text).map(({ line, sql }) => `${fromCollector(file)}:${line}: ${sql}`),
+    );
+    expect(found).toEqual([]);
   });
 });

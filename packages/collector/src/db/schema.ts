@@ -1,6 +1,6 @@
 // The storage's names in one place: tables, their columns in insert order, the rollups' widths and the indexes the
-// reports pick. migrations/0001_schema.sql and the migrations after it create them; src/db/schema.test.ts checks the
-// two agree.
+// reports pick. migrations/0001_schema.sql creates them (each commented there); src/db/schema.test.ts checks the two
+// agree, and that no other code spells a table's name.
 import { type Channel, type Device, type Dimension, DIMENSIONS } from '@parcours/protocol';
 
 /** Every table, by its name in SQL: code names a table through this object only. */
@@ -12,7 +12,7 @@ export const TABLE = {
   daily_salts: 'daily_salts',
   // Stored events, and each session's dimensions.
   events: 'events',
-  // Each distinct path of a site once: events, the derived rows and page_days hold its id (migration 0066).
+  // Each distinct path of a site once: events, the derived rows and page_days hold its id.
   paths: 'paths',
   sessions: 'sessions',
   // Derived rows, rebuilt per visitor.
@@ -26,14 +26,14 @@ export const TABLE = {
   entry_hours: 'entry_hours',
   pair_hours: 'pair_hours',
   // Saved derivation states, one row per (site, visitor, position): the state after every event of the visitor with
-  // time < position, so derivation resumes there (migration 0045, src/derive/state.ts).
+  // time < position, so derivation resumes there (src/derive/state.ts).
   visitor_state: 'visitor_state',
   // Each visitor's derivation counter (never lowered while they have data; erasure deletes it), visitors whose
-  // derivation is behind (the schedule catches up), and the guards' table that never holds a row (migration 0061).
+  // derivation is behind (the schedule catches up), and the guards' table that never holds a row.
   visitor_versions: 'visitor_versions',
-  // Each site's erasure counter (never lowered, no personal data), which derivation's guard checks too (migration 0064).
+  // Each site's erasure counter (never lowered, no personal data), which derivation's guard checks too.
   site_erasures: 'site_erasures',
-  // Recent erasures by a keyed hash of the visitor, so queued batches received before them are dropped (migration 0068).
+  // Recent erasures by a keyed hash of the visitor, so queued batches received before them are dropped.
   erased_visitors: 'erased_visitors',
   dirty_visitors: 'dirty_visitors',
   guard_failures: 'guard_failures',
@@ -45,6 +45,9 @@ export const TABLE = {
   // Surveys the tag shows.
   surveys: 'surveys',
 } as const;
+
+/** A shard's record of the migrations it applied to its SQLite (src/shard/site-shard.ts): not a table of the schema. */
+export const SHARD_MIGRATIONS = 'shard_migrations';
 
 /**
  * The indexes statements name in `INDEXED BY` (D1 keeps no planner statistics, so the reports choose), by their name
@@ -93,7 +96,7 @@ export function wholeBuckets(range: { from: number; to: number }, width: number)
 
 /**
  * The fields of rows (EVENT_COLUMNS, DERIVED) that carry a path's text, with the column their table stores the path's
- * id in (an id of `paths`, migration 0066): a path is stored once per site, not once per row and index.
+ * id in (an id of `paths`): a path is stored once per site, not once per row and index.
  */
 const PATH_ID_COLUMNS: ReadonlyMap<string, string> = new Map([
   ['path', 'path_id'],

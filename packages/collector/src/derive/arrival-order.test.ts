@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
 import { derivedRows, pathIdOf, rollups, send, storedTransitions, wire } from '../../test/test-support.ts';
-import { DERIVED, type DerivedTable } from '../db/schema.ts';
+import { DERIVED, type DerivedTable, TABLE } from '../db/schema.ts';
 import { foldPage } from './fold.ts';
 import { deriveVisitor, deriveVisitors, rebuildVisitors } from './index.ts';
 import { byEventTime } from './journey.ts';
@@ -277,7 +277,7 @@ describe('incremental derivation equals the full one', () => {
 
           // A late event's re-derivation, paged, from the saved state before it: nothing changes either.
           const { results } = await siteDb(site.id)
-            .prepare('SELECT time FROM events WHERE site = ? AND visitor = ? ORDER BY time')
+            .prepare(`SELECT time FROM ${TABLE.events} WHERE site = ? AND visitor = ? ORDER BY time`)
             .bind(site.id, visitor)
             .all<{ time: number }>();
           await withSiteDb(site.id, (db) =>

@@ -13,6 +13,7 @@ import { runSchedule } from '../schedule/index.ts';
 import { markStatements } from './dirty.ts';
 import { deriveVisitors, rebuildVisitors } from './index.ts';
 import { isStale } from './store.ts';
+import { TABLE } from '../db/schema.ts';
 
 const db = env.DB;
 const STAGES = [...DEFAULT_STAGES];
@@ -41,7 +42,7 @@ async function storeOnly(site: string, events: WireEvent[]): Promise<void> {
 
 async function marks(site: string): Promise<Array<{ visitor: string; since: number }>> {
   const { results } = await db
-    .prepare('SELECT visitor, since FROM dirty_visitors WHERE site = ? ORDER BY visitor')
+    .prepare(`SELECT visitor, since FROM ${TABLE.dirty_visitors} WHERE site = ? ORDER BY visitor`)
     .bind(site)
     .all<{ visitor: string; since: number }>();
   return results;
@@ -67,7 +68,7 @@ describe('a derivation that fails after its events are stored', () => {
 
     // Stored once, not derived yet, and marked from the batch's earliest event.
     const { n } = (await db
-      .prepare('SELECT COUNT(*) AS n FROM events WHERE site = ?')
+      .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.events} WHERE site = ?`)
       .bind(failing.id)
       .first<{ n: number }>())!;
     expect(n).toBe(12);
@@ -172,7 +173,7 @@ describe('a guard', () => {
         (e: unknown) => e,
       );
     const insert = db
-      .prepare("INSERT INTO dirty_visitors (site, visitor, since, mark) VALUES (?, 'guarded', 0, 1)")
+      .prepare(`INSERT INTO ${TABLE.dirty_visitors} (site, visitor, since, mark) VALUES (?, 'guarded', 0, 1)`)
       .bind(id);
     const stale = await failure([insert, guardStatement(db, 'visitor_state_changed', '1', [])]);
     expect(isStale(stale)).toBe(true);
@@ -199,17 +200,19 @@ describe('a site whose marked visitors keep failing', () => {
       await db.batch(
         visitors.flatMap((v) => [
           db
-            .prepare('INSERT INTO visitor_state (site, visitor, position, version, state) VALUES (?, ?, 0, 0, ?)')
+            .prepare(
+              `INSERT INTO ${TABLE.visitor_state} (site, visitor, position, version, state) VALUES (?, ?, 0, 0, ?)`,
+            )
             .bind(stuck, v, 'not json'),
           db
-            .prepare('INSERT INTO dirty_visitors (site, visitor, since, mark) VALUES (?, ?, ?, ?)')
+            .prepare(`INSERT INTO ${TABLE.dirty_visitors} (site, visitor, since, mark) VALUES (?, ?, ?, ?)`)
             .bind(stuck, v, start, failing.indexOf(v)),
         ]),
       );
     }
     await storeOnly(other, pageViews('other-1', 4, start));
     await db
-      .prepare('INSERT INTO dirty_visitors (site, visitor, since, mark) VALUES (?, ?, ?, ?)')
+      .prepare(`INSERT INTO ${TABLE.dirty_visitors} (site, visitor, since, mark) VALUES (?, ?, ?, ?)`)
       // A token in the middle of the range, as a random one is; the stuck site's 201 hold the lowest.
       .bind(other, 'other-1', start, Math.floor(Number.MAX_SAFE_INTEGER / 2))
       .run();

@@ -1,4 +1,4 @@
-// Visitors whose derived rows are behind their stored events (dirty_visitors, migration 0061): a request stored their
+// Visitors whose derived rows are behind their stored events (dirty_visitors): a request stored their
 // events, then derivation failed or reached the request's budget. The request still answers 2xx (its events are stored:
 // a script that resent them would resend forever); the schedule derives these visitors from `since` and clears the mark.
 import { INDEX, TABLE } from '../db/schema.ts';

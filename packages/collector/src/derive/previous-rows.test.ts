@@ -9,6 +9,7 @@ import { pathIdOf, send, wire } from '../../test/test-support.ts';
 import { deriveVisitor, deriveVisitors } from './index.ts';
 import { byEventTime } from './journey.ts';
 import type { StoredEvent } from './types.ts';
+import { TABLE } from '../db/schema.ts';
 
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
 
@@ -151,7 +152,7 @@ describe('previous rows of the same kind', () => {
                     LAG(time) OVER (ORDER BY time, event_id) AS want_view,
                     LAG(time) OVER (PARTITION BY stage_index ORDER BY time, event_id) AS want_stage_view,
                     LAG(time) OVER (PARTITION BY path_id, stage_index ORDER BY time, event_id) AS want_path_view
-               FROM page_views WHERE site = ? AND visitor = ?`,
+               FROM ${TABLE.page_views} WHERE site = ? AND visitor = ?`,
             )
               .bind(site.id, visitor)
               .all<Record<string, number | null>>();
@@ -166,7 +167,7 @@ describe('previous rows of the same kind', () => {
             const moves = await env.DB.prepare(
               `SELECT prev_entry, prev_pair, LAG(time) OVER (PARTITION BY to_index ORDER BY time, event_id) AS want,
                     LAG(time) OVER (PARTITION BY from_index, to_index ORDER BY time, event_id) AS want_pair
-               FROM transitions WHERE site = ? AND visitor = ?`,
+               FROM ${TABLE.transitions} WHERE site = ? AND visitor = ?`,
             )
               .bind(site.id, visitor)
               .all<Record<string, number | null>>();
@@ -174,9 +175,9 @@ describe('previous rows of the same kind', () => {
 
             const buys = await env.DB.prepare(
               `SELECT view_before, view_after,
-                    (SELECT MAX(v.time) FROM page_views v WHERE v.site = p.site AND v.visitor = p.visitor AND v.time <= p.time) AS want_before,
-                    (SELECT MIN(v.time) FROM page_views v WHERE v.site = p.site AND v.visitor = p.visitor AND v.time > p.time) AS want_after
-               FROM purchases p WHERE site = ? AND visitor = ?`,
+                    (SELECT MAX(v.time) FROM ${TABLE.page_views} v WHERE v.site = p.site AND v.visitor = p.visitor AND v.time <= p.time) AS want_before,
+                    (SELECT MIN(v.time) FROM ${TABLE.page_views} v WHERE v.site = p.site AND v.visitor = p.visitor AND v.time > p.time) AS want_after
+               FROM ${TABLE.purchases} p WHERE site = ? AND visitor = ?`,
             )
               .bind(site.id, visitor)
               .all<Record<string, number | null>>();

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
 import { send, wire } from '../../test/test-support.ts';
 import { deriveVisitors } from './index.ts';
+import { TABLE } from '../db/schema.ts';
 
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
 const HOUR = 3_600_000;
@@ -74,7 +75,7 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
   async function expectRollupsEqualSums(viewed: boolean): Promise<void> {
     const rollup = await siteDb(site.id)
       .prepare(
-        'SELECT stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views FROM page_view_hours WHERE site = ? AND views <> 0 ORDER BY stage_index, hour',
+        `SELECT stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views FROM ${TABLE.page_view_hours} WHERE site = ? AND views <> 0 ORDER BY stage_index, hour`,
       )
       .bind(site.id)
       .all();
@@ -83,14 +84,14 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
         `SELECT stage_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS views, SUM(is_entry) AS entries,
                   SUM(is_entry AND is_bounce) AS bounces, COUNT(visible_ms) AS timed,
                   COUNT(*) - COUNT(prev_stage_view) AS first_stage_views, COUNT(*) - COUNT(prev_view) AS first_views
-             FROM page_views WHERE site = ? GROUP BY 1, 2 ORDER BY 1, 2`,
+             FROM ${TABLE.page_views} WHERE site = ? GROUP BY 1, 2 ORDER BY 1, 2`,
       )
       .bind(site.id)
       .all();
     expect(rollup.results).toEqual(sums.results);
     const days = await siteDb(site.id)
       .prepare(
-        'SELECT path_id, stage_index, day, views, exits, first_views FROM page_days WHERE site = ? AND views <> 0 ORDER BY 1, 2, 3',
+        `SELECT path_id, stage_index, day, views, exits, first_views FROM ${TABLE.page_days} WHERE site = ? AND views <> 0 ORDER BY 1, 2, 3`,
       )
       .bind(site.id)
       .all();
@@ -98,28 +99,28 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
       .prepare(
         `SELECT path_id, stage_index, CAST(time / 86400000 AS INTEGER) AS day, COUNT(*) AS views, SUM(is_exit) AS exits,
                   COUNT(*) - COUNT(prev_path_view) AS first_views
-             FROM page_views WHERE site = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+             FROM ${TABLE.page_views} WHERE site = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
       )
       .bind(site.id)
       .all();
     expect(days.results).toEqual(daySums.results);
     const entries = await siteDb(site.id)
       .prepare(
-        'SELECT to_index, hour, entered, nexts, onwards FROM entry_hours WHERE site = ? AND entered <> 0 ORDER BY 1, 2',
+        `SELECT to_index, hour, entered, nexts, onwards FROM ${TABLE.entry_hours} WHERE site = ? AND entered <> 0 ORDER BY 1, 2`,
       )
       .bind(site.id)
       .all();
     const entrySums = await siteDb(site.id)
       .prepare(
         `SELECT to_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS entered, COUNT(next_ms) AS nexts, COUNT(onward_ms) AS onwards
-             FROM transitions WHERE site = ? AND prev_entry IS NULL GROUP BY 1, 2 ORDER BY 1, 2`,
+             FROM ${TABLE.transitions} WHERE site = ? AND prev_entry IS NULL GROUP BY 1, 2 ORDER BY 1, 2`,
       )
       .bind(site.id)
       .all();
     expect(entries.results).toEqual(entrySums.results);
     const pairs = await siteDb(site.id)
       .prepare(
-        'SELECT to_index, from_index, hour, moves, first_moves FROM pair_hours WHERE site = ? AND moves <> 0 ORDER BY 1, 2, 3',
+        `SELECT to_index, from_index, hour, moves, first_moves FROM ${TABLE.pair_hours} WHERE site = ? AND moves <> 0 ORDER BY 1, 2, 3`,
       )
       .bind(site.id)
       .all();
@@ -127,7 +128,7 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
       .prepare(
         `SELECT to_index, IFNULL(from_index, -1) AS from_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS moves,
                   COUNT(*) - COUNT(prev_pair) AS first_moves
-             FROM transitions WHERE site = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+             FROM ${TABLE.transitions} WHERE site = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
       )
       .bind(site.id)
       .all();

@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
 import { report, send, wire } from '../../test/test-support.ts';
+import { TABLE } from '../db/schema.ts';
 
 const LONG = 1_700;
 const longPath = (i: number) => `/p${i}/${'x'.repeat(LONG)}`;
@@ -21,7 +22,7 @@ describe("a visitor's saved state", () => {
     await send(site.id, [view(0, start + 60_000)]);
 
     const { results } = await env.DB.prepare(
-      'SELECT MAX(LENGTH(state)) AS bytes, COUNT(*) AS states FROM visitor_state WHERE site = ? AND visitor = ?',
+      `SELECT MAX(LENGTH(state)) AS bytes, COUNT(*) AS states FROM ${TABLE.visitor_state} WHERE site = ? AND visitor = ?`,
     )
       .bind(site.id, 'v1')
       .all<{ bytes: number; states: number }>();

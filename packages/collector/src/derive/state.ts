@@ -4,7 +4,7 @@
 // lastStageView, entered: the site's stages, at most 20, 400 pairs) and the open cart (its lines, bounded by the
 // item quotas). Growing, one entry each for the visitor's whole history, whatever its age:
 // - `lastPathView`, per distinct (stage, path) viewed, keyed by the path's id (`pageKey`: a few bytes whatever the
-//   path's length; migration 0069): a page view's prev_path_view (is it the visitor's first view of
+//   path's length): a page view's prev_path_view (is it the visitor's first view of
 //   that page, page_days.first_views) needs the last view of its path at any age. Reading it from page_views instead
 //   needs an index (site, visitor, path, time) on page_views: its key is (site, visitor, time, event_id), so a lookup
 //   scans the visitor's views, the cost this state exists to avoid.

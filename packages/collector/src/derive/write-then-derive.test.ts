@@ -7,6 +7,7 @@ import { type EventRow, insertStatements } from '../db/events.ts';
 import { pathTextSql } from '../db/insert-sql.ts';
 import { toRow } from '../ingest/to-row.ts';
 import { writeThenDerive } from './index.ts';
+import { TABLE } from '../db/schema.ts';
 
 const db = env.DB;
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
@@ -14,7 +15,9 @@ const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy
 /** Stored rows of a visitor's page views, as the reports read them. */
 async function pageViews(site: string, visitor: string): Promise<string[]> {
   const { results } = await db
-    .prepare(`SELECT ${pathTextSql('path_id')} AS path FROM page_views WHERE site = ? AND visitor = ? ORDER BY time`)
+    .prepare(
+      `SELECT ${pathTextSql('path_id')} AS path FROM ${TABLE.page_views} WHERE site = ? AND visitor = ? ORDER BY time`,
+    )
     .bind(site, visitor)
     .all<{ path: string }>();
   return results.map((r) => r.path);
@@ -23,7 +26,7 @@ async function pageViews(site: string, visitor: string): Promise<string[]> {
 async function storedEvents(site: string, visitor: string): Promise<number> {
   return (
     (await db
-      .prepare('SELECT COUNT(*) AS n FROM events WHERE site = ? AND visitor = ?')
+      .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.events} WHERE site = ? AND visitor = ?`)
       .bind(site, visitor)
       .first<number>('n')) ?? 0
   );
@@ -68,7 +71,7 @@ describe('writeThenDerive', () => {
     await writeThenDerive(db, { id, stages: STAGES }, writes(id, stored), stored);
     for (const visitor of visitors) expect(await pageViews(id, visitor)).toEqual(['/blog/a', '/products/b']);
     const marked = await db
-      .prepare('SELECT COUNT(*) AS n FROM dirty_visitors WHERE site = ?')
+      .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.dirty_visitors} WHERE site = ?`)
       .bind(id)
       .first<number>('n');
     expect(marked).toBe(0);
@@ -77,7 +80,7 @@ describe('writeThenDerive', () => {
   it('answers null and keeps nothing of the writes when their batch fails', async () => {
     const { id } = await registerSite({ stages: STAGES });
     const visitor = `v-${crypto.randomUUID()}`;
-    const failing = db.prepare('INSERT INTO events (site) VALUES (?)').bind(id); // NOT NULL columns missing
+    const failing = db.prepare(`INSERT INTO ${TABLE.events} (site) VALUES (?)`).bind(id); // NOT NULL columns missing
     const stored = rows(visitor);
     const results = await writeThenDerive(db, { id, stages: STAGES }, [...writes(id, stored), failing], stored);
     expect(results).toBeNull();

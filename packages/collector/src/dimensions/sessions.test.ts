@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
 import { ORIGIN, wire } from '../../test/test-support.ts';
+import { TABLE } from '../db/schema.ts';
 
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
@@ -29,7 +30,7 @@ async function post(events: WireEvent[], userAgent: string, country?: string) {
 }
 
 const session = (visitor: string, s: string) =>
-  env.DB.prepare('SELECT * FROM sessions WHERE site = ? AND visitor = ? AND session = ?')
+  env.DB.prepare(`SELECT * FROM ${TABLE.sessions} WHERE site = ? AND visitor = ? AND session = ?`)
     .bind(site.id, visitor, s)
     .first<Record<string, unknown>>();
 
@@ -202,7 +203,7 @@ describe('session dimensions', () => {
     await post([later], IPHONE, 'ES');
     expect(await session('v6', 's6')).toMatchObject({ landing: '/landing', device: 'desktop', country: 'IT' });
     const dump = JSON.stringify(
-      (await env.DB.prepare('SELECT * FROM sessions WHERE site = ?').bind(site.id).all()).results,
+      (await env.DB.prepare(`SELECT * FROM ${TABLE.sessions} WHERE site = ?`).bind(site.id).all()).results,
     );
     expect(dump).not.toContain('Mozilla/5.0');
     expect(dump).not.toContain('AppleWebKit');

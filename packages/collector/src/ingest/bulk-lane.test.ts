@@ -5,6 +5,7 @@ import { call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { ORIGIN } from '../../test/test-support.ts';
 import { enterLane, LANE_BYTES_PER_SECOND, LANE_PLACES, PLACE_MS } from './bulk-lane.ts';
 import { ALWAYS_READ_BYTES } from './refusals.ts';
+import { TABLE } from '../db/schema.ts';
 
 const headers = (address: string) => ({
   'content-type': 'application/json',
@@ -58,7 +59,8 @@ async function refusedOnceFull(site: string): Promise<Response> {
 }
 
 const stored = async (site: string) =>
-  (await env.DB.prepare('SELECT count(*) AS n FROM events WHERE site = ?').bind(site).first<{ n: number }>())!.n;
+  (await env.DB.prepare(`SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ?`).bind(site).first<{ n: number }>())!
+    .n;
 
 describe("a site's lane of large batches", () => {
   it('refuses a large batch 429 rate-limited while LANE_PLACES are held, unread; stores the small ones meanwhile', async () => {

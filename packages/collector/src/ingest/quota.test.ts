@@ -5,6 +5,7 @@ import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/h
 import { DEFAULT_QUOTA } from '../db/sites.ts';
 import { report, wire } from '../../test/test-support.ts';
 import { fitQuota, secondsToNextUtcDay } from './quota.ts';
+import { TABLE } from '../db/schema.ts';
 
 const admin = (path: string, method = 'GET', body?: unknown) =>
   call(`/v1/admin/sites/${path}`, {
@@ -14,7 +15,8 @@ const admin = (path: string, method = 'GET', body?: unknown) =>
   });
 const batch = (site: string, events: unknown[]) => ({ v: 1, site, sent_at: Date.now(), events });
 const stored = async (site: string) =>
-  (await env.DB.prepare('SELECT count(*) AS n FROM events WHERE site = ?').bind(site).first<{ n: number }>())!.n;
+  (await env.DB.prepare(`SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ?`).bind(site).first<{ n: number }>())!
+    .n;
 const totals = async (site: string) =>
   ((await (await admin(site)).json()) as { ingestion: { totals: Record<string, number> } }).ingestion.totals;
 
@@ -122,7 +124,7 @@ describe('daily quotas', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
     const retry = Number(res.headers.get('retry-after'));
     expect(Math.abs(retry - secondsToNextUtcDay(Date.now()))).toBeLessThanOrEqual(2);
-    const kept = await env.DB.prepare('SELECT id FROM events WHERE site = ? AND id IN (?, ?, ?, ?)')
+    const kept = await env.DB.prepare(`SELECT id FROM ${TABLE.events} WHERE site = ? AND id IN (?, ?, ?, ?)`)
       .bind(id, ...straddling.map((e) => e.id))
       .all<{ id: string }>();
     expect(kept.results.map((r) => r.id).sort()).toEqual(
@@ -143,7 +145,7 @@ describe('daily quotas', () => {
     const events = freshEvents(20);
     expect((await postEvents(batch(id, events))).status).toBe(429);
     const { n, bytes } = (await env.DB.prepare(
-      'SELECT count(*) AS n, SUM(length(CAST(data AS BLOB))) AS bytes FROM events WHERE site = ?',
+      `SELECT count(*) AS n, SUM(length(CAST(data AS BLOB))) AS bytes FROM ${TABLE.events} WHERE site = ?`,
     )
       .bind(id)
       .first<{ n: number; bytes: number }>())!;
@@ -161,7 +163,7 @@ describe('daily quotas', () => {
     const res = await postEvents(batch(id, [heavy[0], light[0], ...heavy.slice(1), light[1]]));
     expect(res.status).toBe(429);
     const { results } = await env.DB.prepare(
-      'SELECT visitor, count(*) AS n FROM events WHERE site = ? GROUP BY visitor ORDER BY visitor',
+      `SELECT visitor, count(*) AS n FROM ${TABLE.events} WHERE site = ? GROUP BY visitor ORDER BY visitor`,
     )
       .bind(id)
       .all();

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { ORIGIN } from '../../test/test-support.ts';
 import { ALWAYS_READ_BYTES } from './refusals.ts';
+import { TABLE } from '../db/schema.ts';
 
 /** Posts `body` from client `address`, its Content-Length given as a browser gives it. */
 const post = (body: string, address: string) =>
@@ -86,7 +87,7 @@ describe('a large body to a site that would refuse its sender', () => {
     const events = freshEvents(60).map((e) => ({ ...e, url: `${ORIGIN}/${'p'.repeat(1_500)}` }));
     // Cached by a first batch, then the origin list changes under the cache (as another isolate's admin call would).
     expect((await post(batch(id, freshEvents(1)), '203.0.113.61')).status).toBe(403);
-    await env.DB.prepare('UPDATE sites SET origins = ? WHERE id = ?')
+    await env.DB.prepare(`UPDATE ${TABLE.sites} SET origins = ? WHERE id = ?`)
       .bind(JSON.stringify([ORIGIN]), id)
       .run();
     const res = await post(batch(id, events), '203.0.113.61');

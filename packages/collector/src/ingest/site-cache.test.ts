@@ -2,10 +2,11 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { cachedSite, SITE_CACHE_TTL_MS } from './site-cache.ts';
+import { TABLE } from '../db/schema.ts';
 
 const batch = (site: string) => ({ v: 1, site, sent_at: Date.now(), events: freshEvents(1) });
 const setOrigins = (site: string, origins: string[]) =>
-  env.DB.prepare('UPDATE sites SET origins = ? WHERE id = ?').bind(JSON.stringify(origins), site).run();
+  env.DB.prepare(`UPDATE ${TABLE.sites} SET origins = ? WHERE id = ?`).bind(JSON.stringify(origins), site).run();
 const admin = (path: string, method: string, body?: unknown) =>
   call(`/v1/admin/sites/${path}`, {
     method,
@@ -53,7 +54,7 @@ describe('the ingestion site cache', () => {
   it('stores a headless page at once once bot filtering was switched off elsewhere: filtering re-reads the site', async () => {
     const { id } = await registerSite();
     expect((await postEvents(batch(id))).status).toBe(200);
-    await env.DB.prepare('UPDATE sites SET bot_filter = 0 WHERE id = ?').bind(id).run();
+    await env.DB.prepare(`UPDATE ${TABLE.sites} SET bot_filter = 0 WHERE id = ?`).bind(id).run();
     const res = await postEvents(batch(id), {
       'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/140.0.0.0 Safari/537.36',
     });

@@ -4,6 +4,7 @@ import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/h
 import { OUTBOX_CAP } from '@parcours/protocol';
 import { siteDb } from '../../test/site-rows.ts';
 import { utcDay } from './store-batch.ts';
+import { TABLE } from '../db/schema.ts';
 
 const HEADLESS =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0.0.0 Safari/537.36';
@@ -12,7 +13,7 @@ const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefo
 
 async function visitors(site: string): Promise<string[]> {
   const { results } = await siteDb(site)
-    .prepare('SELECT visitor, data FROM events WHERE site = ? ORDER BY seq')
+    .prepare(`SELECT visitor, data FROM ${TABLE.events} WHERE site = ? ORDER BY seq`)
     .bind(site)
     .all<{ visitor: string; data: string }>();
   for (const r of results) expect(JSON.parse(r.data).visitor).toBe(r.visitor);
@@ -147,7 +148,7 @@ describe('cookieless visitor ids', () => {
     expect(c).not.toBe(a);
     expect(d).not.toBe(a);
     expect(d).not.toBe(c);
-    const { results } = await siteDb(id).prepare('SELECT * FROM events WHERE site = ?').bind(id).all();
+    const { results } = await siteDb(id).prepare(`SELECT * FROM ${TABLE.events} WHERE site = ?`).bind(id).all();
     const dump = JSON.stringify(results);
     expect(dump).not.toContain('198.51.100');
     expect(dump).not.toContain('v-client-made');
@@ -166,9 +167,9 @@ describe('cookieless visitor ids', () => {
     await send(id, '192.0.2.1', CHROME);
     const today = utcDay(Date.now());
     // Pretend today's salt was made yesterday: the next batch must make a fresh one and delete it.
-    await env.DB.prepare('UPDATE daily_salts SET day = ? WHERE day = ?').bind('2000-01-01', today).run();
+    await env.DB.prepare(`UPDATE ${TABLE.daily_salts} SET day = ? WHERE day = ?`).bind('2000-01-01', today).run();
     await send(id, '192.0.2.1', CHROME);
-    const { results } = await env.DB.prepare('SELECT day FROM daily_salts').all<{ day: string }>();
+    const { results } = await env.DB.prepare(`SELECT day FROM ${TABLE.daily_salts}`).all<{ day: string }>();
     expect(results.map((r) => r.day)).toEqual([today]);
     const [before, after] = await visitors(id);
     expect(after).not.toBe(before);

@@ -1,5 +1,5 @@
 // An erasure wins over batches still in the ingestion queue: each erasure is recorded with its time under a keyed
-// hash of the visitor (migration 0068), and the consumer drops a visitor's rows from any batch received before their
+// hash of the visitor (erased_visitors), and the consumer drops a visitor's rows from any batch received before their
 // erasure. docs/PROTOCOL.md ("Queued ingestion", "Erasure") says what a user may rely on.
 import { newToken, sha256Hex } from '../auth.ts';
 import { guardStatement } from '../db/guards.ts';

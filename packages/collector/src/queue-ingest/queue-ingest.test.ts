@@ -14,6 +14,7 @@ import { app } from '../app.ts';
 import worker from '../index.ts';
 import { ERASURE_MEMORY_MS, forgetOldErasures } from './erasures.ts';
 import { INGEST_DEAD_QUEUE_NAME, INGEST_QUEUE_NAME, type IngestMessage } from './index.ts';
+import { TABLE } from '../db/schema.ts';
 
 /**
  * The worker's env in queue mode, its queue binding recording every message it sends, and sending it on to the real
@@ -46,7 +47,7 @@ async function post(workerEnv: Env, body: unknown): Promise<Response> {
 
 async function storedIds(site: string): Promise<string[]> {
   const { results } = await siteDb(site)
-    .prepare('SELECT id FROM events WHERE site = ? ORDER BY id')
+    .prepare(`SELECT id FROM ${TABLE.events} WHERE site = ? ORDER BY id`)
     .bind(site)
     .all<{ id: string }>();
   return results.map((r) => r.id);
@@ -65,7 +66,7 @@ async function totals(site: string): Promise<Record<string, number>> {
 
 async function sessionsOf(site: string) {
   const { results } = await siteDb(site)
-    .prepare('SELECT visitor, session, browser, first_event FROM sessions WHERE site = ? ORDER BY session')
+    .prepare(`SELECT visitor, session, browser, first_event FROM ${TABLE.sessions} WHERE site = ? ORDER BY session`)
     .bind(site)
     .all();
   return results;
@@ -244,7 +245,7 @@ describe('queued ingestion', () => {
     // The record is kept while a batch received before the erasure may still be queued, then forgotten.
     const records = async () =>
       (await siteDb(id)
-        .prepare('SELECT COUNT(*) AS n FROM erased_visitors WHERE site = ?')
+        .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.erased_visitors} WHERE site = ?`)
         .bind(id)
         .first<{ n: number }>())!.n;
     expect(await records()).toBe(1);
@@ -268,7 +269,7 @@ describe('queued ingestion', () => {
     const admin = { method: 'DELETE', headers: { authorization: `Bearer ${ADMIN}` } };
     await call(`/v1/admin/sites/${id}/visitors/someone-else`, admin);
     const { hash_key } = (await siteDb(id)
-      .prepare('SELECT hash_key FROM site_erasures WHERE site = ?')
+      .prepare(`SELECT hash_key FROM ${TABLE.site_erasures} WHERE site = ?`)
       .bind(id)
       .first<{ hash_key: string }>())!;
     const hash = await sha256Hex(`${hash_key}\u0000${visitor}`);
@@ -276,13 +277,13 @@ describe('queued ingestion', () => {
     // their next rows go in after it (the careful way holds no transaction that could fail on it).
     await siteDb(id)
       .prepare(
-        `CREATE TRIGGER erase_midway AFTER INSERT ON events
+        `CREATE TRIGGER erase_midway AFTER INSERT ON ${TABLE.events}
        WHEN NEW.site = '${id}' AND NEW.visitor = '${visitor}'
-        AND NOT EXISTS (SELECT 1 FROM erased_visitors WHERE site = NEW.site AND visitor_hash = '${hash}')
+        AND NOT EXISTS (SELECT 1 FROM ${TABLE.erased_visitors} WHERE site = NEW.site AND visitor_hash = '${hash}')
        BEGIN
-         INSERT INTO erased_visitors (site, visitor_hash, erased_at) VALUES (NEW.site, '${hash}', ${Date.now()});
-         UPDATE site_erasures SET erasures = erasures + 1 WHERE site = NEW.site;
-         DELETE FROM events WHERE site = NEW.site AND visitor = NEW.visitor;
+         INSERT INTO ${TABLE.erased_visitors} (site, visitor_hash, erased_at) VALUES (NEW.site, '${hash}', ${Date.now()});
+         UPDATE ${TABLE.site_erasures} SET erasures = erasures + 1 WHERE site = NEW.site;
+         DELETE FROM ${TABLE.events} WHERE site = NEW.site AND visitor = NEW.visitor;
        END`,
       )
       .run();

@@ -7,6 +7,7 @@ import { CHANNELS, DEVICES, DIMENSIONS, INTERVALS, isStageList, type SurveysList
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { MAX_FILTER_BYTES, MAX_FILTER_VALUES, sqlText } from '../reports/filter.ts';
 import { checkWebhookUrl } from '../webhooks/url-check.ts';
+import { TABLE } from '../db/schema.ts';
 
 const RUNS = Math.max(40, Number((env as unknown as { HOSTILE_RUNS?: string }).HOSTILE_RUNS ?? 300));
 const GENERATED_TIMEOUT = Math.max(60_000, RUNS * 100);
@@ -104,7 +105,7 @@ const NASTY = [
   '2026-11-01T10:00+25:00',
   '1970-01-01',
   '9999-12-31T23:59:59.999Z',
-  "'; DROP TABLE events; --",
+  `'; DROP TABLE ${TABLE.events}; --`,
   '%',
   '%zz',
   '%E0%A4%A',
@@ -572,14 +573,16 @@ describe('hostile input, admin API', () => {
         { numRuns: RUNS },
       );
       // Every stored URL passes the check the consumer makes again before each delivery.
-      const { results } = await env.DB.prepare('SELECT url, events FROM webhooks WHERE site = ?')
+      const { results } = await env.DB.prepare(`SELECT url, events FROM ${TABLE.webhooks} WHERE site = ?`)
         .bind(hostile.id)
         .all<{ url: string; events: string }>();
       for (const w of results) {
         expect(checkWebhookUrl(w.url, false)).toEqual({ url: w.url });
         expect(new URL(w.url).protocol).toBe('https:');
       }
-      const stored = await env.DB.prepare('SELECT metric, op, threshold, window_minutes FROM alerts WHERE site = ?')
+      const stored = await env.DB.prepare(
+        `SELECT metric, op, threshold, window_minutes FROM ${TABLE.alerts} WHERE site = ?`,
+      )
         .bind(hostile.id)
         .all<{ metric: string; op: string; threshold: number; window_minutes: number }>();
       for (const a of stored.results) {
@@ -664,7 +667,9 @@ describe('hostile input, admin API', () => {
 
 // Whatever was sent, every site row is one ingestion and the reports can trust, and the shared site still reports.
 afterAll(async () => {
-  const { results } = await env.DB.prepare('SELECT * FROM sites').all<Record<string, string | number | null>>();
+  const { results } = await env.DB.prepare(`SELECT * FROM ${TABLE.sites}`).all<
+    Record<string, string | number | null>
+  >();
   for (const r of results) {
     expect(String(r.id)).toMatch(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/);
     const origins = JSON.parse(String(r.origins)) as unknown[];

@@ -8,6 +8,7 @@ import { siteDb } from '../../test/site-rows.ts';
 import { everyReport, rowsNaming, send, wire } from '../../test/test-support.ts';
 import { insertStatements } from '../db/events.ts';
 import { toRow } from '../ingest/to-row.ts';
+import { TABLE } from '../db/schema.ts';
 
 const erase = (site: string, visitor: string, token = ADMIN) =>
   call(`/v1/admin/sites/${site}/visitors/${visitor}`, {
@@ -58,7 +59,7 @@ describe('erasing a visitor', () => {
 
     // Derivation saved E's state (incremental derivation resumes from it): erasure must take it too.
     const states = await siteDb(site.id)
-      .prepare("SELECT COUNT(*) AS n FROM visitor_state WHERE site = ? AND visitor = 'E'")
+      .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.visitor_state} WHERE site = ? AND visitor = 'E'`)
       .bind(site.id)
       .first<{ n: number }>();
     expect(states!.n).toBeGreaterThan(0);
@@ -73,7 +74,7 @@ describe('erasing a visitor', () => {
     expect(await rowsNaming(site.id, 'E')).toEqual({});
     // Nothing of the other visitors went: their events are all still there.
     const left = await siteDb(site.id)
-      .prepare('SELECT COUNT(*) AS n FROM events WHERE site = ?')
+      .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.events} WHERE site = ?`)
       .bind(site.id)
       .first<{ n: number }>();
     expect(left!.n).toBe(others.length);

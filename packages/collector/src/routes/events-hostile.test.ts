@@ -14,6 +14,7 @@ import {
 import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 import { call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { pathTextSql } from '../db/insert-sql.ts';
+import { TABLE } from '../db/schema.ts';
 
 const RUNS = Math.max(40, Number((env as unknown as { HOSTILE_RUNS?: string }).HOSTILE_RUNS ?? 300));
 /** Generous time for a generated run: about 25 ms a request here, 100 ms allowed. */
@@ -83,9 +84,9 @@ function own(entries: Array<[string, unknown]>): Record<string, unknown> {
 }
 
 const NASTY_STRINGS = [
-  "'; DROP TABLE events; --",
+  `'; DROP TABLE ${TABLE.events}; --`,
   '" OR 1=1 --',
-  "Robert'); DELETE FROM sites; --",
+  `Robert'); DELETE FROM ${TABLE.sites}; --`,
   '\\',
   '%00',
   '\u0000',
@@ -224,7 +225,7 @@ describe('hostile input, generated', () => {
             if (good.length) {
               const ids = good.map((g) => g.id);
               const stored = await env.DB.prepare(
-                `SELECT count(*) AS n FROM events WHERE site = ? AND id IN (${ids.map(() => '?').join(',')})`,
+                `SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ? AND id IN (${ids.map(() => '?').join(',')})`,
               )
                 .bind(id, ...ids)
                 .first<{ n: number }>();
@@ -333,7 +334,9 @@ describe('hostile input, hand-written', () => {
     }).replace('"plan":"pro"', `"plan":"pro","deep":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`);
     const { json } = await send(nestedProps, asServer(id));
     expect(json.accepted).toBe(1);
-    const row = await env.DB.prepare('SELECT data FROM events WHERE id = ?').bind(e!.id).first<{ data: string }>();
+    const row = await env.DB.prepare(`SELECT data FROM ${TABLE.events} WHERE id = ?`)
+      .bind(e!.id)
+      .first<{ data: string }>();
     expect(JSON.parse(row!.data).props).toEqual({ plan: 'pro' });
   });
 
@@ -342,7 +345,9 @@ describe('hostile input, hand-written', () => {
     const [e] = freshEvents(1);
     const body = batch(id, [{ ...e, title: 'X' }]).replace('"title":"X"', '"title":"a\\ud800b\\udfffc\\u0000d"');
     expect((await send(body, asServer(id))).json.accepted).toBe(1);
-    const row = await env.DB.prepare('SELECT data FROM events WHERE id = ?').bind(e!.id).first<{ data: string }>();
+    const row = await env.DB.prepare(`SELECT data FROM ${TABLE.events} WHERE id = ?`)
+      .bind(e!.id)
+      .first<{ data: string }>();
     expect(JSON.parse(row!.data).title).toBe('abcd');
   });
 
@@ -365,7 +370,7 @@ describe('hostile input, hand-written', () => {
     );
     expect(json.accepted).toBe(1);
     const row = await env.DB.prepare(
-      `SELECT form, last_field, ${pathTextSql('path_id')} AS path, data FROM events WHERE id = ?`,
+      `SELECT form, last_field, ${pathTextSql('path_id')} AS path, data FROM ${TABLE.events} WHERE id = ?`,
     )
       .bind(e!.id)
       .first<{ form: string; last_field: string; path: string; data: string }>();
@@ -383,7 +388,9 @@ describe('hostile input, hand-written', () => {
     const { json } = await send(text, asServer(id));
     expect(json.accepted).toBe(1);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const row = await env.DB.prepare('SELECT data FROM events WHERE id = ?').bind(e!.id).first<{ data: string }>();
+    const row = await env.DB.prepare(`SELECT data FROM ${TABLE.events} WHERE id = ?`)
+      .bind(e!.id)
+      .first<{ data: string }>();
     expect(row!.data).not.toContain('polluted');
     expect(JSON.parse(row!.data).props).toEqual({ ok: 1 });
   });
@@ -406,7 +413,9 @@ describe('hostile input, hand-written', () => {
       { index: 3, error: 'invalid-number' },
     ]);
     expect(json.accepted).toBe(2);
-    const row = await env.DB.prepare('SELECT data FROM events WHERE id = ?').bind(c!.id).first<{ data: string }>();
+    const row = await env.DB.prepare(`SELECT data FROM ${TABLE.events} WHERE id = ?`)
+      .bind(c!.id)
+      .first<{ data: string }>();
     expect(JSON.parse(row!.data).value).toBe(12.5);
     // NaN is not JSON at all.
     expect((await send(batch(id, [ok]).replace(/"ts":\d+/, '"ts":NaN'), asServer(id))).json).toEqual({
@@ -420,7 +429,7 @@ describe('hostile input, hand-written', () => {
     past!.ts = Date.now() - 10 * 365 * 864e5;
     future!.ts = Date.now() + 50 * 365 * 864e5;
     expect((await send(batch(id, [past, future]), asServer(id))).json.accepted).toBe(2);
-    const { results } = await env.DB.prepare('SELECT ts, time, received_at FROM events WHERE id IN (?, ?)')
+    const { results } = await env.DB.prepare(`SELECT ts, time, received_at FROM ${TABLE.events} WHERE id IN (?, ?)`)
       .bind(past!.id, future!.id)
       .all<{ ts: number; time: number; received_at: number }>();
     for (const r of results) {
@@ -433,7 +442,7 @@ describe('hostile input, hand-written', () => {
   it('stores SQL metacharacters verbatim in text and rejects them in ids and names', async () => {
     const id = await site();
     const [a, b] = freshEvents(2);
-    const sql = '\'); DROP TABLE events; --"';
+    const sql = `'); DROP TABLE ${TABLE.events}; --"`;
     const { json } = await send(
       batch(id, [
         { ...a, form: sql, last_field: sql, title: sql, props: { q: sql } },
@@ -442,7 +451,7 @@ describe('hostile input, hand-written', () => {
       asServer(id),
     );
     expect(json).toMatchObject({ accepted: 1, rejected: [{ index: 1, error: 'invalid-visitor' }] });
-    const row = await env.DB.prepare('SELECT form, last_field, data FROM events WHERE id = ?')
+    const row = await env.DB.prepare(`SELECT form, last_field, data FROM ${TABLE.events} WHERE id = ?`)
       .bind(a!.id)
       .first<{ form: string; last_field: string; data: string }>();
     expect(row).toMatchObject({ form: sql, last_field: sql });
@@ -462,7 +471,9 @@ describe('hostile input, hand-written', () => {
       asServer(id),
     );
     expect(json.accepted).toBe(1);
-    const row = await env.DB.prepare(`SELECT form, ${pathTextSql('path_id')} AS path, data FROM events WHERE id = ?`)
+    const row = await env.DB.prepare(
+      `SELECT form, ${pathTextSql('path_id')} AS path, data FROM ${TABLE.events} WHERE id = ?`,
+    )
       .bind(e!.id)
       .first<{ form: string; path: string; data: string }>();
     expect(row!.form.length).toBe(MAX_ITEM_TEXT_LENGTH);
@@ -483,7 +494,7 @@ describe('hostile input, hand-written', () => {
 
 // Whatever was sent, every stored row must be one the schema and the reports can trust.
 afterAll(async () => {
-  const { results } = await env.DB.prepare(`SELECT *, ${pathTextSql('path_id')} AS path FROM events`).all<
+  const { results } = await env.DB.prepare(`SELECT *, ${pathTextSql('path_id')} AS path FROM ${TABLE.events}`).all<
     Record<string, unknown>
   >();
   expect(results.length).toBeGreaterThan(0);

@@ -6,6 +6,7 @@ import { call, freshEvents, postEvents, registerSite } from '../../test/helpers.
 import { get, report, rowsNaming, send, wire } from '../../test/test-support.ts';
 import { type EventRow, pathTextSql } from '../db/insert-sql.ts';
 import { siteDb } from '../../test/site-rows.ts';
+import { TABLE } from '../db/schema.ts';
 
 interface Row extends EventRow {
   received_at: number;
@@ -13,7 +14,7 @@ interface Row extends EventRow {
 
 async function rows(site: string): Promise<Row[]> {
   const { results } = await siteDb(site)
-    .prepare(`SELECT *, ${pathTextSql('path_id')} AS path FROM events WHERE site = ? ORDER BY seq`)
+    .prepare(`SELECT *, ${pathTextSql('path_id')} AS path FROM ${TABLE.events} WHERE site = ? ORDER BY seq`)
     .bind(site)
     .all<Row>();
   return results;

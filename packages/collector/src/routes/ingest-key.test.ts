@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { sha256Hex } from '../auth.ts';
+import { TABLE } from '../db/schema.ts';
 
 const admin = (path: string, method = 'POST', body?: unknown) =>
   call(`/v1/admin/sites/${path}`, {
@@ -18,7 +19,8 @@ const fromServer = (site: string, key?: string) =>
     body: JSON.stringify({ v: 1, site, sent_at: Date.now(), events: freshEvents(1) }),
   });
 const stored = async (site: string) =>
-  (await env.DB.prepare('SELECT count(*) AS n FROM events WHERE site = ?').bind(site).first<{ n: number }>())!.n;
+  (await env.DB.prepare(`SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ?`).bind(site).first<{ n: number }>())!
+    .n;
 
 async function expectForbidden(res: Response) {
   expect(res.status).toBe(403);
@@ -29,7 +31,7 @@ describe('ingest key', () => {
   it('is issued at registration, stored hashed, and required of a sender without Origin: missing or wrong is 403 forbidden', async () => {
     const { id, ingestKey } = await registerSite();
     expect(ingestKey.length).toBeGreaterThanOrEqual(40);
-    const row = await env.DB.prepare('SELECT ingest_key_hash FROM sites WHERE id = ?')
+    const row = await env.DB.prepare(`SELECT ingest_key_hash FROM ${TABLE.sites} WHERE id = ?`)
       .bind(id)
       .first<{ ingest_key_hash: string }>();
     expect(row!.ingest_key_hash).toBe(await sha256Hex(ingestKey));
@@ -78,7 +80,7 @@ describe('ingest key', () => {
 
   it('refuses servers of a site registered before ingest keys until one is issued', async () => {
     const { id } = await registerSite();
-    await env.DB.prepare('UPDATE sites SET ingest_key_hash = NULL WHERE id = ?').bind(id).run();
+    await env.DB.prepare(`UPDATE ${TABLE.sites} SET ingest_key_hash = NULL WHERE id = ?`).bind(id).run();
     await expectForbidden(await fromServer(id, 'anything'));
     const { ingest_key } = (await (await admin(`${id}/ingest-key`)).json()) as { ingest_key: string };
     expect((await fromServer(id, ingest_key)).status).toBe(200);

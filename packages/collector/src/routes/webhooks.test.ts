@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { decryptSecret } from '../webhooks/secret.ts';
+import { TABLE } from '../db/schema.ts';
 
 const json = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
 
@@ -18,7 +19,7 @@ describe('webhook registration', () => {
     const created = (await res.json()) as { id: string; secret: string };
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
 
-    const row = await env.DB.prepare('SELECT * FROM webhooks WHERE id = ?')
+    const row = await env.DB.prepare(`SELECT * FROM ${TABLE.webhooks} WHERE id = ?`)
       .bind(created.id)
       .first<Record<string, string>>();
     expect(JSON.stringify(row)).not.toContain(created.secret.slice(6));
@@ -82,7 +83,9 @@ describe('webhook registration', () => {
     const res = await register(site.id, { url, events: ['cart.abandoned'] });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ error: 'invalid-webhook-url', message: expect.any(String) });
-    const n = await env.DB.prepare('SELECT COUNT(*) AS n FROM webhooks WHERE site = ?').bind(site.id).first('n');
+    const n = await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${TABLE.webhooks} WHERE site = ?`)
+      .bind(site.id)
+      .first('n');
     expect(n).toBe(0);
   });
 

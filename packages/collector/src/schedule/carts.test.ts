@@ -6,6 +6,7 @@ import { report, send, wire } from '../../test/test-support.ts';
 import { buy, createReceiver, leaveCart, playQueue, registerWebhook } from '../../test/webhook-support.ts';
 import { abandonedCarts } from './carts.ts';
 import { runSchedule } from './index.ts';
+import { TABLE } from '../db/schema.ts';
 
 const MINUTE = 60_000;
 
@@ -131,7 +132,9 @@ describe('cart.abandoned and cart.recovered', () => {
     // least, recorded, the delivery still pending for a retry.
     await vi.waitFor(
       async () => {
-        const row = await env.DB.prepare('SELECT enqueued_at, attempts, status FROM webhook_deliveries WHERE site = ?')
+        const row = await env.DB.prepare(
+          `SELECT enqueued_at, attempts, status FROM ${TABLE.webhook_deliveries} WHERE site = ?`,
+        )
           .bind(site.id)
           .first<{ enqueued_at: number; attempts: number; status: string }>();
         expect(row).toMatchObject({ enqueued_at: now, status: 'pending' });
@@ -155,7 +158,7 @@ describe('cart.abandoned and cart.recovered', () => {
     ];
     for (const [id, status, created, deliveredAt] of rows)
       await env.DB.prepare(
-        `INSERT INTO webhook_deliveries (id, site, webhook, type, body, created_at, status, delivered_at)
+        `INSERT INTO ${TABLE.webhook_deliveries} (id, site, webhook, type, body, created_at, status, delivered_at)
          VALUES (?, ?, ?, 'cart.abandoned', '{}', ?, ?, ?)`,
       )
         .bind(id, site.id, hook.id, created, status, deliveredAt)
@@ -164,15 +167,19 @@ describe('cart.abandoned and cart.recovered', () => {
       ['old', now - 31 * day],
       ['new', now - day],
     ] as const)
-      await env.DB.prepare('INSERT INTO cart_abandonments (site, cart_id, visitor, abandoned_at) VALUES (?, ?, ?, ?)')
+      await env.DB.prepare(
+        `INSERT INTO ${TABLE.cart_abandonments} (site, cart_id, visitor, abandoned_at) VALUES (?, ?, ?, ?)`,
+      )
         .bind(site.id, cart, 'v', at)
         .run();
     await runSchedule(env, now);
-    const left = await env.DB.prepare('SELECT id FROM webhook_deliveries WHERE site = ? ORDER BY id')
+    const left = await env.DB.prepare(`SELECT id FROM ${TABLE.webhook_deliveries} WHERE site = ? ORDER BY id`)
       .bind(site.id)
       .all();
     expect(left.results.map((r) => r.id)).toEqual(['msg_new_dead', 'msg_new_delivered', 'msg_old_pending']);
-    const claims = await env.DB.prepare('SELECT cart_id FROM cart_abandonments WHERE site = ?').bind(site.id).all();
+    const claims = await env.DB.prepare(`SELECT cart_id FROM ${TABLE.cart_abandonments} WHERE site = ?`)
+      .bind(site.id)
+      .all();
     expect(claims.results.map((r) => r.cart_id)).toEqual(['new']);
   });
 
@@ -222,10 +229,10 @@ describe('cart.abandoned and cart.recovered', () => {
     const kept = await leaveCart(site.id, { at: now - 41 * MINUTE });
     await abandonedCarts(env, now);
     const claims = (visitor: string) =>
-      count('SELECT count(*) AS n FROM cart_abandonments WHERE site = ? AND visitor = ?', site.id, visitor);
+      count(`SELECT count(*) AS n FROM ${TABLE.cart_abandonments} WHERE site = ? AND visitor = ?`, site.id, visitor);
     const deliveries = (visitor: string) =>
       count(
-        "SELECT count(*) AS n FROM webhook_deliveries WHERE site = ? AND json_extract(body, '$.data.visitor') = ?",
+        `SELECT count(*) AS n FROM ${TABLE.webhook_deliveries} WHERE site = ? AND json_extract(body, '$.data.visitor') = ?`,
         site.id,
         visitor,
       );

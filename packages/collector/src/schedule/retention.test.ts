@@ -10,6 +10,7 @@ import { everyReport, send, wire } from '../../test/test-support.ts';
 import worker from '../index.ts';
 import { retentionHorizon } from './retention.ts';
 import { siteDb } from '../../test/site-rows.ts';
+import { TABLE } from '../db/schema.ts';
 
 /** Runs the worker's scheduled handler as the Cron Trigger would at `now`, until the work it started is done. */
 async function cron(now: number) {
@@ -26,9 +27,12 @@ const patch = (site: string, body: object) =>
   });
 
 const rawCount = async (site: string, before: number) =>
-  (await siteDb(site).prepare('SELECT COUNT(*) AS n FROM events WHERE site = ? AND time < ?').bind(site, before).first<{
-    n: number;
-  }>())!.n;
+  (await siteDb(site)
+    .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.events} WHERE site = ? AND time < ?`)
+    .bind(site, before)
+    .first<{
+      n: number;
+    }>())!.n;
 
 /** Columns two sites told the same history differ in: site, event ids, and path ids (paths compare by their text). */
 const PER_SITE = new Set(['site', 'event_id', 'path_id', 'exit_path_id']);
@@ -42,14 +46,16 @@ async function derivedSince(site: string, from: number) {
   const path = pathTextSql('path_id');
   return {
     transitions: await rows(
-      `SELECT *, ${path} AS path FROM transitions WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id`,
+      `SELECT *, ${path} AS path FROM ${TABLE.transitions} WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id`,
     ),
     page_views: await rows(
-      `SELECT *, ${path} AS path FROM page_views WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id`,
+      `SELECT *, ${path} AS path FROM ${TABLE.page_views} WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id`,
     ),
-    purchases: await rows('SELECT * FROM purchases WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id'),
+    purchases: await rows(
+      `SELECT * FROM ${TABLE.purchases} WHERE site = ? AND time >= ? ORDER BY visitor, time, event_id`,
+    ),
     carts: await rows(
-      `SELECT *, ${pathTextSql('exit_path_id')} AS exit_path FROM carts WHERE site = ? AND started_at >= ? ORDER BY visitor, started_at`,
+      `SELECT *, ${pathTextSql('exit_path_id')} AS exit_path FROM ${TABLE.carts} WHERE site = ? AND started_at >= ? ORDER BY visitor, started_at`,
     ),
   };
 }
@@ -140,7 +146,7 @@ describe('retention', () => {
     // Gone: every raw event before the horizon except the form, friction, survey and answer events, the only rows those
     // reports read.
     const left = await siteDb(kept.id)
-      .prepare('SELECT type FROM events WHERE site = ? AND time < ? ORDER BY type')
+      .prepare(`SELECT type FROM ${TABLE.events} WHERE site = ? AND time < ? ORDER BY type`)
       .bind(kept.id, horizon)
       .all<{ type: string }>();
     expect(left.results.map((r) => r.type)).toEqual([
@@ -158,7 +164,7 @@ describe('retention', () => {
     // Saved derivation states before the horizon went too: derivation never resumes from them (their events are gone).
     const states = async (site: string) =>
       (await siteDb(site)
-        .prepare('SELECT COUNT(*) AS n FROM visitor_state WHERE site = ? AND position < ?')
+        .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.visitor_state} WHERE site = ? AND position < ?`)
         .bind(site, horizon)
         .first<{ n: number }>())!.n;
     expect(await states(kept.id)).toBe(0);
@@ -243,7 +249,7 @@ describe('retention', () => {
     for (let i = 0; i < 25_000; i += 5000)
       await siteDb(site.id)
         .prepare(
-          `INSERT INTO events (site, id, type, stage, stage_index, visitor, session, time, ts, sent_at, received_at, path_id, data)
+          `INSERT INTO ${TABLE.events} (site, id, type, stage, stage_index, visitor, session, time, ts, sent_at, received_at, path_id, data)
          WITH RECURSIVE n(value) AS (SELECT ?3 UNION ALL SELECT value + 1 FROM n WHERE value < ?3 + 4999)
          SELECT ?1, 'e' || value, 'page_view', 'awareness', 0, 'v' || (value % 50), 's', ?2 + value, ?2, ?2, ?2, ${pathIdSql('?1', "'/'")}, '{}' FROM n`,
         )

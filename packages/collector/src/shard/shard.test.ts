@@ -19,9 +19,10 @@ import worker from '../index.ts';
 import { MIGRATIONS } from './migrations.gen.ts';
 import { migrate } from './site-shard.ts';
 import { shardOf, sharded } from './storage.ts';
+import { TABLE } from '../db/schema.ts';
 
 const count = async (db: D1Database, site: string) =>
-  (await db.prepare('SELECT COUNT(*) AS n FROM events WHERE site = ?').bind(site).first<{ n: number }>())!.n;
+  (await db.prepare(`SELECT COUNT(*) AS n FROM ${TABLE.events} WHERE site = ?`).bind(site).first<{ n: number }>())!.n;
 
 describe('storage layouts', () => {
   it('bundles every migration of the folder, in order (`pnpm run shard-migrations` after adding one)', () => {
@@ -38,12 +39,12 @@ describe('storage layouts', () => {
     expect(await send(site.id, events)).toMatchObject({ accepted: 0, duplicates: 3 });
     expect(await count(siteDb(site.id), site.id)).toBe(3);
     expect(await count(env.DB, site.id)).toBe(sharded(env) ? 0 : 3);
-    const row = await env.DB.prepare('SELECT read_token_hash FROM sites WHERE id = ?').bind(site.id).first();
+    const row = await env.DB.prepare(`SELECT read_token_hash FROM ${TABLE.sites} WHERE id = ?`).bind(site.id).first();
     expect(row).not.toBeNull();
     if (sharded(env)) {
       // The shard's copy of the site holds what derivation reads, never a token's hash.
       const copy = await siteDb(site.id)
-        .prepare('SELECT stages, read_token_hash, ingest_key_hash FROM sites WHERE id = ?')
+        .prepare(`SELECT stages, read_token_hash, ingest_key_hash FROM ${TABLE.sites} WHERE id = ?`)
         .bind(site.id)
         .first();
       expect(copy).toMatchObject({ read_token_hash: '', ingest_key_hash: null });
@@ -63,7 +64,9 @@ describe('storage layouts', () => {
     const site = await registerSite();
     const insert = (db: D1Database, id: string) =>
       db
-        .prepare('INSERT INTO visitor_versions (site, visitor, version) VALUES (?, ?, 1) ON CONFLICT DO NOTHING')
+        .prepare(
+          `INSERT INTO ${TABLE.visitor_versions} (site, visitor, version) VALUES (?, ?, 1) ON CONFLICT DO NOTHING`,
+        )
         .bind(site.id, id);
     const changes = await withSiteDb(site.id, async (db) =>
       (await db.batch([insert(db, 'a'), insert(db, 'b'), insert(db, 'a')])).map((r) => r.meta.changes),
@@ -74,7 +77,9 @@ describe('storage layouts', () => {
       db
         .batch([
           insert(db, 'c'),
-          db.prepare('INSERT INTO visitor_versions (site, visitor, version) VALUES (?, ?, NULL)').bind(site.id, 'd'),
+          db
+            .prepare(`INSERT INTO ${TABLE.visitor_versions} (site, visitor, version) VALUES (?, ?, NULL)`)
+            .bind(site.id, 'd'),
         ])
         .then(
           () => 'stored',
@@ -83,7 +88,7 @@ describe('storage layouts', () => {
     );
     expect(failed).toBe('refused');
     const visitors = await siteDb(site.id)
-      .prepare('SELECT visitor FROM visitor_versions WHERE site = ? ORDER BY visitor')
+      .prepare(`SELECT visitor FROM ${TABLE.visitor_versions} WHERE site = ? ORDER BY visitor`)
       .bind(site.id)
       .raw();
     expect(visitors).toEqual([['a'], ['b']]);

@@ -6,7 +6,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { ParsedBatch } from '@parcours/protocol';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { TABLE } from '../db/schema.ts';
+import { SHARD_MIGRATIONS, TABLE } from '../db/schema.ts';
 import { refusalMessage } from '../errors.ts';
 import type { SiteCounts } from '../db/site-stats.ts';
 import type { IngestSite } from '../ingest/site-cache.ts';
@@ -41,10 +41,12 @@ let shardWrites = 0;
 
 /** Applies the migrations this SQLite has not run yet, in order, each in its own transaction; answers their names. */
 export function migrate(storage: Pick<DurableObjectStorage, 'sql' | 'transactionSync'>): string[] {
-  storage.sql.exec('CREATE TABLE IF NOT EXISTS shard_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  storage.sql.exec(
+    `CREATE TABLE IF NOT EXISTS ${SHARD_MIGRATIONS} (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`,
+  );
   const done = new Set(
     storage.sql
-      .exec<{ name: string }>('SELECT name FROM shard_migrations')
+      .exec<{ name: string }>(`SELECT name FROM ${SHARD_MIGRATIONS}`)
       .toArray()
       .map((r) => r.name),
   );
@@ -53,7 +55,7 @@ export function migrate(storage: Pick<DurableObjectStorage, 'sql' | 'transaction
     if (done.has(name)) continue;
     storage.transactionSync(() => {
       storage.sql.exec(sql);
-      storage.sql.exec('INSERT INTO shard_migrations (name, applied_at) VALUES (?, ?)', name, Date.now());
+      storage.sql.exec(`INSERT INTO ${SHARD_MIGRATIONS} (name, applied_at) VALUES (?, ?)`, name, Date.now());
     });
     applied.push(name);
   }

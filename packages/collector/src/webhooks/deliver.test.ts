@@ -7,6 +7,7 @@ import { createReceiver, leaveCart, playQueue, registerWebhook } from '../../tes
 import { abandonedCarts } from '../schedule/carts.ts';
 import { MAX_RETRIES, retryDelay } from './backoff.ts';
 import { buryBatch, type DeliveryMessage, deliverBatch } from './deliver.ts';
+import { TABLE } from '../db/schema.ts';
 
 const HOUR = 3_600_000;
 const admin = { authorization: `Bearer ${ADMIN}` };
@@ -23,7 +24,7 @@ async function abandonedSite(n: number) {
 
 const delivered = (site: string) =>
   env.DB.prepare(
-    `SELECT id, status, attempts, last_status, last_error FROM webhook_deliveries WHERE site = ? ORDER BY id`,
+    `SELECT id, status, attempts, last_status, last_error FROM ${TABLE.webhook_deliveries} WHERE site = ? ORDER BY id`,
   )
     .bind(site)
     .all<{ id: string; status: string; attempts: number; last_status: number | null; last_error: string | null }>()
@@ -129,7 +130,9 @@ describe('webhook delivery', () => {
 
   it('a URL that became private is checked again at delivery and refused without a request', async () => {
     const { site, hook, now } = await abandonedSite(1);
-    await env.DB.prepare('UPDATE webhooks SET url = ? WHERE id = ?').bind('https://10.0.0.1/inbox', hook.id).run();
+    await env.DB.prepare(`UPDATE ${TABLE.webhooks} SET url = ? WHERE id = ?`)
+      .bind('https://10.0.0.1/inbox', hook.id)
+      .run();
     const clock = { now };
     const receiver = createReceiver(hook.secret, clock, () => 200);
     await playQueue(clock, receiver.fetch, { site: site.id });
