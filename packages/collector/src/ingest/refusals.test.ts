@@ -1,10 +1,10 @@
 // A sender refused 429 that goes on posting large bodies to that site is held, then refused again before the rest is
 // read; one refused 403 is held before it is judged again.
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { ORIGIN } from '../../test/test-support.ts';
-import { ALWAYS_READ_BYTES } from './refusals.ts';
+import { ALWAYS_READ_BYTES, rememberRefusal } from './refusals.ts';
 import { HOLD_MS } from './tarpit.ts';
 
 /** Posts `body` from client `address`, its Content-Length given as a browser gives it. */
@@ -71,6 +71,35 @@ describe('a sender refused 429 a moment ago', () => {
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
     // A floor the hold enforces (the clock moves on across waits), not a speed claim.
     expect(Date.now() - start).toBeGreaterThanOrEqual(HOLD_MS);
+  });
+});
+
+describe('a sender rate-limited that comes back before its Retry-After is over', () => {
+  it('is told the whole Retry-After again from that answer: looping keeps it out, waiting lets it in', async () => {
+    const { id } = await registerSite();
+    const looping = '203.0.113.43';
+    // As the lane or the rate limiter answers it (routes/events.ts remembers every 429 of a known site).
+    await rememberRefusal(id, looping, 'rate-limited', 10, Date.now());
+    const first = await post(garbage(id), looping);
+    expect(first.status).toBe(429);
+    expect(await first.json()).toEqual({ error: 'rate-limited' });
+    expect(first.headers.get('retry-after')).toBe('10');
+    const answeredAt = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // Back after 9 s, then 15 s: past the first answer's 10 s, within the second's.
+      for (const after of [9_000, 15_000]) {
+        vi.setSystemTime(answeredAt + after);
+        const again = await post(garbage(id), looping);
+        expect(again.status).toBe(429);
+        expect(again.headers.get('retry-after')).toBe('10');
+      }
+      // Waited the 10 s it was last told: read (garbage past its start, so 400).
+      vi.setSystemTime(answeredAt + 15_000 + 10_001);
+      expect((await post(garbage(id), looping)).status).toBe(400);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -20,7 +20,8 @@ const MAX_REMEMBERED = 10_000;
 export const ALWAYS_READ_BYTES = 64 * 1024;
 
 type Code = 'rate-limited' | 'quota-exceeded' | 'forbidden';
-const refused = new Map<string, { code: Code; retryAt: number; until: number }>();
+/** A refusal remembered: its code, its Retry-After (s), when that ends (ms) and when it is forgotten (ms). */
+const refused = new Map<string, { code: Code; retryAfter: number; retryAt: number; until: number }>();
 
 /** The key of a 429 remembered for (site, client), or with no site, of a 403 remembered for the client. */
 const refusalKey = (site: string | null, address: string) =>
@@ -44,7 +45,7 @@ export async function rememberRefusal(
   const wait = code === 'forbidden' ? REMEMBER_MS : retryAfter * 1000;
   refused.delete(key);
   if (refused.size >= MAX_REMEMBERED) refused.delete(refused.keys().next().value!);
-  refused.set(key, { code, retryAt: now + wait, until: now + Math.min(REMEMBER_MS, wait) });
+  refused.set(key, { code, retryAfter, retryAt: now + wait, until: now + Math.min(REMEMBER_MS, wait) });
 }
 
 /** The refusal remembered under `key` while it lasts (one past its time is forgotten). */
@@ -70,7 +71,8 @@ export function isLargeBody(contentLength: string | null): boolean {
 /**
  * For a large body naming `site` (`largeBodySite`), before the rest is read: when this client was refused 429 by that
  * site or 403 by any within the last minute, holds the answer (`holdClient`), then refuses the same 429 again
- * (Retry-After the seconds still to wait); after a 403 the request goes on, to be judged on the site's current row.
+ * (Retry-After: rate-limited, its whole period again; past a quota, the seconds still to wait); after a 403 the
+ * request goes on, to be judged on the site's current row.
  */
 export async function refuseRemembered(site: string, address: string, now: number): Promise<void> {
   if (!refused.size) return;
@@ -78,5 +80,11 @@ export async function refuseRemembered(site: string, address: string, now: numbe
   if (!last) return;
   await holdClient(await rateLimitKey('tarpit', address), now);
   if (last.code === 'forbidden') return;
-  fail(429, last.code, { 'retry-after': String(Math.max(1, Math.ceil((last.retryAt - Date.now()) / 1000))) });
+  // Back before its Retry-After was over, so remembered again from this answer: a rate-limited client is told the
+  // whole period again, so one that loops stays out and one that waits gets in; a quota's ends at the UTC midnight.
+  const answeredAt = Date.now();
+  const retryAfter =
+    last.code === 'rate-limited' ? last.retryAfter : Math.max(1, Math.ceil((last.retryAt - answeredAt) / 1000));
+  await rememberRefusal(site, address, last.code, retryAfter, answeredAt);
+  fail(429, last.code, { 'retry-after': String(retryAfter) });
 }
