@@ -1,12 +1,16 @@
 // Noisy neighbour: while one site is attacked (a heavy visitor alternating two stages, a flood of long unique paths, fat
 // carts), another site's ingestion and reports are timed; the same quiet load without the attack runs in turn, in the
 // same run, on the same collector under `wrangler dev`. The figures go to the "Noisy neighbour" section of RESULTS.md.
-// Usage (from bench/): pnpm exec node neighbour/neighbour-bench.ts [--smoke] [--rounds=N] [--requests=N] [--no-write]
+// `--base=DIR` (a checkout of another commit, dependencies installed) runs the same rounds on its collector too, the two
+// in turn, so the ratios of both are measured in one window of the shared machine.
+// Usage (from bench/): pnpm exec node neighbour/neighbour-bench.ts [--smoke] [--rounds=N] [--requests=N] [--base=DIR] [--no-write]
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { buildAssets, registerSite, startCollector, UNLIMITED_QUOTA } from '../../scripts/collector-process.mjs';
+import * as thisCollector from '../../scripts/collector-process.mjs';
+import { registerSite, UNLIMITED_QUOTA } from '../../scripts/collector-process.mjs';
 import { cpuBetween, listenerGroup, readGroupCpu } from '../ingest/collector-cpu.ts';
 import { makeBatches, type WireBatch } from '../ingest/traffic.ts';
 import { describeMachine } from '../lib/machine.ts';
@@ -25,8 +29,13 @@ interface Options {
   rounds: number;
   /** Ingestion requests of the quiet site per phase (one batch of 10 events each, one after another). */
   requests: number;
+  /** A checkout whose collector runs the same rounds, in turn with this one's. */
+  base?: string;
   write: boolean;
 }
+
+/** Which collector a phase ran on: this checkout's, or the `--base` checkout's. */
+type Side = 'this' | 'base';
 
 /**
  * What runs beside the quiet load: nothing; the attack on the attacked site; or the control flood, the very same
@@ -38,6 +47,7 @@ const MODES: Mode[] = ['alone', 'attack', 'control'];
 const UNKNOWN_SITE = 'nobody-registered';
 
 interface PhaseResult {
+  side: Side;
   mode: Mode;
   ingestMs: number[];
   kpisMs: number[];
@@ -88,15 +98,10 @@ let attackPhases = 0;
  * One phase: the quiet site's ingestion (one client, one batch after another) and its reports (kpis, funnel in turn),
  * with the collector's CPU meanwhile (`group`: its process group).
  */
-async function phase(
-  url: string,
-  token: string,
-  batches: WireBatch[],
-  mode: Mode,
-  group: number | undefined,
-): Promise<PhaseResult> {
+async function phase({ side, url, token, group }: Running, batches: WireBatch[], mode: Mode): Promise<PhaseResult> {
   const withAttack = mode !== 'alone';
   const result: PhaseResult = {
+    side,
     mode,
     ingestMs: [],
     kpisMs: [],
@@ -140,6 +145,9 @@ async function phase(
 
 interface Summary {
   mode: Mode;
+  /** The senders' answers by status (none alone), and how many a second of the timed part. */
+  statuses: Record<string, number>;
+  answersPerSecond: number;
   ingestP50: number;
   ingestP99: number;
   kpisP50: number;
@@ -152,11 +160,19 @@ interface Summary {
   collectorCores: number;
 }
 
-function summarize(phases: PhaseResult[], mode: Mode): Summary {
-  const of = phases.filter((p) => p.mode === mode);
+function summarize(phases: PhaseResult[], side: Side, mode: Mode): Summary {
+  const of = phases.filter((p) => p.side === side && p.mode === mode);
   const all = (k: 'ingestMs' | 'kpisMs' | 'funnelMs') => of.flatMap((p) => p[k]);
+  const statuses = of.reduce<Record<string, number>>((acc, p) => {
+    for (const [k, v] of Object.entries(p.attackStatuses)) acc[k] = (acc[k] ?? 0) + v;
+    return acc;
+  }, {});
+  const answers = Object.values(statuses).reduce((a, b) => a + b, 0);
+  const wallMs = of.reduce((sum, p) => sum + p.wallMs, 0);
   return {
     mode,
+    statuses,
+    answersPerSecond: answers / (wallMs / 1000),
     ingestP50: median(all('ingestMs')),
     ingestP99: quantile(all('ingestMs'), 0.99),
     kpisP50: median(all('kpisMs')),
@@ -177,10 +193,23 @@ async function adminSite(url: string, adminToken: string, id: string) {
   };
 }
 
-async function runNeighbourBench(opts: Options) {
-  if (!existsSync(join(BENCH, '../packages/collector/public/parcours.js'))) buildAssets();
-  const machine = describeMachine();
-  const c = await startCollector({ build: false });
+/** What starts a checkout's collector: its own scripts/collector-process.mjs. */
+type CollectorProcess = typeof thisCollector;
+
+/** A collector up and ready: its quiet site registered and seeded. */
+interface Running {
+  side: Side;
+  url: string;
+  adminToken: string;
+  token: string;
+  group: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Starts a checkout's collector (building its assets when missing), registers both sites and seeds the quiet one. */
+async function startSide(side: Side, root: string, collector: CollectorProcess, opts: Options): Promise<Running> {
+  if (!existsSync(join(root, 'packages/collector/public/parcours.js'))) collector.buildAssets();
+  const c = await collector.startCollector({ build: false });
   try {
     const token = await registerSite(c.url, c.adminToken, {
       id: QUIET,
@@ -193,44 +222,102 @@ async function runNeighbourBench(opts: Options) {
     // The quiet site's history, so its reports have work: seeded shop journeys, 50 events a batch.
     const history = makeBatches(QUIET, opts.smoke ? 1000 : 5000, 50, 42);
     for (const b of history) await post(c.url, b.body, b.address);
+    return { side, url: c.url, adminToken: c.adminToken, token: token!, group: listenerGroup(c.port), stop: c.stop };
+  } catch (error) {
+    await c.stop();
+    throw error;
+  }
+}
+
+/** The commit a checkout is at (short); "base" when git does not say (never its path: RESULTS.md names no machine path). */
+function commitOf(dir: string): string {
+  try {
+    return execFileSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'base';
+  }
+}
+
+/** One side's figures: per mode, the attack's events and answers, and what the attacked site stored. */
+async function sideResults(phases: PhaseResult[], running: Running) {
+  const attacked = await adminSite(running.url, running.adminToken, ATTACKED);
+  const side = running.side;
+  return {
+    alone: summarize(phases, side, 'alone'),
+    attacked: summarize(phases, side, 'attack'),
+    control: summarize(phases, side, 'control'),
+    attackEvents: phases.reduce((s, p) => s + (p.side === side && p.mode === 'attack' ? p.attackEvents : 0), 0),
+    attackedSite: { quota: attacked.quota, stored: attacked.ingestion.totals },
+  };
+}
+
+async function runNeighbourBench(opts: Options) {
+  const machine = describeMachine();
+  const sides: Running[] = [];
+  try {
+    sides.push(await startSide('this', join(BENCH, '..'), thisCollector, opts));
+    if (opts.base) {
+      const base = (await import(
+        pathToFileURL(join(opts.base, 'scripts/collector-process.mjs')).href
+      )) as CollectorProcess;
+      sides.push(await startSide('base', opts.base, base, opts));
+    }
     const phases: PhaseResult[] = [];
-    const group = listenerGroup(c.port);
     let seed = 100;
-    for (let r = 0; r < opts.rounds; r++)
-      for (const mode of MODES) {
-        const batches = makeBatches(QUIET, opts.requests * 10, 10, seed++).slice(0, opts.requests);
-        const p = await phase(c.url, token!, batches, mode, group);
-        phases.push(p);
-        console.log(
-          `neighbour round ${r + 1} ${mode.padEnd(7)}: ingest p50 ${fmt(median(p.ingestMs))} ms p99 ${fmt(quantile(p.ingestMs, 0.99))} ms, ` +
-            `kpis p50 ${fmt(median(p.kpisMs))} ms, funnel p50 ${fmt(median(p.funnelMs))} ms` +
-            (mode !== 'alone'
-              ? `; ${mode} ${p.attackEvents} events sent, answers ${JSON.stringify(p.attackStatuses)}`
-              : ''),
-        );
-      }
-    const attacked = await adminSite(c.url, c.adminToken, ATTACKED);
-    const results = {
+    for (let r = 0; r < opts.rounds; r++) {
+      // The sides in turn, the first one alternating: neither always runs on a machine just warmed by the other.
+      const order = r % 2 ? [...sides].reverse() : sides;
+      for (const running of order)
+        for (const mode of MODES) {
+          const batches = makeBatches(QUIET, opts.requests * 10, 10, seed++).slice(0, opts.requests);
+          const p = await phase(running, batches, mode);
+          phases.push(p);
+          console.log(
+            `neighbour round ${r + 1} ${running.side} ${mode.padEnd(7)}: ingest p50 ${fmt(median(p.ingestMs))} ms p99 ${fmt(quantile(p.ingestMs, 0.99))} ms, ` +
+              `kpis p50 ${fmt(median(p.kpisMs))} ms, funnel p50 ${fmt(median(p.funnelMs))} ms` +
+              (mode !== 'alone'
+                ? `; ${mode} ${p.attackEvents} events sent, answers ${JSON.stringify(p.attackStatuses)}`
+                : ''),
+          );
+        }
+    }
+    const base = sides[1];
+    return {
       machine,
       opts,
-      alone: summarize(phases, 'alone'),
-      attacked: summarize(phases, 'attack'),
-      control: summarize(phases, 'control'),
-      attackEvents: phases.reduce((s, p) => s + (p.mode === 'attack' ? p.attackEvents : 0), 0),
-      attackStatuses: phases.reduce<Record<string, number>>((acc, p) => {
-        if (p.mode !== 'attack') return acc;
-        for (const [k, v] of Object.entries(p.attackStatuses)) acc[k] = (acc[k] ?? 0) + v;
-        return acc;
-      }, {}),
-      attackedSite: { quota: attacked.quota, stored: attacked.ingestion.totals },
+      ...(await sideResults(phases, sides[0]!)),
+      base: base ? { commit: commitOf(opts.base!), ...(await sideResults(phases, base)) } : undefined,
     };
-    return results;
   } finally {
-    await c.stop();
+    for (const running of sides) await running.stop();
   }
 }
 
 type Results = Awaited<ReturnType<typeof runNeighbourBench>>;
+
+/** Answers by status, as `n × status` (none: "none"). */
+const answers = (statuses: Record<string, number>) =>
+  Object.entries(statuses)
+    .map(([k, v]) => `${fmt(v)} × ${k}`)
+    .join(', ') || 'none';
+
+/** The ratios to alone of one side's phases under attack and under the control flood: two rows of the before/after table. */
+function ratioRows(name: string, side: Omit<Results, 'machine' | 'opts' | 'base'>): string[] {
+  const picks: Array<(s: Summary) => number> = [
+    (s) => s.ingestP50,
+    (s) => s.ingestP99,
+    (s) => s.kpisP50,
+    (s) => s.kpisP99,
+    (s) => s.funnelP50,
+    (s) => s.funnelP99,
+  ];
+  const row = (label: string, s: Summary) =>
+    `| ${name}, ${label} | ${picks.map((pick) => fmt(ratio(pick(s), pick(side.alone)), 2)).join(' | ')} | ${fmt(s.answersPerSecond, 1)} |`;
+  return [row('under attack', side.attacked), row('control flood', side.control)];
+}
 
 /** The "## Noisy neighbour" section of RESULTS.md. */
 function section(r: Results): string {
@@ -243,11 +330,14 @@ function section(r: Results): string {
   };
   const stored = r.attackedSite.stored;
   const quota = r.attackedSite.quota;
-  return [
+  const withinQuota = (s: typeof stored) =>
+    s.bytes <= quota.bytes_per_day && s.events <= quota.events_per_day ? 'within it' : '**over it**';
+  const lines = [
     '## Noisy neighbour',
     '',
     `Written by \`bench/neighbour/neighbour-bench.ts\` on ${r.machine.date.slice(0, 16).replace('T', ' ')} UTC, load average ${fmt(r.machine.load, 1)} at the start;`,
-    `${r.opts.rounds} round(s), each the quiet load alone, under attack, then under the control flood, on one collector under \`wrangler dev\` (fresh local D1).`,
+    `${r.opts.rounds} round(s), each the quiet load alone, under attack, then under the control flood, on one collector under \`wrangler dev\` (fresh local D1)` +
+      (r.base ? `; the same rounds on the collector of \`${r.base.commit}\` (\`--base\`), the two in turn.` : '.'),
     '',
     `Quiet site: one client posting ${r.opts.requests} batches of 10 shop events per phase, one after another, while another reads its`,
     '`kpis` and `funnel` in turn (last 30 days, over a seeded shop history). Attack on another site with the default quotas,',
@@ -271,16 +361,30 @@ function section(r: Results): string {
     '',
     `Samples: ${a.ingestRequests}, ${b.ingestRequests} and ${k.ingestRequests} ingestion requests, ${a.reportReads}, ${b.reportReads} and ${k.reportReads} report reads (alone, under attack, under the control flood).`,
     `The control flood sends the attack's very requests to a site id nobody registered (\`${UNKNOWN_SITE}\`): refused \`403\` from`,
-    "each body's first kilobyte (the rest read and dropped), it shows what merely receiving those bodies costs the 2 shared cores;",
+    "each body's first kilobyte, the rest read and dropped; it shows what merely receiving those bodies costs the 2 shared cores;",
     '"attack / control" is then what the attacked site\'s storage work adds for its neighbour.',
-    `The attack sent ${fmt(r.attackEvents)} events; answers ${Object.entries(r.attackStatuses)
-      .map(([k, v]) => `${fmt(v)} × ${k}`)
-      .join(
-        ', ',
-      )}. The attacked site stored ${fmt(stored.events)} events, ${fmt(stored.bytes)} bytes, against its quota of`,
-    `${fmt(quota.events_per_day)} events and ${fmt(quota.bytes_per_day)} bytes a day (${stored.bytes <= quota.bytes_per_day && stored.events <= quota.events_per_day ? 'within it' : '**over it**'}); ${fmt(stored.quota_events)} events refused by quota.`,
+    `The attack sent ${fmt(r.attackEvents)} events; answers ${answers(b.statuses)} (${fmt(b.answersPerSecond, 1)} a second); the control flood's answers`,
+    `${answers(k.statuses)} (${fmt(k.answersPerSecond, 1)} a second). The attacked site stored ${fmt(stored.events)} events, ${fmt(stored.bytes)} bytes, against its quota of`,
+    `${fmt(quota.events_per_day)} events and ${fmt(quota.bytes_per_day)} bytes a day (${withinQuota(stored)}); ${fmt(stored.quota_events)} events refused by quota.`,
     '',
-  ].join('\n');
+  ];
+  if (r.base) {
+    const base = r.base;
+    lines.push(
+      `Before and after, in the same run: ratios to the quiet load alone on the same collector; the senders' answers a second`,
+      `(all kinds together) during the timed part of the phases.`,
+      '',
+      '| ratio to alone | ingest p50 | ingest p99 | kpis p50 | kpis p99 | funnel p50 | funnel p99 | answers / s |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...ratioRows(`before (\`${base.commit}\`)`, base),
+      ...ratioRows('after (this checkout)', r),
+      '',
+      `Before: the attack's answers ${answers(base.attacked.statuses)}, the control flood's ${answers(base.control.statuses)}; the attacked site stored`,
+      `${fmt(base.attackedSite.stored.events)} events, ${fmt(base.attackedSite.stored.bytes)} bytes (${withinQuota(base.attackedSite.stored)}).`,
+      '',
+    );
+  }
+  return lines.join('\n');
 }
 
 if (import.meta.main) {
@@ -292,6 +396,7 @@ if (import.meta.main) {
     smoke,
     rounds: Number(args.get('rounds') ?? (smoke ? 1 : 3)),
     requests: Number(args.get('requests') ?? (smoke ? 8 : 60)),
+    base: args.get('base'),
     write: !smoke && !args.has('no-write'),
   };
   const r = await runNeighbourBench(opts);
@@ -300,7 +405,9 @@ if (import.meta.main) {
   const text = section(r);
   console.log(text);
   if (opts.write) writeSection(join(BENCH, 'RESULTS.md'), text);
-  const ok = [r.alone, r.attacked, r.control].every((s) => Number.isFinite(s.ingestP99) && Number.isFinite(s.kpisP50));
+  const ok = [r.alone, r.attacked, r.control, ...(r.base ? [r.base.alone, r.base.attacked, r.base.control] : [])].every(
+    (s) => Number.isFinite(s.ingestP99) && Number.isFinite(s.kpisP50),
+  );
   if (!ok) {
     console.error('neighbour bench: figures missing');
     process.exitCode = 1;

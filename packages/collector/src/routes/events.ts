@@ -86,9 +86,12 @@ events.post('/', async (c) => {
   try {
     return await receive(c, receivedAt, address, seen);
   } catch (error) {
-    // A 429 for a known site: that client's next large bodies to it are refused unparsed (refusals.ts).
-    const code = error instanceof HTTPException && error.status === 429 ? error.message : null;
-    if (seen.site && (code === 'rate-limited' || code === 'quota-exceeded')) {
+    // A 429 for a known site: that client's next large bodies to it are held, then refused unparsed; after a 403,
+    // its next large bodies to any site are held before they are judged (refusals.ts).
+    const status = error instanceof HTTPException ? error.status : 0;
+    const code = status === 429 || status === 403 ? (error as HTTPException).message : null;
+    if (code === 'forbidden') await rememberRefusal('', address, code, 0, receivedAt);
+    else if (seen.site && (code === 'rate-limited' || code === 'quota-exceeded')) {
       const retryAfter = Number((error as HTTPException).res?.headers.get('retry-after'));
       await rememberRefusal(seen.site, address, code, retryAfter, receivedAt);
     }
