@@ -5,12 +5,13 @@
 // Usage: pnpm --filter @parcours/bench exec node ingest/compare-ingest.ts --base=DIR [--runs=5] [--batch=50] [--clients=8] [--events=6000] [--write]
 // With --write, its section of bench/RESULTS.md ("Ingestion against a base commit") is replaced by this run's figures.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ours from '../../scripts/collector-process.mjs';
-import { INGEST_AGAINST_BASE, replaceSection } from '../lib/results-md.ts';
+import { INGEST_AGAINST_BASE } from '../lib/results-md.ts';
+import { writeSection } from '../lib/results-section.ts';
 import { median } from '../lib/stats.ts';
 import { listenerGroup, withGroupCpu } from './collector-cpu.ts';
 import { postAll } from './load-client.ts';
@@ -89,10 +90,7 @@ try {
       `This checkout over the base: events/s ${(t / b).toFixed(2)}×, CPU per request ${(tCpu / bCpu).toFixed(2)}×.`,
     ].join('\n');
     const results = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
-    writeFileSync(
-      results,
-      replaceSection(readFileSync(results, 'utf8'), INGEST_AGAINST_BASE, text, '## Report latency'),
-    );
+    writeSection(results, text, '## Report latency');
   }
 } finally {
   for (const s of sides) await s.c.stop();

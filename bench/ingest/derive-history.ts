@@ -2,13 +2,13 @@
 // (alternating between two stages, as in issue 17), the full derivation of before against the incremental one, side by side.
 // Usage: pnpm --filter @parcours/bench exec node ingest/derive-history.ts [--smoke] [--no-write]
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
 import { TABLE } from '../../packages/collector/src/db/schema.ts';
-import { replaceSection } from '../lib/results-md.ts';
+import { writeSection } from '../lib/results-section.ts';
 import { createD1 } from '../reports/d1.mjs';
 import { bundleDerive, bundleModules } from './derive-bundle.ts';
 import { migrate, storeEvents } from './sqlite-direct.ts';
@@ -236,8 +236,7 @@ async function main() {
     if (rows.some((r) => !(r.before.cpu > 0 && r.after.cpu > 0))) throw new Error('derive-history measured nothing');
     if (!smoke && !args.has('--no-write')) {
       const results = join(BENCH, 'RESULTS.md');
-      const md = existsSync(results) ? readFileSync(results, 'utf8') : '# Benchmark results\n';
-      writeFileSync(results, replaceSection(md, SECTION, render(rows, rounds), '## Report latency'));
+      writeSection(results, render(rows, rounds), '## Report latency');
       console.log(`[derive-history] wrote its section of ${results}`);
     }
   } finally {

@@ -3,12 +3,13 @@
 // Usage: pnpm --filter @parcours/bench exec node ingest/derive-statements.ts [--base=REV] [--batch=50] [--batches=120] [--no-write]
 // Writes its section of bench/RESULTS.md unless --no-write.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_STAGES } from '@parcours/protocol';
-import { DERIVE_STATEMENTS, replaceSection } from '../lib/results-md.ts';
+import { DERIVE_STATEMENTS } from '../lib/results-md.ts';
+import { writeSection } from '../lib/results-section.ts';
 import { median } from '../lib/stats.ts';
 import { createD1 } from '../reports/d1.mjs';
 import { bundleDerive } from './derive-bundle.ts';
@@ -129,10 +130,7 @@ try {
   console.log(lines.join('\n'));
   if (write) {
     const results = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
-    writeFileSync(
-      results,
-      replaceSection(readFileSync(results, 'utf8'), DERIVE_STATEMENTS, lines.join('\n'), '## Report latency'),
-    );
+    writeSection(results, lines.join('\n'), '## Report latency');
   }
   for (const s of sides) s.d1.close();
 } finally {

@@ -8,12 +8,12 @@
 // read from each (section "Storage layouts").
 // Usage: pnpm --filter @parcours/bench exec node ingest/queue-bench.ts [--compare=ingest|storage] [--runs=3]
 //   [--events=6000] [--batch=50] [--clients=8] [--reads=40] [--write] (--write puts its section in bench/RESULTS.md)
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { registerSite, startCollector, UNLIMITED_QUOTA } from '../../scripts/collector-process.mjs';
-import { replaceSection } from '../lib/results-md.ts';
+import { writeSection } from '../lib/results-section.ts';
 import { fmt, median, quantile } from '../lib/stats.ts';
 import { postAll } from './load-client.ts';
 import { insertDirect, migrate, open } from './sqlite-direct.ts';
@@ -247,7 +247,6 @@ try {
   if (compare === 'storage') console.log(`answers that differed between the sides: ${differing.join(', ') || 'none'}`);
   if (args.has('write')) {
     const path = join(BENCH, 'RESULTS.md');
-    const md = existsSync(path) ? readFileSync(path, 'utf8') : '';
     const title = compare === 'storage' ? STORAGE_SECTION : QUEUE_SECTION;
     const command = `pnpm --filter @parcours/bench exec node ingest/queue-bench.ts${compare === 'storage' ? ' --compare=storage' : ''} --write`;
     const [a, b] = sides;
@@ -307,7 +306,7 @@ try {
       ...reportsPart,
       '',
     ].join('\n');
-    writeFileSync(path, replaceSection(md, title, text, '## Derivation against a visitor'));
+    writeSection(path, text, '## Derivation against a visitor');
     console.log(`[queue-bench] wrote its section of ${path}`);
   }
 } finally {

@@ -2,13 +2,14 @@
 // own code (rows, a request's statements, derivation) into a fresh SQLite file built by that tree's migrations.
 // Usage: pnpm --filter @parcours/bench exec node ingest/storage-bench.ts [--base=REV] [--flood=20] [--shop=20000] [--no-write]
 // Writes its section of bench/RESULTS.md unless --no-write.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WireEvent } from '@parcours/protocol';
-import { replaceSection, STORAGE_PER_EVENT } from '../lib/results-md.ts';
+import { STORAGE_PER_EVENT } from '../lib/results-md.ts';
+import { writeSection } from '../lib/results-section.ts';
 import { median, ratio } from '../lib/stats.ts';
 import { createD1 } from '../reports/d1.mjs';
 import { migrate } from './sqlite-direct.ts';
@@ -150,10 +151,7 @@ try {
   console.log(lines.join('\n'));
   if (write) {
     const path = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
-    writeFileSync(
-      path,
-      replaceSection(readFileSync(path, 'utf8'), STORAGE_PER_EVENT, lines.join('\n'), '## Report latency'),
-    );
+    writeSection(path, lines.join('\n'), '## Report latency');
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

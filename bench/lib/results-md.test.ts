@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BrowserRun } from '../browser/main-thread-bench.ts';
-import { keptReportSection, renderResults, replaceSection, summarizeBrowser, type AllResults } from './results-md.ts';
-import { writeSection } from './results-section.ts';
+import { keptReportSection, renderResults, summarizeBrowser, type AllResults } from './results-md.ts';
+import { placeSection, writeSection } from './results-section.ts';
 
 const run = (
   tracker: BrowserRun['tracker'],
@@ -94,9 +94,9 @@ describe('RESULTS.md', () => {
 
   it("replaces a benchmark's own section, or adds it before the given one", () => {
     const md = '# R\n\n## Ingestion\na\n\n## Report latency\nb\n';
-    const added = replaceSection(md, '## Derive', '## Derive\nfirst', '## Report latency');
+    const added = placeSection(md, '## Derive\nfirst', '## Report latency');
     expect(added).toBe('# R\n\n## Ingestion\na\n\n## Derive\nfirst\n\n## Report latency\nb\n');
-    expect(replaceSection(added, '## Derive', '## Derive\nsecond', '## Report latency')).toBe(
+    expect(placeSection(added, '## Derive\nsecond', '## Report latency')).toBe(
       '# R\n\n## Ingestion\na\n\n## Derive\nsecond\n\n## Report latency\nb\n',
     );
   });

@@ -445,18 +445,6 @@ export const INGEST_AGAINST_BASE = '## Ingestion against a base commit';
 /** Written by bench/ingest/storage-bench.ts: kept as it is. */
 export const STORAGE_PER_EVENT = '## Bytes stored per event';
 
-/**
- * `md` with its section `title` replaced by `text` (a benchmark that writes its own section); a new section goes
- * before the section `before` when there is one, else at the end.
- */
-export function replaceSection(md: string, title: string, text: string, before: string): string {
-  const old = section(md, title);
-  const body = `${text.trimEnd()}\n`;
-  if (old) return md.replace(old, body);
-  const at = md.indexOf(before);
-  return at >= 0 ? `${md.slice(0, at)}${body}\n${md.slice(at)}` : `${md.trimEnd()}\n\n${body}`;
-}
-
 /** The section bench/ingest/queue-bench.ts writes: queued against direct ingestion. */
 const QUEUED_INGESTION = '## Queued ingestion';
 

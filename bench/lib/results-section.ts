@@ -9,14 +9,21 @@ export function sectionBounds(text: string, heading: string): { start: number; e
   return { start, end: rest >= 0 ? start + 1 + rest : text.length };
 }
 
-/** Writes `section` (starting with its `## ` heading) into the file at `path`, in place of its old version or at the end. */
-export function writeSection(path: string, section: string): void {
+/**
+ * `md` with `section` (starting with its `## ` heading) in place of its old version; a new section goes before the
+ * section whose heading starts with `before`, when there is one, else at the end.
+ */
+export function placeSection(md: string, section: string, before?: string): string {
   const heading = section.slice(0, section.indexOf('\n'));
-  const before = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n\n';
-  const at = sectionBounds(before, heading);
   const body = `${section.trimEnd()}\n`;
-  const after = at
-    ? `${before.slice(0, at.start)}${body}${at.end < before.length ? `\n${before.slice(at.end)}` : ''}`
-    : `${before.trimEnd()}\n\n${body}`;
-  writeFileSync(path, after);
+  const at = sectionBounds(md, heading);
+  if (at) return `${md.slice(0, at.start)}${body}${at.end < md.length ? `\n${md.slice(at.end)}` : ''}`;
+  const next = before ? md.indexOf(before) : -1;
+  return next >= 0 ? `${md.slice(0, next)}${body}\n${md.slice(next)}` : `${md.trimEnd()}\n\n${body}`;
+}
+
+/** Writes `section` into the RESULTS.md at `path` (see placeSection), creating the file when there is none. */
+export function writeSection(path: string, section: string, before?: string): void {
+  const md = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n\n';
+  writeFileSync(path, placeSection(md, section, before));
 }
