@@ -1,6 +1,6 @@
 // The breakdown report: one row per value of a session dimension, with visitors, stage entries, purchases (last and first touch) and abandoned carts.
 import type { BreakdownReport, BreakdownRow, Dimension, Money } from '@parcours/protocol';
-import { DIMENSION_COLUMNS, INDEX, TABLE } from '../db/schema.ts';
+import { DIMENSION_COLUMNS, INDEX, SESSION_FACTS, TABLE } from '../db/schema.ts';
 import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
 import { filterWhere, sqlText } from './filter.ts';
 import type { Range } from './query.ts';
@@ -45,9 +45,10 @@ export async function breakdown(
   limit: number,
   abandonAfterMinutes: number,
 ): Promise<BreakdownReport> {
-  // The period's kept sessions with their value of `by`; inlined into each join (a primary-key lookup), never copied.
-  const sess = `sess AS NOT MATERIALIZED (SELECT visitor, session, ${DIMENSION_COLUMNS[by]} AS dim FROM ${TABLE.sessions}
-                 WHERE site = ?1${filterWhere(range.filter)})`;
+  // The period's kept sessions with their value of `by` and their facts (SESSION_FACTS); inlined into each join (a
+  // primary-key lookup), never copied.
+  const sess = `sess AS NOT MATERIALIZED (SELECT visitor, session, ${DIMENSION_COLUMNS[by]} AS dim, ${SESSION_FACTS.join(', ')}
+                 FROM ${TABLE.sessions} WHERE site = ?1${filterWhere(range.filter)})`;
   const join = (alias: string) => `JOIN sess s ON s.visitor = ${alias}.visitor AND s.session = ${alias}.session`;
   const period = (alias: string) => `${alias}.site = ?1 AND ${alias}.time >= ?2 AND ${alias}.time < ?3`;
   // A negative amount stored before amounts were checked is no amount (as in kpis).
@@ -57,16 +58,20 @@ export async function breakdown(
     `SELECT dim, currency, amount FROM (
        SELECT dim, currency, amount, ROW_NUMBER() OVER (PARTITION BY dim ORDER BY amount DESC, currency) AS rc FROM ${part} WHERE amount IS NOT NULL
      ) WHERE rc <= ${MAX_CURRENCIES}`;
+  // A session whose rows all lie in the period: its facts answer; one across an end of the period: its rows do.
+  const inside = 's.first_row >= ?2 AND s.last_row < ?3';
   const sql = `WITH ${sess},
-    -- One row per kept session, read once in key order: whether it viewed a page in the period, and the stages it
-    -- entered then (a bit each), each by a primary-key range of its visitor's rows.
+    -- One row per kept session with a page view or move in the period, read once in key order: whether it viewed a page
+    -- in the period, and the stages it entered then (a bit each); from its facts, or for the few sessions across an
+    -- end of the period, by a primary-key range of its visitor's rows.
     per_session AS MATERIALIZED (
       SELECT s.visitor, s.dim,
-             EXISTS (SELECT 1 FROM ${TABLE.page_views} p INDEXED BY ${INDEX.page_views_key}
-                      WHERE ${period('p')} AND p.visitor = s.visitor AND p.session = s.session) AS viewed,
-             IFNULL((SELECT SUM(DISTINCT 1 << t.to_index) FROM ${TABLE.transitions} t INDEXED BY ${INDEX.transitions_key}
-                      WHERE ${period('t')} AND t.visitor = s.visitor AND t.session = s.session AND ${stagePositions('t.to_index', site)}), 0) AS mask
-        FROM sess s),
+             CASE WHEN ${inside} THEN s.views > 0 ELSE EXISTS (SELECT 1 FROM ${TABLE.page_views} p INDEXED BY ${INDEX.page_views_key}
+                      WHERE ${period('p')} AND p.visitor = s.visitor AND p.session = s.session) END AS viewed,
+             CASE WHEN ${inside} THEN s.entered & ${(1 << site.stages.length) - 1}
+                  ELSE IFNULL((SELECT SUM(DISTINCT 1 << t.to_index) FROM ${TABLE.transitions} t INDEXED BY ${INDEX.transitions_key}
+                      WHERE ${period('t')} AND t.visitor = s.visitor AND t.session = s.session AND ${stagePositions('t.to_index', site)}), 0) END AS mask
+        FROM sess s WHERE s.first_row < ?3 AND s.last_row >= ?2),
     -- Per visitor and value: viewed in any of those sessions, how many did, and the stages entered in any (masks OR-ed).
     per_visitor AS MATERIALIZED (
       SELECT dim, MAX(viewed) AS viewed, SUM(viewed) AS sessions, ${site.stages.map((_, k) => `(MAX(mask >> ${k} & 1) << ${k})`).join(' + ')} AS mask
