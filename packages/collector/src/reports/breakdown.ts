@@ -4,7 +4,16 @@ import { DIMENSION_COLUMNS, INDEX, SESSION_FACTS, TABLE } from '../db/schema.ts'
 import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
 import { filterWhere } from './filter.ts';
 import type { Range } from './query.ts';
-import { cents, MAX_CURRENCIES, rate, stagePositions, type ReportSite } from './sql.ts';
+import {
+  anyStage,
+  cents,
+  MAX_CURRENCIES,
+  rate,
+  stageBits,
+  stageCounts,
+  stagePositions,
+  type ReportSite,
+} from './sql.ts';
 
 /** Rows listed when `limit` is not given. */
 export const DEFAULT_BREAKDOWN_ROWS = 50;
@@ -66,18 +75,18 @@ export async function breakdown(
       SELECT s.visitor, s.dim,
              CASE WHEN ${inside} THEN s.views > 0 ELSE EXISTS (SELECT 1 FROM ${TABLE.page_views} p INDEXED BY ${INDEX.page_views_key}
                       WHERE ${period('p')} AND p.visitor = s.visitor AND p.session = s.session) END AS viewed,
-             CASE WHEN ${inside} THEN s.entered & ${(1 << site.stages.length) - 1}
+             CASE WHEN ${inside} THEN s.entered & ${stageBits(site)}
                   ELSE IFNULL((SELECT SUM(DISTINCT 1 << t.to_index) FROM ${TABLE.transitions} t INDEXED BY ${INDEX.transitions_key}
                       WHERE ${period('t')} AND t.visitor = s.visitor AND t.session = s.session AND ${stagePositions('t.to_index', site)}), 0) END AS mask
         FROM sess s WHERE s.first_row < ?3 AND s.last_row >= ?2),
     -- Per visitor and value: viewed in any of those sessions, how many did, and the stages entered in any (masks OR-ed).
     per_visitor AS MATERIALIZED (
-      SELECT dim, MAX(viewed) AS viewed, SUM(viewed) AS sessions, ${site.stages.map((_, k) => `(MAX(mask >> ${k} & 1) << ${k})`).join(' + ')} AS mask
+      SELECT dim, MAX(viewed) AS viewed, SUM(viewed) AS sessions, ${anyStage('mask', site)} AS mask
         FROM per_session GROUP BY visitor, dim),
     -- Per value: visitors and sessions with a page view, and per stage (a JSON array) the visitors who entered it; one pass.
     per_value AS MATERIALIZED (
       SELECT dim, SUM(viewed) AS visitors, SUM(sessions) AS sessions, MAX(mask) > 0 AS entered,
-             json_array(${site.stages.map((_, k) => `SUM(mask >> ${k} & 1)`).join(', ')}) AS entries
+             ${stageCounts('mask', site)} AS entries
         FROM per_visitor GROUP BY dim),
     -- The period's purchases in kept sessions, read once in key order (their sessions' rows then come in key order too):
     -- the value of the session they were made in (last touch) and of the buyer's first session (earliest start, then
