@@ -1,10 +1,10 @@
 // Report latency of this checkout against a base commit, side by side on the same data: the report bench's SQLite file
 // as the base built it (`--base-db`) and a copy with this checkout's migrations applied (`--db`), each read by its own
 // tree's report code (bundled), calls alternated, CPU time of this process after a warm call; the two answers must be
-// equal. Cases: every breakdown, and every report with a filter on one dimension (its most common value), as
-// report-bench.mjs's matrix.
+// equal. Cases: every report without a filter, every breakdown, and every report with a filter on one dimension (its
+// most common value), as report-bench.mjs's matrix.
 // Usage: pnpm --filter @parcours/bench exec node reports/compare-reports.ts --base-db=FILE --db=FILE [--base=REV]
-//   [--runs=3] [--only=breakdown|filters] [--out=FILE]
+//   [--runs=3] [--only=plain|breakdown|filters] [--out=FILE]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -96,14 +96,17 @@ try {
     'timeseries (day)': () => r.timeseries!(db, SITE, filtered, 'day', 30),
   });
   const cases: Array<{ label: string; report: string; call: (r: Reports, db: Db) => Promise<unknown> }> = [];
-  if (only !== 'filters')
+  if (only === 'breakdown' || only === undefined)
     for (const by of DIMENSIONS)
       cases.push({
         label: `breakdown by ${by}`,
         report: 'breakdown',
         call: (r, db) => r.breakdown!(db, SITE, range, by, 50, 30),
       });
-  if (only !== 'breakdown')
+  if (only === 'plain' || only === undefined)
+    for (const report of Object.keys(calls(sides[0]!.reports, sides[0]!.db, range)))
+      cases.push({ label: report, report, call: (r, db) => calls(r, db, range)[report]!() });
+  if (only === 'filters' || only === undefined)
     for (const dimension of DIMENSIONS) {
       const { value } = sides[0]!.db.raw
         .prepare(`SELECT ${dimension} AS value FROM sessions WHERE site = ? GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1`)
