@@ -71,7 +71,7 @@ export async function breakdown(
     -- One row per kept session with a page view or move in the period, read once in key order: whether it viewed a page
     -- in the period, and the stages it entered then (a bit each); from its facts, or for the few sessions across an
     -- end of the period, by a primary-key range of its visitor's rows.
-    per_session AS NOT MATERIALIZED (
+    per_session AS MATERIALIZED (
       SELECT s.visitor, s.dim,
              CASE WHEN ${inside} THEN s.views > 0 ELSE EXISTS (SELECT 1 FROM ${TABLE.page_views} p INDEXED BY ${INDEX.page_views_key}
                       WHERE ${period('p')} AND p.visitor = s.visitor AND p.session = s.session) END AS viewed,
