@@ -1,7 +1,7 @@
 // Test support for the derive and report tests: send events as the script does, read reports as a user does.
 import type { WireEvent } from '@parcours/protocol';
 import { pathTextSql } from '../src/db/insert-sql.ts';
-import { DERIVED, type DerivedTable, isPathField, storedColumn, TABLE } from '../src/db/schema.ts';
+import { DERIVED, type DerivedTable, isPathField, SESSION_FACTS, storedColumn, TABLE } from '../src/db/schema.ts';
 import { call } from './helpers.ts';
 import { siteDatabases, siteDb } from './site-rows.ts';
 
@@ -139,6 +139,35 @@ export async function derivedRows(site: string, visitor: string): Promise<Record
       .raw();
   }
   return out;
+}
+
+/**
+ * Each session of a visitor (in key order) with its facts as derivation stored them (`stored`), and as a plain query
+ * grouping the session's page views and moves computes them (`reference`).
+ */
+export async function sessionFacts(
+  site: string,
+  visitor: string,
+): Promise<{ stored: unknown[][]; reference: unknown[][] }> {
+  const db = siteDb(site);
+  const stored = await db
+    .prepare(
+      `SELECT session, ${SESSION_FACTS.join(', ')} FROM ${TABLE.sessions} WHERE site = ? AND visitor = ? ORDER BY session`,
+    )
+    .bind(site, visitor)
+    .raw();
+  const reference = await db
+    .prepare(
+      `SELECT s.session, MIN(r.time), MAX(r.time), COUNT(r.view), IFNULL(SUM(DISTINCT r.bit), 0)
+         FROM ${TABLE.sessions} s LEFT JOIN (
+           SELECT session, time, 1 AS view, NULL AS bit FROM ${TABLE.page_views} WHERE site = ?1 AND visitor = ?2
+           UNION ALL SELECT session, time, NULL, 1 << to_index FROM ${TABLE.transitions} WHERE site = ?1 AND visitor = ?2
+         ) r ON r.session = s.session
+        WHERE s.site = ?1 AND s.visitor = ?2 GROUP BY s.session ORDER BY s.session`,
+    )
+    .bind(site, visitor)
+    .raw();
+  return { stored, reference };
 }
 
 /** The site's rollups, zero rows left out (a subtraction may leave one). */

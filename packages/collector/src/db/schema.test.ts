@@ -2,7 +2,16 @@
 // `INDEXED BY` in the code names an index through the module.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { DERIVED, EVENT_COLUMNS, INDEX, SESSIONS, SHARD_MIGRATIONS, storedColumn, TABLE } from './schema.ts';
+import {
+  DERIVED,
+  EVENT_COLUMNS,
+  INDEX,
+  SESSION_FACTS,
+  SESSIONS,
+  SHARD_MIGRATIONS,
+  storedColumn,
+  TABLE,
+} from './schema.ts';
 
 const db = env.DB;
 
@@ -89,6 +98,7 @@ describe('the schema module', () => {
     const all = [
       await missing(TABLE.events, EVENT_COLUMNS),
       await missing(TABLE.sessions, SESSIONS.columns),
+      await missing(TABLE.sessions, SESSION_FACTS),
       ...(await Promise.all(Object.entries(DERIVED).map(([t, list]) => missing(t, list)))),
     ];
     expect(all.flat()).toEqual([]);

@@ -149,6 +149,13 @@ export const SESSIONS = {
   columns: ['visitor', 'session', 'started_at', 'first_event', 'from_view', ...DIMENSIONS],
 } as const;
 
+/**
+ * Columns of `sessions` derivation keeps from the session's derived rows (0001_schema.sql): the times of its first and
+ * last page view or move (NULL without any), its page views, and the stage positions it moved into (`1 << to_index`
+ * each, summed). They never depend on the dimensions, which ingestion alone sets.
+ */
+export const SESSION_FACTS = ['first_row', 'last_row', 'views', 'entered'] as const;
+
 /** The column of `sessions` each dimension is stored in. */
 export const DIMENSION_COLUMNS: Record<Dimension, (typeof SESSIONS.columns)[number]> = {
   channel: 'channel',

@@ -5,7 +5,15 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
-import { derivedRows, pathIdOf, rollups, send, storedTransitions, wire } from '../../test/test-support.ts';
+import {
+  derivedRows,
+  pathIdOf,
+  rollups,
+  send,
+  sessionFacts,
+  storedTransitions,
+  wire,
+} from '../../test/test-support.ts';
 import { DERIVED, type DerivedTable, TABLE } from '../db/schema.ts';
 import { foldPage } from './fold.ts';
 import { deriveVisitor, deriveVisitors, rebuildVisitors } from './index.ts';
@@ -269,11 +277,16 @@ describe('incremental derivation equals the full one', () => {
           const incremental = await derivedRows(site.id, visitor);
           expect(incremental).toEqual(await fullDerivation(site.id, visitor));
           const sums = await rollups(site.id);
+          // Each session's facts are those of its rows, whatever order its batches came in.
+          const facts = await sessionFacts(site.id, visitor);
+          expect(facts.stored).toEqual(facts.reference);
+          expect(facts.stored.length).toBeGreaterThan(0);
 
           // A full rebuild in small pages (ties on time kept together) changes nothing, rollups included.
           await withSiteDb(site.id, (db) => rebuildVisitors(db, ref(), [visitor], perPage));
           expect(await derivedRows(site.id, visitor)).toEqual(incremental);
           expect(await rollups(site.id)).toEqual(sums);
+          expect((await sessionFacts(site.id, visitor)).stored).toEqual(facts.stored);
 
           // A late event's re-derivation, paged, from the saved state before it: nothing changes either.
           const { results } = await siteDb(site.id)
@@ -285,12 +298,29 @@ describe('incremental derivation equals the full one', () => {
           );
           expect(await derivedRows(site.id, visitor)).toEqual(incremental);
           expect(await rollups(site.id)).toEqual(sums);
+          expect((await sessionFacts(site.id, visitor)).stored).toEqual(facts.stored);
           // Not vacuous: a page view always derives a row.
           if (steps.some((s) => s.type === 'page_view')) expect(incremental.page_views.length).toBeGreaterThan(0);
         },
       ),
       { numRuns: 30 },
     );
+  });
+
+  it("clears a session's facts when a late event leaves it no row", async () => {
+    const visitor = `inc${++run}`;
+    const t0 = Date.now() - 86_400_000;
+    const event = (session: string, type: string, stage: string, at: number) =>
+      wire({ visitor, session, ts: t0 + at, type, stage, path: `/${stage}` });
+    // s2's only event moves the visitor into decision, until a late event of s1 moved them there first.
+    await send(site.id, [event('s1', 'page_view', 'awareness', 0), event('s2', 'view_item', 'decision', 600_000)]);
+    const before = await sessionFacts(site.id, visitor);
+    expect(before.stored).toEqual(before.reference);
+    expect(before.stored[1]).toEqual(['s2', t0 + 600_000, t0 + 600_000, 0, 1 << 2]);
+    await send(site.id, [event('s1', 'view_item', 'decision', 300_000)]);
+    const after = await sessionFacts(site.id, visitor);
+    expect(after.stored).toEqual(after.reference);
+    expect(after.stored[1]).toEqual(['s2', null, null, 0, 0]);
   });
 
   it('derives batches of one visitor posted at the same time as one pass would (a later writer derives again)', async () => {

@@ -10,6 +10,7 @@ import {
   HOUR_MS,
   INDEX,
   isPathField,
+  SESSION_FACTS,
   storedColumn,
   TABLE,
 } from '../db/schema.ts';
@@ -574,6 +575,17 @@ export function pageStatements(
   for (const table of TABLES) out.push(...inserts(db, TABLE[table], DERIVED[table], rows[table]));
   views(1);
   moves(1);
+  out.push(
+    ...sessionFacts(
+      db,
+      site,
+      pages.map(({ w, folded }) => [
+        w.visitor,
+        w.from,
+        [...new Set([...folded.pageViews, ...folded.transitions].map((r) => r.session))],
+      ]),
+    ),
+  );
 
   // The states after the pages, each at a version of its own; saved states no longer worth keeping go.
   out.push(
@@ -600,6 +612,29 @@ export function pageStatements(
 }
 
 const TABLES = Object.keys(DERIVED) as DerivedTable[];
+
+/**
+ * Sets the facts of a session (`first_row`, `last_row`, `views`, `entered`: see SESSION_FACTS) from its page views and
+ * moves, for each `[visitor, from, sessions]` of the write: the sessions whose last row was at or after `from` (rows
+ * replaced, maybe gone) and those given (they have rows from `from` on). Others kept every row as it was. Run after the
+ * rows are in, in the same batch.
+ */
+function sessionFacts(db: D1Database, site: string, entries: Array<[string, number, string[]]>): D1PreparedStatement[] {
+  const own = (table: string, alias: string) =>
+    `FROM ${table} ${alias} WHERE ${alias}.site = ${TABLE.sessions}.site AND ${alias}.visitor = ${TABLE.sessions}.visitor AND ${alias}.session = ${TABLE.sessions}.session`;
+  return over(
+    db,
+    site,
+    { on: '', entries },
+    `UPDATE ${TABLE.sessions} SET (${SESSION_FACTS.join(', ')}) = (
+       SELECT MIN(t), MAX(t), IFNULL(SUM(v), 0), IFNULL(SUM(DISTINCT m), 0) FROM (
+         SELECT p.time AS t, 1 AS v, NULL AS m ${own(TABLE.page_views, 'p')}
+         UNION ALL SELECT r.time, 0, 1 << r.to_index ${own(TABLE.transitions, 'r')}))
+      WHERE site = ?1 AND visitor IN (SELECT j.value ->> 0 FROM json_each(?2) AS j)
+        AND EXISTS (SELECT 1 FROM json_each(?2) AS j WHERE j.value ->> 0 = ${TABLE.sessions}.visitor
+              AND (${TABLE.sessions}.last_row >= j.value ->> 1 OR ${TABLE.sessions}.session IN (SELECT value FROM json_each(j.value -> 2))))`,
+  );
+}
 
 /**
  * Statements erasing one visitor from a site (run them in one batch): the rollups lose their rows' counts, then every

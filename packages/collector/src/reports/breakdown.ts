@@ -1,10 +1,19 @@
 // The breakdown report: one row per value of a session dimension, with visitors, stage entries, purchases (last and first touch) and abandoned carts.
 import type { BreakdownReport, BreakdownRow, Dimension, Money } from '@parcours/protocol';
-import { DIMENSION_COLUMNS, INDEX, TABLE } from '../db/schema.ts';
+import { DIMENSION_COLUMNS, INDEX, SESSION_FACTS, TABLE } from '../db/schema.ts';
 import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
-import { filterWhere, sqlText } from './filter.ts';
+import { filterWhere } from './filter.ts';
 import type { Range } from './query.ts';
-import { cents, MAX_CURRENCIES, rate, stagePositions, type ReportSite } from './sql.ts';
+import {
+  anyStage,
+  cents,
+  MAX_CURRENCIES,
+  rate,
+  stageBits,
+  stageCounts,
+  stagePositions,
+  type ReportSite,
+} from './sql.ts';
 
 /** Rows listed when `limit` is not given. */
 export const DEFAULT_BREAKDOWN_ROWS = 50;
@@ -45,66 +54,67 @@ export async function breakdown(
   limit: number,
   abandonAfterMinutes: number,
 ): Promise<BreakdownReport> {
-  // The period's kept sessions with their value of `by`; inlined into each join (a primary-key lookup), never copied.
-  const sess = `sess AS NOT MATERIALIZED (SELECT visitor, session, ${DIMENSION_COLUMNS[by]} AS dim FROM ${TABLE.sessions}
-                 WHERE site = ?1${filterWhere(range.filter)})`;
+  // The period's kept sessions with their value of `by` and their facts (SESSION_FACTS); inlined into each join (a
+  // primary-key lookup), never copied.
+  const sess = `sess AS NOT MATERIALIZED (SELECT visitor, session, ${DIMENSION_COLUMNS[by]} AS dim, ${SESSION_FACTS.join(', ')}
+                 FROM ${TABLE.sessions} WHERE site = ?1${filterWhere(range.filter)})`;
   const join = (alias: string) => `JOIN sess s ON s.visitor = ${alias}.visitor AND s.session = ${alias}.session`;
   const period = (alias: string) => `${alias}.site = ?1 AND ${alias}.time >= ?2 AND ${alias}.time < ?3`;
-  // A negative amount stored before amounts were checked is no amount (as in kpis).
-  const amount = (alias: string) => `SUM(CASE WHEN ${alias}.value >= 0 THEN ${alias}.value END)`;
   // The MAX_CURRENCIES largest amounts of each value, from rows (dim, currency, n, amount).
   const money = (part: string) =>
     `SELECT dim, currency, amount FROM (
        SELECT dim, currency, amount, ROW_NUMBER() OVER (PARTITION BY dim ORDER BY amount DESC, currency) AS rc FROM ${part} WHERE amount IS NOT NULL
      ) WHERE rc <= ${MAX_CURRENCIES}`;
+  // A session whose rows all lie in the period: its facts answer; one across an end of the period: its rows do.
+  const inside = 's.first_row >= ?2 AND s.last_row < ?3';
   const sql = `WITH ${sess},
-    -- One row per kept session, read once in key order: whether it viewed a page in the period, and the stages it
-    -- entered then (a bit each), each by a primary-key range of its visitor's rows.
+    -- One row per kept session with a page view or move in the period, read once in key order: whether it viewed a page
+    -- in the period, and the stages it entered then (a bit each); from its facts, or for the few sessions across an
+    -- end of the period, by a primary-key range of its visitor's rows.
     per_session AS MATERIALIZED (
       SELECT s.visitor, s.dim,
-             EXISTS (SELECT 1 FROM ${TABLE.page_views} p INDEXED BY ${INDEX.page_views_key}
-                      WHERE ${period('p')} AND p.visitor = s.visitor AND p.session = s.session) AS viewed,
-             IFNULL((SELECT SUM(DISTINCT 1 << t.to_index) FROM ${TABLE.transitions} t INDEXED BY ${INDEX.transitions_key}
-                      WHERE ${period('t')} AND t.visitor = s.visitor AND t.session = s.session AND ${stagePositions('t.to_index', site)}), 0) AS mask
-        FROM sess s),
+             CASE WHEN ${inside} THEN s.views > 0 ELSE EXISTS (SELECT 1 FROM ${TABLE.page_views} p INDEXED BY ${INDEX.page_views_key}
+                      WHERE ${period('p')} AND p.visitor = s.visitor AND p.session = s.session) END AS viewed,
+             CASE WHEN ${inside} THEN s.entered & ${stageBits(site)}
+                  ELSE IFNULL((SELECT SUM(DISTINCT 1 << t.to_index) FROM ${TABLE.transitions} t INDEXED BY ${INDEX.transitions_key}
+                      WHERE ${period('t')} AND t.visitor = s.visitor AND t.session = s.session AND ${stagePositions('t.to_index', site)}), 0) END AS mask
+        FROM sess s WHERE s.first_row < ?3 AND s.last_row >= ?2),
     -- Per visitor and value: viewed in any of those sessions, how many did, and the stages entered in any (masks OR-ed).
     per_visitor AS MATERIALIZED (
-      SELECT dim, MAX(viewed) AS viewed, SUM(viewed) AS sessions, ${site.stages.map((_, k) => `(MAX(mask >> ${k} & 1) << ${k})`).join(' + ')} AS mask
+      SELECT dim, MAX(viewed) AS viewed, SUM(viewed) AS sessions, ${anyStage('mask', site)} AS mask
         FROM per_session GROUP BY visitor, dim),
-    views AS MATERIALIZED (
-      SELECT dim, SUM(viewed) AS visitors, SUM(sessions) AS sessions FROM per_visitor GROUP BY dim HAVING SUM(viewed) > 0),
-    entries AS MATERIALIZED (
-      SELECT v.dim, k.value AS k, SUM(v.mask >> k.value & 1) AS n FROM per_visitor v, json_each(${sqlText(JSON.stringify(site.stages.map((_, k) => k)))}) k
-       GROUP BY 1, 2 HAVING n > 0),
-    last_touch AS MATERIALIZED (
-      SELECT s.dim, IFNULL(u.currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n, ${amount('u')} AS amount
-        FROM ${TABLE.purchases} u ${join('u')} WHERE ${period('u')} GROUP BY 1, 2),
-    buyers AS (
-      SELECT s.dim, COUNT(*) AS n, COUNT(DISTINCT u.visitor) AS visitors FROM ${TABLE.purchases} u ${join('u')} WHERE ${period('u')} GROUP BY 1),
-    -- First touch: the dimension of each buyer's first session (earliest start, then session id), whatever the filter.
-    firsts AS MATERIALIZED (
-      SELECT visitor, dim FROM (
-        SELECT visitor, ${DIMENSION_COLUMNS[by]} AS dim, ROW_NUMBER() OVER (PARTITION BY visitor ORDER BY started_at, session) AS rn
-          FROM ${TABLE.sessions} WHERE site = ?1 AND visitor IN (SELECT u.visitor FROM ${TABLE.purchases} u ${join('u')} WHERE ${period('u')})
-      ) WHERE rn = 1),
-    first_touch AS MATERIALIZED (
-      SELECT f.dim, IFNULL(u.currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n, ${amount('u')} AS amount
-        FROM ${TABLE.purchases} u ${join('u')} JOIN firsts f ON f.visitor = u.visitor WHERE ${period('u')} GROUP BY 1, 2),
+    -- Per value: visitors and sessions with a page view, and per stage (a JSON array) the visitors who entered it; one pass.
+    per_value AS MATERIALIZED (
+      SELECT dim, SUM(viewed) AS visitors, SUM(sessions) AS sessions, MAX(mask) > 0 AS entered,
+             ${stageCounts('mask', site)} AS entries
+        FROM per_visitor GROUP BY dim),
+    -- The period's purchases in kept sessions, read once in key order (their sessions' rows then come in key order too):
+    -- the value of the session they were made in (last touch) and of the buyer's first session (earliest start, then
+    -- session id; whatever the filter), a primary-key range of the buyer's sessions.
+    bought AS MATERIALIZED (
+      SELECT u.visitor, IFNULL(u.currency, '${NO_CURRENCY}') AS currency, CASE WHEN u.value >= 0 THEN u.value END AS value, s.dim,
+             (SELECT f.${DIMENSION_COLUMNS[by]} FROM ${TABLE.sessions} f WHERE f.site = ?1 AND f.visitor = u.visitor
+               ORDER BY f.started_at, f.session LIMIT 1) AS first_dim
+        FROM ${TABLE.purchases} u INDEXED BY ${INDEX.purchases_key} ${join('u')} WHERE ${period('u')}),
+    last_touch AS MATERIALIZED (SELECT dim, currency, COUNT(*) AS n, SUM(value) AS amount FROM bought GROUP BY 1, 2),
+    buyers AS (SELECT dim, COUNT(*) AS n, COUNT(DISTINCT visitor) AS visitors FROM bought GROUP BY 1),
+    first_touch AS MATERIALIZED (SELECT first_dim AS dim, currency, COUNT(*) AS n, SUM(value) AS amount FROM bought GROUP BY 1, 2),
+    -- Abandoned carts by the value of the session that opened them, read in key order as purchases are.
     carted AS MATERIALIZED (
       SELECT s.dim, COUNT(*) AS n
-        FROM (SELECT visitor, session FROM ${TABLE.carts} WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}) c ${join('c')} GROUP BY 1),
+        FROM (SELECT visitor, session FROM ${TABLE.carts} INDEXED BY ${INDEX.carts_key} WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}) c
+        ${join('c')} GROUP BY 1),
     top AS MATERIALIZED (
       SELECT dim, ROW_NUMBER() OVER (ORDER BY SUM(visitors) DESC, SUM(purchases) DESC, dim) AS pos FROM (
-        SELECT dim, visitors, 0 AS purchases FROM views
+        SELECT dim, visitors, 0 AS purchases FROM per_value WHERE visitors > 0 OR entered
         UNION ALL SELECT dim, 0, n FROM last_touch
-        UNION ALL SELECT dim, 0, 0 FROM entries
         UNION ALL SELECT dim, 0, 0 FROM first_touch
         UNION ALL SELECT dim, 0, 0 FROM carted
       ) GROUP BY dim ORDER BY pos LIMIT ?5)
     -- D1 allows five terms per compound SELECT; a subquery starts its own count.
     SELECT * FROM (
-      SELECT t.pos, t.dim AS value, 'views' AS kind, NULL AS k, v.visitors AS n, v.sessions AS m FROM top t JOIN views v ON v.dim = t.dim
-      UNION ALL SELECT t.pos, t.dim, 'entered', e.k, e.n, NULL FROM top t JOIN entries e ON e.dim = t.dim
+      SELECT t.pos, t.dim AS value, 'views' AS kind, NULL AS k, v.visitors AS n, v.sessions AS m FROM top t JOIN per_value v ON v.dim = t.dim
+      UNION ALL SELECT t.pos, t.dim, 'entered', e.key, e.value, NULL FROM top t JOIN per_value v ON v.dim = t.dim, json_each(v.entries) e
       UNION ALL SELECT t.pos, t.dim, 'last', NULL, b.n, b.visitors FROM top t JOIN buyers b ON b.dim = t.dim
       UNION ALL SELECT t.pos, t.dim, 'carts', NULL, c.n, NULL FROM top t JOIN carted c ON c.dim = t.dim)
     UNION ALL SELECT * FROM (

@@ -2,7 +2,7 @@
 import { pathTextSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
 import type { CartsReport, Money } from '@parcours/protocol';
-import { sessionMatches } from './filter.ts';
+import { inKeyOrder, sessionMatches } from './filter.ts';
 import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
 import { cents, MAX_CURRENCIES, rate, type ReportSite } from './sql.ts';
 
@@ -45,6 +45,7 @@ export async function carts(
   const binds = cartBinds(site, range, abandonAfterMinutes);
   // A cart belongs to the session that opened it; carts are few, their sessions are checked row by row.
   const started = `${CART_SQL.started}${sessionMatches(site.id, range.filter, TABLE.carts)}`;
+  const byKey = inKeyOrder(range.filter, 'carts');
   const idleMs = abandonAfterMinutes * 60_000;
   const [totals, values, pages, recoveredValues] = await db.batch([
     db
@@ -55,24 +56,24 @@ export async function carts(
                 IFNULL(SUM(${CART_SQL.unpaid} AND last_activity > ?4), 0) AS open,
                 IFNULL(SUM(${CART_SQL.abandoned}), 0) AS abandoned,
                 IFNULL(SUM(${CART_SQL.recovered}), 0) AS recovered
-           FROM ${TABLE.carts} WHERE ${started}`,
+           FROM ${TABLE.carts}${byKey} WHERE ${started}`,
       )
       .bind(...binds, idleMs),
     db
       .prepare(
-        `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM ${TABLE.carts}
+        `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM ${TABLE.carts}${byKey}
           WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY 1 ORDER BY value DESC, currency LIMIT ?5`,
       )
       .bind(...binds, MAX_CURRENCIES),
     db
       .prepare(
-        `SELECT ${pathTextSql('exit_path_id')} AS path, COUNT(*) AS abandons FROM ${TABLE.carts}
+        `SELECT ${pathTextSql('exit_path_id')} AS path, COUNT(*) AS abandons FROM ${TABLE.carts}${byKey}
           WHERE ${started} AND ${CART_SQL.abandoned} GROUP BY exit_path_id ORDER BY abandons DESC, path LIMIT ?5`,
       )
       .bind(...binds, limit),
     db
       .prepare(
-        `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM ${TABLE.carts}
+        `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, SUM(value) AS value FROM ${TABLE.carts}${byKey}
           WHERE ${started} AND ${CART_SQL.recovered} GROUP BY 1 ORDER BY value DESC, currency LIMIT ?6`,
       )
       .bind(...binds, idleMs, MAX_CURRENCIES),

@@ -3,7 +3,15 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { FrictionReport, FunnelReport, KpisReport, TransitionsReport, WireEvent } from '@parcours/protocol';
+import type {
+  BreakdownReport,
+  FrictionReport,
+  FunnelReport,
+  KpisReport,
+  TimeseriesReport,
+  TransitionsReport,
+  WireEvent,
+} from '@parcours/protocol';
 import { call, registerSite } from '../../test/helpers.ts';
 import { pathTextSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
@@ -273,7 +281,97 @@ async function expectReportsEqualReference(from: number, to: number, filter: Fil
   );
   expect(pages).toEqual(want.pages);
   expect((await report<TransitionsReport>(site, 'transitions', query)).transitions).toEqual(want.transitions);
+  // breakdown by each of a few dimensions: the visitors, sessions and stage entries of each value.
+  for (const by of ['channel', 'device', 'landing']) {
+    const got = (await report<BreakdownReport>(site, 'breakdown', { ...query, by, limit: '1000' })).rows
+      .map(({ value, visitors, sessions, entered }) => ({ value, visitors, sessions, entered }))
+      .filter((r) => r.visitors > 0 || Object.values(r.entered).some((n) => n > 0));
+    expect(sortByValue(got)).toEqual(await breakdownReference(from, to, filter, by));
+  }
+  // timeseries by hour: each hour's visitors, sessions, page views and entries.
+  const series = await report<TimeseriesReport>(site, 'timeseries', { ...query, interval: 'hour' });
+  expect(
+    series.points
+      .filter((p) => p.page_views > 0 || Object.values(p.entered).some((n) => n > 0))
+      .map(({ t, visitors, sessions, page_views, entered }) => ({ t, visitors, sessions, page_views, entered })),
+  ).toEqual(await timeseriesReference(from, to, filter));
   return want;
+}
+
+/** SQL keeping the rows (aliased `r`) of the period whose session (joined as `x`) matches the filter. */
+function keptRows(table: string, filter: Filter): string {
+  const matches = Object.entries(filter)
+    .map(([d, vs]) => ` AND x.${d} IN (${vs.map((v) => `'${v}'`).join(',')})`)
+    .join('');
+  return `${table} r JOIN ${TABLE.sessions} x ON x.site = r.site AND x.visitor = r.visitor AND x.session = r.session
+      WHERE r.site = ?1 AND r.time >= ?2 AND r.time < ?3${matches}`;
+}
+
+/** timeseries' hours with a page view or an entry as REPORTS.md defines them, the plain way: distinct counts per hour. */
+async function timeseriesReference(from: number, to: number, filter: Filter) {
+  const q = <T>(sql: string) =>
+    env.DB.prepare(sql)
+      .bind(site.id, from, to)
+      .all<T>()
+      .then((r) => r.results);
+  const views = await q<{ h: number; visitors: number; sessions: number; page_views: number }>(
+    `SELECT r.time / ${HOUR} AS h, COUNT(DISTINCT r.visitor) AS visitors, COUNT(DISTINCT r.visitor || ' ' || r.session) AS sessions,
+            COUNT(*) AS page_views FROM ${keptRows(TABLE.page_views, filter)} GROUP BY 1`,
+  );
+  const entries = await q<{ h: number; k: number; n: number }>(
+    `SELECT r.time / ${HOUR} AS h, r.to_index AS k, COUNT(DISTINCT r.visitor) AS n FROM ${keptRows(TABLE.transitions, filter)} GROUP BY 1, 2`,
+  );
+  return [...new Set([...views, ...entries].map((r) => r.h))]
+    .sort((a, b) => a - b)
+    .map((h) => {
+      const v = views.find((r) => r.h === h);
+      return {
+        t: new Date(h * HOUR).toISOString(),
+        visitors: v?.visitors ?? 0,
+        sessions: v?.sessions ?? 0,
+        page_views: v?.page_views ?? 0,
+        entered: Object.fromEntries(
+          STAGES.map((stage, k) => [stage, entries.find((e) => e.h === h && e.k === k)?.n ?? 0]),
+        ),
+      };
+    });
+}
+
+const sortByValue = <T extends { value: string }>(rows: T[]) =>
+  rows.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+
+/**
+ * breakdown's visitors, sessions and entries per value of `by` as REPORTS.md defines them, the plain way: the period's
+ * page views and moves of the matching sessions joined to their session's value, grouped.
+ */
+async function breakdownReference(from: number, to: number, filter: Filter, by: string) {
+  const joined = (table: string) => keptRows(table, filter);
+  const q = <T>(sql: string) =>
+    env.DB.prepare(sql)
+      .bind(site.id, from, to)
+      .all<T>()
+      .then((r) => r.results);
+  const views = await q<{ value: string; visitors: number; sessions: number }>(
+    `SELECT x.${by} AS value, COUNT(DISTINCT r.visitor) AS visitors, COUNT(DISTINCT r.visitor || ' ' || r.session) AS sessions
+       FROM ${joined(TABLE.page_views)} GROUP BY 1`,
+  );
+  const entries = await q<{ value: string; k: number; n: number }>(
+    `SELECT x.${by} AS value, r.to_index AS k, COUNT(DISTINCT r.visitor) AS n FROM ${joined(TABLE.transitions)} GROUP BY 1, 2`,
+  );
+  const values = [...new Set([...views, ...entries].map((r) => r.value))];
+  return sortByValue(
+    values.map((value) => {
+      const v = views.find((r) => r.value === value);
+      return {
+        value,
+        visitors: v?.visitors ?? 0,
+        sessions: v?.sessions ?? 0,
+        entered: Object.fromEntries(
+          STAGES.map((stage, k) => [stage, entries.find((e) => e.value === value && e.k === k)?.n ?? 0]),
+        ),
+      };
+    }),
+  );
 }
 
 beforeAll(async () => {

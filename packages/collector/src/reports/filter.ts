@@ -1,6 +1,6 @@
 // Report filters on session dimensions (`?channel=paid_search,paid_social&device=mobile`): parsing, and the SQL keeping matching sessions' rows.
 import { CHANNELS, DEVICES, DIMENSIONS, type Dimension } from '@parcours/protocol';
-import { DIMENSION_COLUMNS, TABLE } from '../db/schema.ts';
+import { DIMENSION_COLUMNS, INDEX, TABLE } from '../db/schema.ts';
 import { MAX_DIMENSION_VALUE } from '../dimensions/session-dimensions.ts';
 import { QueryError } from './query.ts';
 
@@ -96,3 +96,18 @@ export function sessionMatches(site: string, filter: SessionFilter | undefined, 
   if (!filter?.length) return '';
   return ` AND EXISTS (SELECT 1 FROM ${TABLE.sessions} m WHERE m.site = ${sqlText(site)} AND m.visitor = ${alias}.visitor AND m.session = ${alias}.session${filterWhere(filter, 'm.')})`;
 }
+
+/**
+ * `INDEXED BY` a table's primary key (site, visitor, ...) when a filter checks each row's session (sessionMatches), else
+ * ''. Read in key order, the rows' look-ups into `sessions` walk it in its own key order, each page once, where the
+ * period's time order jumps across the whole table (the filtered carts report at 1M events: 4.6× less CPU).
+ */
+export function inKeyOrder(filter: SessionFilter | undefined, table: keyof typeof BY_KEY): string {
+  return filter?.length ? BY_KEY[table] : '';
+}
+
+/** The tables inKeyOrder reads, through their primary key. */
+const BY_KEY = {
+  carts: ` INDEXED BY ${INDEX.carts_key} `,
+  purchases: ` INDEXED BY ${INDEX.purchases_key} `,
+};

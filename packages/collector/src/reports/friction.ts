@@ -4,7 +4,7 @@ import { pathTextSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
 import { FRICTION_EVENTS, type FrictionPage, type FrictionReport, type FrictionTarget } from '@parcours/protocol';
 import { CART_SQL, cartBinds } from './carts.ts';
-import { sessionCondition, sessionMatches } from './filter.ts';
+import { inKeyOrder, sessionCondition, sessionMatches } from './filter.ts';
 import { pathViewDayBinds, pathViewRows } from './path-views.ts';
 import { periodIsWide } from './plan.ts';
 import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
@@ -76,7 +76,7 @@ export async function friction(
            SELECT path_id, stage_index, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM ${TABLE.events}
             WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL${eventMatches}
            UNION ALL
-           SELECT exit_path_id, exit_stage, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 FROM ${TABLE.carts}
+           SELECT exit_path_id, exit_stage, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 FROM ${TABLE.carts}${inKeyOrder(range.filter, 'carts')}
             WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path_id IS NOT NULL${sessionMatches(site.id, range.filter, TABLE.carts)}
            UNION ALL
            SELECT path_id, stage_index, 0, 0, 0, 0, 0, type = 'rage_click', type = 'dead_click', type = 'error_click',

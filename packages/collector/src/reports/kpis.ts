@@ -3,7 +3,7 @@ import { INDEX, TABLE } from '../db/schema.ts';
 import type { KpisReport, Money } from '@parcours/protocol';
 import { NO_CURRENCY } from './carts.ts';
 import { firstEntries, type StageEntries } from './first-entries.ts';
-import { sessionMatches } from './filter.ts';
+import { inKeyOrder, sessionMatches } from './filter.ts';
 import { pageViewStats, type StageViews } from './page-view-stats.ts';
 import type { Range } from './query.ts';
 import { cents, MAX_CURRENCIES, medianPart, mediansAtOffset, rankedMedian, rate, type ReportSite } from './sql.ts';
@@ -61,17 +61,17 @@ export async function kpis(db: D1Database, site: ReportSite, range: Range): Prom
 type Buyers = { buyers?: number; repeat_buyers?: number; timed?: number; median?: number | null };
 
 /** The period's mean basket per currency, the MAX_CURRENCIES most bought in; `matches` keeps the filtered sessions' rows. */
-function basketsStatement(db: D1Database, binds: unknown[], matches: string): D1PreparedStatement {
+function basketsStatement(db: D1Database, binds: unknown[], matches: string, keyOrder = ''): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, AVG(value) AS value FROM ${TABLE.purchases} u
+      `SELECT IFNULL(currency, '${NO_CURRENCY}') AS currency, AVG(value) AS value FROM ${TABLE.purchases} u${keyOrder}
         WHERE site = ?1 AND time >= ?2 AND time < ?3${matches} AND value >= 0 GROUP BY 1 ORDER BY COUNT(*) DESC, currency LIMIT ?4`,
     )
     .bind(...binds, MAX_CURRENCIES);
 }
 
 /** The period's buyers, repeat buyers and timed decisions, and with a filter their median decision time ranked among them. */
-function buyersStatement(db: D1Database, binds: unknown[], matches: string): D1PreparedStatement {
+function buyersStatement(db: D1Database, binds: unknown[], matches: string, keyOrder = ''): D1PreparedStatement {
   const counts = `COUNT(DISTINCT visitor) AS buyers, COUNT(DISTINCT CASE WHEN nth > 1 THEN visitor END) AS repeat_buyers,
                   COUNT(decision_ms) AS timed`;
   const where = `site = ?1 AND time >= ?2 AND time < ?3${matches}`;
@@ -80,7 +80,7 @@ function buyersStatement(db: D1Database, binds: unknown[], matches: string): D1P
   return db
     .prepare(
       `SELECT ${counts}, AVG(${medianPart('rk', 'nr', 'decision_ms')}) AS median FROM (
-         SELECT visitor, nth, decision_ms, ${rank} AS rk, ${count} AS nr FROM ${TABLE.purchases} u WHERE ${where})`,
+         SELECT visitor, nth, decision_ms, ${rank} AS rk, ${count} AS nr FROM ${TABLE.purchases} u${keyOrder} WHERE ${where})`,
     )
     .bind(...binds);
 }
@@ -93,6 +93,7 @@ function buyersStatement(db: D1Database, binds: unknown[], matches: string): D1P
 async function filteredKpis(db: D1Database, site: ReportSite, range: Range): Promise<KpisReport> {
   const binds = [site.id, range.from, range.to];
   const matches = sessionMatches(site.id, range.filter, 'u');
+  const keyOrder = inKeyOrder(range.filter, 'purchases');
   const [{ stages: perStage, viewers }, moved, [purchasesOnly, baskets, buyers]] = await Promise.all([
     pageViewStats(db, site, range),
     firstEntries(db, site, range, 'onward_ms'),
@@ -100,12 +101,12 @@ async function filteredKpis(db: D1Database, site: ReportSite, range: Range): Pro
       // Active visitors who bought in the period without a matching page view in it.
       db
         .prepare(
-          `SELECT COUNT(DISTINCT visitor) AS n FROM ${TABLE.purchases} u WHERE site = ?1 AND time >= ?2 AND time < ?3${matches}
+          `SELECT COUNT(DISTINCT visitor) AS n FROM ${TABLE.purchases} u${keyOrder} WHERE site = ?1 AND time >= ?2 AND time < ?3${matches}
               AND NOT EXISTS (SELECT 1 FROM ${TABLE.page_views} p WHERE p.site = ?1 AND p.visitor = u.visitor AND p.time >= ?2 AND p.time < ?3${sessionMatches(site.id, range.filter, 'p')})`,
         )
         .bind(...binds),
-      basketsStatement(db, binds, matches),
-      buyersStatement(db, binds, matches),
+      basketsStatement(db, binds, matches, keyOrder),
+      buyersStatement(db, binds, matches, keyOrder),
     ]),
   ]);
   const b = (buyers!.results[0] ?? {}) as Buyers;

@@ -77,6 +77,21 @@ export function stagePositions(column: string, site: ReportSite): string {
   return `${column} IN (${site.stages.map((_, k) => k).join(',')})`;
 }
 
+/** A mask with one bit per stage position of the site (`1 << k`): what a session's `entered` fact may hold of it. */
+export function stageBits(site: ReportSite): number {
+  return (1 << site.stages.length) - 1;
+}
+
+/** Aggregate SQL OR-ing a stage mask over a group, bit by bit (SQLite has no bitwise aggregate). */
+export function anyStage(mask: string, site: ReportSite): string {
+  return site.stages.map((_, k) => `(MAX(${mask} >> ${k} & 1) << ${k})`).join(' + ');
+}
+
+/** Aggregate SQL of a JSON array: per stage position k, the rows of the group whose stage mask has bit k. */
+export function stageCounts(mask: string, site: ReportSite): string {
+  return `json_array(${site.stages.map((_, k) => `SUM(${mask} >> ${k} & 1)`).join(', ')})`;
+}
+
 /** The site a report reads: its id and ordered stage names. */
 export interface ReportSite {
   id: string;

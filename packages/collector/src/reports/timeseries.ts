@@ -1,10 +1,10 @@
 // The timeseries report: per hour, day or week of the period (UTC), visitors, sessions, page views, stage entries, purchases and abandoned carts.
-import { DAY_MS, HOUR_MS, TABLE } from '../db/schema.ts';
+import { DAY_MS, HOUR_MS, INDEX, SESSION_FACTS, TABLE } from '../db/schema.ts';
 import type { Interval, Money, TimeseriesPoint, TimeseriesReport } from '@parcours/protocol';
 import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
-import { sessionCondition, sessionMatches } from './filter.ts';
+import { filterWhere, inKeyOrder, sessionMatches } from './filter.ts';
 import { QueryError, type Range } from './query.ts';
-import { cents, MAX_CURRENCIES, stagePositions, type ReportSite } from './sql.ts';
+import { anyStage, cents, MAX_CURRENCIES, stageBits, stageCounts, stagePositions, type ReportSite } from './sql.ts';
 
 /** Width of each interval, and where intervals start: ISO weeks start on Monday, and 1970-01-05 was one. */
 const INTERVAL: Record<Interval, { width: number; origin: number }> = {
@@ -52,19 +52,37 @@ export async function timeseries(
   abandonAfterMinutes: number,
 ): Promise<TimeseriesReport> {
   const { first, last, bucket, start } = intervalsOf(range, interval);
-  // Page views and moves: the matching sessions read first, then their rows; purchases and carts, few, checked row by row.
-  const period = `site = ?1 AND time >= ?2 AND time < ?3${sessionCondition(site.id, range.filter)}`;
   const binds = [site.id, range.from, range.to];
-  const [views, entries, purchases, carts] = await db.batch([
+  const b = bucket;
+  // The period's kept sessions with their facts (SESSION_FACTS). One that lies in one interval and in the period counts
+  // from its facts there; the few across an interval's or the period's end, from their page views and moves (primary-key
+  // ranges of their visitor's rows), per interval. Then per interval and visitor (sessions OR-ed), then per interval.
+  const sess = `SELECT visitor, session, ${SESSION_FACTS.join(', ')} FROM ${TABLE.sessions}
+                 WHERE site = ?1 AND first_row < ?3 AND last_row >= ?2${filterWhere(range.filter)}`;
+  const inside = (a = '') =>
+    `${a}first_row >= ?2 AND ${a}last_row < ?3 AND ${b(`${a}first_row`)} = ${b(`${a}last_row`)}`;
+  const own = (alias: string) =>
+    `${alias}.site = ?1 AND ${alias}.visitor = s.visitor AND ${alias}.session = s.session AND ${alias}.time >= ?2 AND ${alias}.time < ?3`;
+  const [views, purchases, carts] = await db.batch([
     db
       .prepare(
-        `SELECT ${bucket('time')} AS b, COUNT(*) AS page_views, COUNT(DISTINCT visitor) AS visitors, COUNT(DISTINCT visitor || ' ' || session) AS sessions
-           FROM ${TABLE.page_views} WHERE ${period} GROUP BY 1`,
-      )
-      .bind(...binds),
-    db
-      .prepare(
-        `SELECT ${bucket('time')} AS b, to_index AS k, COUNT(DISTINCT visitor) AS n FROM ${TABLE.transitions} WHERE ${period} AND ${stagePositions('to_index', site)} GROUP BY 1, 2`,
+        `WITH sess AS MATERIALIZED (${sess}),
+         per_session AS (
+           SELECT ${b('first_row')} AS b, visitor, views, entered & ${stageBits(site)} AS mask FROM sess WHERE ${inside()}
+           UNION ALL
+           SELECT b, visitor, SUM(v), SUM(DISTINCT m) FROM (
+             SELECT ${b('p.time')} AS b, s.visitor, s.session, 1 AS v, 0 AS m
+               FROM sess s CROSS JOIN ${TABLE.page_views} p INDEXED BY ${INDEX.page_views_key} ON ${own('p')} WHERE NOT (${inside('s.')})
+             UNION ALL
+             SELECT ${b('t.time')}, s.visitor, s.session, 0, 1 << t.to_index
+               FROM sess s CROSS JOIN ${TABLE.transitions} t INDEXED BY ${INDEX.transitions_key} ON ${own('t')}
+              WHERE NOT (${inside('s.')}) AND ${stagePositions('t.to_index', site)}
+           ) GROUP BY b, visitor, session),
+         per_visitor AS (
+           SELECT b, SUM(views) AS page_views, MAX(views > 0) AS viewed, SUM(views > 0) AS sessions, ${anyStage('mask', site)} AS mask
+             FROM per_session GROUP BY b, visitor)
+         SELECT b, SUM(page_views) AS page_views, SUM(viewed) AS visitors, SUM(sessions) AS sessions, ${stageCounts('mask', site)} AS entered
+           FROM per_visitor GROUP BY b`,
       )
       .bind(...binds),
     db
@@ -75,14 +93,14 @@ export async function timeseries(
            SELECT b, currency, amount, SUM(n) OVER (PARTITION BY b) AS total,
                   ROW_NUMBER() OVER (PARTITION BY b ORDER BY amount IS NULL, amount DESC, currency) AS rc FROM (
              SELECT ${bucket('time')} AS b, IFNULL(currency, '${NO_CURRENCY}') AS currency, COUNT(*) AS n,
-                    SUM(CASE WHEN value >= 0 THEN value END) AS amount FROM ${TABLE.purchases}
+                    SUM(CASE WHEN value >= 0 THEN value END) AS amount FROM ${TABLE.purchases}${inKeyOrder(range.filter, 'purchases')}
               WHERE site = ?1 AND time >= ?2 AND time < ?3${sessionMatches(site.id, range.filter, TABLE.purchases)} GROUP BY 1, 2))
          WHERE rc <= ${MAX_CURRENCIES}`,
       )
       .bind(...binds),
     db
       .prepare(
-        `SELECT ${bucket('started_at')} AS b, COUNT(*) AS n FROM ${TABLE.carts} WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}${sessionMatches(site.id, range.filter, TABLE.carts)} GROUP BY 1`,
+        `SELECT ${bucket('started_at')} AS b, COUNT(*) AS n FROM ${TABLE.carts}${inKeyOrder(range.filter, 'carts')} WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned}${sessionMatches(site.id, range.filter, TABLE.carts)} GROUP BY 1`,
       )
       .bind(...cartBinds(site, range, abandonAfterMinutes)),
   ]);
@@ -102,13 +120,19 @@ export async function timeseries(
     });
   }
   const at = (b: number) => points[b - first];
-  for (const v of views!.results as Array<{ b: number; page_views: number; visitors: number; sessions: number }>) {
+  for (const v of views!.results as Array<{
+    b: number;
+    page_views: number;
+    visitors: number;
+    sessions: number;
+    entered: string;
+  }>) {
     const p = at(v.b);
-    if (p) Object.assign(p, { page_views: v.page_views, visitors: v.visitors, sessions: v.sessions });
-  }
-  for (const e of entries!.results as Array<{ b: number; k: number; n: number }>) {
-    const p = at(e.b);
-    if (p) p.entered[site.stages[e.k]!] = e.n;
+    if (!p) continue;
+    Object.assign(p, { page_views: v.page_views, visitors: v.visitors, sessions: v.sessions });
+    (JSON.parse(v.entered) as number[]).forEach((n, k) => {
+      p.entered[site.stages[k]!] = n;
+    });
   }
   for (const u of purchases!.results as Array<{ b: number; currency: string; amount: number | null; total: number }>) {
     const p = at(u.b);
