@@ -5,7 +5,7 @@
 // Usage: pnpm --filter @parcours/bench exec node ingest/compare-ingest.ts --base=DIR [--runs=5] [--batch=50] [--clients=8] [--events=6000] [--write]
 // With --write, its section of bench/RESULTS.md ("Ingestion against a base commit") is replaced by this run's figures.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';

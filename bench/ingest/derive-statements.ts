@@ -3,7 +3,7 @@
 // Usage: pnpm --filter @parcours/bench exec node ingest/derive-statements.ts [--base=REV] [--batch=50] [--batches=120] [--no-write]
 // Writes its section of bench/RESULTS.md unless --no-write.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -8,7 +8,7 @@
 // read from each (section "Storage layouts").
 // Usage: pnpm --filter @parcours/bench exec node ingest/queue-bench.ts [--compare=ingest|storage] [--runs=3]
 //   [--events=6000] [--batch=50] [--clients=8] [--reads=40] [--write] (--write puts its section in bench/RESULTS.md)
-import { mkdtempSync, rmSync, } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

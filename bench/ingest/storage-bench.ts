@@ -2,7 +2,7 @@
 // own code (rows, a request's statements, derivation) into a fresh SQLite file built by that tree's migrations.
 // Usage: pnpm --filter @parcours/bench exec node ingest/storage-bench.ts [--base=REV] [--flood=20] [--shop=20000] [--no-write]
 // Writes its section of bench/RESULTS.md unless --no-write.
-import { mkdtempSync, rmSync, } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
