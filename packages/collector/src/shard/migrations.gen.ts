@@ -56,4 +56,8 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, sql: string]> = [
     '0069_state_page_keys.sql',
     "-- Saved derivation states key a visitor's pages by the path's id in `paths` (0066), no longer by its text, which may be\n-- 2,000 characters (src/derive/state.ts, pageKey): states saved before read with the wrong keys, so they go. A visitor\n-- without a saved state is derived from their stored events at their next event (or from their derived rows at the\n-- retention horizon), as a new visitor is: the rows come out the same.\nDELETE FROM visitor_state;\n",
   ],
+  [
+    '0071_site_shards.sql',
+    '-- How many shards hold a site\'s rows when STORAGE is "shards" (src/shard/storage.ts): each visitor\'s events and derived\n-- rows live in the shard a hash of the visitor names. Set when the site is registered; 1 (one shard, `<site>/0`) for\n-- every site before.\nALTER TABLE sites ADD COLUMN shards INTEGER NOT NULL DEFAULT 1;\n',
+  ],
 ];
