@@ -2,7 +2,7 @@
 import { TABLE } from '../db/schema.ts';
 import { type Alert, changeStateStatement, lastValueStatement, listAlerts } from '../db/alerts.ts';
 import { deliveriesStatement, deliveryKey } from '../db/webhooks.ts';
-import { siteStorage } from '../shard/storage.ts';
+import { siteStorageById } from '../shard/storage.ts';
 import { metricUnit, parseMetric } from './alert-metrics.ts';
 
 const MINUTE = 60_000;
@@ -68,7 +68,7 @@ export async function checkAlerts(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>, n
     if (!metric) continue;
     const reportSite = { id: a.site, stages: site.stages };
     // Read where the site's rows are (the one D1, or its shard); the alert's state and deliveries are in D1.
-    const storage = siteStorage(env, a.site);
+    const storage = await siteStorageById(env, a.site);
     const span = a.window_minutes * MINUTE;
     const value = await storage.metric(reportSite, metric, { from: now - span, to: now, now }, site.abandon_after);
     // A score with no answer in the window says nothing either way: the alert keeps its state until answers come.
