@@ -31,8 +31,7 @@ export type ErrorCode =
   | 'too-many-webhooks'
   | 'webhooks-disabled'
   | 'invalid-alert'
-  | 'too-many-alerts'
-  | 'not-merged-across-shards';
+  | 'too-many-alerts';
 
 /** Throws the refusal; `app.onError` turns it into `{ "error": code }` with `status`. */
 export function fail(status: ContentfulStatusCode, code: ErrorCode, headers?: Record<string, string>): never {

@@ -7,9 +7,11 @@ import type { WireEvent } from '@parcours/protocol';
 import { generateJourneys } from '@parcours/traffic';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
+import { consume, postWithEnv, queueMode } from '../../test/queue-support.ts';
 import { everyReport, get, ORIGIN, report, text, wire } from '../../test/test-support.ts';
 import { toBase64Url } from '../reports/events.ts';
 import { shardDatabase } from './sql-d1.ts';
+import { INGEST_QUEUE_NAME } from '../queue-ingest/index.ts';
 import type { Metric } from '../schedule/alert-metrics.ts';
 import { shardIndex, shardOf, sharded, siteStorage } from './storage.ts';
 
@@ -150,6 +152,33 @@ describe('a site of several shards', () => {
       await call(`/v1/admin/sites/${site.id}`, { headers: { authorization: `Bearer ${ADMIN}` } })
     ).json<{ ingestion: { totals: { events: number } } }>();
     expect(stats.ingestion.totals.events).toBe(40);
+  });
+
+  it("stores a queued batch once in its visitors' shards, however often the queue delivers it", async () => {
+    const site = await registerSite({ shards: 4 });
+    const mode = queueMode(false);
+    const events = Array.from({ length: 30 }, (_, i) =>
+      wire({
+        type: 'page_view',
+        ts: NOW - 60_000 + i,
+        stage: 'awareness',
+        visitor: `q${i % 11}`,
+        session: `s${i % 11}`,
+      }),
+    );
+    const res = await postWithEnv(mode.env, { v: 1, site: site.id, sent_at: Date.now(), events });
+    expect(await res.json()).toEqual({ accepted: 30, duplicates: 0, rejected: [] });
+    // One message for the batch, delivered twice (a redelivery), then once more in a later batch.
+    expect(mode.sent).toHaveLength(1);
+    expect((await consume(INGEST_QUEUE_NAME, [mode.sent[0], mode.sent[0]])).explicitAcks).toHaveLength(2);
+    expect((await consume(INGEST_QUEUE_NAME, mode.sent)).explicitAcks).toHaveLength(1);
+    const stored = await siteStorage(env, { id: site.id, shards: 4 }).counts(site.id);
+    expect(stored.totals.events).toBe(30);
+    if (sharded(env)) {
+      const rows = await visitorsByShard(site.id, 4);
+      expect(rows.reduce((n, [, , count]) => n + count, 0)).toBe(30);
+      for (const [k, visitor] of rows) expect(k).toBe(shardIndex(visitor, 4));
+    }
   });
 
   it('answers every report, with and without filters and breakdowns, as the site of one shard', async () => {

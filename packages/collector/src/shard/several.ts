@@ -8,8 +8,7 @@ import type { SiteCounts } from '../db/site-stats.ts';
 import type { IngestSite } from '../ingest/site-cache.ts';
 import type { PreparedBatch } from '../ingest/store-batch.ts';
 import type { IngestMessage } from '../queue-ingest/index.ts';
-import { fail } from '../errors.ts';
-import { mergeable, mergeReports, PART_LIMIT, type ShardAnswer } from '../reports/merge.ts';
+import { mergeReports, PART_LIMIT, type ShardAnswer } from '../reports/merge.ts';
 import type { ReportQuery } from '../reports/query.ts';
 import { invalidQuery } from '../reports/run.ts';
 import { rate } from '../reports/sql.ts';
@@ -162,7 +161,6 @@ export function severalShards(env: Pick<Env, 'DB' | 'SHARDS'>, id: string, count
     addCounts: (s, day, counts) => shards[0]!.addCounts(s, day, counts),
     counts: async (s) => addCounts(await Promise.all(shards.map((shard) => shard.counts(s)))),
     report: async (name, s, q) => {
-      if (!mergeable(name)) fail(409, 'not-merged-across-shards');
       // Every group of each shard's lists, so that the merged ranking is cut after adding.
       const asked = { ...q, limit: PART_LIMIT };
       const parts = await Promise.all(
