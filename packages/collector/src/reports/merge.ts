@@ -9,6 +9,7 @@ import type {
   FormField,
   FormsReport,
   FrictionReport,
+  FrictionTarget,
   FunnelReport,
   KpisReport,
   Money,
@@ -17,7 +18,7 @@ import type {
   TransitionsReport,
 } from '@parcours/protocol';
 import { byFieldRank, median as hesitationMedian, MAX_FORM_FIELDS, MAX_LAST_FIELDS } from './forms.ts';
-import { frictionScore } from './friction.ts';
+import { frictionScore, MAX_FRICTION_TARGETS } from './friction.ts';
 import { append, fieldKey, type Partial } from './partials.ts';
 import type { ReportQuery } from './query.ts';
 import { type SatisfactionSums, type Sums, satisfactionAnswer } from './satisfaction.ts';
@@ -226,21 +227,24 @@ const FRICTION_COUNTS = [
   'field_errors',
 ] as const;
 
-/** Targets a friction page lists (friction.ts). */
-const MAX_TARGETS = 10;
-
 function friction(site: ReportSite, parts: ShardAnswer[], limit: number): FrictionReport {
+  const { counts } = together(parts);
+  // Every target of every page, from the shards' whole counts (a shard lists only its page's first few).
+  const targetsOf = new Map<string, FrictionTarget[]>();
+  for (const [key, count] of Object.entries(counts)) {
+    const [path, stage, kind, target] = JSON.parse(key.slice(key.indexOf('\u0001') + 1)) as [
+      string,
+      number,
+      FrictionTarget['kind'],
+      string,
+    ];
+    const page = JSON.stringify([path, site.stages[stage]]);
+    targetsOf.set(page, [...(targetsOf.get(page) ?? []), { kind, target, count }]);
+  }
   const pages = mergeRows(
     parts.map((p) => (p.report as FrictionReport).pages),
     (page) => JSON.stringify([page.path, page.stage]),
-    (into, page) => {
-      addFields(into, page, FRICTION_COUNTS);
-      into.targets = mergeRows(
-        [into.targets, page.targets],
-        (t) => `${t.kind} ${t.target}`,
-        (t, other) => addFields(t, other, ['count']),
-      );
-    },
+    (into, page) => addFields(into, page, FRICTION_COUNTS),
   );
   const scored: Array<FrictionPage & { position: number }> = pages.map((page) => {
     const position = site.stages.indexOf(page.stage);
@@ -249,9 +253,9 @@ function friction(site: ReportSite, parts: ShardAnswer[], limit: number): Fricti
       position,
       exit_rate: rate(page.exits, page.views),
       score: frictionScore(page, position, site.stages.length),
-      targets: page.targets
+      targets: (targetsOf.get(JSON.stringify([page.path, page.stage])) ?? [])
         .sort((a, b) => b.count - a.count || byText(a.kind, b.kind) || byText(a.target, b.target))
-        .slice(0, MAX_TARGETS),
+        .slice(0, MAX_FRICTION_TARGETS),
     };
   });
   return {

@@ -1,7 +1,7 @@
 // What a shard of a site of several shards sends with a report so that merge.ts can answer it exactly: the numerators
 // and denominators behind its rates, and the values behind its medians (a median of medians is not the median).
 // Visitors are partitioned by shard, so every count here adds across shards. A site of one shard never reads these.
-import { FORM_ABANDON, FORM_SUBMIT } from '@parcours/protocol';
+import { FORM_ABANDON, FORM_SUBMIT, FRICTION_EVENTS } from '@parcours/protocol';
 import { pathTextSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
 import { NO_CURRENCY } from './carts.ts';
@@ -187,6 +187,33 @@ async function formValues(db: D1Database, site: ReportSite, q: ReportQuery): Pro
   return { counts, values };
 }
 
+/** The key of a friction target in a friction partial: its page (path text, stage position), kind and name. */
+export const targetKey = (path: string, stage: number, kind: string, target: string) =>
+  `target\u0001${JSON.stringify([path, stage, kind, target])}`;
+
+/**
+ * friction: every target of the period's friction events of every page (as friction.ts names them: the element, or a
+ * field error's field; a quick back has none), so that each merged page lists its first targets from whole counts.
+ */
+async function targetValues(db: D1Database, site: ReportSite, q: ReportQuery): Promise<Partial> {
+  const kinds = FRICTION_EVENTS.filter((t) => t !== 'quick_back')
+    .map((t) => `'${t}'`)
+    .join(',');
+  const { results } = await db
+    .prepare(
+      `SELECT ${pathTextSql('path_id')} AS path, stage_index, type AS kind,
+              COALESCE(json_extract(data, '$.target'), json_extract(data, '$.field')) AS target, COUNT(*) AS n
+         FROM ${TABLE.events} WHERE site = ?1 AND type IN (${kinds}) AND time >= ?2 AND time < ?3${sessionMatches(site.id, q.range.filter, TABLE.events)}
+        GROUP BY path_id, stage_index, kind, target HAVING target IS NOT NULL`,
+    )
+    .bind(site.id, q.range.from, q.range.to)
+    .all<{ path: string; stage_index: number; kind: string; target: string; n: number }>();
+  return {
+    counts: Object.fromEntries(results.map((r) => [targetKey(r.path, r.stage_index, r.kind, r.target), r.n])),
+    values: {},
+  };
+}
+
 const NONE: Partial = { counts: {}, values: {} };
 
 /** What the shard adds to report `name` for merge.ts; nothing for the reports whose answer merges as it is. */
@@ -195,6 +222,7 @@ export function reportPartial(db: D1Database, name: string, site: ReportSite, q:
   if (name === 'transitions') return transitionValues(db, site, q);
   if (name === 'kpis') return kpisValues(db, site, q);
   if (name === 'forms') return formValues(db, site, q);
+  if (name === 'friction') return targetValues(db, site, q);
   if (name === 'satisfaction')
     return satisfactionSums(db, site, q.range, q.limit, q.by, q.interval).then((sums) => ({
       ...NONE,
