@@ -188,7 +188,7 @@ async function formValues(db: D1Database, site: ReportSite, q: ReportQuery): Pro
 }
 
 /** The key of a friction target in a friction partial: its page (path text, stage position), kind and name. */
-export const targetKey = (path: string, stage: number, kind: string, target: string) =>
+const targetKey = (path: string, stage: number, kind: string, target: string) =>
   `target\u0001${JSON.stringify([path, stage, kind, target])}`;
 
 /**
