@@ -3,14 +3,14 @@
 // Visitors are partitioned by shard, so every count here adds across shards. A site of one shard never reads these.
 import { FORM_ABANDON, FORM_SUBMIT, FRICTION_EVENTS } from '@parcours/protocol';
 import { pathTextSql } from '../db/insert-sql.ts';
-import { TABLE } from '../db/schema.ts';
+import { INDEX, TABLE } from '../db/schema.ts';
 import { NO_CURRENCY } from './carts.ts';
 import { sessionCondition, sessionMatches } from './filter.ts';
-import { firstEntries } from './first-entries.ts';
+import { firstEntries, type StageEntries } from './first-entries.ts';
 import { pageViewStats } from './page-view-stats.ts';
 import type { ReportQuery } from './query.ts';
 import { type SatisfactionSums, satisfactionSums } from './satisfaction.ts';
-import { stagePositions, type ReportSite } from './sql.ts';
+import { FIRST_ENTRY_IN_PERIOD, stagePositions, type ReportSite } from './sql.ts';
 
 /** Counts by key (added across shards) and value lists by key (concatenated, then a median taken). */
 export interface Partial {
@@ -36,12 +36,35 @@ function valuesOf(rows: Rows, prefix = ''): Record<string, number[]> {
   return out;
 }
 
+/** Per stage, the first entries of the period (`entered:k`) and those that reached further (`reached:k`). */
+function entryCounts(perStage: Map<number, StageEntries>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const [k, e] of perStage) Object.assign(counts, { [`entered:${k}`]: e.entered, [`reached:${k}`]: e.reached });
+  return counts;
+}
+
 /**
  * The funnel's (and kpis' `to_next_stage`) first entries into each stage in the period, each visitor's first in
  * (time, event id) order: `entered:k`, `reached:k` (its look-ahead landed before the period's end) and the look-aheads
  * of those that reached (`k`), over the kept sessions.
  */
 async function firstEntryValues(db: D1Database, site: ReportSite, q: ReportQuery): Promise<Partial> {
+  if (!q.range.filter) {
+    // Without a filter, the funnel's own first entries (rollups and indexes) and the look-aheads of those that reached,
+    // from the index in next_ms order (first entries are the moves whose previous entry came before the period).
+    const [perStage, { results }] = await Promise.all([
+      firstEntries(db, site, q.range, 'next_ms'),
+      db
+        .prepare(
+          `SELECT to_index AS key, next_ms AS d FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_next}
+            WHERE site = ?1 AND ${stagePositions('to_index', site)} AND next_ms IS NOT NULL AND time >= ?2 AND time < ?3
+              AND ${FIRST_ENTRY_IN_PERIOD} AND time + next_ms < ?3`,
+        )
+        .bind(site.id, q.range.from, q.range.to)
+        .all<{ key: number; d: number }>(),
+    ]);
+    return { counts: entryCounts(perStage), values: valuesOf(results) };
+  }
   const { results } = await db
     .prepare(
       `SELECT to_index AS key, CASE WHEN time + next_ms < ?3 THEN next_ms END AS d FROM (
@@ -121,7 +144,7 @@ async function kpisValues(db: D1Database, site: ReportSite, q: ReportQuery): Pro
   };
   for (const [k, v] of views.stages)
     Object.assign(counts, { [`entries:${k}`]: v.entries, [`bounces:${k}`]: v.bounces });
-  for (const [k, e] of onward) Object.assign(counts, { [`entered:${k}`]: e.entered, [`reached:${k}`]: e.reached });
+  Object.assign(counts, entryCounts(onward));
   for (const m of baskets!.results as Array<{ currency: string; n: number; amount: number }>)
     Object.assign(counts, { [`basket_n:${m.currency}`]: m.n, [`basket:${m.currency}`]: m.amount });
   return {
