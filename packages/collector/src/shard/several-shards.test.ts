@@ -257,4 +257,19 @@ describe('a site of several shards', () => {
     if (sharded(env)) expect((await visitorsByShard(four.id, 4)).filter(([, v]) => v === visitor)).toEqual([]);
     expect(await everyReport(four, periods.slice(0, 1))).toEqual(await everyReport(one, periods.slice(0, 1)));
   });
+
+  it('deletes raw events before a retention horizon in every shard: what is left, and the reports, as one shard', async () => {
+    const horizon = NOW - 3 * DAY;
+    const [a, b] = [
+      await siteStorage(env, { id: one.id, shards: 1 }).deleteBefore(one.id, horizon, 1_000_000),
+      await siteStorage(env, { id: four.id, shards: 4 }).deleteBefore(four.id, horizon, 1_000_000),
+    ];
+    expect(b).toEqual(a);
+    expect(a.events).toBeGreaterThan(0);
+    const from = NOW - 8 * DAY;
+    expect((await exportAll(four, 1000, from)).map((l) => l.id).sort()).toEqual(
+      (await exportAll(one, 1000, from)).map((l) => l.id).sort(),
+    );
+    expect(await everyReport(four, periods.slice(0, 1))).toEqual(await everyReport(one, periods.slice(0, 1)));
+  });
 });
