@@ -32,6 +32,7 @@ const entry = ['src/derive/index.ts', 'src/reports/run.ts', 'src/reports/partial
     `export { sessionCandidates, upsertSessionStatements } from ${JSON.stringify(join(collector, 'src/db/sessions.ts'))};`,
     `export { toRow } from ${JSON.stringify(join(collector, 'src/ingest/to-row.ts'))};`,
     `export { shardIndex } from ${JSON.stringify(join(collector, 'src/shard/storage.ts'))};`,
+    `export { TABLE } from ${JSON.stringify(join(collector, 'src/db/schema.ts'))};`,
   )
   .join('\n');
 await build({
@@ -54,7 +55,7 @@ function database(name) {
     .sort())
     db.raw.exec(readFileSync(join(dir, f), 'utf8'));
   db.raw
-    .prepare('INSERT INTO sites (id, origins, stages, read_token_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+    .prepare(`INSERT INTO ${c.TABLE.sites} (id, origins, stages, read_token_hash, created_at) VALUES (?, ?, ?, ?, ?)`)
     .run(SITE.id, '["*"]', JSON.stringify(SITE.stages), 'x', Date.now());
   return db;
 }
@@ -92,7 +93,7 @@ async function fill() {
 }
 const t0 = performance.now();
 await fill();
-const events = (db) => db.raw.prepare('SELECT COUNT(*) AS n FROM events').get().n;
+const events = (db) => db.raw.prepare(`SELECT COUNT(*) AS n FROM ${c.TABLE.events}`).get().n;
 console.log(
   `${events(one)} events stored and derived in ${((performance.now() - t0) / 1000).toFixed(0)} s; per shard:`,
   shards.map(events),

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { consume, postWithEnv, queueMode } from '../../test/queue-support.ts';
 import { everyReport, get, ORIGIN, report, text, wire } from '../../test/test-support.ts';
+import { TABLE } from '../db/schema.ts';
 import { toBase64Url } from '../reports/events.ts';
 import { shardDatabase } from './sql-d1.ts';
 import { INGEST_QUEUE_NAME } from '../queue-ingest/index.ts';
@@ -40,7 +41,7 @@ async function visitorsByShard(site: string, count: number): Promise<Array<[numb
   for (let k = 0; k < count; k++) {
     const rows = await runInDurableObject(shardOf(env, site, k), (_shard, state) =>
       shardDatabase(state.storage)
-        .prepare('SELECT visitor, COUNT(*) AS n FROM events WHERE site = ? GROUP BY visitor')
+        .prepare(`SELECT visitor, COUNT(*) AS n FROM ${TABLE.events} WHERE site = ? GROUP BY visitor`)
         .bind(site)
         .all<{ visitor: string; n: number }>(),
     );

@@ -108,7 +108,7 @@ function addPrepared(parts: Prepared[]): Prepared {
 }
 
 /** Usage counters of every shard, added day by day. */
-function addCounts(all: Array<Awaited<ReturnType<SiteStorage['counts']>>>): Awaited<ReturnType<SiteStorage['counts']>> {
+function addUsage(all: Array<Awaited<ReturnType<SiteStorage['counts']>>>): Awaited<ReturnType<SiteStorage['counts']>> {
   const days = new Map<string, SiteCounts & { day: string }>();
   const add = <T extends object>(into: T, from: T) => {
     for (const [k, v] of Object.entries(from)) if (typeof v === 'number') (into as Record<string, number>)[k]! += v;
@@ -159,7 +159,7 @@ export function severalShards(env: Pick<Env, 'DB' | 'SHARDS'>, id: string, count
     },
     // Counters that belong to no visitor (a refused quota, dead letters) are kept by shard 0; counts() adds them all.
     addCounts: (s, day, counts) => shards[0]!.addCounts(s, day, counts),
-    counts: async (s) => addCounts(await Promise.all(shards.map((shard) => shard.counts(s)))),
+    counts: async (s) => addUsage(await Promise.all(shards.map((shard) => shard.counts(s)))),
     report: async (name, s, q) => {
       // Every group of each shard's lists, so that the merged ranking is cut after adding.
       const asked = { ...q, limit: PART_LIMIT };
