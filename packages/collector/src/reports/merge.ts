@@ -88,9 +88,6 @@ function addStages(into: Record<string, number>, row: Record<string, number>): v
   for (const [stage, n] of Object.entries(row)) into[stage] = (into[stage] ?? 0) + n;
 }
 
-/** A numerator back from a rate a shard answered and its denominator (exact: the rate is their quotient, below 1). */
-const numerator = (r: number, denominator: number) => Math.round(r * denominator);
-
 function funnel(site: ReportSite, parts: ShardAnswer[]): FunnelReport {
   const { count, values } = together(parts);
   return {
@@ -193,13 +190,13 @@ function carts(parts: ShardAnswer[], limit: number): CartsReport {
 }
 
 function breakdown(parts: ShardAnswer[], limit: number): BreakdownReport {
+  const { count } = together(parts);
   const reports = parts.map((p) => p.report as BreakdownReport);
-  // Each shard's buyers of a value, back from its conversion rate, so that the merged rate is buyers over visitors.
   const rows = mergeRows(
-    reports.map((r) => r.rows.map((row) => ({ ...row, buyers: numerator(row.conversion_rate, row.visitors) }))),
+    reports.map((r) => r.rows),
     (row) => row.value,
     (into, row) => {
-      addFields(into, row, ['visitors', 'sessions', 'purchases', 'first_touch_purchases', 'abandoned_carts', 'buyers']);
+      addFields(into, row, ['visitors', 'sessions', 'purchases', 'first_touch_purchases', 'abandoned_carts']);
       addStages(into.entered, row.entered);
       into.revenue = addMoney([into.revenue, row.revenue]);
       into.first_touch_revenue = addMoney([into.first_touch_revenue, row.first_touch_revenue]);
@@ -210,7 +207,8 @@ function breakdown(parts: ShardAnswer[], limit: number): BreakdownReport {
     rows: rows
       .sort((a, b) => b.visitors - a.visitors || b.purchases - a.purchases || byText(a.value, b.value))
       .slice(0, limit)
-      .map(({ buyers, ...row }) => ({ ...row, conversion_rate: rate(buyers, row.visitors) })),
+      // Buyers over visitors, each added over the shards (a buyer need not have viewed a page in the period).
+      .map((row) => ({ ...row, conversion_rate: rate(count(`buyers:${row.value}`), row.visitors) })),
   };
 }
 

@@ -3,9 +3,9 @@
 // Visitors are partitioned by shard, so every count here adds across shards. A site of one shard never reads these.
 import { FORM_ABANDON, FORM_SUBMIT, FRICTION_EVENTS } from '@parcours/protocol';
 import { pathTextSql } from '../db/insert-sql.ts';
-import { INDEX, TABLE } from '../db/schema.ts';
+import { DIMENSION_COLUMNS, INDEX, TABLE } from '../db/schema.ts';
 import { NO_CURRENCY } from './carts.ts';
-import { sessionCondition, sessionMatches } from './filter.ts';
+import { filterWhere, sessionCondition, sessionMatches } from './filter.ts';
 import { firstEntries, type StageEntries } from './first-entries.ts';
 import { pageViewStats } from './page-view-stats.ts';
 import type { ReportQuery } from './query.ts';
@@ -237,6 +237,20 @@ async function targetValues(db: D1Database, site: ReportSite, q: ReportQuery): P
   };
 }
 
+/** breakdown: per value of `by`, the distinct visitors with a purchase of the period in a kept session of it (`buyers:value`). */
+async function buyerCounts(db: D1Database, site: ReportSite, q: ReportQuery): Promise<Partial> {
+  const { results } = await db
+    .prepare(
+      `SELECT s.dim AS k, COUNT(DISTINCT u.visitor) AS n FROM ${TABLE.purchases} u
+         JOIN (SELECT visitor, session, ${DIMENSION_COLUMNS[q.by!]} AS dim FROM ${TABLE.sessions} WHERE site = ?1${filterWhere(q.range.filter)}) s
+           ON s.visitor = u.visitor AND s.session = u.session
+        WHERE u.site = ?1 AND u.time >= ?2 AND u.time < ?3 GROUP BY 1`,
+    )
+    .bind(site.id, q.range.from, q.range.to)
+    .all<{ k: string; n: number }>();
+  return { counts: Object.fromEntries(results.map((r) => [`buyers:${r.k}`, r.n])), values: {} };
+}
+
 const NONE: Partial = { counts: {}, values: {} };
 
 /** What the shard adds to report `name` for merge.ts; nothing for the reports whose answer merges as it is. */
@@ -246,6 +260,7 @@ export function reportPartial(db: D1Database, name: string, site: ReportSite, q:
   if (name === 'kpis') return kpisValues(db, site, q);
   if (name === 'forms') return formValues(db, site, q);
   if (name === 'friction') return targetValues(db, site, q);
+  if (name === 'breakdown') return buyerCounts(db, site, q);
   if (name === 'satisfaction')
     return satisfactionSums(db, site, q.range, q.limit, q.by, q.interval).then((sums) => ({
       ...NONE,

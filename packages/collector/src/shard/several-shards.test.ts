@@ -3,7 +3,7 @@
 // Runs in both layouts (vitest.config.ts): in the one D1 the shard count changes nothing, which the same checks show.
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import type { WireEvent } from '@parcours/protocol';
+import type { BreakdownReport, WireEvent } from '@parcours/protocol';
 import { generateJourneys } from '@parcours/traffic';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
@@ -236,6 +236,34 @@ describe('a site of several shards', () => {
       values.slice(1).every((v) => v !== null && v > 0),
       JSON.stringify(values),
     ).toBe(true);
+  });
+
+  it("rates a breakdown row's buyers over its visitors when a buyer viewed no page in the period", async () => {
+    const [a, b] = [await registerSite(), await registerSite({ shards: 4 })];
+    // Two visitors of different shards in direct sessions: one viewed a page before the period and bought in it, the
+    // other only viewed a page in it. Buyers 1 over visitors 1, though the buyer's shard alone has buyers 1 over 0.
+    const ids = Array.from({ length: 40 }, (_, i) => `bv${i}`);
+    const buyer = ids[0]!;
+    const viewer = ids.find((v) => shardIndex(v, 4) !== shardIndex(buyer, 4))!;
+    const t = NOW - 2 * HOUR;
+    const events = [
+      wire({ type: 'page_view', ts: t - HOUR, stage: 'decision', visitor: buyer, session: 'b1', path: '/cart' }),
+      wire({
+        type: 'purchase',
+        ts: t + 60_000,
+        stage: 'decision',
+        visitor: buyer,
+        session: 'b1',
+        value: 10,
+        currency: 'EUR',
+      }),
+      wire({ type: 'page_view', ts: t + 120_000, stage: 'awareness', visitor: viewer, session: 'v1', path: '/' }),
+    ];
+    for (const site of [a, b]) await post(site.id, events);
+    const query = { by: 'channel', from: new Date(t).toISOString(), to: new Date(NOW).toISOString() };
+    const merged = await report<BreakdownReport>(b, 'breakdown', query);
+    expect(merged).toEqual(await report(a, 'breakdown', query));
+    expect(merged.rows).toMatchObject([{ value: 'direct', visitors: 1, purchases: 1, conversion_rate: 1 }]);
   });
 
   it('exports every event once across shards, paged by an opaque cursor, oldest received first', async () => {
