@@ -153,6 +153,14 @@ describe('a site of several shards', () => {
       await call(`/v1/admin/sites/${site.id}`, { headers: { authorization: `Bearer ${ADMIN}` } })
     ).json<{ ingestion: { totals: { events: number } } }>();
     expect(stats.ingestion.totals.events).toBe(40);
+    // A crawler's batch of visitors of every shard is counted once, stored nowhere.
+    const crawler = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+    const fresh = events.map((e) => ({ ...e, id: crypto.randomUUID() }));
+    expect(await post(site.id, fresh, crawler)).toEqual({ accepted: 0, duplicates: 0, rejected: [], filtered: 40 });
+    const after = await (
+      await call(`/v1/admin/sites/${site.id}`, { headers: { authorization: `Bearer ${ADMIN}` } })
+    ).json<{ ingestion: { totals: Record<string, number> } }>();
+    expect(after.ingestion.totals).toMatchObject({ events: 40, bot_events: 40, bot_batches: 1 });
   });
 
   it("stores a queued batch once in its visitors' shards, however often the queue delivers it", async () => {

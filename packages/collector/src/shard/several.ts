@@ -128,10 +128,18 @@ function addUsage(all: Array<Awaited<ReturnType<SiteStorage['counts']>>>): Await
 export function severalShards(env: Pick<Env, 'DB' | 'SHARDS'>, id: string, count: number): SiteStorage {
   const shards = Array.from({ length: count }, (_, k) => shardOf(env, id, k));
   const each = shards.map((shard) => oneShard(env, shard));
-  /** The batch's visitor ids made (cookieless) and the site's quota shared out, then its parts by shard. */
+  /**
+   * The batch's visitor ids made (cookieless) and the site's quota shared out, then its parts by shard. A bot's batch
+   * that the site filters is only counted: whole, by shard 0 (one batch, not one per shard).
+   */
   const parts = async (s: IngestSite, batch: ParsedBatch, ctx: Parameters<SiteStorage['ingest']>[2]) => {
     const [site, ready, context] = await forShard(env.DB, s, batch, ctx);
-    return { site: shareOfQuota(site, count), context, parts: splitBatch(ready, count) };
+    const filtered = ctx.bot && s.botFilter;
+    return {
+      site: shareOfQuota(site, count),
+      context,
+      parts: filtered ? ([[0, ready]] as Array<[number, ParsedBatch]>) : splitBatch(ready, count),
+    };
   };
   const storage: SiteStorage = {
     ingest: async (s, batch, ctx) => {
