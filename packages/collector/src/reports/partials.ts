@@ -23,11 +23,11 @@ export interface Partial {
 type Rows = Array<{ key: string | number; d: number }>;
 
 /**
- * ` INDEXED BY index` for a value list without a filter: each group's values come in order from an index already in
- * value order, so neither the shard nor the merge sorts much (V8 merges the shards' sorted runs). A filtered list is
- * sorted by SQLite after reading the matching rows.
+ * `indexed` (an index choice) for a value list without a filter: each group's values come in order from an index
+ * already in value order, so neither the shard nor the merge sorts much (V8 merges the shards' sorted runs). A filtered
+ * list is sorted by SQLite after reading the matching rows.
  */
-const inValueOrder = (q: ReportQuery, index: string) => (q.range.filter ? '' : ` INDEXED BY ${index}`);
+const inValueOrder = (q: ReportQuery, indexed: string) => (q.range.filter ? '' : ` ${indexed.trim()}`);
 
 /** Appends `items` to the list of `key` (made on first use). */
 export function append(lists: Record<string, number[]>, key: string, ...items: number[]): void {
@@ -93,7 +93,7 @@ async function firstEntryValues(db: D1Database, site: ReportSite, q: ReportQuery
 async function transitionValues(db: D1Database, site: ReportSite, q: ReportQuery): Promise<Partial> {
   const { results } = await db
     .prepare(
-      `SELECT from_index || '>' || to_index AS key, since_ms AS d FROM ${TABLE.transitions}${inValueOrder(q, INDEX.transitions_site_pair)}
+      `SELECT from_index || '>' || to_index AS key, since_ms AS d FROM ${TABLE.transitions}${inValueOrder(q, `INDEXED BY ${INDEX.transitions_site_pair} `)}
         WHERE site = ?1 AND time >= ?2 AND time < ?3 AND from_index IS NOT NULL AND since_ms IS NOT NULL${sessionCondition(site.id, q.range.filter)}
         ORDER BY to_index, from_index, since_ms`,
     )
@@ -118,7 +118,7 @@ async function kpisValues(db: D1Database, site: ReportSite, q: ReportQuery): Pro
     db.batch([
       db
         .prepare(
-          `SELECT stage_index AS key, visible_ms AS d FROM ${TABLE.page_views}${inValueOrder(q, INDEX.page_views_site_visible)}
+          `SELECT stage_index AS key, visible_ms AS d FROM ${TABLE.page_views}${inValueOrder(q, `INDEXED BY ${INDEX.page_views_site_visible} `)}
             WHERE ${period} AND ${stagePositions('stage_index', site)} AND visible_ms IS NOT NULL${sessionCondition(site.id, range.filter)}
             ORDER BY stage_index, visible_ms`,
         )
@@ -140,7 +140,7 @@ async function kpisValues(db: D1Database, site: ReportSite, q: ReportQuery): Pro
         .bind(...binds),
       db
         .prepare(
-          `SELECT 'decision' AS key, decision_ms AS d FROM ${TABLE.purchases} u${inValueOrder(q, INDEX.purchases_site_decision)}
+          `SELECT 'decision' AS key, decision_ms AS d FROM ${TABLE.purchases} u${inValueOrder(q, `INDEXED BY ${INDEX.purchases_site_decision} `)}
             WHERE ${purchases} AND decision_ms IS NOT NULL ORDER BY decision_ms`,
         )
         .bind(...binds),
