@@ -442,6 +442,8 @@ const DERIVE_HISTORY = "## Derivation against a visitor's history";
 /** Written by bench/ingest/derive-statements.ts and bench/ingest/compare-ingest.ts (`--write`): kept as they are. */
 export const DERIVE_STATEMENTS = "## Derivation's statements per request";
 export const INGEST_AGAINST_BASE = '## Ingestion against a base commit';
+/** Written by bench/reports/shard-bench.mjs: a site's reports in one shard and in several. */
+export const SHARD_REPORTS = '## Report latency: one shard and several';
 /** Written by bench/ingest/storage-bench.ts: kept as it is. */
 export const STORAGE_PER_EVENT = '## Bytes stored per event';
 
@@ -488,6 +490,8 @@ export function renderResults(r: AllResults, existingPath: string): string {
     ...kept(existing, DERIVE_HISTORY),
     ...[DERIVE_STATEMENTS, INGEST_AGAINST_BASE, STORAGE_PER_EVENT].flatMap((title) => kept(existing, title)),
     keptReportSection(existing),
+    // Written by bench/reports/shard-bench.mjs, kept as it is.
+    ...kept(existing, SHARD_REPORTS),
     ...kept(existing, '## Noisy neighbour'),
   ].join('\n');
 }

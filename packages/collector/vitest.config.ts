@@ -23,6 +23,7 @@ const BOTH_LAYOUTS = [
   'src/schedule/alerts.test.ts',
   'src/derive/rollups.test.ts',
   'src/shard/shard.test.ts',
+  'src/shard/several-shards.test.ts',
 ];
 
 export default defineConfig(async () => ({

@@ -44,7 +44,10 @@ CREATE TABLE sites (
   -- set before it deletes older raw events. Derivation reads only events from here on and keeps the derived rows (and
   -- rollups) before it as they were, so reports of deleted days do not change (src/derive/horizon.ts). NULL: nothing
   -- deleted yet, everything derived.
-  retained_from                    INTEGER
+  retained_from                    INTEGER,
+  -- How many shards hold the site's rows when STORAGE is "shards" (src/shard/storage.ts): each visitor's events and
+  -- derived rows live in the shard a hash of the visitor names. Fixed when the site is registered.
+  shards                           INTEGER NOT NULL DEFAULT 1
 );
 
 -- One random salt per UTC day for cookieless visitor ids; yesterday's salt is deleted when today's is made.

@@ -17,6 +17,7 @@ export interface SiteSetup {
   bot_filter?: boolean;
   visitor_ids?: 'client' | 'cookieless';
   require_ingest_key?: boolean;
+  shards?: number;
 }
 
 /** Registers a site with a unique id and answers its id, read token and ingest key. */

@@ -47,6 +47,8 @@ export interface Site {
   /** A request without Origin must carry the site's ingest key. Default true. */
   requireIngestKey: boolean;
   quota: Quota;
+  /** Shards holding the site's rows in the sharded layout (a hash of the visitor picks one); fixed at registration. */
+  shards: number;
 }
 
 /** What the admin API may set on a site besides its id and token. */
@@ -76,10 +78,11 @@ interface SiteRow {
   quota_events_per_day: number;
   quota_bytes_per_day: number;
   quota_events_per_visitor_per_day: number;
+  shards: number;
 }
 
 const COLUMNS =
-  'id, origins, stages, read_token_hash, ingest_key_hash, bot_filter, visitor_ids, retention_days, abandon_after, require_ingest_key, quota_events_per_day, quota_bytes_per_day, quota_events_per_visitor_per_day';
+  'id, origins, stages, read_token_hash, ingest_key_hash, bot_filter, visitor_ids, retention_days, abandon_after, require_ingest_key, quota_events_per_day, quota_bytes_per_day, quota_events_per_visitor_per_day, shards';
 
 function toSite(row: SiteRow): Site {
   return {
@@ -98,6 +101,7 @@ function toSite(row: SiteRow): Site {
       bytes_per_day: row.quota_bytes_per_day,
       events_per_visitor_per_day: row.quota_events_per_visitor_per_day,
     },
+    shards: row.shards,
   };
 }
 
@@ -110,14 +114,14 @@ export async function getSite(db: D1Database, id: string): Promise<Site | null> 
 /** Registers a site; false when the id is taken. */
 export async function insertSite(
   db: D1Database,
-  site: SiteOptions & { id: string; origins: string[]; readTokenHash: string; ingestKeyHash: string },
+  site: SiteOptions & { id: string; origins: string[]; readTokenHash: string; ingestKeyHash: string; shards?: number },
 ): Promise<boolean> {
   const quota = { ...DEFAULT_QUOTA, ...site.quota };
   const r = await db
     .prepare(
       `INSERT INTO ${TABLE.sites} (id, origins, stages, read_token_hash, ingest_key_hash, created_at, bot_filter, visitor_ids, retention_days,
-                          abandon_after, require_ingest_key, quota_events_per_day, quota_bytes_per_day, quota_events_per_visitor_per_day)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+                          abandon_after, require_ingest_key, quota_events_per_day, quota_bytes_per_day, quota_events_per_visitor_per_day, shards)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     )
     .bind(
       site.id,
@@ -134,6 +138,7 @@ export async function insertSite(
       quota.events_per_day,
       quota.bytes_per_day,
       quota.events_per_visitor_per_day,
+      site.shards ?? 1,
     )
     .run();
   return r.meta.changes === 1;

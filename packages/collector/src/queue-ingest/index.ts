@@ -9,7 +9,7 @@ import type { CountedRow } from '../db/usage.ts';
 import { writeThenDerive } from '../derive/index.ts';
 import { cachedSite, type IngestSite } from '../ingest/site-cache.ts';
 import { type PreparedBatch, storeApart, storeStatements, utcDay } from '../ingest/store-batch.ts';
-import { siteStorage } from '../shard/storage.ts';
+import { siteStorage, siteStorageById } from '../shard/storage.ts';
 import { retryDelay } from '../webhooks/backoff.ts';
 import {
   cachedErasures,
@@ -270,7 +270,7 @@ async function storeDelivery(batch: MessageBatch<unknown>, env: Env): Promise<vo
         for (const m of messages) m.ack();
         continue;
       }
-      const storage = siteStorage(env, siteId);
+      const storage = siteStorage(env, site);
       try {
         await storage.storeMessages(
           site,
@@ -301,7 +301,7 @@ async function storeDelivery(batch: MessageBatch<unknown>, env: Env): Promise<vo
 export async function countDead(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const m of batch.messages) {
     if (isIngestMessage(m.body))
-      await siteStorage(env, m.body.site).addCounts(m.body.site, utcDay(m.body.received_at), {
+      await (await siteStorageById(env, m.body.site)).addCounts(m.body.site, utcDay(m.body.received_at), {
         dead_events: m.body.rows.length,
         dead_batches: 1,
       });

@@ -1,49 +1,17 @@
 // Queued ingestion in workerd: the request enqueues on the real local Queue, its consumer stores in the real D1 (or the
 // site's shard: this file runs in both layouts, vitest.config.ts); redelivery, a poisoned message and the dead-letter
 // queue are played through the same consumer.
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { BatchReply, WireEvent } from '@parcours/protocol';
 import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { sha256Hex } from '../auth.ts';
-import { recordingRetries } from '../../test/queue-support.ts';
+import { consume, postWithEnv as post, queueMode } from '../../test/queue-support.ts';
 import { siteDb } from '../../test/site-rows.ts';
 import { rowsNaming, storedTransitions } from '../../test/test-support.ts';
-import { app } from '../app.ts';
-import worker from '../index.ts';
 import { ERASURE_MEMORY_MS, forgetOldErasures } from './erasures.ts';
 import { INGEST_DEAD_QUEUE_NAME, INGEST_QUEUE_NAME, type IngestMessage } from './index.ts';
 import { TABLE } from '../db/schema.ts';
-
-/**
- * The worker's env in queue mode, its queue binding recording every message it sends, and sending it on to the real
- * queue unless `forward` is false (then only this test's `consume` delivers it).
- */
-function queueMode(forward = true) {
-  const sent: IngestMessage[] = [];
-  const queue = {
-    send: async (body: IngestMessage, options?: QueueSendOptions) => {
-      sent.push(structuredClone(body));
-      if (forward) await env.INGEST_QUEUE.send(body, options);
-    },
-  } as unknown as Queue;
-  return { env: { ...env, INGEST: 'queue', INGEST_QUEUE: queue } as Env, sent };
-}
-
-/** POST /v1/events as the script does, through the app with the given env. */
-async function post(workerEnv: Env, body: unknown): Promise<Response> {
-  const req = new Request('http://collector.test/v1/events', {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      origin: 'https://shop.example',
-      'user-agent': 'Mozilla/5.0 Firefox/140.0',
-    },
-    body: JSON.stringify(body),
-  });
-  return app.fetch(req, workerEnv, createExecutionContext());
-}
 
 async function storedIds(site: string): Promise<string[]> {
   const { results } = await siteDb(site)
@@ -70,21 +38,6 @@ async function sessionsOf(site: string) {
     .bind(site)
     .all();
   return results;
-}
-
-/**
- * Runs the worker's queue handler on these messages as the queue would deliver them: what it acked and retried, and
- * the delay of each retry.
- */
-async function consume(queue: string, bodies: unknown[], attempts = 1, workerEnv: Env = env) {
-  const batch = createMessageBatch(
-    queue,
-    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  const seen = recordingRetries(batch);
-  await worker.queue(seen.batch, workerEnv);
-  return { ...(await getQueueResult(batch, ctx)), delays: [...seen.delays.values()] };
 }
 
 describe('queued ingestion', () => {

@@ -5,7 +5,7 @@ import type { Range } from './query.ts';
 import type { ReportSite } from './sql.ts';
 
 /** Most bytes of NDJSON one export page holds (lines and newlines); a single larger line still makes a page alone. */
-const EXPORT_PAGE_BYTES = 5_000_000;
+export const EXPORT_PAGE_BYTES = 5_000_000;
 
 export interface EventsPage {
   /** One JSON document per event, without the trailing newline. */
@@ -17,13 +17,13 @@ export interface EventsPage {
 /** Thrown for a cursor that is not one this site's export gave (malformed, another site's, or its event is gone). */
 export class CursorError extends Error {}
 
-const toBase64Url = (s: string) =>
+export const toBase64Url = (s: string) =>
   btoa(String.fromCharCode(...new TextEncoder().encode(s)))
     .replace(/\+/g, '-')
     .replace(/\//g, '_')
     .replace(/=+$/, '');
 
-function fromBase64Url(s: string): string {
+export function fromBase64Url(s: string): string {
   if (!/^[A-Za-z0-9_-]{1,400}$/.test(s)) throw new CursorError('malformed cursor');
   try {
     const bytes = Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
@@ -38,7 +38,7 @@ function fromBase64Url(s: string): string {
  * own site (it names one of the site's events), it says nothing the page did not show: never the
  * global insertion number, which would tell how much every other site stores.
  */
-const cursorAfter = (eventId: string): string => toBase64Url(eventId);
+export const cursorAfter = (eventId: string): string => toBase64Url(eventId);
 
 /**
  * Events of the period stored after the cursor's event (insertion order), at most `limit` of them and

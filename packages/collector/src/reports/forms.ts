@@ -9,13 +9,20 @@ import { rate, type ReportSite } from './sql.ts';
 /** Most last fields listed per form. */
 export const MAX_LAST_FIELDS = 10;
 /** Most fields listed per form in `fields`. */
-const MAX_FORM_FIELDS = 20;
+export const MAX_FORM_FIELDS = 20;
+
+/** A form's fields in `fields` order: most abandons first, then most errors, then longest hesitation, then name. */
+export const byFieldRank = (a: FormField, b: FormField): number =>
+  b.abandons - a.abandons ||
+  b.errors - a.errors ||
+  (b.hesitation_ms ?? -1) - (a.hesitation_ms ?? -1) ||
+  (a.field < b.field ? -1 : 1);
 
 /** The form events' types as an SQL list. */
 const FORM_TYPES = [FORM_START, FORM_SUBMIT, FORM_ABANDON].map((t) => `'${t}'`).join(', ');
 
 /** The median of `values` (sorted here), or null for none. */
-function median(values: number[]): number | null {
+export function median(values: number[]): number | null {
   if (!values.length) return null;
   values.sort((a, b) => a - b);
   const mid = values.length >> 1;
@@ -110,13 +117,7 @@ export async function forms(
         errors: f.errors,
         abandons: abandonsAt.get(field) ?? 0,
       }))
-      .sort(
-        (a, b) =>
-          b.abandons - a.abandons ||
-          b.errors - a.errors ||
-          (b.hesitation_ms ?? -1) - (a.hesitation_ms ?? -1) ||
-          (a.field < b.field ? -1 : 1),
-      )
+      .sort(byFieldRank)
       .slice(0, MAX_FORM_FIELDS);
   };
   return {

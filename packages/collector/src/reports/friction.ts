@@ -11,7 +11,7 @@ import { DEFAULT_LIST_LIMIT, type Range } from './query.ts';
 import { rate, type ReportSite } from './sql.ts';
 
 /** Most targets listed per page. */
-const MAX_FRICTION_TARGETS = 10;
+export const MAX_FRICTION_TARGETS = 10;
 
 const SIGNAL_TYPES = FRICTION_EVENTS.map((t) => `'${t}'`).join(',');
 

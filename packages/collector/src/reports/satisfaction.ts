@@ -57,13 +57,13 @@ const SUMS = `SUM(kind = 'nps') AS nps_n, SUM(kind = 'nps' AND score >= ${PROMOT
   TOTAL(CASE WHEN kind = 'ces' THEN score END) AS ces_sum, COUNT(*) AS responses`;
 
 /** Each answer put on 0 to 1 of its scale, averaged: how pages are ranked (worst first). */
-const SATISFACTION = `AVG(CASE kind ${Object.entries(FEEDBACK_SCALES)
+const SATISFACTION = `(CASE kind ${Object.entries(FEEDBACK_SCALES)
   .map(([kind, [min, max]]) => `WHEN '${kind}' THEN (score - ${min}) * 1.0 / ${max - min}`)
   .join(' ')} END)`;
 
 const SIGNAL_TYPES = FRICTION_EVENTS.map((t) => `'${t}'`).join(',');
 
-type Sums = ScoreSums & { k: number | string | null };
+export type Sums = ScoreSums & { k: number | string | null };
 
 /** The `feedback` answers of the period in the sessions the filter keeps; binds ?1 site, ?2 from, ?3 to. */
 const answersOf = (site: ReportSite, range: Range) =>
@@ -102,6 +102,32 @@ export async function satisfaction(
   by: Dimension | null = null,
   interval: Interval | null = null,
 ): Promise<SatisfactionReport> {
+  return satisfactionAnswer(site, range, await satisfactionSums(db, site, range, limit, by, interval), by, interval);
+}
+
+/**
+ * The sums of each group of answers the report shows (`pages` and `values` ranked and cut at `limit`, with each page's
+ * satisfaction summed besides its mean): what a site of several shards adds across shards (merge.ts).
+ */
+export interface SatisfactionSums {
+  overall: Sums[];
+  stages: Sums[];
+  friction: Sums[];
+  pages: Array<Sums & { satisfaction: number; satisfaction_sum: number }>;
+  shown: { shown: number; answered: number };
+  values: Sums[];
+  trend: Sums[];
+}
+
+/** The satisfaction report's sums per group (see satisfaction). */
+export async function satisfactionSums(
+  db: D1Database,
+  site: ReportSite,
+  range: Range,
+  limit: number,
+  by: Dimension | null,
+  interval: Interval | null,
+): Promise<SatisfactionSums> {
   const intervals = interval ? intervalsOf(range, interval) : null;
   const filtered = sessionCondition(site.id, range.filter);
   const answers = answersOf(site, range);
@@ -119,7 +145,7 @@ export async function satisfaction(
     // Per answer, the distinct paths its session viewed: a lookup of the session's derived page views by visitor (kept
     // when retention deletes raw events), not a scan of every page view of the site.
     statement(
-      `SELECT ${pathTextSql('path_id')} AS k, ${SUMS}, ${SATISFACTION} AS satisfaction FROM (
+      `SELECT ${pathTextSql('path_id')} AS k, ${SUMS}, AVG(${SATISFACTION}) AS satisfaction, TOTAL(${SATISFACTION}) AS satisfaction_sum FROM (
          SELECT DISTINCT f.id, p.path_id, f.kind, f.score FROM (${answers}) f
            JOIN ${TABLE.page_views} p ON p.site = ?1 AND p.visitor = f.visitor AND p.session = f.session)
         GROUP BY path_id ORDER BY satisfaction, responses DESC, k LIMIT ?4`,
@@ -144,28 +170,46 @@ export async function satisfaction(
   if (intervals)
     statements.push(statement(`SELECT ${intervals.bucket('time')} AS k, ${SUMS} FROM (${answers}) GROUP BY k`));
   const results = (await db.batch(statements)).map((r) => r.results);
-  const [overall, perStage, friction, pages, shown] = results;
-  const perValue = by ? results[5] : [];
-  const perInterval = intervals ? results.at(-1)! : [];
-  const [all] = overall as Sums[];
-  const { shown: shownCount, answered } = (shown as Array<{ shown: number; answered: number }>)[0]!;
-  const byStage = new Map((perStage as Sums[]).map((r) => [r.k, r]));
-  const bySignal = new Map((friction as Sums[]).map((r) => [r.k, r]));
+  const [overall, stages, friction, pages, shown] = results;
+  return {
+    overall: overall as Sums[],
+    stages: stages as Sums[],
+    friction: friction as Sums[],
+    pages: pages as SatisfactionSums['pages'],
+    shown: (shown as Array<SatisfactionSums['shown']>)[0]!,
+    values: (by ? results[5] : []) as Sums[],
+    trend: (intervals ? results.at(-1)! : []) as Sums[],
+  };
+}
+
+/** The report from its sums. */
+export function satisfactionAnswer(
+  site: ReportSite,
+  range: Range,
+  sums: SatisfactionSums,
+  by: Dimension | null,
+  interval: Interval | null,
+): SatisfactionReport {
+  const [all] = sums.overall;
+  const { shown: shownCount, answered } = sums.shown;
+  const byStage = new Map(sums.stages.map((r) => [r.k, r]));
+  const bySignal = new Map(sums.friction.map((r) => [r.k, r]));
   const of = (r: Sums | undefined) => (r ? scores(r) : noScores());
   const report: SatisfactionReport = {
     overall: { ...of(all), response_rate: shownCount ? round(answered / shownCount, 4) : null },
     stages: site.stages.map((stage, k) => ({ stage, ...of(byStage.get(k)) })),
-    pages: (pages as Array<Sums & { satisfaction: number }>).map(
+    pages: sums.pages.map(
       (r): SatisfactionPage => ({ path: String(r.k), ...scores(r), satisfaction: round(r.satisfaction, 4) }),
     ),
     friction: { with: of(bySignal.get(1)), without: of(bySignal.get(0)) },
   };
   if (by) {
     report.by = by;
-    report.rows = (perValue as Sums[]).map((r) => ({ value: String(r.k), ...scores(r) }));
+    report.rows = sums.values.map((r) => ({ value: String(r.k), ...scores(r) }));
   }
-  if (interval && intervals) {
-    const byInterval = new Map((perInterval as Sums[]).map((r) => [r.k, r]));
+  if (interval) {
+    const intervals = intervalsOf(range, interval);
+    const byInterval = new Map(sums.trend.map((r) => [r.k, r]));
     report.interval = interval;
     report.trend = [];
     for (let b = intervals.first; b <= intervals.last; b++)

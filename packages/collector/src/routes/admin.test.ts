@@ -186,6 +186,7 @@ describe('admin API', () => {
       abandon_after: 30,
       require_ingest_key: true,
       quota: DEFAULT_QUOTA,
+      shards: 1,
       ingestion: {
         days: [],
         totals: {

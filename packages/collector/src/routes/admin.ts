@@ -22,7 +22,7 @@ import { alerts } from './alerts.ts';
 import { jsonBody } from './json-body.ts';
 import { webhooks } from './webhooks.ts';
 import { readSurvey } from './survey-body.ts';
-import { siteStorage } from '../shard/storage.ts';
+import { MAX_SHARDS, siteStorage } from '../shard/storage.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
 
@@ -128,7 +128,18 @@ function describe(site: Site) {
     abandon_after: site.abandonAfter,
     require_ingest_key: site.requireIngestKey,
     quota: site.quota,
+    shards: site.shards,
   };
+}
+
+/**
+ * `shards` of a registration (default 1): fixed for the site's life, since a visitor's rows stay in the shard their
+ * hash picked (moving a site to another count is not an option of PATCH, which refuses it).
+ */
+function readShards(v: unknown): number {
+  if (v === undefined) return 1;
+  if (!isWhole(v, 1, MAX_SHARDS)) badConfig(`shards is a whole number from 1 to ${MAX_SHARDS}`);
+  return v;
 }
 
 admin.post('/sites', async (c) => {
@@ -138,6 +149,7 @@ admin.post('/sites', async (c) => {
     badConfig('id is 1 to 64 letters, digits, dots, underscores, colons or hyphens, starting with a letter or digit');
   const opts = readOptions(body);
   if (!opts.origins) badConfig('origins is required: the pages allowed to send, as scheme://host[:port]');
+  const shards = readShards(body.shards);
   const token = newToken();
   const ingestKey = newToken();
   const created = await insertSite(c.env.DB, {
@@ -146,6 +158,7 @@ admin.post('/sites', async (c) => {
     origins: opts.origins,
     readTokenHash: await sha256Hex(token),
     ingestKeyHash: await sha256Hex(ingestKey),
+    shards,
   });
   forgetSite(id); // none kept for an unknown id; after a write, always forget (ingest/site-cache.ts)
   if (!created) fail(409, 'site-exists');
@@ -155,13 +168,16 @@ admin.post('/sites', async (c) => {
 admin.get('/sites/:id', async (c) => {
   const site = await getSite(c.env.DB, c.req.param('id'));
   if (!site) fail(404, 'not-found');
-  return c.json({ ...describe(site), ingestion: await siteStorage(c.env, site.id).counts(site.id) });
+  return c.json({ ...describe(site), ingestion: await siteStorage(c.env, site).counts(site.id) });
 });
 
 admin.patch('/sites/:id', async (c) => {
-  const opts = readOptions(await jsonBody(c.req, 'invalid-site-config'));
-  // Stored events carry their stage's index: changing the list would silently reorder history.
+  const body = await jsonBody(c.req, 'invalid-site-config');
+  const opts = readOptions(body);
+  // Stored events carry their stage's index: changing the list would silently reorder history. A visitor's rows stay
+  // in the shard of the count they were stored under: the count is fixed too.
   if (opts.stages) badConfig('stages cannot change once a site is registered');
+  if (body.shards !== undefined) badConfig('shards cannot change once a site is registered');
   const site = await updateSite(c.env.DB, c.req.param('id'), opts);
   // Ingestion keeps site rows a few seconds (ingest/site-cache.ts): this isolate sees the change at once.
   forgetSite(c.req.param('id'));
@@ -199,7 +215,7 @@ admin.delete('/sites/:id/visitors/:visitor', async (c) => {
   if (!VISITOR_ID.test(visitor)) fail(400, 'invalid-visitor');
   const site = await getSite(c.env.DB, c.req.param('id'));
   if (!site) fail(404, 'not-found');
-  const erased = await siteStorage(c.env, site.id).erase(
+  const erased = await siteStorage(c.env, site).erase(
     site.id,
     visitor,
     eraseVisitorWebhookStatements(c.env.DB, site.id, visitor),

@@ -194,7 +194,7 @@ async function receive(
   return c.json(
     c.env.INGEST === 'queue'
       ? await queueBatch(c.env, site, parsed, ctx)
-      : await siteStorage(c.env, site.id).ingest(site, parsed, ctx),
+      : await siteStorage(c.env, site).ingest(site, parsed, ctx),
   );
 }
 
@@ -206,7 +206,7 @@ events.all('/', () => fail(405, 'method-not-allowed'));
  * queue refuses: then the reply is direct mode's.
  */
 async function queueBatch(env: Env, site: IngestSite, parsed: ParsedBatch, ctx: BatchContext): Promise<BatchReply> {
-  const storage = siteStorage(env, site.id);
+  const storage = siteStorage(env, site);
   const prepared = await storage.prepare(site, parsed, ctx);
   if ('reply' in prepared) return prepared.reply;
   const { over, quotaCounts, day } = prepared.store;

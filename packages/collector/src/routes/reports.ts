@@ -32,7 +32,7 @@ function query(url: string, spec: QuerySpec, site: Site): ReportQuery {
 reports.get('/:site/:report', async (c) => {
   const name = c.req.param('report');
   const report = Object.hasOwn(JSON_REPORTS, name) ? JSON_REPORTS[name] : undefined;
-  const storage = siteStorage(c.env, c.var.site.id);
+  const storage = siteStorage(c.env, c.var.site);
   if (report) return c.json(await storage.report(name, c.var.site, query(c.req.url, report.spec, c.var.site)));
   if (name !== 'events') fail(404, 'not-found');
 

@@ -1,4 +1,5 @@
 // The metrics an alert watches, each read over a window of event time from the same tables as the reports.
+import type { CartsReport, FunnelReport, KpisReport, SatisfactionReport } from '@parcours/protocol';
 import { pathIdSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
 import { carts } from '../reports/carts.ts';
@@ -59,7 +60,6 @@ export async function readMetric(
   range: Range,
   abandonAfter: number,
 ): Promise<number | null> {
-  const window = [site.id, range.from, range.to];
   switch (m.name) {
     case 'nps':
     case 'csat':
@@ -71,35 +71,72 @@ export async function readMetric(
       return (await carts(db, site, range, abandonAfter, 1)).carts.abandonment_rate;
     case 'entered':
       return (await funnel(db, site, range)).stages.find((s) => s.stage === m.arg)?.visitors ?? 0;
-    case 'visitors': {
-      const row = await db
-        .prepare(
-          `SELECT COUNT(DISTINCT visitor) AS n FROM ${TABLE.page_views} WHERE site = ? AND time >= ? AND time < ?`,
-        )
-        .bind(...window)
-        .first<{ n: number }>();
-      return row?.n ?? 0;
-    }
-    case 'exit_rate': {
-      const row = await db
-        .prepare(
-          `SELECT COUNT(*) AS views, IFNULL(SUM(is_exit), 0) AS exits FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3
-            AND path_id = ${pathIdSql('?1', '?4')}`,
-        )
-        .bind(...window, m.arg)
-        .first<{ views: number; exits: number }>();
-      return rate(row?.exits ?? 0, row?.views ?? 0);
-    }
+    case 'visitors':
+      return (await metricCounts(db, site, m, range)).count;
+    case 'exit_rate':
     case 'form_abandon_rate': {
-      // As the forms report: abandons over forms that ended (submitted or abandoned), on every page the form is on.
-      const row = await db
-        .prepare(
-          `SELECT IFNULL(SUM(type = 'form_submit'), 0) AS submits, IFNULL(SUM(type = 'form_abandon'), 0) AS abandons
-             FROM ${TABLE.events} WHERE site = ? AND time >= ? AND time < ? AND form = ?`,
-        )
-        .bind(...window, m.arg)
-        .first<{ submits: number; abandons: number }>();
-      return rate(row?.abandons ?? 0, (row?.submits ?? 0) + (row?.abandons ?? 0));
+      const { count, of } = await metricCounts(db, site, m, range);
+      return rate(count, of);
     }
+  }
+}
+
+/** The metrics read from counts of rows, which add across a site's shards: a count, or a rate's numerator (`count`) and denominator (`of`). */
+export const COUNTED_METRICS: ReadonlyArray<Metric['name']> = ['visitors', 'exit_rate', 'form_abandon_rate'];
+
+/**
+ * A COUNTED_METRICS metric's counts over `range`: `visitors` distinct visitors with a page view; `exit_rate` exits of
+ * the page over its views; `form_abandon_rate` (as the forms report) abandons over forms that ended, on every page.
+ */
+export async function metricCounts(
+  db: D1Database,
+  site: ReportSite,
+  m: Metric,
+  range: Range,
+): Promise<{ count: number; of: number }> {
+  const window = [site.id, range.from, range.to];
+  if (m.name === 'visitors') {
+    const row = await db
+      .prepare(`SELECT COUNT(DISTINCT visitor) AS n FROM ${TABLE.page_views} WHERE site = ? AND time >= ? AND time < ?`)
+      .bind(...window)
+      .first<{ n: number }>();
+    return { count: row?.n ?? 0, of: 1 };
+  }
+  if (m.name === 'exit_rate') {
+    const row = await db
+      .prepare(
+        `SELECT COUNT(*) AS views, IFNULL(SUM(is_exit), 0) AS exits FROM ${TABLE.page_views} WHERE site = ?1 AND time >= ?2 AND time < ?3
+          AND path_id = ${pathIdSql('?1', '?4')}`,
+      )
+      .bind(...window, m.arg)
+      .first<{ views: number; exits: number }>();
+    return { count: row?.exits ?? 0, of: row?.views ?? 0 };
+  }
+  const row = await db
+    .prepare(
+      `SELECT IFNULL(SUM(type = 'form_submit'), 0) AS submits, IFNULL(SUM(type = 'form_abandon'), 0) AS abandons
+         FROM ${TABLE.events} WHERE site = ? AND time >= ? AND time < ? AND form = ?`,
+    )
+    .bind(...window, m.arg)
+    .first<{ submits: number; abandons: number }>();
+  return { count: row?.abandons ?? 0, of: (row?.submits ?? 0) + (row?.abandons ?? 0) };
+}
+
+/**
+ * A metric read from the reports (a site of several shards: its merged reports), as readMetric reads it from one
+ * database; `read(name)` answers report `name` over the alert's window.
+ */
+export async function metricFromReports(m: Metric, read: (name: string) => Promise<unknown>): Promise<number | null> {
+  switch (m.name) {
+    case 'nps':
+    case 'csat':
+    case 'ces':
+      return ((await read('satisfaction')) as SatisfactionReport).overall[m.name];
+    case 'conversion_rate':
+      return ((await read('kpis')) as KpisReport).decision.conversion_rate;
+    case 'abandonment_rate':
+      return ((await read('carts')) as CartsReport).carts.abandonment_rate;
+    default:
+      return ((await read('funnel')) as FunnelReport).stages.find((s) => s.stage === m.arg)?.visitors ?? 0;
   }
 }

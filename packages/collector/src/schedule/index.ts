@@ -7,12 +7,12 @@ import { abandonedCarts } from './carts.ts';
 import { deriveDirtyVisitors } from './derive.ts';
 import { applyRetention } from './retention.ts';
 import { forgetWebhookHistory } from './webhook-history.ts';
-import { siteStorage } from '../shard/storage.ts';
+import { siteStorageById } from '../shard/storage.ts';
 
 /** Deletes raw events past each site's `retention_days` (bounded work per run) and says how many went. */
 async function retention(env: Env, now: number): Promise<void> {
-  const deleted = await applyRetention(env.DB, now, (site, horizon, budget) =>
-    siteStorage(env, site).deleteBefore(site, horizon, budget),
+  const deleted = await applyRetention(env.DB, now, async (site, horizon, budget) =>
+    (await siteStorageById(env, site)).deleteBefore(site, horizon, budget),
   );
   if (deleted) console.log(`retention: ${deleted} raw events deleted`);
 }

@@ -13,9 +13,10 @@ import type { IngestSite } from '../ingest/site-cache.ts';
 import type { BatchContext } from '../ingest/store-batch.ts';
 import { ERASURE_MEMORY_MS, forgetOldErasures } from '../queue-ingest/erasures.ts';
 import type { IngestMessage } from '../queue-ingest/index.ts';
+import { reportPartial } from '../reports/partials.ts';
 import type { Range, ReportQuery } from '../reports/query.ts';
 import type { ReportSite } from '../reports/sql.ts';
-import type { Metric } from '../schedule/alert-metrics.ts';
+import { type Metric, metricCounts } from '../schedule/alert-metrics.ts';
 import { moveHorizon } from '../schedule/retention.ts';
 import { deriveDirtyVisitors } from '../schedule/derive.ts';
 import { MIGRATIONS } from './migrations.gen.ts';
@@ -131,12 +132,25 @@ export class SiteShard extends DurableObject<Env> {
     return outcome(() => this.site.report(name, site, q));
   }
 
+  /** A report and what a site of several shards merges it with (src/reports/merge.ts). */
+  reportPart(name: string, site: ReportSite, q: ReportQuery) {
+    return outcome(async () => ({
+      report: await this.site.report(name, site, q),
+      partial: await reportPartial(this.db, name, site, q),
+    }));
+  }
+
   exportEvents(site: ReportSite, range: Range, cursor: string | null, limit: number) {
     return outcome(() => this.site.exportEvents(site, range, cursor, limit));
   }
 
   metric(site: ReportSite, m: Metric, range: Range, abandonAfter: number) {
     return this.site.metric(site, m, range, abandonAfter);
+  }
+
+  /** An alert metric's counts, which a site of several shards adds (src/schedule/alert-metrics.ts). */
+  metricCounts(site: ReportSite, m: Metric, range: Range) {
+    return metricCounts(this.db, site, m, range);
   }
 
   counts(site: string) {

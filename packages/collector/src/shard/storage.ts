@@ -12,7 +12,9 @@ import type { EventsPage } from '../reports/events.ts';
 import type { Range, ReportQuery } from '../reports/query.ts';
 import type { ReportSite } from '../reports/sql.ts';
 import type { DeleteBefore } from '../schedule/retention.ts';
+import { TABLE } from '../db/schema.ts';
 import { type SiteOperations, siteOperations } from './operations.ts';
+import { severalShards } from './several.ts';
 import type { Outcome } from './site-shard.ts';
 
 /** What the Worker does with one site's rows, whichever layout holds them. */
@@ -34,19 +36,33 @@ export interface SiteStorage {
 /** Whether this deployment keeps each site's rows in a shard of its own. */
 export const sharded = (env: Pick<Env, 'STORAGE'>): boolean => env.STORAGE === 'shards';
 
-/**
- * The Durable Object name of a site's shard. One shard per site for now; `/0` leaves room for several, chosen by a
- * hash of the visitor (each visitor's journey then stays in one shard).
- */
-const shardName = (site: string): string => `${site}/0`;
+/** Most shards a site may have (admin `shards`). */
+export const MAX_SHARDS = 64;
 
-/** The shard of a site. */
-export function shardOf(env: Pick<Env, 'SHARDS'>, site: string) {
-  return env.SHARDS.get(env.SHARDS.idFromName(shardName(site)));
+/** The Durable Object name of a site's shard `k`: a site of one shard has `<site>/0` only. */
+const shardName = (site: string, k: number): string => `${site}/${k}`;
+
+/** Shard `k` (default 0, the only one of a site of one shard) of a site. */
+export function shardOf(env: Pick<Env, 'SHARDS'>, site: string, k = 0) {
+  return env.SHARDS.get(env.SHARDS.idFromName(shardName(site, k)));
+}
+
+/** A site's shard stub. */
+export type Shard = ReturnType<typeof shardOf>;
+
+/**
+ * Which of a site's `shards` holds a visitor: FNV-1a (32 bits) of the id's UTF-8 bytes, modulo the count. Stable
+ * forever: rows stay in the shard it picked, so changing it would split journeys.
+ */
+export function shardIndex(visitor: string, shards: number): number {
+  if (shards <= 1) return 0;
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(visitor)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash % shards;
 }
 
 /** A shard's answer, or its refusal answered by this request. */
-function unwrap<T>(answer: Outcome<T>): T {
+export function unwrap<T>(answer: Outcome<T>): T {
   if ('refused' in answer) {
     const { status, code, retryAfter, message } = answer.refused;
     if (message) failWithMessage(status, code as ErrorCode, message);
@@ -60,7 +76,7 @@ function unwrap<T>(answer: Outcome<T>): T {
  * deleted after their day): a visitor's id must be known before their shard is chosen once a site has several. The
  * shard then sees a site whose batch carries ids, and never the client's address (only the ids needed it).
  */
-async function forShard(
+export async function forShard(
   db: D1Database,
   site: IngestSite,
   batch: ParsedBatch,
@@ -80,14 +96,30 @@ async function forShard(
 }
 
 /** What a report reads of its site, and nothing more (never a token's hash) sent to the shard. */
-const reportSite = ({ id, stages }: ReportSite): ReportSite => ({ id, stages });
+export const reportSite = ({ id, stages }: ReportSite): ReportSite => ({ id, stages });
 
-/** The storage of one site's rows in this deployment's layout. */
-export function siteStorage(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>, site: string): SiteStorage {
-  if (!sharded(env)) {
-    return siteOperations(env.DB);
-  }
-  const shard = shardOf(env, site);
+/** What the storage needs to know of a site: its id and how many shards hold it (sites.shards). */
+export interface StoredSite {
+  id: string;
+  shards: number;
+}
+
+/** The storage of one site's rows in this deployment's layout: the one D1, the site's shard, or its several shards. */
+export function siteStorage(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>, site: StoredSite): SiteStorage {
+  if (!sharded(env)) return siteOperations(env.DB);
+  return site.shards > 1 ? severalShards(env, site.id, site.shards) : oneShard(env, shardOf(env, site.id));
+}
+
+/** The storage of a site known by its id only (the schedule, the dead-letter queue): its shard count read from D1. */
+export async function siteStorageById(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>, id: string): Promise<SiteStorage> {
+  const shards = sharded(env)
+    ? ((await env.DB.prepare(`SELECT shards FROM ${TABLE.sites} WHERE id = ?`).bind(id).first<number>('shards')) ?? 1)
+    : 1;
+  return siteStorage(env, { id, shards });
+}
+
+/** The storage of a site's rows in one shard (every site of one shard; a site of several uses it per shard too). */
+export function oneShard(env: Pick<Env, 'DB'>, shard: Shard): SiteStorage {
   return {
     prepare: async (s, batch, ctx) => unwrap(await shard.prepare(...(await forShard(env.DB, s, batch, ctx)))),
     storeMessages: (s, messages) => shard.storeMessages(s, messages),
