@@ -150,3 +150,20 @@ describe('a carts run stopped between the shard and D1', () => {
     expect(await inShards(site.id, shards, TABLE.cart_abandonments)).toBe(3);
   });
 });
+
+describe('cart claims in shards', () => {
+  it.runIf(sharded(env))(
+    'are forgotten 30 days after the abandonment, as in D1, and the cart is not sent again',
+    async () => {
+      const site = await registerSite({ shards: 2 });
+      await registerWebhook(site.id, ['cart.abandoned']);
+      const now = Date.now();
+      const cart = await leaveCart(site.id, { at: now - 60 * MINUTE });
+      await abandonedCarts(env, now);
+      expect(await inShards(site.id, 2, TABLE.cart_abandonments)).toBe(1);
+      await abandonedCarts(env, now + 31 * 24 * 60 * MINUTE);
+      expect(await inShards(site.id, 2, TABLE.cart_abandonments)).toBe(0);
+      expect((await deliveries(site.id)).map((d) => d.data.cart_id)).toEqual([cart.cartId]);
+    },
+  );
+});
