@@ -3,7 +3,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { claimUnsent } from '../src/db/webhooks.ts';
 import { type DeliveryMessage, deliverBatch } from '../src/webhooks/deliver.ts';
 import { ADMIN, call } from './helpers.ts';
@@ -58,6 +58,23 @@ export async function leaveCart(
     wire({ type: 'page_view', ts: t + 2000, stage: 'decision', visitor, session, path: '/cart' }),
   ]);
   return { visitor, cartId: add.id, session };
+}
+
+/** The `data` of the `cart.abandoned` of a cart leaveCart left `at`, with the customer reference it gave, if any. */
+export function leftCartData(cart: { visitor: string; cartId: string }, at: number, customer?: string) {
+  return {
+    cart_id: cart.cartId,
+    visitor: cart.visitor,
+    ...(customer ? { customer } : {}),
+    items: [{ item_id: 'sku-42', item_name: 'Mug', price: 12.5, quantity: 2 }],
+    value: [{ currency: 'EUR', value: 25 }],
+    exit_page: '/cart',
+    stage: 'decision',
+    channel: 'direct',
+    device: expect.any(String),
+    started_at: new Date(at + 1000).toISOString(),
+    last_activity_at: new Date(at + 1000).toISOString(),
+  };
 }
 
 /** The visitor comes back at `at` and buys the mugs. */

@@ -3,7 +3,14 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
 import { report, send, wire } from '../../test/test-support.ts';
-import { buy, createReceiver, leaveCart, playQueue, registerWebhook } from '../../test/webhook-support.ts';
+import {
+  buy,
+  createReceiver,
+  leaveCart,
+  leftCartData,
+  playQueue,
+  registerWebhook,
+} from '../../test/webhook-support.ts';
 import { abandonedCarts } from './carts.ts';
 import { runSchedule } from './index.ts';
 import { TABLE } from '../db/schema.ts';
@@ -49,19 +56,7 @@ describe('cart.abandoned and cart.recovered', () => {
     expect(first).toEqual({
       type: 'cart.abandoned',
       timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-      data: {
-        cart_id: carts[0]!.cartId,
-        visitor: carts[0]!.visitor,
-        customer: 'c_10042',
-        items: [{ item_id: 'sku-42', item_name: 'Mug', price: 12.5, quantity: 2 }],
-        value: [{ currency: 'EUR', value: 25 }],
-        exit_page: '/cart',
-        stage: 'decision',
-        channel: 'direct',
-        device: expect.any(String),
-        started_at: new Date(now - 40 * MINUTE + 1000).toISOString(),
-        last_activity_at: new Date(now - 40 * MINUTE + 1000).toISOString(),
-      },
+      data: leftCartData(carts[0]!, now - 40 * MINUTE, 'c_10042'),
     });
     // No customer reference given: none sent.
     expect(got.filter((b) => 'customer' in b.data)).toHaveLength(1);

@@ -1,6 +1,6 @@
 // Scheduled job: decides abandoned carts (`cart.abandoned`, once per cart) and their recoveries (`cart.recovered`).
 import { pathTextSql } from '../db/insert-sql.ts';
-import { sharded } from '../shard/storage.ts';
+import { shardOf, sharded } from '../shard/storage.ts';
 import { INDEX, TABLE } from '../db/schema.ts';
 import { CART_EVENTS } from '@parcours/protocol';
 import { deliveriesStatement, deliveryKey, type WebhookEvent } from '../db/webhooks.ts';
@@ -18,11 +18,16 @@ const CARTS_PER_RUN = 100;
 
 const CART_TYPES = CART_EVENTS.map((t) => `'${t}'`).join(',');
 
-interface SiteToCheck {
+/** A site whose carts to decide, as D1's `sites` row gives it (`shards`: how many shards hold its rows). */
+export interface SiteToCheck {
   id: string;
   stages: string;
   abandon_after: number;
+  shards: number;
 }
+
+/** What a decision writes for its event: deliveriesStatement (the one D1) or owedStatement (a shard). */
+type DeliveryWriter = typeof deliveriesStatement;
 
 interface Candidate {
   visitor: string;
@@ -49,7 +54,7 @@ const body = (type: WebhookEvent, now: number, data: object) => JSON.stringify({
 async function sitesWithCartWebhooks(db: D1Database): Promise<SiteToCheck[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, stages, abandon_after FROM ${TABLE.sites} AS s WHERE EXISTS (
+      `SELECT id, stages, abandon_after, shards FROM ${TABLE.sites} AS s WHERE EXISTS (
          SELECT 1 FROM ${TABLE.webhooks} AS w, json_each(w.events) AS e WHERE w.site = s.id AND e.value IN ('cart.abandoned', 'cart.recovered'))`,
     )
     .all<SiteToCheck>();
@@ -112,7 +117,12 @@ async function foldCart(db: D1Database, site: string, c: Candidate) {
 }
 
 /** Claims the abandoned carts of a site and writes their `cart.abandoned` deliveries, in one transaction. */
-async function decideAbandoned(db: D1Database, site: SiteToCheck, now: number): Promise<number> {
+async function decideAbandoned(
+  db: D1Database,
+  site: SiteToCheck,
+  now: number,
+  deliveries: DeliveryWriter = deliveriesStatement,
+): Promise<number> {
   const found = await candidates(db, site, now);
   if (!found.length) return 0;
   const stages: string[] = JSON.parse(site.stages);
@@ -131,7 +141,7 @@ async function decideAbandoned(db: D1Database, site: SiteToCheck, now: number): 
            ON CONFLICT DO NOTHING`,
         )
         .bind(site.id, c.cart_id, c.visitor, abandonedAt, c.customer),
-      deliveriesStatement(
+      deliveries(
         db,
         site.id,
         'cart.abandoned',
@@ -174,7 +184,12 @@ interface Recovery {
 }
 
 /** Abandoned carts of a site that their visitor has bought since: marks them and writes `cart.recovered` deliveries. */
-async function decideRecovered(db: D1Database, site: SiteToCheck, now: number): Promise<number> {
+async function decideRecovered(
+  db: D1Database,
+  site: SiteToCheck,
+  now: number,
+  deliveries: DeliveryWriter = deliveriesStatement,
+): Promise<number> {
   const { results } = await db
     .prepare(
       `SELECT a.cart_id, a.visitor, a.customer, a.abandoned_at, c.purchased_at, p.value, p.currency,
@@ -200,7 +215,7 @@ async function decideRecovered(db: D1Database, site: SiteToCheck, now: number): 
     // the cart was never really left: marked, nothing sent.
     if (r.purchased_at < r.abandoned_at) continue;
     statements.push(
-      deliveriesStatement(
+      deliveries(
         db,
         site.id,
         'cart.recovered',
@@ -221,12 +236,85 @@ async function decideRecovered(db: D1Database, site: SiteToCheck, now: number): 
   return results.length;
 }
 
+/**
+ * In a shard: the delivery a decision owes, kept in the shard's own webhook_deliveries (its outbox: `id` the decision's
+ * key, no webhook) in the transaction of the claim, until the Worker has written it to D1 (ackOwed). Webhooks stay in
+ * D1, so the shard knows none: D1 makes one delivery per subscribed webhook from it. Parameters as deliveriesStatement's.
+ */
+const owedStatement: DeliveryWriter = (db, site, type, key, body, now, onlyIf) =>
+  db
+    .prepare(
+      `INSERT OR IGNORE INTO ${TABLE.webhook_deliveries} (id, site, webhook, type, body, created_at)
+       SELECT ?3, ?1, '', ?2, ?4, ?5 WHERE 1${onlyIf ? ` AND ${onlyIf.sql}` : ''}`,
+    )
+    .bind(site, type, key, body, now, ...(onlyIf?.params ?? []));
+
+/** A delivery a shard owes D1: the decision's key, its event type and body, and when it was decided. */
+export interface OwedDelivery {
+  key: string;
+  type: WebhookEvent;
+  body: string;
+  created_at: number;
+}
+
+/**
+ * In a site's shard: decides its abandoned carts and recoveries (claims and owed deliveries in the shard, each
+ * decision in one transaction) and answers every delivery it still owes, oldest first: a crash before ackOwed leaves
+ * them owed, and the next run answers them again.
+ */
+export async function decideInShard(db: D1Database, site: SiteToCheck, now: number): Promise<OwedDelivery[]> {
+  await decideAbandoned(db, site, now, owedStatement);
+  await decideRecovered(db, site, now, owedStatement);
+  const { results } = await db
+    .prepare(
+      `SELECT id AS key, type, body, created_at FROM ${TABLE.webhook_deliveries}
+        WHERE site = ? AND webhook = '' ORDER BY created_at, id LIMIT ?`,
+    )
+    .bind(site.id, 2 * CARTS_PER_RUN)
+    .all<OwedDelivery>();
+  return results;
+}
+
+/** In a site's shard: the deliveries D1 now holds are owed no more. */
+export async function ackOwed(db: D1Database, site: string, keys: string[]): Promise<void> {
+  await db
+    .prepare(
+      `DELETE FROM ${TABLE.webhook_deliveries} WHERE site = ? AND webhook = '' AND id IN (SELECT value FROM json_each(?))`,
+    )
+    .bind(site, JSON.stringify(keys))
+    .run();
+}
+
+/**
+ * Writes what a shard owes to D1's deliveries, one per subscribed webhook, with the ids the one-D1 layout gives them
+ * (deliveriesStatement): written twice (a crash before the ack), they are still one.
+ */
+export async function writeOwed(db: D1Database, site: string, owed: OwedDelivery[]): Promise<void> {
+  if (owed.length) await db.batch(owed.map((o) => deliveriesStatement(db, site, o.type, o.key, o.body, o.created_at)));
+}
+
+/** Sharded layout: each shard of the site decides its own carts; what they owe is written to D1, then acked. */
+async function decideShards(env: Pick<Env, 'DB' | 'SHARDS'>, site: SiteToCheck, now: number): Promise<void> {
+  for (let k = 0; k < site.shards; k++) {
+    const shard = shardOf(env, site.id, k);
+    const owed = await shard.decideCarts(site, now);
+    if (!owed.length) continue;
+    await writeOwed(env.DB, site.id, owed);
+    await shard.ackCarts(
+      site.id,
+      owed.map((o) => o.key),
+    );
+  }
+}
+
 /** The carts job of the schedule: for each site with cart webhooks, abandoned carts then recoveries. */
-export async function abandonedCarts(env: Pick<Env, 'DB' | 'STORAGE'>, now: number): Promise<void> {
-  // Not yet in the sharded layout: deciding a cart reads the site's carts (its shard) and claims it in D1 in one
-  // transaction (docs/PROTOCOL.md, "Storage layouts").
-  if (sharded(env)) return;
+export async function abandonedCarts(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>, now: number): Promise<void> {
   for (const site of await sitesWithCartWebhooks(env.DB)) {
+    // Sharded: a site's carts are in its shards, its webhooks and deliveries in D1 (docs/PROTOCOL.md "Storage layouts").
+    if (sharded(env)) {
+      await decideShards(env, site, now);
+      continue;
+    }
     await decideAbandoned(env.DB, site, now);
     await decideRecovered(env.DB, site, now);
   }

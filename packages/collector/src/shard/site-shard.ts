@@ -8,6 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { SHARD_MIGRATIONS, TABLE } from '../db/schema.ts';
 import { refusalMessage } from '../errors.ts';
+import { eraseVisitorWebhookStatements } from '../db/webhooks.ts';
 import type { SiteCounts } from '../db/site-stats.ts';
 import type { IngestSite } from '../ingest/site-cache.ts';
 import type { BatchContext } from '../ingest/store-batch.ts';
@@ -19,6 +20,8 @@ import type { ReportSite } from '../reports/sql.ts';
 import { type Metric, metricCounts } from '../schedule/alert-metrics.ts';
 import { moveHorizon } from '../schedule/retention.ts';
 import { deriveDirtyVisitors } from '../schedule/derive.ts';
+import { ackOwed, decideInShard, type SiteToCheck } from '../schedule/carts.ts';
+import { forgetWebhookHistory } from '../schedule/webhook-history.ts';
 import { MIGRATIONS } from './migrations.gen.ts';
 import { type SiteOperations, siteOperations } from './operations.ts';
 import { shardDatabase } from './sql-d1.ts';
@@ -158,13 +161,29 @@ export class SiteShard extends DurableObject<Env> {
   }
 
   /**
-   * Erases a visitor (the Worker erases what D1 holds of them: cart claims, webhook deliveries); the erasure's record
+   * Erases a visitor (the Worker erases what D1 holds of them: webhook deliveries); the erasure's record
    * for the queue's consumer is forgotten here after ERASURE_MEMORY_MS (the alarm).
    */
   async erase(site: string, visitor: string) {
-    const erased = await this.site.erase(site, visitor);
+    // With their cart claims and the deliveries this shard still owes about them (src/schedule/carts.ts).
+    const erased = await this.site.erase(site, visitor, eraseVisitorWebhookStatements(this.db, site, visitor));
     await this.forgetLater();
     return erased;
+  }
+
+  /**
+   * The schedule's carts job for this shard (src/schedule/carts.ts): claims its abandoned carts and recoveries, forgets
+   * claims too old to matter (as D1's webhook-history job does), and answers the deliveries it owes D1.
+   */
+  async decideCarts(site: SiteToCheck, now: number) {
+    const owed = await decideInShard(this.db, site, now);
+    await forgetWebhookHistory({ DB: this.db }, now);
+    return owed;
+  }
+
+  /** The Worker has written these owed deliveries to D1: they are owed no more. */
+  ackCarts(site: string, keys: string[]) {
+    return ackOwed(this.db, site, keys);
   }
 
   /** Retention: the site's horizon moves to `horizon` here too (derivation reads it), then rows before it go. */
