@@ -105,6 +105,27 @@ describe('a sender rate-limited that comes back before its Retry-After is over',
   });
 });
 
+describe("senders sharing an address, each coming back within the other one's Retry-After", () => {
+  it('are let in a minute after the first refusal at the latest: their returns renew it, but not for ever', async () => {
+    const { id } = await registerSite();
+    const shared = '203.0.113.44';
+    const firstAt = Date.now();
+    await rememberRefusal(id, shared, 'rate-limited', 10, firstAt);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // Every 9 s one of them is back: each return falls within the 10 s the previous one was told.
+      for (let after = 9_000; after < 60_000; after += 9_000) {
+        vi.setSystemTime(firstAt + after);
+        expect((await post(garbage(id), shared)).status, `${after} ms`).toBe(429);
+      }
+      vi.setSystemTime(firstAt + 60_001);
+      expect((await post(garbage(id), shared)).status).toBe(400);
+    } finally {
+      vi.useRealTimers();
+    }
+  }, 60_000);
+});
+
 describe('a large body to a site that would refuse its sender', () => {
   it('is refused 403 forbidden from its start when the site is unknown, its origin not listed or its key missing', async () => {
     const { id } = await registerSite();

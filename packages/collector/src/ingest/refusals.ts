@@ -20,8 +20,11 @@ const MAX_REMEMBERED = 10_000;
 export const ALWAYS_READ_BYTES = 64 * 1024;
 
 type Code = 'rate-limited' | 'quota-exceeded' | 'forbidden';
-/** A refusal remembered: its code, its Retry-After (s), when that ends (ms) and when it is forgotten (ms). */
-const refused = new Map<string, { code: Code; retryAfter: number; retryAt: number; until: number }>();
+/**
+ * A refusal remembered: its code, its Retry-After (s), when that ends (ms), when it is forgotten (ms), and when the
+ * first refusal of its run was (ms): renewals never carry it past REMEMBER_MS after that.
+ */
+const refused = new Map<string, { code: Code; retryAfter: number; retryAt: number; until: number; since: number }>();
 
 /** The key of a 429 remembered for (site, client), or with no site, of a 403 remembered for the client. */
 const refusalKey = (site: string | null, address: string) =>
@@ -32,7 +35,7 @@ const SITE = /"site"\s*:\s*"([^"\\]{1,64})"/;
 
 /**
  * Remembers that this client was just refused: `429 code` by `site`, with `Retry-After: retryAfter` seconds; or
- * `403 forbidden` (any site, `retryAfter` unused).
+ * `403 forbidden` (any site, `retryAfter` unused). `since`: the first refusal of a run this one renews.
  */
 export async function rememberRefusal(
   site: string,
@@ -40,12 +43,14 @@ export async function rememberRefusal(
   code: Code,
   retryAfter: number,
   now: number,
+  since = now,
 ): Promise<void> {
   const key = await refusalKey(code === 'forbidden' ? null : site, address);
   const wait = code === 'forbidden' ? REMEMBER_MS : retryAfter * 1000;
   refused.delete(key);
   if (refused.size >= MAX_REMEMBERED) refused.delete(refused.keys().next().value!);
-  refused.set(key, { code, retryAfter, retryAt: now + wait, until: now + Math.min(REMEMBER_MS, wait) });
+  const until = Math.min(now + Math.min(REMEMBER_MS, wait), since + REMEMBER_MS);
+  refused.set(key, { code, retryAfter, retryAt: now + wait, until, since });
 }
 
 /** The refusal remembered under `key` while it lasts (one past its time is forgotten). */
@@ -82,9 +87,11 @@ export async function refuseRemembered(site: string, address: string, now: numbe
   if (last.code === 'forbidden') return;
   // Back before its Retry-After was over, so remembered again from this answer: a rate-limited client is told the
   // whole period again, so one that loops stays out and one that waits gets in; a quota's ends at the UTC midnight.
+  // Never past a minute after the run's first refusal: senders sharing an address (a NAT, a /64), each waiting its own
+  // Retry-After, would otherwise renew it for each other for ever; then a body is read and the limiter decides.
   const answeredAt = Date.now();
   const retryAfter =
     last.code === 'rate-limited' ? last.retryAfter : Math.max(1, Math.ceil((last.retryAt - answeredAt) / 1000));
-  await rememberRefusal(site, address, last.code, retryAfter, answeredAt);
+  await rememberRefusal(site, address, last.code, retryAfter, answeredAt, last.since);
   fail(429, last.code, { 'retry-after': String(retryAfter) });
 }

@@ -136,6 +136,14 @@ function describe(site: Site) {
  * `shards` of a registration (default 1): fixed for the site's life, since a visitor's rows stay in the shard their
  * hash picked (moving a site to another count is not an option of PATCH, which refuses it).
  */
+/**
+ * A cookieless visitor id changes with the day's salt and the client's address, so a batch sent again after midnight
+ * or from another network can name another visitor: with several shards, another shard, which cannot know the event
+ * ids the first one stored. One shard (or the one D1) keeps each id once whatever visitor it names.
+ */
+const COOKIELESS_ONE_SHARD =
+  'a site with visitor_ids "cookieless" has one shard: its visitor ids change with the day and the network, and an event sent again must reach the shard that stored it';
+
 function readShards(v: unknown): number {
   if (v === undefined) return 1;
   if (!isWhole(v, 1, MAX_SHARDS)) badConfig(`shards is a whole number from 1 to ${MAX_SHARDS}`);
@@ -150,6 +158,7 @@ admin.post('/sites', async (c) => {
   const opts = readOptions(body);
   if (!opts.origins) badConfig('origins is required: the pages allowed to send, as scheme://host[:port]');
   const shards = readShards(body.shards);
+  if (shards > 1 && opts.visitorIds === 'cookieless') badConfig(COOKIELESS_ONE_SHARD);
   const token = newToken();
   const ingestKey = newToken();
   const created = await insertSite(c.env.DB, {
@@ -177,7 +186,12 @@ admin.patch('/sites/:id', async (c) => {
   // Stored events carry their stage's index: changing the list would silently reorder history. A visitor's rows stay
   // in the shard of the count they were stored under: the count is fixed too.
   if (opts.stages) badConfig('stages cannot change once a site is registered');
-  if (body.shards !== undefined) badConfig('shards cannot change once a site is registered');
+  const current = await getSite(c.env.DB, c.req.param('id'));
+  if (!current) fail(404, 'not-found');
+  // Sending back what GET answered is no change.
+  if (body.shards !== undefined && body.shards !== current.shards)
+    badConfig('shards cannot change once a site is registered');
+  if (current.shards > 1 && opts.visitorIds === 'cookieless') badConfig(COOKIELESS_ONE_SHARD);
   const site = await updateSite(c.env.DB, c.req.param('id'), opts);
   // Ingestion keeps site rows a few seconds (ingest/site-cache.ts): this isolate sees the change at once.
   forgetSite(c.req.param('id'));

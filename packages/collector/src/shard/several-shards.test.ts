@@ -117,6 +117,26 @@ describe('a site of several shards', () => {
     expect(patch.status).toBe(400);
     for (const shards of [0, 65, 1.5, '2'])
       await expect(registerSite({ shards: shards as number })).rejects.toThrow(/400/);
+    // What GET answered, sent back unchanged, is no change.
+    const same = await call(`/v1/admin/sites/${four.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ shards: 4, abandon_after: 45 }),
+    });
+    expect(same.status).toBe(200);
+    expect(await same.json()).toMatchObject({ shards: 4, abandon_after: 45 });
+  });
+
+  it('keeps a cookieless site in one shard: its visitor ids change, an event sent again must reach the same shard', async () => {
+    await expect(registerSite({ shards: 4, visitor_ids: 'cookieless' })).rejects.toThrow(/400.*one shard/);
+    const patch = await call(`/v1/admin/sites/${four.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ visitor_ids: 'cookieless' }),
+    });
+    expect(patch.status).toBe(400);
+    expect(((await patch.json()) as { message: string }).message).toMatch(/one shard/);
+    expect((await registerSite({ shards: 1, visitor_ids: 'cookieless' })).id).toBeTruthy();
   });
 
   it("keeps each visitor's events in exactly one shard, the one their hash picks, none lost or doubled", async () => {
