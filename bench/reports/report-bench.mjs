@@ -58,6 +58,7 @@ async function loadCollector(dir) {
     export { exportEvents } from ${JSON.stringify(join(collector, 'src/reports/events.ts'))};
     export { breakdown } from ${JSON.stringify(join(collector, 'src/reports/breakdown.ts'))};
     export { timeseries } from ${JSON.stringify(join(collector, 'src/reports/timeseries.ts'))};
+    export { satisfaction } from ${JSON.stringify(join(collector, 'src/reports/satisfaction.ts'))};
     export { sessionCandidates, upsertSessionStatements } from ${JSON.stringify(join(collector, 'src/db/sessions.ts'))};
     export { toRow } from ${JSON.stringify(join(collector, 'src/ingest/to-row.ts'))};
     export { TABLE } from ${JSON.stringify(join(collector, 'src/db/schema.ts'))};
@@ -232,6 +233,7 @@ try {
       kpis: () => c.kpis(db, SITE, range),
       'events (1000 lines)': () => c.exportEvents(db, SITE, range, 0, 1000),
       'timeseries (day)': () => c.timeseries(db, SITE, range, 'day', 30),
+      satisfaction: () => c.satisfaction(db, SITE, range, 100),
     });
     // Wall time, and the CPU time of this process, which the shared machine's load moves far less.
     const measure = async (fn, n, warm = true) => {
