@@ -620,8 +620,12 @@ const TABLES = Object.keys(DERIVED) as DerivedTable[];
  * rows are in, in the same batch.
  */
 function sessionFacts(db: D1Database, site: string, entries: Array<[string, number, string[]]>): D1PreparedStatement[] {
+  // A session's rows start at its first row as it was (rows before `from` were kept) or at `from` (rows written anew):
+  // the look-up starts there in the visitor's rows (keyed by time), never at the start of a long history.
+  const from = `(SELECT MIN(j.value ->> 1) FROM json_each(?2) AS j WHERE j.value ->> 0 = ${TABLE.sessions}.visitor)`;
+  const since = `MIN(COALESCE(${TABLE.sessions}.first_row, ${from}), ${from})`;
   const own = (table: string, alias: string) =>
-    `FROM ${table} ${alias} WHERE ${alias}.site = ${TABLE.sessions}.site AND ${alias}.visitor = ${TABLE.sessions}.visitor AND ${alias}.session = ${TABLE.sessions}.session`;
+    `FROM ${table} ${alias} WHERE ${alias}.site = ${TABLE.sessions}.site AND ${alias}.visitor = ${TABLE.sessions}.visitor AND ${alias}.time >= ${since} AND ${alias}.session = ${TABLE.sessions}.session`;
   return over(
     db,
     site,
