@@ -206,7 +206,7 @@ CREATE TABLE sessions (
   browser     TEXT NOT NULL,      -- family name, other when unknown
   os          TEXT NOT NULL,      -- family name, other when unknown
   country     TEXT NOT NULL,      -- ISO 3166-1 alpha-2 from the edge, XX when unknown
-  -- The session's facts, set by derivation from its derived rows (src/db/sessions.ts, sessionFactsStatement) in the
+  -- The session's facts, set by derivation from its derived rows (src/derive/store.ts, sessionFacts) in the
   -- transaction that replaces them; they never depend on the dimensions, so a late first page view leaves them true.
   -- `breakdown` and `timeseries` count a session wholly inside the period from these alone (REPORTS.md).
   first_row   INTEGER,                    -- time of its first page view or move; NULL: none
@@ -215,6 +215,9 @@ CREATE TABLE sessions (
   entered     INTEGER NOT NULL DEFAULT 0, -- SUM of 1 << to_index over the stages it moved into
   PRIMARY KEY (site, visitor, session)
 ) WITHOUT ROWID;
+-- The sessions that overlap a period, found by the time of their last row: `timeseries` reads the period's sessions
+-- and their facts from here, never the site's whole history.
+CREATE INDEX sessions_site_last_row ON sessions (site, last_row, first_row, views, entered);
 
 
 -- 3. Derived tables --------------------------------------------------------------------------------------------------

@@ -57,8 +57,9 @@ export async function timeseries(
   // The period's kept sessions with their facts (SESSION_FACTS). One that lies in one interval and in the period counts
   // from its facts there; the few across an interval's or the period's end, from their page views and moves (primary-key
   // ranges of their visitor's rows), per interval. Then per interval and visitor (sessions OR-ed), then per interval.
-  const sess = `SELECT visitor, session, ${SESSION_FACTS.join(', ')} FROM ${TABLE.sessions}
-                 WHERE site = ?1 AND first_row < ?3 AND last_row >= ?2${filterWhere(range.filter)}`;
+  // By the time of their last row: a year-old site's one-day trend reads that day's sessions, not all of them.
+  const sess = `SELECT visitor, session, ${SESSION_FACTS.join(', ')} FROM ${TABLE.sessions} INDEXED BY ${INDEX.sessions_site_last_row}
+                 WHERE site = ?1 AND last_row >= ?2 AND first_row < ?3${filterWhere(range.filter)}`;
   const inside = (a = '') =>
     `${a}first_row >= ?2 AND ${a}last_row < ?3 AND ${b(`${a}first_row`)} = ${b(`${a}last_row`)}`;
   const own = (alias: string) =>
