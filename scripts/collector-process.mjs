@@ -1,6 +1,7 @@
 // Starts and stops the collector under `wrangler dev` with a migrated local D1: shared by `pnpm dev` and the e2e tests.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,21 +49,36 @@ export function buildAssets({ rebuildSdk = false } = {}) {
 }
 
 /**
- * Applies the D1 migrations to the local database kept under `persistDir`. A database made by migrations that are no
- * longer in migrations/ (they were folded into 0001_schema.sql) is started anew: wrangler would take it for current.
+ * Applies the D1 migrations to the local database kept under `persistDir`. A database made by other migrations (files
+ * since removed, or 0001_schema.sql as it was before an edit) is started anew: wrangler would take it for current.
  */
 export function migrate(persistDir) {
+  // Until the first release the schema changes in 0001_schema.sql itself, which wrangler (tracking migrations by file
+  // name) would never apply again: a local database made by other migration files is started anew, saying so.
+  const schema = schemaHash();
+  const hashFile = join(persistDir, 'schema.sha256');
+  const made = existsSync(join(persistDir, 'v3', 'd1'));
   const gone = appliedMigrations(persistDir).filter((name) => !existsSync(join(COLLECTOR_DIR, 'migrations', name)));
-  if (gone.length) {
-    console.log(
-      `the local database was made by migrations since folded into 0001_schema.sql (${gone[0]}…): starting a new one`,
-    );
+  const before = existsSync(hashFile) ? readFileSync(hashFile, 'utf8') : null;
+  if (made && (gone.length || before !== schema)) {
+    console.log('the local database was made by an earlier schema (migrations/ changed since): starting a new one');
     rmSync(join(persistDir, 'v3'), { recursive: true, force: true });
   }
   pnpmSync(
     ['exec', 'wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir],
     COLLECTOR_DIR,
   );
+  mkdirSync(persistDir, { recursive: true });
+  writeFileSync(hashFile, schema);
+}
+
+/** A hash of the collector's migrations (names and contents), to tell a local database made by other ones. */
+function schemaHash() {
+  const dir = join(COLLECTOR_DIR, 'migrations');
+  const hash = createHash('sha256');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sql'));
+  for (const name of files.sort()) hash.update(`${name}\0`).update(readFileSync(join(dir, name)));
+  return hash.digest('hex');
 }
 
 /** The migrations wrangler recorded as applied to the local database under `persistDir` (none when there is none). */
