@@ -28,8 +28,14 @@ export function siteOperations(db: D1Database) {
     addCounts: (site: string, day: string, counts: Partial<SiteCounts>): Promise<void> =>
       addSiteCounts(db, site, day, counts),
     report: (name: string, site: ReportSite, q: ReportQuery): Promise<unknown> => runReport(db, name, site, q),
-    exportEvents: (site: ReportSite, range: Range, cursor: string | null, limit: number): Promise<EventsPage> =>
-      exportEvents(db, site, range, cursor, limit).catch(invalidQuery),
+    /** A page of the export; `maxBytes` its size (default EXPORT_PAGE_BYTES: a site of several shards asks each a share). */
+    exportEvents: (
+      site: ReportSite,
+      range: Range,
+      cursor: string | null,
+      limit: number,
+      maxBytes?: number,
+    ): Promise<EventsPage> => exportEvents(db, site, range, cursor, limit, maxBytes).catch(invalidQuery),
     counts: (site: string) => getSiteCounts(db, site),
     /**
      * Erases a visitor's events, derived rows, sessions and rollup counts in one transaction, behind `before` (other

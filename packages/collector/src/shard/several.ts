@@ -9,6 +9,7 @@ import type { IngestSite } from '../ingest/site-cache.ts';
 import type { PreparedBatch } from '../ingest/store-batch.ts';
 import type { IngestMessage } from '../queue-ingest/index.ts';
 import { mergeReports, PART_LIMIT, type ShardAnswer } from '../reports/merge.ts';
+import { EXPORT_PAGE_BYTES } from '../reports/events.ts';
 import type { ReportQuery } from '../reports/query.ts';
 import { invalidQuery } from '../reports/run.ts';
 import { rate } from '../reports/sql.ts';
@@ -176,9 +177,11 @@ export function severalShards(env: Pick<Env, 'DB' | 'SHARDS'>, id: string, count
       );
       return mergeReports(name, s, q, parts);
     },
+    // Each shard sends its share of a page's bytes: a page of 64 shards must not hold 64 pages in the Worker's memory.
+    // A shard whose share runs out first ends the merged page there (exportAcross), so its next page starts where it stopped.
     exportEvents: (s, range, cursor, limit) =>
       exportAcross(count, cursor, limit, async (k, after) =>
-        unwrap(await shards[k]!.exportEvents(reportSite(s), range, after, limit)),
+        unwrap(await shards[k]!.exportEvents(reportSite(s), range, after, limit, Math.ceil(EXPORT_PAGE_BYTES / count))),
       ).catch(invalidQuery),
     metric: async (s, m, range, abandonAfter) => {
       if (!COUNTED_METRICS.includes(m.name)) {

@@ -143,8 +143,8 @@ export class SiteShard extends DurableObject<Env> {
     }));
   }
 
-  exportEvents(site: ReportSite, range: Range, cursor: string | null, limit: number) {
-    return outcome(() => this.site.exportEvents(site, range, cursor, limit));
+  exportEvents(site: ReportSite, range: Range, cursor: string | null, limit: number, maxBytes?: number) {
+    return outcome(() => this.site.exportEvents(site, range, cursor, limit, maxBytes));
   }
 
   metric(site: ReportSite, m: Metric, range: Range, abandonAfter: number) {
