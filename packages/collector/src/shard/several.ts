@@ -58,7 +58,8 @@ function splitMessage(m: IngestMessage, count: number): Map<number, IngestMessag
     part.bytes.push(m.bytes[i]!);
     parts.set(k, part);
   });
-  if (!parts.size) parts.set(0, m);
+  // No rows (a batch of bots or drops only): the message goes whole to the first shard, which keeps its counters.
+  if (!parts.size) return new Map([[0, m]]);
   for (const s of m.sessions) parts.get(shardIndex(s.visitor, count))?.sessions.push(s);
   return parts;
 }
