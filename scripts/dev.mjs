@@ -97,6 +97,8 @@ try {
   // Registered on an earlier run: reuse the token we saved then, or mint a new one when it was lost.
   token ??= state.readToken ?? (await rotateToken(collectorUrl, ADMIN_TOKEN, SITE));
   state.readToken = token;
+  // At once: a start that fails later (a port taken) must not leave a token of the database before.
+  writeFileSync(stateFile, JSON.stringify(state, null, 2));
   // Server-side senders (no Origin header, such as curl) need the site's ingest key; only its hash is in D1.
   state.ingestKey ??= await rotateIngestKey(collectorUrl, ADMIN_TOKEN, SITE);
   // The webhook inbox: the demo site's cart.* and alert.* deliveries arrive there, signatures checked.
