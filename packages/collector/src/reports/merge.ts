@@ -17,7 +17,7 @@ import type {
   TimeseriesReport,
   TransitionsReport,
 } from '@parcours/protocol';
-import { byFieldRank, median as hesitationMedian, MAX_FORM_FIELDS, MAX_LAST_FIELDS } from './forms.ts';
+import { byFieldRank, median as exactMedian, MAX_FORM_FIELDS, MAX_LAST_FIELDS } from './forms.ts';
 import { frictionScore, MAX_FRICTION_TARGETS } from './friction.ts';
 import { append, fieldKey, type Partial } from './partials.ts';
 import type { ReportQuery } from './query.ts';
@@ -36,12 +36,10 @@ export interface ShardAnswer {
   partial: Partial;
 }
 
-/** The median as the reports take it: the middle value, or the mean of the two middle ones rounded to the ms. */
+/** The median as the reports take it: forms.ts's (the middle value, or the mean of the two middle ones), rounded to the ms. */
 function median(values: readonly number[] | undefined): number | null {
-  if (!values?.length) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = (sorted.length - 1) / 2;
-  return Math.round((sorted[Math.floor(mid)]! + sorted[Math.ceil(mid)]!) / 2);
+  const middle = values ? exactMedian([...values]) : null;
+  return middle === null ? null : Math.round(middle);
 }
 
 /** The shards' counts added, and their value lists put together. */
@@ -295,7 +293,7 @@ function forms(parts: ShardAnswer[], limit: number): FormsReport {
       const fields: FormField[] = [...(perForm?.get('seen') ?? [])]
         .map((field) => ({
           field,
-          hesitation_ms: hesitationMedian([...(values[fieldKey('hesitation', f.form, f.path, field)] ?? [])]),
+          hesitation_ms: exactMedian([...(values[fieldKey('hesitation', f.form, f.path, field)] ?? [])]),
           refocuses: n('refocuses', field),
           errors: n('errors', field),
           abandons: abandonsAt.get(field) ?? 0,
