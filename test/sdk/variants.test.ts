@@ -1,6 +1,7 @@
 // Every variant of the tag, built, in Chromium against the real collector: the core sends page views and track() and
 // ignores the calls of the features it lacks without an error; each feature variant does its features (friction: a
-// rage click; its other signals are in friction.test.ts); every one sends feedback().
+// rage click; its other signals are in friction.test.ts; survey: feedback()); the variants that leave the path
+// heuristics to the collector send a page without a stage, and the collector stores the stage they give.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { leaveSite, newVisitor, pageErrors, recordedEvents, type Visitor } from '../harness/browser.ts';
 import { expectDeliveredOnce, flushed, load, openSdkSite, track, type SdkSite } from './support.ts';
@@ -48,7 +49,7 @@ describe('chromium: every variant of the tag', () => {
     await tab.evaluate(() => {
       const p = (window as unknown as { parcours(...a: unknown[]): unknown }).parcours;
       p('identify', 'c_10042');
-      // Every variant takes a score, and ignores one off its scale.
+      // The survey variants take a score, and ignore one off its scale; the others ignore the call.
       p('feedback', 'nps', 9, { survey: 'nps-1' });
       p('feedback', 'csat', 6);
       p('cart', 'view', { items: [{ item_id: 'sku-1', price: 3 }], currency: 'EUR' });
@@ -56,6 +57,8 @@ describe('chromium: every variant of the tag', () => {
     for (let i = 0; i < 3; i++) await tab.click('#dead');
     await tab.click('#add');
     await tab.type('#email', 'ada@example.com');
+    // A route on a path the heuristics stage (rule 6: /pricing is consideration), declared by no page rule.
+    await tab.evaluate(() => history.pushState(null, '', '/pricing'));
     await flushed(tab);
     await leaveSite(tab);
 
@@ -66,9 +69,14 @@ describe('chromium: every variant of the tag', () => {
     expect(types).toContain('page_view');
     expect(types).toContain('page_leave');
     expect(recorded.find((e) => e.type === 'ping')).toMatchObject({ props: { n: 1 } });
-    expect(recorded.filter((e) => e.type === 'feedback').map((e) => [e.kind, e.score, e.survey])).toEqual([
-      ['nps', 9, 'nps-1'],
-    ]);
+    expect(recorded.filter((e) => e.type === 'feedback').map((e) => [e.kind, e.score, e.survey])).toEqual(
+      has('survey') ? [['nps', 9, 'nps-1']] : [],
+    );
+    // Carts, friction and survey read an event's stage in the page, so they resolve rule 6 themselves; the others send
+    // none and the collector applies the same table.
+    const pricing = recorded.find((e) => e.type === 'page_view' && String(e.url).endsWith('/pricing'));
+    const stageInPage = has('carts') || has('friction') || has('survey');
+    expect(pricing?.stage).toBe(stageInPage ? 'consideration' : undefined);
 
     const carts = recorded.filter((e) => e.type === 'view_cart' || e.type === 'add_to_cart');
     if (has('carts')) {
@@ -86,7 +94,12 @@ describe('chromium: every variant of the tag', () => {
     );
 
     const stored = await expectDeliveredOnce(s, recorded, ['ada@example.com']);
-    expect(stored.find((e) => e.type === 'feedback')).toMatchObject({ kind: 'nps', score: 9, survey: 'nps-1' });
+    expect(stored.find((e) => e.type === 'page_view' && String(e.url).endsWith('/pricing'))?.stage).toBe(
+      'consideration',
+    );
+    if (has('survey'))
+      expect(stored.find((e) => e.type === 'feedback')).toMatchObject({ kind: 'nps', score: 9, survey: 'nps-1' });
+    else expect(stored.filter((e) => e.type === 'feedback')).toEqual([]);
     if (has('carts'))
       expect(stored.find((e) => e.type === 'add_to_cart')).toMatchObject({
         customer: 'c_10042',

@@ -73,9 +73,10 @@ export function empty(): Promise<void> {
 /**
  * The page is being hidden, perhaps for good: writes `l`, this tab's waiting events (see `live`), to
  * localStorage, which is synchronous, so the events queued just now (`page_leave`, form abandons)
- * survive a tab closed before their IndexedDB writes completed.
+ * survive a tab closed before their IndexedDB writes completed. The list is joined by hand, event by event, as a
+ * batch is (see `pack`): no array of the page's own making goes through JSON.stringify (see `toJson`).
  */
-export const save = (l: WireEvent[]): void => void store(SAVED, toJson(l));
+export const save = (l: WireEvent[]): void => void store(SAVED, `[${l.map((e) => toJson(e))}]`);
 
 /** Moves what other pages saved (see `save`) into the outbox, and forgets every saved copy. */
 export function restore(): void {

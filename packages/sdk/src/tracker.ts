@@ -110,12 +110,6 @@ const TOP_SCORES: Loose = { nps: 10, csat: 5, ces: 7 };
 // `feedback` the second and third as given.
 const calls: Record<string, (arg: any, payload: Loose, second?: any, third?: any) => unknown> = {
   track,
-  // `feedback(kind, score, { survey })`: a whole score on its kind's scale, else ignored. Never text: only the kind, the
-  // score and the survey's id are sent. `score === (score | 0)`: an integer (not "5", not 4.5) at 4 bytes, not 16.
-  feedback(kind, _, score, options) {
-    if (score === (score | 0) && score >= +(kind != 'nps') && score <= TOP_SCORES[kind])
-      emit('feedback', { kind, score, survey: options?.survey });
-  },
   stage: (name) => (declaredStage = name),
   // Nothing is queued while tracking is off, so a flush then has nothing to send.
   flush,
@@ -128,6 +122,14 @@ const calls: Record<string, (arg: any, payload: Loose, second?: any, third?: any
     }
   },
 };
+// `feedback(kind, score, { survey })` belongs to the survey feature (satisfaction, with or without Parcours' own
+// surveys): a whole score on its kind's scale, else ignored. Never text: only the kind, the score and the survey's id
+// are sent. `score === (score | 0)`: an integer (not "5", not 4.5).
+if (FEATURE_SURVEY)
+  calls.feedback = (kind, _, score, options) => {
+    if (score === (score | 0) && score >= +(kind != 'nps') && score <= TOP_SCORES[kind])
+      emit('feedback', { kind, score, survey: options?.survey });
+  };
 if (FEATURE_CARTS) {
   // `cart('add', payload)` is `track('add_to_cart', payload)`; an action it does not know is a custom event.
   calls.cart = track;
