@@ -75,6 +75,18 @@ describe('insertEvents', () => {
     expect(await totals(id)).toMatchObject({ events: 249, storage_failed: 2, dropped: 5 });
   });
 
+  it('names the refused event by its place in the request when the batch came newest first (stored oldest first)', async () => {
+    const { id } = await registerSite();
+    const events = freshEvents(250);
+    events[130] = { ...events[130]!, visitor: 'v-poison' };
+    const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), events: [...events].reverse() });
+    expect(await res.json()).toEqual({
+      accepted: 249,
+      duplicates: 0,
+      rejected: [{ index: 249 - 130, error: 'storage-failed' }],
+    });
+  });
+
   it('answers 503 with Retry-After, storing nothing, when the database refuses everything, so the client keeps the events', async () => {
     const { id } = await registerSite({ id: `down-${crypto.randomUUID().slice(0, 8)}` });
     const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), events: freshEvents(120) });

@@ -4,6 +4,7 @@ import {
   ADD_PATHS_SQL,
   chunkParam,
   chunkRows,
+  timeOrder,
   INSERT_SQL,
   type EventRow,
   pathsParam,
@@ -44,7 +45,7 @@ export function insertStatements(
   receivedAt: number,
   rows: EventRow[],
 ): { paths: D1PreparedStatement[]; inserts: D1PreparedStatement[] } {
-  const chunks = chunkRows(rows);
+  const chunks = chunkRows(timeOrder(rows).map((i) => rows[i]!));
   return {
     paths: chunks.map((c) => addPaths(db, site, c)),
     inserts: chunks.map((c) => statement(db, site, receivedAt, c.json)),
@@ -65,7 +66,8 @@ export async function insertEvents(
   rows: EventRow[],
 ): Promise<InsertResult> {
   if (rows.length === 0) return { inserted: 0, duplicates: 0, failed: [] };
-  const chunks = chunkRows(rows);
+  const order = timeOrder(rows);
+  const chunks = chunkRows(order.map((i) => rows[i]!));
   try {
     const paths = chunks.map((c) => addPaths(db, site, c));
     const results = await db.batch([...paths, ...chunks.map((c) => statement(db, site, receivedAt, c.json))]);
@@ -87,7 +89,7 @@ export async function insertEvents(
         try {
           inserted += (await statement(db, site, receivedAt, [json]).run()).meta.changes;
         } catch {
-          failed.push(chunk.start + k);
+          failed.push(order[chunk.start + k]!);
           // Nothing goes in at all: the database is down, not one row at fault. Stop hammering it.
           if (inserted === 0 && failed.length >= OUTAGE_AFTER) throw batchError;
         }

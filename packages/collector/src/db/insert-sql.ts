@@ -74,6 +74,14 @@ export interface RowChunk {
   paths: Set<string>;
 }
 
+/**
+ * The positions of `rows` in event-time order (ties keep their order). A batch is stored as its events happened, so
+ * the export, which lists events as stored, shows them oldest first even when the tag sent them newest first (its
+ * beacon on a page's hide does, so that a cut batch keeps the newest).
+ */
+export const timeOrder = (rows: readonly EventRow[]): number[] =>
+  rows.map((_, i) => i).sort((a, b) => rows[a]!.time - rows[b]!.time);
+
 /** Splits rows into statements' worth: at most MAX_ROWS_PER_STATEMENT rows and MAX_JSON_PER_STATEMENT characters each. */
 export function chunkRows(rows: EventRow[]): RowChunk[] {
   const chunks: RowChunk[] = [];

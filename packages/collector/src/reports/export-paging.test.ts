@@ -34,6 +34,15 @@ describe('events export paging', () => {
     expect((await text(next)).trimEnd().split('\n')).toHaveLength(2);
   });
 
+  it('lists a batch sent newest first (as the beacon sends it) in the order its events happened', async () => {
+    const site = await registerSite();
+    const events = freshEvents(6);
+    const reply = await send(site.id, [...events].reverse());
+    expect(reply).toMatchObject({ accepted: 6 });
+    const lines = (await text(await get(site, 'events', WIDE()))).trimEnd().split('\n');
+    expect(lines.map((l) => JSON.parse(l).id)).toEqual(events.map((e) => e.id));
+  });
+
   it('cuts a page at the byte budget, a single larger line still making a page, and loses or repeats nothing', async () => {
     const site = await registerSite();
     const big = { a: 'x'.repeat(256), b: 'y'.repeat(256), c: 'z'.repeat(256) };
