@@ -35,8 +35,7 @@ const steps = [
     'dist',
   ],
   ['collector', 'packages/collector', 'vitest'],
-  // The tests of what a site's rows go through (ingestion, derivation, reports, erasure, retention, queue, alerts) again
-  // with each site in its own shard (STORAGE "shards"): vitest.config.ts lists them.
+  // Every collector test file again with each site in its own shard (STORAGE "shards"): both layouts tested the same way.
   ['collector, sharded storage', 'packages/collector', 'vitest', { env: { PARCOURS_STORAGE: 'shards' } }],
   ['browser end-to-end', 'test', 'vitest'],
   // The e2e suite runs the default ingestion (wrangler.jsonc INGEST, "direct"); the script's delivery guarantees

@@ -7,25 +7,10 @@ import { defineConfig } from 'vitest/config';
 // Paths from this file, not from the working directory: knip and the root scripts load it from elsewhere.
 const here = (path: string) => resolve(dirname(fileURLToPath(import.meta.url)), path);
 
-// `PARCOURS_STORAGE=shards` runs the tests of what a site's rows go through (ingestion, derivation, reports, erasure,
-// retention) with each site in its shard (wrangler.jsonc STORAGE): the same tests, reading rows through
-// test/site-rows.ts, wherever the layout keeps them.
+// `PARCOURS_STORAGE=shards` runs every test file again with each site's rows in its shard (wrangler.jsonc STORAGE):
+// the same tests, reading and writing a site's rows through test/site-rows.ts wherever the layout keeps them, so both
+// layouts are tested the same way. No file is left out of either pass.
 const storage = process.env.PARCOURS_STORAGE ?? 'd1';
-const BOTH_LAYOUTS = [
-  'src/routes/events.test.ts',
-  'src/routes/reports.test.ts',
-  'src/routes/erasure.test.ts',
-  'src/reports/reports.test.ts',
-  'src/schedule/retention.test.ts',
-  'src/ingest/store-batch.test.ts',
-  'src/derive/arrival-order.test.ts',
-  'src/queue-ingest/queue-ingest.test.ts',
-  'src/schedule/alerts.test.ts',
-  'src/derive/rollups.test.ts',
-  'src/shard/shard.test.ts',
-  'src/shard/several-shards.test.ts',
-  'src/schedule/carts-shards.test.ts',
-];
 
 export default defineConfig(async () => ({
   plugins: [
@@ -48,6 +33,5 @@ export default defineConfig(async () => ({
   test: {
     setupFiles: ['./test/apply-migrations.ts'],
     testTimeout: 60_000,
-    ...(storage === 'shards' ? { include: BOTH_LAYOUTS } : {}),
   },
 }));

@@ -2,6 +2,8 @@
 // (wrangler.jsonc STORAGE; `PARCOURS_STORAGE=shards` in vitest.config.ts), so one test checks both layouts.
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { TABLE } from '../src/db/schema.ts';
+import { runSchedule } from '../src/schedule/index.ts';
 import { shardDatabase } from '../src/shard/sql-d1.ts';
 import { shardOf, sharded } from '../src/shard/storage.ts';
 
@@ -61,4 +63,43 @@ export function siteDb(site: string): D1Database {
 /** Every database a site's rows may be in: D1, and its shard in the sharded layout. */
 export function siteDatabases(site: string): D1Database[] {
   return sharded(env) ? [env.DB, siteDb(site)] : [env.DB];
+}
+
+/** How many events of `site` are stored, wherever this run's layout keeps them. */
+export async function storedEvents(site: string): Promise<number> {
+  const row = await siteDb(site)
+    .prepare(`SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ?`)
+    .bind(site)
+    .first<{ n: number }>();
+  return row!.n;
+}
+
+/**
+ * A run of the schedule as each layout has it: the Worker's Cron (D1), then, in the sharded layout, the alarm of each
+ * of `sites`' shard run now (a shard catches up its own derivation there; the Cron reaches D1 only).
+ */
+export async function runScheduleFor(sites: string[], now = Date.now()): Promise<void> {
+  await runSchedule(env, now);
+  if (sharded(env)) for (const site of sites) await runInDurableObject(shardOf(env, site), (shard) => shard.alarm());
+}
+
+/**
+ * In the sharded layout, writes `site`'s settings into its shard as the shard's first batch does, for tests that
+ * store rows below the shard's API (derivation reads the site's stages there). Never the token hashes, as the shard.
+ */
+export async function siteKnownToShard(site: string): Promise<void> {
+  if (!sharded(env)) return;
+  const row = await env.DB.prepare(`SELECT * FROM ${TABLE.sites} WHERE id = ?`)
+    .bind(site)
+    .first<Record<string, unknown>>();
+  const settings = { ...row!, read_token_hash: '', ingest_key_hash: null };
+  const columns = Object.keys(settings);
+  await withShardDb(site, (db) =>
+    db
+      .prepare(
+        `INSERT OR REPLACE INTO ${TABLE.sites} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+      )
+      .bind(...Object.values(settings))
+      .run(),
+  );
 }

@@ -1,12 +1,8 @@
-import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
+import { storedEvents, withSiteDb } from '../../test/site-rows.ts';
 import { chunkRows, MAX_JSON_PER_STATEMENT, MAX_ROWS_PER_STATEMENT, type EventRow } from './insert-sql.ts';
 import { TABLE } from './schema.ts';
-
-const count = async (site: string) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ?`).bind(site).first<{ n: number }>())!
-    .n;
 
 /** The site's ingestion counters, as the admin API answers them. */
 const totals = async (site: string) =>
@@ -16,14 +12,21 @@ const totals = async (site: string) =>
     }
   ).ingestion.totals;
 
-// A real fault in the real database: a trigger that refuses some rows, as a corrupt page or a
-// constraint added later would. Storage of this test file only.
-beforeAll(async () => {
-  await env.DB.prepare(
-    `CREATE TRIGGER refuse_poison BEFORE INSERT ON ${TABLE.events} WHEN NEW.visitor = 'v-poison' OR NEW.site LIKE 'down-%'
-     BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`,
-  ).run();
-});
+// A real fault in the real database holding the site's rows (D1, or the site's shard): a trigger that refuses some
+// rows, as a corrupt page or a constraint added later would. Storage of this test file only.
+async function registerFaultySite(id?: string) {
+  const site = await registerSite(id === undefined ? {} : { id });
+  await withSiteDb(site.id, (db) =>
+    db
+      .prepare(
+        `CREATE TRIGGER IF NOT EXISTS refuse_poison BEFORE INSERT ON ${TABLE.events}
+         WHEN NEW.visitor = 'v-poison' OR NEW.site LIKE 'down-%'
+         BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END`,
+      )
+      .run(),
+  );
+  return site;
+}
 
 describe('insertEvents', () => {
   it('splits rows into statements of at most 100 rows and 90 000 characters', () => {
@@ -54,7 +57,7 @@ describe('insertEvents', () => {
   });
 
   it('keeps every other event when the database refuses one, and reports that one as storage-failed', async () => {
-    const { id } = await registerSite();
+    const { id } = await registerFaultySite();
     const events = freshEvents(250);
     events[130] = { ...events[130]!, visitor: 'v-poison' };
     const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), dropped: 5, events });
@@ -64,7 +67,7 @@ describe('insertEvents', () => {
       duplicates: 0,
       rejected: [{ index: 130, error: 'storage-failed' }],
     });
-    expect(await count(id)).toBe(249);
+    expect(await storedEvents(id)).toBe(249);
     // The refused event is counted as refused, not in the day's stored events (nor, so, in its quota).
     expect(await totals(id)).toMatchObject({ events: 249, storage_failed: 1, dropped: 5 });
     // Resending the batch stores nothing twice, and counts its drops no more.
@@ -88,12 +91,12 @@ describe('insertEvents', () => {
   });
 
   it('answers 503 with Retry-After, storing nothing, when the database refuses everything, so the client keeps the events', async () => {
-    const { id } = await registerSite({ id: `down-${crypto.randomUUID().slice(0, 8)}` });
+    const { id } = await registerFaultySite(`down-${crypto.randomUUID().slice(0, 8)}`);
     const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), events: freshEvents(120) });
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ error: 'storage-unavailable' });
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await count(id)).toBe(0);
+    expect(await storedEvents(id)).toBe(0);
     // Nothing stored, nothing counted: the client's resend will be.
     expect(await totals(id)).toMatchObject({ events: 0, bytes: 0, storage_failed: 0 });
   });

@@ -1,5 +1,5 @@
-// The storage module and the migrated database agree: every table, column and index the code names exists, and every
-// `INDEXED BY` in the code names an index through the module.
+// The storage module and the migrated database agree (the one D1, or a shard in the sharded layout): every table, column
+// and index the code names exists, and every `INDEXED BY` in the code names an index through the module.
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,8 +12,13 @@ import {
   storedColumn,
   TABLE,
 } from './schema.ts';
+import { siteDb } from '../../test/site-rows.ts';
+import { sharded } from '../shard/storage.ts';
 
-const db = env.DB;
+// The database a site's rows are in: the one D1, or in the sharded layout a shard (any site's: all are migrated alike).
+const db = siteDb('schema-check');
+/** Tables of that database the module names apart from TABLE: a shard's record of the migrations it applied. */
+const ALSO = sharded(env) ? [SHARD_MIGRATIONS] : [];
 
 /** Vite's import.meta.glob, which the test runner resolves when it bundles this file. */
 type Glob = (patterns: string[], options: { query: '?raw'; import: 'default'; eager: true }) => Record<string, string>;
@@ -79,7 +84,7 @@ async function columns(table: string): Promise<string[]> {
 describe('the schema module', () => {
   it('names every table of the migrated database, and only those', async () => {
     const tables = [...(await names('table'))].filter(isOurs);
-    expect(tables.sort()).toEqual(Object.values(TABLE).sort());
+    expect(tables.sort()).toEqual([...Object.values(TABLE), ...ALSO].sort());
   });
 
   it('names indexes that exist', async () => {

@@ -1,21 +1,18 @@
 // Derivation that falls behind (a failure after the events were stored, a request's budget spent) answers 2xx and is
 // finished by the schedule; a derivation that read before an erasure never writes the erased rows back.
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_STAGES, type WireEvent } from '@parcours/protocol';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
+import { runScheduleFor, siteDb, siteKnownToShard, storedEvents, withSiteDb } from '../../test/site-rows.ts';
 import { derivedRows, report, rollups, send, wire } from '../../test/test-support.ts';
 import { insertStatements } from '../db/events.ts';
 import { guardStatement } from '../db/guards.ts';
 import { toRow } from '../ingest/to-row.ts';
-import { deriveDirtyVisitors } from '../schedule/derive.ts';
-import { runSchedule } from '../schedule/index.ts';
 import { markStatements } from './dirty.ts';
 import { deriveVisitors, rebuildVisitors } from './index.ts';
 import { isStale } from './store.ts';
 import { TABLE } from '../db/schema.ts';
 
-const db = env.DB;
 const STAGES = [...DEFAULT_STAGES];
 
 /** `n` page views of one visitor a second apart from `start`, alternating two stages (each one a move). */
@@ -32,15 +29,18 @@ function pageViews(visitor: string, n: number, start: number, session = 's1'): W
   );
 }
 
-/** Stores events as ingestion does, without deriving them. */
+/** Stores events as ingestion does, without deriving them, where the site's rows are (its shard knowing the site). */
 async function storeOnly(site: string, events: WireEvent[]): Promise<void> {
+  await siteKnownToShard(site);
   const now = Date.now();
   const rows = events.map((e) => toRow(e, STAGES, now, now)!);
-  const { paths, inserts } = insertStatements(db, site, now, rows);
-  await db.batch([...paths, ...inserts]);
+  await withSiteDb(site, (db) => {
+    const { paths, inserts } = insertStatements(db, site, now, rows);
+    return db.batch([...paths, ...inserts]);
+  });
 }
 
-async function marks(site: string): Promise<Array<{ visitor: string; since: number }>> {
+async function marks(site: string, db = siteDb(site)): Promise<Array<{ visitor: string; since: number }>> {
   const { results } = await db
     .prepare(`SELECT visitor, since FROM ${TABLE.dirty_visitors} WHERE site = ? ORDER BY visitor`)
     .bind(site)
@@ -51,7 +51,7 @@ async function marks(site: string): Promise<Array<{ visitor: string; since: numb
 /** The visitor's derived rows and the site's rollups now, and again after a full rebuild: they must be equal. */
 async function againstRebuild(site: string, visitor: string) {
   const now = { rows: await derivedRows(site, visitor), rollups: await rollups(site) };
-  await rebuildVisitors(db, { id: site, stages: STAGES }, [visitor]);
+  await withSiteDb(site, (db) => rebuildVisitors(db, { id: site, stages: STAGES }, [visitor]));
   return { now, rebuilt: { rows: await derivedRows(site, visitor), rollups: await rollups(site) } };
 }
 
@@ -67,18 +67,14 @@ describe('a derivation that fails after its events are stored', () => {
     await send(control.id, pageViews('control-1', 12, start));
 
     // Stored once, not derived yet, and marked from the batch's earliest event.
-    const { n } = (await db
-      .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.events} WHERE site = ?`)
-      .bind(failing.id)
-      .first<{ n: number }>())!;
-    expect(n).toBe(12);
+    expect(await storedEvents(failing.id)).toBe(12);
     expect((await derivedRows(failing.id, 'derivation-fails-1')).page_views).toEqual([]);
     expect(await marks(failing.id)).toEqual([{ visitor: 'derivation-fails-1', since: start }]);
     const funnel = (site: { id: string; token: string }) => report(site, 'funnel');
     expect(await funnel(failing)).not.toEqual(await funnel(control));
 
     // The schedule derives the visitor and clears the mark: the reports are those of the site where nothing failed.
-    await runSchedule(env, Date.now());
+    await runScheduleFor([failing.id]);
     expect(await marks(failing.id)).toEqual([]);
     expect(await funnel(failing)).toEqual(await funnel(control));
     expect(await report(failing, 'kpis')).toEqual(await report(control, 'kpis'));
@@ -95,13 +91,15 @@ describe("a derivation past the request's budget", () => {
     const start = Date.now() - 86_400_000;
     await storeOnly(id, pageViews(visitor, 600, start));
     // A late event at the very start: the whole tail is re-derived, 100 events a request at most.
-    await deriveVisitors(db, { id, stages: STAGES }, [{ visitor, time: start }], 50, { eventBudget: 100 });
+    await withSiteDb(id, (db) =>
+      deriveVisitors(db, { id, stages: STAGES }, [{ visitor, time: start }], 50, { eventBudget: 100 }),
+    );
     expect((await derivedRows(id, visitor)).page_views).toHaveLength(100);
     const [mark] = await marks(id);
     expect(mark!.visitor).toBe(visitor);
     expect(mark!.since).toBe(start + 100 * 1000);
 
-    await runSchedule(env, Date.now());
+    await runScheduleFor([id]);
     expect(await marks(id)).toEqual([]);
     const { now, rebuilt } = await againstRebuild(id, visitor);
     expect(now.rows.page_views).toHaveLength(600);
@@ -116,7 +114,9 @@ describe("a derivation past the request's budget", () => {
       wire({ type: 'page_view', ts: at, stage: 'awareness', visitor, session: 's', path: `/p/${i}` }),
     );
     await storeOnly(id, events);
-    await deriveVisitors(db, { id, stages: STAGES }, [{ visitor, time: at }], 250, { eventBudget: 1_000_000 });
+    await withSiteDb(id, (db) =>
+      deriveVisitors(db, { id, stages: STAGES }, [{ visitor, time: at }], 250, { eventBudget: 1_000_000 }),
+    );
     expect((await derivedRows(id, visitor)).page_views).toHaveLength(2_500);
   });
 });
@@ -137,14 +137,16 @@ describe('the derivation counter', () => {
     const atWrite = new Promise<void>((r) => (reached = r));
     const resume = new Promise<void>((r) => (release = r));
     let paused = false;
-    const slow = deriveVisitors(db, ref, [{ visitor, time: late[0]!.ts }], 250, {
-      beforeWrite: async () => {
-        if (paused) return;
-        paused = true;
-        reached();
-        await resume;
-      },
-    });
+    const slow = withSiteDb(site.id, (db) =>
+      deriveVisitors(db, ref, [{ visitor, time: late[0]!.ts }], 250, {
+        beforeWrite: async () => {
+          if (paused) return;
+          paused = true;
+          reached();
+          await resume;
+        },
+      }),
+    );
     await atWrite;
 
     // Meanwhile the visitor is erased, comes back with one page view, and that is derived (as many writes as before).
@@ -167,21 +169,23 @@ describe('the derivation counter', () => {
 describe('a guard', () => {
   it('fails its whole batch with an error naming it, told apart from any other error (a malformed JSON one)', async () => {
     const { id } = await registerSite();
-    const failure = (statements: D1PreparedStatement[]) =>
-      db.batch(statements).then(
-        () => null,
-        (e: unknown) => e,
-      );
-    const insert = db
-      .prepare(`INSERT INTO ${TABLE.dirty_visitors} (site, visitor, since, mark) VALUES (?, 'guarded', 0, 1)`)
-      .bind(id);
-    const stale = await failure([insert, guardStatement(db, 'visitor_state_changed', '1', [])]);
-    expect(isStale(stale)).toBe(true);
-    // The batch is one transaction: the insert before the failed guard is not kept.
-    expect(await marks(id)).toEqual([]);
-    expect(isStale(await failure([db.prepare("SELECT json('not json')")]))).toBe(false);
-    expect(isStale(await failure([guardStatement(db, 'quota_race', '1', [])]))).toBe(false);
-    expect(await failure([insert, guardStatement(db, 'visitor_state_changed', '0', [])])).toBeNull();
+    await withSiteDb(id, async (db) => {
+      const failure = (statements: D1PreparedStatement[]) =>
+        db.batch(statements).then(
+          () => null,
+          (e: unknown) => e,
+        );
+      const insert = db
+        .prepare(`INSERT INTO ${TABLE.dirty_visitors} (site, visitor, since, mark) VALUES (?, 'guarded', 0, 1)`)
+        .bind(id);
+      const stale = await failure([insert, guardStatement(db, 'visitor_state_changed', '1', [])]);
+      expect(isStale(stale)).toBe(true);
+      // The batch is one transaction: the insert before the failed guard is not kept.
+      expect(await marks(id, db)).toEqual([]);
+      expect(isStale(await failure([db.prepare("SELECT json('not json')")]))).toBe(false);
+      expect(isStale(await failure([guardStatement(db, 'quota_race', '1', [])]))).toBe(false);
+      expect(await failure([insert, guardStatement(db, 'visitor_state_changed', '0', [])])).toBeNull();
+    });
   });
 });
 
@@ -197,27 +201,30 @@ describe('a site whose marked visitors keep failing', () => {
         stuck,
         visitors.flatMap((v) => pageViews(v, 1, start)),
       );
-      await db.batch(
-        visitors.flatMap((v) => [
-          db
-            .prepare(
-              `INSERT INTO ${TABLE.visitor_state} (site, visitor, position, version, state) VALUES (?, ?, 0, 0, ?)`,
-            )
-            .bind(stuck, v, 'not json'),
-          db
-            .prepare(`INSERT INTO ${TABLE.dirty_visitors} (site, visitor, since, mark) VALUES (?, ?, ?, ?)`)
-            .bind(stuck, v, start, failing.indexOf(v)),
-        ]),
+      await withSiteDb(stuck, (db) =>
+        db.batch(
+          visitors.flatMap((v) => [
+            db
+              .prepare(
+                `INSERT INTO ${TABLE.visitor_state} (site, visitor, position, version, state) VALUES (?, ?, 0, 0, ?)`,
+              )
+              .bind(stuck, v, 'not json'),
+            db
+              .prepare(`INSERT INTO ${TABLE.dirty_visitors} (site, visitor, since, mark) VALUES (?, ?, ?, ?)`)
+              .bind(stuck, v, start, failing.indexOf(v)),
+          ]),
+        ),
       );
     }
     await storeOnly(other, pageViews('other-1', 4, start));
-    await db
+    await siteDb(other)
       .prepare(`INSERT INTO ${TABLE.dirty_visitors} (site, visitor, since, mark) VALUES (?, ?, ?, ?)`)
       // A token in the middle of the range, as a random one is; the stuck site's 201 hold the lowest.
       .bind(other, 'other-1', start, Math.floor(Number.MAX_SAFE_INTEGER / 2))
       .run();
 
-    for (let run = 0; run < 5 && (await marks(other)).length; run++) await deriveDirtyVisitors(db);
+    // In the sharded layout each site's marks are its shard's own: the stuck site cannot hold the other back there.
+    for (let run = 0; run < 5 && (await marks(other)).length; run++) await runScheduleFor([stuck, other]);
     expect(await marks(other), 'the other site derived').toEqual([]);
     expect((await derivedRows(other, 'other-1')).page_views).toHaveLength(4);
     // The stuck site's visitors are still marked, for a later run.
@@ -236,11 +243,13 @@ describe('a mark for the schedule', () => {
       headers: { authorization: `Bearer ${ADMIN}` },
     });
     expect(erased.status).toBe(200);
-    await db.batch(
-      markStatements(db, site.id, [
-        { visitor: 'kept', since: start },
-        { visitor: 'erased', since: start },
-      ]),
+    await withSiteDb(site.id, (db) =>
+      db.batch(
+        markStatements(db, site.id, [
+          { visitor: 'kept', since: start },
+          { visitor: 'erased', since: start },
+        ]),
+      ),
     );
     expect(await marks(site.id)).toEqual([{ visitor: 'kept', since: start }]);
   });

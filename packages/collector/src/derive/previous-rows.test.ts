@@ -1,10 +1,10 @@
 // Each derived row's "previous row of its kind" (prev_view, prev_stage_view, prev_path_view, prev_entry, prev_pair), and each
 // purchase's nearest page views (view_before, view_after), equal what the raw events say.
-import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
+import { siteDb, withSiteDb } from '../../test/site-rows.ts';
 import { pathIdOf, send, wire } from '../../test/test-support.ts';
 import { deriveVisitor, deriveVisitors } from './index.ts';
 import { byEventTime } from './journey.ts';
@@ -140,20 +140,23 @@ describe('previous rows of the same kind', () => {
             for (const batch of order) await send(site.id, batch);
             // Or then derived again from one of its events on, 2 events a page, from the state saved before it.
             if (late !== null)
-              await deriveVisitors(
-                env.DB,
-                { id: site.id, stages: STAGES },
-                [{ visitor, time: events[late % events.length]!.ts }],
-                2,
+              await withSiteDb(site.id, (db) =>
+                deriveVisitors(
+                  db,
+                  { id: site.id, stages: STAGES },
+                  [{ visitor, time: events[late % events.length]!.ts }],
+                  2,
+                ),
               );
 
-            const views = await env.DB.prepare(
-              `SELECT prev_view, prev_stage_view, prev_path_view,
+            const views = await siteDb(site.id)
+              .prepare(
+                `SELECT prev_view, prev_stage_view, prev_path_view,
                     LAG(time) OVER (ORDER BY time, event_id) AS want_view,
                     LAG(time) OVER (PARTITION BY stage_index ORDER BY time, event_id) AS want_stage_view,
                     LAG(time) OVER (PARTITION BY path_id, stage_index ORDER BY time, event_id) AS want_path_view
                FROM ${TABLE.page_views} WHERE site = ? AND visitor = ?`,
-            )
+              )
               .bind(site.id, visitor)
               .all<Record<string, number | null>>();
             for (const r of views.results)
@@ -164,21 +167,23 @@ describe('previous rows of the same kind', () => {
               ]);
             expect(views.results.length).toBe(list.filter((s) => s.type === 'page_view').length);
 
-            const moves = await env.DB.prepare(
-              `SELECT prev_entry, prev_pair, LAG(time) OVER (PARTITION BY to_index ORDER BY time, event_id) AS want,
+            const moves = await siteDb(site.id)
+              .prepare(
+                `SELECT prev_entry, prev_pair, LAG(time) OVER (PARTITION BY to_index ORDER BY time, event_id) AS want,
                     LAG(time) OVER (PARTITION BY from_index, to_index ORDER BY time, event_id) AS want_pair
                FROM ${TABLE.transitions} WHERE site = ? AND visitor = ?`,
-            )
+              )
               .bind(site.id, visitor)
               .all<Record<string, number | null>>();
             for (const r of moves.results) expect([r.prev_entry, r.prev_pair]).toEqual([r.want, r.want_pair]);
 
-            const buys = await env.DB.prepare(
-              `SELECT view_before, view_after,
+            const buys = await siteDb(site.id)
+              .prepare(
+                `SELECT view_before, view_after,
                     (SELECT MAX(v.time) FROM ${TABLE.page_views} v WHERE v.site = p.site AND v.visitor = p.visitor AND v.time <= p.time) AS want_before,
                     (SELECT MIN(v.time) FROM ${TABLE.page_views} v WHERE v.site = p.site AND v.visitor = p.visitor AND v.time > p.time) AS want_after
                FROM ${TABLE.purchases} p WHERE site = ? AND visitor = ?`,
-            )
+              )
               .bind(site.id, visitor)
               .all<Record<string, number | null>>();
             for (const r of buys.results) expect([r.view_before, r.view_after]).toEqual([r.want_before, r.want_after]);

@@ -1,7 +1,7 @@
 // A visitor's saved derivation state keys their pages by the path's id: its size does not grow with how long paths are.
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
+import { siteDb } from '../../test/site-rows.ts';
 import { report, send, wire } from '../../test/test-support.ts';
 import { TABLE } from '../db/schema.ts';
 
@@ -21,9 +21,10 @@ describe("a visitor's saved state", () => {
     );
     await send(site.id, [view(0, start + 60_000)]);
 
-    const { results } = await env.DB.prepare(
-      `SELECT MAX(LENGTH(state)) AS bytes, COUNT(*) AS states FROM ${TABLE.visitor_state} WHERE site = ? AND visitor = ?`,
-    )
+    const { results } = await siteDb(site.id)
+      .prepare(
+        `SELECT MAX(LENGTH(state)) AS bytes, COUNT(*) AS states FROM ${TABLE.visitor_state} WHERE site = ? AND visitor = ?`,
+      )
       .bind(site.id, 'v1')
       .all<{ bytes: number; states: number }>();
     expect(results[0]!.states).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 // writeThenDerive: a batch's writes ride in front of derivation's first read, in one transaction, and derivation sees them.
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
+import { withSiteDb } from '../../test/site-rows.ts';
 import { wire } from '../../test/test-support.ts';
 import { type EventRow, insertStatements } from '../db/events.ts';
 import { pathTextSql } from '../db/insert-sql.ts';
@@ -9,11 +9,10 @@ import { toRow } from '../ingest/to-row.ts';
 import { writeThenDerive } from './index.ts';
 import { TABLE } from '../db/schema.ts';
 
-const db = env.DB;
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
 
 /** Stored rows of a visitor's page views, as the reports read them. */
-async function pageViews(site: string, visitor: string): Promise<string[]> {
+async function pageViews(db: D1Database, site: string, visitor: string): Promise<string[]> {
   const { results } = await db
     .prepare(
       `SELECT ${pathTextSql('path_id')} AS path FROM ${TABLE.page_views} WHERE site = ? AND visitor = ? ORDER BY time`,
@@ -23,7 +22,7 @@ async function pageViews(site: string, visitor: string): Promise<string[]> {
   return results.map((r) => r.path);
 }
 
-async function storedEvents(site: string, visitor: string): Promise<number> {
+async function storedEvents(db: D1Database, site: string, visitor: string): Promise<number> {
   return (
     (await db
       .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.events} WHERE site = ? AND visitor = ?`)
@@ -42,49 +41,56 @@ function rows(visitor: string) {
 }
 
 /** The statements storing these rows: their paths, then the rows. */
-function writes(site: string, stored: EventRow[]): D1PreparedStatement[] {
+function writes(db: D1Database, site: string, stored: EventRow[]): D1PreparedStatement[] {
   const { paths, inserts } = insertStatements(db, site, Date.now(), stored);
   return [...paths, ...inserts];
 }
 
+// Each test runs writeThenDerive over the database holding its site's rows: D1, or inside the site's shard.
 describe('writeThenDerive', () => {
   it('runs the writes first and derives from what they stored, answering their results in order', async () => {
     const { id } = await registerSite({ stages: STAGES });
-    const visitor = `v-${crypto.randomUUID()}`;
-    const stored = rows(visitor);
-    const { paths, inserts } = insertStatements(db, id, Date.now(), stored);
-    const results = await writeThenDerive(db, { id, stages: STAGES }, [...paths, ...inserts], stored);
-    expect(results?.slice(paths.length).map((r) => r.meta.changes)).toEqual([2]);
-    expect(await pageViews(id, visitor)).toEqual(['/blog/a', '/products/b']);
+    await withSiteDb(id, async (db) => {
+      const visitor = `v-${crypto.randomUUID()}`;
+      const stored = rows(visitor);
+      const { paths, inserts } = insertStatements(db, id, Date.now(), stored);
+      const results = await writeThenDerive(db, { id, stages: STAGES }, [...paths, ...inserts], stored);
+      expect(results?.slice(paths.length).map((r) => r.meta.changes)).toEqual([2]);
+      expect(await pageViews(db, id, visitor)).toEqual(['/blog/a', '/products/b']);
 
-    // The same writes again: nothing new stored, the derived rows unchanged.
-    const again = await writeThenDerive(db, { id, stages: STAGES }, [...paths, ...inserts], stored);
-    expect(again?.slice(paths.length).map((r) => r.meta.changes)).toEqual([0]);
-    expect(await pageViews(id, visitor)).toEqual(['/blog/a', '/products/b']);
+      // The same writes again: nothing new stored, the derived rows unchanged.
+      const again = await writeThenDerive(db, { id, stages: STAGES }, [...paths, ...inserts], stored);
+      expect(again?.slice(paths.length).map((r) => r.meta.changes)).toEqual([0]);
+      expect(await pageViews(db, id, visitor)).toEqual(['/blog/a', '/products/b']);
+    });
   });
 
   it('derives every visitor of a batch of many in the request, nothing left for the schedule', async () => {
     // Reads and writes are grouped across a round's visitors (D1 bounds a compound SELECT to five terms): twelve visitors.
     const { id } = await registerSite({ stages: STAGES });
-    const visitors = Array.from({ length: 12 }, (_, i) => `many-${i}-${crypto.randomUUID()}`);
-    const stored = visitors.flatMap(rows);
-    await writeThenDerive(db, { id, stages: STAGES }, writes(id, stored), stored);
-    for (const visitor of visitors) expect(await pageViews(id, visitor)).toEqual(['/blog/a', '/products/b']);
-    const marked = await db
-      .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.dirty_visitors} WHERE site = ?`)
-      .bind(id)
-      .first<number>('n');
-    expect(marked).toBe(0);
+    await withSiteDb(id, async (db) => {
+      const visitors = Array.from({ length: 12 }, (_, i) => `many-${i}-${crypto.randomUUID()}`);
+      const stored = visitors.flatMap(rows);
+      await writeThenDerive(db, { id, stages: STAGES }, writes(db, id, stored), stored);
+      for (const visitor of visitors) expect(await pageViews(db, id, visitor)).toEqual(['/blog/a', '/products/b']);
+      const marked = await db
+        .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.dirty_visitors} WHERE site = ?`)
+        .bind(id)
+        .first<number>('n');
+      expect(marked).toBe(0);
+    });
   });
 
   it('answers null and keeps nothing of the writes when their batch fails', async () => {
     const { id } = await registerSite({ stages: STAGES });
-    const visitor = `v-${crypto.randomUUID()}`;
-    const failing = db.prepare(`INSERT INTO ${TABLE.events} (site) VALUES (?)`).bind(id); // NOT NULL columns missing
-    const stored = rows(visitor);
-    const results = await writeThenDerive(db, { id, stages: STAGES }, [...writes(id, stored), failing], stored);
-    expect(results).toBeNull();
-    expect(await storedEvents(id, visitor)).toBe(0);
-    expect(await pageViews(id, visitor)).toEqual([]);
+    await withSiteDb(id, async (db) => {
+      const visitor = `v-${crypto.randomUUID()}`;
+      const failing = db.prepare(`INSERT INTO ${TABLE.events} (site) VALUES (?)`).bind(id); // NOT NULL columns missing
+      const stored = rows(visitor);
+      const results = await writeThenDerive(db, { id, stages: STAGES }, [...writes(db, id, stored), failing], stored);
+      expect(results).toBeNull();
+      expect(await storedEvents(db, id, visitor)).toBe(0);
+      expect(await pageViews(db, id, visitor)).toEqual([]);
+    });
   });
 });

@@ -1,8 +1,9 @@
 // Session dimensions at ingestion: fixed by the session's first page view and its request, whatever order batches arrive in.
-import { exports, env } from 'cloudflare:workers';
+import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { WireEvent } from '@parcours/protocol';
 import { registerSite } from '../../test/helpers.ts';
+import { siteDb } from '../../test/site-rows.ts';
 import { ORIGIN, wire } from '../../test/test-support.ts';
 import { TABLE } from '../db/schema.ts';
 
@@ -30,7 +31,8 @@ async function post(events: WireEvent[], userAgent: string, country?: string) {
 }
 
 const session = (visitor: string, s: string) =>
-  env.DB.prepare(`SELECT * FROM ${TABLE.sessions} WHERE site = ? AND visitor = ? AND session = ?`)
+  siteDb(site.id)
+    .prepare(`SELECT * FROM ${TABLE.sessions} WHERE site = ? AND visitor = ? AND session = ?`)
     .bind(site.id, visitor, s)
     .first<Record<string, unknown>>();
 
@@ -203,7 +205,7 @@ describe('session dimensions', () => {
     await post([later], IPHONE, 'ES');
     expect(await session('v6', 's6')).toMatchObject({ landing: '/landing', device: 'desktop', country: 'IT' });
     const dump = JSON.stringify(
-      (await env.DB.prepare(`SELECT * FROM ${TABLE.sessions} WHERE site = ?`).bind(site.id).all()).results,
+      (await siteDb(site.id).prepare(`SELECT * FROM ${TABLE.sessions} WHERE site = ?`).bind(site.id).all()).results,
     );
     expect(dump).not.toContain('Mozilla/5.0');
     expect(dump).not.toContain('AppleWebKit');

@@ -1,11 +1,10 @@
 // A site's large batches are stored one at a time, one more waiting: past that, 429; a tag's small batches never wait.
-import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { ORIGIN } from '../../test/test-support.ts';
 import { enterLane, LANE_BYTES_PER_SECOND, LANE_PLACES, PLACE_MS } from './bulk-lane.ts';
 import { ALWAYS_READ_BYTES } from './refusals.ts';
-import { TABLE } from '../db/schema.ts';
+import { storedEvents } from '../../test/site-rows.ts';
 
 const headers = (address: string) => ({
   'content-type': 'application/json',
@@ -58,10 +57,6 @@ async function refusedOnceFull(site: string): Promise<Response> {
   return res!;
 }
 
-const stored = async (site: string) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ?`).bind(site).first<{ n: number }>())!
-    .n;
-
 describe("a site's lane of large batches", () => {
   it('refuses a large batch 429 rate-limited while LANE_PLACES are held, unread; stores the small ones meanwhile', async () => {
     const { id } = await registerSite();
@@ -81,7 +76,7 @@ describe("a site's lane of large batches", () => {
     });
     expect(small.status).toBe(200);
     expect(await small.json()).toMatchObject({ accepted: 5 });
-    expect(await stored(id)).toBe(5);
+    expect(await storedEvents(id)).toBe(5);
 
     // The held batches, once sent to the end, are stored, each whole; then the lane takes new ones.
     for (const h of held) {
@@ -91,7 +86,7 @@ describe("a site's lane of large batches", () => {
     }
     const next = await call('/v1/events', { method: 'POST', headers: headers('203.0.113.91'), body: largeBatch(id) });
     expect(next.status).toBe(200);
-    expect(await stored(id)).toBe(5 + 60 * LANE_PLACES + 60);
+    expect(await storedEvents(id)).toBe(5 + 60 * LANE_PLACES + 60);
   });
 
   it('lets a batch read whole store while an earlier upload of the site is still coming in', async () => {
@@ -101,7 +96,7 @@ describe("a site's lane of large batches", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: 60 });
     expect((await slow.finish()).status).toBe(200);
-    expect(await stored(id)).toBe(120);
+    expect(await storedEvents(id)).toBe(120);
   });
 
   it("paces a site: the next large batch starts once the last one's bytes at LANE_BYTES_PER_SECOND have passed", async () => {

@@ -1,10 +1,10 @@
 // Per-site options and daily quotas: PATCH validation, 429 quota-exceeded past a quota, the events under it kept, counted in the stats.
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { DEFAULT_QUOTA } from '../db/sites.ts';
 import { report, wire } from '../../test/test-support.ts';
 import { fitQuota, secondsToNextUtcDay } from './quota.ts';
+import { siteDb, storedEvents } from '../../test/site-rows.ts';
 import { TABLE } from '../db/schema.ts';
 
 const admin = (path: string, method = 'GET', body?: unknown) =>
@@ -14,9 +14,6 @@ const admin = (path: string, method = 'GET', body?: unknown) =>
     body: body === undefined ? undefined : JSON.stringify(body),
   });
 const batch = (site: string, events: unknown[]) => ({ v: 1, site, sent_at: Date.now(), events });
-const stored = async (site: string) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ?`).bind(site).first<{ n: number }>())!
-    .n;
 const totals = async (site: string) =>
   ((await (await admin(site)).json()) as { ingestion: { totals: Record<string, number> } }).ingestion.totals;
 
@@ -124,7 +121,8 @@ describe('daily quotas', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
     const retry = Number(res.headers.get('retry-after'));
     expect(Math.abs(retry - secondsToNextUtcDay(Date.now()))).toBeLessThanOrEqual(2);
-    const kept = await env.DB.prepare(`SELECT id FROM ${TABLE.events} WHERE site = ? AND id IN (?, ?, ?, ?)`)
+    const kept = await siteDb(id)
+      .prepare(`SELECT id FROM ${TABLE.events} WHERE site = ? AND id IN (?, ?, ?, ?)`)
       .bind(id, ...straddling.map((e) => e.id))
       .all<{ id: string }>();
     expect(kept.results.map((r) => r.id).sort()).toEqual(
@@ -135,7 +133,7 @@ describe('daily quotas', () => {
     );
     // The script resends the whole batch: nothing stored twice, nothing counted twice.
     expect((await postEvents(batch(id, straddling))).status).toBe(429);
-    expect(await stored(id)).toBe(5);
+    expect(await storedEvents(id)).toBe(5);
     expect(await totals(id)).toMatchObject({ events: 5, quota_events: 2 + 4, quota_batches: 2 });
   });
 
@@ -144,9 +142,8 @@ describe('daily quotas', () => {
     await admin(id, 'PATCH', { quota: { bytes_per_day: 2_000 } });
     const events = freshEvents(20);
     expect((await postEvents(batch(id, events))).status).toBe(429);
-    const { n, bytes } = (await env.DB.prepare(
-      `SELECT count(*) AS n, SUM(length(CAST(data AS BLOB))) AS bytes FROM ${TABLE.events} WHERE site = ?`,
-    )
+    const { n, bytes } = (await siteDb(id)
+      .prepare(`SELECT count(*) AS n, SUM(length(CAST(data AS BLOB))) AS bytes FROM ${TABLE.events} WHERE site = ?`)
       .bind(id)
       .first<{ n: number; bytes: number }>())!;
     expect(n).toBeGreaterThan(0);
@@ -162,9 +159,8 @@ describe('daily quotas', () => {
     const light = freshEvents(2, 'v-light');
     const res = await postEvents(batch(id, [heavy[0], light[0], ...heavy.slice(1), light[1]]));
     expect(res.status).toBe(429);
-    const { results } = await env.DB.prepare(
-      `SELECT visitor, count(*) AS n FROM ${TABLE.events} WHERE site = ? GROUP BY visitor ORDER BY visitor`,
-    )
+    const { results } = await siteDb(id)
+      .prepare(`SELECT visitor, count(*) AS n FROM ${TABLE.events} WHERE site = ? GROUP BY visitor ORDER BY visitor`)
       .bind(id)
       .all();
     expect(results).toEqual([
@@ -186,9 +182,9 @@ describe('daily quotas', () => {
     );
     expect(replies.filter((s) => s === 200).length).toBeGreaterThan(0);
     expect(replies.filter((s) => s === 429).length).toBeGreaterThan(0);
-    expect(await stored(id)).toBeLessThanOrEqual(100);
+    expect(await storedEvents(id)).toBeLessThanOrEqual(100);
     // The usage counted is what was stored, to the event.
-    expect((await totals(id)).events).toBe(await stored(id));
+    expect((await totals(id)).events).toBe(await storedEvents(id));
   });
 
   it('a quota of 0 stops ingestion of the site; raising it lets the same batch in', async () => {
@@ -196,7 +192,7 @@ describe('daily quotas', () => {
     await admin(id, 'PATCH', { quota: { events_per_day: 0 } });
     const events = freshEvents(2);
     expect((await postEvents(batch(id, events))).status).toBe(429);
-    expect(await stored(id)).toBe(0);
+    expect(await storedEvents(id)).toBe(0);
     await admin(id, 'PATCH', { quota: { events_per_day: 100 } });
     expect(await (await postEvents(batch(id, events))).json()).toMatchObject({ accepted: 2 });
   });

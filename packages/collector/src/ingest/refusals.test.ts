@@ -6,6 +6,7 @@ import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { ORIGIN } from '../../test/test-support.ts';
 import { ALWAYS_READ_BYTES, rememberRefusal } from './refusals.ts';
 import { HOLD_MS } from './tarpit.ts';
+import { storedEvents } from '../../test/site-rows.ts';
 import { TABLE } from '../db/schema.ts';
 
 /** Posts `body` from client `address`, its Content-Length given as a browser gives it. */
@@ -26,10 +27,6 @@ function underWay(response: Promise<Response>) {
   const sent = { answered: false, response: response.finally(() => (sent.answered = true)) };
   return sent;
 }
-
-const stored = async (site: string) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ?`).bind(site).first<{ n: number }>())!
-    .n;
 
 /** Not JSON past its start: a body read to the end is 400 invalid-json; a 403 or 429 says it was refused unread. */
 const garbage = (site: string) => `{"v":1,"site":"${site}","events":[${'x'.repeat(ALWAYS_READ_BYTES + 1)}`;
@@ -168,7 +165,7 @@ describe('a large body to a site that would refuse its sender', () => {
     const accepted = await own.response;
     expect(accepted.status).toBe(200);
     expect(await accepted.json()).toMatchObject({ accepted: 60 });
-    expect(await stored(id)).toBe(60);
+    expect(await storedEvents(id)).toBe(60);
   });
 
   it('to a site whose origin was just listed is stored (the refusal rests on the current row)', async () => {

@@ -1,7 +1,7 @@
 // Amounts in reports: a negative value or price never enters (rejected one event at a time), and a refund is its own event.
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
+import { siteDb } from '../../test/site-rows.ts';
 import { report, send, wire } from '../../test/test-support.ts';
 import { TABLE } from '../db/schema.ts';
 
@@ -97,7 +97,8 @@ describe('amounts', () => {
         { index: 3, error: 'invalid-amount' },
       ],
     });
-    const row = await env.DB.prepare(`SELECT value FROM ${TABLE.events} WHERE site = ? AND type = 'refund'`)
+    const row = await siteDb(site.id)
+      .prepare(`SELECT value FROM ${TABLE.events} WHERE site = ? AND type = 'refund'`)
       .bind(site.id)
       .first<{ value: number }>();
     expect(row).toEqual({ value: 30 });
@@ -132,9 +133,10 @@ describe('amounts', () => {
     });
     await send(site.id, [purchase, cart]);
     // What an older collector could store: negative amounts.
-    await env.DB.prepare(
-      `UPDATE ${TABLE.events} SET value = -100, data = json_set(data, '$.value', -100) WHERE site = ? AND id IN (?, ?)`,
-    )
+    await siteDb(site.id)
+      .prepare(
+        `UPDATE ${TABLE.events} SET value = -100, data = json_set(data, '$.value', -100) WHERE site = ? AND id IN (?, ?)`,
+      )
       .bind(site.id, purchase.id, cart.id)
       .run();
     // The visitor's next batch derives their journey again from every stored event, the old rows included.

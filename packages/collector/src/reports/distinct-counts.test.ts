@@ -1,6 +1,5 @@
 // funnel, kpis, friction and transitions count visitors from each row's previous row of its kind, and page views from rollups: the
 // numbers of grouping the period's rows by visitor, for any period.
-import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type {
@@ -16,6 +15,7 @@ import { call, registerSite } from '../../test/helpers.ts';
 import { pathTextSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
 import { firstEntries } from './first-entries.ts';
+import { siteDb, withSiteDb } from '../../test/site-rows.ts';
 import { ORIGIN, report, wire } from '../../test/test-support.ts';
 
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
@@ -131,7 +131,8 @@ async function reference(from: number, to: number, filter: Filter = {}) {
           .join(' AND ')})`
       : '';
   const q = <T>(sql: string) =>
-    env.DB.prepare(sql)
+    siteDb(site.id)
+      .prepare(sql)
       .bind(site.id, from, to)
       .all<T>()
       .then((r) => r.results);
@@ -310,7 +311,8 @@ function keptRows(table: string, filter: Filter): string {
 /** timeseries' hours with a page view or an entry as REPORTS.md defines them, the plain way: distinct counts per hour. */
 async function timeseriesReference(from: number, to: number, filter: Filter) {
   const q = <T>(sql: string) =>
-    env.DB.prepare(sql)
+    siteDb(site.id)
+      .prepare(sql)
       .bind(site.id, from, to)
       .all<T>()
       .then((r) => r.results);
@@ -347,7 +349,8 @@ const sortByValue = <T extends { value: string }>(rows: T[]) =>
 async function breakdownReference(from: number, to: number, filter: Filter, by: string) {
   const joined = (table: string) => keptRows(table, filter);
   const q = <T>(sql: string) =>
-    env.DB.prepare(sql)
+    siteDb(site.id)
+      .prepare(sql)
       .bind(site.id, from, to)
       .all<T>()
       .then((r) => r.results);
@@ -399,9 +402,11 @@ describe('distinct visitors without grouping by visitor', () => {
           // The three readings of first entries agree (the rollup one, taken above for wide periods, and the index ranges).
           const range = { from, to, now: Date.now() };
           for (const lookAhead of ['next_ms', 'onward_ms'] as const) {
-            expect(await firstEntries(env.DB, { id: site.id, stages: STAGES }, range, lookAhead, -1)).toEqual(
-              await firstEntries(env.DB, { id: site.id, stages: STAGES }, range, lookAhead),
-            );
+            const [byRanges, byDefault] = await withSiteDb(site.id, async (db) => [
+              await firstEntries(db, { id: site.id, stages: STAGES }, range, lookAhead, -1),
+              await firstEntries(db, { id: site.id, stages: STAGES }, range, lookAhead),
+            ]);
+            expect(byRanges).toEqual(byDefault);
           }
         },
       ),
@@ -410,7 +415,8 @@ describe('distinct visitors without grouping by visitor', () => {
     // Not vacuous: over the whole history, visitors came back (fewer visitors than entries) and moved on.
     const all = await reference(start - HOUR, Date.now());
     const [rows] = (
-      await env.DB.prepare(`SELECT COUNT(*) AS n FROM ${TABLE.transitions} WHERE site = ?`)
+      await siteDb(site.id)
+        .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.transitions} WHERE site = ?`)
         .bind(site.id)
         .all<{ n: number }>()
     ).results;
@@ -425,7 +431,8 @@ describe('distinct visitors without grouping by visitor', () => {
   it('with any filter on dimensions, give the reference numbers over the rows of the matching sessions only, for any period', async () => {
     const values = async (d: string) =>
       (
-        await env.DB.prepare(`SELECT DISTINCT ${d} AS v FROM ${TABLE.sessions} WHERE site = ? ORDER BY 1`)
+        await siteDb(site.id)
+          .prepare(`SELECT DISTINCT ${d} AS v FROM ${TABLE.sessions} WHERE site = ? ORDER BY 1`)
           .bind(site.id)
           .all<{ v: string }>()
       ).results.map((r) => r.v);

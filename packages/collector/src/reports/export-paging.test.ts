@@ -1,9 +1,9 @@
 // The export's pages: bounded by `limit` and by bytes, with a cursor that is opaque, per site, and never the global insertion number;
 // a dimension filter keeps the matching sessions' events on every page.
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { freshEvents, registerSite } from '../../test/helpers.ts';
 import { exportEvents } from './events.ts';
+import { siteDb, withSiteDb } from '../../test/site-rows.ts';
 import { get, send, text, wire } from '../../test/test-support.ts';
 import { TABLE } from '../db/schema.ts';
 
@@ -22,7 +22,7 @@ describe('events export paging', () => {
     await first.arrayBuffer();
     const cursor = first.headers.get('x-next-cursor')!;
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    const { n } = (await env.DB.prepare(`SELECT MAX(seq) AS n FROM ${TABLE.events}`).first<{ n: number }>())!;
+    const { n } = (await siteDb(a.id).prepare(`SELECT MAX(seq) AS n FROM ${TABLE.events}`).first<{ n: number }>())!;
     for (let seq = 1; seq <= n; seq++) expect(cursor).not.toBe(String(seq));
     // Site b's reader cannot use a's cursor (nor learn from it): 400, as for any cursor this export did not give.
     for (const bad of [cursor, '1', 'x'.repeat(401), '!!', btoa('nope')]) {
@@ -53,7 +53,9 @@ describe('events export paging', () => {
     const sizes: number[] = [];
     let cursor: string | null = null;
     for (let pages = 0; pages < 50; pages++) {
-      const page = await exportEvents(env.DB, { id: site.id, stages: [] }, range, cursor, 1000, 900);
+      const page = await withSiteDb(site.id, (db) =>
+        exportEvents(db, { id: site.id, stages: [] }, range, cursor, 1000, 900),
+      );
       const bytes = page.lines.reduce((n, l) => n + new TextEncoder().encode(l).length + 1, 0);
       sizes.push(bytes);
       if (page.lines.length > 1) expect(bytes).toBeLessThanOrEqual(900);
@@ -101,7 +103,9 @@ describe('events export paging', () => {
     let cursor: string | null = null;
     let pages = 0;
     for (; pages < 30; pages++) {
-      const page = await exportEvents(env.DB, { id: site.id, stages: [] }, range, cursor, 1000, 700);
+      const page = await withSiteDb(site.id, (db) =>
+        exportEvents(db, { id: site.id, stages: [] }, range, cursor, 1000, 700),
+      );
       expect(page.lines.length).toBeGreaterThan(0);
       ids.push(...page.lines.map((l) => JSON.parse(l).id as string));
       cursor = page.next;

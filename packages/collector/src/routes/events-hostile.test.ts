@@ -15,6 +15,7 @@ import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 import { call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { pathTextSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
+import { siteDatabases, siteDb } from '../../test/site-rows.ts';
 
 const RUNS = Math.max(40, Number((env as unknown as { HOSTILE_RUNS?: string }).HOSTILE_RUNS ?? 300));
 /** Generous time for a generated run: about 25 ms a request here, 100 ms allowed. */
@@ -224,9 +225,10 @@ describe('hostile input, generated', () => {
             for (const i of goodAt) expect(rejectedAt.has(i)).toBe(false);
             if (good.length) {
               const ids = good.map((g) => g.id);
-              const stored = await env.DB.prepare(
-                `SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ? AND id IN (${ids.map(() => '?').join(',')})`,
-              )
+              const stored = await siteDb(id)
+                .prepare(
+                  `SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ? AND id IN (${ids.map(() => '?').join(',')})`,
+                )
                 .bind(id, ...ids)
                 .first<{ n: number }>();
               expect(stored!.n).toBe(good.length);
@@ -334,7 +336,8 @@ describe('hostile input, hand-written', () => {
     }).replace('"plan":"pro"', `"plan":"pro","deep":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`);
     const { json } = await send(nestedProps, asServer(id));
     expect(json.accepted).toBe(1);
-    const row = await env.DB.prepare(`SELECT data FROM ${TABLE.events} WHERE id = ?`)
+    const row = await siteDb(id)
+      .prepare(`SELECT data FROM ${TABLE.events} WHERE id = ?`)
       .bind(e!.id)
       .first<{ data: string }>();
     expect(JSON.parse(row!.data).props).toEqual({ plan: 'pro' });
@@ -345,7 +348,8 @@ describe('hostile input, hand-written', () => {
     const [e] = freshEvents(1);
     const body = batch(id, [{ ...e, title: 'X' }]).replace('"title":"X"', '"title":"a\\ud800b\\udfffc\\u0000d"');
     expect((await send(body, asServer(id))).json.accepted).toBe(1);
-    const row = await env.DB.prepare(`SELECT data FROM ${TABLE.events} WHERE id = ?`)
+    const row = await siteDb(id)
+      .prepare(`SELECT data FROM ${TABLE.events} WHERE id = ?`)
       .bind(e!.id)
       .first<{ data: string }>();
     expect(JSON.parse(row!.data).title).toBe('abcd');
@@ -369,9 +373,8 @@ describe('hostile input, hand-written', () => {
       asServer(id),
     );
     expect(json.accepted).toBe(1);
-    const row = await env.DB.prepare(
-      `SELECT form, last_field, ${pathTextSql('path_id')} AS path, data FROM ${TABLE.events} WHERE id = ?`,
-    )
+    const row = await siteDb(id)
+      .prepare(`SELECT form, last_field, ${pathTextSql('path_id')} AS path, data FROM ${TABLE.events} WHERE id = ?`)
       .bind(e!.id)
       .first<{ form: string; last_field: string; path: string; data: string }>();
     expect(row).toMatchObject({ form: 'checkout[2J', last_field: 'checkout[2J', path: '/checkout[2J' });
@@ -388,7 +391,8 @@ describe('hostile input, hand-written', () => {
     const { json } = await send(text, asServer(id));
     expect(json.accepted).toBe(1);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const row = await env.DB.prepare(`SELECT data FROM ${TABLE.events} WHERE id = ?`)
+    const row = await siteDb(id)
+      .prepare(`SELECT data FROM ${TABLE.events} WHERE id = ?`)
       .bind(e!.id)
       .first<{ data: string }>();
     expect(row!.data).not.toContain('polluted');
@@ -413,7 +417,8 @@ describe('hostile input, hand-written', () => {
       { index: 3, error: 'invalid-number' },
     ]);
     expect(json.accepted).toBe(2);
-    const row = await env.DB.prepare(`SELECT data FROM ${TABLE.events} WHERE id = ?`)
+    const row = await siteDb(id)
+      .prepare(`SELECT data FROM ${TABLE.events} WHERE id = ?`)
       .bind(c!.id)
       .first<{ data: string }>();
     expect(JSON.parse(row!.data).value).toBe(12.5);
@@ -429,7 +434,8 @@ describe('hostile input, hand-written', () => {
     past!.ts = Date.now() - 10 * 365 * 864e5;
     future!.ts = Date.now() + 50 * 365 * 864e5;
     expect((await send(batch(id, [past, future]), asServer(id))).json.accepted).toBe(2);
-    const { results } = await env.DB.prepare(`SELECT ts, time, received_at FROM ${TABLE.events} WHERE id IN (?, ?)`)
+    const { results } = await siteDb(id)
+      .prepare(`SELECT ts, time, received_at FROM ${TABLE.events} WHERE id IN (?, ?)`)
       .bind(past!.id, future!.id)
       .all<{ ts: number; time: number; received_at: number }>();
     for (const r of results) {
@@ -451,14 +457,18 @@ describe('hostile input, hand-written', () => {
       asServer(id),
     );
     expect(json).toMatchObject({ accepted: 1, rejected: [{ index: 1, error: 'invalid-visitor' }] });
-    const row = await env.DB.prepare(`SELECT form, last_field, data FROM ${TABLE.events} WHERE id = ?`)
+    const row = await siteDb(id)
+      .prepare(`SELECT form, last_field, data FROM ${TABLE.events} WHERE id = ?`)
       .bind(a!.id)
       .first<{ form: string; last_field: string; data: string }>();
     expect(row).toMatchObject({ form: sql, last_field: sql });
     expect(JSON.parse(row!.data).props.q).toBe(sql);
-    expect(
-      (await env.DB.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'events'").first<{ n: number }>())!.n,
-    ).toBe(1);
+    for (const db of siteDatabases(id))
+      expect(
+        (await db
+          .prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = '${TABLE.events}'`)
+          .first<{ n: number }>())!.n,
+      ).toBe(1);
   });
 
   it('cuts very long strings to the documented lengths', async () => {
@@ -471,9 +481,8 @@ describe('hostile input, hand-written', () => {
       asServer(id),
     );
     expect(json.accepted).toBe(1);
-    const row = await env.DB.prepare(
-      `SELECT form, ${pathTextSql('path_id')} AS path, data FROM ${TABLE.events} WHERE id = ?`,
-    )
+    const row = await siteDb(id)
+      .prepare(`SELECT form, ${pathTextSql('path_id')} AS path, data FROM ${TABLE.events} WHERE id = ?`)
       .bind(e!.id)
       .first<{ form: string; path: string; data: string }>();
     expect(row!.form.length).toBe(MAX_ITEM_TEXT_LENGTH);
@@ -494,9 +503,16 @@ describe('hostile input, hand-written', () => {
 
 // Whatever was sent, every stored row must be one the schema and the reports can trust.
 afterAll(async () => {
-  const { results } = await env.DB.prepare(`SELECT *, ${pathTextSql('path_id')} AS path FROM ${TABLE.events}`).all<
-    Record<string, unknown>
-  >();
+  // Every row of every database these sites' rows may be in (D1, and each site's shard in the sharded layout).
+  const results: Record<string, unknown>[] = [];
+  for (const db of new Set(sites.flatMap(siteDatabases)))
+    results.push(
+      ...(
+        await db
+          .prepare(`SELECT *, ${pathTextSql('path_id')} AS path FROM ${TABLE.events}`)
+          .all<Record<string, unknown>>()
+      ).results,
+    );
   expect(results.length).toBeGreaterThan(0);
   const NAME = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
   const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

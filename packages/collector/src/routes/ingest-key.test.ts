@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { sha256Hex } from '../auth.ts';
+import { storedEvents } from '../../test/site-rows.ts';
 import { TABLE } from '../db/schema.ts';
 
 const admin = (path: string, method = 'POST', body?: unknown) =>
@@ -18,10 +19,6 @@ const fromServer = (site: string, key?: string) =>
     headers: { 'content-type': 'application/json', ...(key === undefined ? {} : { 'x-parcours-key': key }) },
     body: JSON.stringify({ v: 1, site, sent_at: Date.now(), events: freshEvents(1) }),
   });
-const stored = async (site: string) =>
-  (await env.DB.prepare(`SELECT count(*) AS n FROM ${TABLE.events} WHERE site = ?`).bind(site).first<{ n: number }>())!
-    .n;
-
 async function expectForbidden(res: Response) {
   expect(res.status).toBe(403);
   expect(await res.json()).toEqual({ error: 'forbidden' });
@@ -39,7 +36,7 @@ describe('ingest key', () => {
     await expectForbidden(await fromServer(id, ''));
     await expectForbidden(await fromServer(id, `${ingestKey}x`));
     await expectForbidden(await fromServer(id, ingestKey.slice(1)));
-    expect(await stored(id)).toBe(0);
+    expect(await storedEvents(id)).toBe(0);
     expect(await (await fromServer(id, ingestKey)).json()).toMatchObject({ accepted: 1 });
   });
 

@@ -1,4 +1,4 @@
-// The carts job in both layouts (vitest.config.ts BOTH_LAYOUTS): in shards, each shard claims its own carts and keeps
+// The carts job in both layouts (vitest.config.ts, PARCOURS_STORAGE): in shards, each shard claims its own carts and keeps
 // what it owes until D1 holds it, so a cart of a site of one shard or several is sent once, even when a run stops
 // between the two stores.
 import { runInDurableObject } from 'cloudflare:test';

@@ -2,6 +2,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
+import { siteDb } from '../../test/site-rows.ts';
 import { report, send, wire } from '../../test/test-support.ts';
 import {
   buy,
@@ -17,9 +18,10 @@ import { TABLE } from '../db/schema.ts';
 
 const MINUTE = 60_000;
 
-/** The `n` a `SELECT count(*) AS n …` answers. */
-const count = async (sql: string, ...params: string[]) =>
-  (await env.DB.prepare(sql)
+/** The `n` a `SELECT count(*) AS n …` answers, from `db` (D1 unless told). */
+const count = async (sql: string, params: string[], db = env.DB) =>
+  (await db
+    .prepare(sql)
     .bind(...params)
     .first<{ n: number }>())!.n;
 
@@ -158,13 +160,13 @@ describe('cart.abandoned and cart.recovered', () => {
       )
         .bind(id, site.id, hook.id, created, status, deliveredAt)
         .run();
+    // The claims are the site's rows: in its shard in the sharded layout.
     for (const [cart, at] of [
       ['old', now - 31 * day],
       ['new', now - day],
     ] as const)
-      await env.DB.prepare(
-        `INSERT INTO ${TABLE.cart_abandonments} (site, cart_id, visitor, abandoned_at) VALUES (?, ?, ?, ?)`,
-      )
+      await siteDb(site.id)
+        .prepare(`INSERT INTO ${TABLE.cart_abandonments} (site, cart_id, visitor, abandoned_at) VALUES (?, ?, ?, ?)`)
         .bind(site.id, cart, 'v', at)
         .run();
     await runSchedule(env, now);
@@ -172,7 +174,8 @@ describe('cart.abandoned and cart.recovered', () => {
       .bind(site.id)
       .all();
     expect(left.results.map((r) => r.id)).toEqual(['msg_new_dead', 'msg_new_delivered', 'msg_old_pending']);
-    const claims = await env.DB.prepare(`SELECT cart_id FROM ${TABLE.cart_abandonments} WHERE site = ?`)
+    const claims = await siteDb(site.id)
+      .prepare(`SELECT cart_id FROM ${TABLE.cart_abandonments} WHERE site = ?`)
       .bind(site.id)
       .all();
     expect(claims.results.map((r) => r.cart_id)).toEqual(['new']);
@@ -224,12 +227,15 @@ describe('cart.abandoned and cart.recovered', () => {
     const kept = await leaveCart(site.id, { at: now - 41 * MINUTE });
     await abandonedCarts(env, now);
     const claims = (visitor: string) =>
-      count(`SELECT count(*) AS n FROM ${TABLE.cart_abandonments} WHERE site = ? AND visitor = ?`, site.id, visitor);
+      count(
+        `SELECT count(*) AS n FROM ${TABLE.cart_abandonments} WHERE site = ? AND visitor = ?`,
+        [site.id, visitor],
+        siteDb(site.id),
+      );
     const deliveries = (visitor: string) =>
       count(
         `SELECT count(*) AS n FROM ${TABLE.webhook_deliveries} WHERE site = ? AND json_extract(body, '$.data.visitor') = ?`,
-        site.id,
-        visitor,
+        [site.id, visitor],
       );
     expect([await claims(erased.visitor), await deliveries(erased.visitor)]).toEqual([1, 1]);
 
