@@ -79,7 +79,7 @@ describe('insertEvents', () => {
   });
 
   it('names the refused event by its place in the request when the batch came newest first (stored oldest first)', async () => {
-    const { id } = await registerSite();
+    const { id } = await registerFaultySite();
     const events = freshEvents(250);
     events[130] = { ...events[130]!, visitor: 'v-poison' };
     const res = await postEvents({ v: 1, site: id, sent_at: Date.now(), events: [...events].reverse() });
