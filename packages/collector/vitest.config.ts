@@ -24,6 +24,7 @@ const BOTH_LAYOUTS = [
   'src/derive/rollups.test.ts',
   'src/shard/shard.test.ts',
   'src/shard/several-shards.test.ts',
+  'src/shard/move.test.ts',
   'src/schedule/carts-shards.test.ts',
 ];
 

@@ -2,6 +2,7 @@
 // (wrangler.jsonc STORAGE; `PARCOURS_STORAGE=shards` in vitest.config.ts), so one test checks both layouts.
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { TABLE } from '../src/db/schema.ts';
 import { shardDatabase } from '../src/shard/sql-d1.ts';
 import { shardOf, sharded } from '../src/shard/storage.ts';
 
@@ -61,4 +62,23 @@ export function siteDb(site: string): D1Database {
 /** Every database a site's rows may be in: D1, and its shard in the sharded layout. */
 export function siteDatabases(site: string): D1Database[] {
   return sharded(env) ? [env.DB, siteDb(site)] : [env.DB];
+}
+
+/** Each visitor's stored events per shard of a site of `count` shards in shard generation `generation`: `[shard, visitor, events]`. */
+export async function eventsByShard(
+  site: string,
+  count: number,
+  generation = 0,
+): Promise<Array<[number, string, number]>> {
+  const out: Array<[number, string, number]> = [];
+  for (let k = 0; k < count; k++) {
+    const rows = await runInDurableObject(shardOf(env, site, k, generation), (_shard, state) =>
+      shardDatabase(state.storage)
+        .prepare(`SELECT visitor, COUNT(*) AS n FROM ${TABLE.events} WHERE site = ? GROUP BY visitor`)
+        .bind(site)
+        .all<{ visitor: string; n: number }>(),
+    );
+    for (const r of rows.results) out.push([k, r.visitor, r.n]);
+  }
+  return out;
 }
