@@ -194,7 +194,7 @@ describe('moving a site to another shard count', () => {
       await old.ingest(site, { events: [] } as never, {} as never),
       await old.prepare(site, { events: [] } as never, {} as never),
     ])
-      expect(refused).toMatchObject({ refused: { status: 503, code: 'storage-unavailable' } });
+      expect(refused).toMatchObject({ refused: { status: 503, code: 'storage-unavailable', retryAfter: '5' } });
   });
 
   it('moves 4 → 2 driven by the schedule: reports equal to before the move', async () => {

@@ -42,15 +42,11 @@ export type Outcome<T> = { ok: T } | { refused: Refusal };
 /** The key (Durable Object storage) set once a move has switched the site away from this shard: it stores no more. */
 const RETIRED = 'retired';
 
-/** What a retired shard answers a write: the sender tries again, and finds the site's new shards (move.ts). */
-const RETIRED_REFUSAL: Outcome<never> = {
-  refused: {
-    status: 503,
-    code: 'storage-unavailable',
-    retryAfter: '5',
-    message: 'the site is moving to other shards: send again in a few seconds',
-  },
-};
+/**
+ * What a retired shard answers a write: the sender tries again after Retry-After (the site cache's 5 s) and finds the
+ * site's new shards (move.ts).
+ */
+const RETIRED_REFUSAL: Outcome<never> = { refused: { status: 503, code: 'storage-unavailable', retryAfter: '5' } };
 
 /** Delay before the shard derives visitors a request left behind (the schedule's minute, as in the one D1). */
 const CATCH_UP_MS = 60_000;
