@@ -265,6 +265,25 @@ describe('moving a site to another shard count', () => {
     expect(horizon).toBeNull();
   });
 
+  it('switches only once the new shards have derived every visitor they hold', async () => {
+    if (!sharded(env)) return;
+    const site = await registerSite();
+    await sendJourneys([site], journeys.slice(0, 4));
+    expect((await moveTo(site.id, { shards: 2 })).status).toBe(202);
+    await moveStep(env, site.id, { pages: 1, pageEvents: 5 });
+    // A visitor of a new shard left behind by derivation (as a page past its budget leaves them).
+    const [k, visitor] = (await eventsByShard(site.id, 2, 1))[0]!;
+    const dirty = (sql: string) =>
+      runInDurableObject(shardOf(env, site.id, k, 1), async (_shard, state) =>
+        shardDatabase(state.storage).prepare(sql).bind(site.id, visitor).run(),
+      );
+    await dirty(`INSERT INTO ${TABLE.dirty_visitors} (site, visitor, since, mark) VALUES (?, ?, 0, 1)`);
+    let state = await moveStep(env, site.id, { pageEvents: 5 });
+    while (state!.phase === 'copy') state = await moveStep(env, site.id, { pageEvents: 5 });
+    const left = await dirty(`SELECT 1 FROM ${TABLE.dirty_visitors} WHERE site = ? AND visitor = ?`);
+    expect(left.results).toEqual([]);
+  });
+
   it('hands cart claims and owed deliveries to the new shards: each cart delivered once, even when claimed again', async () => {
     if (!sharded(env)) return;
     const site = await registerSite();

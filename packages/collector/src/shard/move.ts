@@ -231,7 +231,10 @@ export async function moveStep(
       if (full) caughtUp = false;
     }
     if (!caughtUp) return finishStep(env.DB, id);
-    // Every old shard is caught up: the site switches to the new generation (and its count) in one write.
+    // Every old shard is caught up, and each new shard has derived every visitor it holds (else the next step goes
+    // on): the site switches to the new generation (and its count) in one write.
+    const behind = await Promise.all(fresh.map((shard) => shard.catchUp()));
+    if (behind.some(Boolean)) return finishStep(env.DB, id);
     const now = Date.now();
     cursors.fill(0);
     await env.DB.batch([

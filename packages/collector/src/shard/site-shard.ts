@@ -220,6 +220,15 @@ export class SiteShard extends DurableObject<Env> {
     return stored;
   }
 
+  /**
+   * A move's new shard before the switch: derives now the visitors a page left behind (past derivation's budget), so
+   * that reports are whole from the switch on; answers whether some still are.
+   */
+  async catchUp(): Promise<boolean> {
+    await deriveDirtyVisitors(this.db);
+    return this.behind();
+  }
+
   /** The site has switched to a move's new shards: from now on this one refuses every write (RETIRED_REFUSAL). */
   retire(): void {
     this.ctx.storage.kv.put(RETIRED, true);
@@ -298,8 +307,12 @@ export class SiteShard extends DurableObject<Env> {
 
   /** Sets the alarm a minute on while some visitor's derivation is behind (batches and the alarm call it). */
   private async catchUpLater(): Promise<void> {
-    const behind = this.ctx.storage.sql.exec(`SELECT 1 FROM ${TABLE.dirty_visitors} LIMIT 1`).toArray().length > 0;
-    if (behind) await this.alarmBy(Date.now() + CATCH_UP_MS);
+    if (this.behind()) await this.alarmBy(Date.now() + CATCH_UP_MS);
+  }
+
+  /** Whether some visitor's derivation is behind their stored events. */
+  private behind(): boolean {
+    return this.ctx.storage.sql.exec(`SELECT 1 FROM ${TABLE.dirty_visitors} LIMIT 1`).toArray().length > 0;
   }
 
   /** Sets the alarm for when the oldest erasure record is due to be forgotten (only erasures and the alarm add or drop them). */
