@@ -15,7 +15,7 @@ import { TABLE } from '../db/schema.ts';
 import { getSite } from '../db/sites.ts';
 import { abandonedCarts, type SiteToCheck } from '../schedule/carts.ts';
 import { runSchedule } from '../schedule/index.ts';
-import { type MoveState, moveStep, type StepOptions } from './move.ts';
+import { eraseInMove, type MoveState, moveStep, type StepOptions } from './move.ts';
 import type { MovePage } from './move-rows.ts';
 import { shardDatabase } from './sql-d1.ts';
 import { shardIndex, shardOf, sharded } from './storage.ts';
@@ -242,6 +242,10 @@ describe('moving a site to another shard count', () => {
     await checkPlacement(site.id, 2, 1, eventCount(kept));
     const rows = await eventsByShard(site.id, 2, 1);
     expect(rows.map(([, v]) => v).sort()).toEqual([...new Set(kept.map((j) => j.visitor))].sort());
+    // An erasure that read the site before the move ended erased in the old shards (emptied by then): the new ones too.
+    const [, late, events] = rows[0]!;
+    expect(await eraseInMove(env, { id: site.id, shards: 1, generation: 0 }, late)).toBe(events);
+    expect((await eventsByShard(site.id, 2, 1)).filter(([, v]) => v === late)).toEqual([]);
   }, 300_000);
 
   it('refuses to move a site whose retention has deleted raw events, and keeps retention away from a moving site', async () => {

@@ -307,10 +307,11 @@ export async function runMoves(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>): Pro
 }
 
 /**
- * During a move an erasure must reach both generations: after erasing where the site's rows are (`erasedIn`), the
- * move is read again and the other generation erased too. Read after the first erasure, so a move starting meanwhile
- * copies nothing of the visitor; a page of theirs read before and stored after is dropped by the new shard, which
- * now remembers the erasure. Answers the events erased there.
+ * During a move an erasure must reach both generations: after erasing where the site's rows were (`erasedIn`, read
+ * before), the move is read again and every other generation it names erased too (the new one only, when the move
+ * ended meanwhile). Read after the first erasure, so a move starting meanwhile copies nothing of the visitor; a page of
+ * theirs read before and stored after is dropped by the new shard, which now remembers the erasure. Answers the most
+ * events erased in one generation (each holds copies of the same events).
  */
 export async function eraseInMove(
   env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>,
@@ -318,10 +319,14 @@ export async function eraseInMove(
   visitor: string,
 ): Promise<number> {
   const move = await readMove(env.DB, erasedIn.id);
-  if (!sharded(env) || !running(move)) return 0;
-  const other: StoredSite =
-    erasedIn.generation === move.to_generation
-      ? { id: erasedIn.id, shards: move.from_shards, generation: move.from_generation }
-      : { id: erasedIn.id, shards: move.to_shards, generation: move.to_generation };
-  return siteStorage(env, other).erase(erasedIn.id, visitor, []);
+  if (!sharded(env) || !move) return 0;
+  const from: StoredSite = { id: erasedIn.id, shards: move.from_shards, generation: move.from_generation };
+  const to: StoredSite = { id: erasedIn.id, shards: move.to_shards, generation: move.to_generation };
+  const moving = move.phase !== 'done';
+  // A finished move whose new generation the erasure already used: nothing else holds the visitor.
+  if (!moving && erasedIn.generation !== move.from_generation) return 0;
+  const others = (moving ? [from, to] : [to]).filter((g) => g.generation !== erasedIn.generation);
+  let erased = 0;
+  for (const other of others) erased = Math.max(erased, await siteStorage(env, other).erase(erasedIn.id, visitor, []));
+  return erased;
 }
