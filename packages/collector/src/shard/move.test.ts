@@ -4,15 +4,16 @@
 // old shards end empty. Runs in both layouts (vitest.config.ts): in the one D1 a move only records the count.
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import type { WireEvent } from '@parcours/protocol';
+import { parseBatch, type WireEvent } from '@parcours/protocol';
 import { generateJourneys, type Journey } from '@parcours/traffic';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, call, registerSite } from '../../test/helpers.ts';
+import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
 import { eventsByShard } from '../../test/site-rows.ts';
 import { everyReport, send } from '../../test/test-support.ts';
 import { leaveCart, registerWebhook } from '../../test/webhook-support.ts';
 import { TABLE } from '../db/schema.ts';
 import { getSite } from '../db/sites.ts';
+import { storeOrQueue } from '../routes/events.ts';
 import { abandonedCarts, type SiteToCheck } from '../schedule/carts.ts';
 import { runSchedule } from '../schedule/index.ts';
 import { eraseInMove, type MoveState, moveStep, type StepOptions } from './move.ts';
@@ -185,7 +186,7 @@ describe('moving a site to another shard count', () => {
     expect(await ingestion(one.id)).toEqual(await ingestion(twin.id));
   }, 300_000);
 
-  it('refuses writes in a retired shard: the sender sends again and reaches the new shards', async () => {
+  it('refuses writes in a retired shard: the request reads the site again and stores in the new shards', async () => {
     if (!sharded(env)) return;
     const { readTokenHash: _, ...site } = (await getSite(env.DB, one.id))!;
     const old = shardOf(env, one.id, 0, 0);
@@ -195,6 +196,15 @@ describe('moving a site to another shard count', () => {
       await old.prepare(site, { events: [] } as never, {} as never),
     ])
       expect(refused).toMatchObject({ refused: { status: 503, code: 'storage-unavailable', retryAfter: '5' } });
+    // The request that met the refusal reads the site again and stores the batch in the new shards.
+    const events = freshEvents(4, 'after-the-switch');
+    const batch = parseBatch({ v: 1, site: one.id, sent_at: Date.now(), events }, { stages: site.stages });
+    if (!batch.ok) throw new Error(batch.error);
+    const ctx = { receivedAt: Date.now(), address: '', userAgent: '', bot: false };
+    expect(await storeOrQueue(env, { ...site, shards: 1, generation: 0 }, batch, ctx)).toMatchObject({ accepted: 4 });
+    expect((await eventsByShard(one.id, 4, 1)).filter(([, v]) => v === 'after-the-switch')).toEqual([
+      [shardIndex('after-the-switch', 4), 'after-the-switch', 4],
+    ]);
   });
 
   it('moves 4 → 2 driven by the schedule: reports equal to before the move', async () => {
