@@ -180,6 +180,13 @@ describe('moving a site to another shard count', () => {
     expect(await everyReport(one, periods)).toEqual(await everyReport(twin, periods));
     await checkPlacement(one.id, 4, 1, eventCount(journeys) + eventCount(more));
     expect(await eventsByShard(one.id, 1, 0)).toEqual([]);
+    // Nothing else left either: sessions, derived rows, rollups, counters.
+    const left = await runInDurableObject(shardOf(env, one.id, 0, 0), async (_shard, state) => {
+      const db = shardDatabase(state.storage);
+      const tables = [TABLE.sessions, TABLE.page_views, TABLE.transitions, TABLE.page_view_hours, TABLE.site_stats];
+      return Promise.all(tables.map((t) => db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).first<number>('n')));
+    });
+    expect(left).toEqual([0, 0, 0, 0, 0]);
     // The counters of what was stored are the twin's.
     const ingestion = async (id: string) =>
       ((await (await admin(id)).json()) as { ingestion: { totals: object } }).ingestion.totals;
