@@ -4,11 +4,12 @@
 // each page, so a step cut short anywhere is simply run again: storing a page twice stores nothing twice.
 //   copy:  each old shard's events, page by page in insertion order (`seq`), go to the new shard of each visitor's
 //          hash mod M, which derives those visitors; ingestion and reports still use the old shards.
-//   switch (once every old shard is caught up): one D1 write points the site at the new generation.
-//   drain: each old shard is retired (it refuses writes from then on: their senders send again and reach the new
-//          shards), what it still holds is copied again (pages already stored change nothing; anything a request
-//          wrote before the switch is stored now) and deleted page by page, its counters and owed cart deliveries
-//          handed over, and it is emptied.
+//   switch (once every old shard is caught up and the new ones have derived all they hold): one D1 write points the
+//          site at the new generation.
+//   drain: each old shard is retired (it refuses writes from then on: a request that still named it reads the site
+//          again and stores in the new shards), what it still holds is copied again (pages already stored change
+//          nothing; anything a request wrote before the switch is stored now) and deleted page by page, its counters
+//          and owed cart deliveries handed over, and it is emptied.
 import { TABLE } from '../db/schema.ts';
 import { getSite, type Site } from '../db/sites.ts';
 import { failWithMessage } from '../errors.ts';
@@ -243,11 +244,13 @@ export async function moveStep(
       ).bind(id, move.to_shards, move.to_generation, move.from_generation),
       env.DB.prepare(
         `UPDATE ${TABLE.shard_moves} SET phase = 'drain', cursors = ?2, switched_at = ?3
-          WHERE site = ?1 AND phase = 'copy' AND to_generation = ?4`,
+          WHERE site = ?1 AND phase = 'copy' AND to_generation = ?4
+            AND EXISTS (SELECT 1 FROM ${TABLE.sites} WHERE id = ?1 AND shard_generation = ?4)`,
       ).bind(id, JSON.stringify(cursors), now, move.to_generation),
     ]);
     forgetSite(id);
-    // Retired at once: a request still holding the old layout is refused and sent again, never stored where the drain has passed.
+    // Retired at once: a request still holding the old layout is refused there and goes to the new shards
+    // (storeOrQueue), so nothing is stored where the drain has passed.
     for (const shard of old) await shard.retire();
     return finishStep(env.DB, id);
   }
