@@ -3,7 +3,8 @@
 -- (src/db/schema.test.ts checks they agree). Nothing has shipped: until the first release a change to the schema is
 -- made in this file (a migration added meanwhile is folded in, scripts/compare-schemas.mjs showing the schema the same).
 --
--- 1. Global tables       sites, daily_salts, webhooks, webhook_deliveries, alerts, cart_abandonments, surveys
+-- 1. Global tables       sites, daily_salts, webhooks, webhook_deliveries, alerts, cart_abandonments, surveys,
+--                        shard_moves
 -- 2. Base tables         events (each id once per site; what the export returns), paths, sessions
 -- 3. Derived tables      transitions, page_views, carts, purchases: rebuilt per visitor by deriveVisitors
 -- 4. Rollups             page_view_hours, page_days, entry_hours, pair_hours: sums of the derived rows
@@ -46,8 +47,11 @@ CREATE TABLE sites (
   -- deleted yet, everything derived.
   retained_from                    INTEGER,
   -- How many shards hold the site's rows when STORAGE is "shards" (src/shard/storage.ts): each visitor's events and
-  -- derived rows live in the shard a hash of the visitor names. Fixed when the site is registered.
-  shards                           INTEGER NOT NULL DEFAULT 1
+  -- derived rows live in the shard a hash of the visitor names. Changed only by a move (shard_moves).
+  shards                           INTEGER NOT NULL DEFAULT 1,
+  -- Which generation of shard names holds them: 0 names shard k `{site}/k`, generation g > 0 `{site}/g{g}/k`. A move
+  -- to another count fills the next generation, then switches the site to it here, in one write with `shards`.
+  shard_generation                 INTEGER NOT NULL DEFAULT 0
 );
 
 -- One random salt per UTC day for cookieless visitor ids; yesterday's salt is deleted when today's is made.
@@ -89,6 +93,26 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_site_status ON webhook_deliveries (site, status, created_at);
 -- The schedule's look for deliveries a crash left unsent: a seek to the few NULL rows.
 CREATE INDEX webhook_deliveries_unsent ON webhook_deliveries (enqueued_at) WHERE enqueued_at IS NULL;
+
+-- A site's move from its shards to another count (src/shard/move.ts, docs/PROTOCOL.md "Moving a site to another
+-- count"), driven a bounded step at a time by the schedule: the row is where an interrupted move resumes. `copy`
+-- copies each old shard's events into the next generation while ingestion still goes to the old one; the switch
+-- (sites.shards and shard_generation, then `drain`) happens in one D1 write; `drain` copies what the old shards still
+-- hold and empties them; `done` keeps the figures until the next move.
+CREATE TABLE shard_moves (
+  site             TEXT PRIMARY KEY,
+  from_shards      INTEGER NOT NULL,
+  to_shards        INTEGER NOT NULL,
+  from_generation  INTEGER NOT NULL,
+  to_generation    INTEGER NOT NULL,
+  phase            TEXT NOT NULL,      -- copy, drain, done
+  cursors          TEXT NOT NULL,      -- JSON array, one per old shard: copy, the last events.seq copied; drain, 1 once emptied
+  copied           INTEGER NOT NULL DEFAULT 0,   -- events the move stored in the new shards (each once)
+  steps            INTEGER NOT NULL DEFAULT 0,   -- steps run (an interrupted one is not counted: it runs again)
+  started_at       INTEGER NOT NULL,
+  switched_at      INTEGER,
+  finished_at      INTEGER
+);
 
 -- Alerts: a condition on a metric over a sliding window, checked by the schedule; state says whether it holds.
 CREATE TABLE alerts (

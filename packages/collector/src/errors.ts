@@ -31,7 +31,9 @@ export type ErrorCode =
   | 'too-many-webhooks'
   | 'webhooks-disabled'
   | 'invalid-alert'
-  | 'too-many-alerts';
+  | 'too-many-alerts'
+  | 'move-in-progress'
+  | 'move-unavailable';
 
 /** Throws the refusal; `app.onError` turns it into `{ "error": code }` with `status`. */
 export function fail(status: ContentfulStatusCode, code: ErrorCode, headers?: Record<string, string>): never {

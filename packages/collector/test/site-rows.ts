@@ -103,3 +103,22 @@ export async function siteKnownToShard(site: string): Promise<void> {
       .run(),
   );
 }
+
+/** Each visitor's stored events per shard of a site of `count` shards in shard generation `generation`: `[shard, visitor, events]`. */
+export async function eventsByShard(
+  site: string,
+  count: number,
+  generation = 0,
+): Promise<Array<[number, string, number]>> {
+  const out: Array<[number, string, number]> = [];
+  for (let k = 0; k < count; k++) {
+    const rows = await runInDurableObject(shardOf(env, site, k, generation), (_shard, state) =>
+      shardDatabase(state.storage)
+        .prepare(`SELECT visitor, COUNT(*) AS n FROM ${TABLE.events} WHERE site = ? GROUP BY visitor`)
+        .bind(site)
+        .all<{ visitor: string; n: number }>(),
+    );
+    for (const r of rows.results) out.push([k, r.visitor, r.n]);
+  }
+  return out;
+}

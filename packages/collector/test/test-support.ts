@@ -23,15 +23,16 @@ export function wire(e: TestEvent): WireEvent {
   };
 }
 
-/** Posts events to `POST /v1/events` in one batch, as the script would, and answers the reply. */
+/** Posts events to `POST /v1/events` in one batch, as the script would (from `userAgent`'s browser), and answers the reply. */
 export async function send(
   site: string,
   events: WireEvent[],
   sentAt = Date.now(),
+  userAgent?: string,
 ): Promise<{ accepted: number; duplicates: number; rejected: unknown[] }> {
   const res = await call('/v1/events', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', origin: ORIGIN },
+    headers: { 'content-type': 'application/json', origin: ORIGIN, ...(userAgent ? { 'user-agent': userAgent } : {}) },
     body: JSON.stringify({ v: 1, site, sent_at: sentAt, events }),
   });
   if (res.status !== 200) throw new Error(`POST /v1/events: ${res.status} ${await res.text()}`);

@@ -44,6 +44,8 @@ export const TABLE = {
   alerts: 'alerts',
   // Surveys the tag shows.
   surveys: 'surveys',
+  // A site's move to another shard count, where it resumes (src/shard/move.ts).
+  shard_moves: 'shard_moves',
 } as const;
 
 /** A shard's record of the migrations it applied to its SQLite (src/shard/site-shard.ts): not a table of the schema. */

@@ -47,8 +47,10 @@ export interface Site {
   /** A request without Origin must carry the site's ingest key. Default true. */
   requireIngestKey: boolean;
   quota: Quota;
-  /** Shards holding the site's rows in the sharded layout (a hash of the visitor picks one); fixed at registration. */
+  /** Shards holding the site's rows in the sharded layout (a hash of the visitor picks one); changed by a move only. */
   shards: number;
+  /** The generation of shard names holding them (src/shard/storage.ts shardName): a move fills the next one. */
+  generation: number;
 }
 
 /** What the admin API may set on a site besides its id and token. */
@@ -79,10 +81,11 @@ interface SiteRow {
   quota_bytes_per_day: number;
   quota_events_per_visitor_per_day: number;
   shards: number;
+  shard_generation: number;
 }
 
 const COLUMNS =
-  'id, origins, stages, read_token_hash, ingest_key_hash, bot_filter, visitor_ids, retention_days, abandon_after, require_ingest_key, quota_events_per_day, quota_bytes_per_day, quota_events_per_visitor_per_day, shards';
+  'id, origins, stages, read_token_hash, ingest_key_hash, bot_filter, visitor_ids, retention_days, abandon_after, require_ingest_key, quota_events_per_day, quota_bytes_per_day, quota_events_per_visitor_per_day, shards, shard_generation';
 
 function toSite(row: SiteRow): Site {
   return {
@@ -102,6 +105,7 @@ function toSite(row: SiteRow): Site {
       events_per_visitor_per_day: row.quota_events_per_visitor_per_day,
     },
     shards: row.shards,
+    generation: row.shard_generation,
   };
 }
 

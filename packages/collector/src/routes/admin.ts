@@ -22,6 +22,7 @@ import { alerts } from './alerts.ts';
 import { jsonBody } from './json-body.ts';
 import { webhooks } from './webhooks.ts';
 import { readSurvey } from './survey-body.ts';
+import { eraseInMove, shardsOfSite, startMove, targetShards } from '../shard/move.ts';
 import { MAX_SHARDS, siteStorage } from '../shard/storage.ts';
 
 export const admin = new Hono<{ Bindings: Env }>();
@@ -133,10 +134,6 @@ function describe(site: Site) {
 }
 
 /**
- * `shards` of a registration (default 1): fixed for the site's life, since a visitor's rows stay in the shard their
- * hash picked (moving a site to another count is not an option of PATCH, which refuses it).
- */
-/**
  * A cookieless visitor id changes with the day's salt and the client's address, so a batch sent again after midnight
  * or from another network can name another visitor: with several shards, another shard, which cannot know the event
  * ids the first one stored. One shard (or the one D1) keeps each id once whatever visitor it names.
@@ -144,6 +141,10 @@ function describe(site: Site) {
 const COOKIELESS_ONE_SHARD =
   'a site with visitor_ids "cookieless" has one shard: its visitor ids change with the day and the network, and an event sent again must reach the shard that stored it';
 
+/**
+ * `shards` of a registration (default 1) or a move: a visitor's rows live in the shard their hash picks among them, so
+ * the count changes only by a move (`POST /v1/admin/sites/{site}/shards`), never by PATCH.
+ */
 function readShards(v: unknown): number {
   if (v === undefined) return 1;
   if (!isWhole(v, 1, MAX_SHARDS)) badConfig(`shards is a whole number from 1 to ${MAX_SHARDS}`);
@@ -190,8 +191,8 @@ admin.patch('/sites/:id', async (c) => {
   if (!current) fail(404, 'not-found');
   // Sending back what GET answered is no change.
   if (body.shards !== undefined && body.shards !== current.shards)
-    badConfig('shards cannot change once a site is registered');
-  if (current.shards > 1 && opts.visitorIds === 'cookieless') badConfig(COOKIELESS_ONE_SHARD);
+    badConfig('shards changes by a move: POST /v1/admin/sites/{site}/shards');
+  if (opts.visitorIds === 'cookieless' && (await targetShards(c.env.DB, current)) > 1) badConfig(COOKIELESS_ONE_SHARD);
   const site = await updateSite(c.env.DB, c.req.param('id'), opts);
   // Ingestion keeps site rows a few seconds (ingest/site-cache.ts): this isolate sees the change at once.
   forgetSite(c.req.param('id'));
@@ -234,7 +235,28 @@ admin.delete('/sites/:id/visitors/:visitor', async (c) => {
     visitor,
     eraseVisitorWebhookStatements(c.env.DB, site.id, visitor),
   );
-  return c.json({ events_deleted: erased });
+  // A move holds the visitor's events in both generations: the larger count is theirs (the other holds copies).
+  return c.json({ events_deleted: Math.max(erased, await eraseInMove(c.env, site, visitor)) });
+});
+
+/** Moving a site to another shard count (docs/PROTOCOL.md "Moving a site to another count"): its state. */
+admin.get('/sites/:id/shards', async (c) => {
+  const site = await siteOf(c.env.DB, c.req.param('id'));
+  return c.json(await shardsOfSite(c.env.DB, site));
+});
+
+/** Starts a move to `shards` (`202`, or `200` when the site has that count and no move runs), or its state if it runs. */
+admin.post('/sites/:id/shards', async (c) => {
+  const body = await jsonBody(c.req, 'invalid-site-config');
+  const site = await siteOf(c.env.DB, c.req.param('id'));
+  if (body.shards === undefined) badConfig('shards is required: the count to move the site to');
+  const unknown = Object.keys(body).filter((k) => k !== 'shards');
+  if (unknown.length) badConfig(`unknown option ${unknown[0]}: a move takes shards only`);
+  const to = readShards(body.shards);
+  if (to > 1 && site.visitorIds === 'cookieless') badConfig(COOKIELESS_ONE_SHARD);
+  const { started } = await startMove(c.env, site, to, Date.now());
+  const now = await siteOf(c.env.DB, site.id);
+  return c.json(await shardsOfSite(c.env.DB, now), started && now.shards !== to ? 202 : 200);
 });
 
 /** The site of a surveys route, or `404 not-found`. */

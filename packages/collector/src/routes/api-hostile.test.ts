@@ -27,7 +27,15 @@ const DOCUMENTED: Record<number, string[]> = {
   401: ['unauthorized'],
   404: ['not-found'],
   405: ['method-not-allowed'],
-  409: ['site-exists', 'too-many-webhooks', 'too-many-alerts', 'survey-exists', 'too-many-surveys'],
+  409: [
+    'site-exists',
+    'too-many-webhooks',
+    'too-many-alerts',
+    'survey-exists',
+    'too-many-surveys',
+    'move-in-progress',
+    'move-unavailable',
+  ],
   429: ['rate-limited'],
 };
 const REPORTS = [
@@ -631,11 +639,37 @@ describe('hostile input, admin API', () => {
   );
 
   it(
+    `answers ${Math.round(RUNS / 4)} generated bodies of a move to another shard count with 2xx or a documented refusal`,
+    async () => {
+      const moved = await registerSite();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(
+            adminBody,
+            fc.integer({ min: -2, max: 70 }).map((shards) => JSON.stringify({ shards })),
+          ),
+          async (body) => {
+            const { status } = await ask(`/v1/admin/sites/${moved.id}/shards`, {
+              method: 'POST',
+              headers: admin,
+              body,
+            });
+            expect([200, 202, 400, 409]).toContain(status);
+          },
+        ),
+        { numRuns: Math.round(RUNS / 4) },
+      );
+    },
+    GENERATED_TIMEOUT,
+  );
+
+  it(
     `answers ${Math.round(RUNS / 2)} generated admin paths, methods and tokens with a documented refusal`,
     async () => {
       const path = fc.oneof(
         segment.map((id) => `/v1/admin/sites/${id}`),
         segment.map((id) => `/v1/admin/sites/${id}/token`),
+        segment.map((id) => `/v1/admin/sites/${id}/shards`),
         fc.tuple(segment, segment).map(([a, b]) => `/v1/admin/sites/${a}/visitors/${b}`),
         segment.map((id) => `/v1/admin/sites/${id}/surveys`),
         fc.tuple(segment, segment).map(([id, survey]) => `/v1/admin/sites/${id}/surveys/${survey}`),

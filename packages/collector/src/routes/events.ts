@@ -191,11 +191,30 @@ async function receive(
     bot,
     derivationFailsFor: c.env.PARCOURS_TEST_DERIVATION_FAILS,
   };
-  return c.json(
-    c.env.INGEST === 'queue'
-      ? await queueBatch(c.env, site, parsed, ctx)
-      : await siteStorage(c.env, site).ingest(site, parsed, ctx),
-  );
+  return c.json(await storeOrQueue(c.env, site, parsed, ctx));
+}
+
+/**
+ * The batch stored (or queued) where the site's rows are. A site row read a few seconds ago may name shards that a
+ * move has just retired (src/shard/move.ts), which refuse with 503: then the row is read again and, if the site has
+ * moved, the batch goes to its new shards (what an old shard stored of it is a duplicate there).
+ */
+export async function storeOrQueue(
+  env: Env,
+  site: IngestSite,
+  parsed: ParsedBatch,
+  ctx: BatchContext,
+): Promise<BatchReply> {
+  const store = (s: IngestSite) =>
+    env.INGEST === 'queue' ? queueBatch(env, s, parsed, ctx) : siteStorage(env, s).ingest(s, parsed, ctx);
+  try {
+    return await store(site);
+  } catch (error) {
+    if (!(error instanceof HTTPException) || error.status !== 503) throw error;
+    const now = await freshSite(env.DB, site.id);
+    if (!now || now.generation === site.generation) throw error;
+    return store(now);
+  }
 }
 
 events.all('/', () => fail(405, 'method-not-allowed'));

@@ -52,23 +52,25 @@ export async function checkAlerts(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>, n
   const db = env.DB;
   const alerts = await listAlerts(db, null);
   if (!alerts.length) return;
-  const sites = new Map<string, { stages: string[]; abandon_after: number; shards: number }>();
+  const sites = new Map<string, { stages: string[]; abandon_after: number; shards: number; generation: number }>();
   for (const a of alerts) {
     let site = sites.get(a.site);
     if (!site) {
       const row = await db
-        .prepare(`SELECT stages, abandon_after, shards FROM ${TABLE.sites} WHERE id = ?`)
+        .prepare(
+          `SELECT stages, abandon_after, shards, shard_generation AS generation FROM ${TABLE.sites} WHERE id = ?`,
+        )
         .bind(a.site)
-        .first<{ stages: string; abandon_after: number; shards: number }>();
+        .first<{ stages: string; abandon_after: number; shards: number; generation: number }>();
       if (!row) continue;
-      site = { stages: JSON.parse(row.stages), abandon_after: row.abandon_after, shards: row.shards };
+      site = { ...row, stages: JSON.parse(row.stages) };
       sites.set(a.site, site);
     }
     const metric = parseMetric(a.metric, site.stages);
     if (!metric) continue;
     const reportSite = { id: a.site, stages: site.stages };
     // Read where the site's rows are (the one D1, or its shards); the alert's state and deliveries are in D1.
-    const storage = siteStorage(env, { id: a.site, shards: site.shards });
+    const storage = siteStorage(env, { id: a.site, shards: site.shards, generation: site.generation });
     const span = a.window_minutes * MINUTE;
     const value = await storage.metric(reportSite, metric, { from: now - span, to: now, now }, site.abandon_after);
     // A score with no answer in the window says nothing either way: the alert keeps its state until answers come.

@@ -18,12 +18,13 @@ const CARTS_PER_RUN = 100;
 
 const CART_TYPES = CART_EVENTS.map((t) => `'${t}'`).join(',');
 
-/** A site whose carts to decide, as D1's `sites` row gives it (`shards`: how many shards hold its rows). */
+/** A site whose carts to decide, as D1's `sites` row gives it (`shards`: how many shards hold its rows, and their generation). */
 export interface SiteToCheck {
   id: string;
   stages: string;
   abandon_after: number;
   shards: number;
+  generation: number;
 }
 
 /** What a decision writes for its event: deliveriesStatement (the one D1) or owedStatement (a shard). */
@@ -54,7 +55,7 @@ const body = (type: WebhookEvent, now: number, data: object) => JSON.stringify({
 async function sitesWithCartWebhooks(db: D1Database): Promise<SiteToCheck[]> {
   const { results } = await db
     .prepare(
-      `SELECT id, stages, abandon_after, shards FROM ${TABLE.sites} AS s WHERE EXISTS (
+      `SELECT id, stages, abandon_after, shards, shard_generation AS generation FROM ${TABLE.sites} AS s WHERE EXISTS (
          SELECT 1 FROM ${TABLE.webhooks} AS w, json_each(w.events) AS e WHERE w.site = s.id AND e.value IN ('cart.abandoned', 'cart.recovered'))`,
     )
     .all<SiteToCheck>();
@@ -265,12 +266,17 @@ export interface OwedDelivery {
 export async function decideInShard(db: D1Database, site: SiteToCheck, now: number): Promise<OwedDelivery[]> {
   await decideAbandoned(db, site, now, owedStatement);
   await decideRecovered(db, site, now, owedStatement);
+  return owedDeliveries(db, site.id);
+}
+
+/** In a site's shard: the deliveries it still owes D1, oldest first (a shard a move empties hands them over too). */
+export async function owedDeliveries(db: D1Database, site: string): Promise<OwedDelivery[]> {
   const { results } = await db
     .prepare(
       `SELECT id AS key, type, body, created_at FROM ${TABLE.webhook_deliveries}
         WHERE site = ? AND webhook = '' ORDER BY created_at, id LIMIT ?`,
     )
-    .bind(site.id, 2 * CARTS_PER_RUN)
+    .bind(site, 2 * CARTS_PER_RUN)
     .all<OwedDelivery>();
   return results;
 }
@@ -296,7 +302,7 @@ export async function writeOwed(db: D1Database, site: string, owed: OwedDelivery
 /** Sharded layout: each shard of the site decides its own carts; what they owe is written to D1, then acked. */
 async function decideShards(env: Pick<Env, 'DB' | 'SHARDS'>, site: SiteToCheck, now: number): Promise<void> {
   for (let k = 0; k < site.shards; k++) {
-    const shard = shardOf(env, site.id, k);
+    const shard = shardOf(env, site.id, k, site.generation);
     const owed = await shard.decideCarts(site, now);
     if (!owed.length) continue;
     await writeOwed(env.DB, site.id, owed);

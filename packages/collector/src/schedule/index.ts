@@ -7,6 +7,7 @@ import { abandonedCarts } from './carts.ts';
 import { deriveDirtyVisitors } from './derive.ts';
 import { applyRetention } from './retention.ts';
 import { forgetWebhookHistory } from './webhook-history.ts';
+import { runMoves } from '../shard/move.ts';
 import { siteStorageById } from '../shard/storage.ts';
 
 /** Deletes raw events past each site's `retention_days` (bounded work per run) and says how many went. */
@@ -32,6 +33,8 @@ const JOBS: Array<[name: string, job: (env: Env, now: number) => Promise<unknown
   ['webhook-history', forgetWebhookHistory],
   ['retention', retention],
   ['erasures', (env, now) => forgetOldErasures(env.DB, now)],
+  // A step of each site's move to another shard count (src/shard/move.ts).
+  ['moves', runMoves],
   // Last: sends the deliveries the jobs above wrote, and any a crashed run left unsent.
   ['webhooks', sendUnsent],
 ];

@@ -43,8 +43,10 @@ export async function applyRetention(
 ): Promise<number> {
   const { results: sites } = await db
     .prepare(
-      `SELECT id, retention_days AS days, retained_from AS horizon FROM ${TABLE.sites}
-        WHERE retention_days IS NOT NULL ORDER BY id`,
+      `SELECT id, retention_days AS days, retained_from AS horizon FROM ${TABLE.sites} AS s
+        WHERE retention_days IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM ${TABLE.shard_moves} AS m WHERE m.site = s.id AND m.phase != 'done')
+        ORDER BY id`,
     )
     .all<{ id: string; days: number; horizon: number | null }>();
   // Every site's horizon first: derivation of every site stops reading before it, whatever the deletions reach.

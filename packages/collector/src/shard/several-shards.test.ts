@@ -1,20 +1,18 @@
 // A site of several shards (admin `shards`): each visitor's rows in the one shard a hash of the visitor picks, replies,
 // reports, the export and erasure the same as a site of one shard fed the same traffic (the exactness of the merges).
 // Runs in both layouts (vitest.config.ts): in the one D1 the shard count changes nothing, which the same checks show.
-import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import type { BreakdownReport, WireEvent } from '@parcours/protocol';
 import { generateJourneys } from '@parcours/traffic';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, call, registerSite } from '../../test/helpers.ts';
+import { eventsByShard } from '../../test/site-rows.ts';
 import { consume, postWithEnv, queueMode } from '../../test/queue-support.ts';
 import { everyReport, get, ORIGIN, report, text, wire } from '../../test/test-support.ts';
-import { TABLE } from '../db/schema.ts';
 import { toBase64Url } from '../reports/events.ts';
-import { shardDatabase } from './sql-d1.ts';
 import { INGEST_QUEUE_NAME } from '../queue-ingest/index.ts';
 import type { Metric } from '../schedule/alert-metrics.ts';
-import { shardIndex, shardOf, sharded, siteStorage } from './storage.ts';
+import { shardIndex, sharded, siteStorage } from './storage.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -33,21 +31,6 @@ async function post(site: string, events: WireEvent[], userAgent = BROWSER) {
   });
   if (res.status !== 200) throw new Error(`POST /v1/events: ${res.status} ${await res.text()}`);
   return res.json() as Promise<{ accepted: number; duplicates: number; rejected: unknown[] }>;
-}
-
-/** Each visitor's stored events per shard of a site of `count` shards: `[shard, visitor, events]`. */
-async function visitorsByShard(site: string, count: number): Promise<Array<[number, string, number]>> {
-  const out: Array<[number, string, number]> = [];
-  for (let k = 0; k < count; k++) {
-    const rows = await runInDurableObject(shardOf(env, site, k), (_shard, state) =>
-      shardDatabase(state.storage)
-        .prepare(`SELECT visitor, COUNT(*) AS n FROM ${TABLE.events} WHERE site = ? GROUP BY visitor`)
-        .bind(site)
-        .all<{ visitor: string; n: number }>(),
-    );
-    for (const r of rows.results) out.push([k, r.visitor, r.n]);
-  }
-  return out;
 }
 
 /** Every page of the export, `limit` lines a page: the lines' ids in the order given. */
@@ -141,14 +124,14 @@ describe('a site of several shards', () => {
 
   it("keeps each visitor's events in exactly one shard, the one their hash picks, none lost or doubled", async () => {
     if (!sharded(env)) return;
-    const rows = await visitorsByShard(four.id, 4);
+    const rows = await eventsByShard(four.id, 4);
     const visitors = rows.map(([, v]) => v);
     expect(new Set(visitors).size).toBe(visitors.length);
     for (const [k, visitor] of rows) expect(k).toBe(shardIndex(visitor, 4));
     expect(new Set(rows.map(([k]) => k)).size).toBe(4);
     const stored = rows.reduce((n, [, , events]) => n + events, 0);
     expect(stored).toBe(journeys.reduce((n, j) => n + j.events.length, 0));
-    expect((await visitorsByShard(one.id, 1)).reduce((n, [, , events]) => n + events, 0)).toBe(stored);
+    expect((await eventsByShard(one.id, 1)).reduce((n, [, , events]) => n + events, 0)).toBe(stored);
   });
 
   it('answers one reply for a batch of visitors of every shard: accepted, then duplicates, summed', async () => {
@@ -201,10 +184,10 @@ describe('a site of several shards', () => {
     expect(mode.sent).toHaveLength(1);
     expect((await consume(INGEST_QUEUE_NAME, [mode.sent[0], mode.sent[0]])).explicitAcks).toHaveLength(2);
     expect((await consume(INGEST_QUEUE_NAME, mode.sent)).explicitAcks).toHaveLength(1);
-    const stored = await siteStorage(env, { id: site.id, shards: 4 }).counts(site.id);
+    const stored = await siteStorage(env, { id: site.id, shards: 4, generation: 0 }).counts(site.id);
     expect(stored.totals.events).toBe(30);
     if (sharded(env)) {
-      const rows = await visitorsByShard(site.id, 4);
+      const rows = await eventsByShard(site.id, 4);
       expect(rows.reduce((n, [, , count]) => n + count, 0)).toBe(30);
       for (const [k, visitor] of rows) expect(k).toBe(shardIndex(visitor, 4));
     }
@@ -246,7 +229,7 @@ describe('a site of several shards', () => {
     const range = { from: periods[0][0], to: periods[0][1], now: NOW };
     const stages = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
     const metric = (site: TestSite, shards: number, m: Metric) =>
-      siteStorage(env, { id: site.id, shards }).metric({ id: site.id, stages }, m, range, 30);
+      siteStorage(env, { id: site.id, shards, generation: 0 }).metric({ id: site.id, stages }, m, range, 30);
     const metrics: Metric[] = [
       { name: 'nps' },
       { name: 'csat' },
@@ -311,15 +294,15 @@ describe('a site of several shards', () => {
     const [a, b] = [await (await erase(one.id, visitor)).json(), await (await erase(four.id, visitor)).json()];
     expect(b).toEqual(a);
     expect((a as { events_deleted: number }).events_deleted).toBeGreaterThan(0);
-    if (sharded(env)) expect((await visitorsByShard(four.id, 4)).filter(([, v]) => v === visitor)).toEqual([]);
+    if (sharded(env)) expect((await eventsByShard(four.id, 4)).filter(([, v]) => v === visitor)).toEqual([]);
     expect(await everyReport(four, periods.slice(0, 1))).toEqual(await everyReport(one, periods.slice(0, 1)));
   });
 
   it('deletes raw events before a retention horizon in every shard: what is left, and the reports, as one shard', async () => {
     const horizon = NOW - 3 * DAY;
     const [a, b] = [
-      await siteStorage(env, { id: one.id, shards: 1 }).deleteBefore(one.id, horizon, 1_000_000),
-      await siteStorage(env, { id: four.id, shards: 4 }).deleteBefore(four.id, horizon, 1_000_000),
+      await siteStorage(env, { id: one.id, shards: 1, generation: 0 }).deleteBefore(one.id, horizon, 1_000_000),
+      await siteStorage(env, { id: four.id, shards: 4, generation: 0 }).deleteBefore(four.id, horizon, 1_000_000),
     ];
     expect(b).toEqual(a);
     expect(a.events).toBeGreaterThan(0);

@@ -127,8 +127,13 @@ function addUsage(all: Array<Awaited<ReturnType<SiteStorage['counts']>>>): Await
 }
 
 /** The storage of a site of `count` shards. */
-export function severalShards(env: Pick<Env, 'DB' | 'SHARDS'>, id: string, count: number): SiteStorage {
-  const shards = Array.from({ length: count }, (_, k) => shardOf(env, id, k));
+export function severalShards(
+  env: Pick<Env, 'DB' | 'SHARDS'>,
+  id: string,
+  count: number,
+  generation: number,
+): SiteStorage {
+  const shards = Array.from({ length: count }, (_, k) => shardOf(env, id, k, generation));
   const each = shards.map((shard) => oneShard(env, shard));
   /**
    * The batch's visitor ids made (cookieless) and the site's quota shared out, then its parts by shard. A bot's batch

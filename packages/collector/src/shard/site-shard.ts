@@ -9,7 +9,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { SHARD_MIGRATIONS, TABLE } from '../db/schema.ts';
 import { refusalMessage } from '../errors.ts';
 import { eraseVisitorWebhookStatements } from '../db/webhooks.ts';
-import type { SiteCounts } from '../db/site-stats.ts';
+import { type SiteCounts, siteCountsStatement } from '../db/site-stats.ts';
 import type { IngestSite } from '../ingest/site-cache.ts';
 import type { BatchContext } from '../ingest/store-batch.ts';
 import { ERASURE_MEMORY_MS, forgetOldErasures } from '../queue-ingest/erasures.ts';
@@ -20,9 +20,10 @@ import type { ReportSite } from '../reports/sql.ts';
 import { type Metric, metricCounts } from '../schedule/alert-metrics.ts';
 import { moveHorizon } from '../schedule/retention.ts';
 import { deriveDirtyVisitors } from '../schedule/derive.ts';
-import { ackOwed, decideInShard, type SiteToCheck } from '../schedule/carts.ts';
+import { ackOwed, decideInShard, owedDeliveries, type SiteToCheck } from '../schedule/carts.ts';
 import { forgetWebhookHistory } from '../schedule/webhook-history.ts';
 import { MIGRATIONS } from './migrations.gen.ts';
+import { deleteMovedThrough, type MovePage, readMovePage, storeMovePage } from './move-rows.ts';
 import { type SiteOperations, siteOperations } from './operations.ts';
 import { shardDatabase } from './sql-d1.ts';
 
@@ -37,6 +38,15 @@ interface Refusal {
 
 /** A shard call's answer: its value, or the refusal the Worker answers with. */
 export type Outcome<T> = { ok: T } | { refused: Refusal };
+
+/** The key (Durable Object storage) set once a move has switched the site away from this shard: it stores no more. */
+const RETIRED = 'retired';
+
+/**
+ * What a retired shard answers a write: the sender tries again after Retry-After (the site cache's 5 s) and finds the
+ * site's new shards (move.ts).
+ */
+const RETIRED_REFUSAL: Outcome<never> = { refused: { status: 503, code: 'storage-unavailable', retryAfter: '5' } };
 
 /** Delay before the shard derives visitors a request left behind (the schedule's minute, as in the one D1). */
 const CATCH_UP_MS = 60_000;
@@ -100,6 +110,7 @@ export class SiteShard extends DurableObject<Env> {
 
   /** Stores a batch (src/ingest/store-batch.ts) and answers `POST /v1/events`'s reply. */
   async ingest(site: IngestSite, batch: ParsedBatch, ctx: BatchContext) {
+    if (this.retired()) return RETIRED_REFUSAL;
     this.remember(site);
     const answer = await outcome(() => this.site.ingest(site, batch, ctx));
     await this.catchUpLater();
@@ -108,12 +119,14 @@ export class SiteShard extends DurableObject<Env> {
   }
 
   /** Queue mode's request: reads the day's usage and answers what to enqueue. */
-  prepare(site: IngestSite, batch: ParsedBatch, ctx: BatchContext) {
+  async prepare(site: IngestSite, batch: ParsedBatch, ctx: BatchContext) {
+    if (this.retired()) return RETIRED_REFUSAL;
     return outcome(() => this.site.prepare(site, batch, ctx));
   }
 
   /** Queue mode's consumer: stores these messages of the site in one write. */
   async storeMessages(site: IngestSite, messages: IngestMessage[]) {
+    this.refuseIfRetired();
     this.remember(site);
     await this.site.storeMessages(site, messages);
     await this.catchUpLater();
@@ -122,12 +135,14 @@ export class SiteShard extends DurableObject<Env> {
 
   /** Queue mode's consumer: one message after its group's write failed. */
   async storeMessage(site: IngestSite, message: IngestMessage, attempts: number) {
+    this.refuseIfRetired();
     this.remember(site);
     await this.site.storeMessage(site, message, attempts);
     await this.catchUpLater();
   }
 
   addCounts(site: string, day: string, counts: Partial<SiteCounts>) {
+    this.refuseIfRetired();
     return this.site.addCounts(site, day, counts);
   }
 
@@ -192,6 +207,77 @@ export class SiteShard extends DurableObject<Env> {
     return this.site.deleteBefore(site, horizon, budget);
   }
 
+  /** A move's page of this shard's events after `seq` `after` (src/shard/move-rows.ts). */
+  movePage(site: string, after: number, limit: number): Promise<MovePage> {
+    return readMovePage(this.db, site, after, limit);
+  }
+
+  /** A move's page (the part of it whose visitors this shard holds) stored here: answers the events newly stored. */
+  async moveIn(site: IngestSite, page: MovePage): Promise<number> {
+    this.remember(site);
+    const stored = await storeMovePage(this.db, site, page);
+    await this.catchUpLater();
+    return stored;
+  }
+
+  /**
+   * A move's new shard before the switch: derives now the visitors a page left behind (past derivation's budget), so
+   * that reports are whole from the switch on; answers whether some still are.
+   */
+  async catchUp(): Promise<boolean> {
+    await deriveDirtyVisitors(this.db);
+    return this.behind();
+  }
+
+  /** The site has switched to a move's new shards: from now on this one refuses every write (RETIRED_REFUSAL). */
+  retire(): void {
+    this.ctx.storage.kv.put(RETIRED, true);
+  }
+
+  /** A retired shard's events up to `through`, which the move has stored in the new shards, are deleted. */
+  dropMoved(site: string, through: number): Promise<void> {
+    return deleteMovedThrough(this.db, site, through);
+  }
+
+  /** What a retired shard hands over before it is emptied: its daily counters and the cart deliveries it owes. */
+  async handOver(site: string) {
+    return { days: (await this.site.counts(site)).days, owed: await owedDeliveries(this.db, site) };
+  }
+
+  /**
+   * Adds a retired shard's counters (named `from`) to this shard's, once whatever the retries: the events and bytes
+   * aside, which the moved events counted where they landed (storeMovePage).
+   */
+  async takeCounts(site: string, from: string, days: Array<SiteCounts & { day: string }>): Promise<void> {
+    const key = `counted:${from}`;
+    if (this.ctx.storage.kv.get(key)) return;
+    const statements = days.flatMap(({ day, ...counts }) => {
+      const s = siteCountsStatement(this.db, site, day, { ...counts, events: 0, bytes: 0 });
+      return s ? [s] : [];
+    });
+    // The batch runs synchronously underneath (sql-d1.ts): no other call comes between the counts and the mark, and
+    // the Durable Object commits them together.
+    if (statements.length) await this.db.batch(statements);
+    this.ctx.storage.kv.put(key, true);
+  }
+
+  /** Empties a retired shard (every row, its alarm) and keeps it retired: a late write still finds it refusing. */
+  async wipe(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+    migrate(this.ctx.storage);
+    this.remembered = '';
+    this.retire();
+  }
+
+  private retired(): boolean {
+    return this.ctx.storage.kv.get(RETIRED) === true;
+  }
+
+  /** A write reaching a retired shard fails: the queue retries the message, and then finds the new shards. */
+  private refuseIfRetired(): void {
+    if (this.retired()) throw new Error('this shard is retired: its site moved to other shards');
+  }
+
   /**
    * Fault injection for benches only, off unless set: the vars `FAULT_SHARD_RESTARTS` = N and
    * `FAULT_SHARD_RESTART_AFTER` = M (default 0) reset the shard (`ctx.abort()`, as a crash or an eviction would) right
@@ -221,8 +307,12 @@ export class SiteShard extends DurableObject<Env> {
 
   /** Sets the alarm a minute on while some visitor's derivation is behind (batches and the alarm call it). */
   private async catchUpLater(): Promise<void> {
-    const behind = this.ctx.storage.sql.exec(`SELECT 1 FROM ${TABLE.dirty_visitors} LIMIT 1`).toArray().length > 0;
-    if (behind) await this.alarmBy(Date.now() + CATCH_UP_MS);
+    if (this.behind()) await this.alarmBy(Date.now() + CATCH_UP_MS);
+  }
+
+  /** Whether some visitor's derivation is behind their stored events. */
+  private behind(): boolean {
+    return this.ctx.storage.sql.exec(`SELECT 1 FROM ${TABLE.dirty_visitors} LIMIT 1`).toArray().length > 0;
   }
 
   /** Sets the alarm for when the oldest erasure record is due to be forgotten (only erasures and the alarm add or drop them). */

@@ -39,12 +39,17 @@ export const sharded = (env: Pick<Env, 'STORAGE'>): boolean => env.STORAGE === '
 /** Most shards a site may have (admin `shards`). */
 export const MAX_SHARDS = 64;
 
-/** The Durable Object name of a site's shard `k`: a site of one shard has `<site>/0` only. */
-const shardName = (site: string, k: number): string => `${site}/${k}`;
+/**
+ * The Durable Object name of a site's shard `k` in shard generation `generation`: generation 0 (every site until its
+ * first move) names it `<site>/<k>`, a later one `<site>/g<generation>/<k>`, so a move's new shards never share a
+ * name with the old ones (a site id holds no `/`).
+ */
+const shardName = (site: string, k: number, generation: number): string =>
+  generation ? `${site}/g${generation}/${k}` : `${site}/${k}`;
 
-/** Shard `k` (default 0, the only one of a site of one shard) of a site. */
-export function shardOf(env: Pick<Env, 'SHARDS'>, site: string, k = 0) {
-  return env.SHARDS.get(env.SHARDS.idFromName(shardName(site, k)));
+/** Shard `k` (default 0, the only one of a site of one shard) of a site, in its shard generation `generation`. */
+export function shardOf(env: Pick<Env, 'SHARDS'>, site: string, k = 0, generation = 0) {
+  return env.SHARDS.get(env.SHARDS.idFromName(shardName(site, k, generation)));
 }
 
 /** A site's shard stub. */
@@ -98,24 +103,33 @@ export async function forShard(
 /** What a report reads of its site, and nothing more (never a token's hash) sent to the shard. */
 export const reportSite = ({ id, stages }: ReportSite): ReportSite => ({ id, stages });
 
-/** What the storage needs to know of a site: its id and how many shards hold it (sites.shards). */
+/** What the storage needs to know of a site: its id, how many shards hold it and their generation (D1's `sites`). */
 export interface StoredSite {
   id: string;
   shards: number;
+  generation: number;
 }
 
 /** The storage of one site's rows in this deployment's layout: the one D1, the site's shard, or its several shards. */
 export function siteStorage(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>, site: StoredSite): SiteStorage {
   if (!sharded(env)) return siteOperations(env.DB);
-  return site.shards > 1 ? severalShards(env, site.id, site.shards) : oneShard(env, shardOf(env, site.id));
+  return site.shards > 1
+    ? severalShards(env, site.id, site.shards, site.generation)
+    : oneShard(env, shardOf(env, site.id, 0, site.generation));
 }
 
-/** The storage of a site known by its id only (the schedule, the dead-letter queue): its shard count read from D1. */
+/** Where a site's rows are as D1 says now (the schedule, the dead-letter queue, a move): one of siteStorage's. */
+async function storedSite(db: D1Database, id: string): Promise<StoredSite> {
+  const row = await db
+    .prepare(`SELECT shards, shard_generation AS generation FROM ${TABLE.sites} WHERE id = ?`)
+    .bind(id)
+    .first<{ shards: number; generation: number }>();
+  return { id, shards: row?.shards ?? 1, generation: row?.generation ?? 0 };
+}
+
+/** The storage of a site known by its id only (the schedule, the dead-letter queue): its shards read from D1. */
 export async function siteStorageById(env: Pick<Env, 'DB' | 'SHARDS' | 'STORAGE'>, id: string): Promise<SiteStorage> {
-  const shards = sharded(env)
-    ? ((await env.DB.prepare(`SELECT shards FROM ${TABLE.sites} WHERE id = ?`).bind(id).first<number>('shards')) ?? 1)
-    : 1;
-  return siteStorage(env, { id, shards });
+  return siteStorage(env, sharded(env) ? await storedSite(env.DB, id) : { id, shards: 1, generation: 0 });
 }
 
 /** The storage of a site's rows in one shard (every site of one shard; a site of several uses it per shard too). */
