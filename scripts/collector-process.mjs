@@ -98,6 +98,7 @@ function appliedMigrations(persistDir) {
  * Options: `port` (default a free one), `persistDir` (default a fresh temp dir, removed on stop),
  * `adminToken` (default a random one), `build` (default true: build assets first), `log` (receives wrangler's output lines),
  * `ingest` ("direct" or "queue": the collector's INGEST var; default the env's PARCOURS_INGEST, else wrangler.jsonc's),
+ * `storage` ("d1" or "shards": the collector's STORAGE var; default the env's PARCOURS_STORAGE, else wrangler.jsonc's),
  * `vars` (more collector vars, e.g. the fault-injection switches of docs/PROTOCOL.md; default none).
  * @returns {Promise<{ url: string, port: number, inspectorPort: number, adminToken: string, persistDir: string, stop(): Promise<void> }>}
  */
@@ -112,6 +113,9 @@ export async function startCollector(opts = {}) {
   const ingest = opts.ingest ?? process.env.PARCOURS_INGEST;
   if (ingest && ingest !== 'direct' && ingest !== 'queue')
     throw new Error(`ingest must be direct or queue, not ${ingest}`);
+  const storage = opts.storage ?? process.env.PARCOURS_STORAGE;
+  if (storage && storage !== 'd1' && storage !== 'shards')
+    throw new Error(`storage must be d1 or shards, not ${storage}`);
 
   const args = [
     'exec',
@@ -131,6 +135,7 @@ export async function startCollector(opts = {}) {
     '--var',
     'PARCOURS_LOCAL_DEV:true',
     ...(ingest ? ['--var', `INGEST:${ingest}`] : []),
+    ...(storage ? ['--var', `STORAGE:${storage}`] : []),
     ...Object.entries(opts.vars ?? {}).flatMap(([name, value]) => ['--var', `${name}:${value}`]),
     // `GET /__scheduled` runs the schedule (abandoned carts, recoveries, alerts) at once: local dev has no cron.
     '--test-scheduled',

@@ -47,6 +47,17 @@ const steps = [
     'sdk/delivery',
     { env: { PARCOURS_INGEST: 'queue', PARCOURS_ENGINES: 'chromium' } },
   ],
+  // And what a person checks in the browser (delivery, the journeys through the shops, the dashboard's numbers) with
+  // each site in its shard, in one engine: the storage layout is below the script, so one engine says enough.
+  [
+    'browser journeys, sharded storage',
+    'test',
+    'vitest',
+    'sdk/delivery',
+    'journeys',
+    'dashboard',
+    { env: { PARCOURS_STORAGE: 'shards', PARCOURS_ENGINES: 'chromium' } },
+  ],
   ['bench smoke', 'bench', 'pnpm', 'run', 'smoke'],
 ];
 
