@@ -1,6 +1,12 @@
 // One validated batch into storage: bot filter, cookieless ids, rows, quotas, then insert, counters and derived data, in as few D1 calls as it takes.
 import type { BatchReply, ParsedBatch, Rejection, WireEvent } from '@parcours/protocol';
-import { type InsertResult, insertEvents, insertStatements, type EventRow } from '../db/events.ts';
+import {
+  type EventRow,
+  formFieldsStatements,
+  type InsertResult,
+  insertEvents,
+  insertStatements,
+} from '../db/events.ts';
 import { dailySalt } from '../db/salts.ts';
 import { sessionCandidates, upsertSessionStatements } from '../db/sessions.ts';
 import { addDroppedIfNewStatement, addSiteCounts, type SiteCounts, siteCountsStatement } from '../db/site-stats.ts';
@@ -146,8 +152,8 @@ export function overQuota(ctx: Pick<BatchContext, 'receivedAt'>): never {
  * The statements storing some prepared rows, to run in front of their derivation (`writeThenDerive`), and where the
  * inserts are among them. Counters first: the usage and drop statements count only ids not stored yet, so they must
  * run before the insert, and so must `paths`, which add the rows' paths to the site's dictionary. The sessions'
- * dimensions ride after the insert in the same transaction: stored exactly when their events are. Every statement is
- * idempotent: run twice, the second changes nothing.
+ * dimensions and the form events' per-field entries (`form_fields`) ride after the insert in the same transaction:
+ * stored exactly when their events are. Every statement is idempotent: run twice, the second changes nothing.
  */
 export function storeStatements(
   db: D1Database,
@@ -180,7 +186,8 @@ export function storeStatements(
   return {
     counters,
     ...insertStatements(db, site, part.receivedAt, part.rows),
-    sessions: upsertSessionStatements(db, site, part.sessions),
+    // After the insert: the sessions' dimensions, and the per-field entries of the form events stored.
+    sessions: [...upsertSessionStatements(db, site, part.sessions), ...formFieldsStatements(db, site, part.rows)],
   };
 }
 
