@@ -1,6 +1,6 @@
 // The events export: stored events as NDJSON lines (as received plus `received_at`), oldest first, paged by an opaque per-site cursor.
 import { INDEX, TABLE } from '../db/schema.ts';
-import { eventSessionCondition } from './filter.ts';
+import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
 import type { ReportSite } from './sql.ts';
 
@@ -71,7 +71,7 @@ export async function exportEvents(
          SELECT id, line, SUM(length(CAST(line AS BLOB)) + 1) OVER (ORDER BY seq ROWS UNBOUNDED PRECEDING) AS upto,
                 length(CAST(line AS BLOB)) + 1 AS size, ROW_NUMBER() OVER (ORDER BY seq) AS rn
            FROM (SELECT seq, id, json_set(data, '$.received_at', received_at) AS line FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_seq}
-                  WHERE site = ?1 AND seq > ?2 AND time >= ?3 AND time < ?4${eventSessionCondition(site.id, range.filter)} ORDER BY seq LIMIT ?5)
+                  WHERE site = ?1 AND seq > ?2 AND time >= ?3 AND time < ?4${sessionCondition(site.id, range.filter)} ORDER BY seq LIMIT ?5)
        ) WHERE upto - size < ?6 OR rn <= 2 ORDER BY rn`,
     )
     .bind(site.id, after, range.from, range.to, take + 1, maxBytes)

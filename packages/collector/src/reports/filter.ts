@@ -78,24 +78,11 @@ export function filterWhere(filter: SessionFilter | undefined, alias = ''): stri
 }
 
 /**
- * ` AND <the row's session matches>` for a WHERE clause over a derived table keyed (site, visitor, time, ...) with a
- * `session` column (`page_views`, `transitions`; `alias.` prefixed), or '' without a filter (see filterWhere). The
- * visitors of the matching sessions drive the read: SQLite walks them in order and seeks each one's rows of the period
- * through the primary key, so the rows come out grouped by visitor in time order (a window or grouping per visitor
- * needs no sort of the whole set) and no other visitor's rows are read; the session itself is then checked against the
- * matching sessions. Filtered funnel at 1M events: 1.2× less CPU than seeking by (visitor, session) alone (bench/RESULTS.md).
+ * ` AND <the row's session matches>` for a WHERE clause over a table with `visitor` and `session`
+ * columns (`alias.` prefixed), or '' without a filter (see filterWhere). SQLite reads the matching sessions first and
+ * each one's rows through the table's primary key (site, visitor, ...): the way for the large tables.
  */
 export function sessionCondition(site: string, filter: SessionFilter | undefined, alias = ''): string {
-  if (!filter?.length) return '';
-  return ` AND ${alias}visitor IN (SELECT visitor FROM ${TABLE.sessions} WHERE site = ${sqlText(site)}${filterWhere(filter)})${eventSessionCondition(site, filter, alias)}`;
-}
-
-/**
- * ` AND <the row's session matches>` for the `events` table (keyed by `seq`), or '' without a filter: a look-up of each
- * row's (visitor, session) among the matching sessions, leaving the statement's own index (seq order for the export,
- * event type for feedback answers) to drive the read.
- */
-export function eventSessionCondition(site: string, filter: SessionFilter | undefined, alias = ''): string {
   if (!filter?.length) return '';
   return ` AND (${alias}visitor, ${alias}session) IN (SELECT visitor, session FROM ${TABLE.sessions} WHERE site = ${sqlText(site)}${filterWhere(filter)})`;
 }

@@ -13,7 +13,7 @@ import {
 } from '@parcours/protocol';
 import { pathTextSql } from '../db/insert-sql.ts';
 import { DIMENSION_COLUMNS, INDEX, SESSIONS, TABLE } from '../db/schema.ts';
-import { eventSessionCondition } from './filter.ts';
+import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
 import type { ReportSite } from './sql.ts';
 import { intervalsOf } from './timeseries.ts';
@@ -68,7 +68,7 @@ export type Sums = ScoreSums & { k: number | string | null };
 /** The `feedback` answers of the period in the sessions the filter keeps; binds ?1 site, ?2 from, ?3 to. */
 const answersOf = (site: ReportSite, range: Range) =>
   `SELECT id, time, visitor, session, stage_index, data ->> '$.kind' AS kind, data ->> '$.score' AS score
-    FROM ${TABLE.events} WHERE site = ?1 AND type = '${FEEDBACK}' AND time >= ?2 AND time < ?3${eventSessionCondition(site.id, range.filter)}`;
+    FROM ${TABLE.events} WHERE site = ?1 AND type = '${FEEDBACK}' AND time >= ?2 AND time < ?3${sessionCondition(site.id, range.filter)}`;
 
 const noScores = (): SatisfactionScores => ({ nps: null, csat: null, ces: null, responses: 0 });
 
@@ -129,7 +129,7 @@ export async function satisfactionSums(
   interval: Interval | null,
 ): Promise<SatisfactionSums> {
   const intervals = interval ? intervalsOf(range, interval) : null;
-  const filtered = eventSessionCondition(site.id, range.filter);
+  const filtered = sessionCondition(site.id, range.filter);
   const answers = answersOf(site, range);
   // D1 refuses a bound parameter the statement does not use: ?4 (`limit`) only where it is read.
   const statement = (sql: string) =>
