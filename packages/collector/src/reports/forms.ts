@@ -125,15 +125,22 @@ async function fieldEntries(
   const period = 'site = ?1 AND time >= ?2 AND time < ?3';
   const sums =
     'IFNULL(SUM(refocuses), 0) AS refocuses, IFNULL(SUM(errors), 0) AS errors, COUNT(hesitation_ms) AS timed';
-  const { rank, count } = rankedMedian('form, path_id, field', 'hesitation_ms');
+  const { rank, count } = rankedMedian('f.form, f.path_id, f.field', 'f.hesitation_ms');
+  // With a filter, the period's form events of the listed forms are checked (one session look-up per event, through
+  // the form events' index, which holds their sessions), then each kept event's entries read by key.
+  const entriesOf = range.filter
+    ? `${TABLE.events} AS e INDEXED BY ${INDEX.events_site_forms}
+        CROSS JOIN ${TABLE.form_fields} AS f INDEXED BY ${INDEX.form_fields_key} ON f.site = ?1 AND f.time = e.time AND f.seq = e.seq
+       WHERE e.site = ?1 AND e.type IN ('${FORM_SUBMIT}', '${FORM_ABANDON}') AND e.time >= ?2 AND e.time < ?3 AND e.form IS NOT NULL
+         AND (e.form, e.path_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?4))${sessionMatches(site.id, range.filter, 'e')}`
+    : `${TABLE.form_fields} AS f INDEXED BY ${INDEX.form_fields_key} WHERE ${period} AND ${inListed}`;
   const ranked = async () =>
     (
       await db
         .prepare(
           `SELECT form, path_id, field, ${sums}, AVG(${medianPart('rk', 'nr', 'hesitation_ms')}) AS median FROM (
-             SELECT form, path_id, field, refocuses, errors, hesitation_ms, ${rank} AS rk, ${count} AS nr
-               FROM ${TABLE.form_fields} AS f INDEXED BY ${INDEX.form_fields_key}
-              WHERE ${period} AND ${inListed}${sessionMatches(site.id, range.filter, 'f')})
+             SELECT f.form, f.path_id, f.field, f.refocuses, f.errors, f.hesitation_ms, ${rank} AS rk, ${count} AS nr
+               FROM ${entriesOf})
            GROUP BY form, path_id, field`,
         )
         .bind(site.id, range.from, range.to, listed)
