@@ -7,6 +7,8 @@ import {
   ADD_PATHS_SQL,
   chunkParam,
   chunkRows,
+  FORM_FIELDS_SQL,
+  hasFormFields,
   INSERT_SQL,
   pathsParam,
 } from '../../packages/collector/src/db/insert-sql.ts';
@@ -56,14 +58,15 @@ export function insertDirect(
 }
 
 /** The collector's own row building and chunking, then its statement; its events are valid as generated, so none is dropped. */
-/** The collector's two statements of an insert: the chunk's paths into the dictionary, then its rows. */
+/** The collector's statements of an insert: the chunk's paths into the dictionary, its rows, their form field entries. */
 interface InsertStatements {
   paths: StatementSync;
   events: StatementSync;
+  formFields: StatementSync;
 }
 
 function prepareInsert(db: DatabaseSync): InsertStatements {
-  return { paths: db.prepare(ADD_PATHS_SQL), events: db.prepare(INSERT_SQL) };
+  return { paths: db.prepare(ADD_PATHS_SQL), events: db.prepare(INSERT_SQL), formFields: db.prepare(FORM_FIELDS_SQL) };
 }
 
 function insertRows(
@@ -79,6 +82,8 @@ function insertRows(
   for (const chunk of chunkRows(rows)) {
     stmt.paths.run(site, pathsParam(chunk));
     inserted += Number(stmt.events.run(site, receivedAt, chunkParam(chunk.json)).changes);
+    const forms = rows.slice(chunk.start, chunk.start + chunk.json.length).filter(hasFormFields);
+    if (forms.length) stmt.formFields.run(site, JSON.stringify(forms.map((r) => r.id)));
   }
   return inserted;
 }

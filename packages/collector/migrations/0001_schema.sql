@@ -5,7 +5,8 @@
 --
 -- 1. Global tables       sites, daily_salts, webhooks, webhook_deliveries, alerts, cart_abandonments, surveys,
 --                        shard_moves
--- 2. Base tables         events (each id once per site; what the export returns), paths, sessions
+-- 2. Base tables         events (each id once per site; what the export returns), form_fields (their entries), paths,
+--                        sessions
 -- 3. Derived tables      transitions, page_views, carts, purchases: rebuilt per visitor by deriveVisitors
 -- 4. Rollups             page_view_hours, page_days, entry_hours, pair_hours: sums of the derived rows
 -- 5. Derivation state    visitor_state, visitor_versions, dirty_visitors, site_erasures, erased_visitors
@@ -194,10 +195,34 @@ CREATE INDEX events_site_time ON events (site, time);
 CREATE INDEX events_site_visitor_time ON events (site, visitor, time);
 -- Reports that read one event type over a period (friction's quick backs and field errors, satisfaction's answers).
 CREATE INDEX events_site_type_time ON events (site, type, time);
--- Form events only: the forms report and friction's form abandons.
-CREATE INDEX events_site_forms ON events (site, type, time, form, path_id, last_field) WHERE form IS NOT NULL;
+-- Form events only: the forms report and friction's form abandons, with each event's session for a report's filter.
+CREATE INDEX events_site_forms ON events (site, type, time, form, path_id, last_field, visitor, session) WHERE form IS NOT NULL;
 -- The export: a site's events in insertion order.
 CREATE INDEX events_site_seq ON events (site, seq);
+
+-- One row per entry of the per-field `fields` a stored `form_submit` or `form_abandon` carries (the script's measures of
+-- each field: first focus to first input, refocuses, errors), so that the forms report groups these few columns instead
+-- of parsing every form event's JSON (a million events: 29,000 such events, 145,000 entries). Written in the batch that
+-- stores the events (src/db/insert-sql.ts, FORM_FIELDS_SQL: each entry once, a resent event adds none), erased with
+-- the visitor's events; retention keeps form events (the forms report reads them), so it keeps these too.
+CREATE TABLE form_fields (
+  site          TEXT NOT NULL,
+  time          INTEGER NOT NULL,   -- the event's corrected time
+  seq           INTEGER NOT NULL,   -- the event's seq
+  position      INTEGER NOT NULL,   -- the entry's position in the event's `fields`
+  form          TEXT NOT NULL,
+  path_id       INTEGER NOT NULL,
+  field         TEXT,
+  hesitation_ms INTEGER,
+  refocuses     INTEGER,
+  errors        INTEGER,
+  visitor       TEXT NOT NULL,
+  session       TEXT NOT NULL,      -- what a report's filter matches against `sessions`
+  PRIMARY KEY (site, time, seq, position)
+) WITHOUT ROWID;
+-- forms: a period's entries grouped per (form, path, field) as they come (nothing sorted), each field's hesitations in
+-- order (NULLs first), so their median is read at an offset.
+CREATE INDEX form_fields_site_field ON form_fields (site, form, path_id, field, hesitation_ms, time, refocuses, errors);
 
 -- Each distinct (site, path) once, so a path of 2,000 characters is not repeated in every row and index that names the
 -- page (80 requests of 500 page views with their own long path once added 1.1 GB). Never pruned: a path holds no

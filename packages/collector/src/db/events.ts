@@ -4,6 +4,8 @@ import {
   ADD_PATHS_SQL,
   chunkParam,
   chunkRows,
+  FORM_FIELDS_SQL,
+  hasFormFields,
   timeOrder,
   INSERT_SQL,
   type EventRow,
@@ -50,6 +52,21 @@ export function insertStatements(
     paths: chunks.map((c) => addPaths(db, site, c)),
     inserts: chunks.map((c) => statement(db, site, receivedAt, c.json)),
   };
+}
+
+/** Most event ids one FORM_FIELDS_SQL statement reads. */
+const FORM_EVENTS_PER_STATEMENT = 200;
+
+/**
+ * The statements adding the `fields` entries of these rows' form events to `form_fields` (FORM_FIELDS_SQL), none when
+ * no row carries any: to run after the rows' insert, in its transaction or after it.
+ */
+export function formFieldsStatements(db: D1Database, site: string, rows: EventRow[]): D1PreparedStatement[] {
+  const ids = rows.filter(hasFormFields).map((r) => r.id);
+  const out: D1PreparedStatement[] = [];
+  for (let i = 0; i < ids.length; i += FORM_EVENTS_PER_STATEMENT)
+    out.push(db.prepare(FORM_FIELDS_SQL).bind(site, JSON.stringify(ids.slice(i, i + FORM_EVENTS_PER_STATEMENT))));
+  return out;
 }
 
 /**

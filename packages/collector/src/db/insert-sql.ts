@@ -1,5 +1,6 @@
 // The events insert as plain data (statement, row packing, chunk bounds), free of Workers types: the collector and the bench's SQLite baseline share it.
-import { EVENT_COLUMNS, isPathField, storedColumn, TABLE } from './schema.ts';
+import { FORM_ABANDON, FORM_SUBMIT } from '@parcours/protocol';
+import { EVENT_COLUMNS, INDEX, isPathField, storedColumn, TABLE } from './schema.ts';
 
 /** One event as stored in `events` (the site and receive time are per batch): a field per EVENT_COLUMNS entry. */
 export interface EventRow {
@@ -114,3 +115,24 @@ export function pathsParam(chunk: RowChunk): string {
 export function chunkParam(json: string[]): string {
   return `[${json.join(',')}]`;
 }
+
+/** The form events whose per-field `fields` entries go to `form_fields` as well. */
+const FORM_END_TYPES: ReadonlySet<string> = new Set([FORM_SUBMIT, FORM_ABANDON]);
+
+/** Whether a row's event carries per-field entries for `form_fields` (FORM_FIELDS_SQL). */
+export function hasFormFields(row: EventRow): boolean {
+  return row.form !== null && FORM_END_TYPES.has(row.type) && row.data.includes('"fields":');
+}
+
+/**
+ * Adds to `form_fields` the `fields` entries of the stored events of site `?1` whose ids the JSON array `?2` lists,
+ * each entry once (`OR IGNORE` on its key: a resent event, stored before, adds none). Run after INSERT_SQL in the same
+ * transaction; the events are found by their (site, id) key, the ids first (CROSS JOIN keeps that order).
+ */
+export const FORM_FIELDS_SQL = `INSERT OR IGNORE INTO ${TABLE.form_fields}
+  (site, time, seq, position, form, path_id, field, hesitation_ms, refocuses, errors, visitor, session)
+SELECT e.site, e.time, e.seq, f.key, e.form, e.path_id, json_extract(f.value, '$.field'), json_extract(f.value, '$.hesitation_ms'),
+       json_extract(f.value, '$.refocuses'), json_extract(f.value, '$.errors'), e.visitor, e.session
+  FROM json_each(?2) AS j CROSS JOIN ${TABLE.events} AS e INDEXED BY ${INDEX.events_site_id} ON e.site = ?1 AND e.id = j.value
+  CROSS JOIN json_each(e.data, '$.fields') AS f
+ WHERE e.form IS NOT NULL AND e.type IN ('${FORM_SUBMIT}', '${FORM_ABANDON}')`;

@@ -12,6 +12,8 @@ export const TABLE = {
   daily_salts: 'daily_salts',
   // Stored events, and each session's dimensions.
   events: 'events',
+  // The per-field entries of stored form events, kept with them by triggers (0001_schema.sql).
+  form_fields: 'form_fields',
   // Each distinct path of a site once: events, the derived rows and page_days hold its id.
   paths: 'paths',
   sessions: 'sessions',
@@ -59,6 +61,10 @@ export const INDEX = {
   events_site_time: 'events_site_time',
   events_site_visitor_time: 'events_site_visitor_time',
   events_site_seq: 'events_site_seq',
+  events_site_forms: 'events_site_forms',
+  events_site_id: 'sqlite_autoindex_events_1',
+  form_fields_key: 'sqlite_autoindex_form_fields_1',
+  form_fields_site_field: 'form_fields_site_field',
   transitions_key: 'sqlite_autoindex_transitions_1',
   transitions_site_time: 'transitions_site_time',
   transitions_site_pair: 'transitions_site_pair',

@@ -642,7 +642,8 @@ function sessionFacts(db: D1Database, site: string, entries: Array<[string, numb
 
 /**
  * Statements erasing one visitor from a site (run them in one batch): the rollups lose their rows' counts, then every
- * derived row, saved derivation state, mark for the schedule, session, daily count and stored event of theirs goes.
+ * derived row, saved derivation state, mark for the schedule, session, daily count, form field entry and stored event
+ * of theirs goes.
  * So does their derivation counter, and the site's erasure counter goes one up instead: a derivation that read before
  * the erasure cannot write their rows back (see `guard`). The last statement deletes the events: its `changes` is the
  * number of events erased.
@@ -669,6 +670,13 @@ export function eraseVisitorStatements(db: D1Database, site: string, visitor: st
          ON CONFLICT (site) DO UPDATE SET erasures = erasures + 1`,
       )
       .bind(site),
+    // The per-field entries of their form events, found through the events (before these go).
+    db
+      .prepare(
+        `DELETE FROM ${TABLE.form_fields} WHERE (site, time, seq) IN (SELECT site, time, seq FROM ${TABLE.events}
+           INDEXED BY ${INDEX.events_site_visitor_time} WHERE site = ?1 AND visitor = ?2)`,
+      )
+      .bind(site, visitor),
     ...tables.map((table) => db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor = ?`).bind(site, visitor)),
   ];
 }

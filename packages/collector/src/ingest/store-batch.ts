@@ -1,6 +1,12 @@
 // One validated batch into storage: bot filter, cookieless ids, rows, quotas, then insert, counters and derived data, in as few D1 calls as it takes.
 import type { BatchReply, ParsedBatch, Rejection, WireEvent } from '@parcours/protocol';
-import { type InsertResult, insertEvents, insertStatements, type EventRow } from '../db/events.ts';
+import {
+  type EventRow,
+  formFieldsStatements,
+  type InsertResult,
+  insertEvents,
+  insertStatements,
+} from '../db/events.ts';
 import { dailySalt } from '../db/salts.ts';
 import { sessionCandidates, upsertSessionStatements } from '../db/sessions.ts';
 import { addDroppedIfNewStatement, addSiteCounts, type SiteCounts, siteCountsStatement } from '../db/site-stats.ts';
@@ -143,11 +149,22 @@ export function overQuota(ctx: Pick<BatchContext, 'receivedAt'>): never {
 }
 
 /**
+ * What rides after an insert of `rows` (their sessions' dimensions, and their form events' per-field entries in
+ * `form_fields`, read from the stored rows): stored exactly when the events are, in every way of storing them.
+ */
+export const afterInsertStatements = (
+  db: D1Database,
+  site: string,
+  rows: EventRow[],
+  sessions: SessionRow[],
+): D1PreparedStatement[] => [...upsertSessionStatements(db, site, sessions), ...formFieldsStatements(db, site, rows)];
+
+/**
  * The statements storing some prepared rows, to run in front of their derivation (`writeThenDerive`), and where the
  * inserts are among them. Counters first: the usage and drop statements count only ids not stored yet, so they must
  * run before the insert, and so must `paths`, which add the rows' paths to the site's dictionary. The sessions'
- * dimensions ride after the insert in the same transaction: stored exactly when their events are. Every statement is
- * idempotent: run twice, the second changes nothing.
+ * dimensions and the form events' per-field entries (`form_fields`) ride after the insert in the same transaction:
+ * stored exactly when their events are. Every statement is idempotent: run twice, the second changes nothing.
  */
 export function storeStatements(
   db: D1Database,
@@ -164,7 +181,7 @@ export function storeStatements(
   counters: D1PreparedStatement[];
   paths: D1PreparedStatement[];
   inserts: D1PreparedStatement[];
-  sessions: D1PreparedStatement[];
+  afterInsert: D1PreparedStatement[];
 } {
   const counters = addUsageStatements(db, site, part.day, part.counted);
   if (part.dropped)
@@ -180,7 +197,8 @@ export function storeStatements(
   return {
     counters,
     ...insertStatements(db, site, part.receivedAt, part.rows),
-    sessions: upsertSessionStatements(db, site, part.sessions),
+    // After the insert: the sessions' dimensions, and the per-field entries of the form events stored.
+    afterInsert: afterInsertStatements(db, site, part.rows, part.sessions),
   };
 }
 
@@ -213,7 +231,7 @@ export async function storeBatch(
     // The insert (and the drop count, when there is one) rides in front of derivation's first read, in
     // the same batch: one transaction and one round trip fewer, and derivation sees the new rows.
     // Derive even when everything was a duplicate: a resend after a failed derivation repairs it.
-    const { counters, paths, inserts, sessions } = storeStatements(db, site.id, {
+    const { counters, paths, inserts, afterInsert } = storeStatements(db, site.id, {
       ...prepared.store,
       receivedAt: ctx.receivedAt,
       dropped: batch.dropped,
@@ -224,7 +242,13 @@ export async function storeBatch(
     if (refused) counters.push(refused);
     let results: D1Result[] | null;
     try {
-      results = await writeThenDerive(db, site, [...counters, ...paths, ...inserts, ...sessions], rows, deriveOptions);
+      results = await writeThenDerive(
+        db,
+        site,
+        [...counters, ...paths, ...inserts, ...afterInsert],
+        rows,
+        deriveOptions,
+      );
     } catch (error) {
       // Stored, but neither derived nor marked for the schedule: only the sender's resend will derive them again.
       if (!guardFailed(error, 'quota_race')) {
@@ -248,7 +272,7 @@ export async function storeBatch(
       receivedAt: ctx.receivedAt,
       rows,
       counted,
-      sessions,
+      afterInsert,
       dropped: batch.dropped,
     });
     // The database refused every row: it is down, not the events at fault. 503 keeps them in the client's outbox.
@@ -278,7 +302,7 @@ export async function storeApart(
     receivedAt: number;
     rows: EventRow[];
     counted: CountedRow[];
-    sessions: D1PreparedStatement[];
+    afterInsert: D1PreparedStatement[];
     dropped: number;
   },
 ): Promise<InsertResult | null> {
@@ -310,11 +334,11 @@ export async function storeApart(
     storage_failed: failed.size,
   }).catch((e: unknown) => console.error('counts failed', e instanceof Error ? e.message : e));
 
-  // Dimensions of the sessions of the rows stored (a session's candidate from a refused row is a rare approximation).
-  // A failing upsert costs only the sessions' dimensions, never the derivation of the rows stored.
-  if (result.inserted + result.duplicates > 0 && part.sessions.length)
+  // Dimensions of the sessions of the rows stored (a session's candidate from a refused row is a rare approximation),
+  // and the form fields of those stored. A failing write costs only those, never the derivation of the rows stored.
+  if (result.inserted + result.duplicates > 0 && part.afterInsert.length)
     await db
-      .batch(part.sessions)
+      .batch(part.afterInsert)
       .catch((e: unknown) => console.error('sessions failed', e instanceof Error ? e.message : e));
   const kept = rows.filter((_, i) => !failed.has(i));
   if (kept.length) await deriveVisitors(db, site, kept);

@@ -3,12 +3,17 @@
 import type { BatchReply } from '@parcours/protocol';
 import type { EventRow } from '../db/insert-sql.ts';
 import type { SessionRow } from '../db/schema.ts';
-import { upsertSessionStatements } from '../db/sessions.ts';
 import { addSiteCounts } from '../db/site-stats.ts';
 import type { CountedRow } from '../db/usage.ts';
 import { writeThenDerive } from '../derive/index.ts';
 import { cachedSite, type IngestSite } from '../ingest/site-cache.ts';
-import { type PreparedBatch, storeApart, storeStatements, utcDay } from '../ingest/store-batch.ts';
+import {
+  afterInsertStatements,
+  type PreparedBatch,
+  storeApart,
+  storeStatements,
+  utcDay,
+} from '../ingest/store-batch.ts';
 import { siteStorage, siteStorageById } from '../shard/storage.ts';
 import { retryDelay } from '../webhooks/backoff.ts';
 import {
@@ -145,7 +150,7 @@ async function storeGroup(
     ...parts.flatMap((p) => p.counters),
     ...parts.flatMap((p) => p.paths),
     ...parts.flatMap((p) => p.inserts),
-    ...parts.flatMap((p) => p.sessions),
+    ...parts.flatMap((p) => p.afterInsert),
   ];
   const rows = kept.flatMap((m) => m.rows);
   if (!(await writeThenDerive(db, site, writes, rows))) throw new Error('the write of queued events failed');
@@ -165,7 +170,7 @@ async function storeCarefully(db: D1Database, site: IngestSite, erasures: SiteEr
     receivedAt: m.received_at,
     rows: m.rows,
     counted: m.rows.map((row, i) => ({ id: row.id, visitor: row.visitor, bytes: m.bytes[i]! })),
-    sessions: upsertSessionStatements(db, site.id, m.sessions),
+    afterInsert: afterInsertStatements(db, site.id, m.rows, m.sessions),
     dropped: m.dropped,
   });
   if (!result) throw new Error('the database refused every queued event');

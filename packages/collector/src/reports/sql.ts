@@ -30,8 +30,13 @@ export interface OffsetMedian {
 /**
  * Medians read straight from ordered indexes: the middle value (or two) of each group at an
  * offset, so nothing is sorted and nothing but one or two values per group leaves the database.
+ * Rounded to the millisecond unless `round` is false (a form field's hesitation keeps the mean of its middle two).
  */
-export async function mediansAtOffset(db: D1Database, groups: OffsetMedian[]): Promise<Map<string, number>> {
+export async function mediansAtOffset(
+  db: D1Database,
+  groups: OffsetMedian[],
+  round = true,
+): Promise<Map<string, number>> {
   const wanted = groups.filter((g) => g.n > 0);
   if (!wanted.length) return new Map();
   const results = await db.batch<{ d: number }>(
@@ -42,7 +47,8 @@ export async function mediansAtOffset(db: D1Database, groups: OffsetMedian[]): P
   const out = new Map<string, number>();
   wanted.forEach((g, i) => {
     const values = results[i]!.results.map((r) => r.d);
-    if (values.length) out.set(g.key, Math.round(values.reduce((a, b) => a + b, 0) / values.length));
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    if (values.length) out.set(g.key, round ? Math.round(mean) : mean);
   });
   return out;
 }

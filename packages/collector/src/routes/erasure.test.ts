@@ -47,6 +47,17 @@ describe('erasing a visitor', () => {
         path: '/p/cup',
         form: 'review',
       }),
+      // Its per-field entries are rows of their own (form_fields).
+      wire({
+        visitor: 'E',
+        session: 'e1',
+        ts: now - 2 * DAY + 17_000,
+        type: 'form_submit',
+        stage: 'consideration',
+        path: '/p/cup',
+        form: 'review',
+        fields: [{ field: 'stars', hesitation_ms: 1200, refocuses: 1, errors: 0 }],
+      } as never),
     ];
     const site = await registerSite();
     const without = await registerSite();

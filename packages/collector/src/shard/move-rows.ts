@@ -119,7 +119,7 @@ export async function storeMovePage(
       sessions: [],
       dropped: 0,
     });
-    writes.push(...part.counters, ...part.paths, ...part.inserts);
+    writes.push(...part.counters, ...part.paths, ...part.inserts, ...part.afterInsert);
   }
   // An erased visitor's sessions and claims come only with events of theirs this shard keeps (sent after the erasure).
   const kept = new Set(
