@@ -61,6 +61,24 @@ async function checkPlacement(site: string, count: number, generation: number, t
   expect(rows.reduce((n, [, , events]) => n + events, 0)).toBe(total);
 }
 
+/** The per-field entries of the form events sent. */
+const fieldEntries = (journeys: Array<{ events: WireEvent[] }>) =>
+  journeys.reduce((n, j) => n + j.events.reduce((m, e) => m + (e.fields?.length ?? 0), 0), 0);
+
+/** The form_fields rows in the site's shards of generation `generation`: one per entry of the form events stored. */
+async function fieldRows(site: string, count: number, generation: number): Promise<number> {
+  let n = 0;
+  for (let k = 0; k < count; k++)
+    n += await runInDurableObject(shardOf(env, site, k, generation), async (_shard, state) => {
+      const row = await shardDatabase(state.storage)
+        .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.form_fields} WHERE site = ?`)
+        .bind(site)
+        .first<{ n: number }>();
+      return row!.n;
+    });
+  return n;
+}
+
 const eventCount = (journeys: Array<{ events: WireEvent[] }>) => journeys.reduce((n, j) => n + j.events.length, 0);
 
 describe('moving a site to another shard count', () => {
@@ -179,6 +197,7 @@ describe('moving a site to another shard count', () => {
     expect(site).toMatchObject({ shards: 4, generation: 1 });
     expect(await everyReport(one, periods)).toEqual(await everyReport(twin, periods));
     await checkPlacement(one.id, 4, 1, eventCount(journeys) + eventCount(more));
+    expect(await fieldRows(one.id, 4, 1)).toBe(fieldEntries(journeys) + fieldEntries(more));
     expect(await eventsByShard(one.id, 1, 0)).toEqual([]);
     // Nothing else left either: sessions, derived rows, rollups, counters.
     const left = await runInDurableObject(shardOf(env, one.id, 0, 0), async (_shard, state) => {
@@ -227,6 +246,7 @@ describe('moving a site to another shard count', () => {
     expect(await everyReport(four, periods)).toEqual(reportsBefore);
     if (!sharded(env)) return;
     await checkPlacement(four.id, 2, 1, eventCount(journeys));
+    expect(await fieldRows(four.id, 2, 1)).toBe(fieldEntries(journeys));
     expect(await eventsByShard(four.id, 4, 0)).toEqual([]);
     expect(state.copied).toBe(eventCount(journeys));
   }, 300_000);
