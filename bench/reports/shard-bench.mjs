@@ -8,8 +8,8 @@
 // Either generated traffic stored and derived by the collector's code (--events), or --from=FILE: a report bench file
 // (reports/report-bench.mjs --db=DIR, one derived site), read only, split by visitor hash into --shards files kept in
 // --dir (every per-visitor table's rows by their visitor's shard, the rollups summed again from each shard's rows).
-// Usage: pnpm --filter @parcours/bench exec node reports/shard-bench.mjs [--events=100000 | --from=FILE --dir=DIR]
-//   [--shards=4] [--runs=5] [--no-write]
+// Usage: pnpm --filter @parcours/bench exec node reports/shard-bench.mjs [--events=100000 | --from=FILE --dir=DIR
+//   [--split-only]] [--shards=4] [--runs=5] [--no-write]
 import { build } from 'esbuild';
 import { isDeepStrictEqual } from 'node:util';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -212,6 +212,7 @@ async function generated() {
 }
 
 const { one, shards, now, stored } = from ? splitFile(from, args.get('dir') ?? join(work, 'split')) : await generated();
+if (args.has('split-only')) process.exit(0);
 
 /** `fn`'s result, and the CPU time (user + system) this process spent on it, in ms. */
 async function timed(fn) {
