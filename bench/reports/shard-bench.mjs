@@ -9,7 +9,7 @@
 // (reports/report-bench.mjs --db=DIR, one derived site), read only, split by visitor hash into --shards files kept in
 // --dir (every per-visitor table's rows by their visitor's shard, the rollups summed again from each shard's rows).
 // Usage: pnpm --filter @parcours/bench exec node reports/shard-bench.mjs [--events=100000 | --from=FILE --dir=DIR
-//   [--split-only]] [--shards=4] [--runs=5] [--no-write]
+//   [--split-only] [--no-copy]] [--shards=4] [--runs=5] [--no-write]
 import { build } from 'esbuild';
 import { isDeepStrictEqual } from 'node:util';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -147,22 +147,29 @@ function tally(raw) {
   };
 }
 
-/** The one file (read only) and its shards, split once into `dir` and reused after. */
+/**
+ * The one shard and the shards of `source`, split once into `dir` and reused after. The one shard is written the same
+ * way as the shards (a fresh file, rows in the same order), so that neither side reads a file grown over a long build;
+ * `source` itself (read only) is kept to check the one shard answers as it does.
+ */
 function splitFile(source, dir) {
   mkdirSync(dir, { recursive: true });
-  const one = createD1(source, { readOnly: true });
-  const t = performance.now();
-  const shards = Array.from({ length: shardCount }, (_, k) => {
-    const path = join(dir, `${basename(source, '.sqlite')}-shard-${k}-of-${shardCount}.sqlite`);
-    if (!existsSync(path)) splitOne(source, path, k, shardCount);
+  const split = (k, count) => {
+    const path = join(dir, `${basename(source, '.sqlite')}-shard-${k}-of-${count}.sqlite`);
+    if (!existsSync(path)) splitOne(source, path, k, count);
     return createD1(path);
-  });
-  const whole = tally(one.raw);
-  const parts = shards.map((db) => tally(db.raw));
-  for (const key of Object.keys(whole)) {
-    const added = parts.reduce((n, p) => n + p[key], 0);
-    if (added !== whole[key])
-      throw new Error(`split of ${source}: ${key} ${added} in the shards, ${whole[key]} in one`);
+  };
+  const t = performance.now();
+  const original = createD1(source, { readOnly: true });
+  // --no-copy: the source itself as the one shard (its copy costs as long as the split at 10M).
+  const one = args.has('no-copy') ? original : split(0, 1);
+  const shards = Array.from({ length: shardCount }, (_, k) => split(k, shardCount));
+  const whole = tally(original.raw);
+  const [copy, ...parts] = [one, ...shards].map((db) => tally(db.raw));
+  for (const [key, n] of Object.entries(whole)) {
+    const added = parts.reduce((sum, p) => sum + p[key], 0);
+    if (added !== n || copy[key] !== n)
+      throw new Error(`split of ${source}: ${key} ${added} in the shards, ${copy[key]} in one, ${n} in the source`);
   }
   console.log(
     `split (or reused) in ${((performance.now() - t) / 1000).toFixed(0)} s:`,
@@ -170,8 +177,15 @@ function splitFile(source, dir) {
     'events per shard:',
     parts.map((p) => p.events),
   );
-  return { one, shards, now: one.raw.prepare('SELECT now FROM bench_meta').get().now, stored: whole.events };
+  return {
+    original,
+    one,
+    shards,
+    now: original.raw.prepare('SELECT now FROM bench_meta').get().now,
+    stored: whole.events,
+  };
 }
+
 /** Generated traffic stored in one file and in its visitors' shards, sessions as ingestion makes them; each derived. */
 async function generated() {
   const now = Date.now();
@@ -211,7 +225,9 @@ async function generated() {
   return { one, shards, now, stored };
 }
 
-const { one, shards, now, stored } = from ? splitFile(from, args.get('dir') ?? join(work, 'split')) : await generated();
+const { original, one, shards, now, stored } = from
+  ? splitFile(from, args.get('dir') ?? join(work, 'split'))
+  : await generated();
 if (args.has('split-only')) process.exit(0);
 
 /** `fn`'s result, and the CPU time (user + system) this process spent on it, in ms. */
@@ -251,6 +267,7 @@ for (const [label, q, name = label] of REPORTS) {
   const slowest = [];
   const sums = [];
   const merges = [];
+  const wholes = [];
   let sent = 0;
   let values = 0;
   for (let run = 0; run <= runs; run++) {
@@ -283,6 +300,13 @@ for (const [label, q, name = label] of REPORTS) {
     );
     if (!isDeepStrictEqual(merged.value, a.value))
       throw new Error(`${label}: the merged answer differs from one shard's`);
+    if (
+      run === 0 &&
+      original &&
+      original !== one &&
+      !isDeepStrictEqual(await c.runReport(original, name, SITE, q), a.value)
+    )
+      throw new Error(`${label}: the one shard answers otherwise than the file it was copied from`);
     if (run === 0) {
       // What the medians cost in numbers sent: samples and slices, against every value of every list.
       values = first.reduce((n, p) => n + numbers(p.value.values), 0);
@@ -300,6 +324,17 @@ for (const [label, q, name = label] of REPORTS) {
       );
       continue; // warm-up: statements prepared, pages cached
     }
+    // Side by side, what the merge spent on medians before the two rounds: every value list copied over (the call) and
+    // each key's lists put together and sorted (merge.ts took the median of the concatenated lists).
+    const whole = await timed(async () => {
+      const lists = first.map((p) => structuredClone(p.value.values));
+      for (const key of new Set(lists.flatMap((l) => Object.keys(l)))) {
+        const all = [];
+        for (const l of lists) for (const v of l[key] ?? []) all.push(v);
+        all.sort((a, b) => a - b);
+      }
+    });
+    wholes.push(whole.ms);
     const mergeOnly = merged.ms - second.reduce((n, ms) => n + ms, 0);
     single.push(a.ms);
     slowest.push(Math.max(...first.map((p) => p.ms)) + Math.max(...second));
@@ -315,29 +350,29 @@ for (const [label, q, name = label] of REPORTS) {
     costs: median(sums.map((s, i) => s + merges[i])),
     sent,
     values,
+    whole: median(wholes),
   };
   rows.push(row);
   console.log(
-    `${label.padEnd(30)} 1 shard ${row.one.toFixed(1).padStart(7)} ms | ${shardCount} shards: slowest ${row.slowest.toFixed(1)} + merge ${row.merge.toFixed(1)} = ${row.waits.toFixed(1)} ms (${(row.waits / row.one).toFixed(2)}×), costs ${row.costs.toFixed(1)} ms; median values sent ${sent} of ${values}`,
+    `${label.padEnd(30)} 1 shard ${row.one.toFixed(1).padStart(7)} ms | ${shardCount} shards: slowest ${row.slowest.toFixed(1)} + merge ${row.merge.toFixed(1)} = ${row.waits.toFixed(1)} ms (${(row.waits / row.one).toFixed(2)}×), costs ${row.costs.toFixed(1)} ms; median values sent ${sent} of ${values} (all of them: ${row.whole.toFixed(1)} ms to copy and sort)`,
   );
 }
-one.close();
-for (const db of shards) db.close();
+for (const db of [one, ...shards, ...(original ? [original] : [])]) db.close();
 rmSync(work, { recursive: true, force: true });
 
 if (!args.has('no-write')) {
   const f = (n) => n.toFixed(1);
   const how = from
-    ? `the report bench's file of ${stored.toLocaleString('en')} events (\`${basename(from)}\`), read as it is for one shard, and split by visitor hash into ${shardCount} files (each per-visitor table's rows in their visitor's shard, the rollups summed again from each shard's rows; every table's rows checked to add up)`
+    ? `the report bench's file of ${stored.toLocaleString('en')} events (\`${basename(from)}\`) ${args.has('no-copy') ? 'read as it is for one shard, and' : 'copied into one file and'} split by visitor hash into ${shardCount} files${args.has('no-copy') ? '' : ', both the same way'} (each per-visitor table's rows in their visitor's shard, the rollups summed again from each file's rows; every table's rows checked to add up${args.has('no-copy') ? '' : ", and each answer of the one copy checked equal to the original file's"})`
     : `${stored.toLocaleString('en')} generated events (seed 42), stored once in one SQLite file and once split by visitor hash into ${shardCount} files, each derived by the collector's code`;
   const heading = `### ${stored.toLocaleString('en')} events, ${shardCount} shards`;
   const sub = `${heading}
 
-\`node reports/shard-bench.mjs ${from ? `--from=${basename(from)}` : `--events=${total}`} --shards=${shardCount} --runs=${runs}\` (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}): ${how}.
+\`node reports/shard-bench.mjs ${from ? `--from=${basename(from)}${args.has('no-copy') ? ' --no-copy' : ''}` : `--events=${total}`} --shards=${shardCount} --runs=${runs}\` (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}): ${how}.
 
-| report | 1 shard | ${shardCount} shards: slowest (2 rounds) | merge | waits | waits / 1 shard | costs | costs / 1 shard | median values sent |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${rows.map((r) => `| ${r.label} | ${f(r.one)} ms | ${f(r.slowest)} ms | ${f(r.merge)} ms | ${f(r.waits)} ms | ${(r.waits / r.one).toFixed(2)} | ${f(r.costs)} ms | ${(r.costs / r.one).toFixed(2)} | ${r.values ? `${r.sent.toLocaleString('en')} of ${r.values.toLocaleString('en')}` : '–'} |`).join('\n')}
+| report | 1 shard | ${shardCount} shards: slowest (2 rounds) | merge | waits | waits / 1 shard | costs | costs / 1 shard | median values sent | all values: copy and sort |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${rows.map((r) => `| ${r.label} | ${f(r.one)} ms | ${f(r.slowest)} ms | ${f(r.merge)} ms | ${f(r.waits)} ms | ${(r.waits / r.one).toFixed(2)} | ${f(r.costs)} ms | ${(r.costs / r.one).toFixed(2)} | ${r.values ? `${r.sent.toLocaleString('en')} of ${r.values.toLocaleString('en')}` : '–'} | ${r.values ? `${f(r.whole)} ms` : '–'} |`).join('\n')}
 `;
   // This run's subsection in place of the one of the same size and shard count; the others kept.
   const path = join(here, 'RESULTS.md');
@@ -358,7 +393,9 @@ shared; the ratios within a row come from the same minutes): the one shard's rep
 the medians' second round. Shards run at once in production, one after the other here: *waits* is the slowest shard's
 first answer plus the merge plus the slowest shard's slices, what a request waits for; *costs* every shard's work plus
 the merge. *Median values sent*: the numbers the shards send for the medians (samples and slices), of all the values
-the medians are taken over (what the shards sent before the two rounds). Every merged answer was checked equal to the
+the medians are taken over (what the shards sent before the two rounds); *all values: copy and sort*, measured in the
+same runs, what the Worker spent on the medians when every value was sent (copying every list, as the call did, and
+sorting each key's lists put together), in place of the two rounds. Every merged answer was checked equal to the
 one-shard answer.
 `;
   writeSection(path, [intro, ...subsections.map((s) => s.trimEnd()), sub].join('\n'));
