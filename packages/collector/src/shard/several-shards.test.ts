@@ -11,7 +11,7 @@ import { consume, postWithEnv, queueMode } from '../../test/queue-support.ts';
 import { everyReport, get, ORIGIN, report, text, wire } from '../../test/test-support.ts';
 import { TABLE } from '../db/schema.ts';
 import { toBase64Url } from '../reports/events.ts';
-import { PART_LIMIT } from '../reports/merge.ts';
+import { PART_LIMIT, type ShardAnswer } from '../reports/merge.ts';
 import { windowsFor } from '../reports/medians.ts';
 import { shardDatabase } from './sql-d1.ts';
 import { INGEST_QUEUE_NAME } from '../queue-ingest/index.ts';
@@ -251,7 +251,7 @@ describe('a site of several shards', () => {
       const range = { from: periods[0][0], to: periods[0][1], now: NOW };
       const q = { range, abandonAfter: 30, limit: PART_LIMIT, cursor: null, by: null, interval: null };
       const shard = shardOf(env, four.id, 0);
-      const first = unwrap(await shard.reportPart('kpis', site, q));
+      const first = unwrap(await shard.reportPart('kpis', site, q)) as ShardAnswer & { kept: string };
       const windows = windowsFor([first.partial.samples]);
       const kept = unwrap(await shard.medianSlices(first.kept, 'kpis', site, q, windows));
       expect(Object.values(kept).some((slice) => slice.inside.length > 0)).toBe(true);
