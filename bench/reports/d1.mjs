@@ -38,12 +38,12 @@ function createStatement(cache, db, sql, params = []) {
 
 /**
  * Opens (or creates) a SQLite file as a D1Database: prepare/bind/all/first/run and batch(), which,
- * like D1's, runs its statements in one transaction.
+ * like D1's, runs its statements in one transaction. `readOnly`: a file this process must not change.
  */
-export function createD1(path) {
-  const db = new DatabaseSync(path);
+export function createD1(path, { readOnly = false } = {}) {
+  const db = new DatabaseSync(path, { readOnly });
   // SQLite's default page cache, as D1 runs it: no tuning that the collector would not get.
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+  if (!readOnly) db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
   const cache = new Map();
   return {
     raw: db,

@@ -1,32 +1,46 @@
-// Report latency of a site in 1 shard and in 4 (a hash of the visitor picks each visitor's shard), the same events in
-// both, the collector's own report, partial and merge code on local SQLite. Each shard is its own SQLite file, as each
+// Report latency of a site in 1 shard and in several (a hash of the visitor picks each visitor's shard), the same events
+// in both, the collector's own report, partial and merge code on local SQLite. Each shard is its own SQLite file, as each
 // Durable Object is; the shards of a request run at once in production, one after the other here, so the figures are
-// each shard's time, the merge's, and `parallel` = the slowest shard + the merge (what a request waits for) and `cpu
-// total` = all shards + the merge (what it costs). Every merged answer is also checked equal to the one-shard answer.
-// Usage: pnpm --filter @parcours/bench exec node reports/shard-bench.mjs [--events=100000] [--shards=4] [--runs=5] [--no-write]
+// each shard's time, the Worker's merge, and `waits` = the slowest shard's first answer + the merge + the slowest
+// shard's slices of the medians' second round (src/reports/medians.ts), what a request waits for, and `costs` = every
+// shard's work + the merge. Every merged answer is also checked equal to the one-shard answer. Times are CPU time of this
+// process (the machine is shared).
+// Either generated traffic stored and derived by the collector's code (--events), or --from=FILE: a report bench file
+// (reports/report-bench.mjs --db=DIR, one derived site), read only, split by visitor hash into --shards files kept in
+// --dir (every per-visitor table's rows by their visitor's shard, the rollups summed again from each shard's rows).
+// Usage: pnpm --filter @parcours/bench exec node reports/shard-bench.mjs [--events=100000 | --from=FILE --dir=DIR
+//   [--split-only] [--no-copy]] [--shards=4] [--runs=5] [--no-write]
 import { build } from 'esbuild';
 import { isDeepStrictEqual } from 'node:util';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createD1 } from './d1.mjs';
 import { storeEvents } from '../ingest/sqlite-direct.ts';
 import { SHARD_REPORTS } from '../lib/results-md.ts';
-import { writeSection } from '../lib/results-section.ts';
+import { sectionBounds, writeSection } from '../lib/results-section.ts';
 import { shopJourneys } from '../lib/shop-traffic.ts';
 import { median } from '../lib/stats.ts';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 const collector = join(here, '../packages/collector');
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const from = args.get('from');
 const total = Number(args.get('events') ?? 100_000);
 const shardCount = Number(args.get('shards') ?? 4);
 const runs = Number(args.get('runs') ?? 5);
 const SITE = { id: 'shop', stages: ['awareness', 'consideration', 'decision', 'retention', 'advocacy'] };
 
 const work = mkdtempSync(join(tmpdir(), 'parcours-shards-'));
-const entry = ['src/derive/index.ts', 'src/reports/run.ts', 'src/reports/partials.ts', 'src/reports/merge.ts']
+const entry = [
+  'src/derive/index.ts',
+  'src/reports/run.ts',
+  'src/reports/partials.ts',
+  'src/reports/merge.ts',
+  'src/reports/medians.ts',
+]
   .map((f) => `export * from ${JSON.stringify(join(collector, f))};`)
   .concat(
     `export { sessionCandidates, upsertSessionStatements } from ${JSON.stringify(join(collector, 'src/db/sessions.ts'))};`,
@@ -45,26 +59,138 @@ await build({
   logLevel: 'error',
 });
 const c = await import(pathToFileURL(join(work, 'collector.mjs')).href);
+const T = c.TABLE;
 
-/** A new SQLite file with the collector's migrations and the site's row. */
-function database(name) {
-  const db = createD1(join(work, `${name}.sqlite`));
+/** Runs the collector's migrations on a raw SQLite connection. */
+function migrate(raw) {
   const dir = join(collector, 'migrations');
   for (const f of readdirSync(dir)
     .filter((f) => f.endsWith('.sql'))
     .sort())
-    db.raw.exec(readFileSync(join(dir, f), 'utf8'));
+    raw.exec(readFileSync(join(dir, f), 'utf8'));
+}
+
+/** A new SQLite file with the collector's migrations and the site's row. */
+function database(name) {
+  const db = createD1(join(work, `${name}.sqlite`));
+  migrate(db.raw);
   db.raw
-    .prepare(`INSERT INTO ${c.TABLE.sites} (id, origins, stages, read_token_hash, created_at) VALUES (?, ?, ?, ?, ?)`)
+    .prepare(`INSERT INTO ${T.sites} (id, origins, stages, read_token_hash, created_at) VALUES (?, ?, ?, ?, ?)`)
     .run(SITE.id, '["*"]', JSON.stringify(SITE.stages), 'x', Date.now());
   return db;
 }
 
-const now = Date.now();
-const one = database('one');
-const shards = Array.from({ length: shardCount }, (_, k) => database(`shard-${k}`));
-/** Stores every journey in `one` and in its visitor's shard, sessions as ingestion makes them; then derives each. */
-async function fill() {
+/** The rollups summed from a shard's own derived rows (as rollups.test.ts checks deriveVisitors keeps them). */
+const ROLLUPS = [
+  `INSERT INTO ${T.page_view_hours} (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views)
+     SELECT site, stage_index, CAST(time / 3600000 AS INTEGER), COUNT(*), SUM(is_entry), SUM(is_entry AND is_bounce),
+            COUNT(visible_ms), COUNT(*) - COUNT(prev_stage_view), COUNT(*) - COUNT(prev_view)
+       FROM ${T.page_views} GROUP BY 1, 2, 3`,
+  `INSERT INTO ${T.page_days} (site, path_id, stage_index, day, views, exits, first_views)
+     SELECT site, path_id, stage_index, CAST(time / 86400000 AS INTEGER), COUNT(*), SUM(is_exit), COUNT(*) - COUNT(prev_path_view)
+       FROM ${T.page_views} GROUP BY 1, 2, 3, 4`,
+  `INSERT INTO ${T.entry_hours} (site, to_index, hour, entered, nexts, onwards)
+     SELECT site, to_index, CAST(time / 3600000 AS INTEGER), COUNT(*), COUNT(next_ms), COUNT(onward_ms)
+       FROM ${T.transitions} WHERE prev_entry IS NULL GROUP BY 1, 2, 3`,
+  `INSERT INTO ${T.pair_hours} (site, to_index, from_index, hour, moves, first_moves)
+     SELECT site, to_index, IFNULL(from_index, -1), CAST(time / 3600000 AS INTEGER), COUNT(*), COUNT(*) - COUNT(prev_pair)
+       FROM ${T.transitions} GROUP BY 1, 2, 3, 4`,
+];
+const ROLLUP_TABLES = new Set([T.page_view_hours, T.page_days, T.entry_hours, T.pair_hours]);
+
+/** Shard `k` of `count` of the one-site file `source` (read only), written to `path`. */
+function splitOne(source, path, k, count) {
+  const part = `${path}.part`;
+  rmSync(part, { force: true });
+  const db = new DatabaseSync(part);
+  db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -200000;');
+  migrate(db);
+  db.exec(`ATTACH 'file:${source}?mode=ro&immutable=1' AS src`);
+  db.function('shard_of', { deterministic: true }, (visitor) => c.shardIndex(visitor, count));
+  const columns = (schema, table) =>
+    db
+      .prepare(`PRAGMA ${schema}.table_info(${table})`)
+      .all()
+      .map((r) => r.name);
+  db.exec('BEGIN');
+  for (const { name } of db.prepare("SELECT name FROM main.sqlite_master WHERE type = 'table'").all()) {
+    if (ROLLUP_TABLES.has(name)) continue;
+    const inSource = new Set(columns('src', name));
+    const list = columns('main', name)
+      .filter((col) => inSource.has(col))
+      .join(', ');
+    if (!list) continue;
+    // Rows of a visitor go to the visitor's shard; the others (the site, paths, salts...) to every shard.
+    const where = inSource.has('visitor') ? ` WHERE shard_of(visitor) = ${k}` : '';
+    db.exec(`INSERT INTO main.${name} (${list}) SELECT ${list} FROM src.${name}${where}`);
+  }
+  for (const sql of ROLLUPS) db.exec(sql);
+  db.exec('COMMIT');
+  db.close();
+  renameSync(part, path);
+}
+
+/** Per derived table and rollup, its rows (or summed first count) in `db`: the shards' add up to the one file's. */
+function tally(raw) {
+  const n = (sql) => raw.prepare(sql).get().n;
+  return {
+    events: n(`SELECT COUNT(*) AS n FROM ${T.events}`),
+    sessions: n(`SELECT COUNT(*) AS n FROM ${T.sessions}`),
+    transitions: n(`SELECT COUNT(*) AS n FROM ${T.transitions}`),
+    page_views: n(`SELECT COUNT(*) AS n FROM ${T.page_views}`),
+    carts: n(`SELECT COUNT(*) AS n FROM ${T.carts}`),
+    purchases: n(`SELECT COUNT(*) AS n FROM ${T.purchases}`),
+    page_view_hours: n(`SELECT SUM(views) AS n FROM ${T.page_view_hours}`),
+    page_days: n(`SELECT SUM(views) AS n FROM ${T.page_days}`),
+    entry_hours: n(`SELECT SUM(entered) AS n FROM ${T.entry_hours}`),
+    pair_hours: n(`SELECT SUM(moves) AS n FROM ${T.pair_hours}`),
+  };
+}
+
+/**
+ * The one shard and the shards of `source`, split once into `dir` and reused after. The one shard is written the same
+ * way as the shards (a fresh file, rows in the same order), so that neither side reads a file grown over a long build;
+ * `source` itself (read only) is kept to check the one shard answers as it does.
+ */
+function splitFile(source, dir) {
+  mkdirSync(dir, { recursive: true });
+  const split = (k, count) => {
+    const path = join(dir, `${basename(source, '.sqlite')}-shard-${k}-of-${count}.sqlite`);
+    if (!existsSync(path)) splitOne(source, path, k, count);
+    return createD1(path);
+  };
+  const t = performance.now();
+  const original = createD1(source, { readOnly: true });
+  // --no-copy: the source itself as the one shard (its copy costs as long as the split at 10M).
+  const one = args.has('no-copy') ? original : split(0, 1);
+  const shards = Array.from({ length: shardCount }, (_, k) => split(k, shardCount));
+  const whole = tally(original.raw);
+  const [copy, ...parts] = [one, ...shards].map((db) => tally(db.raw));
+  for (const [key, n] of Object.entries(whole)) {
+    const added = parts.reduce((sum, p) => sum + p[key], 0);
+    if (added !== n || copy[key] !== n)
+      throw new Error(`split of ${source}: ${key} ${added} in the shards, ${copy[key]} in one, ${n} in the source`);
+  }
+  console.log(
+    `split (or reused) in ${((performance.now() - t) / 1000).toFixed(0)} s:`,
+    whole,
+    'events per shard:',
+    parts.map((p) => p.events),
+  );
+  return {
+    original,
+    one,
+    shards,
+    now: original.raw.prepare('SELECT now FROM bench_meta').get().now,
+    stored: whole.events,
+  };
+}
+
+/** Generated traffic stored in one file and in its visitors' shards, sessions as ingestion makes them; each derived. */
+async function generated() {
+  const now = Date.now();
+  const one = database('one');
+  const shards = Array.from({ length: shardCount }, (_, k) => database(`shard-${k}`));
   const pending = new Map([one, ...shards].map((db) => [db, { events: [], sessions: [], visitors: new Set() }]));
   const flush = async (db) => {
     const p = pending.get(db);
@@ -72,6 +198,7 @@ async function fill() {
     await db.batch(c.upsertSessionStatements(db, SITE.id, p.sessions));
     pending.set(db, { events: [], sessions: [], visitors: p.visitors });
   };
+  const t = performance.now();
   for (const j of shopJourneys(total, 42, now)) {
     const sessions = c.sessionCandidates(
       j.events.map((event) => ({ ...c.toRow(event, SITE.stages, now, now), event })),
@@ -90,38 +217,48 @@ async function fill() {
     const visitors = [...p.visitors];
     for (let i = 0; i < visitors.length; i += 200) await c.rebuildVisitors(db, SITE, visitors.slice(i, i + 200));
   }
+  const stored = tally(one.raw).events;
+  console.log(
+    `${stored} events stored and derived in ${((performance.now() - t) / 1000).toFixed(0)} s; per shard:`,
+    shards.map((db) => tally(db.raw).events),
+  );
+  return { one, shards, now, stored };
 }
-const t0 = performance.now();
-await fill();
-const events = (db) => db.raw.prepare(`SELECT COUNT(*) AS n FROM ${c.TABLE.events}`).get().n;
-console.log(
-  `${events(one)} events stored and derived in ${((performance.now() - t0) / 1000).toFixed(0)} s; per shard:`,
-  shards.map(events),
-);
 
+const { original, one, shards, now, stored } = from
+  ? splitFile(from, args.get('dir') ?? join(work, 'split'))
+  : await generated();
+if (args.has('split-only')) process.exit(0);
+
+/** `fn`'s result, and the CPU time (user + system) this process spent on it, in ms. */
 async function timed(fn) {
-  const t = performance.now();
+  const t = process.cpuUsage();
   const value = await fn();
-  return { ms: performance.now() - t, value };
+  const used = process.cpuUsage(t);
+  return { ms: (used.user + used.system) / 1000, value };
 }
+
+/** How many numbers a shard's partial carries for the medians: its samples (and slices), or every value. */
+const numbers = (lists) =>
+  Object.values(lists).reduce((n, l) => n + (Array.isArray(l) ? l : (l.inside ?? l.at)).length, 0);
 
 const range = { from: now - 30 * 86_400_000, to: now + 1, now };
 const query = (q) => ({ range, abandonAfter: 30, limit: 100, cursor: null, by: null, interval: null, ...q });
-const REPORTS = [
+const desktop = { ...range, filter: [{ dimension: 'device', values: ['desktop'] }] };
+const PLAIN = [
   ['funnel', query()],
   ['transitions', query()],
   ['friction', query()],
   ['forms', query()],
   ['carts', query()],
   ['kpis', query()],
-  ['breakdown by channel', query({ by: 'channel', limit: 50 }), 'breakdown'],
   ['timeseries by day', query({ interval: 'day' }), 'timeseries'],
   ['satisfaction', query()],
-  [
-    'kpis, device=desktop',
-    query({ range: { ...range, filter: [{ dimension: 'device', values: ['desktop'] }] } }),
-    'kpis',
-  ],
+];
+const REPORTS = [
+  ...PLAIN,
+  ['breakdown by channel', query({ by: 'channel', limit: 50 }), 'breakdown'],
+  ...PLAIN.map(([label, q, name = label]) => [`${label}, device=desktop`, { ...q, range: desktop }, name]),
 ];
 one.raw.exec('PRAGMA cache_size = -2000');
 const rows = [];
@@ -130,68 +267,139 @@ for (const [label, q, name = label] of REPORTS) {
   const slowest = [];
   const sums = [];
   const merges = [];
+  const wholes = [];
+  let sent = 0;
+  let values = 0;
   for (let run = 0; run <= runs; run++) {
     const a = await timed(() => c.runReport(one, name, SITE, q));
-    const parts = [];
+    const asked = { ...q, limit: c.PART_LIMIT };
+    // Round 1: each shard's report and partial, its value lists sampled and kept for round 2.
+    const first = [];
     for (const db of shards)
-      parts.push(
-        await timed(async () => ({
-          report: await c.runReport(db, name, SITE, { ...q, limit: c.PART_LIMIT }),
-          partial: await c.reportPartial(db, name, SITE, { ...q, limit: c.PART_LIMIT }),
-        })),
+      first.push(
+        await timed(async () => {
+          const report = await c.runReport(db, name, SITE, asked);
+          const { partial, values } = await c.sampledPartial(db, name, SITE, asked);
+          return { answer: { report, partial }, values };
+        }),
       );
+    // The merge, with round 2 (each shard's slices) inside it: timed apart, as the shards' work.
+    const second = shards.map(() => 0);
     const merged = await timed(() =>
       c.mergeReports(
         name,
         SITE,
         q,
-        parts.map((p) => structuredClone(p.value)),
+        first.map((p) => structuredClone(p.value.answer)),
+        async (k, windows) => {
+          // Timed without an await inside: the merge asks every shard at once, and overlapping spans would count twice.
+          const t = process.cpuUsage();
+          const slices = structuredClone(c.sliceValues(first[k].value.values, windows));
+          const used = process.cpuUsage(t);
+          second[k] = (used.user + used.system) / 1000;
+          return slices;
+        },
       ),
     );
     if (!isDeepStrictEqual(merged.value, a.value))
       throw new Error(`${label}: the merged answer differs from one shard's`);
-    if (run === 0) continue; // warm-up: statements prepared, pages cached
+    if (
+      run === 0 &&
+      original &&
+      original !== one &&
+      !isDeepStrictEqual(await c.runReport(original, name, SITE, q), a.value)
+    )
+      throw new Error(`${label}: the one shard answers otherwise than the file it was copied from`);
+    if (run === 0) {
+      // What the medians cost in numbers sent: samples and slices, against every value of every list.
+      values = first.reduce((n, p) => n + numbers(p.value.values), 0);
+      sent = first.reduce((n, p) => n + numbers(p.value.answer.partial.samples), 0);
+      await c.mergeReports(
+        name,
+        SITE,
+        q,
+        first.map((p) => p.value.answer),
+        async (k, windows) => {
+          const slices = c.sliceValues(first[k].value.values, windows);
+          sent += numbers(slices);
+          return slices;
+        },
+      );
+      continue; // warm-up: statements prepared, pages cached
+    }
+    // Side by side, what the merge spent on medians before the two rounds: every value list copied over (the call) and
+    // each key's lists put together and sorted (merge.ts took the median of the concatenated lists).
+    const whole = await timed(async () => {
+      const lists = first.map((p) => structuredClone(p.value.values));
+      for (const key of new Set(lists.flatMap((l) => Object.keys(l)))) {
+        const all = [];
+        for (const l of lists) for (const v of l[key] ?? []) all.push(v);
+        all.sort((a, b) => a - b);
+      }
+    });
+    wholes.push(whole.ms);
+    const mergeOnly = merged.ms - second.reduce((n, ms) => n + ms, 0);
     single.push(a.ms);
-    slowest.push(Math.max(...parts.map((p) => p.ms)));
-    sums.push(parts.reduce((n, p) => n + p.ms, 0));
-    merges.push(merged.ms);
+    slowest.push(Math.max(...first.map((p) => p.ms)) + Math.max(...second));
+    sums.push(first.reduce((n, p) => n + p.ms, 0) + second.reduce((n, ms) => n + ms, 0));
+    merges.push(mergeOnly);
   }
   const row = {
     label,
     one: median(single),
     slowest: median(slowest),
     merge: median(merges),
-    parallel: median(slowest.map((s, i) => s + merges[i])),
-    total: median(sums.map((s, i) => s + merges[i])),
+    waits: median(slowest.map((s, i) => s + merges[i])),
+    costs: median(sums.map((s, i) => s + merges[i])),
+    sent,
+    values,
+    whole: median(wholes),
   };
   rows.push(row);
   console.log(
-    `${label.padEnd(22)} 1 shard ${row.one.toFixed(1).padStart(7)} ms | ${shardCount} shards: slowest ${row.slowest.toFixed(1)} + merge ${row.merge.toFixed(1)} = ${row.parallel.toFixed(1)} ms (${(row.parallel / row.one).toFixed(2)}×), all shards ${row.total.toFixed(1)} ms`,
+    `${label.padEnd(30)} 1 shard ${row.one.toFixed(1).padStart(7)} ms | ${shardCount} shards: slowest ${row.slowest.toFixed(1)} + merge ${row.merge.toFixed(1)} = ${row.waits.toFixed(1)} ms (${(row.waits / row.one).toFixed(2)}×), costs ${row.costs.toFixed(1)} ms; median values sent ${sent} of ${values} (all of them: ${row.whole.toFixed(1)} ms to copy and sort)`,
   );
 }
-one.close();
-for (const db of shards) db.close();
+for (const db of new Set([one, ...shards, ...(original ? [original] : [])])) db.close();
 rmSync(work, { recursive: true, force: true });
 
 if (!args.has('no-write')) {
   const f = (n) => n.toFixed(1);
-  const section = `${SHARD_REPORTS}
+  const how = from
+    ? `the report bench's file of ${stored.toLocaleString('en')} events (\`${basename(from)}\`) ${args.has('no-copy') ? 'read as it is for one shard, and' : 'copied into one file and'} split by visitor hash into ${shardCount} files${args.has('no-copy') ? '' : ', both the same way'} (each per-visitor table's rows in their visitor's shard, the rollups summed again from each file's rows; every table's rows checked to add up${args.has('no-copy') ? '' : ", and each answer of the one copy checked equal to the original file's"})`
+    : `${stored.toLocaleString('en')} generated events (seed 42), stored once in one SQLite file and once split by visitor hash into ${shardCount} files, each derived by the collector's code`;
+  const heading = `### ${stored.toLocaleString('en')} events, ${shardCount} shards`;
+  const sub = `${heading}
 
-\`node reports/shard-bench.mjs --events=${total} --shards=${shardCount} --runs=${runs}\` (${new Date(now).toISOString().slice(0, 10)}, ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}):
-${total.toLocaleString('en')} generated events (seed 42), stored once in one SQLite file and once split by visitor hash
-into ${shardCount} files, each derived by the collector's code. Per report, the median of ${runs} runs after a warm-up,
-one run of each layout after the other: the one shard's report; each of the ${shardCount} shards' report and partial (asked for up to
-10,000 groups per list) and the Worker's merge. Shards run at once in production, one after the other here: *waits*
-is the slowest shard plus the merge, what a request waits for; *costs* all shards plus the merge. Every merged answer
-was checked equal to the one-shard answer. Reports that read many rows (breakdowns, timeseries, satisfaction, filtered
-reports) wait for a quarter of the rows read at once; those a single database answers from rollups and index offsets
-(funnel, transitions, kpis) wait longer in shards, whose partials send every value a median is taken over (times of
-moves, visible times) where one database reads the middle one at an offset of an ordered index. The machine is shared:
-figures of one run move by up to 2× between runs; the ratios within a row come from the same minutes.
+\`node reports/shard-bench.mjs ${from ? `--from=${basename(from)}${args.has('no-copy') ? ' --no-copy' : ''}` : `--events=${total}`} --shards=${shardCount} --runs=${runs}\` (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}): ${how}.
 
-| report | 1 shard | ${shardCount} shards: slowest | merge | waits | waits / 1 shard | costs |
-| --- | --- | --- | --- | --- | --- | --- |
-${rows.map((r) => `| ${r.label} | ${f(r.one)} ms | ${f(r.slowest)} ms | ${f(r.merge)} ms | ${f(r.parallel)} ms | ${(r.parallel / r.one).toFixed(2)} | ${f(r.total)} ms |`).join('\n')}
+| report | 1 shard | ${shardCount} shards: slowest (2 rounds) | merge | waits | waits / 1 shard | costs | costs / 1 shard | median values sent | all values: copy and sort |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${rows.map((r) => `| ${r.label} | ${f(r.one)} ms | ${f(r.slowest)} ms | ${f(r.merge)} ms | ${f(r.waits)} ms | ${(r.waits / r.one).toFixed(2)} | ${f(r.costs)} ms | ${(r.costs / r.one).toFixed(2)} | ${r.values ? `${r.sent.toLocaleString('en')} of ${r.values.toLocaleString('en')}` : '–'} | ${r.values ? `${f(r.whole)} ms` : '–'} |`).join('\n')}
 `;
-  writeSection(join(here, 'RESULTS.md'), section);
+  // This run's subsection in place of the one of the same size and shard count; the others kept.
+  const path = join(here, 'RESULTS.md');
+  const md = readFileSync(path, 'utf8');
+  const at = sectionBounds(md, SHARD_REPORTS);
+  const old = at ? md.slice(at.start, at.end) : '';
+  const subsections = old
+    .split(/^(?=### )/m)
+    .slice(1)
+    .filter((s) => !s.startsWith(`${heading}\n`));
+  const intro = `${SHARD_REPORTS}
+
+A site's reports in one shard and in several, the collector's report, partial, median and merge code on local SQLite
+(\`bench/reports/shard-bench.mjs\`), each shard its own SQLite file as each Durable Object is. Per report, the median
+of the runs after a warm-up, both layouts one run after the other, CPU time of the bench process (the machine is
+shared; the ratios within a row come from the same minutes): the one shard's report; each shard's report and partial
+(asked for up to 10,000 groups per list, each median's values sampled), the Worker's merge, and each shard's slices of
+the medians' second round. Shards run at once in production, one after the other here: *waits* is the slowest shard's
+first answer plus the merge plus the slowest shard's slices, what a request waits for; *costs* every shard's work plus
+the merge. *Median values sent*: the numbers the shards send for the medians (samples and slices), of all the values
+the medians are taken over (what the shards sent before the two rounds); *all values: copy and sort*, measured in the
+same runs, what the Worker spent on the medians when every value was sent (copying every list, as the call did, and
+sorting each key's lists put together), in place of the two rounds. Every merged answer was checked equal to the
+one-shard answer.
+`;
+  writeSection(path, [intro, ...subsections.map((s) => s.trimEnd()), sub].join('\n'));
 }

@@ -26,6 +26,8 @@ export default defineConfig(async () => ({
           HOSTILE_RUNS: process.env.HOSTILE_RUNS ?? '300',
           // Derivation fails for visitors whose id starts with this, once their events are stored (src/derive/dirty.test.ts).
           PARCOURS_TEST_DERIVATION_FAILS: 'derivation-fails-',
+          // Values a shard samples per median (src/reports/medians.ts): few, so that small test sites take round 2.
+          PARCOURS_TEST_MEDIAN_SAMPLES: '3',
         },
       },
     }),

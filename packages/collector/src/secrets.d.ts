@@ -17,4 +17,9 @@ interface Env {
    * this, so the tests see a request answer 2xx and the schedule derive them. Never set it anywhere else.
    */
   PARCOURS_TEST_DERIVATION_FAILS?: string;
+  /**
+   * Tests only (vitest.config.ts): how many values a shard samples per median (src/reports/medians.ts, 128 otherwise),
+   * few so that the tests' small sites take the medians' second round. Never set it anywhere else.
+   */
+  PARCOURS_TEST_MEDIAN_SAMPLES?: string;
 }

@@ -1,7 +1,7 @@
 // The reports of a site of several shards, merged from each shard's answer and its partial (partials.ts), exactly as
 // REPORTS.md "Sites of several shards" says: visitors are partitioned by shard, so counts of distinct visitors add;
-// sums add; rates are recomputed from added numerators and denominators; medians are taken over the shards' values
-// together; lists are ranked again after adding, from every group each shard has (up to PART_LIMIT) before the cut.
+// sums add; rates are recomputed from added numerators and denominators; medians are those of the shards' values
+// together, found in two rounds (medians.ts); lists are ranked again after adding, from every group each shard has (up to PART_LIMIT) before the cut.
 import type {
   BreakdownReport,
   CartsReport,
@@ -17,9 +17,10 @@ import type {
   TimeseriesReport,
   TransitionsReport,
 } from '@parcours/protocol';
-import { byFieldRank, median as exactMedian, MAX_FORM_FIELDS, MAX_LAST_FIELDS } from './forms.ts';
+import { byFieldRank, MAX_FORM_FIELDS, MAX_LAST_FIELDS } from './forms.ts';
 import { frictionScore, MAX_FRICTION_TARGETS } from './friction.ts';
-import { append, fieldKey, type Partial } from './partials.ts';
+import { medianOf, type Slice, type Window, windowsFor, windowsOfShard } from './medians.ts';
+import { fieldKey, type SentPartial } from './partials.ts';
 import type { ReportQuery } from './query.ts';
 import { type SatisfactionSums, type Sums, satisfactionAnswer } from './satisfaction.ts';
 import { cents, MAX_CURRENCIES, rate, type ReportSite } from './sql.ts';
@@ -30,27 +31,27 @@ import { cents, MAX_CURRENCIES, rate, type ReportSite } from './sql.ts';
  */
 export const PART_LIMIT = 10_000;
 
-/** One shard's answer to a report, and what it adds for the merge. */
+/** One shard's answer to a report, and what it adds for the merge (with its slices once the medians' round 2 is done). */
 export interface ShardAnswer {
   report: unknown;
-  partial: Partial;
+  partial: SentPartial;
 }
 
-/** The median as the reports take it: forms.ts's (the middle value, or the mean of the two middle ones), rounded to the ms. */
-function median(values: readonly number[] | undefined): number | null {
-  const middle = values ? exactMedian([...values]) : null;
-  return middle === null ? null : Math.round(middle);
-}
-
-/** The shards' counts added, and their value lists put together. */
+/**
+ * The shards' counts added, and the medians of their values together: `exactMedian` as forms.ts takes it (the middle
+ * value, or the mean of the two middle ones), `median` as the other reports give it, rounded to the ms.
+ */
 function together(parts: ShardAnswer[]) {
   const counts: Record<string, number> = {};
-  const values: Record<string, number[]> = {};
-  for (const { partial } of parts) {
+  for (const { partial } of parts)
     for (const [k, n] of Object.entries(partial.counts)) counts[k] = (counts[k] ?? 0) + n;
-    for (const [k, list] of Object.entries(partial.values)) append(values, k, ...list);
-  }
-  return { count: (key: string) => counts[key] ?? 0, values, counts };
+  const shards = parts.map((p) => p.partial);
+  const exactMedian = (key: string | number) => medianOf(shards, String(key));
+  const median = (key: string | number) => {
+    const middle = exactMedian(key);
+    return middle === null ? null : Math.round(middle);
+  };
+  return { count: (key: string) => counts[key] ?? 0, counts, median, exactMedian };
 }
 
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -87,19 +88,19 @@ function addStages(into: Record<string, number>, row: Record<string, number>): v
 }
 
 function funnel(site: ReportSite, parts: ShardAnswer[]): FunnelReport {
-  const { count, values } = together(parts);
+  const { count, median } = together(parts);
   return {
     stages: site.stages.map((stage, k) => ({
       stage,
       visitors: count(`entered:${k}`),
       rate_from_previous: k === 0 ? null : rate(count(`reached:${k - 1}`), count(`entered:${k - 1}`)),
-      median_ms_from_previous: k === 0 ? null : median(values[k - 1]),
+      median_ms_from_previous: k === 0 ? null : median(k - 1),
     })),
   };
 }
 
 function transitions(site: ReportSite, parts: ShardAnswer[]): TransitionsReport {
-  const { values } = together(parts);
+  const { median } = together(parts);
   const position = (stage: string | null) => (stage === null ? -1 : site.stages.indexOf(stage));
   const rows = mergeRows(
     parts.map((p) => (p.report as TransitionsReport).transitions),
@@ -110,7 +111,7 @@ function transitions(site: ReportSite, parts: ShardAnswer[]): TransitionsReport 
     transitions: rows
       .map((t) => ({
         ...t,
-        median_ms: t.from === null ? null : median(values[`${position(t.from)}>${position(t.to)}`]),
+        median_ms: t.from === null ? null : median(`${position(t.from)}>${position(t.to)}`),
       }))
       .sort(
         (a, b) =>
@@ -123,7 +124,7 @@ function transitions(site: ReportSite, parts: ShardAnswer[]): TransitionsReport 
 }
 
 function kpis(site: ReportSite, parts: ShardAnswer[]): KpisReport {
-  const { count, values, counts } = together(parts);
+  const { count, median, counts } = together(parts);
   const reports = parts.map((p) => p.report as KpisReport);
   const currencies = Object.keys(counts)
     .filter((k) => k.startsWith('basket_n:'))
@@ -136,7 +137,7 @@ function kpis(site: ReportSite, parts: ShardAnswer[]): KpisReport {
       views: reports.reduce((n, r) => n + r.stages[k]!.views, 0),
       visitors: reports.reduce((n, r) => n + r.stages[k]!.visitors, 0),
       bounce_rate: rate(count(`bounces:${k}`), count(`entries:${k}`)),
-      median_visible_ms: median(values[`visible:${k}`]),
+      median_visible_ms: median(`visible:${k}`),
       to_next_stage: rate(count(`reached:${k}`), count(`entered:${k}`)),
     })),
     decision: {
@@ -145,7 +146,7 @@ function kpis(site: ReportSite, parts: ShardAnswer[]): KpisReport {
         currency,
         value: cents(count(`basket:${currency}`) / count(`basket_n:${currency}`)),
       })),
-      median_decision_ms: median(values.decision),
+      median_decision_ms: median('decision'),
     },
     retention: { repurchase_rate: rate(count('repeat_buyers'), count('buyers')) },
   };
@@ -263,7 +264,7 @@ function friction(site: ReportSite, parts: ShardAnswer[], limit: number): Fricti
 }
 
 function forms(parts: ShardAnswer[], limit: number): FormsReport {
-  const { count, values, counts } = together(parts);
+  const { count, exactMedian, counts } = together(parts);
   // Per form (JSON of [form, path]), its fields by kind of count.
   const fieldsOf = new Map<string, Map<string, Set<string>>>();
   for (const key of Object.keys(counts)) {
@@ -293,7 +294,7 @@ function forms(parts: ShardAnswer[], limit: number): FormsReport {
       const fields: FormField[] = [...(perForm?.get('seen') ?? [])]
         .map((field) => ({
           field,
-          hesitation_ms: exactMedian([...(values[fieldKey('hesitation', f.form, f.path, field)] ?? [])]),
+          hesitation_ms: exactMedian(fieldKey('hesitation', f.form, f.path, field)),
           refocuses: n('refocuses', field),
           errors: n('errors', field),
           abandons: abandonsAt.get(field) ?? 0,
@@ -356,9 +357,26 @@ const MERGES: Record<string, (site: ReportSite, q: ReportQuery, parts: ShardAnsw
   satisfaction,
 };
 
-/** Report `name` of a site of several shards, from every shard's answer (asked with `limit` PART_LIMIT). */
-export function mergeReports(name: string, site: ReportSite, q: ReportQuery, parts: ShardAnswer[]): unknown {
+/**
+ * Report `name` of a site of several shards, from every shard's answer (asked with `limit` PART_LIMIT) and, for the
+ * medians whose values a shard did not send whole, its slices of their windows (`slicesOf`, the second round).
+ */
+export async function mergeReports(
+  name: string,
+  site: ReportSite,
+  q: ReportQuery,
+  answers: ShardAnswer[],
+  slicesOf: (shard: number, windows: Record<string, Window>) => Promise<Record<string, Slice>>,
+): Promise<unknown> {
   const merge = MERGES[name];
   if (!merge) throw new Error(`report ${name}: no merge across shards`);
+  const windows = windowsFor(answers.map((a) => a.partial.samples));
+  const parts = await Promise.all(
+    answers.map(async (answer, k) => {
+      const asked = windowsOfShard(answer.partial.samples, windows);
+      if (!Object.keys(asked).length) return answer;
+      return { ...answer, partial: { ...answer.partial, slices: await slicesOf(k, asked) } };
+    }),
+  );
   return merge(site, q, parts);
 }

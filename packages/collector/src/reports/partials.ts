@@ -1,5 +1,6 @@
 // What a shard of a site of several shards sends with a report so that merge.ts can answer it exactly: the numerators
-// and denominators behind its rates, and the values behind its medians (a median of medians is not the median).
+// and denominators behind its rates, and a sample of the values behind its medians (a median of medians is not the
+// median: medians.ts finds the exact one in two rounds).
 // Visitors are partitioned by shard, so every count here adds across shards. A site of one shard never reads these.
 import { FORM_ABANDON, FORM_SUBMIT, FRICTION_EVENTS } from '@parcours/protocol';
 import { pathTextSql } from '../db/insert-sql.ts';
@@ -11,9 +12,10 @@ import { pageViewStats } from './page-view-stats.ts';
 import type { ReportQuery } from './query.ts';
 import { type SatisfactionSums, satisfactionSums } from './satisfaction.ts';
 import { FIRST_ENTRY_IN_PERIOD, stagePositions, type ReportSite } from './sql.ts';
+import { SAMPLES, sampleValues, type ShardMedians } from './medians.ts';
 
-/** Counts by key (added across shards) and value lists by key (concatenated, then a median taken). */
-export interface Partial {
+/** Counts by key (added across shards) and value lists by key (whose medians are taken over every shard's). */
+interface Partial {
   counts: Record<string, number>;
   values: Record<string, number[]>;
   /** satisfaction: its sums per group of answers, which add across shards. */
@@ -30,7 +32,7 @@ type Rows = Array<{ key: string | number; d: number }>;
 const inValueOrder = (q: ReportQuery, indexed: string) => (q.range.filter ? '' : ` ${indexed.trim()}`);
 
 /** Appends `items` to the list of `key` (made on first use). */
-export function append(lists: Record<string, number[]>, key: string, ...items: number[]): void {
+function append(lists: Record<string, number[]>, key: string, ...items: number[]): void {
   const list = lists[key];
   if (list) list.push(...items);
   else lists[key] = items;
@@ -264,7 +266,7 @@ async function buyerCounts(db: D1Database, site: ReportSite, q: ReportQuery): Pr
 const NONE: Partial = { counts: {}, values: {} };
 
 /** What the shard adds to report `name` for merge.ts; nothing for the reports whose answer merges as it is. */
-export function reportPartial(db: D1Database, name: string, site: ReportSite, q: ReportQuery): Promise<Partial> {
+function reportPartial(db: D1Database, name: string, site: ReportSite, q: ReportQuery): Promise<Partial> {
   if (name === 'funnel') return firstEntryValues(db, site, q);
   if (name === 'transitions') return transitionValues(db, site, q);
   if (name === 'kpis') return kpisValues(db, site, q);
@@ -277,4 +279,19 @@ export function reportPartial(db: D1Database, name: string, site: ReportSite, q:
       satisfaction: sums,
     }));
   return Promise.resolve(NONE);
+}
+
+/** What a shard sends of its partial: the counts and sums as they are, each value list as its sample (medians.ts). */
+export type SentPartial = Omit<Partial, 'values'> & ShardMedians;
+
+/** A shard's partial as sent, and its value lists (sorted) that the medians' second round reads slices of. */
+export async function sampledPartial(
+  db: D1Database,
+  name: string,
+  site: ReportSite,
+  q: ReportQuery,
+  samples = SAMPLES,
+): Promise<{ partial: SentPartial; values: Record<string, number[]> }> {
+  const { values, ...sums } = await reportPartial(db, name, site, q);
+  return { partial: { ...sums, samples: sampleValues(values, samples) }, values };
 }

@@ -178,10 +178,15 @@ export function severalShards(
     report: async (name, s, q) => {
       // Every group of each shard's lists, so that the merged ranking is cut after adding.
       const asked = { ...q, limit: PART_LIMIT };
-      const parts = await Promise.all(
-        shards.map(async (shard) => unwrap(await shard.reportPart(name, reportSite(s), asked)) as ShardAnswer),
+      const answers = await Promise.all(
+        shards.map(
+          async (shard) => unwrap(await shard.reportPart(name, reportSite(s), asked)) as ShardAnswer & { kept: string },
+        ),
       );
-      return mergeReports(name, s, q, parts);
+      // The medians' second round: a shard sends its slices from the values it kept when it answered (`kept`).
+      return mergeReports(name, s, q, answers, async (k, windows) =>
+        unwrap(await shards[k]!.medianSlices(answers[k]!.kept, name, reportSite(s), asked, windows)),
+      );
     },
     // Each shard sends its share of a page's bytes: a page of 64 shards must not hold 64 pages in the Worker's memory.
     // A shard whose share runs out first ends the merged page there (exportAcross), so its next page starts where it stopped.

@@ -14,7 +14,8 @@ import type { IngestSite } from '../ingest/site-cache.ts';
 import type { BatchContext } from '../ingest/store-batch.ts';
 import { ERASURE_MEMORY_MS, forgetOldErasures } from '../queue-ingest/erasures.ts';
 import type { IngestMessage } from '../queue-ingest/index.ts';
-import { reportPartial } from '../reports/partials.ts';
+import { sliceValues, type Window } from '../reports/medians.ts';
+import { sampledPartial } from '../reports/partials.ts';
 import type { Range, ReportQuery } from '../reports/query.ts';
 import type { ReportSite } from '../reports/sql.ts';
 import { type Metric, metricCounts } from '../schedule/alert-metrics.ts';
@@ -48,6 +49,8 @@ const RETIRED = 'retired';
  */
 const RETIRED_REFUSAL: Outcome<never> = { refused: { status: 503, code: 'storage-unavailable', retryAfter: '5' } };
 
+/** How long a shard keeps a report's value lists for the medians' second round, which comes right after its answer. */
+const KEPT_VALUES_MS = 60_000;
 /** Delay before the shard derives visitors a request left behind (the schedule's minute, as in the one D1). */
 const CATCH_UP_MS = 60_000;
 /** Writes the shards of this isolate made (counted only for FAULT_SHARD_RESTARTS). */
@@ -99,6 +102,8 @@ export class SiteShard extends DurableObject<Env> {
   private readonly site: SiteOperations;
   /** The site's settings last written to the shard's `sites` row (derivation reads its stages there). */
   private remembered = '';
+  /** Value lists of the reports answered lately, by `kept` id, until the medians' second round reads their slices. */
+  private readonly keptValues = new Map<string, { values: Record<string, number[]>; at: number }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -150,12 +155,33 @@ export class SiteShard extends DurableObject<Env> {
     return outcome(() => this.site.report(name, site, q));
   }
 
-  /** A report and what a site of several shards merges it with (src/reports/merge.ts). */
+  /**
+   * A report and what a site of several shards merges it with (src/reports/merge.ts): its value lists sampled, and kept
+   * here under the id `kept` for the second round of the medians (medianSlices) when the sample is not all of them.
+   */
   reportPart(name: string, site: ReportSite, q: ReportQuery) {
-    return outcome(async () => ({
-      report: await this.site.report(name, site, q),
-      partial: await reportPartial(this.db, name, site, q),
-    }));
+    return outcome(async () => {
+      const report = await this.site.report(name, site, q);
+      const samples = Number(this.env.PARCOURS_TEST_MEDIAN_SAMPLES) || undefined;
+      const { partial, values } = await sampledPartial(this.db, name, site, q, samples);
+      const kept = crypto.randomUUID();
+      const now = Date.now();
+      for (const [id, { at }] of this.keptValues) if (now - at > KEPT_VALUES_MS) this.keptValues.delete(id);
+      if (Object.values(partial.samples).some((s) => s.at.length < s.n)) this.keptValues.set(kept, { values, at: now });
+      return { report, partial, kept };
+    });
+  }
+
+  /**
+   * The medians' second round: the slices of `windows` from the values kept by reportPart, or, if this shard has
+   * restarted since, from its values read again.
+   */
+  medianSlices(kept: string, name: string, site: ReportSite, q: ReportQuery, windows: Record<string, Window>) {
+    return outcome(async () => {
+      const values = this.keptValues.get(kept)?.values ?? (await sampledPartial(this.db, name, site, q)).values;
+      this.keptValues.delete(kept);
+      return sliceValues(values, windows);
+    });
   }
 
   exportEvents(site: ReportSite, range: Range, cursor: string | null, limit: number, maxBytes?: number) {
