@@ -181,8 +181,11 @@ async function fieldEntries(
   // The fields whose hesitation can place them among a form's first MAX_FORM_FIELDS: all of a short list, else those
   // ranked (by abandons, then errors) with or before its last listed one.
   const byCounts = (a: FormField, b: FormField) => b.abandons - a.abandons || b.errors - a.errors;
+  // Each form's last listed field by those counts, sorted once per form (not once per field: a form of thousands of
+  // field names would make that quadratic).
+  const lastListed = new Map([...out].map(([key, list]) => [key, [...list].sort(byCounts)[MAX_FORM_FIELDS - 1]]));
   const wanted = [...entries.entries()].filter(([, e]) => {
-    const last = [...out.get(formKey(e))!].sort(byCounts)[MAX_FORM_FIELDS - 1];
+    const last = lastListed.get(formKey(e));
     return e.timed > 0 && (!last || byCounts(e.field, last) <= 0);
   });
   const medians =
