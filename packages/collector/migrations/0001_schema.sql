@@ -494,7 +494,8 @@ CREATE INDEX dirty_visitors_mark ON dirty_visitors (mark);
 CREATE TABLE site_erasures (
   site     TEXT NOT NULL PRIMARY KEY,
   erasures INTEGER NOT NULL,
-  hash_key TEXT                 -- the site's random key of erased_visitors' hashes, made at its first erasure; no visitor's data
+  hash_key TEXT,                -- the site's random key of erased_visitors' hashes, made at its first erasure; no visitor's data
+  inherited_keys TEXT           -- JSON list of the keys of the shards a move brought erasure records from (move.ts)
 ) WITHOUT ROWID;
 
 -- Each erasure of a visitor with its time, so the ingestion queue's consumer drops the visitor's rows of any batch

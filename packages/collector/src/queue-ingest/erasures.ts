@@ -13,11 +13,20 @@ import { eraseVisitorStatements } from '../derive/store.ts';
  */
 export const ERASURE_MEMORY_MS = 4 * DAY_MS;
 
-/** A site's recent erasures, as read at its erasure counter `count`: each erased visitor's hash and latest erasure. */
+/**
+ * A site's recent erasures, as read at its erasure counter `count`: each erased visitor's hash and latest erasure. The
+ * hashes are under `keys`: this database's own key first, then those of the shards a move brought records from.
+ */
 export interface SiteErasures {
   count: number;
-  key: string | null;
+  keys: string[];
   erasedAt: Map<string, number>;
+}
+
+/** A database's erasure memory as a move hands it to the new shards: its keys and its records still remembered. */
+export interface ErasureMemory {
+  keys: string[];
+  erased: Array<{ hash: string; at: number }>;
 }
 
 /** The keyed hash naming an erased visitor: SHA-256 of the site's random key and the id. */
@@ -25,32 +34,36 @@ function visitorHash(key: string, visitor: string): Promise<string> {
   return sha256Hex(`${key}\u0000${visitor}`);
 }
 
-/** Each site's erasures as this isolate last read them: a stale entry only costs a retry (see `erasureGuard`). */
-const known = new Map<string, SiteErasures>();
+/**
+ * Each site's erasures as this isolate last read them, per database: several shards of one site may share an isolate,
+ * and each has its own key and records. A stale entry only costs a retry (see `erasureGuard`).
+ */
+const known = new WeakMap<D1Database, Map<string, SiteErasures>>();
 
 /** Reads a site's erasures from the database (and keeps them for `cachedErasures`). */
 export async function readErasures(db: D1Database, site: string): Promise<SiteErasures> {
   const row = await db
     .prepare(
-      `SELECT s.erasures AS count, s.hash_key AS key,
+      `SELECT s.erasures AS count, s.hash_key AS key, s.inherited_keys AS inherited,
               (SELECT json_group_array(json_array(e.visitor_hash, e.erased_at))
                  FROM ${TABLE.erased_visitors} AS e WHERE e.site = s.site) AS erased
          FROM ${TABLE.site_erasures} AS s WHERE s.site = ?1`,
     )
     .bind(site)
-    .first<{ count: number; key: string | null; erased: string }>();
+    .first<{ count: number; key: string | null; inherited: string | null; erased: string }>();
   const erasures: SiteErasures = {
     count: row?.count ?? 0,
-    key: row?.key ?? null,
+    keys: [...(row?.key ? [row.key] : []), ...(JSON.parse(row?.inherited ?? '[]') as string[])],
     erasedAt: new Map(row ? (JSON.parse(row.erased) as Array<[string, number]>) : []),
   };
-  known.set(site, erasures);
+  const sites = known.get(db) ?? new Map<string, SiteErasures>();
+  known.set(db, sites.set(site, erasures));
   return erasures;
 }
 
 /** A site's erasures as last read here, or read now. */
 export async function cachedErasures(db: D1Database, site: string): Promise<SiteErasures> {
-  return known.get(site) ?? readErasures(db, site);
+  return known.get(db)?.get(site) ?? readErasures(db, site);
 }
 
 /**
@@ -73,13 +86,48 @@ export async function erasedSince(
   receivedAt: number,
 ): Promise<Set<string>> {
   const erased = new Set<string>();
-  const key = erasures.key;
-  if (!key || erasures.erasedAt.size === 0) return erased;
-  for (const visitor of new Set(visitors)) {
-    const at = erasures.erasedAt.get(await visitorHash(key, visitor));
-    if (at !== undefined && at >= receivedAt) erased.add(visitor);
-  }
+  if (erasures.erasedAt.size === 0) return erased;
+  for (const visitor of new Set(visitors))
+    for (const key of erasures.keys) {
+      const at = erasures.erasedAt.get(await visitorHash(key, visitor));
+      if (at !== undefined && at >= receivedAt) erased.add(visitor);
+    }
   return erased;
+}
+
+/** What a move hands on of a site's erasure memory here: its keys and the records not yet forgotten. */
+export async function erasureMemory(db: D1Database, site: string): Promise<ErasureMemory> {
+  const { keys, erasedAt } = await readErasures(db, site);
+  return { keys, erased: Array.from(erasedAt, ([hash, at]) => ({ hash, at })) };
+}
+
+/**
+ * Takes on erasure memories a move brought from the old shards (`erasureMemory` there): their records under their own
+ * keys, so that a batch queued before one of those erasures and delivered to this shard after the move is dropped too.
+ * The erasure counter moves, so a write that read the memory before fails its guard and reads it again.
+ */
+export async function inheritErasures(db: D1Database, site: string, memories: ErasureMemory[]): Promise<void> {
+  const keys = [...new Set(memories.flatMap((m) => m.keys))];
+  const erased = memories.flatMap((m) => m.erased);
+  if (!keys.length) return;
+  await db.batch([
+    db
+      .prepare(
+        `INSERT INTO ${TABLE.site_erasures} (site, erasures, inherited_keys) VALUES (?1, 1, ?2)
+         ON CONFLICT (site) DO UPDATE SET erasures = erasures + 1,
+           inherited_keys = (SELECT json_group_array(DISTINCT value) FROM (
+                               SELECT value FROM json_each(IFNULL(inherited_keys, '[]'))
+                               UNION ALL SELECT value FROM json_each(?2)))`,
+      )
+      .bind(site, JSON.stringify(keys)),
+    db
+      .prepare(
+        `INSERT INTO ${TABLE.erased_visitors} (site, visitor_hash, erased_at)
+         SELECT ?1, value ->> '$.hash', value ->> '$.at' FROM json_each(?2) WHERE true
+         ON CONFLICT (site, visitor_hash) DO UPDATE SET erased_at = max(erased_at, excluded.erased_at)`,
+      )
+      .bind(site, JSON.stringify(erased)),
+  ]);
 }
 
 /** Statements deleting everything stored of one visitor (their webhook deliveries and cart claims too). Last: the events. */

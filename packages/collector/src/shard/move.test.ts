@@ -8,11 +8,13 @@ import { parseBatch, type WireEvent } from '@parcours/protocol';
 import { generateJourneys, type Journey } from '@parcours/traffic';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, call, freshEvents, registerSite } from '../../test/helpers.ts';
+import { consume, postWithEnv, queueMode } from '../../test/queue-support.ts';
 import { eventsByShard } from '../../test/site-rows.ts';
 import { everyReport, send } from '../../test/test-support.ts';
 import { leaveCart, registerWebhook } from '../../test/webhook-support.ts';
 import { TABLE } from '../db/schema.ts';
 import { getSite } from '../db/sites.ts';
+import { INGEST_QUEUE_NAME } from '../queue-ingest/index.ts';
 import { storeOrQueue } from '../routes/events.ts';
 import { abandonedCarts, type SiteToCheck } from '../schedule/carts.ts';
 import { runSchedule } from '../schedule/index.ts';
@@ -284,6 +286,25 @@ describe('moving a site to another shard count', () => {
     expect(await eraseInMove(env, { id: site.id, shards: 1, generation: 0 }, late)).toBe(events);
     expect((await eventsByShard(site.id, 2, 1)).filter(([, v]) => v === late)).toEqual([]);
   }, 300_000);
+
+  it('drops a batch queued before an erasure and delivered after a move, as it would without the move', async () => {
+    if (!sharded(env)) return;
+    const site = await registerSite({ shards: 2 });
+    const mode = queueMode(false);
+    // Visitors on both old shards; one is erased while their batch still waits in the queue.
+    const visitors = ['v-a', 'v-b', 'v-c', 'v-d'];
+    const erased = visitors[0]!;
+    const events = visitors.flatMap((visitor) => freshEvents(3, visitor));
+    expect((await postWithEnv(mode.env, { v: 1, site: site.id, sent_at: Date.now(), events })).status).toBe(200);
+    expect((await admin(`${site.id}/visitors/${erased}`, { method: 'DELETE' })).status).toBe(200);
+    expect((await moveTo(site.id, { shards: 3 })).status).toBe(202);
+    expect(await moveToEnd(site.id, {})).toMatchObject({ phase: 'done' });
+    // The queue delivers the batch now, to the new shards.
+    await consume(INGEST_QUEUE_NAME, mode.sent);
+    const rows = await eventsByShard(site.id, 3, 1);
+    expect(rows.map(([, v]) => v).sort()).toEqual(visitors.slice(1));
+    expect(rows.reduce((n, [, , count]) => n + count, 0)).toBe(9);
+  });
 
   it('refuses to move a site whose retention has deleted raw events, and keeps retention away from a moving site', async () => {
     if (!sharded(env)) return;

@@ -236,6 +236,11 @@ export async function moveStep(
     // on): the site switches to the new generation (and its count) in one write.
     const behind = await Promise.all(fresh.map((shard) => shard.catchUp()));
     if (behind.some(Boolean)) return finishStep(env.DB, id);
+    // The old shards' memory of erasures goes to every new shard (a record names no visitor, so not to the one of its
+    // visitor): a batch of an erased visitor still in the queue, delivered after the switch, is dropped there too.
+    // Erasures from now on reach both generations (eraseInMove).
+    const memories = await Promise.all(old.map((shard) => shard.erasureMemory(id)));
+    for (const shard of fresh) await shard.inheritErasures(id, memories);
     const now = Date.now();
     cursors.fill(0);
     await env.DB.batch([

@@ -195,6 +195,33 @@ describe('a site of several shards', () => {
     }
   });
 
+  it("drops every erased visitor's queued rows, each shard by its own erasure memory", async () => {
+    if (!sharded(env)) return;
+    const site = await registerSite({ shards: 2 });
+    const mode = queueMode(false);
+    // One visitor of each shard erased while the batch waits in the queue, and one kept: each shard then counts one
+    // erasure, under its own key.
+    const pick = (k: number, n: number) =>
+      Array.from({ length: 200 }, (_, i) => `e${i}`)
+        .filter((v) => shardIndex(v, 2) === k)
+        .slice(0, n);
+    const [erased0, kept0] = pick(0, 2);
+    const [erased1] = pick(1, 1);
+    const events = [erased0!, kept0!, erased1!].map((visitor, i) =>
+      wire({ type: 'page_view', ts: NOW - 60_000 + i, stage: 'awareness', visitor, session: `s-${visitor}` }),
+    );
+    expect((await postWithEnv(mode.env, { v: 1, site: site.id, sent_at: Date.now(), events })).status).toBe(200);
+    for (const visitor of [erased0, erased1]) {
+      const res = await call(`/v1/admin/sites/${site.id}/visitors/${visitor}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${ADMIN}` },
+      });
+      expect(res.status).toBe(200);
+    }
+    await consume(INGEST_QUEUE_NAME, mode.sent);
+    expect((await eventsByShard(site.id, 2)).map(([, v]) => v)).toEqual([kept0]);
+  });
+
   it('answers every report, with and without filters and breakdowns, as the site of one shard', async () => {
     const answers = await everyReport(four, periods);
     expect(answers).toEqual(await everyReport(one, periods));

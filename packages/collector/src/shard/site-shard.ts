@@ -12,7 +12,13 @@ import { eraseVisitorWebhookStatements } from '../db/webhooks.ts';
 import { type SiteCounts, siteCountsStatement } from '../db/site-stats.ts';
 import type { IngestSite } from '../ingest/site-cache.ts';
 import type { BatchContext } from '../ingest/store-batch.ts';
-import { ERASURE_MEMORY_MS, forgetOldErasures } from '../queue-ingest/erasures.ts';
+import {
+  ERASURE_MEMORY_MS,
+  type ErasureMemory,
+  erasureMemory,
+  forgetOldErasures,
+  inheritErasures,
+} from '../queue-ingest/erasures.ts';
 import type { IngestMessage } from '../queue-ingest/index.ts';
 import { sliceValues, type Window } from '../reports/medians.ts';
 import { sampledPartial } from '../reports/partials.ts';
@@ -288,6 +294,16 @@ export class SiteShard extends DurableObject<Env> {
   }
 
   /** Empties a retired shard (every row, its alarm) and keeps it retired: a late write still finds it refusing. */
+  /** This shard's erasure memory of `site`, for a move to hand to the new shards (erasures.ts `erasureMemory`). */
+  erasureMemory(site: string): Promise<ErasureMemory> {
+    return erasureMemory(this.db, site);
+  }
+
+  /** Takes on the old shards' erasure memories at a move's switch (erasures.ts `inheritErasures`). */
+  inheritErasures(site: string, memories: ErasureMemory[]): Promise<void> {
+    return inheritErasures(this.db, site, memories);
+  }
+
   async wipe(): Promise<void> {
     await this.ctx.storage.deleteAll();
     migrate(this.ctx.storage);
