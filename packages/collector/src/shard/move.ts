@@ -291,12 +291,19 @@ async function finishStep(db: D1Database, id: string): Promise<MoveState | null>
 
 /**
  * An emptied shard's counters go to the first new shard (which keeps the counters of no visitor), once; the cart
- * deliveries it still owes go to D1 under their usual ids (writing them twice writes one).
+ * deliveries it still owes go to D1 under their usual ids (writing them twice writes one), a page at a time, each page
+ * acked there once written, until none is left: the shard is wiped next.
  */
 async function handOver(env: Pick<Env, 'DB'>, site: string, shard: Shard, first: Shard, name: string) {
   const { days, owed } = await shard.handOver(site);
   await first.takeCounts(site, name, days);
-  await writeOwed(env.DB, site, owed);
+  for (let page = owed; page.length; page = (await shard.handOver(site)).owed) {
+    await writeOwed(env.DB, site, page);
+    await shard.ackCarts(
+      site,
+      page.map((o) => o.key),
+    );
+  }
 }
 
 /** The schedule's job: a step of every move under way, one site's failure not stopping the others. */
