@@ -62,12 +62,23 @@ export async function applyRetention(
   let deleted = 0;
   const first = sites.length ? Math.floor(now / 60_000) % sites.length : 0;
   for (const site of [...sites.slice(first), ...sites.slice(0, first)]) {
+    // A move may have started since the list was read (its start checks that no horizon is set, this run's included).
+    if (await moving(db, site.id)) continue;
     const gone = await deleteBefore(site.id, horizons.get(site.id)!, budget);
     deleted += gone.events;
     budget -= gone.rows;
     if (budget <= 0) break;
   }
   return deleted;
+}
+
+/** Whether a move of the site to another shard count is under way (shard/move.ts): retention leaves it alone then. */
+async function moving(db: D1Database, site: string): Promise<boolean> {
+  const row = await db
+    .prepare(`SELECT 1 AS moving FROM ${TABLE.shard_moves} WHERE site = ? AND phase != 'done'`)
+    .bind(site)
+    .first<{ moving: number }>();
+  return row !== null;
 }
 
 /** Moves a site's horizon up to `horizon` (never down). */

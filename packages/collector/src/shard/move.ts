@@ -120,11 +120,14 @@ export async function startMove(
       'the site has deleted raw events by retention_days: its reports of those days cannot be moved yet',
     );
   const done = !sharded(env);
+  // In shards, only while retention has deleted nothing, checked in the insert itself: a retention run that moved the
+  // site's horizon since the read above (it skips moving sites, and this insert makes one) leaves nothing inserted.
   const statements = [
     env.DB.prepare(
       `INSERT INTO ${TABLE.shard_moves} (site, from_shards, to_shards, from_generation, to_generation, phase, cursors,
          copied, steps, started_at, switched_at, finished_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, ?8, ?9, ?9)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, ?8, ?9, ?9
+        WHERE ?10 OR EXISTS (SELECT 1 FROM ${TABLE.sites} WHERE id = ?1 AND retained_from IS NULL)
        ON CONFLICT (site) DO UPDATE SET from_shards = ?2, to_shards = ?3, from_generation = ?4, to_generation = ?5,
          phase = ?6, cursors = ?7, copied = 0, steps = 0, started_at = ?8, switched_at = ?9, finished_at = ?9
        WHERE phase = 'done'`,
@@ -138,6 +141,7 @@ export async function startMove(
       JSON.stringify(Array.from({ length: site.shards }, () => 0)),
       now,
       done ? now : null,
+      done ? 1 : 0,
     ),
   ];
   // One D1: the count changes nothing where rows live, so it is recorded at once.
