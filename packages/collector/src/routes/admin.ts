@@ -192,7 +192,10 @@ admin.patch('/sites/:id', async (c) => {
   // Sending back what GET answered is no change.
   if (body.shards !== undefined && body.shards !== current.shards)
     badConfig('shards changes by a move: POST /v1/admin/sites/{site}/shards');
-  if (opts.visitorIds === 'cookieless' && (await targetShards(c.env.DB, current)) > 1) badConfig(COOKIELESS_ONE_SHARD);
+  // Both the count the site stores under now and the one a move is taking it to: during a move from several shards to
+  // one, cookieless visitors would still be split by hash until the switch.
+  if (opts.visitorIds === 'cookieless' && Math.max(current.shards, await targetShards(c.env.DB, current)) > 1)
+    badConfig(COOKIELESS_ONE_SHARD);
   const site = await updateSite(c.env.DB, c.req.param('id'), opts);
   // Ingestion keeps site rows a few seconds (ingest/site-cache.ts): this isolate sees the change at once.
   forgetSite(c.req.param('id'));

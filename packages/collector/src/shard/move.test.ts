@@ -287,6 +287,18 @@ describe('moving a site to another shard count', () => {
     expect((await eventsByShard(site.id, 2, 1)).filter(([, v]) => v === late)).toEqual([]);
   }, 300_000);
 
+  it('refuses cookieless visitor ids while a site of several shards moves to one', async () => {
+    if (!sharded(env)) return;
+    const site = await registerSite({ shards: 2 });
+    expect((await moveTo(site.id, { shards: 1 })).status).toBe(202);
+    const res = await admin(site.id, { method: 'PATCH', body: JSON.stringify({ visitor_ids: 'cookieless' }) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: 'invalid-site-config',
+      message: expect.stringMatching(/one shard/),
+    });
+  });
+
   it('drops a batch queued before an erasure and delivered after a move, as it would without the move', async () => {
     if (!sharded(env)) return;
     const site = await registerSite({ shards: 2 });
