@@ -114,6 +114,16 @@ const median = (xs: number[]) => {
 };
 const rate = (a: number, b: number) => (b > 0 ? a / b : 0);
 
+/** Runs SQL on the test site's rows with ?1 the site and ?2, ?3 the period [from, to), answering its rows. */
+const periodRows =
+  (from: number, to: number) =>
+  <T>(sql: string): Promise<T[]> =>
+    siteDb(site.id)
+      .prepare(sql)
+      .bind(site.id, from, to)
+      .all<T>()
+      .then((r) => r.results);
+
 /** A filter as a report query (`{ channel: 'email,direct' }`) and as dimension -> values. */
 type Filter = Record<string, string[]>;
 
@@ -130,12 +140,7 @@ async function reference(from: number, to: number, filter: Filter = {}) {
           .map(([d, vs]) => `x.${d} IN (${vs.map((v) => `'${v}'`).join(',')})`)
           .join(' AND ')})`
       : '';
-  const q = <T>(sql: string) =>
-    siteDb(site.id)
-      .prepare(sql)
-      .bind(site.id, from, to)
-      .all<T>()
-      .then((r) => r.results);
+  const q = periodRows(from, to);
   const firsts = await q<{ k: number; next: number | null; onward: number | null }>(
     `SELECT to_index AS k, CASE WHEN MIN(time) + next_ms < ?3 THEN next_ms END AS next, CASE WHEN MIN(time) + onward_ms < ?3 THEN 1 END AS onward
        FROM ${TABLE.transitions} WHERE site = ?1 AND time >= ?2 AND time < ?3 ${keep(TABLE.transitions)} GROUP BY to_index, visitor`,
@@ -310,12 +315,7 @@ function keptRows(table: string, filter: Filter): string {
 
 /** timeseries' hours with a page view or an entry as REPORTS.md defines them, the plain way: distinct counts per hour. */
 async function timeseriesReference(from: number, to: number, filter: Filter) {
-  const q = <T>(sql: string) =>
-    siteDb(site.id)
-      .prepare(sql)
-      .bind(site.id, from, to)
-      .all<T>()
-      .then((r) => r.results);
+  const q = periodRows(from, to);
   const views = await q<{ h: number; visitors: number; sessions: number; page_views: number }>(
     `SELECT r.time / ${HOUR} AS h, COUNT(DISTINCT r.visitor) AS visitors, COUNT(DISTINCT r.visitor || ' ' || r.session) AS sessions,
             COUNT(*) AS page_views FROM ${keptRows(TABLE.page_views, filter)} GROUP BY 1`,
@@ -348,12 +348,7 @@ const sortByValue = <T extends { value: string }>(rows: T[]) =>
  */
 async function breakdownReference(from: number, to: number, filter: Filter, by: string) {
   const joined = (table: string) => keptRows(table, filter);
-  const q = <T>(sql: string) =>
-    siteDb(site.id)
-      .prepare(sql)
-      .bind(site.id, from, to)
-      .all<T>()
-      .then((r) => r.results);
+  const q = periodRows(from, to);
   const views = await q<{ value: string; visitors: number; sessions: number }>(
     `SELECT x.${by} AS value, COUNT(DISTINCT r.visitor) AS visitors, COUNT(DISTINCT r.visitor || ' ' || r.session) AS sessions
        FROM ${joined(TABLE.page_views)} GROUP BY 1`,
