@@ -29,6 +29,10 @@ export interface Deleted {
 /** Deletes up to `budget` rows of one site from before its horizon: in the one D1, or in the site's shard. */
 export type DeleteBefore = (site: string, horizon: number, budget: number) => Promise<Deleted>;
 
+/** SQL: whether a move of the site `site` (an SQL expression) to another shard count is under way (shard/move.ts). */
+const moveUnderWay = (site: string) =>
+  `EXISTS (SELECT 1 FROM ${TABLE.shard_moves} AS m WHERE m.site = ${site} AND m.phase != 'done')`;
+
 /**
  * One run of the retention job at `now`: moves every site's horizon (`retained_from`) up to its retention, then deletes
  * raw events and saved states before the horizons, site after site, until the run's budget of rows is spent (the next
@@ -45,7 +49,7 @@ export async function applyRetention(
     .prepare(
       `SELECT id, retention_days AS days, retained_from AS horizon FROM ${TABLE.sites} AS s
         WHERE retention_days IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM ${TABLE.shard_moves} AS m WHERE m.site = s.id AND m.phase != 'done')
+          AND NOT ${moveUnderWay('s.id')}
         ORDER BY id`,
     )
     .all<{ id: string; days: number; horizon: number | null }>();
@@ -74,11 +78,12 @@ export async function applyRetention(
 
 /** Whether a move of the site to another shard count is under way (shard/move.ts): retention leaves it alone then. */
 async function moving(db: D1Database, site: string): Promise<boolean> {
-  const row = await db
-    .prepare(`SELECT 1 AS moving FROM ${TABLE.shard_moves} WHERE site = ? AND phase != 'done'`)
-    .bind(site)
-    .first<{ moving: number }>();
-  return row !== null;
+  return (
+    (await db
+      .prepare(`SELECT ${moveUnderWay('?1')} AS moving`)
+      .bind(site)
+      .first<number>('moving')) === 1
+  );
 }
 
 /** Moves a site's horizon up to `horizon` (never down). */
