@@ -17,7 +17,7 @@ interface Run {
 }
 
 /** Starts `scripts/dev.mjs` (assets as already built by the global setup, a small seed) and waits for its banner. */
-async function startDev(): Promise<Run> {
+async function startOnce(): Promise<Run> {
   let out = '';
   child = spawn(
     process.execPath,
@@ -34,10 +34,34 @@ async function startDev(): Promise<Run> {
   const exited = new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
   const deadline = Date.now() + 120_000;
   while (!/demo read token\s+\S+/.test(out)) {
-    if (c.exitCode !== null || Date.now() > deadline) throw new Error(`pnpm dev did not start:\n${out}`);
+    if (c.exitCode !== null || Date.now() > deadline) throw new PortsOrStartError(out);
     await new Promise((r) => setTimeout(r, 200));
   }
   return { child: c, out: () => out, exited };
+}
+
+class PortsOrStartError extends Error {
+  readonly portTaken: boolean;
+  constructor(out: string) {
+    super(`pnpm dev did not start:\n${out}`);
+    this.portTaken = /EADDRINUSE|address already in use/i.test(out);
+  }
+}
+
+/**
+ * Starts `pnpm dev`, again if a port was taken between `freePort()` and the bind (other test files start collectors on
+ * free ports at the same time): with fresh ports when `newPorts` is true, else with the same ones after a pause.
+ */
+async function startDev({ newPorts }: { newPorts: boolean }): Promise<Run> {
+  for (let attempt = 1; ; attempt++) {
+    if (newPorts) ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+    try {
+      return await startOnce();
+    } catch (error) {
+      if (!(error instanceof PortsOrStartError && error.portTaken) || attempt === 3) throw error;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
 }
 
 /** Ctrl-C: SIGINT to the foreground process, as a terminal sends it. */
@@ -70,8 +94,7 @@ describe('pnpm dev', () => {
   let token = '';
 
   test('starts the collector, the shop and the SPA, seeds the demo site and prints where everything is', async () => {
-    ports = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const run = await startDev();
+    const run = await startDev({ newPorts: true });
     const [collector, shop, spa, inbox] = ports.map((p) => `http://127.0.0.1:${p}`);
     const out = run.out();
     expect(out).toContain(`shop        ${shop}/`);
@@ -103,7 +126,7 @@ describe('pnpm dev', () => {
   });
 
   test('a restart keeps the data and the token and does not seed twice; Ctrl-C again leaves no port held', async () => {
-    const run = await startDev();
+    const run = await startDev({ newPorts: false });
     expect(run.out()).toContain(`demo read token   ${token}`);
     expect(run.out()).not.toMatch(/seeding/);
     const collector = `http://127.0.0.1:${ports[0]}`;
