@@ -92,6 +92,24 @@ export async function forms(
   };
 }
 
+/**
+ * The FROM and WHERE of the period's form field entries (`f`; ?1 site, ?2 from, ?3 to), of the forms listed in the
+ * JSON parameter `listed` (`[[form, path_id], ...]`) when given. With a filter, the period's form events are checked
+ * (one session look-up per event, through the form events' index, which holds their sessions), then each kept event's
+ * entries read by key.
+ */
+export function fieldEntriesFrom(siteId: string, filter: Range['filter'], listed?: string): string {
+  const inListed = (alias: string) =>
+    listed
+      ? ` AND (${alias}.form, ${alias}.path_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(${listed}))`
+      : '';
+  return filter
+    ? `${TABLE.events} AS e INDEXED BY ${INDEX.events_site_forms}
+        CROSS JOIN ${TABLE.form_fields} AS f INDEXED BY ${INDEX.form_fields_key} ON f.site = ?1 AND f.time = e.time AND f.seq = e.seq
+       WHERE e.site = ?1 AND e.type IN ('${FORM_SUBMIT}', '${FORM_ABANDON}') AND e.time >= ?2 AND e.time < ?3 AND e.form IS NOT NULL${inListed('e')}${sessionMatches(siteId, filter, 'e')}`
+    : `${TABLE.form_fields} AS f INDEXED BY ${INDEX.form_fields_key} WHERE f.site = ?1 AND f.time >= ?2 AND f.time < ?3${inListed('f')}`;
+}
+
 /** Most fields whose median hesitation is read at an offset of form_fields_site_field, one statement each. */
 const MAX_OFFSET_MEDIANS = 100;
 
@@ -126,14 +144,7 @@ async function fieldEntries(
   const sums =
     'IFNULL(SUM(refocuses), 0) AS refocuses, IFNULL(SUM(errors), 0) AS errors, COUNT(hesitation_ms) AS timed';
   const { rank, count } = rankedMedian('f.form, f.path_id, f.field', 'f.hesitation_ms');
-  // With a filter, the period's form events of the listed forms are checked (one session look-up per event, through
-  // the form events' index, which holds their sessions), then each kept event's entries read by key.
-  const entriesOf = range.filter
-    ? `${TABLE.events} AS e INDEXED BY ${INDEX.events_site_forms}
-        CROSS JOIN ${TABLE.form_fields} AS f INDEXED BY ${INDEX.form_fields_key} ON f.site = ?1 AND f.time = e.time AND f.seq = e.seq
-       WHERE e.site = ?1 AND e.type IN ('${FORM_SUBMIT}', '${FORM_ABANDON}') AND e.time >= ?2 AND e.time < ?3 AND e.form IS NOT NULL
-         AND (e.form, e.path_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?4))${sessionMatches(site.id, range.filter, 'e')}`
-    : `${TABLE.form_fields} AS f INDEXED BY ${INDEX.form_fields_key} WHERE ${period} AND ${inListed}`;
+  const entriesOf = fieldEntriesFrom(site.id, range.filter, '?4');
   const ranked = async () =>
     (
       await db

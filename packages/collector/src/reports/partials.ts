@@ -2,12 +2,13 @@
 // and denominators behind its rates, and a sample of the values behind its medians (a median of medians is not the
 // median: medians.ts finds the exact one in two rounds).
 // Visitors are partitioned by shard, so every count here adds across shards. A site of one shard never reads these.
-import { FORM_ABANDON, FORM_SUBMIT, FRICTION_EVENTS } from '@parcours/protocol';
+import { FORM_ABANDON, FRICTION_EVENTS } from '@parcours/protocol';
 import { pathTextSql } from '../db/insert-sql.ts';
 import { DIMENSION_COLUMNS, INDEX, TABLE } from '../db/schema.ts';
 import { NO_CURRENCY } from './carts.ts';
 import { filterWhere, sessionCondition, sessionMatches } from './filter.ts';
 import { firstEntries, type StageEntries } from './first-entries.ts';
+import { fieldEntriesFrom } from './forms.ts';
 import { pageViewStats } from './page-view-stats.ts';
 import type { ReportQuery } from './query.ts';
 import { type SatisfactionSums, satisfactionSums } from './satisfaction.ts';
@@ -189,12 +190,8 @@ async function formValues(db: D1Database, site: ReportSite, q: ReportQuery): Pro
       .bind(site.id, q.range.from, q.range.to),
     db
       .prepare(
-        `SELECT e.form, ${pathTextSql('e.path_id')} AS path, json_extract(f.value, '$.field') AS field,
-                json_extract(f.value, '$.hesitation_ms') AS hesitation, json_extract(f.value, '$.refocuses') AS refocuses,
-                json_extract(f.value, '$.errors') AS errors
-           FROM ${TABLE.events} AS e, json_each(e.data, '$.fields') AS f
-          WHERE e.site = ?1 AND e.type IN ('${FORM_SUBMIT}', '${FORM_ABANDON}') AND e.time >= ?2 AND e.time < ?3
-            AND e.form IS NOT NULL${matches('e')}`,
+        `SELECT f.form, ${pathTextSql('f.path_id')} AS path, f.field, f.hesitation_ms AS hesitation, f.refocuses, f.errors
+           FROM ${fieldEntriesFrom(site.id, q.range.filter)}`,
       )
       .bind(site.id, q.range.from, q.range.to),
   ]);

@@ -234,6 +234,12 @@ describe('a site of several shards', () => {
     expect(funnel.stages[1].median_ms_from_previous).toBeGreaterThan(0);
     expect(satisfaction.overall.responses).toBeGreaterThan(0);
     expect(forms.forms.length).toBeGreaterThan(0);
+    // Field entries of several shards, medians included (each shard reads its own form_fields rows).
+    const fields = forms.forms.flatMap(
+      (f: { fields: Array<{ hesitation_ms: number | null; refocuses: number }> }) => f.fields,
+    );
+    expect(fields.filter((f: { hesitation_ms: number | null }) => f.hesitation_ms !== null).length).toBeGreaterThan(3);
+    expect(fields.some((f: { refocuses: number }) => f.refocuses > 0)).toBe(true);
     expect(carts.carts.abandoned).toBeGreaterThan(0);
     expect(kpis.decision.median_decision_ms).toBeGreaterThan(0);
   });
