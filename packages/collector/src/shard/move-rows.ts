@@ -147,12 +147,16 @@ export interface HistoryRead {
   horizon: number | null;
 }
 
+/** Visitors a history page looks at, at most: their sizes are counted before the page takes those that fit. */
+const HISTORY_VISITORS = 100;
+
 const forVisitors = (table: string) =>
   `FROM ${table} AS r WHERE r.site = ?1 AND r.visitor IN (SELECT value FROM json_each(?2))`;
 
 /**
  * The next visitors of the site after `after` (by id) whole: as many as hold about `limit` events and page views (at
- * least one), read at one instant (a shard runs one call at a time, and this one awaits nothing else).
+ * least one, at most HISTORY_VISITORS), read at one instant (the shard's storage answers synchronously: no other call
+ * runs in between).
  */
 export async function readHistoryPage(
   db: D1Database,
@@ -171,7 +175,7 @@ export async function readHistoryPage(
                   ORDER BY visitor LIMIT ?3) AS s
           ORDER BY s.visitor`,
       )
-      .bind(site, after, limit),
+      .bind(site, after, Math.min(limit, HISTORY_VISITORS)),
     db.prepare(`SELECT IFNULL(MAX(seq), 0) AS seq FROM ${TABLE.events} WHERE site = ?1`).bind(site),
     db.prepare(`SELECT retained_from AS horizon FROM ${TABLE.sites} WHERE id = ?1`).bind(site),
   ]);
