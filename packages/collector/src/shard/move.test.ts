@@ -1,7 +1,8 @@
 // Moving a site to another shard count (admin `POST /v1/admin/sites/{site}/shards`, src/shard/move.ts): the reports
 // after the move are those before it and those of a twin site that never moved, events sent during the move are all
 // stored once, a move cut short anywhere resumes to the same end, every visitor ends in exactly one new shard, and the
-// old shards end empty. Runs in both layouts (vitest.config.ts): in the one D1 a move only records the count.
+// old shards end empty; a site whose retention has deleted raw events moves the same. Runs in both layouts
+// (vitest.config.ts): in the one D1 a move only records the count.
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { parseBatch, type WireEvent } from '@parcours/protocol';
