@@ -96,18 +96,20 @@ CREATE INDEX webhook_deliveries_site_status ON webhook_deliveries (site, status,
 CREATE INDEX webhook_deliveries_unsent ON webhook_deliveries (enqueued_at) WHERE enqueued_at IS NULL;
 
 -- A site's move from its shards to another count (src/shard/move.ts, docs/PROTOCOL.md "Moving a site to another
--- count"), driven a bounded step at a time by the schedule: the row is where an interrupted move resumes. `copy`
--- copies each old shard's events into the next generation while ingestion still goes to the old one; the switch
--- (sites.shards and shard_generation, then `drain`) happens in one D1 write; `drain` copies what the old shards still
--- hold and empties them; `done` keeps the figures until the next move.
+-- count"), driven a bounded step at a time by the schedule: the row is where an interrupted move resumes. `history`
+-- copies each old shard's visitors whole (events, derived rows, sessions, derivation states) into the next generation,
+-- `copy` the events stored since, while ingestion still goes to the old shards; the switch (sites.shards and
+-- shard_generation, then `drain`) happens in one D1 write; `drain` copies what the old shards still hold and empties
+-- them; `done` keeps the figures until the next move.
 CREATE TABLE shard_moves (
   site             TEXT PRIMARY KEY,
   from_shards      INTEGER NOT NULL,
   to_shards        INTEGER NOT NULL,
   from_generation  INTEGER NOT NULL,
   to_generation    INTEGER NOT NULL,
-  phase            TEXT NOT NULL,      -- copy, drain, done
-  cursors          TEXT NOT NULL,      -- JSON array, one per old shard: copy, the last events.seq copied; drain, 1 once emptied
+  phase            TEXT NOT NULL,      -- history, copy, drain, done
+  cursors          TEXT NOT NULL,      -- JSON array, one per old shard: history, {after, seq, horizon, done} (move.ts);
+                                       -- copy, the last events.seq copied; drain, 1 once emptied
   copied           INTEGER NOT NULL DEFAULT 0,   -- events the move stored in the new shards (each once)
   steps            INTEGER NOT NULL DEFAULT 0,   -- steps run (an interrupted one is not counted: it runs again)
   started_at       INTEGER NOT NULL,

@@ -32,8 +32,7 @@ export type ErrorCode =
   | 'webhooks-disabled'
   | 'invalid-alert'
   | 'too-many-alerts'
-  | 'move-in-progress'
-  | 'move-unavailable';
+  | 'move-in-progress';
 
 /** Throws the refusal; `app.onError` turns it into `{ "error": code }` with `status`. */
 export function fail(status: ContentfulStatusCode, code: ErrorCode, headers?: Record<string, string>): never {

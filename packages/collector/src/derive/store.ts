@@ -31,7 +31,7 @@ export function chunk<T>(list: T[], size: number): T[][] {
  * bound JSON array unpacked by json_each, so a statement binds one parameter whatever its row count (D1 allows 100),
  * and holds at most MAX_JSON_PER_STATEMENT characters of them. A path field's text is stored as its id in `paths`.
  */
-function inserts(
+export function inserts(
   db: D1Database,
   table: string,
   columns: readonly string[],
@@ -93,8 +93,6 @@ const movesInto = (entries: Array<[string, number, number, number]>): RowSet => 
   on: 'r.to_index = j.value ->> 1 AND r.time >= j.value ->> 2 AND r.time < j.value ->> 3',
   entries,
 });
-/** Every row of the visitor. */
-const allOf = (visitor: string): RowSet => ({ on: '1', entries: [[visitor]] });
 
 /**
  * SQL joining the rows of `rows` in `table` (aliased `r`): json_each first (CROSS JOIN keeps that order), then the
@@ -649,7 +647,6 @@ function sessionFacts(db: D1Database, site: string, entries: Array<[string, numb
  * number of events erased.
  */
 export function eraseVisitorStatements(db: D1Database, site: string, visitor: string): D1PreparedStatement[] {
-  const all = allOf(visitor);
   const tables = [
     ...TABLES.map((t) => TABLE[t]),
     TABLE.visitor_state,
@@ -660,10 +657,7 @@ export function eraseVisitorStatements(db: D1Database, site: string, visitor: st
     TABLE.events,
   ];
   return [
-    ...pageViewHours(db, site, all, -1),
-    ...pageDays(db, site, all, -1),
-    ...entryHours(db, site, all, -1),
-    ...pairHours(db, site, all, -1),
+    ...visitorRollups(db, site, [visitor], -1),
     db
       .prepare(
         `INSERT INTO ${TABLE.site_erasures} (site, erasures) VALUES (?1, 1)
@@ -678,6 +672,20 @@ export function eraseVisitorStatements(db: D1Database, site: string, visitor: st
       )
       .bind(site, visitor),
     ...tables.map((table) => db.prepare(`DELETE FROM ${table} WHERE site = ? AND visitor = ?`).bind(site, visitor)),
+  ];
+}
+
+/**
+ * Adds (1) or subtracts (-1) every derived row of these visitors to the rollups: erasure takes them out, a move's copy
+ * of a visitor's history (src/shard/move-rows.ts) puts them in.
+ */
+export function visitorRollups(db: D1Database, site: string, visitors: string[], sign: 1 | -1): D1PreparedStatement[] {
+  const all: RowSet = { on: '1', entries: visitors.map((v) => [v]) };
+  return [
+    ...pageViewHours(db, site, all, sign),
+    ...pageDays(db, site, all, sign),
+    ...entryHours(db, site, all, sign),
+    ...pairHours(db, site, all, sign),
   ];
 }
 

@@ -27,15 +27,7 @@ const DOCUMENTED: Record<number, string[]> = {
   401: ['unauthorized'],
   404: ['not-found'],
   405: ['method-not-allowed'],
-  409: [
-    'site-exists',
-    'too-many-webhooks',
-    'too-many-alerts',
-    'survey-exists',
-    'too-many-surveys',
-    'move-in-progress',
-    'move-unavailable',
-  ],
+  409: ['site-exists', 'too-many-webhooks', 'too-many-alerts', 'survey-exists', 'too-many-surveys', 'move-in-progress'],
   429: ['rate-limited'],
 };
 const REPORTS = [

@@ -88,10 +88,14 @@ async function moving(db: D1Database, site: string): Promise<boolean> {
 
 /** Moves a site's horizon up to `horizon` (never down). */
 export async function moveHorizon(db: D1Database, site: string, horizon: number): Promise<void> {
-  await db
+  await moveHorizonStatement(db, site, horizon).run();
+}
+
+/** The statement of moveHorizon, for a batch (a move's copy of rows from before the horizon: src/shard/move-rows.ts). */
+export function moveHorizonStatement(db: D1Database, site: string, horizon: number): D1PreparedStatement {
+  return db
     .prepare(`UPDATE ${TABLE.sites} SET retained_from = MAX(IFNULL(retained_from, ?2), ?2) WHERE id = ?1`)
-    .bind(site, horizon)
-    .run();
+    .bind(site, horizon);
 }
 
 /** Deletes up to `budget` raw events, then saved states, of `site` from before `horizon`. */

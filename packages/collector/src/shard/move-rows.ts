@@ -1,12 +1,32 @@
-// What a move (move.ts) reads from an old shard and stores in a new one, over a shard's D1-shaped database: a page of
-// raw events in insertion order with their visitors' sessions (whose dimensions came from a User-Agent and a country
-// that are not stored, so derivation could not make them again) and abandoned-cart claims. Derived rows, rollups and
-// saved states are not carried: the new shard derives each visitor it receives from their events, as ingestion does.
-import { EVENT_COLUMNS, isPathField, SESSIONS, type SessionRow, TABLE } from '../db/schema.ts';
-import { pathTextSql, type EventRow } from '../db/insert-sql.ts';
+// What a move (move.ts) reads from an old shard and stores in a new one, over a shard's D1-shaped database.
+// - A history page: a few visitors whole, as the old shard holds them at one instant: their events, derived rows,
+//   sessions (dimensions and facts), saved derivation states, derivation counters, marks and cart claims. The new
+//   shard stores them as they are, derives nothing, and adds their rows to its rollups. After retention this is the only
+//   way their days before the horizon can move (their raw events are gone, so derivation could not make those rows
+//   again), and the saved states make the new shard derive what comes next exactly as the old one would have.
+// - An event page: raw events in insertion order (`seq`) with their visitors' sessions (whose dimensions came from a
+//   User-Agent and a country that are not stored) and cart claims. The new shard stores the events it lacks and
+//   derives them from the states it holds, as ingestion does: what the old shard stored after the history was read.
+import {
+  DERIVED,
+  type DerivedTable,
+  EVENT_COLUMNS,
+  INDEX,
+  isPathField,
+  SESSION_FACTS,
+  SESSIONS,
+  type SessionRow,
+  storedColumn,
+  TABLE,
+} from '../db/schema.ts';
+import { ADD_PATHS_SQL, pathTextSql, type EventRow } from '../db/insert-sql.ts';
 import { upsertSessionStatements } from '../db/sessions.ts';
 import type { Site } from '../db/sites.ts';
+import { type DirtyMark, markStatements } from '../derive/dirty.ts';
 import { writeThenDerive } from '../derive/index.ts';
+import { pageKey } from '../derive/state.ts';
+import { inserts, visitorRollups } from '../derive/store.ts';
+import { moveHorizonStatement } from '../schedule/retention.ts';
 import { storeStatements, utcDay } from '../ingest/store-batch.ts';
 import { erasedSince, erasureGuard, readErasures } from '../queue-ingest/erasures.ts';
 
@@ -19,13 +39,64 @@ interface MovedClaim {
   recovered_at: number | null;
 }
 
-/** A page of an old shard's events by `seq` (each row with its receive time), with what belongs to their visitors. */
+/** A page of an old shard's events (each row with its receive time), with what belongs to their visitors. */
 export interface MovePage {
   events: Array<{ row: EventRow; received_at: number }>;
   sessions: SessionRow[];
   claims: MovedClaim[];
-  /** The `seq` of the page's last event: the move's cursor (null for an empty page). */
+  /** An event page: the `seq` of its last event, the move's cursor (null for an empty page). */
   last: number | null;
+  /** A history page: its visitors' history besides their events and claims. */
+  history?: MovedHistory;
+}
+
+/** A saved derivation state, its pages keyed by `[stage, path]` (a path's id is its shard's own). */
+interface MovedState {
+  visitor: string;
+  position: number;
+  version: number;
+  /** The state's JSON (src/derive/state.ts), `lastPathView` as `[[stage, path], time]` entries. */
+  state: string;
+}
+
+/** A column's value as rows carry it (RPC passes these as they are). */
+type Value = string | number | null;
+
+/** The derived tables, and the columns of `sessions` a history carries (the visitor first). */
+const DERIVED_TABLES = Object.keys(DERIVED) as DerivedTable[];
+const SESSION_COLUMNS = [...SESSIONS.columns, ...SESSION_FACTS];
+
+/** What a history page carries of its visitors besides their events and claims. */
+export interface MovedHistory {
+  /** The page's visitors (some may have no events left: retention deleted them). */
+  visitors: string[];
+  /** When the old shard read them: a visitor erased in the new shard since then is not stored. */
+  readAt: number;
+  /** The old shard's retention horizon (null: none), which the new shard takes: it derives nothing before it. */
+  horizon: number | null;
+  /** Each derived table's rows as the JSON arrays of its DERIVED columns (site and visitor first, paths as text). */
+  rows: Record<DerivedTable, Value[][]>;
+  /** Sessions whole (SESSION_COLUMNS): their dimensions and facts. */
+  sessions: Value[][];
+  states: MovedState[];
+  /** Derivation counters, and marks (derivation behind their events). */
+  versions: Array<{ visitor: string; version: number }>;
+  dirty: DirtyMark[];
+}
+
+/** The part of a history that belongs to these visitors. */
+export function historyOf(h: MovedHistory, visitors: Set<string>): MovedHistory {
+  const mine = <T>(list: T[], visitor: (x: T) => unknown) => list.filter((x) => visitors.has(visitor(x) as string));
+  const rows = Object.fromEntries(DERIVED_TABLES.map((t) => [t, mine(h.rows[t], (r) => r[1])]));
+  return {
+    ...h,
+    visitors: mine(h.visitors, (v) => v),
+    rows: rows as MovedHistory['rows'],
+    sessions: mine(h.sessions, (s) => s[0]),
+    states: mine(h.states, (s) => s.visitor),
+    versions: mine(h.versions, (v) => v.visitor),
+    dirty: mine(h.dirty, (d) => d.visitor),
+  };
 }
 
 const EVENT_SELECT = EVENT_COLUMNS.map((c) => (isPathField(c) ? `${pathTextSql('e.path_id')} AS ${c}` : `e.${c}`)).join(
@@ -65,6 +136,191 @@ export async function readMovePage(db: D1Database, site: string, after: number, 
     claims: claims!.results as MovedClaim[],
     last: results[results.length - 1]!.seq,
   };
+}
+
+/** A history page as read: the page, the last visitor in it (the move's cursor; null: none left), and the shard's last `seq`. */
+export interface HistoryRead {
+  page: MovePage;
+  last: string | null;
+  /** The highest `seq` when it was read: every event up to it is in this page or an earlier or later history page. */
+  seq: number;
+  horizon: number | null;
+}
+
+/** Visitors a history page looks at, at most: their sizes are counted before the page takes those that fit. */
+const HISTORY_VISITORS = 100;
+
+const forVisitors = (table: string) =>
+  `FROM ${table} AS r WHERE r.site = ?1 AND r.visitor IN (SELECT value FROM json_each(?2))`;
+
+/**
+ * The next visitors of the site after `after` (by id) whole: as many as hold about `limit` events and page views (at
+ * least one, at most HISTORY_VISITORS), read at one instant (the shard's storage answers synchronously: no other call
+ * runs in between).
+ */
+export async function readHistoryPage(
+  db: D1Database,
+  site: string,
+  after: string,
+  limit: number,
+): Promise<HistoryRead> {
+  const [candidates, top, horizon] = await db.batch<Record<string, unknown>>([
+    db
+      .prepare(
+        `SELECT s.visitor,
+                (SELECT COUNT(*) FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time}
+                  WHERE site = ?1 AND visitor = s.visitor)
+                + (SELECT COUNT(*) FROM ${TABLE.page_views} WHERE site = ?1 AND visitor = s.visitor) AS size
+           FROM (SELECT DISTINCT visitor FROM ${TABLE.sessions} WHERE site = ?1 AND visitor > ?2
+                  ORDER BY visitor LIMIT ?3) AS s
+          ORDER BY s.visitor`,
+      )
+      .bind(site, after, Math.min(limit, HISTORY_VISITORS)),
+    db.prepare(`SELECT IFNULL(MAX(seq), 0) AS seq FROM ${TABLE.events} WHERE site = ?1`).bind(site),
+    db.prepare(`SELECT retained_from AS horizon FROM ${TABLE.sites} WHERE id = ?1`).bind(site),
+  ]);
+  const visitors: string[] = [];
+  let size = 0;
+  for (const c of candidates!.results as Array<{ visitor: string; size: number }>) {
+    if (visitors.length && size + c.size > limit) break;
+    visitors.push(c.visitor);
+    size += c.size;
+  }
+  const seq = (top!.results[0] as { seq: number }).seq;
+  const retainedFrom = (horizon!.results[0] as { horizon: number | null } | undefined)?.horizon ?? null;
+  const page: MovePage = { events: [], sessions: [], claims: [], last: null };
+  if (!visitors.length) return { page, last: null, seq, horizon: retainedFrom };
+  const list = JSON.stringify(visitors);
+  const asText = (c: string) => (isPathField(c) ? `${pathTextSql(`r.${storedColumn(c)}`)} AS ${c}` : `r.${c}`);
+  const [events, claims, sessions, states, versions, dirty, ...derived] = await db.batch<Record<string, unknown>>(
+    [
+      `SELECT e.seq, e.received_at, ${EVENT_SELECT} FROM ${TABLE.events} AS e
+        WHERE e.site = ?1 AND e.visitor IN (SELECT value FROM json_each(?2)) ORDER BY e.seq`,
+      `SELECT ${CLAIM_COLUMNS.map((c) => `r.${c}`).join(', ')} ${forVisitors(TABLE.cart_abandonments)}`,
+      `SELECT ${SESSION_COLUMNS.map((c) => `r.${c}`).join(', ')} ${forVisitors(TABLE.sessions)}`,
+      `SELECT r.visitor, r.position, r.version, r.state ${forVisitors(TABLE.visitor_state)}`,
+      `SELECT r.visitor, r.version ${forVisitors(TABLE.visitor_versions)}`,
+      `SELECT r.visitor, r.since ${forVisitors(TABLE.dirty_visitors)}`,
+      ...DERIVED_TABLES.map((t) => `SELECT ${DERIVED[t].map(asText).join(', ')} ${forVisitors(TABLE[t])}`),
+    ].map((sql) => db.prepare(sql).bind(site, list)),
+  );
+  const values = (r: D1Result<Record<string, unknown>>, columns: readonly string[]) =>
+    r.results.map((row) => columns.map((c) => (row[c] ?? null) as Value));
+  const saved = states!.results as Array<{ visitor: string; position: number; version: number; state: string }>;
+  return {
+    page: {
+      ...page,
+      events: (events!.results as unknown as Array<EventRow & { seq: number; received_at: number }>).map(
+        ({ seq: _, received_at, ...row }) => ({ row, received_at }),
+      ),
+      claims: claims!.results as unknown as MovedClaim[],
+      history: {
+        visitors,
+        readAt: Date.now(),
+        horizon: retainedFrom,
+        rows: Object.fromEntries(
+          DERIVED_TABLES.map((t, i) => [t, values(derived[i]!, DERIVED[t])]),
+        ) as MovedHistory['rows'],
+        sessions: values(sessions!, SESSION_COLUMNS),
+        states: await withPathTexts(db, saved),
+        versions: versions!.results as MovedHistory['versions'],
+        dirty: dirty!.results as unknown as DirtyMark[],
+      },
+    },
+    last: visitors[visitors.length - 1]!,
+    seq,
+    horizon: retainedFrom,
+  };
+}
+
+/** A state's `lastPathView` entries, `[key, time]`, with each key as `stage path` (pageKey) of a path's id. */
+type PathViews = Array<[string | [number, string], number]>;
+
+/** Saved states with their pages keyed by path text instead of this shard's path ids (MovedState). */
+async function withPathTexts(
+  db: D1Database,
+  saved: Array<{ visitor: string; position: number; version: number; state: string }>,
+): Promise<MovedState[]> {
+  const parsed = saved.map((s) => ({ ...s, json: JSON.parse(s.state) as { lastPathView: PathViews } }));
+  const ids = new Set(parsed.flatMap((s) => s.json.lastPathView.map(([key]) => Number(String(key).split(' ')[1]))));
+  const { results } = await db
+    .prepare(`SELECT id, path FROM ${TABLE.paths} WHERE id IN (SELECT value FROM json_each(?1))`)
+    .bind(JSON.stringify([...ids]))
+    .all<{ id: number; path: string }>();
+  const texts = new Map(results.map((r) => [r.id, r.path]));
+  return parsed.map(({ json, ...s }) => {
+    json.lastPathView = json.lastPathView.map(([key, time]) => {
+      const [stage, id] = String(key).split(' ').map(Number);
+      return [[stage!, texts.get(id!)!], time];
+    });
+    return { ...s, state: JSON.stringify(json) };
+  });
+}
+
+/**
+ * Writes replacing these visitors' history (not their events) with a history page's: their rows, sessions, states,
+ * counters and marks, their rows counted in the rollups, and the old shard's retention horizon. Paths are added to this
+ * shard's dictionary first (a statement of its own: a path holds no visitor), so that the states can name their ids.
+ */
+async function historyWrites(db: D1Database, site: string, h: MovedHistory): Promise<D1PreparedStatement[]> {
+  const texts = new Set<string>();
+  for (const t of DERIVED_TABLES)
+    DERIVED[t].forEach((c, i) => {
+      if (isPathField(c)) for (const row of h.rows[t]) if (row[i] !== null) texts.add(row[i] as string);
+    });
+  const states = h.states.map((s) => ({ ...s, json: JSON.parse(s.state) as { lastPathView: PathViews } }));
+  for (const s of states) for (const [key] of s.json.lastPathView) texts.add((key as [number, string])[1]);
+  const paths = JSON.stringify([...texts]);
+  await db.prepare(ADD_PATHS_SQL).bind(site, paths).run();
+  const { results } = await db
+    .prepare(`SELECT id, path FROM ${TABLE.paths} WHERE site = ?1 AND path IN (SELECT value FROM json_each(?2))`)
+    .bind(site, paths)
+    .all<{ id: number; path: string }>();
+  const ids = new Map(results.map((r) => [r.path, r.id]));
+  for (const s of states)
+    s.json.lastPathView = s.json.lastPathView.map(([key, time]) => {
+      const [stage, path] = key as [number, string];
+      return [pageKey(stage, ids.get(path)!), time];
+    });
+  const visitors = JSON.stringify(h.visitors);
+  const theirs = [
+    ...DERIVED_TABLES.map((t) => TABLE[t]),
+    TABLE.sessions,
+    TABLE.visitor_state,
+    TABLE.visitor_versions,
+    TABLE.dirty_visitors,
+  ].map((table) =>
+    db
+      .prepare(`DELETE FROM ${table} WHERE site = ?1 AND visitor IN (SELECT value FROM json_each(?2))`)
+      .bind(site, visitors),
+  );
+  return [
+    // A page stored again replaces what it stored: the rollups lose those rows' counts first, and get the new ones.
+    ...visitorRollups(db, site, h.visitors, -1),
+    ...theirs,
+    ...DERIVED_TABLES.flatMap((t) => inserts(db, TABLE[t], DERIVED[t], h.rows[t])),
+    ...visitorRollups(db, site, h.visitors, 1),
+    ...inserts(
+      db,
+      TABLE.sessions,
+      ['site', ...SESSION_COLUMNS],
+      h.sessions.map((s) => [site, ...s]),
+    ),
+    ...inserts(
+      db,
+      TABLE.visitor_state,
+      ['site', 'visitor', 'position', 'version', 'state'],
+      states.map((s) => [site, s.visitor, s.position, s.version, JSON.stringify(s.json)]),
+    ),
+    ...inserts(
+      db,
+      TABLE.visitor_versions,
+      ['site', 'visitor', 'version'],
+      h.versions.map((v) => [site, v.visitor, v.version]),
+    ),
+    ...markStatements(db, site, h.dirty),
+    ...(h.horizon === null ? [] : [moveHorizonStatement(db, site, h.horizon)]),
+  ];
 }
 
 /** Deletes the site's events up to `seq` `through` (a page the move has stored in the new shards). */
@@ -128,6 +384,9 @@ export async function storeMovePage(
       .map(({ row }) => sessionKey(row)),
   );
   const sessions = page.sessions.filter((s) => !erased.has(s.visitor) || kept.has(sessionKey(s)));
+  // A history's visitors erased here since it was read: none of it is stored.
+  const history = page.history && (await erasedSince(erasures, page.history.visitors, page.history.readAt));
+  for (const v of history ?? []) erased.add(v);
   const claims = page.claims.filter((c) => !erased.has(c.visitor));
   writes.push(...upsertSessionStatements(db, site.id, sessions));
   if (claims.length)
@@ -141,6 +400,13 @@ export async function storeMovePage(
         )
         .bind(site.id, JSON.stringify(claims.map((c) => CLAIM_COLUMNS.map((k) => c[k])))),
     );
+  if (page.history) {
+    // Stored as the old shard derived it: nothing to derive.
+    const kept = page.history.visitors.filter((v) => !erased.has(v));
+    const h = historyOf(page.history, new Set(kept));
+    await db.batch([...writes, ...(kept.length ? await historyWrites(db, site.id, h) : [])]);
+    return fresh.length;
+  }
   const results = await writeThenDerive(db, site, writes, fresh);
   if (!results) throw new Error('the write of a moved page failed');
   return fresh.length;

@@ -1,7 +1,8 @@
 // Moving a site to another shard count (admin `POST /v1/admin/sites/{site}/shards`, src/shard/move.ts): the reports
 // after the move are those before it and those of a twin site that never moved, events sent during the move are all
 // stored once, a move cut short anywhere resumes to the same end, every visitor ends in exactly one new shard, and the
-// old shards end empty. Runs in both layouts (vitest.config.ts): in the one D1 a move only records the count.
+// old shards end empty; a site whose retention has deleted raw events moves the same. Runs in both layouts
+// (vitest.config.ts): in the one D1 a move only records the count.
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { parseBatch, type WireEvent } from '@parcours/protocol';
@@ -18,10 +19,11 @@ import { INGEST_QUEUE_NAME } from '../queue-ingest/index.ts';
 import { storeOrQueue } from '../routes/events.ts';
 import { abandonedCarts, type SiteToCheck } from '../schedule/carts.ts';
 import { runSchedule } from '../schedule/index.ts';
+import { applyRetention, retentionHorizon } from '../schedule/retention.ts';
 import { eraseInMove, type MoveState, moveStep, type StepOptions } from './move.ts';
 import type { MovePage } from './move-rows.ts';
 import { shardDatabase } from './sql-d1.ts';
-import { shardIndex, shardOf, sharded } from './storage.ts';
+import { shardIndex, shardOf, sharded, siteStorageById } from './storage.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -43,6 +45,27 @@ async function sendJourneys(sites: TestSite[], journeys: Array<Pick<Journey, 'ev
   for (const j of journeys)
     for (let i = 0; i < j.events.length; i += 50)
       for (const site of sites) await send(site.id, j.events.slice(i, i + 50), Date.now(), j.userAgent);
+}
+
+/** Each event of these journeys on its own, in order: traffic to send while a move runs. */
+const oneByOne = (journeys: Journey[]) => journeys.flatMap((j) => j.events.map((e) => ({ ...j, events: [e] })));
+
+/** A step's `afterPart` sending the next of these events to every site. */
+const sendNext = (sites: TestSite[], late: Journey[]) => async () => {
+  const next = late.shift();
+  if (next) await sendJourneys(sites, [next]);
+};
+
+/** The events of `late` not sent yet, in batches of up to 50 from one browser. */
+async function sendRest(sites: TestSite[], late: Journey[]) {
+  const rest = late.splice(0);
+  for (let i = 0; i < rest.length; ) {
+    const { userAgent } = rest[i]!;
+    const events: WireEvent[] = [];
+    while (i < rest.length && rest[i]!.userAgent === userAgent && events.length < 50)
+      events.push(rest[i++]!.events[0]!);
+    await sendJourneys(sites, [{ events, userAgent }]);
+  }
 }
 
 /** Runs steps of the site's move until it is done (at most `limit`), answering the last state. */
@@ -138,16 +161,17 @@ describe('moving a site to another shard count', () => {
       expect(await everyReport(one, periods)).toEqual(await everyReport(twin, periods));
       return;
     }
-    expect(state).toMatchObject({ shards: 1, move: { from: 1, to: 4, phase: 'copy', copied: 0 } });
+    expect(state).toMatchObject({ shards: 1, move: { from: 1, to: 4, phase: 'history', copied: 0 } });
     // Asked again, the same move answers; another count is refused while it runs.
     expect((await moveTo(one.id, { shards: 4 })).status).toBe(202);
     const other = await moveTo(one.id, { shards: 2 });
     expect(other.status).toBe(409);
     expect(await other.json()).toMatchObject({ error: 'move-in-progress' });
 
-    // Two pages of 50, then stopped: the reports still come whole from the old shard.
-    const first = await moveStep(env, one.id, { pages: 2, pageEvents: 50 });
-    expect(first).toMatchObject({ phase: 'copy', copied: 100, steps: 1 });
+    // Two pages of visitors, then stopped: the reports still come whole from the old shard.
+    const first = (await moveStep(env, one.id, { pages: 2, pageEvents: 50 }))!;
+    expect(first).toMatchObject({ phase: 'history', steps: 1 });
+    expect(first.copied).toBeGreaterThan(0);
     await sendJourneys([twin, one], during.slice(0, 25));
     expect(await everyReport(one, periods)).toEqual(await everyReport(twin, periods));
 
@@ -161,16 +185,13 @@ describe('moving a site to another shard count', () => {
         },
       }),
     ).rejects.toThrow('interrupted');
-    expect(await moveStep(env, one.id, { pages: 0 })).toMatchObject({ phase: 'copy', copied: 100 });
+    expect(await moveStep(env, one.id, { pages: 0 })).toMatchObject({ phase: 'history', copied: first.copied });
 
     // The rest of the traffic comes while the move runs, a batch after each part it stores: the last ones land in the
     // old shard after its last page was read, before the switch, and only the drain brings them over.
     const more = generateJourneys({ seed: 9, visitors: 40, now: NOW, fromDaysAgo: 6, toDaysAgo: 1 });
-    const late = [...during.slice(25), ...more].flatMap((j) => j.events.map((e) => ({ ...j, events: [e] })));
-    const afterPart = async () => {
-      const next = late.shift();
-      if (next) await sendJourneys([twin, one], [next]);
-    };
+    const late = oneByOne([...during.slice(25), ...more]);
+    const afterPart = sendNext([twin, one], late);
     let copiedAtSwitch = -1;
     let end = await moveStep(env, one.id, { pageEvents: 50, afterPart });
     for (let i = 0; i < 100 && end!.phase !== 'done'; i++) {
@@ -181,15 +202,7 @@ describe('moving a site to another shard count', () => {
     expect(late.length).toBeGreaterThan(0);
     expect(copiedAtSwitch).toBeGreaterThan(0);
     expect(end!.copied).toBeGreaterThan(copiedAtSwitch);
-    // The rest in batches of up to 50 from one browser.
-    const rest = late.splice(0);
-    for (let i = 0; i < rest.length; ) {
-      const { userAgent } = rest[i]!;
-      const events: WireEvent[] = [];
-      while (i < rest.length && rest[i]!.userAgent === userAgent && events.length < 50)
-        events.push(rest[i++]!.events[0]!);
-      await sendJourneys([twin, one], [{ events, userAgent }]);
-    }
+    await sendRest([twin, one], late);
     // Copied: what the old shard held (events sent after the switch went to the new shards themselves).
     expect(end).toMatchObject({ from: 1, to: 4, phase: 'done' });
     expect(end!.copied).toBeGreaterThanOrEqual(eventCount(before));
@@ -272,7 +285,7 @@ describe('moving a site to another shard count', () => {
       first = later.row.visitor;
       expect((await erase(first)).status).toBe(200);
     };
-    await moveStep(env, site.id, { pages: 3, pageEvents: 20, afterPart });
+    await moveStep(env, site.id, { pages: 3, pageEvents: 400, afterPart });
     expect(first).not.toBe('');
     const second = some.map((j) => j.visitor).find((v) => v !== first)!;
     expect((await erase(second)).status).toBe(200);
@@ -318,16 +331,8 @@ describe('moving a site to another shard count', () => {
     expect(rows.reduce((n, [, , count]) => n + count, 0)).toBe(9);
   });
 
-  it('refuses to move a site whose retention has deleted raw events, and keeps retention away from a moving site', async () => {
+  it('keeps retention away from a moving site', async () => {
     if (!sharded(env)) return;
-    const kept = await registerSite();
-    await env.DB.prepare(`UPDATE ${TABLE.sites} SET retained_from = ? WHERE id = ?`)
-      .bind(NOW - DAY, kept.id)
-      .run();
-    const res = await moveTo(kept.id, { shards: 2 });
-    expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ error: 'move-unavailable', message: expect.stringMatching(/retention/) });
-
     const moving = await registerSite();
     await sendJourneys([moving], journeys.slice(0, 3));
     await env.DB.prepare(`UPDATE ${TABLE.sites} SET retention_days = 1 WHERE id = ?`).bind(moving.id).run();
@@ -401,4 +406,135 @@ describe('moving a site to another shard count', () => {
     await abandonedCarts(env, now + 2 * 60_000);
     expect(await deliveries()).toEqual(all);
   });
+});
+
+/**
+ * Rows of the site's shards of generation `generation` per table, each visitor's in the shard their hash picks (a
+ * visitor's rows found elsewhere fail the test); of `visitor` only, their saved states too, when given.
+ */
+async function rowsInShards(site: string, count: number, generation: number, visitor?: string) {
+  const tables: string[] = [
+    TABLE.events,
+    TABLE.sessions,
+    TABLE.page_views,
+    TABLE.transitions,
+    TABLE.carts,
+    TABLE.purchases,
+  ];
+  if (visitor) tables.push(TABLE.visitor_state);
+  const totals: Record<string, number> = Object.fromEntries(tables.map((t) => [t, 0]));
+  for (let k = 0; k < count; k++)
+    await runInDurableObject(shardOf(env, site, k, generation), async (_shard, state) => {
+      const db = shardDatabase(state.storage);
+      for (const table of tables) {
+        const { results } = await db
+          .prepare(
+            `SELECT visitor, COUNT(*) AS n FROM ${table} WHERE site = ?1 AND (?2 IS NULL OR visitor = ?2) GROUP BY visitor`,
+          )
+          .bind(site, visitor ?? null)
+          .all<{ visitor: string; n: number }>();
+        for (const r of results) {
+          expect([table, r.visitor, shardIndex(r.visitor, count)]).toEqual([table, r.visitor, k]);
+          totals[table]! += r.n;
+        }
+      }
+    });
+  return totals;
+}
+
+describe('moving a site whose retention has deleted raw events', () => {
+  const RETENTION_DAYS = 5;
+  const horizon = retentionHorizon(NOW, RETENTION_DAYS);
+  // Visitors from ten days ago on, many of them on both sides of the horizon; more come during the moves.
+  const traffic = generateJourneys({ seed: 21, visitors: 60, now: NOW, fromDaysAgo: 10, toDaysAgo: 1 });
+  const cut = (j: Journey) => Math.ceil((j.events.length * 2) / 3);
+  const before = traffic.map((j) => ({ ...j, events: j.events.slice(0, cut(j)) }));
+  const during = traffic.map((j) => ({ ...j, events: j.events.slice(cut(j)) }));
+  const more = generateJourneys({ seed: 22, visitors: 30, now: NOW, fromDaysAgo: 7, toDaysAgo: 1 });
+  const periods = [
+    [NOW - 12 * DAY, NOW],
+    [NOW - 9 * DAY - 5 * HOUR, horizon - 3 * HOUR],
+    [horizon + 2 * HOUR, NOW],
+    [horizon - 30 * HOUR, horizon + 30 * HOUR],
+  ] as const;
+
+  /** Retention as the schedule runs it at `now`, run after run until it deletes nothing more. */
+  async function retain(now: number) {
+    const deleteBefore = async (site: string, h: number, budget: number) =>
+      (await siteStorageById(env, site)).deleteBefore(site, h, budget);
+    while ((await applyRetention(env.DB, now, deleteBefore)) > 0);
+  }
+
+  it('moves 1 → 4, then 4 → 2, with traffic throughout and a step cut short: every report is the twin’s', async () => {
+    if (!sharded(env)) return;
+    const twin = await registerSite();
+    const site = await registerSite();
+    for (const s of [twin, site]) {
+      const res = await admin(s.id, { method: 'PATCH', body: JSON.stringify({ retention_days: RETENTION_DAYS }) });
+      expect(res.status).toBe(200);
+    }
+    await sendJourneys([twin, site], before);
+    await retain(NOW);
+    // Retention ran: most raw events before the horizon are gone (the few the forms, friction and satisfaction reports
+    // read are kept), their derived rows and reports are not.
+    const sentOld = before.reduce((n, j) => n + j.events.filter((e) => e.ts < horizon).length, 0);
+    const keptOld = await runInDurableObject(shardOf(env, site.id), (_shard, state) =>
+      shardDatabase(state.storage)
+        .prepare(`SELECT COUNT(*) AS n FROM ${TABLE.events} WHERE site = ? AND time < ?`)
+        .bind(site.id, horizon)
+        .first<number>('n'),
+    );
+    expect(sentOld).toBeGreaterThan(100);
+    expect(keptOld).toBeLessThan(sentOld / 4);
+    const reports = await everyReport(site, periods);
+    expect(JSON.stringify(reports)).toContain('"purchases":');
+    expect(reports).toEqual(await everyReport(twin, periods));
+
+    // 1 → 4, an event sent to both sites after each part the move stores, one step failing after a part.
+    expect((await moveTo(site.id, { shards: 4 })).status).toBe(202);
+    const late = oneByOne(during);
+    const afterPart = sendNext([twin, site], late);
+    expect(await moveStep(env, site.id, { pages: 2, pageEvents: 60, afterPart })).toMatchObject({ phase: 'history' });
+    let parts = 0;
+    const failing = async () => {
+      await afterPart();
+      if (++parts === 3) throw new Error('interrupted');
+    };
+    await expect(moveStep(env, site.id, { pageEvents: 60, afterPart: failing })).rejects.toThrow('interrupted');
+    expect(await moveToEnd(site.id, { pageEvents: 60, afterPart })).toMatchObject({ from: 1, to: 4, phase: 'done' });
+    expect(late.length).toBeLessThan(oneByOne(during).length);
+    await sendRest([twin, site], late);
+    expect(await everyReport(site, periods)).toEqual(await everyReport(twin, periods));
+    const twinRows = async () => rowsInShards(twin.id, 1, 0);
+    expect(await rowsInShards(site.id, 4, 1)).toEqual(await twinRows());
+    expect(await eventsByShard(site.id, 1, 0)).toEqual([]);
+
+    // 4 → 2 driven a step at a time, new visitors arriving meanwhile.
+    expect((await moveTo(site.id, { shards: 2 })).status).toBe(202);
+    const newer = oneByOne(more);
+    expect(await moveToEnd(site.id, { pageEvents: 40, afterPart: sendNext([twin, site], newer) })).toMatchObject({
+      from: 4,
+      to: 2,
+      phase: 'done',
+    });
+    await sendRest([twin, site], newer);
+    expect(await everyReport(site, periods)).toEqual(await everyReport(twin, periods));
+    expect(await rowsInShards(site.id, 2, 2)).toEqual(await twinRows());
+    expect(await eventsByShard(site.id, 4, 1)).toEqual([]);
+
+    // Retention goes on in the new shards, a day later, as in the twin.
+    await retain(NOW + DAY);
+    expect(await everyReport(site, periods)).toEqual(await everyReport(twin, periods));
+
+    // A visitor with rows on both sides of the horizon erased after the moves: gone from every shard, as from the twin.
+    const visitor = traffic.find(
+      (j) => j.events.some((e) => e.ts < horizon) && j.events.some((e) => e.ts > horizon + DAY),
+    )!.visitor;
+    const erased = await rowsInShards(site.id, 2, 2, visitor);
+    expect(erased[TABLE.page_views]).toBeGreaterThan(0);
+    for (const s of [twin, site])
+      expect((await admin(`${s.id}/visitors/${visitor}`, { method: 'DELETE' })).status).toBe(200);
+    expect(Object.values(await rowsInShards(site.id, 2, 2, visitor))).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(await everyReport(site, periods)).toEqual(await everyReport(twin, periods));
+  }, 600_000);
 });

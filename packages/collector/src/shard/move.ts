@@ -2,8 +2,13 @@
 // another count"). The new shards are the site's next generation of shard names, so old and new never share one. The
 // schedule runs each move a bounded step at a time (a few pages), and D1's shard_moves row says where it is after
 // each page, so a step cut short anywhere is simply run again: storing a page twice stores nothing twice.
-//   copy:  each old shard's events, page by page in insertion order (`seq`), go to the new shard of each visitor's
-//          hash mod M, which derives those visitors; ingestion and reports still use the old shards.
+//   history: each old shard's visitors, a page of whole visitors at a time (by id), go to the new shard of each
+//          visitor's hash mod M as the old shard holds them: events, derived rows, sessions, saved derivation states
+//          (move-rows.ts). Nothing is derived again, so days whose raw events retention deleted move too, and the new
+//          shards take the old ones' retention horizon. The old shard's last `seq` before its first page is kept.
+//   copy:  each old shard's events after that `seq` (stored since its history was read), page by page in insertion
+//          order, go to the new shards, which derive the ones they lack from the states they hold, as the old shard
+//          did; ingestion and reports still use the old shards.
 //   switch (once every old shard is caught up and the new ones have derived all they hold): one D1 write points the
 //          site at the new generation.
 //   drain: each old shard is retired (it refuses writes from then on: a request that still named it reads the site
@@ -15,14 +20,25 @@ import { getSite, type Site } from '../db/sites.ts';
 import { failWithMessage } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
 import { writeOwed } from '../schedule/carts.ts';
-import type { MovePage } from './move-rows.ts';
+import { historyOf, type MovePage } from './move-rows.ts';
 import { type Shard, shardIndex, shardOf, sharded, siteStorage, type StoredSite } from './storage.ts';
 
 /** Events read from an old shard at a time, and pages a step copies at most (a step stays well inside a Worker's limits). */
 const PAGE_EVENTS = 500;
 const PAGES_PER_STEP = 20;
 
-type Phase = 'copy' | 'drain' | 'done';
+type Phase = 'history' | 'copy' | 'drain' | 'done';
+
+/** Where the history phase is in one old shard. */
+interface HistoryMark {
+  /** The last visitor copied ('' before the first). */
+  after: string;
+  /** The shard's last `seq` before its first history page (null until read): the copy phase starts after it. */
+  seq: number | null;
+  /** Its retention horizon, as its pages told it. */
+  horizon: number | null;
+  done: boolean;
+}
 
 /** A site's move as D1 keeps it (shard_moves). */
 interface MoveRow {
@@ -32,7 +48,7 @@ interface MoveRow {
   from_generation: number;
   to_generation: number;
   phase: Phase;
-  /** Per old shard: in `copy` the last `seq` copied, in `drain` 1 once it is emptied. */
+  /** Per old shard: in `history` a HistoryMark, in `copy` the last `seq` copied, in `drain` 1 once it is emptied. */
   cursors: string;
   copied: number;
   steps: number;
@@ -89,8 +105,8 @@ export async function targetShards(db: D1Database, site: Site): Promise<number> 
 
 /**
  * Starts moving `site` to `to` shards, or answers the move already going there: `started` false when nothing was
- * to do (the site has that count). Refusals: `409 move-in-progress` (a move to another count runs), `409
- * move-unavailable` (the site's retention has begun: see below). In the one-D1 layout the count is only recorded.
+ * to do (the site has that count). Refusal: `409 move-in-progress` (a move to another count runs). In the one-D1
+ * layout the count is only recorded.
  */
 export async function startMove(
   env: Pick<Env, 'DB' | 'STORAGE'>,
@@ -108,26 +124,13 @@ export async function startMove(
     );
   }
   if (to === site.shards) return { started: false };
-  const retainedFrom = await env.DB.prepare(`SELECT retained_from FROM ${TABLE.sites} WHERE id = ?`)
-    .bind(site.id)
-    .first<number | null>('retained_from');
-  // Days before the retention horizon keep their derived rows without their raw events: the new shards, which derive
-  // from raw events, could not make them again.
-  if (sharded(env) && retainedFrom !== null)
-    failWithMessage(
-      409,
-      'move-unavailable',
-      'the site has deleted raw events by retention_days: its reports of those days cannot be moved yet',
-    );
   const done = !sharded(env);
-  // In shards, only while retention has deleted nothing, checked in the insert itself: a retention run that moved the
-  // site's horizon since the read above (it skips moving sites, and this insert makes one) leaves nothing inserted.
+  const start: HistoryMark = { after: '', seq: null, horizon: null, done: false };
   const statements = [
     env.DB.prepare(
       `INSERT INTO ${TABLE.shard_moves} (site, from_shards, to_shards, from_generation, to_generation, phase, cursors,
          copied, steps, started_at, switched_at, finished_at)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, ?8, ?9, ?9
-        WHERE ?10 OR EXISTS (SELECT 1 FROM ${TABLE.sites} WHERE id = ?1 AND retained_from IS NULL)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, ?8, ?9, ?9)
        ON CONFLICT (site) DO UPDATE SET from_shards = ?2, to_shards = ?3, from_generation = ?4, to_generation = ?5,
          phase = ?6, cursors = ?7, copied = 0, steps = 0, started_at = ?8, switched_at = ?9, finished_at = ?9
        WHERE phase = 'done'`,
@@ -137,11 +140,10 @@ export async function startMove(
       to,
       site.generation,
       site.generation + 1,
-      done ? 'done' : 'copy',
-      JSON.stringify(Array.from({ length: site.shards }, () => 0)),
+      done ? 'done' : 'history',
+      JSON.stringify(Array.from({ length: site.shards }, () => start)),
       now,
       done ? now : null,
-      done ? 1 : 0,
     ),
   ];
   // One D1: the count changes nothing where rows live, so it is recorded at once.
@@ -163,18 +165,22 @@ export interface StepOptions {
   afterPart?: (stored: MovePage, page: MovePage) => Promise<void>;
 }
 
-/** A page split by the new shard of each visitor: `[k, part]` for each new shard with events. */
+/** A page split by the new shard of each visitor: `[k, part]` for each new shard with some of its visitors. */
 function splitPage(page: MovePage, count: number): Array<[number, MovePage]> {
   const parts = new Map<number, MovePage>();
+  const visitors = new Map<number, Set<string>>();
   const part = (visitor: string) => {
     const k = shardIndex(visitor, count);
     const p = parts.get(k) ?? { events: [], sessions: [], claims: [], last: page.last };
     parts.set(k, p);
+    visitors.set(k, (visitors.get(k) ?? new Set()).add(visitor));
     return p;
   };
   for (const e of page.events) part(e.row.visitor).events.push(e);
   for (const s of page.sessions) part(s.visitor).sessions.push(s);
   for (const c of page.claims) part(c.visitor).claims.push(c);
+  for (const v of page.history?.visitors ?? []) part(v);
+  if (page.history) for (const [k, p] of parts) p.history = historyOf(page.history, visitors.get(k)!);
   return [...parts];
 }
 
@@ -211,15 +217,44 @@ export async function moveStep(
     pagesLeft -= 1;
   };
   /** Records where the move is, in its phase only (a step that lost a race to another changes nothing). */
-  const save = async (phase: Phase = move.phase, extra = '') => {
+  const save = async (phase: Phase = move.phase, extra = '', where: unknown[] = cursors) => {
     await env.DB.prepare(
       `UPDATE ${TABLE.shard_moves} SET cursors = ?3, copied = copied + ?4, phase = ?5${extra}
         WHERE site = ?1 AND phase = ?2 AND to_generation = ?6`,
     )
-      .bind(id, move.phase, JSON.stringify(cursors), copied, phase, move.to_generation)
+      .bind(id, move.phase, JSON.stringify(where), copied, phase, move.to_generation)
       .run();
     copied = 0;
   };
+
+  if (move.phase === 'history') {
+    const marks = JSON.parse(move.cursors) as HistoryMark[];
+    for (let k = 0; k < old.length; k++) {
+      const mark = marks[k]!;
+      while (!mark.done && pagesLeft > 0) {
+        const read = await old[k]!.historyPage(id, mark.after, pageEvents);
+        // Read with the first page: every event up to it is in a history page, read then or later.
+        mark.seq ??= read.seq;
+        mark.horizon = read.horizon;
+        if (read.last === null) mark.done = true;
+        else {
+          await copy(read.page);
+          mark.after = read.last;
+        }
+        await save(move.phase, '', marks);
+      }
+    }
+    if (marks.some((m) => !m.done)) return finishStep(env.DB, id);
+    // Every new shard takes the old shards' horizon, those without a visitor yet too: none derives before it.
+    const horizons = marks.flatMap((m) => (m.horizon === null ? [] : [m.horizon]));
+    if (horizons.length) for (const shard of fresh) await shard.takeHorizon(ingestSite, Math.max(...horizons));
+    await save(
+      'copy',
+      '',
+      marks.map((m) => m.seq ?? 0),
+    );
+    return finishStep(env.DB, id);
+  }
 
   if (move.phase === 'copy') {
     let caughtUp = true;

@@ -30,7 +30,14 @@ import { deriveDirtyVisitors } from '../schedule/derive.ts';
 import { ackOwed, decideInShard, owedDeliveries, type SiteToCheck } from '../schedule/carts.ts';
 import { forgetWebhookHistory } from '../schedule/webhook-history.ts';
 import { MIGRATIONS } from './migrations.gen.ts';
-import { deleteMovedThrough, type MovePage, readMovePage, storeMovePage } from './move-rows.ts';
+import {
+  deleteMovedThrough,
+  type HistoryRead,
+  type MovePage,
+  readHistoryPage,
+  readMovePage,
+  storeMovePage,
+} from './move-rows.ts';
 import { type SiteOperations, siteOperations } from './operations.ts';
 import { shardDatabase } from './sql-d1.ts';
 
@@ -237,6 +244,17 @@ export class SiteShard extends DurableObject<Env> {
   async deleteBefore(site: string, horizon: number, budget: number) {
     await moveHorizon(this.db, site, horizon);
     return this.site.deleteBefore(site, horizon, budget);
+  }
+
+  /** A move's history page: the visitors after `after` whole (src/shard/move-rows.ts). */
+  historyPage(site: string, after: string, limit: number): Promise<HistoryRead> {
+    return readHistoryPage(this.db, site, after, limit);
+  }
+
+  /** A move's new shard takes the old shards' retention horizon before it derives anything. */
+  async takeHorizon(site: IngestSite, horizon: number): Promise<void> {
+    this.remember(site);
+    await moveHorizon(this.db, site.id, horizon);
   }
 
   /** A move's page of this shard's events after `seq` `after` (src/shard/move-rows.ts). */
