@@ -450,6 +450,9 @@ export const STORAGE_PER_EVENT = '## Bytes stored per event';
 /** The section bench/ingest/queue-bench.ts writes: queued against direct ingestion. */
 const QUEUED_INGESTION = '## Queued ingestion';
 
+/** The section bench/ingest/queue-bench.ts --compare=host writes: `wrangler dev` against Miniflare alone. */
+const WITHOUT_WRANGLER_DEV = '## Ingestion without wrangler dev';
+
 /** The section bench/ingest/queue-bench.ts --compare=storage writes: the one D1 against the site shards. */
 const STORAGE_LAYOUTS = '## Storage layouts';
 
@@ -482,6 +485,8 @@ export function renderResults(r: AllResults, existingPath: string): string {
     ...ingestSection(r),
     // Written by bench/ingest/queue-bench.ts, kept as it is.
     ...kept(existing, QUEUED_INGESTION),
+    // Written by bench/ingest/queue-bench.ts --compare=host, kept as it is.
+    ...kept(existing, WITHOUT_WRANGLER_DEV),
     // Written by bench/ingest/queue-bench.ts --compare=storage, kept as it is.
     ...kept(existing, STORAGE_LAYOUTS),
     // Written by bench/load/load-run.ts, kept as it is.
