@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { COLLECTOR_DIR, freePort, migrate, ROOT, type RunningCollector } from '../../scripts/collector-process.mjs';
+import { COLLECTOR_DIR, freePort, migrate, type RunningCollector } from '../../scripts/collector-process.mjs';
 
 const HOST = fileURLToPath(new URL('miniflare-host.ts', import.meta.url));
 const QUIET_ENV = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' };
@@ -16,11 +16,11 @@ const QUIET_ENV = { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED:
  * Bundles the collector as `wrangler deploy --dry-run` does (wrangler.jsonc, nodejs_compat; no account, no network)
  * into `outDir`; answers the bundle's path. The assets are not served here: an empty `public/` will do.
  */
-export function bundleCollector(outDir: string): string {
-  mkdirSync(join(COLLECTOR_DIR, 'public'), { recursive: true });
+export function bundleCollector(outDir: string, collectorDir = COLLECTOR_DIR): string {
+  mkdirSync(join(collectorDir, 'public'), { recursive: true });
   const wrangler = ['--filter', '@parcours/collector', 'exec', 'wrangler'];
   const r = spawnSync('pnpm', [...wrangler, 'deploy', '--dry-run', '--outdir', outDir], {
-    cwd: ROOT,
+    cwd: collectorDir,
     env: { ...process.env, ...QUIET_ENV },
     encoding: 'utf8',
   });
@@ -33,6 +33,8 @@ export function bundleCollector(outDir: string): string {
 interface MiniflareOptions {
   /** The bundle from bundleCollector. */
   bundle: string;
+  /** The checkout whose wrangler.jsonc and migrations go with the bundle (compare-ingest.ts: a base commit's). */
+  checkout?: { COLLECTOR_DIR: string; migrate(persistDir: string): void };
   ingest?: 'direct' | 'queue';
   vars?: Record<string, string>;
 }
@@ -43,7 +45,8 @@ export async function startMiniflareCollector(opts: MiniflareOptions): Promise<R
   const inspectorPort = await freePort();
   const persistDir = mkdtempSync(join(tmpdir(), 'parcours-mf-'));
   const adminToken = `admin-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
-  migrate(persistDir);
+  const checkout = opts.checkout ?? { COLLECTOR_DIR, migrate };
+  checkout.migrate(persistDir);
   const vars = {
     ADMIN_TOKEN: adminToken,
     PARCOURS_LOCAL_DEV: 'true',
@@ -54,6 +57,7 @@ export async function startMiniflareCollector(opts: MiniflareOptions): Promise<R
     process.execPath,
     [
       HOST,
+      `--collector=${checkout.COLLECTOR_DIR}`,
       `--bundle=${opts.bundle}`,
       `--persist=${persistDir}`,
       `--port=${port}`,

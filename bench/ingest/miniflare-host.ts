@@ -1,15 +1,15 @@
 // The collector served by Miniflare alone: the engine `wrangler dev` runs (workerd, local D1, Queues, Durable Objects),
 // the same worker bundle a deploy uploads, without wrangler's proxy worker in a second workerd and its extra HTTP hop.
 // Run as its own process by miniflare-collector.ts (so that its CPU, and its workerd's, can be read from /proc):
-//   node ingest/miniflare-host.ts --bundle=FILE --persist=DIR --port=N --vars=JSON [--inspector=PORT]
+//   node ingest/miniflare-host.ts [--collector=DIR] --bundle=FILE --persist=DIR --port=N --vars=JSON [--inspector=PORT]
 // Prints one line `ready <url>` once it answers.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const COLLECTOR = fileURLToPath(new URL('../../packages/collector/', import.meta.url));
-
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split(/=(.*)/s) as [string, string]));
+/** The collector package whose wrangler.jsonc the bundle goes with (default this checkout's). */
+const COLLECTOR = args.get('collector') ?? fileURLToPath(new URL('../../packages/collector/', import.meta.url));
 const bundle = args.get('bundle');
 const persist = args.get('persist');
 const port = Number(args.get('port'));
