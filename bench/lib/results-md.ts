@@ -396,8 +396,10 @@ function goalNotes(r: AllResults): string[] {
             `body, JSON, rate limiter, validation; a bare \`GET /v1/health\` alone costs ${ms(c.healthMs, 1)}), ${times(c.noStoreMs / c.insertMs)} what ` +
             `SQLite needs to store the same ${st.batchSize} events (${ms(c.insertMs, 1)}): at this batch size even a collector that stored nothing ` +
             `could not reach half the SQLite rate under \`wrangler dev\`; only larger batches amortise that floor (see the batch-size table). ` +
+            `Most of that floor is \`wrangler dev\`'s, not workerd's: "Ingestion without wrangler dev" runs the same worker under Miniflare alone. ` +
             `Storing takes the other ${ms(c.wholeMs - c.noStoreMs, 1)}: the insert and the derivation in 2 D1 calls (the site row is cached in the ` +
-            `isolate, the insert rides in front of derivation's first read, derivation's write and check are the second call), against ` +
+            `isolate, the day's usage is read only when the write's quota guard refuses it, the insert rides in front of derivation's first ` +
+            `read, derivation's write and check are the second call), against ` +
             `${ms(c.insertMs + c.deriveMs, 1)} for the same insert (${ms(c.insertMs, 1)}) and derivation (${ms(c.deriveMs, 1)}) straight on SQLite. `
           : `Per request of ${st.batchSize} events (one client): ${ms(st.wholeMs, 1)} in all, ${ms(st.noStoreMs, 1)} for a batch whose events are all ` +
             `rejected (nothing stored), against ${ms(st.insertMs, 1)} for the insert and ${ms(st.deriveMs, 1)} for the derivation straight on SQLite. `) +
