@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { cpuBetween, listenerGroup, readGroupCpu, withGroupCpu } from './collector-cpu.ts';
+import { cpuBetween, listenerGroup, processNames, readGroupCpu, withGroupCpu } from './collector-cpu.ts';
 
 const ownGroup = () => Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')[2]);
 const linux = process.platform === 'linux';
@@ -13,6 +13,19 @@ describe.runIf(linux)('CPU time of the process group listening on a port', () =>
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       expect(listenerGroup((server.address() as AddressInfo).port)).toBe(ownGroup());
+    } finally {
+      server.close();
+    }
+  });
+
+  it("names each process of the group by its executable, the port's listener apart", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const names = processNames(ownGroup(), (server.address() as AddressInfo).port);
+      expect(names.get(String(process.pid))).toMatch(/^node answering the port$/);
+      // Other processes of the group (vitest's own, if any) do not listen on that port.
+      for (const [pid, name] of names) if (pid !== String(process.pid)) expect(name).not.toMatch(/answering the port/);
     } finally {
       server.close();
     }

@@ -2,12 +2,14 @@
 // side by side: the same fresh batches posted to each in turn, runs interleaved and the order alternated, so the
 // shared machine's load falls on both alike. Both run under `wrangler dev` with their own fresh local D1. Besides
 // events/s, the CPU time the collector's processes (wrangler dev's node and workerd) spend per request, from /proc.
-// Usage: pnpm --filter @parcours/bench exec node ingest/compare-ingest.ts --base=DIR [--runs=5] [--batch=50] [--clients=8] [--events=6000] [--write]
+// `--host=miniflare` runs both under Miniflare alone instead (miniflare-collector.ts: each checkout's deploy bundle,
+// wrangler.jsonc and migrations, no wrangler proxy): CPU per request is then the collector's own, not wrangler dev's.
+// Usage: pnpm --filter @parcours/bench exec node ingest/compare-ingest.ts --base=DIR [--host=miniflare] [--runs=5] [--batch=50] [--clients=8] [--events=6000] [--write]
 // With --write, its section of bench/RESULTS.md ("Ingestion against a base commit") is replaced by this run's figures.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as ours from '../../scripts/collector-process.mjs';
 import { INGEST_AGAINST_BASE } from '../lib/results-md.ts';
@@ -15,6 +17,7 @@ import { writeSection } from '../lib/results-section.ts';
 import { median } from '../lib/stats.ts';
 import { listenerGroup, withGroupCpu } from './collector-cpu.ts';
 import { postAll } from './load-client.ts';
+import { bundleCollector, startMiniflareCollector } from './miniflare-collector.ts';
 import { makeBatches } from './traffic.ts';
 
 type Process = typeof ours;
@@ -27,13 +30,21 @@ const batchSize = Number(args.get('batch') ?? 50);
 const clients = Number(args.get('clients') ?? 8);
 const events = Number(args.get('events') ?? 6000);
 const SITE = 'bench';
+const miniflare = args.get('host') === 'miniflare';
+const host = miniflare ? 'Miniflare alone' : '`wrangler dev`';
+const bundles = mkdtempSync(join(tmpdir(), 'parcours-compare-'));
 
 const base = (await import(pathToFileURL(join(baseDir, 'scripts/collector-process.mjs')).href)) as Process;
 
 /** Starts a checkout's collector (its assets are not served here: an empty `public/` will do) with the bench site. */
 async function start(p: Process) {
   mkdirSync(join(p.COLLECTOR_DIR, 'public'), { recursive: true });
-  const c = await p.startCollector({ build: false });
+  const c = miniflare
+    ? await startMiniflareCollector({
+        bundle: bundleCollector(join(bundles, p === ours ? 'this' : 'base'), p.COLLECTOR_DIR),
+        checkout: p,
+      })
+    : await p.startCollector({ build: false });
   // Bot filtering off: Node's fetch is not a browser, and every event must be stored.
   await p.registerSite(c.url, c.adminToken, { id: SITE, origins: ['*'], bot_filter: false, quota: p.UNLIMITED_QUOTA });
   return c;
@@ -77,10 +88,10 @@ try {
         .map((l) => l.toFixed(1))
         .join(' / ')}.`,
       '',
-      `Two collectors under \`wrangler dev\`, each with its own fresh local D1: the base commit's and this checkout's. The same`,
+      `Two collectors under ${host}, each with its own fresh local D1: the base commit's and this checkout's. The same`,
       `fresh batches of ${batchSize} events (generated shop journeys) posted to each by ${clients} clients, ${runs} runs of ${events} events, runs`,
-      "interleaved and the order alternated. CPU time of each collector's processes (wrangler dev's node and workerd, from",
-      '/proc) over the run, divided by its requests.',
+      "interleaved and the order alternated. CPU time of each collector's processes",
+      `(${miniflare ? "Miniflare's node and its workerd" : "wrangler dev's node and workerd"}, from /proc) over the run, divided by its requests.`,
       '',
       '| collector | events/s: median | CPU per request: median | CPU per request, each run |',
       '| --- | ---: | ---: | --- |',
@@ -94,4 +105,5 @@ try {
   }
 } finally {
   for (const s of sides) await s.c.stop();
+  rmSync(bundles, { recursive: true, force: true });
 }

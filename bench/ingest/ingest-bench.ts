@@ -11,9 +11,9 @@ import {
   type RunningCollector,
 } from '../../scripts/collector-process.mjs';
 import { median, quantile } from '../lib/stats.ts';
-import { listenerGroup, withGroupCpu } from './collector-cpu.ts';
 import { deriveDirect } from './derive-direct.ts';
 import { postAll } from './load-client.ts';
+import { requestFloor } from './request-floor.ts';
 import { countEvents, insertDirect, migrate, open, prefill } from './sqlite-direct.ts';
 import { makeBatches, type WireBatch } from './traffic.ts';
 import { profileWorker, type WorkerProfile } from './worker-profile.ts';
@@ -264,23 +264,7 @@ async function stageCosts(
   const n = batchSize * (opts.smoke ? 4 : 20);
   const batches = makeBatches(SITE, n, batchSize, seedCounter++);
   const count = batches.length;
-  // Events whose stage the site does not know: parsed, validated and rejected one by one; nothing stored.
-  const rejected = batches.map((b) => ({ ...b, body: b.body.replaceAll('"stage":"', '"stage":"x') }));
-  const group = listenerGroup(c.port);
-  const noStore = await withGroupCpu(group, () => postAll(c.url, rejected, 1));
-  const unknown = await withGroupCpu(group, () =>
-    postAll(
-      c.url,
-      batches.map((b) => ({ ...b, body: b.body.replace(`"site":"${SITE}"`, '"site":"nobody-here"') })),
-      1,
-    ),
-  );
-  const healthStart = performance.now();
-  const health = await withGroupCpu(group, async () => {
-    for (let i = 0; i < count; i++) await (await fetch(`${c.url}/v1/health`)).arrayBuffer();
-  });
-  const healthMs = (performance.now() - healthStart) / count;
-  const whole = await withGroupCpu(group, () => postAll(c.url, batches, 1));
+  const floor = await requestFloor(c, SITE, batches);
   const baseSite = `${SITE}-stages-${batchSize}`;
   const cpu = process.cpuUsage();
   const insert = insertDirect(base, baseSite, batches);
@@ -288,17 +272,17 @@ async function stageCosts(
   const derive = await deriveDirect(basePath, baseSite, batches);
   const row: StageCost = {
     batchSize,
-    healthMs,
-    unknownSiteMs: (unknown.result.seconds * 1000) / count,
-    wholeMs: (whole.result.seconds * 1000) / count,
-    noStoreMs: (noStore.result.seconds * 1000) / count,
+    healthMs: floor.health.wallMs,
+    unknownSiteMs: floor.unknownSite.wallMs,
+    wholeMs: floor.whole.wallMs,
+    noStoreMs: floor.allRejected.wallMs,
     insertMs: (insert.seconds * 1000) / count,
     deriveMs: (derive.seconds * 1000) / count,
     cpu: {
-      healthMs: health.cpuMs / count,
-      unknownSiteMs: unknown.cpuMs / count,
-      noStoreMs: noStore.cpuMs / count,
-      wholeMs: whole.cpuMs / count,
+      healthMs: floor.health.cpuMs,
+      unknownSiteMs: floor.unknownSite.cpuMs,
+      noStoreMs: floor.allRejected.cpuMs,
+      wholeMs: floor.whole.cpuMs,
       insertMs: (insertCpu.user + insertCpu.system) / 1000 / count,
       deriveMs: derive.cpuMs / count,
     },

@@ -25,17 +25,23 @@ interface CpuProfile {
 // Wrangler's inspector proxy accepts DevTools frontends by Origin only.
 const DEVTOOLS_ORIGIN = 'https://devtools.devprod.cloudflare.dev';
 
-/** Profiles the worker while `run` runs (100 µs sampling) and returns its busy share and the top self-time functions. */
+/**
+ * Profiles the worker while `run` runs (100 µs sampling) and returns its busy share and the top self-time functions.
+ * `target`: the inspector target's id (under Miniflare alone every worker of its workerd is one, e.g. `d1:db`, the
+ * local D1 simulator); default the first, the collector's.
+ */
 export async function profileWorker(
   inspectorPort: number,
   run: () => Promise<unknown>,
   top = 10,
+  target?: string,
 ): Promise<WorkerProfile> {
   const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as Array<{
+    id: string;
     webSocketDebuggerUrl: string;
   }>;
-  const url = targets[0]?.webSocketDebuggerUrl;
-  if (!url) throw new Error('no inspector target');
+  const url = (target === undefined ? targets[0] : targets.find((t) => t.id === target))?.webSocketDebuggerUrl;
+  if (!url) throw new Error(`no inspector target ${target ?? ''}`);
   // Node's WebSocket takes headers as an extension of the standard constructor.
   const Ctor = WebSocket as unknown as new (u: string, o: { headers: Record<string, string> }) => WebSocket;
   const ws = new Ctor(url, { headers: { origin: DEVTOOLS_ORIGIN } });

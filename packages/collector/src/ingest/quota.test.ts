@@ -187,6 +187,21 @@ describe('daily quotas', () => {
     expect((await totals(id)).events).toBe(await storedEvents(id));
   });
 
+  it('a batch already stored is answered as duplicates once the quota is full: it takes nothing from it', async () => {
+    const { id } = await registerSite();
+    await admin(id, 'PATCH', { quota: { events_per_day: 3 } });
+    const events = freshEvents(3);
+    expect(await (await postEvents(batch(id, events))).json()).toMatchObject({ accepted: 3, duplicates: 0 });
+    // The script resends it (its answer was lost): stored already, nothing refused, nothing counted again.
+    const resend = await postEvents(batch(id, events));
+    expect(resend.status).toBe(200);
+    expect(await resend.json()).toMatchObject({ accepted: 0, duplicates: 3 });
+    // A new event still finds the quota full.
+    expect((await postEvents(batch(id, freshEvents(1)))).status).toBe(429);
+    expect(await storedEvents(id)).toBe(3);
+    expect(await totals(id)).toMatchObject({ events: 3, quota_events: 1, quota_batches: 1 });
+  });
+
   it('a quota of 0 stops ingestion of the site; raising it lets the same batch in', async () => {
     const { id } = await registerSite();
     await admin(id, 'PATCH', { quota: { events_per_day: 0 } });

@@ -33,8 +33,8 @@ export interface BatchContext {
   derivationFailsFor?: string;
 }
 
-/** Times a batch reads the quota and tries to store when batches in flight keep taking what is left of it. */
-const QUOTA_ATTEMPTS = 3;
+/** Times a batch tries to store (the first reading no usage, the others reading it) while batches in flight take what is left of a quota. */
+const QUOTA_ATTEMPTS = 4;
 
 /** Seconds a client should wait before resending when the database is unavailable. */
 const STORAGE_RETRY_AFTER_SECONDS = 30;
@@ -83,6 +83,8 @@ export async function prepareBatch(
   site: IngestSite,
   batch: ParsedBatch,
   ctx: BatchContext,
+  /** Fit the quotas as if nothing were used today: only when the write checks them again (`quotaGuardStatement`). */
+  assumeUnused = false,
 ): Promise<Prepared> {
   const day = utcDay(ctx.receivedAt);
   const rejected: Rejection[] = [...batch.rejected];
@@ -118,7 +120,9 @@ export async function prepareBatch(
   }
 
   const counted: CountedRow[] = valid.map((r) => ({ id: r.id, visitor: r.visitor, bytes: utf8.encode(r.data).length }));
-  const usage = await readUsage(db, site.id, day, [...new Set(valid.map((r) => r.visitor))]);
+  const usage = assumeUnused
+    ? { events: 0, bytes: 0, visitors: new Map<string, number>() }
+    : await readUsage(db, site.id, day, [...new Set(valid.map((r) => r.visitor))]);
   const { fits, over } = fitQuota(counted, usage, site.quota);
   const rows = valid.filter((_, i) => fits[i]);
   const quotaCounts = { quota_events: over, quota_batches: over ? 1 : 0 };
@@ -219,8 +223,10 @@ export async function storeBatch(
   // Tests only (PARCOURS_TEST_DERIVATION_FAILS): derivation of these visitors fails once their events are stored.
   const failing = ctx.derivationFailsFor;
   for (let attempt = 1; ; attempt++) {
-    // Each try reads the day's usage again (prepareBatch): batches in flight may have taken what was left of it.
-    const prepared = await prepareBatch(db, site, batch, ctx);
+    // The first try reads no usage: the write's quota guard refuses it when what it adds passes a quota, and every
+    // later try reads the day's usage (prepareBatch) to keep what still fits. Far under the quotas, as nearly every
+    // batch is, that is one D1 round trip fewer. An event stored already takes nothing from the quota.
+    const prepared = await prepareBatch(db, site, batch, ctx, attempt === 1);
     if ('reply' in prepared) return prepared.reply;
     const { day, rows, counted, indexes, rejected, over, quotaCounts } = prepared.store;
     const deriveOptions =
