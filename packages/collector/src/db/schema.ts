@@ -81,6 +81,7 @@ export const INDEX = {
   page_views_site_first: 'page_views_site_first',
   page_views_site_first_path: 'page_views_site_first_path',
   purchases_site_time: 'purchases_site_time',
+  sessions_key: 'sqlite_autoindex_sessions_1',
   sessions_site_last_row: 'sessions_site_last_row',
   purchases_site_decision: 'purchases_site_decision',
   visitor_state_site_position: 'visitor_state_site_position',
