@@ -62,6 +62,7 @@ export const INDEX = {
   events_site_visitor_time: 'events_site_visitor_time',
   events_site_seq: 'events_site_seq',
   events_site_forms: 'events_site_forms',
+  events_site_friction: 'events_site_friction',
   events_site_id: 'sqlite_autoindex_events_1',
   form_fields_key: 'sqlite_autoindex_form_fields_1',
   form_fields_site_field: 'form_fields_site_field',
