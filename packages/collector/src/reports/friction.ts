@@ -105,8 +105,8 @@ export async function friction(
                     ROW_NUMBER() OVER (PARTITION BY path_id, stage_index ORDER BY count DESC, kind, target) AS rn FROM (
                SELECT path_id, stage_index, type AS kind,
                       COALESCE(json_extract(data, '$.target'), json_extract(data, '$.field')) AS target, COUNT(*) AS count
-                 FROM ${TABLE.events}
-                WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND type != 'quick_back' AND time >= ?2 AND time < ?3${eventMatches}
+                 FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_friction}
+                WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND type != 'quick_back' AND time >= ?2 AND time < ?3 AND ${FRICTION_TYPES}${eventMatches}
                   AND path_id IN (SELECT value ->> 0 FROM json_each(?4))
                 GROUP BY path_id, stage_index, kind, target HAVING target IS NOT NULL))
             WHERE rn <= ?5 AND (path_id, stage_index) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?4))`,
