@@ -3,7 +3,7 @@ import { HOUR_MS, INDEX, TABLE, wholeBuckets } from '../db/schema.ts';
 import { periodIsWide } from './plan.ts';
 import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
-import { FIRST_ENTRY_IN_PERIOD, medianPart, rankedMedian, stagePositions, type ReportSite } from './sql.ts';
+import { FIRST_ENTRY_IN_PERIOD, groupMedians, stagePositions, type ReportSite } from './sql.ts';
 
 /** Moves after a period's end up to which the rollup reading stays cheap (their visitors' entries are checked one by one). */
 const MAX_MOVES_AFTER = 1000;
@@ -110,11 +110,11 @@ export async function filteredFirstEntries(
   median = true,
 ): Promise<Map<number, StageEntries & { median: number | null }>> {
   const rows = filteredFirstEntryRows(site, range, lookAhead);
-  const { rank, count } = rankedMedian('to_index', 'd');
   const sql = median
-    ? `SELECT to_index AS k, COUNT(*) AS entered, COUNT(d) AS reached, AVG(${medianPart('rk', 'nr', 'd')}) AS median FROM (
-         SELECT to_index, d, ${rank} AS rk, ${count} AS nr FROM (${rows})
-       ) GROUP BY to_index`
+    ? `WITH fe AS MATERIALIZED (${rows}),
+            st AS MATERIALIZED (SELECT to_index, COUNT(*) AS entered, COUNT(d) AS reached FROM fe GROUP BY to_index),
+            mid AS MATERIALIZED (${groupMedians('fe', ['to_index'], 'd', 'st', 'reached')})
+       SELECT st.to_index AS k, entered, reached, median FROM st LEFT JOIN mid ON mid.to_index = st.to_index`
     : `SELECT to_index AS k, COUNT(*) AS entered, COUNT(d) AS reached, NULL AS median FROM (${rows}) GROUP BY to_index`;
   const { results } = await db
     .prepare(sql)

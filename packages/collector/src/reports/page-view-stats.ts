@@ -3,7 +3,7 @@ import { HOUR_MS, INDEX, TABLE, wholeBuckets } from '../db/schema.ts';
 import { sessionCondition } from './filter.ts';
 import { periodIsWide } from './plan.ts';
 import type { Range } from './query.ts';
-import { stagePositions, type ReportSite } from './sql.ts';
+import { groupMedians, stagePositions, type ReportSite } from './sql.ts';
 
 /** One page stage's page views in the period. */
 export interface StageViews {
@@ -45,13 +45,7 @@ export async function pageViewStats(
   if (filtered) {
     // The previous-view columns count over all of a visitor's sessions: with a filter, the matching views are read once
     // and grouped per visitor and stage, then per stage (distinct visitors without COUNT(DISTINCT) over every view).
-    // Each stage's median visible time ranks the timed views in one sort, the count it needs taken from the groups
-    // (a second window for it cost as much again).
-    const median = `, mid AS MATERIALIZED (
-             SELECT r.stage_index, AVG(r.visible_ms) AS median FROM (
-               SELECT stage_index, visible_ms, ROW_NUMBER() OVER (PARTITION BY stage_index ORDER BY visible_ms) AS rk
-                 FROM pv WHERE visible_ms IS NOT NULL
-             ) r JOIN st ON st.k = r.stage_index AND r.rk IN ((st.timed + 1) / 2, st.timed / 2 + 1) GROUP BY r.stage_index)`;
+    // Each stage's median visible time is ranked among the timed views (groupMedians).
     rows = (
       await db
         .prepare(
@@ -62,10 +56,11 @@ export async function pageViewStats(
              SELECT visitor, stage_index, COUNT(*) AS views, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces,
                     COUNT(visible_ms) AS timed FROM pv GROUP BY visitor, stage_index),
            st AS MATERIALIZED (
-             SELECT stage_index AS k, SUM(views) AS views, SUM(entries) AS entries, SUM(bounces) AS bounces,
-                    SUM(timed) AS timed, COUNT(*) AS visitors FROM per GROUP BY stage_index)${withMedian ? median : ''}
-           SELECT st.*, 0 AS viewers, ${withMedian ? 'mid.median' : 'NULL'} AS median
-             FROM st${withMedian ? ' LEFT JOIN mid ON mid.stage_index = st.k' : ''}
+             SELECT stage_index, SUM(views) AS views, SUM(entries) AS entries, SUM(bounces) AS bounces,
+                    SUM(timed) AS timed, COUNT(*) AS visitors FROM per GROUP BY stage_index),
+           mid AS MATERIALIZED (${withMedian ? groupMedians('pv', ['stage_index'], 'visible_ms', 'st', 'timed') : 'SELECT NULL AS stage_index, NULL AS median'})
+           SELECT st.stage_index AS k, views, entries, bounces, timed, visitors, 0 AS viewers, median
+             FROM st LEFT JOIN mid ON mid.stage_index = st.stage_index
            UNION ALL SELECT -1, 0, 0, 0, 0, 0, COUNT(DISTINCT visitor), NULL FROM per`,
         )
         .bind(...binds)

@@ -4,7 +4,7 @@ import type { TransitionsReport } from '@parcours/protocol';
 import type { Range } from './query.ts';
 import { sessionCondition } from './filter.ts';
 import { periodIsWide } from './plan.ts';
-import { mediansAtOffset, stagePositions, type ReportSite } from './sql.ts';
+import { groupMedians, mediansAtOffset, stagePositions, type ReportSite } from './sql.ts';
 
 /**
  * Moves whose time lies in the period, grouped by (from, to), most frequent first; `from` is null
@@ -38,20 +38,14 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
        ) GROUP BY to_index, f HAVING SUM(n) > 0 ORDER BY count DESC, visitors DESC, f <> -1, f, to_index LIMIT ${pairs}`
     : filtered
       ? // The matching moves read once, grouped per visitor and pair, then per pair (distinct visitors without
-        // COUNT(DISTINCT)); each pair's median duration ranks its moves in one sort, the count it needs taken from the
-        // groups (a second window for it cost as much again).
+        // COUNT(DISTINCT)); each pair's median duration ranked among its moves (groupMedians).
         `WITH mv AS MATERIALIZED (
            SELECT visitor, to_index, from_index, since_ms FROM ${TABLE.transitions} WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered}),
          pr AS MATERIALIZED (
            SELECT to_index, from_index, SUM(n) AS count, COUNT(*) AS visitors, SUM(timed) AS timed FROM (
              SELECT to_index, from_index, COUNT(*) AS n, COUNT(since_ms) AS timed FROM mv GROUP BY visitor, to_index, from_index)
             GROUP BY to_index, from_index),
-         mid AS MATERIALIZED (
-           SELECT r.to_index, r.from_index, AVG(r.since_ms) AS median FROM (
-             SELECT to_index, from_index, since_ms, ROW_NUMBER() OVER (PARTITION BY to_index, from_index ORDER BY since_ms) AS rk
-               FROM mv WHERE since_ms IS NOT NULL
-           ) r JOIN pr ON pr.to_index = r.to_index AND pr.from_index = r.from_index AND r.rk IN ((pr.timed + 1) / 2, pr.timed / 2 + 1)
-            GROUP BY r.to_index, r.from_index)
+         mid AS MATERIALIZED (${groupMedians('mv', ['to_index', 'from_index'], 'since_ms', 'pr', 'timed')})
          SELECT * FROM (
            SELECT pr.to_index, pr.from_index, count, visitors, median
              FROM pr LEFT JOIN mid ON mid.to_index = pr.to_index AND mid.from_index IS pr.from_index
