@@ -4,7 +4,7 @@
 // equal. Cases: every report without a filter, every breakdown, and every report with a filter on one dimension (its
 // most common value), as report-bench.mjs's matrix.
 // Usage: pnpm --filter @parcours/bench exec node reports/compare-reports.ts --base-db=FILE --db=FILE [--base=REV]
-//   [--runs=3] [--only=plain|breakdown|filters] [--out=FILE]
+//   [--runs=3] [--only=plain|breakdown|filters] [--reports=kpis,funnel] [--out=FILE]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -35,6 +35,8 @@ const git = (...a: string[]) => execFileSync('git', ['-C', ROOT, ...a], { encodi
 const base = args.get('base') ?? git('merge-base', 'HEAD', 'main');
 const runs = Number(args.get('runs') ?? 3);
 const only = args.get('only');
+/** The reports to compare (all of them when not given). */
+const wanted = args.get('reports')?.split(',');
 const baseDb = args.get('base-db');
 const newDb = args.get('db');
 if (!baseDb || !newDb) throw new Error('--base-db=FILE --db=FILE: report-bench files of the same data');
@@ -120,7 +122,7 @@ try {
         });
     }
   const rows: Array<{ label: string; report: string; base: number; this: number }> = [];
-  for (const c of cases) {
+  for (const c of cases.filter((c) => !wanted || wanted.includes(c.report))) {
     const answers: string[] = [];
     const cpu: number[][] = [[], []];
     for (const [i, s] of sides.entries()) answers[i] = JSON.stringify(await c.call(s.reports, s.db)); // warm

@@ -23,11 +23,11 @@ const HOUR = 60 * MIN;
 const base = Math.floor(Date.now() / HOUR) * HOUR - 3 * HOUR;
 let site: { id: string; token: string };
 
-async function post(events: WireEvent[], userAgent: string, country?: string) {
+async function post(events: WireEvent[], userAgent: string, country?: string, to = site) {
   const init = {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: ORIGIN, 'user-agent': userAgent },
-    body: JSON.stringify({ v: 1, site: site.id, sent_at: Date.now(), events }),
+    body: JSON.stringify({ v: 1, site: to.id, sent_at: Date.now(), events }),
     ...(country ? { cf: { country } } : {}),
   };
   const res = await exports.default.fetch(new Request('http://collector.test/v1/events', init as RequestInit));
@@ -194,6 +194,27 @@ describe('filters on every report', () => {
     const funnel = await report<FunnelReport>(site, 'funnel', { ...period(), country: 'JP' });
     expect(funnel.stages.every((s) => s.visitors === 0)).toBe(true);
     expect(await text(await get(site, 'events', { ...period(), source: 'nobody.example' }))).toBe('');
+  });
+
+  it("measures from a visitor's first entry into a stage among moves of the same millisecond", async () => {
+    // Into awareness twice at minute 10 (in event id order): the first went on to consideration at once, the second
+    // five minutes later. The funnel measures from the first, filtered or not.
+    const tied = await registerSite();
+    const view = (minute: number, stage: string) =>
+      ev('T', 't1', minute, { type: 'page_view', stage, path: `/${stage}` });
+    await post(
+      [view(10, 'awareness'), view(10, 'consideration'), view(10, 'awareness'), view(15, 'consideration')],
+      WINDOWS,
+      'JP',
+      tied,
+    );
+    for (const query of [period(), { ...period(), country: 'JP' }]) {
+      const funnel = await report<FunnelReport>(tied, 'funnel', query);
+      expect(funnel.stages.slice(0, 2)).toEqual([
+        { stage: 'awareness', visitors: 1, rate_from_previous: null, median_ms_from_previous: null },
+        { stage: 'consideration', visitors: 1, rate_from_previous: 1, median_ms_from_previous: 0 },
+      ]);
+    }
   });
 
   it('refuses an unknown dimension, a malformed value, a bad by or interval with 400 invalid-query', async () => {

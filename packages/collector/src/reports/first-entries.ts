@@ -3,7 +3,7 @@ import { HOUR_MS, INDEX, TABLE, wholeBuckets } from '../db/schema.ts';
 import { periodIsWide } from './plan.ts';
 import { sessionCondition } from './filter.ts';
 import type { Range } from './query.ts';
-import { FIRST_ENTRY_IN_PERIOD, medianPart, rankedMedian, stagePositions, type ReportSite } from './sql.ts';
+import { FIRST_ENTRY_IN_PERIOD, groupMedians, stagePositions, type ReportSite } from './sql.ts';
 
 /** Moves after a period's end up to which the rollup reading stays cheap (their visitors' entries are checked one by one). */
 const MAX_MOVES_AFTER = 1000;
@@ -35,7 +35,7 @@ export async function firstEntries(
   const inStages = stagePositions('to_index', site);
   const reached = `COUNT(CASE WHEN time + ${lookAhead} < ?3 THEN 1 END)`;
   const binds: unknown[] = [site.id, range.from, range.to];
-  if (range.filter) return filteredFirstEntries(db, site, range, lookAhead);
+  if (range.filter) return filteredFirstEntries(db, site, range, lookAhead, false);
   let sql: string;
   // How many moves come at or after the period's end (capped): look-aheads can only land there.
   const after = await db
@@ -83,28 +83,41 @@ export async function firstEntries(
 }
 
 /**
- * First entries with a session filter: the previous-entry columns count over all of a visitor's sessions, so
- * the matching sessions' moves of the period are grouped by visitor instead, the first of each in (time, event id) order.
- * In the same pass, per stage, the median look-ahead of the first entries that reached further before the end
- * (`median`: the funnel's time to the next stage), ranked once instead of read at an offset of an index.
+ * SQL of the matching sessions' first entries into each stage in the period, one row per visitor and stage: `to_index`,
+ * and `d`, the first entry's `lookAhead` when it landed before the period's end (else NULL). Grouped by (visitor,
+ * stage) with no window over the moves: a later entry's look-ahead ends at a move that also follows the first entry,
+ * so the first entry's ends at the earliest of the group's (`MIN(time + lookAhead)`, NULL only when none has one),
+ * whichever of the visitor's moves tie on time. Binds: ?1 site, ?2 from, ?3 to.
+ */
+export function filteredFirstEntryRows(site: ReportSite, range: Range, lookAhead: 'next_ms' | 'onward_ms'): string {
+  return `SELECT to_index, CASE WHEN reach < ?3 THEN reach - first END AS d FROM (
+            SELECT to_index, MIN(time) AS first, MIN(time + ${lookAhead}) AS reach FROM ${TABLE.transitions}
+             WHERE site = ?1 AND ${stagePositions('to_index', site)} AND time >= ?2 AND time < ?3${sessionCondition(site.id, range.filter)}
+             GROUP BY visitor, to_index)`;
+}
+
+/**
+ * First entries with a session filter: the previous-entry columns count over all of a visitor's sessions, so the
+ * matching sessions' moves of the period are grouped by visitor instead (filteredFirstEntryRows). With `median` (the
+ * funnel's time to the next stage), per stage the median look-ahead of the first entries that reached further before
+ * the end, ranked in the same pass instead of read at an offset of an index; without it (kpis), no ranking at all.
  */
 export async function filteredFirstEntries(
   db: D1Database,
   site: ReportSite,
   range: Range,
   lookAhead: 'next_ms' | 'onward_ms',
+  median = true,
 ): Promise<Map<number, StageEntries & { median: number | null }>> {
-  const { rank, count } = rankedMedian('to_index', 'r');
+  const rows = filteredFirstEntryRows(site, range, lookAhead);
+  const sql = median
+    ? `WITH fe AS MATERIALIZED (${rows}),
+            st AS MATERIALIZED (SELECT to_index, COUNT(*) AS entered, COUNT(d) AS reached FROM fe GROUP BY to_index),
+            mid AS MATERIALIZED (${groupMedians('fe', ['to_index'], 'd', 'st', 'reached')})
+       SELECT st.to_index AS k, entered, reached, median FROM st LEFT JOIN mid ON mid.to_index = st.to_index`
+    : `SELECT to_index AS k, COUNT(*) AS entered, COUNT(d) AS reached, NULL AS median FROM (${rows}) GROUP BY to_index`;
   const { results } = await db
-    .prepare(
-      `SELECT to_index AS k, COUNT(*) AS entered, COUNT(r) AS reached, AVG(${medianPart('rk', 'nr', 'r')}) AS median FROM (
-         SELECT to_index, r, ${rank} AS rk, ${count} AS nr FROM (
-           SELECT to_index, CASE WHEN time + d < ?3 THEN d END AS r FROM (
-             SELECT to_index, time, ${lookAhead} AS d, ROW_NUMBER() OVER (PARTITION BY visitor, to_index ORDER BY time, event_id) AS rn
-               FROM ${TABLE.transitions} WHERE site = ?1 AND ${stagePositions('to_index', site)} AND time >= ?2 AND time < ?3${sessionCondition(site.id, range.filter)}
-           ) WHERE rn = 1)
-       ) GROUP BY to_index`,
-    )
+    .prepare(sql)
     .bind(site.id, range.from, range.to)
     .all<StageEntries & { k: number; median: number | null }>();
   return new Map(

@@ -1,7 +1,7 @@
 // The friction report: pages ranked by how many journeys end or stall on them (exits, form and cart abandons) and by
 // the friction signals the script captures on them (rage, dead and error clicks, quick backs, field errors).
 import { pathTextSql } from '../db/insert-sql.ts';
-import { TABLE } from '../db/schema.ts';
+import { INDEX, TABLE } from '../db/schema.ts';
 import { FRICTION_EVENTS, type FrictionPage, type FrictionReport, type FrictionTarget } from '@parcours/protocol';
 import { CART_SQL, cartBinds } from './carts.ts';
 import { inKeyOrder, sessionCondition, sessionMatches } from './filter.ts';
@@ -14,6 +14,11 @@ import { rate, type ReportSite } from './sql.ts';
 export const MAX_FRICTION_TARGETS = 10;
 
 const SIGNAL_TYPES = FRICTION_EVENTS.map((t) => `'${t}'`).join(',');
+/**
+ * The condition of the partial index `events_site_friction`, as its WHERE spells it: a statement reads that index only
+ * with this term among its own (SQLite matches a partial index's condition by expression).
+ */
+const FRICTION_TYPES = `type IN ('form_abandon', ${FRICTION_EVENTS.map((t) => `'${t}'`).join(', ')})`;
 
 type Counts = Pick<FrictionPage, 'views' | 'exits' | 'form_abandons' | 'cart_abandons'> &
   Partial<Pick<FrictionPage, 'rage_clicks' | 'dead_clicks' | 'error_clicks' | 'quick_backs' | 'field_errors'>>;
@@ -73,15 +78,15 @@ export async function friction(
            SELECT path_id, stage_index, views, visitors, exits, 0 AS form_abandons, 0 AS cart_abandons, 0 AS rage_clicks,
                   0 AS dead_clicks, 0 AS error_clicks, 0 AS quick_backs, 0 AS field_errors FROM (${pathViewRows(wide, filtered)})
            UNION ALL
-           SELECT path_id, stage_index, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM ${TABLE.events}
-            WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL${eventMatches}
+           SELECT path_id, stage_index, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_friction}
+            WHERE site = ?1 AND type = 'form_abandon' AND time >= ?2 AND time < ?3 AND form IS NOT NULL AND ${FRICTION_TYPES}${eventMatches}
            UNION ALL
            SELECT exit_path_id, exit_stage, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0 FROM ${TABLE.carts}${inKeyOrder(range.filter, 'carts')}
             WHERE ${CART_SQL.started} AND ${CART_SQL.abandoned} AND exit_path_id IS NOT NULL${sessionMatches(site.id, range.filter, TABLE.carts)}
            UNION ALL
            SELECT path_id, stage_index, 0, 0, 0, 0, 0, type = 'rage_click', type = 'dead_click', type = 'error_click',
-                  type = 'quick_back', type = 'field_error' FROM ${TABLE.events}
-            WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND time >= ?2 AND time < ?3${eventMatches}
+                  type = 'quick_back', type = 'field_error' FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_friction}
+            WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND time >= ?2 AND time < ?3 AND ${FRICTION_TYPES}${eventMatches}
          ) GROUP BY path_id, stage_index
            HAVING SUM(views) > 0 OR SUM(form_abandons) > 0 OR SUM(cart_abandons) > 0 OR SUM(rage_clicks) > 0
                OR SUM(dead_clicks) > 0 OR SUM(error_clicks) > 0 OR SUM(quick_backs) > 0 OR SUM(field_errors) > 0
@@ -100,8 +105,8 @@ export async function friction(
                     ROW_NUMBER() OVER (PARTITION BY path_id, stage_index ORDER BY count DESC, kind, target) AS rn FROM (
                SELECT path_id, stage_index, type AS kind,
                       COALESCE(json_extract(data, '$.target'), json_extract(data, '$.field')) AS target, COUNT(*) AS count
-                 FROM ${TABLE.events}
-                WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND type != 'quick_back' AND time >= ?2 AND time < ?3${eventMatches}
+                 FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_friction}
+                WHERE site = ?1 AND type IN (${SIGNAL_TYPES}) AND type != 'quick_back' AND time >= ?2 AND time < ?3 AND ${FRICTION_TYPES}${eventMatches}
                   AND path_id IN (SELECT value ->> 0 FROM json_each(?4))
                 GROUP BY path_id, stage_index, kind, target HAVING target IS NOT NULL))
             WHERE rn <= ?5 AND (path_id, stage_index) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?4))`,

@@ -3,7 +3,7 @@ import { HOUR_MS, INDEX, TABLE, wholeBuckets } from '../db/schema.ts';
 import { sessionCondition } from './filter.ts';
 import { periodIsWide } from './plan.ts';
 import type { Range } from './query.ts';
-import { medianPart, rankedMedian, stagePositions, type ReportSite } from './sql.ts';
+import { groupMedians, stagePositions, type ReportSite } from './sql.ts';
 
 /** One page stage's page views in the period. */
 export interface StageViews {
@@ -29,32 +29,39 @@ type Row = StageViews & { k: number; viewers: number };
  * views ever included) come from page_view_hours for the period's whole hours and from
  * page_views for its partial first and last hours, plus the views whose previous view came
  * before `from` (index ranges of the views before the period); otherwise, from the period's
- * page views in time order.
+ * page views in time order. With a filter, `withMedian` also ranks each stage's median visible time (kpis; a shard's
+ * partial sends the values themselves instead).
  */
 export async function pageViewStats(
   db: D1Database,
   site: ReportSite,
   range: Range,
+  withMedian = true,
 ): Promise<{ stages: Map<number, StageViews>; viewers: number }> {
   const inStages = stagePositions('stage_index', site);
   const binds = [site.id, range.from, range.to];
   let rows: Row[];
   const filtered = sessionCondition(site.id, range.filter);
   if (filtered) {
-    // The previous-view columns count over all of a visitor's sessions: with a filter, distinct visitors are counted,
-    // over the matching views read once; each stage's median visible time is ranked in the same pass.
-    const { rank, count } = rankedMedian('stage_index', 'visible_ms');
+    // The previous-view columns count over all of a visitor's sessions: with a filter, the matching views are read once
+    // and grouped per visitor and stage, then per stage (distinct visitors without COUNT(DISTINCT) over every view).
+    // Each stage's median visible time is ranked among the timed views (groupMedians).
     rows = (
       await db
         .prepare(
           `WITH pv AS MATERIALIZED (
-             SELECT visitor, stage_index, is_entry, is_bounce, visible_ms, ${rank} AS rk, ${count} AS nr
-               FROM ${TABLE.page_views} WHERE site = ?1 AND ${inStages} AND time >= ?2 AND time < ?3${filtered})
-           SELECT stage_index AS k, COUNT(*) AS views, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces,
-                  COUNT(visible_ms) AS timed, COUNT(DISTINCT visitor) AS visitors, 0 AS viewers,
-                  AVG(${medianPart('rk', 'nr', 'visible_ms')}) AS median
-             FROM pv GROUP BY stage_index
-           UNION ALL SELECT -1, 0, 0, 0, 0, 0, COUNT(DISTINCT visitor), NULL FROM pv`,
+             SELECT visitor, stage_index, is_entry, is_bounce, visible_ms
+               FROM ${TABLE.page_views} WHERE site = ?1 AND ${inStages} AND time >= ?2 AND time < ?3${filtered}),
+           per AS MATERIALIZED (
+             SELECT visitor, stage_index, COUNT(*) AS views, SUM(is_entry) AS entries, SUM(is_entry AND is_bounce) AS bounces,
+                    COUNT(visible_ms) AS timed FROM pv GROUP BY visitor, stage_index),
+           st AS MATERIALIZED (
+             SELECT stage_index, SUM(views) AS views, SUM(entries) AS entries, SUM(bounces) AS bounces,
+                    SUM(timed) AS timed, COUNT(*) AS visitors FROM per GROUP BY stage_index),
+           mid AS MATERIALIZED (${withMedian ? groupMedians('pv', ['stage_index'], 'visible_ms', 'st', 'timed') : 'SELECT NULL AS stage_index, NULL AS median'})
+           SELECT st.stage_index AS k, views, entries, bounces, timed, visitors, 0 AS viewers, median
+             FROM st LEFT JOIN mid ON mid.stage_index = st.stage_index
+           UNION ALL SELECT -1, 0, 0, 0, 0, 0, COUNT(DISTINCT visitor), NULL FROM per`,
         )
         .bind(...binds)
         .all<Row>()

@@ -7,7 +7,7 @@ import { pathTextSql } from '../db/insert-sql.ts';
 import { DIMENSION_COLUMNS, INDEX, TABLE } from '../db/schema.ts';
 import { NO_CURRENCY } from './carts.ts';
 import { filterWhere, sessionCondition, sessionMatches } from './filter.ts';
-import { firstEntries, type StageEntries } from './first-entries.ts';
+import { filteredFirstEntryRows, firstEntries, type StageEntries } from './first-entries.ts';
 import { fieldEntriesFrom } from './forms.ts';
 import { pageViewStats } from './page-view-stats.ts';
 import type { ReportQuery } from './query.ts';
@@ -76,12 +76,7 @@ async function firstEntryValues(db: D1Database, site: ReportSite, q: ReportQuery
     return { counts: entryCounts(perStage), values: valuesOf(results) };
   }
   const { results } = await db
-    .prepare(
-      `SELECT to_index AS key, CASE WHEN time + next_ms < ?3 THEN next_ms END AS d FROM (
-         SELECT to_index, time, next_ms, ROW_NUMBER() OVER (PARTITION BY visitor, to_index ORDER BY time, event_id) AS rn
-           FROM ${TABLE.transitions} WHERE site = ?1 AND ${stagePositions('to_index', site)} AND time >= ?2 AND time < ?3${sessionCondition(site.id, q.range.filter)}
-       ) WHERE rn = 1`,
-    )
+    .prepare(`SELECT to_index AS key, d FROM (${filteredFirstEntryRows(site, q.range, 'next_ms')})`)
     .bind(site.id, q.range.from, q.range.to)
     .all<{ key: number; d: number | null }>();
   const counts: Record<string, number> = {};
@@ -116,7 +111,7 @@ async function kpisValues(db: D1Database, site: ReportSite, q: ReportQuery): Pro
   const period = `site = ?1 AND time >= ?2 AND time < ?3`;
   const purchases = `${period}${sessionMatches(site.id, range.filter, 'u')}`;
   const [views, onward, [visible, buyers, baskets, decisions]] = await Promise.all([
-    pageViewStats(db, site, range),
+    pageViewStats(db, site, range, false),
     firstEntries(db, site, range, 'onward_ms'),
     db.batch([
       db

@@ -17,6 +17,33 @@ export async function periodIsWide(
   site: string,
   range: { from: number; to: number },
 ): Promise<boolean> {
+  const span = await pageViewSpan(db, site);
+  if (!span) return true;
+  const covered = Math.min(range.to, span.last + 1) - Math.max(range.from, span.first);
+  const before = Math.max(0, Math.min(range.from, span.last + 1) - span.first);
+  return covered > 0 ? before <= covered * HISTORY_BEFORE_FACTOR : before === 0;
+}
+
+/**
+ * Whether a filtered report should read the site's sessions in key order (true) rather than the period's through
+ * `sessions_site_last_row`: that index holds no dimension, so each session it finds costs a look-up into the table to
+ * check the filter, about 14 times a row read in key order (at 1M events, 115,712 matching sessions of the whole
+ * history: 404 ms of CPU through the index, 28 ms in key order). True when the period covers at least 1/8 of the site's
+ * page-view history (HISTORY_BEFORE_FACTOR), so that the key order reads at most 8 times the period's sessions.
+ */
+export async function sessionsInKeyOrder(
+  db: D1Database,
+  site: string,
+  range: { from: number; to: number },
+): Promise<boolean> {
+  const span = await pageViewSpan(db, site);
+  if (!span) return true;
+  const covered = Math.min(range.to, span.last + 1) - Math.max(range.from, span.first);
+  return covered * HISTORY_BEFORE_FACTOR >= span.last + 1 - span.first;
+}
+
+/** The times of the site's first and last page views; null when it has none. */
+async function pageViewSpan(db: D1Database, site: string): Promise<{ first: number; last: number } | null> {
   const span = await db
     .prepare(
       `SELECT (SELECT MIN(time) FROM ${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time} WHERE site = ?1) AS first,
@@ -24,8 +51,5 @@ export async function periodIsWide(
     )
     .bind(site)
     .first<{ first: number | null; last: number | null }>();
-  if (span?.first == null || span.last == null) return true;
-  const covered = Math.min(range.to, span.last + 1) - Math.max(range.from, span.first);
-  const before = Math.max(0, Math.min(range.from, span.last + 1) - span.first);
-  return covered > 0 ? before <= covered * HISTORY_BEFORE_FACTOR : before === 0;
+  return span?.first == null || span.last == null ? null : { first: span.first, last: span.last };
 }

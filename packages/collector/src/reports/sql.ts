@@ -72,6 +72,22 @@ export function medianPart(rank: string, count: string, value: string): string {
 }
 
 /**
+ * SQL (a SELECT, columns `keys` and `median`) of each group's median of `value` over the rows of the CTE `rows`, grouped
+ * by `keys`: the non-null values ranked in one sort (ROW_NUMBER), the middle one or two kept by joining the CTE `counts`
+ * (the same `keys` columns and `n`, the group's non-null values), then averaged. One window, not rankedMedian's two: the
+ * count comes from a grouping the report makes anyway, and a second window cost as much again (about 1 µs a row).
+ */
+export function groupMedians(rows: string, keys: readonly string[], value: string, counts: string, n: string): string {
+  const group = keys.join(', ');
+  const inRows = keys.map((k) => `r.${k}`).join(', ');
+  return `SELECT ${inRows}, AVG(r.${value}) AS median FROM (
+            SELECT ${group}, ${value}, ROW_NUMBER() OVER (PARTITION BY ${group} ORDER BY ${value}) AS rk
+              FROM ${rows} WHERE ${value} IS NOT NULL
+          ) r JOIN ${counts} c ON ${keys.map((k) => `c.${k} = r.${k}`).join(' AND ')} AND r.rk IN ((c.${n} + 1) / 2, c.${n} / 2 + 1)
+          GROUP BY ${inRows}`;
+}
+
+/**
  * A move that is its visitor's first entry into its stage within the period: its previous entry
  * into that stage (`prev_entry`) lies before the period, or there is none. Counting these rows
  * counts the visitors who entered, with no grouping by visitor. Binds: ?2 = from.

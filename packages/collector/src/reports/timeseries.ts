@@ -3,6 +3,7 @@ import { DAY_MS, HOUR_MS, INDEX, SESSION_FACTS, TABLE } from '../db/schema.ts';
 import type { Interval, Money, TimeseriesPoint, TimeseriesReport } from '@parcours/protocol';
 import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
 import { filterWhere, inKeyOrder, sessionMatches } from './filter.ts';
+import { sessionsInKeyOrder } from './plan.ts';
 import { QueryError, type Range } from './query.ts';
 import { anyStage, cents, MAX_CURRENCIES, stageBits, stageCounts, stagePositions, type ReportSite } from './sql.ts';
 
@@ -57,8 +58,11 @@ export async function timeseries(
   // The period's kept sessions with their facts (SESSION_FACTS). One that lies in one interval and in the period counts
   // from its facts there; the few across an interval's or the period's end, from their page views and moves (primary-key
   // ranges of their visitor's rows), per interval. Then per interval and visitor (sessions OR-ed), then per interval.
-  // By the time of their last row: a year-old site's one-day trend reads that day's sessions, not all of them.
-  const sess = `SELECT visitor, session, ${SESSION_FACTS.join(', ')} FROM ${TABLE.sessions} INDEXED BY ${INDEX.sessions_site_last_row}
+  // By the time of their last row: a year-old site's one-day trend reads that day's sessions, not all of them; with a
+  // filter over much of the history, in key order (sessionsInKeyOrder: the filter's columns are not in that index).
+  const byKey = range.filter && (await sessionsInKeyOrder(db, site.id, range));
+  const order = byKey ? ` INDEXED BY ${INDEX.sessions_key} ` : ` INDEXED BY ${INDEX.sessions_site_last_row} `;
+  const sess = `SELECT visitor, session, ${SESSION_FACTS.join(', ')} FROM ${TABLE.sessions}${order}
                  WHERE site = ?1 AND last_row >= ?2 AND first_row < ?3${filterWhere(range.filter)}`;
   const inside = (a = '') =>
     `${a}first_row >= ?2 AND ${a}last_row < ?3 AND ${b(`${a}first_row`)} = ${b(`${a}last_row`)}`;

@@ -4,7 +4,7 @@ import type { TransitionsReport } from '@parcours/protocol';
 import type { Range } from './query.ts';
 import { sessionCondition } from './filter.ts';
 import { periodIsWide } from './plan.ts';
-import { medianPart, mediansAtOffset, rankedMedian, stagePositions, type ReportSite } from './sql.ts';
+import { groupMedians, mediansAtOffset, stagePositions, type ReportSite } from './sql.ts';
 
 /**
  * Moves whose time lies in the period, grouped by (from, to), most frequent first; `from` is null
@@ -23,7 +23,6 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
   const filtered = sessionCondition(site.id, range.filter);
   const wide = !filtered && (await periodIsWide(db, site.id, range));
   const pairs = site.stages.length * (site.stages.length + 1);
-  const ranked = rankedMedian('to_index, from_index', 'since_ms');
   const sql = wide
     ? // Wide: pair_hours for the whole hours (moves, and first moves of their pair ever), the moves of the partial first
       // and last hours, and the moves whose previous one of the pair came before the period (a move from NULL, a
@@ -38,11 +37,19 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
           WHERE ${pair} AND prev_pair < ?2 AND time >= ?2 AND time < ?3
        ) GROUP BY to_index, f HAVING SUM(n) > 0 ORDER BY count DESC, visitors DESC, f <> -1, f, to_index LIMIT ${pairs}`
     : filtered
-      ? // One pass over the matching moves: counts, visitors and each pair's median duration, ranked among its moves.
-        `SELECT to_index, from_index, COUNT(*) AS count, COUNT(DISTINCT visitor) AS visitors, AVG(${medianPart('rk', 'nr', 'since_ms')}) AS median FROM (
-           SELECT to_index, from_index, visitor, since_ms, ${ranked.rank} AS rk, ${ranked.count} AS nr
-             FROM ${TABLE.transitions} WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered}
-         ) GROUP BY to_index, from_index ${order} LIMIT ${pairs}`
+      ? // The matching moves read once, grouped per visitor and pair, then per pair (distinct visitors without
+        // COUNT(DISTINCT)); each pair's median duration ranked among its moves (groupMedians).
+        `WITH mv AS MATERIALIZED (
+           SELECT visitor, to_index, from_index, since_ms FROM ${TABLE.transitions} WHERE site = ?1 AND time >= ?2 AND time < ?3${filtered}),
+         pr AS MATERIALIZED (
+           SELECT to_index, from_index, SUM(n) AS count, COUNT(*) AS visitors, SUM(timed) AS timed FROM (
+             SELECT to_index, from_index, COUNT(*) AS n, COUNT(since_ms) AS timed FROM mv GROUP BY visitor, to_index, from_index)
+            GROUP BY to_index, from_index),
+         mid AS MATERIALIZED (${groupMedians('mv', ['to_index', 'from_index'], 'since_ms', 'pr', 'timed')})
+         SELECT * FROM (
+           SELECT pr.to_index, pr.from_index, count, visitors, median
+             FROM pr LEFT JOIN mid ON mid.to_index = pr.to_index AND mid.from_index IS pr.from_index
+         ) ${order} LIMIT ${pairs}`
       : `SELECT to_index, from_index, COUNT(*) AS count, COUNT(CASE WHEN prev_pair IS NULL OR prev_pair < ?2 THEN 1 END) AS visitors
          FROM ${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_time} WHERE site = ?1 AND time >= ?2 AND time < ?3 GROUP BY to_index, from_index ${order} LIMIT ${pairs}`;
   const { results } = await db
