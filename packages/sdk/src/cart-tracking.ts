@@ -10,7 +10,8 @@ type Loose = Record<string, any>;
  */
 export function watchCartButtons(run: (call: 'cart', action: string, payload: Loose) => void): void {
   on('click', (e: Event) => {
-    const data = ((e.target as Element).closest('[data-parcours-cart]') as HTMLElement | null)?.dataset;
+    // The element clicked, also inside a shadow root (web components), where e.target here is the component's host.
+    const data = ((e.composedPath()[0] as Element).closest('[data-parcours-cart]') as HTMLElement | null)?.dataset;
     const item: Loose = {};
     for (const name in data) item[name.replace(/[A-Z]/g, '_$&').toLowerCase()] = data[name];
     if (data) run('cart', data.parcoursCart!, { ...item, items: [item] });
