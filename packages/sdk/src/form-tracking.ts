@@ -61,8 +61,9 @@ function takeFields(form: HTMLFormElement) {
  */
 export function watchForms(emit: Emit): () => void {
   const fieldEvent = (e: Event) => {
-    // The field itself, also inside a shadow root (web components), where e.target here is the component's host.
-    const [field, form, name] = fieldOf(e.composedPath()[0]!) || [];
+    // The field itself, also inside a shadow root (web components), where e.target here is the component's host; or,
+    // for a form-associated component whose inner input belongs to no form, the component (its `form` getter).
+    const [field, form, name] = fieldOf(e.composedPath().find((node: any) => node.form)!) || [];
     if (!form) return;
     // A submit does not leave its shadow root: listened to there too (once: the same listener is added only once).
     const root = form.getRootNode();
