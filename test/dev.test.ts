@@ -103,6 +103,8 @@ describe('pnpm dev', () => {
     expect(out).toContain(`webhooks    ${inbox}/webhooks`);
     expect(out).toContain(`curl ${collector}/__scheduled`);
     expect(out).toMatch(/seeding 120 synthetic visitors/);
+    // A state folder outside the repository is printed as it is (it was cut to "tmp/parcours-dev-state-…").
+    expect(out).toContain(`local database    ${state}   (kept across restarts)`);
     token = /demo read token\s+(\S+)/.exec(out)![1]!;
 
     // The shop's pages carry the tag for this collector and the demo site; the SPA answers every route.

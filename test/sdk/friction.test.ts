@@ -98,6 +98,32 @@ describe('chromium: friction, captured by the built script', () => {
     await expectDeliveredOnce(s, recorded);
   });
 
+  test('a link to a fragment of the page, followed twice, is no quick back; going back from it within 5 s is one', async () => {
+    const v = await person();
+    const tab = await v.newTab();
+    await load(tab, s, '/friction.html');
+    // The browser fires popstate for each click (the second, to where the page already is, too: Chromium and WebKit).
+    await tab.click('#to-details');
+    await tab.waitFor(() => location.hash === '#details');
+    await tracked(tab, 'page_view', 2);
+    await sleep(300);
+    await tab.click('#to-details');
+    await sleep(300);
+    await tab.back();
+    await tab.waitFor(() => location.hash === '');
+    await tracked(tab, 'quick_back');
+    await flushed(tab);
+    await leaveSite(tab);
+    const recorded = await recordedEvents(v, s.origin);
+    expect(await pageErrors(v, s.origin)).toEqual([]);
+    await v.close();
+    const [back, ...more] = of(recorded, 'quick_back');
+    expect(more).toEqual([]);
+    expect(new URL(back!.url as string).pathname).toBe('/friction.html');
+    expect(back!.duration_ms).toBeLessThan(5000);
+    await expectDeliveredOnce(s, recorded);
+  });
+
   test('a page that fires 10,000 clicks a second and throws in its handlers gets a bounded number of events and no error of the script', async () => {
     const v = await person();
     const tab = await v.newTab();

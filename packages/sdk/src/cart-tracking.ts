@@ -10,7 +10,9 @@ type Loose = Record<string, any>;
  */
 export function watchCartButtons(run: (call: 'cart', action: string, payload: Loose) => void): void {
   on('click', (e: Event) => {
-    const data = ((e.target as Element).closest('[data-parcours-cart]') as HTMLElement | null)?.dataset;
+    // The element clicked or the nearest around it with the attribute, through shadow roots (web components: e.target
+    // here is the component's host; a button inside one, or one that is a component, is a cart button).
+    const data = (e.composedPath().find((node: any) => node.dataset?.parcoursCart) as HTMLElement | undefined)?.dataset;
     const item: Loose = {};
     for (const name in data) item[name.replace(/[A-Z]/g, '_$&').toLowerCase()] = data[name];
     if (data) run('cart', data.parcoursCart!, { ...item, items: [item] });

@@ -3,7 +3,7 @@
 /** Fields and forms inside it are not watched. */
 export const IGNORE = '[data-parcours-ignore]';
 
-/** A form's name: its `id`, else `name`, else its action path, else its position among the page's forms. */
+/** A form's name: its `id`, else `name`, else its action path, else its position among the forms of its document or shadow root. */
 export function formName(form: HTMLFormElement): string {
   // Attributes, not properties: a field named `id`, `name` or `action` shadows the form's property.
   // URL reads its base as a string: `location` is its href.
@@ -13,7 +13,7 @@ export function formName(form: HTMLFormElement): string {
     attribute('id') ||
     attribute('name') ||
     (action && new URL(action, location as never).pathname) ||
-    'form-' + [...document.forms].indexOf(form)
+    'form-' + [...(form.getRootNode() as ParentNode).querySelectorAll('form')].indexOf(form)
   );
 }
 

@@ -98,6 +98,24 @@ describe('form tracking', () => {
     expect(sent[1]![1]).toMatchObject({ last_field: 'email', fields_touched: 1 });
   });
 
+  it('watches a form inside a shadow root (a web component): start, submit, and its name among the forms of that root', () => {
+    document.body.innerHTML = '<form id="light"></form><div id="host"></div>';
+    const root = document.getElementById('host')!.attachShadow({ mode: 'open' });
+    root.innerHTML = '<form><input name="q"><input id="email"><button>Go</button></form>';
+    const f = root.querySelector('form')!;
+    f.addEventListener('submit', (e) => e.preventDefault());
+    const [q, email] = f.querySelectorAll('input');
+    // Input and focus cross the shadow boundary (composed), seen from outside as events of the host; submit does not.
+    focus(q!);
+    q!.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+    email!.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+    f.querySelector('button')!.click();
+    expect(sent.map(([t, fields]) => [t, fields.form])).toEqual([
+      ['form_start', 'form-0'],
+      ['form_submit', 'form-0'],
+    ]);
+  });
+
   it('names a form by id, else name, else action path, else position, even when fields shadow those properties', () => {
     document.body.innerHTML =
       '<form><input name="id"><input name="action"></form><form action="https://x.example/a/b?q=1"></form>';

@@ -1,7 +1,7 @@
 // Forms: form_start, form_submit and form_abandon from field events, never reading a field's value; with the friction
 // feature too, each form event carries its fields' hesitation, refocuses and validation errors.
 import { fieldName, formName, IGNORE } from './form-name.ts';
-import { after, on } from './guard.ts';
+import { after, guard, on } from './guard.ts';
 
 export { formName } from './form-name.ts';
 
@@ -61,8 +61,13 @@ function takeFields(form: HTMLFormElement) {
  */
 export function watchForms(emit: Emit): () => void {
   const fieldEvent = (e: Event) => {
-    const [field, form, name] = fieldOf(e.target) || [];
+    // The field itself, also inside a shadow root (web components), where e.target here is the component's host; or,
+    // for a form-associated component whose inner input belongs to no form, the component (its `form` getter).
+    const [field, form, name] = fieldOf(e.composedPath().find((node: any) => node.form)!) || [];
     if (!form) return;
+    // A submit does not leave its shadow root: listened to there too (once: the same listener is added only once).
+    const root = form.getRootNode();
+    if (root != document) root.addEventListener('submit', onSubmit, true);
     const now = Date.now();
     let state = started.get(form);
     if (e.type == 'input') {
@@ -101,9 +106,10 @@ export function watchForms(emit: Emit): () => void {
       fields: takeFields(form),
     });
   };
+  const onSubmit = guard((e: Event) => submitted(e.target as HTMLFormElement));
   // `input` fires for every kind of field (text, select, checkbox, radio, file), so `change` adds nothing.
   on('input focusin', fieldEvent);
-  on('submit', (e) => submitted(e.target));
+  addEventListener('submit', onSubmit, true);
   // form.submit() fires no submit event: catch it at the prototype.
   after(HTMLFormElement.prototype, 'submit', submitted);
   return () => {

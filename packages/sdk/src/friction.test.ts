@@ -163,15 +163,39 @@ describe('friction', () => {
     ]);
   });
 
+  // A back through history, as the browser does it: the address changes, the history keeps its length, popstate.
+  const back = (path: string) => {
+    history.replaceState(null, '', path);
+    dispatchEvent(new PopStateEvent('popstate'));
+  };
+
   it('sends a quick back for a single-page route left by history within 5 s, with its url and stage', () => {
+    history.replaceState(null, '', '/p/mug');
     view('https://shop.example/p/mug');
     vi.advanceTimersByTime(1500);
-    dispatchEvent(new PopStateEvent('popstate'));
+    back('/');
     view('https://shop.example/', 'awareness');
     vi.advanceTimersByTime(QUICK_BACK_MS);
-    dispatchEvent(new PopStateEvent('popstate'));
+    back('/p/mug');
     expect(of('quick_back')).toEqual([
       { type: 'quick_back', fields: { duration_ms: 1500 }, stage: 'consideration', url: 'https://shop.example/p/mug' },
+    ]);
+  });
+
+  it('sends no quick back for a link to a fragment, which fires popstate too (a new history entry), nor for one to where the page is', () => {
+    view('https://shop.example/guide');
+    vi.advanceTimersByTime(500);
+    // An in-page link (`#reviews`) or a hash router's: the browser adds a history entry, then fires popstate.
+    location.hash = '#reviews';
+    dispatchEvent(new PopStateEvent('popstate'));
+    view('https://shop.example/guide');
+    vi.advanceTimersByTime(500);
+    // The same link again: no new entry, no new address, and Chromium and WebKit fire popstate all the same.
+    dispatchEvent(new PopStateEvent('popstate'));
+    vi.advanceTimersByTime(500);
+    back('/guide');
+    expect(of('quick_back')).toEqual([
+      { type: 'quick_back', fields: { duration_ms: 1000 }, stage: 'consideration', url: 'https://shop.example/guide' },
     ]);
   });
 

@@ -155,6 +155,12 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
   // that page was left quickly, back to this one: quick_back, with its url and stage. (Written at the page view, not
   // when the page is hidden: Chromium restores the previous page before the page left fires pagehide.)
   let shown: ShownPage | undefined;
+  // The history entry of the last page view: the history's length and the address. A link to a fragment (an in-page
+  // `#reviews`, a hash router's `#/cart`) fires popstate too, after adding an entry; one to where the page already is
+  // fires it in Chromium and WebKit without moving. Neither is a back. (Past a back, a fragment link replaces the entries
+  // ahead by one and keeps the length: that one still counts.)
+  let viewLength: number;
+  let viewAddress: string;
   const quickBack = ([url, stage, ts]: ShownPage | [] = []) => {
     // No page shown yet: NaN, never under QUICK_BACK_MS.
     const stayed = Date.now() - ts!;
@@ -163,6 +169,8 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
   on('parcours:event', ({ detail }: CustomEvent<WireEvent>) => {
     if (detail.type != 'page_view') return;
     shown = [detail.url, detail.stage, detail.ts];
+    viewLength = history.length;
+    viewAddress = location.href;
     sessionStorage.setItem(QUICK_BACK_KEY, toJson(shown));
   });
   const cameBack = () => {
@@ -173,7 +181,7 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
   on('pageshow', (e: PageTransitionEvent) => e.persisted && cameBack());
   // A single-page app: back through history within QUICK_BACK_MS of a route's page view (this listener runs before
   // the lifecycle's, so `shown` is still the route being left).
-  if (spa) on('popstate', () => quickBack(shown));
+  if (spa) on('popstate', () => history.length == viewLength && location.href != viewAddress && quickBack(shown));
   const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
   return () => navigation?.type == 'back_forward' && cameBack();
 }

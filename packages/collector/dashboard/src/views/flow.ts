@@ -46,6 +46,16 @@ function describeMove(m: Move, dir: Direction): string {
   return `${what}: ${count(m.count)} moves by ${count(m.visitors)} visitors${median}`;
 }
 
+/**
+ * What the flow says when it has no forward move to draw (`moves`: the period's, none of them forward): the backward
+ * moves its table lists, else the stages visitors entered at and did not leave (a site's first visitors).
+ */
+export function noForwardNote(moves: Move[]): string {
+  if (moves.some((m) => m.from !== null)) return 'Only backward moves in this period; see the table.';
+  const entered = [...new Set(moves.map((m) => m.to))];
+  return `Visitors entered at ${entered.join(', ')} and moved to no other stage in this period.`;
+}
+
 /** Draws the flow into `root`; `order` is the site's stage list (the funnel's order). */
 export function renderFlow(root: Element, report: TransitionsReport, order: string[]): void {
   const moves = report.transitions.filter((m) => m.count > 0);
@@ -133,7 +143,7 @@ export function renderFlow(root: Element, report: TransitionsReport, order: stri
   const rows = moves.map((m) => ({ m, dir: direction(m, stages) }));
   fill(
     root,
-    laid.length ? svg : h('p', { class: 'empty' }, 'Only backward moves in this period; see the table.'),
+    laid.length ? svg : h('p', { class: 'empty' }, noForwardNote(moves)),
     legend,
     h('p', { class: 'muted', style: 'font-size:.82rem;margin:.4rem 0 0' }, 'Hover or tab to a flow for its counts.'),
     dataDetails(

@@ -27,6 +27,12 @@ export function when(t: string, interval: TimeseriesReport['interval']): string 
  * Draws the trend into `root`: one line for visitors, one per stage for its entries. `onPick` receives the start and
  * end (ms) of a day or week clicked.
  */
+/**
+ * The values the trend's grid lines mark for a highest value `max` (a whole number, at least 1): 0, the middle and
+ * `max`, each a whole number written where it belongs (with 1 visitor, the middle line at 0.5 was labelled 1).
+ */
+export const gridValues = (max: number): number[] => [...new Set([0, Math.round(max / 2), max])];
+
 export function renderTrend(
   root: Element,
   report: TimeseriesReport,
@@ -58,7 +64,7 @@ export function renderTrend(
     role: 'group',
     'aria-label': `Visitors and stage entries per ${report.interval}, ${points.length} ${report.interval}s, ${count(total)} visitor-${report.interval}s in all`,
   });
-  for (const v of [0, max / 2, max]) {
+  for (const v of gridValues(max)) {
     svg.append(
       s('line', { x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v), class: 'grid' }),
       s('text', { x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'axis' }, count(Math.round(v))),
