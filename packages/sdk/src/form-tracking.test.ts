@@ -78,6 +78,19 @@ describe('form tracking', () => {
     expect(sent[1]![1]).toMatchObject({ form: '/checkout/pay', last_field: 'zip', fields_touched: 2 });
   });
 
+  it('takes no fieldset, nor an editor or focusable element in one, for a field', () => {
+    const f = form(
+      '<form id="pay"><fieldset name="billing"><label id="hint">Card <div tabindex="0" id="help">?</div></label><input name="card"><div contenteditable id="note"></div></fieldset></form>',
+    );
+    type(f.querySelector('[name=card]')!);
+    focus(f.querySelector('#help')!);
+    type(f.querySelector('#note')!);
+    abandon();
+    expect(sent.map(([t]) => t)).toEqual(['form_start', 'form_abandon']);
+    expect(sent[1]![1]).toMatchObject({ form: 'pay', last_field: 'card', fields_touched: 1 });
+    expect((sent[1]![1].fields as Array<{ field: string }>).map((x) => x.field)).toEqual(['card']);
+  });
+
   it('sends nothing for a form focused but never typed in, or submitted forms', () => {
     const f = form('<form id="search"><input name="q"></form>');
     focus(f.querySelector('input')!);
