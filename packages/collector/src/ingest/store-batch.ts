@@ -272,7 +272,9 @@ export async function storeBatch(
       if (over) overQuota(ctx);
       return { accepted: inserted, duplicates: rows.length - inserted, rejected };
     }
-    // That batch failed, so nothing of it was stored: store the rows apart, where one bad row costs only itself.
+    // That batch failed, so nothing of it was stored. The first try fitted the quotas to no usage and storing apart
+    // has no guard: try once more with the usage read. Then store the rows apart, where one bad row costs only itself.
+    if (attempt === 1) continue;
     const result = await storeApart(db, site, {
       day,
       receivedAt: ctx.receivedAt,
