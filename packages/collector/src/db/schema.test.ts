@@ -13,6 +13,7 @@ import {
   TABLE,
 } from './schema.ts';
 import { siteDb } from '../../test/site-rows.ts';
+import { FRICTION_TYPES } from '../reports/friction.ts';
 import { sharded } from '../shard/storage.ts';
 
 // The database a site's rows are in: the one D1, or in the sharded layout a shard (any site's: all are migrated alike).
@@ -90,6 +91,14 @@ describe('the schema module', () => {
   it('names indexes that exist', async () => {
     const indexes = await indexNames();
     expect(Object.values(INDEX).filter((i) => !indexes.has(i))).toEqual([]);
+  });
+
+  it("spells the friction index's condition as the friction report does (else SQLite cannot read it: INDEXED BY fails)", async () => {
+    const row = await db
+      .prepare(`SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?`)
+      .bind(INDEX.events_site_friction)
+      .first<{ sql: string }>();
+    expect(row!.sql.replace(/\s+/g, ' ')).toContain(`WHERE ${FRICTION_TYPES}`);
   });
 
   it('lists columns that exist in their tables', async () => {

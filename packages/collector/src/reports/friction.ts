@@ -18,7 +18,7 @@ const SIGNAL_TYPES = FRICTION_EVENTS.map((t) => `'${t}'`).join(',');
  * The condition of the partial index `events_site_friction`, as its WHERE spells it: a statement reads that index only
  * with this term among its own (SQLite matches a partial index's condition by expression).
  */
-const FRICTION_TYPES = `type IN ('form_abandon', ${FRICTION_EVENTS.map((t) => `'${t}'`).join(', ')})`;
+export const FRICTION_TYPES = `type IN ('form_abandon', ${FRICTION_EVENTS.map((t) => `'${t}'`).join(', ')})`;
 
 type Counts = Pick<FrictionPage, 'views' | 'exits' | 'form_abandons' | 'cart_abandons'> &
   Partial<Pick<FrictionPage, 'rage_clicks' | 'dead_clicks' | 'error_clicks' | 'quick_backs' | 'field_errors'>>;
