@@ -24,15 +24,15 @@ export function when(t: string, interval: TimeseriesReport['interval']): string 
 }
 
 /**
- * Draws the trend into `root`: one line for visitors, one per stage for its entries. `onPick` receives the start and
- * end (ms) of a day or week clicked.
- */
-/**
  * The values the trend's grid lines mark for a highest value `max` (a whole number, at least 1): 0, the middle and
  * `max`, each a whole number written where it belongs (with 1 visitor, the middle line at 0.5 was labelled 1).
  */
 export const gridValues = (max: number): number[] => [...new Set([0, Math.round(max / 2), max])];
 
+/**
+ * Draws the trend into `root`: one line for visitors, one per stage for its entries. `onPick` receives the start and
+ * end (ms) of a day or week clicked.
+ */
 export function renderTrend(
   root: Element,
   report: TimeseriesReport,
