@@ -4,7 +4,7 @@ import { newId } from '../auth.ts';
 import { ALERT_OPS, type Alert, type AlertOp, deleteAlert, insertAlert, listAlerts } from '../db/alerts.ts';
 import { getSite } from '../db/sites.ts';
 import { fail } from '../errors.ts';
-import { lowestThreshold, parseMetric } from '../schedule/alert-metrics.ts';
+import { lowestThreshold, metricText, parseMetric } from '../schedule/alert-metrics.ts';
 import { jsonBody } from './json-body.ts';
 
 /** Mounted under the admin API (auth and rate limit applied there) at `/sites/:site/alerts`. */
@@ -50,7 +50,7 @@ alerts.post('/', async (c) => {
   const alert = {
     id: newId('al_'),
     site: site.id,
-    metric: metric as string,
+    metric: metricText(parsed),
     op: op as AlertOp,
     threshold,
     window_minutes: window_minutes as number,

@@ -142,6 +142,39 @@ describe('alerts', () => {
     ]);
   });
 
+  it('exit_rate of a path written as a person reads it (unicode) watches the page its events name', async () => {
+    const site = await registerSite();
+    const added = await addAlert(site.id, {
+      metric: 'exit_rate:/produits/café crème',
+      op: 'above',
+      threshold: 0.5,
+      window_minutes: 60,
+    });
+    expect(added.status).toBe(201);
+    // Browsers send the path percent-encoded, as the reports list it: the alert names that page.
+    expect(((await added.json()) as { metric: string }).metric).toBe('exit_rate:/produits/caf%C3%A9%20cr%C3%A8me');
+    const now = Date.now();
+    // Two visitors land on the page and leave from it: 2 exits of 2 views.
+    for (const visitor of ['v-a', 'v-b'])
+      await send(site.id, [
+        wire({
+          type: 'page_view',
+          ts: now - 10 * MINUTE,
+          stage: 'consideration',
+          visitor,
+          session: `s-${visitor}`,
+          path: '/produits/café crème',
+        }),
+      ]);
+    await checkAlerts(env, now);
+    const list = (await (await call(`/v1/admin/sites/${site.id}/alerts`, { headers: json })).json()) as {
+      alerts: Array<{ metric: string; state: string; last_value: number | null }>;
+    };
+    expect(list.alerts.map((a) => [a.metric, a.state, a.last_value])).toEqual([
+      ['exit_rate:/produits/caf%C3%A9%20cr%C3%A8me', 'triggered', 1],
+    ]);
+  });
+
   it('nps below 0 triggers once when detractors dominate the window, holds while it has no answer, resolves on recovery', async () => {
     const site = await registerSite();
     const hook = await registerWebhook(site.id, ['alert.triggered', 'alert.resolved']);
