@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { ADMIN, call, registerSite } from '../../test/helpers.ts';
+import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { app } from '../app.ts';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../auth.ts';
 import { DEFAULT_QUOTA } from '../db/sites.ts';
@@ -152,6 +152,22 @@ describe('admin API', () => {
       'http://[::1]:8080',
       '*',
     ]);
+  });
+
+  it("stores an internationalized domain as browsers send it (punycode) and takes its pages' events", async () => {
+    const { id } = await registerSite({ origins: ['https://Bücher.example', 'https://例え.テスト:8443'] });
+    const shown = await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(((await shown.json()) as { origins: string[] }).origins).toEqual([
+      'https://xn--bcher-kva.example',
+      'https://xn--r8jz45g.xn--zckzah:8443',
+    ]);
+    const [event] = freshEvents(1);
+    const res = await postEvents(
+      { v: 1, site: id, sent_at: Date.now(), events: [event] },
+      { origin: 'https://xn--bcher-kva.example' },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 1 });
   });
 
   it('rotates the read token: the old one stops working, the new one reads', async () => {

@@ -34,11 +34,14 @@ admin.route('/sites/:site/alerts', alerts);
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 /** A visitor id as ingestion accepts it (the wire's names: docs/PROTOCOL.md, "Events"). */
 const VISITOR_ID = SITE_ID;
-/** What an origin may be written as: scheme and host (letters, digits, dots, hyphens, or an IPv6 literal), an optional port. */
-const PLAIN_ORIGIN = /^https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+/**
+ * What an origin may be written as: scheme and host (letters of any script, digits, dots, hyphens, or an IPv6
+ * literal), an optional port. A host in another script (`bücher.example`) is stored in the punycode browsers send.
+ */
+const PLAIN_ORIGIN = /^https?:\/\/(?:[\p{L}\p{M}\p{N}.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/u;
 
 /**
- * An origin as browsers send it in `Origin` (lower-case host, no default port), or `*` for any; null when
+ * An origin as browsers send it in `Origin` (lower-case punycode host, no default port), or `*` for any; null when
  * it is not a plain `scheme://host[:port]`: a wildcard host, user info, a path (even `/`), a query or a
  * fragment could never equal a browser's `Origin` header and would only hide a mistake.
  */
