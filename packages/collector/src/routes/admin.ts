@@ -233,7 +233,12 @@ admin.post('/sites/:id/ingest-key', async (c) => {
  */
 admin.delete('/sites/:id/visitors/:visitor', async (c) => {
   const visitor = c.req.param('visitor');
-  if (!VISITOR_ID.test(visitor)) fail(400, 'invalid-visitor');
+  if (!VISITOR_ID.test(visitor))
+    failWithMessage(
+      400,
+      'invalid-visitor',
+      'visitor is 1 to 64 of A-Z a-z 0-9 . _ : -, starting with a letter or digit',
+    );
   const site = await getSite(c.env.DB, c.req.param('id'));
   if (!site) fail(404, 'not-found');
   const erased = await siteStorage(c.env, site).erase(

@@ -76,11 +76,29 @@ describe('alerts', () => {
       { metric: 'nps', op: 'below', threshold: -101, window_minutes: 60 },
       { metric: 'nps:x', op: 'below', threshold: 0, window_minutes: 60 },
     ];
+    const said: string[] = [];
     for (const body of bad) {
       const res = await addAlert(site.id, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(await res.json()).toEqual({ error: 'invalid-alert' });
+      const refusal = (await res.json()) as { error: string; message: string };
+      expect(refusal.error).toBe('invalid-alert');
+      said.push(refusal.message);
     }
+    // Each refusal says which field is wrong and what it may be.
+    expect(said.slice(0, 4)).toEqual([
+      ...Array(3).fill(
+        'metric is conversion_rate, abandonment_rate, visitors, entered:<stage> (awareness, consideration, decision, retention, advocacy), exit_rate:<path from />, form_abandon_rate:<form>, nps, csat or ces',
+      ),
+      'op is above, below, drops_by, rises_by',
+    ]);
+    expect(said.slice(4, 9)).toEqual([
+      'threshold is a number from 0 to 1000000000',
+      'threshold is a number from 0 to 1000000000',
+      'window_minutes is a whole number from 1 to 43200',
+      'window_minutes is a whole number from 1 to 43200',
+      'window_minutes is a whole number from 1 to 43200',
+    ]);
+    expect(said[10]).toBe('threshold is a number from -100 to 1000000000');
     const list = (await (await call(`/v1/admin/sites/${site.id}/alerts`, { headers: json })).json()) as {
       alerts: Array<{ metric: string; state: string }>;
     };
