@@ -96,6 +96,10 @@ describe('admin API', () => {
       'quota has no events_per_hour: events_per_day, bytes_per_day, events_per_visitor_per_day',
     );
     expect(await said(['not', 'an', 'object'])).toBe('the body is a JSON object');
+    // An accented letter is a letter to a person: the message says which characters a stage name may hold.
+    expect(await said({ id: 'm5', origins: ['*'], stages: ['découverte', 'choix', 'achat'] })).toBe(
+      'stages is a list of 1 to 20 distinct names, each 1 to 64 of A-Z a-z 0-9 . _ : - (no accents or spaces), starting with a letter or digit',
+    );
   });
 
   it('refuses an origin that is not a plain scheme://host[:port] with 400, on registration and on change', async () => {

@@ -94,7 +94,7 @@ function readOptions(body: Record<string, unknown>): SiteOptions {
     badConfig('origins is a list of plain origins, scheme://host[:port] (no path, not even /), or "*"');
   if (stages !== undefined && !isStageList(stages))
     badConfig(
-      `stages is a list of 1 to ${MAX_STAGES} distinct names, each up to ${MAX_NAME_LENGTH} letters, digits, dots, underscores, colons or hyphens`,
+      `stages is a list of 1 to ${MAX_STAGES} distinct names, each 1 to ${MAX_NAME_LENGTH} of A-Z a-z 0-9 . _ : - (no accents or spaces), starting with a letter or digit`,
     );
   if (bot_filter !== undefined && typeof bot_filter !== 'boolean') badConfig('bot_filter is true or false');
   if (visitor_ids !== undefined && visitor_ids !== 'client' && visitor_ids !== 'cookieless')
