@@ -102,6 +102,36 @@ describe('admin API', () => {
     );
   });
 
+  it('refuses a misspelt option instead of dropping it: a site is not registered with stages it was not given', async () => {
+    const id = `typo-${crypto.randomUUID().slice(0, 8)}`;
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    // `stage` for `stages`: registered with the default five stages, the list could never be set again.
+    const created = await call('/v1/admin/sites', {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ id, origins: ['*'], stage: ['look', 'choose-it', 'buy'] }),
+    });
+    expect(created.status).toBe(400);
+    expect(await created.json()).toEqual({
+      error: 'invalid-site-config',
+      message:
+        'no option stage: the body may hold id, origins, stages, bot_filter, visitor_ids, retention_days, abandon_after, require_ingest_key, quota, shards',
+    });
+    expect((await call(`/v1/admin/sites/${id}`, { headers: admin })).status).toBe(404);
+
+    // A change that names no option it knows changes nothing, and says so.
+    const site = await registerSite();
+    const patched = await call(`/v1/admin/sites/${site.id}`, {
+      method: 'PATCH',
+      headers: admin,
+      body: JSON.stringify({ botfilter: false }),
+    });
+    expect(patched.status).toBe(400);
+    expect(((await patched.json()) as { message: string }).message).toMatch(/^no option botfilter: /);
+    const shown = await call(`/v1/admin/sites/${site.id}`, { headers: admin });
+    expect(((await shown.json()) as { bot_filter: boolean }).bot_filter).toBe(true);
+  });
+
   it('refuses an origin that is not a plain scheme://host[:port] with 400, on registration and on change', async () => {
     const { id } = await registerSite();
     const bad = [

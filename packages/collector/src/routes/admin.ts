@@ -83,11 +83,31 @@ function readQuota(v: unknown): Partial<Quota> | undefined {
   return out;
 }
 
+/** The options a site has, as POST and PATCH read them. */
+const OPTIONS = [
+  'origins',
+  'stages',
+  'bot_filter',
+  'visitor_ids',
+  'retention_days',
+  'abandon_after',
+  'require_ingest_key',
+  'quota',
+  'shards',
+] as const;
+/** What a registration may hold: the id and the options. */
+const SITE_FIELDS = ['id', ...OPTIONS];
+
 /**
  * The options of an admin request body (`origins`, `stages`, `bot_filter`, `visitor_ids`, `retention_days`,
- * `abandon_after`, `require_ingest_key`, `quota`); `400 invalid-site-config` if any is malformed.
+ * `abandon_after`, `require_ingest_key`, `quota`, `shards`) among `fields`; `400 invalid-site-config` if any is
+ * malformed or the body holds another field.
  */
-function readOptions(body: Record<string, unknown>): SiteOptions {
+function readOptions(body: Record<string, unknown>, fields: readonly string[]): SiteOptions {
+  // A misspelt option (`stage` for `stages`) would otherwise be dropped without a word, and the stage list is fixed
+  // once registered: refused instead, naming what the body may hold.
+  for (const key of Object.keys(body))
+    if (!fields.includes(key)) badConfig(`no option ${key.slice(0, 64)}: the body may hold ${fields.join(', ')}`);
   const { origins, stages, bot_filter, visitor_ids, retention_days, abandon_after, require_ingest_key, quota } = body;
   const normal = origins === undefined ? undefined : Array.isArray(origins) ? origins.map(normalOrigin) : [null];
   if (normal?.includes(null))
@@ -159,7 +179,7 @@ admin.post('/sites', async (c) => {
   const id = body.id;
   if (typeof id !== 'string' || !SITE_ID.test(id))
     badConfig('id is 1 to 64 letters, digits, dots, underscores, colons or hyphens, starting with a letter or digit');
-  const opts = readOptions(body);
+  const opts = readOptions(body, SITE_FIELDS);
   if (!opts.origins) badConfig('origins is required: the pages allowed to send, as scheme://host[:port]');
   const shards = readShards(body.shards);
   if (shards > 1 && opts.visitorIds === 'cookieless') badConfig(COOKIELESS_ONE_SHARD);
@@ -186,7 +206,7 @@ admin.get('/sites/:id', async (c) => {
 
 admin.patch('/sites/:id', async (c) => {
   const body = await jsonBody(c.req, 'invalid-site-config');
-  const opts = readOptions(body);
+  const opts = readOptions(body, OPTIONS);
   // Stored events carry their stage's index: changing the list would silently reorder history. A visitor's rows stay
   // in the shard of the count they were stored under: the count is fixed too.
   if (opts.stages) badConfig('stages cannot change once a site is registered');
