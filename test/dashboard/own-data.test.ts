@@ -112,6 +112,45 @@ describe('a site with three stages of its own and French paths', () => {
   });
 });
 
+describe('a site of ten stages whose names start alike', () => {
+  test('labels each stage of the flow differently, however narrow its column', async () => {
+    const ten = uniqueSiteId('dash-ten');
+    const names = [
+      'landing',
+      'reading',
+      'comparing',
+      'shortlist',
+      'pricing',
+      'checkout',
+      'paid',
+      'onboarding',
+      'loyalty',
+      'referral',
+    ];
+    const stages = names.map((n, i) => `step-${String(i + 1).padStart(2, '0')}-${n}`);
+    const tenToken = await registerSite(url, adminToken, { id: ten, origins: [ORIGIN], stages });
+    // Each of the shop's five stages split over two of the ten, by the page.
+    const split: Record<string, number> = { awareness: 0, consideration: 2, decision: 4, retention: 6, advocacy: 8 };
+    const journeys = generateJourneys({ seed: 5, visitors: 40, fromDaysAgo: 5, toDaysAgo: 0.5 }).map((j) => ({
+      ...j,
+      events: j.events.map((e) => ({ ...e, stage: stages[split[e.stage]! + (new URL(e.url).pathname.length % 2)]! })),
+    }));
+    const totals = await postJourneys({ url, site: ten, origin: ORIGIN, journeys });
+    expect(totals.accepted + totals.duplicates).toBe(totals.events);
+    const b = await openBrowser();
+    try {
+      await b.page.goto(`${url}/`);
+      expect(await signIn(b.page, ten, tenToken)).toBe('ready');
+      const labels = await b.page.$$eval('#flow .node text', (ts) => ts.map((t) => t.textContent ?? ''));
+      expect(labels.length).toBeGreaterThanOrEqual(8);
+      expect(new Set(labels).size).toBe(labels.length);
+      expect((await shownText(b.page)).match(BROKEN)?.[0] ?? null).toBeNull();
+    } finally {
+      await b.close();
+    }
+  });
+});
+
 describe('a site of its own stages with no data yet', () => {
   test('says so, with nothing missing on the page', async () => {
     const empty = uniqueSiteId('dash-own-empty');
