@@ -1,6 +1,7 @@
 // Reads an admin survey body (`POST /v1/admin/sites/{site}/surveys`): every field checked, anything else refused.
 import { cleanText, FEEDBACK_SCALES, type FeedbackKind, type Survey, type SurveyTrigger } from '@parcours/protocol';
 import { failWithMessage } from '../errors.ts';
+import { storedPath } from '../ingest/to-row.ts';
 
 /** A survey id, as the events name it (`survey`): the wire's name rule. */
 const SURVEY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -8,7 +9,7 @@ const SURVEY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 const LANG = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}$/;
 /** An event type that may trigger a survey (the wire's type rule). */
 const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_ .:-]{0,63}$/;
-/** A path glob as URL rules are written: from `/`, `*` any characters; no spaces, query or fragment. */
+/** A path glob as URL rules are written, in the encoded form of `location.pathname`: from `/`, `*` any characters. */
 const PATH_GLOB = /^\/[^\s?#]{0,199}$/;
 /** Most languages one question may have, longest question. */
 const MAX_LANGUAGES = 30;
@@ -50,11 +51,13 @@ function trigger(v: unknown, stages: readonly string[]): SurveyTrigger {
       typeof stage === 'string' && stages.includes(stage)
         ? stage
         : refuse(`trigger.stage is one of the site's stages: ${stages.join(', ')}`);
-  if (path !== undefined)
-    out.path =
-      typeof path === 'string' && PATH_GLOB.test(path)
-        ? path
-        : refuse('trigger.path is a path glob from / of up to 200 characters, without spaces, query or fragment');
+  if (path !== undefined) {
+    // The tag compares the glob with location.pathname, percent-encoded: `/produits/café/*` is kept as the pages have it.
+    const glob = typeof path === 'string' && path.startsWith('/') && !/[?#]/.test(path) ? storedPath(path) : '';
+    out.path = PATH_GLOB.test(glob)
+      ? glob
+      : refuse('trigger.path is a path glob from / of up to 200 characters once encoded, without query or fragment');
+  }
   if (after !== undefined)
     out.after =
       typeof after === 'string' && EVENT_TYPE.test(after)

@@ -58,6 +58,17 @@ describe('surveys', () => {
     expect(await list(other.id)).toEqual([{ ...NPS, id: 'elsewhere' }]);
   });
 
+  it('keeps a path glob in the form of the pages the tag compares it with (location.pathname)', async () => {
+    const { id } = await registerSite();
+    const res = await add(id, { ...CSAT, trigger: { path: '/produits/café crème/**' } });
+    expect(res.status).toBe(201);
+    // A browser on /produits/café crème/tasse has location.pathname /produits/caf%C3%A9%20cr%C3%A8me/tasse.
+    const pathname = new URL('https://shop.example/produits/café crème/tasse').pathname;
+    const [survey] = ((await (await call(`/v1/sites/${id}/surveys`)).json()) as SurveysList).surveys;
+    expect(survey?.trigger.path).toBe('/produits/caf%C3%A9%20cr%C3%A8me/**');
+    expect(pathname.startsWith(survey!.trigger.path!.replace('/**', '/'))).toBe(true);
+  });
+
   it('keeps the reports private: the public read opens the surveys only', async () => {
     const { id } = await registerSite();
     expect((await call(`/v1/sites/${id}/funnel`)).status).toBe(401);

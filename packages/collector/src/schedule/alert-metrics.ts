@@ -2,6 +2,7 @@
 import type { CartsReport, FunnelReport, KpisReport, SatisfactionReport } from '@parcours/protocol';
 import { pathIdSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
+import { storedPath } from '../ingest/to-row.ts';
 import { carts } from '../reports/carts.ts';
 import { funnel } from '../reports/funnel.ts';
 import { kpis } from '../reports/kpis.ts';
@@ -22,12 +23,6 @@ export interface Metric {
 const SCORES = ['nps', 'csat', 'ces'] as const;
 type Score = (typeof SCORES)[number];
 const isScore = (text: string): text is Score => (SCORES as readonly string[]).includes(text);
-
-/**
- * A path as ingestion stores it (the URL's pathname): `/produits/café` is `/produits/caf%C3%A9`, as browsers send it and
- * the reports list it. Already encoded paths are left as they are.
- */
-const storedPath = (path: string): string => new URL(`https://path.invalid${path}`).pathname;
 
 /** The metric's name as the admin API stores and lists it (its path in stored form). */
 export const metricText = (m: Metric): string => (m.arg === undefined ? m.name : `${m.name}:${m.arg}`);
