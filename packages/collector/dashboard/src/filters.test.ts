@@ -48,5 +48,6 @@ describe('the view in the URL', () => {
     expect(valueLabel('country', 'XX')).toBe('Unknown (XX)');
     expect(valueLabel('channel', 'organic_search')).toBe('Organic search');
     expect(valueLabel('source', 'news.ycombinator.com')).toBe('news.ycombinator.com');
+    expect(valueLabel('landing', '/produits/caf%C3%A9')).toBe('/produits/café');
   });
 });

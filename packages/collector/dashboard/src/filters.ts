@@ -2,6 +2,7 @@
 // can be shared and a reload asks the same (the fragment never reaches a server; the read token is never in it).
 import { DIMENSIONS, type Dimension, INTERVALS, type Interval } from '@parcours/protocol';
 import { customRange, presetRange, utcDay, type DateRange } from './range.ts';
+import { readablePath } from './format.ts';
 
 /** Dimension filters: each dimension with the values any of which a session must have. */
 export type Filters = ReadonlyArray<{ dimension: Dimension; values: readonly string[] }>;
@@ -84,7 +85,10 @@ export function withoutFilter(filters: Filters, dimension: Dimension, value: str
 
 const REGIONS = new Intl.DisplayNames(['en'], { type: 'region' });
 
-/** A value as a person reads it: countries by name (`France (FR)`), channels in words (`Organic search`). */
+/**
+ * A value as a person reads it: countries by name (`France (FR)`), channels in words (`Organic search`), landing pages
+ * decoded (`/produits/café`).
+ */
 export function valueLabel(dimension: Dimension, value: string): string {
   if (dimension === 'country') {
     if (value === 'XX') return 'Unknown (XX)';
@@ -95,5 +99,6 @@ export function valueLabel(dimension: Dimension, value: string): string {
     }
   }
   if (dimension === 'channel') return (value.charAt(0).toUpperCase() + value.slice(1)).replaceAll('_', ' ');
+  if (dimension === 'landing') return readablePath(value);
   return value;
 }

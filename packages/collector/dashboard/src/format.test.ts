@@ -1,6 +1,6 @@
 // How figures and their changes read.
 import { describe, expect, test } from 'vitest';
-import { duration, money, percent, rateDelta, relativeDelta } from './format.ts';
+import { duration, money, percent, rateDelta, readablePath, relativeDelta } from './format.ts';
 
 describe('format', () => {
   test('rates print as percentages with one decimal at most', () => {
@@ -17,6 +17,17 @@ describe('format', () => {
     expect(duration(3_900_000)).toBe('1 h 5 min');
     expect(duration(3 * 86_400_000 + 7_200_000)).toBe('3 d 2 h');
     expect(duration(null)).toBe('–');
+  });
+
+  test('a path reads decoded, unless decoding fails or shows an invisible character', () => {
+    expect(readablePath('/produits/caf%C3%A9%20cr%C3%A8me')).toBe('/produits/café crème');
+    expect(readablePath('/商品/%E8%8C%B6')).toBe('/商品/茶');
+    // An encoded slash stays encoded: decoding it would show another path.
+    expect(readablePath('/a%2Fb')).toBe('/a%2Fb');
+    expect(readablePath('/bad%E0%A4%A')).toBe('/bad%E0%A4%A');
+    // A right-to-left override or a newline would make the path read as something else.
+    expect(readablePath('/x%E2%80%AEgpj.exe')).toBe('/x%E2%80%AEgpj.exe');
+    expect(readablePath('/a%0Ab')).toBe('/a%0Ab');
   });
 
   test('money prints in its currency, and the unknown currency says so', () => {

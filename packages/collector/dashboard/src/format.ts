@@ -43,6 +43,21 @@ export function moneyList(list: Money[]): string {
   return list.length ? list.map(money).join(' · ') : '–';
 }
 
+/**
+ * A page path as a person reads it: the collector keeps paths as browsers send them, percent-encoded
+ * (`/produits/caf%C3%A9`), which is unreadable in any language but English. Decoded for display (`/produits/café`),
+ * except where decoding fails or would print an invisible or control character (a right-to-left override could
+ * make one path look like another): then as stored.
+ */
+export function readablePath(path: string): string {
+  try {
+    const decoded = decodeURI(path);
+    return /\p{C}/u.test(decoded) ? path : decoded;
+  } catch {
+    return path;
+  }
+}
+
 /** Whether a higher value of a KPI is good news, bad news, or neither. */
 export type Polarity = 'up-good' | 'up-bad' | 'neutral';
 

@@ -1,5 +1,9 @@
 // Reads a request body as UTF-8 text, never holding more than the limit: a missing or lying Content-Length cannot get past it.
-import { fail } from '../errors.ts';
+import { failWithMessage } from '../errors.ts';
+
+function tooLarge(max: number): never {
+  failWithMessage(413, 'payload-too-large', `the body is at most ${max} bytes`);
+}
 
 /** Bytes of the body's start handed to `peek` (or all of a shorter body). */
 const PEEK_BYTES = 1024;
@@ -12,7 +16,7 @@ const PEEK_BYTES = 1024;
  */
 export async function readBody(req: Request, max: number, peek?: (start: string) => Promise<void>): Promise<string> {
   const announced = Number(req.headers.get('content-length') ?? NaN);
-  if (announced > max) fail(413, 'payload-too-large');
+  if (announced > max) tooLarge(max);
   if (!req.body) return '';
   const reader = req.body.getReader();
   const parts: Uint8Array[] = [];
@@ -25,7 +29,7 @@ export async function readBody(req: Request, max: number, peek?: (start: string)
       if (size > max) {
         // Stop reading: the rest of an oversized body is never buffered.
         await reader.cancel().catch(() => {});
-        fail(413, 'payload-too-large');
+        tooLarge(max);
       }
       parts.push(value);
     }
@@ -49,7 +53,7 @@ export async function readBody(req: Request, max: number, peek?: (start: string)
   try {
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(concat(parts, size));
   } catch {
-    fail(400, 'invalid-json');
+    failWithMessage(400, 'invalid-json', 'the body is not UTF-8 text');
   }
 }
 

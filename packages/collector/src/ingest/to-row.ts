@@ -3,6 +3,13 @@ import type { WireEvent } from '@parcours/protocol';
 import type { EventRow } from '../db/insert-sql.ts';
 import { correctTime } from './clock.ts';
 
+/**
+ * A path someone wrote (an alert's page, a survey's path glob) as `pathOf` stores it and browsers give it in
+ * `location.pathname`: `/produits/café crème` is `/produits/caf%C3%A9%20cr%C3%A8me`. An encoded path, and `*`, stay
+ * as they are.
+ */
+export const storedPath = (path: string): string => new URL(`https://path.invalid${path}`).pathname;
+
 /** The url's path, or null if the url does not parse (the validator only checks its scheme and host). */
 function pathOf(url: string): string | null {
   try {

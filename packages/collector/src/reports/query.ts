@@ -34,11 +34,14 @@ export class QueryError extends Error {
   readonly code = 'invalid-query';
 }
 
+/** A value the request gave, as a message names it: its start only, when long (a 10 KB value is not sent back whole). */
+const named = (v: string): string => (v.length > 64 ? `${v.slice(0, 64)}… (${v.length} characters)` : v);
+
 const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
 function isoTime(v: string, end: boolean): number {
   const m = ISO.exec(v);
-  if (!m) throw new QueryError(`not an ISO 8601 date or time (2026-11-23, 2026-11-23T14:00:00Z): ${v}`);
+  if (!m) throw new QueryError(`not an ISO 8601 date or time (2026-11-23, 2026-11-23T14:00:00Z): ${named(v)}`);
   const [year, month, day, hour, minute, second, offH, offM] = [1, 2, 3, 4, 5, 6, 8, 9].map((i) =>
     Number(m[i] ?? 0),
   ) as [number, number, number, number, number, number, number, number];
@@ -54,11 +57,11 @@ function isoTime(v: string, end: boolean): number {
     offH > 23 ||
     offM > 59
   )
-    throw new QueryError(`not a calendar date: ${v}`);
+    throw new QueryError(`not a calendar date: ${named(v)}`);
   // A bare date is a whole UTC day: `to=2026-11-23` includes the 23rd.
   const dateOnly = m[4] === undefined;
   const t = Date.parse(dateOnly ? `${v}T00:00:00Z` : m[7] ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`);
-  if (!Number.isFinite(t)) throw new QueryError(`not a date: ${v}`);
+  if (!Number.isFinite(t)) throw new QueryError(`not a date: ${named(v)}`);
   return dateOnly && end ? t + DAY : t;
 }
 
@@ -155,7 +158,9 @@ export function parseReportQuery(
   if (spec.interval) known.add('interval');
   for (const name of params.keys())
     if (!known.has(name) && !isDimension(name))
-      throw new QueryError(`unknown parameter ${name}: this report reads ${[...known, 'a dimension'].join(', ')}`);
+      throw new QueryError(
+        `unknown parameter ${named(name)}: this report reads ${[...known, 'a dimension'].join(', ')}`,
+      );
   const filter = parseFilter(params);
   return {
     range: { ...parseRange(params, now), ...(filter ? { filter } : {}) },

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { ADMIN, call, registerSite } from '../../test/helpers.ts';
+import { ADMIN, call, freshEvents, postEvents, registerSite } from '../../test/helpers.ts';
 import { app } from '../app.ts';
 import { MIN_ADMIN_TOKEN_LENGTH } from '../auth.ts';
 import { DEFAULT_QUOTA } from '../db/sites.ts';
@@ -96,6 +96,40 @@ describe('admin API', () => {
       'quota has no events_per_hour: events_per_day, bytes_per_day, events_per_visitor_per_day',
     );
     expect(await said(['not', 'an', 'object'])).toBe('the body is a JSON object');
+    // An accented letter is a letter to a person: the message says which characters a stage name may hold.
+    expect(await said({ id: 'm5', origins: ['*'], stages: ['découverte', 'choix', 'achat'] })).toBe(
+      'stages is a list of 1 to 20 distinct names, each 1 to 64 of A-Z a-z 0-9 . _ : - (no accents or spaces), starting with a letter or digit',
+    );
+  });
+
+  it('refuses a misspelt option instead of dropping it: a site is not registered with stages it was not given', async () => {
+    const id = `typo-${crypto.randomUUID().slice(0, 8)}`;
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    // `stage` for `stages`: registered with the default five stages, the list could never be set again.
+    const created = await call('/v1/admin/sites', {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ id, origins: ['*'], stage: ['look', 'choose-it', 'buy'] }),
+    });
+    expect(created.status).toBe(400);
+    expect(await created.json()).toEqual({
+      error: 'invalid-site-config',
+      message:
+        'no option stage: the body may hold id, origins, stages, bot_filter, visitor_ids, retention_days, abandon_after, require_ingest_key, quota, shards',
+    });
+    expect((await call(`/v1/admin/sites/${id}`, { headers: admin })).status).toBe(404);
+
+    // A change that names no option it knows changes nothing, and says so.
+    const site = await registerSite();
+    const patched = await call(`/v1/admin/sites/${site.id}`, {
+      method: 'PATCH',
+      headers: admin,
+      body: JSON.stringify({ botfilter: false }),
+    });
+    expect(patched.status).toBe(400);
+    expect(((await patched.json()) as { message: string }).message).toMatch(/^no option botfilter: /);
+    const shown = await call(`/v1/admin/sites/${site.id}`, { headers: admin });
+    expect(((await shown.json()) as { bot_filter: boolean }).bot_filter).toBe(true);
   });
 
   it('refuses an origin that is not a plain scheme://host[:port] with 400, on registration and on change', async () => {
@@ -152,6 +186,22 @@ describe('admin API', () => {
       'http://[::1]:8080',
       '*',
     ]);
+  });
+
+  it("stores an internationalized domain as browsers send it (punycode) and takes its pages' events", async () => {
+    const { id } = await registerSite({ origins: ['https://Bücher.example', 'https://例え.テスト:8443'] });
+    const shown = await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(((await shown.json()) as { origins: string[] }).origins).toEqual([
+      'https://xn--bcher-kva.example',
+      'https://xn--r8jz45g.xn--zckzah:8443',
+    ]);
+    const [event] = freshEvents(1);
+    const res = await postEvents(
+      { v: 1, site: id, sent_at: Date.now(), events: [event] },
+      { origin: 'https://xn--bcher-kva.example' },
+    );
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 1 });
   });
 
   it('rotates the read token: the old one stops working, the new one reads', async () => {

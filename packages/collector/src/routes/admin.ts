@@ -34,11 +34,14 @@ admin.route('/sites/:site/alerts', alerts);
 const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 /** A visitor id as ingestion accepts it (the wire's names: docs/PROTOCOL.md, "Events"). */
 const VISITOR_ID = SITE_ID;
-/** What an origin may be written as: scheme and host (letters, digits, dots, hyphens, or an IPv6 literal), an optional port. */
-const PLAIN_ORIGIN = /^https?:\/\/(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+/**
+ * What an origin may be written as: scheme and host (letters of any script, digits, dots, hyphens, or an IPv6
+ * literal), an optional port. A host in another script (`bücher.example`) is stored in the punycode browsers send.
+ */
+const PLAIN_ORIGIN = /^https?:\/\/(?:[\p{L}\p{M}\p{N}.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/u;
 
 /**
- * An origin as browsers send it in `Origin` (lower-case host, no default port), or `*` for any; null when
+ * An origin as browsers send it in `Origin` (lower-case punycode host, no default port), or `*` for any; null when
  * it is not a plain `scheme://host[:port]`: a wildcard host, user info, a path (even `/`), a query or a
  * fragment could never equal a browser's `Origin` header and would only hide a mistake.
  */
@@ -80,18 +83,38 @@ function readQuota(v: unknown): Partial<Quota> | undefined {
   return out;
 }
 
+/** The options a site has, as POST and PATCH read them. */
+const OPTIONS = [
+  'origins',
+  'stages',
+  'bot_filter',
+  'visitor_ids',
+  'retention_days',
+  'abandon_after',
+  'require_ingest_key',
+  'quota',
+  'shards',
+] as const;
+/** What a registration may hold: the id and the options. */
+const SITE_FIELDS = ['id', ...OPTIONS];
+
 /**
  * The options of an admin request body (`origins`, `stages`, `bot_filter`, `visitor_ids`, `retention_days`,
- * `abandon_after`, `require_ingest_key`, `quota`); `400 invalid-site-config` if any is malformed.
+ * `abandon_after`, `require_ingest_key`, `quota`, `shards`) among `fields`; `400 invalid-site-config` if any is
+ * malformed or the body holds another field.
  */
-function readOptions(body: Record<string, unknown>): SiteOptions {
+function readOptions(body: Record<string, unknown>, fields: readonly string[]): SiteOptions {
+  // A misspelt option (`stage` for `stages`) would otherwise be dropped without a word, and the stage list is fixed
+  // once registered: refused instead, naming what the body may hold.
+  for (const key of Object.keys(body))
+    if (!fields.includes(key)) badConfig(`no option ${key.slice(0, 64)}: the body may hold ${fields.join(', ')}`);
   const { origins, stages, bot_filter, visitor_ids, retention_days, abandon_after, require_ingest_key, quota } = body;
   const normal = origins === undefined ? undefined : Array.isArray(origins) ? origins.map(normalOrigin) : [null];
   if (normal?.includes(null))
     badConfig('origins is a list of plain origins, scheme://host[:port] (no path, not even /), or "*"');
   if (stages !== undefined && !isStageList(stages))
     badConfig(
-      `stages is a list of 1 to ${MAX_STAGES} distinct names, each up to ${MAX_NAME_LENGTH} letters, digits, dots, underscores, colons or hyphens`,
+      `stages is a list of 1 to ${MAX_STAGES} distinct names, each 1 to ${MAX_NAME_LENGTH} of A-Z a-z 0-9 . _ : - (no accents or spaces), starting with a letter or digit`,
     );
   if (bot_filter !== undefined && typeof bot_filter !== 'boolean') badConfig('bot_filter is true or false');
   if (visitor_ids !== undefined && visitor_ids !== 'client' && visitor_ids !== 'cookieless')
@@ -156,7 +179,7 @@ admin.post('/sites', async (c) => {
   const id = body.id;
   if (typeof id !== 'string' || !SITE_ID.test(id))
     badConfig('id is 1 to 64 letters, digits, dots, underscores, colons or hyphens, starting with a letter or digit');
-  const opts = readOptions(body);
+  const opts = readOptions(body, SITE_FIELDS);
   if (!opts.origins) badConfig('origins is required: the pages allowed to send, as scheme://host[:port]');
   const shards = readShards(body.shards);
   if (shards > 1 && opts.visitorIds === 'cookieless') badConfig(COOKIELESS_ONE_SHARD);
@@ -183,7 +206,7 @@ admin.get('/sites/:id', async (c) => {
 
 admin.patch('/sites/:id', async (c) => {
   const body = await jsonBody(c.req, 'invalid-site-config');
-  const opts = readOptions(body);
+  const opts = readOptions(body, OPTIONS);
   // Stored events carry their stage's index: changing the list would silently reorder history. A visitor's rows stay
   // in the shard of the count they were stored under: the count is fixed too.
   if (opts.stages) badConfig('stages cannot change once a site is registered');
@@ -230,7 +253,12 @@ admin.post('/sites/:id/ingest-key', async (c) => {
  */
 admin.delete('/sites/:id/visitors/:visitor', async (c) => {
   const visitor = c.req.param('visitor');
-  if (!VISITOR_ID.test(visitor)) fail(400, 'invalid-visitor');
+  if (!VISITOR_ID.test(visitor))
+    failWithMessage(
+      400,
+      'invalid-visitor',
+      'visitor is 1 to 64 of A-Z a-z 0-9 . _ : -, starting with a letter or digit',
+    );
   const site = await getSite(c.env.DB, c.req.param('id'));
   if (!site) fail(404, 'not-found');
   const erased = await siteStorage(c.env, site).erase(

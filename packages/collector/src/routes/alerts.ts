@@ -3,8 +3,8 @@ import { Hono } from 'hono';
 import { newId } from '../auth.ts';
 import { ALERT_OPS, type Alert, type AlertOp, deleteAlert, insertAlert, listAlerts } from '../db/alerts.ts';
 import { getSite } from '../db/sites.ts';
-import { fail } from '../errors.ts';
-import { lowestThreshold, parseMetric } from '../schedule/alert-metrics.ts';
+import { fail, failWithMessage } from '../errors.ts';
+import { lowestThreshold, metricText, parseMetric } from '../schedule/alert-metrics.ts';
 import { jsonBody } from './json-body.ts';
 
 /** Mounted under the admin API (auth and rate limit applied there) at `/sites/:site/alerts`. */
@@ -14,6 +14,11 @@ export const alerts = new Hono<{ Bindings: Env }>();
 const MAX_WINDOW_MINUTES = 43_200;
 /** Largest threshold: counts of visitors; rates and relative changes are far below. */
 const MAX_THRESHOLD = 1e9;
+
+/** `400 invalid-alert`, saying which field is wrong and what it may be. */
+function refuse(message: string): never {
+  failWithMessage(400, 'invalid-alert', message);
+}
 
 const describe = (a: Alert) => ({
   id: a.id,
@@ -32,25 +37,28 @@ alerts.post('/', async (c) => {
   if (!site) fail(404, 'not-found');
   const { metric, op, threshold, window_minutes } = body;
   const parsed = parseMetric(metric, site.stages);
-  if (!parsed) fail(400, 'invalid-alert');
-  if (!(ALERT_OPS as readonly unknown[]).includes(op)) fail(400, 'invalid-alert');
+  if (!parsed)
+    refuse(
+      `metric is conversion_rate, abandonment_rate, visitors, entered:<stage> (${site.stages.join(', ')}), exit_rate:<path from />, form_abandon_rate:<form>, nps, csat or ces`,
+    );
+  if (!(ALERT_OPS as readonly unknown[]).includes(op)) refuse(`op is ${ALERT_OPS.join(', ')}`);
   if (
     typeof threshold !== 'number' ||
     !Number.isFinite(threshold) ||
     threshold < lowestThreshold(parsed) ||
     threshold > MAX_THRESHOLD
   )
-    fail(400, 'invalid-alert');
+    refuse(`threshold is a number from ${lowestThreshold(parsed)} to ${MAX_THRESHOLD}`);
   if (
     !Number.isSafeInteger(window_minutes) ||
     (window_minutes as number) < 1 ||
     (window_minutes as number) > MAX_WINDOW_MINUTES
   )
-    fail(400, 'invalid-alert');
+    refuse(`window_minutes is a whole number from 1 to ${MAX_WINDOW_MINUTES}`);
   const alert = {
     id: newId('al_'),
     site: site.id,
-    metric: metric as string,
+    metric: metricText(parsed),
     op: op as AlertOp,
     threshold,
     window_minutes: window_minutes as number,

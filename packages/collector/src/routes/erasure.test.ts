@@ -103,7 +103,10 @@ describe('erasing a visitor', () => {
     for (const visitor of ['a%20b', 'x'.repeat(65), '-lead', 'a%00b', '%E2%80%AE', 'a%2Fb', '%27%20OR%201%3D1']) {
       const res = await erase(site.id, visitor);
       expect(res.status, visitor).toBe(400);
-      expect(await res.json()).toEqual({ error: 'invalid-visitor' });
+      expect(await res.json()).toEqual({
+        error: 'invalid-visitor',
+        message: 'visitor is 1 to 64 of A-Z a-z 0-9 . _ : -, starting with a letter or digit',
+      });
     }
     // A dot-segment resolves before routing: another path, no erasure.
     expect((await erase(site.id, '%2E%2E')).status).toBe(404);

@@ -324,7 +324,7 @@ describe('hostile input, hand-written', () => {
   it('answers deep nesting with 400 or by dropping the nested props, never 5xx', async () => {
     const id = await site();
     const deep = '['.repeat(400_000) + ']'.repeat(400_000);
-    expect((await send(deep, asServer(id))).json).toEqual({ error: 'invalid-batch' });
+    expect((await send(deep, asServer(id))).json).toMatchObject({ error: 'invalid-batch' });
     const deepObject = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
     expect((await send(deepObject, asServer(id))).status).toBe(400);
     const [e] = freshEvents(1);
@@ -425,6 +425,7 @@ describe('hostile input, hand-written', () => {
     // NaN is not JSON at all.
     expect((await send(batch(id, [ok]).replace(/"ts":\d+/, '"ts":NaN'), asServer(id))).json).toEqual({
       error: 'invalid-json',
+      message: 'the body is not JSON',
     });
   });
 
@@ -492,7 +493,10 @@ describe('hostile input, hand-written', () => {
 
   it('refuses a batch one event over the limit and stores all of a batch at the limit (needing far more than 100 bound parameters)', async () => {
     const id = await site();
-    expect((await send(batch(id, freshEvents(501)), asServer(id))).json).toEqual({ error: 'too-many-events' });
+    expect((await send(batch(id, freshEvents(501)), asServer(id))).json).toEqual({
+      error: 'too-many-events',
+      message: 'a batch holds at most 500 events',
+    });
     expect((await send(batch(id, freshEvents(500)), asServer(id))).json).toEqual({
       accepted: 500,
       duplicates: 0,

@@ -113,7 +113,11 @@ describe('POST /v1/events', () => {
       const sent = !Array.isArray(body) && b.site === 'shop' ? { ...b, site: id } : body;
       const res = await postEvents(sent);
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ error });
+      // The code for programs, and a sentence saying what a batch must be for the person sending it by hand.
+      expect(await res.json()).toEqual({
+        error,
+        message: expect.stringMatching(/^(the body|v|site|sent_at|a batch) /),
+      });
       expect(await rows(id)).toEqual([]);
     });
   }
@@ -122,7 +126,10 @@ describe('POST /v1/events', () => {
     for (const body of ['{"v":1,', '', new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])]) {
       const res = await call('/v1/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ error: 'invalid-json' });
+      expect(await res.json()).toEqual({
+        error: 'invalid-json',
+        message: expect.stringMatching(/^the body is not (JSON|UTF-8 text)$/),
+      });
     }
   });
 
@@ -156,7 +163,10 @@ describe('POST /v1/events', () => {
         { 'content-type': type },
       );
       expect(res.status).toBe(415);
-      expect(await res.json()).toEqual({ error: 'unsupported-media-type' });
+      expect(await res.json()).toEqual({
+        error: 'unsupported-media-type',
+        message: 'the content type is application/json or text/plain',
+      });
     }
     expect(await rows(id)).toEqual([]);
   });
@@ -171,7 +181,10 @@ describe('POST /v1/events', () => {
 
     const withLength = await postEvents(big);
     expect(withLength.status).toBe(413);
-    expect(await withLength.json()).toEqual({ error: 'payload-too-large' });
+    expect(await withLength.json()).toEqual({
+      error: 'payload-too-large',
+      message: 'the body is at most 1000000 bytes',
+    });
 
     // Chunked: no Content-Length, the body is a stream of 64 KiB pieces.
     const bytes = new TextEncoder().encode(big);

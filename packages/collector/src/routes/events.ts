@@ -2,10 +2,17 @@
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { createMiddleware } from 'hono/factory';
-import { type BatchReply, MAX_BODY_BYTES, type ParsedBatch, parseBatch } from '@parcours/protocol';
+import {
+  type BatchError,
+  type BatchReply,
+  MAX_BATCH_EVENTS,
+  MAX_BODY_BYTES,
+  type ParsedBatch,
+  parseBatch,
+} from '@parcours/protocol';
 import { secretsEqual, sha256Hex } from '../auth.ts';
 import { anySiteAllowsOrigin, getSite } from '../db/sites.ts';
-import { fail } from '../errors.ts';
+import { fail, failWithMessage } from '../errors.ts';
 import { isBotRequest } from '../ingest/bots.ts';
 import { clientAddress, rateLimitKey } from '../ingest/client-key.ts';
 import { originAllowed, preflightHeaders, replyCorsHeaders } from '../ingest/cors.ts';
@@ -23,6 +30,16 @@ export const events = new Hono<{ Bindings: Env }>();
 const RETRY_AFTER_SECONDS = 10;
 
 const ACCEPTED_TYPES = new Set(['application/json', 'text/plain', '']);
+
+/** What a malformed batch's refusal says, for a person sending batches by hand (the tag reads the status only). */
+const BATCH_REFUSALS: Record<BatchError, string> = {
+  'invalid-json': 'the body is not JSON',
+  'invalid-batch': 'the body is an object with an events array: {"v":1,"site":"…","sent_at":…,"events":[…]}',
+  'unsupported-version': 'v is 1',
+  'invalid-site': 'site is a site id: 1 to 64 of A-Z a-z 0-9 . _ : -',
+  'invalid-sent-at': 'sent_at is when the batch was sent, in ms since 1970 (Date.now()), from 2000 to 2100',
+  'too-many-events': `a batch holds at most ${MAX_BATCH_EVENTS} events`,
+};
 
 /**
  * The one refusal for a site that is not registered and for a page whose origin the site does not
@@ -80,7 +97,8 @@ events.options('/', async (c) => {
 events.post('/', async (c) => {
   const receivedAt = Date.now();
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (!ACCEPTED_TYPES.has(type)) fail(415, 'unsupported-media-type');
+  if (!ACCEPTED_TYPES.has(type))
+    failWithMessage(415, 'unsupported-media-type', 'the content type is application/json or text/plain');
   const address = clientAddress(c.req.raw.headers);
   const seen: Seen = { site: null, lane: null };
   try {
@@ -147,7 +165,7 @@ async function receive(
   try {
     body = JSON.parse(text);
   } catch {
-    fail(400, 'invalid-json');
+    failWithMessage(400, 'invalid-json', BATCH_REFUSALS['invalid-json']);
   }
 
   const claimed =
@@ -159,7 +177,7 @@ async function receive(
   if (!success) fail(429, 'rate-limited', { 'retry-after': String(RETRY_AFTER_SECONDS) });
 
   const parsed = parseBatch(body, { stages: site?.stages ?? [] });
-  if (!parsed.ok) fail(400, parsed.error);
+  if (!parsed.ok) failWithMessage(400, parsed.error, BATCH_REFUSALS[parsed.error]);
   if (!site) refuseSite();
   // Bots that matter run the tag in a page, and pages always send Origin (fetch and sendBeacon alike).
   // Without it the sender is a server (a backend, curl): the site owner's own integration, not filtered.

@@ -162,6 +162,14 @@ describe('reports API', () => {
     expect(await said('funnel', { device: 'MOBILE' })).toBe('device is one of desktop, mobile, tablet, other');
     expect(await said('funnel', { country: 'fr' })).toMatch(/^country is two capital letters/);
     expect(await said('events', { cursor: 'abc' })).toBe('malformed cursor');
+    // A 10 KB value or parameter name is named by its start, not sent back whole.
+    const long = `2026-${'é'.repeat(10_000)}`;
+    expect(await said('funnel', { from: long })).toBe(
+      `not an ISO 8601 date or time (2026-11-23, 2026-11-23T14:00:00Z): ${long.slice(0, 64)}… (10005 characters)`,
+    );
+    expect(await said('kpis', { [`x${'y'.repeat(10_000)}`]: '1' })).toBe(
+      `unknown parameter x${'y'.repeat(63)}… (10001 characters): this report reads from, to, a dimension`,
+    );
   });
 
   it('accepts the documented forms: limit 1 to 10,000, abandon_after in fractions of a minute, dates with or without offsets', async () => {

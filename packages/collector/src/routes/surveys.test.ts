@@ -58,6 +58,17 @@ describe('surveys', () => {
     expect(await list(other.id)).toEqual([{ ...NPS, id: 'elsewhere' }]);
   });
 
+  it('keeps a path glob in the form of the pages the tag compares it with (location.pathname)', async () => {
+    const { id } = await registerSite();
+    const res = await add(id, { ...CSAT, trigger: { path: '/produits/café crème/**' } });
+    expect(res.status).toBe(201);
+    // A browser on /produits/café crème/tasse has location.pathname /produits/caf%C3%A9%20cr%C3%A8me/tasse.
+    const pathname = new URL('https://shop.example/produits/café crème/tasse').pathname;
+    const [survey] = ((await (await call(`/v1/sites/${id}/surveys`)).json()) as SurveysList).surveys;
+    expect(survey?.trigger.path).toBe('/produits/caf%C3%A9%20cr%C3%A8me/**');
+    expect(pathname.startsWith(survey!.trigger.path!.replace('/**', '/'))).toBe(true);
+  });
+
   it('keeps the reports private: the public read opens the surveys only', async () => {
     const { id } = await registerSite();
     expect((await call(`/v1/sites/${id}/funnel`)).status).toBe(401);
@@ -90,36 +101,39 @@ describe('surveys', () => {
   beforeAll(() => {
     sharedSite = registerSite();
   });
-  const bad: Array<[string, unknown]> = [
-    ['not an object', [CSAT]],
-    ['no id', { ...CSAT, id: undefined }],
-    ['an id with spaces', { ...CSAT, id: 'post purchase' }],
-    ['an unknown kind', { ...CSAT, kind: 'stars' }],
-    ['no question', { ...CSAT, question: {} }],
-    ['a question that is a string', { ...CSAT, question: 'Satisfied?' }],
-    ['a question in no language', { ...CSAT, question: { 'english please': 'Satisfied?' } }],
-    ['an empty question', { ...CSAT, question: { en: ' \u200B ' } }],
-    ['a question too long', { ...CSAT, question: { en: 'x'.repeat(301) } }],
-    ['a question that is a number', { ...CSAT, question: { en: 5 } }],
-    ['a stage the site does not have', { ...CSAT, trigger: { stage: 'nirvana' } }],
-    ['a path not from /', { ...CSAT, trigger: { path: 'account' } }],
-    ['a path with a query', { ...CSAT, trigger: { path: '/account?x=1' } }],
-    ['an after that is markup', { ...CSAT, trigger: { after: '<script>' } }],
-    ['a delay of -1', { ...CSAT, trigger: { delay_s: -1 } }],
-    ['a delay of 2.5', { ...CSAT, trigger: { delay_s: 2.5 } }],
-    ['an unknown trigger field', { ...CSAT, trigger: { when: 'now' } }],
-    ['a sample rate of 0', { ...CSAT, sample_rate: 0 }],
-    ['a sample rate of 1.5', { ...CSAT, sample_rate: 1.5 }],
-    ['a sample rate as a string', { ...CSAT, sample_rate: '0.5' }],
-    ['a cooldown of -1 days', { ...CSAT, cooldown_days: -1 }],
-    ['a cooldown of 1.5 days', { ...CSAT, cooldown_days: 1.5 }],
-    ['an unknown field', { ...CSAT, free_text: true }],
+  const bad: Array<[string, unknown, string]> = [
+    ['not an object', [CSAT], 'the body'],
+    ['no id', { ...CSAT, id: undefined }, 'id'],
+    ['an id with spaces', { ...CSAT, id: 'post purchase' }, 'id'],
+    ['an unknown kind', { ...CSAT, kind: 'stars' }, 'kind'],
+    ['no question', { ...CSAT, question: {} }, 'question'],
+    ['a question that is a string', { ...CSAT, question: 'Satisfied?' }, 'question'],
+    ['a question in no language', { ...CSAT, question: { 'english please': 'Satisfied?' } }, 'question'],
+    ['an empty question', { ...CSAT, question: { en: ' \u200B ' } }, 'question'],
+    ['a question too long', { ...CSAT, question: { en: 'x'.repeat(301) } }, 'question'],
+    ['a question that is a number', { ...CSAT, question: { en: 5 } }, 'question'],
+    ['a stage the site does not have', { ...CSAT, trigger: { stage: 'nirvana' } }, 'trigger.stage'],
+    ['a path not from /', { ...CSAT, trigger: { path: 'account' } }, 'trigger.path'],
+    ['a path with a query', { ...CSAT, trigger: { path: '/account?x=1' } }, 'trigger.path'],
+    ['an after that is markup', { ...CSAT, trigger: { after: '<script>' } }, 'trigger.after'],
+    ['a delay of -1', { ...CSAT, trigger: { delay_s: -1 } }, 'trigger.delay_s'],
+    ['a delay of 2.5', { ...CSAT, trigger: { delay_s: 2.5 } }, 'trigger.delay_s'],
+    ['an unknown trigger field', { ...CSAT, trigger: { when: 'now' } }, 'trigger'],
+    ['a sample rate of 0', { ...CSAT, sample_rate: 0 }, 'sample_rate'],
+    ['a sample rate of 1.5', { ...CSAT, sample_rate: 1.5 }, 'sample_rate'],
+    ['a sample rate as a string', { ...CSAT, sample_rate: '0.5' }, 'sample_rate'],
+    ['a cooldown of -1 days', { ...CSAT, cooldown_days: -1 }, 'cooldown_days'],
+    ['a cooldown of 1.5 days', { ...CSAT, cooldown_days: 1.5 }, 'cooldown_days'],
+    ['an unknown field', { ...CSAT, free_text: true }, 'no field free_text'],
   ];
-  it.each(bad)('refuses a survey with %s: 400 invalid-survey, nothing stored', async (_, body) => {
+  it.each(bad)('refuses a survey with %s: 400 invalid-survey, nothing stored', async (_, body, field) => {
     const { id } = await sharedSite;
     const res = await add(id, body);
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: 'invalid-survey' });
+    // The message names the field that is wrong (the body itself when it is not an object).
+    const refusal = (await res.json()) as { error: string; message: string };
+    expect(refusal.error).toBe('invalid-survey');
+    expect(refusal.message.startsWith(field), refusal.message).toBe(true);
     expect(await list(id)).toEqual([]);
   });
 });

@@ -117,7 +117,10 @@ describe('webhook registration', () => {
     for (const events of [[], ['cart.opened'], 'cart.abandoned', undefined]) {
       const res = await register(site.id, { url: 'https://hooks.example.com/', events });
       expect(res.status).toBe(400);
-      expect(await res.json()).toEqual({ error: 'invalid-webhook' });
+      expect(await res.json()).toEqual({
+        error: 'invalid-webhook',
+        message: 'events is a non-empty list of cart.abandoned, cart.recovered, alert.triggered, alert.resolved',
+      });
     }
     const res = await register('no-such-site', { url: 'https://hooks.example.com/', events: ['cart.abandoned'] });
     expect(res.status).toBe(404);

@@ -27,7 +27,7 @@ const describe = (w: Webhook) => ({ id: w.id, url: w.url, events: w.events, crea
 
 function readEvents(v: unknown): WebhookEvent[] {
   if (!Array.isArray(v) || v.length === 0 || !v.every((e) => (WEBHOOK_EVENTS as readonly unknown[]).includes(e)))
-    fail(400, 'invalid-webhook');
+    failWithMessage(400, 'invalid-webhook', `events is a non-empty list of ${WEBHOOK_EVENTS.join(', ')}`);
   return [...new Set(v as WebhookEvent[])];
 }
 

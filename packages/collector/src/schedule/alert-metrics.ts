@@ -2,6 +2,7 @@
 import type { CartsReport, FunnelReport, KpisReport, SatisfactionReport } from '@parcours/protocol';
 import { pathIdSql } from '../db/insert-sql.ts';
 import { TABLE } from '../db/schema.ts';
+import { storedPath } from '../ingest/to-row.ts';
 import { carts } from '../reports/carts.ts';
 import { funnel } from '../reports/funnel.ts';
 import { kpis } from '../reports/kpis.ts';
@@ -23,6 +24,9 @@ const SCORES = ['nps', 'csat', 'ces'] as const;
 type Score = (typeof SCORES)[number];
 const isScore = (text: string): text is Score => (SCORES as readonly string[]).includes(text);
 
+/** The metric's name as the admin API stores and lists it (its path in stored form). */
+export const metricText = (m: Metric): string => (m.arg === undefined ? m.name : `${m.name}:${m.arg}`);
+
 /** The metric named by `text` for a site with these stages, or null when it is none of those DESIGN lists. */
 export function parseMetric(text: unknown, stages: readonly string[]): Metric | null {
   if (typeof text !== 'string') return null;
@@ -32,7 +36,7 @@ export function parseMetric(text: unknown, stages: readonly string[]): Metric | 
   const [name, arg] = [text.slice(0, i), text.slice(i + 1)];
   if (i < 0 || !arg || arg.length > MAX_METRIC_ARGUMENT) return null;
   if (name === 'entered') return stages.includes(arg) ? { name, arg } : null;
-  if (name === 'exit_rate') return arg.startsWith('/') ? { name, arg } : null;
+  if (name === 'exit_rate') return arg.startsWith('/') && !/[?#]/.test(arg) ? { name, arg: storedPath(arg) } : null;
   if (name === 'form_abandon_rate') return { name, arg };
   return null;
 }

@@ -76,11 +76,29 @@ describe('alerts', () => {
       { metric: 'nps', op: 'below', threshold: -101, window_minutes: 60 },
       { metric: 'nps:x', op: 'below', threshold: 0, window_minutes: 60 },
     ];
+    const said: string[] = [];
     for (const body of bad) {
       const res = await addAlert(site.id, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(await res.json()).toEqual({ error: 'invalid-alert' });
+      const refusal = (await res.json()) as { error: string; message: string };
+      expect(refusal.error).toBe('invalid-alert');
+      said.push(refusal.message);
     }
+    // Each refusal says which field is wrong and what it may be.
+    expect(said.slice(0, 4)).toEqual([
+      ...Array(3).fill(
+        'metric is conversion_rate, abandonment_rate, visitors, entered:<stage> (awareness, consideration, decision, retention, advocacy), exit_rate:<path from />, form_abandon_rate:<form>, nps, csat or ces',
+      ),
+      'op is above, below, drops_by, rises_by',
+    ]);
+    expect(said.slice(4, 9)).toEqual([
+      'threshold is a number from 0 to 1000000000',
+      'threshold is a number from 0 to 1000000000',
+      'window_minutes is a whole number from 1 to 43200',
+      'window_minutes is a whole number from 1 to 43200',
+      'window_minutes is a whole number from 1 to 43200',
+    ]);
+    expect(said[10]).toBe('threshold is a number from -100 to 1000000000');
     const list = (await (await call(`/v1/admin/sites/${site.id}/alerts`, { headers: json })).json()) as {
       alerts: Array<{ metric: string; state: string }>;
     };
@@ -139,6 +157,39 @@ describe('alerts', () => {
       `[${site.id}] abandonment_rate is 100% over the last 600 min: above 50%`,
       // The cart's visitor viewed pages over 3 h ago, outside both windows: 4 visitors before, 1 now.
       `[${site.id}] visitors is 1 over the last 60 min: down 50% or more from 4`,
+    ]);
+  });
+
+  it('exit_rate of a path written as a person reads it (unicode) watches the page its events name', async () => {
+    const site = await registerSite();
+    const added = await addAlert(site.id, {
+      metric: 'exit_rate:/produits/café crème',
+      op: 'above',
+      threshold: 0.5,
+      window_minutes: 60,
+    });
+    expect(added.status).toBe(201);
+    // Browsers send the path percent-encoded, as the reports list it: the alert names that page.
+    expect(((await added.json()) as { metric: string }).metric).toBe('exit_rate:/produits/caf%C3%A9%20cr%C3%A8me');
+    const now = Date.now();
+    // Two visitors land on the page and leave from it: 2 exits of 2 views.
+    for (const visitor of ['v-a', 'v-b'])
+      await send(site.id, [
+        wire({
+          type: 'page_view',
+          ts: now - 10 * MINUTE,
+          stage: 'consideration',
+          visitor,
+          session: `s-${visitor}`,
+          path: '/produits/café crème',
+        }),
+      ]);
+    await checkAlerts(env, now);
+    const list = (await (await call(`/v1/admin/sites/${site.id}/alerts`, { headers: json })).json()) as {
+      alerts: Array<{ metric: string; state: string; last_value: number | null }>;
+    };
+    expect(list.alerts.map((a) => [a.metric, a.state, a.last_value])).toEqual([
+      ['exit_rate:/produits/caf%C3%A9%20cr%C3%A8me', 'triggered', 1],
     ]);
   });
 

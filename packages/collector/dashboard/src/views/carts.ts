@@ -1,7 +1,7 @@
 // Carts: how far carts got, how many were abandoned with how much value, on which pages, and how many were won back.
 import { dataDetails, table } from '../data-table.ts';
 import { fill, h } from '../dom.ts';
-import { count, money, moneyList, percent } from '../format.ts';
+import { count, money, moneyList, percent, readablePath } from '../format.ts';
 import type { CartsReport } from '../types.ts';
 
 /** Draws the carts summary and abandonment pages into `root`. */
@@ -71,7 +71,7 @@ export function renderCarts(root: Element, report: CartsReport): void {
             'cart-pages',
             'Pages of the last cart activity of abandoned carts',
             [
-              { head: 'Page', cell: (p) => h('span', { class: 'path' }, p.path) },
+              { head: 'Page', cell: (p) => h('span', { class: 'path' }, readablePath(p.path)) },
               { head: 'Abandoned carts', num: true, cell: (p) => count(p.abandons) },
             ],
             [...report.pages].sort((a, b) => b.abandons - a.abandons),

@@ -16,6 +16,8 @@ interface NodeExtra {
   label: string;
   colour: string;
   column: number;
+  /** The stage's place in the site's list, from 1 (none for Entry). */
+  place?: number;
 }
 interface LinkExtra {
   move: Move;
@@ -80,7 +82,8 @@ export function renderFlow(root: Element, report: TransitionsReport, order: stri
   const nodes: NodeExtra[] = [];
   if (hasEntry) nodes.push({ id: ENTRY, label: 'Entry', colour: '#8a96a6', column: 0 });
   stages.forEach((st, i) => {
-    if (used.has(st)) nodes.push({ id: st, label: st, colour: stageColour(i), column: i + (hasEntry ? 1 : 0) });
+    if (used.has(st))
+      nodes.push({ id: st, label: st, colour: stageColour(i), column: i + (hasEntry ? 1 : 0), place: i + 1 });
   });
   const columns = Math.max(2, stages.length + (hasEntry ? 1 : 0));
   const backDepth = back.length ? 28 + 16 * Math.min(6, back.length) : 0;
@@ -241,11 +244,26 @@ function describeNode(stage: string, moves: Move[]): string {
   return `${stage}: ${count(entered)} visitors started here, ${count(moved)} moves in from other stages, ${count(left)} moves on to other stages`;
 }
 
+/**
+ * The nodes' labels, each at most `max` characters. Names that cut would make read the same (`checkout-cart` and
+ * `checkout-payment` both `checko…`, ten stages `step-01-…` to `step-10-…`) are told apart by the stage's place in the
+ * site's list instead: `3 chec…`, `4 chec…`.
+ */
+export function nodeLabels(nodes: ReadonlyArray<{ label: string; place?: number }>, max: number): string[] {
+  const cut = (text: string, n: number) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
+  const plain = nodes.map((n) => cut(n.label, max));
+  if (new Set(plain).size === plain.length) return plain;
+  return nodes.map((n, i) =>
+    n.place === undefined ? plain[i]! : `${n.place} ${cut(n.label, Math.max(2, max - String(n.place).length - 1))}`,
+  );
+}
+
 /** The stage nodes, each labelled with at most `labelChars` characters (its whole name in its tooltip). */
 function nodeMarks(nodes: LaidNode[], moves: Move[], labelChars: number): SVGElement {
   const g = s('g', { class: 'nodes' });
-  for (const n of nodes) {
-    if (n.x0 === undefined || n.y0 === undefined || n.y1 === undefined || n.x1 === undefined) continue;
+  const labels = nodeLabels(nodes, labelChars);
+  nodes.forEach((n, i) => {
+    if (n.x0 === undefined || n.y0 === undefined || n.y1 === undefined || n.x1 === undefined) return;
     const about =
       n.id === ENTRY
         ? `Entry: ${count(n.value ?? 0)} visitors, by the stage they started in`
@@ -255,15 +273,11 @@ function nodeMarks(nodes: LaidNode[], moves: Move[], labelChars: number): SVGEle
       'g',
       { class: 'node', tabindex: 0, 'aria-label': about },
       s('rect', { x: n.x0, y: n.y0, width: n.x1 - n.x0, height: Math.max(2, n.y1 - n.y0), fill: n.colour }),
-      s(
-        'text',
-        { x: n.x0, y: n.y0 - 7, 'font-weight': 600, style: 'text-transform:capitalize' },
-        n.label.length > labelChars ? `${n.label.slice(0, labelChars - 1)}…` : n.label,
-      ),
+      s('text', { x: n.x0, y: n.y0 - 7, 'font-weight': 600, style: 'text-transform:capitalize' }, labels[i]),
     );
     attachTooltip(node, about);
     g.append(node);
-  }
+  });
   return g;
 }
 

@@ -1,7 +1,7 @@
 // Forms: the abandon rate of each form as a bar, and the fields where people stop.
 import { dataDetails, table } from '../data-table.ts';
 import { fill, h } from '../dom.ts';
-import { count, duration, percent } from '../format.ts';
+import { count, duration, percent, readablePath } from '../format.ts';
 import type { FormsReport } from '../types.ts';
 
 type Form = FormsReport['forms'][number];
@@ -60,7 +60,7 @@ export function renderForms(root: Element, report: FormsReport): void {
         h(
           'div',
           { class: 'bar-head' },
-          h('span', {}, h('strong', {}, f.form), ' ', h('span', { class: 'path muted' }, f.path)),
+          h('span', {}, h('strong', {}, f.form), ' ', h('span', { class: 'path muted' }, readablePath(f.path))),
           h('strong', {}, percent(f.abandon_rate)),
         ),
         h(
@@ -86,7 +86,7 @@ export function renderForms(root: Element, report: FormsReport): void {
       'Forms, highest abandon rate first',
       [
         { head: 'Form', cell: (f) => f.form },
-        { head: 'Page', cell: (f) => h('span', { class: 'path' }, f.path) },
+        { head: 'Page', cell: (f) => h('span', { class: 'path' }, readablePath(f.path)) },
         { head: 'Starts', num: true, cell: (f) => count(f.starts) },
         { head: 'Submits', num: true, cell: (f) => count(f.submits) },
         { head: 'Abandons', num: true, cell: (f) => count(f.abandons) },

@@ -1,7 +1,7 @@
 // Friction pages, ranked by the collector's score, each with the reason it ranks there.
 import { fill, h } from '../dom.ts';
 import { table } from '../data-table.ts';
-import { count, percent } from '../format.ts';
+import { count, percent, readablePath } from '../format.ts';
 import { stageColour } from '../stage-colours.ts';
 import type { FrictionPage, FrictionReport, FrictionTarget } from '../types.ts';
 import { frictionReason, largestLosses, siteExitRate } from './friction-reasons.ts';
@@ -28,7 +28,7 @@ export function renderFriction(root: Element, report: FrictionReport, stages: st
     `Pages ranked by friction score (highest first). Exit rate across all pages: ${percent(ctx.siteExitRate)}.`,
     [
       { head: '#', num: true, cell: (r) => h('span', { class: 'rank' }, String(r.rank)) },
-      { head: 'Page', cell: (r) => h('span', { class: 'path' }, r.p.path) },
+      { head: 'Page', cell: (r) => h('span', { class: 'path' }, readablePath(r.p.path)) },
       { head: 'Stage', cell: (r) => stageTag(r.p, stages) },
       { head: 'Views', num: true, cell: (r) => count(r.p.views) },
       { head: 'Visitors', num: true, cell: (r) => count(r.p.visitors) },
@@ -117,7 +117,7 @@ function signalTable(pages: FrictionPage[], stages: string[]): HTMLElement {
         'friction-signals',
         'Friction signals per page, in friction order, with the elements and fields they happened on most',
         [
-          { head: 'Page', cell: (p) => h('span', { class: 'path' }, p.path) },
+          { head: 'Page', cell: (p) => h('span', { class: 'path' }, readablePath(p.path)) },
           { head: 'Stage', cell: (p) => stageTag(p, stages) },
           { head: 'Rage clicks', num: true, cell: (p) => count(p.rage_clicks) },
           { head: 'Dead clicks', num: true, cell: (p) => count(p.dead_clicks) },

@@ -3,7 +3,7 @@
 // Every number is the report's.
 import { dataDetails, table } from '../data-table.ts';
 import { fill, h, s } from '../dom.ts';
-import { count, percent } from '../format.ts';
+import { count, percent, readablePath } from '../format.ts';
 import type { Interval } from '@parcours/protocol';
 import type { DateRange } from '../range.ts';
 import type { SatisfactionReport, SatisfactionScores } from '../types.ts';
@@ -163,7 +163,7 @@ export function renderSatisfaction(root: Element, report: SatisfactionReport): v
                 'satisfaction-pages',
                 'Pages seen by the sessions that answered, lowest mean score first',
                 [
-                  { head: 'Page', cell: (p) => h('span', { class: 'path' }, p.path) },
+                  { head: 'Page', cell: (p) => h('span', { class: 'path' }, readablePath(p.path)) },
                   { head: 'Mean score', num: true, cell: (p) => percent(p.satisfaction) },
                   ...scoreColumns<(typeof worst)[number]>(),
                 ],
