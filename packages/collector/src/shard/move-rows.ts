@@ -83,17 +83,19 @@ export interface MovedHistory {
   versions: Array<{ visitor: string; version: number }>;
   dirty: DirtyMark[];
   /**
-   * Set when the page is a part of one visitor too large for a page (VisitorPart): on the first the new shard drops
-   * what it held of them; with the last come their sessions, states, counter, mark and claims.
+   * Set when the page is a part of one visitor too large for a page (VisitorPart). `first`: none of their derived rows
+   * came before it, so the new shard drops what it held of them; with the last come their sessions, states, counter,
+   * mark and claims.
    */
   part?: { first: boolean; last: boolean };
 }
 
 /**
  * Where a history is inside one visitor too large for a page: the key of the last row sent from their events and from
- * each derived table (absent: none yet), and their derivation counter and the site's erasure counter at their first
- * part. When either has changed at a later part (derivation rewrote their rows, or an erasure ran), the visitor is
- * read again from the start: the parts then all come from one unchanged history.
+ * each derived table (absent: none yet), and their derivation counter and the site's erasure counter when the parts
+ * began (or began again). Events never change once stored, and later ones come in a later part or in the copy phase.
+ * Derived rows do change: when either counter has changed at a later part (derivation rewrote rows, or an erasure
+ * ran), their derived rows are read again from the start, so those the new shard keeps are of one state of the visitor.
  */
 export interface VisitorPart {
   visitor: string;
@@ -236,10 +238,14 @@ export async function readHistoryPage(
   const seq = (top!.results[0] as { seq: number }).seq;
   const retainedFrom = (horizon!.results[0] as { horizon: number | null } | undefined)?.horizon ?? null;
   const read = { seq, horizon: retainedFrom };
-  // Inside a visitor whose history has not changed since their first part: their next part. Changed: from the start.
+  // Inside a visitor: their next part. Their events never change, their derived rows do: when their derivation (or an
+  // erasure) ran since the part that read the first of those, these are read again from the start.
   const now = counters!.results[0] as Pick<VisitorPart, 'version' | 'erasures'>;
-  if (part && now.version === part.version && now.erasures === part.erasures)
-    return { ...(await readVisitorPart(db, site, part, limit, after, retainedFrom)), ...read };
+  if (part) {
+    const same = now.version === part.version && now.erasures === part.erasures;
+    const from = same ? part : { ...part, ...now, keys: part.keys.events ? { events: part.keys.events } : {} };
+    return { ...(await readVisitorPart(db, site, from, limit, after, retainedFrom)), ...read };
+  }
   const visitors: string[] = [];
   let size = 0;
   for (const c of candidates.results) {
@@ -379,7 +385,7 @@ async function readVisitorPart(
         ...rest?.history,
         horizon,
         rows,
-        part: { first: !Object.keys(part.keys).length, last },
+        part: { first: DERIVED_TABLES.every((t) => !part.keys[t]), last },
       },
     },
     last: last ? part.visitor : after,
