@@ -1,7 +1,8 @@
 // What a move (move.ts) reads from an old shard and stores in a new one, over a shard's D1-shaped database.
-// - A history page: a few visitors whole, as the old shard holds them at one instant: their events, derived rows,
-//   sessions (dimensions and facts), saved derivation states, derivation counters, marks and cart claims. The new
-//   shard stores them as they are, derives nothing, and adds their rows to its rollups. After retention this is the only
+// - A history page: a few visitors whole (or a part of one too large for a page: VisitorPart), as the old shard holds
+//   them at one instant: their events, derived rows, sessions (dimensions and facts), saved derivation states,
+//   derivation counters, marks and cart claims. The new shard stores them as they are, derives nothing, and adds
+//   their rows to its rollups. After retention this is the only
 //   way their days before the horizon can move (their raw events are gone, so derivation could not make those rows
 //   again), and the saved states make the new shard derive what comes next exactly as the old one would have.
 // - An event page: raw events in insertion order (`seq`) with their visitors' sessions (whose dimensions came from a

@@ -2,9 +2,9 @@
 // another count"). The new shards are the site's next generation of shard names, so old and new never share one. The
 // schedule runs each move a bounded step at a time (a few pages), and D1's shard_moves row says where it is after
 // each page, so a step cut short anywhere is simply run again: storing a page twice stores nothing twice.
-//   history: each old shard's visitors, a page of whole visitors at a time (by id), go to the new shard of each
-//          visitor's hash mod M as the old shard holds them: events, derived rows, sessions, saved derivation states
-//          (move-rows.ts). Nothing is derived again, so days whose raw events retention deleted move too, and the new
+//   history: each old shard's visitors, a page of whole visitors at a time (by id; one larger than a page in parts of
+//          a page each, see VisitorPart), go to the new shard of each visitor's hash mod M as the old shard holds
+//          them: events, derived rows, sessions, saved derivation states (move-rows.ts). Nothing is derived again, so days whose raw events retention deleted move too, and the new
 //          shards take the old ones' retention horizon. The old shard's last `seq` before its first page is kept.
 //   copy:  each old shard's events after that `seq` (stored since its history was read), page by page in insertion
 //          order, go to the new shards, which derive the ones they lack from the states they hold, as the old shard
