@@ -671,4 +671,23 @@ describe('moving a visitor too large for a page', () => {
     expect(await visitorRows(site.id, 2, 1, BIG)).toEqual(theirs);
     await checkPlacement(site.id, 2, 1, eventCount([...traffic, during]));
   }, 300_000);
+
+  it('erases them between two of their parts: gone from every shard, the others moved', async () => {
+    if (!sharded(env)) return;
+    const site = await registerSite();
+    const quota = { quota: { events_per_visitor_per_day: 5_000 } };
+    expect((await admin(site.id, { method: 'PATCH', body: JSON.stringify(quota) })).status).toBe(200);
+    await sendJourneys([site], before);
+    expect((await moveTo(site.id, { shards: 2 })).status).toBe(202);
+    // Erased once two of their parts are stored, the second before its cursor is saved.
+    let stored = 0;
+    const afterPart = async (part: MovePage) => {
+      if (part.history?.visitors.includes(BIG) && ++stored === 2)
+        expect((await admin(`${site.id}/visitors/${BIG}`, { method: 'DELETE' })).status).toBe(200);
+    };
+    expect(await moveToEnd(site.id, { pageEvents: PAGE, afterPart })).toMatchObject({ phase: 'done' });
+    expect(stored).toBeGreaterThan(2);
+    expect(Object.values(await rowsInShards(site.id, 2, 1, BIG))).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    await checkPlacement(site.id, 2, 1, eventCount(traffic.slice(40)));
+  }, 300_000);
 });
