@@ -1,7 +1,8 @@
 // What a move (move.ts) reads from an old shard and stores in a new one, over a shard's D1-shaped database.
-// - A history page: a few visitors whole, as the old shard holds them at one instant: their events, derived rows,
-//   sessions (dimensions and facts), saved derivation states, derivation counters, marks and cart claims. The new
-//   shard stores them as they are, derives nothing, and adds their rows to its rollups. After retention this is the only
+// - A history page: a few visitors whole (or a part of one too large for a page: VisitorPart), as the old shard holds
+//   them at one instant: their events, derived rows, sessions (dimensions and facts), saved derivation states,
+//   derivation counters, marks and cart claims. The new shard stores them as they are, derives nothing, and adds
+//   their rows to its rollups. After retention this is the only
 //   way their days before the horizon can move (their raw events are gone, so derivation could not make those rows
 //   again), and the saved states make the new shard derive what comes next exactly as the old one would have.
 // - An event page: raw events in insertion order (`seq`) with their visitors' sessions (whose dimensions came from a
@@ -82,7 +83,36 @@ export interface MovedHistory {
   /** Derivation counters, and marks (derivation behind their events). */
   versions: Array<{ visitor: string; version: number }>;
   dirty: DirtyMark[];
+  /**
+   * Set when the page is a part of one visitor too large for a page (VisitorPart). `first`: none of their derived rows
+   * came before it, so the new shard drops what it held of them; with the last come their sessions, states, counter,
+   * mark and claims.
+   */
+  part?: { first: boolean; last: boolean };
 }
+
+/**
+ * Where a history is inside one visitor too large for a page: the key of the last row sent from their events and from
+ * each derived table (absent: none yet), and their derivation counter and the site's erasure counter when the parts
+ * began (or began again). Events never change once stored, and later ones come in a later part or in the copy phase.
+ * Derived rows do change: when either counter has changed at a later part (derivation rewrote rows, or an erasure
+ * ran), their derived rows are read again from the start, so those the new shard keeps are of one state of the visitor.
+ */
+export interface VisitorPart {
+  visitor: string;
+  version: number;
+  erasures: number;
+  keys: Partial<Record<'events' | DerivedTable, Value[]>>;
+}
+
+/** The key a visitor's rows are paged by, in each table a part reads (a primary key after site and visitor). */
+const PART_KEYS: Record<'events' | DerivedTable, string[]> = {
+  events: ['time', 'seq'],
+  transitions: ['time', 'event_id'],
+  page_views: ['time', 'event_id'],
+  carts: ['event_id'],
+  purchases: ['time', 'event_id'],
+};
 
 /** The part of a history that belongs to these visitors. */
 export function historyOf(h: MovedHistory, visitors: Set<string>): MovedHistory {
@@ -141,7 +171,10 @@ export async function readMovePage(db: D1Database, site: string, after: number, 
 /** A history page as read: the page, the last visitor in it (the move's cursor; null: none left), and the shard's last `seq`. */
 export interface HistoryRead {
   page: MovePage;
+  /** The last visitor the page ends (a part before a visitor's last: still the one before them). */
   last: string | null;
+  /** The page is a part of a visitor with more to come: where their next part starts. */
+  part: VisitorPart | null;
   /** The highest `seq` when it was read: every event up to it is in this page or an earlier or later history page. */
   seq: number;
   horizon: number | null;
@@ -153,83 +186,211 @@ const HISTORY_VISITORS = 100;
 const forVisitors = (table: string) =>
   `FROM ${table} AS r WHERE r.site = ?1 AND r.visitor IN (SELECT value FROM json_each(?2))`;
 
+const asText = (c: string) => (isPathField(c) ? `${pathTextSql(`r.${storedColumn(c)}`)} AS ${c}` : `r.${c}`);
+
+const values = (r: D1Result<Record<string, unknown>>, columns: readonly string[]) =>
+  r.results.map((row) => columns.map((c) => (row[c] ?? null) as Value));
+
+type ReadEvent = EventRow & { seq: number; received_at: number };
+const asMoved = (rows: ReadEvent[]) => rows.map(({ seq: _, received_at, ...row }) => ({ row, received_at }));
+
+/**
+ * Every table that may hold a visitor of the site: a visitor can have events without a session (ingestion's careful
+ * path writes sessions apart, and a failure there keeps the events), or, after retention, rows without events.
+ */
+const VISITOR_TABLES = [TABLE.events, TABLE.sessions, ...DERIVED_TABLES.map((t) => TABLE[t])];
+
 /**
  * The next visitors of the site after `after` (by id) whole: as many as hold about `limit` events and page views (at
  * least one, at most HISTORY_VISITORS), read at one instant (the shard's storage answers synchronously: no other call
- * runs in between).
+ * runs in between). A visitor holding more than `limit` alone comes in parts (VisitorPart), `limit` rows each; `part`
+ * says where the previous page left one.
  */
 export async function readHistoryPage(
   db: D1Database,
   site: string,
   after: string,
   limit: number,
+  part: VisitorPart | null = null,
 ): Promise<HistoryRead> {
-  const [candidates, top, horizon] = await db.batch<Record<string, unknown>>([
-    db
-      .prepare(
-        `SELECT s.visitor,
-                (SELECT COUNT(*) FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time}
-                  WHERE site = ?1 AND visitor = s.visitor)
-                + (SELECT COUNT(*) FROM ${TABLE.page_views} WHERE site = ?1 AND visitor = s.visitor) AS size
-           FROM (SELECT DISTINCT visitor FROM ${TABLE.sessions} WHERE site = ?1 AND visitor > ?2
-                  ORDER BY visitor LIMIT ?3) AS s
-          ORDER BY s.visitor`,
-      )
-      .bind(site, after, Math.min(limit, HISTORY_VISITORS)),
+  const count = Math.min(limit, HISTORY_VISITORS);
+  const [top, horizon, counters, ...inTables] = await db.batch<Record<string, unknown>>([
     db.prepare(`SELECT IFNULL(MAX(seq), 0) AS seq FROM ${TABLE.events} WHERE site = ?1`).bind(site),
     db.prepare(`SELECT retained_from AS horizon FROM ${TABLE.sites} WHERE id = ?1`).bind(site),
+    countersStatement(db, site, part?.visitor ?? ''),
+    ...VISITOR_TABLES.map((t) =>
+      db
+        .prepare(`SELECT DISTINCT visitor FROM ${t} WHERE site = ?1 AND visitor > ?2 ORDER BY visitor LIMIT ?3`)
+        .bind(site, after, count),
+    ),
   ]);
+  // The first `count` of them all, in SQLite's order of text (the order `visitor > ?2` pages by).
+  const found = JSON.stringify(inTables.flatMap((r) => r.results.map((row) => row.visitor)));
+  const candidates = await db
+    .prepare(
+      `SELECT j.visitor,
+              (SELECT COUNT(*) FROM ${TABLE.events} INDEXED BY ${INDEX.events_site_visitor_time}
+                WHERE site = ?1 AND visitor = j.visitor)
+              + (SELECT COUNT(*) FROM ${TABLE.page_views} WHERE site = ?1 AND visitor = j.visitor) AS size
+         FROM (SELECT DISTINCT value AS visitor FROM json_each(?2) ORDER BY value LIMIT ?3) AS j ORDER BY j.visitor`,
+    )
+    .bind(site, found, count)
+    .all<{ visitor: string; size: number }>();
+  const seq = (top!.results[0] as { seq: number }).seq;
+  const retainedFrom = (horizon!.results[0] as { horizon: number | null } | undefined)?.horizon ?? null;
+  const read = { seq, horizon: retainedFrom };
+  // Inside a visitor: their next part. Their events never change, their derived rows do: when their derivation (or an
+  // erasure) ran since the part that read the first of those, these are read again from the start.
+  const now = counters!.results[0] as Pick<VisitorPart, 'version' | 'erasures'>;
+  if (part) {
+    const same = now.version === part.version && now.erasures === part.erasures;
+    const from = same ? part : { ...part, ...now, keys: part.keys.events ? { events: part.keys.events } : {} };
+    return { ...(await readVisitorPart(db, site, from, limit, after, retainedFrom)), ...read };
+  }
   const visitors: string[] = [];
   let size = 0;
-  for (const c of candidates!.results as Array<{ visitor: string; size: number }>) {
+  for (const c of candidates.results) {
     if (visitors.length && size + c.size > limit) break;
     visitors.push(c.visitor);
     size += c.size;
   }
-  const seq = (top!.results[0] as { seq: number }).seq;
-  const retainedFrom = (horizon!.results[0] as { horizon: number | null } | undefined)?.horizon ?? null;
   const page: MovePage = { events: [], sessions: [], claims: [], last: null };
-  if (!visitors.length) return { page, last: null, seq, horizon: retainedFrom };
+  if (!visitors.length) return { page, last: null, part: null, ...read };
+  if (size > limit) {
+    const [first] = await db.batch<Pick<VisitorPart, 'version' | 'erasures'>>([
+      countersStatement(db, site, visitors[0]!),
+    ]);
+    const start: VisitorPart = { visitor: visitors[0]!, ...first!.results[0]!, keys: {} };
+    return { ...(await readVisitorPart(db, site, start, limit, after, retainedFrom)), ...read };
+  }
   const list = JSON.stringify(visitors);
-  const asText = (c: string) => (isPathField(c) ? `${pathTextSql(`r.${storedColumn(c)}`)} AS ${c}` : `r.${c}`);
-  const [events, claims, sessions, states, versions, dirty, ...derived] = await db.batch<Record<string, unknown>>(
+  const [events, ...derived] = await db.batch<Record<string, unknown>>(
     [
       `SELECT e.seq, e.received_at, ${EVENT_SELECT} FROM ${TABLE.events} AS e
         WHERE e.site = ?1 AND e.visitor IN (SELECT value FROM json_each(?2)) ORDER BY e.seq`,
+      ...DERIVED_TABLES.map((t) => `SELECT ${DERIVED[t].map(asText).join(', ')} ${forVisitors(TABLE[t])}`),
+    ].map((sql) => db.prepare(sql).bind(site, list)),
+  );
+  const rest = await readVisitorsRest(db, site, visitors);
+  return {
+    page: {
+      ...page,
+      events: asMoved(events!.results as unknown as ReadEvent[]),
+      claims: rest.claims,
+      history: {
+        ...rest.history,
+        horizon: retainedFrom,
+        rows: Object.fromEntries(
+          DERIVED_TABLES.map((t, i) => [t, values(derived[i]!, DERIVED[t])]),
+        ) as MovedHistory['rows'],
+      },
+    },
+    last: visitors[visitors.length - 1]!,
+    part: null,
+    ...read,
+  };
+}
+
+/** A visitor's derivation counter and the site's erasure counter (0: none). */
+const countersStatement = (db: D1Database, site: string, visitor: string) =>
+  db
+    .prepare(
+      `SELECT IFNULL((SELECT version FROM ${TABLE.visitor_versions} WHERE site = ?1 AND visitor = ?2), 0) AS version,
+              IFNULL((SELECT erasures FROM ${TABLE.site_erasures} WHERE site = ?1), 0) AS erasures`,
+    )
+    .bind(site, visitor);
+
+/** What a history carries of these visitors besides their events and derived rows: claims, sessions, states, counters, marks. */
+async function readVisitorsRest(db: D1Database, site: string, visitors: string[]) {
+  const list = JSON.stringify(visitors);
+  const [claims, sessions, states, versions, dirty] = await db.batch<Record<string, unknown>>(
+    [
       `SELECT ${CLAIM_COLUMNS.map((c) => `r.${c}`).join(', ')} ${forVisitors(TABLE.cart_abandonments)}`,
       `SELECT ${SESSION_COLUMNS.map((c) => `r.${c}`).join(', ')} ${forVisitors(TABLE.sessions)}`,
       `SELECT r.visitor, r.position, r.version, r.state ${forVisitors(TABLE.visitor_state)}`,
       `SELECT r.visitor, r.version ${forVisitors(TABLE.visitor_versions)}`,
       `SELECT r.visitor, r.since ${forVisitors(TABLE.dirty_visitors)}`,
-      ...DERIVED_TABLES.map((t) => `SELECT ${DERIVED[t].map(asText).join(', ')} ${forVisitors(TABLE[t])}`),
     ].map((sql) => db.prepare(sql).bind(site, list)),
   );
-  const values = (r: D1Result<Record<string, unknown>>, columns: readonly string[]) =>
-    r.results.map((row) => columns.map((c) => (row[c] ?? null) as Value));
   const saved = states!.results as Array<{ visitor: string; position: number; version: number; state: string }>;
   return {
+    claims: claims!.results as unknown as MovedClaim[],
+    history: {
+      visitors,
+      readAt: Date.now(),
+      sessions: values(sessions!, SESSION_COLUMNS),
+      states: await withPathTexts(db, saved),
+      versions: versions!.results as MovedHistory['versions'],
+      dirty: dirty!.results as unknown as DirtyMark[],
+    },
+  };
+}
+
+/**
+ * The next part of one visitor: up to `limit` rows of their events, then of each derived table, in key order from where
+ * `part` left each; the last part (the one that reads fewer than `limit`) brings the rest of their history too.
+ */
+async function readVisitorPart(
+  db: D1Database,
+  site: string,
+  part: VisitorPart,
+  limit: number,
+  after: string,
+  horizon: number | null,
+): Promise<Pick<HistoryRead, 'page' | 'last' | 'part'>> {
+  const keys = { ...part.keys };
+  const rows = Object.fromEntries(DERIVED_TABLES.map((t) => [t, []])) as unknown as MovedHistory['rows'];
+  let events: ReadEvent[] = [];
+  let left = limit;
+  for (const source of ['events', ...DERIVED_TABLES] as const) {
+    if (left === 0) break;
+    const key = PART_KEYS[source];
+    const isEvents = source === 'events';
+    const a = isEvents ? 'e' : 'r';
+    const from = isEvents
+      ? `${TABLE.events} AS e INDEXED BY ${INDEX.events_site_visitor_time}`
+      : `${TABLE[source]} AS r`;
+    const select = isEvents ? `e.seq, e.received_at, ${EVENT_SELECT}` : DERIVED[source].map(asText).join(', ');
+    const tuple = (list: string[]) => `(${list.join(', ')})`;
+    const result = await db
+      .prepare(
+        `SELECT ${select} FROM ${from} WHERE ${a}.site = ?1 AND ${a}.visitor = ?2
+           AND (?3 IS NULL OR ${tuple(key.map((c) => `${a}.${c}`))} > ${tuple(key.map((_, i) => `?3 ->> ${i}`))})
+         ORDER BY ${key.map((c) => `${a}.${c}`).join(', ')} LIMIT ?4`,
+      )
+      .bind(site, part.visitor, keys[source] ? JSON.stringify(keys[source]) : null, left)
+      .all<Record<string, unknown>>();
+    if (!result.results.length) continue;
+    left -= result.results.length;
+    const lastRow = result.results[result.results.length - 1]!;
+    keys[source] = key.map((c) => (lastRow[c] ?? null) as Value);
+    if (source === 'events') events = result.results as unknown as ReadEvent[];
+    else rows[source] = values(result, DERIVED[source]);
+  }
+  // Fewer than `limit` read: nothing of the visitor is left after this part.
+  const last = left > 0;
+  const rest = last ? await readVisitorsRest(db, site, [part.visitor]) : null;
+  return {
     page: {
-      ...page,
-      events: (events!.results as unknown as Array<EventRow & { seq: number; received_at: number }>).map(
-        ({ seq: _, received_at, ...row }) => ({ row, received_at }),
-      ),
-      claims: claims!.results as unknown as MovedClaim[],
+      events: asMoved(events),
+      sessions: [],
+      claims: rest?.claims ?? [],
+      last: null,
       history: {
-        visitors,
+        visitors: [part.visitor],
         readAt: Date.now(),
-        horizon: retainedFrom,
-        rows: Object.fromEntries(
-          DERIVED_TABLES.map((t, i) => [t, values(derived[i]!, DERIVED[t])]),
-        ) as MovedHistory['rows'],
-        sessions: values(sessions!, SESSION_COLUMNS),
-        states: await withPathTexts(db, saved),
-        versions: versions!.results as MovedHistory['versions'],
-        dirty: dirty!.results as unknown as DirtyMark[],
+        sessions: [],
+        states: [],
+        versions: [],
+        dirty: [],
+        ...rest?.history,
+        horizon,
+        rows,
+        part: { first: DERIVED_TABLES.every((t) => !part.keys[t]), last },
       },
     },
-    last: visitors[visitors.length - 1]!,
-    seq,
-    horizon: retainedFrom,
+    last: last ? part.visitor : after,
+    part: last ? null : { ...part, keys },
   };
 }
 
@@ -283,8 +444,12 @@ async function historyWrites(db: D1Database, site: string, h: MovedHistory): Pro
       return [pageKey(stage, ids.get(path)!), time];
     });
   const visitors = JSON.stringify(h.visitors);
+  // A visitor in parts: their derived rows go with the first part only (the later ones add to them), the rest is
+  // replaced at every part and comes with the last one.
+  const first = h.part?.first ?? true;
+  const last = h.part?.last ?? true;
   const theirs = [
-    ...DERIVED_TABLES.map((t) => TABLE[t]),
+    ...(first ? DERIVED_TABLES.map((t) => TABLE[t]) : []),
     TABLE.sessions,
     TABLE.visitor_state,
     TABLE.visitor_versions,
@@ -295,30 +460,36 @@ async function historyWrites(db: D1Database, site: string, h: MovedHistory): Pro
       .bind(site, visitors),
   );
   return [
-    // A page stored again replaces what it stored: the rollups lose those rows' counts first, and get the new ones.
+    // A page stored again replaces what it stored, and a visitor's part adds to what their earlier parts stored: the
+    // rollups lose the counts of every row the visitors have here first, and get them back once the page's are in.
     ...visitorRollups(db, site, h.visitors, -1),
     ...theirs,
-    ...DERIVED_TABLES.flatMap((t) => inserts(db, TABLE[t], DERIVED[t], h.rows[t])),
+    // A part stored again (a step cut after it was stored) finds its rows there already: the same rows again.
+    ...DERIVED_TABLES.flatMap((t) => inserts(db, TABLE[t], DERIVED[t], h.rows[t], 'INSERT OR REPLACE')),
     ...visitorRollups(db, site, h.visitors, 1),
-    ...inserts(
-      db,
-      TABLE.sessions,
-      ['site', ...SESSION_COLUMNS],
-      h.sessions.map((s) => [site, ...s]),
-    ),
-    ...inserts(
-      db,
-      TABLE.visitor_state,
-      ['site', 'visitor', 'position', 'version', 'state'],
-      states.map((s) => [site, s.visitor, s.position, s.version, JSON.stringify(s.json)]),
-    ),
-    ...inserts(
-      db,
-      TABLE.visitor_versions,
-      ['site', 'visitor', 'version'],
-      h.versions.map((v) => [site, v.visitor, v.version]),
-    ),
-    ...markStatements(db, site, h.dirty),
+    ...(last
+      ? [
+          ...inserts(
+            db,
+            TABLE.sessions,
+            ['site', ...SESSION_COLUMNS],
+            h.sessions.map((s) => [site, ...s]),
+          ),
+          ...inserts(
+            db,
+            TABLE.visitor_state,
+            ['site', 'visitor', 'position', 'version', 'state'],
+            states.map((s) => [site, s.visitor, s.position, s.version, JSON.stringify(s.json)]),
+          ),
+          ...inserts(
+            db,
+            TABLE.visitor_versions,
+            ['site', 'visitor', 'version'],
+            h.versions.map((v) => [site, v.visitor, v.version]),
+          ),
+          ...markStatements(db, site, h.dirty),
+        ]
+      : []),
     ...(h.horizon === null ? [] : [moveHorizonStatement(db, site, h.horizon)]),
   ];
 }

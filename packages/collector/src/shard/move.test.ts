@@ -13,8 +13,10 @@ import { consume, postWithEnv, queueMode } from '../../test/queue-support.ts';
 import { eventsByShard } from '../../test/site-rows.ts';
 import { everyReport, send } from '../../test/test-support.ts';
 import { leaveCart, registerWebhook } from '../../test/webhook-support.ts';
-import { TABLE } from '../db/schema.ts';
+import { pathTextSql } from '../db/insert-sql.ts';
+import { DERIVED, type DerivedTable, isPathField, storedColumn, TABLE } from '../db/schema.ts';
 import { getSite } from '../db/sites.ts';
+import { visitorRollups } from '../derive/store.ts';
 import { INGEST_QUEUE_NAME } from '../queue-ingest/index.ts';
 import { storeOrQueue } from '../routes/events.ts';
 import { abandonedCarts, type SiteToCheck } from '../schedule/carts.ts';
@@ -349,7 +351,8 @@ describe('moving a site to another shard count', () => {
     const site = await registerSite();
     await sendJourneys([site], journeys.slice(0, 4));
     expect((await moveTo(site.id, { shards: 2 })).status).toBe(202);
-    await moveStep(env, site.id, { pages: 1, pageEvents: 5 });
+    // One page of whole visitors.
+    await moveStep(env, site.id, { pages: 1 });
     // A visitor of a new shard left behind by derivation (as a page past its budget leaves them).
     const [k, visitor] = (await eventsByShard(site.id, 2, 1))[0]!;
     const dirty = (sql: string) =>
@@ -358,7 +361,9 @@ describe('moving a site to another shard count', () => {
       );
     await dirty(`INSERT INTO ${TABLE.dirty_visitors} (site, visitor, since, mark) VALUES (?, ?, 0, 1)`);
     let state = await moveStep(env, site.id, { pageEvents: 5 });
-    while (state!.phase === 'copy') state = await moveStep(env, site.id, { pageEvents: 5 });
+    while (state!.phase === 'history' || state!.phase === 'copy')
+      state = await moveStep(env, site.id, { pageEvents: 5 });
+    expect(state!.phase).toBe('drain');
     const left = await dirty(`SELECT 1 FROM ${TABLE.dirty_visitors} WHERE site = ? AND visitor = ?`);
     expect(left.results).toEqual([]);
   });
@@ -537,4 +542,152 @@ describe('moving a site whose retention has deleted raw events', () => {
     expect(Object.values(await rowsInShards(site.id, 2, 2, visitor))).toEqual([0, 0, 0, 0, 0, 0, 0]);
     expect(await everyReport(site, periods)).toEqual(await everyReport(twin, periods));
   }, 600_000);
+});
+
+/** One visitor's derived rows in the shard of generation `generation` their hash picks, whole (paths as text), by key. */
+async function visitorRows(site: string, count: number, generation: number, visitor: string) {
+  return runInDurableObject(shardOf(env, site, shardIndex(visitor, count), generation), async (_shard, state) => {
+    const db = shardDatabase(state.storage);
+    const out: Record<string, unknown[]> = {};
+    for (const t of Object.keys(DERIVED) as DerivedTable[]) {
+      const columns = DERIVED[t].filter((c) => c !== 'site');
+      const select = columns.map((c) => (isPathField(c) ? `${pathTextSql(storedColumn(c))} AS ${c}` : c));
+      const { results } = await db
+        .prepare(
+          `SELECT ${select.join(', ')} FROM ${TABLE[t]} WHERE site = ? AND visitor = ? ORDER BY ${columns.join(', ')}`,
+        )
+        .bind(site, visitor)
+        .all();
+      out[t] = results;
+    }
+    return out;
+  });
+}
+
+describe('moving a visitor too large for a page', () => {
+  // A server sender with a fixed visitor id: the journeys of 40 visitors under one id (sorted first), among others.
+  const BIG = '0-one-sender';
+  const PAGE = 30;
+  const asBig = (j: Journey) => ({ ...j, visitor: BIG, events: j.events.map((e) => ({ ...e, visitor: BIG })) });
+  // All until a day ago; their journey of today comes while they are moved (after all their events copied so far).
+  const traffic = generateJourneys({ seed: 41, visitors: 50, now: NOW - DAY, fromDaysAgo: 5, toDaysAgo: 1 });
+  const before = [...traffic.slice(0, 40).map(asBig), ...traffic.slice(40)];
+  const during = asBig(generateJourneys({ seed: 43, visitors: 1, now: NOW, fromDaysAgo: 0.5, toDaysAgo: 0.4 })[0]!);
+  const big = [...before.slice(0, 40), during];
+  const periods = [
+    [NOW - 8 * DAY, NOW],
+    [NOW - 4 * DAY - 5 * HOUR, NOW - 2 * DAY + 7 * HOUR],
+  ] as const;
+
+  /** The move's cursor in its one old shard. */
+  const cursor = async (site: string) => {
+    const row = await env.DB.prepare(`SELECT cursors FROM ${TABLE.shard_moves} WHERE site = ?`).bind(site).first<{
+      cursors: string;
+    }>();
+    return (JSON.parse(row!.cursors) as Array<{ after: string; part: { visitor: string } | null }>)[0]!;
+  };
+
+  it('moves them in parts of a page each, through steps cut between two parts and inside one: reports and rows are the twin’s', async () => {
+    if (!sharded(env)) return;
+    const twin = await registerSite();
+    const site = await registerSite();
+    for (const s of [twin, site]) {
+      const quota = { quota: { events_per_visitor_per_day: 5_000 } };
+      expect((await admin(s.id, { method: 'PATCH', body: JSON.stringify(quota) })).status).toBe(200);
+    }
+    await sendJourneys([twin, site], before);
+    expect(eventCount(big)).toBeGreaterThan(8 * PAGE);
+    expect((await moveTo(site.id, { shards: 2 })).status).toBe(202);
+
+    // Every part a new shard stores holds a page of rows at most.
+    const parts: MovePage[] = [];
+    const sizes = (p: MovePage) =>
+      p.events.length + Object.values(p.history?.rows ?? {}).reduce((n, rows) => n + rows.length, 0);
+    const record = async (stored: MovePage) => {
+      parts.push(stored);
+    };
+    // Their events, then some of their derived rows, a part a step: the cursor is inside them, and reports still come
+    // whole from the old shard.
+    const hasViews = (p: MovePage) => (p.history?.rows.page_views.length ?? 0) > 0;
+    for (let i = 0; i < 30 && !parts.some(hasViews); i++)
+      expect(await moveStep(env, site.id, { pages: 1, pageEvents: PAGE, afterPart: record })).toMatchObject({
+        phase: 'history',
+      });
+    expect(parts.length).toBeGreaterThan(2);
+    expect(await cursor(site.id)).toMatchObject({ after: '', part: { visitor: BIG } });
+    expect(parts[0]!.history?.part).toEqual({ first: true, last: false });
+    expect(parts.map((p) => p.history?.part?.last)).toEqual(parts.map(() => false));
+    expect(await everyReport(site, periods)).toEqual(await everyReport(twin, periods));
+
+    // Their journey of today arrives (its events come in a later part), and a derivation rewrites their first page view,
+    // copied already (in the twin too): the next part reads their derived rows again from the start.
+    await sendJourneys([twin, site], [during]);
+    for (const s of [twin, site])
+      await runInDurableObject(shardOf(env, s.id), async (_shard, state) => {
+        const db = shardDatabase(state.storage);
+        // As derivation does: the rollups without the visitor's rows, the rows changed, the rollups with them again.
+        await db.batch([
+          ...visitorRollups(db, s.id, [BIG], -1),
+          db
+            .prepare(
+              `UPDATE ${TABLE.page_views} SET prev_view = 1 WHERE site = ?1 AND visitor = ?2
+                AND time = (SELECT MIN(time) FROM ${TABLE.page_views} WHERE site = ?1 AND visitor = ?2)`,
+            )
+            .bind(s.id, BIG),
+          ...visitorRollups(db, s.id, [BIG], 1),
+          db
+            .prepare(`UPDATE ${TABLE.visitor_versions} SET version = version + 1 WHERE site = ? AND visitor = ?`)
+            .bind(s.id, BIG),
+        ]);
+      });
+    const copied = parts.length;
+    // A step cut after a part of their page views is stored and before its cursor is saved: it is stored again.
+    await expect(
+      moveStep(env, site.id, {
+        pageEvents: PAGE,
+        afterPart: async (stored) => {
+          await record(stored);
+          if (hasViews(stored)) throw new Error('interrupted');
+        },
+      }),
+    ).rejects.toThrow('interrupted');
+    const again = parts.at(-1)!;
+    expect(again.history?.part).toEqual({ first: false, last: false });
+    expect(parts[copied]!.history?.part).toEqual({ first: true, last: false });
+    expect(await cursor(site.id)).toMatchObject({ part: { visitor: BIG } });
+    expect(await moveToEnd(site.id, { pageEvents: PAGE, afterPart: record })).toMatchObject({ phase: 'done' });
+    const same = (p: MovePage) => JSON.stringify(p.history?.rows) === JSON.stringify(again.history?.rows);
+    expect(parts.filter(same)).toHaveLength(2);
+
+    const ofBig = parts.filter((p) => p.history?.visitors.includes(BIG));
+    expect(ofBig.at(-1)!.history?.part).toEqual({ first: false, last: true });
+    expect(ofBig.length).toBeGreaterThan(8);
+    for (const p of parts) expect(sizes(p)).toBeLessThanOrEqual(p.history?.part ? PAGE : 4 * PAGE);
+    expect(await everyReport(site, periods)).toEqual(await everyReport(twin, periods));
+    expect(await rowsInShards(site.id, 2, 1)).toEqual(await rowsInShards(twin.id, 1, 0));
+    expect(await rowsInShards(site.id, 2, 1, BIG)).toEqual(await rowsInShards(twin.id, 1, 0, BIG));
+    const theirs = await visitorRows(twin.id, 1, 0, BIG);
+    expect(theirs.page_views!.length).toBeGreaterThan(3 * PAGE);
+    expect(await visitorRows(site.id, 2, 1, BIG)).toEqual(theirs);
+    await checkPlacement(site.id, 2, 1, eventCount([...traffic, during]));
+  }, 300_000);
+
+  it('erases them between two of their parts: gone from every shard, the others moved', async () => {
+    if (!sharded(env)) return;
+    const site = await registerSite();
+    const quota = { quota: { events_per_visitor_per_day: 5_000 } };
+    expect((await admin(site.id, { method: 'PATCH', body: JSON.stringify(quota) })).status).toBe(200);
+    await sendJourneys([site], before);
+    expect((await moveTo(site.id, { shards: 2 })).status).toBe(202);
+    // Erased once two of their parts are stored, the second before its cursor is saved.
+    let stored = 0;
+    const afterPart = async (part: MovePage) => {
+      if (part.history?.visitors.includes(BIG) && ++stored === 2)
+        expect((await admin(`${site.id}/visitors/${BIG}`, { method: 'DELETE' })).status).toBe(200);
+    };
+    expect(await moveToEnd(site.id, { pageEvents: PAGE, afterPart })).toMatchObject({ phase: 'done' });
+    expect(stored).toBeGreaterThan(2);
+    expect(Object.values(await rowsInShards(site.id, 2, 1, BIG))).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    await checkPlacement(site.id, 2, 1, eventCount(traffic.slice(40)));
+  }, 300_000);
 });

@@ -2,9 +2,9 @@
 // another count"). The new shards are the site's next generation of shard names, so old and new never share one. The
 // schedule runs each move a bounded step at a time (a few pages), and D1's shard_moves row says where it is after
 // each page, so a step cut short anywhere is simply run again: storing a page twice stores nothing twice.
-//   history: each old shard's visitors, a page of whole visitors at a time (by id), go to the new shard of each
-//          visitor's hash mod M as the old shard holds them: events, derived rows, sessions, saved derivation states
-//          (move-rows.ts). Nothing is derived again, so days whose raw events retention deleted move too, and the new
+//   history: each old shard's visitors, a page of whole visitors at a time (by id; one larger than a page in parts of
+//          a page each, see VisitorPart), go to the new shard of each visitor's hash mod M as the old shard holds
+//          them: events, derived rows, sessions, saved derivation states (move-rows.ts). Nothing is derived again, so days whose raw events retention deleted move too, and the new
 //          shards take the old ones' retention horizon. The old shard's last `seq` before its first page is kept.
 //   copy:  each old shard's events after that `seq` (stored since its history was read), page by page in insertion
 //          order, go to the new shards, which derive the ones they lack from the states they hold, as the old shard
@@ -20,7 +20,7 @@ import { getSite, type Site } from '../db/sites.ts';
 import { failWithMessage } from '../errors.ts';
 import { forgetSite } from '../ingest/site-cache.ts';
 import { writeOwed } from '../schedule/carts.ts';
-import { historyOf, type MovePage } from './move-rows.ts';
+import { historyOf, type MovePage, type VisitorPart } from './move-rows.ts';
 import { type Shard, shardIndex, shardOf, sharded, siteStorage, type StoredSite } from './storage.ts';
 
 /** Events read from an old shard at a time, and pages a step copies at most (a step stays well inside a Worker's limits). */
@@ -31,8 +31,10 @@ type Phase = 'history' | 'copy' | 'drain' | 'done';
 
 /** Where the history phase is in one old shard. */
 interface HistoryMark {
-  /** The last visitor copied ('' before the first). */
+  /** The last visitor copied whole ('' before the first). */
   after: string;
+  /** Where the next page starts inside the visitor after it, when that one is too large for a page (else null). */
+  part?: VisitorPart | null;
   /** The shard's last `seq` before its first history page (null until read): the copy phase starts after it. */
   seq: number | null;
   /** Its retention horizon, as its pages told it. */
@@ -125,7 +127,7 @@ export async function startMove(
   }
   if (to === site.shards) return { started: false };
   const done = !sharded(env);
-  const start: HistoryMark = { after: '', seq: null, horizon: null, done: false };
+  const start: HistoryMark = { after: '', part: null, seq: null, horizon: null, done: false };
   const statements = [
     env.DB.prepare(
       `INSERT INTO ${TABLE.shard_moves} (site, from_shards, to_shards, from_generation, to_generation, phase, cursors,
@@ -232,7 +234,7 @@ export async function moveStep(
     for (let k = 0; k < old.length; k++) {
       const mark = marks[k]!;
       while (!mark.done && pagesLeft > 0) {
-        const read = await old[k]!.historyPage(id, mark.after, pageEvents);
+        const read = await old[k]!.historyPage(id, mark.after, pageEvents, mark.part ?? null);
         // Read with the first page: every event up to it is in a history page, read then or later.
         mark.seq ??= read.seq;
         mark.horizon = read.horizon;
@@ -240,6 +242,7 @@ export async function moveStep(
         else {
           await copy(read.page);
           mark.after = read.last;
+          mark.part = read.part;
         }
         await save(move.phase, '', marks);
       }

@@ -35,6 +35,7 @@ import {
   type HistoryRead,
   type MovePage,
   readHistoryPage,
+  type VisitorPart,
   readMovePage,
   storeMovePage,
 } from './move-rows.ts';
@@ -246,9 +247,9 @@ export class SiteShard extends DurableObject<Env> {
     return this.site.deleteBefore(site, horizon, budget);
   }
 
-  /** A move's history page: the visitors after `after` whole (src/shard/move-rows.ts). */
-  historyPage(site: string, after: string, limit: number): Promise<HistoryRead> {
-    return readHistoryPage(this.db, site, after, limit);
+  /** A move's history page: the visitors after `after` whole, or the next part of one (src/shard/move-rows.ts). */
+  historyPage(site: string, after: string, limit: number, part: VisitorPart | null): Promise<HistoryRead> {
+    return readHistoryPage(this.db, site, after, limit, part);
   }
 
   /** A move's new shard takes the old shards' retention horizon before it derives anything. */
