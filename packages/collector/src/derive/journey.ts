@@ -146,7 +146,7 @@ function pageViewsOf(events: StoredEvent[], transitions: TransitionRow[], stageA
     lastPathOfSession.set(session, { path: last.path, stage: last.stage_index });
     if (views.length === 1) last.is_bounce = 1;
     // An exit: the session's last page, after which no later stage was reached in that session.
-    // A purchase makes the visitor a customer (DESIGN: retention from then on): a later stage too.
+    // A purchase makes the visitor a customer (docs/PROTOCOL.md: retention from then on): a later stage too.
     const progressed =
       (moves.get(session) ?? []).some(
         (t) => t.time >= last.time && t.event_id !== last.event_id && t.to_index > last.journey_index,

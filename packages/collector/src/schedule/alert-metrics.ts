@@ -27,7 +27,10 @@ const isScore = (text: string): text is Score => (SCORES as readonly string[]).i
 /** The metric's name as the admin API stores and lists it (its path in stored form). */
 export const metricText = (m: Metric): string => (m.arg === undefined ? m.name : `${m.name}:${m.arg}`);
 
-/** The metric named by `text` for a site with these stages, or null when it is none of those DESIGN lists. */
+/**
+ * The metric named by `text` for a site with these stages, or null when it is none of those docs/PROTOCOL.md lists or
+ * its argument is longer than MAX_METRIC_ARGUMENT (a path as stored: percent-encoding makes a character up to 9).
+ */
 export function parseMetric(text: unknown, stages: readonly string[]): Metric | null {
   if (typeof text !== 'string') return null;
   if (text === 'conversion_rate' || text === 'abandonment_rate' || text === 'visitors' || isScore(text))
@@ -36,7 +39,10 @@ export function parseMetric(text: unknown, stages: readonly string[]): Metric | 
   const [name, arg] = [text.slice(0, i), text.slice(i + 1)];
   if (i < 0 || !arg || arg.length > MAX_METRIC_ARGUMENT) return null;
   if (name === 'entered') return stages.includes(arg) ? { name, arg } : null;
-  if (name === 'exit_rate') return arg.startsWith('/') && !/[?#]/.test(arg) ? { name, arg: storedPath(arg) } : null;
+  if (name === 'exit_rate') {
+    const path = arg.startsWith('/') && !/[?#]/.test(arg) ? storedPath(arg) : '';
+    return path && path.length <= MAX_METRIC_ARGUMENT ? { name, arg: path } : null;
+  }
   if (name === 'form_abandon_rate') return { name, arg };
   return null;
 }

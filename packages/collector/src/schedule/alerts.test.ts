@@ -160,6 +160,26 @@ describe('alerts', () => {
     ]);
   });
 
+  it('refuses an exit_rate path longer than 300 characters as stored, percent-encoded', async () => {
+    const site = await registerSite();
+    // 101 characters as typed, 601 stored: each é is %C3%A9.
+    const long = await addAlert(site.id, {
+      metric: `exit_rate:/${'é'.repeat(100)}`,
+      op: 'above',
+      threshold: 0.5,
+      window_minutes: 60,
+    });
+    expect(long.status).toBe(400);
+    expect(((await long.json()) as { error: string }).error).toBe('invalid-alert');
+    const fits = await addAlert(site.id, {
+      metric: `exit_rate:/${'é'.repeat(49)}`,
+      op: 'above',
+      threshold: 0.5,
+      window_minutes: 60,
+    });
+    expect(fits.status).toBe(201);
+  });
+
   it('exit_rate of a path written as a person reads it (unicode) watches the page its events name', async () => {
     const site = await registerSite();
     const added = await addAlert(site.id, {
