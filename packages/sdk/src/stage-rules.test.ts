@@ -73,4 +73,13 @@ describe('globToRegExp', () => {
     expect(globToRegExp('/a.b').test('/axb')).toBe(false);
     expect(globToRegExp('/p/*/reviews').test('/p/mug/reviews')).toBe(true);
   });
+
+  it('matches a path as the browser gives it (percent-encoded), the glob written as read or encoded', () => {
+    // location.pathname of /produits/café crème/tasse
+    const path = '/produits/caf%C3%A9%20cr%C3%A8me/tasse';
+    expect(globToRegExp('/produits/café crème/*').test(path)).toBe(true);
+    expect(globToRegExp('/produits/caf%C3%A9%20cr%C3%A8me/*').test(path)).toBe(true);
+    expect(globToRegExp('/produits/**').test(path)).toBe(true);
+    expect(globToRegExp('/produits/thé/*').test(path)).toBe(false);
+  });
 });

@@ -1,9 +1,19 @@
 // Which stage an event gets: the rules of docs/PROTOCOL.md, first match wins, for any ordered stage list.
 import { eventStage, pathStage } from './names.ts';
 
-/** Turns a path glob into a regular expression: `*` matches within one path segment, `**` across segments. */
+/**
+ * Turns a path glob into a regular expression: `*` matches within one path segment, `**` across segments. The glob is
+ * percent-encoded first, as browsers give `location.pathname` (`/produits/café/*` matches `/produits/caf%C3%A9/tasse`);
+ * one written encoded stays as it is.
+ */
 export const globToRegExp = (glob: string): RegExp =>
-  RegExp('^' + glob.replace(/[^\w*]/g, '\\$&').replace(/\*\*?/g, (stars) => (stars[1] ? '.*' : '[^/]*')) + '$');
+  RegExp(
+    '^' +
+      new URL(glob, location.origin).pathname
+        .replace(/[^\w*]/g, '\\$&')
+        .replace(/\*\*?/g, (stars) => (stars[1] ? '.*' : '[^/]*')) +
+      '$',
+  );
 
 /**
  * Whether the tag applies the path heuristics (rule 6, and its fallback to the first stage) itself. Only the features
