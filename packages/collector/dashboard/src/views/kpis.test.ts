@@ -24,6 +24,11 @@ const find = (cards: ReturnType<typeof kpiCards>, st: string, name: string) =>
   cards.find((c) => c.stage === st)?.kpis.find((k) => k.name === name);
 
 describe('kpiCards', () => {
+  test('shows no bounce rate for a first stage whose pages nobody viewed', () => {
+    const cards = kpiCards(report([stage('discovery', 0, 0), stage('decision', 3)]), null);
+    expect(find(cards, 'discovery', 'Bounce rate')?.now).toBe('–');
+  });
+
   test('puts the bounce rate on the first stage and the decision and retention figures on their stages', () => {
     const cards = kpiCards(
       report([stage('awareness', 100), stage('consideration', 50), stage('decision', 20), stage('retention', 5)]),

@@ -102,8 +102,10 @@ export function kpiCards(now: KpisReport, prev: KpisReport | null): Card[] {
         delta: prev ? relativeDelta(st.visitors, before?.visitors ?? 0, 'up-good') : null,
       },
     ];
-    // The first stage is where visits land: its bounce rate is the KPI the literature asks of awareness.
-    if (i === 0) kpis.push(rateKpi(st.stage, 'Bounce rate', st.bounce_rate, before?.bounce_rate, 'up-bad', state));
+    // The first stage is where visits land: its bounce rate is the KPI the literature asks of awareness. With no page
+    // of it viewed there is no rate ("–"), not a rate of 0 %.
+    const bounce = (s: KpisReport['stages'][number] | undefined) => (s?.visitors ? s.bounce_rate : null);
+    if (i === 0) kpis.push(rateKpi(st.stage, 'Bounce rate', bounce(st), bounce(before), 'up-bad', state));
     kpis.push(
       durationKpi(st.stage, 'Median visible time', st.median_visible_ms, before?.median_visible_ms, 'up-good', state),
     );
