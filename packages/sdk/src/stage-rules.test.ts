@@ -81,5 +81,8 @@ describe('globToRegExp', () => {
     expect(globToRegExp('/produits/caf%C3%A9%20cr%C3%A8me/*').test(path)).toBe(true);
     expect(globToRegExp('/produits/**').test(path)).toBe(true);
     expect(globToRegExp('/produits/thé/*').test(path)).toBe(false);
+    // Whatever the page's origin (a sandboxed frame's is opaque), and a leading ** still matches from the root.
+    expect(globToRegExp('**/tasse').test(path)).toBe(true);
+    expect(globToRegExp('**/checkout').test('/checkout')).toBe(true);
   });
 });

@@ -2,14 +2,17 @@
 import { eventStage, pathStage } from './names.ts';
 
 /**
- * Turns a path glob into a regular expression: `*` matches within one path segment, `**` across segments. The glob is
- * percent-encoded first, as browsers give `location.pathname` (`/produits/café/*` matches `/produits/caf%C3%A9/tasse`);
- * one written encoded stays as it is.
+ * A path glob as browsers give `location.pathname`: spaces and non-ASCII characters percent-encoded, so
+ * `/produits/café/*` matches `/produits/caf%C3%A9/tasse`; a glob written encoded stays as it is. (Not parsed as a URL:
+ * a page of opaque origin, a sandboxed frame, has none to resolve against, and a leading `**` must stay.)
  */
+const encodedGlob = (glob: string): string => glob.replace(/[^\x21-\x7e]+/g, encodeURI);
+
+/** Turns a path glob into a regular expression: `*` matches within one path segment, `**` across segments. */
 export const globToRegExp = (glob: string): RegExp =>
   RegExp(
     '^' +
-      new URL(glob, location.origin).pathname
+      encodedGlob(glob)
         .replace(/[^\w*]/g, '\\$&')
         .replace(/\*\*?/g, (stars) => (stars[1] ? '.*' : '[^/]*')) +
       '$',
