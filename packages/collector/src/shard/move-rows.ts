@@ -218,12 +218,24 @@ export async function readHistoryPage(
     db.prepare(`SELECT IFNULL(MAX(seq), 0) AS seq FROM ${TABLE.events} WHERE site = ?1`).bind(site),
     db.prepare(`SELECT retained_from AS horizon FROM ${TABLE.sites} WHERE id = ?1`).bind(site),
     countersStatement(db, site, part?.visitor ?? ''),
-    ...VISITOR_TABLES.map((t) =>
+    // Inside a visitor no other is looked for.
+    ...(part ? [] : VISITOR_TABLES).map((t) =>
       db
         .prepare(`SELECT DISTINCT visitor FROM ${t} WHERE site = ?1 AND visitor > ?2 ORDER BY visitor LIMIT ?3`)
         .bind(site, after, count),
     ),
   ]);
+  const seq = (top!.results[0] as { seq: number }).seq;
+  const retainedFrom = (horizon!.results[0] as { horizon: number | null } | undefined)?.horizon ?? null;
+  const read = { seq, horizon: retainedFrom };
+  // Inside a visitor: their next part. Their events never change, their derived rows do: when their derivation (or an
+  // erasure) ran since the part that read the first of those, these are read again from the start.
+  const now = counters!.results[0] as Pick<VisitorPart, 'version' | 'erasures'>;
+  if (part) {
+    const same = now.version === part.version && now.erasures === part.erasures;
+    const from = same ? part : { ...part, ...now, keys: part.keys.events ? { events: part.keys.events } : {} };
+    return { ...(await readVisitorPart(db, site, from, limit, after, retainedFrom)), ...read };
+  }
   // The first `count` of them all, in SQLite's order of text (the order `visitor > ?2` pages by).
   const found = JSON.stringify(inTables.flatMap((r) => r.results.map((row) => row.visitor)));
   const candidates = await db
@@ -236,17 +248,6 @@ export async function readHistoryPage(
     )
     .bind(site, found, count)
     .all<{ visitor: string; size: number }>();
-  const seq = (top!.results[0] as { seq: number }).seq;
-  const retainedFrom = (horizon!.results[0] as { horizon: number | null } | undefined)?.horizon ?? null;
-  const read = { seq, horizon: retainedFrom };
-  // Inside a visitor: their next part. Their events never change, their derived rows do: when their derivation (or an
-  // erasure) ran since the part that read the first of those, these are read again from the start.
-  const now = counters!.results[0] as Pick<VisitorPart, 'version' | 'erasures'>;
-  if (part) {
-    const same = now.version === part.version && now.erasures === part.erasures;
-    const from = same ? part : { ...part, ...now, keys: part.keys.events ? { events: part.keys.events } : {} };
-    return { ...(await readVisitorPart(db, site, from, limit, after, retainedFrom)), ...read };
-  }
   const visitors: string[] = [];
   let size = 0;
   for (const c of candidates.results) {
@@ -352,10 +353,14 @@ async function readVisitorPart(
       : `${TABLE[source]} AS r`;
     const select = isEvents ? `e.seq, e.received_at, ${EVENT_SELECT}` : DERIVED[source].map(asText).join(', ');
     const tuple = (list: string[]) => `(${list.join(', ')})`;
+    // After the cursor, a plain comparison of the key (an `?3 IS NULL OR …` would keep SQLite from seeking to it, so
+    // that each part read the visitor's rows from their first).
+    const pastCursor = keys[source]
+      ? ` AND ${tuple(key.map((c) => `${a}.${c}`))} > ${tuple(key.map((_, i) => `?3 ->> ${i}`))}`
+      : ' AND ?3 IS NULL';
     const result = await db
       .prepare(
-        `SELECT ${select} FROM ${from} WHERE ${a}.site = ?1 AND ${a}.visitor = ?2
-           AND (?3 IS NULL OR ${tuple(key.map((c) => `${a}.${c}`))} > ${tuple(key.map((_, i) => `?3 ->> ${i}`))})
+        `SELECT ${select} FROM ${from} WHERE ${a}.site = ?1 AND ${a}.visitor = ?2${pastCursor}
          ORDER BY ${key.map((c) => `${a}.${c}`).join(', ')} LIMIT ?4`,
       )
       .bind(site, part.visitor, keys[source] ? JSON.stringify(keys[source]) : null, left)
@@ -459,14 +464,16 @@ async function historyWrites(db: D1Database, site: string, h: MovedHistory): Pro
       .prepare(`DELETE FROM ${table} WHERE site = ?1 AND visitor IN (SELECT value FROM json_each(?2))`)
       .bind(site, visitors),
   );
+  // A page stored again replaces what it stored, and a visitor's part adds to what their earlier parts stored: the
+  // rollups lose the counts of every row the visitors have here first, and get them back once the page's are in (for
+  // a visitor of many parts each part recounts all their rows: quadratic in their size, see docs/PROTOCOL.md).
+  const changed = (sign: 1 | -1) => visitorRollups(db, site, h.visitors, sign);
   return [
-    // A page stored again replaces what it stored, and a visitor's part adds to what their earlier parts stored: the
-    // rollups lose the counts of every row the visitors have here first, and get them back once the page's are in.
-    ...visitorRollups(db, site, h.visitors, -1),
+    ...changed(-1),
     ...theirs,
     // A part stored again (a step cut after it was stored) finds its rows there already: the same rows again.
     ...DERIVED_TABLES.flatMap((t) => inserts(db, TABLE[t], DERIVED[t], h.rows[t], 'INSERT OR REPLACE')),
-    ...visitorRollups(db, site, h.visitors, 1),
+    ...changed(1),
     ...(last
       ? [
           ...inserts(
