@@ -395,7 +395,7 @@ CREATE INDEX purchases_site_decision ON purchases (site, decision_ms, time) WHER
 -- their old rows and adds the new ones. A wide period's counts are its whole hours or days from here plus the rows of
 -- its partial first and last hour or day.
 
--- page_views per (site, stage_index, hour): kpis.
+-- page_views per (site, stage_index, hour): kpis, timeseries.
 CREATE TABLE page_view_hours (
   site              TEXT NOT NULL,
   stage_index       INTEGER NOT NULL,
@@ -406,6 +406,11 @@ CREATE TABLE page_view_hours (
   timed             INTEGER NOT NULL,             -- page views with a visible time
   first_stage_views INTEGER NOT NULL DEFAULT 0,   -- views with prev_stage_view NULL
   first_views       INTEGER NOT NULL DEFAULT 0,   -- views with prev_view NULL
+  -- Views that were their visitor's first of their UTC hour, day, ISO week (prev_view NULL or before the interval's
+  -- start): a timeseries' visitors of whole intervals (src/reports/timeseries.ts).
+  hour_firsts       INTEGER NOT NULL,
+  day_firsts        INTEGER NOT NULL,
+  week_firsts       INTEGER NOT NULL,
   PRIMARY KEY (site, stage_index, hour)
 ) WITHOUT ROWID;
 
@@ -433,7 +438,8 @@ CREATE TABLE entry_hours (
   PRIMARY KEY (site, to_index, hour)
 ) WITHOUT ROWID;
 
--- transitions per (site, to_index, from_index, hour), with the visitors' first moves of each pair: transitions.
+-- transitions per (site, to_index, from_index, hour), with the visitors' first moves of each pair: transitions; and
+-- their first moves into a stage of each interval: timeseries.
 -- from_index is -1 for a visitor's first stage (NULL cannot be part of a WITHOUT ROWID primary key).
 CREATE TABLE pair_hours (
   site        TEXT NOT NULL,
@@ -442,6 +448,11 @@ CREATE TABLE pair_hours (
   hour        INTEGER NOT NULL,
   moves       INTEGER NOT NULL,
   first_moves INTEGER NOT NULL,  -- moves with prev_pair NULL
+  -- Moves that were their visitor's first into to_index in their UTC hour, day, ISO week (prev_entry NULL or before the
+  -- interval's start): a timeseries' stage entries of whole intervals.
+  hour_firsts INTEGER NOT NULL,
+  day_firsts  INTEGER NOT NULL,
+  week_firsts INTEGER NOT NULL,
   PRIMARY KEY (site, to_index, from_index, hour)
 ) WITHOUT ROWID;
 

@@ -1,7 +1,7 @@
 // The storage's names in one place: tables, their columns in insert order, the rollups' widths and the indexes the
 // reports pick. migrations/0001_schema.sql creates them (each commented there); src/db/schema.test.ts checks the two
 // agree, and that no other code spells a table's name.
-import { type Channel, type Device, type Dimension, DIMENSIONS } from '@parcours/protocol';
+import { type Channel, type Device, type Dimension, DIMENSIONS, type Interval } from '@parcours/protocol';
 
 /** Every table, by its name in SQL: code names a table through this object only. */
 export const TABLE = {
@@ -93,6 +93,33 @@ export const INDEX = {
 export const HOUR_MS = 3_600_000;
 /** Width of a day bucket: page_days is keyed by floor(time / DAY_MS). */
 export const DAY_MS = 86_400_000;
+
+/**
+ * The intervals a timeseries counts in (UTC; ISO weeks start on Monday, and 1970-01-05 was one): their width, where
+ * they start, and the column of page_view_hours and pair_hours counting the rows that were their visitor's first of
+ * the interval (page views: of any page; moves: into that stage). Each is a whole number of hours.
+ */
+export const INTERVALS = {
+  hour: { width: HOUR_MS, origin: 0, firsts: 'hour_firsts' },
+  day: { width: DAY_MS, origin: 0, firsts: 'day_firsts' },
+  week: { width: 7 * DAY_MS, origin: 4 * DAY_MS, firsts: 'week_firsts' },
+} as const satisfies Record<Interval, { width: number; origin: number; firsts: string }>;
+
+/** SQL of the start of the interval holding the time `column` (times after 1970-01-05). */
+export function intervalStart(column: string, interval: Interval): string {
+  const { width, origin } = INTERVALS[interval];
+  return `(${column} - (${column} - ${origin}) % ${width})`;
+}
+
+/**
+ * SQL summing, for each interval, the rows that were their visitor's first of it: those whose previous row of the
+ * kind (`previous`, a time; NULL for the first ever) came before the interval's start. The rollups' `*_firsts`.
+ */
+export function intervalFirsts(previous: string, time: string, sign: 1 | -1): string {
+  return (Object.keys(INTERVALS) as Interval[])
+    .map((i) => `${sign} * SUM(${previous} IS NULL OR ${previous} < ${intervalStart(time, i)})`)
+    .join(', ');
+}
 
 /**
  * A period cut at a rollup's bucket width: its whole buckets [first, end) come from the rollup, the rows before

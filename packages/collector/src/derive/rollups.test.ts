@@ -10,6 +10,28 @@ import { TABLE } from '../db/schema.ts';
 
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const FIRSTS = ['hour_firsts', 'day_firsts', 'week_firsts'];
+
+/**
+ * SQL: per group, the rows that were their visitor's first of their UTC hour, day and ISO week (weeks from Monday
+ * 1970-01-05), counted the plain way: no row of the same visitor (and stage, for moves) earlier in the same interval.
+ */
+function firstsOf(previous: 'prev_view' | 'prev_entry'): string {
+  const sameKind = previous === 'prev_entry' ? ' AND q.to_index = r.to_index' : '';
+  const table = previous === 'prev_entry' ? TABLE.transitions : TABLE.page_views;
+  return [
+    ['hour_firsts', HOUR, 0],
+    ['day_firsts', DAY, 0],
+    ['week_firsts', 7 * DAY, 4 * DAY],
+  ]
+    .map(
+      ([column, width, origin]) =>
+        `SUM(NOT EXISTS (SELECT 1 FROM ${table} q WHERE q.site = r.site AND q.visitor = r.visitor${sameKind}
+           AND (q.time - ${origin}) / ${width} = (r.time - ${origin}) / ${width} AND (q.time < r.time OR q.time = r.time AND q.event_id < r.event_id))) AS ${column}`,
+    )
+    .join(', ');
+}
 
 const event = fc.record({
   visitor: fc.constantFrom('a', 'b', 'c'),
@@ -75,7 +97,8 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
   async function expectRollupsEqualSums(viewed: boolean): Promise<void> {
     const rollup = await siteDb(site.id)
       .prepare(
-        `SELECT stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views FROM ${TABLE.page_view_hours} WHERE site = ? AND views <> 0 ORDER BY stage_index, hour`,
+        `SELECT stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views, hour_firsts, day_firsts, week_firsts
+           FROM ${TABLE.page_view_hours} WHERE site = ? AND views <> 0 ORDER BY stage_index, hour`,
       )
       .bind(site.id)
       .all();
@@ -83,8 +106,9 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
       .prepare(
         `SELECT stage_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS views, SUM(is_entry) AS entries,
                   SUM(is_entry AND is_bounce) AS bounces, COUNT(visible_ms) AS timed,
-                  COUNT(*) - COUNT(prev_stage_view) AS first_stage_views, COUNT(*) - COUNT(prev_view) AS first_views
-             FROM ${TABLE.page_views} WHERE site = ? GROUP BY 1, 2 ORDER BY 1, 2`,
+                  COUNT(*) - COUNT(prev_stage_view) AS first_stage_views, COUNT(*) - COUNT(prev_view) AS first_views,
+                  ${firstsOf('prev_view')}
+             FROM ${TABLE.page_views} r WHERE site = ? GROUP BY 1, 2 ORDER BY 1, 2`,
       )
       .bind(site.id)
       .all();
@@ -120,25 +144,26 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
     expect(entries.results).toEqual(entrySums.results);
     const pairs = await siteDb(site.id)
       .prepare(
-        `SELECT to_index, from_index, hour, moves, first_moves FROM ${TABLE.pair_hours} WHERE site = ? AND moves <> 0 ORDER BY 1, 2, 3`,
+        `SELECT to_index, from_index, hour, moves, first_moves, hour_firsts, day_firsts, week_firsts
+           FROM ${TABLE.pair_hours} WHERE site = ? AND moves <> 0 ORDER BY 1, 2, 3`,
       )
       .bind(site.id)
       .all();
     const pairSums = await siteDb(site.id)
       .prepare(
         `SELECT to_index, IFNULL(from_index, -1) AS from_index, CAST(time / ${HOUR} AS INTEGER) AS hour, COUNT(*) AS moves,
-                  COUNT(*) - COUNT(prev_pair) AS first_moves
-             FROM ${TABLE.transitions} WHERE site = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+                  COUNT(*) - COUNT(prev_pair) AS first_moves, ${firstsOf('prev_entry')}
+             FROM ${TABLE.transitions} r WHERE site = ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
       )
       .bind(site.id)
       .all();
     expect(pairs.results).toEqual(pairSums.results);
     // Nothing negative left behind by a subtraction, and not vacuous once a page view was sent.
     for (const [table, columns] of [
-      ['page_view_hours', ['views', 'entries', 'bounces', 'timed', 'first_stage_views', 'first_views']],
+      ['page_view_hours', ['views', 'entries', 'bounces', 'timed', 'first_stage_views', 'first_views', ...FIRSTS]],
       ['page_days', ['views', 'exits', 'first_views']],
       ['entry_hours', ['entered', 'nexts', 'onwards']],
-      ['pair_hours', ['moves', 'first_moves']],
+      ['pair_hours', ['moves', 'first_moves', ...FIRSTS]],
     ] as const) {
       const negative = await siteDb(site.id)
         .prepare(

@@ -9,6 +9,8 @@ import {
   type DerivedTable,
   HOUR_MS,
   INDEX,
+  INTERVALS,
+  intervalFirsts,
   isPathField,
   SESSION_FACTS,
   storedColumn,
@@ -118,6 +120,14 @@ function over(db: D1Database, site: string, rows: RowSet, sql: string): D1Prepar
   return rows.entries.length ? [db.prepare(sql).bind(site, JSON.stringify(rows.entries))] : [];
 }
 
+/** The rollups' columns of each interval's first rows (intervalFirsts), and their upsert. */
+const FIRSTS = Object.values(INTERVALS)
+  .map((i) => i.firsts)
+  .join(', ');
+const ADD_FIRSTS = Object.values(INTERVALS)
+  .map(({ firsts: c }) => `${c} = ${c} + excluded.${c}`)
+  .join(', ');
+
 /**
  * Adds (`sign` 1) or subtracts (-1) these page views to page_view_hours. Run with -1 before rows are deleted or changed
  * and with 1 after, in the same batch: the rollup then always equals the sum of page_views, whatever order batches
@@ -128,14 +138,17 @@ function pageViewHours(db: D1Database, site: string, rows: RowSet, sign: 1 | -1)
     db,
     site,
     rows,
-    `INSERT INTO ${TABLE.page_view_hours} (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views)
+    `INSERT INTO ${TABLE.page_view_hours} (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views,
+                                            ${FIRSTS})
      SELECT r.site, r.stage_index, CAST(r.time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*), ${sign} * SUM(r.is_entry),
             ${sign} * SUM(r.is_entry AND r.is_bounce), ${sign} * COUNT(r.visible_ms),
-            ${sign} * (COUNT(*) - COUNT(r.prev_stage_view)), ${sign} * (COUNT(*) - COUNT(r.prev_view))
+            ${sign} * (COUNT(*) - COUNT(r.prev_stage_view)), ${sign} * (COUNT(*) - COUNT(r.prev_view)),
+            ${intervalFirsts('r.prev_view', 'r.time', sign)}
        FROM ${join('page_views', rows)} GROUP BY 1, 2, 3
      ON CONFLICT (site, stage_index, hour) DO UPDATE SET views = views + excluded.views, entries = entries + excluded.entries,
         bounces = bounces + excluded.bounces, timed = timed + excluded.timed,
-        first_stage_views = first_stage_views + excluded.first_stage_views, first_views = first_views + excluded.first_views`,
+        first_stage_views = first_stage_views + excluded.first_stage_views, first_views = first_views + excluded.first_views,
+        ${ADD_FIRSTS}`,
   );
 }
 
@@ -175,11 +188,12 @@ function pairHours(db: D1Database, site: string, rows: RowSet, sign: 1 | -1): D1
     db,
     site,
     rows,
-    `INSERT INTO ${TABLE.pair_hours} (site, to_index, from_index, hour, moves, first_moves)
+    `INSERT INTO ${TABLE.pair_hours} (site, to_index, from_index, hour, moves, first_moves, ${FIRSTS})
      SELECT r.site, r.to_index, IFNULL(r.from_index, -1), CAST(r.time / ${HOUR_MS} AS INTEGER), ${sign} * COUNT(*),
-            ${sign} * (COUNT(*) - COUNT(r.prev_pair))
+            ${sign} * (COUNT(*) - COUNT(r.prev_pair)), ${intervalFirsts('r.prev_entry', 'r.time', sign)}
        FROM ${join('transitions', rows)} GROUP BY 1, 2, 3, 4
-     ON CONFLICT (site, to_index, from_index, hour) DO UPDATE SET moves = moves + excluded.moves, first_moves = first_moves + excluded.first_moves`,
+     ON CONFLICT (site, to_index, from_index, hour) DO UPDATE SET moves = moves + excluded.moves, first_moves = first_moves + excluded.first_moves,
+        ${ADD_FIRSTS}`,
   );
 }
 

@@ -294,13 +294,16 @@ async function expectReportsEqualReference(from: number, to: number, filter: Fil
       .filter((r) => r.visitors > 0 || Object.values(r.entered).some((n) => n > 0));
     expect(sortByValue(got)).toEqual(await breakdownReference(from, to, filter, by));
   }
-  // timeseries by hour: each hour's visitors, sessions, page views and entries.
-  const series = await report<TimeseriesReport>(site, 'timeseries', { ...query, interval: 'hour' });
-  expect(
-    series.points
-      .filter((p) => p.page_views > 0 || Object.values(p.entered).some((n) => n > 0))
-      .map(({ t, visitors, sessions, page_views, entered }) => ({ t, visitors, sessions, page_views, entered })),
-  ).toEqual(await timeseriesReference(from, to, filter));
+  // timeseries by hour, day and week: each interval's visitors, sessions, page views and entries (without a filter,
+  // whole intervals from the rollups and the partial first and last from rows).
+  for (const interval of ['hour', 'day', 'week'] as const) {
+    const series = await report<TimeseriesReport>(site, 'timeseries', { ...query, interval });
+    expect(
+      series.points
+        .filter((p) => p.page_views > 0 || Object.values(p.entered).some((n) => n > 0))
+        .map(({ t, visitors, sessions, page_views, entered }) => ({ t, visitors, sessions, page_views, entered })),
+    ).toEqual(await timeseriesReference(from, to, filter, interval));
+  }
   return want;
 }
 
@@ -313,22 +316,28 @@ function keptRows(table: string, filter: Filter): string {
       WHERE r.site = ?1 AND r.time >= ?2 AND r.time < ?3${matches}`;
 }
 
-/** timeseries' hours with a page view or an entry as REPORTS.md defines them, the plain way: distinct counts per hour. */
-async function timeseriesReference(from: number, to: number, filter: Filter) {
+/** Width and start of each interval: UTC hours, days, and weeks from Monday (1970-01-05 was one). */
+const INTERVAL_MS = { hour: [HOUR, 0], day: [24 * HOUR, 0], week: [7 * 24 * HOUR, 4 * 24 * HOUR] } as const;
+
+/** timeseries' intervals with a page view or an entry as REPORTS.md defines them, the plain way: distinct counts per interval. */
+async function timeseriesReference(from: number, to: number, filter: Filter, interval: keyof typeof INTERVAL_MS) {
+  const [width, origin] = INTERVAL_MS[interval];
   const q = periodRows(from, to);
   const views = await q<{ h: number; visitors: number; sessions: number; page_views: number }>(
-    `SELECT r.time / ${HOUR} AS h, COUNT(DISTINCT r.visitor) AS visitors, COUNT(DISTINCT r.visitor || ' ' || r.session) AS sessions,
-            COUNT(*) AS page_views FROM ${keptRows(TABLE.page_views, filter)} GROUP BY 1`,
+    `SELECT (r.time - ${origin}) / ${width} AS h, COUNT(DISTINCT r.visitor) AS visitors,
+            COUNT(DISTINCT r.visitor || ' ' || r.session) AS sessions, COUNT(*) AS page_views
+       FROM ${keptRows(TABLE.page_views, filter)} GROUP BY 1`,
   );
   const entries = await q<{ h: number; k: number; n: number }>(
-    `SELECT r.time / ${HOUR} AS h, r.to_index AS k, COUNT(DISTINCT r.visitor) AS n FROM ${keptRows(TABLE.transitions, filter)} GROUP BY 1, 2`,
+    `SELECT (r.time - ${origin}) / ${width} AS h, r.to_index AS k, COUNT(DISTINCT r.visitor) AS n
+       FROM ${keptRows(TABLE.transitions, filter)} GROUP BY 1, 2`,
   );
   return [...new Set([...views, ...entries].map((r) => r.h))]
     .sort((a, b) => a - b)
     .map((h) => {
       const v = views.find((r) => r.h === h);
       return {
-        t: new Date(h * HOUR).toISOString(),
+        t: new Date(h * width + origin).toISOString(),
         visitors: v?.visitors ?? 0,
         sessions: v?.sessions ?? 0,
         page_views: v?.page_views ?? 0,
