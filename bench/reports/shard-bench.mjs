@@ -9,7 +9,7 @@
 // (reports/report-bench.mjs --db=DIR, one derived site), read only, split by visitor hash into --shards files kept in
 // --dir (every per-visitor table's rows by their visitor's shard, the rollups summed again from each shard's rows).
 // Usage: pnpm --filter @parcours/bench exec node reports/shard-bench.mjs [--events=100000 | --from=FILE --dir=DIR
-//   [--split-only] [--no-copy]] [--shards=4] [--runs=5] [--no-write]
+//   [--complete] [--split-only] [--no-copy]] [--shards=4] [--runs=5] [--matrix] [--only=REGEX] [--no-write]
 import { build } from 'esbuild';
 import { isDeepStrictEqual } from 'node:util';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -341,13 +341,21 @@ function matrix() {
   };
 }
 const MATRIX = args.has('matrix') ? matrix() : null;
-const REPORTS = MATRIX
-  ? MATRIX.reports
-  : [
-      ...PLAIN,
-      ['breakdown by channel', query({ by: 'channel', limit: 50 }), 'breakdown'],
-      ...PLAIN.map(([label, q, name = label]) => [`${label}, device=desktop`, filtered(q, 'device', 'desktop'), name]),
-    ];
+// --only=REGEX: the cases whose label matches, of the list asked for.
+const only = args.has('only') ? new RegExp(args.get('only')) : null;
+const REPORTS = (
+  MATRIX
+    ? MATRIX.reports
+    : [
+        ...PLAIN,
+        ['breakdown by channel', query({ by: 'channel', limit: 50 }), 'breakdown'],
+        ...PLAIN.map(([label, q, name = label]) => [
+          `${label}, device=desktop`,
+          filtered(q, 'device', 'desktop'),
+          name,
+        ]),
+      ]
+).filter(([label]) => !only || only.test(label));
 
 /** The first export page of one shard, and of the shards: each shard's share of the page, then the Worker's interleaving. */
 async function exportPages(q) {
@@ -394,7 +402,7 @@ async function reportAnswers(name, q) {
   for (const db of shards)
     first.push(
       await timed(async () => {
-        const report = await c.runReport(db, name, SITE, asked);
+        const report = await c.reportForMerge(name, () => c.runReport(db, name, SITE, asked));
         const { partial, values } = await c.sampledPartial(db, name, SITE, asked);
         return { answer: { report, partial }, values };
       }),
