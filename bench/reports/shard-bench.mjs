@@ -9,7 +9,7 @@
 // (reports/report-bench.mjs --db=DIR, one derived site), read only, split by visitor hash into --shards files kept in
 // --dir (every per-visitor table's rows by their visitor's shard, the rollups summed again from each shard's rows).
 // Usage: pnpm --filter @parcours/bench exec node reports/shard-bench.mjs [--events=100000 | --from=FILE --dir=DIR
-//   [--split-only] [--no-copy]] [--shards=4] [--runs=5] [--no-write]
+//   [--complete] [--split-only] [--no-copy]] [--shards=4] [--runs=5] [--matrix] [--only=REGEX] [--no-write]
 import { build } from 'esbuild';
 import { isDeepStrictEqual } from 'node:util';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -46,7 +46,10 @@ const entry = [
     `export { sessionCandidates, upsertSessionStatements } from ${JSON.stringify(join(collector, 'src/db/sessions.ts'))};`,
     `export { toRow } from ${JSON.stringify(join(collector, 'src/ingest/to-row.ts'))};`,
     `export { shardIndex } from ${JSON.stringify(join(collector, 'src/shard/storage.ts'))};`,
-    `export { TABLE } from ${JSON.stringify(join(collector, 'src/db/schema.ts'))};`,
+    `export { TABLE, INDEX, DIMENSION_COLUMNS } from ${JSON.stringify(join(collector, 'src/db/schema.ts'))};`,
+    `export { FORM_FIELDS_SQL } from ${JSON.stringify(join(collector, 'src/db/insert-sql.ts'))};`,
+    `export { exportEvents, EXPORT_PAGE_BYTES } from ${JSON.stringify(join(collector, 'src/reports/events.ts'))};`,
+    `export { exportAcross } from ${JSON.stringify(join(collector, 'src/shard/export-pages.ts'))};`,
   )
   .join('\n');
 await build({
@@ -98,6 +101,46 @@ const ROLLUPS = [
 ];
 const ROLLUP_TABLES = new Set([T.page_view_hours, T.page_days, T.entry_hours, T.pair_hours]);
 
+/**
+ * --complete: adds to the report bench file `path` (in place: a copy of it) the tables and indexes of the migration it
+ * was built without (form_fields and its index, events_site_friction), and fills form_fields from its form events with
+ * the collector's own statement (FORM_FIELDS_SQL, given every form event's id), as ingestion would have.
+ */
+function complete(path) {
+  const db = new DatabaseSync(path);
+  const fresh = new DatabaseSync(':memory:');
+  migrate(fresh);
+  const has = new Set(
+    db
+      .prepare('SELECT name FROM sqlite_master')
+      .all()
+      .map((r) => r.name),
+  );
+  // Tables first, then the indexes (some on the new tables).
+  const missing = fresh
+    .prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type = 'index'")
+    .all()
+    .filter((r) => !has.has(r.name));
+  fresh.close();
+  if (!missing.length) return db.close();
+  const t = performance.now();
+  db.exec('BEGIN');
+  for (const { sql } of missing) db.exec(sql);
+  const ids = db
+    .prepare(
+      `SELECT id FROM ${T.events} WHERE site = ? AND form IS NOT NULL AND type IN ('form_submit', 'form_abandon')`,
+    )
+    .all(SITE.id)
+    .map((r) => r.id);
+  const added = db.prepare(c.FORM_FIELDS_SQL).run(SITE.id, JSON.stringify(ids)).changes;
+  db.exec('COMMIT');
+  db.close();
+  console.log(
+    `${path}: added ${missing.map((r) => r.name).join(', ')}; ${added} form_fields rows from ${ids.length} form events in ${((performance.now() - t) / 1000).toFixed(0)} s`,
+  );
+}
+if (from && args.has('complete')) complete(from);
+
 /** Shard `k` of `count` of the one-site file `source` (read only), written to `path`. */
 function splitOne(source, path, k, count) {
   const part = `${path}.part`;
@@ -138,6 +181,7 @@ function tally(raw) {
     sessions: n(`SELECT COUNT(*) AS n FROM ${T.sessions}`),
     transitions: n(`SELECT COUNT(*) AS n FROM ${T.transitions}`),
     page_views: n(`SELECT COUNT(*) AS n FROM ${T.page_views}`),
+    form_fields: n(`SELECT COUNT(*) AS n FROM ${T.form_fields}`),
     carts: n(`SELECT COUNT(*) AS n FROM ${T.carts}`),
     purchases: n(`SELECT COUNT(*) AS n FROM ${T.purchases}`),
     page_view_hours: n(`SELECT SUM(views) AS n FROM ${T.page_view_hours}`),
@@ -244,7 +288,8 @@ const numbers = (lists) =>
 
 const range = { from: now - 30 * 86_400_000, to: now + 1, now };
 const query = (q) => ({ range, abandonAfter: 30, limit: 100, cursor: null, by: null, interval: null, ...q });
-const desktop = { ...range, filter: [{ dimension: 'device', values: ['desktop'] }] };
+/** `q` with the one filter `dimension=value`. */
+const filtered = (q, dimension, value) => ({ ...q, range: { ...q.range, filter: [{ dimension, values: [value] }] } });
 const PLAIN = [
   ['funnel', query()],
   ['transitions', query()],
@@ -255,11 +300,134 @@ const PLAIN = [
   ['timeseries by day', query({ interval: 'day' }), 'timeseries'],
   ['satisfaction', query()],
 ];
-const REPORTS = [
-  ...PLAIN,
-  ['breakdown by channel', query({ by: 'channel', limit: 50 }), 'breakdown'],
-  ...PLAIN.map(([label, q, name = label]) => [`${label}, device=desktop`, { ...q, range: desktop }, name]),
-];
+/** The export's first page (1,000 lines, as the report bench reads it): not a JSON report, timed on its own path. */
+const EXPORT = 'export page';
+const DIMENSIONS = Object.keys(c.DIMENSION_COLUMNS);
+/** Of one dimension, the value of the most sessions (`DESC`) or of the fewest (`ASC`), in the one shard. */
+const valueBySessions = (dimension, order) =>
+  one.raw
+    .prepare(
+      `SELECT ${c.DIMENSION_COLUMNS[dimension]} AS v FROM ${T.sessions} WHERE site = ? GROUP BY 1 ORDER BY COUNT(*) ${order}, 1 LIMIT 1`,
+    )
+    .get(SITE.id).v;
+/**
+ * --matrix: every report plain, with one filter on each dimension (its most common value; for the dimension of the
+ * most distinct values, also its rarest), and the breakdown by each dimension.
+ */
+function matrix() {
+  const every = [
+    ...PLAIN.filter(([label]) => !label.startsWith('timeseries')),
+    ...['hour', 'day', 'week'].map((i) => [`timeseries by ${i}`, query({ interval: i }), 'timeseries']),
+    ['breakdown by channel', query({ by: 'channel', limit: 50 }), 'breakdown'],
+    [EXPORT, query({ limit: 1000 })],
+  ];
+  const distinct = (d) =>
+    one.raw.prepare(`SELECT COUNT(DISTINCT ${c.DIMENSION_COLUMNS[d]}) AS n FROM ${T.sessions}`).get().n;
+  const widest = DIMENSIONS.reduce((a, b) => (distinct(b) > distinct(a) ? b : a));
+  const filters = [...DIMENSIONS.map((d) => [d, valueBySessions(d, 'DESC')]), [widest, valueBySessions(widest, 'ASC')]];
+  return {
+    widest,
+    reports: [
+      ...every,
+      ...filters.flatMap(([d, v]) =>
+        every.map(([label, q, name = label]) => [`${label}, ${d}=${v}`, filtered(q, d, v), name]),
+      ),
+      ...DIMENSIONS.filter((d) => d !== 'channel').map((d) => [
+        `breakdown by ${d}`,
+        query({ by: d, limit: 50 }),
+        'breakdown',
+      ]),
+    ],
+  };
+}
+const MATRIX = args.has('matrix') ? matrix() : null;
+// --only=REGEX: the cases whose label matches, of the list asked for.
+const only = args.has('only') ? new RegExp(args.get('only')) : null;
+const REPORTS = (
+  MATRIX
+    ? MATRIX.reports
+    : [
+        ...PLAIN,
+        ['breakdown by channel', query({ by: 'channel', limit: 50 }), 'breakdown'],
+        ...PLAIN.map(([label, q, name = label]) => [
+          `${label}, device=desktop`,
+          filtered(q, 'device', 'desktop'),
+          name,
+        ]),
+      ]
+).filter(([label]) => !only || only.test(label));
+
+/** The first export page of one shard, and of the shards: each shard's share of the page, then the Worker's interleaving. */
+async function exportPages(q) {
+  const a = await timed(() => c.exportEvents(one, SITE, q.range, null, q.limit));
+  const first = [];
+  for (const db of shards)
+    first.push(
+      await timed(() => c.exportEvents(db, SITE, q.range, null, q.limit, Math.ceil(c.EXPORT_PAGE_BYTES / shardCount))),
+    );
+  const merged = await timed(() =>
+    c.exportAcross(shardCount, null, q.limit, async (k) => structuredClone(first[k].value)),
+  );
+  return { a, first, second: shards.map(() => 0), merged };
+}
+
+/**
+ * Whether two first pages of the export hold the same events: as many lines, and the same ones before the earlier of
+ * their last `received_at` (one shard pages in insertion order, the shards by `received_at` then shard, so the events
+ * of the page's last instant may differ).
+ */
+function samePage(merged, single) {
+  if (merged.lines.length !== single.lines.length || (merged.next === null) !== (single.next === null)) return false;
+  const at = (line) => JSON.parse(line).received_at;
+  const last = (page) => (page.lines.length ? at(page.lines[page.lines.length - 1]) : 0);
+  const bound = Math.min(last(merged), last(single));
+  const before = (page) =>
+    page.lines
+      .filter((l) => at(l) < bound)
+      .sort()
+      .join('\n');
+  return before(merged) === before(single);
+}
+
+/** Report `name` of `db` as a site of one shard answers it (the export: its first page). */
+const answerOf = (db, name, q) =>
+  name === EXPORT ? c.exportEvents(db, SITE, q.range, null, q.limit) : c.runReport(db, name, SITE, q);
+
+/** Report `name` of one shard, and of the shards: each shard's first round, the merge and each shard's second round. */
+async function reportAnswers(name, q) {
+  const a = await timed(() => c.runReport(one, name, SITE, q));
+  const asked = { ...q, limit: c.PART_LIMIT };
+  // Round 1: each shard's report and partial, its value lists sampled and kept for round 2.
+  const first = [];
+  for (const db of shards)
+    first.push(
+      await timed(async () => {
+        const report = await c.reportForMerge(name, () => c.runReport(db, name, SITE, asked));
+        const { partial, values } = await c.sampledPartial(db, name, SITE, asked);
+        return { answer: { report, partial }, values };
+      }),
+    );
+  // The merge, with round 2 (each shard's slices) inside it: timed apart, as the shards' work.
+  const second = shards.map(() => 0);
+  const merged = await timed(() =>
+    c.mergeReports(
+      name,
+      SITE,
+      q,
+      first.map((p) => structuredClone(p.value.answer)),
+      async (k, windows) => {
+        // Timed without an await inside: the merge asks every shard at once, and overlapping spans would count twice.
+        const t = process.cpuUsage();
+        const slices = structuredClone(c.sliceValues(first[k].value.values, windows));
+        const used = process.cpuUsage(t);
+        second[k] = (used.user + used.system) / 1000;
+        return slices;
+      },
+    ),
+  );
+  return { a, first, second, merged };
+}
+
 one.raw.exec('PRAGMA cache_size = -2000');
 const rows = [];
 for (const [label, q, name = label] of REPORTS) {
@@ -271,45 +439,12 @@ for (const [label, q, name = label] of REPORTS) {
   let sent = 0;
   let values = 0;
   for (let run = 0; run <= runs; run++) {
-    const a = await timed(() => c.runReport(one, name, SITE, q));
-    const asked = { ...q, limit: c.PART_LIMIT };
-    // Round 1: each shard's report and partial, its value lists sampled and kept for round 2.
-    const first = [];
-    for (const db of shards)
-      first.push(
-        await timed(async () => {
-          const report = await c.runReport(db, name, SITE, asked);
-          const { partial, values } = await c.sampledPartial(db, name, SITE, asked);
-          return { answer: { report, partial }, values };
-        }),
-      );
-    // The merge, with round 2 (each shard's slices) inside it: timed apart, as the shards' work.
-    const second = shards.map(() => 0);
-    const merged = await timed(() =>
-      c.mergeReports(
-        name,
-        SITE,
-        q,
-        first.map((p) => structuredClone(p.value.answer)),
-        async (k, windows) => {
-          // Timed without an await inside: the merge asks every shard at once, and overlapping spans would count twice.
-          const t = process.cpuUsage();
-          const slices = structuredClone(c.sliceValues(first[k].value.values, windows));
-          const used = process.cpuUsage(t);
-          second[k] = (used.user + used.system) / 1000;
-          return slices;
-        },
-      ),
-    );
-    if (!isDeepStrictEqual(merged.value, a.value))
+    const { a, first, second, merged } = name === EXPORT ? await exportPages(q) : await reportAnswers(name, q);
+    if (!(name === EXPORT ? samePage(merged.value, a.value) : isDeepStrictEqual(merged.value, a.value)))
       throw new Error(`${label}: the merged answer differs from one shard's`);
-    if (
-      run === 0 &&
-      original &&
-      original !== one &&
-      !isDeepStrictEqual(await c.runReport(original, name, SITE, q), a.value)
-    )
+    if (run === 0 && original && original !== one && !isDeepStrictEqual(await answerOf(original, name, q), a.value))
       throw new Error(`${label}: the one shard answers otherwise than the file it was copied from`);
+    if (run === 0 && name === EXPORT) continue;
     if (run === 0) {
       // What the medians cost in numbers sent: samples and slices, against every value of every list.
       values = first.reduce((n, p) => n + numbers(p.value.values), 0);
@@ -330,6 +465,7 @@ for (const [label, q, name = label] of REPORTS) {
     // Side by side, what the merge spent on medians before the two rounds: every value list copied over (the call) and
     // each key's lists put together and sorted (merge.ts took the median of the concatenated lists).
     const whole = await timed(async () => {
+      if (name === EXPORT) return;
       const lists = first.map((p) => structuredClone(p.value.values));
       for (const key of new Set(lists.flatMap((l) => Object.keys(l)))) {
         const all = [];
@@ -368,10 +504,14 @@ if (!args.has('no-write')) {
   const how = from
     ? `the report bench's file of ${stored.toLocaleString('en')} events (\`${basename(from)}\`) ${args.has('no-copy') ? 'read as it is for one shard, and' : 'copied into one file and'} split by visitor hash into ${shardCount} files${args.has('no-copy') ? '' : ', both the same way'} (each per-visitor table's rows in their visitor's shard, the rollups summed again from each file's rows; every table's rows checked to add up${args.has('no-copy') ? '' : ", and each answer of the one copy checked equal to the original file's"})`
     : `${stored.toLocaleString('en')} generated events (seed 42), stored once in one SQLite file and once split by visitor hash into ${shardCount} files, each derived by the collector's code`;
-  const heading = `### ${stored.toLocaleString('en')} events, ${shardCount} shards`;
+  const under = (key) => rows.filter((r) => r[key] < 250).length;
+  const filters = MATRIX
+    ? ` Filters: one dimension each, its value of the most sessions (for \`${MATRIX.widest}\`, the dimension of the most values, also its value of the fewest); \`export page\`: the export's first page of 1,000 lines (the shards' pages interleaved by the Worker, checked to hold the same events). Under 250 ms: ${under('waits')} of ${rows.length} cases waited in ${shardCount} shards, ${under('one')} of ${rows.length} in one shard.`
+    : '';
+  const heading = `### ${stored.toLocaleString('en')} events, ${shardCount} shards${args.has('matrix') ? ': every report, filter and breakdown' : ''}`;
   const sub = `${heading}
 
-\`node reports/shard-bench.mjs ${from ? `--from=${basename(from)}${args.has('no-copy') ? ' --no-copy' : ''}` : `--events=${total}`} --shards=${shardCount} --runs=${runs}\` (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}): ${how}.
+\`node reports/shard-bench.mjs ${from ? `--from=${basename(from)}${args.has('no-copy') ? ' --no-copy' : ''}` : `--events=${total}`} --shards=${shardCount} --runs=${runs}${args.has('matrix') ? ' --matrix' : ''}\` (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}): ${how}.${filters}
 
 | report | 1 shard | ${shardCount} shards: slowest (2 rounds) | merge | waits | waits / 1 shard | costs | costs / 1 shard | median values sent | all values: copy and sort |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |

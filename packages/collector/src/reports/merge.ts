@@ -125,7 +125,6 @@ function transitions(site: ReportSite, parts: ShardAnswer[]): TransitionsReport 
 
 function kpis(site: ReportSite, parts: ShardAnswer[]): KpisReport {
   const { count, median, counts } = together(parts);
-  const reports = parts.map((p) => p.report as KpisReport);
   const currencies = Object.keys(counts)
     .filter((k) => k.startsWith('basket_n:'))
     .map((k) => k.slice('basket_n:'.length))
@@ -134,8 +133,8 @@ function kpis(site: ReportSite, parts: ShardAnswer[]): KpisReport {
   return {
     stages: site.stages.map((stage, k) => ({
       stage,
-      views: reports.reduce((n, r) => n + r.stages[k]!.views, 0),
-      visitors: reports.reduce((n, r) => n + r.stages[k]!.visitors, 0),
+      views: count(`views:${k}`),
+      visitors: count(`visitors:${k}`),
       bounce_rate: rate(count(`bounces:${k}`), count(`entries:${k}`)),
       median_visible_ms: median(`visible:${k}`),
       to_next_stage: rate(count(`reached:${k}`), count(`entered:${k}`)),

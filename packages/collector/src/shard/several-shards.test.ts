@@ -340,6 +340,16 @@ describe('a site of several shards', () => {
       expect((await get(four, 'events', { cursor })).status, cursor).toBe(400);
   });
 
+  it('refuses a trend of too many points with 400 invalid-query, as the site of one shard', async () => {
+    // A shard answers satisfaction from its partial alone (no report of its own), which refuses the query the same way.
+    for (const name of ['satisfaction', 'timeseries'])
+      for (const site of [one, four]) {
+        const res = await get(site, name, { interval: 'hour', from: '2000-01-01' });
+        expect(res.status, `${name}, ${site === one ? 1 : 4} shards`).toBe(400);
+        expect(await res.json()).toMatchObject({ error: 'invalid-query', message: expect.stringMatching(/at most/) });
+      }
+  });
+
   it('erases a visitor from their shard: the reports stay those of the site of one shard', async () => {
     const visitor = journeys.find((j) => j.events.some((e) => e.type === 'purchase'))!.visitor;
     const [a, b] = [await (await erase(one.id, visitor)).json(), await (await erase(four.id, visitor)).json()];

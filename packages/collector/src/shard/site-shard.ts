@@ -21,7 +21,7 @@ import {
 } from '../queue-ingest/erasures.ts';
 import type { IngestMessage } from '../queue-ingest/index.ts';
 import { sliceValues, type Window } from '../reports/medians.ts';
-import { sampledPartial } from '../reports/partials.ts';
+import { reportForMerge, sampledPartial } from '../reports/partials.ts';
 import type { Range, ReportQuery } from '../reports/query.ts';
 import type { ReportSite } from '../reports/sql.ts';
 import { type Metric, metricCounts } from '../schedule/alert-metrics.ts';
@@ -170,12 +170,13 @@ export class SiteShard extends DurableObject<Env> {
   }
 
   /**
-   * A report and what a site of several shards merges it with (src/reports/merge.ts): its value lists sampled, and kept
-   * here under the id `kept` for the second round of the medians (medianSlices) when the sample is not all of them.
+   * A report (none when the merge reads the partial alone) and what a site of several shards merges it with
+   * (src/reports/merge.ts): its value lists sampled, and kept here under the id `kept` for the second round of the
+   * medians (medianSlices) when the sample is not all of them.
    */
   reportPart(name: string, site: ReportSite, q: ReportQuery) {
     return outcome(async () => {
-      const report = await this.site.report(name, site, q);
+      const report = await reportForMerge(name, () => this.site.report(name, site, q));
       const samples = Number(this.env.PARCOURS_TEST_MEDIAN_SAMPLES) || undefined;
       const { partial, values } = await sampledPartial(this.db, name, site, q, samples);
       const kept = crypto.randomUUID();
