@@ -46,7 +46,7 @@ const entry = [
     `export { sessionCandidates, upsertSessionStatements } from ${JSON.stringify(join(collector, 'src/db/sessions.ts'))};`,
     `export { toRow } from ${JSON.stringify(join(collector, 'src/ingest/to-row.ts'))};`,
     `export { shardIndex } from ${JSON.stringify(join(collector, 'src/shard/storage.ts'))};`,
-    `export { TABLE, INDEX, DIMENSION_COLUMNS } from ${JSON.stringify(join(collector, 'src/db/schema.ts'))};`,
+    `export { TABLE, INDEX, DIMENSION_COLUMNS, intervalFirsts } from ${JSON.stringify(join(collector, 'src/db/schema.ts'))};`,
     `export { FORM_FIELDS_SQL } from ${JSON.stringify(join(collector, 'src/db/insert-sql.ts'))};`,
     `export { exportEvents, EXPORT_PAGE_BYTES } from ${JSON.stringify(join(collector, 'src/reports/events.ts'))};`,
     `export { exportAcross } from ${JSON.stringify(join(collector, 'src/shard/export-pages.ts'))};`,
@@ -85,9 +85,11 @@ function database(name) {
 
 /** The rollups summed from a shard's own derived rows (as rollups.test.ts checks deriveVisitors keeps them). */
 const ROLLUPS = [
-  `INSERT INTO ${T.page_view_hours} (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views)
+  `INSERT INTO ${T.page_view_hours} (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views,
+                                     hour_firsts, day_firsts, week_firsts)
      SELECT site, stage_index, CAST(time / 3600000 AS INTEGER), COUNT(*), SUM(is_entry), SUM(is_entry AND is_bounce),
-            COUNT(visible_ms), COUNT(*) - COUNT(prev_stage_view), COUNT(*) - COUNT(prev_view)
+            COUNT(visible_ms), COUNT(*) - COUNT(prev_stage_view), COUNT(*) - COUNT(prev_view),
+            ${c.intervalFirsts('prev_view', 'time', 1)}
        FROM ${T.page_views} GROUP BY 1, 2, 3`,
   `INSERT INTO ${T.page_days} (site, path_id, stage_index, day, views, exits, first_views)
      SELECT site, path_id, stage_index, CAST(time / 86400000 AS INTEGER), COUNT(*), SUM(is_exit), COUNT(*) - COUNT(prev_path_view)
@@ -95,8 +97,9 @@ const ROLLUPS = [
   `INSERT INTO ${T.entry_hours} (site, to_index, hour, entered, nexts, onwards)
      SELECT site, to_index, CAST(time / 3600000 AS INTEGER), COUNT(*), COUNT(next_ms), COUNT(onward_ms)
        FROM ${T.transitions} WHERE prev_entry IS NULL GROUP BY 1, 2, 3`,
-  `INSERT INTO ${T.pair_hours} (site, to_index, from_index, hour, moves, first_moves)
-     SELECT site, to_index, IFNULL(from_index, -1), CAST(time / 3600000 AS INTEGER), COUNT(*), COUNT(*) - COUNT(prev_pair)
+  `INSERT INTO ${T.pair_hours} (site, to_index, from_index, hour, moves, first_moves, hour_firsts, day_firsts, week_firsts)
+     SELECT site, to_index, IFNULL(from_index, -1), CAST(time / 3600000 AS INTEGER), COUNT(*), COUNT(*) - COUNT(prev_pair),
+            ${c.intervalFirsts('prev_entry', 'time', 1)}
        FROM ${T.transitions} GROUP BY 1, 2, 3, 4`,
 ];
 const ROLLUP_TABLES = new Set([T.page_view_hours, T.page_days, T.entry_hours, T.pair_hours]);
