@@ -91,6 +91,20 @@ describe('form tracking', () => {
     expect((sent[1]![1].fields as Array<{ field: string }>).map((x) => x.field)).toEqual(['card']);
   });
 
+  it('takes no label wrapping a field, nor a legend, for a field when something focusable in them is focused', () => {
+    const f = form(
+      '<form id="pay"><fieldset><legend id="billing">Billing <a href="#help" id="why">why?</a></legend>' +
+        '<label id="card-label">Card <input name="card"> <span tabindex="0" id="hint">?</span></label></fieldset></form>',
+    );
+    type(f.querySelector('[name=card]')!);
+    focus(f.querySelector('#hint')!);
+    focus(f.querySelector('#why')!);
+    abandon();
+    expect(sent.map(([t]) => t)).toEqual(['form_start', 'form_abandon']);
+    expect(sent[1]![1]).toMatchObject({ form: 'pay', last_field: 'card', fields_touched: 1 });
+    expect((sent[1]![1].fields as Array<{ field: string }>).map((x) => x.field)).toEqual(['card']);
+  });
+
   it('sends nothing for a form focused but never typed in, or submitted forms', () => {
     const f = form('<form id="search"><input name="q"></form>');
     focus(f.querySelector('input')!);
