@@ -5,13 +5,12 @@
 import { fieldName, formName, IGNORE } from './form-name.ts';
 import { countFieldError } from './form-tracking.ts';
 import { on } from './guard.ts';
-import { toJson } from './json.ts';
 import { QUICK_BACK_KEY } from './keys.ts';
 import type { WireEvent } from '@parcours/protocol';
 
 type Emit = (type: string, fields: Record<string, unknown>, stage?: string, url?: string) => void;
-/** A page as its page_view was sent: url, stage, time (as kept in sessionStorage). */
-type ShownPage = [url: string, stage: string, ts: number];
+/** A page as its page_view was sent: url, stage, time (kept in sessionStorage as text, joined by spaces). */
+type ShownPage = [url: string, stage: string, ts: number | string];
 
 /** Most events of each kind per minute: a page firing 10,000 clicks a second, or throwing in a loop, sends no more. */
 export const FRICTION_PER_MINUTE = 10;
@@ -163,7 +162,7 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
   let viewAddress: string;
   const quickBack = ([url, stage, ts]: ShownPage | [] = []) => {
     // No page shown yet: NaN, never under QUICK_BACK_MS.
-    const stayed = Date.now() - ts!;
+    const stayed = Date.now() - Number(ts);
     if (stayed < QUICK_BACK_MS) send('quick_back', { duration_ms: stayed }, stage, url);
   };
   on('parcours:event', ({ detail }: CustomEvent<WireEvent>) => {
@@ -171,10 +170,11 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
     shown = [detail.url, detail.stage, detail.ts];
     viewLength = history.length;
     viewAddress = location.href;
-    sessionStorage.setItem(QUICK_BACK_KEY, toJson(shown));
+    // Text, not JSON: neither a URL nor a stage holds a space, and no array goes through the page's JSON.
+    sessionStorage.setItem(QUICK_BACK_KEY, shown.join(' '));
   });
   const cameBack = () => {
-    const page: ShownPage | [] = JSON.parse(sessionStorage.getItem(QUICK_BACK_KEY) || '[]');
+    const page = (sessionStorage.getItem(QUICK_BACK_KEY) || '').split(' ') as ShownPage;
     // This page's own view: the visitor went to another site and came back, which is no quick back of this site's page.
     if (page[0] && page[0].split('?')[0] != location.origin + location.pathname) quickBack(page);
   };
