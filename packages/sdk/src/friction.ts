@@ -4,7 +4,7 @@
 // events of each kind a minute, whatever the page does.
 import { fieldName, formName, IGNORE } from './form-name.ts';
 import { countFieldError } from './form-tracking.ts';
-import { on } from './guard.ts';
+import { guard, on } from './guard.ts';
 import { QUICK_BACK_KEY } from './keys.ts';
 import type { WireEvent } from '@parcours/protocol';
 
@@ -173,11 +173,13 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
     // Text, not JSON: neither a URL nor a stage holds a space, and no array goes through the page's JSON.
     sessionStorage.setItem(QUICK_BACK_KEY, shown.join(' '));
   });
-  const cameBack = () => {
+  // Guarded: sessionStorage throws where the page may not store (a sandboxed or storage-blocked frame), and a throw
+  // here, before the first page view, would cost the page view.
+  const cameBack = guard(() => {
     const page = (sessionStorage.getItem(QUICK_BACK_KEY) || '').split(' ') as ShownPage;
     // This page's own view: the visitor went to another site and came back, which is no quick back of this site's page.
     if (page[0] && page[0].split('?')[0] != location.origin + location.pathname) quickBack(page);
-  };
+  });
   on('pageshow', (e: PageTransitionEvent) => e.persisted && cameBack());
   // A single-page app: back through history within QUICK_BACK_MS of a route's page view (this listener runs before
   // the lifecycle's, so `shown` is still the route being left).
