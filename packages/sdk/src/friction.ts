@@ -25,8 +25,11 @@ const ERROR_MS = 1000;
 /** A quick back: the visitor went back within QUICK_BACK_MS of landing. */
 export const QUICK_BACK_MS = 5000;
 
-/** What looks actionable by itself; anything else only with `cursor: pointer`. */
-const ACTIONABLE = 'a[href],button,[role=button],input[type=submit],input[type=button]';
+/**
+ * What looks actionable by itself; anything else only with `cursor: pointer`. (A submit or button `<input>` has no
+ * child to be clicked in, and as an input it is never a dead click: it needs no place here.)
+ */
+const ACTIONABLE = 'a[href],button,[role=button]';
 /** Clicked to type or choose, not to act: never a dead click. */
 const FIELDS = 'input,select,textarea,label';
 
