@@ -91,11 +91,11 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
   };
   // The last click, for error clicks (cleared once an error is reported for it); when the page last scrolled, was
   // hidden or shown again, or (while a click is watched) changed its DOM: a click followed by any of them was not dead;
-  // and whether a click is being watched, for dead clicks.
+  // and, while a click is watched for dead clicks, the address it was made at (undefined between watches).
   let lastClickAt = 0;
   let lastClickTarget = '';
   let lastMoved = 0;
-  let watching = false;
+  let watchedHref: string | undefined;
   const moved = () => (lastMoved = Date.now());
   const domChanges = new MutationObserver(moved);
 
@@ -116,14 +116,16 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
       seriesTimer = setTimeout(endSeries, RAGE_MS);
     }
     // Dead clicks: one watched at a time, on what looks actionable; every DOM change ends the watch.
-    if (watching || element.closest(FIELDS) || !(actionable || getComputedStyle(element).cursor == 'pointer')) return;
-    watching = true;
-    const href = location.href;
+    if (watchedHref || element.closest(FIELDS) || !(actionable || getComputedStyle(element).cursor == 'pointer'))
+      return;
+    watchedHref = location.href;
     domChanges.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
     setTimeout(() => {
       domChanges.disconnect();
-      watching = false;
-      if (location.href == href && lastMoved < at) send('dead_click', { target });
+      // The watch ends before the event is sent: nothing thrown there can leave it on.
+      const stayed = location.href == watchedHref;
+      watchedHref = undefined;
+      if (stayed && lastMoved < at) send('dead_click', { target });
     }, DEAD_MS);
   });
   on('scroll pagehide visibilitychange', moved);
