@@ -67,9 +67,7 @@ export function watchForms(emit: Emit): () => void {
     // wrapping its field), nor the document (`document.form` is a `<form name="form">`, and it has no `closest`).
     const [field, form, name] =
       fieldOf(
-        e
-          .composedPath()
-          .find((node: any) => node.form && node.closest && !/^(fieldset|legend|label)$/.test(node.localName))!,
+        e.composedPath().find((node: any) => node.form && node.closest && !node.matches('fieldset,legend,label'))!,
       ) || [];
     if (!form) return;
     // A submit does not leave its shadow root: listened to there too (once: the same listener is added only once).
