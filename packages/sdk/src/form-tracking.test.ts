@@ -78,12 +78,15 @@ describe('form tracking', () => {
     expect(sent[1]![1]).toMatchObject({ form: '/checkout/pay', last_field: 'zip', fields_touched: 2 });
   });
 
-  it('takes no fieldset, nor an editor or focusable element in one, for a field', () => {
+  it('takes no fieldset, legend or label around a field, nor an editor or focusable element in them, for a field', () => {
     const f = form(
-      '<form id="pay"><fieldset name="billing"><label id="hint">Card <div tabindex="0" id="help">?</div></label><input name="card"><div contenteditable id="note"></div></fieldset></form>',
+      '<form id="pay"><fieldset name="billing"><legend id="billing-title">Billing <a href="#help" id="why">why?</a></legend>' +
+        '<label id="hint">Card <div tabindex="0" id="help">?</div></label><input name="card"><div contenteditable id="note"></div>' +
+        '<label id="zip-label">Zip <input name="zip"> <span tabindex="0" id="zip-help">?</span></label></fieldset></form>',
     );
     type(f.querySelector('[name=card]')!);
-    focus(f.querySelector('#help')!);
+    // In a legend, and in a label wrapping its field: both have the field's form as their `form`.
+    for (const focusable of ['#help', '#why', '#zip-help']) focus(f.querySelector(focusable)!);
     type(f.querySelector('#note')!);
     abandon();
     expect(sent.map(([t]) => t)).toEqual(['form_start', 'form_abandon']);

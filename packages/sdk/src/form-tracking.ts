@@ -63,9 +63,12 @@ export function watchForms(emit: Emit): () => void {
   const fieldEvent = (e: Event) => {
     // The field itself, also inside a shadow root (web components), where e.target here is the component's host; or,
     // for a form-associated component whose inner input belongs to no form, the component (its `form` getter). Not a
-    // fieldset around the target (it has a `form` too), nor the document (`document.form` is a `<form name="form">`).
+    // fieldset, legend or label around the target (each has a `form` too: a link in a legend, a hint in a label
+    // wrapping its field), nor the document (`document.form` is a `<form name="form">`, and it has no `closest`).
     const [field, form, name] =
-      fieldOf(e.composedPath().find((node: any) => node.form && node.closest && node.type != 'fieldset')!) || [];
+      fieldOf(
+        e.composedPath().find((node: any) => node.form && node.closest && !node.matches('fieldset,legend,label'))!,
+      ) || [];
     if (!form) return;
     // A submit does not leave its shadow root: listened to there too (once: the same listener is added only once).
     const root = form.getRootNode();

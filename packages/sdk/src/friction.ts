@@ -4,14 +4,13 @@
 // events of each kind a minute, whatever the page does.
 import { fieldName, formName, IGNORE } from './form-name.ts';
 import { countFieldError } from './form-tracking.ts';
-import { on } from './guard.ts';
-import { toJson } from './json.ts';
+import { guard, on } from './guard.ts';
 import { QUICK_BACK_KEY } from './keys.ts';
 import type { WireEvent } from '@parcours/protocol';
 
 type Emit = (type: string, fields: Record<string, unknown>, stage?: string, url?: string) => void;
-/** A page as its page_view was sent: url, stage, time (as kept in sessionStorage). */
-type ShownPage = [url: string, stage: string, ts: number];
+/** A page as its page_view was sent: url, stage, time (kept in sessionStorage as text, joined by spaces). */
+type ShownPage = [url: string, stage: string, ts: number | string];
 
 /** Most events of each kind per minute: a page firing 10,000 clicks a second, or throwing in a loop, sends no more. */
 export const FRICTION_PER_MINUTE = 10;
@@ -26,8 +25,11 @@ const ERROR_MS = 1000;
 /** A quick back: the visitor went back within QUICK_BACK_MS of landing. */
 export const QUICK_BACK_MS = 5000;
 
-/** What looks actionable by itself; anything else only with `cursor: pointer`. */
-const ACTIONABLE = 'a[href],button,[role=button],input[type=submit],input[type=button]';
+/**
+ * What looks actionable by itself; anything else only with `cursor: pointer`. (A submit or button `<input>` has no
+ * child to be clicked in, and as an input it is never a dead click: it needs no place here.)
+ */
+const ACTIONABLE = 'a[href],button,[role=button]';
 /** Clicked to type or choose, not to act: never a dead click. */
 const FIELDS = 'input,select,textarea,label';
 
@@ -89,11 +91,11 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
   };
   // The last click, for error clicks (cleared once an error is reported for it); when the page last scrolled, was
   // hidden or shown again, or (while a click is watched) changed its DOM: a click followed by any of them was not dead;
-  // and whether a click is being watched, for dead clicks.
+  // and, while a click is watched for dead clicks, the address it was made at (undefined between watches).
   let lastClickAt = 0;
   let lastClickTarget = '';
   let lastMoved = 0;
-  let watching = false;
+  let watchedHref: string | undefined;
   const moved = () => (lastMoved = Date.now());
   const domChanges = new MutationObserver(moved);
 
@@ -114,14 +116,16 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
       seriesTimer = setTimeout(endSeries, RAGE_MS);
     }
     // Dead clicks: one watched at a time, on what looks actionable; every DOM change ends the watch.
-    if (watching || element.closest(FIELDS) || !(actionable || getComputedStyle(element).cursor == 'pointer')) return;
-    watching = true;
-    const href = location.href;
+    if (watchedHref || element.closest(FIELDS) || !(actionable || getComputedStyle(element).cursor == 'pointer'))
+      return;
+    watchedHref = location.href;
     domChanges.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
     setTimeout(() => {
       domChanges.disconnect();
-      watching = false;
-      if (location.href == href && lastMoved < at) send('dead_click', { target });
+      // The watch ends before the event is sent: nothing thrown there can leave it on.
+      const stayed = location.href == watchedHref;
+      watchedHref = undefined;
+      if (stayed && lastMoved < at) send('dead_click', { target });
     }, DEAD_MS);
   });
   on('scroll pagehide visibilitychange', moved);
@@ -163,7 +167,7 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
   let viewAddress: string;
   const quickBack = ([url, stage, ts]: ShownPage | [] = []) => {
     // No page shown yet: NaN, never under QUICK_BACK_MS.
-    const stayed = Date.now() - ts!;
+    const stayed = Date.now() - Number(ts);
     if (stayed < QUICK_BACK_MS) send('quick_back', { duration_ms: stayed }, stage, url);
   };
   on('parcours:event', ({ detail }: CustomEvent<WireEvent>) => {
@@ -171,13 +175,16 @@ export function watchFriction(emit: Emit, spa: boolean): () => void {
     shown = [detail.url, detail.stage, detail.ts];
     viewLength = history.length;
     viewAddress = location.href;
-    sessionStorage.setItem(QUICK_BACK_KEY, toJson(shown));
+    // Text, not JSON: neither a URL nor a stage holds a space, and no array goes through the page's JSON.
+    sessionStorage.setItem(QUICK_BACK_KEY, shown.join(' '));
   });
-  const cameBack = () => {
-    const page: ShownPage | [] = JSON.parse(sessionStorage.getItem(QUICK_BACK_KEY) || '[]');
+  // Guarded: sessionStorage throws where the page may not store (a sandboxed or storage-blocked frame), and a throw
+  // here, before the first page view, would cost the page view.
+  const cameBack = guard(() => {
+    const page = (sessionStorage.getItem(QUICK_BACK_KEY) || '').split(' ') as ShownPage;
     // This page's own view: the visitor went to another site and came back, which is no quick back of this site's page.
     if (page[0] && page[0].split('?')[0] != location.origin + location.pathname) quickBack(page);
-  };
+  });
   on('pageshow', (e: PageTransitionEvent) => e.persisted && cameBack());
   // A single-page app: back through history within QUICK_BACK_MS of a route's page view (this listener runs before
   // the lifecycle's, so `shown` is still the route being left).
