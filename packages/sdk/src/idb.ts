@@ -19,7 +19,7 @@ const running = new Set<IDBTransaction>();
  * IndexedDB is missing, refused, full, lost, paused, or past TX_DEADLINE: it never rejects nor hangs, so the
  * outbox's memory copy does the work then. After a failure the connection is opened anew on next use: WebKit
  * loses it after backgrounding ("Connection to Indexed Database server lost") and may never say so.
- * The one read is readwrite too: it is the sending tab's (one at a time under the Web Lock) and every other
+ * The one read (a page adopting what earlier pages left, once as it starts) is readwrite too: every other
  * transaction writes, so a readonly one would gain next to nothing.
  */
 export const tx = <T = void>(f: (s: IDBObjectStore) => IDBRequest<T> | IDBRequest[]): Promise<T | undefined> => {

@@ -2,7 +2,7 @@
 // page_leave, and the send when the page goes away.
 import { after, on } from './guard.ts';
 import { pause } from './idb.ts';
-import { beaconNow, hidden, online } from './sender.ts';
+import { beaconNow, online } from './sender.ts';
 import { emit, newPage } from './tracker.ts';
 import { cleanUrl, clickId } from './url-clean.ts';
 
@@ -66,7 +66,6 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   });
   on('pagehide', () => {
     pause(true);
-    hidden();
     leave();
     beaconNow();
   });

@@ -1,8 +1,7 @@
-// Delivery policy: when to send, one tab at a time, what to keep after each reply, and the beacon when the page goes away.
+// Delivery policy: when to send, what to keep after each reply, and the beacon when the page goes away.
 import { pack } from './batch.ts';
 import { config } from './options.ts';
-import { live, release, save, waiting } from './outbox.ts';
-import { withdrawn } from './privacy.ts';
+import { release, save, waiting } from './outbox.ts';
 import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
 import { beacon, post } from './transport.ts';
 
@@ -34,9 +33,7 @@ export const soon = (): void => void (timer || schedule(SEND_DELAY));
 
 async function drain(): Promise<boolean> {
   for (;;) {
-    const [list, lost] = await waiting();
-    // Consent withdrawn: nothing leaves, not even what was read before the outbox was emptied.
-    if (withdrawn()) return false;
+    const [list, lost] = waiting();
     if (!list[0] && !lost) return true;
     const [body, ids] = pack(config.site, list, lost);
     const reply = await post(eventsUrl(), body);
@@ -46,37 +43,20 @@ async function drain(): Promise<boolean> {
     }
     // Acknowledged (stored, duplicates, or rejected one by one) or refused for good (4xx): it leaves the outbox.
     fails = 0;
-    await release(ids, lost);
+    release(ids, lost);
   }
 }
 
 /**
- * Sends now, ignoring backoff, one tab at a time (Web Locks where available). Resolves `true` once
- * everything waiting was acknowledged or refused for good, `false` if a try failed (kept, retried later).
+ * Sends this page's waiting events now, ignoring backoff, one request at a time. Resolves `true` once everything
+ * waiting was acknowledged or refused for good, `false` if a try failed (kept, retried later). Each page sends its own
+ * events: no lock between the tabs of a site, so none waits behind another (or behind one frozen in the back/forward
+ * cache), and an event one tab adopted while another sends it too is stored once by the collector.
  */
 export const flush = (): Promise<boolean> =>
-  (busy ||= (navigator.locks ? underLock() : drain()).catch(() => false).finally(() => (busy = undefined)));
-
-// Ends this tab's wait for the send lock, or its hold of it (see `hidden`).
-let letGo = () => {};
-
-/** Drains under the origin's send lock. `letGo` cancels the request while it waits, or ends the hold once granted. */
-const underLock = (): Promise<boolean> => {
-  const waiting = new AbortController();
-  letGo = () => waiting.abort();
-  return navigator.locks.request('parcours', { signal: waiting.signal }, () =>
-    Promise.race([drain(), new Promise<boolean>((r) => (letGo = () => r(false)))]),
-  );
-};
-
-/**
- * The page is hidden for good (pagehide): lets go of the send lock now, or of its place in the lock's queue. A page
- * frozen in the back/forward cache in the middle of a send would otherwise hold it (seen in Firefox); one frozen while
- * waiting is granted the lock later and never runs (seen in Chromium, whose cache keeps such a page). Either way every
- * other tab of the site would wait behind it. The send goes on if the page is shown again; the collector stores each id
- * once either way.
- */
-export const hidden = (): void => letGo();
+  (busy ||= drain()
+    .catch(() => false)
+    .finally(() => (busy = undefined)));
 
 /** Back online: forget the backoff and send at once. */
 export function online(): void {
@@ -94,7 +74,7 @@ export function online(): void {
  * event twice, never store it twice. (Consent withdrawn leaves nothing in this tab's memory to send.)
  */
 export function beaconNow(): void {
-  const events = live();
+  const [events] = waiting();
   save(events);
   if (events[0]) {
     const [body, ids] = pack(config.site, events.reverse(), 0);

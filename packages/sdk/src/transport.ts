@@ -6,8 +6,8 @@ export type Reply = Pick<Response, 'status'> & { headers?: Headers };
 /**
  * POSTs `body` with `keepalive`, so a request started just before the page goes away still
  * completes. A string body goes as `text/plain;charset=UTF-8`: a "simple" request, so no CORS
- * preflight. Resolves once the reply has arrived whole. Never rejects. No timeout of its own: a request that hangs is ended by the browser's
- * network timeouts; meanwhile this tab holds the send lock and other tabs' sends wait (nothing is lost).
+ * preflight. Resolves once the reply has arrived whole. Never rejects. No timeout of its own: a request that hangs is
+ * ended by the browser's network timeouts; meanwhile this tab's next sends wait (nothing is lost; other tabs send theirs).
  */
 export const post = (url: string, body: string): Promise<Reply> =>
   fetch(url, { method: 'POST', body, keepalive: true })
