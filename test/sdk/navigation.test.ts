@@ -78,7 +78,7 @@ for (const engine of ENGINES) {
       } finally {
         stop();
       }
-      // The last page stays open and visible: its own sends, not a beacon on hide, must empty the outbox.
+      // The last page stays open and visible: its own sends, not the send on hide, must empty the outbox.
       let empty = false;
       for (let i = 0; i < 5 && !empty; i++) empty = await flushesWithin(tab, 3_000);
       expect(empty, 'the outbox emptied on the last page').toBe(true);

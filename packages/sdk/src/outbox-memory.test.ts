@@ -7,7 +7,7 @@ describe('outbox without IndexedDB', () => {
     (globalThis as { indexedDB?: unknown }).indexedDB = undefined;
     put({ ...VALID_EVENTS[0]!, id: 'm1', ts: Date.now() - 1 });
     put({ ...VALID_EVENTS[1]!, id: 'm2', ts: Date.now() });
-    expect((await waiting())[0].map((e) => e.id)).toEqual(['m1', 'm2']);
+    expect(waiting()[0].map((e) => e.id)).toEqual(['m2', 'm1']);
     await release(['m1']);
     expect(waiting()[0].map((e) => e.id)).toEqual(['m2']);
   });

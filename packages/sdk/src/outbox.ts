@@ -34,16 +34,17 @@ export function put(e: WireEvent): void {
 }
 
 /**
- * This page's waiting events, oldest first, and how many were dropped and not yet reported; read synchronously, so a
- * send started as the page goes away leaves at once. Events past the caps (more than OUTBOX_CAP, or older than
- * OUTBOX_MAX_AGE) are dropped here, oldest first. Consent withdrawn (in any tab): nothing waits any more.
+ * This page's waiting events, newest first (a page going away gets one request out: it carries what the page just
+ * did), and how many were dropped and not yet reported; read synchronously, so a send started as the page goes away
+ * leaves at once. Events past the caps (more than OUTBOX_CAP, or older than OUTBOX_MAX_AGE) are dropped here, oldest
+ * first. Consent withdrawn (in any tab): nothing waits any more.
  */
 export function waiting(): [WireEvent[], number] {
   if (withdrawn()) mem.clear();
-  const list = [...mem.values()].sort((a, b) => a.ts - b.ts);
-  const old = list.filter((e, i) => Date.now() - e.ts > OUTBOX_MAX_AGE || i < list.length - OUTBOX_CAP);
+  const list = [...mem.values()].sort((a, b) => b.ts - a.ts);
+  const old = list.filter((e, i) => Date.now() - e.ts > OUTBOX_MAX_AGE || i >= OUTBOX_CAP);
   release(old.map((e) => e.id));
-  return [list.slice(old.length), lostBy(old.length)];
+  return [list.slice(0, list.length - old.length), lostBy(old.length)];
 }
 
 /** Removes events the collector acknowledged (or refused for good); `reported` drops were told to it. */

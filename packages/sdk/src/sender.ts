@@ -1,9 +1,10 @@
-// Delivery policy: when to send, what to keep after each reply, and the beacon when the page goes away.
+// Delivery policy: when to send, what to keep after each reply, and the send when the page goes away.
+import type { WireEvent } from '@parcours/protocol';
 import { pack } from './batch.ts';
 import { config } from './options.ts';
 import { release, save, waiting } from './outbox.ts';
 import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
-import { beacon, post } from './transport.ts';
+import { post, type Reply } from './transport.ts';
 
 /** Delay between queuing an event and sending it, ms: lets a burst travel in one request. */
 export const SEND_DELAY = 1000;
@@ -12,6 +13,7 @@ export const SEND_DELAY = 1000;
 let fails = 0;
 // The next send (after SEND_DELAY, or a retry), while it is pending: events queued meanwhile go with it.
 let timer: ReturnType<typeof setTimeout> | undefined;
+// The send under way: a page has one request in flight at most.
 let busy: Promise<boolean> | undefined;
 
 /** Where batches go: `{endpoint}/v1/events`. */
@@ -31,19 +33,27 @@ const schedule = (ms: number) => {
  */
 export const soon = (): void => void (timer || schedule(SEND_DELAY));
 
+/**
+ * One request: the newest of `list` that fit a batch, and the count of `lost` events; what the collector acknowledged
+ * (stored, duplicates, or rejected one by one) or refused for good (4xx) leaves the outbox. Answers the reply.
+ */
+async function send(list: WireEvent[], lost: number): Promise<Reply> {
+  const [body, ids] = pack(config.site, list, lost);
+  const reply = await post(eventsUrl(), body);
+  if (!shouldRetry(reply.status)) release(ids, lost);
+  return reply;
+}
+
 async function drain(): Promise<boolean> {
   for (;;) {
     const [list, lost] = waiting();
     if (!list[0] && !lost) return true;
-    const [body, ids] = pack(config.site, list, lost);
-    const reply = await post(eventsUrl(), body);
+    const reply = await send(list, lost);
     if (shouldRetry(reply.status)) {
       schedule(retryAfter(reply) || backoff(fails++));
       return false;
     }
-    // Acknowledged (stored, duplicates, or rejected one by one) or refused for good (4xx): it leaves the outbox.
     fails = 0;
-    release(ids, lost);
   }
 }
 
@@ -65,22 +75,16 @@ export function online(): void {
 }
 
 /**
- * The page is being hidden (perhaps for good): saves this tab's waiting events (see outbox `save`) and sends them,
- * newest first (the oldest had their chance and are safe in IndexedDB), by a keepalive fetch, which outlives the
- * page and, when the page lives on (a tab put in the background, a page kept in the back/forward cache), brings an
- * acknowledgement that lets them go. A network error falls back to a beacon while the page is still alive to see it;
- * a closing tab no longer runs that fallback, and its events wait in the outbox and its localStorage copy for the next
- * page. Unacknowledged, they stay in the outbox: the collector stores each id once, so a page hidden twice may send an
- * event twice, never store it twice. (Consent withdrawn leaves nothing in this tab's memory to send.)
+ * The page is being hidden (perhaps for good): saves this tab's waiting events (see outbox `save`) and sends them now
+ * by a keepalive fetch, which outlives the page and, when the page lives on (a tab put in the background, a page kept
+ * in the back/forward cache), brings an acknowledgement that lets them go. With a send of the page's under way, the
+ * newest events (the `page_leave` just queued) go in one more request, without the drop count that send reports: a
+ * page going away may have two requests in flight, never more. Unacknowledged, the events wait in the outbox and its
+ * localStorage copy for a retry or the next page. (Consent withdrawn leaves nothing in this tab's memory to send.)
  */
-export function beaconNow(): void {
+export function pageHidden(): void {
   const [events] = waiting();
   save(events);
-  if (events[0]) {
-    const [body, ids] = pack(config.site, events.reverse(), 0);
-    const url = eventsUrl();
-    post(url, body).then(
-      (reply) => void (reply.status ? shouldRetry(reply.status) || release(ids) : beacon(url, body)),
-    );
-  }
+  if (!busy) flush();
+  else if (events[0]) send(events, 0);
 }
