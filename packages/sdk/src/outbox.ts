@@ -71,8 +71,8 @@ export function empty(): Promise<void> {
 export const save = (l: WireEvent[]): void => void store(SAVED, `[${l.map((e) => toJson(e))}]`);
 
 /**
- * Makes what earlier pages of the site left this page's to send: every other page's copy saved when it was hidden (see
- * `save`), forgotten once moved into the outbox, and every event IndexedDB holds (a closed or crashed tab's, or one
+ * Makes what earlier pages of the site left this page's to send (once, as it starts: this page has saved no copy yet):
+ * every page's copy saved when it was hidden (see `save`), forgotten once moved into the outbox, and every event IndexedDB holds (a closed or crashed tab's, or one
  * another live tab is sending too: the collector stores each id once). `discard` (consent withdrawn): the saved copies
  * are only deleted.
  */
@@ -81,7 +81,7 @@ export function adopt(discard?: boolean): void {
     // Storage's own methods are enumerable too, but none starts with the prefix.
     for (const key in localStorage)
       if (key.startsWith(SAVED_PREFIX)) {
-        if (!discard && key != SAVED) JSON.parse(localStorage[key]).map(put);
+        if (!discard) JSON.parse(localStorage[key]).map(put);
         delete localStorage[key];
       }
   } catch {}
