@@ -2,7 +2,7 @@
 // page_leave, and the send when the page goes away.
 import { after, on } from './guard.ts';
 import { pause } from './idb.ts';
-import { pageHidden, online } from './sender.ts';
+import { online, pageHidden, pageShown } from './sender.ts';
 import { emit, newPage } from './tracker.ts';
 import { cleanUrl, clickId } from './url-clean.ts';
 
@@ -73,6 +73,7 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   on('pageshow', (e: PageTransitionEvent) => {
     if (e.persisted) {
       pause(false);
+      pageShown();
       page();
     }
   });

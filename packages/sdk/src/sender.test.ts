@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { store } from './local-store.ts';
 import { configure } from './options.ts';
 import { empty, put, waiting } from './outbox.ts';
-import { flush, online, pageHidden, SEND_DELAY, soon } from './sender.ts';
+import { flush, online, pageHidden, pageShown, SEND_DELAY, soon } from './sender.ts';
 
 /** A collector stand-in: answers each request with the next scripted status (then 200), recording every body. */
 function fakeCollector(statuses: Array<number | 'network' | [number, string]> = []) {
@@ -260,6 +260,20 @@ describe('sender', () => {
     expect(fetch).toHaveBeenCalledTimes(2);
     // The drop was reported once.
     expect(waiting()[1]).toBe(0);
+  });
+
+  it('sends again once the page is shown from the back/forward cache, whatever became of the send it had under way', async () => {
+    // A frozen page's request that never settles (Firefox), then a collector that answers.
+    const fetch = vi
+      .fn((_url: string, _init: RequestInit) => Promise.resolve(new Response('{}')))
+      .mockImplementationOnce(() => new Promise<Response>(() => {}));
+    vi.stubGlobal('fetch', fetch);
+    queue(1);
+    void flush();
+    pageShown();
+    expect(await flush()).toBe(true);
+    expect(fetch).toHaveBeenCalledTimes(2);
+    expect(await pending()).toEqual([]);
   });
 
   it('on hide, keeps the events a failed send could not deliver, for a retry or the next page', async () => {

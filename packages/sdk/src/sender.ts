@@ -68,6 +68,13 @@ export const flush = (): Promise<boolean> =>
     .catch(() => false)
     .finally(() => (busy = undefined)));
 
+/**
+ * The page is shown again from the back/forward cache: the send it had under way when it was frozen may never settle
+ * (seen in Firefox), and would hold every later send of the page; it is forgotten. Its events are still in the outbox
+ * and go with the next send (if the old request settles after all, it lets go of what it delivered).
+ */
+export const pageShown = (): void => void (busy = undefined);
+
 /** Back online: forget the backoff and send at once. */
 export function online(): void {
   fails = 0;
