@@ -354,7 +354,7 @@ function goalNotes(r: AllResults): string[] {
   if (core && pl && core.gzip >= pl.gzip) {
     notes.push(
       `- **Size**: the core variant is ${fmt(core.gzip - pl.gzip)} B gzip over Plausible's full tracker (${fmt(core.gzip)} against ${fmt(pl.gzip)} B). ` +
-        `It carries what Plausible does not: an IndexedDB outbox with retries, sent at once when a tab closes, that survives reloads and closed tabs, ` +
+        `It carries what Plausible does not: an IndexedDB outbox with retries and beacons that survives reloads and closed tabs, ` +
         `stages with URL rules, consent; what each part costs is in packages/sdk/README.md ("What it costs").`,
     );
   }

@@ -58,7 +58,7 @@ const VARIANT_TRACKERS: Tracker[] = VARIANTS.filter((v) => v.features.length < F
   name: `Parcours ${v.features.length ? `core + ${v.features.join(' + ')}` : 'core'}`,
   source: `@parcours/sdk dist/${v.file} (this repo)`,
   features: {
-    offline: 'yes: IndexedDB outbox, retried with backoff, sent at once on close',
+    offline: 'yes: IndexedDB outbox, retried with backoff, beacon on close',
     forms: v.features.includes('forms') ? FEATURE_TEXT.forms : 'no (variant)',
     carts: v.features.includes('carts') ? FEATURE_TEXT.carts : 'no (variant)',
     stages: `yes${extras(v.features)}`,
@@ -107,7 +107,7 @@ export const TRACKERS: Tracker[] = [
     name: 'Parcours (full: every feature)',
     source: '@parcours/sdk dist/parcours.js (this repo)',
     features: {
-      offline: 'yes: IndexedDB outbox, retried with backoff, sent at once on close',
+      offline: 'yes: IndexedDB outbox, retried with backoff, beacon on close',
       forms: FEATURE_TEXT.forms,
       carts: FEATURE_TEXT.carts,
       stages: `yes${extras(FEATURES)}`,

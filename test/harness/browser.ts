@@ -139,7 +139,7 @@ type ParcoursWindow = {
   __e2eRecorded?: Array<{ type: string }>;
 };
 
-/** Leaves the site the way a person does: to another site, so the page is hidden for good (pagehide, the send on hide). */
+/** Leaves the site the way a person does: to another site, so the page is hidden for good (pagehide, beacon). */
 export async function leaveSite(tab: Tab): Promise<void> {
   await tab.goto('about:blank');
 }

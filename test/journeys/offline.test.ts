@@ -67,8 +67,8 @@ for (const engine of ENGINES) {
       await tracked(tab, 'add_to_cart');
       await tab.evaluate(() => scrollBy(0, 600));
       // The collector stays unreachable a while longer in every engine (the proxy drops event requests): a closing
-      // tab's keepalive fetch may leave a moment later, once the network is back; the test is about the outbox
-      // delivering on the next visit, so that late send must fail too.
+      // tab's keepalive fetch that failed offline falls back to a beacon, which may leave a moment later, once the
+      // network is back; the test is about the outbox delivering on the next visit, so that late send must fail too.
       s.proxy!.fault('drop');
       await tab.close(); // the tab closes (pagehide runs); the browser stays
       if (offlineAtProxy(v)) {

@@ -51,7 +51,7 @@ afterAll(() => {
 
 const SCENARIOS = [
   `flaps: one tab, ${SIZE.flaps} offline/online flaps, ${SIZE.flapEvents} events queued half while offline, half while online. Offline is the browser's own switch in Chromium; in Firefox its switch (WebDriver BiDi, per tab) plus the proxy dropping every event request; in WebKit, whose driver has no switch, the proxy alone (\`navigator.onLine\` stays true there)`,
-  `tab closes: ${SIZE.closes} tabs opened one after another, each queues 5 events, its send is held in flight by the proxy (never answered), and the tab is closed (pagehide, the send on hide); a last visit sends what is left`,
+  `tab closes: ${SIZE.closes} tabs opened one after another, each queues 5 events, its send is held in flight by the proxy (never answered), and the tab is closed (pagehide, beacon); a last visit sends what is left`,
   `five tabs: one visitor, five tabs of the site at once, ${SIZE.tabEvents} events each, queued interleaved; all five leave at once, then the visitor opens one more page`,
   `tiny quota: the origin's quota forced to 1 KiB (Chromium's \`Storage.overrideQuotaForOrigin\`; the other engines have no such override), ${SIZE.quotaEvents} events of 2 KB each`,
   `collector down: every connection dropped for ${SIZE.downMs / 1000} s while ${SIZE.downEvents} events are queued, then back; delivery waited for without calling \`flush()\``,
@@ -127,7 +127,7 @@ const trackMany = (tab: Tab, type: string, n: number, from = 0, pad = '') =>
     [type, n, from, pad] as [string, number, number, string],
   );
 
-/** Leaves the site the way a person does: the page is hidden for good (pagehide, the send on hide). */
+/** Leaves the site the way a person does: the page is hidden for good (pagehide, beacon). */
 const leave = (tab: Tab) => tab.goto('about:blank');
 
 for (const engine of ENGINES) {

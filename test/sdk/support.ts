@@ -71,7 +71,7 @@ export async function flushed(tab: Tab, s?: SdkSite): Promise<void> {
   }
 }
 
-/** The page's connectivity, one more flush (5 s at most), and the proxy's last event requests. */
+/** The page's Web Locks and connectivity, one more flush (5 s at most), and the proxy's last event requests. */
 async function stallReport(tab: Tab, s?: SdkSite): Promise<string> {
   const within = <T>(p: Promise<T>) =>
     Promise.race([
@@ -81,6 +81,7 @@ async function stallReport(tab: Tab, s?: SdkSite): Promise<string> {
   const page = await within(
     tab.evaluate(async () => ({
       online: navigator.onLine,
+      locks: await navigator.locks?.query(),
       flush: await Promise.race([
         (window as unknown as { parcours(n: string): Promise<boolean> }).parcours('flush'),
         new Promise((r) => setTimeout(() => r('pending after 4 s'), 4_000)),

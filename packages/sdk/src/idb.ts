@@ -1,18 +1,13 @@
-// The outbox's IndexedDB access: its own database `parcours` with one store `outbox`, each transaction with a deadline.
-// idb-keyval turns IndexedDB's requests into promises; the connection is kept here, not in its `createStore`, because
-// `tx` already forgets it after any failure and adds the deadline and the pause that createStore's layer lacks.
-import { promisifyRequest } from 'idb-keyval';
+// The outbox's IndexedDB access, through idb-keyval: its own database `parcours` with one store `outbox`.
+import { createStore } from 'idb-keyval';
 
 /** Longest an open plus one transaction may take, ms; past it the transaction is abandoned and memory does the work. */
 export const TX_DEADLINE = 3000;
 
-// The connection, opened on first use; forgotten after any failure (Safari may close it), so the next use opens anew.
-let db: Promise<IDBDatabase> | undefined;
-const openDatabase = () => {
-  const open = indexedDB.open('parcours');
-  open.onupgradeneeded = () => open.result.createObjectStore('outbox');
-  return promisifyRequest(open);
-};
+// idb-keyval's custom store: opens the database on first use (again after Safari closes it), no default store bundled.
+// After any failure a new one is made, so the next use opens the database anew.
+const open = () => createStore('parcours', 'outbox');
+let use = open();
 // Set while the page is hidden for good (pagehide): a page frozen in the back/forward cache must hold no transaction.
 let paused: unknown;
 // Transactions under way: aborted when the page is hidden (see `pause`).
@@ -24,7 +19,7 @@ const running = new Set<IDBTransaction>();
  * IndexedDB is missing, refused, full, lost, paused, or past TX_DEADLINE: it never rejects nor hangs, so the
  * outbox's memory copy does the work then. After a failure the connection is opened anew on next use: WebKit
  * loses it after backgrounding ("Connection to Indexed Database server lost") and may never say so.
- * The one read (a page adopting what earlier pages left, once as it starts) is readwrite too: every other
+ * The one read is readwrite too: it is the sending tab's (one at a time under the Web Lock) and every other
  * transaction writes, so a readonly one would gain next to nothing.
  */
 export const tx = <T = void>(f: (s: IDBObjectStore) => IDBRequest<T> | IDBRequest[]): Promise<T | undefined> => {
@@ -33,21 +28,20 @@ export const tx = <T = void>(f: (s: IDBObjectStore) => IDBRequest<T> | IDBReques
   let settled = false;
   return new Promise<T>((ok, fail) => {
     setTimeout(fail, TX_DEADLINE);
-    (db ||= openDatabase())
-      .then((database) => {
-        // Checked once the database is open: the page may have been hidden, or the deadline passed, meanwhile.
-        if (paused || settled) throw 0;
-        running.add((t = database.transaction('outbox', 'readwrite')));
-        const r = f(t.objectStore('outbox'));
-        // Several requests (an array) answer nothing: their result is undefined.
-        t.oncomplete = () => ok((r as IDBRequest<T>).result);
-        t.onerror = t.onabort = fail;
-      })
-      .catch(fail);
+    use('readwrite', (store) => {
+      // Checked once the database is open: the page may have been hidden, or the deadline passed, meanwhile.
+      // (The empty transaction ends by itself.)
+      if (paused || settled) throw 0;
+      running.add((t = store.transaction));
+      const r = f(store);
+      // Several requests (an array) answer nothing: their result is undefined.
+      t.oncomplete = () => ok((r as IDBRequest<T>).result);
+      t.onerror = t.onabort = fail;
+    }).catch(fail);
   })
     .catch(() => {
       abort(t);
-      db = undefined;
+      use = open();
     })
     .finally(() => {
       settled = true;

@@ -2,7 +2,7 @@
 // page_leave, and the send when the page goes away.
 import { after, on } from './guard.ts';
 import { pause } from './idb.ts';
-import { online, pageHidden, pageShown } from './sender.ts';
+import { beaconNow, hidden, online } from './sender.ts';
 import { emit, newPage } from './tracker.ts';
 import { cleanUrl, clickId } from './url-clean.ts';
 
@@ -61,19 +61,19 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
     if (document.hidden) {
       visibleMs = visibleTime();
       visibleSince = 0;
-      pageHidden();
+      beaconNow();
     } else visibleSince = Date.now();
   });
   on('pagehide', () => {
     pause(true);
+    hidden();
     leave();
-    pageHidden();
+    beaconNow();
   });
   // Back from the back/forward cache: the same document shown again is a new page view (its page_leave went on pagehide).
   on('pageshow', (e: PageTransitionEvent) => {
     if (e.persisted) {
       pause(false);
-      pageShown();
       page();
     }
   });

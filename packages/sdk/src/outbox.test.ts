@@ -2,7 +2,7 @@ import type { WireEvent } from '@parcours/protocol';
 import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { tx } from './idb.ts';
-import { adopt, empty, OUTBOX_CAP, OUTBOX_MAX_AGE, put, release, save, waiting } from './outbox.ts';
+import { empty, live, OUTBOX_CAP, OUTBOX_MAX_AGE, put, release, restore, save, waiting } from './outbox.ts';
 
 const event = (id: string, ts = Date.now()): WireEvent => ({ ...VALID_EVENTS[0]!, id, ts });
 const stored = async () => (await tx<WireEvent[]>((s) => s.getAll()))!;
@@ -16,53 +16,38 @@ describe('outbox', () => {
     put(event('b', Date.now() - 1));
     await settle();
     expect((await stored()).map((e) => e.id).sort()).toEqual(['a', 'b']);
-    expect(waiting()[0].map((e) => e.id)).toEqual(['b', 'a']);
+    expect((await waiting())[0].map((e) => e.id)).toEqual(['a', 'b']);
     await release(['a']);
     expect((await stored()).map((e) => e.id)).toEqual(['b']);
-    expect(waiting()[0].map((e) => e.id)).toEqual(['b']);
+    expect((await waiting())[0].map((e) => e.id)).toEqual(['b']);
+    expect(live().map((e) => e.id)).toEqual(['b']);
   });
 
-  it('sends only its own events, and adopts what a closed tab or an earlier page left in the database once it starts', async () => {
+  it('sends what another tab or an earlier page left in the database', async () => {
     await tx((s) => s.put(event('earlier', Date.now() - 5), 'earlier'));
-    put(event('own'));
-    expect(waiting()[0].map((e) => e.id)).toEqual(['own']);
-    adopt();
-    await settle();
-    expect(waiting()[0].map((e) => e.id)).toEqual(['own', 'earlier']);
+    expect((await waiting())[0].map((e) => e.id)).toEqual(['earlier']);
+    expect(live()).toEqual([]);
   });
 
-  it('keeps an event it adopted until its own send is acknowledged, even once another tab had it acknowledged', async () => {
-    await tx((s) => s.put(event('shared'), 'shared'));
-    adopt();
+  it('forgets its memory copy once another tab had the event acknowledged', async () => {
+    put(event('shared'));
     await settle();
-    // The tab that queued it had it acknowledged: this one sends it once more, and the collector stores it once.
     await tx((s) => s.delete('shared'));
-    expect(waiting()[0].map((e) => e.id)).toEqual(['shared']);
+    expect((await waiting())[0]).toEqual([]);
+    expect(live()).toEqual([]);
   });
 
-  it('sends from memory while the database cannot be written or read', async () => {
+  it('still sends its memory copy of stored events when the database cannot be read', async () => {
+    put(event('kept'));
+    await settle();
     const lost = vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementation(() => {
       throw new DOMException('Connection to Indexed Database server lost', 'InvalidStateError');
     });
     try {
-      put(event('kept'));
-      adopt();
-      await settle();
-      expect(waiting()[0].map((e) => e.id)).toEqual(['kept']);
+      expect((await waiting())[0].map((e) => e.id)).toEqual(['kept']);
     } finally {
       lost.mockRestore();
     }
-  });
-
-  it('lets go of every waiting event once consent is withdrawn, in this tab or another', async () => {
-    put(event('before'));
-    localStorage.setItem('pco', '0');
-    try {
-      expect(waiting()[0]).toEqual([]);
-    } finally {
-      localStorage.setItem('pco', '1');
-    }
-    expect(waiting()[0]).toEqual([]);
   });
 
   it('drops the oldest events past the cap and reports how many until told it was reported', async () => {
@@ -72,7 +57,7 @@ describe('outbox', () => {
     const [list, lost] = await waiting();
     expect(lost).toBe(5);
     expect(list).toHaveLength(OUTBOX_CAP);
-    expect(list.at(-1)!.id).toBe('c5');
+    expect(list[0]!.id).toBe('c5');
     expect((await stored()).length).toBe(OUTBOX_CAP);
     await release([], 5);
     expect((await waiting())[1]).toBe(0);
@@ -102,12 +87,12 @@ describe('outbox copy in localStorage', () => {
   it("saves the waiting events synchronously, and a later page moves another page's copy into its outbox", async () => {
     await empty();
     put(event('leave-1'));
-    save(waiting()[0]);
+    save(live());
     const key = Object.keys(localStorage).find((k) => k.startsWith('pcq'))!;
     expect(JSON.parse(localStorage[key]).map((e: WireEvent) => e.id)).toEqual(['leave-1']);
     // What a closed page left: a copy under another key.
     localStorage.setItem('pcq-closed-page', JSON.stringify([event('closed-1')]));
-    adopt();
+    restore();
     expect(Object.keys(localStorage).filter((k) => k.startsWith('pcq'))).toEqual([]);
     expect((await waiting())[0].map((e) => e.id).sort()).toEqual(['closed-1', 'leave-1']);
   });

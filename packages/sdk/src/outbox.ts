@@ -1,20 +1,19 @@
-// The outbox: this page's waiting events, in memory and in IndexedDB, until the collector acknowledges them.
+// The outbox: every event waits here (IndexedDB, plus this tab's memory) until the collector acknowledges it.
 import type { WireEvent } from '@parcours/protocol';
 import { tx } from './idb.ts';
 import { toJson } from './json.ts';
 import { DROPPED_KEY, SAVED_PREFIX } from './keys.ts';
 import { store } from './local-store.ts';
-import { withdrawn } from './privacy.ts';
 
 /** Most events the outbox keeps; past it the oldest are dropped and counted. */
 export const OUTBOX_CAP = 1000;
 /** Oldest event the outbox keeps, ms (7 days). */
 export const OUTBOX_MAX_AGE = 7 * 864e5;
 
-// This page's waiting events by id: what it sends. Each page sends its own events (and what it adopted from pages gone
-// before it, see `adopt`); IndexedDB holds a copy of each, for the pages that come after a tab that closed or crashed.
-const mem = new Map<string, WireEvent>();
-// localStorage key of this page's copy of its waiting events, written when the page is hidden (see `save`).
+// id → [event, its id once IndexedDB holds it]. Memory is this tab's copy: what IndexedDB refused (missing, blocked,
+// over quota) is still sent from here, and a beacon can read it synchronously when the page goes away.
+const mem = new Map<string, [WireEvent, string?]>();
+// localStorage key of this page's copy of what IndexedDB had not confirmed when the page was last hidden.
 const SAVED = SAVED_PREFIX + Math.random();
 
 /**
@@ -29,22 +28,28 @@ function lostBy(n: number): number {
 
 /** Queues one event: in memory at once, in IndexedDB in the background. */
 export function put(e: WireEvent): void {
-  mem.set(e.id, e);
-  tx((s) => s.put(e, e.id));
+  const entry: [WireEvent, string?] = [e];
+  mem.set(e.id, entry);
+  tx((s) => s.put(e, e.id)).then((key) => (entry[1] = key as string));
 }
 
 /**
- * This page's waiting events, newest first (a page going away gets one request out: it carries what the page just
- * did), and how many were dropped and not yet reported; read synchronously, so a send started as the page goes away
- * leaves at once. Events past the caps (more than OUTBOX_CAP, or older than OUTBOX_MAX_AGE) are dropped here, oldest
- * first. Consent withdrawn (in any tab): nothing waits any more.
+ * Every waiting event, oldest first, and how many were dropped and not yet reported. Events past the
+ * caps (more than OUTBOX_CAP, or older than OUTBOX_MAX_AGE) are dropped here, oldest first.
  */
-export function waiting(): [WireEvent[], number] {
-  if (withdrawn()) mem.clear();
-  const list = [...mem.values()].sort((a, b) => b.ts - a.ts);
-  const old = list.filter((e, i) => Date.now() - e.ts > OUTBOX_MAX_AGE || i >= OUTBOX_CAP);
-  release(old.map((e) => e.id));
-  return [list.slice(0, list.length - old.length), lostBy(old.length)];
+export async function waiting(): Promise<[WireEvent[], number]> {
+  const read = await tx<WireEvent[]>((s) => s.getAll());
+  const list = read || [];
+  // Stored, then gone from the database (read): another tab had it acknowledged. Unread, memory is all there is.
+  for (const [id, [event, stored]] of mem) {
+    if (list.some((e) => e.id == id)) continue;
+    if (read && stored) mem.delete(id);
+    else list.push(event);
+  }
+  list.sort((a, b) => a.ts - b.ts);
+  const old = list.filter((e, i) => Date.now() - e.ts > OUTBOX_MAX_AGE || i < list.length - OUTBOX_CAP);
+  await release(old.map((e) => e.id));
+  return [list.slice(old.length), lostBy(old.length)];
 }
 
 /** Removes events the collector acknowledged (or refused for good); `reported` drops were told to it. */
@@ -54,36 +59,33 @@ export function release(ids: string[], reported = 0): Promise<void> {
   return tx((s) => ids.map((id) => s.delete(id)));
 }
 
-/** Empties the outbox, this page's and every other page's of the site (consent withdrawn). */
+/** Events this tab queued that nobody acknowledged yet, in queue order, read synchronously (for a beacon). */
+export const live = (): WireEvent[] => Array.from(mem.values(), ([event]) => event);
+
+/** Empties the outbox (consent withdrawn). */
 export function empty(): Promise<void> {
-  adopt(true);
+  restore();
   mem.clear();
   store(DROPPED_KEY, '0');
   return tx((s) => s.clear());
 }
 
 /**
- * The page is being hidden, perhaps for good: writes `l`, this tab's waiting events, to localStorage, which is
- * synchronous, so the events queued just now (`page_leave`, form abandons) survive a tab closed before their IndexedDB
- * writes completed. The list is joined by hand, event by event, as a batch is (see `pack`): no array of the page's own
- * making goes through JSON.stringify (see `toJson`).
+ * The page is being hidden, perhaps for good: writes `l`, this tab's waiting events (see `live`), to
+ * localStorage, which is synchronous, so the events queued just now (`page_leave`, form abandons)
+ * survive a tab closed before their IndexedDB writes completed. The list is joined by hand, event by event, as a
+ * batch is (see `pack`): no array of the page's own making goes through JSON.stringify (see `toJson`).
  */
 export const save = (l: WireEvent[]): void => void store(SAVED, `[${l.map((e) => toJson(e))}]`);
 
-/**
- * Makes what earlier pages of the site left this page's to send (once, as it starts: this page has saved no copy yet):
- * every page's copy saved when it was hidden (see `save`), forgotten once moved into the outbox, and every event IndexedDB holds (a closed or crashed tab's, or one
- * another live tab is sending too: the collector stores each id once). `discard` (consent withdrawn): the saved copies
- * are only deleted.
- */
-export function adopt(discard?: boolean): void {
+/** Moves what other pages saved (see `save`) into the outbox, and forgets every saved copy. */
+export function restore(): void {
   try {
     // Storage's own methods are enumerable too, but none starts with the prefix.
     for (const key in localStorage)
       if (key.startsWith(SAVED_PREFIX)) {
-        if (!discard) JSON.parse(localStorage[key]).map(put);
+        if (key != SAVED) JSON.parse(localStorage[key]).map(put);
         delete localStorage[key];
       }
   } catch {}
-  discard || tx<WireEvent[]>((s) => s.getAll()).then((stored) => stored?.map((e) => mem.set(e.id, e)));
 }

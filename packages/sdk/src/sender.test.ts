@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { store } from './local-store.ts';
 import { configure } from './options.ts';
 import { empty, put, waiting } from './outbox.ts';
-import { flush, online, pageHidden, pageShown, SEND_DELAY, soon } from './sender.ts';
+import { beaconNow, flush, online, SEND_DELAY, soon } from './sender.ts';
 
 /** A collector stand-in: answers each request with the next scripted status (then 200), recording every body. */
 function fakeCollector(statuses: Array<number | 'network' | [number, string]> = []) {
@@ -216,77 +216,29 @@ describe('sender', () => {
     expect(c.bodies.map((b) => b.dropped)).toEqual([1, 0]);
     expect(c.ids()).not.toContain('too-old');
   });
-  it('on hide, sends the waiting events at once, newest first, and lets them go once the collector acknowledges them', async () => {
+  it('on hide, sends the waiting events by keepalive fetch and lets them go once the collector acknowledges them', async () => {
     const c = fakeCollector();
-    const ids = queue(1);
-    vi.setSystemTime(Date.now() + 1);
-    ids.push(...queue(1));
-    soon();
-    pageHidden();
-    // The request has left before the page-hide handler returns: a closing tab runs no later task.
-    expect(c.fetch).toHaveBeenCalledTimes(1);
-    expect(c.fetch.mock.calls[0]![1]).toMatchObject({ method: 'POST', keepalive: true });
-    await idle();
-    expect(c.ids()).toEqual([...ids].reverse());
-    expect(await pending()).toEqual([]);
-    // The send delay started before the page was hidden finds nothing left to send.
-    await advance(SEND_DELAY);
-    expect(c.fetch).toHaveBeenCalledTimes(1);
-  });
-
-  it('on hide with a send under way, sends the waiting events in one more request, without the drop count', async () => {
-    const answers: Array<(r: Response) => void> = [];
-    const bodies: Batch[] = [];
-    const fetch = vi.fn((_url: string, init: RequestInit) => {
-      bodies.push(JSON.parse(init.body as string));
-      return new Promise<Response>((r) => answers.push(r));
-    });
-    vi.stubGlobal('fetch', fetch);
-    put({ ...VALID_EVENTS[0]!, id: 'too-old', ts: Date.now() - 8 * 864e5 });
-    const first = queue(1);
-    const sent = flush();
-    vi.setSystemTime(Date.now() + 1);
-    const later = queue(1);
-    pageHidden();
-    // Two requests in flight, never more: the page is going away, the newest events leave now.
-    expect(fetch).toHaveBeenCalledTimes(2);
-    expect(bodies.map((b) => [b.events.map((e) => e.id), b.dropped])).toEqual([
-      [first, 1],
-      [[...later, ...first], 0],
-    ]);
-    for (const answer of answers) answer(new Response('{}'));
-    expect(await sent).toBe(true);
-    expect(await pending()).toEqual([]);
-    expect(fetch).toHaveBeenCalledTimes(2);
-    // The drop was reported once.
-    expect(waiting()[1]).toBe(0);
-  });
-
-  it('sends again once the page is shown from the back/forward cache, whatever became of the send it had under way', async () => {
-    // A frozen page's request that never settles (Firefox), then a collector that answers.
-    const fetch = vi
-      .fn((_url: string, _init: RequestInit) => Promise.resolve(new Response('{}')))
-      .mockImplementationOnce(() => new Promise<Response>(() => {}));
-    vi.stubGlobal('fetch', fetch);
-    queue(1);
-    void flush();
-    pageShown();
-    expect(await flush()).toBe(true);
-    expect(fetch).toHaveBeenCalledTimes(2);
-    expect(await pending()).toEqual([]);
-  });
-
-  it('on hide, keeps the events a failed send could not deliver, for a retry or the next page', async () => {
-    fakeCollector(['network']);
+    const sendBeacon = vi.fn(() => true);
+    vi.stubGlobal('navigator', Object.assign(Object.create(navigator), { sendBeacon }));
     const ids = queue(2);
-    pageHidden();
+    beaconNow();
     await idle();
+    expect(c.fetch.mock.calls[0]![1]).toMatchObject({ method: 'POST', keepalive: true });
+    expect(c.ids().sort()).toEqual(ids.sort());
+    expect(sendBeacon).not.toHaveBeenCalled();
+    expect(await pending()).toEqual([]);
+  });
+
+  it('on hide, falls back to a beacon when the keepalive fetch fails, and keeps the events until acknowledged', async () => {
+    fakeCollector(['network']);
+    const sendBeacon = vi.fn((_url: string, _body: string) => true);
+    vi.stubGlobal('navigator', Object.assign(Object.create(navigator), { sendBeacon }));
+    const ids = queue(2);
+    beaconNow();
+    await idle();
+    expect(sendBeacon).toHaveBeenCalledTimes(1);
+    const parsed = parseBatch(JSON.parse(sendBeacon.mock.calls[0]![1]), { stages: DEFAULT_STAGES });
+    expect(parsed.ok && parsed.events.map((e) => e.event.id).sort()).toEqual(ids.sort());
     expect(await pending()).toEqual(ids.sort());
-    const key = Object.keys(localStorage).find((k) => k.startsWith('pcq'))!;
-    expect(
-      JSON.parse(localStorage[key])
-        .map((e: WireEvent) => e.id)
-        .sort(),
-    ).toEqual(ids.sort());
   });
 });

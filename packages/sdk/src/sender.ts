@@ -1,10 +1,10 @@
-// Delivery policy: when to send, what to keep after each reply, and the send when the page goes away.
-import type { WireEvent } from '@parcours/protocol';
+// Delivery policy: when to send, one tab at a time, what to keep after each reply, and the beacon when the page goes away.
 import { pack } from './batch.ts';
 import { config } from './options.ts';
-import { release, save, waiting } from './outbox.ts';
+import { live, release, save, waiting } from './outbox.ts';
+import { withdrawn } from './privacy.ts';
 import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
-import { post, type Reply } from './transport.ts';
+import { beacon, post } from './transport.ts';
 
 /** Delay between queuing an event and sending it, ms: lets a burst travel in one request. */
 export const SEND_DELAY = 1000;
@@ -13,7 +13,6 @@ export const SEND_DELAY = 1000;
 let fails = 0;
 // The next send (after SEND_DELAY, or a retry), while it is pending: events queued meanwhile go with it.
 let timer: ReturnType<typeof setTimeout> | undefined;
-// The send under way: a page has one request in flight at most.
 let busy: Promise<boolean> | undefined;
 
 /** Where batches go: `{endpoint}/v1/events`. */
@@ -33,47 +32,51 @@ const schedule = (ms: number) => {
  */
 export const soon = (): void => void (timer || schedule(SEND_DELAY));
 
-/**
- * One request: the newest of `list` that fit a batch, and the count of `lost` events; what the collector acknowledged
- * (stored, duplicates, or rejected one by one) or refused for good (4xx) leaves the outbox. Answers the reply.
- */
-async function send(list: WireEvent[], lost: number): Promise<Reply> {
-  const [body, ids] = pack(config.site, list, lost);
-  const reply = await post(eventsUrl(), body);
-  if (!shouldRetry(reply.status)) release(ids, lost);
-  return reply;
-}
-
 async function drain(): Promise<boolean> {
   for (;;) {
-    const [list, lost] = waiting();
+    const [list, lost] = await waiting();
+    // Consent withdrawn: nothing leaves, not even what was read before the outbox was emptied.
+    if (withdrawn()) return false;
     if (!list[0] && !lost) return true;
-    const reply = await send(list, lost);
+    const [body, ids] = pack(config.site, list, lost);
+    const reply = await post(eventsUrl(), body);
     if (shouldRetry(reply.status)) {
       schedule(retryAfter(reply) || backoff(fails++));
       return false;
     }
+    // Acknowledged (stored, duplicates, or rejected one by one) or refused for good (4xx): it leaves the outbox.
     fails = 0;
+    await release(ids, lost);
   }
 }
 
 /**
- * Sends this page's waiting events now, ignoring backoff, one request at a time. Resolves `true` once everything
- * waiting was acknowledged or refused for good, `false` if a try failed (kept, retried later). Each page sends its own
- * events: no lock between the tabs of a site, so none waits behind another (or behind one frozen in the back/forward
- * cache), and an event one tab adopted while another sends it too is stored once by the collector.
+ * Sends now, ignoring backoff, one tab at a time (Web Locks where available). Resolves `true` once
+ * everything waiting was acknowledged or refused for good, `false` if a try failed (kept, retried later).
  */
 export const flush = (): Promise<boolean> =>
-  (busy ||= drain()
-    .catch(() => false)
-    .finally(() => (busy = undefined)));
+  (busy ||= (navigator.locks ? underLock() : drain()).catch(() => false).finally(() => (busy = undefined)));
+
+// Ends this tab's wait for the send lock, or its hold of it (see `hidden`).
+let letGo = () => {};
+
+/** Drains under the origin's send lock. `letGo` cancels the request while it waits, or ends the hold once granted. */
+const underLock = (): Promise<boolean> => {
+  const waiting = new AbortController();
+  letGo = () => waiting.abort();
+  return navigator.locks.request('parcours', { signal: waiting.signal }, () =>
+    Promise.race([drain(), new Promise<boolean>((r) => (letGo = () => r(false)))]),
+  );
+};
 
 /**
- * The page is shown again from the back/forward cache: the send it had under way when it was frozen may never settle
- * (seen in Firefox), and would hold every later send of the page; it is forgotten. Its events are still in the outbox
- * and go with the next send (if the old request settles after all, it lets go of what it delivered).
+ * The page is hidden for good (pagehide): lets go of the send lock now, or of its place in the lock's queue. A page
+ * frozen in the back/forward cache in the middle of a send would otherwise hold it (seen in Firefox); one frozen while
+ * waiting is granted the lock later and never runs (seen in Chromium, whose cache keeps such a page). Either way every
+ * other tab of the site would wait behind it. The send goes on if the page is shown again; the collector stores each id
+ * once either way.
  */
-export const pageShown = (): void => void (busy = undefined);
+export const hidden = (): void => letGo();
 
 /** Back online: forget the backoff and send at once. */
 export function online(): void {
@@ -82,16 +85,22 @@ export function online(): void {
 }
 
 /**
- * The page is being hidden (perhaps for good): saves this tab's waiting events (see outbox `save`) and sends them now
- * by a keepalive fetch, which outlives the page and, when the page lives on (a tab put in the background, a page kept
- * in the back/forward cache), brings an acknowledgement that lets them go. With a send of the page's under way, the
- * newest events (the `page_leave` just queued) go in one more request, without the drop count that send reports: a
- * page going away may have two requests in flight, never more. Unacknowledged, the events wait in the outbox and its
- * localStorage copy for a retry or the next page. (Consent withdrawn leaves nothing in this tab's memory to send.)
+ * The page is being hidden (perhaps for good): saves this tab's waiting events (see outbox `save`) and sends them,
+ * newest first (the oldest had their chance and are safe in IndexedDB), by a keepalive fetch, which outlives the
+ * page and, when the page lives on (a tab put in the background, a page kept in the back/forward cache), brings an
+ * acknowledgement that lets them go. A network error falls back to a beacon while the page is still alive to see it;
+ * a closing tab no longer runs that fallback, and its events wait in the outbox and its localStorage copy for the next
+ * page. Unacknowledged, they stay in the outbox: the collector stores each id once, so a page hidden twice may send an
+ * event twice, never store it twice. (Consent withdrawn leaves nothing in this tab's memory to send.)
  */
-export function pageHidden(): void {
-  const [events] = waiting();
+export function beaconNow(): void {
+  const events = live();
   save(events);
-  if (!busy) flush();
-  else if (events[0]) send(events, 0);
+  if (events[0]) {
+    const [body, ids] = pack(config.site, events.reverse(), 0);
+    const url = eventsUrl();
+    post(url, body).then(
+      (reply) => void (reply.status ? shouldRetry(reply.status) || release(ids) : beacon(url, body)),
+    );
+  }
 }

@@ -6,7 +6,7 @@ import { watchForms } from './form-tracking.ts';
 import { watchFriction } from './friction.ts';
 import { watchPage } from './lifecycle.ts';
 import { configure, type Options } from './options.ts';
-import { adopt } from './outbox.ts';
+import { restore } from './outbox.ts';
 import { watchSurveys } from './surveys.ts';
 import { emit, run, setPage } from './tracker.ts';
 
@@ -30,5 +30,5 @@ export function start(options: Options, origin: string, replay: () => void): voi
   // A quick back of the page left for this one, before this page's view replaces it.
   cameBack();
   run('page');
-  adopt();
+  restore();
 }
