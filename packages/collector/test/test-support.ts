@@ -23,6 +23,15 @@ export function wire(e: TestEvent): WireEvent {
   };
 }
 
+/**
+ * Midnight UTC of the Monday starting the ISO week holding `ms`, from calendar fields rather than the collector's
+ * interval arithmetic: tests anchor their events to it, so a wrong week start in the collector shows on any weekday.
+ */
+export function mondayOf(ms: number): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - ((d.getUTCDay() + 6) % 7) * 86_400_000;
+}
+
 /** Posts events to `POST /v1/events` in one batch, as the script would (from `userAgent`'s browser), and answers the reply. */
 export async function send(
   site: string,

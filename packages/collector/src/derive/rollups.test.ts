@@ -4,14 +4,29 @@ import { siteDb, withSiteDb } from '../../test/site-rows.ts';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerSite } from '../../test/helpers.ts';
-import { send, wire } from '../../test/test-support.ts';
+import { mondayOf, send, wire } from '../../test/test-support.ts';
 import { deriveVisitors } from './index.ts';
 import { TABLE } from '../db/schema.ts';
 
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const FIRSTS = ['hour_firsts', 'day_firsts', 'week_firsts'];
+const FIRSTS = ['hour_firsts', 'day_firsts', 'week_firsts'] as const;
+/** The counts of each rollup: all compared, and none may go negative. */
+const COUNTS = {
+  page_view_hours: ['views', 'entries', 'bounces', 'timed', 'first_stage_views', 'first_views', ...FIRSTS],
+  page_days: ['views', 'exits', 'first_views'],
+  entry_hours: ['entered', 'nexts', 'onwards'],
+  pair_hours: ['moves', 'first_moves', ...FIRSTS],
+} as const;
+type Rollup = keyof typeof COUNTS;
+/** SQL keeping a rollup's rows with a count: one left all zeros by a subtraction is nothing, any other is compared. */
+const counted = (table: Rollup) => `(${COUNTS[table].map((c) => `${c} <> 0`).join(' OR ')})`;
+/**
+ * Two hours before a Monday 00:00 UTC (the last one at least two days ago: every event, up to Tuesday 03:00, is in the
+ * past): whatever the weekday of the run, the events' first five hours cross hours, a day and an ISO week.
+ */
+const start = mondayOf(Date.now() - 2 * DAY) - 2 * HOUR;
 
 /**
  * SQL: per group, the rows that were their visitor's first of their UTC hour, day and ISO week (weeks from Monday
@@ -38,9 +53,34 @@ const event = fc.record({
   type: fc.constantFrom('page_view', 'page_view', 'page_leave', 'add_to_cart'),
   stage: fc.constantFrom(...STAGES),
   session: fc.constantFrom('s1', 's2'),
-  // Over a few hours around midnight UTC: views move between hours and days as earlier events arrive.
+  // Over five hours around that Monday midnight, and one in four a day later (around Tuesday midnight: a day turns, not
+  // the week): views move between hours, days and weeks as earlier events arrive.
   at: fc.integer({ min: 0, max: 5 * HOUR }),
+  dayLater: fc.constantFrom(0, 0, 0, DAY),
 });
+
+const MINUTE = 60_000;
+/**
+ * One visitor who views a page on Sunday night, twice after Monday midnight (a new week, then a new hour) and twice
+ * after Tuesday midnight (a new day of the same week), moving between two stages; the last view arrives first, so the
+ * others' rollups add to a row it made. A run that turns every interval, always tried besides the generated ones.
+ */
+const turning = (
+  [
+    [90, 'awareness', 0],
+    [150, 'consideration', 0],
+    [200, 'awareness', 0],
+    [150, 'consideration', DAY],
+    [160, 'consideration', DAY],
+  ] as const
+).map(([minutes, stage, dayLater]) => ({
+  visitor: 'a' as const,
+  type: 'page_view' as const,
+  stage,
+  session: 's1' as const,
+  at: minutes * MINUTE,
+  dayLater,
+}));
 
 describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
   let site: { id: string; token: string };
@@ -49,6 +89,11 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
   });
 
   let run = 0;
+  // Runs in which a visitor already seen viewed a page in a new week (Sunday, then Monday), in a new day of the same
+  // week (Monday, then Tuesday) and in a new hour of the same day: the *_firsts compared differ from first views, and
+  // from each other. The site keeps every run's rows: a run's are the change in the totals.
+  const turned = { week: 0, day: 0, hour: 0 };
+  let before: Record<string, number> = {};
   it('equal the hourly and daily sums of page_views and transitions after shuffled, split and resent batches', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -57,13 +102,12 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
         fc.boolean(),
         fc.nat(),
         async (list, cuts, resend, late) => {
-          const start = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 86_400_000 - 2 * HOUR;
           const prefix = `h${++run}-`;
           const events = list.map((e) =>
             wire({
               visitor: prefix + e.visitor,
               session: prefix + e.visitor + e.session,
-              ts: start + e.at,
+              ts: start + e.dayLater + e.at,
               type: e.type,
               stage: e.stage,
               path: `/${e.stage}`,
@@ -75,7 +119,15 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
           batches.reverse();
           if (resend) batches.push(batches[0]!);
           for (const batch of batches) await send(site.id, batch);
-          await expectRollupsEqualSums(list.some((e) => e.type === 'page_view'));
+          const views = await expectRollupsEqualSums(list.some((e) => e.type === 'page_view'));
+          const totals = Object.fromEntries(
+            ['first_views', ...FIRSTS].map((c) => [c, views.reduce((n, row) => n + (row[c] as number), 0)]),
+          );
+          const added = (column: string) => totals[column]! - (before[column] ?? 0);
+          if (added('week_firsts') > added('first_views')) turned.week++;
+          if (added('day_firsts') > added('week_firsts')) turned.day++;
+          if (added('hour_firsts') > added('day_firsts')) turned.hour++;
+          before = totals;
           // A late re-derivation of each visitor from one of their events on, a page of 2 events at a time: the same.
           const visitors = [...new Set(events.map((e) => e.visitor))];
           const at = events[late % events.length]!.ts;
@@ -90,15 +142,19 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
           await expectRollupsEqualSums(list.some((e) => e.type === 'page_view'));
         },
       ),
-      { numRuns: 20 },
+      { numRuns: 20, examples: [[turning, [4], false, 0]] },
     );
+    expect(turned.week).toBeGreaterThan(0);
+    expect(turned.day).toBeGreaterThan(0);
+    expect(turned.hour).toBeGreaterThan(0);
   });
 
-  async function expectRollupsEqualSums(viewed: boolean): Promise<void> {
+  /** Compares every rollup to the sums of its rows; answers page_view_hours' sums. */
+  async function expectRollupsEqualSums(viewed: boolean): Promise<Record<string, unknown>[]> {
     const rollup = await siteDb(site.id)
       .prepare(
-        `SELECT stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views, hour_firsts, day_firsts, week_firsts
-           FROM ${TABLE.page_view_hours} WHERE site = ? AND views <> 0 ORDER BY stage_index, hour`,
+        `SELECT stage_index, hour, ${COUNTS.page_view_hours.join(', ')}
+           FROM ${TABLE.page_view_hours} WHERE site = ? AND ${counted('page_view_hours')} ORDER BY stage_index, hour`,
       )
       .bind(site.id)
       .all();
@@ -115,7 +171,8 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
     expect(rollup.results).toEqual(sums.results);
     const days = await siteDb(site.id)
       .prepare(
-        `SELECT path_id, stage_index, day, views, exits, first_views FROM ${TABLE.page_days} WHERE site = ? AND views <> 0 ORDER BY 1, 2, 3`,
+        `SELECT path_id, stage_index, day, ${COUNTS.page_days.join(', ')}
+           FROM ${TABLE.page_days} WHERE site = ? AND ${counted('page_days')} ORDER BY 1, 2, 3`,
       )
       .bind(site.id)
       .all();
@@ -130,7 +187,8 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
     expect(days.results).toEqual(daySums.results);
     const entries = await siteDb(site.id)
       .prepare(
-        `SELECT to_index, hour, entered, nexts, onwards FROM ${TABLE.entry_hours} WHERE site = ? AND entered <> 0 ORDER BY 1, 2`,
+        `SELECT to_index, hour, ${COUNTS.entry_hours.join(', ')}
+           FROM ${TABLE.entry_hours} WHERE site = ? AND ${counted('entry_hours')} ORDER BY 1, 2`,
       )
       .bind(site.id)
       .all();
@@ -144,8 +202,8 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
     expect(entries.results).toEqual(entrySums.results);
     const pairs = await siteDb(site.id)
       .prepare(
-        `SELECT to_index, from_index, hour, moves, first_moves, hour_firsts, day_firsts, week_firsts
-           FROM ${TABLE.pair_hours} WHERE site = ? AND moves <> 0 ORDER BY 1, 2, 3`,
+        `SELECT to_index, from_index, hour, ${COUNTS.pair_hours.join(', ')}
+           FROM ${TABLE.pair_hours} WHERE site = ? AND ${counted('pair_hours')} ORDER BY 1, 2, 3`,
       )
       .bind(site.id)
       .all();
@@ -159,20 +217,16 @@ describe('page_view_hours, page_days, entry_hours and pair_hours', () => {
       .all();
     expect(pairs.results).toEqual(pairSums.results);
     // Nothing negative left behind by a subtraction, and not vacuous once a page view was sent.
-    for (const [table, columns] of [
-      ['page_view_hours', ['views', 'entries', 'bounces', 'timed', 'first_stage_views', 'first_views', ...FIRSTS]],
-      ['page_days', ['views', 'exits', 'first_views']],
-      ['entry_hours', ['entered', 'nexts', 'onwards']],
-      ['pair_hours', ['moves', 'first_moves', ...FIRSTS]],
-    ] as const) {
+    for (const table of Object.keys(COUNTS) as Rollup[]) {
       const negative = await siteDb(site.id)
         .prepare(
-          `SELECT COUNT(*) AS n FROM ${table} WHERE site = ? AND (${columns.map((c) => `${c} < 0`).join(' OR ')})`,
+          `SELECT COUNT(*) AS n FROM ${TABLE[table]} WHERE site = ? AND (${COUNTS[table].map((c) => `${c} < 0`).join(' OR ')})`,
         )
         .bind(site.id)
         .first<number>('n');
       expect(negative).toBe(0);
     }
     if (viewed) expect(sums.results.length).toBeGreaterThan(0);
+    return sums.results;
   }
 });
