@@ -346,7 +346,10 @@ async function generated() {
 const { original, one, shards, now, stored } = from
   ? splitFile(from, args.get('dir') ?? join(work, 'split'))
   : await generated();
-if (args.has('split-only')) process.exit(0);
+if (args.has('split-only')) {
+  rmSync(work, { recursive: true, force: true }); // the bundled collector
+  process.exit(0);
+}
 
 /** `fn`'s result, and the CPU time (user + system) this process spent on it, in ms. */
 async function timed(fn) {
