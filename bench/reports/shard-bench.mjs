@@ -46,7 +46,7 @@ const entry = [
     `export { sessionCandidates, upsertSessionStatements } from ${JSON.stringify(join(collector, 'src/db/sessions.ts'))};`,
     `export { toRow } from ${JSON.stringify(join(collector, 'src/ingest/to-row.ts'))};`,
     `export { shardIndex } from ${JSON.stringify(join(collector, 'src/shard/storage.ts'))};`,
-    `export { TABLE, INDEX, DIMENSION_COLUMNS, intervalFirsts } from ${JSON.stringify(join(collector, 'src/db/schema.ts'))};`,
+    `export { TABLE, INDEX, INTERVALS, DIMENSION_COLUMNS, intervalFirsts } from ${JSON.stringify(join(collector, 'src/db/schema.ts'))};`,
     `export { FORM_FIELDS_SQL } from ${JSON.stringify(join(collector, 'src/db/insert-sql.ts'))};`,
     `export { exportEvents, EXPORT_PAGE_BYTES } from ${JSON.stringify(join(collector, 'src/reports/events.ts'))};`,
     `export { exportAcross } from ${JSON.stringify(join(collector, 'src/shard/export-pages.ts'))};`,
@@ -83,31 +83,65 @@ function database(name) {
   return db;
 }
 
-/** The rollups summed from a shard's own derived rows (as rollups.test.ts checks deriveVisitors keeps them). */
+/** The columns of an interval's first rows in page_view_hours and pair_hours, in intervalFirsts' order. */
+const FIRSTS = Object.values(c.INTERVALS).map((i) => i.firsts);
+/**
+ * The rollups summed from a shard's own derived rows (as rollups.test.ts checks deriveVisitors keeps them): per
+ * rollup, its key, its other columns and the SELECT of both from the derived table, grouped by the key.
+ */
 const ROLLUPS = [
-  `INSERT INTO ${T.page_view_hours} (site, stage_index, hour, views, entries, bounces, timed, first_stage_views, first_views,
-                                     hour_firsts, day_firsts, week_firsts)
-     SELECT site, stage_index, CAST(time / 3600000 AS INTEGER), COUNT(*), SUM(is_entry), SUM(is_entry AND is_bounce),
-            COUNT(visible_ms), COUNT(*) - COUNT(prev_stage_view), COUNT(*) - COUNT(prev_view),
-            ${c.intervalFirsts('prev_view', 'time', 1)}
-       FROM ${T.page_views} GROUP BY 1, 2, 3`,
-  `INSERT INTO ${T.page_days} (site, path_id, stage_index, day, views, exits, first_views)
-     SELECT site, path_id, stage_index, CAST(time / 86400000 AS INTEGER), COUNT(*), SUM(is_exit), COUNT(*) - COUNT(prev_path_view)
-       FROM ${T.page_views} GROUP BY 1, 2, 3, 4`,
-  `INSERT INTO ${T.entry_hours} (site, to_index, hour, entered, nexts, onwards)
-     SELECT site, to_index, CAST(time / 3600000 AS INTEGER), COUNT(*), COUNT(next_ms), COUNT(onward_ms)
-       FROM ${T.transitions} WHERE prev_entry IS NULL GROUP BY 1, 2, 3`,
-  `INSERT INTO ${T.pair_hours} (site, to_index, from_index, hour, moves, first_moves, hour_firsts, day_firsts, week_firsts)
-     SELECT site, to_index, IFNULL(from_index, -1), CAST(time / 3600000 AS INTEGER), COUNT(*), COUNT(*) - COUNT(prev_pair),
-            ${c.intervalFirsts('prev_entry', 'time', 1)}
-       FROM ${T.transitions} GROUP BY 1, 2, 3, 4`,
+  {
+    table: T.page_view_hours,
+    keys: ['site', 'stage_index', 'hour'],
+    columns: ['views', 'entries', 'bounces', 'timed', 'first_stage_views', 'first_views', ...FIRSTS],
+    select: `SELECT site, stage_index, CAST(time / 3600000 AS INTEGER), COUNT(*), SUM(is_entry), SUM(is_entry AND is_bounce),
+                    COUNT(visible_ms), COUNT(*) - COUNT(prev_stage_view), COUNT(*) - COUNT(prev_view),
+                    ${c.intervalFirsts('prev_view', 'time', 1)}
+               FROM ${T.page_views} GROUP BY 1, 2, 3`,
+  },
+  {
+    table: T.page_days,
+    keys: ['site', 'path_id', 'stage_index', 'day'],
+    columns: ['views', 'exits', 'first_views'],
+    select: `SELECT site, path_id, stage_index, CAST(time / 86400000 AS INTEGER), COUNT(*), SUM(is_exit), COUNT(*) - COUNT(prev_path_view)
+               FROM ${T.page_views} GROUP BY 1, 2, 3, 4`,
+  },
+  {
+    table: T.entry_hours,
+    keys: ['site', 'to_index', 'hour'],
+    columns: ['entered', 'nexts', 'onwards'],
+    select: `SELECT site, to_index, CAST(time / 3600000 AS INTEGER), COUNT(*), COUNT(next_ms), COUNT(onward_ms)
+               FROM ${T.transitions} WHERE prev_entry IS NULL GROUP BY 1, 2, 3`,
+  },
+  {
+    table: T.pair_hours,
+    keys: ['site', 'to_index', 'from_index', 'hour'],
+    columns: ['moves', 'first_moves', ...FIRSTS],
+    select: `SELECT site, to_index, IFNULL(from_index, -1), CAST(time / 3600000 AS INTEGER), COUNT(*), COUNT(*) - COUNT(prev_pair),
+                    ${c.intervalFirsts('prev_entry', 'time', 1)}
+               FROM ${T.transitions} GROUP BY 1, 2, 3, 4`,
+  },
 ];
-const ROLLUP_TABLES = new Set([T.page_view_hours, T.page_days, T.entry_hours, T.pair_hours]);
+const ROLLUP_TABLES = new Set(ROLLUPS.map((r) => r.table));
+/** A rollup's SELECT named by its columns (a CTE `f`), to insert or update from. */
+const rollupRows = (r) => `WITH f (${[...r.keys, ...r.columns].join(', ')}) AS (${r.select})`;
+
+/** Every column of every table of `db`: table `t`, column `col`, its declared `type`, `notnull` and default `dflt`. */
+const columnsOf = (db) =>
+  db
+    .prepare(
+      'SELECT m.name AS t, c.name AS col, c.type, c."notnull", c.dflt_value AS dflt FROM sqlite_master m, pragma_table_info(m.name) c WHERE m.type = \'table\'',
+    )
+    .all();
 
 /**
- * --complete: adds to the report bench file `path` (in place: a copy of it) the tables and indexes of the migration it
- * was built without (form_fields and its index, events_site_friction), and fills form_fields from its form events with
- * the collector's own statement (FORM_FIELDS_SQL, given every form event's id), as ingestion would have.
+ * --complete: adds to the report bench file `path` (in place: a copy of it) what the migration has that the file was
+ * built without. Missing tables and indexes (form_fields and its index, events_site_friction): form_fields filled from
+ * the form events with the collector's own statement (FORM_FIELDS_SQL, given every form event's id), as ingestion
+ * would have. Missing columns (pragma_table_info against a fresh migration), added by ALTER TABLE: one with a default
+ * or NULL allowed (sites.shards, site_erasures.inherited_keys) as the migration declares it; a rollup's (the interval firsts of page_view_hours and pair_hours)
+ * filled from the derived rows grouped by its key, as derivation sums them (ROLLUPS); any other is an error, the bench
+ * cannot know its values.
  */
 function complete(path) {
   const db = new DatabaseSync(path);
@@ -124,22 +158,55 @@ function complete(path) {
     .prepare("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type = 'index'")
     .all()
     .filter((r) => !has.has(r.name));
+  const before = new Set(columnsOf(db).map((r) => `${r.t}.${r.col}`));
+  const newColumns = columnsOf(fresh).filter((r) => has.has(r.t) && !before.has(`${r.t}.${r.col}`));
   fresh.close();
-  if (!missing.length) return db.close();
+  if (!missing.length && !newColumns.length) return db.close();
   const t = performance.now();
+  const done = [];
   db.exec('BEGIN');
   for (const { sql } of missing) db.exec(sql);
-  const ids = db
-    .prepare(
-      `SELECT id FROM ${T.events} WHERE site = ? AND form IS NOT NULL AND type IN ('form_submit', 'form_abandon')`,
-    )
-    .all(SITE.id)
-    .map((r) => r.id);
-  const added = db.prepare(c.FORM_FIELDS_SQL).run(SITE.id, JSON.stringify(ids)).changes;
+  if (missing.some((r) => r.name === T.form_fields)) {
+    const ids = db
+      .prepare(
+        `SELECT id FROM ${T.events} WHERE site = ? AND form IS NOT NULL AND type IN ('form_submit', 'form_abandon')`,
+      )
+      .all(SITE.id)
+      .map((r) => r.id);
+    const added = db.prepare(c.FORM_FIELDS_SQL).run(SITE.id, JSON.stringify(ids)).changes;
+    done.push(`${added} form_fields rows from ${ids.length} form events`);
+  }
+  const defaulted = newColumns.filter((n) => n.dflt !== null || !n.notnull);
+  for (const { t, col, type, notnull, dflt } of defaulted)
+    db.exec(
+      `ALTER TABLE ${t} ADD COLUMN ${col} ${type}${notnull ? ' NOT NULL' : ''} ${dflt === null ? '' : ` DEFAULT ${dflt}`}`,
+    );
+  if (defaulted.length) done.push(defaulted.map((n) => `${n.t}.${n.col} (default ${n.dflt})`).join(', '));
+  const derived = newColumns.filter((n) => !defaulted.includes(n));
+  for (const table of new Set(derived.map((n) => n.t))) {
+    const columns = derived.filter((n) => n.t === table);
+    const rollup = ROLLUPS.find((r) => r.table === table);
+    const unknown = columns.filter(({ col }) => !rollup?.columns.includes(col));
+    if (unknown.length)
+      throw new Error(`--complete: no way to fill ${table}.${unknown.map((u) => u.col).join(', ')} of ${path}`);
+    // Added without NOT NULL (ALTER TABLE wants a default for it), then every row filled and checked.
+    for (const { col, type } of columns) db.exec(`ALTER TABLE ${table} ADD COLUMN ${col} ${type}`);
+    const names = columns.map((n) => n.col);
+    const filled = db
+      .prepare(
+        `${rollupRows(rollup)}
+         UPDATE ${table} AS h SET (${names.join(', ')}) = (${names.map((n) => `f.${n}`).join(', ')})
+           FROM f WHERE ${rollup.keys.map((k) => `h.${k} = f.${k}`).join(' AND ')}`,
+      )
+      .run().changes;
+    const left = db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${names[0]} IS NULL`).get().n;
+    if (left) throw new Error(`--complete: ${left} rows of ${table} match no group of its derived rows`);
+    done.push(`${table}.${names.join(', ')} on ${filled} rows`);
+  }
   db.exec('COMMIT');
   db.close();
   console.log(
-    `${path}: added ${missing.map((r) => r.name).join(', ')}; ${added} form_fields rows from ${ids.length} form events in ${((performance.now() - t) / 1000).toFixed(0)} s`,
+    `${path}: added ${[...missing.map((r) => r.name), ...done].join('; ')} in ${((performance.now() - t) / 1000).toFixed(0)} s`,
   );
 }
 if (from && args.has('complete')) complete(from);
@@ -170,13 +237,14 @@ function splitOne(source, path, k, count) {
     const where = inSource.has('visitor') ? ` WHERE shard_of(visitor) = ${k}` : '';
     db.exec(`INSERT INTO main.${name} (${list}) SELECT ${list} FROM src.${name}${where}`);
   }
-  for (const sql of ROLLUPS) db.exec(sql);
+  for (const r of ROLLUPS)
+    db.exec(`${rollupRows(r)} INSERT INTO ${r.table} (${[...r.keys, ...r.columns].join(', ')}) SELECT * FROM f`);
   db.exec('COMMIT');
   db.close();
   renameSync(part, path);
 }
 
-/** Per derived table and rollup, its rows (or summed first count) in `db`: the shards' add up to the one file's. */
+/** Per derived table and rollup, its rows (or summed count) in `db`: the shards' add up to the one file's. */
 function tally(raw) {
   const n = (sql) => raw.prepare(sql).get().n;
   return {
@@ -191,6 +259,9 @@ function tally(raw) {
     page_days: n(`SELECT SUM(views) AS n FROM ${T.page_days}`),
     entry_hours: n(`SELECT SUM(entered) AS n FROM ${T.entry_hours}`),
     pair_hours: n(`SELECT SUM(moves) AS n FROM ${T.pair_hours}`),
+    // A visitor's rows are in one shard: its first rows of each interval too.
+    view_firsts: n(`SELECT SUM(${FIRSTS.join(' + ')}) AS n FROM ${T.page_view_hours}`),
+    move_firsts: n(`SELECT SUM(${FIRSTS.join(' + ')}) AS n FROM ${T.pair_hours}`),
   };
 }
 
@@ -275,7 +346,10 @@ async function generated() {
 const { original, one, shards, now, stored } = from
   ? splitFile(from, args.get('dir') ?? join(work, 'split'))
   : await generated();
-if (args.has('split-only')) process.exit(0);
+if (args.has('split-only')) {
+  rmSync(work, { recursive: true, force: true }); // the bundled collector
+  process.exit(0);
+}
 
 /** `fn`'s result, and the CPU time (user + system) this process spent on it, in ms. */
 async function timed(fn) {

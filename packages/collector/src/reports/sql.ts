@@ -99,6 +99,11 @@ export function stagePositions(column: string, site: ReportSite): string {
   return `${column} IN (${site.stages.map((_, k) => k).join(',')})`;
 }
 
+/** `column IN (-1, 0, 1, ...)`: pair_hours' from_index, a stage position or -1 (a visitor's first stage). */
+export function fromPositions(column: string, site: ReportSite): string {
+  return `${column} IN (-1,${site.stages.map((_, k) => k).join(',')})`;
+}
+
 /** A mask with one bit per stage position of the site (`1 << k`): what a session's `entered` fact may hold of it. */
 export function stageBits(site: ReportSite): number {
   return (1 << site.stages.length) - 1;

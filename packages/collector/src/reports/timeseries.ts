@@ -5,7 +5,16 @@ import { CART_SQL, cartBinds, NO_CURRENCY } from './carts.ts';
 import { filterWhere, inKeyOrder, sessionMatches } from './filter.ts';
 import { sessionsInKeyOrder } from './plan.ts';
 import { QueryError, type Range } from './query.ts';
-import { anyStage, cents, MAX_CURRENCIES, stageBits, stageCounts, stagePositions, type ReportSite } from './sql.ts';
+import {
+  anyStage,
+  cents,
+  fromPositions,
+  MAX_CURRENCIES,
+  stageBits,
+  stageCounts,
+  stagePositions,
+  type ReportSite,
+} from './sql.ts';
 
 /** Most points one answer holds (a year by day, a quarter by hour): more is `400 invalid-query`. */
 export const MAX_POINTS = 2_500;
@@ -207,7 +216,8 @@ function fromRollups(db: D1Database, site: ReportSite, range: Range, interval: I
     .prepare(
       `SELECT b, SUM(page_views) AS page_views, SUM(visitors) AS visitors FROM (
          SELECT ${hourly} AS b, SUM(views) AS page_views, SUM(${firsts}) AS visitors
-           FROM ${TABLE.page_view_hours} WHERE site = ?1 AND hour >= ?6 AND hour < ?7 GROUP BY 1
+           FROM ${TABLE.page_view_hours}
+          WHERE site = ?1 AND ${stagePositions('stage_index', site)} AND hour >= ?6 AND hour < ?7 GROUP BY 1
          UNION ALL ${parts(`${b('time')}, COUNT(*), ${firstOfPart('prev_view')}`, `${TABLE.page_views} INDEXED BY ${INDEX.page_views_site_time}`, '', '1')}
        ) GROUP BY b`,
     )
@@ -216,7 +226,7 @@ function fromRollups(db: D1Database, site: ReportSite, range: Range, interval: I
     .prepare(
       `SELECT b, k, SUM(n) AS n FROM (
          SELECT ${hourly} AS b, to_index AS k, SUM(${firsts}) AS n FROM ${TABLE.pair_hours}
-          WHERE site = ?1 AND ${stagePositions('to_index', site)} AND hour >= ?6 AND hour < ?7 GROUP BY 1, 2
+          WHERE site = ?1 AND ${stagePositions('to_index', site)} AND ${fromPositions('from_index', site)} AND hour >= ?6 AND hour < ?7 GROUP BY 1, 2
          UNION ALL ${parts(`${b('time')}, to_index, ${firstOfPart('prev_entry')}`, `${TABLE.transitions} INDEXED BY ${INDEX.transitions_site_time}`, ` AND ${stagePositions('to_index', site)}`, '1, 2')}
        ) GROUP BY b, k`,
     )
