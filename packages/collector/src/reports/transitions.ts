@@ -4,7 +4,7 @@ import type { TransitionsReport } from '@parcours/protocol';
 import type { Range } from './query.ts';
 import { sessionCondition } from './filter.ts';
 import { periodIsWide } from './plan.ts';
-import { groupMedians, mediansAtOffset, stagePositions, type ReportSite } from './sql.ts';
+import { fromPositions, groupMedians, mediansAtOffset, stagePositions, type ReportSite } from './sql.ts';
 
 /**
  * Moves whose time lies in the period, grouped by (from, to), most frequent first; `from` is null
@@ -29,7 +29,7 @@ export async function transitions(db: D1Database, site: ReportSite, range: Range
       // visitor's first stage, never has one).
       `SELECT to_index, NULLIF(f, -1) AS from_index, SUM(n) AS count, SUM(v) AS visitors FROM (
          SELECT to_index, from_index AS f, moves AS n, first_moves AS v FROM ${TABLE.pair_hours}
-          WHERE site = ?1 AND ${stagePositions('to_index', site)} AND hour >= ?4 AND hour < ?5
+          WHERE site = ?1 AND ${stagePositions('to_index', site)} AND ${fromPositions('from_index', site)} AND hour >= ?4 AND hour < ?5
          UNION ALL ${partial} AND time >= ?2 AND time < MIN(?3, ?6)
          UNION ALL ${partial} AND time >= MAX(?2, ?7) AND time < ?3
          UNION ALL
