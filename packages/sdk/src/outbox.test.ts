@@ -96,4 +96,14 @@ describe('outbox copy in localStorage', () => {
     expect(Object.keys(localStorage).filter((k) => k.startsWith('pcq'))).toEqual([]);
     expect((await waiting())[0].map((e) => e.id).sort()).toEqual(['closed-1', 'leave-1']);
   });
+
+  it('forgets a copy it cannot read without losing the copies after it', async () => {
+    await empty();
+    localStorage.setItem('pcq-a-torn-copy', '[{"id":');
+    localStorage.setItem('pcq-not-a-list', '{}');
+    localStorage.setItem('pcq-z-closed-page', JSON.stringify([event('closed-2')]));
+    restore();
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('pcq'))).toEqual([]);
+    expect((await waiting())[0].map((e) => e.id)).toEqual(['closed-2']);
+  });
 });

@@ -84,8 +84,13 @@ export function restore(): void {
     // Storage's own methods are enumerable too, but none starts with the prefix.
     for (const key in localStorage)
       if (key.startsWith(SAVED_PREFIX)) {
-        if (key != SAVED) JSON.parse(localStorage[key]).map(put);
+        const copy = localStorage[key];
+        // Forgotten before it is read: a copy that cannot be read (torn, or not a list) must not stop the others,
+        // now and on every later page.
         delete localStorage[key];
+        try {
+          if (key != SAVED) JSON.parse(copy).map(put);
+        } catch {}
       }
   } catch {}
 }
