@@ -17,9 +17,9 @@ export async function periodIsWide(
   site: string,
   range: { from: number; to: number },
 ): Promise<boolean> {
-  const span = await pageViewSpan(db, site);
-  if (!span) return true;
-  const covered = Math.min(range.to, span.last + 1) - Math.max(range.from, span.first);
+  const history = await coverage(db, site, range);
+  if (!history) return true;
+  const { span, covered } = history;
   const before = Math.max(0, Math.min(range.from, span.last + 1) - span.first);
   return covered > 0 ? before <= covered * HISTORY_BEFORE_FACTOR : before === 0;
 }
@@ -36,10 +36,20 @@ export async function sessionsInKeyOrder(
   site: string,
   range: { from: number; to: number },
 ): Promise<boolean> {
-  const span = await pageViewSpan(db, site);
-  if (!span) return true;
-  const covered = Math.min(range.to, span.last + 1) - Math.max(range.from, span.first);
+  const history = await coverage(db, site, range);
+  if (!history) return true;
+  const { span, covered } = history;
   return covered * HISTORY_BEFORE_FACTOR >= span.last + 1 - span.first;
+}
+
+/** The site's page-view history (`span`) and how much of it the period covers, ms (`covered`); null when it has none. */
+async function coverage(
+  db: D1Database,
+  site: string,
+  range: { from: number; to: number },
+): Promise<{ span: { first: number; last: number }; covered: number } | null> {
+  const span = await pageViewSpan(db, site);
+  return span && { span, covered: Math.min(range.to, span.last + 1) - Math.max(range.from, span.first) };
 }
 
 /** The times of the site's first and last page views; null when it has none. */
