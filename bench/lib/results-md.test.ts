@@ -124,6 +124,26 @@ describe('RESULTS.md', () => {
     expect(md.trimEnd().endsWith('## Report latency\n\nkept')).toBe(true);
   });
 
+  it('shows what each part of the core costs, and where the core stands once every guarantee of ours is out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'results-md-'));
+    const path = join(dir, 'RESULTS.md');
+    const r = results([run('parcours', 0.25, 1000, 300_000)]);
+    r.costs = [
+      { part: null, core: 3000, full: 6000 },
+      { part: 'the lock', kind: 'guarantee', core: 2900, full: 5920 },
+      { part: 'the copy', kind: 'mission', core: 2600, full: 5700 },
+    ];
+    const md = renderResults(r, path);
+    expect(md).toContain('| nothing: the tag as built | | 3,000 B | | +12 % | 6,000 B |');
+    expect(md).toContain('| the lock | ours, beyond the contract | 2,900 B | 100 B | +9 % | 5,920 B |');
+    expect(md).toContain(
+      '| the copy | the mission: nothing lost when a tab closes, true in every engine | 2,600 B | 300 B | -3 % |',
+    );
+    expect(md).toContain(
+      "parts in 2,900 B, 230 B over Plausible's full tracker; the full tag keeps its features in 5,920 B.",
+    );
+  });
+
   it('keeps the sections other benches write: derivation history, Report latency and Noisy neighbour, each once', () => {
     const dir = mkdtempSync(join(tmpdir(), 'results-md-'));
     const path = join(dir, 'RESULTS.md');

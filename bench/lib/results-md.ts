@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { BrowserRun } from '../browser/main-thread-bench.ts';
 import type { ProfileEntry } from '../browser/profile.ts';
 import type { IngestResults, IngestRow } from '../ingest/ingest-bench.ts';
+import type { CostRow } from '../size/guarantees.ts';
 import type { SizeRow } from '../size/size-bench.ts';
 import type { Machine } from './machine.ts';
 import { fmt, median, ratio } from './stats.ts';
@@ -14,6 +15,8 @@ export interface AllResults {
   smoke: boolean;
   minutes: number;
   sizes: SizeRow[];
+  /** The core and full tag with their parts taken out one after another (size/guarantees.ts); absent in older runs. */
+  costs?: CostRow[];
   browser: BrowserRun[];
   browserRuns: number;
   profile: ProfileEntry[];
@@ -107,6 +110,47 @@ function sizeSection(r: AllResults): string[] {
   lines.push(
     '',
     'PostHog and Segment load more code at run time (extensions, destinations): their first script is the floor of their cost.',
+    '',
+    ...costSection(r.costs ?? [], r.sizes.find((s) => s.id === 'plausible')?.gzip ?? NaN),
+  );
+  return lines;
+}
+
+const KINDS = {
+  guarantee: 'ours, beyond the contract',
+  mission: 'the mission: nothing lost when a tab closes, true in every engine',
+  contract: 'a feature the contract names',
+};
+
+/** What the core's bytes buy: the core and full tag rebuilt with their parts taken out one after another. */
+function costSection(costs: CostRow[], plausible: number): string[] {
+  if (!costs.length) return [];
+  const [built, ...rows] = costs;
+  const against = (n: number) => `${n > plausible ? '+' : ''}${fmt(((n - plausible) / plausible) * 100, 0)} %`;
+  const lines = [
+    "### What the core's bytes buy",
+    '',
+    "The core and the full tag rebuilt from a copy of the SDK's source with one part after another taken out (each row",
+    'without its part and every part above it; `bench/size/guarantees.ts`), by the same build, gzip -9. "Its bytes" is what',
+    `the row's part costs the core. Plausible's full tracker: ${kb(plausible)}.`,
+    '',
+    '| taken out (with every row above) | what it is | core | its bytes | core against Plausible | full tag |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+    `| nothing: the tag as built | | ${kb(built!.core)} | | ${against(built!.core)} | ${kb(built!.full)} |`,
+  ];
+  let before = built!.core;
+  for (const c of rows) {
+    lines.push(
+      `| ${c.part} | ${KINDS[c.kind!]} | ${kb(c.core)} | ${kb(before - c.core)} | ${against(c.core)} | ${kb(c.full)} |`,
+    );
+    before = c.core;
+  }
+  const lastGuarantee = rows.filter((c) => c.kind === 'guarantee').at(-1);
+  lines.push(
+    '',
+    lastGuarantee
+      ? `Without every guarantee of ours, the core keeps the mission's and the contract's parts in ${kb(lastGuarantee.core)}, ${kb(Math.abs(lastGuarantee.core - plausible))} ${lastGuarantee.core > plausible ? 'over' : 'under'} Plausible's full tracker; the full tag keeps its features in ${kb(lastGuarantee.full)}.`
+      : '',
     '',
   );
   return lines;

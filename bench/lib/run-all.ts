@@ -9,6 +9,7 @@ import { BASELINE_BUNDLE, type BrowserTrackerId } from '../browser/pages.ts';
 import type { ProfileEntry } from '../browser/profile.ts';
 import { runIngestBench, type IngestResults } from '../ingest/ingest-bench.ts';
 import { SDK_BUNDLE } from '../size/peers.ts';
+import { PARTS, runCostBench, type CostRow } from '../size/guarantees.ts';
 import { runSizeBench } from '../size/size-bench.ts';
 import { describeMachine } from './machine.ts';
 import { renderResults, summarizeBrowser, type AllResults } from './results-md.ts';
@@ -73,6 +74,16 @@ export async function main(argv: string[]): Promise<number> {
   const sizes = opts.only.has('size') ? await runSizeBench(log) : [];
   if (opts.only.has('size') && !sizes.every((s) => Number.isFinite(s.gzip)))
     failures.push('size: a script could not be measured');
+  let costs: CostRow[] = [];
+  if (opts.only.has('size')) {
+    try {
+      costs = await runCostBench(log);
+      if (costs.length !== PARTS.length + 1 || !costs.every((c) => c.core > 0 && c.full > c.core))
+        failures.push("size: the cost of the core's parts was not measured");
+    } catch (e) {
+      failures.push(`size: ${(e as Error).message}`);
+    }
+  }
 
   let browser: BrowserRun[] = [];
   let profile: ProfileEntry[] = [];
@@ -142,6 +153,7 @@ export async function main(argv: string[]): Promise<number> {
     smoke: opts.smoke,
     minutes: (Date.now() - started) / 60_000,
     sizes,
+    costs,
     browser,
     browserRuns: opts.browserRuns,
     profile,
