@@ -167,6 +167,44 @@ function suite(engine: Engine) {
     await expectDeliveredOnce(s, recorded);
   });
 
+  test('a tab closed while a large batch is in flight still gets its page_leave out', async () => {
+    const v = await person();
+    const tab = await v.newTab();
+    await load(tab, s);
+    await flushed(tab);
+    const large = (from: number, n: number) =>
+      tab.evaluate(
+        ([from, n]: [number, number]) => {
+          for (let i = from; i < from + n; i++)
+            (window as unknown as { parcours(...a: unknown[]): void }).parcours('track', 'large', {
+              i,
+              pad: 'x'.repeat(2000),
+            });
+        },
+        [from, n] as [number, number],
+      );
+    // A batch of about 40 KB leaves and hangs: it holds that much of the page's 64 KiB of keepalive data in flight.
+    s.proxy.fault('hang', 1);
+    const at = s.proxy.requests.length;
+    await large(0, 20);
+    await expect
+      .poll(() => s.proxy.requests.slice(at).some((r) => r.outcome === 'hang'), { timeout: 10_000 })
+      .toBe(true);
+    // More large events wait for that send; then the tab closes, its page_leave queued last.
+    await large(20, 20);
+    const sent = s.proxy.requests.length;
+    await tab.close();
+    // The closing tab's request must fit beside the batch in flight, or the browser refuses it and the page_leave
+    // waits for a next visit that may never come.
+    await expect
+      .poll(() => s.proxy.requests.slice(sent).some((r) => r.outcome === 200 && r.body.includes('"page_leave"')), {
+        timeout: 10_000,
+      })
+      .toBe(true);
+    s.proxy.clear();
+    await v.close();
+  });
+
   test('two tabs sending at once neither lose nor multiply events', async () => {
     const v = await person();
     const [a, b] = [await v.newTab(), await v.newTab()];

@@ -6,10 +6,10 @@ import { toJson } from './json.ts';
 export type Packed = [body: string, ids: string[]];
 
 /**
- * Takes events from the front of `list` while they fit. An event too large to ever fit alone is
+ * Takes events from the front of `list` while they fit in `limit` bytes. An event too large to ever fit alone is
  * listed in `ids` without being sent (so it leaves the outbox) and counted as dropped. `sent_at` is now.
  */
-export function pack(site: string, list: readonly WireEvent[], dropped: number): Packed {
+export function pack(site: string, list: readonly WireEvent[], dropped: number, limit = SDK_BATCH_BYTES): Packed {
   const out: string[] = [];
   const ids: string[] = [];
   // The envelope: a site id is at most 64 characters, so 200 bytes hold the rest of the body.
@@ -19,7 +19,7 @@ export function pack(site: string, list: readonly WireEvent[], dropped: number):
     // Its UTF-8 bytes, and the comma before the next one.
     const bytes = new Blob([json]).size + 1;
     if (out.length == SDK_BATCH_EVENTS) break;
-    if (size + bytes > SDK_BATCH_BYTES) {
+    if (size + bytes > limit) {
       if (out[0]) break;
       dropped++;
     } else {

@@ -241,4 +241,33 @@ describe('sender', () => {
     expect(parsed.ok && parsed.events.map((e) => e.event.id).sort()).toEqual(ids.sort());
     expect(await pending()).toEqual(ids.sort());
   });
+
+  it('on hide while a batch is in flight, sends only what fits beside it in 64 KiB, newest first', async () => {
+    const bodies: string[] = [];
+    // The drain's batch never answers: it stays in flight, as a slow network keeps it.
+    vi.stubGlobal(
+      'fetch',
+      vi.fn((_url: string, init: RequestInit) => {
+        bodies.push(init.body as string);
+        return bodies.length == 1 ? new Promise(() => {}) : Promise.resolve(new Response('{}'));
+      }),
+    );
+    const pad = 'x'.repeat(2000);
+    const large = Array.from({ length: 40 }, (_, i) => {
+      const e: WireEvent = { ...VALID_EVENTS[0]!, id: `large-${i}`, ts: Date.now() + i, props: { pad } };
+      put(e);
+      return e.id;
+    });
+    void flush();
+    // Forty 2 KB writes and the read before the send take IndexedDB a while.
+    for (let i = 0; i < 20 && !bodies.length; i++) await idle();
+    expect(bodies).toHaveLength(1);
+    beaconNow();
+    await idle();
+    expect(bodies).toHaveLength(2);
+    expect(bodies[0]!.length + bodies[1]!.length).toBeLessThanOrEqual(64 * 1024);
+    const hidden = (JSON.parse(bodies[1]!) as Batch).events.map((e) => e.id);
+    expect(hidden[0]).toBe(large.at(-1));
+    expect(hidden.length).toBeGreaterThan(0);
+  });
 });

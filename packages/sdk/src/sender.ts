@@ -6,6 +6,9 @@ import { withdrawn } from './privacy.ts';
 import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
 import { beacon, post } from './transport.ts';
 
+/** Most bytes the hide request carries while a send is under way: 64 KiB of keepalive data, less a full batch. */
+const BESIDE_A_SEND = 16_000;
+
 /** Delay between queuing an event and sending it, ms: lets a burst travel in one request. */
 export const SEND_DELAY = 1000;
 
@@ -97,7 +100,10 @@ export function beaconNow(): void {
   const events = live();
   save(events);
   if (events[0]) {
-    const [body, ids] = pack(config.site, events.reverse(), 0);
+    // Beside a batch in flight (at most SDK_BATCH_BYTES), only what fits in the rest of the page's 64 KiB of keepalive
+    // data: a larger request is refused, beacon included, and the closing page's newest events would wait for a next
+    // visit. The older ones are in the outbox already.
+    const [body, ids] = pack(config.site, events.reverse(), 0, busy ? BESIDE_A_SEND : undefined);
     const url = eventsUrl();
     post(url, body).then(
       (reply) => void (reply.status ? shouldRetry(reply.status) || release(ids) : beacon(url, body)),
