@@ -106,16 +106,18 @@ export function quotaGuardStatement(
   rows: Array<Pick<CountedRow, 'id' | 'visitor'>>,
   quota: Quota,
 ): D1PreparedStatement {
-  // The batch's rows not stored yet (the insert comes after this guard).
-  const fresh = `SELECT json_extract(j.value, '$[1]') AS visitor FROM json_each(?5) AS j
-    WHERE NOT EXISTS (SELECT 1 FROM ${TABLE.events} AS e WHERE e.site = ?1 AND e.id = json_extract(j.value, '$[0]'))`;
+  // A row of the batch not stored yet (the insert comes after this guard), of visitor `who` (SQL) or of anyone.
+  const fresh = (who: string) => `EXISTS (SELECT 1 FROM json_each(?5) AS j
+    WHERE ${who} NOT EXISTS (SELECT 1 FROM ${TABLE.events} AS e WHERE e.site = ?1 AND e.id = json_extract(j.value, '$[0]')))`;
+  // Each new-row check runs only once a site or visitor is past its quota: nearly never, so the common path pays none.
   return guardStatement(
     db,
     'quota_race',
     `(EXISTS (SELECT 1 FROM ${TABLE.site_stats} WHERE site = ?1 AND day = ?2 AND (events > ?3 OR bytes > ?4))
-        AND EXISTS (${fresh}))
-      OR EXISTS (SELECT 1 FROM ${TABLE.visitor_days} WHERE site = ?1 AND day = ?2 AND events > ?6
-                  AND visitor IN (${fresh}))`,
+        AND ${fresh('')})
+      OR EXISTS (SELECT 1 FROM ${TABLE.visitor_days} AS v WHERE v.site = ?1 AND v.day = ?2
+                  AND v.visitor IN (SELECT json_extract(value, '$[1]') FROM json_each(?5)) AND v.events > ?6
+                  AND ${fresh("json_extract(j.value, '$[1]') = v.visitor AND")})`,
     [
       site,
       day,
