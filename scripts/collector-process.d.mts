@@ -1,6 +1,8 @@
 // Types of collector-process.mjs, for the TypeScript test harness.
 export declare const ROOT: string;
 export declare const COLLECTOR_DIR: string;
+/** A folder as `pnpm dev` prints it: relative to the repository when inside it, else in full. */
+export declare function shownPath(dir: string): string;
 export interface StartOptions {
   /** Port to listen on; default a free one. */
   port?: number;

@@ -4,12 +4,18 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SURVEY_MODULE, VARIANTS } from '../packages/sdk/variants.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const COLLECTOR_DIR = join(ROOT, 'packages', 'collector');
+
+/** A folder as `pnpm dev` prints it: relative to the repository when inside it (ROOT ends with `/`), else in full. */
+export function shownPath(dir) {
+  const rel = relative(ROOT, dir);
+  return rel && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel) ? rel : dir;
+}
 // Every variant of the tag the collector serves (a dist/ built before the variants existed holds only parcours.js).
 const SDK_BUNDLES = [...VARIANTS.map(({ file }) => file), SURVEY_MODULE].map((file) =>
   join(ROOT, 'packages', 'sdk', 'dist', file),

@@ -3,7 +3,7 @@
 // `--no-build` serves the assets as they are, `--ports C,S,P,I` (collector, shop, SPA, webhook inbox; default 8787,8788,8789,8790)
 // and `--state DIR` (default packages/collector/.wrangler/state).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { seedSite } from '@parcours/traffic';
 import {
   addSurvey,
@@ -15,6 +15,7 @@ import {
   rotateIngestKey,
   rotateToken,
   SHOP_SURVEYS,
+  shownPath,
   startCollector,
 } from './collector-process.mjs';
 import { startStaticServer } from './static-server.mjs';
@@ -151,7 +152,7 @@ try {
     demo read token   ${token}
     demo ingest key   ${state.ingestKey}   (x-parcours-key, for senders without Origin such as curl)
     admin token       ${ADMIN_TOKEN}   (local only)
-    local database    ${persistDir.startsWith(ROOT + sep) ? relative(ROOT, persistDir) : persistDir}   (kept across restarts)
+    local database    ${shownPath(persistDir)}   (kept across restarts)
 `);
   if (!existsSync(join(COLLECTOR_DIR, 'public', 'parcours.js')))
     console.log('  warning: the script was not built: the shop will not track anything');

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { ROOT, freePort } from '../scripts/collector-process.mjs';
+import { ROOT, freePort, shownPath } from '../scripts/collector-process.mjs';
 
 const state = mkdtempSync(join(tmpdir(), 'parcours-dev-state-'));
 let ports: number[] = [];
@@ -91,6 +91,15 @@ afterAll(async () => {
 });
 
 describe('pnpm dev', () => {
+  test('prints a folder inside the repository relative to it, any other in full', () => {
+    // ROOT ends with a separator: the default state folder was printed in full, unlike the README's banner.
+    expect(shownPath(join(ROOT, 'packages', 'collector', '.wrangler', 'state'))).toBe(
+      join('packages', 'collector', '.wrangler', 'state'),
+    );
+    expect(shownPath(state)).toBe(state);
+    expect(shownPath(join(ROOT, '..', 'elsewhere'))).toBe(join(ROOT, '..', 'elsewhere'));
+  });
+
   let token = '';
 
   test('starts the collector, the shop and the SPA, seeds the demo site and prints where everything is', async () => {

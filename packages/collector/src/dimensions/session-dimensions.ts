@@ -1,6 +1,7 @@
 // A session's dimensions from the event that opens it and the request that carried it: where from, on what, in which country.
 import { cleanText, type WireEvent } from '@parcours/protocol';
 import type { SessionDimensions } from '../db/schema.ts';
+import { cutEncoded } from '../ingest/to-row.ts';
 import { classifyChannel } from './channel.ts';
 import { userAgentFamilies } from './user-agent.ts';
 
@@ -61,7 +62,8 @@ export function sessionDimensions(event: WireEvent, path: string, request: Reque
     medium: utmMedium ?? '(none)',
     campaign: utmCampaign ?? '(none)',
     referrer: referrerHost ? dimensionText(referrerHost) : '(none)',
-    landing: dimensionText(path) || '/',
+    // Cut where a character of the encoded path ends: never a partial `%XX` nor a part of a UTF-8 sequence's escapes.
+    landing: dimensionText(cutEncoded(path, MAX_DIMENSION_VALUE)) || '/',
     ...userAgentFamilies(request.userAgent),
     country,
   };

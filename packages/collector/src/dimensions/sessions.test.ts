@@ -212,6 +212,26 @@ describe('session dimensions', () => {
     expect(dump).not.toContain('iPhone OS');
   });
 
+  it('cuts a long landing page where a character ends, never inside its percent-escapes', async () => {
+    // 100 × é is 600 characters encoded; a cut at 200 would end at `%C3%A`.
+    await post(
+      [
+        wire({
+          visitor: 'v8',
+          session: 's8',
+          ts: Date.now() - 60_000,
+          type: 'page_view',
+          stage: 'awareness',
+          path: `/${'é'.repeat(100)}`,
+        }),
+      ],
+      WINDOWS,
+    );
+    const { landing } = (await session('v8', 's8')) as { landing: string };
+    expect(landing).toBe(`/${'%C3%A9'.repeat(33)}`);
+    expect(decodeURIComponent(landing)).toBe(`/${'é'.repeat(33)}`);
+  });
+
   it('gives a session without a page view the dimensions of its first event', async () => {
     await post(
       [

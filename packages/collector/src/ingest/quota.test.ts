@@ -6,6 +6,7 @@ import { report, wire } from '../../test/test-support.ts';
 import { fitQuota, secondsToNextUtcDay } from './quota.ts';
 import { siteDb, storedEvents } from '../../test/site-rows.ts';
 import { TABLE } from '../db/schema.ts';
+import { noUsage } from '../db/usage.ts';
 
 const admin = (path: string, method = 'GET', body?: unknown) =>
   call(`/v1/admin/sites/${path}`, {
@@ -134,7 +135,8 @@ describe('daily quotas', () => {
     // The script resends the whole batch: nothing stored twice, nothing counted twice.
     expect((await postEvents(batch(id, straddling))).status).toBe(429);
     expect(await storedEvents(id)).toBe(5);
-    expect(await totals(id)).toMatchObject({ events: 5, quota_events: 2 + 4, quota_batches: 2 });
+    // The two stored already are duplicates: only the two new ones are refused (and counted) again.
+    expect(await totals(id)).toMatchObject({ events: 5, quota_events: 2 + 2, quota_batches: 2 });
   });
 
   it('past the bytes quota keeps what fits, and counts bytes as the stored JSON', async () => {
@@ -202,6 +204,41 @@ describe('daily quotas', () => {
     expect(await totals(id)).toMatchObject({ events: 3, quota_events: 1, quota_batches: 1 });
   });
 
+  it('an event stored already takes no quota: beside it, the new events that fit are stored', async () => {
+    const { id } = await registerSite();
+    await admin(id, 'PATCH', { quota: { events_per_day: 3 } });
+    const [e1, e2] = freshEvents(2, 'v-one');
+    const [n1, n2] = freshEvents(2, 'v-two');
+    expect(await (await postEvents(batch(id, [e1, e2]))).json()).toMatchObject({ accepted: 2 });
+    // One event left today: e1 is stored already and takes nothing, so n1 fits and n2 does not.
+    expect((await postEvents(batch(id, [e1, n1, n2]))).status).toBe(429);
+    const { results } = await siteDb(id)
+      .prepare(`SELECT id FROM ${TABLE.events} WHERE site = ? ORDER BY id`)
+      .bind(id)
+      .all<{ id: string }>();
+    expect(results.map((r) => r.id)).toEqual([e1!.id, e2!.id, n1!.id].sort());
+    // Only n2 was refused: the duplicate is not counted in quota_events.
+    expect(await totals(id)).toMatchObject({ events: 3, quota_events: 1, quota_batches: 1 });
+  });
+
+  it('with a quota of 0, a batch stored already is answered 200 as duplicates and counted nowhere', async () => {
+    const { id } = await registerSite();
+    const events = freshEvents(2);
+    expect(await (await postEvents(batch(id, events))).json()).toMatchObject({ accepted: 2 });
+    await admin(id, 'PATCH', { quota: { events_per_day: 0 } });
+    const resend = await postEvents(batch(id, events));
+    expect(resend.status).toBe(200);
+    expect(await resend.json()).toMatchObject({ accepted: 0, duplicates: 2 });
+    // The same with the site's usage already past a lowered visitor quota.
+    await admin(id, 'PATCH', { quota: { events_per_day: 100, events_per_visitor_per_day: 1 } });
+    expect(await (await postEvents(batch(id, events))).json()).toMatchObject({ accepted: 0, duplicates: 2 });
+    expect(await totals(id)).toMatchObject({ events: 2, quota_events: 0, quota_batches: 0 });
+    // A new event still finds the quota full.
+    await admin(id, 'PATCH', { quota: { events_per_day: 0 } });
+    expect((await postEvents(batch(id, freshEvents(1)))).status).toBe(429);
+    expect(await totals(id)).toMatchObject({ events: 2, quota_events: 1, quota_batches: 1 });
+  });
+
   it('a quota of 0 stops ingestion of the site; raising it lets the same batch in', async () => {
     const { id } = await registerSite();
     await admin(id, 'PATCH', { quota: { events_per_day: 0 } });
@@ -219,7 +256,7 @@ describe('daily quotas', () => {
       visitor: `v${i % 500}`,
       bytes: path.length + 250,
     }));
-    const { fits } = fitQuota(rows, { events: 0, bytes: 0, visitors: new Map() }, DEFAULT_QUOTA);
+    const { fits } = fitQuota(rows, noUsage(), DEFAULT_QUOTA);
     const kept = rows.filter((_, i) => fits[i]);
     expect(kept.reduce((n, r) => n + r.bytes, 0)).toBeLessThanOrEqual(DEFAULT_QUOTA.bytes_per_day);
     // About 12,800 of the 40,000 events a day; the rest wait for the next day.

@@ -12,7 +12,7 @@ import { sessionCandidates, upsertSessionStatements } from '../db/sessions.ts';
 import { addDroppedIfNewStatement, addSiteCounts, type SiteCounts, siteCountsStatement } from '../db/site-stats.ts';
 import { guardFailed } from '../db/guards.ts';
 import type { SessionRow } from '../db/schema.ts';
-import { addUsageStatements, quotaGuardStatement, readUsage, type CountedRow } from '../db/usage.ts';
+import { addUsageStatements, type CountedRow, noUsage, quotaGuardStatement, readUsage } from '../db/usage.ts';
 import { deriveVisitors, writeThenDerive } from '../derive/index.ts';
 import { fail } from '../errors.ts';
 import { cookielessVisitor } from './client-key.ts';
@@ -67,6 +67,8 @@ export interface PreparedBatch {
   rejected: Rejection[];
   /** Valid events a quota refused (0: none), and the counts saying so. */
   over: number;
+  /** Rows not stored already as far as the usage read knew (all of them when it was not read): what they take. */
+  fresh: number;
   quotaCounts: Partial<SiteCounts>;
 }
 
@@ -120,10 +122,11 @@ export async function prepareBatch(
   }
 
   const counted: CountedRow[] = valid.map((r) => ({ id: r.id, visitor: r.visitor, bytes: utf8.encode(r.data).length }));
-  const usage = assumeUnused
-    ? { events: 0, bytes: 0, visitors: new Map<string, number>() }
-    : await readUsage(db, site.id, day, [...new Set(valid.map((r) => r.visitor))]);
-  const { fits, over } = fitQuota(counted, usage, site.quota);
+  // Fitted to no usage when the write's guard judges, unless even that leaves events out (a batch larger than a quota,
+  // a quota of 0): those may be stored already, which take nothing, so then the usage and the stored ids are read.
+  let fit = assumeUnused ? fitQuota(counted, noUsage(), site.quota) : null;
+  if (!fit || fit.over) fit = fitQuota(counted, await readUsage(db, site.id, day, counted), site.quota);
+  const { fits, over, fresh } = fit;
   const rows = valid.filter((_, i) => fits[i]);
   const quotaCounts = { quota_events: over, quota_batches: over ? 1 : 0 };
   if (rows.length === 0) {
@@ -142,6 +145,7 @@ export async function prepareBatch(
       sessions: sessionCandidates(stored, { userAgent: ctx.userAgent, country: ctx.country ?? null }),
       rejected: rejected.sort((a, b) => a.index - b.index),
       over,
+      fresh,
       quotaCounts,
     },
   };
@@ -228,7 +232,7 @@ export async function storeBatch(
     // batch is, that is one D1 round trip fewer. An event stored already takes nothing from the quota.
     const prepared = await prepareBatch(db, site, batch, ctx, attempt === 1);
     if ('reply' in prepared) return prepared.reply;
-    const { day, rows, counted, indexes, rejected, over, quotaCounts } = prepared.store;
+    const { day, rows, counted, indexes, rejected, over, fresh, quotaCounts } = prepared.store;
     const deriveOptions =
       failing && rows.some((r) => r.visitor.startsWith(failing))
         ? { beforeWrite: () => Promise.reject(new Error('derivation failed (PARCOURS_TEST_DERIVATION_FAILS)')) }
@@ -243,7 +247,7 @@ export async function storeBatch(
       dropped: batch.dropped,
     });
     // The quota guard after the usage: another batch that stored since the read fails this one, read again.
-    counters.push(quotaGuardStatement(db, site.id, day, [...new Set(rows.map((r) => r.visitor))], site.quota));
+    counters.push(quotaGuardStatement(db, site.id, day, rows, site.quota));
     const refused = siteCountsStatement(db, site.id, day, quotaCounts);
     if (refused) counters.push(refused);
     let results: D1Result[] | null;
@@ -263,7 +267,7 @@ export async function storeBatch(
       }
       // Batches in flight took what was left of the quota: read it again (after a few tries, the sender retries later).
       if (attempt < QUOTA_ATTEMPTS) continue;
-      await addSiteCounts(db, site.id, day, { quota_events: rows.length + over, quota_batches: 1 });
+      await addSiteCounts(db, site.id, day, { quota_events: fresh + over, quota_batches: 1 });
       return overQuota(ctx);
     }
     if (results) {

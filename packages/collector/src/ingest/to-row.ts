@@ -10,10 +10,54 @@ import { correctTime } from './clock.ts';
  */
 export const storedPath = (path: string): string => new URL(`https://path.invalid${path}`).pathname;
 
-/** The url's path, or null if the url does not parse (the validator only checks its scheme and host). */
+/**
+ * Longest stored path, in characters of its percent-encoded form: a url is cut to 2,048 characters, but encoding makes a
+ * character of its path up to 9 (`é` is `%C3%A9`), so its path is cut again, the way `cutEncoded` cuts.
+ */
+export const MAX_PATH_LENGTH = 2048;
+
+const HEX2 = /^[0-9A-Fa-f]{2}$/;
+
+/** The byte of the escape `%XX` at `i` in `s`, or -1 when there is none. */
+function escapeAt(s: string, i: number): number {
+  return s[i] === '%' && HEX2.test(s.slice(i + 1, i + 3)) ? Number.parseInt(s.slice(i + 1, i + 3), 16) : -1;
+}
+
+/** Bytes of the UTF-8 sequence a lead byte starts (1 for any byte that starts none). */
+const sequenceLength = (byte: number) => (byte >= 0xf0 && byte < 0xf8 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1);
+
+/**
+ * A percent-encoded text (a url's path) cut to at most `max` characters where a character ends: never inside an escape
+ * (`%C3%A` is not one), never between the escapes of one UTF-8 sequence (`%C3` alone is no character), never between
+ * the two halves of a surrogate pair. A `%` that starts no escape is a character of its own.
+ */
+export function cutEncoded(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let end = 0;
+  for (let i = 0; i < s.length; ) {
+    let next = i + 1;
+    const byte = escapeAt(s, i);
+    if (byte >= 0) {
+      next = i + 3;
+      const n = sequenceLength(byte);
+      let k = 1;
+      while (k < n && escapeAt(s, i + 3 * k) >= 0x80 && escapeAt(s, i + 3 * k) < 0xc0) k++;
+      // A whole sequence is one character; a lead byte whose sequence is broken is a character alone.
+      if (k === n) next = i + 3 * n;
+    } else if (/[\uD800-\uDBFF]/.test(s[i]!) && /[\uDC00-\uDFFF]/.test(s[i + 1] ?? '')) next = i + 2;
+    if (next > max) break;
+    end = i = next;
+  }
+  return s.slice(0, end);
+}
+
+/**
+ * The url's path, cut to MAX_PATH_LENGTH, or null if the url does not parse (the validator only checks its scheme and
+ * host).
+ */
 function pathOf(url: string): string | null {
   try {
-    return new URL(url).pathname || '/';
+    return cutEncoded(new URL(url).pathname || '/', MAX_PATH_LENGTH);
   } catch {
     return null;
   }

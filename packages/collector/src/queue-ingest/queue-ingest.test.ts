@@ -310,4 +310,27 @@ describe('queued ingestion', () => {
     await consume(INGEST_QUEUE_NAME, mode.sent, 2);
     expect(await totals(id)).toMatchObject({ events: 3, quota_events: 2, quota_batches: 1 });
   });
+
+  it('a batch stored already takes no quota: with a quota of 0 it is queued as duplicates, not refused', async () => {
+    const { id } = await registerSite();
+    const mode = queueMode();
+    const events = freshEvents(3);
+    const body = { v: 1, site: id, sent_at: Date.now(), events };
+    expect((await post(mode.env, body)).status).toBe(200);
+    await visible(
+      id,
+      events.map((e) => e.id),
+    );
+    const limit = await call(`/v1/admin/sites/${id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ quota: { events_per_day: 0 } }),
+    });
+    expect(limit.status).toBe(200);
+    // The resend (its answer was lost) is stored already: not refused, nothing counted as refused.
+    expect((await post(mode.env, body)).status).toBe(200);
+    // A stored event beside a new one: the new one is refused, and only it is counted.
+    expect((await post(mode.env, { ...body, events: [events[0]!, ...freshEvents(1)] })).status).toBe(429);
+    expect(await totals(id)).toMatchObject({ events: 3, quota_events: 1, quota_batches: 1 });
+  });
 });

@@ -101,12 +101,12 @@ function parseCount(params: URLSearchParams, name: string, fallback: number, max
   return n;
 }
 
-/** A required parameter whose value is one of `allowed`. */
+/** A required parameter whose value is one of `allowed`; given twice, it says so as the other parameters do. */
 function oneOf<T extends string>(params: URLSearchParams, name: string, allowed: readonly T[]): T {
-  const all = params.getAll(name);
-  if (all.length !== 1 || !(allowed as readonly string[]).includes(all[0]!))
+  const v = single(params, name);
+  if (v === null || !(allowed as readonly string[]).includes(v))
     throw new QueryError(`${name} must be one of ${allowed.join(', ')}`);
-  return all[0] as T;
+  return v as T;
 }
 
 /** What a report reads from its query string besides the period and the dimension filters. */

@@ -188,6 +188,26 @@ describe('admin API', () => {
     ]);
   });
 
+  it("normalises the scheme's case as well, and keeps each origin once once normalised", async () => {
+    const { id } = await registerSite({
+      origins: ['HTTP://LOCALHOST:80', 'http://localhost', 'Https://Shop.Example:443', 'https://shop.example'],
+    });
+    const shown = async () =>
+      (
+        (await (await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+          origins: string[];
+        }
+      ).origins;
+    expect(await shown()).toEqual(['http://localhost', 'https://shop.example']);
+    const patched = await call(`/v1/admin/sites/${id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${ADMIN}` },
+      body: JSON.stringify({ origins: ['HTTPS://SHOP.EXAMPLE', 'https://shop.example:443', 'hTTp://127.0.0.1:8788'] }),
+    });
+    expect(patched.status).toBe(200);
+    expect(await shown()).toEqual(['https://shop.example', 'http://127.0.0.1:8788']);
+  });
+
   it("stores an internationalized domain as browsers send it (punycode) and takes its pages' events", async () => {
     const { id } = await registerSite({ origins: ['https://Bücher.example', 'https://例え.テスト:8443'] });
     const shown = await call(`/v1/admin/sites/${id}`, { headers: { authorization: `Bearer ${ADMIN}` } });

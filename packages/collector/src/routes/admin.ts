@@ -35,13 +35,15 @@ const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 /** A visitor id as ingestion accepts it (the wire's names: docs/PROTOCOL.md, "Events"). */
 const VISITOR_ID = SITE_ID;
 /**
- * What an origin may be written as: scheme and host (letters of any script, digits, dots, hyphens, or an IPv6
- * literal), an optional port. A host in another script (`bücher.example`) is stored in the punycode browsers send.
+ * What an origin may be written as: scheme (of any case: `HTTP://` is `http://`) and host (letters of any script,
+ * digits, dots, hyphens, or an IPv6 literal), an optional port. A host in another script (`bücher.example`) is stored
+ * in the punycode browsers send.
  */
-const PLAIN_ORIGIN = /^https?:\/\/(?:[\p{L}\p{M}\p{N}.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/u;
+const PLAIN_ORIGIN = /^https?:\/\/(?:[\p{L}\p{M}\p{N}.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/iu;
 
 /**
- * An origin as browsers send it in `Origin` (lower-case punycode host, no default port), or `*` for any; null when
+ * An origin as browsers send it in `Origin` (lower-case scheme and punycode host, no default port), or `*` for any; the
+ * list keeps each once so normalised (`readOptions`). Null when
  * it is not a plain `scheme://host[:port]`: a wildcard host, user info, a path (even `/`), a query or a
  * fragment could never equal a browser's `Origin` header and would only hide a mistake.
  */

@@ -35,7 +35,11 @@ alerts.post('/', async (c) => {
   const body = await jsonBody(c.req, 'invalid-alert');
   const site = await getSite(c.env.DB, c.req.param('site') ?? '');
   if (!site) fail(404, 'not-found');
-  const { metric, op, threshold, window_minutes } = body;
+  const { metric, op, threshold, window_minutes, ...rest } = body;
+  // A field it does not read is refused, as site config and webhooks refuse theirs.
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined)
+    refuse(`no field ${unknown.slice(0, 64)}: an alert has metric, op, threshold, window_minutes`);
   const parsed = parseMetric(metric, site.stages);
   if (!parsed)
     refuse(

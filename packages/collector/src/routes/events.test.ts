@@ -396,4 +396,17 @@ describe('paths', () => {
     const exported = await (await get(one, 'events')).text();
     expect(exported.split('\n').filter((line) => line.includes(long.slice(3)))).toHaveLength(3);
   });
+
+  it('stores a path of at most 2,048 characters once encoded, cut where a character ends', async () => {
+    const site = await registerSite();
+    // The url is cut to 2,048 characters, but its path of é encodes each to 6: over 12,000 characters.
+    const view = wire({ type: 'page_view', ts: Date.now() - 60_000, stage: 'awareness', visitor: 'a', session: 'a' });
+    view.url = `${view.url}${'é'.repeat(3_000)}`;
+    expect((await send(site.id, [view])).accepted).toBe(1);
+    const friction = await report(site, 'friction');
+    const [page] = friction.pages as Array<{ path: string }>;
+    expect(page!.path.length).toBeLessThanOrEqual(2048);
+    expect(page!.path.length).toBeGreaterThan(2048 - 6);
+    expect(decodeURIComponent(page!.path)).toMatch(/^\/é+$/);
+  });
 });

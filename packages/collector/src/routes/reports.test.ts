@@ -139,6 +139,18 @@ describe('reports API', () => {
       expect(res.status, qs).toBe(400);
       expect(await res.json()).toMatchObject({ error: 'invalid-query', message: expect.any(String) });
     }
+    // interval and by say so too, even when both values are allowed (not "must be one of …").
+    for (const [name, qs, message] of [
+      ['timeseries', 'interval=day&interval=day', 'interval given 2 times'],
+      ['breakdown', 'by=channel&by=device', 'by given 2 times'],
+      ['satisfaction', 'by=channel&by=channel', 'by given 2 times'],
+    ] as const) {
+      const res = await call(`/v1/sites/${site.id}/${name}?${qs}`, {
+        headers: { authorization: `Bearer ${site.token}` },
+      });
+      expect(res.status, qs).toBe(400);
+      expect(await res.json(), qs).toEqual({ error: 'invalid-query', message });
+    }
   });
 
   it('says in words what was wrong with a refused query, the code unchanged', async () => {

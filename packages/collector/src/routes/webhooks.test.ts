@@ -126,6 +126,22 @@ describe('webhook registration', () => {
     expect(res.status).toBe(404);
   });
 
+  it('refuses a field it does not read, as site config does, and registers nothing', async () => {
+    const site = await registerSite();
+    const res = await register(site.id, {
+      url: 'https://hooks.example.com/',
+      events: ['cart.abandoned'],
+      secret: 'x',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      error: 'invalid-webhook',
+      message: 'no field secret: a webhook has url, events',
+    });
+    const list = await call(`/v1/admin/sites/${site.id}/webhooks`, { headers: json });
+    expect(await list.json()).toEqual({ webhooks: [] });
+  });
+
   it('removes a webhook of its own site only', async () => {
     const [a, b] = [await registerSite(), await registerSite()];
     const { id } = (await (

@@ -41,9 +41,14 @@ webhooks.post('/', async (c) => {
   const key = webhookKey(c.env);
   if (!key) fail(403, 'webhooks-disabled');
   const body = await jsonBody(c.req, 'invalid-webhook');
-  const checked = checkWebhookUrl(body.url, c.env.PARCOURS_LOCAL_DEV === 'true');
+  // A field it does not read (`secret`: the collector makes it) is refused, as site config refuses its own.
+  const { url, events: eventList, ...rest } = body;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined)
+    failWithMessage(400, 'invalid-webhook', `no field ${unknown.slice(0, 64)}: a webhook has url, events`);
+  const checked = checkWebhookUrl(url, c.env.PARCOURS_LOCAL_DEV === 'true');
   if ('refused' in checked) failWithMessage(400, 'invalid-webhook-url', URL_REFUSALS[checked.refused]);
-  const events = readEvents(body.events);
+  const events = readEvents(eventList);
   const site = await siteOf(c);
   const id = newId('wh_');
   const secret = newWebhookSecret();

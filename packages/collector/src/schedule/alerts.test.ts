@@ -75,6 +75,7 @@ describe('alerts', () => {
       { metric: 'csat', op: 'below', threshold: -1, window_minutes: 60 },
       { metric: 'nps', op: 'below', threshold: -101, window_minutes: 60 },
       { metric: 'nps:x', op: 'below', threshold: 0, window_minutes: 60 },
+      { metric: 'visitors', op: 'above', threshold: 5, window_minutes: 60, windows: 2 },
     ];
     const said: string[] = [];
     for (const body of bad) {
@@ -99,6 +100,8 @@ describe('alerts', () => {
       'window_minutes is a whole number from 1 to 43200',
     ]);
     expect(said[10]).toBe('threshold is a number from -100 to 1000000000');
+    // A field it does not read is refused, as site config and webhooks refuse theirs.
+    expect(said[12]).toBe('no field windows: an alert has metric, op, threshold, window_minutes');
     const list = (await (await call(`/v1/admin/sites/${site.id}/alerts`, { headers: json })).json()) as {
       alerts: Array<{ metric: string; state: string }>;
     };

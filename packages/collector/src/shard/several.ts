@@ -104,6 +104,7 @@ function addPrepared(parts: Prepared[]): Prepared {
     sessions: stores.flatMap((s) => s.sessions),
     rejected: [...stores, ...replies].flatMap((s) => s.rejected).sort(byIndex),
     over,
+    fresh: stores.reduce((n, s) => n + s.fresh, 0),
     quotaCounts: { quota_events: over, quota_batches: over ? 1 : 0 },
   };
   return { store };

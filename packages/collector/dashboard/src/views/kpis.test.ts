@@ -67,6 +67,16 @@ describe('kpiCards', () => {
     expect(find(cards, 'advocacy', 'Visitors on its pages')?.delta?.text).toBe('new');
   });
 
+  test('a figure missing now shows no comparison, even when the previous period had no data either', () => {
+    const now = report([stage('awareness', 10), stage('decision', 0, 0)]);
+    now.decision.median_decision_ms = null;
+    const cards = kpiCards(now, report([stage('awareness', 0, 0), stage('decision', 0, 0)]));
+    // Nothing to show now: "–" alone, not "new · no data in the previous period".
+    expect(find(cards, 'decision', 'Decision delay (median)')).toMatchObject({ now: '–', delta: null });
+    // A figure there is now is still new.
+    expect(find(cards, 'decision', 'Conversion rate')?.delta?.text).toBe('new');
+  });
+
   test('a site whose stages have other names gets one purchases card, never a card for a stage it lacks', () => {
     const cards = kpiCards(report([stage('discovery', 10), stage('reflection', 5), stage('purchase', 2)]), null);
     expect(cards.map((c) => c.stage)).toEqual(['discovery', 'reflection', 'purchase', 'purchases']);

@@ -29,6 +29,10 @@ type PrevState = 'unread' | 'empty' | 'data';
 /** The change shown when the previous period had no data to compare with. */
 const NEW: Delta = { text: 'new', label: 'no data in the previous period', tone: 'flat' };
 
+/** `new` when the previous period was empty and there is a figure now; no comparison when it is missing now too. */
+const newIf = (prev: PrevState, now: number | null | undefined): Delta | null =>
+  prev === 'empty' && now !== null && now !== undefined && Number.isFinite(now) ? NEW : null;
+
 function rateKpi(
   stage: string,
   name: string,
@@ -37,7 +41,7 @@ function rateKpi(
   polarity: Polarity,
   prev: PrevState,
 ): Kpi {
-  if (prev !== 'data') return { stage, name, now: percent(now), before: '–', delta: prev === 'empty' ? NEW : null };
+  if (prev !== 'data') return { stage, name, now: percent(now), before: '–', delta: newIf(prev, now) };
   return { stage, name, now: percent(now), before: percent(before), delta: rateDelta(now, before, polarity) };
 }
 
@@ -49,7 +53,7 @@ function durationKpi(
   polarity: Polarity,
   prev: PrevState,
 ): Kpi {
-  if (prev !== 'data') return { stage, name, now: duration(now), before: '–', delta: prev === 'empty' ? NEW : null };
+  if (prev !== 'data') return { stage, name, now: duration(now), before: '–', delta: newIf(prev, now) };
   return {
     stage,
     name,
