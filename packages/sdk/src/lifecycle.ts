@@ -41,18 +41,26 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   };
   const page = (props: Loose = {}) => {
     leave();
-    left = false;
     deepest = visibleMs = 0;
     visibleSince = document.hidden ? 0 : Date.now();
     const url = newPage(!route);
-    route = where();
     measure();
-    emit(
+    // A view withheld (Do Not Track, consent withdrawn) has no page_leave, and neither becomes the next view's referrer
+    // nor fixes the route: consent given on this page sends it as it would have been sent (tracker `consent`).
+    left = !emit(
       'page_view',
-      { title: props.title || document.title, referrer: referrer || undefined, click_id: clickId(location.search) },
+      {
+        // The title of a page whose address lost query parameters may echo them (a search's results page): not sent.
+        title: props.title || (url == location.href.split('#')[0] ? document.title : undefined),
+        referrer: referrer || undefined,
+        click_id: clickId(location.search),
+      },
       props.stage,
     );
-    referrer = url;
+    if (!left) {
+      route = where();
+      referrer = url;
+    }
   };
   const routed = () => where() != route && page();
 

@@ -244,12 +244,13 @@ describe('sender', () => {
 
   it('on hide while a batch is in flight, sends only what fits beside it in 64 KiB, newest first', async () => {
     const bodies: string[] = [];
-    // The drain's batch never answers: it stays in flight, as a slow network keeps it.
+    // The drain's batch is not answered until the end: it stays in flight, as a slow network keeps it.
+    let answer = (_: Response) => {};
     vi.stubGlobal(
       'fetch',
       vi.fn((_url: string, init: RequestInit) => {
         bodies.push(init.body as string);
-        return bodies.length == 1 ? new Promise(() => {}) : Promise.resolve(new Response('{}'));
+        return bodies.length == 1 ? new Promise((r) => (answer = r)) : Promise.resolve(new Response('{}'));
       }),
     );
     const pad = 'x'.repeat(2000);
@@ -269,5 +270,47 @@ describe('sender', () => {
     const hidden = (JSON.parse(bodies[1]!) as Batch).events.map((e) => e.id);
     expect(hidden[0]).toBe(large.at(-1));
     expect(hidden.length).toBeGreaterThan(0);
+    answer(new Response('{}'));
+    await idle();
+  });
+
+  it('sends nothing a tab still holds once consent is withdrawn in another tab, not even once it is given again', async () => {
+    const c = fakeCollector([503]);
+    queue(2);
+    expect(await flush()).toBe(false);
+    // Another tab withdraws consent (its outbox emptied there; this tab's memory still holds the events), then the
+    // visitor gives it again. Meanwhile this tab is hidden, and its retry comes.
+    localStorage.setItem('pco', '0');
+    beaconNow();
+    await advance(5000);
+    localStorage.setItem('pco', '1');
+    beaconNow();
+    await advance(300_000);
+    expect(c.bodies).toHaveLength(1);
+    expect(await pending()).toEqual([]);
+  });
+
+  it('sends nothing while Do Not Track is on, and keeps the events', async () => {
+    const c = fakeCollector();
+    const ids = queue(1);
+    Object.defineProperty(navigator, 'doNotTrack', { value: '1', configurable: true });
+    try {
+      expect(await flush()).toBe(false);
+      beaconNow();
+      await idle();
+    } finally {
+      Object.defineProperty(navigator, 'doNotTrack', { value: null, configurable: true });
+    }
+    expect(c.bodies).toEqual([]);
+    expect(await pending()).toEqual(ids);
+  });
+
+  it('sends without the lock where the browser refuses Web Locks (a sandboxed document)', async () => {
+    const c = fakeCollector();
+    const locks = { request: () => Promise.reject(new DOMException('denied', 'SecurityError')) };
+    vi.stubGlobal('navigator', Object.defineProperty(Object.create(navigator), 'locks', { value: locks }));
+    const ids = queue(1);
+    expect(await flush()).toBe(true);
+    expect(c.ids()).toEqual(ids);
   });
 });

@@ -1,8 +1,8 @@
 // Delivery policy: when to send, one tab at a time, what to keep after each reply, and the beacon when the page goes away.
 import { pack } from './batch.ts';
 import { config } from './options.ts';
-import { live, release, save, waiting } from './outbox.ts';
-import { withdrawn } from './privacy.ts';
+import { empty, live, release, save, waiting } from './outbox.ts';
+import { off, withdrawn } from './privacy.ts';
 import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
 import { beacon, post } from './transport.ts';
 
@@ -35,12 +35,21 @@ const schedule = (ms: number) => {
  */
 export const soon = (): void => void (timer || schedule(SEND_DELAY));
 
+/**
+ * Whether nothing may leave now (see privacy `off`). Consent withdrawn, in this tab or another, also empties what this
+ * tab still holds: none of it may leave, even once consent is given again.
+ */
+const held = (): boolean => {
+  if (withdrawn()) empty();
+  return off();
+};
+
 async function drain(): Promise<boolean> {
   for (;;) {
     const [list, lost] = await waiting();
-    // Consent withdrawn: nothing leaves, not even what was read before the outbox was emptied.
-    if (withdrawn()) return false;
     if (!list[0] && !lost) return true;
+    // Checked after the read: nothing leaves, not even what was read before consent was withdrawn.
+    if (held()) return false;
     const [body, ids] = pack(config.site, list, lost);
     const reply = await post(eventsUrl(), body);
     if (shouldRetry(reply.status)) {
@@ -54,11 +63,14 @@ async function drain(): Promise<boolean> {
 }
 
 /**
- * Sends now, ignoring backoff, one tab at a time (Web Locks where available). Resolves `true` once
+ * Sends now, ignoring backoff, one tab at a time (Web Locks where available; where the browser refuses them, as in a
+ * sandboxed document, without). Resolves `true` once
  * everything waiting was acknowledged or refused for good, `false` if a try failed (kept, retried later).
  */
 export const flush = (): Promise<boolean> =>
-  (busy ||= (navigator.locks ? underLock() : drain()).catch(() => false).finally(() => (busy = undefined)));
+  (busy ||= (navigator.locks ? underLock().catch(drain) : drain())
+    .catch(() => false)
+    .finally(() => (busy = undefined)));
 
 // Ends this tab's wait for the send lock, or its hold of it (see `hidden`).
 let letGo = () => {};
@@ -94,9 +106,10 @@ export function online(): void {
  * acknowledgement that lets them go. A network error falls back to a beacon while the page is still alive to see it;
  * a closing tab no longer runs that fallback, and its events wait in the outbox and its localStorage copy for the next
  * page. Unacknowledged, they stay in the outbox: the collector stores each id once, so a page hidden twice may send an
- * event twice, never store it twice. (Consent withdrawn leaves nothing in this tab's memory to send.)
+ * event twice, never store it twice. While tracking is off nothing is sent nor saved.
  */
 export function beaconNow(): void {
+  if (held()) return;
   const events = live();
   save(events);
   if (events[0]) {

@@ -219,6 +219,18 @@ describe('the tracker through the npm API', () => {
     expect(events[1]!.visitor).not.toBe(events[0]!.visitor);
   });
 
+  it('sends the page view withheld while consent was withdrawn once consent is given on that page, once', () => {
+    consent(false);
+    page({ title: 'Landing' });
+    expect(events).toEqual([]);
+    consent(true);
+    consent(true);
+    // The page view now, and no page_leave of a view never sent before it.
+    expect(types()).toEqual(['page_view']);
+    page();
+    expect(types()).toEqual(['page_view', 'page_leave', 'page_view']);
+  });
+
   it('writes the last activity once a second at most, and opens a new session after 30 idle minutes', () => {
     track('before');
     // Two seconds after the last event (events get increasing times, so not before the last one).
