@@ -27,7 +27,11 @@ export const PARTS: Part[] = [
     name: 'the send lock (one tab sends at a time) and letting go of it on pagehide',
     kind: 'guarantee',
     edits: [
-      ['sender.ts', '(navigator.locks ? underLock().catch(drain) : drain())', 'drain()'],
+      [
+        'sender.ts',
+        "(navigator.locks ? underLock().catch((e) => e.name != 'AbortError' && drain()) : drain())",
+        'drain()',
+      ],
       ['sender.ts', 'export const hidden = (): void => letGo();', 'export const hidden = (): void => {};'],
     ],
   },

@@ -113,7 +113,7 @@ describe('outbox copy in localStorage', () => {
   });
 
   it.each([
-    ['consent withdrawn', () => localStorage.setItem('pco', '0'), () => localStorage.removeItem('pco')],
+    ['consent withdrawn', () => localStorage.setItem('pco', '0'), () => localStorage.setItem('pco', '1')],
     [
       'Do Not Track',
       () => Object.defineProperty(navigator, 'doNotTrack', { value: '1', configurable: true }),

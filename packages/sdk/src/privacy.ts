@@ -8,7 +8,7 @@ const optedOut = (): boolean =>
   navigator.doNotTrack == '1' || !!(navigator as { globalPrivacyControl?: boolean }).globalPrivacyControl;
 
 /** Whether the visitor withdrew consent (`consent(false)`, kept across pages until `consent(true)`). */
-export const withdrawn = (): boolean => store(CONSENT_KEY) == '0';
+const withdrawn = (): boolean => store(CONSENT_KEY) == '0';
 
 /** Whether nothing may be queued, stored or sent: Do Not Track / GPC (unless `respectDnt` is `off`) or consent withdrawn. */
 export const off = (): boolean => (config.respectDnt != 'off' && optedOut()) || withdrawn();

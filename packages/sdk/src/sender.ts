@@ -1,13 +1,14 @@
 // Delivery policy: when to send, one tab at a time, what to keep after each reply, and the beacon when the page goes away.
 import { pack } from './batch.ts';
 import { config } from './options.ts';
-import { empty, live, release, save, waiting } from './outbox.ts';
-import { off, withdrawn } from './privacy.ts';
+import { live, release, save, waiting } from './outbox.ts';
+import { off } from './privacy.ts';
 import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
-import { beacon, post } from './transport.ts';
+import { SDK_BATCH_BYTES } from '@parcours/protocol';
+import { beacon, keepaliveBytes, post } from './transport.ts';
 
-/** Most bytes the hide request carries while a send is under way: 64 KiB of keepalive data, less a full batch. */
-const BESIDE_A_SEND = 16_000;
+/** A page's keepalive data in flight, less a margin: past 64 KiB the browser refuses the request, beacon included. */
+const KEEPALIVE_BYTES = 64_000;
 
 /** Delay between queuing an event and sending it, ms: lets a burst travel in one request. */
 export const SEND_DELAY = 1000;
@@ -35,21 +36,12 @@ const schedule = (ms: number) => {
  */
 export const soon = (): void => void (timer || schedule(SEND_DELAY));
 
-/**
- * Whether nothing may leave now (see privacy `off`). Consent withdrawn, in this tab or another, also empties what this
- * tab still holds: none of it may leave, even once consent is given again.
- */
-const held = (): boolean => {
-  if (withdrawn()) empty();
-  return off();
-};
-
 async function drain(): Promise<boolean> {
   for (;;) {
     const [list, lost] = await waiting();
     if (!list[0] && !lost) return true;
     // Checked after the read: nothing leaves, not even what was read before consent was withdrawn.
-    if (held()) return false;
+    if (off()) return false;
     const [body, ids] = pack(config.site, list, lost);
     const reply = await post(eventsUrl(), body);
     if (shouldRetry(reply.status)) {
@@ -68,7 +60,7 @@ async function drain(): Promise<boolean> {
  * everything waiting was acknowledged or refused for good, `false` if a try failed (kept, retried later).
  */
 export const flush = (): Promise<boolean> =>
-  (busy ||= (navigator.locks ? underLock().catch(drain) : drain())
+  (busy ||= (navigator.locks ? underLock().catch((e) => e.name != 'AbortError' && drain()) : drain())
     .catch(() => false)
     .finally(() => (busy = undefined)));
 
@@ -109,17 +101,23 @@ export function online(): void {
  * event twice, never store it twice. While tracking is off nothing is sent nor saved.
  */
 export function beaconNow(): void {
-  if (held()) return;
+  if (off()) return;
   const events = live();
   save(events);
   if (events[0]) {
-    // Beside a batch in flight (at most SDK_BATCH_BYTES), only what fits in the rest of the page's 64 KiB of keepalive
+    // Only what fits beside the requests in flight (a batch, an earlier hide's request) in the page's 64 KiB of keepalive
     // data: a larger request is refused, beacon included, and the closing page's newest events would wait for a next
     // visit. The older ones are in the outbox already.
-    const [body, ids] = pack(config.site, events.reverse(), 0, busy ? BESIDE_A_SEND : undefined);
-    const url = eventsUrl();
-    post(url, body).then(
-      (reply) => void (reply.status ? shouldRetry(reply.status) || release(ids) : beacon(url, body)),
+    const [body, ids] = pack(
+      config.site,
+      events.reverse(),
+      0,
+      Math.min(SDK_BATCH_BYTES, KEEPALIVE_BYTES - keepaliveBytes),
     );
+    const url = eventsUrl();
+    if (ids[0])
+      post(url, body).then(
+        (reply) => void (reply.status ? shouldRetry(reply.status) || release(ids) : beacon(url, body)),
+      );
   }
 }

@@ -52,10 +52,9 @@ let lastTs = 0;
 let viewWithheld = false;
 
 export const emit = (type: string, fields?: Loose, stage?: string, url = pageUrl): boolean => {
-  if (off()) {
-    viewWithheld ||= type == 'page_view';
-    return false;
-  }
+  const withheld = off();
+  if (type == 'page_view') viewWithheld = withheld;
+  if (withheld) return false;
   // Each event of this page a millisecond after the one before at least: the collector orders a visitor's events by
   // time and breaks ties by id, so two events of one millisecond (a click right on a route change) would swap at random.
   const now = (lastTs = Math.max(Date.now(), lastTs + 1));
@@ -121,6 +120,9 @@ const calls: Record<string, (arg: any, payload: Loose, second?: any, third?: any
     if (granted === false) {
       store(IDS_KEY, ''); // forget the visitor: consent given again starts a new one
       if (FEATURE_CARTS) identify(null);
+      // The page's view is closed, unsent: given again on this page, it is sent anew for the new visitor, with no
+      // page_leave of the forgotten visitor's view.
+      calls.page!(undefined, {});
       return empty();
     }
     // Given on a page whose view was withheld (a consent banner's "accept" on the landing page): the view is sent
