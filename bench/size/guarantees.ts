@@ -27,7 +27,11 @@ export const PARTS: Part[] = [
     name: 'the send lock (one tab sends at a time) and letting go of it on pagehide',
     kind: 'guarantee',
     edits: [
-      ['sender.ts', '(busy ||= (navigator.locks ? underLock() : drain())', '(busy ||= drain()'],
+      [
+        'sender.ts',
+        "(navigator.locks ? underLock().catch((e) => e.name != 'AbortError' && drain()) : drain())",
+        'drain()',
+      ],
       ['sender.ts', 'export const hidden = (): void => letGo();', 'export const hidden = (): void => {};'],
     ],
   },
@@ -105,7 +109,7 @@ const robust = <T = void>(`,
   {
     name: 'Do Not Track and Global Privacy Control',
     kind: 'contract',
-    edits: [['tracker.ts', "(config.respectDnt != 'off' && optedOut()) ||", '']],
+    edits: [['privacy.ts', "(config.respectDnt != 'off' && optedOut()) ||", '']],
   },
   {
     name: 'the `<meta name="parcours:stage">` declaration (rule 3)',

@@ -1,11 +1,13 @@
 // What the SDK's browser tests share: a site on the shared collector behind a fault proxy, its test page, and the exactly-once check.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { exportEvents, registerSite, sharedCollector, uniqueSiteId } from '../harness/collector.ts';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.ts';
 import { startStaticServer, type RunningStaticServer } from '../harness/static-server.ts';
-import type { Tab } from '../harness/browser.ts';
+import { RECORDER, type Tab } from '../harness/browser.ts';
 
 export interface SdkSite {
   site: string;
@@ -39,6 +41,54 @@ export async function openSdkSite(prefix: string, serve = serveTestPages): Promi
     proxy,
     async stop() {
       await pages.stop();
+      await proxy.stop();
+    },
+  };
+}
+
+/** An inline test page: its HTML (`{{COLLECTOR}}` and `{{SITE}}` filled in, the recorder put first in `<head>`) and headers. */
+export interface InlinePage {
+  html: string;
+  headers?: Record<string, string>;
+}
+
+/** The stub and the full tag, as a site's `<head>` has them. */
+export const TAG =
+  '<script>window.parcours=window.parcours||function(){(parcours.q=parcours.q||[]).push(arguments)}</script>' +
+  '<script async src="{{COLLECTOR}}/parcours.js" data-site="{{SITE}}"></script>';
+
+/**
+ * A new site whose pages are `pages` (path → page), for patterns of real sites the test pages lack; `origins` other
+ * than the pages' own (`['*']` for a sandboxed document, whose origin is opaque).
+ */
+export async function openInlineSite(
+  prefix: string,
+  pages: Record<string, InlinePage>,
+  origins?: string[],
+): Promise<SdkSite> {
+  const { url, adminToken } = sharedCollector();
+  const proxy = await startFaultProxy(url);
+  const site = uniqueSiteId(prefix);
+  const fill = (text: string) => text.replaceAll('{{COLLECTOR}}', proxy.url).replaceAll('{{SITE}}', site);
+  const server = createServer((req, res) => {
+    const page = pages[new URL(req.url ?? '/', 'http://x').pathname];
+    if (!page) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    const headers = Object.fromEntries(Object.entries(page.headers ?? {}).map(([k, v]) => [k, fill(v)]));
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-cache', ...headers });
+    res.end(fill(page.html).replace(/<head>/i, (head) => head + RECORDER));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const token = await registerSite(url, adminToken, { id: site, origins: origins ?? [origin] });
+  return {
+    site,
+    token,
+    collector: url,
+    origin,
+    proxy,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
       await proxy.stop();
     },
   };

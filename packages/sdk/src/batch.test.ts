@@ -45,4 +45,11 @@ describe('pack', () => {
     expect(body.events.map((e: WireEvent) => e.id)).toEqual(['e-1']);
     expect(body.dropped).toBe(3);
   });
+
+  it('under a smaller limit (beside requests in flight), keeps an event that fits a batch for later, never dropped', () => {
+    const b = pack('shop', [event(0, { title: 'x'.repeat(20_000) }), event(1)], 0, 16_000);
+    expect(b[1]).toEqual([]);
+    expect(JSON.parse(b[0]).dropped).toBe(0);
+    expect(pack('shop', [event(1), event(0, { title: 'x'.repeat(20_000) })], 0, 16_000)[1]).toEqual(['e-1']);
+  });
 });

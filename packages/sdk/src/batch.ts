@@ -6,8 +6,9 @@ import { toJson } from './json.ts';
 export type Packed = [body: string, ids: string[]];
 
 /**
- * Takes events from the front of `list` while they fit in `limit` bytes. An event too large to ever fit alone is
- * listed in `ids` without being sent (so it leaves the outbox) and counted as dropped. `sent_at` is now.
+ * Takes events from the front of `list` while they fit in `limit` bytes (at most SDK_BATCH_BYTES). An event too large
+ * to ever fit a batch alone is listed in `ids` without being sent (so it leaves the outbox) and counted as dropped; one
+ * that only does not fit `limit` ends the list and waits for a later batch. `sent_at` is now.
  */
 export function pack(site: string, list: readonly WireEvent[], dropped: number, limit = SDK_BATCH_BYTES): Packed {
   const out: string[] = [];
@@ -20,7 +21,7 @@ export function pack(site: string, list: readonly WireEvent[], dropped: number, 
     const bytes = new Blob([json]).size + 1;
     if (out.length == SDK_BATCH_EVENTS) break;
     if (size + bytes > limit) {
-      if (out[0]) break;
+      if (out[0] || size + bytes <= SDK_BATCH_BYTES) break;
       dropped++;
     } else {
       out.push(json);

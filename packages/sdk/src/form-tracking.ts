@@ -27,6 +27,9 @@ interface FieldStats {
 }
 
 const started = new Map<HTMLFormElement, Started>();
+// Forms whose submit event was counted and not started again since: their form.submit() is the same submission
+// (jQuery Validate's way: the submit event prevented, the fields checked, then the form sent by code).
+const announced = new WeakSet<HTMLFormElement>();
 // Friction: each form's fields by name, from the first focus of one of them (before the form starts).
 const fieldsOf = new Map<HTMLFormElement, Map<string, FieldStats>>();
 
@@ -78,6 +81,7 @@ export function watchForms(emit: Emit): () => void {
     if (e.type == 'input') {
       if (!state) {
         started.set(form, (state = { at: now, typed: new Set() }));
+        announced.delete(form);
         emit('form_start', { form: formName(form) });
       }
       state.typed.add(field!);
@@ -111,12 +115,15 @@ export function watchForms(emit: Emit): () => void {
       fields: takeFields(form),
     });
   };
-  const onSubmit = guard((e: Event) => submitted(e.target as HTMLFormElement));
+  const onSubmit = guard((e: Event) => {
+    announced.add(e.target as HTMLFormElement);
+    submitted(e.target as HTMLFormElement);
+  });
   // `input` fires for every kind of field (text, select, checkbox, radio, file), so `change` adds nothing.
   on('input focusin', fieldEvent);
   addEventListener('submit', onSubmit, true);
   // form.submit() fires no submit event: catch it at the prototype.
-  after(HTMLFormElement.prototype, 'submit', submitted);
+  after(HTMLFormElement.prototype, 'submit', (form: HTMLFormElement) => announced.has(form) || submitted(form));
   return () => {
     for (const [form, state] of started) {
       started.delete(form);

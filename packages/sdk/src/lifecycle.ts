@@ -2,6 +2,8 @@
 // page_leave, and the send when the page goes away.
 import { after, on } from './guard.ts';
 import { pause } from './idb.ts';
+import { CONSENT_KEY } from './keys.ts';
+import { empty } from './outbox.ts';
 import { beaconNow, hidden, online } from './sender.ts';
 import { emit, newPage } from './tracker.ts';
 import { cleanUrl, clickId } from './url-clean.ts';
@@ -41,18 +43,29 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
   };
   const page = (props: Loose = {}) => {
     leave();
-    left = false;
     deepest = visibleMs = 0;
     visibleSince = document.hidden ? 0 : Date.now();
     const url = newPage(!route);
-    route = where();
     measure();
-    emit(
+    // A view withheld (Do Not Track, consent withdrawn) has no page_leave, and neither becomes the next view's referrer
+    // nor fixes the route: consent given on this page sends it as it would have been sent (tracker `consent`).
+    left = !emit(
       'page_view',
-      { title: props.title || document.title, referrer: referrer || undefined, click_id: clickId(location.search) },
+      {
+        // The title of a page whose address holds what the URL rule removes (query parameters, a hash router's query) may
+        // echo it (a search's results page, "Results for …"): not sent.
+        title:
+          props.title ||
+          (url == location.href.split('#')[0] && !location.hash.includes('?') ? document.title : undefined),
+        referrer: referrer || undefined,
+        click_id: clickId(location.search),
+      },
       props.stage,
     );
-    referrer = url;
+    if (!left) {
+      route = where();
+      referrer = url;
+    }
   };
   const routed = () => where() != route && page();
 
@@ -78,6 +91,9 @@ export function watchPage(spa: boolean, leaving: () => void): (props?: Loose) =>
     }
   });
   on('online', online);
+  // Consent withdrawn in another tab: what this tab holds is forgotten at once, so none of it leaves, even once consent
+  // is given again (that tab emptied the outbox and its own memory).
+  on('storage', (e: StorageEvent) => e.key == CONSENT_KEY && e.newValue == '0' && empty());
 
   if (spa) {
     after(history, 'pushState replaceState', routed);

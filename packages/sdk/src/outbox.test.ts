@@ -2,6 +2,7 @@ import type { WireEvent } from '@parcours/protocol';
 import { VALID_EVENTS } from '@parcours/protocol/fixtures';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { tx } from './idb.ts';
+import { configure } from './options.ts';
 import { empty, live, OUTBOX_CAP, OUTBOX_MAX_AGE, put, release, restore, save, waiting } from './outbox.ts';
 
 const event = (id: string, ts = Date.now()): WireEvent => ({ ...VALID_EVENTS[0]!, id, ts });
@@ -84,6 +85,10 @@ describe('outbox', () => {
 });
 
 describe('outbox copy in localStorage', () => {
+  beforeEach(() => {
+    configure({ site: 'shop' }, 'https://collector.example');
+  });
+
   it("saves the waiting events synchronously, and a later page moves another page's copy into its outbox", async () => {
     await empty();
     put(event('leave-1'));
@@ -105,5 +110,25 @@ describe('outbox copy in localStorage', () => {
     restore();
     expect(Object.keys(localStorage).filter((k) => k.startsWith('pcq'))).toEqual([]);
     expect((await waiting())[0].map((e) => e.id)).toEqual(['closed-2']);
+  });
+
+  it.each([
+    ['consent withdrawn', () => localStorage.setItem('pco', '0'), () => localStorage.setItem('pco', '1')],
+    [
+      'Do Not Track',
+      () => Object.defineProperty(navigator, 'doNotTrack', { value: '1', configurable: true }),
+      () => Object.defineProperty(navigator, 'doNotTrack', { value: null, configurable: true }),
+    ],
+  ])("with %s, forgets closed pages' copies without requeuing them", async (_, turnOff, turnOn) => {
+    await empty();
+    localStorage.setItem('pcq-closed-page', JSON.stringify([event('closed-3')]));
+    turnOff();
+    try {
+      restore();
+    } finally {
+      turnOn();
+    }
+    expect(Object.keys(localStorage).filter((k) => k.startsWith('pcq'))).toEqual([]);
+    expect((await waiting())[0]).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { tx } from './idb.ts';
 import { toJson } from './json.ts';
 import { DROPPED_KEY, SAVED_PREFIX } from './keys.ts';
 import { store } from './local-store.ts';
+import { off } from './privacy.ts';
 
 /** Most events the outbox keeps; past it the oldest are dropped and counted. */
 export const OUTBOX_CAP = 1000;
@@ -78,7 +79,10 @@ export function empty(): Promise<void> {
  */
 export const save = (l: WireEvent[]): void => void store(SAVED, `[${l.map((e) => toJson(e))}]`);
 
-/** Moves what other pages saved (see `save`) into the outbox, and forgets every saved copy. */
+/**
+ * Moves what other pages saved (see `save`) into the outbox, and forgets every saved copy; while tracking is off
+ * (consent withdrawn, Do Not Track) the copies are forgotten only: none of their events may leave.
+ */
 export function restore(): void {
   try {
     // Storage's own methods are enumerable too, but none starts with the prefix.
@@ -89,7 +93,7 @@ export function restore(): void {
         // now and on every later page.
         delete localStorage[key];
         try {
-          if (key != SAVED) JSON.parse(copy).map(put);
+          if (key != SAVED && !off()) JSON.parse(copy).map(put);
         } catch {}
       }
   } catch {}

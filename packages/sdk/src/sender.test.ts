@@ -242,14 +242,15 @@ describe('sender', () => {
     expect(await pending()).toEqual(ids.sort());
   });
 
-  it('on hide while a batch is in flight, sends only what fits beside it in 64 KiB, newest first', async () => {
+  it('on hide, sends only what fits beside the requests in flight in 64 KiB, newest first, and drops nothing', async () => {
     const bodies: string[] = [];
-    // The drain's batch never answers: it stays in flight, as a slow network keeps it.
+    // No request is answered until the end: they stay in flight, as a slow network keeps them.
+    const answers: Array<(r: Response) => void> = [];
     vi.stubGlobal(
       'fetch',
       vi.fn((_url: string, init: RequestInit) => {
         bodies.push(init.body as string);
-        return bodies.length == 1 ? new Promise(() => {}) : Promise.resolve(new Response('{}'));
+        return new Promise((r) => answers.push(r));
       }),
     );
     const pad = 'x'.repeat(2000);
@@ -262,12 +263,61 @@ describe('sender', () => {
     // Forty 2 KB writes and the read before the send take IndexedDB a while.
     for (let i = 0; i < 20 && !bodies.length; i++) await idle();
     expect(bodies).toHaveLength(1);
+    // Hidden (another tab shown), then closed from the tab switcher: two hide requests beside the batch.
+    beaconNow();
+    put({ ...VALID_EVENTS[0]!, id: 'leave', ts: Date.now() + 100, type: 'page_leave' });
     beaconNow();
     await idle();
-    expect(bodies).toHaveLength(2);
-    expect(bodies[0]!.length + bodies[1]!.length).toBeLessThanOrEqual(64 * 1024);
-    const hidden = (JSON.parse(bodies[1]!) as Batch).events.map((e) => e.id);
-    expect(hidden[0]).toBe(large.at(-1));
-    expect(hidden.length).toBeGreaterThan(0);
+    const bytes = (body: string) => new Blob([body]).size;
+    expect(bodies.length).toBeGreaterThanOrEqual(2);
+    expect(bodies.reduce((sum, body) => sum + bytes(body), 0)).toBeLessThanOrEqual(64 * 1024);
+    const hides = bodies.slice(1).map((body) => (JSON.parse(body) as Batch).events.map((e) => e.id));
+    expect(hides[0]![0]).toBe(large.at(-1));
+    expect(hides.at(-1)![0]).toBe('leave');
+    // What did not fit is not counted as dropped: it waits in the outbox for a later batch.
+    expect(bodies.map((body) => (JSON.parse(body) as Batch).dropped ?? 0)).toEqual(bodies.map(() => 0));
+    // Then the network answers: the batch and the hide requests are acknowledged, and the rest is sent.
+    fakeCollector();
+    for (const answer of answers) answer(new Response('{}'));
+    expect(await flush()).toBe(true);
+    expect(await pending()).toEqual([]);
+  });
+
+  it('sends nothing, on hide or by a retry, while consent is withdrawn (in any tab)', async () => {
+    const c = fakeCollector([503]);
+    queue(2);
+    expect(await flush()).toBe(false);
+    localStorage.setItem('pco', '0');
+    try {
+      beaconNow();
+      await advance(300_000);
+      expect(c.bodies).toHaveLength(1);
+    } finally {
+      localStorage.setItem('pco', '1');
+    }
+  });
+
+  it('sends nothing while Do Not Track is on, and keeps the events', async () => {
+    const c = fakeCollector();
+    const ids = queue(1);
+    Object.defineProperty(navigator, 'doNotTrack', { value: '1', configurable: true });
+    try {
+      expect(await flush()).toBe(false);
+      beaconNow();
+      await idle();
+    } finally {
+      Object.defineProperty(navigator, 'doNotTrack', { value: null, configurable: true });
+    }
+    expect(c.bodies).toEqual([]);
+    expect(await pending()).toEqual(ids);
+  });
+
+  it('sends without the lock where the browser refuses Web Locks (a sandboxed document)', async () => {
+    const c = fakeCollector();
+    const locks = { request: () => Promise.reject(new DOMException('denied', 'SecurityError')) };
+    vi.stubGlobal('navigator', Object.defineProperty(Object.create(navigator), 'locks', { value: locks }));
+    const ids = queue(1);
+    expect(await flush()).toBe(true);
+    expect(c.ids()).toEqual(ids);
   });
 });

@@ -2,12 +2,13 @@
 import { pack } from './batch.ts';
 import { config } from './options.ts';
 import { live, release, save, waiting } from './outbox.ts';
-import { withdrawn } from './privacy.ts';
+import { off } from './privacy.ts';
 import { backoff, retryAfter, shouldRetry } from './retry-policy.ts';
-import { beacon, post } from './transport.ts';
+import { SDK_BATCH_BYTES } from '@parcours/protocol';
+import { beacon, keepaliveBytes, post } from './transport.ts';
 
-/** Most bytes the hide request carries while a send is under way: 64 KiB of keepalive data, less a full batch. */
-const BESIDE_A_SEND = 16_000;
+/** A page's keepalive data in flight, less a margin: past 64 KiB the browser refuses the request, beacon included. */
+const KEEPALIVE_BYTES = 64_000;
 
 /** Delay between queuing an event and sending it, ms: lets a burst travel in one request. */
 export const SEND_DELAY = 1000;
@@ -38,9 +39,9 @@ export const soon = (): void => void (timer || schedule(SEND_DELAY));
 async function drain(): Promise<boolean> {
   for (;;) {
     const [list, lost] = await waiting();
-    // Consent withdrawn: nothing leaves, not even what was read before the outbox was emptied.
-    if (withdrawn()) return false;
     if (!list[0] && !lost) return true;
+    // Checked after the read: nothing leaves, not even what was read before consent was withdrawn.
+    if (off()) return false;
     const [body, ids] = pack(config.site, list, lost);
     const reply = await post(eventsUrl(), body);
     if (shouldRetry(reply.status)) {
@@ -54,11 +55,14 @@ async function drain(): Promise<boolean> {
 }
 
 /**
- * Sends now, ignoring backoff, one tab at a time (Web Locks where available). Resolves `true` once
+ * Sends now, ignoring backoff, one tab at a time (Web Locks where available; where the browser refuses them, as in a
+ * sandboxed document, without). Resolves `true` once
  * everything waiting was acknowledged or refused for good, `false` if a try failed (kept, retried later).
  */
 export const flush = (): Promise<boolean> =>
-  (busy ||= (navigator.locks ? underLock() : drain()).catch(() => false).finally(() => (busy = undefined)));
+  (busy ||= (navigator.locks ? underLock().catch((e) => e.name != 'AbortError' && drain()) : drain())
+    .catch(() => false)
+    .finally(() => (busy = undefined)));
 
 // Ends this tab's wait for the send lock, or its hold of it (see `hidden`).
 let letGo = () => {};
@@ -94,19 +98,26 @@ export function online(): void {
  * acknowledgement that lets them go. A network error falls back to a beacon while the page is still alive to see it;
  * a closing tab no longer runs that fallback, and its events wait in the outbox and its localStorage copy for the next
  * page. Unacknowledged, they stay in the outbox: the collector stores each id once, so a page hidden twice may send an
- * event twice, never store it twice. (Consent withdrawn leaves nothing in this tab's memory to send.)
+ * event twice, never store it twice. While tracking is off nothing is sent nor saved.
  */
 export function beaconNow(): void {
+  if (off()) return;
   const events = live();
   save(events);
   if (events[0]) {
-    // Beside a batch in flight (at most SDK_BATCH_BYTES), only what fits in the rest of the page's 64 KiB of keepalive
+    // Only what fits beside the requests in flight (a batch, an earlier hide's request) in the page's 64 KiB of keepalive
     // data: a larger request is refused, beacon included, and the closing page's newest events would wait for a next
     // visit. The older ones are in the outbox already.
-    const [body, ids] = pack(config.site, events.reverse(), 0, busy ? BESIDE_A_SEND : undefined);
-    const url = eventsUrl();
-    post(url, body).then(
-      (reply) => void (reply.status ? shouldRetry(reply.status) || release(ids) : beacon(url, body)),
+    const [body, ids] = pack(
+      config.site,
+      events.reverse(),
+      0,
+      Math.min(SDK_BATCH_BYTES, KEEPALIVE_BYTES - keepaliveBytes),
     );
+    const url = eventsUrl();
+    if (ids[0])
+      post(url, body).then(
+        (reply) => void (reply.status ? shouldRetry(reply.status) || release(ids) : beacon(url, body)),
+      );
   }
 }

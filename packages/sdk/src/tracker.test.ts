@@ -1,6 +1,6 @@
 import type { WireEvent } from '@parcours/protocol';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { cart, consent, feedback, identify, init, page, stage, track } from './index.ts';
+import { cart, consent, feedback, flush, identify, init, page, stage, track } from './index.ts';
 import { waiting } from './outbox.ts';
 import { run } from './tracker.ts';
 
@@ -215,8 +215,75 @@ describe('the tracker through the npm API', () => {
     expect((await waiting())[0]).toEqual([]);
     consent(true);
     track('after');
-    expect(types()).toEqual(['before', 'after']);
+    // Given again, the page's view is sent anew, for the new visitor.
+    expect(types()).toEqual(['before', 'page_view', 'after']);
     expect(events[1]!.visitor).not.toBe(events[0]!.visitor);
+    expect(events[2]!.visitor).toBe(events[1]!.visitor);
+  });
+
+  it('forgets what this tab holds when another tab withdraws consent: none of it is sent, even once given again', async () => {
+    const bodies: string[] = [];
+    vi.stubGlobal('fetch', async (_url: string, init: RequestInit) => {
+      bodies.push(init.body as string);
+      return new Response('{"error":"x"}', { status: 503 });
+    });
+    try {
+      track('held_here');
+      await flush();
+      // Another tab withdraws consent (this page is told by a storage event), then the visitor gives it again there.
+      const otherTab = (value: string) => {
+        localStorage.setItem('pco', value);
+        dispatchEvent(new StorageEvent('storage', { key: 'pco', newValue: value }));
+      };
+      otherTab('0');
+      otherTab('1');
+      bodies.length = 0;
+      vi.stubGlobal('fetch', async (_url: string, init: RequestInit) => {
+        bodies.push(init.body as string);
+        return new Response('{"accepted":0,"duplicates":0,"rejected":[]}');
+      });
+      await flush();
+      expect(bodies.join()).not.toContain('held_here');
+      expect((await waiting())[0].map((e) => e.type)).not.toContain('held_here');
+    } finally {
+      vi.stubGlobal('fetch', async () => new Response('{"accepted":0,"duplicates":0,"rejected":[]}'));
+    }
+  });
+
+  it('sends the page view withheld while consent was withdrawn once consent is given on that page, once', () => {
+    consent(false);
+    page({ title: 'Landing' });
+    expect(events).toEqual([]);
+    consent(true);
+    consent(true);
+    // The page view now, and no page_leave of a view never sent before it.
+    expect(types()).toEqual(['page_view']);
+    page();
+    expect(types()).toEqual(['page_view', 'page_leave', 'page_view']);
+  });
+
+  it('leaves out the title of a page whose address holds what the URL rule removes: it may echo it', () => {
+    const setURL = (url: string) =>
+      (window as unknown as { happyDOM: { setURL(u: string): void } }).happyDOM.setURL(url);
+    const was = location.href;
+    const titles: Array<string | undefined> = [];
+    try {
+      for (const [url, title] of [
+        ['https://shop.example/search?q=Blue+Mugs', 'Results for blue mugs - Shop'],
+        ['https://shop.example/#/search?q=teapot', 'Teapot: 3 results'],
+        ['https://shop.example/mug?gclid=abc123', 'Mug - Shop'],
+        ['https://shop.example/mug?utm_source=news#reviews', 'Mug - Shop'],
+      ]) {
+        setURL(url!);
+        document.title = title!;
+        page();
+        titles.push(last().title as string | undefined);
+      }
+    } finally {
+      setURL(was);
+      document.title = 'Post';
+    }
+    expect(titles).toEqual([undefined, undefined, undefined, 'Mug - Shop']);
   });
 
   it('writes the last activity once a second at most, and opens a new session after 30 idle minutes', () => {

@@ -9,7 +9,7 @@ import { CONSENT_KEY, IDS_KEY, PURCHASED_KEY } from './keys.ts';
 import { store } from './local-store.ts';
 import { config } from './options.ts';
 import { empty, put } from './outbox.ts';
-import { optedOut, withdrawn } from './privacy.ts';
+import { off } from './privacy.ts';
 import { flush, soon } from './sender.ts';
 import { resolveStage } from './stage-rules.ts';
 import { cleanUrl } from './url-clean.ts';
@@ -31,9 +31,6 @@ export const setPage = (page: (props?: Loose) => void): void => {
   newPage(true);
 };
 
-/** Whether nothing may be sent: Do Not Track / GPC (unless `respectDnt` is `off`) or consent withdrawn. */
-const off = () => (config.respectDnt != 'off' && optedOut()) || withdrawn();
-
 /**
  * A page is shown (first or SPA route): fixes its URL and path for its events and, unless `keepStage`, forgets the
  * previous page's stage declaration (the first page view keeps a `stage()` queued before the script loaded).
@@ -48,12 +45,16 @@ export function newPage(keepStage?: boolean): string {
 /**
  * Queues an event of `type` with its extra fields; `stage` is the explicit stage (rule 1), `url` the page's own
  * unless given (a quick back is about the page left). Every queued event is announced as `window` CustomEvent
- * `parcours:event` (detail: the event).
+ * `parcours:event` (detail: the event). Answers whether it was queued: not while tracking is off.
  */
 let lastTs = 0;
+// This page's view was withheld (tracking off when it was shown): consent given on the page sends it (see `consent`).
+let viewWithheld = false;
 
-export const emit = (type: string, fields?: Loose, stage?: string, url = pageUrl): void => {
-  if (off()) return;
+export const emit = (type: string, fields?: Loose, stage?: string, url = pageUrl): boolean => {
+  const withheld = off();
+  if (type == 'page_view') viewWithheld = withheld;
+  if (withheld) return false;
   // Each event of this page a millisecond after the one before at least: the collector orders a visitor's events by
   // time and breaks ties by id, so two events of one millisecond (a click right on a route change) would swap at random.
   const now = (lastTs = Math.max(Date.now(), lastTs + 1));
@@ -85,6 +86,7 @@ export const emit = (type: string, fields?: Loose, stage?: string, url = pageUrl
   put(event);
   soon();
   dispatchEvent(new CustomEvent('parcours:event', { detail: event }));
+  return true;
 };
 
 /**
@@ -118,7 +120,16 @@ const calls: Record<string, (arg: any, payload: Loose, second?: any, third?: any
     if (granted === false) {
       store(IDS_KEY, ''); // forget the visitor: consent given again starts a new one
       if (FEATURE_CARTS) identify(null);
+      // The page's view is closed, unsent: given again on this page, it is sent anew for the new visitor, with no
+      // page_leave of the forgotten visitor's view.
+      calls.page!(undefined, {});
       return empty();
+    }
+    // Given on a page whose view was withheld (a consent banner's "accept" on the landing page): the view is sent
+    // now, with the page's own referrer and click id, so the visit keeps its landing and its source.
+    if (viewWithheld) {
+      viewWithheld = false;
+      calls.page!(undefined, {});
     }
   },
 };
