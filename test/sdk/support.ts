@@ -25,14 +25,15 @@ const serveTestPages = (collector: string, site: string): Promise<RunningStaticS
 
 /**
  * A new site whose pages load the built script through the fault proxy (its endpoint is the proxy too): the SDK's
- * test pages, or what `serve` serves (the example shop: `serveShop`).
+ * test pages, or what `serve` serves (the example shop: `serveShop`); registered for the pages' own origin unless
+ * `origins` are given.
  */
-export async function openSdkSite(prefix: string, serve = serveTestPages): Promise<SdkSite> {
+export async function openSdkSite(prefix: string, serve = serveTestPages, origins?: string[]): Promise<SdkSite> {
   const { url, adminToken } = sharedCollector();
   const proxy = await startFaultProxy(url);
   const site = uniqueSiteId(prefix);
   const pages = await serve(proxy.url, site);
-  const token = await registerSite(url, adminToken, { id: site, origins: [pages.url] });
+  const token = await registerSite(url, adminToken, { id: site, origins: origins ?? [pages.url] });
   return {
     site,
     token,
@@ -57,19 +58,13 @@ export const TAG =
   '<script>window.parcours=window.parcours||function(){(parcours.q=parcours.q||[]).push(arguments)}</script>' +
   '<script async src="{{COLLECTOR}}/parcours.js" data-site="{{SITE}}"></script>';
 
-/**
- * A new site whose pages are `pages` (path → page), for patterns of real sites the test pages lack; `origins` other
- * than the pages' own (`['*']` for a sandboxed document, whose origin is opaque).
- */
-export async function openInlineSite(
-  prefix: string,
+/** Serves `pages` (path → page; any other path answers 404) for `site`, its tag pointed at `collector`. */
+async function serveInline(
   pages: Record<string, InlinePage>,
-  origins?: string[],
-): Promise<SdkSite> {
-  const { url, adminToken } = sharedCollector();
-  const proxy = await startFaultProxy(url);
-  const site = uniqueSiteId(prefix);
-  const fill = (text: string) => text.replaceAll('{{COLLECTOR}}', proxy.url).replaceAll('{{SITE}}', site);
+  collector: string,
+  site: string,
+): Promise<RunningStaticServer> {
+  const fill = (text: string) => text.replaceAll('{{COLLECTOR}}', collector).replaceAll('{{SITE}}', site);
   const server = createServer((req, res) => {
     const page = pages[new URL(req.url ?? '/', 'http://x').pathname];
     if (!page) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -78,21 +73,26 @@ export async function openInlineSite(
     res.end(fill(page.html).replace(/<head>/i, (head) => head + RECORDER));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const token = await registerSite(url, adminToken, { id: site, origins: origins ?? [origin] });
+  const port = (server.address() as AddressInfo).port;
   return {
-    site,
-    token,
-    collector: url,
-    origin,
-    proxy,
+    url: `http://127.0.0.1:${port}`,
+    port,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
-      await proxy.stop();
     },
   };
 }
+
+/**
+ * A new site whose pages are `pages`, for patterns of real sites the test pages lack; `origins` other than the pages'
+ * own (`['*']` for a sandboxed document, whose origin is opaque).
+ */
+export const openInlineSite = (
+  prefix: string,
+  pages: Record<string, InlinePage>,
+  origins?: string[],
+): Promise<SdkSite> => openSdkSite(prefix, (collector, site) => serveInline(pages, collector, site), origins);
 
 /** Opens `path` of the test page and waits until the script has started. */
 export async function load(tab: Tab, s: SdkSite, path = '/'): Promise<void> {
