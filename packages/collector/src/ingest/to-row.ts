@@ -20,8 +20,12 @@ const HEX2 = /^[0-9A-Fa-f]{2}$/;
 
 /** The byte of the escape `%XX` at `i` in `s`, or -1 when there is none. */
 function escapeAt(s: string, i: number): number {
-  return s[i] === '%' && HEX2.test(s.slice(i + 1, i + 3)) ? Number.parseInt(s.slice(i + 1, i + 3), 16) : -1;
+  const hex = s.slice(i + 1, i + 3);
+  return s[i] === '%' && HEX2.test(hex) ? Number.parseInt(hex, 16) : -1;
 }
+
+/** Whether `byte` continues a UTF-8 sequence (10xxxxxx). */
+const continues = (byte: number) => byte >= 0x80 && byte < 0xc0;
 
 /** Bytes of the UTF-8 sequence a lead byte starts (1 for any byte that starts none). */
 const sequenceLength = (byte: number) => (byte >= 0xf0 && byte < 0xf8 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1);
@@ -41,7 +45,7 @@ export function cutEncoded(s: string, max: number): string {
       next = i + 3;
       const n = sequenceLength(byte);
       let k = 1;
-      while (k < n && escapeAt(s, i + 3 * k) >= 0x80 && escapeAt(s, i + 3 * k) < 0xc0) k++;
+      while (k < n && continues(escapeAt(s, i + 3 * k))) k++;
       // A whole sequence is one character; a lead byte whose sequence is broken is a character alone.
       if (k === n) next = i + 3 * n;
     } else if (/[\uD800-\uDBFF]/.test(s[i]!) && /[\uDC00-\uDFFF]/.test(s[i + 1] ?? '')) next = i + 2;

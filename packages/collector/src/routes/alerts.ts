@@ -5,7 +5,7 @@ import { ALERT_OPS, type Alert, type AlertOp, deleteAlert, insertAlert, listAler
 import { getSite } from '../db/sites.ts';
 import { fail, failWithMessage } from '../errors.ts';
 import { lowestThreshold, metricText, parseMetric } from '../schedule/alert-metrics.ts';
-import { jsonBody } from './json-body.ts';
+import { jsonBody, unknownField } from './json-body.ts';
 
 /** Mounted under the admin API (auth and rate limit applied there) at `/sites/:site/alerts`. */
 export const alerts = new Hono<{ Bindings: Env }>();
@@ -35,11 +35,9 @@ alerts.post('/', async (c) => {
   const body = await jsonBody(c.req, 'invalid-alert');
   const site = await getSite(c.env.DB, c.req.param('site') ?? '');
   if (!site) fail(404, 'not-found');
-  const { metric, op, threshold, window_minutes, ...rest } = body;
-  // A field it does not read is refused, as site config and webhooks refuse theirs.
-  const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined)
-    refuse(`no field ${unknown.slice(0, 64)}: an alert has metric, op, threshold, window_minutes`);
+  const unknown = unknownField(body, ['metric', 'op', 'threshold', 'window_minutes'], 'an alert');
+  if (unknown) refuse(unknown);
+  const { metric, op, threshold, window_minutes } = body;
   const parsed = parseMetric(metric, site.stages);
   if (!parsed)
     refuse(

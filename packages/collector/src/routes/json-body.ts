@@ -8,3 +8,16 @@ export async function jsonBody(req: { json(): Promise<unknown> }, code: ErrorCod
     failWithMessage(400, code, 'the body is a JSON object');
   return body as Record<string, unknown>;
 }
+
+/**
+ * The message refusing the first field of `body` that is not one of `fields` (`what` names the thing: "an alert"), or
+ * undefined when every field is known: a misspelt field would otherwise be dropped without a word.
+ */
+export function unknownField(
+  body: Record<string, unknown>,
+  fields: readonly string[],
+  what: string,
+): string | undefined {
+  const key = Object.keys(body).find((k) => !fields.includes(k));
+  return key === undefined ? undefined : `no field ${key.slice(0, 64)}: ${what} has ${fields.join(', ')}`;
+}

@@ -2,6 +2,7 @@
 import { cleanText, FEEDBACK_SCALES, type FeedbackKind, type Survey, type SurveyTrigger } from '@parcours/protocol';
 import { failWithMessage } from '../errors.ts';
 import { storedPath } from '../ingest/to-row.ts';
+import { unknownField } from './json-body.ts';
 
 /** A survey id, as the events name it (`survey`): the wire's name rule. */
 const SURVEY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -77,11 +78,9 @@ function trigger(v: unknown, stages: readonly string[]): SurveyTrigger {
  * `cooldown_days` (0 to 3650). Any other field, or any field malformed: `400 invalid-survey`.
  */
 export function readSurvey(body: Record<string, unknown>, stages: readonly string[]): Survey {
-  const { id, kind, question: q, trigger: t, sample_rate, cooldown_days, ...rest } = body;
-  if (Object.keys(rest).length)
-    refuse(
-      `no field ${Object.keys(rest)[0]?.slice(0, 64)}: a survey has id, kind, question, trigger, sample_rate, cooldown_days`,
-    );
+  const unknown = unknownField(body, ['id', 'kind', 'question', 'trigger', 'sample_rate', 'cooldown_days'], 'a survey');
+  if (unknown) refuse(unknown);
+  const { id, kind, question: q, trigger: t, sample_rate, cooldown_days } = body;
   if (typeof id !== 'string' || !SURVEY_ID.test(id))
     refuse('id is 1 to 64 letters, digits or _ . : -, starting with a letter or digit');
   if (typeof kind !== 'string' || !Object.hasOwn(FEEDBACK_SCALES, kind))

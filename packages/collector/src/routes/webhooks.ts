@@ -17,7 +17,7 @@ import { fail, failWithMessage } from '../errors.ts';
 import type { DeliveryMessage } from '../webhooks/deliver.ts';
 import { encryptSecret, newWebhookSecret, webhookKey } from '../webhooks/secret.ts';
 import { checkWebhookUrl, URL_REFUSALS } from '../webhooks/url-check.ts';
-import { jsonBody } from './json-body.ts';
+import { jsonBody, unknownField } from './json-body.ts';
 
 /** Mounted under the admin API (auth and rate limit applied there) at `/sites/:site/webhooks`. */
 export const webhooks = new Hono<{ Bindings: Env }>();
@@ -41,14 +41,12 @@ webhooks.post('/', async (c) => {
   const key = webhookKey(c.env);
   if (!key) fail(403, 'webhooks-disabled');
   const body = await jsonBody(c.req, 'invalid-webhook');
-  // A field it does not read (`secret`: the collector makes it) is refused, as site config refuses its own.
-  const { url, events: eventList, ...rest } = body;
-  const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined)
-    failWithMessage(400, 'invalid-webhook', `no field ${unknown.slice(0, 64)}: a webhook has url, events`);
-  const checked = checkWebhookUrl(url, c.env.PARCOURS_LOCAL_DEV === 'true');
+  // A field it does not read (`secret`: the collector makes it) is refused.
+  const unknown = unknownField(body, ['url', 'events'], 'a webhook');
+  if (unknown) failWithMessage(400, 'invalid-webhook', unknown);
+  const checked = checkWebhookUrl(body.url, c.env.PARCOURS_LOCAL_DEV === 'true');
   if ('refused' in checked) failWithMessage(400, 'invalid-webhook-url', URL_REFUSALS[checked.refused]);
-  const events = readEvents(eventList);
+  const events = readEvents(body.events);
   const site = await siteOf(c);
   const id = newId('wh_');
   const secret = newWebhookSecret();
