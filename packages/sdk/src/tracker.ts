@@ -127,10 +127,7 @@ const calls: Record<string, (arg: any, payload: Loose, second?: any, third?: any
     }
     // Given on a page whose view was withheld (a consent banner's "accept" on the landing page): the view is sent
     // now, with the page's own referrer and click id, so the visit keeps its landing and its source.
-    if (viewWithheld) {
-      viewWithheld = false;
-      calls.page!(undefined, {});
-    }
+    if (viewWithheld) calls.page!(undefined, {});
   },
 };
 // `feedback(kind, score, { survey })` belongs to the survey feature (satisfaction, with or without Parcours' own
